@@ -1,0 +1,194 @@
+// One pass over an archive's listing that gathers what the rules judge:
+// sizes, native binaries and their instruction sets, wheel tags, bytecode
+// caches and unsafe entries. The result is plain JSON, so the builder can
+// keep it next to a cached zip and re-run the rules without re-reading.
+import { BINARY_PROBE_BYTES, BinaryFormat, classifyBinary, mayBeNative } from "./binary";
+import { ArchiveEntry, ArchiveSource } from "./source";
+import { parseWheelFile } from "./wheel-tags";
+import { ZipFormatError } from "../zip/reader";
+
+export interface NativeFact {
+    name: string;
+    format: BinaryFormat;
+    arch: string;
+}
+
+export interface WheelFact {
+    /** e.g. "numpy-2.1.3.dist-info" with its folder prefix. */
+    distInfo: string;
+    tags: string[];
+}
+
+export interface UnsafeFact {
+    name: string;
+    reason: string;
+}
+
+export interface FileFact {
+    name: string;
+    size: number;
+    mode?: number;
+}
+
+export interface ArchiveFacts {
+    format: "zip" | "folder" | "assets";
+    label: string;
+    zippedBytes?: number;
+    unzippedBytes: number;
+    /** Number of entries, folders included (for a zip: its central directory records). */
+    entries: number;
+    /** Regular files, sorted by name. */
+    files: FileFact[];
+    natives: NativeFact[];
+    /** Distinct instruction sets of the native binaries, sorted. */
+    nativeArchitectures: string[];
+    wheels: WheelFact[];
+    /** __pycache__ folders and .pyc/.pyo files (at most MAX_LISTED). */
+    pycache: string[];
+    pycacheCount: number;
+    unsafe: UnsafeFact[];
+    /** Corruption or zip-bomb signs: the archive cannot be trusted. */
+    problems: string[];
+    /** Parts that could not be looked into. */
+    notInspected: string[];
+}
+
+/** An archive's facts, plus lazy access to a file's text for rules that need it. */
+export interface InspectedArchive {
+    facts: ArchiveFacts;
+    readText(name: string, maxBytes?: number): string | undefined;
+}
+
+const MAX_LISTED = 50;
+const WHEEL_FILE_MAX = 64 * 1024;
+const DEFAULT_TEXT_MAX = 4 * 1024 * 1024;
+
+export function gatherFacts(src: ArchiveSource): ArchiveFacts {
+    const facts: ArchiveFacts = {
+        format: src.format,
+        label: src.label,
+        zippedBytes: src.zippedBytes,
+        unzippedBytes: 0,
+        entries: src.entries.length,
+        files: [],
+        natives: [],
+        nativeArchitectures: [],
+        wheels: [],
+        pycache: [],
+        pycacheCount: 0,
+        unsafe: [],
+        problems: [...src.problems],
+        notInspected: [...src.notInspected],
+    };
+    const seen = new Set<string>();
+    const unsafe = (name: string, reason: string) => {
+        if (facts.unsafe.length < MAX_LISTED) facts.unsafe.push({ name, reason });
+    };
+    for (const e of src.entries) {
+        if (seen.has(e.name)) unsafe(e.name, "appears twice in the archive; which copy Lambda extracts is undefined");
+        seen.add(e.name);
+        const nameProblem = unsafeName(e.name);
+        if (nameProblem) unsafe(e.name, nameProblem);
+        const accessProblem = unreadable(e);
+        if (accessProblem) unsafe(e.name, accessProblem);
+        if (isBytecode(e.name)) {
+            facts.pycacheCount++;
+            if (facts.pycache.length < MAX_LISTED) facts.pycache.push(e.name);
+        }
+        if (e.isDirectory) continue;
+        facts.unzippedBytes += e.size;
+        facts.files.push({ name: e.name, size: e.size, mode: e.mode });
+        if (e.encrypted) {
+            unsafe(e.name, "is encrypted; Lambda cannot extract it");
+            continue;
+        }
+        if (e.method !== undefined && e.method !== 0 && e.method !== 8) {
+            unsafe(e.name, `uses compression method ${e.method}; Lambda extracts only stored and deflated entries`);
+            continue;
+        }
+        if (e.mode !== undefined && (e.mode & 0o170000) === 0o120000) {
+            const target = readSafely(src, e, (s) => s.readAll(e, 4096), facts);
+            const link = target?.toString("utf8") ?? "?";
+            if (link.startsWith("/") || escapes(e.name, link)) unsafe(e.name, `is a symbolic link to ${link}, outside the archive`);
+            continue;
+        }
+        if (/(^|\/)[^/]+\.dist-info\/WHEEL$/.test(e.name)) {
+            const text = readSafely(src, e, (s) => s.readAll(e, WHEEL_FILE_MAX), facts);
+            if (text) facts.wheels.push({ distInfo: e.name.slice(0, -"/WHEEL".length), tags: parseWheelFile(text.toString("utf8")) });
+            continue;
+        }
+        if (e.size >= 20 && mayBeNative(e.name, e.mode)) {
+            const head = readSafely(src, e, (s) => s.readPrefix(e, BINARY_PROBE_BYTES), facts);
+            const kind = head && classifyBinary(head);
+            if (kind) facts.natives.push({ name: e.name, format: kind.format, arch: kind.arch });
+        }
+    }
+    facts.files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    facts.nativeArchitectures = [...new Set(facts.natives.map((n) => n.arch))].sort();
+    return facts;
+}
+
+/** Gathers facts and keeps the source open for rules that read files. */
+export function inspectSource(src: ArchiveSource): InspectedArchive {
+    const facts = gatherFacts(src);
+    return { facts, readText: textReader(src, facts.problems) };
+}
+
+/** Reads one file of an archive as text; damage found on the way is added to `problems`. */
+export function textReader(src: ArchiveSource, problems: string[] = []): InspectedArchive["readText"] {
+    const byName = new Map(src.entries.map((e) => [e.name, e]));
+    return (name, maxBytes = DEFAULT_TEXT_MAX) => {
+        const e = byName.get(name);
+        if (!e || e.isDirectory) return undefined;
+        const data = readSafely(src, e, (s) => s.readAll(e, maxBytes), { problems } as ArchiveFacts);
+        return data?.toString("utf8");
+    };
+}
+
+function readSafely(src: ArchiveSource, e: ArchiveEntry, read: (s: ArchiveSource) => Buffer | undefined, facts: ArchiveFacts): Buffer | undefined {
+    try {
+        return read(src);
+    } catch (err) {
+        if (err instanceof ZipFormatError) {
+            if (facts.problems.length < MAX_LISTED) facts.problems.push(err.message);
+            return undefined;
+        }
+        throw err;
+    }
+}
+
+export function isBytecode(name: string): boolean {
+    return /(^|\/)__pycache__(\/|$)/.test(name) || /\.py[co]$/.test(name);
+}
+
+function unsafeName(name: string): string | undefined {
+    if (name.includes("\0")) return "has a NUL byte in its name";
+    if (name.startsWith("/")) return "has an absolute path; extraction would write outside /var/task";
+    if (/^[A-Za-z]:/.test(name)) return "starts with a Windows drive letter";
+    if (name.includes("\\")) return "uses backslashes; Lambda would extract a file with a literal backslash in its name instead of a folder";
+    if (name.split("/").includes("..")) return "climbs out of the archive with '..' (path traversal)";
+    return undefined;
+}
+
+function unreadable(e: ArchiveEntry): string | undefined {
+    if (e.mode === undefined) return undefined;
+    const type = e.mode & 0o170000;
+    const perms = (e.mode & 0o777).toString(8).padStart(3, "0");
+    if (e.isDirectory || type === 0o040000) {
+        if ((e.mode & 0o005) !== 0o005) return `folder mode ${perms}: Lambda's runtime user cannot list or enter it (needs 755)`;
+    } else if (type === 0o100000 || type === 0) {
+        if ((e.mode & 0o004) === 0) return `file mode ${perms}: Lambda's runtime user cannot read it (needs 644, or 755 for executables)`;
+    }
+    return undefined;
+}
+
+function escapes(entryName: string, link: string): boolean {
+    const parts = entryName.split("/").slice(0, -1);
+    for (const seg of link.split("/")) {
+        if (seg === "..") {
+            if (parts.length === 0) return true;
+            parts.pop();
+        } else if (seg && seg !== ".") parts.push(seg);
+    }
+    return false;
+}

@@ -1,0 +1,230 @@
+// The three shapes a Lambda code archive reaches us in, behind one interface:
+// a .zip file (read from its central directory), a folder (as Pulumi would
+// zip it), and a tree of Pulumi assets (an AssetArchive). Nothing is
+// extracted to disk; contents are read lazily and in bounded amounts.
+import * as fs from "fs";
+import * as path from "path";
+import { openZipBuffer, openZipFile, UNIX_OS, ZipEntry, ZipFormatError, ZipReader } from "../zip/reader";
+
+export interface ArchiveEntry {
+    /** Path inside the archive, "/"-separated; directories end with "/". */
+    name: string;
+    isDirectory: boolean;
+    /** Uncompressed size in bytes (as declared, for zips). */
+    size: number;
+    /** Unix mode (type and permission bits) when known. */
+    mode?: number;
+    /** Zip compression method, when the entry comes from a zip. */
+    method?: number;
+    encrypted?: boolean;
+}
+
+export interface ArchiveSource {
+    format: "zip" | "folder" | "assets";
+    /** How to name this archive in messages (a path, usually). */
+    label: string;
+    /** Size of the .zip itself, when the archive is one. */
+    zippedBytes?: number;
+    entries: ArchiveEntry[];
+    /** Structural problems found while listing (corruption, bombs). */
+    problems: string[];
+    /** Parts that could not be looked into (remote assets, missing files). */
+    notInspected: string[];
+    readPrefix(entry: ArchiveEntry, length: number): Buffer;
+    /** Whole content, or undefined when larger than maxBytes. */
+    readAll(entry: ArchiveEntry, maxBytes: number): Buffer | undefined;
+    close(): void;
+}
+
+// ---------------------------------------------------------------- zip files
+
+export function zipFileSource(zipPath: string): ArchiveSource {
+    return zipSource(openZipFile(zipPath), zipPath);
+}
+
+export function zipBufferSource(data: Buffer, label: string): ArchiveSource {
+    return zipSource(openZipBuffer(data), label);
+}
+
+function zipSource(reader: ZipReader, label: string, prefix = ""): ArchiveSource {
+    const byEntry = new Map<ArchiveEntry, ZipEntry>();
+    const entries = reader.entries.map((z) => {
+        const e: ArchiveEntry = {
+            name: prefix + z.name,
+            isDirectory: z.isDirectory,
+            size: z.uncompressedSize,
+            mode: z.madeByOs === UNIX_OS ? z.unixMode : undefined,
+            method: z.method,
+            encrypted: (z.flags & 1) !== 0,
+        };
+        byEntry.set(e, z);
+        return e;
+    });
+    return {
+        format: "zip",
+        label,
+        zippedBytes: reader.size,
+        entries,
+        problems: reader.problems,
+        notInspected: [],
+        readPrefix: (e, n) => reader.readPrefix(byEntry.get(e)!, n),
+        readAll: (e, max) => reader.readAll(byEntry.get(e)!, max),
+        close: () => reader.close(),
+    };
+}
+
+// ------------------------------------------------------------------ folders
+
+export function folderSource(root: string): ArchiveSource {
+    const entries: ArchiveEntry[] = [];
+    const files = new Map<ArchiveEntry, string>();
+    const notInspected: string[] = [];
+    const walk = (dir: string, rel: string): void => {
+        for (const name of fs.readdirSync(dir).sort()) {
+            const abs = path.join(dir, name);
+            const relName = rel + name;
+            let st: fs.Stats;
+            try {
+                st = fs.statSync(abs);
+            } catch {
+                notInspected.push(`${relName}: broken symbolic link`);
+                continue;
+            }
+            if (st.isDirectory()) {
+                if (fs.lstatSync(abs).isSymbolicLink()) {
+                    notInspected.push(`${relName}/: symbolic link to a folder, not followed`);
+                    continue;
+                }
+                entries.push({ name: relName + "/", isDirectory: true, size: 0, mode: st.mode });
+                walk(abs, relName + "/");
+            } else if (st.isFile()) {
+                const e: ArchiveEntry = { name: relName, isDirectory: false, size: st.size, mode: st.mode };
+                entries.push(e);
+                files.set(e, abs);
+            }
+        }
+    };
+    walk(root, "");
+    return {
+        format: "folder",
+        label: root,
+        entries,
+        problems: [],
+        notInspected,
+        readPrefix: (e, n) => readFilePrefix(files.get(e)!, n),
+        readAll: (e, max) => (e.size > max ? undefined : fs.readFileSync(files.get(e)!)),
+        close() {},
+    };
+}
+
+function readFilePrefix(file: string, length: number): Buffer {
+    const fd = fs.openSync(file, "r");
+    try {
+        const buf = Buffer.alloc(length);
+        const n = fs.readSync(fd, buf, 0, length, 0);
+        return buf.subarray(0, n);
+    } finally {
+        fs.closeSync(fd);
+    }
+}
+
+// ------------------------------------------------------------- asset trees
+
+/** A Pulumi AssetArchive with every promise resolved. */
+export type AssetNode =
+    | { kind: "bytes"; data: Buffer }
+    | { kind: "file"; path: string }
+    | { kind: "archive"; path: string }
+    | { kind: "assets"; entries: Record<string, AssetNode> }
+    | { kind: "remote"; uri: string };
+
+/**
+ * Lists an asset tree the way Pulumi packs it: assets become files at their
+ * key, and archives nested at a key are expanded under that key as a folder.
+ */
+type ContentRef =
+    | { kind: "data"; data: Buffer }
+    | { kind: "file"; path: string }
+    | { kind: "inner"; source: ArchiveSource; entry: ArchiveEntry };
+
+export function assetTreeSource(tree: Record<string, AssetNode>, label: string): ArchiveSource {
+    const entries: ArchiveEntry[] = [];
+    const contents = new Map<ArchiveEntry, ContentRef>();
+    const problems: string[] = [];
+    const notInspected: string[] = [];
+    const children: ArchiveSource[] = [];
+
+    const add = (name: string, node: AssetNode): void => {
+        switch (node.kind) {
+            case "bytes": {
+                const e: ArchiveEntry = { name, isDirectory: false, size: node.data.length };
+                entries.push(e);
+                contents.set(e, { kind: "data", data: node.data });
+                return;
+            }
+            case "file": {
+                let st: fs.Stats;
+                try {
+                    st = fs.statSync(node.path);
+                } catch {
+                    notInspected.push(`${name}: file ${node.path} not found`);
+                    return;
+                }
+                const e: ArchiveEntry = { name, isDirectory: false, size: st.size, mode: st.mode };
+                entries.push(e);
+                contents.set(e, { kind: "file", path: node.path });
+                return;
+            }
+            case "remote":
+                notInspected.push(`${name || label}: remote ${node.uri}`);
+                return;
+            case "assets":
+                for (const key of Object.keys(node.entries).sort()) add(joinKey(name, key), node.entries[key]);
+                return;
+            case "archive": {
+                let child: ArchiveSource;
+                try {
+                    child = fs.statSync(node.path).isDirectory() ? folderSource(node.path) : zipFileSource(node.path);
+                } catch (err) {
+                    if (err instanceof ZipFormatError) problems.push(`${name || node.path}: ${err.message}`);
+                    else notInspected.push(`${name || node.path}: archive ${node.path} not found`);
+                    return;
+                }
+                children.push(child);
+                problems.push(...child.problems);
+                notInspected.push(...child.notInspected);
+                for (const inner of child.entries) {
+                    const e: ArchiveEntry = { ...inner, name: joinKey(name, inner.name) };
+                    entries.push(e);
+                    contents.set(e, { kind: "inner", source: child, entry: inner });
+                }
+                return;
+            }
+        }
+    };
+    for (const key of Object.keys(tree).sort()) add(key, tree[key]);
+
+    const whole = (ref: ContentRef): Buffer => (ref.kind === "data" ? ref.data : fs.readFileSync((ref as { path: string }).path));
+    return {
+        format: "assets",
+        label,
+        entries,
+        problems,
+        notInspected,
+        readPrefix(e, n) {
+            const ref = contents.get(e)!;
+            return ref.kind === "inner" ? ref.source.readPrefix(ref.entry, n) : whole(ref).subarray(0, n);
+        },
+        readAll(e, max) {
+            const ref = contents.get(e)!;
+            if (ref.kind === "inner") return ref.source.readAll(ref.entry, max);
+            return e.size > max ? undefined : whole(ref);
+        },
+        close: () => children.forEach((c) => c.close()),
+    };
+}
+
+function joinKey(parent: string, key: string): string {
+    if (!parent) return key;
+    return parent.endsWith("/") ? parent + key : `${parent}/${key}`;
+}

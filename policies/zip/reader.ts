@@ -1,0 +1,335 @@
+// Reads a zip archive from its central directory without extracting it.
+//
+// Only the end-of-central-directory records and the central directory are
+// parsed up front; entry contents are read on demand, and only as many bytes
+// as a caller asks for (ELF headers, WHEEL files, a handler module). Every
+// read is bounded, so a zip bomb cannot make us allocate what it declares.
+// Structural lies that a bomb relies on (entries whose data overlap, sizes no
+// deflate stream can produce) are collected in `problems`, not thrown.
+import * as fs from "fs";
+import * as zlib from "zlib";
+
+export class ZipFormatError extends Error {}
+
+/** One central-directory record. */
+export interface ZipEntry {
+    name: string;
+    isDirectory: boolean;
+    /** 0 = stored, 8 = deflate; anything else cannot be extracted by Lambda. */
+    method: number;
+    flags: number;
+    crc32: number;
+    compressedSize: number;
+    uncompressedSize: number;
+    localHeaderOffset: number;
+    /** High byte of "version made by": 3 = Unix, 0 = MS-DOS/FAT, 19 = macOS. */
+    madeByOs: number;
+    externalAttributes: number;
+    /** The Unix mode (type and permission bits) when the archive recorded one. */
+    unixMode?: number;
+}
+
+/** Random access to the bytes of an archive. */
+export interface ByteSource {
+    readonly size: number;
+    read(position: number, length: number): Buffer;
+    close(): void;
+}
+
+export const UNIX_OS = 3;
+const EOCD_SIG = 0x06054b50;
+const ZIP64_LOCATOR_SIG = 0x07064b50;
+const ZIP64_EOCD_SIG = 0x06064b50;
+const CENTRAL_SIG = 0x02014b50;
+const LOCAL_SIG = 0x04034b50;
+const MAX_COMMENT = 0xffff;
+/** Deflate cannot expand more than ~1032:1; a bigger declared ratio is a lie. */
+const MAX_DEFLATE_RATIO = 1100;
+/** Far more entries than any Lambda package; refusing avoids unbounded memory. */
+export const MAX_ENTRIES = 1_000_000;
+const MAX_CENTRAL_DIRECTORY_BYTES = 256 * 1024 * 1024;
+/** Cap on what one partial inflate may produce. */
+const MAX_PROBE_OUTPUT = 8 * 1024 * 1024;
+
+export function fileSource(path: string): ByteSource {
+    const fd = fs.openSync(path, "r");
+    const size = fs.fstatSync(fd).size;
+    return {
+        size,
+        read(position, length) {
+            const buf = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - position)));
+            let done = 0;
+            while (done < buf.length) {
+                const n = fs.readSync(fd, buf, done, buf.length - done, position + done);
+                if (n === 0) break;
+                done += n;
+            }
+            return done === buf.length ? buf : buf.subarray(0, done);
+        },
+        close() {
+            fs.closeSync(fd);
+        },
+    };
+}
+
+export function bufferSource(data: Buffer): ByteSource {
+    return {
+        size: data.length,
+        read: (position, length) => data.subarray(position, Math.min(data.length, position + length)),
+        close() {},
+    };
+}
+
+export class ZipReader {
+    readonly entries: ZipEntry[];
+    /** Signs of a malicious or broken archive that did not stop parsing. */
+    readonly problems: string[] = [];
+
+    constructor(private readonly src: ByteSource) {
+        this.entries = this.readCentralDirectory();
+        this.checkLayout();
+    }
+
+    get size(): number {
+        return this.src.size;
+    }
+
+    close(): void {
+        this.src.close();
+    }
+
+    /**
+     * The first `length` bytes of an entry's content (fewer if the entry is
+     * shorter), decompressing only as much as needed.
+     */
+    readPrefix(entry: ZipEntry, length: number): Buffer {
+        const want = Math.min(length, entry.uncompressedSize);
+        if (want === 0) return Buffer.alloc(0);
+        const dataStart = this.dataOffset(entry);
+        if (entry.method === 0) return this.src.read(dataStart, want);
+        if (entry.method !== 8) throw new ZipFormatError(`${entry.name}: compression method ${entry.method} is not supported`);
+        // Most headers sit in the first few hundred bytes of a deflate stream;
+        // grow the compressed window only when it did not yield enough.
+        let window = Math.min(entry.compressedSize, 1024);
+        for (;;) {
+            const out = inflatePartial(this.src.read(dataStart, window), entry.name);
+            if (out.length >= want || window >= entry.compressedSize) return out.subarray(0, want);
+            window = Math.min(entry.compressedSize, window * 8);
+        }
+    }
+
+    /**
+     * The whole content of a small entry, checked against its CRC. Returns
+     * undefined when the entry declares more than `maxBytes`.
+     */
+    readAll(entry: ZipEntry, maxBytes: number): Buffer | undefined {
+        if (entry.uncompressedSize > maxBytes) return undefined;
+        const raw = this.src.read(this.dataOffset(entry), entry.compressedSize);
+        let data: Buffer;
+        if (entry.method === 0) {
+            data = raw;
+        } else if (entry.method === 8) {
+            try {
+                data = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
+            } catch (e) {
+                throw new ZipFormatError(`${entry.name}: ${describeZlibError(e, "content does not match its declared size")}`);
+            }
+        } else {
+            throw new ZipFormatError(`${entry.name}: compression method ${entry.method} is not supported`);
+        }
+        if (data.length !== entry.uncompressedSize || zlib.crc32(data) >>> 0 !== entry.crc32) {
+            throw new ZipFormatError(`${entry.name}: content does not match its declared size and CRC`);
+        }
+        return data;
+    }
+
+    private dataOffset(entry: ZipEntry): number {
+        const header = this.src.read(entry.localHeaderOffset, 30);
+        if (header.length < 30 || header.readUInt32LE(0) !== LOCAL_SIG) {
+            throw new ZipFormatError(`${entry.name}: local file header missing at offset ${entry.localHeaderOffset}`);
+        }
+        const start = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+        if (start + entry.compressedSize > this.src.size) {
+            throw new ZipFormatError(`${entry.name}: data runs past the end of the file`);
+        }
+        return start;
+    }
+
+    private readCentralDirectory(): ZipEntry[] {
+        const size = this.src.size;
+        if (size < 22) throw new ZipFormatError("not a zip file: too short for an end-of-central-directory record");
+        const tailLength = Math.min(size, 22 + MAX_COMMENT + 20);
+        const tailStart = size - tailLength;
+        const tail = this.src.read(tailStart, tailLength);
+        let eocd = -1;
+        for (let i = tail.length - 22; i >= 0; i--) {
+            if (tail.readUInt32LE(i) === EOCD_SIG && i + 22 + tail.readUInt16LE(i + 20) <= tail.length) {
+                eocd = i;
+                break;
+            }
+        }
+        if (eocd < 0) throw new ZipFormatError("not a zip file: no end-of-central-directory record");
+
+        let count = tail.readUInt16LE(eocd + 10);
+        let cdSize = tail.readUInt32LE(eocd + 12);
+        let cdOffset = tail.readUInt32LE(eocd + 16);
+        const locator = eocd - 20;
+        if (locator >= 0 && tail.readUInt32LE(locator) === ZIP64_LOCATOR_SIG) {
+            const z64Offset = readUInt64(tail, locator + 8);
+            const z64 = this.src.read(z64Offset, 56);
+            if (z64.length < 56 || z64.readUInt32LE(0) !== ZIP64_EOCD_SIG) {
+                throw new ZipFormatError("corrupt zip64 end-of-central-directory record");
+            }
+            count = readUInt64(z64, 32);
+            cdSize = readUInt64(z64, 40);
+            cdOffset = readUInt64(z64, 48);
+        }
+        if (count > MAX_ENTRIES) throw new ZipFormatError(`declares ${count} entries; refusing more than ${MAX_ENTRIES}`);
+        if (cdSize > MAX_CENTRAL_DIRECTORY_BYTES) throw new ZipFormatError(`central directory of ${cdSize} bytes is implausibly large`);
+        if (cdOffset + cdSize > size) throw new ZipFormatError("central directory runs past the end of the file (truncated download?)");
+
+        const cd = this.src.read(cdOffset, cdSize);
+        const entries: ZipEntry[] = [];
+        let p = 0;
+        for (let i = 0; i < count; i++) {
+            if (p + 46 > cd.length || cd.readUInt32LE(p) !== CENTRAL_SIG) {
+                throw new ZipFormatError(`central directory record ${i + 1} of ${count} is damaged`);
+            }
+            const madeBy = cd.readUInt16LE(p + 4);
+            const flags = cd.readUInt16LE(p + 8);
+            const nameLength = cd.readUInt16LE(p + 28);
+            const extraLength = cd.readUInt16LE(p + 30);
+            const commentLength = cd.readUInt16LE(p + 32);
+            const end = p + 46 + nameLength + extraLength + commentLength;
+            if (end > cd.length) throw new ZipFormatError(`central directory record ${i + 1} runs past the directory`);
+            const nameBytes = cd.subarray(p + 46, p + 46 + nameLength);
+            const entry: ZipEntry = {
+                name: decodeName(nameBytes, flags),
+                isDirectory: false,
+                method: cd.readUInt16LE(p + 10),
+                flags,
+                crc32: cd.readUInt32LE(p + 16),
+                compressedSize: cd.readUInt32LE(p + 20),
+                uncompressedSize: cd.readUInt32LE(p + 24),
+                localHeaderOffset: cd.readUInt32LE(p + 42),
+                madeByOs: madeBy >> 8,
+                externalAttributes: cd.readUInt32LE(p + 38),
+            };
+            applyZip64Extra(entry, cd.subarray(p + 46 + nameLength, p + 46 + nameLength + extraLength));
+            const mode = entry.externalAttributes >>> 16;
+            if (entry.madeByOs === UNIX_OS && mode !== 0) entry.unixMode = mode;
+            entry.isDirectory = entry.name.endsWith("/") || (entry.unixMode !== undefined && (entry.unixMode & 0o170000) === 0o040000) || (entry.externalAttributes & 0x10) !== 0;
+            entries.push(entry);
+            p = end;
+        }
+        return entries;
+    }
+
+    /** Overlapping data and impossible sizes are how zip bombs work. */
+    private checkLayout(): void {
+        const byOffset = [...this.entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+        for (let i = 0; i < byOffset.length; i++) {
+            const e = byOffset[i];
+            // A lower bound on the local record's length: header, name, data.
+            const end = e.localHeaderOffset + 30 + Buffer.byteLength(e.name) + e.compressedSize;
+            const next = byOffset[i + 1];
+            if (next && end > next.localHeaderOffset) {
+                this.problems.push(`entries ${e.name} and ${next.name} share compressed data (an overlapping-entry zip bomb)`);
+                break;
+            }
+            if (end > this.src.size) {
+                this.problems.push(`${e.name}: data runs past the end of the file (truncated archive)`);
+                break;
+            }
+        }
+        for (const e of this.entries) {
+            if (e.method === 0 && e.compressedSize !== e.uncompressedSize) {
+                this.problems.push(`${e.name}: stored entry declares ${e.uncompressedSize} bytes but holds ${e.compressedSize}`);
+            } else if (e.method === 8 && e.uncompressedSize > e.compressedSize * MAX_DEFLATE_RATIO + 65536) {
+                this.problems.push(`${e.name}: declares ${e.uncompressedSize} bytes from ${e.compressedSize} compressed bytes, more than deflate can produce (a zip bomb or a corrupt header)`);
+            }
+            if (this.problems.length >= 20) break;
+        }
+    }
+}
+
+/** Opens a zip file; throws ZipFormatError when it is not a readable zip. */
+export function openZipFile(path: string): ZipReader {
+    const src = fileSource(path);
+    try {
+        return new ZipReader(src);
+    } catch (e) {
+        src.close();
+        throw e;
+    }
+}
+
+export function openZipBuffer(data: Buffer): ZipReader {
+    return new ZipReader(bufferSource(data));
+}
+
+/** Inflates as much of a (possibly truncated) raw deflate stream as it holds. */
+function inflatePartial(compressed: Buffer, name: string): Buffer {
+    try {
+        return zlib.inflateRawSync(compressed, {
+            finishFlush: zlib.constants.Z_SYNC_FLUSH,
+            maxOutputLength: MAX_PROBE_OUTPUT,
+        });
+    } catch (e) {
+        throw new ZipFormatError(`${name}: ${describeZlibError(e, "expands far beyond its declared size")}`);
+    }
+}
+
+function describeZlibError(e: unknown, tooLarge: string): string {
+    const err = e as NodeJS.ErrnoException;
+    if (err && err.code === "ERR_BUFFER_TOO_LARGE") return tooLarge;
+    return `compressed data is corrupt (${err && err.message ? err.message : String(e)})`;
+}
+
+function readUInt64(buf: Buffer, offset: number): number {
+    const value = buf.readBigUInt64LE(offset);
+    if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new ZipFormatError("zip64 value out of range");
+    return Number(value);
+}
+
+function applyZip64Extra(entry: ZipEntry, extra: Buffer): void {
+    const needs = entry.uncompressedSize === 0xffffffff || entry.compressedSize === 0xffffffff || entry.localHeaderOffset === 0xffffffff;
+    if (!needs) return;
+    for (let p = 0; p + 4 <= extra.length; ) {
+        const id = extra.readUInt16LE(p);
+        const length = extra.readUInt16LE(p + 2);
+        if (id === 0x0001) {
+            let q = p + 4;
+            const end = q + length;
+            const take = (): number => {
+                if (q + 8 > end) throw new ZipFormatError(`${entry.name}: zip64 extra field is too short`);
+                const v = readUInt64(extra, q);
+                q += 8;
+                return v;
+            };
+            if (entry.uncompressedSize === 0xffffffff) entry.uncompressedSize = take();
+            if (entry.compressedSize === 0xffffffff) entry.compressedSize = take();
+            if (entry.localHeaderOffset === 0xffffffff) entry.localHeaderOffset = take();
+            return;
+        }
+        p += 4 + length;
+    }
+    throw new ZipFormatError(`${entry.name}: sizes need a zip64 extra field that is missing`);
+}
+
+// Bytes 0x80-0xFF of code page 437, which zip uses for names without the UTF-8 flag.
+const CP437_HIGH =
+    "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0";
+
+function decodeName(bytes: Buffer, flags: number): string {
+    if (flags & 0x800) return bytes.toString("utf8");
+    let ascii = true;
+    for (const b of bytes) if (b >= 0x80) ascii = false;
+    if (ascii) return bytes.toString("latin1");
+    // Many tools write UTF-8 without setting the flag; prefer it when valid.
+    const utf8 = bytes.toString("utf8");
+    if (!utf8.includes("\ufffd")) return utf8;
+    let out = "";
+    for (const b of bytes) out += b < 0x80 ? String.fromCharCode(b) : CP437_HIGH[b - 0x80];
+    return out;
+}
