@@ -1,0 +1,67 @@
+// Writing files so that a reader never sees half of one: write a temporary
+// file beside the target, then rename it over the target. Temporary files
+// still pending when the process is interrupted are removed on the way out.
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+
+const pending = new Set<string>();
+
+export function tempPathFor(target: string): string {
+    return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${crypto.randomBytes(4).toString("hex")}`);
+}
+
+/** Registers a temporary path to delete if the process is interrupted before it is renamed. */
+export function trackTemp(p: string): string {
+    pending.add(p);
+    return p;
+}
+
+export function untrackTemp(p: string): void {
+    pending.delete(p);
+}
+
+export function removeQuietly(p: string): void {
+    try {
+        fs.rmSync(p, { recursive: true, force: true });
+    } catch {
+        // best effort: nothing depends on it being gone
+    }
+    pending.delete(p);
+}
+
+/** Renames a finished temporary file into place. */
+export function commitTemp(temp: string, target: string): void {
+    fs.renameSync(temp, target);
+    pending.delete(temp);
+}
+
+export function writeFileAtomic(target: string, data: string | Buffer): void {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const temp = trackTemp(tempPathFor(target));
+    try {
+        fs.writeFileSync(temp, data);
+        commitTemp(temp, target);
+    } catch (e) {
+        removeQuietly(temp);
+        throw e;
+    }
+}
+
+/** Copies a finished file to `target` atomically (reflink where the filesystem can). */
+export function copyFileAtomic(source: string, target: string): void {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const temp = trackTemp(tempPathFor(target));
+    try {
+        fs.copyFileSync(source, temp, fs.constants.COPYFILE_FICLONE);
+        commitTemp(temp, target);
+    } catch (e) {
+        removeQuietly(temp);
+        throw e;
+    }
+}
+
+/** Deletes every pending temporary file; for signal handlers. */
+export function removePendingTemps(): void {
+    for (const p of [...pending]) removeQuietly(p);
+}

@@ -1,0 +1,101 @@
+// Where the builder keeps what it can reuse, all keyed by content:
+//
+//   installs/<install key>/    dependencies installed for one target (complete once present)
+//   archives/<build key>.zip   finished archives
+//   archives/<build key>.json  their report and the facts the checks judge
+//   archives/<build key>.manifest.json  per-entry offsets and hashes, for reuse
+//   slots/<slot key>.json      the last build of one source+options, for entry reuse
+//   hashes/<root hash>.json    content hashes of a folder's files, by stat
+//   tmp/                       work in progress, never read by another build
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { removeQuietly } from "./atomic";
+
+/** Bumped whenever the archive layout or any normalisation changes. */
+export const FORMAT_VERSION = 1;
+
+export function defaultCacheDir(): string {
+    if (process.env.LAMBDA_PYTHON_CACHE_DIR) return path.resolve(process.env.LAMBDA_PYTHON_CACHE_DIR);
+    const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
+    return path.join(base, "lambda-python");
+}
+
+export function sha256Hex(data: string | Buffer): string {
+    return crypto.createHash("sha256").update(data).digest("hex");
+}
+
+/** A short, stable key for a JSON-able value. */
+export function keyOf(value: unknown): string {
+    return sha256Hex(JSON.stringify(value)).slice(0, 40);
+}
+
+export class BuildCache {
+    constructor(readonly root: string) {}
+
+    archivePath(key: string): string {
+        return path.join(this.root, "archives", `${key}.zip`);
+    }
+
+    archiveInfoPath(key: string): string {
+        return path.join(this.root, "archives", `${key}.json`);
+    }
+
+    /** Per-entry offsets and hashes of an archive, for reusing its compressed bytes. */
+    archiveManifestPath(key: string): string {
+        return path.join(this.root, "archives", `${key}.manifest.json`);
+    }
+
+    installDir(key: string): string {
+        return path.join(this.root, "installs", key);
+    }
+
+    slotPath(slot: string): string {
+        return path.join(this.root, "slots", `${slot}.json`);
+    }
+
+    hashMemoPath(folder: string): string {
+        return path.join(this.root, "hashes", `${keyOf(folder)}.json`);
+    }
+
+    /** A fresh folder for one build's work in progress. */
+    makeTempDir(label: string): string {
+        const dir = path.join(this.root, "tmp");
+        fs.mkdirSync(dir, { recursive: true });
+        return fs.mkdtempSync(path.join(dir, `${label}-${process.pid}-`));
+    }
+
+    /**
+     * Removes leftovers of interrupted builds (older than a day, so that
+     * builds running right now keep theirs) and archives unused for `days`.
+     */
+    sweep(days = 30): void {
+        const now = Date.now();
+        const oldTemp = now - 24 * 3600_000;
+        const oldUse = now - days * 24 * 3600_000;
+        const listing = (dir: string) => {
+            try {
+                return fs.readdirSync(dir).map((n) => path.join(dir, n));
+            } catch {
+                return [];
+            }
+        };
+        const mtime = (p: string) => {
+            try {
+                return fs.statSync(p).mtimeMs;
+            } catch {
+                return now;
+            }
+        };
+        for (const p of listing(path.join(this.root, "tmp"))) if (mtime(p) < oldTemp) removeQuietly(p);
+        for (const p of listing(path.join(this.root, "archives"))) {
+            const base = path.basename(p);
+            if (base.startsWith(".") && base.includes(".tmp-") && mtime(p) < oldTemp) removeQuietly(p);
+            else if (/^[0-9a-f]+\.json$/.test(base) && mtime(p) < oldUse) {
+                const key = base.slice(0, -".json".length);
+                for (const f of [this.archiveInfoPath(key), this.archivePath(key), this.archiveManifestPath(key)]) removeQuietly(f);
+            }
+        }
+    }
+}

@@ -1,0 +1,318 @@
+// The archive builder: a folder of handler code plus its dependencies in, a
+// reproducible .zip for one Lambda target out. See DESIGN.md beside this
+// file for the pipeline and why it is shaped this way.
+import * as fs from "fs";
+import * as path from "path";
+import { ArchiveFacts, inspectSource, readZipText } from "../../policies/inspect";
+import { zipFileSource } from "../../policies/inspect/source";
+import { checkArchive, Finding } from "../../policies/rules";
+import { PolicyName } from "../../policies/rules/types";
+import { UserError } from "../errors";
+import { commitTemp, copyFileAtomic, removeQuietly, tempPathFor, trackTemp, writeFileAtomic } from "./atomic";
+import { BuildCache, FORMAT_VERSION, keyOf, sha256Hex } from "./cache";
+import { hashFiles, HashMemo } from "./content-hash";
+import { installDependencies } from "./install";
+import { normalizeDependencyTree } from "./normalize";
+import { BuildOptions, resolveOptions, ResolvedOptions } from "./options";
+import { biggestPackages, PackageSize } from "./report";
+import { makeFilter, walkTree } from "./walk";
+import { ManifestEntry, ReuseSource, reuseFromArchive, writeZip, ZipInputEntry } from "./zip-writer";
+
+export { BuildOptions } from "./options";
+
+export interface BuildResult {
+    /** The archive in the build cache (absolute); do not modify it. */
+    path: string;
+    /** Where it was copied, when `out` was given. */
+    out?: string;
+    kind: "function" | "layer";
+    runtime: string;
+    architecture: string;
+    sha256: string;
+    /** base64 sha256: what Lambda reports as CodeSha256, and Pulumi's sourceCodeHash. */
+    sha256Base64: string;
+    zippedBytes: number;
+    unzippedBytes: number;
+    entries: number;
+    nativeArchitectures: string[];
+    biggestPackages: PackageSize[];
+    findings: Finding[];
+    dependencies: { from: string; file?: string; installer?: string };
+    cache: { archive: "hit" | "miss"; install: "hit" | "miss" | "none"; compressedEntries: number; reusedEntries: number; hashedFiles: number };
+    /** What the checks saw; rules can be re-run on it. */
+    facts: ArchiveFacts;
+}
+
+/** Findings that make a build fail. Size over 50 MB has the S3 route; runtime dates are the deployer's call. */
+const NOT_BLOCKING: PolicyName[] = ["lambda-zip-size", "lambda-runtime-deprecation"];
+
+export class BuildCheckError extends UserError {
+    constructor(readonly findings: Finding[], label: string) {
+        super(`${label} failed its checks:\n${findings.map((f) => `  [${f.policy}] ${f.message}`).join("\n")}`);
+    }
+}
+
+interface ArchiveInfo {
+    format: number;
+    key: string;
+    sha256: string;
+    zippedBytes: number;
+    facts: ArchiveFacts;
+    compressionLevel: number;
+    compressedEntries: number;
+    reusedEntries: number;
+}
+
+/** An entry to write, with where its bytes come from. */
+interface Planned extends ZipInputEntry {
+    from: "source" | "dependencies";
+}
+
+const KEEP_READ_BYTES = 512 * 1024 * 1024;
+
+export async function buildArchive(options: BuildOptions): Promise<BuildResult> {
+    const o = resolveOptions(options);
+    const cache = new BuildCache(o.cacheDir);
+    const label = o.out ? path.basename(o.out) : `${o.kind} archive of ${o.source ?? "dependencies"}`;
+
+    const deps = await collectDependencies(o, cache);
+    const sources = await collectSource(o, cache);
+    const planned = plan(o, [...deps.entries, ...sources.entries]);
+    const key = keyOf({ format: FORMAT_VERSION, level: o.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
+    const zipPath = cache.archivePath(key);
+    const infoPath = cache.archiveInfoPath(key);
+    const slotPath = cache.slotPath(keyOf({ source: o.source, deps: o.dependencies, kind: o.kind, target: o.target.runtime + o.target.architecture, prefix: o.prefix }));
+
+    let info = readInfo(infoPath, zipPath);
+    const hit = info !== undefined;
+    if (!info) {
+        cache.sweep();
+        info = await writeArchive(o, cache, planned, key, zipPath, slotPath, label);
+        writeFileAtomic(infoPath, JSON.stringify(info));
+        writeFileAtomic(slotPath, JSON.stringify({ key }));
+    } else {
+        touch(infoPath);
+        o.progress(`up to date: ${zipPath}`);
+    }
+    const facts = { ...info.facts, label };
+    const findings = runChecks(o, { facts, readText: (name, max) => readZipText(zipPath, name, max) });
+    const blocking = findings.filter((f) => f.level === "mandatory" && !NOT_BLOCKING.includes(f.policy));
+    if (blocking.length) throw new BuildCheckError(blocking, `the ${o.kind} archive of ${o.source ?? "dependencies"} (${o.target.runtime}, ${o.target.architecture})`);
+    if (o.out) copyFileAtomic(zipPath, o.out);
+
+    return {
+        path: zipPath,
+        out: o.out,
+        kind: o.kind,
+        runtime: o.target.runtime,
+        architecture: o.target.architecture,
+        sha256: info.sha256,
+        sha256Base64: Buffer.from(info.sha256, "hex").toString("base64"),
+        zippedBytes: info.zippedBytes,
+        unzippedBytes: facts.unzippedBytes,
+        entries: facts.entries,
+        nativeArchitectures: facts.nativeArchitectures,
+        biggestPackages: biggestPackages(facts, o.prefix),
+        findings,
+        dependencies: deps.description,
+        cache: {
+            archive: hit ? "hit" : "miss",
+            install: deps.installHit === undefined ? "none" : deps.installHit ? "hit" : "miss",
+            compressedEntries: hit ? 0 : info.compressedEntries,
+            reusedEntries: hit ? 0 : info.reusedEntries,
+            hashedFiles: deps.hashed + sources.hashed,
+        },
+        facts,
+    };
+}
+
+function runChecks(o: ResolvedOptions, archive: { facts: ArchiveFacts; readText: (name: string, max?: number) => string | undefined }): Finding[] {
+    return checkArchive(archive, {
+        kind: o.kind,
+        runtimes: [o.target.runtime],
+        architectures: [o.target.architecture],
+        handler: o.kind === "function" ? o.handler : undefined,
+        hasLayers: o.hasLayers,
+        config: o.checks,
+    });
+}
+
+interface Collected {
+    entries: Planned[];
+    hashed: number;
+}
+
+async function collectDependencies(o: ResolvedOptions, cache: BuildCache): Promise<Collected & { description: BuildResult["dependencies"]; installHit?: boolean }> {
+    const spec = o.dependencies;
+    if (spec.kind === "none") return { entries: [], hashed: 0, description: { from: "none" } };
+    if (spec.kind === "site-packages") {
+        const walked = walkTree(spec.dir, { what: "site-packages folder", include: o.include, exclude: o.exclude, defaultExcludes: o.defaultExcludes });
+        const { drop, replace } = normalizeDependencyTree(
+            walked.map((f) => f.rel),
+            (rel) => fs.readFileSync(path.join(spec.dir, rel)),
+        );
+        const kept = walked.filter((f) => !drop.has(f.rel) && !replace.has(f.rel));
+        const memo = HashMemo.load(cache.hashMemoPath(spec.dir));
+        o.progress(`hashing ${kept.length} files in ${spec.dir}`);
+        const hashed = await hashFiles(kept, memo, "site-packages folder", KEEP_READ_BYTES);
+        memo.save(kept);
+        const entries: Planned[] = kept.map((f) => fileEntry(o.prefix + f.rel, f.size, (f.mode & 0o111) !== 0, hashed.hashes.get(f.rel)!, f.abs, hashed.contents.get(f.rel), "dependencies"));
+        for (const [rel, data] of replace) {
+            const mode = walked.find((f) => f.rel === rel)!.mode;
+            entries.push(bytesEntry(o.prefix + rel, data, (mode & 0o111) !== 0, "dependencies"));
+        }
+        return { entries, hashed: hashed.hashedCount, description: { from: "site-packages", file: spec.dir } };
+    }
+    const installed = await installDependencies(spec, o.target, {
+        cache,
+        installer: o.installer,
+        python: o.python,
+        uv: o.uv,
+        toolsDir: path.join(o.cacheDir, "tools"),
+        extraArgs: o.installerArgs,
+        progress: o.progress,
+    });
+    const filter = makeFilter(o);
+    const entries = installed.files
+        .filter((f) => filter.keepPath(f.rel))
+        .map((f) => fileEntry(o.prefix + f.rel, f.size, f.executable, f.sha256, path.join(installed.siteDir, f.rel), undefined, "dependencies"));
+    return {
+        entries,
+        hashed: 0,
+        installHit: installed.cacheHit,
+        description: { from: spec.kind, file: spec.kind === "requirements" ? spec.file : spec.pyproject, installer: installed.installer },
+    };
+}
+
+async function collectSource(o: ResolvedOptions, cache: BuildCache): Promise<Collected> {
+    if (!o.source) return { entries: [], hashed: 0 };
+    const walked = walkTree(o.source, { what: "source folder", include: o.include, exclude: o.exclude, defaultExcludes: o.defaultExcludes, skip: o.out ? [o.out] : [] });
+    const memo = HashMemo.load(cache.hashMemoPath(o.source));
+    const hashed = await hashFiles(walked, memo, "source folder", KEEP_READ_BYTES);
+    memo.save(walked);
+    return {
+        entries: walked.map((f) => fileEntry(o.prefix + f.rel, f.size, (f.mode & 0o111) !== 0, hashed.hashes.get(f.rel)!, f.abs, hashed.contents.get(f.rel), "source")),
+        hashed: hashed.hashedCount,
+    };
+}
+
+function fileEntry(name: string, size: number, executable: boolean, sha256: string, abs: string, data: Buffer | undefined, from: Planned["from"]): Planned {
+    return {
+        name,
+        isDirectory: false,
+        executable,
+        size,
+        sha256,
+        from,
+        read: async () => {
+            if (data) return data;
+            try {
+                return await fs.promises.readFile(abs);
+            } catch (e) {
+                throw new UserError(`${abs} changed or disappeared while the archive was being built (${(e as Error).message}). Build again.`);
+            }
+        },
+    };
+}
+
+function bytesEntry(name: string, data: Buffer, executable: boolean, from: Planned["from"]): Planned {
+    return { name, isDirectory: false, executable, size: data.length, sha256: sha256Hex(data), from, read: async () => data };
+}
+
+/** Sorted entries with their folders; a source file may not shadow an installed one. */
+function plan(o: ResolvedOptions, files: Planned[]): Planned[] {
+    const byName = new Map<string, Planned>();
+    for (const f of files) {
+        const clash = byName.get(f.name);
+        if (clash) {
+            const rel = f.name.slice(o.prefix.length);
+            throw new UserError(
+                `${rel} is both in the source folder ${o.source} and among the installed dependencies. ` +
+                    `Remove the copy from the source folder (or exclude it), or drop the package from the requirements.`,
+            );
+        }
+        byName.set(f.name, f);
+    }
+    for (const name of [...byName.keys()]) {
+        for (let i = name.indexOf("/"); i >= 0; i = name.indexOf("/", i + 1)) {
+            const dir = name.slice(0, i + 1);
+            if (!byName.has(dir)) byName.set(dir, { name: dir, isDirectory: true, executable: true, size: 0, sha256: "", from: "source" });
+        }
+    }
+    return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+async function writeArchive(o: ResolvedOptions, cache: BuildCache, planned: Planned[], key: string, zipPath: string, slotPath: string, label: string): Promise<ArchiveInfo> {
+    fs.mkdirSync(path.dirname(zipPath), { recursive: true });
+    const temp = trackTemp(tempPathFor(zipPath));
+    try {
+        const reuse = loadReuse(cache, slotPath, o.compressionLevel);
+        const files = planned.filter((e) => !e.isDirectory).length;
+        o.progress(`compressing ${files} files`);
+        let last = Date.now();
+        const written = await writeZip(temp, planned, {
+            level: o.compressionLevel,
+            reuse,
+            onProgress: (done, total) => {
+                if (Date.now() - last < 1000 && done !== total) return;
+                last = Date.now();
+                o.progress(`compressed ${done}/${total} files`);
+            },
+        });
+        const src = zipFileSource(temp);
+        let facts: ArchiveFacts;
+        try {
+            facts = inspectSource(src).facts;
+        } finally {
+            src.close();
+        }
+        facts.label = label;
+        writeFileAtomic(cache.archiveManifestPath(key), JSON.stringify({ level: o.compressionLevel, manifest: written.manifest }));
+        commitTemp(temp, zipPath);
+        return {
+            format: FORMAT_VERSION,
+            key,
+            sha256: written.sha256,
+            zippedBytes: written.zippedBytes,
+            facts,
+            compressionLevel: o.compressionLevel,
+            compressedEntries: written.compressedEntries,
+            reusedEntries: written.reusedEntries,
+        };
+    } catch (e) {
+        removeQuietly(temp);
+        throw e;
+    }
+}
+
+/** Compressed bytes of the previous build of the same source and options, if any. */
+function loadReuse(cache: BuildCache, slotPath: string, level: number): ReuseSource | undefined {
+    try {
+        const { key } = JSON.parse(fs.readFileSync(slotPath, "utf8"));
+        const previous = JSON.parse(fs.readFileSync(cache.archiveManifestPath(key), "utf8")) as { level: number; manifest: ManifestEntry[] };
+        if (previous.level !== level) return undefined;
+        const manifest = previous.manifest;
+        return reuseFromArchive(fs.readFileSync(cache.archivePath(key)), manifest);
+    } catch {
+        return undefined;
+    }
+}
+
+function readInfo(infoPath: string, zipPath: string): ArchiveInfo | undefined {
+    try {
+        const info = JSON.parse(fs.readFileSync(infoPath, "utf8")) as ArchiveInfo;
+        if (info.format !== FORMAT_VERSION || fs.statSync(zipPath).size !== info.zippedBytes) return undefined;
+        return info;
+    } catch {
+        return undefined;
+    }
+}
+
+function touch(p: string): void {
+    const now = new Date();
+    try {
+        fs.utimesSync(p, now, now);
+    } catch {
+        // only used to keep the archive from being swept
+    }
+}

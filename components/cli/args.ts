@@ -1,0 +1,36 @@
+// Command-line parsing shared by the commands, on node:util's parseArgs,
+// with mistakes reported as UserErrors.
+import { parseArgs, ParseArgsConfig } from "util";
+import { UserError } from "../errors";
+
+export type Options = NonNullable<ParseArgsConfig["options"]>;
+
+export interface Parsed {
+    values: Record<string, string | boolean | string[] | undefined>;
+    positionals: string[];
+}
+
+export function parse(command: string, argv: string[], options: Options, usage: string): Parsed {
+    try {
+        return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+    } catch (e) {
+        throw new UserError(`${(e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, "")}\n\nUsage: ${usage}\nRun "lambda-python ${command} --help" for details.`);
+    }
+}
+
+export function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+    if (value === undefined) return undefined;
+    if (!allowed.includes(value as T)) throw new UserError(`--${name} must be one of ${allowed.join(", ")}; got "${value}".`);
+    return value as T;
+}
+
+export function date(name: string, value: string | undefined): string | undefined {
+    if (value === undefined) return undefined;
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) throw new UserError(`--${name} must be a date as YYYY-MM-DD; got "${value}".`);
+    return value;
+}
+
+/** Progress lines on stderr, for long steps. */
+export function progressPrinter(quiet: boolean): (message: string) => void {
+    return quiet ? () => {} : (message) => process.stderr.write(`lambda-python: ${message}\n`);
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// lambda-python: build, inspect and run Python Lambda archives without the cloud.
+import { removePendingTemps } from "../build/atomic";
+import { isUserError } from "../errors";
+import { buildCommand, buildUsage } from "./build";
+import { inspectCommand, inspectUsage } from "./inspect";
+
+const commands: Record<string, (argv: string[]) => Promise<number>> = {
+    build: buildCommand,
+    inspect: inspectCommand,
+};
+
+const usage = `Usage:
+  ${buildUsage}
+  ${inspectUsage}
+
+Run "lambda-python <command> --help" for a command's options.`;
+
+async function main(argv: string[]): Promise<number> {
+    const [command, ...rest] = argv;
+    if (!command || command === "--help" || command === "-h" || command === "help") {
+        console.log(usage);
+        return command ? 0 : 2;
+    }
+    const run = commands[command];
+    if (!run) {
+        process.stderr.write(`lambda-python: unknown command "${command}".\n\n${usage}\n`);
+        return 2;
+    }
+    return run(rest);
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+        removePendingTemps();
+        process.exit(signal === "SIGINT" ? 130 : 143);
+    });
+}
+
+main(process.argv.slice(2)).then(
+    (code) => {
+        process.exitCode = code;
+    },
+    (e) => {
+        removePendingTemps();
+        if (isUserError(e)) {
+            process.stderr.write(`lambda-python: error: ${e.message}\n`);
+            process.exitCode = 2;
+        } else {
+            process.stderr.write(`lambda-python: internal error (please report it): ${(e as Error)?.stack ?? e}\n`);
+            process.exitCode = 70;
+        }
+    },
+);
