@@ -48,12 +48,27 @@ export function writeFileAtomic(target: string, data: string | Buffer): void {
     }
 }
 
-/** Copies a finished file to `target` atomically (reflink where the filesystem can). */
-export function copyFileAtomic(source: string, target: string): void {
+/**
+ * Puts a finished, never-modified file at `target` atomically: a hard link
+ * when both are on one filesystem (no bytes copied), otherwise a copy.
+ * Callers must notice if the linked file is later modified in place.
+ */
+export function linkOrCopyAtomic(source: string, target: string): void {
     fs.mkdirSync(path.dirname(target), { recursive: true });
+    try {
+        const a = fs.statSync(source);
+        const b = fs.statSync(target);
+        if (a.ino === b.ino && a.dev === b.dev) return;
+    } catch {
+        // target does not exist yet
+    }
     const temp = trackTemp(tempPathFor(target));
     try {
-        fs.copyFileSync(source, temp, fs.constants.COPYFILE_FICLONE);
+        try {
+            fs.linkSync(source, temp);
+        } catch {
+            fs.copyFileSync(source, temp, fs.constants.COPYFILE_FICLONE);
+        }
         commitTemp(temp, target);
     } catch (e) {
         removeQuietly(temp);

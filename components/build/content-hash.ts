@@ -2,16 +2,16 @@
 // inode) the way git's index does, so an unchanged file is hashed once.
 // Files modified within the last few seconds are not remembered: a write in
 // the same timestamp tick could otherwise go unnoticed.
-import * as crypto from "crypto";
 import * as fs from "fs";
 import { describeFsError } from "../errors";
 import { writeFileAtomic } from "./atomic";
+import { DeflatePool } from "./deflate-pool";
 import { WalkedFile } from "./walk";
+import { CompressedData } from "./zip-writer";
 
 type MemoRow = [size: number, mtimeMs: number, ctimeMs: number, ino: number, sha256: string];
 
 const RACY_MS = 3000;
-const READ_CONCURRENCY = 16;
 
 export class HashMemo {
     private rows: Record<string, MemoRow>;
@@ -60,46 +60,41 @@ export class HashMemo {
 export interface HashedFiles {
     /** sha256 (hex) by relative path. */
     hashes: Map<string, string>;
-    /** Contents read while hashing, kept for compression (within a memory budget). */
-    contents: Map<string, Buffer>;
+    /** Compressed bytes produced along the way, by sha256 (when a level was given). */
+    compressed: Map<string, CompressedData>;
     /** How many files had to be read and hashed. */
     hashedCount: number;
 }
 
 /**
- * Hashes every file the memo does not know. Contents read along the way are
- * kept, up to `keepBytes` in total, so a build that goes on to compress them
- * does not read them twice.
+ * Hashes every file the memo does not know, on the deflate pool. With a
+ * level, each of those files is compressed in the same pass, so a cold build
+ * reads every byte once; the result is wasted only when the archive then
+ * turns out to be cached already.
  */
-export async function hashFiles(files: WalkedFile[], memo: HashMemo, what: string, keepBytes: number): Promise<HashedFiles> {
+export async function hashFiles(files: WalkedFile[], memo: HashMemo, what: string, level: number | null): Promise<HashedFiles> {
     const hashes = new Map<string, string>();
-    const contents = new Map<string, Buffer>();
+    const compressed = new Map<string, CompressedData>();
     const todo: WalkedFile[] = [];
     for (const f of files) {
         const known = memo.lookup(f);
         if (known) hashes.set(f.rel, known);
         else todo.push(f);
     }
-    let kept = 0;
-    let next = 0;
-    const worker = async () => {
-        while (next < todo.length) {
-            const f = todo[next++];
-            let data: Buffer;
+    todo.sort((a, b) => b.size - a.size);
+    const pool = DeflatePool.shared();
+    await Promise.all(
+        todo.map(async (f) => {
+            let r;
             try {
-                data = await fs.promises.readFile(f.abs);
+                r = await pool.run({ path: f.abs, hash: true, level });
             } catch (e) {
                 throw describeFsError(e, f.abs, `file in the ${what}`);
             }
-            const sha = crypto.createHash("sha256").update(data).digest("hex");
-            hashes.set(f.rel, sha);
-            memo.remember(f, sha);
-            if (kept + data.length <= keepBytes) {
-                contents.set(f.rel, data);
-                kept += data.length;
-            }
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, todo.length) }, worker));
-    return { hashes, contents, hashedCount: todo.length };
+            hashes.set(f.rel, r.sha256!);
+            memo.remember(f, r.sha256!);
+            if (r.data) compressed.set(r.sha256!, { method: r.method, crc32: r.crc32, size: r.size, compressedSize: r.data.length, data: r.data, fresh: true });
+        }),
+    );
+    return { hashes, compressed, hashedCount: todo.length };
 }

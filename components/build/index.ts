@@ -8,7 +8,7 @@ import { zipFileSource } from "../../policies/inspect/source";
 import { checkArchive, Finding } from "../../policies/rules";
 import { PolicyName } from "../../policies/rules/types";
 import { UserError } from "../errors";
-import { commitTemp, copyFileAtomic, removeQuietly, tempPathFor, trackTemp, writeFileAtomic } from "./atomic";
+import { commitTemp, linkOrCopyAtomic, removeQuietly, tempPathFor, trackTemp, writeFileAtomic } from "./atomic";
 import { BuildCache, FORMAT_VERSION, keyOf, sha256Hex } from "./cache";
 import { hashFiles, HashMemo } from "./content-hash";
 import { installDependencies } from "./install";
@@ -16,7 +16,8 @@ import { normalizeDependencyTree } from "./normalize";
 import { BuildOptions, resolveOptions, ResolvedOptions } from "./options";
 import { biggestPackages, PackageSize } from "./report";
 import { makeFilter, walkTree } from "./walk";
-import { ManifestEntry, ReuseSource, reuseFromArchive, writeZip, ZipInputEntry } from "./zip-writer";
+import { DEFLATE_ENGINE } from "./deflate-pool";
+import { CompressedData, ManifestEntry, PreviousArchive, ReuseSource, reuseFrom, reuseFromMap, writeZip, ZipInputEntry } from "./zip-writer";
 
 export { BuildOptions } from "./options";
 
@@ -57,6 +58,8 @@ interface ArchiveInfo {
     key: string;
     sha256: string;
     zippedBytes: number;
+    /** The cached zip's mtime when written: a different one means someone modified it in place. */
+    mtimeMs: number;
     facts: ArchiveFacts;
     compressionLevel: number;
     compressedEntries: number;
@@ -68,28 +71,33 @@ interface Planned extends ZipInputEntry {
     from: "source" | "dependencies";
 }
 
-const KEEP_READ_BYTES = 512 * 1024 * 1024;
-
 export async function buildArchive(options: BuildOptions): Promise<BuildResult> {
     const o = resolveOptions(options);
+    const lap = phaseTimer();
     const cache = new BuildCache(o.cacheDir);
     const label = o.out ? path.basename(o.out) : `${o.kind} archive of ${o.source ?? "dependencies"}`;
 
     const deps = await collectDependencies(o, cache);
+    lap("dependencies");
     const sources = await collectSource(o, cache);
+    lap("source");
     const planned = plan(o, [...deps.entries, ...sources.entries]);
-    const key = keyOf({ format: FORMAT_VERSION, level: o.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
+    const key = keyOf({ format: FORMAT_VERSION, engine: DEFLATE_ENGINE, level: o.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
     const zipPath = cache.archivePath(key);
     const infoPath = cache.archiveInfoPath(key);
     const slotPath = cache.slotPath(keyOf({ source: o.source, deps: o.dependencies, kind: o.kind, target: o.target.runtime + o.target.architecture, prefix: o.prefix }));
 
     let info = readInfo(infoPath, zipPath);
+    lap("plan and key");
     const hit = info !== undefined;
     if (!info) {
         cache.sweep();
-        info = await writeArchive(o, cache, planned, key, zipPath, slotPath, label);
+        const fused = reuseFromMap(new Map([...deps.compressed, ...sources.compressed]));
+        info = await writeArchive(o, cache, planned, key, zipPath, slotPath, label, fused, lap);
+        lap("record archive");
         writeFileAtomic(infoPath, JSON.stringify(info));
         writeFileAtomic(slotPath, JSON.stringify({ key }));
+        lap("record");
     } else {
         touch(infoPath);
         o.progress(`up to date: ${zipPath}`);
@@ -98,7 +106,8 @@ export async function buildArchive(options: BuildOptions): Promise<BuildResult> 
     const findings = runChecks(o, { facts, readText: (name, max) => readZipText(zipPath, name, max) });
     const blocking = findings.filter((f) => f.level === "mandatory" && !NOT_BLOCKING.includes(f.policy));
     if (blocking.length) throw new BuildCheckError(blocking, `the ${o.kind} archive of ${o.source ?? "dependencies"} (${o.target.runtime}, ${o.target.architecture})`);
-    if (o.out) copyFileAtomic(zipPath, o.out);
+    if (o.out) linkOrCopyAtomic(zipPath, o.out);
+    lap("checks and copy");
 
     return {
         path: zipPath,
@@ -126,6 +135,17 @@ export async function buildArchive(options: BuildOptions): Promise<BuildResult> 
     };
 }
 
+/** With LAMBDA_PYTHON_TIMING set, prints how long each phase of a build took (for profiling). */
+function phaseTimer(): (phase: string) => void {
+    if (!process.env.LAMBDA_PYTHON_TIMING) return () => {};
+    let last = process.hrtime.bigint();
+    return (phase) => {
+        const now = process.hrtime.bigint();
+        process.stderr.write(`timing: ${phase} ${(Number(now - last) / 1e6).toFixed(1)} ms\n`);
+        last = now;
+    };
+}
+
 function runChecks(o: ResolvedOptions, archive: { facts: ArchiveFacts; readText: (name: string, max?: number) => string | undefined }): Finding[] {
     return checkArchive(archive, {
         kind: o.kind,
@@ -140,11 +160,13 @@ function runChecks(o: ResolvedOptions, archive: { facts: ArchiveFacts; readText:
 interface Collected {
     entries: Planned[];
     hashed: number;
+    /** Compressed while hashing, by sha256. */
+    compressed: Map<string, CompressedData>;
 }
 
 async function collectDependencies(o: ResolvedOptions, cache: BuildCache): Promise<Collected & { description: BuildResult["dependencies"]; installHit?: boolean }> {
     const spec = o.dependencies;
-    if (spec.kind === "none") return { entries: [], hashed: 0, description: { from: "none" } };
+    if (spec.kind === "none") return { entries: [], hashed: 0, compressed: new Map(), description: { from: "none" } };
     if (spec.kind === "site-packages") {
         const walked = walkTree(spec.dir, { what: "site-packages folder", include: o.include, exclude: o.exclude, defaultExcludes: o.defaultExcludes });
         const { drop, replace } = normalizeDependencyTree(
@@ -154,14 +176,14 @@ async function collectDependencies(o: ResolvedOptions, cache: BuildCache): Promi
         const kept = walked.filter((f) => !drop.has(f.rel) && !replace.has(f.rel));
         const memo = HashMemo.load(cache.hashMemoPath(spec.dir));
         o.progress(`hashing ${kept.length} files in ${spec.dir}`);
-        const hashed = await hashFiles(kept, memo, "site-packages folder", KEEP_READ_BYTES);
+        const hashed = await hashFiles(kept, memo, "site-packages folder", o.compressionLevel);
         memo.save(kept);
-        const entries: Planned[] = kept.map((f) => fileEntry(o.prefix + f.rel, f.size, (f.mode & 0o111) !== 0, hashed.hashes.get(f.rel)!, f.abs, hashed.contents.get(f.rel), "dependencies"));
+        const entries: Planned[] = kept.map((f) => fileEntry(o.prefix + f.rel, f.size, (f.mode & 0o111) !== 0, hashed.hashes.get(f.rel)!, f.abs, "dependencies"));
         for (const [rel, data] of replace) {
             const mode = walked.find((f) => f.rel === rel)!.mode;
             entries.push(bytesEntry(o.prefix + rel, data, (mode & 0o111) !== 0, "dependencies"));
         }
-        return { entries, hashed: hashed.hashedCount, description: { from: "site-packages", file: spec.dir } };
+        return { entries, hashed: hashed.hashedCount, compressed: hashed.compressed, description: { from: "site-packages", file: spec.dir } };
     }
     const installed = await installDependencies(spec, o.target, {
         cache,
@@ -175,48 +197,35 @@ async function collectDependencies(o: ResolvedOptions, cache: BuildCache): Promi
     const filter = makeFilter(o);
     const entries = installed.files
         .filter((f) => filter.keepPath(f.rel))
-        .map((f) => fileEntry(o.prefix + f.rel, f.size, f.executable, f.sha256, path.join(installed.siteDir, f.rel), undefined, "dependencies"));
+        .map((f) => fileEntry(o.prefix + f.rel, f.size, f.executable, f.sha256, path.join(installed.siteDir, f.rel), "dependencies"));
     return {
         entries,
         hashed: 0,
+        compressed: new Map(),
         installHit: installed.cacheHit,
         description: { from: spec.kind, file: spec.kind === "requirements" ? spec.file : spec.pyproject, installer: installed.installer },
     };
 }
 
 async function collectSource(o: ResolvedOptions, cache: BuildCache): Promise<Collected> {
-    if (!o.source) return { entries: [], hashed: 0 };
+    if (!o.source) return { entries: [], hashed: 0, compressed: new Map() };
     const walked = walkTree(o.source, { what: "source folder", include: o.include, exclude: o.exclude, defaultExcludes: o.defaultExcludes, skip: o.out ? [o.out] : [] });
     const memo = HashMemo.load(cache.hashMemoPath(o.source));
-    const hashed = await hashFiles(walked, memo, "source folder", KEEP_READ_BYTES);
+    const hashed = await hashFiles(walked, memo, "source folder", o.compressionLevel);
     memo.save(walked);
     return {
-        entries: walked.map((f) => fileEntry(o.prefix + f.rel, f.size, (f.mode & 0o111) !== 0, hashed.hashes.get(f.rel)!, f.abs, hashed.contents.get(f.rel), "source")),
+        entries: walked.map((f) => fileEntry(o.prefix + f.rel, f.size, (f.mode & 0o111) !== 0, hashed.hashes.get(f.rel)!, f.abs, "source")),
         hashed: hashed.hashedCount,
+        compressed: hashed.compressed,
     };
 }
 
-function fileEntry(name: string, size: number, executable: boolean, sha256: string, abs: string, data: Buffer | undefined, from: Planned["from"]): Planned {
-    return {
-        name,
-        isDirectory: false,
-        executable,
-        size,
-        sha256,
-        from,
-        read: async () => {
-            if (data) return data;
-            try {
-                return await fs.promises.readFile(abs);
-            } catch (e) {
-                throw new UserError(`${abs} changed or disappeared while the archive was being built (${(e as Error).message}). Build again.`);
-            }
-        },
-    };
+function fileEntry(name: string, size: number, executable: boolean, sha256: string, abs: string, from: Planned["from"]): Planned {
+    return { name, isDirectory: false, executable, size, sha256, from, path: abs };
 }
 
 function bytesEntry(name: string, data: Buffer, executable: boolean, from: Planned["from"]): Planned {
-    return { name, isDirectory: false, executable, size: data.length, sha256: sha256Hex(data), from, read: async () => data };
+    return { name, isDirectory: false, executable, size: data.length, sha256: sha256Hex(data), from, data };
 }
 
 /** Sorted entries with their folders; a source file may not shadow an installed one. */
@@ -242,23 +251,26 @@ function plan(o: ResolvedOptions, files: Planned[]): Planned[] {
     return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-async function writeArchive(o: ResolvedOptions, cache: BuildCache, planned: Planned[], key: string, zipPath: string, slotPath: string, label: string): Promise<ArchiveInfo> {
+async function writeArchive(o: ResolvedOptions, cache: BuildCache, planned: Planned[], key: string, zipPath: string, slotPath: string, label: string, fused: ReuseSource, lap: (phase: string) => void): Promise<ArchiveInfo> {
     fs.mkdirSync(path.dirname(zipPath), { recursive: true });
     const temp = trackTemp(tempPathFor(zipPath));
+    const previous = previousArchive(cache, slotPath, o.compressionLevel);
     try {
-        const reuse = loadReuse(cache, slotPath, o.compressionLevel);
-        const files = planned.filter((e) => !e.isDirectory).length;
-        o.progress(`compressing ${files} files`);
+        const reuse = reuseFrom(fused, previous);
+        lap("  load previous archive");
+        o.progress(`writing ${planned.filter((e) => !e.isDirectory).length} files`);
         let last = Date.now();
         const written = await writeZip(temp, planned, {
             level: o.compressionLevel,
             reuse,
+            previous,
             onProgress: (done, total) => {
                 if (Date.now() - last < 1000 && done !== total) return;
                 last = Date.now();
                 o.progress(`compressed ${done}/${total} files`);
             },
         });
+        lap("  write zip");
         const src = zipFileSource(temp);
         let facts: ArchiveFacts;
         try {
@@ -267,6 +279,7 @@ async function writeArchive(o: ResolvedOptions, cache: BuildCache, planned: Plan
             src.close();
         }
         facts.label = label;
+        lap("  inspect");
         writeFileAtomic(cache.archiveManifestPath(key), JSON.stringify({ level: o.compressionLevel, manifest: written.manifest }));
         commitTemp(temp, zipPath);
         return {
@@ -274,6 +287,7 @@ async function writeArchive(o: ResolvedOptions, cache: BuildCache, planned: Plan
             key,
             sha256: written.sha256,
             zippedBytes: written.zippedBytes,
+            mtimeMs: fs.statSync(zipPath).mtimeMs,
             facts,
             compressionLevel: o.compressionLevel,
             compressedEntries: written.compressedEntries,
@@ -282,17 +296,20 @@ async function writeArchive(o: ResolvedOptions, cache: BuildCache, planned: Plan
     } catch (e) {
         removeQuietly(temp);
         throw e;
+    } finally {
+        previous?.close();
     }
 }
 
-/** Compressed bytes of the previous build of the same source and options, if any. */
-function loadReuse(cache: BuildCache, slotPath: string, level: number): ReuseSource | undefined {
+/** The previous build of the same source and options, if it is still cached. */
+function previousArchive(cache: BuildCache, slotPath: string, level: number): PreviousArchive | undefined {
     try {
         const { key } = JSON.parse(fs.readFileSync(slotPath, "utf8"));
+        // Only an archive still exactly as written (not modified in place through a linked --out).
+        if (!readInfo(cache.archiveInfoPath(key), cache.archivePath(key))) return undefined;
         const previous = JSON.parse(fs.readFileSync(cache.archiveManifestPath(key), "utf8")) as { level: number; manifest: ManifestEntry[] };
         if (previous.level !== level) return undefined;
-        const manifest = previous.manifest;
-        return reuseFromArchive(fs.readFileSync(cache.archivePath(key)), manifest);
+        return new PreviousArchive(cache.archivePath(key), previous.manifest);
     } catch {
         return undefined;
     }
@@ -301,7 +318,8 @@ function loadReuse(cache: BuildCache, slotPath: string, level: number): ReuseSou
 function readInfo(infoPath: string, zipPath: string): ArchiveInfo | undefined {
     try {
         const info = JSON.parse(fs.readFileSync(infoPath, "utf8")) as ArchiveInfo;
-        if (info.format !== FORMAT_VERSION || fs.statSync(zipPath).size !== info.zippedBytes) return undefined;
+        const st = fs.statSync(zipPath);
+        if (info.format !== FORMAT_VERSION || st.size !== info.zippedBytes || st.mtimeMs !== info.mtimeMs) return undefined;
         return info;
     } catch {
         return undefined;

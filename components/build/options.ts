@@ -43,7 +43,7 @@ export interface BuildOptions {
     installerArgs?: string[];
     /** Where a layer's packages go: "python" (python/) or "site-packages" (python/lib/python3.X/site-packages/). @default "python" */
     layerLayout?: "python" | "site-packages";
-    /** Deflate level, 0-9. @default 6 */
+    /** Deflate level: 0 stores, 1-12 trade speed for size (libdeflate's levels). @default 6 */
     compressionLevel?: number;
     /** module.function; checked to be at the archive root and defined. */
     handler?: string;
@@ -109,7 +109,7 @@ export function resolveOptions(o: BuildOptions): ResolvedOptions {
     }
 
     const level = o.compressionLevel ?? 6;
-    if (!Number.isInteger(level) || level < 0 || level > 9) throw new UserError(`compressionLevel must be a whole number from 0 to 9, not ${level}.`);
+    if (!Number.isInteger(level) || level < 0 || level > 12) throw new UserError(`compressionLevel must be a whole number from 0 (store) to 12, not ${level}.`);
     const layout = o.layerLayout ?? "python";
     if (layout !== "python" && layout !== "site-packages") throw new UserError(`layerLayout must be "python" or "site-packages", not "${layout}".`);
     const prefix = kind === "function" ? "" : layout === "python" ? "python/" : `python/lib/python${target.python.join(".")}/site-packages/`;

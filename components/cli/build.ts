@@ -39,7 +39,7 @@ Installing:
 
 Output:
   --out FILE              where to write the zip (default: ./<source-dir name>.zip)
-  --level N               deflate level 0-9 (default 6)
+  --level N               deflate level: 0 stores, 1-12 (default 6)
   --cache-dir DIR         build cache (default ~/.cache/lambda-python)
   --now YYYY-MM-DD        judge runtime dates as of this day
   --json                  print the report as JSON

@@ -140,7 +140,7 @@ async function normalizeAndList(siteDir: string, cache: BuildCache): Promise<Ins
     removeEmptyFolders(siteDir);
     walked = walkTree(siteDir, { what: "installed dependencies", defaultExcludes: false });
     const memo = HashMemo.load(cache.hashMemoPath(siteDir));
-    const { hashes } = await hashFiles(walked, memo, "installed dependencies", 0);
+    const { hashes } = await hashFiles(walked, memo, "installed dependencies", null);
     return walked
         .map((f) => ({ rel: f.rel, size: f.size, sha256: hashes.get(f.rel)!, executable: (f.mode & 0o111) !== 0 }))
         .sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
@@ -197,7 +197,7 @@ async function hashLocalPath(p: string, cache: BuildCache): Promise<string> {
     if (st.isFile()) return crypto.createHash("sha256").update(fs.readFileSync(p)).digest("hex");
     const files = walkTree(p, { what: "local requirement folder" });
     const memo = HashMemo.load(cache.hashMemoPath(p));
-    const { hashes } = await hashFiles(files, memo, "local requirement folder", 0);
+    const { hashes } = await hashFiles(files, memo, "local requirement folder", null);
     memo.save(files);
     return keyOf(files.map((f) => [f.rel, hashes.get(f.rel)]));
 }

@@ -1,0 +1,153 @@
+// Benchmark of the archive pipeline, against `zip -r -q -X` and archiver in
+// the same run (see docs/BENCHMARKS.md for the targets and the figures).
+//
+//   npm run bench -- archive
+//
+// Every figure is the median of RUNS runs with a warm page cache, each run
+// started after `sync`; ratios compare figures of this run only.
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { buildArchive, BuildResult } from "../components/build";
+import { inspectPath } from "../policies/inspect";
+import { checkArchive } from "../policies/rules";
+import { ensureCorpus, treeStats, WORK } from "./corpus";
+import { recordSection } from "./record";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+function median(xs: number[]): number {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)];
+}
+
+/** Times one run; dirty pages of earlier runs are flushed first so no run pays for another's writeback. */
+async function timeIt<T>(f: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
+    execFileSync("sync");
+    const t = process.hrtime.bigint();
+    const value = await f();
+    return { ms: Number(process.hrtime.bigint() - t) / 1e6, value };
+}
+
+function fresh(name: string): string {
+    const dir = path.join(WORK, name);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    return dir;
+}
+
+export async function benchArchive(): Promise<string> {
+    const corpus = ensureCorpus();
+    const stats = treeStats(corpus);
+    // zip -r and archiver see the same layer layout as our builder: python/<packages>.
+    const layerRoot = fresh("layer-root");
+    fs.symlinkSync(corpus, path.join(layerRoot, "python"));
+
+    const zipTimes: number[] = [];
+    let zipBytes = 0;
+    for (let i = 0; i < RUNS; i++) {
+        const out = path.join(WORK, "zip-r.zip");
+        fs.rmSync(out, { force: true });
+        const t = await timeIt(() => execFileSync("zip", ["-r", "-q", "-X", "-6", out, "python"], { cwd: layerRoot }));
+        zipTimes.push(t.ms);
+        zipBytes = fs.statSync(out).size;
+    }
+
+    const archiverTimes: number[] = [];
+    let archiverBytes = 0;
+    for (let i = 0; i < RUNS; i++) {
+        const out = path.join(WORK, "archiver.zip");
+        execFileSync("sync");
+        const r = spawnSync(process.execPath, [path.join(__dirname, "archiver-zip.mjs"), path.join(layerRoot, "python"), "python", out, "6"], { encoding: "utf8" });
+        if (r.status !== 0) throw new Error(`archiver failed: ${r.stderr}`);
+        archiverTimes.push(Number(r.stdout.trim()));
+        archiverBytes = fs.statSync(out).size;
+    }
+
+    // Cold: empty cache each run (the content-hash memo too), page cache warm.
+    const coldTimes: number[] = [];
+    let cold!: BuildResult;
+    let cacheDir = "";
+    for (let i = 0; i < RUNS; i++) {
+        cacheDir = fresh("cache-cold");
+        const t = await timeIt(() => buildArchive({ kind: "layer", sitePackages: corpus, runtime: "python3.12", architecture: "x86_64", cacheDir }));
+        coldTimes.push(t.ms);
+        cold = t.value;
+    }
+    const warmTimes: number[] = [];
+    let warm!: BuildResult;
+    for (let i = 0; i < RUNS; i++) {
+        const t = await timeIt(() => buildArchive({ kind: "layer", sitePackages: corpus, runtime: "python3.12", architecture: "x86_64", cacheDir }));
+        warmTimes.push(t.ms);
+        warm = t.value;
+    }
+
+    // A function bundling the corpus; then one handler file changes.
+    const src = fresh("function-src");
+    const handler = path.join(src, "handler.py");
+    fs.writeFileSync(handler, "def handler(event, context):\n    return 0\n");
+    const fnOptions = { source: src, sitePackages: corpus, handler: "handler.handler", runtime: "python3.12", architecture: "x86_64" as const, cacheDir };
+    await buildArchive(fnOptions);
+    const changeTimes: number[] = [];
+    let changed!: BuildResult;
+    for (let i = 0; i < RUNS; i++) {
+        fs.writeFileSync(handler, `def handler(event, context):\n    return ${i + 1}\n`);
+        const t = await timeIt(() => buildArchive(fnOptions));
+        changeTimes.push(t.ms);
+        changed = t.value;
+    }
+
+    // inspect: in-process work, and peak memory of the CLI on a big and a tiny zip.
+    const inspectTimes: number[] = [];
+    for (let i = 0; i < RUNS + 2; i++) {
+        const t = await timeIt(() => checkArchive(inspectPath(cold.path), { kind: "layer", runtimes: ["python3.12"], architectures: ["x86_64"] }));
+        inspectTimes.push(t.ms);
+    }
+    const tiny = path.join(WORK, "tiny.zip");
+    fs.rmSync(tiny, { force: true });
+    execFileSync("zip", ["-q", "-X", tiny, "archive.ts"], { cwd: __dirname });
+    const peakKb = (zip: string) => {
+        const r = spawnSync("/usr/bin/time", ["-f", "%M", process.execPath, path.join(__dirname, "..", "dist", "components", "cli", "main.js"), "inspect", zip, "--json"], { encoding: "utf8" });
+        return Number(r.stderr.trim().split("\n").pop());
+    };
+    const zeros = path.join(WORK, "zeros-1gib.zip");
+    if (!fs.existsSync(zeros)) {
+        execFileSync("python3", ["-c", "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n    with z.open('zeros.bin', 'w', force_zip64=True) as f:\n        for _ in range(1024): f.write(bytes(1 << 20))", zeros]);
+    }
+    const bigPeak = median([peakKb(cold.path), peakKb(cold.path), peakKb(cold.path)]);
+    const tinyPeak = median([peakKb(tiny), peakKb(tiny), peakKb(tiny)]);
+    const zerosPeak = median([peakKb(zeros), peakKb(zeros), peakKb(zeros)]);
+
+    const zipMs = median(zipTimes);
+    const coldMs = median(coldTimes);
+    const warmMs = median(warmTimes);
+    const changeMs = median(changeTimes);
+    const inspectMs = median(inspectTimes);
+    const rows: [string, string, string, string][] = [
+        ["cold layer build vs `zip -r -q -X -6`", `${(zipMs / coldMs).toFixed(2)}x faster (${ms(coldMs)} vs ${ms(zipMs)})`, ">= 1.8x", pass(zipMs / coldMs >= 1.8)],
+        ["output size vs `zip -r`", `${pct((cold.zippedBytes - zipBytes) / zipBytes, true)} (${mb(cold.zippedBytes)} vs ${mb(zipBytes)})`, "<= +1%", pass(cold.zippedBytes <= zipBytes * 1.01)],
+        ["cold layer build vs archiver 8 (level 6)", `${(median(archiverTimes) / coldMs).toFixed(2)}x faster (archiver ${ms(median(archiverTimes))}, ${mb(archiverBytes)})`, "(reference)", ""],
+        ["rebuild, nothing changed", `${pct(warmMs / coldMs)} of cold (${ms(warmMs)}); archive ${warm.cache.archive}, ${warm.cache.compressedEntries} entries compressed`, "<= 5%", pass(warmMs <= coldMs * 0.05 && warm.cache.archive === "hit")],
+        ["rebuild after one handler change (function bundling the corpus)", `${pct(changeMs / coldMs)} of cold (${ms(changeMs)}); ${changed.cache.compressedEntries} compressed, ${changed.cache.reusedEntries} reused`, "<= 15%", pass(changeMs <= coldMs * 0.15 && changed.cache.compressedEntries === 1)],
+        ["`inspect` of the corpus zip (in-process work)", `${ms(inspectMs)}`, "< 100 ms", pass(inspectMs < 100)],
+        ["`inspect` peak RSS: 1-file zip / 1 entry of 1 GiB zeros / corpus zip", `${(tinyPeak / 1024).toFixed(0)} MB / ${(zerosPeak / 1024).toFixed(0)} MB / ${(bigPeak / 1024).toFixed(0)} MB (corpus: ${cold.entries.toLocaleString("en-US")} entries, ${mb(cold.unzippedBytes)} unzipped)`, "not growing with unzipped size", pass(zerosPeak - tinyPeak < 8 * 1024 && bigPeak - tinyPeak < 64 * 1024)],
+    ];
+    const table = [
+        `Corpus: ${stats.files.toLocaleString("en-US")} files, ${mb(stats.bytes)} (numpy, scipy, botocore, boto3, pydantic-core, cryptography for python3.12 x86_64). ` +
+            `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), Node ${process.version}, ${RUNS} runs each, median, warm page cache, \`sync\` before each run.`,
+        "",
+        "| measurement | result | target | |",
+        "|---|---|---|---|",
+        ...rows.map((r) => `| ${r.join(" | ")} |`),
+        "",
+        `Raw medians (ms): zip -r ${zipTimes.map(ms).join(", ")}; archiver ${archiverTimes.map(ms).join(", ")}; cold ${coldTimes.map(ms).join(", ")}; no-change ${warmTimes.map(ms).join(", ")}; one-change ${changeTimes.map(ms).join(", ")}; inspect ${inspectTimes.map(ms).join(", ")}.`,
+    ].join("\n");
+    recordSection("archive", "Archive builder (issue 2)", "npm run bench -- archive", table);
+    return table;
+}
+
+const ms = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(0)} ms`);
+const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
+const pct = (x: number, sign = false) => `${sign && x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}%`;
+const pass = (ok: boolean) => (ok ? "pass" : "**FAIL**");

@@ -1,0 +1,16 @@
+// npm run bench [-- archive|policies]: runs the benchmarks and records them in docs/BENCHMARKS.md.
+import { benchArchive } from "./archive";
+
+const benches: Record<string, () => Promise<string>> = { archive: benchArchive };
+
+(async () => {
+    const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+    for (const name of wanted.length ? wanted : Object.keys(benches)) {
+        const bench = benches[name];
+        if (!bench) throw new Error(`unknown benchmark ${name}; have ${Object.keys(benches).join(", ")}`);
+        console.log(`\n== ${name}\n${await bench()}`);
+    }
+})().catch((e) => {
+    console.error(e);
+    process.exit(1);
+});
