@@ -22,6 +22,11 @@ export function defaultCacheDir(): string {
     return path.join(base, "lambda-python");
 }
 
+/** Where `lambda-python setup` installs tools; shared by every build cache. */
+export function defaultToolsDir(): string {
+    return process.env.LAMBDA_PYTHON_TOOLS_DIR ? path.resolve(process.env.LAMBDA_PYTHON_TOOLS_DIR) : path.join(defaultCacheDir(), "tools");
+}
+
 export function sha256Hex(data: string | Buffer): string {
     return crypto.createHash("sha256").update(data).digest("hex");
 }

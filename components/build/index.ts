@@ -9,13 +9,13 @@ import { checkArchive, Finding } from "../../policies/rules";
 import { PolicyName } from "../../policies/rules/types";
 import { UserError } from "../errors";
 import { commitTemp, linkOrCopyAtomic, removeQuietly, tempPathFor, trackTemp, writeFileAtomic } from "./atomic";
-import { BuildCache, FORMAT_VERSION, keyOf, sha256Hex } from "./cache";
+import { BuildCache, defaultToolsDir, FORMAT_VERSION, keyOf, sha256Hex } from "./cache";
 import { hashFiles, HashMemo } from "./content-hash";
 import { installDependencies } from "./install";
 import { normalizeDependencyTree } from "./normalize";
 import { BuildOptions, resolveOptions, ResolvedOptions } from "./options";
 import { biggestPackages, PackageSize } from "./report";
-import { makeFilter, walkTree } from "./walk";
+import { makeFilter, WalkedFile, walkTree } from "./walk";
 import { DEFLATE_ENGINE } from "./deflate-pool";
 import { CompressedData, ManifestEntry, PreviousArchive, ReuseSource, reuseFrom, reuseFromMap, writeZip, ZipInputEntry } from "./zip-writer";
 
@@ -167,44 +167,59 @@ interface Collected {
 async function collectDependencies(o: ResolvedOptions, cache: BuildCache): Promise<Collected & { description: BuildResult["dependencies"]; installHit?: boolean }> {
     const spec = o.dependencies;
     if (spec.kind === "none") return { entries: [], hashed: 0, compressed: new Map(), description: { from: "none" } };
+    let root: string;
+    let files: { rel: string; size: number; executable: boolean; sha256?: string; walked?: WalkedFile }[];
+    let description: BuildResult["dependencies"];
+    let installHit: boolean | undefined;
     if (spec.kind === "site-packages") {
-        const walked = walkTree(spec.dir, { what: "site-packages folder", include: o.include, exclude: o.exclude, defaultExcludes: o.defaultExcludes });
-        const { drop, replace } = normalizeDependencyTree(
-            walked.map((f) => f.rel),
-            (rel) => fs.readFileSync(path.join(spec.dir, rel)),
-        );
-        const kept = walked.filter((f) => !drop.has(f.rel) && !replace.has(f.rel));
-        const memo = HashMemo.load(cache.hashMemoPath(spec.dir));
-        o.progress(`hashing ${kept.length} files in ${spec.dir}`);
-        const hashed = await hashFiles(kept, memo, "site-packages folder", o.compressionLevel);
-        memo.save(kept);
-        const entries: Planned[] = kept.map((f) => fileEntry(o.prefix + f.rel, f.size, (f.mode & 0o111) !== 0, hashed.hashes.get(f.rel)!, f.abs, "dependencies"));
-        for (const [rel, data] of replace) {
-            const mode = walked.find((f) => f.rel === rel)!.mode;
-            entries.push(bytesEntry(o.prefix + rel, data, (mode & 0o111) !== 0, "dependencies"));
-        }
-        return { entries, hashed: hashed.hashedCount, compressed: hashed.compressed, description: { from: "site-packages", file: spec.dir } };
+        root = spec.dir;
+        files = walkTree(spec.dir, { what: "site-packages folder", include: o.include, exclude: o.exclude, defaultExcludes: o.defaultExcludes }).map((f) => ({
+            rel: f.rel,
+            size: f.size,
+            executable: (f.mode & 0o111) !== 0,
+            walked: f,
+        }));
+        description = { from: "site-packages", file: spec.dir };
+    } else {
+        const installed = await installDependencies(spec, o.target, {
+            cache,
+            installer: o.installer,
+            python: o.python,
+            uv: o.uv,
+            toolsDir: defaultToolsDir(),
+            extraArgs: o.installerArgs,
+            progress: o.progress,
+        });
+        root = installed.siteDir;
+        const filter = makeFilter(o);
+        files = installed.files.filter((f) => filter.keepPath(f.rel));
+        description = { from: spec.kind, file: spec.kind === "requirements" ? spec.file : spec.pyproject, installer: installed.installer };
+        installHit = installed.cacheHit;
     }
-    const installed = await installDependencies(spec, o.target, {
-        cache,
-        installer: o.installer,
-        python: o.python,
-        uv: o.uv,
-        toolsDir: path.join(o.cacheDir, "tools"),
-        extraArgs: o.installerArgs,
-        progress: o.progress,
-    });
-    const filter = makeFilter(o);
-    const entries = installed.files
-        .filter((f) => filter.keepPath(f.rel))
-        .map((f) => fileEntry(o.prefix + f.rel, f.size, f.executable, f.sha256, path.join(installed.siteDir, f.rel), "dependencies"));
-    return {
-        entries,
-        hashed: 0,
-        compressed: new Map(),
-        installHit: installed.cacheHit,
-        description: { from: spec.kind, file: spec.kind === "requirements" ? spec.file : spec.pyproject, installer: installed.installer },
-    };
+    // Machine-specific bits out, RECORD made true to what the archive holds.
+    const { drop, replace } = normalizeDependencyTree(
+        files.map((f) => f.rel),
+        (rel) => fs.readFileSync(path.join(root, rel)),
+    );
+    const kept = files.filter((f) => !drop.has(f.rel) && !replace.has(f.rel));
+    let hashed = 0;
+    let compressed = new Map<string, CompressedData>();
+    const toHash = kept.filter((f) => f.sha256 === undefined).map((f) => f.walked!);
+    if (toHash.length) {
+        const memo = HashMemo.load(cache.hashMemoPath(root));
+        o.progress(`hashing ${toHash.length} files in ${root}`);
+        const result = await hashFiles(toHash, memo, "site-packages folder", o.compressionLevel);
+        memo.save(toHash);
+        for (const f of kept) f.sha256 ??= result.hashes.get(f.rel);
+        hashed = result.hashedCount;
+        compressed = result.compressed;
+    }
+    const entries: Planned[] = kept.map((f) => fileEntry(o.prefix + f.rel, f.size, f.executable, f.sha256!, path.join(root, f.rel), "dependencies"));
+    for (const [rel, data] of replace) {
+        const f = files.find((x) => x.rel === rel)!;
+        entries.push(bytesEntry(o.prefix + rel, data, f.executable, "dependencies"));
+    }
+    return { entries, hashed, compressed, description, installHit };
 }
 
 async function collectSource(o: ResolvedOptions, cache: BuildCache): Promise<Collected> {
@@ -256,7 +271,8 @@ async function writeArchive(o: ResolvedOptions, cache: BuildCache, planned: Plan
     const temp = trackTemp(tempPathFor(zipPath));
     const previous = previousArchive(cache, slotPath, o.compressionLevel);
     try {
-        const reuse = reuseFrom(fused, previous);
+        // The previous archive first: an unchanged entry then keeps its place in a copied run.
+        const reuse = reuseFrom(previous, fused);
         lap("  load previous archive");
         o.progress(`writing ${planned.filter((e) => !e.isDirectory).length} files`);
         let last = Date.now();

@@ -5,8 +5,9 @@
 // - direct_url.json files that record a local path (file://…) are left out;
 // - console scripts in bin/ get Lambda's interpreter (/var/lang/bin/python3)
 //   instead of the build machine's in their #! line;
-// - RECORD files are rewritten to match: lines of removed files dropped,
-//   hashes and sizes of rewritten files updated.
+// - RECORD files are rewritten to match what the archive holds: lines of
+//   files that are not in it (removed here, or left out by excludes) are
+//   dropped, hashes and sizes of rewritten files updated.
 import * as crypto from "crypto";
 import * as path from "path";
 import { isBytecode } from "../../policies/inspect/facts";
@@ -21,8 +22,9 @@ export interface NormalizeResult {
 }
 
 /**
- * Decides what to change in a dependency tree given its relative paths and a
- * way to read a file. Reads only RECORD, direct_url.json and bin/ scripts.
+ * Decides what to change in a dependency tree, given the relative paths that
+ * will go into the archive and a way to read a file. Reads only RECORD,
+ * direct_url.json and bin/ scripts.
  */
 export function normalizeDependencyTree(paths: string[], read: (rel: string) => Buffer): NormalizeResult {
     const drop = new Set<string>();
@@ -35,10 +37,10 @@ export function normalizeDependencyTree(paths: string[], read: (rel: string) => 
             if (fixed) replace.set(rel, fixed);
         }
     }
-    if (drop.size === 0 && replace.size === 0) return { drop, replace };
-    for (const rel of paths) {
-        if (!/^[^/]+\.dist-info\/RECORD$/.test(rel) || drop.has(rel)) continue;
-        const rewritten = rewriteRecord(read(rel).toString("utf8"), rel, drop, replace);
+    const kept = new Set(paths.filter((p) => !drop.has(p)));
+    for (const rel of kept) {
+        if (!/^[^/]+\.dist-info\/RECORD$/.test(rel)) continue;
+        const rewritten = rewriteRecord(read(rel).toString("utf8"), rel, kept, replace);
         if (rewritten !== undefined) replace.set(rel, Buffer.from(rewritten, "utf8"));
     }
     return { drop, replace };
@@ -67,7 +69,7 @@ export function fixShebang(data: Buffer): Buffer | undefined {
     return Buffer.from([`#!${LAMBDA_PYTHON}${m[2] ?? ""}`, ...lines.slice(1)].join("\n"), "utf8");
 }
 
-function rewriteRecord(text: string, recordRel: string, drop: Set<string>, replace: Map<string, Buffer>): string | undefined {
+function rewriteRecord(text: string, recordRel: string, kept: Set<string>, replace: Map<string, Buffer>): string | undefined {
     const siteRoot = path.posix.dirname(path.posix.dirname(recordRel)); // "." for a top-level .dist-info
     let changed = false;
     const out: string[] = [];
@@ -75,7 +77,7 @@ function rewriteRecord(text: string, recordRel: string, drop: Set<string>, repla
         if (!line) continue;
         const fields = parseCsvLine(line);
         const rel = resolveRecordPath(siteRoot, fields[0]);
-        if (rel !== undefined && drop.has(rel)) {
+        if (rel !== undefined && !kept.has(rel)) {
             changed = true;
             continue;
         }

@@ -4,15 +4,18 @@ import { removePendingTemps } from "../build/atomic";
 import { isUserError } from "../errors";
 import { buildCommand, buildUsage } from "./build";
 import { inspectCommand, inspectUsage } from "./inspect";
+import { setupCommand, setupUsage } from "./setup";
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
     build: buildCommand,
     inspect: inspectCommand,
+    setup: setupCommand,
 };
 
 const usage = `Usage:
   ${buildUsage}
   ${inspectUsage}
+  ${setupUsage}
 
 Run "lambda-python <command> --help" for a command's options.`;
 

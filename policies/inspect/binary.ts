@@ -43,6 +43,14 @@ const PE_MACHINES: Record<number, string> = {
     0x1c4: "arm",
 };
 
+/**
+ * A Windows program (.exe): Lambda can neither load nor run it, so it is dead
+ * weight rather than a broken dependency (pip and setuptools ship launchers).
+ */
+export function isInertWindowsProgram(name: string, kind: BinaryKind): boolean {
+    return kind.format === "pe" && /\.exe$/i.test(name);
+}
+
 /** Names that usually hold native code, checked by content. */
 export function mayBeNative(name: string, mode?: number): boolean {
     const base = name.slice(name.lastIndexOf("/") + 1);

@@ -2,7 +2,7 @@
 // sizes, native binaries and their instruction sets, wheel tags, bytecode
 // caches and unsafe entries. The result is plain JSON, so the builder can
 // keep it next to a cached zip and re-run the rules without re-reading.
-import { BINARY_PROBE_BYTES, BinaryFormat, classifyBinary, mayBeNative } from "./binary";
+import { BINARY_PROBE_BYTES, BinaryFormat, classifyBinary, isInertWindowsProgram, mayBeNative } from "./binary";
 import { ArchiveEntry, ArchiveSource } from "./source";
 import { parseWheelFile } from "./wheel-tags";
 import { ZipFormatError } from "../zip/reader";
@@ -40,7 +40,7 @@ export interface ArchiveFacts {
     /** Regular files, sorted by name. */
     files: FileFact[];
     natives: NativeFact[];
-    /** Distinct instruction sets of the native binaries, sorted. */
+    /** Distinct instruction sets of the loadable native binaries (not Windows programs), sorted. */
     nativeArchitectures: string[];
     wheels: WheelFact[];
     /** __pycache__ folders and .pyc/.pyo files (at most MAX_LISTED). */
@@ -124,7 +124,7 @@ export function gatherFacts(src: ArchiveSource): ArchiveFacts {
         }
     }
     facts.files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    facts.nativeArchitectures = [...new Set(facts.natives.map((n) => n.arch))].sort();
+    facts.nativeArchitectures = [...new Set(facts.natives.filter((n) => !isInertWindowsProgram(n.name, n)).map((n) => n.arch))].sort();
     return facts;
 }
 

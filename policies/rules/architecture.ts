@@ -1,6 +1,7 @@
 // lambda-architecture-compatibility: native code and wheels must be built
 // for the function's instruction set and CPython, and a layer must declare
 // the function's architecture and runtime among its compatible ones.
+import { isInertWindowsProgram } from "../inspect/binary";
 import { ArchiveFacts } from "../inspect/facts";
 import { extensionSuffixMismatch, wheelMismatch } from "../inspect/wheel-tags";
 import { Architecture, lambdaTarget, LambdaTarget, parsePythonRuntime, TargetError } from "../target";
@@ -22,7 +23,19 @@ export interface ArchitectureSubject {
 /** Native binaries, extension modules and wheels in one archive, against its targets. */
 export function checkArchiveArchitecture(facts: ArchiveFacts, subject: ArchitectureSubject): Finding[] {
     const out: Finding[] = [];
-    const foreign = facts.natives.filter((n) => n.format !== "elf");
+    // Windows programs (.exe) cannot be loaded or run on Lambda, so they are only dead weight;
+    // pip and setuptools ship such launchers, so they are common in real packages.
+    const inert = facts.natives.filter((n) => isInertWindowsProgram(n.name, n));
+    const foreign = facts.natives.filter((n) => n.format !== "elf" && !inert.includes(n));
+    if (inert.length) {
+        out.push(
+            finding(
+                POLICY,
+                "advisory",
+                `${subject.label} carries ${inert.length} Windows program${inert.length > 1 ? "s" : ""} (${listSome(inert.map((n) => n.name), MAX_NAMED)}), which Lambda can never run; harmless unless your code starts them, but dead weight.`,
+            ),
+        );
+    }
     if (foreign.length) {
         const kinds = [...new Set(foreign.map((n) => (n.format === "mach-o" ? "macOS (Mach-O)" : "Windows (PE)")))].join(" and ");
         out.push(

@@ -126,7 +126,7 @@ function customIndex(extraArgs: string[]): boolean {
     return indexArgs(extraArgs).some((a) => /^(--index-url|-i|--no-index)/.test(a)) || !!process.env.PIP_INDEX_URL;
 }
 
-/** "the latest release, 0.5.4.post2, has wheels for cp312 manylinux2014_x86_64, …" from PyPI's JSON API. */
+/** "its latest release, 0.5.4.post2, has wheels only for manylinux_2_17_x86_64 (cp38-cp314)", from PyPI's JSON API. */
 async function pypiWheelSummary(name: string): Promise<string> {
     try {
         const res = await fetch(`https://pypi.org/pypi/${encodeURIComponent(name)}/json`, { signal: AbortSignal.timeout(10_000) });
@@ -134,14 +134,30 @@ async function pypiWheelSummary(name: string): Promise<string> {
         const data = (await res.json()) as { info: { version: string }; urls: { filename: string }[] };
         const wheels = data.urls.map((u) => u.filename).filter((f) => f.endsWith(".whl"));
         if (!wheels.length) return `its latest release, ${data.info.version}, publishes no wheels`;
-        const tags = new Set<string>();
+        const byPlatform = new Map<string, Set<string>>();
         for (const w of wheels) {
             const parts = w.slice(0, -4).split("-");
-            if (parts.length >= 5) tags.add(`${parts[parts.length - 3]} ${parts[parts.length - 1]}`);
+            if (parts.length < 5) continue;
+            const platform = parts[parts.length - 1].split(".").pop()!;
+            const pythons = byPlatform.get(platform) ?? new Set<string>();
+            pythons.add(parts[parts.length - 3]);
+            byPlatform.set(platform, pythons);
         }
-        const list = [...tags].sort();
-        return `its latest release, ${data.info.version}, has wheels only for ${list.slice(0, 6).join(", ")}${list.length > 6 ? `, … (${list.length} in all)` : ""}`;
+        const described = [...byPlatform.entries()]
+            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .map(([platform, pythons]) => `${platform} (${pythonRange([...pythons])})`);
+        return `its latest release, ${data.info.version}, has wheels only for ${described.slice(0, 5).join(", ")}${described.length > 5 ? ", …" : ""}`;
     } catch {
         return "";
     }
+}
+
+/** "cp38-cp314" for a run of CPython tags, else the tags listed. */
+function pythonRange(tags: string[]): string {
+    const cp = tags.map((t) => /^cp(\d)(\d+)$/.exec(t)).filter((m): m is RegExpExecArray => !!m);
+    if (cp.length === tags.length && cp.length > 2) {
+        const sorted = cp.sort((a, b) => Number(a[2]) - Number(b[2]));
+        return `${sorted[0][0]}-${sorted[sorted.length - 1][0]}`;
+    }
+    return tags.sort().join(", ");
 }

@@ -12,7 +12,6 @@ import { LambdaTarget, manylinuxPlatformTags, uvPythonPlatform } from "../../../
 import { removeQuietly, trackTemp, untrackTemp } from "../atomic";
 import { BuildCache, FORMAT_VERSION, keyOf } from "../cache";
 import { hashFiles, HashMemo } from "../content-hash";
-import { normalizeDependencyTree } from "../normalize";
 import { walkTree } from "../walk";
 import { describeTarget, rescueFailedInstall } from "./diagnose";
 import { chooseInstaller, findUv, hostPython, Installer, InstallerChoice } from "./installers";
@@ -73,7 +72,7 @@ export async function installDependencies(spec: DependencySpec, target: LambdaTa
         ctx.progress(`installing dependencies from ${path.basename(what)} for ${target.runtime} ${target.architecture} with ${label}`);
         await installWithRescue(installer, { requirementsFile, siteDir, what, work }, inputs, target, ctx);
         if (!fs.existsSync(siteDir)) fs.mkdirSync(siteDir, { recursive: true });
-        const files = await normalizeAndList(siteDir, ctx.cache);
+        const files = await listInstalled(siteDir, ctx.cache);
         fs.writeFileSync(path.join(work, MANIFEST), JSON.stringify({ installer: label, files }));
         fs.rmSync(path.join(work, "wheels"), { recursive: true, force: true });
         fs.mkdirSync(path.dirname(finalDir), { recursive: true });
@@ -128,31 +127,14 @@ async function installWithRescue(
     }
 }
 
-/** Applies the normalisation rules on disk and lists the result with content hashes. */
-async function normalizeAndList(siteDir: string, cache: BuildCache): Promise<InstalledFile[]> {
-    let walked = walkTree(siteDir, { what: "installed dependencies", defaultExcludes: false });
-    const { drop, replace } = normalizeDependencyTree(
-        walked.map((f) => f.rel),
-        (rel) => fs.readFileSync(path.join(siteDir, rel)),
-    );
-    for (const rel of drop) fs.rmSync(path.join(siteDir, rel), { force: true });
-    for (const [rel, data] of replace) fs.writeFileSync(path.join(siteDir, rel), data);
-    removeEmptyFolders(siteDir);
-    walked = walkTree(siteDir, { what: "installed dependencies", defaultExcludes: false });
+/** Lists an install with content hashes (normalisation happens when an archive is planned). */
+async function listInstalled(siteDir: string, cache: BuildCache): Promise<InstalledFile[]> {
+    const walked = walkTree(siteDir, { what: "installed dependencies", defaultExcludes: false });
     const memo = HashMemo.load(cache.hashMemoPath(siteDir));
     const { hashes } = await hashFiles(walked, memo, "installed dependencies", null);
     return walked
         .map((f) => ({ rel: f.rel, size: f.size, sha256: hashes.get(f.rel)!, executable: (f.mode & 0o111) !== 0 }))
         .sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-}
-
-function removeEmptyFolders(dir: string): boolean {
-    let empty = true;
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-        if (entry.isDirectory() && removeEmptyFolders(path.join(dir, entry.name))) fs.rmdirSync(path.join(dir, entry.name));
-        else empty = false;
-    }
-    return empty;
 }
 
 function readManifest(dir: string): InstalledFile[] | undefined {
@@ -181,7 +163,9 @@ async function exportUvLock(pyproject: string, work: string, ctx: InstallContext
     const uv = await findUv(ctx.uv, ctx.toolsDir);
     if (!uv) throw new UserError(`${pyproject} has a uv.lock; exporting it needs uv. Install it (pip install uv, or lambda-python setup), or export requirements.txt yourself.`);
     const out = path.join(work, "requirements.txt");
-    const r = await run(uv, ["export", "--frozen", "--no-hashes", "--no-dev", "--no-emit-project", "--no-header", "--format", "requirements-txt", "--project", path.dirname(pyproject), "-o", out]);
+    const r = await run(uv, ["export", "--frozen", "--no-hashes", "--no-dev", "--no-emit-project", "--no-header", "--format", "requirements-txt", "--project", path.dirname(pyproject), "-o", out], {
+        env: { ...process.env, UV_PYTHON_DOWNLOADS: "never" },
+    });
     if (r.code !== 0) throw new UserError(`uv could not export ${path.join(path.dirname(pyproject), "uv.lock")}: ${tail(r.stderr, 6)}`);
     return out;
 }

@@ -1,0 +1,178 @@
+// Mistakes users make, each met with one readable paragraph (no stack
+// trace), a non-zero exit and no archive left behind; and the cache under
+// concurrent and interrupted builds.
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+import { cli, cliAsync, listing, pyZip, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
+
+const HANDLER = "def handler(event, context):\n    return 'ok'\n";
+
+/** Runs a build that must fail; checks the message reads as one paragraph for people and nothing was written. */
+function failingBuild(args: string[], options: { prefix?: string[] } = {}) {
+    const outDir = tmpDir("out-");
+    const out = path.join(outDir, "fn.zip");
+    const r = cli(["build", ...args, "--out", out, "--cache-dir", SHARED_CACHE, "--quiet"], options);
+    assert.notEqual(r.code, 0, `expected failure, got:\n${r.stdout}`);
+    assert.doesNotMatch(r.stderr, /\n\s+at .*\(.*:\d+:\d+\)/, "no stack trace for a user mistake");
+    assert.deepEqual(listing(outDir), [], "no zip or temporary file left behind");
+    return r;
+}
+
+describe("lambda-python build: mistakes", () => {
+    it("a source folder that does not exist", () => {
+        const r = failingBuild(["/nonexistent/app"]);
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /source folder \/nonexistent\/app does not exist/);
+    });
+
+    it("a requirements file that does not exist", () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER });
+        const r = failingBuild([app, "--requirements", path.join(app, "reqs.txt")]);
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /requirements file .*reqs\.txt does not exist/);
+    });
+
+    it("a package that does not exist on PyPI", () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER, "requirements.txt": "no-such-package-lambda-python-test-xyzzy\n" });
+        const r = failingBuild([app, "--installer", "pip"]);
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /no-such-package-lambda-python-test-xyzzy was not found on the package index \(PyPI\)\. Check its name in .*requirements\.txt/);
+    });
+
+    it("a package with no wheel for arm64 (pysqlite3-binary) names the package, runtime, architecture and the way out", () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER, "requirements.txt": "pysqlite3-binary\n" });
+        const r = failingBuild([app, "--arch", "arm64", "--runtime", "python3.12", "--installer", "pip"]);
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /pysqlite3-binary has no wheel for python3\.12 on arm64/);
+        assert.match(r.stderr, /no source distribution/);
+        assert.match(r.stderr, /manylinux/);
+        assert.match(r.stderr, /x86_64 architecture/);
+        assert.match(r.stderr, /Amazon Linux 2023/);
+    });
+
+    it("the same package for arm64 with uv gives the same diagnosis", () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER, "requirements.txt": "pysqlite3-binary\n" });
+        const r = failingBuild([app, "--arch", "arm64", "--runtime", "python3.12", "--installer", "uv"]);
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /pysqlite3-binary has no wheel for python3\.12 on arm64/);
+    });
+
+    it("an unknown runtime string", () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER });
+        const r = failingBuild([app, "--runtime", "python3.99"]);
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /unknown runtime "python3\.99": use one of python3\.8, .*python3\.14/);
+    });
+
+    it("an unreadable file (even for root: the build runs without DAC override)", () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER, "secret.py": "x = 1\n" });
+        fs.chmodSync(path.join(app, "secret.py"), 0o000);
+        const prefix = process.getuid?.() === 0 ? ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"] : undefined;
+        const r = failingBuild([app], { prefix });
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /cannot read file in the source folder .*secret\.py: permission denied/);
+    });
+
+    it("a socket in the source folder", async () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER });
+        const server = net.createServer();
+        await new Promise<void>((resolve) => server.listen(path.join(app, "agent.sock"), resolve));
+        try {
+            const r = failingBuild([app]);
+            assert.match(r.stderr, /agent\.sock is not a regular file/);
+        } finally {
+            server.close();
+        }
+    });
+
+    it("a symbolic link pointing outside the source folder", () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER });
+        fs.symlinkSync("/etc/hostname", path.join(app, "hostname"));
+        const r = failingBuild([app]);
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /hostname is a symbolic link to \/etc\/hostname, outside the source folder/);
+    });
+
+    it("follows a symbolic link that stays inside the source folder", () => {
+        const app = writeFiles(tmpDir(), { "lib/real.py": "X = 1\n", "app.py": HANDLER });
+        fs.symlinkSync("lib/real.py", path.join(app, "alias.py"));
+        const out = path.join(tmpDir(), "fn.zip");
+        const r = cli(["build", app, "--out", out, "--cache-dir", SHARED_CACHE, "--quiet"]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(pyZip(out).entries.some((e) => e.name === "alias.py"));
+    });
+
+    it("a handler module that is not in the folder", () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER });
+        const r = failingBuild([app, "--handler", "lambda_function.lambda_handler"]);
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /\[lambda-handler-at-root\] handler "lambda_function\.lambda_handler" needs lambda_function\.py at the root/);
+        assert.match(r.stderr, /No archive was written/);
+    });
+
+    it("a handler whose module sits in a subfolder says to zip the folder's contents", () => {
+        const app = writeFiles(tmpDir(), { "my_function/lambda_function.py": HANDLER });
+        const r = failingBuild([app, "--handler", "lambda_function.handler"]);
+        assert.match(r.stderr, /it is at my_function\/lambda_function\.py/);
+    });
+
+    it("a handler module that does not define the function", () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER });
+        const r = failingBuild([app, "--handler", "app.lambda_handler"]);
+        assert.match(r.stderr, /app\.py in .* does not define lambda_handler/);
+    });
+
+    it("an option with a bad value", () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER });
+        const r = failingBuild([app, "--arch", "sparc"]);
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /--arch must be one of x86_64, arm64; got "sparc"/);
+    });
+});
+
+describe("lambda-python build: the cache under pressure", () => {
+    it("two builds of the same inputs at once both succeed with the same archive", async () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER, "requirements.txt": "cowsay==6.1\n" });
+        const cache = tmpDir("cache-race-");
+        const outs = [path.join(tmpDir(), "a.zip"), path.join(tmpDir(), "b.zip")];
+        const runs = outs.map((out) => cliAsync(["build", app, "--installer", "pip", "--cache-dir", cache, "--out", out, "--json", "--quiet"]));
+        const results = await Promise.all(runs.map((r) => r.done));
+        for (const r of results) assert.equal(r.code, 0, r.stderr);
+        const [a, b] = results.map((r) => JSON.parse(r.stdout));
+        assert.equal(a.sha256, b.sha256);
+        assert.equal(pyZip(outs[0]).bad, null);
+        assert.deepEqual(
+            listing(path.join(cache, "archives")).filter((n) => n.includes(".tmp-")),
+            [],
+            "no temporary files left in the cache",
+        );
+    });
+
+    it("a build killed while writing leaves nothing a later build would use", async () => {
+        // Enough content that the kill lands mid-build; the assertions hold wherever it lands.
+        const app = tmpDir("big-");
+        for (let i = 0; i < 40; i++) fs.writeFileSync(path.join(app, `blob${i}.bin`), Buffer.alloc(1 << 20, i));
+        fs.writeFileSync(path.join(app, "app.py"), HANDLER);
+        const cache = tmpDir("cache-kill-");
+        const archives = path.join(cache, "archives");
+        const run = cliAsync(["build", app, "--cache-dir", cache, "--out", path.join(tmpDir(), "k.zip"), "--quiet"]);
+        // Kill as soon as a temporary archive appears (or when the build ends first).
+        let finished = false;
+        run.done.then(() => (finished = true));
+        while (!finished && !listing(archives).some((n) => n.includes(".tmp-"))) await new Promise((r) => setTimeout(r, 5));
+        run.kill("SIGKILL");
+        await run.done;
+        for (const name of listing(archives).filter((n) => n.endsWith(".zip") && !n.startsWith("."))) {
+            assert.ok(fs.existsSync(path.join(archives, name.replace(/\.zip$/, ".json"))), `${name} is only used with its record, written after it is complete`);
+        }
+        const out = path.join(tmpDir(), "after.zip");
+        const again = cli(["build", app, "--cache-dir", cache, "--out", out, "--json", "--quiet"]);
+        assert.equal(again.code, 0, again.stderr);
+        assert.equal(pyZip(out).bad, null);
+        const clean = path.join(tmpDir(), "clean.zip");
+        const reference = cli(["build", app, "--cache-dir", tmpDir("cache-clean-"), "--out", clean, "--json", "--quiet"]);
+        assert.equal(JSON.parse(again.stdout).sha256, JSON.parse(reference.stdout).sha256);
+    });
+});

@@ -1,0 +1,144 @@
+// lambda-python inspect on hand-made zips: the policy pack's rules, run on
+// one archive from the command line.
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { cli, tmpDir } from "./helpers";
+import { craftZip, deflatedZeros, elfHeader, machoHeader, writeSparseStoredZip } from "./zip-crafter";
+
+const HANDLER = Buffer.from("def lambda_handler(event, context):\n    return 1\n");
+
+function zipFile(bytes: Buffer, name = "a.zip"): string {
+    const p = path.join(tmpDir("inspect-"), name);
+    fs.writeFileSync(p, bytes);
+    return p;
+}
+
+function inspect(file: string, ...args: string[]) {
+    const r = cli(["inspect", file, "--json", ...args]);
+    assert.ok(r.code === 0 || r.code === 1, `inspect crashed (${r.code}):\n${r.stderr}`);
+    const report = JSON.parse(r.stdout);
+    return { code: r.code, report, policies: report.findings.map((f: { policy: string }) => f.policy) as string[] };
+}
+
+describe("lambda-python inspect", () => {
+    it("passes a clean function zip and reports the documented fields", () => {
+        const z = zipFile(craftZip([{ name: "lambda_function.py", data: HANDLER }, { name: "pkg/", mode: 0o040755 }, { name: "pkg/__init__.py", data: Buffer.from("") }]));
+        const { code, report } = inspect(z, "--runtime", "python3.12", "--arch", "x86_64", "--handler", "lambda_function.lambda_handler", "--now", "2026-11-21");
+        assert.equal(code, 0);
+        assert.equal(report.zippedBytes, fs.statSync(z).size);
+        assert.equal(report.unzippedBytes, HANDLER.length);
+        assert.equal(report.entries, 3);
+        assert.deepEqual(report.nativeArchitectures, []);
+        assert.deepEqual(report.findings, []);
+    });
+
+    it("flags __pycache__ folders and .pyc files", () => {
+        const z = zipFile(craftZip([{ name: "lambda_function.py", data: HANDLER }, { name: "__pycache__/lambda_function.cpython-311.pyc", data: Buffer.alloc(64, 1) }]));
+        const { code, report } = inspect(z);
+        assert.equal(code, 1);
+        const f = report.findings.find((x: { policy: string }) => x.policy === "lambda-no-pycache");
+        assert.equal(f.level, "mandatory");
+        assert.match(f.message, /__pycache__\/lambda_function\.cpython-311\.pyc/);
+    });
+
+    it("rejects an x86-64 shared object in an arm64 function", () => {
+        const so = Buffer.concat([elfHeader(62), Buffer.alloc(4096, 7)]);
+        const z = zipFile(craftZip([{ name: "lambda_function.py", data: HANDLER }, { name: "fast/_speedups.cpython-312-x86_64-linux-gnu.so", data: so, mode: 0o100755 }]));
+        const { code, report } = inspect(z, "--arch", "arm64", "--runtime", "python3.12");
+        assert.equal(code, 1);
+        assert.deepEqual(report.nativeArchitectures, ["x86_64"]);
+        const messages = report.findings.filter((f: { policy: string }) => f.policy === "lambda-architecture-compatibility").map((f: { message: string }) => f.message);
+        assert.ok(messages.some((m: string) => /runs on arm64 but holds 1 shared object built for x86_64: fast\/_speedups/.test(m)), messages.join("\n"));
+        assert.ok(messages.some((m: string) => /extension module for x86_64, the function is arm64/.test(m)));
+    });
+
+    it("accepts the same shared object for x86_64", () => {
+        const so = Buffer.concat([elfHeader(62), Buffer.alloc(4096, 7)]);
+        const z = zipFile(craftZip([{ name: "fast/_speedups.cpython-312-x86_64-linux-gnu.so", data: so, mode: 0o100755 }]));
+        assert.equal(inspect(z, "--arch", "x86_64", "--runtime", "python3.12").code, 0);
+    });
+
+    it("rejects a Mach-O file whatever the architecture asked", () => {
+        const z = zipFile(craftZip([{ name: "lib/libthing.dylib", data: Buffer.concat([machoHeader(), Buffer.alloc(256)]) }]));
+        const { code, report } = inspect(z);
+        assert.equal(code, 1);
+        assert.match(report.findings[0].message, /macOS \(Mach-O\) binaries, which can never load on Lambda: lib\/libthing\.dylib \[arm64\]/);
+    });
+
+    it("treats a Windows launcher (.exe, as pip vendors) as dead weight, but a .dll as broken", () => {
+        const pe = (machine: number) => {
+            const b = Buffer.alloc(512);
+            b.write("MZ", 0, "latin1");
+            b.writeUInt32LE(0x80, 0x3c);
+            b.writeUInt32LE(0x00004550, 0x80);
+            b.writeUInt16LE(machine, 0x84);
+            return b;
+        };
+        const launcher = zipFile(craftZip([{ name: "pip/_vendor/distlib/t64.exe", data: pe(0x8664) }]));
+        const a = inspect(launcher, "--arch", "x86_64");
+        assert.equal(a.code, 0);
+        assert.deepEqual(a.report.nativeArchitectures, []);
+        assert.equal(a.report.findings[0].level, "advisory");
+        assert.match(a.report.findings[0].message, /Windows program \(pip\/_vendor\/distlib\/t64\.exe\), which Lambda can never run/);
+        const dll = zipFile(craftZip([{ name: "pkg/native.dll", data: pe(0x8664) }]));
+        const b = inspect(dll, "--arch", "x86_64");
+        assert.equal(b.code, 1);
+        assert.match(b.report.findings[0].message, /Windows \(PE\) binaries, which can never load on Lambda: pkg\/native\.dll \[x86_64\]/);
+    });
+
+    it("rejects a wheel built for another CPython", () => {
+        const z = zipFile(
+            craftZip([
+                { name: "numpy-2.0.0.dist-info/WHEEL", data: Buffer.from("Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: cp311-cp311-manylinux_2_17_x86_64\n") },
+                { name: "numpy/__init__.py", data: Buffer.from("") },
+            ]),
+        );
+        const { code, report } = inspect(z, "--runtime", "python3.12", "--arch", "x86_64");
+        assert.equal(code, 1);
+        assert.match(report.findings[0].message, /numpy-2\.0\.0 \(cp311-cp311-manylinux_2_17_x86_64: for CPython 3\.11, the runtime is 3\.12\)/);
+    });
+
+    it("reports a zip over 50 MB (a sparse file, so nothing big is written to disk)", () => {
+        const z = path.join(tmpDir(), "big.zip");
+        writeSparseStoredZip(z, "data.bin", 51 * 1024 * 1024);
+        const { report } = inspect(z);
+        const f = report.findings.find((x: { policy: string }) => x.policy === "lambda-zip-size");
+        assert.equal(f.level, "mandatory");
+        assert.match(f.message, /over the 50\.0 MB \(52,428,800 bytes\) limit for direct upload\. Upload it to S3/);
+    });
+
+    it("reports an archive that unzips past 262,144,000 bytes, from the sizes in its headers", () => {
+        const zeros = deflatedZeros(270 * 1024 * 1024);
+        const z = zipFile(craftZip([{ name: "lambda_function.py", data: HANDLER }, { name: "model.bin", raw: zeros }]));
+        assert.ok(fs.statSync(z).size < 2 * 1024 * 1024, "the zip itself is small");
+        const { code, report } = inspect(z);
+        assert.equal(code, 1);
+        const f = report.findings.find((x: { policy: string }) => x.policy === "lambda-unzipped-size");
+        assert.match(f.message, /unzips to 270 MB \(283,115,\d+ bytes\).*over Lambda's limit of 250 MB \(262,144,000 bytes\)/);
+    });
+
+    it("reports a corrupt zip as a finding, not a crash", () => {
+        const good = craftZip([{ name: "lambda_function.py", data: HANDLER }]);
+        const z = zipFile(good.subarray(0, good.length - 30));
+        const { code, report } = inspect(z);
+        assert.equal(code, 1);
+        assert.equal(report.findings[0].policy, "lambda-zip-entry-safety");
+        assert.match(report.findings[0].message, /damaged or malicious: not a zip file/);
+    });
+
+    it("says when the file itself is missing", () => {
+        const r = cli(["inspect", "/nonexistent.zip"]);
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /archive \/nonexistent\.zip does not exist/);
+    });
+
+    it("prints a readable report without --json", () => {
+        const z = zipFile(craftZip([{ name: "lambda_function.py", data: HANDLER }, { name: "__pycache__/x.pyc", data: Buffer.alloc(8) }]));
+        const r = cli(["inspect", z]);
+        assert.equal(r.code, 1);
+        assert.match(r.stdout, /unzipped\s+\S+ \S+ \(\d+ bytes\)/);
+        assert.match(r.stdout, /ERROR\s+\[lambda-no-pycache\]/);
+        assert.match(r.stdout, /not checked\s+wheel tags and runtime dates \(pass --runtime\)/);
+    });
+});
