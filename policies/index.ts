@@ -1,0 +1,7 @@
+// The lambda-python CrossGuard policy pack. Constructing the PolicyPack
+// starts the analyzer's gRPC server, so the policies themselves live in
+// pack/policies.ts where tests and tools can import them.
+import { PolicyPack } from "@pulumi/policy";
+import { lambdaPolicies } from "./pack/policies";
+
+new PolicyPack("lambda-python", { policies: lambdaPolicies });
