@@ -1,7 +1,8 @@
 // npm run bench [-- archive|policies]: runs the benchmarks and records them in docs/BENCHMARKS.md.
 import { benchArchive } from "./archive";
+import { benchPolicies } from "./policies";
 
-const benches: Record<string, () => Promise<string>> = { archive: benchArchive };
+const benches: Record<string, () => Promise<string>> = { archive: benchArchive, policies: benchPolicies };
 
 (async () => {
     const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
