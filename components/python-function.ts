@@ -1,0 +1,273 @@
+// PythonFunction: a Python Lambda function from a source folder, with its
+// dependencies built for the target, its IAM role, its log group, its layers
+// and (if asked) a function URL — every manual step of deploying a .zip,
+// checked at preview before anything reaches AWS.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import limits from "../policies/data/lambda-limits.json";
+import { formatBytes } from "../policies/rules/format";
+import { checkHandlerAtRoot } from "../policies/rules/handler-at-root";
+import { isCreateBlocked } from "../policies/rules/runtime-deprecation";
+import { Architecture, isArchitecture, NEWEST_RUNTIME } from "../policies/target";
+import { readZipText } from "../policies/inspect";
+import { BuildOptions, BuildResult } from "./build";
+import { isUserError } from "./errors";
+import { LayerBuild, PythonLayer } from "./python-layer";
+import { sharedBuild } from "./shared-build";
+
+export interface PythonFunctionUrlArgs {
+    /** "AWS_IAM" (callers sign requests) or "NONE" (anyone on the internet can call it; must be asked for). */
+    authType: "AWS_IAM" | "NONE";
+    /** Cross-origin settings for browsers. @default none */
+    cors?: pulumi.Input<aws.types.input.lambda.FunctionUrlCors>;
+}
+
+export interface PythonFunctionArgs {
+    /** Folder with the handler module and the rest of the function's code. */
+    source: pulumi.Input<string>;
+    /** module.function, e.g. "lambda_function.lambda_handler"; checked at preview. */
+    handler: pulumi.Input<string>;
+    /** @default the newest runtime in the lifecycle table */
+    runtime?: pulumi.Input<string>;
+    /** @default "x86_64" */
+    architecture?: pulumi.Input<Architecture>;
+    /** A requirements.txt. @default <source>/requirements.txt when present */
+    requirements?: pulumi.Input<string>;
+    /** A pyproject.toml with uv.lock beside it. @default <source>/pyproject.toml when uv.lock is there */
+    pyproject?: pulumi.Input<string>;
+    /** An already-installed site-packages folder. @default none */
+    sitePackages?: pulumi.Input<string>;
+    /** PythonLayers or layer ARNs, in order (at most 5). @default none */
+    layers?: (PythonLayer | pulumi.Input<string>)[];
+    /** @default 128 */
+    memorySize?: pulumi.Input<number>;
+    /** Seconds. @default 3 */
+    timeout?: pulumi.Input<number>;
+    /** Environment variables (secret values stay secret). @default none */
+    environment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** @default none */
+    description?: pulumi.Input<string>;
+    /** @default none */
+    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** ARN of an existing execution role; no role is created then. @default a new role trusting lambda.amazonaws.com with AWSLambdaBasicExecutionRole */
+    role?: pulumi.Input<string>;
+    /** More managed policies for the created role. @default none */
+    managedPolicyArns?: pulumi.Input<string>[];
+    /** Inline IAM statements for the created role. @default none */
+    policyStatements?: pulumi.Input<aws.iam.PolicyStatement>[];
+    /** Days to keep logs in the function's log group. @default 14 */
+    logRetentionDays?: pulumi.Input<number>;
+    /** A function URL. @default none */
+    url?: PythonFunctionUrlArgs;
+    /** S3 bucket for archives over Lambda's 50 MB direct-upload limit. @default none (such archives fail at preview) */
+    artifactBucket?: pulumi.Input<string>;
+    /** More builder options (include/exclude globs, installer, compressionLevel …). @default none */
+    build?: Omit<BuildOptions, "source" | "kind" | "runtime" | "architecture" | "requirements" | "pyproject" | "sitePackages" | "handler" | "out" | "onProgress">;
+    /** Any other aws.lambda.Function argument, passed through (vpcConfig, reservedConcurrentExecutions, ephemeralStorage, …). @default none */
+    functionArgs?: Omit<aws.lambda.FunctionArgs, "code" | "handler" | "runtime" | "role" | "architectures" | "layers" | "s3Bucket" | "s3Key" | "sourceCodeHash" | "packageType">;
+}
+
+/** What was built, for stack outputs and reports. */
+export interface ArchiveInfo {
+    path: string;
+    sha256: string;
+    zippedBytes: number;
+    unzippedBytes: number;
+    entries: number;
+    nativeArchitectures: string[];
+    upload: "direct" | "s3";
+}
+
+const DIRECT_UPLOAD_LIMIT = limits.zippedDirectUploadBytes;
+
+export class PythonFunction extends pulumi.ComponentResource {
+    readonly function: aws.lambda.Function;
+    /** The execution role, unless an existing one was given. */
+    readonly role?: aws.iam.Role;
+    readonly logGroup: aws.cloudwatch.LogGroup;
+    readonly functionUrl?: aws.lambda.FunctionUrl;
+    /** The function URL, when one was asked for. */
+    readonly url?: pulumi.Output<string>;
+    readonly arn: pulumi.Output<string>;
+    readonly name: pulumi.Output<string>;
+    readonly archive: pulumi.Output<ArchiveInfo>;
+
+    constructor(name: string, args: PythonFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lambda-python:index:PythonFunction", name, {}, opts);
+        const fail = (message: string) => new pulumi.ResourceError(`PythonFunction "${name}": ${message}`, this, true);
+        const layers = args.layers ?? [];
+        if (layers.length > limits.layersPerFunction) {
+            throw fail(`uses ${layers.length} layers; Lambda allows at most ${limits.layersPerFunction}. Merge layers that are always used together.`);
+        }
+        if (args.url && args.url.authType !== "AWS_IAM" && args.url.authType !== "NONE") {
+            throw fail(`url.authType must be "AWS_IAM" or "NONE", not ${JSON.stringify(args.url.authType)}.`);
+        }
+        const runtime = pulumi.output(args.runtime ?? NEWEST_RUNTIME);
+        const architecture = pulumi.output(args.architecture ?? "x86_64");
+        const pythonLayers = layers.filter((l): l is PythonLayer => l instanceof PythonLayer);
+
+        // Build, then check everything that can be known before AWS is called.
+        const inputs = pulumi.all({
+            source: args.source,
+            handler: args.handler,
+            rt: runtime,
+            arch: architecture,
+            requirements: args.requirements,
+            pyproject: args.pyproject,
+            sitePackages: args.sitePackages,
+            bucket: args.artifactBucket,
+        });
+        const layerBuilds = pulumi.all(pythonLayers.map((l) => l.built)) as unknown as pulumi.Output<LayerBuild[]>;
+        const checked = pulumi
+            .all([inputs, layerBuilds])
+            .apply(async ([{ source, handler, rt: runtimeValue, arch, requirements, pyproject, sitePackages, bucket }, layerBuilds]) => {
+                if (!source) throw fail("source must name the folder with the function's code.");
+                if (!handler) throw fail('handler must be given as module.function, e.g. "lambda_function.lambda_handler".');
+                const rt = runtimeValue ?? NEWEST_RUNTIME;
+                if (!isArchitecture(arch)) throw fail(`architecture must be "x86_64" or "arm64", not ${JSON.stringify(arch)}.`);
+                const blocked = isCreateBlocked(rt);
+                if (blocked) {
+                    throw fail(`runtime ${rt} is past the date from which Lambda blocks creating functions on it (${blocked.retired ? "retired" : blocked.blockCreate}). Use ${NEWEST_RUNTIME}.`);
+                }
+                for (const layer of layerBuilds) checkLayer(layer, rt, arch, fail);
+                let result: BuildResult;
+                try {
+                    result = await sharedBuild({ ...args.build, kind: "function", source, requirements, pyproject, sitePackages, runtime: rt, architecture: arch }, this);
+                } catch (e) {
+                    throw isUserError(e) ? fail((e as Error).message) : e;
+                }
+                const handlerFindings = checkHandlerAtRoot({ facts: result.facts, readText: (n, max) => readZipText(result.path, n, max) }, handler, layers.length > 0);
+                const handlerError = handlerFindings.find((f) => f.level === "mandatory");
+                if (handlerError) throw fail(handlerError.message);
+                checkTotalSize(result, layerBuilds, layers.length - pythonLayers.length, fail, this);
+                if (result.zippedBytes > DIRECT_UPLOAD_LIMIT && !bucket) {
+                    throw fail(
+                        `its archive is ${formatBytes(result.zippedBytes)} zipped, over Lambda's ${formatBytes(DIRECT_UPLOAD_LIMIT)} direct-upload limit. ` +
+                            `Set artifactBucket to an S3 bucket to upload it through, or move dependencies into a PythonLayer.`,
+                    );
+                }
+                return { result, bucket };
+            });
+
+        // Archives over the direct-upload limit go through S3.
+        const upload = checked.apply(({ result, bucket }) =>
+            result.zippedBytes > DIRECT_UPLOAD_LIMIT
+                ? new aws.s3.BucketObjectv2(
+                      `${name}-code`,
+                      { bucket: bucket!, key: `lambda-python/${name}/${result.sha256}.zip`, source: new pulumi.asset.FileAsset(result.path), contentType: "application/zip" },
+                      { parent: this },
+                  )
+                : undefined,
+        );
+
+        let roleArn: pulumi.Input<string>;
+        const dependsOn: pulumi.Resource[] = [];
+        if (args.role) {
+            roleArn = args.role;
+        } else {
+            this.role = new aws.iam.Role(
+                `${name}-role`,
+                {
+                    assumeRolePolicy: JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+                    }),
+                    tags: args.tags,
+                },
+                { parent: this },
+            );
+            const policies = [aws.iam.ManagedPolicy.AWSLambdaBasicExecutionRole as pulumi.Input<string>, ...(args.managedPolicyArns ?? [])];
+            policies.forEach((policyArn, i) => {
+                dependsOn.push(new aws.iam.RolePolicyAttachment(i === 0 ? `${name}-basic-execution` : `${name}-policy-${i}`, { role: this.role!.name, policyArn }, { parent: this }));
+            });
+            if (args.policyStatements?.length) {
+                dependsOn.push(
+                    new aws.iam.RolePolicy(
+                        `${name}-inline`,
+                        { role: this.role.id, policy: pulumi.output(args.policyStatements).apply((Statement) => JSON.stringify({ Version: "2012-10-17", Statement })) },
+                        { parent: this },
+                    ),
+                );
+            }
+            roleArn = this.role.arn;
+        }
+
+        // The log group exists before the function, so the stack owns its logs and their retention.
+        this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { namePrefix: `/aws/lambda/${name}-`, retentionInDays: args.logRetentionDays ?? 14, tags: args.tags }, { parent: this });
+
+        this.function = new aws.lambda.Function(
+            name,
+            {
+                ...args.functionArgs,
+                packageType: "Zip",
+                runtime,
+                architectures: [architecture],
+                handler: args.handler,
+                role: roleArn,
+                code: pulumi.all([checked, upload]).apply(([c, u]) => (u ? undefined : new pulumi.asset.FileArchive(c.result.path))) as pulumi.Output<pulumi.asset.Archive>,
+                s3Bucket: upload.apply((u) => (u ? u.bucket : pulumi.output<string | undefined>(undefined))) as unknown as pulumi.Output<string>,
+                s3Key: upload.apply((u) => (u ? u.key : pulumi.output<string | undefined>(undefined))) as unknown as pulumi.Output<string>,
+                sourceCodeHash: checked.apply((c) => c.result.sha256Base64),
+                layers: layers.map((l) => (l instanceof PythonLayer ? l.arn : l)),
+                memorySize: args.memorySize,
+                timeout: args.timeout,
+                environment: args.environment ? { variables: args.environment } : args.functionArgs?.environment,
+                description: args.description,
+                tags: args.tags,
+                loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
+            },
+            { parent: this, dependsOn: [...dependsOn, this.logGroup] },
+        );
+        this.arn = this.function.arn;
+        this.name = this.function.name;
+
+        if (args.url) {
+            this.functionUrl = new aws.lambda.FunctionUrl(`${name}-url`, { functionName: this.function.name, authorizationType: args.url.authType, cors: args.url.cors }, { parent: this });
+            this.url = this.functionUrl.functionUrl;
+            if (args.url.authType === "NONE") {
+                // Since October 2025 a public URL needs both permissions; the second only for calls through the URL.
+                new aws.lambda.Permission(
+                    `${name}-url-invoke-url`,
+                    { function: this.function.name, action: "lambda:InvokeFunctionUrl", principal: "*", functionUrlAuthType: "NONE" },
+                    { parent: this },
+                );
+                new aws.lambda.Permission(
+                    `${name}-url-invoke`,
+                    { function: this.function.name, action: "lambda:InvokeFunction", principal: "*", invokedViaFunctionUrl: true },
+                    { parent: this },
+                );
+            }
+        }
+
+        this.archive = pulumi.all([checked, upload]).apply(([c, u]) => ({
+            path: c.result.path,
+            sha256: c.result.sha256,
+            zippedBytes: c.result.zippedBytes,
+            unzippedBytes: c.result.unzippedBytes,
+            entries: c.result.entries,
+            nativeArchitectures: c.result.nativeArchitectures,
+            upload: u ? ("s3" as const) : ("direct" as const),
+        }));
+        this.registerOutputs({ function: this.function, role: this.role, logGroup: this.logGroup, url: this.url, arn: this.arn, name: this.name, archive: this.archive });
+    }
+}
+
+function checkLayer(layer: LayerBuild, runtime: string, architecture: Architecture, fail: (m: string) => Error): void {
+    if (!layer.architectures.includes(architecture)) {
+        throw fail(`runs on ${architecture} but PythonLayer "${layer.name}" is built for ${layer.architectures.join(", ")}. Build the layer for ${architecture} (architecture: "${architecture}") or change the function's.`);
+    }
+    if (!layer.runtimes.includes(runtime)) {
+        throw fail(`uses ${runtime} but PythonLayer "${layer.name}" is built for ${layer.runtimes.join(", ")}. Add ${runtime} to the layer's runtimes.`);
+    }
+}
+
+function checkTotalSize(result: BuildResult, layers: LayerBuild[], arnOnly: number, fail: (m: string) => Error, resource: pulumi.Resource): void {
+    const total = result.unzippedBytes + layers.reduce((sum, l) => sum + l.result.unzippedBytes, 0);
+    if (total > limits.unzippedBytes) {
+        const parts = [`the function ${formatBytes(result.unzippedBytes)}`, ...layers.map((l) => `PythonLayer "${l.name}" ${formatBytes(l.result.unzippedBytes)}`)];
+        throw fail(`unzips to ${formatBytes(total)} with its layers (${parts.join(" + ")}), over Lambda's limit of ${formatBytes(limits.unzippedBytes)}. Trim dependencies or split the function.`);
+    }
+    if (arnOnly > 0) {
+        pulumi.log.warn(`${arnOnly} layer${arnOnly > 1 ? "s" : ""} given by ARN ${arnOnly > 1 ? "are" : "is"} not counted in the 250 MB unzipped-size check (only PythonLayers are known at preview).`, resource);
+    }
+}

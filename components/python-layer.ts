@@ -1,0 +1,138 @@
+// PythonLayer: a Lambda layer of Python dependencies and/or modules, built
+// for its runtimes and architecture, published as an aws.lambda.LayerVersion
+// whose compatible runtimes and architectures are what was actually built.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { checkArchiveArchitecture } from "../policies/rules/architecture";
+import { Architecture, comparePython, isArchitecture, NEWEST_RUNTIME, parsePythonRuntime } from "../policies/target";
+import { BuildOptions, BuildResult } from "./build";
+import { isUserError } from "./errors";
+import { sharedBuild } from "./shared-build";
+
+export interface PythonLayerArgs {
+    /** Folder of modules to ship in the layer (under python/). Optional when dependencies are given. */
+    source?: pulumi.Input<string>;
+    /** A requirements.txt whose packages the layer holds. */
+    requirements?: pulumi.Input<string>;
+    /** A pyproject.toml with a uv.lock beside it. */
+    pyproject?: pulumi.Input<string>;
+    /** An already-installed site-packages folder. */
+    sitePackages?: pulumi.Input<string>;
+    /**
+     * Runtimes the layer is for (at most 15). Dependencies are installed for the oldest and the
+     * archive is checked against every one. @default [the newest runtime in the lifecycle table]
+     */
+    runtimes?: pulumi.Input<string>[];
+    /**
+     * Instruction set. A layer with native code is for one architecture; a pure-Python layer may
+     * list both. @default "x86_64"
+     */
+    architecture?: Architecture | Architecture[];
+    /** The layer's name in AWS. @default the component's name */
+    layerName?: pulumi.Input<string>;
+    /** @default none */
+    description?: pulumi.Input<string>;
+    /** SPDX identifier or URL of the layer's license. @default none */
+    licenseInfo?: pulumi.Input<string>;
+    /** Keep old layer versions when the layer is replaced or deleted. @default false */
+    skipDestroy?: pulumi.Input<boolean>;
+    /** More builder options (include/exclude globs, installer, layerLayout, compressionLevel …). @default none */
+    build?: Omit<BuildOptions, "source" | "kind" | "runtime" | "architecture" | "requirements" | "pyproject" | "sitePackages" | "handler" | "out" | "onProgress">;
+}
+
+/** What a PythonLayer built: enough for a PythonFunction to check itself against it. */
+export interface LayerBuild {
+    name: string;
+    result: BuildResult;
+    runtimes: string[];
+    architectures: Architecture[];
+}
+
+export class PythonLayer extends pulumi.ComponentResource {
+    readonly layer: aws.lambda.LayerVersion;
+    readonly arn: pulumi.Output<string>;
+    readonly version: pulumi.Output<string>;
+    /** sha256 (base64) of the archive, as Lambda reports it. */
+    readonly sha256: pulumi.Output<string>;
+    readonly zippedBytes: pulumi.Output<number>;
+    readonly unzippedBytes: pulumi.Output<number>;
+    readonly runtimes: pulumi.Output<string[]>;
+    readonly architectures: pulumi.Output<string[]>;
+    /** The build and what it was checked to support; PythonFunction uses it. */
+    readonly built: pulumi.Output<LayerBuild>;
+
+    constructor(name: string, args: PythonLayerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lambda-python:index:PythonLayer", name, {}, opts);
+        const fail = (message: string) => new pulumi.ResourceError(`PythonLayer "${name}": ${message}`, this, true);
+        const architectures = (Array.isArray(args.architecture) ? args.architecture : [args.architecture ?? "x86_64"]) as Architecture[];
+        if (!architectures.length || architectures.length > 2 || !architectures.every(isArchitecture) || new Set(architectures).size !== architectures.length) {
+            throw fail(`architecture must be "x86_64", "arm64" or both; got ${JSON.stringify(args.architecture)}.`);
+        }
+        const runtimeInputs = args.runtimes ?? [NEWEST_RUNTIME];
+        if (runtimeInputs.length === 0 || runtimeInputs.length > 15) throw fail(`runtimes must list 1 to 15 runtimes (AWS's limit for a layer); got ${runtimeInputs.length}.`);
+
+        this.built = pulumi
+            .all([args.source, args.requirements, args.pyproject, args.sitePackages, pulumi.all(runtimeInputs)])
+            .apply(async ([source, requirements, pyproject, sitePackages, runtimes]) => {
+                const bad = runtimes.find((r) => !parsePythonRuntime(r));
+                if (bad) throw fail(`runtime "${bad}" is not a Python runtime.`);
+                // Wheels for the oldest runtime are the ones most likely to load on the newer ones (abi3).
+                const oldest = [...runtimes].sort((a, b) => comparePython(parsePythonRuntime(a)!, parsePythonRuntime(b)!))[0];
+                let result: BuildResult;
+                try {
+                    result = await sharedBuild(
+                        { ...args.build, kind: "layer", source, requirements, pyproject, sitePackages, runtime: oldest, architecture: architectures[0] },
+                        this,
+                    );
+                } catch (e) {
+                    throw isUserError(e) ? fail((e as Error).message) : e;
+                }
+                if (architectures.length > 1 && result.nativeArchitectures.length) {
+                    throw fail(
+                        `the layer holds native code built for ${result.nativeArchitectures.join(", ")}, so it can only be compatible with one architecture, not ${architectures.join(" and ")}. ` +
+                            `Create one PythonLayer per architecture.`,
+                    );
+                }
+                for (const runtime of runtimes) {
+                    const findings = checkArchiveArchitecture(result.facts, { label: `the layer built for ${oldest}`, architectures, runtimes: [runtime] }).filter((f) => f.level === "mandatory");
+                    if (findings.length) {
+                        throw fail(`it cannot be compatible with ${runtime}: ${findings[0].message} Build one layer per runtime, or list only ${oldest}.`);
+                    }
+                }
+                return { name, result, runtimes, architectures };
+            });
+
+        const result = this.built.apply((b) => b.result);
+        this.layer = new aws.lambda.LayerVersion(
+            name,
+            {
+                layerName: args.layerName ?? name,
+                code: result.apply((r) => new pulumi.asset.FileArchive(r.path)),
+                sourceCodeHash: result.apply((r) => r.sha256Base64),
+                compatibleRuntimes: this.built.apply((b) => b.runtimes),
+                compatibleArchitectures: this.built.apply((b) => b.architectures),
+                description: args.description,
+                licenseInfo: args.licenseInfo,
+                skipDestroy: args.skipDestroy,
+            },
+            { parent: this },
+        );
+        this.arn = this.layer.arn;
+        this.version = this.layer.version;
+        this.sha256 = result.apply((r) => r.sha256Base64);
+        this.zippedBytes = result.apply((r) => r.zippedBytes);
+        this.unzippedBytes = result.apply((r) => r.unzippedBytes);
+        this.runtimes = this.built.apply((b) => b.runtimes);
+        this.architectures = this.built.apply((b) => b.architectures);
+        this.registerOutputs({
+            layer: this.layer,
+            arn: this.arn,
+            version: this.version,
+            sha256: this.sha256,
+            zippedBytes: this.zippedBytes,
+            unzippedBytes: this.unzippedBytes,
+            runtimes: this.runtimes,
+            architectures: this.architectures,
+        });
+    }
+}

@@ -1,0 +1,23 @@
+// Datasette served through Mangum (seed 004): a native dependency
+// (pysqlite3-binary, x86_64 only) and a small SQLite database generated at
+// build time and shipped in the zip, with 256 MB of memory.
+import { execFileSync } from "child_process";
+import * as path from "path";
+import { PythonFunction } from "../../components";
+
+const app = path.join(__dirname, "app");
+// The database is part of the build: regenerated (identically) on every run.
+execFileSync("python3", [path.join(__dirname, "make_db.py"), path.join(app, "fixtures.db")]);
+
+const datasette = new PythonFunction("datasette", {
+    source: app,
+    handler: "lambda_function.lambda_handler",
+    runtime: "python3.12",
+    architecture: "x86_64",
+    memorySize: 256,
+    timeout: 30,
+    url: { authType: "NONE" },
+});
+
+export const url = datasette.url;
+export const archive = datasette.archive;
