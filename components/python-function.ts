@@ -132,11 +132,11 @@ export class PythonFunction extends pulumi.ComponentResource {
                 for (const layer of layerBuilds) checkLayer(layer, rt, arch, fail);
                 let result: BuildResult;
                 try {
-                    result = await sharedBuild({ ...args.build, kind: "function", source, requirements, pyproject, sitePackages, runtime: rt, architecture: arch }, this);
+                    result = await sharedBuild({ ...args.build, kind: "function", source, requirements, pyproject, sitePackages, runtime: rt, architecture: arch }, this, `PythonFunction "${name}"`);
                 } catch (e) {
                     throw isUserError(e) ? fail((e as Error).message) : e;
                 }
-                const handlerFindings = checkHandlerAtRoot({ facts: result.facts, readText: (n, max) => readZipText(result.path, n, max) }, handler, layers.length > 0);
+                const handlerFindings = checkHandlerAtRoot({ facts: { ...result.facts, label: "its archive" }, readText: (n, max) => readZipText(result.path, n, max) }, handler, layers.length > 0);
                 const handlerError = handlerFindings.find((f) => f.level === "mandatory");
                 if (handlerError) throw fail(handlerError.message);
                 checkTotalSize(result, layerBuilds, layers.length - pythonLayers.length, fail, this);

@@ -83,6 +83,7 @@ export class PythonLayer extends pulumi.ComponentResource {
                     result = await sharedBuild(
                         { ...args.build, kind: "layer", source, requirements, pyproject, sitePackages, runtime: oldest, architecture: architectures[0] },
                         this,
+                        `PythonLayer "${name}"`,
                     );
                 } catch (e) {
                     throw isUserError(e) ? fail((e as Error).message) : e;

@@ -5,6 +5,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildArchive, BuildOptions, BuildResult } from "./build";
 
 const builds = new Map<string, Promise<BuildResult>>();
+let progress: ((message: string) => void) | undefined;
+
+/** Where build progress goes besides Pulumi's debug log (the offline preview prints it). */
+export function onBuildProgress(listener: ((message: string) => void) | undefined): void {
+    progress = listener;
+}
 
 /** Options that change the archive (not progress callbacks, not per-function checks). */
 export function buildKey(options: BuildOptions): string {
@@ -12,11 +18,19 @@ export function buildKey(options: BuildOptions): string {
     return JSON.stringify(rest, Object.keys(rest).sort());
 }
 
-export function sharedBuild(options: BuildOptions, resource: pulumi.Resource): Promise<BuildResult> {
+/** Builds (once per distinct options); `label` names the component in progress messages. */
+export function sharedBuild(options: BuildOptions, resource: pulumi.Resource, label: string): Promise<BuildResult> {
     const key = buildKey(options);
     let build = builds.get(key);
     if (!build) {
-        build = buildArchive({ ...options, handler: undefined, onProgress: (message) => pulumi.log.debug(message, resource) });
+        build = buildArchive({
+            ...options,
+            handler: undefined,
+            onProgress: (message) => {
+                pulumi.log.debug(message, resource);
+                progress?.(`${label}: ${message}`);
+            },
+        });
         builds.set(key, build);
         // A failed build is not kept: a program that fixes its input and runs again in the same process builds again.
         build.catch(() => builds.delete(key));

@@ -17,275 +17,277 @@ const HANDLER = "def lambda_handler(event, context):\n    return {'statusCode': 
 const FUNCTION = "aws:lambda/function:Function";
 const LAYER = "aws:lambda/layerVersion:LayerVersion";
 
-let stack: MockStack;
-let previousCache: string | undefined;
+describe("components under the mock monitor", () => {
+    let stack: MockStack;
+    let previousCache: string | undefined;
 
-before(async () => {
-    previousCache = process.env.LAMBDA_PYTHON_CACHE_DIR;
-    process.env.LAMBDA_PYTHON_CACHE_DIR = SHARED_CACHE;
-    stack = await MockStack.start();
-});
-after(() => {
-    stack.stop();
-    if (previousCache === undefined) delete process.env.LAMBDA_PYTHON_CACHE_DIR;
-    else process.env.LAMBDA_PYTHON_CACHE_DIR = previousCache;
-});
-
-const app = (files: Record<string, string | Buffer> = { "lambda_function.py": HANDLER }) => writeFiles(tmpDir("fn-"), files);
-const componentUrn = (type: string, name: string) => `urn:pulumi:preview::lambda-python::${type}::${name}`;
-const childrenOf = (urn: string) => stack.resources.filter((r) => r.parent === urn);
-
-/**
- * Awaits a component output that must fail. (The failing child resource itself never resolves:
- * the runtime logs the error and fails the program, which is what `pulumi preview` shows.)
- */
-async function expectFailure(output: pulumi.Output<unknown>, pattern: RegExp): Promise<void> {
-    await assert.rejects(valueOf(output), (e: Error) => {
-        assert.match(e.message, pattern);
-        return true;
+    before(async () => {
+        previousCache = process.env.LAMBDA_PYTHON_CACHE_DIR;
+        process.env.LAMBDA_PYTHON_CACHE_DIR = SHARED_CACHE;
+        stack = await MockStack.start();
     });
-}
+    after(() => {
+        stack.stop();
+        if (previousCache === undefined) delete process.env.LAMBDA_PYTHON_CACHE_DIR;
+        else process.env.LAMBDA_PYTHON_CACHE_DIR = previousCache;
+    });
 
-function archivePath(r: RecordedResource): string {
-    const code = r.wire.code as Record<string, string>;
-    assert.equal(code[SIG], "0def7320c3a5731c473e5ecbe6d01bc7", "code is an archive");
-    return code.path;
-}
+    const app = (files: Record<string, string | Buffer> = { "lambda_function.py": HANDLER }) => writeFiles(tmpDir("fn-"), files);
+    const componentUrn = (type: string, name: string) => `urn:pulumi:preview::lambda-python::${type}::${name}`;
+    const childrenOf = (urn: string) => stack.resources.filter((r) => r.parent === urn);
 
-describe("PythonFunction", () => {
-    describe("a function with defaults", () => {
-        let fn: PythonFunction;
-        before(async () => {
-            fn = new PythonFunction("basic", {
-                source: app({ "lambda_function.py": HANDLER, "requirements.txt": "cowsay==6.1\n" }),
-                handler: "lambda_function.lambda_handler",
-                environment: { STAGE: "test", API_KEY: pulumi.secret("s3cr3t") },
-                memorySize: 256,
-                timeout: 10,
-                build: { installer: "pip" },
+    /**
+     * Awaits a component output that must fail. (The failing child resource itself never resolves:
+     * the runtime logs the error and fails the program, which is what `pulumi preview` shows.)
+     */
+    async function expectFailure(output: pulumi.Output<unknown>, pattern: RegExp): Promise<void> {
+        await assert.rejects(valueOf(output), (e: Error) => {
+            assert.match(e.message, pattern);
+            return true;
+        });
+    }
+
+    function archivePath(r: RecordedResource): string {
+        const code = r.wire.code as Record<string, string>;
+        assert.equal(code[SIG], "0def7320c3a5731c473e5ecbe6d01bc7", "code is an archive");
+        return code.path;
+    }
+
+    describe("PythonFunction", () => {
+        describe("a function with defaults", () => {
+            let fn: PythonFunction;
+            before(async () => {
+                fn = new PythonFunction("basic", {
+                    source: app({ "lambda_function.py": HANDLER, "requirements.txt": "cowsay==6.1\n" }),
+                    handler: "lambda_function.lambda_handler",
+                    environment: { STAGE: "test", API_KEY: pulumi.secret("s3cr3t") },
+                    memorySize: 256,
+                    timeout: 10,
+                    build: { installer: "pip" },
+                });
+                await valueOf(fn.arn);
+                await stack.settle();
             });
-            await valueOf(fn.arn);
+
+            it("registers the component and its children, parented and named from it", () => {
+                const urn = componentUrn("lambda-python:index:PythonFunction", "basic");
+                assert.ok(stack.resources.some((r) => r.urn === urn && !r.custom));
+                const children = childrenOf(urn).map((r) => `${r.type}::${r.name}`).sort();
+                assert.deepEqual(children, [
+                    "aws:cloudwatch/logGroup:LogGroup::basic-logs",
+                    "aws:iam/role:Role::basic-role",
+                    "aws:iam/rolePolicyAttachment:RolePolicyAttachment::basic-basic-execution",
+                    `${FUNCTION}::basic`,
+                ]);
+            });
+
+            it("passes the runtime, architecture, handler and sizes", () => {
+                const f = stack.byName(FUNCTION, "basic").wire;
+                assert.equal(f.runtime, "python3.14");
+                assert.deepEqual(f.architectures, ["x86_64"]);
+                assert.equal(f.handler, "lambda_function.lambda_handler");
+                assert.equal(f.packageType, "Zip");
+                assert.equal(f.memorySize, 256);
+                assert.equal(f.timeout, 10);
+            });
+
+            it("ships the archive by absolute path with a sourceCodeHash of its bytes", () => {
+                const f = stack.byName(FUNCTION, "basic");
+                const p = archivePath(f);
+                assert.ok(path.isAbsolute(p) && fs.existsSync(p));
+                assert.equal(f.wire.sourceCodeHash, crypto.createHash("sha256").update(fs.readFileSync(p)).digest("base64"));
+            });
+
+            it("creates a role trusting lambda.amazonaws.com with AWSLambdaBasicExecutionRole", () => {
+                const trust = JSON.parse(stack.byName("aws:iam/role:Role", "basic-role").wire.assumeRolePolicy as string);
+                assert.deepEqual(trust.Statement, [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+                assert.equal(stack.byName("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "basic-basic-execution").wire.policyArn, "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
+            });
+
+            it("creates the log group first, with 14 days of retention, and logs the function into it", () => {
+                const logs = stack.byName("aws:cloudwatch/logGroup:LogGroup", "basic-logs");
+                assert.equal(logs.wire.retentionInDays, 14);
+                const f = stack.byName(FUNCTION, "basic");
+                assert.ok(f.dependencies.includes(logs.urn), "the function depends on its log group");
+                assert.ok(stack.resources.indexOf(logs) < stack.resources.indexOf(f));
+                assert.deepEqual((f.wire.loggingConfig as Record<string, unknown>).logFormat, "Text");
+            });
+
+            it("keeps secret environment values secret", () => {
+                const vars = ((stack.byName(FUNCTION, "basic").wire.environment as Record<string, unknown>).variables ?? {}) as Record<string, unknown>;
+                assert.equal(vars.STAGE, "test");
+                const secret = vars.API_KEY as Record<string, unknown>;
+                assert.equal(secret[SIG], SECRET_SIG);
+                assert.equal(secret.value, "s3cr3t");
+            });
+
+            it("reports the archive it built", async () => {
+                const info = await valueOf(fn.archive);
+                assert.equal(info.upload, "direct");
+                assert.ok(info.unzippedBytes > 90_000, "cowsay is in the archive");
+            });
+        });
+
+        it("creates a public URL with both permissions required since October 2025", async () => {
+            const fn = new PythonFunction("public", { source: app(), handler: "lambda_function.lambda_handler", url: { authType: "NONE", cors: { allowOrigins: ["*"] } } });
+            assert.match(await valueOf(fn.url!), /^https:\/\/public-url\.lambda-url/);
+            await stack.settle();
+            assert.equal(stack.byName("aws:lambda/functionUrl:FunctionUrl", "public-url").wire.authorizationType, "NONE");
+            const viaUrl = stack.byName("aws:lambda/permission:Permission", "public-url-invoke-url").wire;
+            assert.deepEqual([viaUrl.action, viaUrl.principal, viaUrl.functionUrlAuthType], ["lambda:InvokeFunctionUrl", "*", "NONE"]);
+            const invoke = stack.byName("aws:lambda/permission:Permission", "public-url-invoke").wire;
+            assert.deepEqual([invoke.action, invoke.principal, invoke.invokedViaFunctionUrl], ["lambda:InvokeFunction", "*", true]);
+        });
+
+        it("creates an IAM-auth URL without public permissions", async () => {
+            const fn = new PythonFunction("private", { source: app(), handler: "lambda_function.lambda_handler", url: { authType: "AWS_IAM" } });
+            await valueOf(fn.url!);
+            await stack.settle();
+            assert.equal(stack.byName("aws:lambda/functionUrl:FunctionUrl", "private-url").wire.authorizationType, "AWS_IAM");
+            assert.equal(stack.ofType("aws:lambda/permission:Permission").filter((p) => p.name.startsWith("private-")).length, 0);
+        });
+
+        it("uses an existing role, and attaches extra policies to a created one", async () => {
+            const own = new PythonFunction("own-role", { source: app(), handler: "lambda_function.lambda_handler", role: "arn:aws:iam::123456789012:role/existing" });
+            const extra = new PythonFunction("extra", {
+                source: app(),
+                handler: "lambda_function.lambda_handler",
+                managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"],
+                policyStatements: [{ Effect: "Allow", Action: ["sqs:SendMessage"], Resource: "*" }],
+            });
+            await Promise.all([valueOf(own.arn), valueOf(extra.arn)]);
+            await stack.settle();
+            assert.equal(own.role, undefined);
+            assert.equal(stack.byName(FUNCTION, "own-role").wire.role, "arn:aws:iam::123456789012:role/existing");
+            assert.equal(stack.byName("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "extra-policy-1").wire.policyArn, "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess");
+            assert.match(String(stack.byName("aws:iam/rolePolicy:RolePolicy", "extra-inline").wire.policy), /sqs:SendMessage/);
+        });
+
+        it("uploads an archive over 50 MB through S3 when given a bucket", async () => {
+            const source = app({ "lambda_function.py": HANDLER, "model.bin": crypto.randomBytes(55 * 1024 * 1024) });
+            const fn = new PythonFunction("large", { source, handler: "lambda_function.lambda_handler", artifactBucket: "my-artifacts" });
+            const info = await valueOf(fn.archive);
+            await stack.settle();
+            assert.equal(info.upload, "s3");
+            const object = stack.byName("aws:s3/bucketObjectv2:BucketObjectv2", "large-code").wire;
+            assert.equal(object.bucket, "my-artifacts");
+            assert.equal(object.key, `lambda-python/large/${info.sha256}.zip`);
+            assert.equal((object.source as Record<string, string>).path, info.path);
+            const f = stack.byName(FUNCTION, "large").wire;
+            assert.equal(f.code, undefined);
+            assert.equal(f.s3Bucket, "my-artifacts");
+            assert.equal(f.s3Key, object.key);
+        });
+
+    });
+
+    let flask: PythonLayer;
+    const requirements = () => path.join(writeFiles(tmpDir("layer-"), { "requirements.txt": "flask==3.1.3\n" }), "requirements.txt");
+
+    describe("PythonLayer", () => {
+        before(async () => {
+            flask = new PythonLayer("flask", { requirements: requirements(), runtimes: ["python3.14"], description: "Flask", build: { installer: "pip" } });
+            await valueOf(flask.arn);
             await stack.settle();
         });
 
-        it("registers the component and its children, parented and named from it", () => {
-            const urn = componentUrn("lambda-python:index:PythonFunction", "basic");
-            assert.ok(stack.resources.some((r) => r.urn === urn && !r.custom));
-            const children = childrenOf(urn).map((r) => `${r.type}::${r.name}`).sort();
-            assert.deepEqual(children, [
-                "aws:cloudwatch/logGroup:LogGroup::basic-logs",
-                "aws:iam/role:Role::basic-role",
-                "aws:iam/rolePolicyAttachment:RolePolicyAttachment::basic-basic-execution",
-                `${FUNCTION}::basic`,
-            ]);
+        it("publishes a LayerVersion with what was built: runtimes and the one architecture of its native code", () => {
+            const urn = componentUrn("lambda-python:index:PythonLayer", "flask");
+            assert.deepEqual(childrenOf(urn).map((r) => `${r.type}::${r.name}`), [`${LAYER}::flask`]);
+            const l = stack.byName(LAYER, "flask");
+            assert.deepEqual(l.wire.compatibleRuntimes, ["python3.14"]);
+            assert.deepEqual(l.wire.compatibleArchitectures, ["x86_64"]);
+            assert.equal(l.wire.layerName, "flask");
+            assert.ok(fs.existsSync(archivePath(l)));
+            assert.equal(l.wire.sourceCodeHash, crypto.createHash("sha256").update(fs.readFileSync(archivePath(l))).digest("base64"));
         });
 
-        it("passes the runtime, architecture, handler and sizes", () => {
-            const f = stack.byName(FUNCTION, "basic").wire;
-            assert.equal(f.runtime, "python3.14");
-            assert.deepEqual(f.architectures, ["x86_64"]);
-            assert.equal(f.handler, "lambda_function.lambda_handler");
-            assert.equal(f.packageType, "Zip");
-            assert.equal(f.memorySize, 256);
-            assert.equal(f.timeout, 10);
+        it("lists both architectures for a pure-Python layer when asked", async () => {
+            const pure = new PythonLayer("pure", { source: writeFiles(tmpDir(), { "helpers.py": "X = 1\n" }), architecture: ["x86_64", "arm64"], runtimes: ["python3.13", "python3.14"] });
+            assert.deepEqual(await valueOf(pure.architectures), ["x86_64", "arm64"]);
+            assert.deepEqual(await valueOf(pure.runtimes), ["python3.13", "python3.14"]);
         });
 
-        it("ships the archive by absolute path with a sourceCodeHash of its bytes", () => {
-            const f = stack.byName(FUNCTION, "basic");
-            const p = archivePath(f);
-            assert.ok(path.isAbsolute(p) && fs.existsSync(p));
-            assert.equal(f.wire.sourceCodeHash, crypto.createHash("sha256").update(fs.readFileSync(p)).digest("base64"));
+        it("is used by two functions sharing one source folder, built once", async () => {
+            const source = app({ "lambda_function.py": "import flask\n" + HANDLER });
+            const before = distinctBuilds();
+            const a = new PythonFunction("flask-a", { source, handler: "lambda_function.lambda_handler", layers: [flask] });
+            const b = new PythonFunction("flask-b", { source, handler: "lambda_function.lambda_handler", layers: [flask] });
+            await Promise.all([valueOf(a.arn), valueOf(b.arn)]);
+            await stack.settle();
+            assert.equal(distinctBuilds() - before, 1, "one build for both functions");
+            const layerArn = await valueOf(flask.arn);
+            assert.deepEqual(stack.byName(FUNCTION, "flask-a").wire.layers, [layerArn]);
+            assert.ok(stack.byName(FUNCTION, "flask-a").propertyDependencies.layers.includes(stack.byName(LAYER, "flask").urn));
+            assert.equal(archivePath(stack.byName(FUNCTION, "flask-a")), archivePath(stack.byName(FUNCTION, "flask-b")));
         });
 
-        it("creates a role trusting lambda.amazonaws.com with AWSLambdaBasicExecutionRole", () => {
-            const trust = JSON.parse(stack.byName("aws:iam/role:Role", "basic-role").wire.assumeRolePolicy as string);
-            assert.deepEqual(trust.Statement, [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]);
-            assert.equal(stack.byName("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "basic-basic-execution").wire.policyArn, "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
-        });
-
-        it("creates the log group first, with 14 days of retention, and logs the function into it", () => {
-            const logs = stack.byName("aws:cloudwatch/logGroup:LogGroup", "basic-logs");
-            assert.equal(logs.wire.retentionInDays, 14);
-            const f = stack.byName(FUNCTION, "basic");
-            assert.ok(f.dependencies.includes(logs.urn), "the function depends on its log group");
-            assert.ok(stack.resources.indexOf(logs) < stack.resources.indexOf(f));
-            assert.deepEqual((f.wire.loggingConfig as Record<string, unknown>).logFormat, "Text");
-        });
-
-        it("keeps secret environment values secret", () => {
-            const vars = ((stack.byName(FUNCTION, "basic").wire.environment as Record<string, unknown>).variables ?? {}) as Record<string, unknown>;
-            assert.equal(vars.STAGE, "test");
-            const secret = vars.API_KEY as Record<string, unknown>;
-            assert.equal(secret[SIG], SECRET_SIG);
-            assert.equal(secret.value, "s3cr3t");
-        });
-
-        it("reports the archive it built", async () => {
-            const info = await valueOf(fn.archive);
-            assert.equal(info.upload, "direct");
-            assert.ok(info.unzippedBytes > 90_000, "cowsay is in the archive");
-        });
     });
 
-    it("creates a public URL with both permissions required since October 2025", async () => {
-        const fn = new PythonFunction("public", { source: app(), handler: "lambda_function.lambda_handler", url: { authType: "NONE", cors: { allowOrigins: ["*"] } } });
-        assert.match(await valueOf(fn.url!), /^https:\/\/public-url\.lambda-url/);
-        await stack.settle();
-        assert.equal(stack.byName("aws:lambda/functionUrl:FunctionUrl", "public-url").wire.authorizationType, "NONE");
-        const viaUrl = stack.byName("aws:lambda/permission:Permission", "public-url-invoke-url").wire;
-        assert.deepEqual([viaUrl.action, viaUrl.principal, viaUrl.functionUrlAuthType], ["lambda:InvokeFunctionUrl", "*", "NONE"]);
-        const invoke = stack.byName("aws:lambda/permission:Permission", "public-url-invoke").wire;
-        assert.deepEqual([invoke.action, invoke.principal, invoke.invokedViaFunctionUrl], ["lambda:InvokeFunction", "*", true]);
-    });
+    // Last: a registration whose inputs fail never releases the runtime's RPC keep-alive (the
+    // program is over at that point), so nothing here waits for all registrations afterwards.
+    describe("mistakes, each failing at preview with a message naming the component", () => {
+        describe("PythonFunction", () => {
+            it("an archive over 50 MB without a bucket", async () => {
+                const source = app({ "lambda_function.py": HANDLER, "model.bin": crypto.randomBytes(55 * 1024 * 1024) });
+                await expectFailure(new PythonFunction("large-no-bucket", { source, handler: "lambda_function.lambda_handler" }).archive, /PythonFunction "large-no-bucket": its archive is 55\.\d MB .* over Lambda's 50\.0 MB .* direct-upload limit\. Set artifactBucket/);
+            });
 
-    it("creates an IAM-auth URL without public permissions", async () => {
-        const fn = new PythonFunction("private", { source: app(), handler: "lambda_function.lambda_handler", url: { authType: "AWS_IAM" } });
-        await valueOf(fn.url!);
-        await stack.settle();
-        assert.equal(stack.byName("aws:lambda/functionUrl:FunctionUrl", "private-url").wire.authorizationType, "AWS_IAM");
-        assert.equal(stack.ofType("aws:lambda/permission:Permission").filter((p) => p.name.startsWith("private-")).length, 0);
-    });
+            it("a handler module that is not in the source", async () => {
+                await expectFailure(new PythonFunction("no-module", { source: app(), handler: "app.handler" }).archive, /PythonFunction "no-module": handler "app\.handler" needs app\.py at the root/);
+            });
 
-    it("uses an existing role, and attaches extra policies to a created one", async () => {
-        const own = new PythonFunction("own-role", { source: app(), handler: "lambda_function.lambda_handler", role: "arn:aws:iam::123456789012:role/existing" });
-        const extra = new PythonFunction("extra", {
-            source: app(),
-            handler: "lambda_function.lambda_handler",
-            managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"],
-            policyStatements: [{ Effect: "Allow", Action: ["sqs:SendMessage"], Resource: "*" }],
+            it("a handler function the module does not define", async () => {
+                await expectFailure(new PythonFunction("no-func", { source: app(), handler: "lambda_function.main" }).archive, /PythonFunction "no-func": handler "lambda_function\.main": lambda_function\.py in its archive does not define main/);
+            });
+
+            it("six layers", () => {
+                const arns = [1, 2, 3, 4, 5, 6].map((i) => `arn:aws:lambda:us-east-1:123456789012:layer:l${i}:1`);
+                assert.throws(() => new PythonFunction("six", { source: app(), handler: "lambda_function.lambda_handler", layers: arns }), /PythonFunction "six": uses 6 layers; Lambda allows at most 5/);
+            });
+
+            it("a runtime past its block-create date", async () => {
+                await expectFailure(new PythonFunction("old", { source: app(), handler: "lambda_function.lambda_handler", runtime: "python3.7" }).archive, /PythonFunction "old": runtime python3\.7 is past the date from which Lambda blocks creating functions on it/);
+            });
+
+            it("an unknown runtime", async () => {
+                await expectFailure(new PythonFunction("unknown-rt", { source: app(), handler: "lambda_function.lambda_handler", runtime: "python3.99" }).archive, /PythonFunction "unknown-rt": unknown runtime "python3\.99"/);
+            });
         });
-        await Promise.all([valueOf(own.arn), valueOf(extra.arn)]);
-        await stack.settle();
-        assert.equal(own.role, undefined);
-        assert.equal(stack.byName(FUNCTION, "own-role").wire.role, "arn:aws:iam::123456789012:role/existing");
-        assert.equal(stack.byName("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "extra-policy-1").wire.policyArn, "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess");
-        assert.match(String(stack.byName("aws:iam/rolePolicy:RolePolicy", "extra-inline").wire.policy), /sqs:SendMessage/);
-    });
+        describe("PythonLayer", () => {
+            it("two architectures for a layer with native code", async () => {
+                const both = new PythonLayer("native-both", { requirements: requirements(), architecture: ["x86_64", "arm64"], build: { installer: "pip" } });
+                await expectFailure(both.zippedBytes, /PythonLayer "native-both": the layer holds native code built for x86_64, so it can only be compatible with one architecture, not x86_64 and arm64/);
+            });
 
-    it("uploads an archive over 50 MB through S3 when given a bucket", async () => {
-        const source = app({ "lambda_function.py": HANDLER, "model.bin": crypto.randomBytes(55 * 1024 * 1024) });
-        const fn = new PythonFunction("large", { source, handler: "lambda_function.lambda_handler", artifactBucket: "my-artifacts" });
-        const info = await valueOf(fn.archive);
-        await stack.settle();
-        assert.equal(info.upload, "s3");
-        const object = stack.byName("aws:s3/bucketObjectv2:BucketObjectv2", "large-code").wire;
-        assert.equal(object.bucket, "my-artifacts");
-        assert.equal(object.key, `lambda-python/large/${info.sha256}.zip`);
-        assert.equal((object.source as Record<string, string>).path, info.path);
-        const f = stack.byName(FUNCTION, "large").wire;
-        assert.equal(f.code, undefined);
-        assert.equal(f.s3Bucket, "my-artifacts");
-        assert.equal(f.s3Key, object.key);
-    });
+            it("an arm64 function with an x86_64 PythonLayer", async () => {
+                const fn = new PythonFunction("arm-on-x86", { source: app(), handler: "lambda_function.lambda_handler", architecture: "arm64", layers: [flask] });
+                await expectFailure(fn.archive, /PythonFunction "arm-on-x86": runs on arm64 but PythonLayer "flask" is built for x86_64/);
+            });
 
-});
+            it("a function runtime the layer was not built for", async () => {
+                const fn = new PythonFunction("rt-mismatch", { source: app(), handler: "lambda_function.lambda_handler", runtime: "python3.12", layers: [flask] });
+                await expectFailure(fn.archive, /PythonFunction "rt-mismatch": uses python3\.12 but PythonLayer "flask" is built for python3\.14/);
+            });
 
-let flask: PythonLayer;
-const requirements = () => path.join(writeFiles(tmpDir("layer-"), { "requirements.txt": "flask==3.1.3\n" }), "requirements.txt");
+            it("a layer whose wheels cannot serve all its runtimes", async () => {
+                const multi = new PythonLayer("multi", { requirements: requirements(), runtimes: ["python3.12", "python3.14"], build: { installer: "pip" } });
+                await expectFailure(multi.zippedBytes, /PythonLayer "multi": it cannot be compatible with python3\.14: .*markupsafe/i);
+            });
 
-describe("PythonLayer", () => {
-    before(async () => {
-        flask = new PythonLayer("flask", { requirements: requirements(), runtimes: ["python3.14"], description: "Flask", build: { installer: "pip" } });
-        await valueOf(flask.arn);
-        await stack.settle();
-    });
-
-    it("publishes a LayerVersion with what was built: runtimes and the one architecture of its native code", () => {
-        const urn = componentUrn("lambda-python:index:PythonLayer", "flask");
-        assert.deepEqual(childrenOf(urn).map((r) => `${r.type}::${r.name}`), [`${LAYER}::flask`]);
-        const l = stack.byName(LAYER, "flask");
-        assert.deepEqual(l.wire.compatibleRuntimes, ["python3.14"]);
-        assert.deepEqual(l.wire.compatibleArchitectures, ["x86_64"]);
-        assert.equal(l.wire.layerName, "flask");
-        assert.ok(fs.existsSync(archivePath(l)));
-        assert.equal(l.wire.sourceCodeHash, crypto.createHash("sha256").update(fs.readFileSync(archivePath(l))).digest("base64"));
-    });
-
-    it("lists both architectures for a pure-Python layer when asked", async () => {
-        const pure = new PythonLayer("pure", { source: writeFiles(tmpDir(), { "helpers.py": "X = 1\n" }), architecture: ["x86_64", "arm64"], runtimes: ["python3.13", "python3.14"] });
-        assert.deepEqual(await valueOf(pure.architectures), ["x86_64", "arm64"]);
-        assert.deepEqual(await valueOf(pure.runtimes), ["python3.13", "python3.14"]);
-    });
-
-    it("is used by two functions sharing one source folder, built once", async () => {
-        const source = app({ "lambda_function.py": "import flask\n" + HANDLER });
-        const before = distinctBuilds();
-        const a = new PythonFunction("flask-a", { source, handler: "lambda_function.lambda_handler", layers: [flask] });
-        const b = new PythonFunction("flask-b", { source, handler: "lambda_function.lambda_handler", layers: [flask] });
-        await Promise.all([valueOf(a.arn), valueOf(b.arn)]);
-        await stack.settle();
-        assert.equal(distinctBuilds() - before, 1, "one build for both functions");
-        const layerArn = await valueOf(flask.arn);
-        assert.deepEqual(stack.byName(FUNCTION, "flask-a").wire.layers, [layerArn]);
-        assert.ok(stack.byName(FUNCTION, "flask-a").propertyDependencies.layers.includes(stack.byName(LAYER, "flask").urn));
-        assert.equal(archivePath(stack.byName(FUNCTION, "flask-a")), archivePath(stack.byName(FUNCTION, "flask-b")));
-    });
-
-});
-
-// Last: a registration whose inputs fail never releases the runtime's RPC keep-alive (the
-// program is over at that point), so nothing here waits for all registrations afterwards.
-describe("mistakes, each failing at preview with a message naming the component", () => {
-    describe("PythonFunction", () => {
-        it("an archive over 50 MB without a bucket", async () => {
-            const source = app({ "lambda_function.py": HANDLER, "model.bin": crypto.randomBytes(55 * 1024 * 1024) });
-            await expectFailure(new PythonFunction("large-no-bucket", { source, handler: "lambda_function.lambda_handler" }).archive, /PythonFunction "large-no-bucket": its archive is 55\.\d MB .* over Lambda's 50\.0 MB .* direct-upload limit\. Set artifactBucket/);
-        });
-
-        it("a handler module that is not in the source", async () => {
-            await expectFailure(new PythonFunction("no-module", { source: app(), handler: "app.handler" }).archive, /PythonFunction "no-module": handler "app\.handler" needs app\.py at the root/);
-        });
-
-        it("a handler function the module does not define", async () => {
-            await expectFailure(new PythonFunction("no-func", { source: app(), handler: "lambda_function.main" }).archive, /PythonFunction "no-func": handler "lambda_function\.main": lambda_function\.py .* does not define main/);
-        });
-
-        it("six layers", () => {
-            const arns = [1, 2, 3, 4, 5, 6].map((i) => `arn:aws:lambda:us-east-1:123456789012:layer:l${i}:1`);
-            assert.throws(() => new PythonFunction("six", { source: app(), handler: "lambda_function.lambda_handler", layers: arns }), /PythonFunction "six": uses 6 layers; Lambda allows at most 5/);
-        });
-
-        it("a runtime past its block-create date", async () => {
-            await expectFailure(new PythonFunction("old", { source: app(), handler: "lambda_function.lambda_handler", runtime: "python3.7" }).archive, /PythonFunction "old": runtime python3\.7 is past the date from which Lambda blocks creating functions on it/);
-        });
-
-        it("an unknown runtime", async () => {
-            await expectFailure(new PythonFunction("unknown-rt", { source: app(), handler: "lambda_function.lambda_handler", runtime: "python3.99" }).archive, /PythonFunction "unknown-rt": unknown runtime "python3\.99"/);
-        });
-    });
-    describe("PythonLayer", () => {
-        it("two architectures for a layer with native code", async () => {
-            const both = new PythonLayer("native-both", { requirements: requirements(), architecture: ["x86_64", "arm64"], build: { installer: "pip" } });
-            await expectFailure(both.zippedBytes, /PythonLayer "native-both": the layer holds native code built for x86_64, so it can only be compatible with one architecture, not x86_64 and arm64/);
-        });
-
-        it("an arm64 function with an x86_64 PythonLayer", async () => {
-            const fn = new PythonFunction("arm-on-x86", { source: app(), handler: "lambda_function.lambda_handler", architecture: "arm64", layers: [flask] });
-            await expectFailure(fn.archive, /PythonFunction "arm-on-x86": runs on arm64 but PythonLayer "flask" is built for x86_64/);
-        });
-
-        it("a function runtime the layer was not built for", async () => {
-            const fn = new PythonFunction("rt-mismatch", { source: app(), handler: "lambda_function.lambda_handler", runtime: "python3.12", layers: [flask] });
-            await expectFailure(fn.archive, /PythonFunction "rt-mismatch": uses python3\.12 but PythonLayer "flask" is built for python3\.14/);
-        });
-
-        it("a layer whose wheels cannot serve all its runtimes", async () => {
-            const multi = new PythonLayer("multi", { requirements: requirements(), runtimes: ["python3.12", "python3.14"], build: { installer: "pip" } });
-            await expectFailure(multi.zippedBytes, /PythonLayer "multi": it cannot be compatible with python3\.14: .*markupsafe/i);
-        });
-
-        it("over 250 MB unzipped with its layers", async () => {
-            const sparse = (mb: number) => {
-                const dir = tmpDir("big-layer-");
-                const fd = fs.openSync(path.join(dir, "weights.bin"), "w");
-                fs.ftruncateSync(fd, mb * 1024 * 1024);
-                fs.closeSync(fd);
-                return dir;
-            };
-            const l1 = new PythonLayer("weights-1", { source: sparse(130) });
-            const l2 = new PythonLayer("weights-2", { source: sparse(130) });
-            const fn = new PythonFunction("too-big", { source: app(), handler: "lambda_function.lambda_handler", layers: [l1, l2] });
-            await expectFailure(fn.archive, /PythonFunction "too-big": unzips to 260 MB .* with its layers \(the function .* \+ PythonLayer "weights-1" 130 MB .* \+ PythonLayer "weights-2" 130 MB .*\), over Lambda's limit of 250 MB/);
+            it("over 250 MB unzipped with its layers", async () => {
+                const sparse = (mb: number) => {
+                    const dir = tmpDir("big-layer-");
+                    const fd = fs.openSync(path.join(dir, "weights.bin"), "w");
+                    fs.ftruncateSync(fd, mb * 1024 * 1024);
+                    fs.closeSync(fd);
+                    return dir;
+                };
+                const l1 = new PythonLayer("weights-1", { source: sparse(130) });
+                const l2 = new PythonLayer("weights-2", { source: sparse(130) });
+                const fn = new PythonFunction("too-big", { source: app(), handler: "lambda_function.lambda_handler", layers: [l1, l2] });
+                await expectFailure(fn.archive, /PythonFunction "too-big": unzips to 260 MB .* with its layers \(the function .* \+ PythonLayer "weights-1" 130 MB .* \+ PythonLayer "weights-2" 130 MB .*\), over Lambda's limit of 250 MB/);
+            });
         });
     });
 });

@@ -4,17 +4,20 @@ import { removePendingTemps } from "../build/atomic";
 import { isUserError } from "../errors";
 import { buildCommand, buildUsage } from "./build";
 import { inspectCommand, inspectUsage } from "./inspect";
+import { previewCommand, previewUsage } from "./preview";
 import { setupCommand, setupUsage } from "./setup";
 
 const commands: Record<string, (argv: string[]) => Promise<number>> = {
     build: buildCommand,
     inspect: inspectCommand,
+    preview: previewCommand,
     setup: setupCommand,
 };
 
 const usage = `Usage:
   ${buildUsage}
   ${inspectUsage}
+  ${previewUsage}
   ${setupUsage}
 
 Run "lambda-python <command> --help" for a command's options.`;

@@ -5,6 +5,7 @@
 import * as analyzerproto from "@pulumi/pulumi/proto/analyzer_pb";
 import { Policy } from "@pulumi/policy";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
+import packJson from "../../policies/package.json";
 import { lambdaPolicies } from "../../policies/pack/policies";
 
 // The entry points are internal to @pulumi/policy (not in its typings).
@@ -16,8 +17,7 @@ const server = require("@pulumi/policy/server") as {
 };
 
 export const PACK_NAME = "lambda-python";
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-export const PACK_VERSION: string = require("../../policies/package.json").version;
+export const PACK_VERSION: string = packJson.version;
 
 export interface Diagnostic {
     policy: string;

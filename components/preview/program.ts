@@ -62,7 +62,8 @@ export async function runProgram(programDir: string): Promise<ProgramRun> {
     let failed!: () => void;
     const failure = new Promise<void>((resolve) => (failed = resolve));
     const onError = (e: unknown) => {
-        errors.push(e instanceof Error ? e.message : String(e));
+        // The SDK prefixes errors raised while it resolves an input; the rest is the component's message.
+        errors.push((e instanceof Error ? e.message : String(e)).replace(/^error serializing property "[^"]*": /, ""));
         failed();
     };
     process.on("unhandledRejection", onError);

@@ -288,7 +288,7 @@ export const functionUrlPublic: StackValidationPolicy = {
             const authType = knownString(prop(url.props, "authorizationType"));
             const fn = dependenciesOf(url, "functionName", args.resources).find((r) => r.type === FUNCTION);
             const names = [url.name, knownString(prop(url.props, "functionName")), fn?.name, fn && knownString(prop(fn.props, "name")), fn?.parent?.name].filter((n): n is string => !!n);
-            const subject = `function URL "${url.name}"${fn ? ` of function "${fn.name}"` : ""}`;
+            const subject = fn ? `function "${fn.name}"` : `the function of URL "${url.name}"`;
             report(reportViolation, functionUrlPublic.description!, checkFunctionUrlPublic(subject, authType, names, config), url.urn);
         }
     },

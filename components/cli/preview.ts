@@ -1,0 +1,137 @@
+// lambda-python preview: a Pulumi program's preview without the cloud or the
+// Pulumi CLI. The program runs under the SDK's mock monitor, archives are
+// built for real, every resource goes through the policy pack's analyzer
+// entry points, and a table like `pulumi preview`'s is printed.
+import * as fs from "fs";
+import * as path from "path";
+import { UserError } from "../errors";
+import { analyzeAll, Diagnostic } from "../preview/analyze";
+import { RecordedResource } from "../preview/mock-stack";
+import { runProgram } from "../preview/program";
+import { onBuildProgress } from "../shared-build";
+import { inspectCached } from "../../policies/pack/code";
+import { formatMB } from "../../policies/rules/format";
+import { parse, progressPrinter } from "./args";
+
+export const previewUsage = "lambda-python preview [program-dir] [--json] [--quiet]";
+
+const help = `${previewUsage}
+
+Previews a Pulumi program (a folder with Pulumi.yaml; default: the current
+one) offline: runs it under the Pulumi SDK's mock monitor, builds every
+archive for real, checks every Lambda resource with the lambda-python policy
+pack (its default config) through the analyzer's entry points, and prints
+each resource with its runtime, architecture, sizes and policy results.
+
+Exit status: 0 clean, 1 a mandatory policy violation or a failed program,
+2 a usage or input error.`;
+
+const FUNCTION = "aws:lambda/function:Function";
+const LAYER = "aws:lambda/layerVersion:LayerVersion";
+
+export interface PreviewRow {
+    resource: string;
+    type: string;
+    parent?: string;
+    runtime?: string;
+    architecture?: string;
+    zippedBytes?: number;
+    unzippedBytes?: number;
+    policies: { mandatory: string[]; advisory: string[] };
+}
+
+export async function previewCommand(argv: string[]): Promise<number> {
+    const { values: v, positionals } = parse("preview", argv, { json: { type: "boolean" }, quiet: { type: "boolean" } }, previewUsage);
+    if (v.help) {
+        console.log(help);
+        return 0;
+    }
+    if (positionals.length > 1) throw new UserError(`preview takes one program folder.\nUsage: ${previewUsage}`);
+    const dir = path.resolve(positionals[0] ?? ".");
+    const say = progressPrinter(!!v.quiet);
+    onBuildProgress(say);
+    say(`running ${dir} under the Pulumi mock monitor`);
+    const run = await runProgram(dir);
+    onBuildProgress(undefined);
+    if (run.errors.length) {
+        if (v.json) console.log(JSON.stringify({ project: run.project, errors: run.errors }, null, 2));
+        process.stderr.write(`lambda-python: the program ${run.project} failed:\n${run.errors.map((e) => `  ${e}`).join("\n")}\n`);
+        return 1;
+    }
+    const custom = run.resources.filter((r) => r.custom);
+    say(`checking ${custom.length} resources with the lambda-python policy pack`);
+    const diagnostics = await analyzeAll(custom.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.wire, parent: r.parent, propertyDependencies: r.propertyDependencies })));
+    const rows = inTreeOrder(run.resources).map((r) => row(r, run.resources, diagnostics));
+    const mandatory = diagnostics.filter((d) => d.level === "mandatory");
+    if (v.json) {
+        console.log(JSON.stringify({ project: run.project, resources: rows, diagnostics, outputs: run.outputs }, null, 2));
+    } else {
+        console.log(formatTable(run.project, rows));
+        if (diagnostics.length) {
+            console.log("\nPolicy results:");
+            for (const d of diagnostics) console.log(`  ${d.level === "mandatory" ? "ERROR  " : "warning"} [${d.policy}] ${nameOf(d.urn)}: ${d.message.split("\n").slice(1).join(" ") || d.message}`);
+        }
+        console.log(`\n${rows.length} resources; policy violations: ${mandatory.length} mandatory, ${diagnostics.length - mandatory.length} advisory.`);
+        if (Object.keys(run.outputs).length) {
+            console.log("\nOutputs:");
+            for (const [k, val] of Object.entries(run.outputs)) console.log(`  ${k}: ${typeof val === "string" ? val : JSON.stringify(val)}`);
+        }
+    }
+    return mandatory.length ? 1 : 0;
+}
+
+/** Components first, each followed by its children, as `pulumi preview` lists them. */
+function inTreeOrder(resources: RecordedResource[]): RecordedResource[] {
+    const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+    const out: RecordedResource[] = [];
+    const visit = (parent: string | undefined) => {
+        for (const r of resources.filter((x) => x.parent === parent && x !== stack)) {
+            out.push(r);
+            visit(r.urn);
+        }
+    };
+    visit(stack?.urn);
+    for (const r of resources) if (r !== stack && !out.includes(r)) out.push(r);
+    return out;
+}
+
+function nameOf(urn: string): string {
+    return urn.split("::").pop() ?? urn;
+}
+
+function row(r: RecordedResource, all: RecordedResource[], diagnostics: Diagnostic[]): PreviewRow {
+    const out: PreviewRow = { resource: r.name, type: r.type, parent: all.find((p) => p.urn === r.parent && p.type !== "pulumi:pulumi:Stack")?.name, policies: { mandatory: [], advisory: [] } };
+    for (const d of diagnostics.filter((x) => x.urn === r.urn)) (d.level === "mandatory" ? out.policies.mandatory : out.policies.advisory).push(d.policy);
+    if (r.type === FUNCTION) {
+        out.runtime = r.wire.runtime as string;
+        out.architecture = ((r.wire.architectures as string[]) ?? ["x86_64"]).join(",");
+    } else if (r.type === LAYER) {
+        out.runtime = ((r.wire.compatibleRuntimes as string[]) ?? []).join(",");
+        out.architecture = ((r.wire.compatibleArchitectures as string[]) ?? []).join(",");
+    }
+    const code = r.wire.code as { path?: string } | undefined;
+    const archive = code?.path ?? ((r.wire.source as { path?: string } | undefined)?.path);
+    if ((r.type === FUNCTION || r.type === LAYER || r.type === "aws:s3/bucketObjectv2:BucketObjectv2") && archive && fs.existsSync(archive)) {
+        const facts = inspectCached(archive).facts;
+        out.zippedBytes = facts.zippedBytes;
+        out.unzippedBytes = facts.unzippedBytes;
+    }
+    return out;
+}
+
+function formatTable(project: string, rows: PreviewRow[]): string {
+    const header = ["", "resource", "type", "runtime", "arch", "zipped", "unzipped", "policies"];
+    const body = rows.map((r) => [
+        "+",
+        r.parent ? `  ${r.resource}` : r.resource,
+        r.type.replace(/^aws:([a-z0-9]+)\/[a-zA-Z0-9]+:/, "aws:$1:"),
+        r.runtime ?? "",
+        r.architecture ?? "",
+        r.zippedBytes === undefined ? "" : formatMB(r.zippedBytes),
+        r.unzippedBytes === undefined ? "" : formatMB(r.unzippedBytes),
+        [...r.policies.mandatory.map((p) => `ERROR ${p}`), ...r.policies.advisory.map((p) => `warn ${p}`)].join("; ") || (r.type === FUNCTION || r.type === LAYER ? "ok" : ""),
+    ]);
+    const widths = header.map((_, i) => Math.max(header[i].length, ...body.map((b) => b[i].length)));
+    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+    return [`Previewing ${project} (offline: Pulumi mock monitor, real archives, lambda-python policy pack)`, "", line(header), ...body.map(line)].join("\n");
+}

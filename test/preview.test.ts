@@ -1,0 +1,64 @@
+// lambda-python preview (what `npm start` runs on the showcase): programs
+// under the mock monitor, real archives, the policy pack's verdicts.
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { cli, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
+import { craftZip } from "./zip-crafter";
+
+const env = { ...process.env, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE };
+
+function program(index: string): string {
+    return writeFiles(tmpDir("program-"), { "Pulumi.yaml": "name: scratch\nruntime: nodejs\nmain: index.ts\n", "index.ts": index });
+}
+
+describe("lambda-python preview", () => {
+    it("previews the showcase: every example, their sizes, and the pack's verdicts", () => {
+        const r = cli(["preview", ROOT, "--json", "--quiet"], { env });
+        assert.equal(r.code, 0, r.stderr);
+        const report = JSON.parse(r.stdout);
+        assert.equal(report.project, "lambda-python-showcase");
+        const functions = report.resources.filter((x: { type: string }) => x.type === "aws:lambda/function:Function");
+        assert.deepEqual(functions.map((f: { resource: string }) => f.resource).sort(), ["cowsay", "datasette", "flask-version-1", "flask-version-2", "hello-url", "numpy-stats"]);
+        const stats = functions.find((f: { resource: string }) => f.resource === "numpy-stats");
+        assert.equal(stats.architecture, "arm64");
+        assert.equal(stats.runtime, "python3.13");
+        assert.ok(stats.zippedBytes > 0 && stats.unzippedBytes > 0);
+        assert.equal(report.diagnostics.filter((d: { level: string }) => d.level === "mandatory").length, 0);
+        assert.deepEqual(
+            report.diagnostics.filter((d: { policy: string }) => d.policy === "lambda-function-url-public").map((d: { urn: string }) => d.urn.split("::").pop()).sort(),
+            ["cowsay-url", "datasette-url", "hello-url-url"],
+        );
+    });
+
+    it("prints a table a person can read", () => {
+        const r = cli(["preview", path.join(ROOT, "examples", "hello-url"), "--quiet"], { env });
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /^\+\s+hello-url\s+lambda-python:index:PythonFunction/m);
+        assert.match(r.stdout, /^\+\s+hello-url\s+aws:lambda:Function\s+python3\.14\s+x86_64\s+275 B\s+184 B\s+ok/m);
+        assert.match(r.stdout, /policy violations: 0 mandatory, 1 advisory/);
+        assert.match(r.stdout, /url: https:\/\/hello-url-url\.lambda-url/);
+    });
+
+    it("fails, naming the component, when the program's function has no handler module", () => {
+        const dir = program(`import { PythonFunction } from ${JSON.stringify(path.join(ROOT, "components"))};\nnew PythonFunction("broken", { source: __dirname, handler: "missing.handler" });\n`);
+        const r = cli(["preview", dir, "--quiet"], { env });
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /the program scratch failed:\n\s+PythonFunction "broken": handler "missing\.handler" needs missing\.py at the root/);
+    });
+
+    it("checks any program's Lambda resources, not only ours: a hand-made zip with __pycache__", () => {
+        const zip = path.join(tmpDir(), "hand.zip");
+        fs.writeFileSync(zip, craftZip([{ name: "app.py", data: Buffer.from("def h(e, c):\n    return 1\n") }, { name: "__pycache__/app.cpython-312.pyc", data: Buffer.alloc(16) }]));
+        const dir = program(
+            `import * as aws from "@pulumi/aws";\nimport * as pulumi from "@pulumi/pulumi";\n` +
+                `new aws.lambda.Function("hand", { runtime: "python3.12", handler: "app.h", role: "arn:aws:iam::123456789012:role/x", code: new pulumi.asset.FileArchive(${JSON.stringify(zip)}) });\n`,
+        );
+        // The scratch program resolves @pulumi/* from this repository.
+        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+        const r = cli(["preview", dir, "--quiet"], { env });
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stdout, /^\+\s+hand\s+aws:lambda:Function\s+python3\.12\s+x86_64\s+.*ERROR lambda-no-pycache/m);
+        assert.match(r.stdout, /ERROR\s+\[lambda-no-pycache\] hand: function "hand" contains 1 bytecode cache entries/);
+    });
+});
