@@ -63,13 +63,14 @@ const MAX_LISTED = 50;
 const WHEEL_FILE_MAX = 64 * 1024;
 const DEFAULT_TEXT_MAX = 4 * 1024 * 1024;
 
-export function gatherFacts(src: ArchiveSource): ArchiveFacts {
-    const facts: ArchiveFacts = {
-        format: src.format,
-        label: src.label,
-        zippedBytes: src.zippedBytes,
+/** Facts of an archive with nothing in it yet. */
+export function emptyFacts(format: ArchiveFacts["format"], label: string, zippedBytes?: number): ArchiveFacts {
+    return {
+        format,
+        label,
+        zippedBytes,
         unzippedBytes: 0,
-        entries: src.entries.length,
+        entries: 0,
         files: [],
         natives: [],
         nativeArchitectures: [],
@@ -77,9 +78,16 @@ export function gatherFacts(src: ArchiveSource): ArchiveFacts {
         pycache: [],
         pycacheCount: 0,
         unsafe: [],
-        problems: [...src.problems],
-        notInspected: [...src.notInspected],
+        problems: [],
+        notInspected: [],
     };
+}
+
+export function gatherFacts(src: ArchiveSource): ArchiveFacts {
+    const facts = emptyFacts(src.format, src.label, src.zippedBytes);
+    facts.entries = src.entries.length;
+    facts.problems.push(...src.problems);
+    facts.notInspected.push(...src.notInspected);
     const seen = new Set<string>();
     const unsafe = (name: string, reason: string) => {
         if (facts.unsafe.length < MAX_LISTED) facts.unsafe.push({ name, reason });

@@ -3,7 +3,7 @@
 // so every caller reports damage as a finding instead of crashing.
 import * as fs from "fs";
 import { ZipFormatError } from "../zip/reader";
-import { ArchiveFacts, gatherFacts, InspectedArchive, inspectSource, textReader } from "./facts";
+import { ArchiveFacts, emptyFacts, gatherFacts, InspectedArchive, inspectSource, textReader } from "./facts";
 import { folderSource, zipFileSource } from "./source";
 
 export * from "./facts";
@@ -43,20 +43,7 @@ export function readZipText(zipPath: string, name: string, maxBytes?: number): s
 }
 
 export function damagedFacts(label: string, zippedBytes: number, problem: string): ArchiveFacts {
-    return {
-        format: "zip",
-        label,
-        zippedBytes,
-        unzippedBytes: 0,
-        entries: 0,
-        files: [],
-        natives: [],
-        nativeArchitectures: [],
-        wheels: [],
-        pycache: [],
-        pycacheCount: 0,
-        unsafe: [],
-        problems: [problem],
-        notInspected: [],
-    };
+    const facts = emptyFacts("zip", label, zippedBytes);
+    facts.problems.push(problem);
+    return facts;
 }

@@ -39,8 +39,9 @@ function report(reportViolation: ReportViolation, description: string, findings:
     }
 }
 
-function configs(policy: keyof RuleConfigs, config: Config): PartialRuleConfigs {
-    return { [policy]: config } as PartialRuleConfigs;
+/** A policy's config from the stack's policy config, with the rule's defaults filled in. */
+function ruleConfig<K extends keyof RuleConfigs>(policy: K, config: Config): RuleConfigs[K] {
+    return configFor(policy, { [policy]: config } as PartialRuleConfigs);
 }
 
 function kindOf(type: string): ArchiveKind | undefined {
@@ -107,7 +108,7 @@ export const zipSize = archivePolicy(
     "lambda-zip-size",
     "Code uploaded directly (not through S3) must be at most 50 MB zipped.",
     "mandatory",
-    (archive, _args, _kind, config) => checkZipSize(archive.facts, configFor("lambda-zip-size", configs("lambda-zip-size", config))),
+    (archive, _args, _kind, config) => checkZipSize(archive.facts, ruleConfig("lambda-zip-size", config)),
 );
 
 export const noPycache = archivePolicy(
@@ -149,7 +150,7 @@ export const partialBoto3 = archivePolicy(
     "lambda-partial-boto3",
     "Bundle the whole AWS SDK (boto3 with botocore, s3transfer, urllib3) or none of it.",
     "advisory",
-    (archive, _args, kind, config) => checkPartialBoto3(archive.facts, kind, configFor("lambda-partial-boto3", configs("lambda-partial-boto3", config))),
+    (archive, _args, kind, config) => checkPartialBoto3(archive.facts, kind, ruleConfig("lambda-partial-boto3", config)),
 );
 
 export const layerCount: ResourceValidationPolicy = {
@@ -161,7 +162,7 @@ export const layerCount: ResourceValidationPolicy = {
         if (args.type !== FUNCTION) return;
         const layers = knownArray(prop(args.props, "layers"));
         if (!layers) return;
-        const config = configFor("lambda-layer-count", configs("lambda-layer-count", args.getConfig<Config>()));
+        const config = ruleConfig("lambda-layer-count", args.getConfig<Config>());
         report(reportViolation, layerCount.description!, checkLayerCount(labelOf(args.type, args.name), layers.length, config));
     },
 };
@@ -172,7 +173,7 @@ export const runtimeDeprecation: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     configSchema: { properties: ruleSchemas["lambda-runtime-deprecation"] as never },
     validateResource: (args, reportViolation) => {
-        const config = configFor("lambda-runtime-deprecation", configs("lambda-runtime-deprecation", args.getConfig<Config>()));
+        const config = ruleConfig("lambda-runtime-deprecation", args.getConfig<Config>());
         if (args.type === FUNCTION) {
             const runtime = functionRuntime(args.props);
             if (runtime) report(reportViolation, runtimeDeprecation.description!, checkRuntimeDeprecation(labelOf(args.type, args.name), runtime, config));
@@ -204,7 +205,7 @@ export const unzippedSize: StackValidationPolicy = {
     configSchema: { properties: { ...ruleSchemas["lambda-unzipped-size"], ...programDirSchema } as never },
     validateStack: async (args: StackValidationArgs, reportViolation) => {
         const config = args.getConfig<Config>();
-        const rule = configFor("lambda-unzipped-size", configs("lambda-unzipped-size", config));
+        const rule = ruleConfig("lambda-unzipped-size", config);
         const sizeOf = async (r: PolicyResource): Promise<SizedPart> => {
             const code = await codeOf(r.type, r.name, r.props, config);
             return { label: labelOf(r.type, r.name), bytes: code.kind === "archive" ? code.archive.facts.unzippedBytes : undefined };
@@ -283,7 +284,7 @@ export const functionUrlPublic: StackValidationPolicy = {
     enforcementLevel: "advisory",
     configSchema: { properties: ruleSchemas["lambda-function-url-public"] as never },
     validateStack: (args, reportViolation) => {
-        const config = configFor("lambda-function-url-public", configs("lambda-function-url-public", args.getConfig<Config>()));
+        const config = ruleConfig("lambda-function-url-public", args.getConfig<Config>());
         for (const url of args.resources.filter((r) => r.type === FUNCTION_URL)) {
             const authType = knownString(prop(url.props, "authorizationType"));
             const fn = dependenciesOf(url, "functionName", args.resources).find((r) => r.type === FUNCTION);
