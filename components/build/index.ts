@@ -171,9 +171,12 @@ async function collectDependencies(o: ResolvedOptions, cache: BuildCache): Promi
     let files: { rel: string; size: number; executable: boolean; sha256?: string; walked?: WalkedFile }[];
     let description: BuildResult["dependencies"];
     let installHit: boolean | undefined;
+    let leftOut: boolean;
     if (spec.kind === "site-packages") {
         root = spec.dir;
-        files = walkTree(spec.dir, { what: "site-packages folder", include: o.include, exclude: o.exclude, defaultExcludes: o.defaultExcludes }).map((f) => ({
+        const walked = walkTree(spec.dir, { what: "site-packages folder", include: o.include, exclude: o.exclude, defaultExcludes: o.defaultExcludes });
+        leftOut = walked.leftOut > 0;
+        files = walked.map((f) => ({
             rel: f.rel,
             size: f.size,
             executable: (f.mode & 0o111) !== 0,
@@ -193,6 +196,7 @@ async function collectDependencies(o: ResolvedOptions, cache: BuildCache): Promi
         root = installed.siteDir;
         const filter = makeFilter(o);
         files = installed.files.filter((f) => filter.keepPath(f.rel));
+        leftOut = files.length !== installed.files.length;
         description = { from: spec.kind, file: spec.kind === "requirements" ? spec.file : spec.pyproject, installer: installed.installer };
         installHit = installed.cacheHit;
     }
@@ -200,6 +204,7 @@ async function collectDependencies(o: ResolvedOptions, cache: BuildCache): Promi
     const { drop, replace } = normalizeDependencyTree(
         files.map((f) => f.rel),
         (rel) => fs.readFileSync(path.join(root, rel)),
+        leftOut,
     );
     const kept = files.filter((f) => !drop.has(f.rel) && !replace.has(f.rel));
     let hashed = 0;

@@ -24,9 +24,10 @@ export interface NormalizeResult {
 /**
  * Decides what to change in a dependency tree, given the relative paths that
  * will go into the archive and a way to read a file. Reads only RECORD,
- * direct_url.json and bin/ scripts.
+ * direct_url.json and bin/ scripts. `somethingLeftOut` says whether filters
+ * dropped files of the tree (then RECORDs are checked even if nothing here changes).
  */
-export function normalizeDependencyTree(paths: string[], read: (rel: string) => Buffer): NormalizeResult {
+export function normalizeDependencyTree(paths: string[], read: (rel: string) => Buffer, somethingLeftOut = true): NormalizeResult {
     const drop = new Set<string>();
     const replace = new Map<string, Buffer>();
     for (const rel of paths) {
@@ -37,6 +38,8 @@ export function normalizeDependencyTree(paths: string[], read: (rel: string) => 
             if (fixed) replace.set(rel, fixed);
         }
     }
+    // RECORD files can only be stale when something they list was left out or changed.
+    if (!somethingLeftOut && drop.size === 0 && replace.size === 0) return { drop, replace };
     const kept = new Set(paths.filter((p) => !drop.has(p)));
     for (const rel of kept) {
         if (!/^[^/]+\.dist-info\/RECORD$/.test(rel)) continue;

@@ -37,8 +37,10 @@ export const DEFAULT_EXCLUDED_FOLDERS = [
     ".idea", ".vscode", ".pulumi", ".lambda-python", ".aws-sam", "cdk.out",
 ];
 
-/** Files that never belong in a Lambda package (globs, matched on the file name). */
-export const DEFAULT_EXCLUDED_FILES = ["*.pyc", "*.pyo", ".env", ".env.*", ".DS_Store", "Thumbs.db", "*.swp", ".coverage", ".python-version"];
+/** Files that never belong in a Lambda package, by name … */
+export const DEFAULT_EXCLUDED_FILES = [".env", ".DS_Store", "Thumbs.db", ".coverage", ".python-version"];
+/** … and by ending (plus any `.env.*`). */
+export const DEFAULT_EXCLUDED_SUFFIXES = [".pyc", ".pyo", ".swp"];
 
 const GLOB_OPTIONS = { dot: true, basename: true };
 
@@ -49,14 +51,18 @@ export interface PathFilter {
     keepPath(rel: string): boolean;
 }
 
+// The defaults are plain name checks (they run for every file of big trees); globs only for the user's patterns.
+function isDefaultExcludedFile(name: string): boolean {
+    return DEFAULT_EXCLUDED_FILES.includes(name) || name.startsWith(".env.") || DEFAULT_EXCLUDED_SUFFIXES.some((s) => name.endsWith(s));
+}
+
 export function makeFilter(options: Pick<WalkOptions, "include" | "exclude" | "defaultExcludes">): PathFilter {
     const defaults = options.defaultExcludes !== false;
     const excludedFolder = new Set(defaults ? DEFAULT_EXCLUDED_FOLDERS : []);
-    const excludeFile = picomatch([...(defaults ? DEFAULT_EXCLUDED_FILES : []), ...(options.exclude ?? [])], GLOB_OPTIONS);
     const excludeUser = options.exclude?.length ? picomatch(options.exclude, GLOB_OPTIONS) : () => false;
     const include = options.include?.length ? picomatch(options.include, GLOB_OPTIONS) : () => true;
     const keepFolder = (rel: string) => !excludedFolder.has(rel.slice(rel.lastIndexOf("/") + 1)) && !excludeUser(rel);
-    const keepFile = (rel: string) => !excludeFile(rel) && include(rel);
+    const keepFile = (rel: string) => !(defaults && isDefaultExcludedFile(rel.slice(rel.lastIndexOf("/") + 1))) && !excludeUser(rel) && include(rel);
     return {
         keepFolder,
         keepFile,
@@ -67,7 +73,8 @@ export function makeFilter(options: Pick<WalkOptions, "include" | "exclude" | "d
     };
 }
 
-export function walkTree(root: string, options: WalkOptions): WalkedFile[] {
+/** The files of a folder that go into an archive; `leftOut` counts files and folders the filters dropped. */
+export function walkTree(root: string, options: WalkOptions): WalkedFile[] & { leftOut: number } {
     let rootReal: string;
     try {
         rootReal = fs.realpathSync(root);
@@ -79,19 +86,30 @@ export function walkTree(root: string, options: WalkOptions): WalkedFile[] {
     const filter = makeFilter(options);
     const skip = new Set((options.skip ?? []).map((p) => path.resolve(p)));
     const visited = new Set<string>([rootReal]);
-    const out: WalkedFile[] = [];
+    const out = [] as unknown as WalkedFile[] & { leftOut: number };
+    out.leftOut = 0;
 
     const walk = (dir: string, rel: string): void => {
-        let names: string[];
+        let dirents: fs.Dirent[];
         try {
-            names = fs.readdirSync(dir);
+            dirents = fs.readdirSync(dir, { withFileTypes: true });
         } catch (e) {
             throw new UserError(`cannot list ${options.what} ${path.join(root, rel)}: ${(e as Error).message}`);
         }
-        for (const name of names) {
+        for (const dirent of dirents) {
+            const name = dirent.name;
             const abs = path.join(dir, name);
             const relName = rel ? `${rel}/${name}` : name;
             const shown = path.join(root, relName);
+            if (dirent.isDirectory()) {
+                // A real folder: no lstat needed.
+                if (!filter.keepFolder(relName) || (options.defaultExcludes !== false && fs.existsSync(path.join(abs, "pyvenv.cfg")))) {
+                    out.leftOut++;
+                    continue;
+                }
+                walk(abs, relName);
+                continue;
+            }
             let st = fs.lstatSync(abs);
             if (st.isSymbolicLink()) {
                 let real: string;
@@ -113,11 +131,17 @@ export function walkTree(root: string, options: WalkOptions): WalkedFile[] {
                 }
             }
             if (st.isDirectory()) {
-                if (!filter.keepFolder(relName)) continue;
-                if (options.defaultExcludes !== false && fs.existsSync(path.join(abs, "pyvenv.cfg"))) continue; // a virtualenv
+                // A symbolic link to a folder inside the tree (a virtualenv is any folder with pyvenv.cfg).
+                if (!filter.keepFolder(relName) || (options.defaultExcludes !== false && fs.existsSync(path.join(abs, "pyvenv.cfg")))) {
+                    out.leftOut++;
+                    continue;
+                }
                 walk(abs, relName);
             } else if (st.isFile()) {
-                if (!filter.keepFile(relName) || skip.has(abs)) continue;
+                if (!filter.keepFile(relName) || skip.has(abs)) {
+                    out.leftOut++;
+                    continue;
+                }
                 out.push({ rel: relName, abs, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, mode: st.mode });
             } else {
                 throw new UserError(`${shown} is not a regular file (a socket, pipe or device) and cannot go into an archive. Exclude it.`);

@@ -2,23 +2,20 @@
 // lambda-python: build, inspect and run Python Lambda archives without the cloud.
 import { removePendingTemps } from "../build/atomic";
 import { isUserError } from "../errors";
-import { buildCommand, buildUsage } from "./build";
-import { inspectCommand, inspectUsage } from "./inspect";
-import { previewCommand, previewUsage } from "./preview";
-import { setupCommand, setupUsage } from "./setup";
 
-const commands: Record<string, (argv: string[]) => Promise<number>> = {
-    build: buildCommand,
-    inspect: inspectCommand,
-    preview: previewCommand,
-    setup: setupCommand,
+// Commands are loaded when used: `inspect` should not pay for the Pulumi SDK that `preview` needs.
+const commands: Record<string, () => (argv: string[]) => Promise<number>> = {
+    build: () => require("./build").buildCommand,
+    inspect: () => require("./inspect").inspectCommand,
+    preview: () => require("./preview").previewCommand,
+    setup: () => require("./setup").setupCommand,
 };
 
 const usage = `Usage:
-  ${buildUsage}
-  ${inspectUsage}
-  ${previewUsage}
-  ${setupUsage}
+  lambda-python build <source-dir> [--requirements FILE] [--runtime python3.X] [--arch x86_64|arm64] [--kind function|layer] [--out FILE] [--json]
+  lambda-python inspect <zip> [--runtime python3.X] [--arch x86_64|arm64] [--kind function|layer] [--handler mod.fn] [--now YYYY-MM-DD] [--json]
+  lambda-python preview [program-dir] [--json] [--quiet]
+  lambda-python setup [--quiet]
 
 Run "lambda-python <command> --help" for a command's options.`;
 
@@ -28,12 +25,12 @@ async function main(argv: string[]): Promise<number> {
         console.log(usage);
         return command ? 0 : 2;
     }
-    const run = commands[command];
-    if (!run) {
+    const load = commands[command];
+    if (!load) {
         process.stderr.write(`lambda-python: unknown command "${command}".\n\n${usage}\n`);
         return 2;
     }
-    return run(rest);
+    return load()(rest);
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
