@@ -15,7 +15,8 @@ export function onBuildProgress(listener: ((message: string) => void) | undefine
 /** Options that change the archive (not progress callbacks, not per-function checks). */
 export function buildKey(options: BuildOptions): string {
     const { onProgress: _p, handler: _h, hasLayers: _l, ...rest } = options;
-    return JSON.stringify(rest, Object.keys(rest).sort());
+    // Sorted top-level entries (an array replacer would also drop nested keys, e.g. of `checks`).
+    return JSON.stringify(Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 /** Builds (once per distinct options); `label` names the component in progress messages. */

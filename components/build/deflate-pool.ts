@@ -119,12 +119,6 @@ export class DeflatePool {
         });
     }
 
-    /** Stops the workers (tests; the shared pool otherwise just idles). */
-    async close(): Promise<void> {
-        await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
-        if (DeflatePool.instance === this) DeflatePool.instance = undefined;
-    }
-
     private dispatch(): void {
         while (this.queue.length) {
             // An idle worker first, then a new one, then one with room in its queue.

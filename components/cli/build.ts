@@ -5,8 +5,8 @@ import { formatSummary } from "../build/report";
 import { UserError } from "../errors";
 import { ARCHITECTURES } from "../../policies/target";
 import { date, oneOf, parse, progressPrinter } from "./args";
+import { buildUsage } from "./usage";
 
-export const buildUsage = "lambda-python build <source-dir> [--requirements FILE] [--runtime python3.X] [--arch x86_64|arm64] [--kind function|layer] [--out FILE] [--json]";
 
 const help = `${buildUsage}
 

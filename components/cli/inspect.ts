@@ -6,8 +6,8 @@ import { inspectPath } from "../../policies/inspect";
 import { checkArchive, hasMandatory } from "../../policies/rules";
 import { ARCHITECTURES, BUILDABLE_RUNTIMES } from "../../policies/target";
 import { date, oneOf, parse } from "./args";
+import { inspectUsage } from "./usage";
 
-export const inspectUsage = "lambda-python inspect <zip> [--runtime python3.X] [--arch x86_64|arm64] [--kind function|layer] [--handler mod.fn] [--now YYYY-MM-DD] [--json]";
 
 const help = `${inspectUsage}
 

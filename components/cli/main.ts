@@ -2,6 +2,7 @@
 // lambda-python: build, inspect and run Python Lambda archives without the cloud.
 import { removePendingTemps } from "../build/atomic";
 import { isUserError } from "../errors";
+import { buildUsage, inspectUsage, previewUsage, setupUsage } from "./usage";
 
 // Commands are loaded when used: `inspect` should not pay for the Pulumi SDK that `preview` needs.
 const commands: Record<string, () => (argv: string[]) => Promise<number>> = {
@@ -12,10 +13,10 @@ const commands: Record<string, () => (argv: string[]) => Promise<number>> = {
 };
 
 const usage = `Usage:
-  lambda-python build <source-dir> [--requirements FILE] [--runtime python3.X] [--arch x86_64|arm64] [--kind function|layer] [--out FILE] [--json]
-  lambda-python inspect <zip> [--runtime python3.X] [--arch x86_64|arm64] [--kind function|layer] [--handler mod.fn] [--now YYYY-MM-DD] [--json]
-  lambda-python preview [program-dir] [--json] [--quiet]
-  lambda-python setup [--quiet]
+  ${buildUsage}
+  ${inspectUsage}
+  ${previewUsage}
+  ${setupUsage}
 
 Run "lambda-python <command> --help" for a command's options.`;
 

@@ -12,8 +12,8 @@ import { onBuildProgress } from "../shared-build";
 import { inspectCached } from "../../policies/pack/code";
 import { formatMB } from "../../policies/rules/format";
 import { parse, progressPrinter } from "./args";
+import { previewUsage } from "./usage";
 
-export const previewUsage = "lambda-python preview [program-dir] [--json] [--quiet]";
 
 const help = `${previewUsage}
 

@@ -11,10 +11,6 @@ import { findUv } from "../build/install/installers";
 
 export const UV_VERSION = "0.13.8";
 
-export function toolsDir(): string {
-    return defaultToolsDir();
-}
-
 /** A virtualenv of our own for Python tools. */
 async function toolsVenv(dir: string, python = "python3"): Promise<string> {
     const venv = path.join(dir, "venv");
@@ -32,7 +28,7 @@ async function pipInstall(venv: string, requirement: string): Promise<void> {
 }
 
 /** uv on PATH or in the tools folder; installs the pinned version there when missing. */
-export async function ensureUv(dir = toolsDir()): Promise<string> {
+export async function ensureUv(dir = defaultToolsDir()): Promise<string> {
     const found = await findUv(undefined, dir);
     if (found) return found;
     const venv = await toolsVenv(dir);

@@ -4,7 +4,7 @@
 // extracted to disk; contents are read lazily and in bounded amounts.
 import * as fs from "fs";
 import * as path from "path";
-import { openZipBuffer, openZipFile, UNIX_OS, ZipEntry, ZipFormatError, ZipReader } from "../zip/reader";
+import { openZipFile, UNIX_OS, ZipEntry, ZipFormatError, ZipReader } from "../zip/reader";
 
 export interface ArchiveEntry {
     /** Path inside the archive, "/"-separated; directories end with "/". */
@@ -40,10 +40,6 @@ export interface ArchiveSource {
 
 export function zipFileSource(zipPath: string): ArchiveSource {
     return zipSource(openZipFile(zipPath), zipPath);
-}
-
-export function zipBufferSource(data: Buffer, label: string): ArchiveSource {
-    return zipSource(openZipBuffer(data), label);
 }
 
 function zipSource(reader: ZipReader, label: string, prefix = ""): ArchiveSource {

@@ -15,9 +15,8 @@
 //   directory `pulumi preview` was run from) and the pack's own folder.
 import * as fs from "fs";
 import * as path from "path";
-import { damagedFacts, InspectedArchive, inspectPath, inspectSource } from "../inspect";
+import { InspectedArchive, inspectPath, inspectSource } from "../inspect";
 import { AssetNode, assetTreeSource } from "../inspect/source";
-import { ZipFormatError } from "../zip/reader";
 
 export type CodeResolution =
     | { kind: "archive"; archive: InspectedArchive }
@@ -162,13 +161,7 @@ export function inspectCached(p: string): InspectedArchive {
     const key = `${p}\0${st.size}\0${st.mtimeMs}`;
     const hit = cache.get(key);
     if (hit) return hit;
-    let inspected: InspectedArchive;
-    try {
-        inspected = inspectPath(p);
-    } catch (e) {
-        if (e instanceof ZipFormatError) inspected = { facts: damagedFacts(p, st.size, e.message), readText: () => undefined };
-        else throw e;
-    }
+    const inspected = inspectPath(p);
     if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
     cache.set(key, inspected);
     return inspected;

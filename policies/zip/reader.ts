@@ -72,14 +72,6 @@ export function fileSource(path: string): ByteSource {
     };
 }
 
-export function bufferSource(data: Buffer): ByteSource {
-    return {
-        size: data.length,
-        read: (position, length) => data.subarray(position, Math.min(data.length, position + length)),
-        close() {},
-    };
-}
-
 export class ZipReader {
     readonly entries: ZipEntry[];
     /** Signs of a malicious or broken archive that did not stop parsing. */
@@ -264,9 +256,6 @@ export function openZipFile(path: string): ZipReader {
     }
 }
 
-export function openZipBuffer(data: Buffer): ZipReader {
-    return new ZipReader(bufferSource(data));
-}
 
 /** Inflates as much of a (possibly truncated) raw deflate stream as it holds. */
 function inflatePartial(compressed: Buffer, name: string): Buffer {
