@@ -1,6 +1,14 @@
 // pulumi-lambda-python: Pulumi components for Python AWS Lambda functions
 // and layers, and the archive builder behind them.
-export { PythonFunction, PythonFunctionArgs, PythonFunctionUrlArgs, ArchiveInfo } from "./python-function";
+import { loadedByPluginLauncher, serveComponents } from "./provider";
+import { PythonFunction } from "./python-function";
+import { PythonLayer } from "./python-layer";
+
+export { PythonFunction, PythonFunctionArgs, PythonFunctionUrlArgs, ArchiveInfo, ArchiveUpload } from "./python-function";
 export { PythonLayer, PythonLayerArgs } from "./python-layer";
+export { Architecture, BuilderArgs, FunctionPassThroughArgs, FunctionUrlAuthType, Installer, LayerLayout } from "./args";
 export { buildArchive, BuildOptions, BuildResult, BuildCheckError } from "./build";
 export { UserError } from "./errors";
+
+// Loaded by `pulumi package add` / a program in another language: serve the components.
+if (loadedByPluginLauncher()) void serveComponents([PythonFunction, PythonLayer]);

@@ -8,20 +8,23 @@ import limits from "../policies/data/lambda-limits.json";
 import { formatBytes } from "../policies/rules/format";
 import { checkHandlerAtRoot } from "../policies/rules/handler-at-root";
 import { isCreateBlocked } from "../policies/rules/runtime-deprecation";
-import { Architecture, isArchitecture, NEWEST_RUNTIME } from "../policies/target";
+import { isArchitecture, NEWEST_RUNTIME } from "../policies/target";
 import { readZipText } from "../policies/inspect";
-import { BuildOptions, BuildResult } from "./build";
+import { Architecture, BuilderArgs, builderOptions, FunctionPassThroughArgs, FunctionUrlAuthType } from "./args";
+import { BuildResult } from "./build";
 import { isUserError } from "./errors";
-import { LayerBuild, PythonLayer } from "./python-layer";
+import { LayerBuild, layerBuildOf, PythonLayer } from "./python-layer";
 import { sharedBuild } from "./shared-build";
 
+/** A function URL. */
 export interface PythonFunctionUrlArgs {
     /** "AWS_IAM" (callers sign requests) or "NONE" (anyone on the internet can call it; must be asked for). */
-    authType: "AWS_IAM" | "NONE";
+    authType: FunctionUrlAuthType;
     /** Cross-origin settings for browsers. @default none */
     cors?: pulumi.Input<aws.types.input.lambda.FunctionUrlCors>;
 }
 
+/** Arguments of a PythonFunction. Paths are resolved from the program's folder. */
 export interface PythonFunctionArgs {
     /** Folder with the handler module and the rest of the function's code. */
     source: pulumi.Input<string>;
@@ -37,7 +40,10 @@ export interface PythonFunctionArgs {
     pyproject?: pulumi.Input<string>;
     /** An already-installed site-packages folder. @default none */
     sitePackages?: pulumi.Input<string>;
-    /** PythonLayers or layer ARNs, in order (at most 5). @default none */
+    /**
+     * Layers in order (at most 5): PythonLayers or layer ARNs. In the package schema (other languages)
+     * this is a list of ARNs: pass a PythonLayer's `arn`. @default none
+     */
     layers?: (PythonLayer | pulumi.Input<string>)[];
     /** @default 128 */
     memorySize?: pulumi.Input<number>;
@@ -53,8 +59,8 @@ export interface PythonFunctionArgs {
     role?: pulumi.Input<string>;
     /** More managed policies for the created role. @default none */
     managedPolicyArns?: pulumi.Input<string>[];
-    /** Inline IAM statements for the created role. @default none */
-    policyStatements?: pulumi.Input<aws.iam.PolicyStatement>[];
+    /** Inline IAM statements for the created role, as IAM JSON (Effect, Action, Resource …). @default none */
+    policyStatements?: pulumi.Input<{ [key: string]: any }>[];
     /** Days to keep logs in the function's log group. @default 14 */
     logRetentionDays?: pulumi.Input<number>;
     /** A function URL. @default none */
@@ -62,10 +68,19 @@ export interface PythonFunctionArgs {
     /** S3 bucket for archives over Lambda's 50 MB direct-upload limit. @default none (such archives fail at preview) */
     artifactBucket?: pulumi.Input<string>;
     /** More builder options (include/exclude globs, installer, compressionLevel …). @default none */
-    build?: Omit<BuildOptions, "source" | "kind" | "runtime" | "architecture" | "requirements" | "pyproject" | "sitePackages" | "handler" | "out" | "onProgress">;
-    /** Any other aws.lambda.Function argument, passed through (vpcConfig, reservedConcurrentExecutions, ephemeralStorage, …). @default none */
-    functionArgs?: Omit<aws.lambda.FunctionArgs, "code" | "handler" | "runtime" | "role" | "architectures" | "layers" | "s3Bucket" | "s3Key" | "sourceCodeHash" | "packageType">;
+    build?: BuilderArgs;
+    /** Other aws.lambda.Function arguments, passed through as given (vpcConfig, reservedConcurrentExecutions, ephemeralStorage, …). @default none */
+    functionArgs?: FunctionPassThroughArgs;
 }
+
+/** How a function's archive reaches Lambda. */
+export const ArchiveUpload = {
+    /** In the CreateFunction/UpdateFunctionCode request. */
+    Direct: "direct",
+    /** Through an object in the artifact bucket (archives over 50 MB). */
+    S3: "s3",
+} as const;
+export type ArchiveUpload = (typeof ArchiveUpload)[keyof typeof ArchiveUpload];
 
 /** What was built, for stack outputs and reports. */
 export interface ArchiveInfo {
@@ -75,7 +90,7 @@ export interface ArchiveInfo {
     unzippedBytes: number;
     entries: number;
     nativeArchitectures: string[];
-    upload: "direct" | "s3";
+    upload: ArchiveUpload;
 }
 
 const DIRECT_UPLOAD_LIMIT = limits.zippedDirectUploadBytes;
@@ -117,7 +132,7 @@ export class PythonFunction extends pulumi.ComponentResource {
             sitePackages: args.sitePackages,
             bucket: args.artifactBucket,
         });
-        const layerBuilds = pulumi.all(pythonLayers.map((l) => l.built)) as unknown as pulumi.Output<LayerBuild[]>;
+        const layerBuilds = pulumi.all(pythonLayers.map(layerBuildOf)) as unknown as pulumi.Output<LayerBuild[]>;
         const checked = pulumi
             .all([inputs, layerBuilds])
             .apply(async ([{ source, handler, rt: runtimeValue, arch, requirements, pyproject, sitePackages, bucket }, layerBuilds]) => {
@@ -132,7 +147,7 @@ export class PythonFunction extends pulumi.ComponentResource {
                 for (const layer of layerBuilds) checkLayer(layer, rt, arch, fail);
                 let result: BuildResult;
                 try {
-                    result = await sharedBuild({ ...args.build, kind: "function", source, requirements, pyproject, sitePackages, runtime: rt, architecture: arch }, this, `PythonFunction "${name}"`);
+                    result = await sharedBuild({ ...builderOptions(args.build), kind: "function", source, requirements, pyproject, sitePackages, runtime: rt, architecture: arch }, this, `PythonFunction "${name}"`);
                 } catch (e) {
                     throw isUserError(e) ? fail((e as Error).message) : e;
                 }

@@ -4,11 +4,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { checkArchiveArchitecture } from "../policies/rules/architecture";
-import { Architecture, comparePython, isArchitecture, NEWEST_RUNTIME, parsePythonRuntime } from "../policies/target";
-import { BuildOptions, BuildResult } from "./build";
+import { comparePython, isArchitecture, NEWEST_RUNTIME, parsePythonRuntime } from "../policies/target";
+import { Architecture, BuilderArgs, builderOptions } from "./args";
+import { BuildResult } from "./build";
 import { isUserError } from "./errors";
 import { sharedBuild } from "./shared-build";
 
+/** Arguments of a PythonLayer. Paths are resolved from the program's folder. */
 export interface PythonLayerArgs {
     /** Folder of modules to ship in the layer (under python/). Optional when dependencies are given. */
     source?: pulumi.Input<string>;
@@ -23,11 +25,13 @@ export interface PythonLayerArgs {
      * archive is checked against every one. @default [the newest runtime in the lifecycle table]
      */
     runtimes?: pulumi.Input<string>[];
+    /** Instruction set of the layer's native code. @default "x86_64" */
+    architecture?: Architecture;
     /**
-     * Instruction set. A layer with native code is for one architecture; a pure-Python layer may
-     * list both. @default "x86_64"
+     * Instead of `architecture`: every architecture the layer is compatible with. A layer with native
+     * code is for one; a pure-Python layer may list both. @default [architecture]
      */
-    architecture?: Architecture | Architecture[];
+    architectures?: Architecture[];
     /** The layer's name in AWS. @default the component's name */
     layerName?: pulumi.Input<string>;
     /** @default none */
@@ -37,7 +41,7 @@ export interface PythonLayerArgs {
     /** Keep old layer versions when the layer is replaced or deleted. @default false */
     skipDestroy?: pulumi.Input<boolean>;
     /** More builder options (include/exclude globs, installer, layerLayout, compressionLevel …). @default none */
-    build?: Omit<BuildOptions, "source" | "kind" | "runtime" | "architecture" | "requirements" | "pyproject" | "sitePackages" | "handler" | "out" | "onProgress">;
+    build?: BuilderArgs;
 }
 
 /** What a PythonLayer built: enough for a PythonFunction to check itself against it. */
@@ -46,6 +50,17 @@ export interface LayerBuild {
     result: BuildResult;
     runtimes: string[];
     architectures: Architecture[];
+}
+
+/**
+ * Each layer's build, for the PythonFunctions that use it. Kept off the class so it is not a
+ * component output (it holds the archive's facts, which no schema needs).
+ */
+const layerBuilds = new WeakMap<PythonLayer, pulumi.Output<LayerBuild>>();
+
+/** What a PythonLayer built and was checked to support. */
+export function layerBuildOf(layer: PythonLayer): pulumi.Output<LayerBuild> {
+    return layerBuilds.get(layer)!;
 }
 
 export class PythonLayer extends pulumi.ComponentResource {
@@ -58,20 +73,23 @@ export class PythonLayer extends pulumi.ComponentResource {
     readonly unzippedBytes: pulumi.Output<number>;
     readonly runtimes: pulumi.Output<string[]>;
     readonly architectures: pulumi.Output<string[]>;
-    /** The build and what it was checked to support; PythonFunction uses it. */
-    readonly built: pulumi.Output<LayerBuild>;
 
     constructor(name: string, args: PythonLayerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lambda-python:index:PythonLayer", name, {}, opts);
         const fail = (message: string) => new pulumi.ResourceError(`PythonLayer "${name}": ${message}`, this, true);
-        const architectures = (Array.isArray(args.architecture) ? args.architecture : [args.architecture ?? "x86_64"]) as Architecture[];
+        if (args.architecture !== undefined && args.architectures !== undefined) {
+            throw fail("give either architecture or architectures, not both.");
+        }
+        // JavaScript callers of earlier versions passed a list as `architecture`; it still means `architectures`.
+        const given: unknown = args.architectures ?? args.architecture ?? "x86_64";
+        const architectures = (Array.isArray(given) ? given : [given]) as Architecture[];
         if (!architectures.length || architectures.length > 2 || !architectures.every(isArchitecture) || new Set(architectures).size !== architectures.length) {
-            throw fail(`architecture must be "x86_64", "arm64" or both; got ${JSON.stringify(args.architecture)}.`);
+            throw fail(`architectures must be "x86_64", "arm64" or both; got ${JSON.stringify(given)}.`);
         }
         const runtimeInputs = args.runtimes ?? [NEWEST_RUNTIME];
         if (runtimeInputs.length === 0 || runtimeInputs.length > 15) throw fail(`runtimes must list 1 to 15 runtimes (AWS's limit for a layer); got ${runtimeInputs.length}.`);
 
-        this.built = pulumi
+        const built = pulumi
             .all([args.source, args.requirements, args.pyproject, args.sitePackages, pulumi.all(runtimeInputs)])
             .apply(async ([source, requirements, pyproject, sitePackages, runtimes]) => {
                 const bad = runtimes.find((r) => !parsePythonRuntime(r));
@@ -81,7 +99,7 @@ export class PythonLayer extends pulumi.ComponentResource {
                 let result: BuildResult;
                 try {
                     result = await sharedBuild(
-                        { ...args.build, kind: "layer", source, requirements, pyproject, sitePackages, runtime: oldest, architecture: architectures[0] },
+                        { ...builderOptions(args.build), kind: "layer", source, requirements, pyproject, sitePackages, runtime: oldest, architecture: architectures[0] },
                         this,
                         `PythonLayer "${name}"`,
                     );
@@ -102,16 +120,17 @@ export class PythonLayer extends pulumi.ComponentResource {
                 }
                 return { name, result, runtimes, architectures };
             });
+        layerBuilds.set(this, built);
 
-        const result = this.built.apply((b) => b.result);
+        const result = built.apply((b) => b.result);
         this.layer = new aws.lambda.LayerVersion(
             name,
             {
                 layerName: args.layerName ?? name,
                 code: result.apply((r) => new pulumi.asset.FileArchive(r.path)),
                 sourceCodeHash: result.apply((r) => r.sha256Base64),
-                compatibleRuntimes: this.built.apply((b) => b.runtimes),
-                compatibleArchitectures: this.built.apply((b) => b.architectures),
+                compatibleRuntimes: built.apply((b) => b.runtimes),
+                compatibleArchitectures: built.apply((b) => b.architectures),
                 description: args.description,
                 licenseInfo: args.licenseInfo,
                 skipDestroy: args.skipDestroy,
@@ -123,8 +142,8 @@ export class PythonLayer extends pulumi.ComponentResource {
         this.sha256 = result.apply((r) => r.sha256Base64);
         this.zippedBytes = result.apply((r) => r.zippedBytes);
         this.unzippedBytes = result.apply((r) => r.unzippedBytes);
-        this.runtimes = this.built.apply((b) => b.runtimes);
-        this.architectures = this.built.apply((b) => b.architectures);
+        this.runtimes = built.apply((b) => b.runtimes);
+        this.architectures = built.apply((b) => b.architectures);
         this.registerOutputs({
             layer: this.layer,
             arn: this.arn,

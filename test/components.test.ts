@@ -203,7 +203,7 @@ describe("components under the mock monitor", () => {
         });
 
         it("lists both architectures for a pure-Python layer when asked", async () => {
-            const pure = new PythonLayer("pure", { source: writeFiles(tmpDir(), { "helpers.py": "X = 1\n" }), architecture: ["x86_64", "arm64"], runtimes: ["python3.13", "python3.14"] });
+            const pure = new PythonLayer("pure", { source: writeFiles(tmpDir(), { "helpers.py": "X = 1\n" }), architectures: ["x86_64", "arm64"], runtimes: ["python3.13", "python3.14"] });
             assert.deepEqual(await valueOf(pure.architectures), ["x86_64", "arm64"]);
             assert.deepEqual(await valueOf(pure.runtimes), ["python3.13", "python3.14"]);
         });
@@ -256,7 +256,7 @@ describe("components under the mock monitor", () => {
         });
         describe("PythonLayer", () => {
             it("two architectures for a layer with native code", async () => {
-                const both = new PythonLayer("native-both", { requirements: requirements(), architecture: ["x86_64", "arm64"], build: { installer: "pip" } });
+                const both = new PythonLayer("native-both", { requirements: requirements(), architectures: ["x86_64", "arm64"], build: { installer: "pip" } });
                 await expectFailure(both.zippedBytes, /PythonLayer "native-both": the layer holds native code built for x86_64, so it can only be compatible with one architecture, not x86_64 and arm64/);
             });
 

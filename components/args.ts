@@ -1,0 +1,115 @@
+// Argument types shared by PythonFunction and PythonLayer, written so the
+// Pulumi SDK's component analyzer can turn them into a package schema for
+// every language: enums as `as const` objects (a TypeScript user still
+// passes the plain string), named interfaces for nested options, no
+// Omit<>/Pick<> of our own types and no unions the schema cannot express.
+import * as aws from "@pulumi/aws";
+import { BuildOptions } from "./build";
+
+/** Instruction set of a Lambda function or layer. */
+export const Architecture = {
+    /** Intel/AMD 64-bit. */
+    X86_64: "x86_64",
+    /** AWS Graviton (aarch64). */
+    Arm64: "arm64",
+} as const;
+export type Architecture = (typeof Architecture)[keyof typeof Architecture];
+
+/** Who may call a function URL. */
+export const FunctionUrlAuthType = {
+    /** Callers sign requests with IAM credentials. */
+    AwsIam: "AWS_IAM",
+    /** Anyone on the internet can call the function. */
+    None: "NONE",
+} as const;
+export type FunctionUrlAuthType = (typeof FunctionUrlAuthType)[keyof typeof FunctionUrlAuthType];
+
+/** Which tool installs the dependencies. */
+export const Installer = {
+    /** uv when installed, otherwise pip. */
+    Auto: "auto",
+    Pip: "pip",
+    Uv: "uv",
+} as const;
+export type Installer = (typeof Installer)[keyof typeof Installer];
+
+/** Where a layer's packages go inside its archive. */
+export const LayerLayout = {
+    /** python/ */
+    Python: "python",
+    /** python/lib/python3.X/site-packages/ */
+    SitePackages: "site-packages",
+} as const;
+export type LayerLayout = (typeof LayerLayout)[keyof typeof LayerLayout];
+
+/**
+ * More builder options. The same fields as the builder's own options
+ * (components/build/options.ts) minus those the component sets itself;
+ * `BuilderArgsMatchBuildOptions` below fails to compile if the two drift apart.
+ */
+export interface BuilderArgs {
+    /** Only files matching these globs (relative to their folder) go in. @default all */
+    include?: string[];
+    /** Files and folders matching these globs stay out, in addition to the defaults. @default none */
+    exclude?: string[];
+    /** Leave out VCS folders, virtualenvs, node_modules, caches and .env files. @default true */
+    defaultExcludes?: boolean;
+    /** Set false to ignore a requirements.txt / uv.lock found in the source folder. @default true */
+    detectDependencies?: boolean;
+    /** @default "auto": uv when installed, otherwise pip */
+    installer?: Installer;
+    /** Python interpreter that runs pip. @default "python3" */
+    python?: string;
+    /** Path of the uv executable. @default found on PATH */
+    uv?: string;
+    /** Passed to the installer as is: ["--index-url", "https://…"], ["--find-links", "./wheels"] … @default none */
+    installerArgs?: string[];
+    /** Layers only: where packages go. @default "python" */
+    layerLayout?: LayerLayout;
+    /** Deflate level: 0 stores, 1-12 trade speed for size. @default 6 */
+    compressionLevel?: number;
+    /** The build cache. @default $LAMBDA_PYTHON_CACHE_DIR, else ~/.cache/lambda-python */
+    cacheDir?: string;
+    /**
+     * Config of the shared rules, by policy name, e.g. { "lambda-zip-size": { maxZippedBytes: 10485760 } }
+     * (see the README's policy sections for each policy's fields). @default the policies' defaults
+     */
+    checks?: { [policy: string]: { [field: string]: any } };
+}
+
+// Compile-time guard: every BuilderArgs field is a BuildOptions field of a compatible type.
+type BuilderArgsMatchBuildOptions = { [K in keyof BuilderArgs]-?: NonNullable<BuilderArgs[K]> extends NonNullable<BuildOptions[K]> ? true : K };
+const builderArgsMatchBuildOptions: BuilderArgsMatchBuildOptions[keyof BuilderArgs] = true;
+void builderArgsMatchBuildOptions;
+
+/** The builder options a BuilderArgs names (the `checks` map is the rules' partial config). */
+export function builderOptions(args: BuilderArgs | undefined): Partial<BuildOptions> {
+    return { ...(args ?? {}), checks: args?.checks as BuildOptions["checks"] };
+}
+
+/**
+ * The aws.lambda.Function arguments a PythonFunction passes through as given. The component
+ * sets code, handler, runtime, role, architectures, layers, packageType, s3Bucket, s3Key,
+ * sourceCodeHash and loggingConfig itself; memorySize, timeout, description and tags have
+ * their own PythonFunction arguments.
+ */
+export interface FunctionPassThroughArgs
+    extends Pick<
+        aws.lambda.FunctionArgs,
+        | "name"
+        | "vpcConfig"
+        | "reservedConcurrentExecutions"
+        | "ephemeralStorage"
+        | "deadLetterConfig"
+        | "tracingConfig"
+        | "kmsKeyArn"
+        | "publish"
+        | "fileSystemConfig"
+        | "snapStart"
+        | "codeSigningConfigArn"
+        | "environment"
+        | "region"
+        | "skipDestroy"
+        | "replaceSecurityGroupsOnDestroy"
+        | "replacementSecurityGroupIds"
+    > {}

@@ -1,0 +1,42 @@
+// The multi-language entry: when Pulumi's plugin launcher loads this package
+// (a consumer ran `pulumi package add`), serve PythonFunction and PythonLayer
+// over the provider protocol with the Node.js SDK's component provider host,
+// which infers the schema from the classes (analyzing provider/index.ts).
+//
+// Why not let the launcher discover the components by itself: it would name
+// the package after package.json (`pulumi-lambda-python`), so the type tokens
+// would change and the Python module would be `pulumi_pulumi_lambda_python`.
+// Serving first under `lambda-python` keeps the tokens existing stacks use;
+// the launcher's own host call then finds one running and returns.
+import * as fs from "fs";
+import * as path from "path";
+import { ComponentProviderOptions, componentProviderHost } from "@pulumi/pulumi/provider/experimental";
+
+/** The schema's package name: the prefix of the components' type tokens. */
+export const PACKAGE_NAME = "lambda-python";
+
+/** The folder holding PulumiPlugin.yaml (the package root, from source or from dist/). */
+export function pluginRoot(from: string = __dirname): string {
+    for (let dir = from; ; dir = path.dirname(dir)) {
+        if (fs.existsSync(path.join(dir, "PulumiPlugin.yaml"))) return dir;
+        if (path.dirname(dir) === dir) throw new Error(`no PulumiPlugin.yaml above ${from}`);
+    }
+}
+
+/** True when Pulumi's plugin launcher (`@pulumi/pulumi/cmd/run-plugin`) is the process's entry. */
+export function loadedByPluginLauncher(): boolean {
+    return /[\\/]@pulumi[\\/]pulumi[\\/]cmd[\\/]run-plugin[\\/]/.test(require.main?.filename ?? "");
+}
+
+/** Serves the components; prints the port and keeps the process alive, as a provider plugin does. */
+export function serveComponents(components: ComponentProviderOptions["components"]): Promise<void> {
+    const root = pluginRoot();
+    // The host reads `version` too (the schema's version); it is the npm package's.
+    const options: ComponentProviderOptions & { version: string } = {
+        name: PACKAGE_NAME,
+        version: JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version,
+        dirname: path.join(root, "provider"),
+        components,
+    };
+    return componentProviderHost(options);
+}
