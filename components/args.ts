@@ -88,28 +88,42 @@ export function builderOptions(args: BuilderArgs | undefined): Partial<BuildOpti
 }
 
 /**
- * The aws.lambda.Function arguments a PythonFunction passes through as given. The component
- * sets code, handler, runtime, role, architectures, layers, packageType, s3Bucket, s3Key,
- * sourceCodeHash and loggingConfig itself; memorySize, timeout, description and tags have
- * their own PythonFunction arguments.
+ * The aws.lambda.Function arguments a PythonFunction passes through as given (same types as
+ * aws.lambda.FunctionArgs). The component sets code, handler, runtime, role, architectures,
+ * layers, packageType, s3Bucket, s3Key, sourceCodeHash and loggingConfig itself; memorySize,
+ * timeout, description and tags have their own PythonFunction arguments.
  */
-export interface FunctionPassThroughArgs
-    extends Pick<
-        aws.lambda.FunctionArgs,
-        | "name"
-        | "vpcConfig"
-        | "reservedConcurrentExecutions"
-        | "ephemeralStorage"
-        | "deadLetterConfig"
-        | "tracingConfig"
-        | "kmsKeyArn"
-        | "publish"
-        | "fileSystemConfig"
-        | "snapStart"
-        | "codeSigningConfigArn"
-        | "environment"
-        | "region"
-        | "skipDestroy"
-        | "replaceSecurityGroupsOnDestroy"
-        | "replacementSecurityGroupIds"
-    > {}
+export interface FunctionPassThroughArgs {
+    /** The function's name in AWS. @default the component's name plus a random suffix */
+    name?: aws.lambda.FunctionArgs["name"];
+    /** Subnets and security groups, to reach resources in a VPC. */
+    vpcConfig?: aws.lambda.FunctionArgs["vpcConfig"];
+    /** Reserved concurrency (-1 for none, 0 stops the function). */
+    reservedConcurrentExecutions?: aws.lambda.FunctionArgs["reservedConcurrentExecutions"];
+    /** Size of /tmp. */
+    ephemeralStorage?: aws.lambda.FunctionArgs["ephemeralStorage"];
+    /** Where failed asynchronous invocations go. */
+    deadLetterConfig?: aws.lambda.FunctionArgs["deadLetterConfig"];
+    /** X-Ray tracing mode. */
+    tracingConfig?: aws.lambda.FunctionArgs["tracingConfig"];
+    /** KMS key for the environment variables. */
+    kmsKeyArn?: aws.lambda.FunctionArgs["kmsKeyArn"];
+    /** Publish a version on each change. */
+    publish?: aws.lambda.FunctionArgs["publish"];
+    /** An EFS access point to mount. */
+    fileSystemConfig?: aws.lambda.FunctionArgs["fileSystemConfig"];
+    /** SnapStart (published versions only). */
+    snapStart?: aws.lambda.FunctionArgs["snapStart"];
+    /** Code signing configuration. */
+    codeSigningConfigArn?: aws.lambda.FunctionArgs["codeSigningConfigArn"];
+    /** Environment variables, when the component's `environment` is not given. */
+    environment?: aws.lambda.FunctionArgs["environment"];
+    /** Region to create the function in. @default the provider's */
+    region?: aws.lambda.FunctionArgs["region"];
+    /** Keep the function when it is removed from the stack. */
+    skipDestroy?: aws.lambda.FunctionArgs["skipDestroy"];
+    /** Replace the function's security groups when it is destroyed. */
+    replaceSecurityGroupsOnDestroy?: aws.lambda.FunctionArgs["replaceSecurityGroupsOnDestroy"];
+    /** Security groups to use when replaceSecurityGroupsOnDestroy is set. */
+    replacementSecurityGroupIds?: aws.lambda.FunctionArgs["replacementSecurityGroupIds"];
+}

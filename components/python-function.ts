@@ -110,10 +110,17 @@ export class PythonFunction extends pulumi.ComponentResource {
     constructor(name: string, args: PythonFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lambda-python:index:PythonFunction", name, {}, opts);
         const fail = (message: string) => new pulumi.ResourceError(`PythonFunction "${name}": ${message}`, this, true);
-        const layers = args.layers ?? [];
-        if (layers.length > limits.layersPerFunction) {
-            throw fail(`uses ${layers.length} layers; Lambda allows at most ${limits.layersPerFunction}. Merge layers that are always used together.`);
-        }
+        // Through the provider protocol (other languages) a list whose elements depend on other
+        // resources can arrive as one Output of ARNs; a TypeScript program always passes an array.
+        const layers = Array.isArray(args.layers) ? args.layers : [];
+        const layerArnList = args.layers !== undefined && !Array.isArray(args.layers) ? pulumi.output(args.layers as pulumi.Input<string[]>) : undefined;
+        const layerCount = layerArnList ? layerArnList.apply((l) => l.length) : pulumi.output(layers.length);
+        const checkLayerCount = (count: number) => {
+            if (count > limits.layersPerFunction) {
+                throw fail(`uses ${count} layers; Lambda allows at most ${limits.layersPerFunction}. Merge layers that are always used together.`);
+            }
+        };
+        checkLayerCount(layers.length);
         if (args.url && args.url.authType !== "AWS_IAM" && args.url.authType !== "NONE") {
             throw fail(`url.authType must be "AWS_IAM" or "NONE", not ${JSON.stringify(args.url.authType)}.`);
         }
@@ -134,8 +141,9 @@ export class PythonFunction extends pulumi.ComponentResource {
         });
         const layerBuilds = pulumi.all(pythonLayers.map(layerBuildOf)) as unknown as pulumi.Output<LayerBuild[]>;
         const checked = pulumi
-            .all([inputs, layerBuilds])
-            .apply(async ([{ source, handler, rt: runtimeValue, arch, requirements, pyproject, sitePackages, bucket }, layerBuilds]) => {
+            .all([inputs, layerBuilds, layerCount])
+            .apply(async ([{ source, handler, rt: runtimeValue, arch, requirements, pyproject, sitePackages, bucket }, layerBuilds, layerCount]) => {
+                checkLayerCount(layerCount);
                 if (!source) throw fail("source must name the folder with the function's code.");
                 if (!handler) throw fail('handler must be given as module.function, e.g. "lambda_function.lambda_handler".');
                 const rt = runtimeValue ?? NEWEST_RUNTIME;
@@ -151,10 +159,10 @@ export class PythonFunction extends pulumi.ComponentResource {
                 } catch (e) {
                     throw isUserError(e) ? fail((e as Error).message) : e;
                 }
-                const handlerFindings = checkHandlerAtRoot({ facts: { ...result.facts, label: "its archive" }, readText: (n, max) => readZipText(result.path, n, max) }, handler, layers.length > 0);
+                const handlerFindings = checkHandlerAtRoot({ facts: { ...result.facts, label: "its archive" }, readText: (n, max) => readZipText(result.path, n, max) }, handler, layerCount > 0);
                 const handlerError = handlerFindings.find((f) => f.level === "mandatory");
                 if (handlerError) throw fail(handlerError.message);
-                checkTotalSize(result, layerBuilds, layers.length - pythonLayers.length, fail, this);
+                checkTotalSize(result, layerBuilds, layerCount - pythonLayers.length, fail, this);
                 if (result.zippedBytes > DIRECT_UPLOAD_LIMIT && !bucket) {
                     throw fail(
                         `its archive is ${formatBytes(result.zippedBytes)} zipped, over Lambda's ${formatBytes(DIRECT_UPLOAD_LIMIT)} direct-upload limit. ` +
@@ -223,7 +231,7 @@ export class PythonFunction extends pulumi.ComponentResource {
                 s3Bucket: upload.apply((u) => (u ? u.bucket : pulumi.output<string | undefined>(undefined))) as unknown as pulumi.Output<string>,
                 s3Key: upload.apply((u) => (u ? u.key : pulumi.output<string | undefined>(undefined))) as unknown as pulumi.Output<string>,
                 sourceCodeHash: checked.apply((c) => c.result.sha256Base64),
-                layers: layers.map((l) => (l instanceof PythonLayer ? l.arn : l)),
+                layers: layerArnList ?? layers.map((l) => (l instanceof PythonLayer ? l.arn : l)),
                 memorySize: args.memorySize,
                 timeout: args.timeout,
                 environment: args.environment ? { variables: args.environment } : args.functionArgs?.environment,

@@ -1,0 +1,302 @@
+// The package as other Pulumi languages use it: started the way the Pulumi
+// CLI starts a nodejs source-based plugin (`node @pulumi/pulumi/cmd/run-plugin
+// <plugin folder> <engine address>`, working directory = the consumer's
+// program folder, port on stdout), spoken to over the provider protocol. The
+// test plays the engine: it serves the Engine service and the real
+// ResourceMonitor service, answering registrations with the SDK's mock
+// monitor (the same fake outputs the TypeScript tests get), and records every
+// RegisterResource so a Construct can be compared with the TypeScript class.
+import { strict as assert } from "assert";
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import * as grpc from "@grpc/grpc-js";
+import * as pulumi from "@pulumi/pulumi";
+import * as enginerpc from "@pulumi/pulumi/proto/engine_grpc_pb";
+import * as engineproto from "@pulumi/pulumi/proto/engine_pb";
+import * as providerrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
+import * as providerproto from "@pulumi/pulumi/proto/provider_pb";
+import * as resourcerpc from "@pulumi/pulumi/proto/resource_grpc_pb";
+import * as resourceproto from "@pulumi/pulumi/proto/resource_pb";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import * as structproto from "google-protobuf/google/protobuf/struct_pb";
+import { PythonFunction, PythonLayer } from "../components";
+import { MockStack, RecordedResource, valueOf } from "../components/preview/mock-stack";
+import { ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
+
+const PROJECT = "lambda-python";
+/** The wire form of an output value (what the engine sends a provider that accepts outputs, as ours does). */
+const outputValue = (value: string, dependencies: string[]) => ({ "4dabf18193072939515e22adb298388d": "d0e6a833031e9bbcd3f4e8bde6ca49a4", value, dependencies });
+const STACK = "preview";
+const REVIEWED_SCHEMA = path.join(ROOT, "provider", "schema.json");
+const HANDLER = "import helpers\n\ndef lambda_handler(event, context):\n    return {'statusCode': 200, 'body': helpers.GREETING}\n";
+
+interface Registration extends RecordedResource {}
+
+/** The engine side of the protocol: Engine + ResourceMonitor services on one port. */
+class FakeEngine {
+    readonly registrations: Registration[] = [];
+    readonly logs: string[] = [];
+    private readonly server = new grpc.Server();
+    address = "";
+
+    async start(): Promise<void> {
+        const mock = require("@pulumi/pulumi/runtime/settings").getMonitor();
+        const record = (req: resourceproto.RegisterResourceRequest) => {
+            const propertyDependencies: Record<string, string[]> = {};
+            req.getPropertydependenciesMap().forEach((v, k) => (propertyDependencies[k] = v.getUrnsList()));
+            this.registrations.push({
+                type: req.getType(),
+                name: req.getName(),
+                urn: mock.newUrn(req.getParent(), req.getType(), req.getName()),
+                parent: req.getParent() || undefined,
+                custom: req.getCustom(),
+                wire: req.getObject()?.toJavaScript() ?? {},
+                propertyDependencies,
+                dependencies: req.getDependenciesList(),
+            });
+        };
+        const monitor: Partial<resourcerpc.IResourceMonitorServer> = {
+            supportsFeature: (call, cb) => {
+                // As the mock monitor: everything but output values, so inputs arrive as plain values.
+                cb(null, new resourceproto.SupportsFeatureResponse().setHassupport(call.request.getId() !== "outputValues"));
+            },
+            registerResource: (call, cb) => {
+                record(call.request);
+                void mock.registerResource(call.request, cb);
+            },
+            registerResourceOutputs: (call, cb) => mock.registerResourceOutputs(call.request, (err: Error | null) => cb(err, new Empty())),
+            invoke: (call, cb) => void mock.invoke(call.request, cb),
+            registerPackage: (call, cb) => mock.registerPackage(call.request, cb),
+        };
+        const engine: Partial<enginerpc.IEngineServer> = {
+            log: (call, cb) => {
+                this.logs.push(call.request.getMessage());
+                cb(null, new Empty());
+            },
+            getRootResource: (_call, cb) => cb(null, new engineproto.GetRootResourceResponse()),
+            setRootResource: (_call, cb) => cb(null, new engineproto.SetRootResourceResponse()),
+        };
+        this.server.addService(resourcerpc.ResourceMonitorService, monitor as resourcerpc.IResourceMonitorServer);
+        this.server.addService(enginerpc.EngineService, engine as enginerpc.IEngineServer);
+        const port = await new Promise<number>((resolve, reject) => this.server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+        this.address = `127.0.0.1:${port}`;
+    }
+
+    stop(): void {
+        this.server.forceShutdown();
+    }
+}
+
+/** Starts the package as the CLI starts a nodejs plugin; resolves with a client once it printed its port. */
+async function startPlugin(cwd: string, engineAddress: string): Promise<{ proc: ChildProcess; client: providerrpc.ResourceProviderClient; stderr: () => string }> {
+    const runPlugin = path.join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "run-plugin");
+    const proc = spawn(process.execPath, [runPlugin, ROOT, engineAddress], {
+        cwd,
+        env: { ...process.env, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE },
+        stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    proc.stderr!.on("data", (d) => (stderr += d));
+    const port = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        proc.stdout!.on("data", (d) => {
+            out += d;
+            const line = out.split("\n")[0];
+            if (out.includes("\n")) resolve(line.trim());
+        });
+        proc.once("exit", (c) => reject(new Error(`the plugin exited with ${c} before printing its port: ${stderr}`)));
+    });
+    assert.match(port, /^\d+$/, `the plugin's first line of output is its port, not ${JSON.stringify(port)}`);
+    const client = new providerrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    return { proc, client, stderr: () => stderr };
+}
+
+function unary<Req, Res>(fn: (req: Req, cb: (e: grpc.ServiceError | null, r: Res) => void) => unknown, req: Req): Promise<Res> {
+    return new Promise((resolve, reject) => fn(req, (e, r) => (e ? reject(e) : resolve(r))));
+}
+
+describe("the package from other languages (provider protocol, started as the Pulumi CLI starts it)", () => {
+    let stack: MockStack;
+    let engine: FakeEngine;
+    let plugin: Awaited<ReturnType<typeof startPlugin>>;
+    let program: string;
+    let previousCache: string | undefined;
+
+    before(async () => {
+        // The CLI runs package.json's main: the compiled package, so build it from these sources.
+        execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(ROOT, "tsconfig.json")], { stdio: "inherit" });
+        previousCache = process.env.LAMBDA_PYTHON_CACHE_DIR;
+        process.env.LAMBDA_PYTHON_CACHE_DIR = SHARED_CACHE;
+        stack = await MockStack.start({ project: PROJECT, stack: STACK });
+        engine = new FakeEngine();
+        await engine.start();
+        // The consumer's program folder: a Python program with its Lambda code beside it.
+        program = writeFiles(tmpDir("py-program-"), {
+            "Pulumi.yaml": "name: lambda-python\nruntime: python\n",
+            "__main__.py": "# the consumer's program (not run here)\n",
+            "app/lambda_function.py": HANDLER,
+            "shared/helpers.py": "GREETING = 'hello from a layer'\n",
+        });
+        plugin = await startPlugin(program, engine.address);
+    });
+
+    after(() => {
+        plugin?.client.close();
+        plugin?.proc.kill();
+        engine?.stop();
+        stack?.stop();
+        if (previousCache === undefined) delete process.env.LAMBDA_PYTHON_CACHE_DIR;
+        else process.env.LAMBDA_PYTHON_CACHE_DIR = previousCache;
+    });
+
+    describe("GetSchema", () => {
+        let schema: any;
+        before(async () => {
+            const res = await unary<providerproto.GetSchemaRequest, providerproto.GetSchemaResponse>((r, cb) => plugin.client.getSchema(r, cb), new providerproto.GetSchemaRequest());
+            schema = JSON.parse(res.getSchema());
+        });
+
+        it("serves the reviewed schema (provider/schema.json); regenerate and review it when the args change", () => {
+            if (process.env.LAMBDA_PYTHON_WRITE_SCHEMA) fs.writeFileSync(REVIEWED_SCHEMA, JSON.stringify(schema, null, 2) + "\n");
+            const reviewed = JSON.parse(fs.readFileSync(REVIEWED_SCHEMA, "utf8"));
+            assert.deepEqual(schema, reviewed, "the schema differs from provider/schema.json: run with LAMBDA_PYTHON_WRITE_SCHEMA=1, review the diff, commit it");
+        });
+
+        it("names the package lambda-python, so the type tokens are the ones existing stacks hold", () => {
+            assert.equal(schema.name, "lambda-python");
+            assert.equal(schema.version, JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version);
+            assert.deepEqual(Object.keys(schema.resources).sort(), ["lambda-python:index:PythonFunction", "lambda-python:index:PythonLayer"]);
+            assert.ok(Object.values(schema.resources).every((r: any) => r.isComponent));
+        });
+
+        it("keeps the design's argument and output names", () => {
+            const fn = schema.resources["lambda-python:index:PythonFunction"];
+            for (const arg of ["source", "handler", "runtime", "architecture", "requirements", "layers", "url", "memorySize", "timeout", "environment"]) assert.ok(fn.inputProperties[arg], `PythonFunction input ${arg}`);
+            for (const out of ["function", "role", "arn", "url"]) assert.ok(fn.properties[out], `PythonFunction output ${out}`);
+            assert.deepEqual(fn.requiredInputs, ["handler", "source"]);
+            const layer = schema.resources["lambda-python:index:PythonLayer"];
+            for (const arg of ["source", "requirements", "runtimes", "architecture", "layerName"]) assert.ok(layer.inputProperties[arg], `PythonLayer input ${arg}`);
+            for (const out of ["layer", "arn"]) assert.ok(layer.properties[out], `PythonLayer output ${out}`);
+        });
+
+        it("types architectures and URL auth as enums, and options as named object types", () => {
+            const enumValues = (token: string) => schema.types[token].enum.map((e: { value: string }) => e.value);
+            assert.deepEqual(enumValues("lambda-python:index:Architecture"), ["x86_64", "arm64"]);
+            assert.deepEqual(enumValues("lambda-python:index:FunctionUrlAuthType"), ["AWS_IAM", "NONE"]);
+            const fn = schema.resources["lambda-python:index:PythonFunction"].inputProperties;
+            assert.equal(fn.architecture.$ref, "#/types/lambda-python:index:Architecture");
+            assert.equal(fn.url.$ref, "#/types/lambda-python:index:PythonFunctionUrlArgs");
+            assert.equal(fn.build.$ref, "#/types/lambda-python:index:BuilderArgs");
+            assert.equal(fn.functionArgs.$ref, "#/types/lambda-python:index:FunctionPassThroughArgs");
+            assert.equal(schema.types["lambda-python:index:FunctionPassThroughArgs"].properties.vpcConfig.$ref, "#/types/lambda-python:index:FunctionVpcConfig");
+        });
+
+        it("refers to @pulumi/aws resources for the children it outputs", () => {
+            const aws = schema.dependencies.find((d: { name: string }) => d.name === "aws");
+            assert.ok(aws, "aws is a dependency");
+            assert.equal(schema.resources["lambda-python:index:PythonFunction"].properties.function.$ref, `/aws/v${aws.version}/schema.json#/resources/aws:lambda%2Ffunction:Function`);
+        });
+    });
+
+    describe("Construct: a function with a layer and a public URL", () => {
+        // What a consumer's program writes, relative paths and all (they resolve from its folder).
+        const layerInputs = { source: "shared", runtimes: ["python3.13"], architecture: "arm64" as const };
+        const functionInputs = <L>(layerArn: L) => ({
+            source: "app",
+            handler: "lambda_function.lambda_handler",
+            runtime: "python3.13",
+            architecture: "arm64" as const,
+            layers: [layerArn],
+            url: { authType: "NONE" as const },
+            memorySize: 256,
+            environment: { STAGE: "test" },
+        });
+        let viaTypeScript: RecordedResource[];
+        let viaProtocol: Registration[];
+        let layerState: Record<string, any>;
+        let functionState: Record<string, any>;
+
+        async function construct(type: string, name: string, inputs: Record<string, unknown>, inputDependencies: Record<string, string[]> = {}): Promise<providerproto.ConstructResponse> {
+            const req = new providerproto.ConstructRequest()
+                .setProject(PROJECT)
+                .setStack(STACK)
+                .setDryrun(true)
+                .setParallel(4)
+                .setMonitorendpoint(engine.address)
+                .setType(type)
+                .setName(name)
+                .setInputs(structproto.Struct.fromJavaScript(inputs as { [key: string]: structproto.JavaScriptValue }));
+            for (const [k, urns] of Object.entries(inputDependencies)) req.getInputdependenciesMap().set(k, new providerproto.ConstructRequest.PropertyDependencies().setUrnsList(urns));
+            return unary<providerproto.ConstructRequest, providerproto.ConstructResponse>((r, cb) => plugin.client.construct(r, cb), req);
+        }
+
+        before(async () => {
+            // The TypeScript class, under the SDK's mock monitor.
+            const layer = new PythonLayer("greeting", { ...layerInputs, source: path.join(program, "shared") });
+            const fn = new PythonFunction("hello", { ...functionInputs(""), source: path.join(program, "app"), layers: [layer] });
+            await valueOf(fn.archive);
+            await stack.settle();
+            viaTypeScript = stack.resources.slice();
+
+            // The same through the protocol, as the engine forwards a Python program's calls: the layer's
+            // `arn` output is an output value carrying the dependencies Construct reported for it.
+            const layerRes = await construct("lambda-python:index:PythonLayer", "greeting", layerInputs);
+            layerState = layerRes.getState()!.toJavaScript();
+            const arnDeps = layerRes.getStatedependenciesMap().get("arn")!.getUrnsList();
+            const fnRes = await construct("lambda-python:index:PythonFunction", "hello", functionInputs(outputValue(layerState.arn as string, arnDeps)), { layers: arnDeps });
+            functionState = fnRes.getState()!.toJavaScript();
+            viaProtocol = engine.registrations.slice();
+        });
+
+        const summary = (rs: RecordedResource[]) =>
+            rs.map((r) => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent, custom: r.custom, wire: r.wire, propertyDependencies: r.propertyDependencies, dependencies: r.dependencies })).sort((a, b) => (a.urn < b.urn ? -1 : 1));
+
+        it("registers the same resources, parents, inputs and dependencies as the TypeScript class", () => {
+            assert.equal(viaProtocol.length, 10, "2 components, a LayerVersion and the function's 7 children");
+            assert.deepEqual(summary(viaProtocol), summary(viaTypeScript));
+        });
+
+        it("registers the components and their children under them", () => {
+            const childrenOf = (type: string, name: string) => {
+                const parent = viaProtocol.find((r) => r.type === type && r.name === name)!;
+                assert.equal(parent.custom, false);
+                return viaProtocol.filter((r) => r.parent === parent.urn).map((r) => `${r.type}::${r.name}`).sort();
+            };
+            assert.deepEqual(childrenOf("lambda-python:index:PythonLayer", "greeting"), ["aws:lambda/layerVersion:LayerVersion::greeting"]);
+            assert.deepEqual(childrenOf("lambda-python:index:PythonFunction", "hello"), [
+                "aws:cloudwatch/logGroup:LogGroup::hello-logs",
+                "aws:iam/role:Role::hello-role",
+                "aws:iam/rolePolicyAttachment:RolePolicyAttachment::hello-basic-execution",
+                "aws:lambda/function:Function::hello",
+                "aws:lambda/functionUrl:FunctionUrl::hello-url",
+                "aws:lambda/permission:Permission::hello-url-invoke",
+                "aws:lambda/permission:Permission::hello-url-invoke-url",
+            ]);
+        });
+
+        it("resolves relative paths from the consumer's program folder", () => {
+            const f = viaProtocol.find((r) => r.type === "aws:lambda/function:Function")!;
+            const code = f.wire.code as Record<string, string>;
+            assert.ok(path.isAbsolute(code.path) && fs.existsSync(code.path));
+            assert.deepEqual(f.wire.architectures, ["arm64"]);
+            assert.equal(f.wire.layers && (f.wire.layers as string[])[0], layerState.arn);
+            assert.ok(f.propertyDependencies.layers.includes(viaProtocol.find((r) => r.type === "aws:lambda/layerVersion:LayerVersion")!.urn));
+        });
+
+        it("returns the outputs the schema declares", () => {
+            assert.match(layerState.arn, /^arn:aws:lambda:us-east-1:123456789012:layer:greeting:1$/);
+            assert.match(functionState.url, /^https:\/\/hello-url\.lambda-url\./);
+            assert.match(functionState.arn, /^arn:aws:lambda:/);
+            assert.equal(functionState.archive.upload, "direct");
+        });
+
+        it("fails a missing source folder with one paragraph naming the component and the path in the program folder", async () => {
+            await assert.rejects(construct("lambda-python:index:PythonFunction", "missing", { source: "no-such-folder", handler: "lambda_function.lambda_handler" }), (e: grpc.ServiceError) => {
+                assert.match(e.details, new RegExp(`PythonFunction "missing": source folder ${program.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/no-such-folder does not exist`));
+                assert.doesNotMatch(e.details, /\n\s+at /, "no stack trace");
+                return true;
+            });
+        });
+    });
+});
