@@ -43,11 +43,11 @@ export const LayerLayout = {
 export type LayerLayout = (typeof LayerLayout)[keyof typeof LayerLayout];
 
 /**
- * More builder options. The same fields as the builder's own options
+ * More builder options (types named without "Args": generated SDKs add that suffix). The same fields as the builder's own options
  * (components/build/options.ts) minus those the component sets itself;
- * `BuilderArgsMatchBuildOptions` below fails to compile if the two drift apart.
+ * `BuildSettingsMatchBuildOptions` below fails to compile if the two drift apart.
  */
-export interface BuilderArgs {
+export interface BuildSettings {
     /** Only files matching these globs (relative to their folder) go in. @default all */
     include?: string[];
     /** Files and folders matching these globs stay out, in addition to the defaults. @default none */
@@ -77,13 +77,13 @@ export interface BuilderArgs {
     checks?: { [policy: string]: { [field: string]: any } };
 }
 
-// Compile-time guard: every BuilderArgs field is a BuildOptions field of a compatible type.
-type BuilderArgsMatchBuildOptions = { [K in keyof BuilderArgs]-?: NonNullable<BuilderArgs[K]> extends NonNullable<BuildOptions[K]> ? true : K };
-const builderArgsMatchBuildOptions: BuilderArgsMatchBuildOptions[keyof BuilderArgs] = true;
-void builderArgsMatchBuildOptions;
+// Compile-time guard: every BuildSettings field is a BuildOptions field of a compatible type.
+type BuildSettingsMatchBuildOptions = { [K in keyof BuildSettings]-?: NonNullable<BuildSettings[K]> extends NonNullable<BuildOptions[K]> ? true : K };
+const buildSettingsMatchBuildOptions: BuildSettingsMatchBuildOptions[keyof BuildSettings] = true;
+void buildSettingsMatchBuildOptions;
 
-/** The builder options a BuilderArgs names (the `checks` map is the rules' partial config). */
-export function builderOptions(args: BuilderArgs | undefined): Partial<BuildOptions> {
+/** The builder options a BuildSettings names (the `checks` map is the rules' partial config). */
+export function builderOptions(args: BuildSettings | undefined): Partial<BuildOptions> {
     return { ...(args ?? {}), checks: args?.checks as BuildOptions["checks"] };
 }
 
@@ -93,7 +93,7 @@ export function builderOptions(args: BuilderArgs | undefined): Partial<BuildOpti
  * layers, packageType, s3Bucket, s3Key, sourceCodeHash and loggingConfig itself; memorySize,
  * timeout, description and tags have their own PythonFunction arguments.
  */
-export interface FunctionPassThroughArgs {
+export interface FunctionPassThrough {
     /** The function's name in AWS. @default the component's name plus a random suffix */
     name?: aws.lambda.FunctionArgs["name"];
     /** Subnets and security groups, to reach resources in a VPC. */

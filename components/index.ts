@@ -4,9 +4,9 @@ import { loadedByPluginLauncher, serveComponents } from "./provider";
 import { PythonFunction } from "./python-function";
 import { PythonLayer } from "./python-layer";
 
-export { PythonFunction, PythonFunctionArgs, PythonFunctionUrlArgs, ArchiveInfo, ArchiveUpload } from "./python-function";
+export { PythonFunction, PythonFunctionArgs, PythonFunctionUrl, PythonFunctionUrlArgs, ArchiveInfo, ArchiveUpload } from "./python-function";
 export { PythonLayer, PythonLayerArgs } from "./python-layer";
-export { Architecture, BuilderArgs, FunctionPassThroughArgs, FunctionUrlAuthType, Installer, LayerLayout } from "./args";
+export { Architecture, BuildSettings, FunctionPassThrough, FunctionUrlAuthType, Installer, LayerLayout } from "./args";
 export { buildArchive, BuildOptions, BuildResult, BuildCheckError } from "./build";
 export { UserError } from "./errors";
 

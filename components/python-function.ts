@@ -10,19 +10,22 @@ import { checkHandlerAtRoot } from "../policies/rules/handler-at-root";
 import { isCreateBlocked } from "../policies/rules/runtime-deprecation";
 import { isArchitecture, NEWEST_RUNTIME } from "../policies/target";
 import { readZipText } from "../policies/inspect";
-import { Architecture, BuilderArgs, builderOptions, FunctionPassThroughArgs, FunctionUrlAuthType } from "./args";
+import { Architecture, BuildSettings, builderOptions, FunctionPassThrough, FunctionUrlAuthType } from "./args";
 import { BuildResult } from "./build";
 import { isUserError } from "./errors";
 import { LayerBuild, layerBuildOf, PythonLayer } from "./python-layer";
 import { sharedBuild } from "./shared-build";
 
-/** A function URL. */
-export interface PythonFunctionUrlArgs {
+/** A function URL. (Named without "Args": generated SDKs add that suffix to input types.) */
+export interface PythonFunctionUrl {
     /** "AWS_IAM" (callers sign requests) or "NONE" (anyone on the internet can call it; must be asked for). */
     authType: FunctionUrlAuthType;
     /** Cross-origin settings for browsers. @default none */
     cors?: pulumi.Input<aws.types.input.lambda.FunctionUrlCors>;
 }
+
+/** The earlier name of PythonFunctionUrl. */
+export type PythonFunctionUrlArgs = PythonFunctionUrl;
 
 /** Arguments of a PythonFunction. Paths are resolved from the program's folder. */
 export interface PythonFunctionArgs {
@@ -64,13 +67,13 @@ export interface PythonFunctionArgs {
     /** Days to keep logs in the function's log group. @default 14 */
     logRetentionDays?: pulumi.Input<number>;
     /** A function URL. @default none */
-    url?: PythonFunctionUrlArgs;
+    url?: PythonFunctionUrl;
     /** S3 bucket for archives over Lambda's 50 MB direct-upload limit. @default none (such archives fail at preview) */
     artifactBucket?: pulumi.Input<string>;
     /** More builder options (include/exclude globs, installer, compressionLevel …). @default none */
-    build?: BuilderArgs;
+    build?: BuildSettings;
     /** Other aws.lambda.Function arguments, passed through as given (vpcConfig, reservedConcurrentExecutions, ephemeralStorage, …). @default none */
-    functionArgs?: FunctionPassThroughArgs;
+    functionArgs?: FunctionPassThrough;
 }
 
 /** How a function's archive reaches Lambda. */

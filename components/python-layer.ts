@@ -5,7 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { checkArchiveArchitecture } from "../policies/rules/architecture";
 import { comparePython, isArchitecture, NEWEST_RUNTIME, parsePythonRuntime } from "../policies/target";
-import { Architecture, BuilderArgs, builderOptions } from "./args";
+import { Architecture, BuildSettings, builderOptions } from "./args";
 import { BuildResult } from "./build";
 import { isUserError } from "./errors";
 import { sharedBuild } from "./shared-build";
@@ -41,7 +41,7 @@ export interface PythonLayerArgs {
     /** Keep old layer versions when the layer is replaced or deleted. @default false */
     skipDestroy?: pulumi.Input<boolean>;
     /** More builder options (include/exclude globs, installer, layerLayout, compressionLevel …). @default none */
-    build?: BuilderArgs;
+    build?: BuildSettings;
 }
 
 /** What a PythonLayer built: enough for a PythonFunction to check itself against it. */

@@ -186,10 +186,10 @@ describe("the package from other languages (provider protocol, started as the Pu
             assert.deepEqual(enumValues("lambda-python:index:FunctionUrlAuthType"), ["AWS_IAM", "NONE"]);
             const fn = schema.resources["lambda-python:index:PythonFunction"].inputProperties;
             assert.equal(fn.architecture.$ref, "#/types/lambda-python:index:Architecture");
-            assert.equal(fn.url.$ref, "#/types/lambda-python:index:PythonFunctionUrlArgs");
-            assert.equal(fn.build.$ref, "#/types/lambda-python:index:BuilderArgs");
-            assert.equal(fn.functionArgs.$ref, "#/types/lambda-python:index:FunctionPassThroughArgs");
-            assert.equal(schema.types["lambda-python:index:FunctionPassThroughArgs"].properties.vpcConfig.$ref, "#/types/lambda-python:index:FunctionVpcConfig");
+            assert.equal(fn.url.$ref, "#/types/lambda-python:index:PythonFunctionUrl");
+            assert.equal(fn.build.$ref, "#/types/lambda-python:index:BuildSettings");
+            assert.equal(fn.functionArgs.$ref, "#/types/lambda-python:index:FunctionPassThrough");
+            assert.equal(schema.types["lambda-python:index:FunctionPassThrough"].properties.vpcConfig.$ref, "#/types/lambda-python:index:FunctionVpcConfig");
         });
 
         it("refers to @pulumi/aws resources for the children it outputs", () => {
