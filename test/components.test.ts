@@ -208,6 +208,11 @@ describe("components under the mock monitor", () => {
             assert.deepEqual(await valueOf(pure.runtimes), ["python3.13", "python3.14"]);
         });
 
+        it("still reads a list given as `architecture` (JavaScript callers of earlier versions) as `architectures`", async () => {
+            const legacy = new PythonLayer("pure-legacy", { source: writeFiles(tmpDir(), { "helpers.py": "X = 1\n" }), architecture: ["x86_64", "arm64"] as unknown as "arm64" });
+            assert.deepEqual(await valueOf(legacy.architectures), ["x86_64", "arm64"]);
+        });
+
         it("is used by two functions sharing one source folder, built once", async () => {
             const source = app({ "lambda_function.py": "import flask\n" + HANDLER });
             const before = distinctBuilds();
@@ -258,6 +263,10 @@ describe("components under the mock monitor", () => {
             it("two architectures for a layer with native code", async () => {
                 const both = new PythonLayer("native-both", { requirements: requirements(), architectures: ["x86_64", "arm64"], build: { installer: "pip" } });
                 await expectFailure(both.zippedBytes, /PythonLayer "native-both": the layer holds native code built for x86_64, so it can only be compatible with one architecture, not x86_64 and arm64/);
+            });
+
+            it("both architecture and architectures", () => {
+                assert.throws(() => new PythonLayer("both-ways", { source: app(), architecture: "arm64", architectures: ["arm64"] }), /PythonLayer "both-ways": give either architecture or architectures, not both/);
             });
 
             it("an arm64 function with an x86_64 PythonLayer", async () => {
