@@ -300,3 +300,64 @@ describe("the package from other languages (provider protocol, started as the Pu
         });
     });
 });
+
+// The Python example is written against the SDK `pulumi package add` generates from the schema
+// (the generator is not available here: no Pulumi CLI, and the Go module proxy refuses
+// pulumi/pkg). Python's own parser reads the program; every name it uses must exist in the
+// reviewed schema under the generator's Python naming (snake_case arguments, `<Type>Args`
+// input classes, UPPER_SNAKE enum members, module pulumi_<package>).
+describe("examples/python-program against the reviewed schema", () => {
+    const schema = JSON.parse(fs.readFileSync(REVIEWED_SCHEMA, "utf8"));
+    const programFile = path.join(ROOT, "examples", "python-program", "__main__.py");
+    const dump = `
+import ast, json, sys
+tree = ast.parse(open(sys.argv[1]).read())
+out = {"imports": [], "calls": [], "attrs": []}
+for n in ast.walk(tree):
+    if isinstance(n, ast.Import):
+        out["imports"] += [[a.name, a.asname] for a in n.names]
+    elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name):
+        out["calls"].append({"module": n.func.value.id, "name": n.func.attr, "keywords": [k.arg for k in n.keywords]})
+    elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Attribute) and isinstance(n.value.value, ast.Name):
+        out["attrs"].append([n.value.value.id, n.value.attr, n.attr])
+print(json.dumps(out))
+`;
+    const parsed = JSON.parse(execFileSync("python3", ["-c", dump, programFile], { encoding: "utf8" }));
+    const alias = (parsed.imports as [string, string | null][]).find(([m]) => m === `pulumi_${schema.name.replace(/-/g, "_")}`);
+    const camel = (snake: string) => snake.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    const upperSnake = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
+    const calls = (parsed.calls as { module: string; name: string; keywords: string[] }[]).filter((c) => alias && c.module === (alias[1] ?? alias[0]));
+
+    it("imports the module the generator names after the package (pulumi_lambda_python)", () => {
+        assert.ok(alias, `imports ${JSON.stringify(parsed.imports)}`);
+    });
+
+    it("passes only arguments the components declare, and every required one", () => {
+        const resources = calls.filter((c) => schema.resources[`lambda-python:index:${c.name}`]);
+        assert.deepEqual(resources.map((c) => c.name).sort(), ["PythonFunction", "PythonLayer"]);
+        for (const c of resources) {
+            const r = schema.resources[`lambda-python:index:${c.name}`];
+            for (const k of c.keywords) assert.ok(r.inputProperties[camel(k)], `${c.name} has no input ${camel(k)} (Python ${k})`);
+            for (const req of r.requiredInputs) assert.ok(c.keywords.map(camel).includes(req), `${c.name} needs ${req}`);
+        }
+    });
+
+    it("builds nested options with the generated <Type>Args classes and their fields", () => {
+        const inputs = calls.filter((c) => c.name.endsWith("Args"));
+        assert.ok(inputs.length >= 2);
+        for (const c of inputs) {
+            const t = schema.types[`lambda-python:index:${c.name.slice(0, -"Args".length)}`];
+            assert.ok(t?.properties, `no object type for ${c.name}`);
+            for (const k of c.keywords) assert.ok(t.properties[camel(k)], `${c.name} has no field ${camel(k)}`);
+        }
+    });
+
+    it("names enum members as the generator does", () => {
+        const used = (parsed.attrs as [string, string, string][]).filter(([m, t]) => alias && m === (alias[1] ?? alias[0]) && schema.types[`lambda-python:index:${t}`]?.enum);
+        assert.ok(used.length >= 2);
+        for (const [, t, member] of used) {
+            const names = schema.types[`lambda-python:index:${t}`].enum.map((e: { name: string }) => upperSnake(e.name));
+            assert.ok(names.includes(member), `${t}.${member} is not one of ${names.join(", ")}`);
+        }
+    });
+});
