@@ -291,6 +291,16 @@ describe("the package from other languages (provider protocol, started as the Pu
             assert.equal(functionState.archive.upload, "direct");
         });
 
+        it("takes layers as plain ARNs with dependencies too (engines that do not send output values)", async () => {
+            const before = engine.registrations.length;
+            const layerVersion = viaProtocol.find((r) => r.type === "aws:lambda/layerVersion:LayerVersion")!;
+            const { url: _url, ...withoutUrl } = functionInputs(layerState.arn as string);
+            await construct("lambda-python:index:PythonFunction", "hello-plain", withoutUrl, { layers: [layerVersion.urn] });
+            const f = engine.registrations.slice(before).find((r) => r.type === "aws:lambda/function:Function")!;
+            assert.deepEqual(f.wire.layers, [layerState.arn]);
+            assert.deepEqual(f.propertyDependencies.layers, [layerVersion.urn]);
+        });
+
         it("fails a missing source folder with one paragraph naming the component and the path in the program folder", async () => {
             await assert.rejects(construct("lambda-python:index:PythonFunction", "missing", { source: "no-such-folder", handler: "lambda_function.lambda_handler" }), (e: grpc.ServiceError) => {
                 assert.match(e.details, new RegExp(`PythonFunction "missing": source folder ${program.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/no-such-folder does not exist`));
