@@ -301,6 +301,14 @@ describe("the package from other languages (provider protocol, started as the Pu
             assert.deepEqual(f.propertyDependencies.layers, [layerVersion.urn]);
         });
 
+        it("fails a handler module the source lacks with the component's message (an error found while building)", async () => {
+            await assert.rejects(construct("lambda-python:index:PythonFunction", "no-module", { source: "app", handler: "app.handler" }), (e: grpc.ServiceError) => {
+                assert.match(e.details, /PythonFunction "no-module": handler "app\.handler" needs app\.py at the root/);
+                assert.doesNotMatch(e.details, /\n\s+at /, "no stack trace");
+                return true;
+            });
+        });
+
         it("fails a missing source folder with one paragraph naming the component and the path in the program folder", async () => {
             await assert.rejects(construct("lambda-python:index:PythonFunction", "missing", { source: "no-such-folder", handler: "lambda_function.lambda_handler" }), (e: grpc.ServiceError) => {
                 assert.match(e.details, new RegExp(`PythonFunction "missing": source folder ${program.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/no-such-folder does not exist`));
