@@ -7,10 +7,11 @@
 // the package after package.json (`pulumi-lambda-python`), so the type tokens
 // would change and the Python module would be `pulumi_pulumi_lambda_python`.
 // Serving first under `lambda-python` keeps the tokens existing stacks use;
-// the launcher's own host call then finds one running and returns.
+// the launcher's own host call then finds a server running and returns.
 import * as fs from "fs";
 import * as path from "path";
-import { ComponentProviderOptions, componentProviderHost } from "@pulumi/pulumi/provider/experimental";
+import { main as serveProvider } from "@pulumi/pulumi/provider";
+import { ComponentProvider, ComponentProviderOptions } from "@pulumi/pulumi/provider/experimental";
 
 /** The schema's package name: the prefix of the components' type tokens. */
 export const PACKAGE_NAME = "lambda-python";
@@ -28,6 +29,20 @@ export function loadedByPluginLauncher(): boolean {
     return /[\\/]@pulumi[\\/]pulumi[\\/]cmd[\\/]run-plugin[\\/]/.test(require.main?.filename ?? "");
 }
 
+/**
+ * The SDK's component provider, with the one thing its analyzer cannot write: a reference to a
+ * component of this package. PythonFunction's `layers` takes PythonLayers as well as ARNs.
+ */
+export class LambdaPythonProvider extends ComponentProvider {
+    async getSchema(): Promise<string> {
+        const schema = JSON.parse(await super.getSchema());
+        const layers = schema.resources[`${PACKAGE_NAME}:index:PythonFunction`].inputProperties.layers;
+        layers.items = { oneOf: [{ type: "string" }, { $ref: `#/resources/${PACKAGE_NAME}:index:PythonLayer` }] };
+        layers.description = "Layers in order (at most 5): PythonLayers (checked against the function at preview) or layer ARNs.";
+        return JSON.stringify(schema);
+    }
+}
+
 /** Serves the components; prints the port and keeps the process alive, as a provider plugin does. */
 export function serveComponents(components: ComponentProviderOptions["components"]): Promise<void> {
     const root = pluginRoot();
@@ -38,5 +53,5 @@ export function serveComponents(components: ComponentProviderOptions["components
         dirname: path.join(root, "provider"),
         components,
     };
-    return componentProviderHost(options);
+    return serveProvider(new LambdaPythonProvider(options), process.argv.slice(2));
 }

@@ -13,7 +13,7 @@ import { readZipText } from "../policies/inspect";
 import { Architecture, BuildSettings, builderOptions, FunctionPassThrough, FunctionUrlAuthType } from "./args";
 import { BuildResult } from "./build";
 import { isUserError } from "./errors";
-import { LayerBuild, layerBuildOf, PythonLayer } from "./python-layer";
+import { LayerBuild, layerBuildOf, PythonLayer, pythonLayerByUrn } from "./python-layer";
 import { sharedBuild } from "./shared-build";
 
 /** A function URL. (Named without "Args": generated SDKs add that suffix to input types.) */
@@ -43,10 +43,7 @@ export interface PythonFunctionArgs {
     pyproject?: pulumi.Input<string>;
     /** An already-installed site-packages folder. @default none */
     sitePackages?: pulumi.Input<string>;
-    /**
-     * Layers in order (at most 5): PythonLayers or layer ARNs. In the package schema (other languages)
-     * this is a list of ARNs: pass a PythonLayer's `arn`. @default none
-     */
+    /** Layers in order (at most 5): PythonLayers (checked against the function at preview) or layer ARNs. @default none */
     layers?: (PythonLayer | pulumi.Input<string>)[];
     /** @default 128 */
     memorySize?: pulumi.Input<number>;
@@ -113,11 +110,12 @@ export class PythonFunction extends pulumi.ComponentResource {
     constructor(name: string, args: PythonFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lambda-python:index:PythonFunction", name, {}, opts);
         const fail = (message: string) => new pulumi.ResourceError(`PythonFunction "${name}": ${message}`, this, true);
-        // Through the provider protocol (other languages) a list whose elements depend on other
-        // resources can arrive as one Output of ARNs; a TypeScript program always passes an array.
-        const layers = Array.isArray(args.layers) ? args.layers : [];
-        const layerArnList = args.layers !== undefined && !Array.isArray(args.layers) ? pulumi.output(args.layers as pulumi.Input<string[]>) : undefined;
-        const layerCount = layerArnList ? layerArnList.apply((l) => l.length) : pulumi.output(layers.length);
+        // Layers: PythonLayers and ARNs. From other languages a PythonLayer arrives as its URN, and
+        // a list whose elements depend on other resources can arrive as one Output.
+        const layerRef = (item: PythonLayer | pulumi.Input<string>) => (typeof item === "string" ? layerFromReference(item, fail) : item);
+        const layers = Array.isArray(args.layers) ? args.layers.map(layerRef) : [];
+        const lateLayers = args.layers !== undefined && !Array.isArray(args.layers) ? pulumi.output(args.layers as pulumi.Input<string[]>).apply((items) => items.map(layerRef)) : undefined;
+        const layerCount = lateLayers ? lateLayers.apply((l) => l.length) : pulumi.output(layers.length);
         const checkLayerCount = (count: number) => {
             if (count > limits.layersPerFunction) {
                 throw fail(`uses ${count} layers; Lambda allows at most ${limits.layersPerFunction}. Merge layers that are always used together.`);
@@ -142,7 +140,8 @@ export class PythonFunction extends pulumi.ComponentResource {
             sitePackages: args.sitePackages,
             bucket: args.artifactBucket,
         });
-        const layerBuilds = pulumi.all(pythonLayers.map(layerBuildOf)) as unknown as pulumi.Output<LayerBuild[]>;
+        const lateBuilds = lateLayers ? lateLayers.apply((items) => pulumi.all(items.filter((l): l is PythonLayer => l instanceof PythonLayer).map(layerBuildOf))) : pulumi.output([]);
+        const layerBuilds = pulumi.all([pulumi.all(pythonLayers.map(layerBuildOf)), lateBuilds]).apply(([early, late]) => [...early, ...late]) as unknown as pulumi.Output<LayerBuild[]>;
         const checked = pulumi
             .all([inputs, layerBuilds, layerCount])
             .apply(async ([{ source, handler, rt: runtimeValue, arch, requirements, pyproject, sitePackages, bucket }, layerBuilds, layerCount]) => {
@@ -165,7 +164,7 @@ export class PythonFunction extends pulumi.ComponentResource {
                 const handlerFindings = checkHandlerAtRoot({ facts: { ...result.facts, label: "its archive" }, readText: (n, max) => readZipText(result.path, n, max) }, handler, layerCount > 0);
                 const handlerError = handlerFindings.find((f) => f.level === "mandatory");
                 if (handlerError) throw fail(handlerError.message);
-                checkTotalSize(result, layerBuilds, layerCount - pythonLayers.length, fail, this);
+                checkTotalSize(result, layerBuilds, layerCount - layerBuilds.length, fail, this);
                 if (result.zippedBytes > DIRECT_UPLOAD_LIMIT && !bucket) {
                     throw fail(
                         `its archive is ${formatBytes(result.zippedBytes)} zipped, over Lambda's ${formatBytes(DIRECT_UPLOAD_LIMIT)} direct-upload limit. ` +
@@ -234,7 +233,7 @@ export class PythonFunction extends pulumi.ComponentResource {
                 s3Bucket: upload.apply((u) => (u ? u.bucket : pulumi.output<string | undefined>(undefined))) as unknown as pulumi.Output<string>,
                 s3Key: upload.apply((u) => (u ? u.key : pulumi.output<string | undefined>(undefined))) as unknown as pulumi.Output<string>,
                 sourceCodeHash: checked.apply((c) => c.result.sha256Base64),
-                layers: layerArnList ?? layers.map((l) => (l instanceof PythonLayer ? l.arn : l)),
+                layers: lateLayers ? lateLayers.apply((items) => pulumi.all(items.map(arnOf))) : layers.map(arnOf),
                 memorySize: args.memorySize,
                 timeout: args.timeout,
                 environment: args.environment ? { variables: args.environment } : args.functionArgs?.environment,
@@ -276,6 +275,22 @@ export class PythonFunction extends pulumi.ComponentResource {
         }));
         this.registerOutputs({ function: this.function, role: this.role, logGroup: this.logGroup, url: this.url, arn: this.arn, name: this.name, archive: this.archive });
     }
+}
+
+const LAYER_TYPE = "lambda-python:index:PythonLayer";
+
+/** A layer given as a string: an ARN, or (from another language) a PythonLayer's URN. */
+function layerFromReference(item: string, fail: (m: string) => Error): PythonLayer | string {
+    if (!item.startsWith("urn:pulumi:")) return item;
+    const type = item.split("::")[2]?.split("$").pop();
+    if (type !== LAYER_TYPE) throw fail(`layers takes PythonLayers and layer ARNs; ${item} is a ${type}. Pass a LayerVersion's arn.`);
+    const layer = pythonLayerByUrn(item);
+    if (!layer) throw fail(`layer ${item} is a PythonLayer this plugin did not create, so it cannot be checked; pass its arn instead.`);
+    return layer;
+}
+
+function arnOf(layer: PythonLayer | pulumi.Input<string>): pulumi.Input<string> {
+    return layer instanceof PythonLayer ? layer.arn : layer;
 }
 
 function checkLayer(layer: LayerBuild, runtime: string, architecture: Architecture, fail: (m: string) => Error): void {

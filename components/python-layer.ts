@@ -58,6 +58,18 @@ export interface LayerBuild {
  */
 const layerBuilds = new WeakMap<PythonLayer, pulumi.Output<LayerBuild>>();
 
+/**
+ * The PythonLayers this process created, by URN. A program in another language passes a layer
+ * to a PythonFunction as a resource reference, which reaches the provider as the layer's URN
+ * (see provider/DESIGN.md); the function finds the layer, and so its build, here.
+ */
+const layersByUrn = new Map<string, PythonLayer>();
+
+/** The PythonLayer with this URN, if this process created it. */
+export function pythonLayerByUrn(urn: string): PythonLayer | undefined {
+    return layersByUrn.get(urn);
+}
+
 /** What a PythonLayer built and was checked to support. */
 export function layerBuildOf(layer: PythonLayer): pulumi.Output<LayerBuild> {
     return layerBuilds.get(layer)!;
@@ -76,6 +88,7 @@ export class PythonLayer extends pulumi.ComponentResource {
 
     constructor(name: string, args: PythonLayerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lambda-python:index:PythonLayer", name, {}, opts);
+        this.urn.apply((urn) => layersByUrn.set(urn, this));
         const fail = (message: string) => new pulumi.ResourceError(`PythonLayer "${name}": ${message}`, this, true);
         if (args.architecture !== undefined && args.architectures !== undefined) {
             throw fail("give either architecture or architectures, not both.");

@@ -27,6 +27,8 @@ import { ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 const PROJECT = "lambda-python";
 /** The wire form of an output value (what the engine sends a provider that accepts outputs, as ours does). */
 const outputValue = (value: string, dependencies: string[]) => ({ "4dabf18193072939515e22adb298388d": "d0e6a833031e9bbcd3f4e8bde6ca49a4", value, dependencies });
+/** The wire form of a resource reference (what a Python program's `layers=[flask]` sends). */
+const resourceRef = (urn: string) => ({ "4dabf18193072939515e22adb298388d": "5cf8f73096256a8f31e491e813e4eb8e", urn, packageVersion: "" });
 const STACK = "preview";
 const REVIEWED_SCHEMA = path.join(ROOT, "provider", "schema.json");
 const HANDLER = "import helpers\n\ndef lambda_handler(event, context):\n    return {'statusCode': 200, 'body': helpers.GREETING}\n";
@@ -192,6 +194,12 @@ describe("the package from other languages (provider protocol, started as the Pu
             assert.equal(schema.types["lambda-python:index:FunctionPassThrough"].properties.vpcConfig.$ref, "#/types/lambda-python:index:FunctionVpcConfig");
         });
 
+        it("takes PythonLayers or ARNs as layers (the one reference the analyzer cannot write)", () => {
+            assert.deepEqual(schema.resources["lambda-python:index:PythonFunction"].inputProperties.layers.items, {
+                oneOf: [{ type: "string" }, { $ref: "#/resources/lambda-python:index:PythonLayer" }],
+            });
+        });
+
         it("refers to @pulumi/aws resources for the children it outputs", () => {
             const aws = schema.dependencies.find((d: { name: string }) => d.name === "aws");
             assert.ok(aws, "aws is a dependency");
@@ -289,6 +297,42 @@ describe("the package from other languages (provider protocol, started as the Pu
             assert.match(functionState.url, /^https:\/\/hello-url\.lambda-url\./);
             assert.match(functionState.arn, /^arn:aws:lambda:/);
             assert.equal(functionState.archive.upload, "direct");
+        });
+
+        const layerUrn = () => viaProtocol.find((r) => r.type === "lambda-python:index:PythonLayer")!.urn;
+        const layerVersionUrn = () => viaProtocol.find((r) => r.type === "aws:lambda/layerVersion:LayerVersion")!.urn;
+
+        for (const [how, withDependencies] of [["with its dependency (one Output of the list)", true], ["without dependencies (a plain list)", false]] as const) {
+            it(`takes a PythonLayer passed by reference ${how}, and uses the layer's ARN`, async () => {
+                const before = engine.registrations.length;
+                const { url: _url, ...withoutUrl } = functionInputs(resourceRef(layerUrn()));
+                const name = `by-ref-${withDependencies ? "deps" : "plain"}`;
+                await construct("lambda-python:index:PythonFunction", name, withoutUrl, withDependencies ? { layers: [layerUrn()] } : {});
+                const f = engine.registrations.slice(before).find((r) => r.type === "aws:lambda/function:Function")!;
+                assert.deepEqual(f.wire.layers, [layerState.arn]);
+                assert.ok(f.propertyDependencies.layers.includes(layerVersionUrn()), "the function depends on the LayerVersion");
+                // Otherwise as the TypeScript class registers it (names aside; the reference adds a dependency on the PythonLayer itself).
+                const fromTypeScript = viaTypeScript.find((r) => r.type === "aws:lambda/function:Function" && r.name === "hello")!;
+                const comparable = (w: Record<string, unknown>) => ({ ...w, loggingConfig: undefined, role: undefined });
+                assert.deepEqual(comparable(f.wire), comparable(fromTypeScript.wire));
+            });
+        }
+
+        it("checks a PythonLayer passed by reference against the function, as from TypeScript", async () => {
+            const { url: _url, ...withoutUrl } = functionInputs(resourceRef(layerUrn()));
+            await assert.rejects(construct("lambda-python:index:PythonFunction", "x86-on-arm", { ...withoutUrl, architecture: "x86_64" }, { layers: [layerUrn()] }), (e: grpc.ServiceError) => {
+                assert.match(e.details, /PythonFunction "x86-on-arm": runs on x86_64 but PythonLayer "greeting" is built for arm64/);
+                return true;
+            });
+        });
+
+        it("rejects a reference to a PythonLayer the plugin did not create, asking for its ARN", async () => {
+            const stranger = layerUrn().replace(/greeting$/, "elsewhere");
+            const { url: _url, ...withoutUrl } = functionInputs(resourceRef(stranger));
+            await assert.rejects(construct("lambda-python:index:PythonFunction", "stranger", withoutUrl), (e: grpc.ServiceError) => {
+                assert.match(e.details, /PythonFunction "stranger": layer urn:\S+::elsewhere is a PythonLayer this plugin did not create, so it cannot be checked; pass its arn instead/);
+                return true;
+            });
         });
 
         it("takes layers as plain ARNs with dependencies too (engines that do not send output values)", async () => {

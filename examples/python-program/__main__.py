@@ -17,14 +17,14 @@ flask = lambda_python.PythonLayer(
     description="Flask for Python 3.13 (arm64)",
 )
 
-# The function: its code from app/, the layer by its ARN, and a public URL.
+# The function: its code from app/, the layer (checked against it at preview), and a public URL.
 hello = lambda_python.PythonFunction(
     "hello",
     source="app",
     handler="lambda_function.lambda_handler",
     runtime="python3.13",
     architecture=lambda_python.Architecture.ARM64,
-    layers=[flask.arn],
+    layers=[flask],
     url=lambda_python.PythonFunctionUrlArgs(auth_type=lambda_python.FunctionUrlAuthType.NONE),
     memory_size=256,
     timeout=10,
