@@ -1,13 +1,16 @@
 // The multi-language entry: when Pulumi's plugin launcher loads this package
 // (a consumer ran `pulumi package add`), serve PythonFunction and PythonLayer
-// over the provider protocol with the Node.js SDK's component provider host,
-// which infers the schema from the classes (analyzing provider/index.ts).
+// over the provider protocol with the Node.js SDK's ComponentProvider (what
+// componentProviderHost serves), which infers the schema from the classes
+// (analyzing provider/index.ts). See provider/DESIGN.md.
 //
 // Why not let the launcher discover the components by itself: it would name
 // the package after package.json (`pulumi-lambda-python`), so the type tokens
 // would change and the Python module would be `pulumi_pulumi_lambda_python`.
 // Serving first under `lambda-python` keeps the tokens existing stacks use;
-// the launcher's own host call then finds a server running and returns.
+// the launcher's own host call then finds a server running and returns
+// (test/multilang.test.ts starts the plugin through the launcher and checks
+// the package name it serves, so an SDK change here fails a test).
 import * as fs from "fs";
 import * as path from "path";
 import { main as serveProvider } from "@pulumi/pulumi/provider";
