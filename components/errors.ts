@@ -45,7 +45,8 @@ const WRITE_FAILURES = new Set(["ENOSPC", "EDQUOT", "EACCES", "EPERM", "EROFS", 
 export function describeWriteError(e: unknown, place: string): UserError | undefined {
     const err = e as NodeJS.ErrnoException;
     if (!err || !WRITE_FAILURES.has(err.code ?? "")) return undefined;
-    const file = err.path ? ` (writing ${err.path})` : "";
+    const written = (err as { dest?: string }).dest ?? err.path;
+    const file = written ? ` (writing ${written})` : "";
     switch (err.code) {
         case "ENOSPC":
         case "EDQUOT":

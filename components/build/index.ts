@@ -21,7 +21,7 @@ import { BuildOptions, resolveOptions, ResolvedOptions } from "./options";
 import { biggestPackages, PackageSize } from "./report";
 import { makeFilter, WalkedFile, WalkResult, walkTree } from "./walk";
 import { DEFLATE_ENGINE, STREAM_THRESHOLD } from "./deflate-pool";
-import { CompressedData, ManifestEntry, PreviousArchive, ReuseSource, reuseFrom, reuseFromMap, writeZip, ZipInputEntry } from "./zip-writer";
+import { ChangedFileError, CompressedData, ManifestEntry, PreviousArchive, ReuseSource, reuseFrom, reuseFromMap, writeZip, ZipInputEntry } from "./zip-writer";
 
 export { BuildOptions } from "./options";
 
@@ -82,7 +82,17 @@ export async function buildArchive(options: BuildOptions): Promise<BuildResult> 
     // pip's and uv's temporary files go under the cache, where an interrupted build's are removed with ours.
     setChildTempRoot(path.join(o.cacheDir, "tmp"));
     try {
-        return await build(o);
+        try {
+            return await build(o);
+        } catch (e) {
+            // An installed file that is not what the install's manifest says: the cached install was damaged
+            // (edited by hand, a disk fault). Never ship it: install again, once.
+            const damaged = e instanceof ChangedFileError ? damagedInstall(e.file, o.cacheDir) : undefined;
+            if (!damaged) throw e;
+            o.progress(`the cached install ${damaged} was modified; installing again`);
+            removeQuietly(damaged);
+            return await build(o);
+        }
     } catch (e) {
         // A full disk, a read-only or unwritable folder: one paragraph naming the place, not a stack trace.
         if (e instanceof UserError) throw e;
@@ -175,6 +185,13 @@ async function build(o: ResolvedOptions): Promise<BuildResult> {
         },
         facts,
     };
+}
+
+/** The cached install folder (installs/<key>) holding `file`, if it is in one. */
+function damagedInstall(file: string, cacheDir: string): string | undefined {
+    const installs = path.join(cacheDir, "installs") + path.sep;
+    if (!file.startsWith(installs)) return undefined;
+    return installs + file.slice(installs.length).split(path.sep)[0];
 }
 
 /** With LAMBDA_PYTHON_TIMING set, prints how long each phase of a build took (for profiling). */
