@@ -94,7 +94,7 @@ export async function benchMemory(): Promise<string> {
         "",
         "| measurement | peak RSS | time | goal | |",
         "|---|---|---|---|---|",
-        `| build, default limit: refused before compressing ("${refused.error?.trim().slice(0, 90)}…") | ${mb(refused.rssMB)} | ${s(refused.ms)} | < ${GOAL_MB} MB | ${pass(refused.rssMB)} |`,
+        `| build, default limit: refused before compressing (a \`lambda-unzipped-size\` finding naming the file) | ${mb(refused.rssMB)} | ${refused.ms.toFixed(0)} ms | < ${GOAL_MB} MB | ${pass(refused.rssMB)} |`,
         `| build, limit raised to 2 GiB: file streamed and compressed (${(streamed.zipped! / 1e6).toFixed(0)} MB zip) | ${mb(streamed.rssMB)} | ${s(streamed.ms)} | < ${GOAL_MB} MB | ${pass(streamed.rssMB)} |`,
         `| \`zip -r -q -X -6\` on the same folder (reference; ${(zip.zipped! / 1e6).toFixed(0)} MB zip) | ${mb(zip.rssMB)} | ${s(zip.ms)} | | |`,
         "",

@@ -2,7 +2,7 @@
 // user can make in them becomes a UserError naming the option and the path.
 import * as fs from "fs";
 import * as path from "path";
-import { UserError } from "../errors";
+import { describeFsError, UserError } from "../errors";
 import { PartialRuleConfigs } from "../../policies/rules/config";
 import { ArchiveKind } from "../../policies/rules/types";
 import { Architecture, isArchitecture, lambdaTarget, LambdaTarget, NEWEST_RUNTIME, TargetError } from "../../policies/target";
@@ -186,7 +186,8 @@ function nearestExisting(p: string): { at: string; st: fs.Stats } {
         try {
             return { at, st: fs.statSync(at) };
         } catch (e) {
-            if ((e as NodeJS.ErrnoException).code === "ENOTDIR") continue;
+            const code = (e as NodeJS.ErrnoException).code;
+            if (code !== "ENOENT" && code !== "ENOTDIR") throw describeFsError(e, at, "folder");
             if (at === path.dirname(at)) throw e;
         }
     }
