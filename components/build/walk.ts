@@ -107,11 +107,13 @@ export function walkTree(root: string, options: WalkOptions): WalkResult {
     out.credentials = [];
     const defaults = options.defaultExcludes !== false;
     const isVenv = (abs: string) => defaults && fs.existsSync(path.join(abs, "pyvenv.cfg"));
-    // A credential file stays out unless an --include names it. A link is judged by its name and its target's.
-    const credential = (relName: string, real?: string) =>
-        options.leaveOutCredentials === true &&
-        (isCredentialFile(relName, real ?? path.join(rootReal, relName)) || (real !== undefined && isCredentialFile(path.relative(rootReal, real).split(path.sep).join("/"), real))) &&
-        !filter.includeNames(relName);
+    // A credential file stays out unless an --include names it.
+    const credential = (relName: string, real?: string): boolean => {
+        if (!options.leaveOutCredentials || filter.includeNames(relName)) return false;
+        if (isCredentialFile(relName, real ?? path.join(rootReal, relName))) return true;
+        // A link is judged by its target too: `settings.txt -> .env` is the .env file.
+        return real !== undefined && isCredentialFile(path.relative(rootReal, real).split(path.sep).join("/"), real);
+    };
 
     const walk = (dir: string, rel: string): void => {
         const shownDir = rel ? path.join(root, rel) : root;
