@@ -33,3 +33,31 @@ export function describeFsError(e: unknown, file: string, what = "file"): UserEr
             return new UserError(`cannot read ${what} ${file}: ${err?.message ?? String(e)}`);
     }
 }
+
+/** Error codes of a write that failed because of the place written to, not because of a bug. */
+const WRITE_FAILURES = new Set(["ENOSPC", "EDQUOT", "EACCES", "EPERM", "EROFS", "ENOTDIR", "EISDIR", "EFBIG"]);
+
+/**
+ * Turns a failed write under `place` into a sentence with a fix, or undefined
+ * when `e` is not such a failure. `place` says what the folder is for and how
+ * to change it, e.g. "the build cache /x (--cache-dir)".
+ */
+export function describeWriteError(e: unknown, place: string): UserError | undefined {
+    const err = e as NodeJS.ErrnoException;
+    if (!err || !WRITE_FAILURES.has(err.code ?? "")) return undefined;
+    const written = (err as { dest?: string }).dest ?? err.path;
+    const file = written ? ` (writing ${written})` : "";
+    switch (err.code) {
+        case "ENOSPC":
+        case "EDQUOT":
+        case "EFBIG":
+            return new UserError(`no space left for ${place}${file}. Free some space there or use another folder; nothing was written.`);
+        case "EROFS":
+            return new UserError(`${place} is on a read-only file system${file}. Use a writable folder.`);
+        case "ENOTDIR":
+        case "EISDIR":
+            return new UserError(`${place} cannot be written${file}: a part of the path is not what it should be (a file where a folder is needed, or the reverse).`);
+        default:
+            return new UserError(`cannot write to ${place}${file}: permission denied. Make the folder writable or use another one.`);
+    }
+}

@@ -4,10 +4,10 @@
 // the same timestamp tick could otherwise go unnoticed.
 import * as fs from "fs";
 import { describeFsError } from "../errors";
-import { writeFileAtomic } from "./atomic";
+import { removeQuietly, writeFileAtomic } from "./atomic";
 import { DeflatePool } from "./deflate-pool";
 import { WalkedFile } from "./walk";
-import { CompressedData } from "./zip-writer";
+import { CompressedData, compressedData, spoolFor } from "./zip-writer";
 
 type MemoRow = [size: number, mtimeMs: number, ctimeMs: number, ino: number, sha256: string];
 
@@ -72,7 +72,7 @@ export interface HashedFiles {
  * reads every byte once; the result is wasted only when the archive then
  * turns out to be cached already.
  */
-export async function hashFiles(files: WalkedFile[], memo: HashMemo, what: string, level: number | null): Promise<HashedFiles> {
+export async function hashFiles(files: WalkedFile[], memo: HashMemo, what: string, level: number | null, spoolDir?: string): Promise<HashedFiles> {
     const hashes = new Map<string, string>();
     const compressed = new Map<string, CompressedData>();
     const todo: WalkedFile[] = [];
@@ -86,14 +86,18 @@ export async function hashFiles(files: WalkedFile[], memo: HashMemo, what: strin
     await Promise.all(
         todo.map(async (f) => {
             let r;
+            const spool = level === null ? undefined : spoolFor(f.size, spoolDir);
             try {
-                r = await pool.run({ path: f.abs, hash: true, level });
+                r = await pool.run({ path: f.abs, hash: true, level, spool });
             } catch (e) {
+                if (spool) removeQuietly(spool);
                 throw describeFsError(e, f.abs, `file in the ${what}`);
             }
             hashes.set(f.rel, r.sha256!);
             memo.remember(f, r.sha256!);
-            if (r.data) compressed.set(r.sha256!, { method: r.method, crc32: r.crc32, size: r.size, compressedSize: r.data.length, data: r.data, fresh: true });
+            const c = level === null ? undefined : compressedData(r, f.abs, spool, true);
+            if (c && compressed.has(r.sha256!)) c.spool?.discard(); // the same content twice: one copy is enough
+            else if (c) compressed.set(r.sha256!, c);
         }),
     );
     return { hashes, compressed, hashedCount: todo.length };

@@ -7,7 +7,11 @@ import { ArchiveFacts, inspectSource, readZipText } from "../../policies/inspect
 import { zipFileSource } from "../../policies/inspect/source";
 import { checkArchive, Finding } from "../../policies/rules";
 import { PolicyName } from "../../policies/rules/types";
-import { UserError } from "../errors";
+import { describeWriteError, UserError } from "../errors";
+import { setChildTempRoot } from "../process";
+import { configFor } from "../../policies/rules/config";
+import { checkUnzippedSize } from "../../policies/rules/unzipped-size";
+import { formatBytes } from "../../policies/rules/format";
 import { commitTemp, linkOrCopyAtomic, removeQuietly, tempPathFor, trackTemp, writeFileAtomic } from "./atomic";
 import { BuildCache, defaultToolsDir, FORMAT_VERSION, keyOf, sha256Hex } from "./cache";
 import { hashFiles, HashMemo } from "./content-hash";
@@ -15,9 +19,9 @@ import { installDependencies } from "./install";
 import { normalizeDependencyTree } from "./normalize";
 import { BuildOptions, resolveOptions, ResolvedOptions } from "./options";
 import { biggestPackages, PackageSize } from "./report";
-import { makeFilter, WalkedFile, walkTree } from "./walk";
-import { DEFLATE_ENGINE } from "./deflate-pool";
-import { CompressedData, ManifestEntry, PreviousArchive, ReuseSource, reuseFrom, reuseFromMap, writeZip, ZipInputEntry } from "./zip-writer";
+import { makeFilter, WalkedFile, WalkResult, walkTree } from "./walk";
+import { DEFLATE_ENGINE, STREAM_THRESHOLD } from "./deflate-pool";
+import { ChangedFileError, CompressedData, ManifestEntry, PreviousArchive, ReuseSource, reuseFrom, reuseFromMap, writeZip, ZipInputEntry } from "./zip-writer";
 
 export { BuildOptions } from "./options";
 
@@ -37,6 +41,8 @@ export interface BuildResult {
     entries: number;
     nativeArchitectures: string[];
     biggestPackages: PackageSize[];
+    /** Credential files of the source (or site-packages) folder left out of the archive; an --include naming one puts it back. */
+    credentialsLeftOut: string[];
     findings: Finding[];
     dependencies: { from: string; file?: string; installer?: string };
     cache: { archive: "hit" | "miss"; install: "hit" | "miss" | "none"; compressedEntries: number; reusedEntries: number; hashedFiles: number };
@@ -73,32 +79,71 @@ interface Planned extends ZipInputEntry {
 
 export async function buildArchive(options: BuildOptions): Promise<BuildResult> {
     const o = resolveOptions(options);
+    // pip's and uv's temporary files go under the cache, where an interrupted build's are removed with ours.
+    setChildTempRoot(path.join(o.cacheDir, "tmp"));
+    try {
+        try {
+            return await build(o);
+        } catch (e) {
+            // An installed file that is not what the install's manifest says: the cached install was damaged
+            // (edited by hand, a disk fault). Never ship it: install again, once.
+            const damaged = e instanceof ChangedFileError ? damagedInstall(e.file, o.cacheDir) : undefined;
+            if (!damaged) throw e;
+            o.progress(`the cached install ${damaged} was modified; installing again`);
+            removeQuietly(damaged);
+            return await build(o);
+        }
+    } catch (e) {
+        // A full disk, a read-only or unwritable folder: one paragraph naming the place, not a stack trace.
+        if (e instanceof UserError) throw e;
+        const p = (e as NodeJS.ErrnoException)?.path;
+        const place = o.out && p && path.dirname(p) === path.dirname(o.out) ? `the archive's destination ${o.out} (--out)` : `the build cache ${o.cacheDir} (--cache-dir, LAMBDA_PYTHON_CACHE_DIR)`;
+        throw describeWriteError(e, place) ?? e;
+    }
+}
+
+async function build(o: ResolvedOptions): Promise<BuildResult> {
     const lap = phaseTimer();
     const cache = new BuildCache(o.cacheDir);
     const label = o.out ? path.basename(o.out) : `${o.kind} archive of ${o.source ?? "dependencies"}`;
 
-    const deps = await collectDependencies(o, cache);
+    const walked = walkSource(o);
+    const deps = await collectDependencies(o, cache, walked ?? []);
     lap("dependencies");
-    const sources = await collectSource(o, cache);
+    const sources = await collectSource(o, cache, walked, deps.entries);
     lap("source");
     const planned = plan(o, [...deps.entries, ...sources.entries]);
-    const key = keyOf({ format: FORMAT_VERSION, engine: DEFLATE_ENGINE, level: o.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
+    const key = keyOf({ format: FORMAT_VERSION, engine: engineFor(planned), level: o.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
     const zipPath = cache.archivePath(key);
     const infoPath = cache.archiveInfoPath(key);
     const slotPath = cache.slotPath(keyOf({ source: o.source, deps: o.dependencies, kind: o.kind, target: o.target.runtime + o.target.architecture, prefix: o.prefix }));
 
+    // Large files compressed while hashing wait in spool files until the archive is written (or found cached).
+    const discardSpools = () => {
+        for (const c of [...deps.compressed.values(), ...sources.compressed.values()]) c.spool?.discard();
+    };
     let info = readInfo(infoPath, zipPath);
     lap("plan and key");
     const hit = info !== undefined;
     if (!info) {
         cache.sweep();
         const fused = reuseFromMap(new Map([...deps.compressed, ...sources.compressed]));
-        info = await writeArchive(o, cache, planned, key, zipPath, slotPath, label, fused, lap);
+        try {
+            info = await writeArchive(o, cache, planned, key, zipPath, slotPath, label, fused, lap);
+        } finally {
+            discardSpools();
+        }
         lap("record archive");
-        writeFileAtomic(infoPath, JSON.stringify(info));
+        try {
+            writeFileAtomic(infoPath, JSON.stringify(info));
+        } catch (e) {
+            removeQuietly(zipPath); // an archive without its record is never used: do not leave it
+            throw e;
+        }
         writeFileAtomic(slotPath, JSON.stringify({ key }));
         lap("record");
     } else {
+        discardSpools();
         touch(infoPath);
         o.progress(`up to date: ${zipPath}`);
     }
@@ -106,7 +151,13 @@ export async function buildArchive(options: BuildOptions): Promise<BuildResult> 
     const findings = runChecks(o, { facts, readText: (name, max) => readZipText(zipPath, name, max) });
     const blocking = findings.filter((f) => f.level === "mandatory" && !NOT_BLOCKING.includes(f.policy));
     if (blocking.length) throw new BuildCheckError(blocking, `the ${o.kind} archive of ${o.source ?? "dependencies"} (${o.target.runtime}, ${o.target.architecture})`);
-    if (o.out) linkOrCopyAtomic(zipPath, o.out);
+    if (o.out) {
+        try {
+            linkOrCopyAtomic(zipPath, o.out);
+        } catch (e) {
+            throw describeWriteError(e, `the archive's destination ${o.out} (--out)`) ?? e;
+        }
+    }
     lap("checks and copy");
 
     return {
@@ -122,6 +173,7 @@ export async function buildArchive(options: BuildOptions): Promise<BuildResult> 
         entries: facts.entries,
         nativeArchitectures: facts.nativeArchitectures,
         biggestPackages: biggestPackages(facts, o.prefix),
+        credentialsLeftOut: [...(walked?.credentials ?? []), ...deps.credentials],
         findings,
         dependencies: deps.description,
         cache: {
@@ -133,6 +185,13 @@ export async function buildArchive(options: BuildOptions): Promise<BuildResult> 
         },
         facts,
     };
+}
+
+/** The cached install folder (installs/<key>) holding `file`, if it is in one. */
+function damagedInstall(file: string, cacheDir: string): string | undefined {
+    const installs = path.join(cacheDir, "installs") + path.sep;
+    if (!file.startsWith(installs)) return undefined;
+    return installs + file.slice(installs.length).split(path.sep)[0];
 }
 
 /** With LAMBDA_PYTHON_TIMING set, prints how long each phase of a build took (for profiling). */
@@ -164,9 +223,10 @@ interface Collected {
     compressed: Map<string, CompressedData>;
 }
 
-async function collectDependencies(o: ResolvedOptions, cache: BuildCache): Promise<Collected & { description: BuildResult["dependencies"]; installHit?: boolean }> {
+async function collectDependencies(o: ResolvedOptions, cache: BuildCache, sourceFiles: WalkedFile[]): Promise<Collected & { description: BuildResult["dependencies"]; installHit?: boolean; credentials: string[] }> {
     const spec = o.dependencies;
-    if (spec.kind === "none") return { entries: [], hashed: 0, compressed: new Map(), description: { from: "none" } };
+    if (spec.kind === "none") return { entries: [], hashed: 0, compressed: new Map(), description: { from: "none" }, credentials: [] };
+    let credentials: string[] = [];
     let root: string;
     let files: { rel: string; size: number; executable: boolean; sha256?: string; walked?: WalkedFile }[];
     let description: BuildResult["dependencies"];
@@ -174,8 +234,9 @@ async function collectDependencies(o: ResolvedOptions, cache: BuildCache): Promi
     let leftOut: boolean;
     if (spec.kind === "site-packages") {
         root = spec.dir;
-        const walked = walkTree(spec.dir, { what: "site-packages folder", include: o.include, exclude: o.exclude, defaultExcludes: o.defaultExcludes });
+        const walked = walkTree(spec.dir, { what: "site-packages folder", include: o.include, exclude: o.exclude, defaultExcludes: o.defaultExcludes, leaveOutCredentials: true });
         leftOut = walked.leftOut > 0;
+        credentials = walked.credentials;
         files = walked.map((f) => ({
             rel: f.rel,
             size: f.size,
@@ -211,9 +272,10 @@ async function collectDependencies(o: ResolvedOptions, cache: BuildCache): Promi
     let compressed = new Map<string, CompressedData>();
     const toHash = kept.filter((f) => f.sha256 === undefined).map((f) => f.walked!);
     if (toHash.length) {
+        checkSizesBeforeCompressing(o, [...sourceFiles.map((f) => ({ name: f.rel, size: f.size, shown: f.abs })), ...kept.map((f) => ({ name: f.rel, size: f.size, shown: path.join(root, f.rel) }))]);
         const memo = HashMemo.load(cache.hashMemoPath(root));
         o.progress(`hashing ${toHash.length} files in ${root}`);
-        const result = await hashFiles(toHash, memo, "site-packages folder", o.compressionLevel);
+        const result = await hashFiles(toHash, memo, "site-packages folder", o.compressionLevel, path.join(cache.root, "tmp"));
         memo.save(toHash);
         for (const f of kept) f.sha256 ??= result.hashes.get(f.rel);
         hashed = result.hashedCount;
@@ -224,20 +286,51 @@ async function collectDependencies(o: ResolvedOptions, cache: BuildCache): Promi
         const f = files.find((x) => x.rel === rel)!;
         entries.push(bytesEntry(o.prefix + rel, data, f.executable, "dependencies"));
     }
-    return { entries, hashed, compressed, description, installHit };
+    return { entries, hashed, compressed, description, installHit, credentials };
 }
 
-async function collectSource(o: ResolvedOptions, cache: BuildCache): Promise<Collected> {
-    if (!o.source) return { entries: [], hashed: 0, compressed: new Map() };
-    const walked = walkTree(o.source, { what: "source folder", include: o.include, exclude: o.exclude, defaultExcludes: o.defaultExcludes, skip: o.out ? [o.out] : [] });
+/** The source folder's files (the output archive and credential files left out). */
+function walkSource(o: ResolvedOptions): WalkResult | undefined {
+    if (!o.source) return undefined;
+    return walkTree(o.source, { what: "source folder", include: o.include, exclude: o.exclude, defaultExcludes: o.defaultExcludes, skip: o.out ? [o.out] : [], leaveOutCredentials: true });
+}
+
+async function collectSource(o: ResolvedOptions, cache: BuildCache, walked: WalkResult | undefined, deps: Planned[]): Promise<Collected> {
+    checkSizesBeforeCompressing(o, [...(walked ?? []).map((f) => ({ name: f.rel, size: f.size, shown: f.abs })), ...deps.map((d) => ({ name: d.name, size: d.size, shown: d.path ?? d.name }))]);
+    if (!o.source || !walked) return { entries: [], hashed: 0, compressed: new Map() };
     const memo = HashMemo.load(cache.hashMemoPath(o.source));
-    const hashed = await hashFiles(walked, memo, "source folder", o.compressionLevel);
+    const hashed = await hashFiles(walked, memo, "source folder", o.compressionLevel, path.join(cache.root, "tmp"));
     memo.save(walked);
     return {
         entries: walked.map((f) => fileEntry(o.prefix + f.rel, f.size, (f.mode & 0o111) !== 0, hashed.hashes.get(f.rel)!, f.abs, "source")),
         hashed: hashed.hashedCount,
         compressed: hashed.compressed,
     };
+}
+
+/**
+ * Lambda's unzipped limit, judged from the files' sizes before any of them is
+ * compressed: a file bigger than the limit by itself is named, and a total over
+ * it is the lambda-unzipped-size finding the checks would report after writing.
+ */
+function checkSizesBeforeCompressing(o: ResolvedOptions, files: { name: string; size: number; shown: string }[]): void {
+    const config = configFor("lambda-unzipped-size", o.checks);
+    const subject = `the ${o.kind} archive of ${o.source ?? "dependencies"} (${o.target.runtime}, ${o.target.architecture})`;
+    const biggest = files.reduce<{ name: string; size: number; shown: string } | undefined>((a, f) => (!a || f.size > a.size ? f : a), undefined);
+    if (biggest && biggest.size > config.maxUnzippedBytes) {
+        const message =
+            `${biggest.shown} is ${formatBytes(biggest.size)}, more than Lambda's limit of ${formatBytes(config.maxUnzippedBytes)} for a function and all its layers, unzipped; ` +
+            `it was not compressed. Leave it out (--exclude), fetch it at run time (S3, EFS), or deploy a container image.`;
+        throw new BuildCheckError([{ policy: "lambda-unzipped-size", level: "mandatory", message }], subject);
+    }
+    const total = files.reduce((sum, f) => sum + f.size, 0);
+    const blocking = checkUnzippedSize(subject, [{ label: subject, bytes: total }], config).filter((f) => f.level === "mandatory");
+    if (blocking.length) throw new BuildCheckError(blocking, subject);
+}
+
+/** The compressors the archive's bytes depend on: libdeflate, and Node's zlib for files streamed in chunks. */
+function engineFor(planned: Planned[]): string {
+    return planned.some((e) => e.size >= STREAM_THRESHOLD) ? `${DEFLATE_ENGINE}; zlib ${process.versions.zlib} for large files` : DEFLATE_ENGINE;
 }
 
 function fileEntry(name: string, size: number, executable: boolean, sha256: string, abs: string, from: Planned["from"]): Planned {

@@ -2,7 +2,7 @@
 // user can make in them becomes a UserError naming the option and the path.
 import * as fs from "fs";
 import * as path from "path";
-import { UserError } from "../errors";
+import { describeFsError, UserError } from "../errors";
 import { PartialRuleConfigs } from "../../policies/rules/config";
 import { ArchiveKind } from "../../policies/rules/types";
 import { Architecture, isArchitecture, lambdaTarget, LambdaTarget, NEWEST_RUNTIME, TargetError } from "../../policies/target";
@@ -132,8 +132,8 @@ export function resolveOptions(o: BuildOptions): ResolvedOptions {
         compressionLevel: level,
         handler: o.handler,
         hasLayers: o.hasLayers ?? false,
-        out: o.out === undefined ? undefined : path.resolve(o.out),
-        cacheDir: path.resolve(o.cacheDir ?? defaultCacheDir()),
+        out: o.out === undefined ? undefined : checkOut(path.resolve(o.out), source, dependencies),
+        cacheDir: checkCacheDir(path.resolve(o.cacheDir ?? defaultCacheDir()), o.cacheDir !== undefined),
         checks: o.checks,
         progress: o.onProgress ?? (() => {}),
     };
@@ -178,4 +178,88 @@ function requireUvProject(p: string): string {
         throw new UserError(`${abs} has no uv.lock beside it. Run \`uv lock\` first, or give dependencies as a requirements file.`);
     }
     return abs;
+}
+
+/** The first part of `p` (itself or a folder above it) that exists, with its stat. */
+function nearestExisting(p: string): { at: string; st: fs.Stats } {
+    for (let at = p; ; at = path.dirname(at)) {
+        try {
+            return { at, st: fs.statSync(at) };
+        } catch (e) {
+            const code = (e as NodeJS.ErrnoException).code;
+            if (code !== "ENOENT" && code !== "ENOTDIR") throw describeFsError(e, at, "folder");
+            if (at === path.dirname(at)) throw e;
+        }
+    }
+}
+
+/** The archive's destination: a file name whose folder can exist, and never one of the build's inputs. */
+function checkOut(out: string, source: string | undefined, deps: ResolvedOptions["dependencies"]): string {
+    const { at, st } = nearestExisting(out);
+    if (at === out && st.isDirectory()) throw new UserError(`--out ${out} is a folder; give the archive's file name, e.g. ${path.join(out, "function.zip")}.`);
+    if (at !== out && !st.isDirectory()) throw new UserError(`--out ${out} cannot be written: ${at} is a file, not a folder. Choose another --out.`);
+    const real = at === out ? fs.realpathSync(out) : path.join(fs.realpathSync(at), path.relative(at, out));
+    const inputs: string[] = [];
+    if (deps.kind === "requirements") inputs.push(deps.file);
+    if (deps.kind === "uv-lock") inputs.push(deps.pyproject, path.join(path.dirname(deps.pyproject), "uv.lock"));
+    for (const input of inputs) {
+        if (fs.existsSync(input) && fs.realpathSync(input) === real) throw new UserError(`--out ${out} is the build's input ${input}; writing the archive there would destroy it. Choose another --out.`);
+    }
+    if (deps.kind === "site-packages" && isInside(real, fs.realpathSync(deps.dir))) {
+        throw new UserError(`--out ${out} is inside the site-packages folder ${deps.dir}, which goes into the archive. Choose another --out.`);
+    }
+    // Inside the source folder the output is left out of the archive (see index.ts); it may replace a previous
+    // output there, but never a file of the user's.
+    if (source && at === out && isInside(real, fs.realpathSync(source)) && !isOurArchive(out)) {
+        throw new UserError(
+            `--out ${out} is a file of the source folder ${source} and not an archive this tool wrote; writing the archive there would destroy it. ` +
+                `Choose another --out (outside the source folder is best).`,
+        );
+    }
+    return out;
+}
+
+function isInside(p: string, folder: string): boolean {
+    return p === folder || p.startsWith(folder + path.sep);
+}
+
+/**
+ * Whether a file starts the way every archive of zip-writer.ts does: a local header with version 20 and
+ * the fixed time 1980-01-01 00:00 (or the end record alone, for an empty archive).
+ */
+function isOurArchive(file: string): boolean {
+    const head = Buffer.alloc(14);
+    let n = 0;
+    try {
+        const fd = fs.openSync(file, "r");
+        try {
+            n = fs.readSync(fd, head, 0, head.length, 0);
+        } finally {
+            fs.closeSync(fd);
+        }
+    } catch {
+        return false;
+    }
+    if (n >= 4 && head.readUInt32LE(0) === 0x06054b50) return true;
+    return n === 14 && head.readUInt32LE(0) === 0x04034b50 && head.readUInt16LE(4) === 20 && head.readUInt16LE(10) === 0 && head.readUInt16LE(12) === 0x21;
+}
+
+/** The build cache must be (or become) a folder we can write to; checked before any work is done. */
+function checkCacheDir(dir: string, given: boolean): string {
+    const option = given ? "--cache-dir" : "the build cache (LAMBDA_PYTHON_CACHE_DIR, default ~/.cache/lambda-python)";
+    try {
+        fs.mkdirSync(dir, { recursive: true });
+        fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "EEXIST" || code === "ENOTDIR") {
+            const { at } = nearestExisting(dir);
+            throw new UserError(`${option} ${dir} cannot be used: ${at} is a file, not a folder. Point it at a folder.`);
+        }
+        if (code === "EACCES" || code === "EPERM" || code === "EROFS") {
+            throw new UserError(`${option} ${dir} is not writable (${code === "EROFS" ? "read-only file system" : "permission denied"}). Point it at a folder you can write to.`);
+        }
+        throw e;
+    }
+    return dir;
 }

@@ -15,8 +15,17 @@
 //   writes.
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as path from "path";
 import { UserError } from "../errors";
-import { DeflatePool } from "./deflate-pool";
+import { removeQuietly, tempPathFor, trackTemp } from "./atomic";
+import { DeflatePool, DeflateResult, STREAM_THRESHOLD } from "./deflate-pool";
+
+/** A file's content is not what was hashed when the archive was planned (edited meanwhile, or a damaged cache). */
+export class ChangedFileError extends UserError {
+    constructor(readonly file: string) {
+        super(`${file} changed while the archive was being built. Build again.`);
+    }
+}
 
 export interface ZipInputEntry {
     /** "/"-separated; folders end with "/". */
@@ -42,6 +51,8 @@ export interface CompressedData {
     from?: { archive: PreviousArchive; entry: ManifestEntry };
     /** Compressed by this build (as opposed to reused from an earlier one). */
     fresh?: boolean;
+    /** A large file's compressed bytes in a temporary file: removed with discard() once the archive is written. */
+    spool?: { discard(): void };
 }
 
 /** Where already-compressed bytes can come from. */
@@ -89,13 +100,48 @@ const COPY_CHUNK = 4 * 1024 * 1024;
 const WRITE_BATCH_BYTES = 8 * 1024 * 1024;
 
 export async function writeZip(target: string, entries: ZipInputEntry[], options: WriteOptions): Promise<WriteResult> {
-    const { data, compressedEntries, reusedEntries } = await compressAll(entries, options);
-    const { segments, manifest, size } = layout(entries, data, options.previous);
-    const sha256 = await writeSegments(target, segments);
-    return { manifest, zippedBytes: size, sha256, compressedEntries, reusedEntries };
+    const spoolDir = path.dirname(target);
+    const created: CompressedData[] = [];
+    try {
+        const { data, compressedEntries, reusedEntries } = await compressAll(entries, options, spoolDir, created);
+        const { segments, manifest, size } = layout(entries, data, options.previous);
+        const sha256 = await writeSegments(target, segments);
+        return { manifest, zippedBytes: size, sha256, compressedEntries, reusedEntries };
+    } finally {
+        for (const c of created) c.spool?.discard();
+    }
 }
 
-async function compressAll(entries: ZipInputEntry[], options: WriteOptions) {
+/** A spool file for a large file's compressed bytes, or undefined when the file is read whole. */
+export function spoolFor(size: number, dir: string | undefined): string | undefined {
+    if (size < STREAM_THRESHOLD || !dir) return undefined;
+    fs.mkdirSync(dir, { recursive: true });
+    return trackTemp(tempPathFor(path.join(dir, "spool")));
+}
+
+/**
+ * What the pool made of a file. A streamed file's bytes are not in memory: they are
+ * in its spool file (compressed) or in the file itself (stored).
+ */
+export function compressedData(r: DeflateResult, file: string | undefined, spool: string | undefined, fresh?: boolean): CompressedData | undefined {
+    const at = (p: string, compressedSize: number): CompressedData["from"] => {
+        const entry: ManifestEntry = { name: p, sha256: r.sha256 ?? "", method: r.method, crc32: r.crc32, size: r.size, compressedSize, dataOffset: 0 };
+        return { archive: new PreviousArchive(p, [entry]), entry };
+    };
+    if (r.spooledBytes !== undefined && spool) {
+        const from = at(spool, r.spooledBytes);
+        return { method: 8, crc32: r.crc32, size: r.size, compressedSize: r.spooledBytes, from, fresh, spool: { discard: () => (from!.archive.close(), removeQuietly(spool)) } };
+    }
+    if (spool) removeQuietly(spool);
+    if (r.data) return { method: r.method, crc32: r.crc32, size: r.size, compressedSize: r.data.length, data: r.data, fresh };
+    if (r.method === 0 && file && r.size >= STREAM_THRESHOLD) {
+        const from = at(file, r.size);
+        return { method: 0, crc32: r.crc32, size: r.size, compressedSize: r.size, from, fresh, spool: { discard: () => from!.archive.close() } };
+    }
+    return undefined;
+}
+
+async function compressAll(entries: ZipInputEntry[], options: WriteOptions, spoolDir: string, created: CompressedData[]) {
     const data: CompressedData[] = new Array(entries.length);
     const jobs: number[] = [];
     let compressedEntries = 0;
@@ -120,12 +166,22 @@ async function compressAll(entries: ZipInputEntry[], options: WriteOptions) {
         jobs.map(async (i) => {
             const e = entries[i];
             let r;
+            const spool = e.path ? spoolFor(e.size, spoolDir) : undefined;
             try {
-                r = await pool.run({ path: e.path, data: e.data, hash: false, level: options.level });
+                // Hashed again while compressed (it costs ~2% of a cold build): the bytes written are the ones the key names.
+                r = await pool.run({ path: e.path, data: e.data, hash: e.path !== undefined, level: options.level, spool });
             } catch (err) {
+                if (spool) removeQuietly(spool);
                 throw new UserError(`${e.path ?? e.name} changed or disappeared while the archive was being built (${(err as Error).message}). Build again.`);
             }
-            data[i] = { method: r.method, crc32: r.crc32, size: r.size, compressedSize: r.data!.length, data: r.data };
+            if (e.path !== undefined && r.sha256 !== e.sha256) {
+                if (spool) removeQuietly(spool);
+                throw new ChangedFileError(e.path);
+            }
+            const c = compressedData(r, e.path, spool);
+            if (!c) throw new UserError(`${e.path ?? e.name} changed while the archive was being built. Build again.`);
+            created.push(c);
+            data[i] = c;
             options.onProgress?.(++done, jobs.length);
         }),
     );
@@ -213,7 +269,7 @@ async function writeSegments(target: string, segments: Segment[]): Promise<strin
                 // A copy buffer is refilled only once the write that used it has finished.
                 await lastUse[k];
                 const chunk = copyBuffers[k].subarray(0, s.archive.read(copyBuffers[k], n, p));
-                if (chunk.length !== n) throw new Error(`previous archive ${s.archive.path} is shorter than its manifest says`);
+                if (chunk.length !== n) throw new UserError(`${s.archive.path} became shorter while the archive was being built. Build again.`);
                 write([chunk], n);
                 lastUse[k] = pendingWrite;
                 p += n;

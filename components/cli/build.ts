@@ -123,6 +123,9 @@ export async function buildCommand(argv: string[]): Promise<number> {
                     extra: [
                         `dependencies   ${result.dependencies.from === "none" ? "none" : `${result.dependencies.file} (${result.dependencies.installer ?? result.dependencies.from})`}`,
                         `cache          archive ${result.cache.archive}, install ${result.cache.install}, ${result.cache.compressedEntries} entries compressed, ${result.cache.reusedEntries} reused`,
+                        ...(result.credentialsLeftOut.length
+                            ? [`left out       ${result.credentialsLeftOut.length} credential file${result.credentialsLeftOut.length > 1 ? "s" : ""}: ${result.credentialsLeftOut.join(", ")} (an --include naming one puts it back)`]
+                            : []),
                     ],
                     findings: result.findings,
                 }),

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // lambda-python: build, inspect and run Python Lambda archives without the cloud.
+import * as os from "os";
 import { removePendingTemps } from "../build/atomic";
+import { stopChildren } from "../process";
 import { isUserError } from "../errors";
 import { buildUsage, inspectUsage, previewUsage, setupUsage } from "./usage";
 
@@ -34,10 +36,18 @@ async function main(argv: string[]): Promise<number> {
     return load()(rest);
 }
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
+// Interrupted: stop pip/uv and what they started, then remove temporary files and folders (ours
+// and the children's TMPDIRs), so a killed build leaves nothing behind. A second signal is not
+// needed and is ignored while this runs (it takes at most a few seconds).
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(signal, () => {
-        removePendingTemps();
-        process.exit(signal === "SIGINT" ? 130 : 143);
+        if (stopping) return;
+        stopping = true;
+        stopChildren().finally(() => {
+            removePendingTemps();
+            process.exit(128 + os.constants.signals[signal]);
+        });
     });
 }
 

@@ -41,12 +41,14 @@ export function locateHandler(archive: InspectedArchive, target: HandlerTarget):
 /** Whether Python source binds `name` at some level (def, class, assignment, import). Lenient on purpose. */
 export function definesName(source: string, name: string): boolean {
     const n = name.replace(/[$]/g, "\\$");
+    // Only spaces and tabs between a line's start and its first word: `\s` would also match newlines,
+    // and `^\s*` from every line start of a long run of blank lines takes quadratic time.
     const patterns = [
-        new RegExp(`^\\s*(async\\s+)?def\\s+${n}\\s*\\(`, "m"),
-        new RegExp(`^\\s*class\\s+${n}\\b`, "m"),
+        new RegExp(`^[ \\t]*(async[ \\t]+)?def[ \\t]+${n}[ \\t]*\\(`, "m"),
+        new RegExp(`^[ \\t]*class[ \\t]+${n}\\b`, "m"),
         new RegExp(`^[^#\\n]*\\b${n}\\b[^=#\\n(]*(?<![=!<>])=(?!=)`, "m"),
-        new RegExp(`^\\s*(from\\s+\\S+\\s+)?import\\s+[^#\\n]*\\b${n}\\b`, "m"),
-        /^\s*from\s+\S+\s+import\s+\*/m,
+        new RegExp(`^[ \\t]*(from[ \\t]+\\S+[ \\t]+)?import[ \\t]+[^#\\n]*\\b${n}\\b`, "m"),
+        /^[ \t]*from[ \t]+\S+[ \t]+import[ \t]+\*/m,
         /\bglobals\(\)/,
     ];
     return patterns.some((p) => p.test(source));

@@ -15,6 +15,7 @@ import { hashFiles, HashMemo } from "../content-hash";
 import { walkTree } from "../walk";
 import { describeTarget, rescueFailedInstall } from "./diagnose";
 import { chooseInstaller, findUv, hostPython, Installer, InstallerChoice } from "./installers";
+import { withAbsolutePaths } from "./local-paths";
 import { readRequirementInputs, RequirementInputs } from "./requirements";
 
 export type DependencySpec = { kind: "requirements"; file: string } | { kind: "uv-lock"; pyproject: string };
@@ -68,7 +69,7 @@ export async function installDependencies(spec: DependencySpec, target: LambdaTa
     try {
         const siteDir = path.join(work, "site-packages");
         const what = spec.kind === "requirements" ? spec.file : `${spec.pyproject} (uv.lock)`;
-        const requirementsFile = spec.kind === "requirements" ? spec.file : await exportUvLock(spec.pyproject, work, ctx);
+        const requirementsFile = spec.kind === "requirements" ? withAbsolutePaths(spec.file, work) : await exportUvLock(spec.pyproject, work, ctx);
         ctx.progress(`installing dependencies from ${path.basename(what)} for ${target.runtime} ${target.architecture} with ${label}`);
         await installWithRescue(installer, { requirementsFile, siteDir, what, work }, inputs, target, ctx);
         if (!fs.existsSync(siteDir)) fs.mkdirSync(siteDir, { recursive: true });
@@ -76,6 +77,7 @@ export async function installDependencies(spec: DependencySpec, target: LambdaTa
         fs.writeFileSync(path.join(work, MANIFEST), JSON.stringify({ installer: label, files }));
         fs.rmSync(path.join(work, "wheels"), { recursive: true, force: true });
         fs.mkdirSync(path.dirname(finalDir), { recursive: true });
+        if (fs.existsSync(finalDir) && !readManifest(finalDir)) removeQuietly(finalDir); // damaged: its manifest was unreadable
         try {
             fs.renameSync(work, finalDir);
             untrackTemp(work);
