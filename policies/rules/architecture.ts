@@ -6,6 +6,7 @@ import { ArchiveFacts } from "../inspect/facts";
 import { extensionSuffixMismatch, wheelMismatch } from "../inspect/wheel-tags";
 import { Architecture, lambdaTarget, LambdaTarget, parsePythonRuntime, TargetError } from "../target";
 import { listSome } from "./format";
+import { isPythonRuntime, rebuildHint } from "./runtimes";
 import { finding, Finding } from "./types";
 
 const POLICY = "lambda-architecture-compatibility";
@@ -18,11 +19,22 @@ export interface ArchitectureSubject {
     architectures: Architecture[];
     /** Runtimes the code must run on (a layer may declare many); empty when unknown. */
     runtimes: string[];
+    /**
+     * Whether the code is Python (wheels, extension modules and pip advice apply).
+     * Default: a Python runtime is listed, or no runtime is (the CLI's and the builder's case).
+     */
+    python?: boolean;
+}
+
+function isPython(subject: ArchitectureSubject): boolean {
+    return subject.python ?? (subject.runtimes.length === 0 || subject.runtimes.some(isPythonRuntime));
 }
 
 /** Native binaries, extension modules and wheels in one archive, against its targets. */
 export function checkArchiveArchitecture(facts: ArchiveFacts, subject: ArchitectureSubject): Finding[] {
     const out: Finding[] = [];
+    const python = isPython(subject);
+    const runtime = subject.runtimes[0];
     // Windows programs (.exe) cannot be loaded or run on Lambda, so they are only dead weight;
     // pip and setuptools ship such launchers, so they are common in real packages.
     const inert = facts.natives.filter((n) => isInertWindowsProgram(n.name, n));
@@ -43,7 +55,9 @@ export function checkArchiveArchitecture(facts: ArchiveFacts, subject: Architect
                 POLICY,
                 "mandatory",
                 `${subject.label} contains ${kinds} binaries, which can never load on Lambda: ${listSome(foreign.map((n) => `${n.name} [${n.arch}]`), MAX_NAMED)}. ` +
-                    `Install dependencies for Linux with \`pip install --platform manylinux2014_<arch> --only-binary=:all:\` (lambda-python build does this).`,
+                    (python
+                        ? `Install dependencies for Linux with \`pip install --platform manylinux2014_<arch> --only-binary=:all:\` (lambda-python build does this).`
+                        : `Lambda runs Linux: ${rebuildHint(runtime, subject.architectures[0] ?? "x86_64").replace(/ or change the (function's )?architecture\.$/, ".")}`),
             ),
         );
     }
@@ -61,14 +75,20 @@ export function checkArchiveArchitecture(facts: ArchiveFacts, subject: Architect
                 finding(
                     POLICY,
                     "mandatory",
-                    `${subject.label} runs on ${arch} but holds ${wrong.length} shared object${wrong.length > 1 ? "s" : ""} built for ${[...new Set(wrong.map((n) => n.arch))].join(", ")}: ` +
-                        `${listSome(wrong.map((n) => n.name), MAX_NAMED)}. Reinstall the dependencies for ${arch} (\`--platform manylinux2014_${arch === "arm64" ? "aarch64" : "x86_64"}\`) or change the architecture.`,
+                    `${subject.label} runs on ${arch} but holds ${wrong.length} ${nativeNoun(python, wrong.length)} built for ${[...new Set(wrong.map((n) => n.arch))].join(", ")}: ` +
+                        `${listSome(wrong.map((n) => n.name), MAX_NAMED)}. ${rebuildHint(python ? (runtime ?? "python3") : runtime, arch)}`,
                 ),
             );
         }
     }
-    for (const target of targetsOf(subject)) out.push(...checkForTarget(facts, subject.label, target));
+    if (python) for (const target of targetsOf(subject)) out.push(...checkForTarget(facts, subject.label, target));
     return out;
+}
+
+/** Python code carries shared objects; other languages' native code is executables too (a Go bootstrap). */
+function nativeNoun(python: boolean, count: number): string {
+    if (python) return count > 1 ? "shared objects" : "shared object";
+    return count > 1 ? "native binaries" : "native binary";
 }
 
 function checkForTarget(facts: ArchiveFacts, label: string, target: LambdaTarget): Finding[] {
