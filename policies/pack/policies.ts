@@ -331,7 +331,7 @@ export const unzippedSize = stackPolicy("lambda-unzipped-size", "A function and 
 
 export const architectureCompatibility = stackPolicy(
     "lambda-architecture-compatibility",
-    "Native code, wheels and layers must match the function's architecture (and, for Python, its runtime).",
+    "Native code (executables, shared libraries, Python extension modules) and layers must match the function's architecture and runtime.",
     "mandatory",
     true,
     async (args, say, config) => {

@@ -2,7 +2,7 @@
 // deploy time — keys it reserves (AWS_REGION, _HANDLER, …), keys that are
 // not valid names, and more than 4 KB in total — found before the deploy.
 import env from "../data/lambda-environment.json";
-import { formatBytes, listSome } from "./format";
+import { formatBytes, formatMB, listSome } from "./format";
 import { finding, Finding } from "./types";
 
 const POLICY = "lambda-environment-limits";
@@ -45,7 +45,7 @@ export function checkEnvironmentLimits(subject: string, vars: EnvVar[], config: 
     // Lambda counts keys and values; unknown values are not counted, so only an overflow of the known part is certain.
     const known = vars.reduce((sum, v) => sum + Buffer.byteLength(v.name) + (v.value === undefined ? 0 : Buffer.byteLength(v.value)), 0);
     if (known > config.maxBytes) {
-        const largest = [...vars].filter((v) => v.value !== undefined).sort((a, b) => b.value!.length - a.value!.length).slice(0, 3).map((v) => `${v.name} (${formatBytes(Buffer.byteLength(v.value!))})`);
+        const largest = [...vars].filter((v) => v.value !== undefined).sort((a, b) => b.value!.length - a.value!.length).slice(0, 3).map((v) => `${v.name} (${formatMB(Buffer.byteLength(v.value!))})`);
         out.push(
             finding(POLICY, "mandatory", `${subject}'s environment variables take ${formatBytes(known)}, over Lambda's ${formatBytes(config.maxBytes)} limit; the deploy fails. Largest: ${largest.join(", ")}. Move big values to SSM Parameter Store, Secrets Manager or S3.`),
         );
