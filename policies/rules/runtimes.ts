@@ -2,13 +2,18 @@
 // how versions within a family compare. Every rule that must know "is this
 // a Python function?" asks here, so the scoping is the same everywhere.
 
-export type RuntimeFamily = "python" | "nodejs" | "java" | "dotnet" | "ruby" | "provided" | "go";
+export type RuntimeFamily = "python" | "nodejs" | "java" | "dotnet" | "ruby" | "provided";
 
-/** "python3.12" → python, "nodejs22.x" → nodejs, "provided.al2023" → provided, … undefined for anything else. */
+/**
+ * "python3.12" → python, "nodejs22.x" → nodejs, "provided.al2023" → provided, …
+ * undefined for anything else. go1.x counts as OS-only: Go moved there.
+ */
 export function runtimeFamily(runtime: string): RuntimeFamily | undefined {
     const m = /^(python|nodejs|java|dotnetcore|dotnet|ruby|provided|go)/.exec(runtime);
     if (!m) return undefined;
-    return m[1] === "dotnetcore" ? "dotnet" : (m[1] as RuntimeFamily);
+    if (m[1] === "dotnetcore") return "dotnet";
+    if (m[1] === "go") return "provided";
+    return m[1] as RuntimeFamily;
 }
 
 export function isPythonRuntime(runtime: string | undefined): boolean {
@@ -38,7 +43,6 @@ export function rebuildHint(runtime: string | undefined, architecture: string): 
         case "nodejs":
             return `Reinstall native modules for Linux on ${architecture} (\`npm install --os=linux --cpu=${arm ? "arm64" : "x64"}\`) or change the architecture.`;
         case "provided":
-        case "go":
             return `Rebuild the executable for Linux on ${architecture} (Go: \`GOOS=linux GOARCH=${arm ? "arm64" : "amd64"}\`; Rust: \`--target ${arm ? "aarch64" : "x86_64"}-unknown-linux-gnu\`) or change the architecture.`;
         default:
             return `Rebuild the native code for Linux on ${architecture} or change the function's architecture.`;
