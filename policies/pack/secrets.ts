@@ -3,7 +3,8 @@
 // them before a policy sees the props, so "is this value a secret?" cannot
 // be answered from args.props. This module wraps the SDK's deserializer once
 // so that every deserialized props object also carries (under a symbol, not
-// enumerable, invisible to other code) the paths of its secret values.
+// enumerable, invisible to other code) the paths of its secret values under
+// the tracked properties (`environment`).
 // If the SDK's shape changes and the wrap cannot be installed,
 // `secretsKnown` is false and callers say they could not tell.
 
@@ -12,6 +13,13 @@ const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const PATHS = Symbol.for("lambda-python:secret-paths");
 
 type Path = string[];
+
+/** Top-level properties whose secret values are tracked (what lambda-environment-secrets reads). */
+const TRACKED = ["environment"];
+
+interface WireStruct {
+    getFieldsMap?(): { get(name: string): { toJavaScript(): unknown } | undefined };
+}
 
 function secretPaths(value: unknown, at: Path = [], out: Path[] = []): Path[] {
     if (Array.isArray(value)) value.forEach((v, i) => secretPaths(v, [...at, String(i)], out));
@@ -30,10 +38,15 @@ function install(): boolean {
         const original = deserialize.deserializeProperties;
         if (typeof original !== "function") return false;
         if (original.__lambdaPythonSecrets) return true;
-        const wrapped = function (this: unknown, struct: { toJavaScript(): unknown }, proxySecrets: boolean) {
+        const wrapped = function (this: unknown, struct: WireStruct, proxySecrets: boolean) {
             const props = original.call(this, struct, proxySecrets);
-            if (props && typeof props === "object") {
-                const paths = secretPaths(struct.toJavaScript());
+            // Only the properties a rule asks about are walked, so other resources cost nothing.
+            const fields = props && typeof props === "object" ? struct?.getFieldsMap?.() : undefined;
+            if (fields) {
+                const paths = TRACKED.flatMap((name) => {
+                    const field = fields.get(name);
+                    return field ? secretPaths(field.toJavaScript(), [name]) : [];
+                });
                 if (paths.length) Object.defineProperty(props, PATHS, { value: paths, enumerable: false });
             }
             return props;
