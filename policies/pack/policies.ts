@@ -104,7 +104,7 @@ function archivePolicy(
     const appliesTo = options.appliesTo ?? ["function", "layer"];
     return {
         ...base(name, description, enforcementLevel, true),
-        validateResource: async (args, reportViolation) => {
+        validateResource: ofType(async (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
             const kind = kindOf(args.type);
             if (!kind || !appliesTo.includes(kind)) return;
             // A function's language is known without its code; skip the work when a Python rule does not apply.
@@ -124,19 +124,30 @@ function archivePolicy(
                 findings.push({ policy: name, level: "advisory", message: `parts of ${labelOf(args.type, args.name)} could not be inspected: ${notInspected.slice(0, 3).join("; ")}.` });
             }
             report(reportViolation, ctx, findings);
-        },
+        }, appliesTo.map((k) => (k === "function" ? FUNCTION : LAYER))),
     };
+}
+
+/**
+ * Marks a validation as applying to one resource type, the way @pulumi/policy's validateResourceOfType
+ * does: the server then skips other resources before deserializing their props (and tells the engine
+ * the policy does not apply), which matters for stacks of hundreds of resources.
+ */
+function ofType<F extends object>(validate: F, types: string[]): F {
+    if (types.length === 1) (validate as { __pulumiType?: string }).__pulumiType = types[0];
+    return validate;
 }
 
 /** A resource policy on props alone. */
 function propsPolicy(name: PolicyName, description: string, enforcementLevel: EnforcementLevel, types: string | string[], check: (args: ResourceValidationArgs, config: Config) => Finding[]): ResourceValidationPolicy {
+    const list = ([] as string[]).concat(types);
     return {
         ...base(name, description, enforcementLevel, false),
-        validateResource: (args, reportViolation) => {
-            if (!([] as string[]).concat(types).includes(args.type)) return;
+        validateResource: ofType((args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+            if (!list.includes(args.type)) return;
             const config = args.getConfig<Config>();
             report(reportViolation, { policy: name, description, config, subjects: [subjectOf(args)] }, check(args, config));
-        },
+        }, list),
     };
 }
 

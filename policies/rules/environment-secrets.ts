@@ -51,8 +51,20 @@ function isReference(value: string): boolean {
     return /^arn:aws[a-z-]*:/.test(value) || /^\{\{resolve:/.test(value) || /^(ssm|secretsmanager):/i.test(value) || value.startsWith("/aws/reference/secretsmanager/");
 }
 
+const compiled = new Map<string, RegExp>();
+
+/** A name pattern ("*SECRET*") as a case-insensitive regular expression, compiled once. */
+function patternRegExp(pattern: string): RegExp {
+    let re = compiled.get(pattern);
+    if (!re) {
+        re = new RegExp(`^${pattern.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i");
+        compiled.set(pattern, re);
+    }
+    return re;
+}
+
 function matches(name: string, patterns: string[]): boolean {
-    return patterns.some((p) => new RegExp(`^${p.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i").test(name));
+    return patterns.some((p) => patternRegExp(p).test(name));
 }
 
 /** Shannon entropy of a string, in bits per character. */
