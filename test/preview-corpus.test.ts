@@ -61,7 +61,7 @@ describe("preview on a corpus of programs (the CLI, started from another folder)
     before(() => (elsewhere = tmpDir("elsewhere-")));
 
     it("has the programs the issue asks for", () => {
-        assert.deepEqual(programs, ["callback-node", "container-and-s3", "esm-program", "multi-language", "org-rules", "stack-config", "unknowns"]);
+        assert.deepEqual(programs, ["callback-node", "container-and-s3", "esm-mjs", "esm-program", "multi-language", "org-rules", "stack-config", "unknowns"]);
     });
 
     for (const name of fs.readdirSync(PROGRAMS).filter((p) => fs.existsSync(path.join(PROGRAMS, p, "expected.json"))).sort()) {
