@@ -335,6 +335,14 @@ describe("policy pack (analyzer entry points, real protobufs)", () => {
             assertClean(diags, "lambda-handler-at-root");
         });
 
+        it("AssetArchive({'.': FileArchive(dir)}) puts dir's files at the root, as the engine packs it", async () => {
+            const dir = tmpDir("dot-");
+            fs.writeFileSync(path.join(dir, "lambda_function.py"), HANDLER);
+            fs.mkdirSync(path.join(dir, "pkg"));
+            fs.writeFileSync(path.join(dir, "pkg", "__init__.py"), "");
+            assertClean(await analyze(FUNCTION, "api", fn(assetArchive({ ".": fileArchive(dir), "./extra/./x.py": stringAsset("X = 1\n") }))));
+        });
+
         it("a RemoteArchive is reported as not inspected, never as a pass", async () => {
             const diags = await analyze(FUNCTION, "api", fn(remoteArchive("https://example.com/code.zip")));
             const d = onlyOne(diags, "lambda-zip-entry-safety", "advisory");
