@@ -121,6 +121,12 @@ describe("policy pack across languages (analyzer entry points, real protobufs)",
             assert.equal(diags.length, 1, summary(diags));
             assert.match(one(diags, "lambda-runtime-deprecation", "advisory").message, /the runtime of function "later" is not known during preview, so its deprecation date and the Python-specific checks .* are not checked yet/);
         });
+        it("a layer whose runtimes are unknown during preview gets one 'not checked yet'", async () => {
+            const layer = zip([{ name: "flask/__init__.py", data: Buffer.from("") }]);
+            const diags = await analyze(LAYER, "deps", { code: fileArchive(layer), compatibleRuntimes: UNKNOWN_STRING });
+            assert.equal(diags.length, 1, summary(diags));
+            assert.match(one(diags, "lambda-runtime-deprecation", "advisory").message, /compatible runtimes of layer "deps" are not known during preview/);
+        });
     });
 
     describe("lambda-environment-secrets", () => {

@@ -107,6 +107,17 @@ describe("policy pack over gRPC (started like the Pulumi CLI starts it)", () => 
         assert.equal(other[0].level, "mandatory");
     });
 
+    it("tells Pulumi secrets from plain text in environment variables, as the engine sends them", async () => {
+        const secret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "s3cr3t-passw0rd" };
+        const withEnv = (value: unknown) => ({ ...fn("python3.14"), environment: { variables: { DB_PASSWORD: value } } });
+        const plain = (await analyzeFunction("api", withEnv("s3cr3t-passw0rd"))).filter((d) => d.policy === "lambda-environment-secrets");
+        assert.equal(plain.length, 1);
+        assert.equal(plain[0].level, "mandatory");
+        assert.match(plain[0].message, /sets environment variable DB_PASSWORD in plain text/);
+        assert.doesNotMatch(plain[0].message, /s3cr3t/);
+        assert.deepEqual((await analyzeFunction("api", withEnv(secret))).filter((d) => d.policy === "lambda-environment-secrets"), []);
+    });
+
     it("uses the injected clock: an advisory before deprecation, a violation after, with the block dates", async () => {
         await configure({ "lambda-runtime-deprecation": { properties: { now: "2027-05-01", warnDays: 90 } } });
         const before = (await analyzeFunction("api", fn("python3.11"))).filter((d) => d.policy === "lambda-runtime-deprecation");

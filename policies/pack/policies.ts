@@ -215,6 +215,15 @@ export const runtimeDeprecation = propsPolicy(
     (args, config) => {
         const rule = ruleConfig("lambda-runtime-deprecation", config);
         if (args.type === LAYER) {
+            if (layerScope(args.props) === "unknown") {
+                return [
+                    {
+                        policy: "lambda-runtime-deprecation",
+                        level: "advisory",
+                        message: `the compatible runtimes of ${labelOf(args.type, args.name)} are not known during preview, so their dates (and, unless it holds python/, the Python layer checks) are not checked yet; they run when the update runs.`,
+                    },
+                ];
+            }
             // An old runtime listed by a layer breaks nothing by itself (the functions using it are flagged): advisories only.
             return layerRuntimes(args.props)
                 .flatMap((r) => checkRuntimeDeprecation(labelOf(args.type, args.name), r, rule))
