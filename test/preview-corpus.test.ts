@@ -105,6 +105,15 @@ describe("preview on a corpus of programs (the CLI, started from another folder)
         assert.match(r.stdout, /^\+\s+computed-runtime\s+aws:lambda:Function\s+\?\s+x86_64\s.*warn lambda-runtime-deprecation$/m);
     });
 
+    it("a program that throws (in an async export) fails with its message and no stack trace", () => {
+        const dir = tmpDir("throws-");
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: throws\nruntime: nodejs\n");
+        fs.writeFileSync(path.join(dir, "index.js"), 'module.exports = async () => { throw new Error("no bucket configured"); };\n');
+        const r = cli(["preview", dir, "--quiet"], { cwd: elsewhere });
+        assert.equal(r.code, 1);
+        assert.equal(r.stderr, "lambda-python: the program throws failed:\n  no bucket configured\n");
+    });
+
     it("reports config that cannot be decrypted offline, and --config problems as usage errors", () => {
         const ok = cli(["preview", path.join(PROGRAMS, "stack-config"), "--stack", "dev", "--config", "arch=x86_64"], { cwd: elsewhere, env: { ...process.env, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE } });
         assert.equal(ok.code, 0, ok.stderr);

@@ -124,6 +124,9 @@ export async function runProgram(programDir: string, options: RunOptions = {}): 
         process.chdir(cwd);
         stack.stop();
         process.off("unhandledRejection", onError);
+        // A failed program's error comes back again through the SDK's own promises (the stack's outputs);
+        // it is already reported, so those late echoes must not crash the process with a stack trace.
+        if (errors.length) process.on("unhandledRejection", () => undefined);
     }
     return { project: project.name, stack: stackName, programDir: dir, main: project.main, resources: stack.resources, outputs: plain(outputs), errors: [...new Set(errors)], notes: stackConfig.notes };
 }
