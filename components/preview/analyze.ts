@@ -62,8 +62,18 @@ export function asEngineSends(value: unknown): unknown {
     }
 }
 
+// The same props go to the per-resource and the stack entry points; convert them once.
+const structs = new WeakMap<object, structproto.Struct>();
+
 /** Props as the engine sends them: plain JSON, no undefined values, resource references resolved. */
-const struct = (props: Record<string, unknown>) => structproto.Struct.fromJavaScript(JSON.parse(JSON.stringify(asEngineSends(props))));
+function struct(props: Record<string, unknown>): structproto.Struct {
+    let s = structs.get(props);
+    if (!s) {
+        s = structproto.Struct.fromJavaScript(JSON.parse(JSON.stringify(asEngineSends(props))));
+        structs.set(props, s);
+    }
+    return s;
+}
 
 async function call(fn: RpcFun, request: unknown): Promise<Diagnostic[]> {
     let result: analyzerproto.AnalyzeResponse | undefined;

@@ -322,8 +322,9 @@ function stackPolicy(name: PolicyName, description: string, enforcementLevel: En
         ...base(name, description, enforcementLevel, readsCode),
         validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
             const config = args.getConfig<Config>();
-            const say = (findings: Finding[], about: PolicyResource, more: PolicyResource[] = []) =>
-                report(reportViolation, { policy: name, description, config, subjects: [about, ...more].map(subjectOf), urn: about.urn }, findings);
+            const say = (findings: Finding[], about: PolicyResource, more: PolicyResource[] = []) => {
+                if (findings.length) report(reportViolation, { policy: name, description, config, subjects: [about, ...more].map(subjectOf), urn: about.urn }, findings);
+            };
             return validate(args, say, config);
         },
     };
