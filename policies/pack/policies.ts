@@ -40,7 +40,6 @@ import {
     layerRuntimes,
     layerScope,
     PERMISSION,
-    Scope,
     scopeOf,
 } from "./resources";
 import { secretsKnown } from "./secrets";
@@ -364,7 +363,7 @@ export const architectureCompatibility = stackPolicy(
             }
             return archives.get(r.urn);
         };
-        const isPython = (r: PolicyResource, archive?: InspectedArchive): boolean => (scopeOf(r.type, r.props, archive?.facts) as Scope) === "python";
+        const isPython = (r: PolicyResource, archive?: InspectedArchive): boolean => scopeOf(r.type, r.props, archive?.facts) === "python";
         for (const layer of args.resources.filter((r) => r.type === LAYER)) {
             const archive = await archiveOf(layer);
             if (!archive) continue;
