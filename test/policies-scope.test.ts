@@ -57,7 +57,7 @@ describe("policy pack across languages (analyzer entry points, real protobufs)",
                 { name: "node_modules/node-gyp/gyp/pylib/gyp/__pycache__/common.cpython-311.pyc", data: Buffer.alloc(16) },
                 { name: "node_modules/botocore/__init__.py", data: Buffer.from("") },
             ]);
-            clean(await everything("node", { code: fileArchive(code), handler: "index.handler", runtime: "nodejs22.x", role: ROLE }));
+            clean(await everything("node", { code: fileArchive(code), handler: "index.handler", runtime: "nodejs24.x", role: ROLE }));
         });
         it("a Go bootstrap for arm64 on provided.al2023", async () => {
             const code = zip([{ name: "bootstrap", data: Buffer.concat([elfHeader(183), Buffer.alloc(256)]), mode: 0o100755 }]);
@@ -130,7 +130,7 @@ describe("policy pack across languages (analyzer entry points, real protobufs)",
     });
 
     describe("lambda-environment-secrets", () => {
-        const env = (variables: Record<string, unknown>) => ({ code: assetArchive({ "index.js": stringAsset("1") }), handler: "index.handler", runtime: "nodejs22.x", environment: { variables } });
+        const env = (variables: Record<string, unknown>) => ({ code: assetArchive({ "index.js": stringAsset("1") }), handler: "index.handler", runtime: "nodejs24.x", environment: { variables } });
         it("names the variable, never the value: by name, by AWS key id, by private key", async () => {
             const diags = only(
                 await analyze(FUNCTION, "api", env({ DB_PASSWORD: "s3cr3t-passw0rd", KEY: "AKIAIOSFODNN7EXAMPLE", PEM: "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----", LOG_LEVEL: "debug" })),
@@ -157,7 +157,7 @@ describe("policy pack across languages (analyzer entry points, real protobufs)",
     });
 
     describe("lambda-environment-limits", () => {
-        const env = (variables: Record<string, unknown>) => ({ code: assetArchive({ "index.js": stringAsset("1") }), handler: "index.handler", runtime: "nodejs22.x", environment: { variables } });
+        const env = (variables: Record<string, unknown>) => ({ code: assetArchive({ "index.js": stringAsset("1") }), handler: "index.handler", runtime: "nodejs24.x", environment: { variables } });
         it("rejects names Lambda reserves, invalid names and more than 4 KB", async () => {
             const text = summary(only(await analyze(FUNCTION, "api", env({ AWS_REGION: "eu-west-1", _HANDLER: "x", "1BAD": "x", BIG: "y".repeat(4100) })), "lambda-environment-limits"));
             assert.match(text, /sets AWS_REGION, _HANDLER, which Lambda reserves/);
@@ -200,7 +200,7 @@ describe("policy pack across languages (analyzer entry points, real protobufs)",
         });
         it("tagging a function exempts its URL from the public-URL policy", async () => {
             const diags = await analyzeStack([
-                { type: FUNCTION, name: "hello", props: { code: assetArchive({ "index.js": stringAsset("1") }), handler: "index.handler", runtime: "nodejs22.x", tags: { "lambda-python:skip": "lambda-function-url-public" } } },
+                { type: FUNCTION, name: "hello", props: { code: assetArchive({ "index.js": stringAsset("1") }), handler: "index.handler", runtime: "nodejs24.x", tags: { "lambda-python:skip": "lambda-function-url-public" } } },
                 { type: FUNCTION_URL, name: "hello-url", props: { functionName: UNKNOWN_STRING, authorizationType: "NONE" }, propertyDependencies: { functionName: [urnOf(FUNCTION, "hello")] } },
             ]);
             assert.match(one(diags, "lambda-function-url-public", "advisory").message, /Exempt: function "hello" has the tag lambda-python:skip=lambda-function-url-public/);

@@ -194,8 +194,8 @@ describe("policy pack (analyzer entry points, real protobufs)", () => {
             const d = one(await analyze(FUNCTION, "api", fn(fileArchive(handlerZip()), { runtime: "python3.99" })), "lambda-runtime-deprecation", "advisory");
             assert.match(d.message, /uses python3\.99, which is newer than the lifecycle table/);
         });
-        it("ignores non-Python runtimes", async () => {
-            assertClean(await analyze(FUNCTION, "api", { code: fileArchive(handlerZip()), handler: "index.handler", runtime: "nodejs22.x" }), "lambda-runtime-deprecation");
+        it("passes a supported Node.js runtime", async () => {
+            assertClean(await analyze(FUNCTION, "api", { code: fileArchive(handlerZip()), handler: "index.handler", runtime: "nodejs24.x" }), "lambda-runtime-deprecation");
         });
         it("reports a layer's old compatible runtime as an advisory only", async () => {
             const d = one(await analyze(LAYER, "deps", { code: fileArchive(zip([{ name: "python/x.py", data: Buffer.from("") }])), compatibleRuntimes: ["python3.8", "python3.14"] }), "lambda-runtime-deprecation", "advisory");
