@@ -71,6 +71,17 @@ describe("policy pack across languages (analyzer entry points, real protobufs)",
             const code = zip([{ name: "HelloWorld.dll", data: peHeader(true) }, { name: "Amazon.Lambda.Core.dll", data: peHeader(true) }]);
             clean(await everything("dotnet", { code: fileArchive(code), handler: "HelloWorld::HelloWorld.Function::FunctionHandler", runtime: "dotnet10", role: ROLE }));
         });
+        it("a Node.js addon shipping prebuilds for every platform (node-gyp-build picks linux-arm64)", async () => {
+            const addon = (dir: string, head: Buffer) => ({ name: `node_modules/utf-8-validate/prebuilds/${dir}/node.napi.node`, data: Buffer.concat([head, Buffer.alloc(256)]) });
+            const prebuilds = [addon("darwin-x64+arm64", Buffer.concat([Buffer.from([0xcf, 0xfa, 0xed, 0xfe, 0x07, 0, 0, 0x01]), Buffer.alloc(56)])), addon("win32-x64", peHeader(false)), addon("linux-x64", elfHeader(62)), addon("linux-arm64", elfHeader(183))];
+            const code = zip([{ name: "index.mjs", data: Buffer.from("export const handler = async () => 1;\n") }, ...prebuilds]);
+            clean(await everything("node", { code: fileArchive(code), handler: "index.handler", runtime: "nodejs24.x", architectures: ["arm64"], role: ROLE }));
+            // Without a linux-arm64 build the addon cannot load on arm64: that is reported.
+            const x64only = zip([{ name: "index.mjs", data: Buffer.from("1") }, prebuilds[0], prebuilds[2]]);
+            const text = summary(only(await analyzeStack([{ type: FUNCTION, name: "node", props: { code: fileArchive(x64only), handler: "index.handler", runtime: "nodejs24.x", architectures: ["arm64"] } }]), "lambda-architecture-compatibility"));
+            assert.match(text, /contains macOS \(Mach-O\) binaries/);
+            assert.match(text, /runs on arm64 but holds 1 native binary built for x86_64: node_modules\/utf-8-validate\/prebuilds\/linux-x64\/node\.napi\.node\. Reinstall native modules for Linux on arm64 \(`npm install --os=linux --cpu=arm64`\)/);
+        });
         it("a Ruby function and a Node.js layer without declared runtimes", async () => {
             clean(await everything("ruby", { code: assetArchive({ "lambda_function.rb": stringAsset("def handler(event:, context:) = 1\n") }), handler: "lambda_function.handler", runtime: "ruby3.4", role: ROLE }));
             const layer = zip([{ name: "nodejs/node_modules/a/index.js", data: Buffer.from("") }, { name: "nodejs/node_modules/a/setup.py", data: Buffer.from("") }, { name: "tools/x.pyc", data: Buffer.alloc(4) }]);

@@ -2,7 +2,7 @@
 // for the function's instruction set and CPython, and a layer must declare
 // the function's architecture and runtime among its compatible ones.
 import { isInertWindowsProgram } from "../inspect/binary";
-import { ArchiveFacts } from "../inspect/facts";
+import { ArchiveFacts, NativeFact } from "../inspect/facts";
 import { extensionSuffixMismatch, wheelMismatch } from "../inspect/wheel-tags";
 import { Architecture, lambdaTarget, LambdaTarget, parsePythonRuntime, TargetError } from "../target";
 import { listSome } from "./format";
@@ -30,15 +30,50 @@ function isPython(subject: ArchitectureSubject): boolean {
     return subject.python ?? (subject.runtimes.length === 0 || subject.runtimes.some(isPythonRuntime));
 }
 
+/** Node.js prebuilt addons (prebuildify / node-gyp-build): <package>/prebuilds/<platform>-<arch>[+<arch>]/<name>.node */
+const PREBUILD = /^(.*?)prebuilds\/([a-z0-9]+)-([a-z0-9+]+)\//;
+const NODE_ARCH: Record<Architecture, string> = { x86_64: "x64", arm64: "arm64" };
+
+/**
+ * Prebuilt addons that are never loaded: a package shipping prebuilds for
+ * several platforms has its loader pick linux-<arch> at run time, so the
+ * others are not loaded — provided it has one for every architecture the
+ * code must run on (otherwise they are reported, since the load fails).
+ */
+function unusedPrebuilds(natives: NativeFact[], architectures: Architecture[]): Set<NativeFact> {
+    const groups = new Map<string, { natives: NativeFact[]; linux: Set<string> }>();
+    for (const n of natives) {
+        const m = PREBUILD.exec(n.name);
+        if (!m) continue;
+        const group = groups.get(m[1]) ?? { natives: [], linux: new Set<string>() };
+        group.natives.push(n);
+        if (m[2] === "linux") for (const a of m[3].split("+")) group.linux.add(a);
+        groups.set(m[1], group);
+    }
+    const unused = new Set<NativeFact>();
+    for (const g of groups.values()) {
+        const serves = architectures.length ? architectures.every((a) => g.linux.has(NODE_ARCH[a])) : g.linux.size > 0;
+        if (!serves) continue;
+        for (const n of g.natives) {
+            const [, , platform, archs] = PREBUILD.exec(n.name)!;
+            const loaded = platform === "linux" && architectures.length > 0 && archs.split("+").some((a) => architectures.some((t) => NODE_ARCH[t] === a));
+            if (!loaded) unused.add(n);
+        }
+    }
+    return unused;
+}
+
 /** Native binaries, extension modules and wheels in one archive, against its targets. */
 export function checkArchiveArchitecture(facts: ArchiveFacts, subject: ArchitectureSubject): Finding[] {
     const out: Finding[] = [];
     const python = isPython(subject);
     const runtime = subject.runtimes[0];
+    const unused = unusedPrebuilds(facts.natives, subject.architectures);
+    const natives = facts.natives.filter((n) => !unused.has(n));
     // Windows programs (.exe) cannot be loaded or run on Lambda, so they are only dead weight;
     // pip and setuptools ship such launchers, so they are common in real packages.
-    const inert = facts.natives.filter((n) => isInertWindowsProgram(n.name, n));
-    const foreign = facts.natives.filter((n) => n.format !== "elf" && !inert.includes(n));
+    const inert = natives.filter((n) => isInertWindowsProgram(n.name, n));
+    const foreign = natives.filter((n) => n.format !== "elf" && !inert.includes(n));
     if (inert.length) {
         out.push(
             finding(
@@ -61,7 +96,7 @@ export function checkArchiveArchitecture(facts: ArchiveFacts, subject: Architect
             ),
         );
     }
-    const elves = facts.natives.filter((n) => n.format === "elf");
+    const elves = natives.filter((n) => n.format === "elf");
     if (subject.architectures.length === 0) {
         const arches = [...new Set(elves.map((n) => n.arch))];
         if (arches.length > 1) {
