@@ -82,6 +82,18 @@ describe("policy pack across languages (analyzer entry points, real protobufs)",
             assert.match(text, /contains macOS \(Mach-O\) binaries/);
             assert.match(text, /runs on arm64 but holds 1 native binary built for x86_64: node_modules\/utf-8-validate\/prebuilds\/linux-x64\/node\.napi\.node\. Reinstall native modules for Linux on arm64 \(`npm install --os=linux --cpu=arm64`\)/);
         });
+        it("a framework-dependent .NET publish with runtimes/<rid>/native for every platform", async () => {
+            const native = (rid: string, head: Buffer, file: string) => ({ name: `runtimes/${rid}/native/${file}`, data: Buffer.concat([head, Buffer.alloc(256)]) });
+            const code = zip([
+                { name: "HelloWorld.dll", data: peHeader(true) },
+                native("win-x64", peHeader(false), "e_sqlite3.dll"),
+                native("osx-arm64", Buffer.concat([Buffer.from([0xcf, 0xfa, 0xed, 0xfe, 0x0c, 0, 0, 0x01]), Buffer.alloc(56)]), "libe_sqlite3.dylib"),
+                native("linux-musl-x64", elfHeader(62), "libe_sqlite3.so"),
+                native("linux-x64", elfHeader(62), "libe_sqlite3.so"),
+                native("linux-arm64", elfHeader(183), "libe_sqlite3.so"),
+            ]);
+            clean(await everything("dotnet", { code: fileArchive(code), handler: "A::B::C", runtime: "dotnet10", architectures: ["arm64"], role: ROLE }));
+        });
         it("a Ruby function and a Node.js layer without declared runtimes", async () => {
             clean(await everything("ruby", { code: assetArchive({ "lambda_function.rb": stringAsset("def handler(event:, context:) = 1\n") }), handler: "lambda_function.handler", runtime: "ruby3.4", role: ROLE }));
             const layer = zip([{ name: "nodejs/node_modules/a/index.js", data: Buffer.from("") }, { name: "nodejs/node_modules/a/setup.py", data: Buffer.from("") }, { name: "tools/x.pyc", data: Buffer.alloc(4) }]);

@@ -30,33 +30,46 @@ function isPython(subject: ArchitectureSubject): boolean {
     return subject.python ?? (subject.runtimes.length === 0 || subject.runtimes.some(isPythonRuntime));
 }
 
-/** Node.js prebuilt addons (prebuildify / node-gyp-build): <package>/prebuilds/<platform>-<arch>[+<arch>]/<name>.node */
-const PREBUILD = /^(.*?)prebuilds\/([a-z0-9]+)-([a-z0-9+]+)\//;
-const NODE_ARCH: Record<Architecture, string> = { x86_64: "x64", arm64: "arm64" };
+/**
+ * Native code a loader picks from at run time, by platform and architecture:
+ * Node.js prebuilt addons (prebuildify / node-gyp-build,
+ * `<pkg>/prebuilds/<platform>-<arch>[+<arch>]/`) and .NET runtime-specific
+ * assets (`runtimes/<rid>/native/`, rid like linux-x64, linux-musl-arm64, win-x64, osx-arm64).
+ */
+function platformAlternative(name: string): { root: string; platform: string; archs: string[] } | undefined {
+    let m = /^(.*?)prebuilds\/([a-z0-9]+)-([a-z0-9+]+)\//.exec(name);
+    if (m) return { root: m[1], platform: m[2], archs: m[3].split("+") };
+    m = /^(.*?)runtimes\/([a-z0-9.-]+)-([a-z0-9]+)\/native\//.exec(name);
+    if (m) return { root: m[1], platform: m[2], archs: [m[3]] };
+    return undefined;
+}
+
+/** How the loaders above spell Lambda's architectures. */
+const LOADER_ARCH: Record<Architecture, string> = { x86_64: "x64", arm64: "arm64" };
 
 /**
- * Prebuilt addons that are never loaded: a package shipping prebuilds for
- * several platforms has its loader pick linux-<arch> at run time, so the
- * others are not loaded — provided it has one for every architecture the
- * code must run on (otherwise they are reported, since the load fails).
+ * Natives that are never loaded: a package shipping builds for several
+ * platforms has its loader pick linux-<arch> at run time, so the others are
+ * not loaded — provided it has one for every architecture the code must run
+ * on (otherwise they are reported, since the load fails).
  */
-function unusedPrebuilds(natives: NativeFact[], architectures: Architecture[]): Set<NativeFact> {
+function unusedPlatformBuilds(natives: NativeFact[], architectures: Architecture[]): Set<NativeFact> {
     const groups = new Map<string, { natives: NativeFact[]; linux: Set<string> }>();
     for (const n of natives) {
-        const m = PREBUILD.exec(n.name);
-        if (!m) continue;
-        const group = groups.get(m[1]) ?? { natives: [], linux: new Set<string>() };
+        const alt = platformAlternative(n.name);
+        if (!alt) continue;
+        const group = groups.get(alt.root) ?? { natives: [], linux: new Set<string>() };
         group.natives.push(n);
-        if (m[2] === "linux") for (const a of m[3].split("+")) group.linux.add(a);
-        groups.set(m[1], group);
+        if (alt.platform === "linux") for (const a of alt.archs) group.linux.add(a);
+        groups.set(alt.root, group);
     }
     const unused = new Set<NativeFact>();
     for (const g of groups.values()) {
-        const serves = architectures.length ? architectures.every((a) => g.linux.has(NODE_ARCH[a])) : g.linux.size > 0;
+        const serves = architectures.length ? architectures.every((a) => g.linux.has(LOADER_ARCH[a])) : g.linux.size > 0;
         if (!serves) continue;
         for (const n of g.natives) {
-            const [, , platform, archs] = PREBUILD.exec(n.name)!;
-            const loaded = platform === "linux" && architectures.length > 0 && archs.split("+").some((a) => architectures.some((t) => NODE_ARCH[t] === a));
+            const alt = platformAlternative(n.name)!;
+            const loaded = alt.platform === "linux" && alt.archs.some((a) => architectures.some((t) => LOADER_ARCH[t] === a));
             if (!loaded) unused.add(n);
         }
     }
@@ -68,7 +81,7 @@ export function checkArchiveArchitecture(facts: ArchiveFacts, subject: Architect
     const out: Finding[] = [];
     const python = isPython(subject);
     const runtime = subject.runtimes[0];
-    const unused = unusedPrebuilds(facts.natives, subject.architectures);
+    const unused = unusedPlatformBuilds(facts.natives, subject.architectures);
     const natives = facts.natives.filter((n) => !unused.has(n));
     // Windows programs (.exe) cannot be loaded or run on Lambda, so they are only dead weight;
     // pip and setuptools ship such launchers, so they are common in real packages.
