@@ -33,6 +33,12 @@ function one(diags: Diagnostic[], policy: string, level: Diagnostic["level"] = "
     return found[0];
 }
 
+/** The only diagnostic there is: code that cannot be inspected is said once per resource, not once per policy. */
+function onlyOne(diags: Diagnostic[], policy: string, level: Diagnostic["level"]): Diagnostic {
+    assert.equal(diags.length, 1, diags.map((d) => `${d.policy}/${d.level}: ${d.message}`).join("\n"));
+    return one(diags, policy, level);
+}
+
 describe("policy pack (analyzer entry points, real protobufs)", () => {
     describe("a clean function", () => {
         it("passes every resource policy", async () => {
@@ -180,12 +186,16 @@ describe("policy pack (analyzer entry points, real protobufs)", () => {
             const d = one(await analyze(FUNCTION, "api", fn(fileArchive(handlerZip()), { runtime: "python3.8" })), "lambda-runtime-deprecation");
             assert.match(d.message, /function "api" uses python3\.8: deprecated since 2024-10-14/);
         });
-        it("flags a retired runtime and an unknown python runtime", async () => {
+        it("flags a retired runtime and a runtime name that is not one", async () => {
             assert.match(one(await analyze(FUNCTION, "api", fn(fileArchive(handlerZip()), { runtime: "python3.7" })), "lambda-runtime-deprecation").message, /retired/);
-            assert.match(one(await analyze(FUNCTION, "api", fn(fileArchive(handlerZip()), { runtime: "python3.99" })), "lambda-runtime-deprecation").message, /not in the lifecycle table \(as of 2026-08-01\)/);
+            assert.match(one(await analyze(FUNCTION, "api", fn(fileArchive(handlerZip()), { runtime: "python3.1x" })), "lambda-runtime-deprecation").message, /not in the lifecycle table \(as of 2026-08-01\)/);
         });
-        it("ignores non-Python runtimes", async () => {
-            assertClean(await analyze(FUNCTION, "api", { code: fileArchive(handlerZip()), handler: "index.handler", runtime: "nodejs22.x" }), "lambda-runtime-deprecation");
+        it("gives only an advisory for a runtime newer than the table (AWS released it since)", async () => {
+            const d = one(await analyze(FUNCTION, "api", fn(fileArchive(handlerZip()), { runtime: "python3.99" })), "lambda-runtime-deprecation", "advisory");
+            assert.match(d.message, /uses python3\.99, which is newer than the lifecycle table/);
+        });
+        it("passes a supported Node.js runtime", async () => {
+            assertClean(await analyze(FUNCTION, "api", { code: fileArchive(handlerZip()), handler: "index.handler", runtime: "nodejs24.x" }), "lambda-runtime-deprecation");
         });
         it("reports a layer's old compatible runtime as an advisory only", async () => {
             const d = one(await analyze(LAYER, "deps", { code: fileArchive(zip([{ name: "python/x.py", data: Buffer.from("") }])), compatibleRuntimes: ["python3.8", "python3.14"] }), "lambda-runtime-deprecation", "advisory");
@@ -325,29 +335,37 @@ describe("policy pack (analyzer entry points, real protobufs)", () => {
             assertClean(diags, "lambda-handler-at-root");
         });
 
+        it("AssetArchive({'.': FileArchive(dir)}) puts dir's files at the root, as the engine packs it", async () => {
+            const dir = tmpDir("dot-");
+            fs.writeFileSync(path.join(dir, "lambda_function.py"), HANDLER);
+            fs.mkdirSync(path.join(dir, "pkg"));
+            fs.writeFileSync(path.join(dir, "pkg", "__init__.py"), "");
+            assertClean(await analyze(FUNCTION, "api", fn(assetArchive({ ".": fileArchive(dir), "./extra/./x.py": stringAsset("X = 1\n") }))));
+        });
+
         it("a RemoteArchive is reported as not inspected, never as a pass", async () => {
             const diags = await analyze(FUNCTION, "api", fn(remoteArchive("https://example.com/code.zip")));
-            const d = one(diags, "lambda-no-pycache", "advisory");
+            const d = onlyOne(diags, "lambda-zip-entry-safety", "advisory");
             assert.match(d.message, /could not inspect the code of function "api": the code is a remote archive \(https:\/\/example\.com\/code\.zip\)/);
         });
 
         it("S3 code is reported as not inspected", async () => {
-            const d = one(await analyze(FUNCTION, "api", { s3Bucket: "artifacts", s3Key: "api.zip", handler: "a.b", runtime: "python3.14" }), "lambda-zip-entry-safety", "advisory");
+            const d = onlyOne(await analyze(FUNCTION, "api", { s3Bucket: "artifacts", s3Key: "api.zip", handler: "a.b", runtime: "python3.14" }), "lambda-zip-entry-safety", "advisory");
             assert.match(d.message, /the code is in s3:\/\/artifacts\/api\.zip, which policies cannot read/);
         });
 
         it("an archive unknown during preview is reported as not checked yet", async () => {
-            const d = one(await analyze(FUNCTION, "api", fn(UNKNOWN_ARCHIVE)), "lambda-handler-at-root", "advisory");
+            const d = onlyOne(await analyze(FUNCTION, "api", fn(UNKNOWN_ARCHIVE)), "lambda-zip-entry-safety", "advisory");
             assert.match(d.message, /not known during preview; it is checked when the update runs/);
         });
 
         it("an empty AssetArchive (Pulumi CLI 3.249-3.250) says it cannot inspect, and why", async () => {
-            const d = one(await analyze(FUNCTION, "api", fn(assetArchive({}))), "lambda-no-pycache", "advisory");
+            const d = onlyOne(await analyze(FUNCTION, "api", fn(assetArchive({}))), "lambda-zip-entry-safety", "advisory");
             assert.match(d.message, /empty AssetArchive\. Pulumi CLI 3\.249-3\.250 sends path archives this way \(pulumi\/pulumi#23707\)/);
         });
 
         it("a missing file is an advisory 'could not inspect'", async () => {
-            const d = one(await analyze(FUNCTION, "api", fn(fileArchive("/nonexistent/code.zip"))), "lambda-no-pycache", "advisory");
+            const d = onlyOne(await analyze(FUNCTION, "api", fn(fileArchive("/nonexistent/code.zip"))), "lambda-zip-entry-safety", "advisory");
             assert.match(d.message, /the archive \/nonexistent\/code\.zip does not exist on this machine/);
         });
 

@@ -15,6 +15,7 @@ import { ROOT, tmpDir } from "./helpers";
 import { craftZip } from "./zip-crafter";
 
 const LEVELS = ["advisory", "mandatory", "disabled", "remediate"];
+const LEVELS_SEVERITY = ["unspecified", "low", "medium", "high", "critical"];
 
 describe("policy pack over gRPC (started like the Pulumi CLI starts it)", () => {
     let pack: ChildProcess;
@@ -71,14 +72,50 @@ describe("policy pack over gRPC (started like the Pulumi CLI starts it)", () => 
         assert.equal(info.getVersion(), JSON.parse(fs.readFileSync(path.join(ROOT, "policies", "package.json"), "utf8")).version);
         const policies = Object.fromEntries(info.getPoliciesList().map((p) => [p.getName(), p]));
         assert.deepEqual(Object.keys(policies).sort(), [
-            "lambda-architecture-compatibility", "lambda-function-url-public", "lambda-handler-at-root", "lambda-layer-count", "lambda-layer-python-path",
-            "lambda-no-pycache", "lambda-partial-boto3", "lambda-runtime-deprecation", "lambda-unzipped-size", "lambda-zip-entry-safety", "lambda-zip-size",
+            "lambda-architecture-compatibility", "lambda-environment-limits", "lambda-environment-secrets", "lambda-function-url-cors", "lambda-function-url-public",
+            "lambda-handler-at-root", "lambda-layer-count", "lambda-layer-python-path", "lambda-no-pycache", "lambda-partial-boto3", "lambda-permission-public",
+            "lambda-runtime-deprecation", "lambda-unzipped-size", "lambda-zip-entry-safety", "lambda-zip-size",
         ]);
         assert.equal(LEVELS[policies["lambda-function-url-public"].getEnforcementlevel()], "advisory");
         assert.equal(LEVELS[policies["lambda-no-pycache"].getEnforcementlevel()], "mandatory");
         const schema = policies["lambda-runtime-deprecation"].getConfigschema()!.getProperties()!.toJavaScript() as Record<string, { default?: unknown }>;
-        assert.deepEqual(Object.keys(schema).sort(), ["now", "runtimes", "warnDays"]);
+        assert.deepEqual(Object.keys(schema).sort(), ["exempt", "now", "runtimes", "warnDays"]);
         assert.equal(schema.warnDays.default, 90);
+    });
+
+    it("publishes the pack's display name and each policy's severity, remediation, docs link and tags", async () => {
+        const info = await rpc<Empty, analyzerproto.AnalyzerInfo>(client.getAnalyzerInfo, new Empty());
+        assert.equal(info.getDisplayname(), "AWS Lambda packaging and safety");
+        const docs = fs.readFileSync(path.join(ROOT, "docs", "policies.md"), "utf8");
+        for (const p of info.getPoliciesList()) {
+            assert.ok(p.getDisplayname(), `${p.getName()} has no display name`);
+            assert.ok(p.getRemediationSteps(), `${p.getName()} has no remediation steps`);
+            assert.ok(p.getTagsList().includes("lambda"), `${p.getName()} tags: ${p.getTagsList()}`);
+            assert.ok(["low", "medium", "high", "critical"].includes(LEVELS_SEVERITY[p.getSeverity()]), `${p.getName()} severity ${p.getSeverity()}`);
+            assert.ok(p.getUrl().endsWith(`docs/policies.md#${p.getName()}`), p.getUrl());
+            assert.ok(docs.includes(`<a id="${p.getName()}"></a>`), `docs/policies.md has no anchor for ${p.getName()}`);
+        }
+    });
+
+    it("exempts resources listed in a policy's exempt config, reporting the finding as an advisory", async () => {
+        await configure({ "lambda-no-pycache": { properties: { exempt: ["legacy"] } } });
+        const exempt = (await analyzeFunction("legacy", fn("python3.14"))).filter((x) => x.policy === "lambda-no-pycache");
+        assert.equal(exempt.length, 1);
+        assert.equal(exempt[0].level, "advisory");
+        assert.match(exempt[0].message, /Exempt: function "legacy" is in the policy's exempt config, so this finding is not enforced: function "legacy" contains 1 bytecode cache entries/);
+        const other = (await analyzeFunction("api", fn("python3.14"))).filter((x) => x.policy === "lambda-no-pycache");
+        assert.equal(other[0].level, "mandatory");
+    });
+
+    it("tells Pulumi secrets from plain text in environment variables, as the engine sends them", async () => {
+        const secret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "s3cr3t-passw0rd" };
+        const withEnv = (value: unknown) => ({ ...fn("python3.14"), environment: { variables: { DB_PASSWORD: value } } });
+        const plain = (await analyzeFunction("api", withEnv("s3cr3t-passw0rd"))).filter((d) => d.policy === "lambda-environment-secrets");
+        assert.equal(plain.length, 1);
+        assert.equal(plain[0].level, "mandatory");
+        assert.match(plain[0].message, /sets environment variable DB_PASSWORD in plain text/);
+        assert.doesNotMatch(plain[0].message, /s3cr3t/);
+        assert.deepEqual((await analyzeFunction("api", withEnv(secret))).filter((d) => d.policy === "lambda-environment-secrets"), []);
     });
 
     it("uses the injected clock: an advisory before deprecation, a violation after, with the block dates", async () => {

@@ -22,6 +22,15 @@ one) offline: runs it under the Pulumi SDK's mock monitor, builds every
 archive for real, checks every Lambda resource with the lambda-python policy
 pack (its default config) through the analyzer's entry points, and prints
 each resource with its runtime, architecture, sizes and policy results.
+Any Node.js program runs: TypeScript or JavaScript, CommonJS or ESM, with
+an exported (async) function or plain exports.
+
+  --stack NAME         stack name; config is read from Pulumi.NAME.yaml
+                       (encrypted values get a placeholder)
+  --config key=value   a config value (repeatable; overrides the stack file;
+                       a key without "project:" is in the project's namespace)
+  --json               one JSON object: resources, diagnostics, outputs
+  --quiet              no progress lines
 
 Exit status: 0 clean, 1 a mandatory policy violation or a failed program,
 2 a usage or input error.`;
@@ -41,7 +50,12 @@ export interface PreviewRow {
 }
 
 export async function previewCommand(argv: string[]): Promise<number> {
-    const { values: v, positionals } = parse("preview", argv, { json: { type: "boolean" }, quiet: { type: "boolean" } }, previewUsage);
+    const { values: v, positionals } = parse(
+        "preview",
+        argv,
+        { json: { type: "boolean" }, quiet: { type: "boolean" }, stack: { type: "string" }, config: { type: "string", multiple: true } },
+        previewUsage,
+    );
     if (v.help) {
         console.log(help);
         return 0;
@@ -50,9 +64,13 @@ export async function previewCommand(argv: string[]): Promise<number> {
     const dir = path.resolve(positionals[0] ?? ".");
     const say = progressPrinter(!!v.quiet);
     onBuildProgress(say);
+    const config = configPairs((v.config as string[] | undefined) ?? []);
+    const stack = v.stack as string | undefined;
+    if (stack !== undefined && !/^[A-Za-z0-9_.\-/]+$/.test(stack)) throw new UserError(`--stack takes a stack name (letters, digits, _ . - /); got "${stack}".`);
     say(`running ${dir} under the Pulumi mock monitor`);
-    const run = await runProgram(dir);
+    const run = await runProgram(dir, { stack, config });
     onBuildProgress(undefined);
+    for (const note of run.notes) say(note);
     if (run.errors.length) {
         if (v.json) console.log(JSON.stringify({ project: run.project, errors: run.errors }, null, 2));
         process.stderr.write(`lambda-python: the program ${run.project} failed:\n${run.errors.map((e) => `  ${e}`).join("\n")}\n`);
@@ -60,8 +78,17 @@ export async function previewCommand(argv: string[]): Promise<number> {
     }
     const custom = run.resources.filter((r) => r.custom);
     say(`checking ${custom.length} resources with the lambda-python policy pack`);
-    const diagnostics = await analyzeAll(custom.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.wire, parent: r.parent, propertyDependencies: r.propertyDependencies })));
-    const rows = inTreeOrder(run.resources).map((r) => row(r, run.resources, diagnostics));
+    // The pack finds relative archive paths through this variable, as it would through its programDir config.
+    const previousDir = process.env.LAMBDA_PYTHON_PROGRAM_DIR;
+    process.env.LAMBDA_PYTHON_PROGRAM_DIR = run.programDir;
+    let diagnostics: Diagnostic[];
+    try {
+        diagnostics = await analyzeAll(custom.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.wire, parent: r.parent, propertyDependencies: r.propertyDependencies })));
+    } finally {
+        if (previousDir === undefined) delete process.env.LAMBDA_PYTHON_PROGRAM_DIR;
+        else process.env.LAMBDA_PYTHON_PROGRAM_DIR = previousDir;
+    }
+    const rows = inTreeOrder(run.resources).map((r) => row(r, run.resources, diagnostics, run.programDir));
     const mandatory = diagnostics.filter((d) => d.level === "mandatory");
     if (v.json) {
         console.log(JSON.stringify({ project: run.project, resources: rows, diagnostics, outputs: run.outputs }, null, 2));
@@ -99,20 +126,45 @@ function nameOf(urn: string): string {
     return urn.split("::").pop() ?? urn;
 }
 
-function row(r: RecordedResource, all: RecordedResource[], diagnostics: Diagnostic[]): PreviewRow {
-    const out: PreviewRow = { resource: r.name, type: r.type, parent: all.find((p) => p.urn === r.parent && p.type !== "pulumi:pulumi:Stack")?.name, policies: { mandatory: [], advisory: [] } };
-    for (const d of diagnostics.filter((x) => x.urn === r.urn)) (d.level === "mandatory" ? out.policies.mandatory : out.policies.advisory).push(d.policy);
-    if (r.type === FUNCTION) {
-        out.runtime = r.wire.runtime as string;
-        out.architecture = ((r.wire.architectures as string[]) ?? ["x86_64"]).join(",");
-    } else if (r.type === LAYER) {
-        out.runtime = ((r.wire.compatibleRuntimes as string[]) ?? []).join(",");
-        out.architecture = ((r.wire.compatibleArchitectures as string[]) ?? []).join(",");
+/** "key=value" pairs from --config. */
+function configPairs(pairs: string[]): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const pair of pairs) {
+        const eq = pair.indexOf("=");
+        if (eq <= 0) throw new UserError(`--config takes key=value (e.g. --config aws:region=eu-west-1); got "${pair}".`);
+        out[pair.slice(0, eq)] = pair.slice(eq + 1);
     }
-    const code = r.wire.code as { path?: string } | undefined;
-    const archive = code?.path ?? ((r.wire.source as { path?: string } | undefined)?.path);
-    if ((r.type === FUNCTION || r.type === LAYER || r.type === "aws:s3/bucketObjectv2:BucketObjectv2") && archive && fs.existsSync(archive)) {
-        const facts = inspectCached(archive).facts;
+    return out;
+}
+
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** A wire value for the table: unknowns (whole or in a list) shown as "?", never a crash. */
+function shown(value: unknown, fallback = ""): string {
+    if (value === undefined || value === null) return fallback;
+    if (value === UNKNOWN) return "?";
+    if (Array.isArray(value)) return value.length ? value.map((x) => shown(x)).join(",") : fallback;
+    return typeof value === "string" ? value : "?";
+}
+
+function row(r: RecordedResource, all: RecordedResource[], diagnostics: Diagnostic[], programDir: string): PreviewRow {
+    const out: PreviewRow = { resource: r.name, type: r.type, parent: all.find((p) => p.urn === r.parent && p.type !== "pulumi:pulumi:Stack")?.name, policies: { mandatory: [], advisory: [] } };
+    for (const d of diagnostics.filter((x) => x.urn === r.urn)) {
+        const list = d.level === "mandatory" ? out.policies.mandatory : out.policies.advisory;
+        if (!list.includes(d.policy)) list.push(d.policy);
+    }
+    if (r.type === FUNCTION) {
+        out.runtime = shown(r.wire.runtime, r.wire.packageType === "Image" ? "image" : "");
+        out.architecture = shown(r.wire.architectures, "x86_64");
+    } else if (r.type === LAYER) {
+        out.runtime = shown(r.wire.compatibleRuntimes);
+        out.architecture = shown(r.wire.compatibleArchitectures);
+    }
+    const pathOf = (v: unknown) => (v && typeof v === "object" && typeof (v as { path?: unknown }).path === "string" ? (v as { path: string }).path : undefined);
+    const archive = pathOf(r.wire.code) ?? pathOf(r.wire.source);
+    const file = archive && path.resolve(programDir, archive);
+    if ((r.type === FUNCTION || r.type === LAYER || r.type === "aws:s3/bucketObjectv2:BucketObjectv2") && file && fs.existsSync(file)) {
+        const facts = inspectCached(file).facts;
         out.zippedBytes = facts.zippedBytes;
         out.unzippedBytes = facts.unzippedBytes;
     }

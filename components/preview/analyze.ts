@@ -28,8 +28,52 @@ export interface Diagnostic {
 
 const LEVELS = ["advisory", "mandatory", "disabled", "remediate"] as const;
 
-/** Props as the engine sends them: plain JSON, no undefined values. */
-const struct = (props: Record<string, unknown>) => structproto.Struct.fromJavaScript(JSON.parse(JSON.stringify(props)));
+const SIG = "4dabf18193072939515e22adb298388d";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * A program's wire value as the engine passes it on to a policy pack: the
+ * engine marshals analyzer props with KeepUnknowns and KeepSecrets but not
+ * KeepResources or KeepOutputValues, so a resource reference (`role: role`)
+ * arrives as the resource's ID (unknown while the ID is), or its URN for a
+ * component; an output value as its value, a secret or an unknown.
+ */
+export function asEngineSends(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(asEngineSends);
+    if (!value || typeof value !== "object") return value;
+    const o = value as Record<string, unknown>;
+    switch (o[SIG]) {
+        case RESOURCE_SIG:
+            if ("id" in o) return typeof o.id === "string" && o.id !== "" ? o.id : UNKNOWN;
+            return o.urn;
+        case OUTPUT_SIG: {
+            if (!("value" in o)) return UNKNOWN;
+            const v = asEngineSends(o.value);
+            return o.secret ? { [SIG]: SECRET_SIG, value: v } : v;
+        }
+        case SECRET_SIG:
+            return { [SIG]: SECRET_SIG, value: asEngineSends(o.value) };
+        default:
+            if (o[SIG]) return o; // assets and archives go as they are
+            return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]) => [k, asEngineSends(v)]));
+    }
+}
+
+// The same props go to the per-resource and the stack entry points; convert them once.
+const structs = new WeakMap<object, structproto.Struct>();
+
+/** Props as the engine sends them: plain JSON, no undefined values, resource references resolved. */
+function struct(props: Record<string, unknown>): structproto.Struct {
+    let s = structs.get(props);
+    if (!s) {
+        s = structproto.Struct.fromJavaScript(JSON.parse(JSON.stringify(asEngineSends(props))));
+        structs.set(props, s);
+    }
+    return s;
+}
 
 async function call(fn: RpcFun, request: unknown): Promise<Diagnostic[]> {
     let result: analyzerproto.AnalyzeResponse | undefined;

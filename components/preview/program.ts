@@ -2,62 +2,104 @@
 // SDK's mock monitor: no cloud, no Pulumi CLI. Archives are built for real;
 // every registration is recorded as the engine would receive it. One program
 // per process (the mock monitor and the module cache are process-wide).
+//
+// Programs are run the way the Pulumi Node.js language host runs them:
+// CommonJS or ESM (.mjs, or "type": "module"), TypeScript through ts-node,
+// the module's exports as stack outputs, and an exported function (async or
+// not, `export =` or `export default`) called and its result used instead.
+// Stack config comes from Pulumi.<stack>.yaml and --config key=value.
 import * as fs from "fs";
 import * as path from "path";
+import { pathToFileURL } from "url";
 import * as pulumi from "@pulumi/pulumi";
 import { UserError } from "../errors";
 import { MockStack, RecordedResource, valueOf } from "./mock-stack";
+import { readProject, readStackConfig } from "./project";
+
+export { readProject } from "./project";
 
 export interface ProgramRun {
     project: string;
+    stack: string;
     programDir: string;
     main: string;
     resources: RecordedResource[];
     outputs: Record<string, unknown>;
     /** Errors the program failed with (empty on success). */
     errors: string[];
+    /** Things the user should know about the run (config that could not be decrypted, …). */
+    notes: string[];
 }
 
-/** The project name and entry point from Pulumi.yaml (top-level `name` and `main`). */
-export function readProject(programDir: string): { name: string; main: string } {
-    const file = path.join(programDir, "Pulumi.yaml");
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch {
-        throw new UserError(`${programDir} is not a Pulumi program: it has no Pulumi.yaml.`);
-    }
-    const field = (key: string) => new RegExp(`^${key}:\\s*["']?([^"'#\\n]+?)["']?\\s*(#.*)?$`, "m").exec(text)?.[1];
-    const name = field("name");
-    if (!name) throw new UserError(`${file} has no name.`);
-    const runtime = field("runtime");
-    if (runtime && runtime !== "nodejs") throw new UserError(`${file} is a ${runtime} program; the offline preview runs Node.js (TypeScript/JavaScript) programs.`);
-    const main = path.resolve(programDir, field("main") ?? ".");
-    const candidates = [main, `${main}.ts`, `${main}.js`, path.join(main, "index.ts"), path.join(main, "index.js")];
-    const entry = candidates.find((c) => fs.existsSync(c) && fs.statSync(c).isFile());
-    if (!entry) throw new UserError(`${file}: the program's entry point was not found (looked for ${candidates.join(", ")}).`);
-    return { name, main: entry };
+export interface RunOptions {
+    /** Stack name (default "preview"); its Pulumi.<stack>.yaml config is loaded when present. */
+    stack?: string;
+    /** key=value pairs, as `pulumi config set` takes them; they override the stack file. */
+    config?: Record<string, string>;
 }
 
 function registerTypeScript(programDir: string): void {
     if (require.extensions[".ts"]) return; // already running under ts-node
     for (const from of [programDir, __dirname]) {
+        let tsnode: { register(o: object): void };
         try {
-            const tsnode = require(require.resolve("ts-node", { paths: [from] }));
-            const project = path.join(programDir, "tsconfig.json");
-            tsnode.register({ transpileOnly: true, ...(fs.existsSync(project) ? { project } : { skipProject: true, compilerOptions: { module: "commonjs", target: "ES2020", esModuleInterop: true, resolveJsonModule: true } }) });
-            return;
+            tsnode = require(require.resolve("ts-node", { paths: [from] }));
         } catch {
-            // try the next place
+            continue; // try the next place
         }
+        const project = path.join(programDir, "tsconfig.json");
+        // ESM packages ("type": "module") are compiled to CommonJS as well, so one loader runs both.
+        const common = { transpileOnly: true, moduleTypes: { "**/*": "cjs" } };
+        tsnode.register(
+            fs.existsSync(project)
+                ? { ...common, project, compilerOptions: { module: "commonjs" } }
+                : { ...common, skipProject: true, compilerOptions: { module: "commonjs", target: "ES2020", esModuleInterop: true, resolveJsonModule: true } },
+        );
+        return;
     }
     throw new UserError(`${programDir} is a TypeScript program; running it needs ts-node and typescript (npm install -D ts-node typescript).`);
 }
 
-export async function runProgram(programDir: string): Promise<ProgramRun> {
+/** Whether Node would load `file` as an ES module: .mjs, or .js in a package whose package.json says "type": "module". */
+function isEsm(file: string): boolean {
+    if (file.endsWith(".mjs")) return true;
+    if (!file.endsWith(".js")) return false;
+    for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+        const pkg = path.join(dir, "package.json");
+        if (fs.existsSync(pkg)) {
+            try {
+                return JSON.parse(fs.readFileSync(pkg, "utf8")).type === "module";
+            } catch {
+                return false;
+            }
+        }
+        if (path.dirname(dir) === dir) return false;
+    }
+}
+
+// tsc turns import() into require(); this keeps a real dynamic import for ES modules.
+const importModule = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<Record<string, unknown>>;
+
+/** Loads the program and returns its stack outputs, as the Node.js language host does. */
+async function loadProgram(main: string): Promise<unknown> {
+    const mod: unknown = isEsm(main) ? await importModule(pathToFileURL(main).href) : require(main);
+    if (typeof mod === "function") return await (mod as () => unknown)();
+    if (mod && typeof mod === "object" && "default" in mod) {
+        const def = (mod as { default: unknown }).default;
+        if (typeof def === "function") return await (def as () => unknown)();
+        if (isEsm(main) && def && typeof def === "object") return def;
+    }
+    return mod;
+}
+
+export async function runProgram(programDir: string, options: RunOptions = {}): Promise<ProgramRun> {
     const dir = path.resolve(programDir);
-    const { name, main } = readProject(dir);
-    if (main.endsWith(".ts")) registerTypeScript(dir);
+    const project = readProject(dir);
+    const stackName = options.stack ?? "preview";
+    const stackConfig = readStackConfig(dir, project.name, stackName);
+    const config = { ...stackConfig.values };
+    for (const [k, v] of Object.entries(options.config ?? {})) config[k.includes(":") ? k : `${project.name}:${k}`] = v;
+    if (project.main.endsWith(".ts") && project.typescript) registerTypeScript(dir);
     const errors: string[] = [];
     let failed!: () => void;
     const failure = new Promise<void>((resolve) => (failed = resolve));
@@ -68,18 +110,13 @@ export async function runProgram(programDir: string): Promise<ProgramRun> {
         failed();
     };
     process.on("unhandledRejection", onError);
-    const stack = await MockStack.start({ project: name, stack: "preview", preview: true });
+    const stack = await MockStack.start({ project: project.name, stack: stackName, preview: true });
+    pulumi.runtime.setAllConfig(config, stackConfig.secretKeys.filter((k) => !(k in (options.config ?? {}))));
     const cwd = process.cwd();
     let outputs: Record<string, unknown> = {};
     try {
         process.chdir(dir); // programs resolve relative paths against their folder, as under `pulumi up`
-        const exported = await Promise.race([
-            pulumi.runtime.runInPulumiStack(async () => {
-                const mod = require(main);
-                return mod && typeof mod === "object" && "default" in mod && typeof mod.default === "function" ? await mod.default() : mod;
-            }),
-            failure.then(() => undefined),
-        ]);
+        const exported = await Promise.race([pulumi.runtime.runInPulumiStack(() => loadProgram(project.main)), failure.then(() => undefined)]);
         await Promise.race([stack.settle(), failure]);
         // Since @pulumi/pulumi 3.2xx a failed RPC releases its keep-alive before its rejection is
         // reported, so let Node report pending rejections while our handler still listens.
@@ -91,6 +128,15 @@ export async function runProgram(programDir: string): Promise<ProgramRun> {
         process.chdir(cwd);
         stack.stop();
         process.off("unhandledRejection", onError);
+        // A failed program's error comes back again through the SDK's own promises (the stack's outputs);
+        // it is already reported, so those late echoes must not crash the process with a stack trace.
+        if (errors.length) process.on("unhandledRejection", () => undefined);
     }
-    return { project: name, programDir: dir, main, resources: stack.resources, outputs, errors: [...new Set(errors)] };
+    return { project: project.name, stack: stackName, programDir: dir, main: project.main, resources: stack.resources, outputs: plain(outputs), errors: [...new Set(errors)], notes: stackConfig.notes };
+}
+
+/** Outputs as JSON can show them: unknowns and functions dropped. */
+function plain(outputs: unknown): Record<string, unknown> {
+    if (!outputs || typeof outputs !== "object") return {};
+    return Object.fromEntries(Object.entries(outputs).filter(([, v]) => v !== undefined && typeof v !== "function"));
 }

@@ -85,11 +85,24 @@ export function classifyBinary(head: Buffer): BinaryKind | undefined {
         const peOffset = head.readUInt32LE(0x3c);
         // Only a full "PE\0\0" signature counts: plenty of data files start with "MZ".
         if (peOffset + 6 <= head.length && head.readUInt32LE(peOffset) === 0x00004550) {
+            // A .NET assembly is a PE file too, but its code is IL that the .NET runtime runs anywhere: not native.
+            if (isManagedAssembly(head, peOffset)) return undefined;
             const machine = head.readUInt16LE(peOffset + 4);
             return { format: "pe", arch: PE_MACHINES[machine] ?? `unknown(machine 0x${machine.toString(16)})` };
         }
     }
     return undefined;
+}
+
+/** Whether a PE image has a CLR (COM descriptor) data directory: a .NET assembly. */
+function isManagedAssembly(head: Buffer, peOffset: number): boolean {
+    const optional = peOffset + 24;
+    if (optional + 2 > head.length) return false;
+    const magic = head.readUInt16LE(optional);
+    const directories = optional + (magic === 0x20b ? 112 : magic === 0x10b ? 96 : -1);
+    if (directories < optional) return false;
+    const clr = directories + 14 * 8;
+    return clr + 8 <= head.length && head.readUInt32LE(clr + 4) > 0;
 }
 
 function machoCpu(cpu: number): string {

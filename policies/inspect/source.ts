@@ -198,7 +198,7 @@ export function assetTreeSource(tree: Record<string, AssetNode>, label: string):
             }
         }
     };
-    for (const key of Object.keys(tree).sort()) add(key, tree[key]);
+    for (const key of Object.keys(tree).sort()) add(joinKey("", key), tree[key]);
 
     const whole = (ref: ContentRef): Buffer => (ref.kind === "data" ? ref.data : fs.readFileSync((ref as { path: string }).path));
     return {
@@ -220,7 +220,16 @@ export function assetTreeSource(tree: Record<string, AssetNode>, label: string):
     };
 }
 
-function joinKey(parent: string, key: string): string {
-    if (!parent) return key;
-    return parent.endsWith("/") ? parent + key : `${parent}/${key}`;
+/**
+ * An asset's path in the archive Pulumi makes: the engine joins keys with
+ * Go's path.Join, so "." and empty segments vanish (`AssetArchive({".":
+ * FileArchive(dir)})` puts dir's files at the root). ".." is kept for the
+ * safety rule to see; a trailing "/" (a folder entry) is kept.
+ */
+export function joinKey(parent: string, key: string): string {
+    const joined = parent ? `${parent}/${key}` : key;
+    const folder = joined.endsWith("/");
+    const cleaned = joined.split("/").filter((seg) => seg !== "" && seg !== ".").join("/");
+    const absolute = joined.startsWith("/") ? "/" : "";
+    return absolute + cleaned + (folder && cleaned ? "/" : "");
 }

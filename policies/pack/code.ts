@@ -68,8 +68,11 @@ export interface ResolveOptions {
     programDir?: string;
 }
 
+// Every archive policy asks for the same archives (and a stack of hundreds of functions has hundreds),
+// so the cache is bounded by the entries it holds, not by a count of archives.
 const cache = new Map<string, InspectedArchive>();
-const CACHE_LIMIT = 64;
+const CACHE_ENTRY_LIMIT = 1_000_000;
+let cachedEntries = 0;
 
 /** Opens a Function's or LayerVersion's code for inspection. */
 export async function resolveCode(props: unknown, options: ResolveOptions = {}): Promise<CodeResolution> {
@@ -162,7 +165,13 @@ export function inspectCached(p: string): InspectedArchive {
     const hit = cache.get(key);
     if (hit) return hit;
     const inspected = inspectPath(p);
-    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+    const size = inspected.facts.entries + 1;
+    while (cache.size && cachedEntries + size > CACHE_ENTRY_LIMIT) {
+        const [oldest, old] = cache.entries().next().value!;
+        cache.delete(oldest);
+        cachedEntries -= old.facts.entries + 1;
+    }
     cache.set(key, inspected);
+    cachedEntries += size;
     return inspected;
 }

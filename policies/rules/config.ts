@@ -1,5 +1,7 @@
 // Each policy's configuration: its JSON schema (published with the pack) and
 // the defaults applied in code when a stack's policy config leaves a field out.
+import { environmentLimitsDefaults, EnvironmentLimitsConfig, environmentLimitsSchema } from "./environment-limits";
+import { environmentSecretsDefaults, EnvironmentSecretsConfig, environmentSecretsSchema } from "./environment-secrets";
 import { functionUrlPublicDefaults, FunctionUrlPublicConfig, functionUrlPublicSchema } from "./function-url-public";
 import { layerCountDefaults, LayerCountConfig, layerCountSchema } from "./layer-count";
 import { partialBoto3Defaults, PartialBoto3Config, partialBoto3Schema } from "./partial-boto3";
@@ -15,6 +17,8 @@ export interface RuleConfigs {
     "lambda-runtime-deprecation": RuntimeDeprecationConfig;
     "lambda-function-url-public": FunctionUrlPublicConfig;
     "lambda-partial-boto3": PartialBoto3Config;
+    "lambda-environment-secrets": EnvironmentSecretsConfig;
+    "lambda-environment-limits": EnvironmentLimitsConfig;
 }
 
 export const ruleDefaults: RuleConfigs = {
@@ -24,6 +28,8 @@ export const ruleDefaults: RuleConfigs = {
     "lambda-runtime-deprecation": runtimeDeprecationDefaults,
     "lambda-function-url-public": functionUrlPublicDefaults,
     "lambda-partial-boto3": partialBoto3Defaults,
+    "lambda-environment-secrets": environmentSecretsDefaults,
+    "lambda-environment-limits": environmentLimitsDefaults,
 };
 
 export const ruleSchemas: Partial<Record<PolicyName, Record<string, object>>> = {
@@ -33,6 +39,8 @@ export const ruleSchemas: Partial<Record<PolicyName, Record<string, object>>> = 
     "lambda-runtime-deprecation": runtimeDeprecationSchema,
     "lambda-function-url-public": functionUrlPublicSchema,
     "lambda-partial-boto3": partialBoto3Schema,
+    "lambda-environment-secrets": environmentSecretsSchema,
+    "lambda-environment-limits": environmentLimitsSchema,
 };
 
 export type PartialRuleConfigs = { [K in keyof RuleConfigs]?: Partial<RuleConfigs[K]> };

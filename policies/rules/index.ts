@@ -11,6 +11,7 @@ import { checkLayerPythonPath } from "./layer-python-path";
 import { checkNoPycache } from "./no-pycache";
 import { checkPartialBoto3 } from "./partial-boto3";
 import { checkRuntimeDeprecation } from "./runtime-deprecation";
+import { isPythonRuntime, layerIsPython } from "./runtimes";
 import { ArchiveKind, Finding } from "./types";
 import { checkUnzippedSize } from "./unzipped-size";
 import { checkZipSize } from "./zip-size";
@@ -30,18 +31,31 @@ export interface ArchiveCheck {
     config?: PartialRuleConfigs;
 }
 
+/**
+ * Whether the Python-specific rules apply. With no runtime given (the CLI's
+ * and the builder's case) the archive is taken to be Python; otherwise a
+ * function must use python3.*, and a layer declare Python or hold python/.
+ */
+export function isPythonArchive(facts: InspectedArchive["facts"], kind: ArchiveKind, runtimes: string[]): boolean {
+    if (runtimes.length === 0) return true;
+    return kind === "function" ? runtimes.some(isPythonRuntime) : layerIsPython(runtimes, facts.files);
+}
+
 export function checkArchive(archive: InspectedArchive, check: ArchiveCheck): Finding[] {
     const facts = archive.facts;
     const runtimes = check.runtimes ?? [];
+    const python = isPythonArchive(facts, check.kind, runtimes);
     const out: Finding[] = [];
     out.push(...checkEntrySafety(facts));
     out.push(...checkZipSize(facts, configFor("lambda-zip-size", check.config)));
     out.push(...checkUnzippedSize(facts.label, [{ label: facts.label, bytes: facts.unzippedBytes }], configFor("lambda-unzipped-size", check.config)));
-    out.push(...checkArchiveArchitecture(facts, { label: facts.label, architectures: check.architectures ?? [], runtimes }));
-    out.push(...checkNoPycache(facts));
-    if (check.kind === "function" && check.handler !== undefined) out.push(...checkHandlerAtRoot(archive, check.handler, check.hasLayers));
-    if (check.kind === "layer") out.push(...checkLayerPythonPath(facts, runtimes));
-    out.push(...checkPartialBoto3(facts, check.kind, configFor("lambda-partial-boto3", check.config)));
+    out.push(...checkArchiveArchitecture(facts, { label: facts.label, architectures: check.architectures ?? [], runtimes, python }));
+    if (python) {
+        out.push(...checkNoPycache(facts));
+        if (check.kind === "function" && check.handler !== undefined) out.push(...checkHandlerAtRoot(archive, check.handler, check.hasLayers));
+        if (check.kind === "layer") out.push(...checkLayerPythonPath(facts, runtimes));
+        out.push(...checkPartialBoto3(facts, check.kind, configFor("lambda-partial-boto3", check.config)));
+    }
     for (const runtime of runtimes) out.push(...checkRuntimeDeprecation(check.kind === "function" ? "the function" : "the layer", runtime, configFor("lambda-runtime-deprecation", check.config)));
     return out;
 }

@@ -1,8 +1,9 @@
-// lambda-runtime-deprecation: judge a Python runtime against the lifecycle
-// table (policies/data/runtime-lifecycle.json), with an injectable clock and
+// lambda-runtime-deprecation: judge any Lambda runtime (Python, Node.js,
+// Java, .NET, Ruby, OS-only) against the lifecycle table
+// (policies/data/runtime-lifecycle.json), with an injectable clock and
 // config that can override or add runtimes.
 import lifecycle from "../data/runtime-lifecycle.json";
-import { comparePython, parsePythonRuntime } from "../target";
+import { compareVersions, runtimeFamily, runtimeVersion } from "./runtimes";
 import { finding, Finding } from "./types";
 
 export interface RuntimeDates {
@@ -12,6 +13,8 @@ export interface RuntimeDates {
     blockUpdate?: string;
     /** Past every date; exact dates not kept. */
     retired?: boolean;
+    /** Where the row's dates come from. */
+    source?: string;
 }
 
 export interface RuntimeDeprecationConfig {
@@ -34,25 +37,34 @@ export const runtimeDeprecationSchema = {
         description: `Override or add lifecycle rows, e.g. {"python3.15": {"deprecated": "2030-06-30", "blockCreate": "2030-07-31", "blockUpdate": "2030-08-31"}}. Built-in table as of ${lifecycle.asOf}.`,
         additionalProperties: {
             type: "object",
-            properties: { os: { type: "string" }, deprecated: dateSchema, blockCreate: dateSchema, blockUpdate: dateSchema, retired: { type: "boolean" } },
+            properties: { os: { type: "string" }, deprecated: dateSchema, blockCreate: dateSchema, blockUpdate: dateSchema, retired: { type: "boolean" }, source: { type: "string" } },
             additionalProperties: false,
         },
     },
 };
 
 export function lifecycleTable(config?: Pick<RuntimeDeprecationConfig, "runtimes">): Record<string, RuntimeDates> {
-    const table: Record<string, RuntimeDates> = { ...(lifecycle.runtimes as Record<string, RuntimeDates>) };
+    const table: Record<string, RuntimeDates> = { ...(lifecycle.runtimes as unknown as Record<string, RuntimeDates>) };
     for (const [runtime, row] of Object.entries(config?.runtimes ?? {})) table[runtime] = { ...table[runtime], ...row };
     return table;
 }
 
-/** The newest Python runtime that is not yet deprecated on `today`. */
-export function recommendedRuntime(table: Record<string, RuntimeDates>, today: string): string | undefined {
+/** The newest runtime of the same language that is not yet deprecated on `today`. */
+export function recommendedRuntime(table: Record<string, RuntimeDates>, today: string, like = "python3"): string | undefined {
+    const family = runtimeFamily(like);
     const candidates = Object.entries(table)
-        .filter(([r, d]) => parsePythonRuntime(r) && !d.retired && (!d.deprecated || d.deprecated > today))
+        .filter(([r, d]) => runtimeFamily(r) === family && !d.retired && (!d.deprecated || d.deprecated > today))
         .map(([r]) => r)
-        .sort((a, b) => comparePython(parsePythonRuntime(a)!, parsePythonRuntime(b)!));
+        .sort((a, b) => compareVersions(runtimeVersion(a), runtimeVersion(b)));
     return candidates[candidates.length - 1];
+}
+
+/** A runtime the table does not know, but newer than every row of its language: AWS released it after the table. */
+function newerThanTable(table: Record<string, RuntimeDates>, runtime: string): boolean {
+    const family = runtimeFamily(runtime);
+    if (!family) return false;
+    const known = Object.keys(table).filter((r) => runtimeFamily(r) === family);
+    return known.length > 0 && known.every((r) => compareVersions(runtimeVersion(runtime), runtimeVersion(r)) > 0);
 }
 
 export function today(config?: Pick<RuntimeDeprecationConfig, "now">): string {
@@ -60,15 +72,18 @@ export function today(config?: Pick<RuntimeDeprecationConfig, "now">): string {
 }
 
 export function checkRuntimeDeprecation(subject: string, runtime: string, config: RuntimeDeprecationConfig = runtimeDeprecationDefaults): Finding[] {
-    if (!runtime.startsWith("python")) return [];
     const table = lifecycleTable(config);
     const now = today(config);
     const row = table[runtime];
-    const best = recommendedRuntime(table, now);
-    const upgrade = best && best !== runtime ? ` Move to ${best}.` : "";
+    const best = recommendedRuntime(table, now, runtime);
+    const upgrade = best && best !== runtime && (!row || compareVersions(runtimeVersion(best), runtimeVersion(runtime)) > 0) ? ` Move to ${best}.` : "";
     const f = (level: "advisory" | "mandatory", text: string) => [finding("lambda-runtime-deprecation", level, `${subject} uses ${runtime}: ${text}${upgrade}`)];
 
     if (!row) {
+        // A newer runtime than the table knows is most likely real: say so, but never block a deployment on it.
+        if (newerThanTable(table, runtime)) {
+            return [finding("lambda-runtime-deprecation", "advisory", `${subject} uses ${runtime}, which is newer than the lifecycle table (as of ${lifecycle.asOf}); its dates are not checked. Add them with the policy's \`runtimes\` config.`)];
+        }
         return f("mandatory", `this runtime is not in the lifecycle table (as of ${lifecycle.asOf}). If AWS has released it, add its dates with the policy's \`runtimes\` config; otherwise fix the runtime name.`);
     }
     if (row.retired) return f("mandatory", "the runtime is retired; Lambda no longer creates or updates functions that use it.");

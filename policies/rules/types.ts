@@ -14,6 +14,10 @@ export const POLICY_NAMES = [
     "lambda-zip-entry-safety",
     "lambda-function-url-public",
     "lambda-partial-boto3",
+    "lambda-environment-secrets",
+    "lambda-environment-limits",
+    "lambda-permission-public",
+    "lambda-function-url-cors",
 ] as const;
 
 export type PolicyName = (typeof POLICY_NAMES)[number];
