@@ -89,7 +89,7 @@ export async function ensureEmulator(say: (m: string) => void = () => {}): Promi
 }
 
 /** awslambdaric (and its dependencies) for one interpreter and architecture, as wheels for that target. */
-export async function ensureRuntimeClient(interpreter: string, arch: Architecture, say: (m: string) => void = () => {}): Promise<string> {
+export async function ensureRuntimeClient(interpreter: string, arch: Architecture, compile: (dir: string) => Promise<void>, say: (m: string) => void = () => {}): Promise<string> {
     return installFolder(runtimeClientDir(interpreter, arch), async (temp) => {
         say(`installing ${RUNTIME_CLIENT[0]} for ${interpreter} on ${arch}`);
         const requirements = path.join(temp, ".requirements.txt");
@@ -104,5 +104,6 @@ export async function ensureRuntimeClient(interpreter: string, arch: Architectur
             );
         }
         fs.rmSync(path.join(temp, "bin"), { recursive: true, force: true });
+        await compile(temp);
     });
 }
