@@ -15,8 +15,8 @@ import { installFolder } from "./install-dir";
 import { runnerToolsDir } from "./tools";
 import table from "./debian-pythons.json";
 
-/** Bumped when the root's layout (mount points, .pth, placeholders) changes. */
-const ROOT_LAYOUT = 1;
+/** Bumped when the root's layout (mount points, .pth, placeholders, bytecode) changes. */
+const ROOT_LAYOUT = 2;
 
 interface InterpreterRow {
     suite: string;

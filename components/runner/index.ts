@@ -138,6 +138,21 @@ function architectureWarnings(arch: Architecture, listings: { label: string; fac
         .map((l) => `${l.label} holds ${other} shared objects (e.g. ${l.facts.natives.find((n) => n.arch === other)?.name}); on ${arch} they cannot load, here as on Lambda.`);
 }
 
+/**
+ * What an archive shows about its target, for defaults: the CPython version
+ * its extension modules were built for, and the instruction set of its
+ * shared objects (each only when there is exactly one).
+ */
+export function detectTarget(code: string): { runtime?: string; architecture?: Architecture } {
+    const facts = inspectCode(path.resolve(code), isFolder(code, "function code") ? "function folder" : "function archive");
+    const versions = new Set(facts.files.map((f) => /\.cpython-3(\d+)t?-[^/]*\.so$/.exec(f.name)?.[1]).filter((v): v is string => !!v));
+    const arches = facts.nativeArchitectures.filter(isArchitecture);
+    return {
+        runtime: versions.size === 1 ? `python3.${[...versions][0]}` : undefined,
+        architecture: arches.length === 1 ? arches[0] : undefined,
+    };
+}
+
 // ------------------------------------------------------------------ results
 
 const TIMEOUT = /^Task timed out after ([\d.]+) seconds$/;

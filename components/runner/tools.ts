@@ -3,7 +3,7 @@
 //
 //   emulator-<sam version>-<host arch>/aws-lambda-rie-<arch>   the official Runtime Interface Emulator
 //   emulator-<sam version>-<host arch>/LICENSE, NOTICE         its licence (Apache-2.0), kept beside it
-//   ric-<awslambdaric version>/python3.X-<arch>/        awslambdaric for one interpreter, mounted at /var/runtime
+//   ric-<awslambdaric version>-v2/python3.X-<arch>/       awslambdaric for one interpreter, mounted at /var/runtime
 //   roots/<suite>-<debian arch>-python3.X-v<N>/         a Debian root with that CPython (debian-root.ts)
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -46,7 +46,8 @@ export function emulatorPath(): string {
 
 export function runtimeClientDir(interpreter: string, arch: Architecture): string {
     const version = RUNTIME_CLIENT[0].split("==")[1];
-    return path.join(runnerToolsDir(), `ric-${version}`, `${interpreter}-${arch}`);
+    // "-v2": compiled to bytecode (an install without bytecode starts seconds slower under qemu).
+    return path.join(runnerToolsDir(), `ric-${version}-v2`, `${interpreter}-${arch}`);
 }
 
 function sha256File(file: string): string {
