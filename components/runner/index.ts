@@ -82,8 +82,9 @@ export function interpreterFor(runtime: string): string {
 export async function ensureRunnerTools(target: { runtime: string; architecture: Architecture }, say: (m: string) => void = () => {}): Promise<void> {
     const interpreter = interpreterFor(target.runtime);
     const emulate = target.architecture === hostArchitecture() ? [] : [target.architecture];
-    const haveRoot = fs.existsSync(rootDir(interpreter, target.architecture));
-    await ensureHostCapabilities({ roots: !haveRoot, emulate }, say);
+    // A foreign root's bytecode is compiled by the native root of the same interpreter, so both are needed.
+    const haveRoots = [target.architecture, hostArchitecture()!].every((a) => fs.existsSync(rootDir(interpreter, a)));
+    await ensureHostCapabilities({ roots: !haveRoots, emulate }, say);
     await ensureEmulator(say);
     await ensureRoot(interpreter, target.architecture, say);
     // awslambdaric's bytecode, compiled by the host-architecture interpreter (bytecode is the same on both).
