@@ -123,13 +123,14 @@ describe("runner: timeouts and missing handlers", () => {
     it("stops a handler at its timeout and starts the runtime again for the next invoke", async () => {
         const fn = await startFunction(spec({ timeoutSeconds: 2 }));
         try {
-            const r = await fn.invoke({ action: "sleep", seconds: 60 });
+            // Both sent at once: the second waits its turn, as on one execution environment.
+            const [r, next] = await Promise.all([fn.invoke({ action: "sleep", seconds: 60 }), fn.invoke({ action: "print", text: "after the timeout" })]);
             assert.equal(r.ok, false);
             assert.equal(r.timedOut, true);
             assert.equal(r.payload, "Task timed out after 2.00 seconds");
             assert.match(r.logs, /sleeping/);
-            const next = await fn.invoke({ action: "print" });
             assert.ok(next.ok, next.payload);
+            assert.match(next.logs, /after the timeout/);
         } finally {
             await fn.close();
         }
