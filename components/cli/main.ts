@@ -4,12 +4,13 @@ import * as os from "os";
 import { removePendingTemps } from "../build/atomic";
 import { stopChildren } from "../process";
 import { isUserError } from "../errors";
-import { buildUsage, inspectUsage, previewUsage, setupUsage } from "./usage";
+import { buildUsage, inspectUsage, invokeUsage, previewUsage, setupUsage } from "./usage";
 
 // Commands are loaded when used: `inspect` should not pay for the Pulumi SDK that `preview` needs.
 const commands: Record<string, () => (argv: string[]) => Promise<number>> = {
     build: () => require("./build").buildCommand,
     inspect: () => require("./inspect").inspectCommand,
+    invoke: () => require("./invoke").invokeCommand,
     preview: () => require("./preview").previewCommand,
     setup: () => require("./setup").setupCommand,
 };
@@ -17,6 +18,7 @@ const commands: Record<string, () => (argv: string[]) => Promise<number>> = {
 const usage = `Usage:
   ${buildUsage}
   ${inspectUsage}
+  ${invokeUsage}
   ${previewUsage}
   ${setupUsage}
 
