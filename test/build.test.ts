@@ -1,12 +1,15 @@
 // The archive builder end to end: real pip (and uv) against PyPI, real zips
-// checked with Python's zipfile, real imports in a clean interpreter.
+// checked with Python's zipfile, and handlers invoked the way Lambda runs
+// them (the runner: official emulator, Debian CPython for the target runtime
+// and architecture, arm64 under qemu).
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { defaultToolsDir } from "../components/build/cache";
-import { cli, elfMachine, pyRead, pyZip, SHARED_CACHE, tmpDir, unzipTo, writeFiles } from "./helpers";
+import { invokeOnce } from "../components/runner";
+import { cli, elfMachine, pyRead, pyZip, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 
 const COWSAY_HANDLER = `import cowsay
 
@@ -70,11 +73,11 @@ describe("lambda-python build", () => {
             assert.equal(Number(size), Buffer.byteLength(script));
         });
 
-        it("runs: the extracted archive's handler returns cowsay's pig in a clean interpreter", () => {
-            const dir = unzipTo(out, tmpDir());
-            const r = spawnSync("python3", ["-I", "-c", "import sys; sys.path.insert(0, sys.argv[1]); import lambda_function; print(lambda_function.lambda_handler({}, None)['body'])", dir], { encoding: "utf8" });
-            assert.equal(r.status, 0, r.stderr);
-            assert.match(r.stdout, /Hello world, I am a pig/);
+        it("runs the way Lambda runs it: the handler returns cowsay's pig (emulator, Debian CPython, /var/task read-only)", async () => {
+            // python3.12 has no Debian CPython: a pure-Python archive runs on python3.13, with a warning.
+            const r = await invokeOnce({ code: out, handler: "lambda_function.lambda_handler", runtime: "python3.12", architecture: "x86_64" }, {});
+            assert.equal(r.ok, true, r.payload + r.logs);
+            assert.match(JSON.parse(r.payload).body, /Hello world, I am a pig/);
         });
 
         it("is byte-identical when built from two folders, at two times, with cold caches", () => {
@@ -166,17 +169,25 @@ describe("lambda-python build", () => {
             assert.match(pyRead(out, wheel.name).toString(), /Tag: cp313-cp313-manylinux_2_\d+_aarch64/);
         });
 
-        it("builds a python3.11 x86_64 function whose extracted zip imports numpy in a clean python3.11 -I", function () {
-            const py311 = spawnSync("python3.11", ["--version"], { encoding: "utf8" });
-            assert.equal(py311.status, 0, "python3.11 is part of this machine's toolchain");
-            const app = writeFiles(tmpDir(), { "app.py": "import numpy\n\ndef handler(event, context):\n    return {'sum': int(numpy.arange(10).sum()), 'version': numpy.__version__}\n", "requirements.txt": "numpy\n" });
+        it("builds a python3.11 x86_64 function whose handler imports numpy from /var/task on python3.11 (invoked)", async () => {
+            const app = writeFiles(tmpDir(), { "app.py": "import numpy\n\ndef handler(event, context):\n    return {'sum': int(numpy.arange(10).sum()), 'from': numpy.__file__}\n", "requirements.txt": "numpy\n" });
             const out = path.join(tmpDir(), "np311.zip");
             buildJson([app, "--runtime", "python3.11", "--arch", "x86_64", "--handler", "app.handler", "--installer", "pip", "--out", out, "--cache-dir", SHARED_CACHE]);
-            const dir = unzipTo(out, tmpDir());
-            const r = spawnSync("python3.11", ["-I", "-c", "import sys; sys.path[:] = [sys.argv[1]] + [p for p in sys.path if 'site-packages' not in p]; import app; print(app.handler({}, None)); import numpy; print(numpy.__file__)", dir], { encoding: "utf8" });
-            assert.equal(r.status, 0, r.stderr);
-            assert.match(r.stdout, /'sum': 45/);
-            assert.ok(r.stdout.includes(dir), `numpy came from the archive: ${r.stdout}`);
+            const r = await invokeOnce({ code: out, handler: "app.handler", runtime: "python3.11", architecture: "x86_64", timeoutSeconds: 30 }, {});
+            assert.equal(r.ok, true, r.payload + r.logs);
+            assert.deepEqual(JSON.parse(r.payload), { sum: 45, from: "/var/task/numpy/__init__.py" });
+        });
+
+        it("builds a python3.13 arm64 function whose handler validates with pydantic-core under emulation (invoked)", async () => {
+            const app = writeFiles(tmpDir(), {
+                "app.py": "import platform\nfrom pydantic_core import SchemaValidator\n\nv = SchemaValidator({'type': 'int'})\n\ndef handler(event, context):\n    return {'value': v.validate_python('42'), 'machine': platform.machine()}\n",
+                "requirements.txt": "pydantic-core\n",
+            });
+            const out = path.join(tmpDir(), "pc-arm.zip");
+            buildJson([app, "--runtime", "python3.13", "--arch", "arm64", "--handler", "app.handler", "--installer", "pip", "--out", out, "--cache-dir", SHARED_CACHE]);
+            const r = await invokeOnce({ code: out, handler: "app.handler", runtime: "python3.13", architecture: "arm64", timeoutSeconds: 30 }, {});
+            assert.equal(r.ok, true, r.payload + r.logs);
+            assert.deepEqual(JSON.parse(r.payload), { value: 42, machine: "aarch64" });
         });
 
         it("puts flask under python/ in a layer", () => {
