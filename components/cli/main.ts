@@ -2,7 +2,7 @@
 // lambda-python: build, inspect and run Python Lambda archives without the cloud.
 import { removePendingTemps } from "../build/atomic";
 import { isUserError } from "../errors";
-import { buildUsage, inspectUsage, previewUsage, setupUsage } from "./usage";
+import { buildUsage, inspectUsage, previewUsage, serveUsage, setupUsage } from "./usage";
 
 // Commands are loaded when used: `inspect` should not pay for the Pulumi SDK that `preview` needs.
 const commands: Record<string, () => (argv: string[]) => Promise<number>> = {
@@ -10,12 +10,14 @@ const commands: Record<string, () => (argv: string[]) => Promise<number>> = {
     inspect: () => require("./inspect").inspectCommand,
     preview: () => require("./preview").previewCommand,
     setup: () => require("./setup").setupCommand,
+    serve: () => require("./serve").serveCommand,
 };
 
 const usage = `Usage:
   ${buildUsage}
   ${inspectUsage}
   ${previewUsage}
+  ${serveUsage}
   ${setupUsage}
 
 Run "lambda-python <command> --help" for a command's options.`;
@@ -36,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
+        // A command that listens for the signal itself (serve) stops what it started before exiting.
+        if (process.listenerCount(signal) > 1) return;
         removePendingTemps();
         process.exit(signal === "SIGINT" ? 130 : 143);
     });

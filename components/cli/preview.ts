@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../errors";
 import { analyzeAll, Diagnostic } from "../preview/analyze";
+import { formatInvocations, Invocation, invokeAll } from "../preview/invoke-all";
 import { RecordedResource } from "../preview/mock-stack";
 import { runProgram } from "../preview/program";
 import { onBuildProgress } from "../shared-build";
@@ -22,8 +23,11 @@ one) offline: runs it under the Pulumi SDK's mock monitor, builds every
 archive for real, checks every Lambda resource with the lambda-python policy
 pack (its default config) through the analyzer's entry points, and prints
 each resource with its runtime, architecture, sizes and policy results.
+With --invoke, every function is then invoked once the way Lambda runs it,
+with its events/<function-name>.json ({} without one), and its status,
+duration and first line of response are printed.
 
-Exit status: 0 clean, 1 a mandatory policy violation or a failed program,
+Exit status: 0 clean, 1 a mandatory policy violation, a failed program or a failed invocation,
 2 a usage or input error.`;
 
 const FUNCTION = "aws:lambda/function:Function";
@@ -41,7 +45,7 @@ export interface PreviewRow {
 }
 
 export async function previewCommand(argv: string[]): Promise<number> {
-    const { values: v, positionals } = parse("preview", argv, { json: { type: "boolean" }, quiet: { type: "boolean" } }, previewUsage);
+    const { values: v, positionals } = parse("preview", argv, { json: { type: "boolean" }, quiet: { type: "boolean" }, invoke: { type: "boolean" } }, previewUsage);
     if (v.help) {
         console.log(help);
         return 0;
@@ -63,8 +67,10 @@ export async function previewCommand(argv: string[]): Promise<number> {
     const diagnostics = await analyzeAll(custom.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.wire, parent: r.parent, propertyDependencies: r.propertyDependencies })));
     const rows = inTreeOrder(run.resources).map((r) => row(r, run.resources, diagnostics));
     const mandatory = diagnostics.filter((d) => d.level === "mandatory");
+    let invocations: Invocation[] | undefined; // --invoke (npm start): every function run once, after the preview
     if (v.json) {
-        console.log(JSON.stringify({ project: run.project, resources: rows, diagnostics, outputs: run.outputs }, null, 2));
+        if (v.invoke) invocations = await invokeAll(run, say);
+        console.log(JSON.stringify({ project: run.project, resources: rows, diagnostics, outputs: run.outputs, invocations }, null, 2));
     } else {
         console.log(formatTable(run.project, rows));
         if (diagnostics.length) {
@@ -76,8 +82,9 @@ export async function previewCommand(argv: string[]): Promise<number> {
             console.log("\nOutputs:");
             for (const [k, val] of Object.entries(run.outputs)) console.log(`  ${k}: ${typeof val === "string" ? val : JSON.stringify(val)}`);
         }
+        if (v.invoke) console.log(`\n${formatInvocations((invocations = await invokeAll(run, say)))}`);
     }
-    return mandatory.length ? 1 : 0;
+    return mandatory.length || invocations?.some((i) => !i.ok) ? 1 : 0;
 }
 
 /** Components first, each followed by its children, as `pulumi preview` lists them. */

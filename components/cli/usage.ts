@@ -2,5 +2,6 @@
 // can print them all without loading any command.
 export const buildUsage = "lambda-python build <source-dir> [--requirements FILE] [--runtime python3.X] [--arch x86_64|arm64] [--kind function|layer] [--out FILE] [--json]";
 export const inspectUsage = "lambda-python inspect <zip> [--runtime python3.X] [--arch x86_64|arm64] [--kind function|layer] [--handler mod.fn] [--now YYYY-MM-DD] [--json]";
-export const previewUsage = "lambda-python preview [program-dir] [--json] [--quiet]";
+export const previewUsage = "lambda-python preview [program-dir] [--invoke] [--json] [--quiet]";
 export const setupUsage = "lambda-python setup [--quiet]";
+export const serveUsage = "lambda-python serve <function.zip|source-dir|program-dir> [--port N] [--host ADDR] [--layer ZIP]... [--handler m.f] [--runtime python3.X] [--arch x86_64|arm64] [--timeout S] [--memory MB] [--env K=V]...";
