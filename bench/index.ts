@@ -1,8 +1,9 @@
-// npm run bench [-- archive|policies]: runs the benchmarks and records them in docs/BENCHMARKS.md.
+// npm run bench [-- archive|policies|invoke]: runs the benchmarks and records them in docs/BENCHMARKS.md.
 import { benchArchive } from "./archive";
+import { benchInvoke } from "./invoke";
 import { benchPolicies } from "./policies";
 
-const benches: Record<string, () => Promise<string>> = { archive: benchArchive, policies: benchPolicies };
+const benches: Record<string, () => Promise<string>> = { archive: benchArchive, policies: benchPolicies, invoke: benchInvoke };
 
 (async () => {
     const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
