@@ -64,3 +64,9 @@ export const alive = (pid: number) => {
     }
 };
 
+
+/** Resolves once `check` holds (output written by another process arrives when it arrives). */
+export async function eventually(check: () => boolean, what: string, seconds = 30): Promise<void> {
+    for (const end = Date.now() + seconds * 1000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (check()) return;
+    throw new Error(`gave up waiting for ${what}`);
+}

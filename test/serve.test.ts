@@ -6,7 +6,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { CLI, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
-import { alive, descendants, serve, Served } from "./serve-helpers";
+import { alive, descendants, eventually, serve, Served } from "./serve-helpers";
 
 const env = { ...process.env, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE };
 
@@ -52,7 +52,7 @@ describe("lambda-python serve", function () {
             const res = await fetch(url("/upload?tag=a&tag=b&q=x%20y"), { method: "POST", body: bytes, headers: { "Content-Type": "image/png", "X-Trace": "t1" } });
             assert.equal(res.status, 201);
             assert.equal(res.headers.get("x-handler"), "echo");
-            const event = await res.json();
+            const event = (await res.json()) as any;
             assert.equal(event.version, "2.0");
             assert.equal(event.rawPath, "/upload");
             assert.equal(event.rawQueryString, "tag=a&tag=b&q=x%20y");
@@ -65,14 +65,14 @@ describe("lambda-python serve", function () {
 
         it("delivers a JSON body as text", async () => {
             const res = await fetch(url("/json"), { method: "POST", body: JSON.stringify({ name: "Zoë" }), headers: { "Content-Type": "application/json" } });
-            const event = await res.json();
+            const event = (await res.json()) as any;
             assert.equal(event.isBase64Encoded, false);
             assert.deepEqual(JSON.parse(event.body), { name: "Zoë" });
         });
 
         it("passes request cookies in and turns the result's cookies into Set-Cookie headers", async () => {
             const res = await fetch(url("/"), { headers: { Cookie: "session=abc123; lang=en" } });
-            const event = await res.json();
+            const event = (await res.json()) as any;
             assert.deepEqual(event.cookies, ["session=abc123", "lang=en"]);
             assert.equal(event.headers.cookie, undefined);
             assert.deepEqual(res.headers.getSetCookie(), ["served=yes; Path=/", "theme=dark; Max-Age=60"]);
@@ -94,14 +94,15 @@ describe("lambda-python serve", function () {
         it("answers 502 when the handler raises, logs the error, and keeps serving", async () => {
             const res = await fetch(url("/fail"));
             assert.equal(res.status, 502);
-            assert.match(echo!.stderr(), /GET \/fail -> 502/);
+            assert.equal(await res.text(), "Internal Server Error");
+            await eventually(() => /GET \/fail -> 502/.test(echo!.stderr()), "the request's log line");
             assert.match(echo!.stderr(), /ValueError/);
             assert.equal((await fetch(url("/plain"))).status, 200);
         });
 
         it("answers concurrent requests, one at a time, from one warm function", async () => {
             const before = descendants(echo!.child.pid!).length;
-            const all = await Promise.all(Array.from({ length: 8 }, (_, i) => fetch(url(`/n${i}`)).then((r) => r.json())));
+            const all = await Promise.all(Array.from({ length: 8 }, (_, i) => fetch(url(`/n${i}`)).then((r) => r.json() as Promise<any>)));
             assert.deepEqual(all.map((e) => e.rawPath), Array.from({ length: 8 }, (_, i) => `/n${i}`));
             assert.equal(descendants(echo!.child.pid!).length, before, "no process started per request");
         });

@@ -119,9 +119,9 @@ function handlerFor(name: string, warm: WarmFunction, log: (line: string) => voi
                     response = badGateway(`the function could not be invoked: ${(e as Error)?.message ?? e}`);
                 }
             }
-            send(res, response, req.method === "HEAD");
             const ms = Number(process.hrtime.bigint() - started) / 1e6;
             log(`[${name}] ${req.method} ${req.url} -> ${response.statusCode} (${ms.toFixed(1)} ms)${response.problem ? `: ${response.problem}` : ""}`);
+            send(res, response, req.method === "HEAD");
         });
     };
 }
