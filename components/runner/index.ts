@@ -1,0 +1,226 @@
+// Running a Python Lambda function here the way Lambda runs it: the official
+// Runtime Interface Emulator, driving awslambdaric in a bubblewrap sandbox
+// whose root is a Debian CPython for the function's runtime and architecture.
+// See DESIGN.md beside this file for the pipeline and what differs from Lambda.
+import * as fs from "fs";
+import * as path from "path";
+import { describeFsError, UserError } from "../errors";
+import { ArchiveFacts } from "../../policies/inspect/facts";
+import { Architecture, isArchitecture, parsePythonRuntime } from "../../policies/target";
+import { emptyOpt, extracted, inspectCode } from "./code";
+import { DEBIAN_INTERPRETERS, ensureRoot, rootDir } from "./debian-root";
+import { EmulatorProcess, startEmulator } from "./emulator";
+import { ensureHostCapabilities, hostArchitecture } from "./host";
+import { chooseInterpreter } from "./interpreter";
+import { bootstrapCommand, lambdaEnvironment, RESERVED_VARIABLES } from "./sandbox";
+import { emulatorPath, ensureEmulator, ensureRuntimeClient, runtimeClientDir } from "./tools";
+import lambdaEnv from "./lambda-environment.json";
+
+export type { Architecture } from "../../policies/target";
+
+export interface FunctionSpec {
+    /** A function .zip, or a folder already laid out as /var/task. */
+    code: string;
+    /** Layer .zip files, merged in order at /opt (a later layer's file wins, as on Lambda). */
+    layers?: string[];
+    /** "module.function" (the module may be a dotted or slashed path). */
+    handler: string;
+    /** e.g. "python3.13". */
+    runtime: string;
+    architecture: Architecture;
+    /** @default 3 (Lambda's default) */
+    timeoutSeconds?: number;
+    /** @default 128 */
+    memoryMB?: number;
+    environment?: Record<string, string>;
+    /** @default derived from the zip or folder name */
+    functionName?: string;
+}
+
+export interface InvokeResult {
+    /** false on a function error or a timeout. */
+    ok: boolean;
+    /** The raw response body the emulator returned. */
+    payload: string;
+    error?: { errorType: string; errorMessage: string; stackTrace?: string[] };
+    timedOut: boolean;
+    durationMs: number;
+    /** What the function printed during this invoke. */
+    logs: string;
+}
+
+export interface WarmFunction {
+    /** Invokes once; invokes queue up, one at a time, as on one Lambda execution environment. */
+    invoke(event: unknown): Promise<InvokeResult>;
+    /** Stops the emulator and the sandbox. */
+    close(): Promise<void>;
+    /** Things that differ from Lambda for this function (e.g. a substitute interpreter). */
+    warnings: string[];
+}
+
+export interface StartOptions {
+    /** Each line the function prints, as it prints it. */
+    onLog?: (text: string) => void;
+    /** Progress while tools are installed (first use of a runtime). */
+    onProgress?: (message: string) => void;
+}
+
+export { chooseInterpreter } from "./interpreter";
+export { DEBIAN_INTERPRETERS } from "./debian-root";
+
+/** The Debian interpreter used for a runtime when no code is looked at (setup). */
+export function interpreterFor(runtime: string): string {
+    return chooseInterpreter(runtime, []).interpreter;
+}
+
+/**
+ * Installs what running `runtime` on `architecture` needs, when missing: the
+ * host's packages (bubblewrap, debootstrap, qemu-user-static), the emulator,
+ * the Debian root and awslambdaric. Cheap when everything is there.
+ */
+export async function ensureRunnerTools(target: { runtime: string; architecture: Architecture }, say: (m: string) => void = () => {}): Promise<void> {
+    const interpreter = interpreterFor(target.runtime);
+    const emulate = target.architecture === hostArchitecture() ? [] : [target.architecture];
+    const haveRoot = fs.existsSync(rootDir(interpreter, target.architecture));
+    await ensureHostCapabilities({ roots: !haveRoot, emulate }, say);
+    await ensureEmulator(say);
+    await ensureRoot(interpreter, target.architecture, say);
+    await ensureRuntimeClient(interpreter, target.architecture, say);
+}
+
+// ------------------------------------------------------------------ validation
+
+const HANDLER = /^[A-Za-z_][\w]*([./][A-Za-z_][\w]*)*\.[A-Za-z_]\w*$/;
+const ENV_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+function validate(spec: FunctionSpec): Required<Pick<FunctionSpec, "timeoutSeconds" | "memoryMB">> {
+    const d = lambdaEnv.defaults;
+    if (!HANDLER.test(spec.handler)) {
+        throw new UserError(`handler "${spec.handler}" is not of the form module.function (e.g. lambda_function.lambda_handler, or package.module.function).`);
+    }
+    if (!parsePythonRuntime(spec.runtime)) throw new UserError(`runtime "${spec.runtime}" is not a Python runtime; use one such as python3.13.`);
+    if (!isArchitecture(spec.architecture)) throw new UserError(`architecture "${spec.architecture}" must be x86_64 or arm64.`);
+    const timeoutSeconds = spec.timeoutSeconds ?? d.timeoutSeconds;
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > d.maxTimeoutSeconds) {
+        throw new UserError(`timeout ${spec.timeoutSeconds} is not a whole number of seconds from 1 to ${d.maxTimeoutSeconds} (Lambda's range).`);
+    }
+    const memoryMB = spec.memoryMB ?? d.memoryMB;
+    if (!Number.isInteger(memoryMB) || memoryMB < d.minMemoryMB || memoryMB > d.maxMemoryMB) {
+        throw new UserError(`memory ${spec.memoryMB} MB is outside Lambda's range, ${d.minMemoryMB} to ${d.maxMemoryMB} MB.`);
+    }
+    for (const name of Object.keys(spec.environment ?? {})) {
+        if (!ENV_NAME.test(name)) throw new UserError(`environment variable name "${name}" is not allowed: Lambda wants a letter, then letters, digits and underscores.`);
+        if (RESERVED_VARIABLES.includes(name)) throw new UserError(`environment variable ${name} is reserved: Lambda sets it and refuses it in a function's configuration.`);
+    }
+    return { timeoutSeconds, memoryMB };
+}
+
+function defaultName(code: string): string {
+    const base = path.basename(path.resolve(code)).replace(/\.zip$/i, "");
+    return base.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 64) || "function";
+}
+
+function isFolder(p: string, what: string): boolean {
+    try {
+        return fs.statSync(p).isDirectory();
+    } catch (e) {
+        throw describeFsError(e, p, what);
+    }
+}
+
+/** Warnings for shared objects built for the other architecture: they will fail to load, as on Lambda. */
+function architectureWarnings(arch: Architecture, listings: { label: string; facts: ArchiveFacts }[]): string[] {
+    const other = arch === "x86_64" ? "arm64" : "x86_64";
+    return listings
+        .filter((l) => l.facts.nativeArchitectures.includes(other))
+        .map((l) => `${l.label} holds ${other} shared objects (e.g. ${l.facts.natives.find((n) => n.arch === other)?.name}); on ${arch} they cannot load, here as on Lambda.`);
+}
+
+// ------------------------------------------------------------------ results
+
+const TIMEOUT = /^Task timed out after ([\d.]+) seconds$/;
+const ERROR_KEYS = new Set(["errorMessage", "errorType", "requestId", "stackTrace", "cause"]);
+
+/**
+ * The emulator answers a function error with Lambda's error document
+ * ({errorType, errorMessage, stackTrace, requestId}) and a timeout with a
+ * plain sentence; it sets no error header, so the shape decides.
+ */
+export function classifyResponse(body: string): Pick<InvokeResult, "ok" | "error" | "timedOut"> {
+    const t = TIMEOUT.exec(body.trim());
+    if (t) return { ok: false, timedOut: true, error: { errorType: "Sandbox.Timedout", errorMessage: body.trim() } };
+    try {
+        const doc = JSON.parse(body);
+        if (doc && typeof doc === "object" && !Array.isArray(doc) && typeof doc.errorType === "string" && typeof doc.errorMessage === "string" && Object.keys(doc).every((k) => ERROR_KEYS.has(k))) {
+            const stackTrace = Array.isArray(doc.stackTrace) ? doc.stackTrace.map(String) : undefined;
+            return { ok: false, timedOut: false, error: { errorType: doc.errorType, errorMessage: doc.errorMessage, stackTrace } };
+        }
+    } catch {
+        // not JSON: a function may return anything
+    }
+    return { ok: true, timedOut: false };
+}
+
+// ------------------------------------------------------------------ the API
+
+export async function startFunction(spec: FunctionSpec, options: StartOptions = {}): Promise<WarmFunction> {
+    const { timeoutSeconds, memoryMB } = validate(spec);
+    const layers = (spec.layers ?? []).map((l) => path.resolve(l));
+    const codeIsFolder = isFolder(spec.code, "function code");
+    const codeFacts = inspectCode(path.resolve(spec.code), codeIsFolder ? "function folder" : "function archive");
+    const listings = [{ label: spec.code, facts: codeFacts }];
+    for (const layer of layers) {
+        if (isFolder(layer, "layer")) throw new UserError(`layer ${layer} is a folder; give the layer's .zip (lambda-python build --kind layer makes one).`);
+        listings.push({ label: layer, facts: inspectCode(layer, "layer archive") });
+    }
+    const choice = chooseInterpreter(spec.runtime, listings.map((l) => ({ label: l.label, files: l.facts.files })));
+    const warnings = [...choice.warnings, ...architectureWarnings(spec.architecture, listings)];
+
+    await ensureRunnerTools({ runtime: choice.interpreter, architecture: spec.architecture }, options.onProgress);
+    const task = codeIsFolder ? path.resolve(spec.code) : await extracted([path.resolve(spec.code)], "task");
+    const opt = layers.length ? await extracted(layers, "opt") : emptyOpt();
+    const functionName = spec.functionName ?? defaultName(spec.code);
+    const env = lambdaEnvironment({
+        functionName,
+        runtime: spec.runtime,
+        interpreter: choice.interpreter,
+        handler: spec.handler,
+        memoryMB,
+        timeoutSeconds,
+        region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
+        user: spec.environment ?? {},
+    });
+    const bootstrap = bootstrapCommand({
+        root: rootDir(choice.interpreter, spec.architecture),
+        task,
+        opt,
+        runtimeClient: runtimeClientDir(choice.interpreter, spec.architecture),
+        interpreter: choice.interpreter,
+        architecture: spec.architecture,
+        handler: spec.handler,
+    });
+    const emulator: EmulatorProcess = await startEmulator({ emulator: emulatorPath(), bootstrap, env, onLog: options.onLog });
+
+    return {
+        warnings,
+        async invoke(event: unknown): Promise<InvokeResult> {
+            const payload = JSON.stringify(event === undefined ? {} : event);
+            const raw = await emulator.invoke(payload, timeoutSeconds);
+            return { ...classifyResponse(raw.body), payload: raw.body, durationMs: raw.durationMs, logs: raw.logs };
+        },
+        close: () => emulator.close(),
+    };
+}
+
+/** Starts the function, invokes it once with `event`, and stops it. */
+export async function invokeOnce(spec: FunctionSpec, event: unknown, options: StartOptions = {}): Promise<InvokeResult> {
+    const fn = await startFunction(spec, options);
+    try {
+        return await fn.invoke(event);
+    } finally {
+        await fn.close();
+    }
+}
+
+/** The runtimes on which functions can run here with their own CPython. */
+export const RUNNABLE_RUNTIMES = DEBIAN_INTERPRETERS;
