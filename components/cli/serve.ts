@@ -3,7 +3,6 @@
 // Runtime Interface Emulator, the runtime's own CPython, Lambda's file
 // system); results become HTTP responses by the function URL rules.
 import { UserError } from "../errors";
-import { ensureRunnerTools } from "../runner";
 import { resolveTargets, DEFAULT_HANDLER } from "../serve/targets";
 import { serveFunctions } from "../serve/server";
 import { ARCHITECTURES } from "../../policies/target";
@@ -77,9 +76,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
         environment,
         say,
     });
-    for (const f of functions) await ensureRunnerTools({ runtime: f.spec.runtime, architecture: f.spec.architecture }, say);
     say(`starting ${functions.map((f) => `${f.name} (${f.spec.runtime}, ${f.spec.architecture})`).join(", ")}`);
-    const server = await serveFunctions(functions, { host: (v.host as string | undefined) ?? "127.0.0.1", port, log: v.quiet ? undefined : (line) => process.stderr.write(`${line}\n`) });
+    const server = await serveFunctions(functions, { host: (v.host as string | undefined) ?? "127.0.0.1", port, progress: say, log: v.quiet ? undefined : (line) => process.stderr.write(`${line}\n`) });
     for (const l of server.listening) {
         for (const w of l.warnings) say(`${l.name}: warning: ${w}`);
         console.log(`${l.name}: ${l.url}`);

@@ -5,7 +5,7 @@
 // judged as its function URL would answer (payload 2.0 response rules).
 import * as fs from "fs";
 import * as path from "path";
-import { ensureRunnerTools, invokeOnce } from "../runner";
+import { invokeOnce } from "../runner";
 import { toHttpResponse } from "../serve/response";
 import { programFunctions } from "./functions";
 import { ProgramRun } from "./program";
@@ -44,8 +44,7 @@ export async function invokeAll(run: ProgramRun, say: (message: string) => void)
         }
         say(`invoking ${f.name} (${f.spec.runtime}, ${f.spec.architecture})`);
         try {
-            await ensureRunnerTools({ runtime: f.spec.runtime, architecture: f.spec.architecture }, say);
-            const result = await invokeOnce(f.spec, event);
+            const result = await invokeOnce(f.spec, event, { onProgress: say });
             let ok = result.ok && !result.timedOut;
             let status = result.timedOut ? "timeout" : result.ok ? "ok" : "error";
             let response = result.ok ? result.payload : result.error ? `${result.error.errorType}: ${result.error.errorMessage}` : result.payload;

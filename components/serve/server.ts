@@ -27,6 +27,8 @@ export interface ServeOptions {
     port?: number;
     /** One line per request, and the function's own logs. */
     log?: (line: string) => void;
+    /** Progress while the runner installs what a function needs (first use of a runtime). */
+    progress?: (message: string) => void;
 }
 
 export interface Listening {
@@ -59,7 +61,7 @@ export async function serveFunctions(functions: ServedFunction[], options: Serve
         for (const [i, f] of functions.entries()) {
             const slot: (typeof started)[number] = {};
             started.push(slot);
-            slot.warm = await startFunction(f.spec, { onLog: (text) => text.split(/\r?\n/).filter(Boolean).forEach((l) => log(`[${f.name}] ${l}`)) });
+            slot.warm = await startFunction(f.spec, { onProgress: options.progress, onLog: (text) => text.split(/\r?\n/).filter(Boolean).forEach((l) => log(`[${f.name}] ${l}`)) });
             const port = options.port ? options.port + i : 0;
             slot.server = await listen(handlerFor(f.name, slot.warm, log), host, port, f.name);
             const actual = (slot.server.address() as AddressInfo).port;
@@ -85,14 +87,8 @@ function listen(handler: http.RequestListener, host: string, port: number, name:
     });
 }
 
-/** One function's request handler: read, translate, invoke (one at a time), translate back. */
+/** One function's request handler: read, translate, invoke, translate back. */
 function handlerFor(name: string, warm: WarmFunction, log: (line: string) => void): http.RequestListener {
-    let queue: Promise<unknown> = Promise.resolve();
-    const oneAtATime = <T>(job: () => Promise<T>): Promise<T> => {
-        const next = queue.then(job);
-        queue = next.catch(() => undefined);
-        return next;
-    };
     return (req, res) => {
         const started = process.hrtime.bigint();
         const chunks: Buffer[] = [];
@@ -114,7 +110,7 @@ function handlerFor(name: string, warm: WarmFunction, log: (line: string) => voi
                     { requestId: randomUUID(), now: new Date(), domainName: req.headers.host ?? `localhost:${local}`, urlId: name, port: local },
                 );
                 try {
-                    response = toHttpResponse(await oneAtATime(() => warm.invoke(event)));
+                    response = toHttpResponse(await warm.invoke(event)); // the runner queues invokes, one at a time
                 } catch (e) {
                     response = badGateway(`the function could not be invoked: ${(e as Error)?.message ?? e}`);
                 }
