@@ -79,10 +79,10 @@ describe("example programs (mock monitor)", () => {
         assert.equal(archiveOf(a), archiveOf(b), "one build for both");
     });
 
-    it("datasette: Datasette, Mangum and pysqlite3 for x86_64 python3.12, the database in the zip, 256 MB", () => {
+    it("datasette: Datasette, Mangum and pysqlite3 for x86_64 python3.13, the database in the zip, 256 MB", () => {
         const result = run(path.join(ROOT, "examples", "datasette"));
         const fn = find(result, FUNCTION, "datasette");
-        assert.equal(fn.wire.runtime, "python3.12");
+        assert.equal(fn.wire.runtime, "python3.13");
         assert.deepEqual(fn.wire.architectures, ["x86_64"]);
         assert.equal(fn.wire.memorySize, 256);
         const zip = archiveOf(fn);

@@ -48,10 +48,10 @@ describe("lambda-python serve in a headless browser (Debian chromium)", function
         const made = spawnSync("python3", [path.join(ROOT, "examples", "datasette", "make_db.py"), path.join(app, "fixtures.db")], { encoding: "utf8" });
         assert.equal(made.status, 0, made.stderr);
         const zip = path.join(tmpDir(), "datasette.zip");
-        const built = cli(["build", app, "--runtime", "python3.12", "--arch", "x86_64", "--out", zip, "--quiet"], { env: { ...process.env, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE } });
+        const built = cli(["build", app, "--runtime", "python3.13", "--arch", "x86_64", "--out", zip, "--quiet"], { env: { ...process.env, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE } });
         assert.equal(built.code, 0, built.stderr);
 
-        served = await serve([zip, "--runtime", "python3.12", "--memory", "256", "--timeout", "30"], 1);
+        served = await serve([zip, "--runtime", "python3.13", "--memory", "256", "--timeout", "30"], 1);
         const url = new URL("/fixtures", Object.values(served.urls)[0]).toString();
 
         const dom = chromium(["--dump-dom", url]);

@@ -1,6 +1,8 @@
 // Datasette served through Mangum (seed 004): a native dependency
 // (pysqlite3-binary, x86_64 only) and a small SQLite database generated at
-// build time and shipped in the zip, with 256 MB of memory.
+// build time and shipped in the zip, with 256 MB of memory. python3.13, not
+// 3.12: no Debian release ships CPython 3.12, so a 3.12 build of this native
+// code could not be run locally (lambda-python invoke/serve, npm start).
 import { execFileSync } from "child_process";
 import * as path from "path";
 import { PythonFunction } from "../../components";
@@ -12,7 +14,7 @@ execFileSync("python3", [path.join(__dirname, "make_db.py"), path.join(app, "fix
 const datasette = new PythonFunction("datasette", {
     source: app,
     handler: "lambda_function.lambda_handler",
-    runtime: "python3.12",
+    runtime: "python3.13",
     architecture: "x86_64",
     memorySize: 256,
     timeout: 30,
