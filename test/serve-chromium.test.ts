@@ -62,7 +62,7 @@ describe("lambda-python serve in a headless browser (Debian chromium)", function
         assert.match(dom.stdout, /5 rows/, "the examples table's row count");
 
         const shot = path.join(tmpDir(), "shot.png");
-        const taken = chromium(["--hide-scrollbars", "--window-size=1100,720", `--screenshot=${shot}`, url]);
+        const taken = chromium(["--hide-scrollbars", "--window-size=1100,640", `--screenshot=${shot}`, url]);
         assert.equal(taken.code, 0, taken.stderr);
         const png = fs.readFileSync(shot);
         assert.equal(png.subarray(1, 4).toString(), "PNG");
