@@ -34,7 +34,7 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
             lines(c);
         });
         child.on("error", reject);
-        // A tool that exits without reading its input (dpkg-deb -x) must not crash us with EPIPE.
+        // A tool that exits without reading its input closes the pipe: that is not an error of ours.
         child.stdin.on("error", () => {});
         child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
         child.stdin.end(options.input ?? "");

@@ -2,12 +2,13 @@
 // lambda-python: build, inspect and run Python Lambda archives without the cloud.
 import { removePendingTemps } from "../build/atomic";
 import { isUserError } from "../errors";
-import { buildUsage, inspectUsage, previewUsage, serveUsage, setupUsage } from "./usage";
+import { buildUsage, inspectUsage, invokeUsage, previewUsage, serveUsage, setupUsage } from "./usage";
 
 // Commands are loaded when used: `inspect` should not pay for the Pulumi SDK that `preview` needs.
 const commands: Record<string, () => (argv: string[]) => Promise<number>> = {
     build: () => require("./build").buildCommand,
     inspect: () => require("./inspect").inspectCommand,
+    invoke: () => require("./invoke").invokeCommand,
     preview: () => require("./preview").previewCommand,
     setup: () => require("./setup").setupCommand,
     serve: () => require("./serve").serveCommand,
@@ -16,6 +17,7 @@ const commands: Record<string, () => (argv: string[]) => Promise<number>> = {
 const usage = `Usage:
   ${buildUsage}
   ${inspectUsage}
+  ${invokeUsage}
   ${previewUsage}
   ${serveUsage}
   ${setupUsage}

@@ -10,13 +10,13 @@ import * as path from "path";
 import { UserError } from "../errors";
 import { run, tail } from "../process";
 import { Architecture } from "../../policies/target";
-import { debianMirror, which } from "./host";
+import { debianMirror, hostArchitecture, which } from "./host";
 import { installFolder } from "./install-dir";
 import { runnerToolsDir } from "./tools";
 import table from "./debian-pythons.json";
 
-/** Bumped when the root's layout (mount points, .pth, placeholders) changes. */
-const ROOT_LAYOUT = 1;
+/** Bumped when the root's layout (mount points, .pth, placeholders, bytecode) changes. */
+const ROOT_LAYOUT = 2;
 
 interface InterpreterRow {
     suite: string;
@@ -116,7 +116,37 @@ export async function ensureRoot(interpreter: string, arch: Architecture, say: (
         };
         fs.writeFileSync(path.join(temp, MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
         if (!fs.existsSync(path.join(temp, "usr", "bin", interpreter))) throw new UserError(`the Debian root for ${interpreter} on ${arch} has no /usr/bin/${interpreter} after unpacking; the suite's packages may have changed (see components/runner/debian-pythons.json).`);
+        say(`compiling ${interpreter}'s standard library to bytecode`);
+        const stdlib = `usr/lib/${interpreter}`;
+        const folders = [stdlib, "usr/lib/python3/dist-packages"];
+        if (arch === hostArchitecture()) {
+            await compileBytecode(temp, interpreter, [], folders.map((f) => `/${f}`));
+        } else {
+            // Bytecode does not depend on the architecture: the host's CPython of the same version compiles
+            // the foreign stdlib (ten times faster than under qemu), keeping its own native modules.
+            const native = await ensureRoot(interpreter, hostArchitecture()!, say);
+            const binds = [
+                ...folders.flatMap((f) => ["--bind", path.join(temp, f), `/${f}`]),
+                "--ro-bind", path.join(native, stdlib, "lib-dynload"), `/${stdlib}/lib-dynload`,
+            ];
+            await compileBytecode(native, interpreter, binds, folders.map((f) => `/${f}`));
+        }
     });
+}
+
+/**
+ * Compiles Python files to bytecode once, as Lambda's runtimes ship them: the
+ * sandbox's file system is read-only, so without this every cold start would
+ * compile the standard library again (seconds under qemu). `root` is a root
+ * of this machine's architecture; `binds` put the folders to compile in it.
+ */
+export async function compileBytecode(root: string, interpreter: string, binds: string[], folders: string[]): Promise<void> {
+    const bwrap = which("bwrap")!;
+    // Compiling the root itself (a temporary folder) needs it writable; otherwise only the bound folders are.
+    const args = [binds.length ? "--ro-bind" : "--bind", root, "/", ...binds, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--unshare-pid", "--die-with-parent", "--",
+        `/usr/bin/${interpreter}`, "-m", "compileall", "-q", "-j", "2", ...folders];
+    const r = await run(bwrap, args);
+    if (r.code !== 0) throw new UserError(`could not compile ${folders.join(", ")} to bytecode with ${interpreter}: ${tail(r.stdout + r.stderr, 6)}`);
 }
 
 /** dpkg-deb -x for every package, two at a time (this is I/O and decompression). */

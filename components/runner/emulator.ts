@@ -161,7 +161,10 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number): 
         // The emulator enforces the function's timeout; ours only catches an emulator that never answers.
         const body = await post(agent, port, payload, (timeoutSeconds + 60) * 1000, () => (exited ? stderr : undefined));
         const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-        const text = await Promise.race([segment.done, sleep(LOG_GRACE_MS).then(() => segment.soFar())]);
+        let grace: NodeJS.Timeout | undefined;
+        const late = new Promise<string>((resolve) => (grace = setTimeout(() => resolve(segment.soFar()), LOG_GRACE_MS)));
+        const text = await Promise.race([segment.done, late]);
+        clearTimeout(grace);
         return { body, durationMs, logs: text };
     };
 
@@ -176,10 +179,9 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number): 
             if (closed) return;
             closed = true;
             agent.destroy();
-            killGroup(child, "SIGTERM");
-            const killer = setTimeout(() => killGroup(child, "SIGKILL"), 2000);
+            // Nothing in the group keeps state worth a graceful stop; the emulator takes seconds to honour SIGTERM.
+            killGroup(child, "SIGKILL");
             await exit;
-            clearTimeout(killer);
         },
     };
     return { process: emulator };

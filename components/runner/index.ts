@@ -8,7 +8,7 @@ import { describeFsError, UserError } from "../errors";
 import { ArchiveFacts } from "../../policies/inspect/facts";
 import { Architecture, isArchitecture, parsePythonRuntime } from "../../policies/target";
 import { emptyOpt, extracted, inspectCode } from "./code";
-import { DEBIAN_INTERPRETERS, ensureRoot, rootDir } from "./debian-root";
+import { compileBytecode, DEBIAN_INTERPRETERS, ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
 import { EmulatorProcess, startEmulator } from "./emulator";
 import { ensureHostCapabilities, hostArchitecture } from "./host";
 import { chooseInterpreter } from "./interpreter";
@@ -85,7 +85,9 @@ export async function ensureRunnerTools(target: { runtime: string; architecture:
     await ensureHostCapabilities({ roots: !haveRoot, emulate }, say);
     await ensureEmulator(say);
     await ensureRoot(interpreter, target.architecture, say);
-    await ensureRuntimeClient(interpreter, target.architecture, say);
+    // awslambdaric's bytecode, compiled by the host-architecture interpreter (bytecode is the same on both).
+    const native = await ensureRoot(interpreter, hostArchitecture()!, say);
+    await ensureRuntimeClient(interpreter, target.architecture, (dir) => compileBytecode(native, interpreter, ["--bind", dir, `/${MOUNT_POINTS.runtime}`], [`/${MOUNT_POINTS.runtime}`]), say);
 }
 
 // ------------------------------------------------------------------ validation
@@ -136,6 +138,21 @@ function architectureWarnings(arch: Architecture, listings: { label: string; fac
         .map((l) => `${l.label} holds ${other} shared objects (e.g. ${l.facts.natives.find((n) => n.arch === other)?.name}); on ${arch} they cannot load, here as on Lambda.`);
 }
 
+/**
+ * What an archive shows about its target, for defaults: the CPython version
+ * its extension modules were built for, and the instruction set of its
+ * shared objects (each only when there is exactly one).
+ */
+export function detectTarget(code: string): { runtime?: string; architecture?: Architecture } {
+    const facts = inspectCode(path.resolve(code), isFolder(code, "function code") ? "function folder" : "function archive");
+    const versions = new Set(facts.files.map((f) => /\.cpython-3(\d+)t?-[^/]*\.so$/.exec(f.name)?.[1]).filter((v): v is string => !!v));
+    const arches = facts.nativeArchitectures.filter(isArchitecture);
+    return {
+        runtime: versions.size === 1 ? `python3.${[...versions][0]}` : undefined,
+        architecture: arches.length === 1 ? arches[0] : undefined,
+    };
+}
+
 // ------------------------------------------------------------------ results
 
 const TIMEOUT = /^Task timed out after ([\d.]+) seconds$/;
@@ -175,6 +192,15 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
     }
     const choice = chooseInterpreter(spec.runtime, listings.map((l) => ({ label: l.label, files: l.facts.files })));
     const warnings = [...choice.warnings, ...architectureWarnings(spec.architecture, listings)];
+    // The emulator counts a cold start's init in the first invoke's timeout, where Lambda gives init its own
+    // 10 s. Natively init is quick; under qemu it takes seconds, so emulated functions get that allowance.
+    const emulated = spec.architecture !== hostArchitecture();
+    const emulatorTimeout = timeoutSeconds + (emulated ? lambdaEnv.defaults.initSeconds : 0);
+    if (emulated) {
+        warnings.push(
+            `${spec.architecture} runs under qemu on this ${hostArchitecture()} machine: several times slower than on Lambda, and the timeout is raised by Lambda's ${lambdaEnv.defaults.initSeconds} s init allowance (to ${emulatorTimeout} s), because the emulator counts a cold start's init against it.`,
+        );
+    }
 
     await ensureRunnerTools({ runtime: choice.interpreter, architecture: spec.architecture }, options.onProgress);
     const task = codeIsFolder ? path.resolve(spec.code) : await extracted([path.resolve(spec.code)], "task");
@@ -186,7 +212,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         interpreter: choice.interpreter,
         handler: spec.handler,
         memoryMB,
-        timeoutSeconds,
+        timeoutSeconds: emulatorTimeout,
         region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
         user: spec.environment ?? {},
     });
@@ -205,7 +231,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         warnings,
         async invoke(event: unknown): Promise<InvokeResult> {
             const payload = JSON.stringify(event === undefined ? {} : event);
-            const raw = await emulator.invoke(payload, timeoutSeconds);
+            const raw = await emulator.invoke(payload, emulatorTimeout);
             return { ...classifyResponse(raw.body), payload: raw.body, durationMs: raw.durationMs, logs: raw.logs };
         },
         close: () => emulator.close(),

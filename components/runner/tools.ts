@@ -3,7 +3,7 @@
 //
 //   emulator-<sam version>-<host arch>/aws-lambda-rie-<arch>   the official Runtime Interface Emulator
 //   emulator-<sam version>-<host arch>/LICENSE, NOTICE         its licence (Apache-2.0), kept beside it
-//   ric-<awslambdaric version>/python3.X-<arch>/        awslambdaric for one interpreter, mounted at /var/runtime
+//   ric-<awslambdaric version>-v2/python3.X-<arch>/       awslambdaric for one interpreter, mounted at /var/runtime
 //   roots/<suite>-<debian arch>-python3.X-v<N>/         a Debian root with that CPython (debian-root.ts)
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -46,7 +46,8 @@ export function emulatorPath(): string {
 
 export function runtimeClientDir(interpreter: string, arch: Architecture): string {
     const version = RUNTIME_CLIENT[0].split("==")[1];
-    return path.join(runnerToolsDir(), `ric-${version}`, `${interpreter}-${arch}`);
+    // "-v2": compiled to bytecode (an install without bytecode starts seconds slower under qemu).
+    return path.join(runnerToolsDir(), `ric-${version}-v2`, `${interpreter}-${arch}`);
 }
 
 function sha256File(file: string): string {
@@ -89,7 +90,7 @@ export async function ensureEmulator(say: (m: string) => void = () => {}): Promi
 }
 
 /** awslambdaric (and its dependencies) for one interpreter and architecture, as wheels for that target. */
-export async function ensureRuntimeClient(interpreter: string, arch: Architecture, say: (m: string) => void = () => {}): Promise<string> {
+export async function ensureRuntimeClient(interpreter: string, arch: Architecture, compile: (dir: string) => Promise<void>, say: (m: string) => void = () => {}): Promise<string> {
     return installFolder(runtimeClientDir(interpreter, arch), async (temp) => {
         say(`installing ${RUNTIME_CLIENT[0]} for ${interpreter} on ${arch}`);
         const requirements = path.join(temp, ".requirements.txt");
@@ -104,5 +105,6 @@ export async function ensureRuntimeClient(interpreter: string, arch: Architectur
             );
         }
         fs.rmSync(path.join(temp, "bin"), { recursive: true, force: true });
+        await compile(temp);
     });
 }
