@@ -7,9 +7,8 @@ import { buildArchive } from "../build";
 import { describeFsError, UserError } from "../errors";
 import { programFunctions } from "../preview/functions";
 import { runProgram } from "../preview/program";
-import type { Architecture, FunctionSpec } from "../runner";
+import { Architecture, detectTarget, FunctionSpec } from "../runner";
 import { onBuildProgress } from "../shared-build";
-import { inspectCached } from "../../policies/pack/code";
 import { NEWEST_RUNTIME } from "../../policies/target";
 import { ServedFunction } from "./server";
 
@@ -43,12 +42,20 @@ export async function resolveTargets(target: string, o: TargetOptions): Promise<
         if (!fs.existsSync(layer) || !fs.statSync(layer).isFile()) throw new UserError(`layer ${layer} is not a file; --layer takes a layer .zip (build one with "lambda-python build --kind layer").`);
     }
     let code: string;
+    let runtime = o.runtime;
+    let architecture = o.architecture;
     if (stat.isDirectory()) {
         o.say(`building ${target}`);
-        const built = await buildArchive({ source: where, runtime: o.runtime, architecture: o.architecture, handler: o.handler ?? DEFAULT_HANDLER, hasLayers: o.layers.length > 0, onProgress: o.say });
+        const built = await buildArchive({ source: where, runtime, architecture, handler: o.handler ?? DEFAULT_HANDLER, hasLayers: o.layers.length > 0, onProgress: o.say });
         code = built.path;
+        runtime = built.runtime;
+        architecture = built.architecture as Architecture;
     } else if (where.endsWith(".zip")) {
         code = where;
+        // As invoke does: what the archive's extension modules and shared objects were built for.
+        const detected = detectTarget(where);
+        runtime ??= detected.runtime;
+        architecture ??= detected.architecture;
     } else {
         throw new UserError(`${target} is neither a function .zip, a source folder nor a Pulumi program folder.`);
     }
@@ -56,24 +63,14 @@ export async function resolveTargets(target: string, o: TargetOptions): Promise<
         code,
         layers: o.layers.map((l) => path.resolve(l)),
         handler: o.handler ?? DEFAULT_HANDLER,
-        runtime: o.runtime ?? NEWEST_RUNTIME,
-        architecture: o.architecture ?? guessArchitecture(code),
+        runtime: runtime ?? NEWEST_RUNTIME,
+        architecture: architecture ?? "x86_64",
         timeoutSeconds: o.timeoutSeconds,
         memoryMB: o.memoryMB,
         environment: o.environment,
-        functionName: path.basename(where).replace(/\.zip$/, ""),
+        functionName: path.basename(where).replace(/\.zip$/i, ""),
     };
     return [{ name: spec.functionName!, spec }];
-}
-
-/** A zip whose native code is all arm64 is for arm64; anything else defaults to x86_64, as Lambda does. */
-function guessArchitecture(zip: string): Architecture {
-    try {
-        const natives = inspectCached(zip).facts.nativeArchitectures;
-        return natives.length === 1 && natives[0] === "arm64" ? "arm64" : "x86_64";
-    } catch {
-        return "x86_64"; // the runner reports a damaged archive
-    }
 }
 
 async function programTargets(dir: string, o: TargetOptions): Promise<ServedFunction[]> {
