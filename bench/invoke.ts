@@ -22,7 +22,7 @@ const RUNTIME = "python3.14";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
-const ms = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : n >= 10 ? `${n.toFixed(0)} ms` : `${n.toFixed(2)} ms`);
+const ms = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : n >= 10 ? `${n.toFixed(0)} ms` : n >= 0.01 ? `${n.toFixed(2)} ms` : `${(n * 1000).toFixed(1)} µs`);
 
 function wall(command: string, args: string[]): number {
     const t = process.hrtime.bigint();
