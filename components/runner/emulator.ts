@@ -178,6 +178,8 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number): 
         async close() {
             if (closed) return;
             closed = true;
+            // The runtime client complains when its emulator goes away under it; that is not the function's output.
+            logs.mute();
             agent.destroy();
             // Nothing in the group keeps state worth a graceful stop; the emulator takes seconds to honour SIGTERM.
             killGroup(child, "SIGKILL");
@@ -220,6 +222,7 @@ class LogFramer {
     private lines: string[] = [];
     private inInvoke = false;
     private finish?: (text: string) => void;
+    private muted = false;
 
     constructor(private readonly onLog?: (line: string) => void) {}
 
@@ -233,7 +236,12 @@ class LogFramer {
         return { done, soFar: () => this.text() };
     }
 
+    mute(): void {
+        this.muted = true;
+    }
+
     push(chunk: string): void {
+        if (this.muted) return;
         const parts = (this.partial + chunk).split("\n");
         this.partial = parts.pop()!;
         for (const line of parts) this.line(line);

@@ -1,8 +1,9 @@
 // Datasette served through Mangum (seed 004): a native dependency
 // (pysqlite3-binary, x86_64 only) and a small SQLite database generated at
-// build time and shipped in the zip, with 256 MB of memory. python3.13, not
-// 3.12: no Debian release ships CPython 3.12, so a 3.12 build of this native
-// code could not be run locally (lambda-python invoke/serve, npm start).
+// build time and shipped in the zip, with 256 MB of memory. python3.13 (the
+// seed used 3.12): pysqlite3 and markupsafe are extension modules, so the
+// archive only runs on the CPython it was built for, and 3.13 is one that
+// lambda-python invoke/serve can run here (no Debian release ships 3.12).
 import { execFileSync } from "child_process";
 import * as path from "path";
 import { PythonFunction } from "../../components";
