@@ -126,10 +126,10 @@ describe("serve: a result as the function URL's HTTP response", () => {
     });
 
     it("answers 502 when the function fails or times out", () => {
-        const failed = toHttpResponse({ ok: false, payload: '{"errorType":"ValueError","errorMessage":"boom"}', timedOut: false });
+        const failed = toHttpResponse({ ok: false, payload: '{"errorType":"ValueError","errorMessage":"boom"}', timedOut: false, error: { errorType: "ValueError", errorMessage: "boom" } });
         assert.equal(failed.statusCode, 502);
         assert.equal(failed.body.toString(), "Internal Server Error");
-        assert.match(failed.problem!, /ValueError/);
+        assert.equal(failed.problem, "the function failed with ValueError: boom");
         assert.equal(toHttpResponse({ ok: false, payload: "", timedOut: true }).statusCode, 502);
     });
 

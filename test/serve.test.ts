@@ -96,8 +96,14 @@ describe("lambda-python serve", function () {
             assert.equal(res.status, 502);
             assert.equal(await res.text(), "Internal Server Error");
             await eventually(() => /GET \/fail -> 502/.test(echo!.stderr()), "the request's log line");
-            assert.match(echo!.stderr(), /ValueError/);
+            assert.match(echo!.stderr(), /GET \/fail -> 502 \(.*\): the function failed with ValueError: asked to fail/);
             assert.equal((await fetch(url("/plain"))).status, 200);
+        });
+
+        it("refuses a request body over Lambda's 6 MB payload limit with 413, without invoking", async () => {
+            const res = await fetch(url("/big"), { method: "POST", body: Buffer.alloc(6 * 1024 * 1024 + 1, 0x61), headers: { "Content-Type": "text/plain" } });
+            assert.equal(res.status, 413);
+            await eventually(() => /POST \/big -> 413/.test(echo!.stderr()), "the request's log line");
         });
 
         it("answers concurrent requests, one at a time, from one warm function", async () => {

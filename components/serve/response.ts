@@ -8,6 +8,7 @@ export interface InvocationOutcome {
     /** The response (or error) document as JSON text. */
     payload: string;
     timedOut: boolean;
+    error?: { errorType: string; errorMessage: string };
 }
 
 export interface HttpResponse {
@@ -28,7 +29,7 @@ export function badGateway(problem: string): HttpResponse {
 
 export function toHttpResponse(outcome: InvocationOutcome): HttpResponse {
     if (outcome.timedOut) return badGateway("the function timed out");
-    if (!outcome.ok) return badGateway(`the function failed: ${outcome.payload}`);
+    if (!outcome.ok) return badGateway(outcome.error ? `the function failed with ${outcome.error.errorType}: ${outcome.error.errorMessage}` : `the function failed: ${outcome.payload}`);
     let result: unknown;
     try {
         result = JSON.parse(outcome.payload);
