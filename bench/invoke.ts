@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
+import { startFunction } from "../components/runner";
 import { WORK } from "./corpus";
 import { recordSection } from "./record";
 
@@ -87,6 +88,25 @@ async function serveRuns(zip: string): Promise<number[]> {
     }
 }
 
+/** The same requests' events straight to a warm function, in process: the runner's share of serve's time. */
+async function directRuns(zip: string): Promise<number[]> {
+    const fn = await startFunction({ code: zip, handler: HANDLER, runtime: RUNTIME, architecture: "x86_64" });
+    try {
+        const event = JSON.parse(fs.readFileSync(path.join(ROOT, "examples", "hello-url", "events", "hello-url.json"), "utf8"));
+        for (let i = 0; i < 20; i++) await fn.invoke(event);
+        const times: number[] = [];
+        for (let i = 0; i < REQUESTS; i++) {
+            const t = process.hrtime.bigint();
+            const r = await fn.invoke(event);
+            times.push(Number(process.hrtime.bigint() - t) / 1e6);
+            if (!r.ok) throw new Error(`the hello function failed: ${r.payload}`);
+        }
+        return times;
+    } finally {
+        await fn.close();
+    }
+}
+
 export async function benchInvoke(): Promise<string> {
     if (!fs.existsSync(CLI)) throw new Error("run `npm run build` first: the benchmark times the compiled CLI");
     fs.mkdirSync(WORK, { recursive: true });
@@ -97,6 +117,7 @@ export async function benchInvoke(): Promise<string> {
     const x86 = invokeRuns(zip, "x86_64");
     const arm = invokeRuns(zip, "arm64");
     const served = await serveRuns(zip);
+    const direct = await directRuns(zip);
 
     const pythonMs = median(base.processMs);
     const x86Ms = median(x86);
@@ -104,6 +125,7 @@ export async function benchInvoke(): Promise<string> {
     const p50 = percentile(served, 0.5);
     const p90 = percentile(served, 0.9);
     const added = p50 - base.handlerMs;
+    const directP50 = percentile(direct, 0.5);
     const verdict = (ok: boolean) => (ok ? "pass" : "FAIL");
     const cpu = os.cpus();
     const body = [
@@ -115,6 +137,7 @@ export async function benchInvoke(): Promise<string> {
         `| \`invoke\`, arm64 under qemu: command to response | ${ms(armMs)} | < 6 s | ${verdict(armMs < 6000)} |`,
         `| \`serve\` warm request, p50 (p90) | ${ms(p50)} (${ms(p90)}) | | |`,
         `| \`serve\` time added to the handler's own (p50 minus the handler's ${ms(base.handlerMs)}) | ${ms(added)} | < 5 ms | ${verdict(added < 5)} |`,
+        `| of which the runner (emulator + awslambdaric), invoked in process without HTTP, p50 | ${ms(directP50)} | (breakdown) | |`,
         `| baseline: \`python3 -c\` importing and calling the handler (host ${execFileSync("python3", ["--version"], { encoding: "utf8" }).trim()}, no emulator, no sandbox) | ${ms(pythonMs)} | (reference) | |`,
         "",
         `Raw (ms): invoke x86_64 ${x86.map((x) => x.toFixed(0)).join(", ")}; invoke arm64 ${arm.map((x) => x.toFixed(0)).join(", ")}; python3 -c ${base.processMs.map((x) => x.toFixed(0)).join(", ")}; serve min ${ms(Math.min(...served))}, max ${ms(Math.max(...served))}.`,
