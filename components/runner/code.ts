@@ -116,7 +116,7 @@ export function emptyOpt(): string {
 /** Removes extractions unused for `days` (folders are touched on use). */
 export function sweepExtractions(days = 14): void {
     const old = Date.now() - days * 24 * 3600_000;
-    for (const kind of ["task", "opt"]) {
+    for (const kind of ["task", "opt", "bytecode"]) {
         const dir = path.join(extractionCacheDir(), kind);
         let names: string[] = [];
         try {

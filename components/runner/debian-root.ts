@@ -44,8 +44,8 @@ export function rootDir(interpreter: string, arch: Architecture): string {
 }
 
 /** Where the sandbox mounts things inside the root; they must exist as the root is read-only. */
-export const MOUNT_POINTS = { task: "var/task", runtime: "var/runtime", opt: "opt", qemu: "usr/libexec/lambda-python-qemu" };
-const FOLDER_MOUNTS = [MOUNT_POINTS.task, MOUNT_POINTS.runtime, MOUNT_POINTS.opt];
+export const MOUNT_POINTS = { task: "var/task", runtime: "var/runtime", opt: "opt", qemu: "usr/libexec/lambda-python-qemu", bytecode: "var/cache/lambda-python-bytecode" };
+const FOLDER_MOUNTS = [MOUNT_POINTS.task, MOUNT_POINTS.runtime, MOUNT_POINTS.opt, MOUNT_POINTS.bytecode];
 /** Host files bound over these, so that name resolution works inside the sandbox. */
 export const HOST_FILES = ["etc/resolv.conf", "etc/hosts"];
 
@@ -74,6 +74,13 @@ export function readManifest(root: string): RootManifest | undefined {
 export async function ensureRoot(interpreter: string, arch: Architecture, say: (m: string) => void = () => {}): Promise<string> {
     const row = interpreters[interpreter];
     if (!row) throw new UserError(`no Debian release ships ${interpreter} (${describeDebianPythons()}).`);
+    const root = await makeRoot(interpreter, arch, row, say);
+    // Mount points added after a root's layout version was set (idempotent, and harmless to a running sandbox).
+    for (const p of FOLDER_MOUNTS) fs.mkdirSync(path.join(root, p), { recursive: true });
+    return root;
+}
+
+async function makeRoot(interpreter: string, arch: Architecture, row: InterpreterRow, say: (m: string) => void): Promise<string> {
     return installFolder(rootDir(interpreter, arch), async (temp) => {
         if (process.getuid?.() !== 0) {
             throw new UserError(

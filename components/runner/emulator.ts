@@ -129,6 +129,8 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number): 
     child.stdout!.setEncoding("utf8").on("data", (c: string) => logs.push(c));
     child.stderr!.setEncoding("utf8").on("data", (c: string) => {
         stderr = (stderr + c).slice(-8000);
+        // An invoke whose runtime died (a failed init, a crash) gets no REPORT line, only this on stderr.
+        if (/\(rapid\) Invoke DONE failed/.test(c)) setTimeout(() => logs.end(), 20);
     });
     let exited = false;
     const exit = new Promise<void>((resolve) => child.on("close", () => {
@@ -247,6 +249,14 @@ class LogFramer {
         for (const line of parts) this.line(line);
     }
 
+    /** Ends the current invoke's logs without a REPORT line. */
+    end(): void {
+        this.inInvoke = false;
+        const f = this.finish;
+        this.finish = undefined;
+        f?.(this.text());
+    }
+
     flush(): void {
         if (this.partial) this.line(this.partial);
         this.partial = "";
@@ -266,10 +276,7 @@ class LogFramer {
         }
         if (/^END RequestId: /.test(line)) return;
         if (/^REPORT RequestId: /.test(line)) {
-            this.inInvoke = false;
-            const f = this.finish;
-            this.finish = undefined;
-            f?.(this.text());
+            this.end();
             return;
         }
         this.onLog?.(`${line}\n`);

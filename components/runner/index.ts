@@ -2,12 +2,13 @@
 // Runtime Interface Emulator, driving awslambdaric in a bubblewrap sandbox
 // whose root is a Debian CPython for the function's runtime and architecture.
 // See DESIGN.md beside this file for the pipeline and what differs from Lambda.
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { describeFsError, UserError } from "../errors";
 import { ArchiveFacts } from "../../policies/inspect/facts";
 import { Architecture, isArchitecture, parsePythonRuntime } from "../../policies/target";
-import { emptyOpt, extracted, inspectCode } from "./code";
+import { emptyOpt, extracted, extractionCacheDir, inspectCode } from "./code";
 import { compileBytecode, DEBIAN_INTERPRETERS, ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
 import { EmulatorProcess, startEmulator } from "./emulator";
 import { ensureHostCapabilities, hostArchitecture } from "./host";
@@ -193,18 +194,21 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
     const choice = chooseInterpreter(spec.runtime, listings.map((l) => ({ label: l.label, files: l.facts.files })));
     const warnings = [...choice.warnings, ...architectureWarnings(spec.architecture, listings)];
     // The emulator counts a cold start's init in the first invoke's timeout, where Lambda gives init its own
-    // 10 s. Natively init is quick; under qemu it takes seconds, so emulated functions get that allowance.
+    // 10 s. Natively init is quick. Under qemu everything is about ten times slower, so an emulated function
+    // gets the init allowance and the whole is scaled: there the timeout only guards against hangs.
     const emulated = spec.architecture !== hostArchitecture();
-    const emulatorTimeout = timeoutSeconds + (emulated ? lambdaEnv.defaults.initSeconds : 0);
+    const { initSeconds, emulationTimeFactor } = lambdaEnv.defaults;
+    const emulatorTimeout = emulated ? (timeoutSeconds + initSeconds) * emulationTimeFactor : timeoutSeconds;
     if (emulated) {
         warnings.push(
-            `${spec.architecture} runs under qemu on this ${hostArchitecture()} machine: several times slower than on Lambda, and the timeout is raised by Lambda's ${lambdaEnv.defaults.initSeconds} s init allowance (to ${emulatorTimeout} s), because the emulator counts a cold start's init against it.`,
+            `${spec.architecture} runs under qemu on this ${hostArchitecture()} machine, about ${emulationTimeFactor} times slower than on Lambda: its timeout becomes (${timeoutSeconds} s + Lambda's ${initSeconds} s for init) × ${emulationTimeFactor} = ${emulatorTimeout} s, so here it only guards against hangs.`,
         );
     }
 
     await ensureRunnerTools({ runtime: choice.interpreter, architecture: spec.architecture }, options.onProgress);
     const task = codeIsFolder ? path.resolve(spec.code) : await extracted([path.resolve(spec.code)], "task");
     const opt = layers.length ? await extracted(layers, "opt") : emptyOpt();
+    const bytecodeCache = emulated ? bytecodeCacheFor(choice.interpreter, spec.architecture, task, opt) : undefined;
     const functionName = spec.functionName ?? defaultName(spec.code);
     const env = lambdaEnvironment({
         functionName,
@@ -215,6 +219,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         timeoutSeconds: emulatorTimeout,
         region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
         user: spec.environment ?? {},
+        bytecodeCache: !!bytecodeCache,
     });
     const bootstrap = bootstrapCommand({
         root: rootDir(choice.interpreter, spec.architecture),
@@ -224,18 +229,47 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         interpreter: choice.interpreter,
         architecture: spec.architecture,
         handler: spec.handler,
+        bytecodeCache,
     });
-    const emulator: EmulatorProcess = await startEmulator({ emulator: emulatorPath(), bootstrap, env, onLog: options.onLog });
+    const start = () => startEmulator({ emulator: emulatorPath(), bootstrap, env, onLog: options.onLog });
+    let emulator: EmulatorProcess = await start();
+    let fresh: Promise<EmulatorProcess> | undefined;
+    let closed = false;
 
     return {
         warnings,
         async invoke(event: unknown): Promise<InvokeResult> {
+            if (closed) throw new UserError(`function ${functionName} was closed; start it again to invoke it.`);
             const payload = JSON.stringify(event === undefined ? {} : event);
+            // After a timeout Lambda starts a new execution environment; the emulator, asked again at once,
+            // may answer "ErrGateCanceled" while it resets. A new emulator is the faithful and reliable reset.
+            if (fresh) emulator = await fresh;
+            fresh = undefined;
             const raw = await emulator.invoke(payload, emulatorTimeout);
-            return { ...classifyResponse(raw.body), payload: raw.body, durationMs: raw.durationMs, logs: raw.logs };
+            const result: InvokeResult = { ...classifyResponse(raw.body), payload: raw.body, durationMs: raw.durationMs, logs: raw.logs };
+            if (result.timedOut && !closed) {
+                const old = emulator;
+                fresh = old.close().then(start);
+            }
+            return result;
         },
-        close: () => emulator.close(),
+        async close() {
+            closed = true;
+            const pending = fresh;
+            await emulator.close();
+            if (pending) await (await pending.catch(() => undefined))?.close();
+        },
     };
+}
+
+/** Where an emulated function's bytecode is kept between cold starts: one folder per code, layers and interpreter. */
+function bytecodeCacheFor(interpreter: string, arch: Architecture, task: string, opt: string): string {
+    const key = crypto.createHash("sha256").update(`${interpreter}\n${arch}\n${task}\n${opt}`).digest("hex").slice(0, 40);
+    const dir = path.join(extractionCacheDir(), "bytecode", key);
+    fs.mkdirSync(dir, { recursive: true });
+    const now = new Date();
+    fs.utimesSync(dir, now, now); // marks it used, for sweeping
+    return dir;
 }
 
 /** Starts the function, invokes it once with `event`, and stops it. */

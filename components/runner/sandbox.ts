@@ -8,10 +8,12 @@
 //   /var/runtime  awslambdaric, on sys.path after the runtime's own files (read-only)
 //   /tmp          a writable tmpfs of Lambda's default 512 MB
 //
-// The function runs as a non-root user (Lambda's sbx_user1051 ids), so file
-// modes matter as they do on Lambda; in its own PID namespace, killed with
-// the emulator. An arm64 function on an x86_64 machine (or the reverse) runs
-// through qemu-user-static, bound into the root.
+// The function runs with Lambda's sandbox user ids (sbx_user1051: 993/990) in
+// a user namespace of its own, in its own PID namespace, killed with the
+// emulator. An arm64 function on an x86_64 machine (or the reverse) runs
+// through qemu-user-static, bound into the root; its bytecode is cached
+// between cold starts (see `bytecodeCache`), because compiling under qemu is
+// what makes emulated cold starts slow.
 import { Architecture } from "../../policies/target";
 import { HOST_FILES, MOUNT_POINTS } from "./debian-root";
 import { hostArchitecture, qemuProgram, which } from "./host";
@@ -30,6 +32,8 @@ export interface SandboxPlan {
     interpreter: string;
     architecture: Architecture;
     handler: string;
+    /** A writable folder for PYTHONPYCACHEPREFIX (emulated functions only). */
+    bytecodeCache?: string;
 }
 
 /** The bootstrap command line: bwrap with Lambda's mounts, then the runtime client. */
@@ -49,6 +53,7 @@ export function bootstrapCommand(plan: SandboxPlan): string[] {
         "--unshare-pid", "--unshare-ipc", "--unshare-uts",
         "--die-with-parent",
         "--chdir", `/${MOUNT_POINTS.task}`,
+        ...(plan.bytecodeCache ? ["--bind", plan.bytecodeCache, `/${MOUNT_POINTS.bytecode}`] : []),
     ];
     const python = `/usr/bin/${plan.interpreter}`;
     const client = [python, "-m", "awslambdaric", plan.handler];
@@ -68,6 +73,8 @@ export interface EnvironmentInputs {
     timeoutSeconds: number;
     region: string;
     user: Record<string, string>;
+    /** Set PYTHONPYCACHEPREFIX to the bytecode cache's mount point. */
+    bytecodeCache?: boolean;
 }
 
 function logStreamName(): string {
@@ -89,6 +96,7 @@ export function lambdaEnvironment(e: EnvironmentInputs): Record<string, string> 
         // The Debian root has no en_US locale; C.UTF-8 gives the same UTF-8 behaviour without a warning.
         LANG: "C.UTF-8",
         PYTHONPATH: `/opt/python/lib/python3.${minor}/site-packages:/opt/python`,
+        ...(e.bytecodeCache ? { PYTHONPYCACHEPREFIX: `/${MOUNT_POINTS.bytecode}` } : {}),
         ...e.user,
         _HANDLER: e.handler,
         AWS_EXECUTION_ENV: `AWS_Lambda_${e.runtime}`,

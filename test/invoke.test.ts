@@ -1,0 +1,125 @@
+// lambda-python invoke, through the compiled CLI: the response on stdout,
+// the function's logs on stderr, exit 0 / 1 / 2, and nothing left running.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { buildArchive } from "../components/build";
+import { cli, cliAsync, ROOT, SHARED_CACHE, tmpDir } from "./helpers";
+
+const FIXTURES = path.join(ROOT, "test", "fixtures", "runner");
+
+/** The PIDs of processes whose environment names this function (the emulator, the sandbox, the runtime). */
+function processesOf(functionName: string): number[] {
+    const found: number[] = [];
+    for (const pid of fs.readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+        try {
+            if (fs.readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(`AWS_LAMBDA_FUNCTION_NAME=${functionName}`)) found.push(Number(pid));
+        } catch {
+            // gone, or not ours to read
+        }
+    }
+    return found;
+}
+
+function assertOneParagraph(r: { code: number; stdout: string; stderr: string }, pattern: RegExp): void {
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /^lambda-python: error: /);
+    assert.match(r.stderr, pattern);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+    assert.doesNotMatch(r.stderr, /internal error/);
+}
+
+describe("lambda-python invoke", () => {
+    let probe: string;
+    const dir = tmpDir("lp-invoke-");
+    const event = (name: string, value: unknown) => {
+        const file = path.join(dir, name);
+        fs.writeFileSync(file, typeof value === "string" ? value : JSON.stringify(value));
+        return file;
+    };
+
+    before(async () => {
+        probe = (await buildArchive({ source: path.join(FIXTURES, "probe"), kind: "function", runtime: "python3.13", architecture: "x86_64", cacheDir: SHARED_CACHE })).path;
+    });
+
+    it("builds the hello example's source folder, prints its response on stdout and exits 0", () => {
+        const r = cli(["invoke", path.join(ROOT, "examples", "hello-url", "app")]);
+        assert.equal(r.code, 0, r.stderr);
+        const response = JSON.parse(r.stdout);
+        assert.equal(response.statusCode, 200);
+        assert.equal(response.body, "<h1>Hello World from Python</h1>");
+        assert.match(r.stderr, /lambda_function\.lambda_handler returned in \d+ ms \(python3\.14, x86_64\)/);
+    });
+
+    it("exits 1 on a raised exception, showing its type, message and Python traceback", () => {
+        const r = cli(["invoke", probe, "--event", event("raise.json", { action: "raise", n: 3 })]);
+        assert.equal(r.code, 1, r.stderr);
+        assert.equal(JSON.parse(r.stdout).errorType, "ValueError");
+        assert.match(r.stderr, /lambda-python: the function failed with ValueError: boom 3\nTraceback \(most recent call last\):\n  File "\/var\/task\/lambda_function\.py", line \d+, in lambda_handler\n    raise ValueError\(f"boom \{event\.get\('n', 0\)\}"\)\nValueError: boom 3\n/);
+    });
+
+    it("exits 1 with \"timed out after N s\" when the handler outlives --timeout", () => {
+        const r = cli(["invoke", probe, "--timeout", "1", "--event", event("sleep.json", { action: "sleep", seconds: 60 })]);
+        assert.equal(r.code, 1, r.stderr);
+        assert.equal(r.stdout, "Task timed out after 1.00 seconds\n");
+        assert.match(r.stderr, /lambda-python: the function timed out after 1 s/);
+    });
+
+    it("reads the event from stdin, passes --env, and prints the function's logs on stderr", () => {
+        const r = cli(["invoke", probe, "--event", "-", "--env", "GREETING=hi there", "--env", "EMPTY=", "--quiet"], { input: JSON.stringify({ action: "describe" }) });
+        assert.equal(r.code, 0, r.stderr);
+        const seen = JSON.parse(r.stdout);
+        assert.equal(seen.env.GREETING, "hi there");
+        assert.equal(seen.env.EMPTY, "");
+        const printed = cli(["invoke", probe, "--event", event("print.json", { action: "print", text: "to stderr please" }), "--quiet"]);
+        assert.equal(printed.stdout, '"printed"\n');
+        assert.equal(printed.stderr, "to stderr please\n");
+    });
+
+    it("prints one JSON document with --json", () => {
+        const r = cli(["invoke", probe, "--json", "--quiet", "--event", event("raise2.json", { action: "raise" })]);
+        assert.equal(r.code, 1);
+        const doc = JSON.parse(r.stdout);
+        assert.equal(doc.ok, false);
+        assert.equal(doc.error.errorType, "ValueError");
+        assert.equal(doc.response.errorMessage, "boom 0");
+        assert.equal(doc.runtime, "python3.14", "a pure-Python archive runs on the newest runtime unless --runtime says otherwise");
+    });
+
+    it("answers bad input with one paragraph and exit 2", () => {
+        assertOneParagraph(cli(["invoke", path.join(dir, "missing.zip")]), /function archive or folder .*missing\.zip does not exist/);
+        assertOneParagraph(cli(["invoke", probe, "--env", "NOEQUALS"]), /--env wants NAME=VALUE; got "NOEQUALS"/);
+        assertOneParagraph(cli(["invoke", probe, "--env", "AWS_REGION=eu-west-1"]), /AWS_REGION is reserved/);
+        assertOneParagraph(cli(["invoke", probe, "--event", event("bad.json", "{not json")]), /event file .*bad\.json is not valid JSON/);
+        assertOneParagraph(cli(["invoke", probe, "--event", path.join(dir, "nope.json")]), /event file .*nope\.json does not exist/);
+        assertOneParagraph(cli(["invoke", probe, "--timeout", "0"]), /timeout 0 is not a whole number of seconds from 1 to 900/);
+        assertOneParagraph(cli(["invoke", probe, "--timeout", "soon"]), /--timeout wants a whole number; got "soon"/);
+        assertOneParagraph(cli(["invoke", probe, "--arch", "sparc"]), /--arch must be one of x86_64, arm64/);
+        assertOneParagraph(cli(["invoke", probe, "--handler", "nodot"]), /handler "nodot" is not of the form module\.function/);
+        assertOneParagraph(cli(["invoke", probe, "--layer", path.join(dir, "nolayer.zip")]), /layer archive .*nolayer\.zip does not exist/);
+        assertOneParagraph(cli(["invoke", event("notzip.zip", "plain text")]), /notzip\.zip is not a usable zip/);
+        assertOneParagraph(cli(["invoke"]), /invoke takes one function \.zip or source folder/);
+    });
+
+    it("answers a python3.12 archive with cp312 extension modules with the documented paragraph", async () => {
+        const source = path.join(FIXTURES, "compiled");
+        const zip = (await buildArchive({ source, kind: "function", runtime: "python3.12", architecture: "x86_64", requirements: path.join(source, "requirements.txt"), cacheDir: SHARED_CACHE })).path;
+        const r = cli(["invoke", zip]);
+        assertOneParagraph(r, /python3\.12 cannot run here: no Debian release ships CPython 3\.12 .* markupsafe\/_speedups\.cpython-312-x86_64-linux-gnu\.so .* build it for python3\.13/);
+        assert.equal(r.stderr.trim().split("\n").length, 1, "one paragraph");
+    });
+
+    it("leaves no emulator, sandbox or runtime behind when interrupted", async () => {
+        const name = `interrupt-${process.pid}`;
+        const run = cliAsync(["invoke", probe, "--name", name, "--timeout", "60", "--event", event("long.json", { action: "sleep", seconds: 60 })]);
+        // Wait until the handler runs (it prints "sleeping"), then interrupt as Ctrl-C would.
+        for (let i = 0; i < 600 && processesOf(name).length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.ok(processesOf(name).length >= 3, "the emulator, bwrap and Python are running");
+        run.kill("SIGINT");
+        const r = await run.done;
+        assert.equal(r.code, 130);
+        for (let i = 0; i < 100 && processesOf(name).length; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.deepEqual(processesOf(name), []);
+    });
+});

@@ -1,0 +1,202 @@
+// The runner against the real thing: archives built by our builder, run by
+// the official Lambda Runtime Interface Emulator and awslambdaric on Debian's
+// CPython in a bubblewrap sandbox (arm64 through qemu). Slow, so each warm
+// function serves several checks.
+import * as assert from "assert";
+import * as path from "path";
+import { buildArchive } from "../components/build";
+import { isUserError } from "../components/errors";
+import { FunctionSpec, invokeOnce, startFunction, WarmFunction } from "../components/runner";
+import { liveEmulatorPids } from "../components/runner/emulator";
+import { ROOT, SHARED_CACHE } from "./helpers";
+
+const FIXTURES = path.join(ROOT, "test", "fixtures", "runner");
+
+async function build(source: string, options: { runtime: string; architecture?: "x86_64" | "arm64"; kind?: "function" | "layer"; requirements?: string }): Promise<string> {
+    const r = await buildArchive({ source, kind: options.kind ?? "function", runtime: options.runtime, architecture: options.architecture ?? "x86_64", requirements: options.requirements, cacheDir: SHARED_CACHE });
+    return r.path;
+}
+
+function json(payload: string): any {
+    return JSON.parse(payload);
+}
+
+function alive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+describe("runner: a python3.13 x86_64 function with a layer, in the Lambda emulator", () => {
+    let fn: WarmFunction;
+    let pidsBefore: number[];
+
+    before(async () => {
+        const code = await build(path.join(FIXTURES, "probe"), { runtime: "python3.13" });
+        const layer = await build(path.join(FIXTURES, "layer"), { runtime: "python3.13", kind: "layer" });
+        pidsBefore = liveEmulatorPids();
+        fn = await startFunction({ code, layers: [layer], handler: "lambda_function.lambda_handler", runtime: "python3.13", architecture: "x86_64", memoryMB: 256, environment: { GREETING: "hello" }, functionName: "probe" });
+    });
+
+    it("runs the handler with Lambda's sys.path order, environment, user and working folder", async () => {
+        const r = await fn.invoke({});
+        assert.ok(r.ok, r.payload);
+        const seen = json(r.payload);
+        assert.deepEqual(seen.path.slice(0, 3), ["/var/task", "/opt/python/lib/python3.13/site-packages", "/opt/python"]);
+        assert.ok(seen.path.indexOf("/var/runtime") > seen.path.indexOf("/usr/lib/python3.13"), "the runtime client comes after the runtime's own files");
+        assert.deepEqual(seen.version, [3, 13]);
+        assert.equal(seen.machine, "x86_64");
+        assert.equal(seen.cwd, "/var/task");
+        assert.equal(seen.uid, 993, "Lambda's sandbox user, not root");
+        assert.equal(seen.function_name, "probe");
+        assert.equal(seen.memory, 256);
+        const env = seen.env;
+        assert.equal(env.GREETING, "hello");
+        assert.equal(env._HANDLER, "lambda_function.lambda_handler");
+        assert.equal(env.LAMBDA_TASK_ROOT, "/var/task");
+        assert.equal(env.LAMBDA_RUNTIME_DIR, "/var/runtime");
+        assert.equal(env.AWS_EXECUTION_ENV, "AWS_Lambda_python3.13");
+        assert.equal(env.AWS_LAMBDA_FUNCTION_NAME, "probe");
+        assert.equal(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE, "256");
+        assert.equal(env.AWS_LAMBDA_LOG_GROUP_NAME, "/aws/lambda/probe");
+        assert.match(env.AWS_LAMBDA_LOG_STREAM_NAME, /^\d{4}\/\d{2}\/\d{2}\/\[\$LATEST\][0-9a-f]{32}$/);
+        assert.equal(env.TZ, ":UTC");
+        assert.ok(env.AWS_REGION && env.AWS_REGION === env.AWS_DEFAULT_REGION);
+        assert.ok(env.LD_LIBRARY_PATH.split(":").includes("/opt/lib") && env.LD_LIBRARY_PATH.split(":").includes("/var/task/lib"));
+        assert.ok(env.PATH.split(":").includes("/opt/bin"));
+        assert.equal(env.HOME, undefined, "nothing of this machine's environment leaks in");
+    });
+
+    it("lets the function's module shadow a layer's, and imports what only the layer has", async () => {
+        const seen = json((await fn.invoke({})).payload);
+        assert.equal(seen.shared, "function");
+        assert.equal(seen.only_in_layer, "layer");
+    });
+
+    it("refuses writes to /var/task with EROFS while /tmp is writable", async () => {
+        const r = await fn.invoke({ action: "write" });
+        assert.deepEqual(json(r.payload), { task: "EROFS", tmp: "tmp works" });
+    });
+
+    it("reports a raised exception with its type, message and traceback, and serves the next invoke", async () => {
+        const r = await fn.invoke({ action: "raise", n: 7 });
+        assert.equal(r.ok, false);
+        assert.equal(r.timedOut, false);
+        assert.equal(r.error?.errorType, "ValueError");
+        assert.equal(r.error?.errorMessage, "boom 7");
+        assert.ok(r.error?.stackTrace?.some((l) => l.includes('File "/var/task/lambda_function.py"') && l.includes("in lambda_handler")), String(r.error?.stackTrace));
+        assert.match(r.logs, /\[ERROR\] ValueError: boom 7/);
+        const next = await fn.invoke({ action: "print", text: "still here" });
+        assert.ok(next.ok);
+        assert.equal(next.payload, '"printed"');
+    });
+
+    it("gives each invoke the logs it printed, and only those", async () => {
+        const a = await fn.invoke({ action: "print", text: "first invoke" });
+        const b = await fn.invoke({ action: "print", text: "second invoke" });
+        assert.match(a.logs, /first invoke/);
+        assert.doesNotMatch(a.logs, /second invoke/);
+        assert.match(b.logs, /second invoke/);
+        assert.doesNotMatch(b.logs, /first invoke/);
+    });
+
+    it("leaves no process behind once closed", async () => {
+        const mine = liveEmulatorPids().filter((p) => !pidsBefore.includes(p));
+        assert.equal(mine.length, 1);
+        await fn.close();
+        assert.deepEqual(liveEmulatorPids().filter((p) => !pidsBefore.includes(p)), []);
+        assert.equal(alive(mine[0]), false);
+    });
+});
+
+describe("runner: timeouts and missing handlers", () => {
+    let code: string;
+    const spec = (over: Partial<FunctionSpec>): FunctionSpec => ({ code, handler: "lambda_function.lambda_handler", runtime: "python3.13", architecture: "x86_64", ...over });
+
+    before(async () => {
+        code = await build(path.join(FIXTURES, "probe"), { runtime: "python3.13" });
+    });
+
+    it("stops a handler at its timeout and starts the runtime again for the next invoke", async () => {
+        const fn = await startFunction(spec({ timeoutSeconds: 2 }));
+        try {
+            const r = await fn.invoke({ action: "sleep", seconds: 60 });
+            assert.equal(r.ok, false);
+            assert.equal(r.timedOut, true);
+            assert.equal(r.payload, "Task timed out after 2.00 seconds");
+            assert.match(r.logs, /sleeping/);
+            const next = await fn.invoke({ action: "print" });
+            assert.ok(next.ok, next.payload);
+        } finally {
+            await fn.close();
+        }
+    });
+
+    it("reports a handler module that does not exist as Runtime.ImportModuleError", async () => {
+        const r = await invokeOnce(spec({ handler: "no_such_module.lambda_handler" }), {});
+        assert.equal(r.ok, false);
+        assert.equal(r.error?.errorType, "Runtime.ImportModuleError");
+        assert.match(r.error!.errorMessage, /No module named 'no_such_module'/);
+    });
+
+    it("reports a handler function that does not exist as Runtime.HandlerNotFound", async () => {
+        const r = await invokeOnce(spec({ handler: "lambda_function.no_such_function" }), {});
+        assert.equal(r.ok, false);
+        assert.equal(r.error?.errorType, "Runtime.HandlerNotFound");
+        assert.match(r.error!.errorMessage, /no_such_function/);
+    });
+});
+
+describe("runner: python3.12, which no Debian release ships", () => {
+    it("runs a pure-Python archive on python3.13, with a warning that says so", async () => {
+        const code = await build(path.join(FIXTURES, "probe"), { runtime: "python3.12" });
+        const fn = await startFunction({ code, handler: "lambda_function.lambda_handler", runtime: "python3.12", architecture: "x86_64" });
+        try {
+            assert.equal(fn.warnings.length, 1);
+            assert.match(fn.warnings[0], /python3\.12 has no Debian CPython .* runs on python3\.13 instead/);
+            const seen = json((await fn.invoke({})).payload);
+            assert.deepEqual(seen.version, [3, 13]);
+            assert.equal(seen.env.AWS_EXECUTION_ENV, "AWS_Lambda_python3.12", "the function is still told its configured runtime");
+        } finally {
+            await fn.close();
+        }
+    });
+
+    it("refuses an archive holding cp312 extension modules, naming one and saying what to build instead", async () => {
+        const source = path.join(FIXTURES, "compiled");
+        const code = await build(source, { runtime: "python3.12", requirements: path.join(source, "requirements.txt") });
+        await assert.rejects(
+            startFunction({ code, handler: "lambda_function.lambda_handler", runtime: "python3.12", architecture: "x86_64" }),
+            (e: Error) => {
+                assert.ok(isUserError(e), String(e));
+                assert.match(e.message, /^python3\.12 cannot run here: no Debian release ships CPython 3\.12/);
+                assert.match(e.message, /markupsafe\/_speedups\.cpython-312-x86_64-linux-gnu\.so/);
+                assert.match(e.message, /lambda-python build --runtime python3\.13/);
+                return true;
+            },
+        );
+    });
+});
+
+describe("runner: arm64 under emulation", () => {
+    it("runs numpy's AArch64 build from a layer on an arm64 CPython (the numpy-arm64 example)", async () => {
+        const example = path.join(ROOT, "examples", "numpy-arm64");
+        const layer = await buildArchive({ kind: "layer", requirements: path.join(example, "layer", "requirements.txt"), runtime: "python3.13", architecture: "arm64", cacheDir: SHARED_CACHE });
+        const code = await build(path.join(example, "app"), { runtime: "python3.13", architecture: "arm64" });
+        assert.deepEqual(layer.nativeArchitectures, ["arm64"]);
+        const fn = await startFunction({ code, layers: [layer.path], handler: "lambda_function.lambda_handler", runtime: "python3.13", architecture: "arm64" });
+        try {
+            assert.ok(fn.warnings.some((w) => /arm64 runs under qemu/.test(w)));
+            const r = await fn.invoke({ values: [1, 2, 3, 4] });
+            assert.ok(r.ok, r.payload + r.logs);
+            const body = JSON.parse(json(r.payload).body);
+            assert.equal(body.mean, 2.5);
+            assert.equal(body.numpy, "2.4.6");
+        } finally {
+            await fn.close();
+        }
+    });
+});
