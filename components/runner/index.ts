@@ -2,13 +2,13 @@
 // Runtime Interface Emulator, driving awslambdaric in a bubblewrap sandbox
 // whose root is a Debian CPython for the function's runtime and architecture.
 // See DESIGN.md beside this file for the pipeline and what differs from Lambda.
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { describeFsError, UserError } from "../errors";
 import { ArchiveFacts } from "../../policies/inspect/facts";
 import { Architecture, isArchitecture, parsePythonRuntime } from "../../policies/target";
-import { emptyOpt, extracted, extractionCacheDir, inspectCode } from "./code";
+import { bytecodeCacheFor } from "./bytecode";
+import { emptyOpt, extracted, extractionCacheDir, inspectCode, sweepExtractions } from "./code";
 import { compileBytecode, DEBIAN_INTERPRETERS, ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
 import { EmulatorProcess, startEmulator } from "./emulator";
 import { ensureHostCapabilities, hostArchitecture } from "./host";
@@ -181,6 +181,9 @@ export function classifyResponse(body: string): Pick<InvokeResult, "ok" | "error
 
 // ------------------------------------------------------------------ the API
 
+/** Extractions unused for two weeks are removed, once per process. */
+let swept = false;
+
 export async function startFunction(spec: FunctionSpec, options: StartOptions = {}): Promise<WarmFunction> {
     const { timeoutSeconds, memoryMB } = validate(spec);
     const layers = (spec.layers ?? []).map((l) => path.resolve(l));
@@ -206,9 +209,21 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
     }
 
     await ensureRunnerTools({ runtime: choice.interpreter, architecture: spec.architecture }, options.onProgress);
+    if (!swept) {
+        swept = true;
+        sweepExtractions();
+    }
     const task = codeIsFolder ? path.resolve(spec.code) : await extracted([path.resolve(spec.code)], "task");
     const opt = layers.length ? await extracted(layers, "opt") : emptyOpt();
-    const bytecodeCache = emulated ? bytecodeCacheFor(choice.interpreter, spec.architecture, task, opt) : undefined;
+    const root = rootDir(choice.interpreter, spec.architecture);
+    const runtimeClient = runtimeClientDir(choice.interpreter, spec.architecture);
+    const bytecodeCache = emulated
+        ? await bytecodeCacheFor(path.join(extractionCacheDir(), "bytecode"), [choice.interpreter, spec.architecture, root, task, opt], [
+              { host: path.join(root, "usr", "lib", choice.interpreter), mountedAt: `/usr/lib/${choice.interpreter}` },
+              { host: path.join(root, "usr", "lib", "python3", "dist-packages"), mountedAt: "/usr/lib/python3/dist-packages" },
+              { host: runtimeClient, mountedAt: `/${MOUNT_POINTS.runtime}` },
+          ])
+        : undefined;
     const functionName = spec.functionName ?? defaultName(spec.code);
     const env = lambdaEnvironment({
         functionName,
@@ -222,10 +237,10 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         bytecodeCache: !!bytecodeCache,
     });
     const bootstrap = bootstrapCommand({
-        root: rootDir(choice.interpreter, spec.architecture),
+        root,
         task,
         opt,
-        runtimeClient: runtimeClientDir(choice.interpreter, spec.architecture),
+        runtimeClient,
         interpreter: choice.interpreter,
         architecture: spec.architecture,
         handler: spec.handler,
@@ -260,16 +275,6 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
             if (pending) await (await pending.catch(() => undefined))?.close();
         },
     };
-}
-
-/** Where an emulated function's bytecode is kept between cold starts: one folder per code, layers and interpreter. */
-function bytecodeCacheFor(interpreter: string, arch: Architecture, task: string, opt: string): string {
-    const key = crypto.createHash("sha256").update(`${interpreter}\n${arch}\n${task}\n${opt}`).digest("hex").slice(0, 40);
-    const dir = path.join(extractionCacheDir(), "bytecode", key);
-    fs.mkdirSync(dir, { recursive: true });
-    const now = new Date();
-    fs.utimesSync(dir, now, now); // marks it used, for sweeping
-    return dir;
 }
 
 /** Starts the function, invokes it once with `event`, and stops it. */
