@@ -96,6 +96,7 @@ describe("lambda-python invoke", () => {
         assertOneParagraph(cli(["invoke", probe, "--timeout", "0"]), /timeout 0 is not a whole number of seconds from 1 to 900/);
         assertOneParagraph(cli(["invoke", probe, "--timeout", "soon"]), /--timeout wants a whole number; got "soon"/);
         assertOneParagraph(cli(["invoke", probe, "--arch", "sparc"]), /--arch must be one of x86_64, arm64/);
+        assertOneParagraph(cli(["invoke", probe, "--runtime", "python3.99"]), /unknown runtime "python3\.99": use one of Lambda's Python runtimes, .*python3\.13/);
         assertOneParagraph(cli(["invoke", probe, "--handler", "nodot"]), /handler "nodot" is not of the form module\.function/);
         assertOneParagraph(cli(["invoke", probe, "--layer", path.join(dir, "nolayer.zip")]), /layer archive .*nolayer\.zip does not exist/);
         assertOneParagraph(cli(["invoke", event("notzip.zip", "plain text")]), /notzip\.zip is not a usable zip/);

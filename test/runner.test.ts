@@ -6,7 +6,7 @@ import * as assert from "assert";
 import * as path from "path";
 import { buildArchive } from "../components/build";
 import { isUserError } from "../components/errors";
-import { FunctionSpec, invokeOnce, startFunction, WarmFunction } from "../components/runner";
+import { classifyResponse, detectTarget, FunctionSpec, invokeOnce, startFunction, WarmFunction } from "../components/runner";
 import { liveEmulatorPids } from "../components/runner/emulator";
 import { ROOT, SHARED_CACHE } from "./helpers";
 
@@ -123,13 +123,14 @@ describe("runner: timeouts and missing handlers", () => {
     it("stops a handler at its timeout and starts the runtime again for the next invoke", async () => {
         const fn = await startFunction(spec({ timeoutSeconds: 2 }));
         try {
-            const r = await fn.invoke({ action: "sleep", seconds: 60 });
+            // Both sent at once: the second waits its turn, as on one execution environment.
+            const [r, next] = await Promise.all([fn.invoke({ action: "sleep", seconds: 60 }), fn.invoke({ action: "print", text: "after the timeout" })]);
             assert.equal(r.ok, false);
             assert.equal(r.timedOut, true);
             assert.equal(r.payload, "Task timed out after 2.00 seconds");
             assert.match(r.logs, /sleeping/);
-            const next = await fn.invoke({ action: "print" });
             assert.ok(next.ok, next.payload);
+            assert.match(next.logs, /after the timeout/);
         } finally {
             await fn.close();
         }
@@ -198,5 +199,29 @@ describe("runner: arm64 under emulation", () => {
         } finally {
             await fn.close();
         }
+    });
+});
+
+describe("runner: reading the emulator's answers and an archive's target", () => {
+    it("tells a function error and a timeout from an answer", () => {
+        assert.deepEqual(classifyResponse('{"statusCode": 200}'), { ok: true, timedOut: false });
+        assert.deepEqual(classifyResponse('"plain string"'), { ok: true, timedOut: false });
+        assert.deepEqual(classifyResponse("not json at all"), { ok: true, timedOut: false });
+        // An answer that merely mentions errorType is still an answer: only Lambda's exact error document is an error.
+        assert.deepEqual(classifyResponse('{"errorType": "x", "errorMessage": "y", "statusCode": 500}'), { ok: true, timedOut: false });
+        assert.deepEqual(classifyResponse('{"errorMessage": "boom", "errorType": "ValueError", "requestId": "r", "stackTrace": ["  File x"]}'), {
+            ok: false,
+            timedOut: false,
+            error: { errorType: "ValueError", errorMessage: "boom", stackTrace: ["  File x"] },
+        });
+        assert.deepEqual(classifyResponse("Task timed out after 3.00 seconds"), { ok: false, timedOut: true, error: { errorType: "Sandbox.Timedout", errorMessage: "Task timed out after 3.00 seconds" } });
+    });
+
+    it("reads the runtime and architecture an archive was built for from its extension modules", async () => {
+        const source = path.join(FIXTURES, "compiled");
+        const zip = await build(source, { runtime: "python3.12", requirements: path.join(source, "requirements.txt") });
+        assert.deepEqual(detectTarget(zip), { runtime: "python3.12", architecture: "x86_64" });
+        const pure = await build(path.join(FIXTURES, "probe"), { runtime: "python3.13" });
+        assert.deepEqual(detectTarget(pure), { runtime: undefined, architecture: undefined });
     });
 });

@@ -10,7 +10,7 @@ import * as path from "path";
 import { UserError } from "../errors";
 import { run, tail } from "../process";
 import { Architecture } from "../../policies/target";
-import { debianMirror, hostArchitecture, which } from "./host";
+import { DEBIAN_KEYRING, debianMirror, hostArchitecture, which } from "./host";
 import { installFolder } from "./install-dir";
 import { runnerToolsDir } from "./tools";
 import table from "./debian-pythons.json";
@@ -91,7 +91,10 @@ async function makeRoot(interpreter: string, arch: Architecture, row: Interprete
         const debArch = debianArchitecture(arch);
         say(`downloading Debian ${row.suite} ${row.package} for ${debArch} from ${mirror} (debootstrap)`);
         const debootstrap = which("debootstrap")!;
-        const ds = await run(debootstrap, ["--foreign", "--variant=minbase", `--arch=${debArch}`, `--include=${row.package}`, row.suite, temp, mirror]);
+        // Every Debian suite since buster uses the "sid" script; naming it lets an older debootstrap (Ubuntu's)
+        // fetch suites newer than itself.
+        const script = ["/usr/share/debootstrap/scripts/sid"].filter((f) => fs.existsSync(f));
+        const ds = await run(debootstrap, ["--foreign", "--variant=minbase", `--arch=${debArch}`, `--include=${row.package}`, `--keyring=${DEBIAN_KEYRING}`, row.suite, temp, mirror, ...script]);
         const archives = path.join(temp, "var", "cache", "apt", "archives");
         const debs = fs.existsSync(archives) ? fs.readdirSync(archives).filter((f) => f.endsWith(".deb")).sort() : [];
         if (ds.code !== 0 || !debs.some((d) => d.startsWith(`${row.package}_`))) {

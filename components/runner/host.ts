@@ -17,16 +17,24 @@ export function hostArchitecture(): Architecture | undefined {
     return os.arch() === "x64" ? "x86_64" : os.arch() === "arm64" ? "arm64" : undefined;
 }
 
-/** A program: its Debian package, and the name we look for on PATH. */
+/** A program (looked for on PATH) or a file, and the Debian package that brings it. */
 interface Need {
-    program: string;
+    program?: string;
+    file?: string;
     debianPackage: string;
     why: string;
 }
 
+export const DEBIAN_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg";
+
 function needs(options: { roots: boolean; emulate: Architecture[] }): Need[] {
     const list: Need[] = [{ program: "bwrap", debianPackage: "bubblewrap", why: "gives the function Lambda's file system" }];
-    if (options.roots) list.push({ program: "debootstrap", debianPackage: "debootstrap", why: "downloads Debian's CPython for the target" });
+    if (options.roots) {
+        list.push({ program: "debootstrap", debianPackage: "debootstrap", why: "downloads Debian's CPython for the target" });
+        list.push({ program: "dpkg-deb", debianPackage: "dpkg", why: "unpacks Debian packages" });
+        // Ubuntu's debootstrap does not bring Debian's keys.
+        list.push({ file: DEBIAN_KEYRING, debianPackage: "debian-archive-keyring", why: "checks the Debian archive's signatures" });
+    }
     for (const arch of options.emulate) {
         list.push({ program: qemuProgram(arch), debianPackage: "qemu-user-static", why: `runs ${arch} Python on this ${hostArchitecture() ?? os.arch()} machine` });
     }
@@ -67,21 +75,22 @@ export async function ensureHostCapabilities(options: { roots: boolean; emulate:
             `running functions locally needs Linux on x86_64 or arm64 (this is ${process.platform} on ${os.arch()}): the sandbox is bubblewrap, which uses Linux namespaces, and the Python interpreters are Debian's Linux builds. Run lambda-python invoke/serve inside a Linux machine or VM (WSL2 works), or test on Lambda itself.`,
         );
     }
-    const missing = needs(options).filter((n) => !which(n.program));
+    const present = (n: Need) => (n.program ? !!which(n.program) : fs.existsSync(n.file!));
+    const missing = needs(options).filter((n) => !present(n));
     if (missing.length) {
         const packages = [...new Set(missing.map((n) => n.debianPackage))];
         const command = `apt-get install -y ${packages.join(" ")}`;
         const canInstall = process.getuid?.() === 0 && !!which("apt-get") && process.env.LAMBDA_PYTHON_NO_APT !== "1";
         if (!canInstall) {
             throw new UserError(
-                `running functions locally needs ${missing.map((n) => `${n.program} (${n.why})`).join(", ")}, which ${missing.length > 1 ? "are" : "is"} not installed. On Debian or Ubuntu: sudo apt-get update && sudo ${command} — then run lambda-python setup again.`,
+                `running functions locally needs ${missing.map((n) => `${n.program ?? n.file} (${n.why})`).join(", ")}, which ${missing.length > 1 ? "are" : "is"} not installed. On Debian or Ubuntu: sudo apt-get update && sudo ${command} — then run lambda-python setup again.`,
             );
         }
         say(`installing ${packages.join(", ")} with apt-get`);
         const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
         const update = await run("apt-get", ["update", "-qq"], { env });
         const install = update.code === 0 ? await run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...packages], { env }) : update;
-        const still = missing.filter((n) => !which(n.program));
+        const still = missing.filter((n) => !present(n));
         if (install.code !== 0 || still.length) {
             throw new UserError(`could not install ${packages.join(", ")} with apt-get (${command}): ${tail(install.stdout + install.stderr, 6)}\nInstall them yourself, then run lambda-python setup again.`);
         }

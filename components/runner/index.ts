@@ -82,8 +82,9 @@ export function interpreterFor(runtime: string): string {
 export async function ensureRunnerTools(target: { runtime: string; architecture: Architecture }, say: (m: string) => void = () => {}): Promise<void> {
     const interpreter = interpreterFor(target.runtime);
     const emulate = target.architecture === hostArchitecture() ? [] : [target.architecture];
-    const haveRoot = fs.existsSync(rootDir(interpreter, target.architecture));
-    await ensureHostCapabilities({ roots: !haveRoot, emulate }, say);
+    // A foreign root's bytecode is compiled by the native root of the same interpreter, so both are needed.
+    const haveRoots = [target.architecture, hostArchitecture()!].every((a) => fs.existsSync(rootDir(interpreter, a)));
+    await ensureHostCapabilities({ roots: !haveRoots, emulate }, say);
     await ensureEmulator(say);
     await ensureRoot(interpreter, target.architecture, say);
     // awslambdaric's bytecode, compiled by the host-architecture interpreter (bytecode is the same on both).
@@ -248,31 +249,36 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
     });
     const start = () => startEmulator({ emulator: emulatorPath(), bootstrap, env, onLog: options.onLog });
     let emulator: EmulatorProcess = await start();
-    let fresh: Promise<EmulatorProcess> | undefined;
     let closed = false;
+    // One invoke at a time, as in one execution environment; queued here (not only in the emulator) so that
+    // the emulator can be replaced between two invokes.
+    let queue: Promise<unknown> = Promise.resolve();
+
+    const invokeNow = async (event: unknown): Promise<InvokeResult> => {
+        if (closed) throw new UserError(`function ${functionName} was closed; start it again to invoke it.`);
+        const raw = await emulator.invoke(JSON.stringify(event === undefined ? {} : event), emulatorTimeout);
+        const result: InvokeResult = { ...classifyResponse(raw.body), payload: raw.body, durationMs: raw.durationMs, logs: raw.logs };
+        if (result.timedOut && !closed) {
+            // After a timeout Lambda starts a new execution environment; the emulator, asked again at once,
+            // may answer "ErrGateCanceled" while it resets. A new emulator is the faithful and reliable reset.
+            await emulator.close();
+            const next = await start();
+            if (closed) await next.close();
+            else emulator = next;
+        }
+        return result;
+    };
 
     return {
         warnings,
-        async invoke(event: unknown): Promise<InvokeResult> {
-            if (closed) throw new UserError(`function ${functionName} was closed; start it again to invoke it.`);
-            const payload = JSON.stringify(event === undefined ? {} : event);
-            // After a timeout Lambda starts a new execution environment; the emulator, asked again at once,
-            // may answer "ErrGateCanceled" while it resets. A new emulator is the faithful and reliable reset.
-            if (fresh) emulator = await fresh;
-            fresh = undefined;
-            const raw = await emulator.invoke(payload, emulatorTimeout);
-            const result: InvokeResult = { ...classifyResponse(raw.body), payload: raw.body, durationMs: raw.durationMs, logs: raw.logs };
-            if (result.timedOut && !closed) {
-                const old = emulator;
-                fresh = old.close().then(start);
-            }
+        invoke(event: unknown): Promise<InvokeResult> {
+            const result = queue.then(() => invokeNow(event));
+            queue = result.catch(() => undefined);
             return result;
         },
         async close() {
             closed = true;
-            const pending = fresh;
             await emulator.close();
-            if (pending) await (await pending.catch(() => undefined))?.close();
         },
     };
 }
