@@ -1,9 +1,10 @@
-// npm run bench [-- archive|policies|memory]: runs the benchmarks and records them in docs/BENCHMARKS.md.
+// npm run bench [-- archive|policies|memory|invoke]: runs the benchmarks and records them in docs/BENCHMARKS.md.
 import { benchArchive } from "./archive";
+import { benchInvoke } from "./invoke";
 import { benchMemory } from "./memory";
 import { benchPolicies } from "./policies";
 
-const benches: Record<string, () => Promise<string>> = { archive: benchArchive, policies: benchPolicies, memory: benchMemory };
+const benches: Record<string, () => Promise<string>> = { archive: benchArchive, policies: benchPolicies, memory: benchMemory, invoke: benchInvoke };
 
 (async () => {
     const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

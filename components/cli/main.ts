@@ -4,7 +4,7 @@ import * as os from "os";
 import { removePendingTemps } from "../build/atomic";
 import { stopChildren } from "../process";
 import { isUserError } from "../errors";
-import { buildUsage, inspectUsage, invokeUsage, previewUsage, setupUsage } from "./usage";
+import { buildUsage, inspectUsage, invokeUsage, previewUsage, serveUsage, setupUsage } from "./usage";
 
 // Commands are loaded when used: `inspect` should not pay for the Pulumi SDK that `preview` needs.
 const commands: Record<string, () => (argv: string[]) => Promise<number>> = {
@@ -13,6 +13,7 @@ const commands: Record<string, () => (argv: string[]) => Promise<number>> = {
     invoke: () => require("./invoke").invokeCommand,
     preview: () => require("./preview").previewCommand,
     setup: () => require("./setup").setupCommand,
+    serve: () => require("./serve").serveCommand,
 };
 
 const usage = `Usage:
@@ -20,6 +21,7 @@ const usage = `Usage:
   ${inspectUsage}
   ${invokeUsage}
   ${previewUsage}
+  ${serveUsage}
   ${setupUsage}
 
 Run "lambda-python <command> --help" for a command's options.`;
@@ -44,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(signal, () => {
+        // A command that listens for the signal itself (serve) stops what it started before exiting.
+        if (process.listenerCount(signal) > 1) return;
         if (stopping) return;
         stopping = true;
         stopChildren().finally(() => {

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../errors";
 import { analyzeAll, Diagnostic } from "../preview/analyze";
+import { formatInvocations, Invocation, invokeAll } from "../preview/invoke-all";
 import { RecordedResource } from "../preview/mock-stack";
 import { runProgram } from "../preview/program";
 import { onBuildProgress } from "../shared-build";
@@ -29,10 +30,13 @@ an exported (async) function or plain exports.
                        (encrypted values get a placeholder)
   --config key=value   a config value (repeatable; overrides the stack file;
                        a key without "project:" is in the project's namespace)
+  --invoke             then invoke every function the way Lambda runs it, with
+                       its events/<function-name>.json ({} without one), and
+                       print status, duration and the first line of response
   --json               one JSON object: resources, diagnostics, outputs
   --quiet              no progress lines
 
-Exit status: 0 clean, 1 a mandatory policy violation or a failed program,
+Exit status: 0 clean, 1 a mandatory policy violation, a failed program or a failed invocation,
 2 a usage or input error.`;
 
 const FUNCTION = "aws:lambda/function:Function";
@@ -53,7 +57,7 @@ export async function previewCommand(argv: string[]): Promise<number> {
     const { values: v, positionals } = parse(
         "preview",
         argv,
-        { json: { type: "boolean" }, quiet: { type: "boolean" }, stack: { type: "string" }, config: { type: "string", multiple: true } },
+        { json: { type: "boolean" }, quiet: { type: "boolean" }, invoke: { type: "boolean" }, stack: { type: "string" }, config: { type: "string", multiple: true } },
         previewUsage,
     );
     if (v.help) {
@@ -90,8 +94,10 @@ export async function previewCommand(argv: string[]): Promise<number> {
     }
     const rows = inTreeOrder(run.resources).map((r) => row(r, run.resources, diagnostics, run.programDir));
     const mandatory = diagnostics.filter((d) => d.level === "mandatory");
+    let invocations: Invocation[] | undefined; // --invoke (npm start): every function run once, after the preview
     if (v.json) {
-        console.log(JSON.stringify({ project: run.project, resources: rows, diagnostics, outputs: run.outputs }, null, 2));
+        if (v.invoke) invocations = await invokeAll(run, say);
+        console.log(JSON.stringify({ project: run.project, resources: rows, diagnostics, outputs: run.outputs, invocations }, null, 2));
     } else {
         console.log(formatTable(run.project, rows));
         if (diagnostics.length) {
@@ -103,8 +109,9 @@ export async function previewCommand(argv: string[]): Promise<number> {
             console.log("\nOutputs:");
             for (const [k, val] of Object.entries(run.outputs)) console.log(`  ${k}: ${typeof val === "string" ? val : JSON.stringify(val)}`);
         }
+        if (v.invoke) console.log(`\n${formatInvocations((invocations = await invokeAll(run, say)))}`);
     }
-    return mandatory.length ? 1 : 0;
+    return mandatory.length || invocations?.some((i) => !i.ok) ? 1 : 0;
 }
 
 /** Components first, each followed by its children, as `pulumi preview` lists them. */

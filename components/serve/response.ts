@@ -1,0 +1,67 @@
+// A function's result as the HTTP response a function URL sends, by the
+// payload 2.0 rules AWS documents in "Invoking Lambda function URLs"
+// ("Response payload format", "Cookies"). Pure.
+
+/** What an invocation gave; the runner's InvokeResult has these fields. */
+export interface InvocationOutcome {
+    ok: boolean;
+    /** The response (or error) document as JSON text. */
+    payload: string;
+    timedOut: boolean;
+    error?: { errorType: string; errorMessage: string };
+}
+
+export interface HttpResponse {
+    statusCode: number;
+    /** In order; a name may repeat (set-cookie). */
+    headers: [string, string][];
+    body: Buffer;
+    /** Why the function URL answered 502, for the server's log; absent on success. */
+    problem?: string;
+}
+
+const JSON_TYPE: [string, string] = ["content-type", "application/json"];
+
+/** A function URL's answer when the function fails, times out or returns something it cannot map; the details stay in the log. */
+export function badGateway(problem: string): HttpResponse {
+    return { statusCode: 502, headers: [["content-type", "text/plain"]], body: Buffer.from("Internal Server Error"), problem };
+}
+
+export function toHttpResponse(outcome: InvocationOutcome): HttpResponse {
+    if (outcome.timedOut) return badGateway("the function timed out");
+    if (!outcome.ok) return badGateway(outcome.error ? `the function failed with ${outcome.error.errorType}: ${outcome.error.errorMessage}` : `the function failed: ${outcome.payload}`);
+    let result: unknown;
+    try {
+        result = JSON.parse(outcome.payload);
+    } catch {
+        return badGateway(`the function's response is not JSON: ${outcome.payload.slice(0, 200)}`);
+    }
+    // Without a statusCode, the whole result is the body of a 200 JSON response.
+    if (!isObject(result) || !("statusCode" in result)) return { statusCode: 200, headers: [JSON_TYPE], body: Buffer.from(outcome.payload) };
+
+    const status = result.statusCode;
+    if (typeof status !== "number" || !Number.isInteger(status) || status < 100 || status > 599) {
+        return badGateway(`the function's statusCode ${JSON.stringify(status)} is not an HTTP status (an integer from 100 to 599)`);
+    }
+    const headers: [string, string][] = [];
+    if (result.headers !== undefined && result.headers !== null) {
+        if (!isObject(result.headers)) return badGateway(`the function's headers must be an object of strings, not ${JSON.stringify(result.headers)}`);
+        for (const [name, value] of Object.entries(result.headers)) {
+            if (value === null || value === undefined) continue;
+            headers.push([name, typeof value === "string" ? value : String(value)]);
+        }
+    }
+    if (!headers.some(([name]) => name.toLowerCase() === "content-type")) headers.push(JSON_TYPE);
+    if (result.cookies !== undefined && result.cookies !== null) {
+        if (!Array.isArray(result.cookies)) return badGateway(`the function's cookies must be a list of strings, not ${JSON.stringify(result.cookies)}`);
+        for (const cookie of result.cookies) headers.push(["set-cookie", String(cookie)]);
+    }
+    const raw = result.body;
+    const text = raw === undefined || raw === null ? "" : typeof raw === "string" ? raw : JSON.stringify(raw);
+    const body = result.isBase64Encoded === true ? Buffer.from(text, "base64") : Buffer.from(text, "utf8");
+    return { statusCode: status, headers, body };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}

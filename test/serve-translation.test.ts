@@ -1,0 +1,143 @@
+// lambda-python serve's translation, without a function: HTTP requests as
+// function URL events (payload 2.0) and results as HTTP responses.
+import { strict as assert } from "assert";
+import { buildEvent, clfTime, IncomingRequest, isTextContentType } from "../components/serve/event";
+import { toHttpResponse } from "../components/serve/response";
+
+const context = { requestId: "3f1c2b7e-0000-4000-8000-000000000001", now: new Date(Date.UTC(2026, 10, 22, 4, 5, 6, 789)), domainName: "127.0.0.1:9000", urlId: "hello-url", port: 9000 };
+
+function request(over: Partial<IncomingRequest>): IncomingRequest {
+    return { method: "GET", url: "/", httpVersion: "1.1", rawHeaders: ["Host", "127.0.0.1:9000"], body: Buffer.alloc(0), sourceIp: "127.0.0.1", ...over };
+}
+
+function ok(result: unknown) {
+    return toHttpResponse({ ok: true, payload: JSON.stringify(result), timedOut: false });
+}
+
+describe("serve: a request as a function URL event", () => {
+    it("fills in the payload 2.0 fields for a plain GET", () => {
+        const event = buildEvent(request({ url: "/docs/a%20b", rawHeaders: ["Host", "127.0.0.1:9000", "User-Agent", "curl/8.5"] }), context);
+        assert.equal(event.version, "2.0");
+        assert.equal(event.routeKey, "$default");
+        assert.equal(event.rawPath, "/docs/a%20b");
+        assert.equal(event.rawQueryString, "");
+        assert.equal(event.isBase64Encoded, false);
+        assert.equal("body" in event, false);
+        assert.equal("cookies" in event, false);
+        assert.equal("queryStringParameters" in event, false);
+        assert.deepEqual(event.requestContext.http, { method: "GET", path: "/docs/a%20b", protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "curl/8.5" });
+        assert.equal(event.requestContext.requestId, context.requestId);
+        assert.equal(event.requestContext.timeEpoch, Date.UTC(2026, 10, 22, 4, 5, 6, 789));
+        assert.equal(event.requestContext.time, "22/Nov/2026:04:05:06 +0000");
+        assert.equal(event.requestContext.domainName, "127.0.0.1:9000");
+        assert.equal(event.requestContext.stage, "$default");
+        assert.equal(event.headers.host, "127.0.0.1:9000");
+        assert.equal(event.headers["x-forwarded-for"], "127.0.0.1");
+        assert.equal(event.headers["x-forwarded-port"], "9000");
+    });
+
+    it("lower-cases header names and joins repeated headers with commas", () => {
+        const event = buildEvent(request({ rawHeaders: ["X-Thing", "one", "x-thing", "two", "Accept", "text/html"] }), context);
+        assert.equal(event.headers["x-thing"], "one,two");
+        assert.equal(event.headers.accept, "text/html");
+        assert.equal("X-Thing" in event.headers, false);
+    });
+
+    it("keeps the raw query string and decodes parameters, joining repeated keys", () => {
+        const event = buildEvent(request({ url: "/search?q=a%20b&tag=x&tag=y&empty=" }), context);
+        assert.equal(event.rawQueryString, "q=a%20b&tag=x&tag=y&empty=");
+        assert.deepEqual(event.queryStringParameters, { q: "a b", tag: "x,y", empty: "" });
+        assert.equal(event.rawPath, "/search");
+    });
+
+    it("moves cookies out of the headers into their own list", () => {
+        const event = buildEvent(request({ rawHeaders: ["Cookie", "session=abc; theme=dark", "Cookie", "lang=en"] }), context);
+        assert.deepEqual(event.cookies, ["session=abc", "theme=dark", "lang=en"]);
+        assert.equal("cookie" in event.headers, false);
+    });
+
+    it("passes a JSON body as text", () => {
+        const event = buildEvent(request({ method: "post", rawHeaders: ["Content-Type", "application/json; charset=utf-8"], body: Buffer.from('{"a":"é"}') }), context);
+        assert.equal(event.requestContext.http.method, "POST");
+        assert.equal(event.isBase64Encoded, false);
+        assert.equal(event.body, '{"a":"é"}');
+    });
+
+    it("base64-encodes a binary body, a form post and a body without a content type", () => {
+        const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff]);
+        for (const rawHeaders of [["Content-Type", "image/png"], ["Content-Type", "application/x-www-form-urlencoded"], []]) {
+            const event = buildEvent(request({ method: "POST", rawHeaders, body: bytes }), context);
+            assert.equal(event.isBase64Encoded, true, JSON.stringify(rawHeaders));
+            assert.deepEqual(Buffer.from(event.body!, "base64"), bytes);
+        }
+    });
+
+    it("treats text/*, JSON, XML and JavaScript as text and everything else as binary", () => {
+        assert.deepEqual(
+            ["text/html", "TEXT/CSV; charset=latin1", "application/json", "application/xml", "application/javascript", "application/octet-stream", "multipart/form-data; boundary=x", "", undefined].map(isTextContentType),
+            [true, true, true, true, true, false, false, false, false],
+        );
+    });
+
+    it("writes requestContext.time in the common log format", () => {
+        assert.equal(clfTime(new Date(Date.UTC(2021, 8, 7, 22, 50, 22))), "07/Sep/2021:22:50:22 +0000");
+    });
+});
+
+describe("serve: a result as the function URL's HTTP response", () => {
+    it("answers a result without statusCode with 200 and the result as a JSON body", () => {
+        const r = ok({ message: "Hello, world!" });
+        assert.equal(r.statusCode, 200);
+        assert.deepEqual(r.headers, [["content-type", "application/json"]]);
+        assert.equal(r.body.toString(), '{"message":"Hello, world!"}');
+    });
+
+    it("answers a bare string result with the JSON string, quotes included", () => {
+        const r = ok("Hello, world!");
+        assert.equal(r.statusCode, 200);
+        assert.equal(r.body.toString(), '"Hello, world!"');
+    });
+
+    it("uses the statusCode, headers and body of a structured result", () => {
+        const r = ok({ statusCode: 201, headers: { "Content-Type": "text/html", "My-Custom-Header": "Custom Value", "X-Count": 3 }, body: "<h1>hi</h1>" });
+        assert.equal(r.statusCode, 201);
+        assert.deepEqual(r.headers, [["Content-Type", "text/html"], ["My-Custom-Header", "Custom Value"], ["X-Count", "3"]]);
+        assert.equal(r.body.toString(), "<h1>hi</h1>");
+    });
+
+    it("defaults a structured result's content type to JSON and its body to empty", () => {
+        const r = ok({ statusCode: 204 });
+        assert.deepEqual(r.headers, [["content-type", "application/json"]]);
+        assert.equal(r.body.length, 0);
+    });
+
+    it("turns the result's cookies into Set-Cookie headers", () => {
+        const r = ok({ statusCode: 200, body: "{}", cookies: ["Cookie_1=Value1; Expires=21 Oct 2021 07:48 GMT", "Cookie_2=Value2; Max-Age=78000"] });
+        assert.deepEqual(
+            r.headers.filter(([n]) => n === "set-cookie").map(([, v]) => v),
+            ["Cookie_1=Value1; Expires=21 Oct 2021 07:48 GMT", "Cookie_2=Value2; Max-Age=78000"],
+        );
+    });
+
+    it("decodes a base64 body", () => {
+        const bytes = Buffer.from([0, 1, 2, 250, 255]);
+        const r = ok({ statusCode: 200, headers: { "content-type": "application/octet-stream" }, body: bytes.toString("base64"), isBase64Encoded: true });
+        assert.deepEqual(r.body, bytes);
+    });
+
+    it("answers 502 when the function fails or times out", () => {
+        const failed = toHttpResponse({ ok: false, payload: '{"errorType":"ValueError","errorMessage":"boom"}', timedOut: false, error: { errorType: "ValueError", errorMessage: "boom" } });
+        assert.equal(failed.statusCode, 502);
+        assert.equal(failed.body.toString(), "Internal Server Error");
+        assert.equal(failed.problem, "the function failed with ValueError: boom");
+        assert.equal(toHttpResponse({ ok: false, payload: "", timedOut: true }).statusCode, 502);
+    });
+
+    it("answers 502 for a statusCode that is not an HTTP status", () => {
+        for (const statusCode of ["200", 42, 200.5, null]) {
+            const r = ok({ statusCode, body: "x" });
+            assert.equal(r.statusCode, 502, JSON.stringify(statusCode));
+            assert.match(r.problem!, /not an HTTP status/);
+        }
+    });
+});
