@@ -117,11 +117,13 @@ export function uvIndexArgs(ix: PackageIndexes): string[] {
     ];
 }
 
-/** For messages: "the package index https://pypi.org/simple (PyPI)", "the package indexes a, b". */
+/** For messages: "the package index (PyPI)", "the package indexes a, b or in /wheels". */
 export function describeIndexes(ix: PackageIndexes): string {
-    const places = [...indexUrls(ix).map((u) => redact(u) + (u === PYPI_SIMPLE ? " (PyPI)" : "")), ...ix.findLinks.map(redact)];
-    if (!places.length) return "no package index (--no-index and no --find-links)";
-    return `${places.length === 1 ? "the package index" : "the package indexes"} ${places.join(", ")}`;
+    const links = ix.findLinks.map(redact).join(", ");
+    if (ix.noIndex) return links ? `${links} (--no-index)` : "no package index (--no-index and no --find-links)";
+    const urls = indexUrls(ix);
+    const named = urls.length === 1 && urls[0] === PYPI_SIMPLE ? "the package index (PyPI)" : `the package ${urls.length === 1 ? "index" : "indexes"} ${urls.map(redact).join(", ")}`;
+    return links ? `${named} or in ${links}` : named;
 }
 
 /** Whether only PyPI is searched. */
