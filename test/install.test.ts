@@ -89,6 +89,20 @@ describe("installing for the target", () => {
     });
 });
 
+describe("reproducible with source distributions", () => {
+    for (const installer of ["pip", "uv"]) {
+        it(`gives byte-identical archives from two cold caches for an sdist-only pure package (docopt, ${installer})`, () => {
+            const app = writeFiles(tmpDir("sdist-"), { "app.py": HANDLER, "requirements.txt": "docopt==0.6.2\n" });
+            const args = [app, "--runtime", "python3.12", "--installer", installer];
+            const first = builtZip([...args, "--cache-dir", tmpDir("cold-a-")]);
+            const second = builtZip([...args, "--cache-dir", tmpDir("cold-b-")]);
+            assert.ok(distributions(first).includes("docopt==0.6.2"));
+            assert.equal(pyZip(first).entries.some((e) => /uv_cache\.json$/.test(e.name)), false, "no build-time state shipped");
+            assert.deepEqual(fs.readFileSync(first), fs.readFileSync(second));
+        });
+    }
+});
+
 describe("only the indexes the user named (dependency confusion)", () => {
     let server: ChildProcess;
     let index: string;
