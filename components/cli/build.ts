@@ -1,6 +1,6 @@
 // lambda-python build: build a function or layer archive for a Lambda target.
 import * as path from "path";
-import { BuildCheckError, buildArchive } from "../build";
+import { blocksBuild, BuildCheckError, buildArchive } from "../build";
 import { formatSummary } from "../build/report";
 import { UserError } from "../errors";
 import { ARCHITECTURES } from "../../policies/target";
@@ -125,6 +125,7 @@ export async function buildCommand(argv: string[]): Promise<number> {
                         `cache          archive ${result.cache.archive}, install ${result.cache.install}, ${result.cache.compressedEntries} entries compressed, ${result.cache.reusedEntries} reused`,
                     ],
                     findings: result.findings,
+                    isError: blocksBuild,
                 }),
             );
         }
