@@ -1,8 +1,9 @@
-// npm run bench [-- archive|policies]: runs the benchmarks and records them in docs/BENCHMARKS.md.
+// npm run bench [-- archive|policies|build-cold]: runs the benchmarks and records them in docs/BENCHMARKS.md.
 import { benchArchive } from "./archive";
+import { benchBuildCold } from "./build-cold";
 import { benchPolicies } from "./policies";
 
-const benches: Record<string, () => Promise<string>> = { archive: benchArchive, policies: benchPolicies };
+const benches: Record<string, () => Promise<string>> = { archive: benchArchive, policies: benchPolicies, "build-cold": benchBuildCold };
 
 (async () => {
     const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
