@@ -56,6 +56,16 @@ describe("glibc needed by the binaries themselves", () => {
         assert.equal(asked.length, 1, `read ${asked.join(", ")} bytes`);
     });
 
+    it("finds the version need of a big library from its first segment alone, without inflating the rest", () => {
+        // 512 KiB of code pushes the dynamic section (and what auditwheel's patchelf moves) far from the start.
+        const big = compile(dir, "libbig", MEMFD + "__attribute__((used)) static const char pad[512 * 1024] = {1};\nconst char *padding(void) { return pad; }\n");
+        const bytes = fs.readFileSync(big);
+        const asked: number[] = [];
+        const need = glibcNeeded((n) => (asked.push(n), bytes.subarray(0, n)), bytes.length);
+        assert.deepEqual(need, { version: [2, 27], symbolVersion: "GLIBC_2.27" });
+        assert.ok(Math.max(...asked) < bytes.length / 4, `read ${Math.max(...asked)} of ${bytes.length} bytes`);
+    });
+
     it("finds no glibc need in a file that is not ELF", () => {
         const text = Buffer.from("#!/bin/sh\necho hi\n".repeat(10));
         assert.equal(glibcNeeded((n) => text.subarray(0, n), text.length), undefined);

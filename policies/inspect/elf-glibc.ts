@@ -5,18 +5,26 @@
 // this says what the binary will ask the loader for, so vendored code,
 // --site-packages trees and hand-made zips are judged too.
 //
-// Only what is needed is read: the program headers sit at the start of the
-// file and the dynamic section, version needs and dynamic strings follow
-// close behind (before .text), so a prefix of the entry is enough; it is
-// grown only when a table lies further in.
+// Only what is needed is read. The program headers sit at the start of the
+// file, and so do the version needs and dynamic strings (in the first,
+// read-only segment, before .text). The dynamic section that points at them
+// usually sits near the end, though, and reading a compressed entry up to
+// there means inflating all of it (23 MB for OpenBLAS), and auditwheel's
+// patchelf moves the string table to the end too. So the dynamic section is
+// followed only when it lies in the first 64 KiB; otherwise the first
+// segment is searched for the version-need records themselves: each carries
+// the ELF hash of its version name, and the hashes of every "GLIBC_2.N" are
+// known, so the records are recognised (hash, flags, index, next offset all
+// consistent) without the string table — at the price of not naming the
+// library they come from.
 
 export interface GlibcNeed {
     /** e.g. [2, 27] */
     version: [number, number];
     /** "GLIBC_2.27" as the file spells it. */
     symbolVersion: string;
-    /** The library it is needed from: "libc.so.6". */
-    library: string;
+    /** The library it is needed from: "libc.so.6" (unknown when found by the first-segment search). */
+    library?: string;
 }
 
 const PT_LOAD = 1;
@@ -27,6 +35,8 @@ const DT_STRSZ = 10;
 const DT_VERNEED = 0x6ffffffe;
 const DT_VERNEEDNUM = 0x6fffffff;
 const FIRST_READ = 64 * 1024;
+/** How much of the first segment is searched in bigger files. */
+const FIRST_SEGMENT_READ = 4 * 1024 * 1024;
 /** Tables beyond this far into a file are not chased (a sane dynamic string table is far smaller). */
 const MAX_READ = 64 * 1024 * 1024;
 
@@ -66,7 +76,13 @@ export function glibcNeeded(read: (length: number) => Buffer | undefined, size: 
         if (type === PT_LOAD) loads.push({ vaddr, offset, filesz });
         if (type === PT_DYNAMIC) dynamic = { offset, size: filesz };
     }
-    if (!dynamic || !ensure(dynamic.offset + dynamic.size)) return undefined;
+    if (!dynamic) return undefined;
+    if (dynamic.offset + dynamic.size > Math.min(FIRST_READ, size)) {
+        const first = loads.find((l) => l.offset === 0);
+        if (!first || !ensure(Math.min(first.filesz, FIRST_SEGMENT_READ, size))) return undefined;
+        return newestVernaux(buf!.subarray(0, Math.min(first.filesz, FIRST_SEGMENT_READ)), le);
+    }
+    if (!ensure(dynamic.offset + dynamic.size)) return undefined;
 
     const entrySize = is64 ? 16 : 8;
     const dyn: Record<number, number> = {};
@@ -101,12 +117,7 @@ export function glibcNeeded(read: (length: number) => Buffer | undefined, size: 
             // Elf_Vernaux: vna_hash u32, vna_flags u16, vna_other u16, vna_name u32, vna_next u32.
             const name = str(u32(aux + 8));
             const m = /^GLIBC_(\d+)\.(\d+)/.exec(name);
-            if (m) {
-                const version: [number, number] = [Number(m[1]), Number(m[2])];
-                if (!best || version[0] > best.version[0] || (version[0] === best.version[0] && version[1] > best.version[1])) {
-                    best = { version, symbolVersion: name, library };
-                }
-            }
+            if (m) best = newer(best, { version: [Number(m[1]), Number(m[2])], symbolVersion: name, library });
             const next = u32(aux + 12);
             if (!next) break;
             aux += next;
@@ -114,6 +125,51 @@ export function glibcNeeded(read: (length: number) => Buffer | undefined, size: 
         const next = u32(vn + 12);
         if (!next) break;
         vn += next;
+    }
+    return best;
+}
+
+function newer(a: GlibcNeed | undefined, b: GlibcNeed): GlibcNeed {
+    if (!a) return b;
+    return b.version[0] > a.version[0] || (b.version[0] === a.version[0] && b.version[1] > a.version[1]) ? b : a;
+}
+
+/** ELF hash (System V ABI) → version name, for every GLIBC_2.N and GLIBC_2.N.M there is or will plausibly be. */
+const GLIBC_BY_HASH: Map<number, string> = (() => {
+    const names: string[] = [];
+    for (let n = 0; n <= 80; n++) {
+        names.push(`GLIBC_2.${n}`);
+        for (let m = 1; m <= 9; m++) names.push(`GLIBC_2.${n}.${m}`);
+    }
+    return new Map(names.map((name) => [elfHash(name), name]));
+})();
+
+function elfHash(name: string): number {
+    let h = 0;
+    for (let i = 0; i < name.length; i++) {
+        h = ((h << 4) + name.charCodeAt(i)) >>> 0;
+        const g = h & 0xf0000000;
+        if (g) h ^= g >>> 24;
+        h = (h & ~g) >>> 0;
+    }
+    return h;
+}
+
+/** The newest GLIBC_x.y among the version-need (Vernaux) records found in a segment by their name hashes. */
+function newestVernaux(segment: Buffer, le: boolean): GlibcNeed | undefined {
+    let best: GlibcNeed | undefined;
+    const u16 = (o: number) => (le ? segment.readUInt16LE(o) : segment.readUInt16BE(o));
+    const u32 = (o: number) => (le ? segment.readUInt32LE(o) : segment.readUInt32BE(o));
+    for (let o = 0; o + 16 <= segment.length; o += 4) {
+        const name = GLIBC_BY_HASH.get(u32(o));
+        if (!name) continue;
+        // vna_flags: 0 or VER_FLG_WEAK; vna_other: a version index (>= 2); vna_next: the next record or 0.
+        const flags = u16(o + 4);
+        const other = u16(o + 6) & 0x7fff;
+        const next = u32(o + 12);
+        if ((flags !== 0 && flags !== 2) || other < 2 || (next !== 0 && next !== 16)) continue;
+        const m = /^GLIBC_(\d+)\.(\d+)/.exec(name)!;
+        best = newer(best, { version: [Number(m[1]), Number(m[2])], symbolVersion: name });
     }
     return best;
 }

@@ -97,7 +97,7 @@ function checkForTarget(facts: ArchiveFacts, label: string, target: LambdaTarget
                 POLICY,
                 "mandatory",
                 `${label}: ${tooNew.length} shared object${tooNew.length > 1 ? "s need" : " needs"} a newer glibc than ${target.runtime} has (${target.os}, glibc ${gmajor}.${gminor}) and will fail to load: ` +
-                    `${listSome(tooNew.map((n) => `${n.name} needs ${n.glibc!.symbolVersion} from ${n.glibc!.library}`), MAX_NAMED)}. ` +
+                    `${listSome(tooNew.map((n) => `${n.name} needs ${n.glibc!.symbolVersion}${n.glibc!.library ? ` from ${n.glibc!.library}` : ""}`), MAX_NAMED)}. ` +
                     `Use a build made for manylinux_${gmajor}_${gminor} or older (or build on ${target.os === "AL2" ? "Amazon Linux 2" : "Amazon Linux 2023"}), or move to a runtime on a newer OS.`,
             ),
         );
