@@ -79,6 +79,8 @@ for index in cfg["indexes"]:
 for link in cfg["findLinks"]:
     if os.path.isdir(link):
         files += [("file://" + os.path.join(os.path.abspath(link), f), None) for f in sorted(os.listdir(link))]
+    elif "://" not in link:
+        continue  # a missing local folder: pip ignores it too
     else:
         files += page(link, link)
 
