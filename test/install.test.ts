@@ -143,7 +143,7 @@ describe("only the indexes the user named (dependency confusion)", () => {
                     ...c.env(index),
                 });
                 assert.equal(r.code, 2, `expected a failure, got:\n${r.stdout}\n${r.stderr}`);
-                assert.match(r.stderr, new RegExp(`six was not found on the package index ${index.replace(/[.]/g, "\\.")}( or in [^ ]+)?\\. Check its name`));
+                assert.match(r.stderr, new RegExp(`six was not found on the package index ${index.replace(/[.]/g, "\\.")}\\. Check its name`));
                 assert.doesNotMatch(r.stderr, /pypi\.org/);
             });
         }
@@ -152,7 +152,7 @@ describe("only the indexes the user named (dependency confusion)", () => {
     it("says so when the named index cannot be reached", () => {
         const r = build([privateApp("--index-url http://127.0.0.1:9/simple\nsix\n"), "--installer", "pip", "--cache-dir", tmpDir("cache-")]);
         assert.equal(r.code, 2, r.stdout);
-        assert.match(r.stderr, /six could not be looked up: the package index http:\/\/127\.0\.0\.1:9\/simple( or in [^ ]+)? could not be read \(.*Connection refused/);
+        assert.match(r.stderr, /six could not be looked up: the package index http:\/\/127\.0\.0\.1:9\/simple could not be read \(.*Connection refused/);
     });
 });
 

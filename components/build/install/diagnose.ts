@@ -13,7 +13,7 @@ import { run, RunResult, tail } from "../../process";
 import { LambdaTarget, manylinuxPlatformTags } from "../../../policies/target";
 import alternatives from "./binary-alternatives.json";
 import { HostPython } from "./installers";
-import { describeIndexes, onlyPypi, PackageIndexes, pipIndexArgs, withoutIndexEnvironment } from "./indexes";
+import { alsoSearched, describeIndexes, onlyPypi, PackageIndexes, pipIndexArgs, withoutIndexEnvironment } from "./indexes";
 import { probeIndexes, ProbeResult } from "./index-probe";
 import { normalizeName, requirementName } from "./requirements";
 
@@ -83,13 +83,13 @@ async function buildPureWheel(name: string, ctx: DiagnoseContext): Promise<void>
         if (!probe.found) {
             throw new UserError(
                 probe.errors.length
-                    ? `${name} could not be looked up: ${where} could not be read${unreachable}. Only the indexes you name are used; check the URL, credentials and network.`
-                    : `${name} was not found on ${where}. Check its name in ${ctx.what}${onlyPypi(ctx.indexes) ? "" : ", or publish it to your index"}.`,
+                    ? `${name} could not be looked up: ${where} could not be read${unreachable}. Only the indexes you name are used; check the URL, credentials and network.${alsoSearched(ctx.indexes)}`
+                    : `${name} was not found on ${where}. Check its name in ${ctx.what}${onlyPypi(ctx.indexes) ? "" : ", or publish it to your index"}.${alsoSearched(ctx.indexes)}`,
             );
         }
         const available = wheelSummary(probe);
         throw new UserError(
-            `${name} has no wheel for ${target} and no source distribution to build one from on ${where}${available ? ` (${available})` : ""}${unreachable}. ${nativeAdvice(name, ctx.target)}`,
+            `${name} has no wheel for ${target} and no source distribution to build one from on ${where}${available ? ` (${available})` : ""}${unreachable}. ${nativeAdvice(name, ctx.target)}${alsoSearched(ctx.indexes)}`,
         );
     }
     const sdistName = path.basename(probe.sdist.file);

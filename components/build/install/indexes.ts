@@ -117,18 +117,22 @@ export function uvIndexArgs(ix: PackageIndexes): string[] {
     ];
 }
 
-/** For messages: "the package index (PyPI)", "the package indexes a, b or in /wheels". */
+/** For messages: "the package index (PyPI)", "the package indexes a, b" (find-links: alsoSearched). */
 export function describeIndexes(ix: PackageIndexes): string {
-    const links = ix.findLinks.map(redact).join(", ");
-    if (ix.noIndex) return links ? `${links} (--no-index)` : "no package index (--no-index and no --find-links)";
+    if (ix.noIndex) return "no package index (--no-index)";
     const urls = indexUrls(ix);
-    const named = urls.length === 1 && urls[0] === PYPI_SIMPLE ? "the package index (PyPI)" : `the package ${urls.length === 1 ? "index" : "indexes"} ${urls.map(redact).join(", ")}`;
-    return links ? `${named} or in ${links}` : named;
+    if (urls.length === 1 && urls[0] === PYPI_SIMPLE) return "the package index (PyPI)";
+    return `the package ${urls.length === 1 ? "index" : "indexes"} ${urls.map(redact).join(", ")}`;
+}
+
+/** " Also searched: /wheels." for the find-links locations, or "". */
+export function alsoSearched(ix: PackageIndexes): string {
+    return ix.findLinks.length ? ` Also searched: ${ix.findLinks.map(redact).join(", ")}.` : "";
 }
 
 /** Whether only PyPI is searched. */
 export function onlyPypi(ix: PackageIndexes): boolean {
-    return !ix.noIndex && (ix.indexUrl ?? PYPI_SIMPLE) === PYPI_SIMPLE && !ix.extraIndexUrls.length && !ix.findLinks.length;
+    return !ix.noIndex && (ix.indexUrl ?? PYPI_SIMPLE) === PYPI_SIMPLE && !ix.extraIndexUrls.length;
 }
 
 /** Environment variables that name indexes, removed from children so the explicit options are the whole truth. */
