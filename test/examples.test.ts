@@ -113,4 +113,14 @@ describe("example programs (mock monitor)", () => {
         assert.deepEqual(result.resources.filter((r) => r.type === LAYER).map((r) => r.name).sort(), ["flask", "numpy-arm64"]);
         assert.match(String(result.outputs.datasetteUrl), /^https:\/\//);
     });
+
+    it("the showcase previewed twice gives every function and layer the same archive and sourceCodeHash (no phantom update)", () => {
+        const hashes = (result: ProgramRun) =>
+            Object.fromEntries(result.resources.filter((r) => r.type === FUNCTION || r.type === LAYER).map((r) => [r.name, { hash: r.wire.sourceCodeHash, archive: archiveOf(r) }]));
+        const first = hashes(run(ROOT));
+        const second = hashes(run(ROOT));
+        assert.equal(Object.keys(first).length, 8);
+        for (const [name, h] of Object.entries(first)) assert.match(String(h.hash), /^[A-Za-z0-9+/=]{20,}$/, `${name} has a sourceCodeHash`);
+        assert.deepEqual(second, first);
+    });
 });

@@ -62,8 +62,9 @@ export async function runProgram(programDir: string): Promise<ProgramRun> {
     let failed!: () => void;
     const failure = new Promise<void>((resolve) => (failed = resolve));
     const onError = (e: unknown) => {
-        // The SDK prefixes errors raised while it resolves an input; the rest is the component's message.
-        errors.push((e instanceof Error ? e.message : String(e)).replace(/^error serializing property "[^"]*": /, ""));
+        // The SDK prefixes errors raised while it resolves an input (once per level of
+        // nesting: "outputs", then "code"); the rest is the component's message.
+        errors.push((e instanceof Error ? e.message : String(e)).replace(/^(error serializing property "[^"]*": )+/, ""));
         failed();
     };
     process.on("unhandledRejection", onError);
@@ -80,6 +81,9 @@ export async function runProgram(programDir: string): Promise<ProgramRun> {
             failure.then(() => undefined),
         ]);
         await Promise.race([stack.settle(), failure]);
+        // Since @pulumi/pulumi 3.2xx a failed RPC releases its keep-alive before its rejection is
+        // reported, so let Node report pending rejections while our handler still listens.
+        await new Promise((resolve) => setImmediate(resolve));
         if (!errors.length && exported) outputs = (await Promise.race([valueOf(pulumi.output(exported)), failure.then(() => ({}))])) as Record<string, unknown>;
     } catch (e) {
         errors.push(e instanceof Error ? e.message : String(e));

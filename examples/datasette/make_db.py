@@ -1,10 +1,15 @@
 """Builds the small SQLite database the Datasette example ships in its zip.
 
 Run at build time by the example program: python3 make_db.py app/fixtures.db
-The content is fixed, so the file (and the archive) is the same on every build.
+The content is fixed, and the file is written fresh into a temporary file and
+moved into place only when its bytes differ, so repeated runs leave it (and the
+archive, and its sourceCodeHash) untouched. Rewriting a database in place would
+not do: SQLite's header counts changes, so every run would give new bytes.
 """
+import os
 import sqlite3
 import sys
+import tempfile
 
 RUNTIMES = [
     ("python3.12", "AL2023", "2028-10-31"),
@@ -20,13 +25,11 @@ SEEDS = [
 ]
 
 
-def main(path: str) -> None:
+def write(path: str) -> None:
     db = sqlite3.connect(path)
     db.executescript(
         """
         PRAGMA journal_mode = DELETE;
-        DROP TABLE IF EXISTS runtimes;
-        DROP TABLE IF EXISTS examples;
         CREATE TABLE runtimes (runtime TEXT PRIMARY KEY, os TEXT NOT NULL, deprecated TEXT NOT NULL);
         CREATE TABLE examples (name TEXT PRIMARY KEY, story TEXT NOT NULL);
         """
@@ -36,6 +39,27 @@ def main(path: str) -> None:
     db.commit()
     db.execute("VACUUM")
     db.close()
+
+
+def main(path: str) -> None:
+    fd, fresh = tempfile.mkstemp(prefix=".fixtures-", suffix=".db", dir=os.path.dirname(os.path.abspath(path)))
+    os.close(fd)
+    os.unlink(fresh)  # sqlite3 creates it
+    try:
+        write(fresh)
+        with open(fresh, "rb") as f:
+            new = f.read()
+        try:
+            with open(path, "rb") as f:
+                if f.read() == new:
+                    return
+        except FileNotFoundError:
+            pass
+        os.chmod(fresh, 0o644)
+        os.replace(fresh, path)
+    finally:
+        if os.path.exists(fresh):
+            os.unlink(fresh)
 
 
 if __name__ == "__main__":
