@@ -148,8 +148,8 @@ export async function uvInstaller(uvCommand: string, pythonCommand?: string): Pr
         version,
         identity: { installer: "uv", uv: version, resolver: py?.pipVersion ? `pip ${py.pipVersion}` : "uv" },
         async install(req, onLine) {
-            if (uvPlatformIsExact(req.target) || !py?.pipVersion) {
-                // Without pip, the nearest lower platform: never a wheel that cannot load, possibly an older version.
+            if (uvPlatformIsExact(req.target) || !py?.pipVersion || !pipHasReport(py.pipVersion)) {
+                // Without pip (22.2+, for --report), the nearest lower platform: never a wheel that cannot load, possibly an older version.
                 return uvInstall(req, uvPythonPlatform(req.target), ["-r", req.requirementsFile], onLine);
             }
             const work = path.dirname(req.siteDir);
@@ -160,12 +160,19 @@ export async function uvInstaller(uvCommand: string, pythonCommand?: string): Pr
             if (resolved.code !== 0) return resolved;
             const pinned = path.join(work, "resolved-requirements.txt");
             const resolution = JSON.parse(fs.readFileSync(report, "utf8")) as PipReport;
+            if (!resolution.install.length) return resolved;
             fs.writeFileSync(pinned, pinnedRequirements(resolution));
             const installed = await uvInstall(req, uvPlatformCovering(req.target), ["--no-deps", "-r", pinned], onLine);
             if (installed.code === 0) forgetPinning(req.siteDir, resolution);
             return installed;
         },
     };
+}
+
+/** `pip install --report` arrived in pip 22.2. */
+function pipHasReport(version: string): boolean {
+    const [major, minor] = version.split(".").map(Number);
+    return major > 22 || (major === 22 && minor >= 2);
 }
 
 interface PipReport {
