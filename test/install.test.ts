@@ -8,6 +8,7 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
+import { ensureUv, UV_VERSION } from "../components/tools";
 import { cli, pyRead, pyZip, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 
 const HANDLER = "def handler(event, context):\n    return 'ok'\n";
@@ -86,6 +87,19 @@ describe("installing for the target", () => {
             assert.match(r.stderr, /Use psycopg2-binary .* or psycopg\[binary\]/);
             assert.doesNotMatch(r.stderr, /Building wheel|pg_config|subprocess-exited-with-error/, "no installer noise after the paragraph");
         }
+    });
+});
+
+describe("uv installed on first use", () => {
+    it("installs the pinned uv once when builds start together, into a fresh tools folder", async function () {
+        // uv on PATH (or LAMBDA_PYTHON_UV) is used as it is; there is nothing to install then.
+        if (process.env.LAMBDA_PYTHON_UV || spawnSync("uv", ["--version"]).status === 0) this.skip();
+        const dir = tmpDir("tools-");
+        const [a, b, c] = await Promise.all([ensureUv(dir), ensureUv(dir), ensureUv(dir)]);
+        assert.equal(a, b);
+        assert.equal(b, c);
+        assert.match(spawnSync(a, ["--version"], { encoding: "utf8" }).stdout, new RegExp(`^uv ${UV_VERSION.replace(/\./g, "\\.")}`));
+        assert.deepEqual(fs.readdirSync(dir), ["venv"], "no temporary virtualenv left behind");
     });
 });
 
