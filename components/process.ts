@@ -35,6 +35,10 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
         });
         child.on("error", reject);
         child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
+        // A child that exits without reading its input (uv --version) closes the pipe: EPIPE here is not a failure.
+        child.stdin.on("error", (e: NodeJS.ErrnoException) => {
+            if (e.code !== "EPIPE") reject(e);
+        });
         child.stdin.end(options.input ?? "");
     });
 }
