@@ -300,10 +300,10 @@ describe("policy pack (analyzer entry points, real protobufs)", () => {
     });
 
     describe("lambda-partial-boto3", () => {
-        it("flags botocore and urllib3 bundled without boto3", async () => {
-            const code = handlerZip([{ name: "botocore/__init__.py", data: Buffer.from("") }, { name: "urllib3/__init__.py", data: Buffer.from("") }]);
+        it("flags botocore and urllib3 bundled without boto3 when the code imports boto3", async () => {
+            const code = handlerZip([{ name: "botocore/__init__.py", data: Buffer.from("") }, { name: "urllib3/__init__.py", data: Buffer.from("") }, { name: "store.py", data: Buffer.from("import boto3\n") }]);
             const d = one(await analyze(FUNCTION, "api", fn(fileArchive(code))), "lambda-partial-boto3", "advisory");
-            assert.match(d.message, /bundles botocore, urllib3 without boto3/);
+            assert.match(d.message, /bundles botocore, urllib3 without boto3: store\.py imports boto3/);
         });
         it("passes the whole SDK", async () => {
             const code = handlerZip([{ name: "boto3/__init__.py", data: Buffer.from("") }, { name: "botocore/__init__.py", data: Buffer.from("") }]);

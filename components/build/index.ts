@@ -53,6 +53,11 @@ export interface BuildResult {
 /** Findings that make a build fail. Size over 50 MB has the S3 route; runtime dates are the deployer's call. */
 const NOT_BLOCKING: PolicyName[] = ["lambda-zip-size", "lambda-runtime-deprecation"];
 
+/** Whether a finding stops the build (what the build's summary calls an error). */
+export function blocksBuild(f: Finding): boolean {
+    return f.level === "mandatory" && !NOT_BLOCKING.includes(f.policy);
+}
+
 export class BuildCheckError extends UserError {
     constructor(readonly findings: Finding[], label: string) {
         super(`${label} failed its checks:\n${findings.map((f) => `  [${f.policy}] ${f.message}`).join("\n")}`);
@@ -149,7 +154,7 @@ async function build(o: ResolvedOptions): Promise<BuildResult> {
     }
     const facts = { ...info.facts, label };
     const findings = runChecks(o, { facts, readText: (name, max) => readZipText(zipPath, name, max) });
-    const blocking = findings.filter((f) => f.level === "mandatory" && !NOT_BLOCKING.includes(f.policy));
+    const blocking = findings.filter(blocksBuild);
     if (blocking.length) throw new BuildCheckError(blocking, `the ${o.kind} archive of ${o.source ?? "dependencies"} (${o.target.runtime}, ${o.target.architecture})`);
     if (o.out) {
         try {

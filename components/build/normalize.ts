@@ -2,7 +2,8 @@
 // .dist-info metadata importlib.metadata needs:
 //
 // - bytecode caches (__pycache__, .pyc, .pyo) and uv's .lock file are left out;
-// - direct_url.json files that record a local path (file://…) are left out;
+// - direct_url.json files that record a local path (file://…) are left out,
+//   and so is uv_cache.json (uv's record of a wheel it built, with a timestamp);
 // - console scripts in bin/ get Lambda's interpreter (/var/lang/bin/python3)
 //   instead of the build machine's in their #! line;
 // - RECORD files are rewritten to match what the archive holds: lines of
@@ -27,11 +28,14 @@ export interface NormalizeResult {
  * direct_url.json and bin/ scripts. `somethingLeftOut` says whether filters
  * dropped files of the tree (then RECORDs are checked even if nothing here changes).
  */
+/** Build-time state an installer leaves in dist-info: uv's cache record of a locally built wheel carries the build's timestamp. */
+const BUILD_STATE = /^[^/]+\.dist-info\/uv_cache\.json$/;
+
 export function normalizeDependencyTree(paths: string[], read: (rel: string) => Buffer, somethingLeftOut = true): NormalizeResult {
     const drop = new Set<string>();
     const replace = new Map<string, Buffer>();
     for (const rel of paths) {
-        if (isBytecode(rel) || rel === ".lock") drop.add(rel);
+        if (isBytecode(rel) || rel === ".lock" || BUILD_STATE.test(rel)) drop.add(rel);
         else if (/^[^/]+\.dist-info\/direct_url\.json$/.test(rel) && recordsLocalPath(read(rel))) drop.add(rel);
         else if (/^bin\/[^/]+$/.test(rel)) {
             const fixed = fixShebang(read(rel));

@@ -37,6 +37,8 @@ export interface SummaryLines {
     packages: PackageSize[];
     extra?: string[];
     findings: Finding[];
+    /** Which findings are errors; by default every mandatory one (a build passes its own rule). */
+    isError?: (f: Finding) => boolean;
 }
 
 export function formatSummary(s: SummaryLines): string {
@@ -49,11 +51,11 @@ export function formatSummary(s: SummaryLines): string {
     lines.push(`  native code    ${s.nativeArchitectures.length ? s.nativeArchitectures.join(", ") : "none (pure Python)"}`);
     if (s.packages.length) lines.push(`  biggest        ${s.packages.map((p) => `${p.name} ${formatMB(p.bytes)}`).join(", ")}`);
     for (const e of s.extra ?? []) lines.push(`  ${e}`);
-    lines.push(formatFindings(s.findings));
+    lines.push(formatFindings(s.findings, s.isError));
     return lines.join("\n");
 }
 
-export function formatFindings(findings: Finding[]): string {
+export function formatFindings(findings: Finding[], isError: (f: Finding) => boolean = (f) => f.level === "mandatory"): string {
     if (!findings.length) return "  checks         all passed";
-    return findings.map((f) => `  ${f.level === "mandatory" ? "ERROR  " : "warning"} [${f.policy}] ${f.message}`).join("\n");
+    return findings.map((f) => `  ${isError(f) ? "ERROR  " : "warning"} [${f.policy}] ${f.message}`).join("\n");
 }

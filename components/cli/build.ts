@@ -1,6 +1,6 @@
 // lambda-python build: build a function or layer archive for a Lambda target.
 import * as path from "path";
-import { BuildCheckError, buildArchive } from "../build";
+import { blocksBuild, BuildCheckError, buildArchive } from "../build";
 import { formatSummary } from "../build/report";
 import { UserError } from "../errors";
 import { ARCHITECTURES } from "../../policies/target";
@@ -128,6 +128,7 @@ export async function buildCommand(argv: string[]): Promise<number> {
                             : []),
                     ],
                     findings: result.findings,
+                    isError: blocksBuild,
                 }),
             );
         }

@@ -13,11 +13,12 @@ const help = `${inspectUsage}
 
 Checks a Lambda .zip (or a folder) with the same rules as the policy pack:
 sizes, native binaries and wheel tags against the runtime and architecture,
-__pycache__, the handler at the root, a layer's python/ folder, unsafe or
-damaged entries, partial AWS SDK copies, and the runtime's lifecycle dates.
-Nothing is extracted; only the central directory and a few headers are read.
+the glibc version each ELF file needs, __pycache__, the handler at the root,
+a layer's python/ folder, unsafe or damaged entries, partial AWS SDK copies,
+and the runtime's lifecycle dates. Nothing is extracted; only the central
+directory and a few headers are read.
 
-  --runtime python3.X   check wheels and extension modules against this runtime
+  --runtime python3.X   check wheels, extension modules and glibc needs against this runtime
   --arch x86_64|arm64   check shared objects against this architecture
   --kind function|layer what the archive is for (default function)
   --handler MOD.FN      check the handler module is at the root and defines it

@@ -3,6 +3,7 @@
 // caches and unsafe entries. The result is plain JSON, so the builder can
 // keep it next to a cached zip and re-run the rules without re-reading.
 import { BINARY_PROBE_BYTES, BinaryFormat, classifyBinary, isInertWindowsProgram, mayBeNative } from "./binary";
+import { GlibcNeed, glibcNeeded } from "./elf-glibc";
 import { ArchiveEntry, ArchiveSource } from "./source";
 import { parseWheelFile } from "./wheel-tags";
 import { ZipFormatError } from "../zip/reader";
@@ -11,6 +12,8 @@ export interface NativeFact {
     name: string;
     format: BinaryFormat;
     arch: string;
+    /** ELF only: the newest GLIBC_x.y symbol version it needs, from its version-needs table. */
+    glibc?: GlibcNeed;
 }
 
 export interface WheelFact {
@@ -128,7 +131,9 @@ export function gatherFacts(src: ArchiveSource): ArchiveFacts {
         if (e.size >= 20 && mayBeNative(e.name, e.mode)) {
             const head = readSafely(src, e, (s) => s.readPrefix(e, BINARY_PROBE_BYTES), facts);
             const kind = head && classifyBinary(head);
-            if (kind) facts.natives.push({ name: e.name, format: kind.format, arch: kind.arch });
+            if (!kind) continue;
+            const glibc = kind.format === "elf" ? readSafely(src, e, (s) => glibcOf(s, e), facts) : undefined;
+            facts.natives.push({ name: e.name, format: kind.format, arch: kind.arch, ...(glibc ? { glibc } : {}) });
         }
     }
     facts.files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -153,7 +158,12 @@ export function textReader(src: ArchiveSource, problems: string[] = []): Inspect
     };
 }
 
-function readSafely(src: ArchiveSource, e: ArchiveEntry, read: (s: ArchiveSource) => Buffer | undefined, facts: ArchiveFacts): Buffer | undefined {
+/** The glibc an ELF entry needs, reading as little of it as the tables allow. */
+function glibcOf(src: ArchiveSource, e: ArchiveEntry): GlibcNeed | undefined {
+    return glibcNeeded((n) => src.readPrefix(e, n), e.size);
+}
+
+function readSafely<T = Buffer>(src: ArchiveSource, e: ArchiveEntry, read: (s: ArchiveSource) => T | undefined, facts: ArchiveFacts): T | undefined {
     try {
         return read(src);
     } catch (err) {

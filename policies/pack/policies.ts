@@ -195,7 +195,7 @@ export const partialBoto3 = archivePolicy(
     "lambda-partial-boto3",
     "Bundle the whole AWS SDK for Python (boto3 with botocore, s3transfer, urllib3) or none of it.",
     "advisory",
-    (archive, _args, kind, config) => checkPartialBoto3(archive.facts, kind, ruleConfig("lambda-partial-boto3", config)),
+    (archive, _args, kind, config) => checkPartialBoto3(archive, kind, ruleConfig("lambda-partial-boto3", config)),
     { pythonOnly: true },
 );
 

@@ -141,6 +141,7 @@ function nativeNoun(python: boolean, count: number): string {
 
 function checkForTarget(facts: ArchiveFacts, label: string, target: LambdaTarget): Finding[] {
     const out: Finding[] = [];
+    const elves = facts.natives.filter((n) => n.format === "elf");
     const badWheels = facts.wheels
         .map((w) => ({ w, why: wheelMismatch(w.tags, target) }))
         .filter((x) => x.why !== undefined);
@@ -152,6 +153,20 @@ function checkForTarget(facts: ArchiveFacts, label: string, target: LambdaTarget
                 `${label}: ${badWheels.length} installed wheel${badWheels.length > 1 ? "s do" : " does"} not fit ${target.runtime} on ${target.architecture}: ` +
                     `${listSome(badWheels.map((x) => `${distName(x.w.distInfo)} (${x.why})`), MAX_NAMED)}. ` +
                     `Reinstall for the target: pip install --platform manylinux2014_${target.wheelArch} --implementation cp --python-version ${target.python.join(".")} --only-binary=:all: (lambda-python build does this).`,
+            ),
+        );
+    }
+    const [gmajor, gminor] = target.glibc;
+    const tooNew = elves.filter((n) => n.arch === target.architecture && n.glibc && (n.glibc.version[0] > gmajor || (n.glibc.version[0] === gmajor && n.glibc.version[1] > gminor)));
+    if (tooNew.length) {
+        // Read from the binaries' own version needs, so it holds without dist-info (vendored code, --site-packages, hand-made zips).
+        out.push(
+            finding(
+                POLICY,
+                "mandatory",
+                `${label}: ${tooNew.length} shared object${tooNew.length > 1 ? "s need" : " needs"} a newer glibc than ${target.runtime} has (${target.os}, glibc ${gmajor}.${gminor}) and will fail to load: ` +
+                    `${listSome(tooNew.map((n) => `${n.name} needs ${n.glibc!.symbolVersion}${n.glibc!.library ? ` from ${n.glibc!.library}` : ""}`), MAX_NAMED)}. ` +
+                    `Use a build made for manylinux_${gmajor}_${gminor} or older (or build on ${target.os === "AL2" ? "Amazon Linux 2" : "Amazon Linux 2023"}), or move to a runtime on a newer OS.`,
             ),
         );
     }

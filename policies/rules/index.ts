@@ -54,7 +54,7 @@ export function checkArchive(archive: InspectedArchive, check: ArchiveCheck): Fi
         out.push(...checkNoPycache(facts));
         if (check.kind === "function" && check.handler !== undefined) out.push(...checkHandlerAtRoot(archive, check.handler, check.hasLayers));
         if (check.kind === "layer") out.push(...checkLayerPythonPath(facts, runtimes));
-        out.push(...checkPartialBoto3(facts, check.kind, configFor("lambda-partial-boto3", check.config)));
+        out.push(...checkPartialBoto3(archive, check.kind, configFor("lambda-partial-boto3", check.config)));
     }
     for (const runtime of runtimes) out.push(...checkRuntimeDeprecation(check.kind === "function" ? "the function" : "the layer", runtime, configFor("lambda-runtime-deprecation", check.config)));
     return out;

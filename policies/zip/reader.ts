@@ -48,8 +48,6 @@ const MAX_DEFLATE_RATIO = 1100;
 /** Far more entries than any Lambda package; refusing avoids unbounded memory. */
 export const MAX_ENTRIES = 1_000_000;
 const MAX_CENTRAL_DIRECTORY_BYTES = 256 * 1024 * 1024;
-/** Cap on what one partial inflate may produce. */
-const MAX_PROBE_OUTPUT = 8 * 1024 * 1024;
 
 export function fileSource(path: string): ByteSource {
     const fd = fs.openSync(path, "r");
@@ -100,11 +98,12 @@ export class ZipReader {
         const dataStart = this.dataOffset(entry);
         if (entry.method === 0) return this.src.read(dataStart, want);
         if (entry.method !== 8) throw new ZipFormatError(`${entry.name}: compression method ${entry.method} is not supported`);
-        // Most headers sit in the first few hundred bytes of a deflate stream;
-        // grow the compressed window only when it did not yield enough.
-        let window = Math.min(entry.compressedSize, 1024);
+        // Deflate never grows data by more than a few bytes per 16 KiB block, so
+        // this window holds at least `want` bytes of output; a prefix can never
+        // inflate beyond the declared size without the entry lying about it.
+        let window = Math.min(entry.compressedSize, want + (want >> 6) + 1024);
         for (;;) {
-            const out = inflatePartial(this.src.read(dataStart, window), entry.name);
+            const out = inflatePartial(this.src.read(dataStart, window), entry.name, Math.max(1, entry.uncompressedSize));
             if (out.length >= want || window >= entry.compressedSize) return out.subarray(0, want);
             window = Math.min(entry.compressedSize, window * 8);
         }
@@ -258,11 +257,11 @@ export function openZipFile(path: string): ZipReader {
 
 
 /** Inflates as much of a (possibly truncated) raw deflate stream as it holds. */
-function inflatePartial(compressed: Buffer, name: string): Buffer {
+function inflatePartial(compressed: Buffer, name: string, declaredSize: number): Buffer {
     try {
         return zlib.inflateRawSync(compressed, {
             finishFlush: zlib.constants.Z_SYNC_FLUSH,
-            maxOutputLength: MAX_PROBE_OUTPUT,
+            maxOutputLength: declaredSize,
         });
     } catch (e) {
         throw new ZipFormatError(`${name}: ${describeZlibError(e, "expands far beyond its declared size")}`);

@@ -4,13 +4,17 @@
 // wheel may still be usable if its source distribution is pure Python, which
 // builds into a py3-none-any wheel on any machine. Anything else (native code,
 // no source at all, no such package) becomes an error that names the
-// package, the runtime, the architecture and the way out.
+// package, the runtime, the architecture and the way out. Every lookup and
+// download asks only the indexes the user named (index-probe.ts).
 import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../../errors";
 import { run, RunResult, tail } from "../../process";
 import { LambdaTarget, manylinuxPlatformTags } from "../../../policies/target";
+import alternatives from "./binary-alternatives.json";
 import { HostPython } from "./installers";
+import { alsoSearched, describeIndexes, onlyPypi, PackageIndexes, pipIndexArgs, withoutIndexEnvironment } from "./indexes";
+import { probeIndexes, ProbeResult } from "./index-probe";
 import { normalizeName, requirementName } from "./requirements";
 
 /** Names of the packages an installer's output blames. */
@@ -30,8 +34,10 @@ export interface DiagnoseContext {
     python: HostPython;
     /** Requirement lines, to build the version the user asked for. */
     requirementLines: string[];
-    /** Index options passed through to pip (--index-url …). */
-    extraArgs: string[];
+    /** Where packages may come from: the only places asked. */
+    indexes: PackageIndexes;
+    /** --pre among the pass-through options. */
+    pre: boolean;
     wheelsDir: string;
     /** What is being installed, for messages: "requirements.txt". */
     what: string;
@@ -59,44 +65,76 @@ export async function rescueFailedInstall(result: RunResult, ctx: DiagnoseContex
     return built;
 }
 
+/**
+ * Finds the package's sdist on the user's indexes and looks inside before
+ * building: native code is reported at once (building it here would take
+ * minutes and give a wheel for this machine); pure Python is built into a
+ * py3-none-any wheel.
+ */
 async function buildPureWheel(name: string, ctx: DiagnoseContext): Promise<void> {
-    const spec = ctx.requirementLines.find((l) => requirementName(l) === name) ?? name;
-    const before = new Set(fs.existsSync(ctx.wheelsDir) ? fs.readdirSync(ctx.wheelsDir) : []);
-    const r = await run(ctx.python.command, [
-        "-m", "pip", "wheel", "--no-deps", "--no-binary=:all:", "--disable-pip-version-check", "--no-input",
-        "-w", ctx.wheelsDir, ...indexArgs(ctx.extraArgs), spec,
-    ]);
-    const wheel = (fs.existsSync(ctx.wheelsDir) ? fs.readdirSync(ctx.wheelsDir) : []).find((f) => !before.has(f) && f.endsWith(".whl"));
+    const line = ctx.requirementLines.find((l) => requirementName(l) === name) ?? name;
+    const spec = line.replace(/\s+--\S+.*$/, "");
     const target = describeTarget(ctx.target);
+    const sdistDir = path.join(ctx.wheelsDir, "..", "sdists");
+    const probe = await probeIndexes(ctx.python.command, spec, ctx.indexes, ctx.target, sdistDir, ctx.pre);
+    const where = describeIndexes(ctx.indexes);
+    const unreachable = probe.errors.length ? ` (${probe.errors.slice(0, 3).join("; ")})` : "";
+    if (!probe.sdist) {
+        if (!probe.found) {
+            throw new UserError(
+                probe.errors.length
+                    ? `${name} could not be looked up: ${where} could not be read${unreachable}. Only the indexes you name are used; check the URL, credentials and network.${alsoSearched(ctx.indexes)}`
+                    : `${name} was not found on ${where}. Check its name in ${ctx.what}${onlyPypi(ctx.indexes) ? "" : ", or publish it to your index"}.${alsoSearched(ctx.indexes)}`,
+            );
+        }
+        const available = wheelSummary(probe);
+        throw new UserError(
+            `${name} has no wheel for ${target} and no source distribution to build one from on ${where}${available ? ` (${available})` : ""}${unreachable}. ${nativeAdvice(name, ctx.target)}${alsoSearched(ctx.indexes)}`,
+        );
+    }
+    const sdistName = path.basename(probe.sdist.file);
+    if (probe.sdist.native.length) {
+        throw new UserError(
+            `${name} has no wheel for ${target}, and its source distribution ${sdistName} contains native code (${probe.sdist.native.join(", ")}): ` +
+                `built here it would be for this machine, not Lambda, so it was not built. ${nativeAdvice(name, ctx.target)}`,
+        );
+    }
+    const before = new Set(fs.existsSync(ctx.wheelsDir) ? fs.readdirSync(ctx.wheelsDir) : []);
+    const r = await run(
+        ctx.python.command,
+        ["-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "--no-input", "-w", ctx.wheelsDir, ...pipIndexArgs(ctx.indexes), probe.sdist.file],
+        { env: withoutIndexEnvironment() },
+    );
+    const wheel = (fs.existsSync(ctx.wheelsDir) ? fs.readdirSync(ctx.wheelsDir) : []).find((f) => !before.has(f) && f.endsWith(".whl"));
     if (r.code === 0 && wheel) {
         if (/-py[0-9.]+-none-any\.whl$/.test(wheel) || /-py2\.py3-none-any\.whl$/.test(wheel)) return;
         fs.rmSync(path.join(ctx.wheelsDir, wheel), { force: true });
         throw new UserError(
-            `${name} has no wheel for ${target}, and its source distribution contains native code: building it here produced ${wheel}, ` +
+            `${name} has no wheel for ${target}, and its source distribution ${sdistName} contains native code: building it here produced ${wheel}, ` +
                 `which is for this machine, not Lambda. ${nativeAdvice(name, ctx.target)}`,
         );
     }
-    const output = `${r.stdout}\n${r.stderr}`;
-    if (/No matching distribution found|Could not find a version/.test(output)) {
-        if (!(await existsOnIndex(name, ctx))) {
-            throw new UserError(`${name} was not found on the package index${customIndex(ctx.extraArgs) ? "" : " (PyPI)"}. Check its name in ${ctx.what}.`);
-        }
-        const available = customIndex(ctx.extraArgs) ? "" : await pypiWheelSummary(name);
-        throw new UserError(
-            `${name} has no wheel for ${target} and no source distribution to build one from${available ? ` (${available})` : ""}. ${nativeAdvice(name, ctx.target)}`,
-        );
-    }
+    const reason = lastErrorLine(`${r.stdout}\n${r.stderr}`);
     throw new UserError(
-        `${name} has no wheel for ${target}, and building its source distribution failed, which usually means it needs a compiler and headers: ` +
-            `${nativeAdvice(name, ctx.target)}\n${tail(output, 8)}`,
+        `${name} has no wheel for ${target}, and building its source distribution ${sdistName} failed${reason ? ` ("${reason}")` : ""}. ` +
+            `Run "pip wheel --no-deps ${sdistName}" to see the whole log. ${nativeAdvice(name, ctx.target)}`,
     );
+}
+
+/** The most telling line of a failed build's log, instead of the whole log after our paragraph. */
+function lastErrorLine(output: string): string | undefined {
+    const lines = output.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    const error = lines.filter((l) => /error/i.test(l) && !/^ERROR: Failed building wheel|subprocess-exited-with-error|^note:|^╰─>|^error: subprocess/i.test(l)).pop();
+    return (error ?? lines.pop())?.slice(0, 300);
 }
 
 function nativeAdvice(name: string, target: LambdaTarget): string {
     const image = `public.ecr.aws/sam/build-${target.runtime}:latest${target.architecture === "arm64" ? "-arm64" : "-x86_64"}`;
     const other = target.architecture === "arm64" ? "x86_64" : "arm64";
+    const alternative = (alternatives.packages as Record<string, string>)[name];
     return (
-        `Pick a version of ${name} that publishes ${target.wheelArch} manylinux wheels for CPython ${target.python.join(".")}, ` +
+        (alternative ? `Use ${alternative} instead. Otherwise pick` : "Pick") +
+        ` a version of ${name} that publishes ${target.wheelArch} manylinux wheels for CPython ${target.python.join(".")}, ` +
         `build the dependencies on ${target.os === "AL2" ? "Amazon Linux 2" : "Amazon Linux 2023"} (for example in ${image}) and pass the result as site-packages, ` +
         `or use the ${other} architecture if ${name} has wheels for it.`
     );
@@ -106,50 +144,24 @@ export function describeTarget(target: LambdaTarget): string {
     return `${target.runtime} on ${target.architecture} (CPython ${target.python.join(".")}, ${manylinuxPlatformTags(target)[0]} or older)`;
 }
 
-async function existsOnIndex(name: string, ctx: DiagnoseContext): Promise<boolean> {
-    const r = await run(ctx.python.command, ["-m", "pip", "index", "versions", "--disable-pip-version-check", ...indexArgs(ctx.extraArgs), name]);
-    return r.code === 0;
-}
-
-/** Options that choose where packages come from, which the diagnosis commands must share. */
-function indexArgs(extraArgs: string[]): string[] {
-    const out: string[] = [];
-    for (let i = 0; i < extraArgs.length; i++) {
-        const a = extraArgs[i];
-        if (/^(--index-url|-i|--extra-index-url|--find-links|-f|--trusted-host)$/.test(a)) out.push(a, extraArgs[++i]);
-        else if (/^(--index-url|--extra-index-url|--find-links|--trusted-host)=/.test(a) || a === "--no-index" || a === "--pre") out.push(a);
+/** "its latest release, 0.5.4.post2, has wheels only for manylinux_2_17_x86_64 (cp38-cp314)". */
+function wheelSummary(probe: ProbeResult): string {
+    if (!probe.latest) return "";
+    const wheels = probe.latestWheels;
+    if (!wheels.length) return `its latest release, ${probe.latest}, publishes no wheels`;
+    const byPlatform = new Map<string, Set<string>>();
+    for (const w of wheels) {
+        const parts = w.slice(0, -4).split("-");
+        if (parts.length < 5) continue;
+        const platform = parts[parts.length - 1].split(".").pop()!;
+        const pythons = byPlatform.get(platform) ?? new Set<string>();
+        pythons.add(parts[parts.length - 3]);
+        byPlatform.set(platform, pythons);
     }
-    return out;
-}
-
-function customIndex(extraArgs: string[]): boolean {
-    return indexArgs(extraArgs).some((a) => /^(--index-url|-i|--no-index)/.test(a)) || !!process.env.PIP_INDEX_URL;
-}
-
-/** "its latest release, 0.5.4.post2, has wheels only for manylinux_2_17_x86_64 (cp38-cp314)", from PyPI's JSON API. */
-async function pypiWheelSummary(name: string): Promise<string> {
-    try {
-        const res = await fetch(`https://pypi.org/pypi/${encodeURIComponent(name)}/json`, { signal: AbortSignal.timeout(10_000) });
-        if (!res.ok) return "";
-        const data = (await res.json()) as { info: { version: string }; urls: { filename: string }[] };
-        const wheels = data.urls.map((u) => u.filename).filter((f) => f.endsWith(".whl"));
-        if (!wheels.length) return `its latest release, ${data.info.version}, publishes no wheels`;
-        const byPlatform = new Map<string, Set<string>>();
-        for (const w of wheels) {
-            const parts = w.slice(0, -4).split("-");
-            if (parts.length < 5) continue;
-            const platform = parts[parts.length - 1].split(".").pop()!;
-            const pythons = byPlatform.get(platform) ?? new Set<string>();
-            pythons.add(parts[parts.length - 3]);
-            byPlatform.set(platform, pythons);
-        }
-        const described = [...byPlatform.entries()]
-            .sort(([a], [b]) => (a < b ? -1 : 1))
-            .map(([platform, pythons]) => `${platform} (${pythonRange([...pythons])})`);
-        return `its latest release, ${data.info.version}, has wheels only for ${described.slice(0, 5).join(", ")}${described.length > 5 ? ", …" : ""}`;
-    } catch {
-        return "";
-    }
+    const described = [...byPlatform.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([platform, pythons]) => `${platform} (${pythonRange([...pythons])})`);
+    return `its latest release, ${probe.latest}, has wheels only for ${described.slice(0, 5).join(", ")}${described.length > 5 ? ", …" : ""}`;
 }
 
 /** "cp38-cp314" for a run of CPython tags, else the tags listed. */

@@ -15,6 +15,7 @@ import { hashFiles, HashMemo } from "../content-hash";
 import { walkTree } from "../walk";
 import { describeTarget, rescueFailedInstall } from "./diagnose";
 import { chooseInstaller, findUv, hostPython, Installer, InstallerChoice } from "./installers";
+import { PackageIndexes, packageIndexes, splitIndexArgs, withoutIndexEnvironment } from "./indexes";
 import { withAbsolutePaths } from "./local-paths";
 import { readRequirementInputs, RequirementInputs } from "./requirements";
 
@@ -51,6 +52,9 @@ const MAX_RESCUE_ROUNDS = 5;
 export async function installDependencies(spec: DependencySpec, target: LambdaTarget, ctx: InstallContext): Promise<InstalledDependencies> {
     const installer = await chooseInstaller(spec.kind === "uv-lock" && ctx.installer === "auto" ? "uv" : ctx.installer, ctx);
     const inputs = spec.kind === "requirements" ? readRequirementInputs(spec.file) : readUvProject(spec.pyproject);
+    // Every download below uses exactly these, whichever place the user named them in.
+    const indexes = packageIndexes(inputs.options, ctx.extraArgs);
+    const passThrough = splitIndexArgs(ctx.extraArgs).rest;
     const key = keyOf({
         format: FORMAT_VERSION,
         kind: spec.kind,
@@ -58,7 +62,8 @@ export async function installDependencies(spec: DependencySpec, target: LambdaTa
         target: { runtime: target.runtime, architecture: target.architecture, tags: manylinuxPlatformTags(target), uv: uvPythonPlatform(target) },
         files: Object.values(inputs.files),
         localPaths: await Promise.all(inputs.localPaths.map((p) => hashLocalPath(p, ctx.cache))),
-        extraArgs: ctx.extraArgs,
+        indexes,
+        extraArgs: passThrough,
     });
     const finalDir = ctx.cache.installDir(key);
     const label = `${installer.name} ${installer.version}`;
@@ -71,11 +76,11 @@ export async function installDependencies(spec: DependencySpec, target: LambdaTa
         const what = spec.kind === "requirements" ? spec.file : `${spec.pyproject} (uv.lock)`;
         const requirementsFile = spec.kind === "requirements" ? withAbsolutePaths(spec.file, work) : await exportUvLock(spec.pyproject, work, ctx);
         ctx.progress(`installing dependencies from ${path.basename(what)} for ${target.runtime} ${target.architecture} with ${label}`);
-        await installWithRescue(installer, { requirementsFile, siteDir, what, work }, inputs, target, ctx);
+        await installWithRescue(installer, { requirementsFile, siteDir, what, work, indexes, passThrough }, inputs, target, ctx);
         if (!fs.existsSync(siteDir)) fs.mkdirSync(siteDir, { recursive: true });
         const files = await listInstalled(siteDir, ctx.cache);
         fs.writeFileSync(path.join(work, MANIFEST), JSON.stringify({ installer: label, files }));
-        fs.rmSync(path.join(work, "wheels"), { recursive: true, force: true });
+        for (const scratch of ["wheels", "sdists", "resolution.json", "resolved-requirements.txt"]) fs.rmSync(path.join(work, scratch), { recursive: true, force: true });
         fs.mkdirSync(path.dirname(finalDir), { recursive: true });
         if (fs.existsSync(finalDir) && !readManifest(finalDir)) removeQuietly(finalDir); // damaged: its manifest was unreadable
         try {
@@ -95,7 +100,7 @@ export async function installDependencies(spec: DependencySpec, target: LambdaTa
 
 async function installWithRescue(
     installer: Installer,
-    job: { requirementsFile: string; siteDir: string; what: string; work: string },
+    job: { requirementsFile: string; siteDir: string; what: string; work: string; indexes: PackageIndexes; passThrough: string[] },
     inputs: RequirementInputs,
     target: LambdaTarget,
     ctx: InstallContext,
@@ -109,7 +114,8 @@ async function installWithRescue(
             target,
             siteDir: job.siteDir,
             findLinks: built.size ? [wheelsDir] : [],
-            extraArgs: ctx.extraArgs,
+            indexes: job.indexes,
+            extraArgs: job.passThrough,
         });
         if (result.code === 0) return;
         if (round >= MAX_RESCUE_ROUNDS) {
@@ -119,7 +125,16 @@ async function installWithRescue(
         fs.mkdirSync(wheelsDir, { recursive: true });
         const rescued = await rescueFailedInstall(
             result,
-            { target, python, requirementLines: inputs.lines.map((l) => l.text), extraArgs: ctx.extraArgs, wheelsDir, what: job.what, installerName: `${installer.name} ${installer.version}` },
+            {
+                target,
+                python,
+                requirementLines: inputs.lines.map((l) => l.text),
+                indexes: job.indexes,
+                pre: job.passThrough.includes("--pre"),
+                wheelsDir,
+                what: job.what,
+                installerName: `${installer.name} ${installer.version}`,
+            },
             built,
         );
         for (const name of rescued) {
@@ -157,7 +172,7 @@ function readUvProject(pyproject: string): RequirementInputs {
             throw describeFsError(e, f, f === lock ? "uv lock file" : "pyproject file");
         }
     }
-    return { files, localPaths: [], lines: [] };
+    return { files, localPaths: [], lines: [], options: [] };
 }
 
 /** uv.lock → a pinned requirements file (without the project itself or dev dependencies). */
@@ -166,7 +181,7 @@ async function exportUvLock(pyproject: string, work: string, ctx: InstallContext
     if (!uv) throw new UserError(`${pyproject} has a uv.lock; exporting it needs uv. Install it (pip install uv, or lambda-python setup), or export requirements.txt yourself.`);
     const out = path.join(work, "requirements.txt");
     const r = await run(uv, ["export", "--frozen", "--no-hashes", "--no-dev", "--no-emit-project", "--no-header", "--format", "requirements-txt", "--project", path.dirname(pyproject), "-o", out], {
-        env: { ...process.env, UV_PYTHON_DOWNLOADS: "never" },
+        env: { ...withoutIndexEnvironment(), UV_PYTHON_DOWNLOADS: "never" },
     });
     if (r.code !== 0) throw new UserError(`uv could not export ${path.join(path.dirname(pyproject), "uv.lock")}: ${tail(r.stderr, 6)}`);
     return out;

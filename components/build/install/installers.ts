@@ -1,11 +1,24 @@
 // The two installers we drive, pip and uv, told to install for the Lambda
 // target rather than for this machine. Finding them, naming their versions
 // (part of the install cache key) and building their command lines.
+//
+// Both must give the same distributions and versions for the same inputs:
+// - pip runs through target-pip.ts, so markers are the target's, and gets
+//   the full manylinux ladder of the target's glibc.
+// - uv judges markers for --python-version itself, but its --python-platform
+//   has no manylinux_2_26 (Amazon Linux 2). For those targets uv would either
+//   miss manylinux_2_24/2_26 wheels (2_17) or take 2_27/2_28 wheels that do
+//   not load (2_28). So there, pip (with the exact ladder) resolves and picks
+//   the files, `pip install --dry-run --report`, and uv installs exactly
+//   those files with --no-deps.
 import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../../errors";
 import { run, RunResult } from "../../process";
 import { LambdaTarget, manylinuxPlatformTags, pythonTag, uvPythonPlatform } from "../../../policies/target";
+import platforms from "../../../policies/data/lambda-platforms.json";
+import { PackageIndexes, pipIndexArgs, uvIndexArgs, withoutIndexEnvironment } from "./indexes";
+import { pipForTarget } from "./target-pip";
 
 export type InstallerChoice = "auto" | "pip" | "uv";
 
@@ -15,7 +28,9 @@ export interface InstallRequest {
     siteDir: string;
     /** Folders of wheels we built ourselves (pure-Python sdists). */
     findLinks: string[];
-    /** Passed through: --index-url, --extra-index-url, --find-links, … */
+    /** Where packages may come from (every source the user can name them in). */
+    indexes: PackageIndexes;
+    /** Other options passed through as the user wrote them (--pre, …). */
     extraArgs: string[];
 }
 
@@ -63,30 +78,45 @@ export async function pipInstaller(pythonCommand?: string): Promise<Installer> {
     return {
         name: "pip",
         version: py.pipVersion,
-        // pip evaluates environment markers with the host's Python, so the host's version matters too.
-        identity: { installer: "pip", pip: py.pipVersion, hostPython: py.version, env: pipEnvironment() },
+        // Markers are the target's (target-pip.ts); the host version still picks pip's own behaviour.
+        identity: { installer: "pip", pip: py.pipVersion, hostPython: py.version, markers: "target" },
         install(req, onLine) {
-            const [major, minor] = req.target.python;
-            const args = [
-                "-m", "pip", "install",
-                "--target", req.siteDir,
-                "--implementation", "cp",
-                "--python-version", `${major}.${minor}`,
-                "--abi", pythonTag(req.target),
-                ...manylinuxPlatformTags(req.target).flatMap((t) => ["--platform", t]),
-                "--only-binary=:all:",
-                "--no-compile",
-                "--no-input",
-                "--disable-pip-version-check",
-                "--no-warn-conflicts",
-                "--no-warn-script-location",
-                ...req.findLinks.flatMap((d) => ["--find-links", d]),
-                ...req.extraArgs,
-                "-r", req.requirementsFile,
-            ];
-            return run(py.command, args, { onLine });
+            return run(py.command, pipForTarget(req.target, ["install", ...pipTargetArgs(req)]), { onLine, env: withoutIndexEnvironment() });
         },
     };
+}
+
+/** pip options that install req for its Lambda target. */
+function pipTargetArgs(req: InstallRequest): string[] {
+    const [major, minor] = req.target.python;
+    return [
+        "--target", req.siteDir,
+        "--implementation", "cp",
+        "--python-version", `${major}.${minor}`,
+        "--abi", pythonTag(req.target),
+        ...manylinuxPlatformTags(req.target).flatMap((t) => ["--platform", t]),
+        "--only-binary=:all:",
+        "--no-compile",
+        "--no-input",
+        "--disable-pip-version-check",
+        "--no-warn-conflicts",
+        "--no-warn-script-location",
+        ...pipIndexArgs(req.indexes),
+        ...req.findLinks.flatMap((d) => ["--find-links", d]),
+        ...req.extraArgs,
+        "-r", req.requirementsFile,
+    ];
+}
+
+/** Whether uv has a --python-platform for exactly the target's glibc. */
+export function uvPlatformIsExact(target: LambdaTarget): boolean {
+    return uvPythonPlatform(target).endsWith(`_2_${target.glibc[1]}`);
+}
+
+/** The smallest uv platform at or above the target's glibc: accepts every file pip chose for it. */
+function uvPlatformCovering(target: LambdaTarget): string {
+    const candidates = platforms.uvPlatforms[target.architecture];
+    return candidates.find((c) => Number(/_2_(\d+)$/.exec(c)![1]) >= target.glibc[1]) ?? candidates[candidates.length - 1];
 }
 
 export async function uvInstaller(uvCommand: string, pythonCommand?: string): Promise<Installer> {
@@ -94,27 +124,91 @@ export async function uvInstaller(uvCommand: string, pythonCommand?: string): Pr
     const version = /uv (\S+)/.exec(r.stdout)?.[1];
     if (r.code !== 0 || !version) throw new UserError(`"${uvCommand} --version" failed: ${r.stderr.trim()}`);
     const py = await hostPython(pythonCommand).catch(() => undefined);
-    return {
-        name: "uv",
-        version,
-        identity: { installer: "uv", uv: version, env: uvEnvironment() },
-        install(req, onLine) {
-            const [major, minor] = req.target.python;
-            const args = [
+    const env = { ...withoutIndexEnvironment(), UV_PYTHON_DOWNLOADS: "never", UV_COMPILE_BYTECODE: "0" };
+    const uvInstall = (req: InstallRequest, platform: string, args: string[], onLine?: (line: string) => void) =>
+        run(
+            uvCommand,
+            [
                 "pip", "install",
                 "--target", req.siteDir,
-                "--python-platform", uvPythonPlatform(req.target),
-                "--python-version", `${major}.${minor}`,
+                "--python-platform", platform,
+                "--python-version", req.target.python.join("."),
                 "--only-binary", ":all:",
                 "--no-progress",
                 ...(py ? ["--python", py.command] : []),
+                ...uvIndexArgs(req.indexes),
                 ...req.findLinks.flatMap((d) => ["--find-links", d]),
                 ...req.extraArgs,
-                "-r", req.requirementsFile,
-            ];
-            return run(uvCommand, args, { onLine, env: { ...process.env, UV_PYTHON_DOWNLOADS: "never", UV_COMPILE_BYTECODE: "0" } });
+                ...args,
+            ],
+            { onLine, env },
+        );
+    return {
+        name: "uv",
+        version,
+        identity: { installer: "uv", uv: version, resolver: py?.pipVersion ? `pip ${py.pipVersion}` : "uv" },
+        async install(req, onLine) {
+            if (uvPlatformIsExact(req.target) || !py?.pipVersion || !pipHasReport(py.pipVersion)) {
+                // Without pip (22.2+, for --report), the nearest lower platform: never a wheel that cannot load, possibly an older version.
+                return uvInstall(req, uvPythonPlatform(req.target), ["-r", req.requirementsFile], onLine);
+            }
+            const work = path.dirname(req.siteDir);
+            const report = path.join(work, "resolution.json");
+            const resolved = await run(py.command, pipForTarget(req.target, ["install", "--dry-run", "--quiet", "--report", report, ...pipTargetArgs(req)]), {
+                env: withoutIndexEnvironment(),
+            });
+            if (resolved.code !== 0) return resolved;
+            const pinned = path.join(work, "resolved-requirements.txt");
+            const resolution = JSON.parse(fs.readFileSync(report, "utf8")) as PipReport;
+            if (!resolution.install.length) return resolved;
+            fs.writeFileSync(pinned, pinnedRequirements(resolution));
+            const installed = await uvInstall(req, uvPlatformCovering(req.target), ["--no-deps", "-r", pinned], onLine);
+            if (installed.code === 0) forgetPinning(req.siteDir, resolution);
+            return installed;
         },
     };
+}
+
+/** `pip install --report` arrived in pip 22.2. */
+function pipHasReport(version: string): boolean {
+    const [major, minor] = version.split(".").map(Number);
+    return major > 22 || (major === 22 && minor >= 2);
+}
+
+interface PipReport {
+    install: {
+        metadata: { name: string; version: string };
+        is_direct: boolean;
+        requested: boolean;
+        download_info: { url: string; archive_info?: { hashes?: Record<string, string> } };
+    }[];
+}
+
+/** `name @ url --hash=…` for every distribution in a pip installation report. */
+function pinnedRequirements(report: PipReport): string {
+    return report.install
+        .map((i) => {
+            const sha = i.download_info.archive_info?.hashes?.sha256;
+            return `${i.metadata.name} @ ${i.download_info.url}${sha ? ` --hash=sha256:${sha}` : ""}`;
+        })
+        .join("\n") + "\n";
+}
+
+/**
+ * Installing pinned URLs marks every distribution as a requested direct-URL
+ * install; put back what installing the user's requirements records, as
+ * pip's route does (REQUESTED only for what was asked, direct_url.json only
+ * for direct references).
+ */
+function forgetPinning(siteDir: string, report: PipReport): void {
+    const byDistInfo = new Map(report.install.map((i) => [`${i.metadata.name}-${i.metadata.version}`.toLowerCase().replace(/[-_.]+/g, "_"), i]));
+    for (const entry of fs.readdirSync(siteDir)) {
+        if (!entry.endsWith(".dist-info")) continue;
+        const item = byDistInfo.get(entry.slice(0, -".dist-info".length).toLowerCase().replace(/[-_.]+/g, "_"));
+        if (!item) continue;
+        if (!item.is_direct) fs.rmSync(path.join(siteDir, entry, "direct_url.json"), { force: true });
+        if (!item.requested) fs.rmSync(path.join(siteDir, entry, "REQUESTED"), { force: true });
+    }
 }
 
 /** uv from the option, LAMBDA_PYTHON_UV, PATH, or the tools folder `lambda-python setup` fills. */
@@ -133,27 +227,22 @@ export async function findUv(explicit: string | undefined, toolsDir: string): Pr
     return undefined;
 }
 
-export async function chooseInstaller(choice: InstallerChoice, options: { python?: string; uv?: string; toolsDir: string }): Promise<Installer> {
+export async function chooseInstaller(
+    choice: InstallerChoice,
+    options: { python?: string; uv?: string; toolsDir: string; progress?: (message: string) => void },
+): Promise<Installer> {
     if (choice === "pip") return pipInstaller(options.python);
     const uv = await findUv(options.uv, options.toolsDir);
     if (uv) return uvInstaller(uv, options.python);
     if (choice === "uv") throw new UserError("installer uv was asked for but uv is not installed. Install it (pip install uv, or lambda-python setup) or use installer pip.");
-    return pipInstaller(options.python);
-}
-
-/** Installer settings from the environment that change what gets installed. */
-function pipEnvironment(): string {
-    return envSubset(/^PIP_(INDEX_URL|EXTRA_INDEX_URL|FIND_LINKS|NO_INDEX|PRE|CONSTRAINT)$/);
-}
-
-function uvEnvironment(): string {
-    return envSubset(/^UV_(INDEX_URL|EXTRA_INDEX_URL|DEFAULT_INDEX|INDEX|FIND_LINKS|NO_INDEX|PRERELEASE|CONSTRAINT|RESOLUTION|EXCLUDE_NEWER)$/);
-}
-
-function envSubset(pattern: RegExp): string {
-    return Object.keys(process.env)
-        .filter((k) => pattern.test(k))
-        .sort()
-        .map((k) => `${k}=${process.env[k]}`)
-        .join("\n");
+    // auto: uv is the installer, installed at its pinned version on first use rather than silently falling back.
+    const tools = await import("../../tools");
+    try {
+        options.progress?.(`installing uv ${tools.UV_VERSION} into ${options.toolsDir} (once)`);
+        return await uvInstaller(await tools.ensureUv(options.toolsDir), options.python);
+    } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        options.progress?.(`uv could not be installed (${e.message.split("\n")[0]}); using pip, which installs for the target the same way`);
+        return pipInstaller(options.python);
+    }
 }

@@ -12,10 +12,12 @@ export interface RequirementInputs {
     localPaths: string[];
     /** Requirement lines as written (without options), for messages. */
     lines: { file: string; line: number; text: string }[];
+    /** Option lines (--index-url …, --find-links …) of each file, as tokens. */
+    options: { file: string; args: string[] }[];
 }
 
 export function readRequirementInputs(file: string): RequirementInputs {
-    const inputs: RequirementInputs = { files: {}, localPaths: [], lines: [] };
+    const inputs: RequirementInputs = { files: {}, localPaths: [], lines: [], options: [] };
     const visit = (f: string) => {
         const abs = path.resolve(f);
         if (abs in inputs.files) return;
@@ -38,6 +40,7 @@ export function readRequirementInputs(file: string): RequirementInputs {
                 inputs.localPaths.push(path.resolve(dir, target.replace(/^file:(\/\/)?/, "")));
             }
             if (!line.startsWith("-")) inputs.lines.push({ file: abs, line: i + 1, text: line });
+            else if (!editable) inputs.options.push({ file: abs, args: line.split(/\s+/) });
         });
     };
     visit(file);

@@ -1,0 +1,214 @@
+// Installing dependencies for the Lambda target, not this machine: both
+// installers give the same distributions and versions (markers judged for the
+// target's Python, every manylinux wheel its glibc accepts), native sdists are
+// refused before anything is compiled, and only the indexes the user named are
+// ever asked (a local PEP 503 index served on 127.0.0.1).
+import { strict as assert } from "assert";
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+import { ensureUv, UV_VERSION } from "../components/tools";
+import { cli, pyRead, pyZip, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
+
+const HANDLER = "def handler(event, context):\n    return 'ok'\n";
+
+function build(args: string[], env: NodeJS.ProcessEnv = process.env) {
+    const out = path.join(tmpDir("out-"), "fn.zip");
+    const r = cli(["build", ...args, "--out", out, "--json", "--quiet"], { env });
+    return { ...r, out };
+}
+
+function builtZip(args: string[], env?: NodeJS.ProcessEnv): string {
+    const r = build(args, env);
+    assert.equal(r.code, 0, `build failed:\n${r.stderr}\n${r.stdout}`);
+    return r.out;
+}
+
+/** "name==version" of every distribution in an archive, from its .dist-info folders. */
+function distributions(zip: string): string[] {
+    return pyZip(zip)
+        .entries.map((e) => /^([^/]+)-([^-/]+)\.dist-info\/METADATA$/.exec(e.name))
+        .filter((m): m is RegExpExecArray => !!m)
+        .map((m) => `${m[1].toLowerCase()}==${m[2]}`)
+        .sort();
+}
+
+/** The Tag lines of one distribution's WHEEL file. */
+function wheelTags(zip: string, dist: string): string[] {
+    const name = pyZip(zip).entries.find((e) => new RegExp(`^${dist}-[^/]+\\.dist-info/WHEEL$`, "i").test(e.name))!.name;
+    return pyRead(zip, name)
+        .toString("utf8")
+        .split("\n")
+        .filter((l) => l.startsWith("Tag:"))
+        .map((l) => l.slice(4).trim());
+}
+
+describe("installing for the target", () => {
+    const app = writeFiles(tmpDir("fastapi-"), { "app.py": HANDLER, "requirements.txt": "fastapi==0.115.12\nanyio==4.9.0\n" });
+
+    for (const runtime of ["python3.10", "python3.12"]) {
+        it(`gives the same distributions with pip and uv for FastAPI on ${runtime}, markers judged for ${runtime}`, () => {
+            const common = [app, "--runtime", runtime, "--cache-dir", SHARED_CACHE];
+            const pip = distributions(builtZip([...common, "--installer", "pip"]));
+            const uv = distributions(builtZip([...common, "--installer", "uv"]));
+            assert.deepEqual(pip, uv);
+            assert.ok(pip.includes("fastapi==0.115.12"), pip.join(" "));
+            // anyio 4.9 needs exceptiongroup only below Python 3.11; this machine runs 3.11.
+            const hasExceptionGroup = pip.some((d) => d.startsWith("exceptiongroup=="));
+            assert.equal(hasExceptionGroup, runtime === "python3.10", pip.join(" "));
+        });
+    }
+
+    it("takes pandas 3's manylinux_2_24 wheel for python3.11 (glibc 2.26) with both installers, never a 2_27+ numpy", () => {
+        const pandasApp = writeFiles(tmpDir("pandas-"), { "app.py": HANDLER, "requirements.txt": "pandas>=3\n" });
+        const common = [pandasApp, "--runtime", "python3.11", "--arch", "x86_64", "--cache-dir", SHARED_CACHE];
+        const pipZip = builtZip([...common, "--installer", "pip"]);
+        const uvZip = builtZip([...common, "--installer", "uv"]);
+        const pip = distributions(pipZip);
+        assert.deepEqual(pip, distributions(uvZip));
+        assert.ok(pip.some((d) => /^pandas==3\./.test(d)), pip.join(" "));
+        for (const zip of [pipZip, uvZip]) {
+            assert.ok(wheelTags(zip, "pandas").some((t) => t.endsWith("manylinux_2_24_x86_64")), "pandas came from its wheel");
+            for (const tag of wheelTags(zip, "numpy")) {
+                const glibc = /manylinux_2_(\d+)_/.exec(tag);
+                if (glibc) assert.ok(Number(glibc[1]) <= 26, `numpy wheel ${tag} needs a newer glibc than Amazon Linux 2's`);
+            }
+        }
+    });
+
+    it("refuses a source-only package with C code (psycopg2) without compiling it, pointing at psycopg2-binary", () => {
+        const pg = writeFiles(tmpDir("pg-"), { "app.py": HANDLER, "requirements.txt": "psycopg2==2.9.10\n" });
+        for (const installer of ["pip", "uv"]) {
+            const r = build([pg, "--runtime", "python3.12", "--installer", installer, "--cache-dir", SHARED_CACHE]);
+            assert.equal(r.code, 2, r.stderr);
+            assert.match(r.stderr, /psycopg2 has no wheel for python3\.12 on x86_64 \(.*\), and its source distribution psycopg2-2\.9\.10\.tar\.gz contains native code \(.*\.c/);
+            assert.match(r.stderr, /so it was not built/);
+            assert.match(r.stderr, /Use psycopg2-binary .* or psycopg\[binary\]/);
+            assert.doesNotMatch(r.stderr, /Building wheel|pg_config|subprocess-exited-with-error/, "no installer noise after the paragraph");
+        }
+    });
+});
+
+describe("uv installed on first use", () => {
+    it("installs the pinned uv once when builds start together, into a fresh tools folder", async function () {
+        // uv on PATH (or LAMBDA_PYTHON_UV) is used as it is; there is nothing to install then.
+        if (process.env.LAMBDA_PYTHON_UV || spawnSync("uv", ["--version"]).status === 0) this.skip();
+        const dir = tmpDir("tools-");
+        const [a, b, c] = await Promise.all([ensureUv(dir), ensureUv(dir), ensureUv(dir)]);
+        assert.equal(a, b);
+        assert.equal(b, c);
+        assert.match(spawnSync(a, ["--version"], { encoding: "utf8" }).stdout, new RegExp(`^uv ${UV_VERSION.replace(/\./g, "\\.")}`));
+        assert.deepEqual(fs.readdirSync(dir), ["venv"], "no temporary virtualenv left behind");
+    });
+});
+
+describe("reproducible with source distributions", () => {
+    for (const installer of ["pip", "uv"]) {
+        it(`gives byte-identical archives from two cold caches for an sdist-only pure package (docopt, ${installer})`, () => {
+            const app = writeFiles(tmpDir("sdist-"), { "app.py": HANDLER, "requirements.txt": "docopt==0.6.2\n" });
+            const args = [app, "--runtime", "python3.12", "--installer", installer];
+            const first = builtZip([...args, "--cache-dir", tmpDir("cold-a-")]);
+            const second = builtZip([...args, "--cache-dir", tmpDir("cold-b-")]);
+            assert.ok(distributions(first).includes("docopt==0.6.2"));
+            assert.equal(pyZip(first).entries.some((e) => /uv_cache\.json$/.test(e.name)), false, "no build-time state shipped");
+            assert.deepEqual(fs.readFileSync(first), fs.readFileSync(second));
+        });
+    }
+});
+
+describe("only the indexes the user named (dependency confusion)", () => {
+    let server: ChildProcess;
+    let index: string;
+
+    before(async () => {
+        const root = tmpDir("index-");
+        fs.mkdirSync(path.join(root, "simple", "lp-private"), { recursive: true });
+        makeWheel(path.join(root, "simple", "lp-private", "lp_private-1.0-py3-none-any.whl"));
+        const port = await freePort();
+        server = spawn("python3", ["-m", "http.server", "--bind", "127.0.0.1", String(port), "--directory", root], { stdio: "ignore" });
+        index = `http://127.0.0.1:${port}/simple`;
+        await waitForPort(port);
+    });
+    after(() => server?.kill());
+
+    function privateApp(requirements: string): string {
+        return writeFiles(tmpDir("private-"), { "app.py": "import lp_private\n" + HANDLER, "requirements.txt": requirements });
+    }
+
+    it("installs a package the private index holds", () => {
+        for (const installer of ["pip", "uv"]) {
+            const zip = builtZip([privateApp(`--index-url ${index}\nlp-private\n`), "--installer", installer, "--cache-dir", tmpDir("cache-")]);
+            assert.deepEqual(distributions(zip), ["lp_private==1.0"]);
+        }
+    });
+
+    const cases: { name: string; requirements: (i: string) => string; args: (i: string) => string[]; env: (i: string) => NodeJS.ProcessEnv }[] = [
+        { name: "--index-url in requirements.txt", requirements: (i) => `--index-url ${i}\nlp-private\nsix\n`, args: () => [], env: () => ({}) },
+        { name: "UV_INDEX_URL", requirements: () => "lp-private\nsix\n", args: () => [], env: (i) => ({ UV_INDEX_URL: i }) },
+        { name: "PIP_INDEX_URL", requirements: () => "lp-private\nsix\n", args: () => [], env: (i) => ({ PIP_INDEX_URL: i }) },
+        { name: "--installer-arg", requirements: () => "lp-private\nsix\n", args: (i) => [`--installer-arg=--index-url=${i}`], env: () => ({}) },
+    ];
+    for (const c of cases) {
+        for (const installer of ["pip", "uv"]) {
+            it(`fails, never falling back to PyPI, for a package the index named by ${c.name} lacks (${installer})`, () => {
+                const r = build([privateApp(c.requirements(index)), "--installer", installer, "--cache-dir", tmpDir("cache-"), ...c.args(index)], {
+                    ...process.env,
+                    ...c.env(index),
+                });
+                assert.equal(r.code, 2, `expected a failure, got:\n${r.stdout}\n${r.stderr}`);
+                assert.match(r.stderr, new RegExp(`six was not found on the package index ${index.replace(/[.]/g, "\\.")}\\. Check its name`));
+                assert.doesNotMatch(r.stderr, /pypi\.org/);
+            });
+        }
+    }
+
+    it("says so when the named index cannot be reached", () => {
+        const r = build([privateApp("--index-url http://127.0.0.1:9/simple\nsix\n"), "--installer", "pip", "--cache-dir", tmpDir("cache-")]);
+        assert.equal(r.code, 2, r.stdout);
+        assert.match(r.stderr, /six could not be looked up: the package index http:\/\/127\.0\.0\.1:9\/simple could not be read \(.*Connection refused/);
+    });
+});
+
+/** A minimal pure-Python wheel, written with Python's zipfile. */
+function makeWheel(file: string): void {
+    const script = [
+        "import sys, zipfile",
+        "files = {",
+        "  'lp_private.py': 'VALUE = 1\\n',",
+        "  'lp_private-1.0.dist-info/METADATA': 'Metadata-Version: 2.1\\nName: lp-private\\nVersion: 1.0\\n',",
+        "  'lp_private-1.0.dist-info/WHEEL': 'Wheel-Version: 1.0\\nGenerator: hand\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n',",
+        "}",
+        "with zipfile.ZipFile(sys.argv[1], 'w') as z:",
+        "    for name, text in files.items(): z.writestr(name, text)",
+        "    z.writestr('lp_private-1.0.dist-info/RECORD', ''.join(n + ',,\\n' for n in files) + 'lp_private-1.0.dist-info/RECORD,,\\n')",
+    ].join("\n");
+    const r = spawnSync("python3", ["-c", script, file], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+}
+
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const s = net.createServer();
+        s.listen(0, "127.0.0.1", () => {
+            const port = (s.address() as net.AddressInfo).port;
+            s.close(() => resolve(port));
+        });
+        s.on("error", reject);
+    });
+}
+
+async function waitForPort(port: number): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+        const ok = await new Promise<boolean>((resolve) => {
+            const c = net.connect(port, "127.0.0.1", () => {
+                c.end();
+                resolve(true);
+            });
+            c.on("error", () => resolve(false));
+        });
+        if (ok) return;
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`the test index on port ${port} did not start`);
+}
