@@ -9,6 +9,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { defaultToolsDir } from "../build/cache";
+import { packageIndexes } from "../build/install/indexes";
 import { pipInstaller, hostPython } from "../build/install/installers";
 import { UserError } from "../errors";
 import { run, tail } from "../process";
@@ -97,7 +98,8 @@ export async function ensureRuntimeClient(interpreter: string, arch: Architectur
         fs.writeFileSync(requirements, RUNTIME_CLIENT.join("\n") + "\n");
         const pip = await pipInstaller();
         const target = lambdaTarget(interpreter, arch);
-        const r = await pip.install({ requirementsFile: requirements, target, siteDir: temp, findLinks: [], extraArgs: ["--no-deps"] });
+        // The indexes named in the environment (PIP_INDEX_URL, UV_INDEX_URL, …), as for a build; else PyPI.
+        const r = await pip.install({ requirementsFile: requirements, target, siteDir: temp, findLinks: [], indexes: packageIndexes([], []), extraArgs: ["--no-deps"] });
         fs.rmSync(requirements);
         if (r.code !== 0) {
             throw new UserError(
