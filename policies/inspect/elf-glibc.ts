@@ -35,6 +35,10 @@ const DT_STRSZ = 10;
 const DT_VERNEED = 0x6ffffffe;
 const DT_VERNEEDNUM = 0x6fffffff;
 const FIRST_READ = 64 * 1024;
+/** The first read: headers, and in most extension modules the version needs too (each read inflates from the start). */
+const INITIAL_READ = 16 * 1024;
+/** Past the last version-need record found by this many bytes, the table has ended. */
+const TABLE_GAP = 4096;
 /** How much of the first segment is searched in bigger files. */
 const FIRST_SEGMENT_READ = 4 * 1024 * 1024;
 /** Tables beyond this far into a file are not chased (a sane dynamic string table is far smaller). */
@@ -46,7 +50,7 @@ const MAX_READ = 64 * 1024 * 1024;
  * `read(n)` returns the first n bytes of the file (fewer at its end).
  */
 export function glibcNeeded(read: (length: number) => Buffer | undefined, size: number): GlibcNeed | undefined {
-    let buf = read(Math.min(FIRST_READ, size));
+    let buf = read(Math.min(INITIAL_READ, size));
     const ensure = (end: number): boolean => {
         if (!buf) return false;
         if (end <= buf.length) return true;
@@ -79,8 +83,16 @@ export function glibcNeeded(read: (length: number) => Buffer | undefined, size: 
     if (!dynamic) return undefined;
     if (dynamic.offset + dynamic.size > Math.min(FIRST_READ, size)) {
         const first = loads.find((l) => l.offset === 0);
-        if (!first || !ensure(Math.min(first.filesz, FIRST_SEGMENT_READ, size))) return undefined;
-        return newestVernaux(buf!.subarray(0, Math.min(first.filesz, FIRST_SEGMENT_READ)), le);
+        if (!first) return undefined;
+        // The version needs are one table, usually early in the first segment (after the dynamic
+        // symbols and strings): search what has been read, and read four times more only while no
+        // table has been found and passed, rather than inflating megabytes of every big library.
+        const limit = Math.min(first.filesz, FIRST_SEGMENT_READ, size);
+        for (let end = Math.min(buf.length, limit); ; end = Math.min(end * 4, limit)) {
+            if (!ensure(end)) return undefined;
+            const found = newestVernaux(buf!.subarray(0, end), le);
+            if (end >= limit || (found.best && end - found.lastAt > TABLE_GAP)) return found.best;
+        }
     }
     if (!ensure(dynamic.offset + dynamic.size)) return undefined;
 
@@ -155,9 +167,10 @@ function elfHash(name: string): number {
     return h;
 }
 
-/** The newest GLIBC_x.y among the version-need (Vernaux) records found in a segment by their name hashes. */
-function newestVernaux(segment: Buffer, le: boolean): GlibcNeed | undefined {
+/** The newest GLIBC_x.y among the version-need (Vernaux) records found in a segment by their name hashes, and where the last one is. */
+function newestVernaux(segment: Buffer, le: boolean): { best?: GlibcNeed; lastAt: number } {
     let best: GlibcNeed | undefined;
+    let lastAt = -Infinity;
     const u16 = (o: number) => (le ? segment.readUInt16LE(o) : segment.readUInt16BE(o));
     const u32 = (o: number) => (le ? segment.readUInt32LE(o) : segment.readUInt32BE(o));
     for (let o = 0; o + 16 <= segment.length; o += 4) {
@@ -170,6 +183,7 @@ function newestVernaux(segment: Buffer, le: boolean): GlibcNeed | undefined {
         if ((flags !== 0 && flags !== 2) || other < 2 || (next !== 0 && next !== 16)) continue;
         const m = /^GLIBC_(\d+)\.(\d+)/.exec(name)!;
         best = newer(best, { version: [Number(m[1]), Number(m[2])], symbolVersion: name });
+        lastAt = o;
     }
-    return best;
+    return { best, lastAt };
 }
