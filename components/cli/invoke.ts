@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { buildArchive } from "../build";
 import { describeFsError, UserError } from "../errors";
-import { detectTarget, FunctionSpec, InvokeResult, startFunction } from "../runner";
+import { checkLayerCount, detectTarget, eventPayload, FunctionSpec, InvokeResult, startFunction } from "../runner";
 import { ARCHITECTURES, NEWEST_RUNTIME } from "../../policies/target";
 import { oneOf, parse, progressPrinter } from "./args";
 import { invokeUsage } from "./usage";
@@ -112,7 +112,9 @@ export async function invokeCommand(argv: string[]): Promise<number> {
     const memoryMB = wholeNumber("memory", v.memory as string | undefined);
     let runtime = v.runtime as string | undefined;
     let architecture = oneOf("arch", v.arch as string | undefined, ARCHITECTURES);
+    eventPayload(event);
     const layers = (v.layer as string[] | undefined) ?? [];
+    checkLayerCount(layers);
     for (const layer of layers) {
         if (!fs.existsSync(layer)) throw new UserError(`layer archive ${layer} does not exist.`);
     }
