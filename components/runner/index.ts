@@ -128,13 +128,16 @@ export function checkLayerCount(layers: string[]): void {
     }
 }
 
+/** Lambda's limit on a synchronous invoke's payload, in bytes of JSON. */
+export const MAX_PAYLOAD_BYTES: number = limits.invokePayloadBytes;
+
 /** The event as the JSON Lambda receives, refused past the synchronous invoke's payload limit. */
 export function eventPayload(event: unknown): string {
     const payload = JSON.stringify(event === undefined ? {} : event);
     const bytes = Buffer.byteLength(payload);
-    if (bytes > limits.invokePayloadBytes) {
+    if (bytes > MAX_PAYLOAD_BYTES) {
         // Lambda refuses it (RequestEntityTooLargeException); the emulator would cut it short instead.
-        throw new UserError(`the event is ${bytes.toLocaleString("en-US")} bytes as JSON; Lambda refuses a synchronous invoke's payload over ${limits.invokePayloadBytes.toLocaleString("en-US")} bytes (6 MB). Send a smaller event, or pass a reference to the data (e.g. an S3 key).`);
+        throw new UserError(`the event is ${bytes.toLocaleString("en-US")} bytes as JSON; Lambda refuses a synchronous invoke's payload over ${MAX_PAYLOAD_BYTES.toLocaleString("en-US")} bytes (6 MB). Send a smaller event, or pass a reference to the data (e.g. an S3 key).`);
     }
     return payload;
 }
