@@ -110,6 +110,10 @@ export async function runProgram(programDir: string, options: RunOptions = {}): 
         failed();
     };
     process.on("unhandledRejection", onError);
+    // Node runs out of work while the program is unfinished when it awaits or exports a promise that
+    // never settles; without this the command would end silently, with no preview and no error.
+    const stalled = () => onError(new Error(`the program never finished: Node.js ran out of work while it was still waiting (a promise the program awaits, or one it exports as an output, never settles).`));
+    process.on("beforeExit", stalled);
     const stack = await MockStack.start({ project: project.name, stack: stackName, preview: true });
     pulumi.runtime.setAllConfig(config, stackConfig.secretKeys.filter((k) => !(k in (options.config ?? {}))));
     const cwd = process.cwd();
@@ -128,6 +132,7 @@ export async function runProgram(programDir: string, options: RunOptions = {}): 
         process.chdir(cwd);
         stack.stop();
         process.off("unhandledRejection", onError);
+        process.off("beforeExit", stalled);
         // A failed program's error comes back again through the SDK's own promises (the stack's outputs);
         // it is already reported, so those late echoes must not crash the process with a stack trace.
         if (errors.length) process.on("unhandledRejection", () => undefined);
