@@ -1,0 +1,38 @@
+// Outsider's programs given to lambda-python preview: one that leaves a timer
+// running, one whose exported output never settles. Each ends, with a preview
+// or one clear message, instead of hanging or ending silently.
+import * as assert from "assert";
+import * as path from "path";
+import { cli, tmpDir, writeFiles } from "./helpers";
+
+function program(name: string, source: string): string {
+    const dir = path.join(tmpDir("lp-qa-preview-"), name);
+    writeFiles(dir, { "Pulumi.yaml": `name: ${name}\nruntime: nodejs\n`, "index.ts": source });
+    return dir;
+}
+
+describe("qa: preview of programs that never finish on their own", () => {
+    it("ends after the preview when the program leaves a timer running", () => {
+        const dir = program("timer", "setInterval(() => undefined, 1000);\nexport const answer = 42;\n");
+        // The spawn's timeout only guards the test run against the hang this pins.
+        const r = cli(["preview", dir], { timeout: 120_000 });
+        assert.equal(r.code, 0, `exit ${r.code}\n${r.stderr}`);
+        assert.match(r.stdout, /0 resources; policy violations: 0 mandatory, 0 advisory\./);
+        assert.match(r.stdout, /answer: 42/);
+    });
+
+    it("ends with the program's error when it throws after starting a timer", () => {
+        const dir = program("timerthrow", "setInterval(() => undefined, 1000);\nthrow new Error(\"boom after the timer\");\n");
+        const r = cli(["preview", dir], { timeout: 120_000 });
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stderr, /the program timerthrow failed:\n  boom after the timer/);
+    });
+
+    it("says the program never finished when an exported output never settles", () => {
+        const dir = program("pending", "export const never = new Promise(() => undefined);\n");
+        const r = cli(["preview", dir], { timeout: 120_000 });
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stderr, /the program pending failed:\n  the program never finished: Node\.js ran out of work while it was still waiting/);
+        assert.doesNotMatch(r.stderr, /\n\s+at |internal error/);
+    });
+});
