@@ -1,5 +1,6 @@
 // Outsider's inputs to invoke and the runner that Lambda itself refuses: more
-// layers than its quota, an event past the synchronous payload limit. Each
+// layers than its quota, an event past the synchronous payload limit, more
+// than 4 KB of environment variables. Each
 // ends in one paragraph, never in a cut-short event reaching the function.
 import * as assert from "assert";
 import * as fs from "fs";
@@ -36,6 +37,10 @@ describe("qa: invoke inputs past Lambda's limits", () => {
     it("refuses six layers: a function can use at most five", () => {
         const six = Array.from({ length: 6 }, () => ["--layer", layer]).flat();
         assertOneParagraph(cli(["invoke", fn, ...six]), /6 layers given; a Lambda function can use at most 5\./);
+    });
+
+    it("refuses environment variables over Lambda's 4 KB total, as the policy pack does", () => {
+        assertOneParagraph(cli(["invoke", fn, "--env", `BIG=${"a".repeat(5000)}`]), /the function's environment variables take 4\.89 KB \(5,003 bytes\), over Lambda's 4\.00 KB \(4,096 bytes\) limit/);
     });
 
     it("a warm function refuses an oversized event as a UserError and still answers the next one", async () => {

@@ -17,6 +17,7 @@ import { bootstrapCommand, lambdaEnvironment, RESERVED_VARIABLES } from "./sandb
 import { emulatorPath, ensureEmulator, ensureRuntimeClient, runtimeClientDir } from "./tools";
 import lambdaEnv from "./lambda-environment.json";
 import limits from "../../policies/data/lambda-limits.json";
+import { checkEnvironmentLimits } from "../../policies/rules/environment-limits";
 
 export type { Architecture } from "../../policies/target";
 
@@ -118,6 +119,9 @@ function validate(spec: FunctionSpec): Required<Pick<FunctionSpec, "timeoutSecon
         if (!ENV_NAME.test(name)) throw new UserError(`environment variable name "${name}" is not allowed: Lambda wants a letter, then letters, digits and underscores.`);
         if (RESERVED_VARIABLES.includes(name)) throw new UserError(`environment variable ${name} is reserved: Lambda sets it and refuses it in a function's configuration.`);
     }
+    // The rest of what Lambda refuses at deploy (the 4 KB total), by the policy pack's rule.
+    const refused = checkEnvironmentLimits("the function", Object.entries(spec.environment ?? {}).map(([name, value]) => ({ name, value }))).find((f) => f.level === "mandatory");
+    if (refused) throw new UserError(refused.message);
     return { timeoutSeconds, memoryMB };
 }
 
