@@ -35,4 +35,11 @@ describe("qa: preview of programs that never finish on their own", () => {
         assert.match(r.stderr, /the program pending failed:\n  the program never finished: Node\.js ran out of work while it was still waiting/);
         assert.doesNotMatch(r.stderr, /\n\s+at |internal error/);
     });
+
+    it("says so when the program ends the process with process.exit()", () => {
+        const dir = program("exits", "process.exit(3);\n");
+        const r = cli(["preview", dir], { timeout: 120_000 });
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stderr, /the program exits failed:\n  it ended the process with process\.exit\(3\) before it finished, so there is no preview\./);
+    });
 });
