@@ -43,6 +43,15 @@ describe("qa: invoke inputs past Lambda's limits", () => {
         assertOneParagraph(cli(["invoke", fn, "--env", `BIG=${"a".repeat(5000)}`]), /the function's environment variables take 4\.89 KB \(5,003 bytes\), over Lambda's 4\.00 KB \(4,096 bytes\) limit/);
     });
 
+    it("calls python3.7 retired, for invoke and build alike, rather than unknown", () => {
+        assertOneParagraph(cli(["invoke", fn, "--runtime", "python3.7"]), /runtime "python3\.7" is retired: Lambda no longer creates or updates functions on it\. Use one of python3\.8, .*\(newest: python3\.\d+\)\./);
+        const src = path.join(dir, "src");
+        fs.mkdirSync(src, { recursive: true });
+        fs.writeFileSync(path.join(src, "lambda_function.py"), HANDLER);
+        assertOneParagraph(cli(["build", src, "--runtime", "python3.6", "--out", path.join(dir, "out.zip")]), /runtime "python3\.6" is retired/);
+        assert.equal(fs.existsSync(path.join(dir, "out.zip")), false);
+    });
+
     it("a warm function refuses an oversized event as a UserError and still answers the next one", async () => {
         const warm = await startFunction({ code: fn, handler: "lambda_function.lambda_handler", runtime: "python3.13", architecture: "x86_64" });
         try {
