@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../components/errors";
 import { startFunction } from "../components/runner";
-import { cli, tmpDir } from "./helpers";
+import { cli, ROOT, tmpDir } from "./helpers";
 import { craftZip } from "./zip-crafter";
 
 const HANDLER = Buffer.from("def lambda_handler(event, context):\n    return {'keys': sorted(event)}\n");
@@ -50,6 +50,11 @@ describe("qa: invoke inputs past Lambda's limits", () => {
         fs.writeFileSync(path.join(src, "lambda_function.py"), HANDLER);
         assertOneParagraph(cli(["build", src, "--runtime", "python3.6", "--out", path.join(dir, "out.zip")]), /runtime "python3\.6" is retired/);
         assert.equal(fs.existsSync(path.join(dir, "out.zip")), false);
+    });
+
+    it("points a Pulumi program folder to preview --invoke and serve instead of building it as a function", () => {
+        const program = path.join(ROOT, "examples", "hello-url");
+        assertOneParagraph(cli(["invoke", program]), /examples\/hello-url is a Pulumi program folder, not a function's source folder\. Invoke every function of the program with lambda-python preview .* --invoke/);
     });
 
     it("a warm function refuses an oversized event as a UserError and still answers the next one", async () => {

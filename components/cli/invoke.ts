@@ -105,6 +105,10 @@ export async function invokeCommand(argv: string[]): Promise<number> {
     } catch (e) {
         throw describeFsError(e, input, "function archive or folder");
     }
+    if (stat.isDirectory() && fs.existsSync(path.join(input, "Pulumi.yaml"))) {
+        // Built as a function it would hold the program's own files and fail to import the handler.
+        throw new UserError(`${input} is a Pulumi program folder, not a function's source folder. Invoke every function of the program with lambda-python preview ${input} --invoke, serve its URL functions with lambda-python serve ${input}, or give invoke one function's source folder or .zip.`);
+    }
     // Everything the user typed is checked before anything slow happens.
     const event = readEvent(v.event as string | undefined);
     const environment = parseEnv(v.env as string[] | undefined);
