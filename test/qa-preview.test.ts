@@ -42,4 +42,23 @@ describe("qa: preview of programs that never finish on their own", () => {
         assert.equal(r.code, 1, r.stderr);
         assert.match(r.stderr, /the program exits failed:\n  it ended the process with process\.exit\(3\) before it finished, so there is no preview\./);
     });
+
+    it("tells a Python program's author what to run instead, in one paragraph", () => {
+        const dir = path.join(tmpDir("lp-qa-preview-"), "py");
+        writeFiles(dir, { "Pulumi.yaml": "name: py\nruntime:\n  name: python\n", "__main__.py": "import pulumi\n" });
+        for (const command of ["preview", "serve"]) {
+            const r = cli([command, dir], { timeout: 120_000 });
+            assert.equal(r.code, 2, r.stderr);
+            assert.match(r.stderr, /^lambda-python: error: .*Pulumi\.yaml is a python program; the offline preview and serve run Node\.js \(TypeScript\/JavaScript\) programs only\. Preview this one with `pulumi preview`/m);
+            assert.doesNotMatch(r.stderr, /\n\s+at |internal error/);
+        }
+    });
+
+    it("reports a Pulumi.yaml that is not YAML in one paragraph", () => {
+        const dir = path.join(tmpDir("lp-qa-preview-"), "bad");
+        writeFiles(dir, { "Pulumi.yaml": "name: x\nruntime: [nodejs\n  : :\n" });
+        const r = cli(["preview", dir], { timeout: 120_000 });
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, /^lambda-python: error: .*Pulumi\.yaml is not valid YAML: /m);
+    });
 });
