@@ -46,6 +46,16 @@ export function parsePythonRuntime(runtime: string): [number, number] | undefine
     return m ? [Number(m[1]), Number(m[2])] : undefined;
 }
 
+/** Whether `runtime` is a Python runtime Lambda has retired (python3.7, python2.7, …). */
+export function isRetiredPythonRuntime(runtime: string): boolean {
+    return parsePythonRuntime(runtime) !== undefined && !!runtimes[runtime]?.retired;
+}
+
+/** Why a retired runtime cannot be used, and what to use instead. */
+export function retiredRuntime(runtime: string): string {
+    return `runtime "${runtime}" is retired: Lambda no longer creates or updates functions on it. Use one of ${BUILDABLE_RUNTIMES.join(", ")} (newest: ${NEWEST_RUNTIME}).`;
+}
+
 export function isArchitecture(value: unknown): value is Architecture {
     return value === "x86_64" || value === "arm64";
 }
@@ -56,7 +66,8 @@ export function lambdaTarget(runtime: string, architecture: string): LambdaTarge
     }
     const python = parsePythonRuntime(runtime);
     const row = runtimes[runtime];
-    if (!python || !row || row.retired) {
+    if (python && row?.retired) throw new TargetError(retiredRuntime(runtime));
+    if (!python || !row) {
         throw new TargetError(
             `unknown runtime "${runtime}": use one of ${BUILDABLE_RUNTIMES.join(", ")} (the Lambda runtime identifier, e.g. "${NEWEST_RUNTIME}")`,
         );

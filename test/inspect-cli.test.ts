@@ -141,4 +141,40 @@ describe("lambda-python inspect", () => {
         assert.match(r.stdout, /ERROR\s+\[lambda-no-pycache\]/);
         assert.match(r.stdout, /not checked\s+wheel tags and runtime dates \(pass --runtime\)/);
     });
+
+    describe("--runtime for any Lambda runtime, scoped as the policy pack scopes it", () => {
+        const nodeZip = () => zipFile(craftZip([{ name: "index.js", data: Buffer.from("exports.handler = async () => 1;\n") }, { name: "__pycache__/x.pyc", data: Buffer.alloc(8) }]));
+
+        it("skips the Python-only rules for a Node.js zip with --runtime nodejs22.x", () => {
+            const { code, policies } = inspect(nodeZip(), "--runtime", "nodejs22.x", "--handler", "index.handler", "--now", "2026-11-22");
+            assert.equal(code, 0);
+            assert.deepEqual(policies, []);
+        });
+
+        it("applies the same zip's Python rules when the runtime is Python", () => {
+            const { code, policies } = inspect(nodeZip(), "--runtime", "python3.12", "--now", "2026-11-22");
+            assert.equal(code, 1);
+            assert.deepEqual(policies, ["lambda-no-pycache"]);
+        });
+
+        it("judges a Node.js runtime's lifecycle dates", () => {
+            const { code, report } = inspect(nodeZip(), "--runtime", "nodejs12.x", "--now", "2026-11-22");
+            assert.equal(code, 1);
+            assert.deepEqual(report.findings.map((f: { policy: string }) => f.policy), ["lambda-runtime-deprecation"]);
+            assert.match(report.findings[0].message, /nodejs12\.x: deprecated since 2023-03-31/);
+        });
+
+        it("says which rules were skipped in the readable report", () => {
+            const r = cli(["inspect", nodeZip(), "--runtime", "java21", "--now", "2026-11-22"]);
+            assert.equal(r.code, 0, r.stderr);
+            assert.match(r.stdout, /not checked .*the Python-only rules \(java21 is not a Python runtime\)/);
+        });
+
+        it("refuses a runtime Lambda does not have, in one paragraph", () => {
+            const r = cli(["inspect", nodeZip(), "--runtime", "nodejs22"]);
+            assert.equal(r.code, 2);
+            assert.equal(r.stdout, "");
+            assert.match(r.stderr, /^lambda-python: error: --runtime "nodejs22" is not a Lambda runtime identifier; use one such as python3\.\d+, nodejs22\.x/);
+        });
+    });
 });

@@ -28,7 +28,12 @@ describe("lambda-python setup", () => {
         assert.equal(r.code, 0, "--no-runner installs only uv");
         const bad = cli(["setup", "--runtime", "python2.7"]);
         assert.equal(bad.code, 2);
-        assert.match(bad.stderr, /^lambda-python: error: unknown runtime "python2\.7"/);
+        assert.match(bad.stderr, /^lambda-python: error: runtime "python2\.7" is retired: Lambda no longer creates or updates functions on it\. Use one of python3\.8, .*python3\.14/);
+        assert.equal(bad.stdout, "", "refused before anything is installed or printed");
+        const unknown = cli(["setup", "--runtime", "python3.99"]);
+        assert.equal(unknown.code, 2);
+        assert.equal(unknown.stdout, "");
+        assert.match(unknown.stderr, /^lambda-python: error: unknown runtime "python3\.99"/);
     });
 
     it("leaves no half-made root when interrupted while downloading Debian", async () => {

@@ -106,6 +106,14 @@ describe("lambda-python serve", function () {
             await eventually(() => /POST \/big -> 413/.test(echo!.stderr()), "the request's log line");
         });
 
+        it("refuses a binary body under 6 MB whose base64 event is over it with 413, and keeps serving", async () => {
+            const res = await fetch(url("/big-binary"), { method: "POST", body: Buffer.alloc(5_000_000, 0xff), headers: { "Content-Type": "application/octet-stream" } });
+            assert.equal(res.status, 413);
+            assert.match(await res.text(), /Request must be smaller than 6291456 bytes/);
+            await eventually(() => /POST \/big-binary -> 413/.test(echo!.stderr()), "the request's log line");
+            assert.equal((await fetch(url("/plain"))).status, 200);
+        });
+
         it("answers concurrent requests, one at a time, from one warm function", async () => {
             const before = descendants(echo!.child.pid!).length;
             const all = await Promise.all(Array.from({ length: 8 }, (_, i) => fetch(url(`/n${i}`)).then((r) => r.json() as Promise<any>)));

@@ -160,7 +160,10 @@ async function build(o: ResolvedOptions): Promise<BuildResult> {
         try {
             linkOrCopyAtomic(zipPath, o.out);
         } catch (e) {
-            throw describeWriteError(e, `the archive's destination ${o.out} (--out)`) ?? e;
+            const place = `the archive's destination ${o.out} (--out)`;
+            // Any other system error here is still the destination's (e.g. a folder that refuses new files, as /proc).
+            const code = (e as NodeJS.ErrnoException)?.code;
+            throw describeWriteError(e, place) ?? (typeof code === "string" ? new UserError(`cannot write ${place}: ${code}, ${(e as Error).message.replace(/^\w+: /, "")}. Choose a file in a writable folder.`) : e);
         }
     }
     lap("checks and copy");

@@ -48,7 +48,7 @@ export function formatSummary(s: SummaryLines): string {
     lines.push(`  unzipped       ${formatBytes(s.unzippedBytes)}`);
     lines.push(`  entries        ${s.entries.toLocaleString("en-US")}`);
     if (s.sha256) lines.push(`  sha256         ${s.sha256}`);
-    lines.push(`  native code    ${s.nativeArchitectures.length ? s.nativeArchitectures.join(", ") : "none (pure Python)"}`);
+    lines.push(`  native code    ${s.nativeArchitectures.length ? s.nativeArchitectures.join(", ") : "none (no shared objects)"}`);
     if (s.packages.length) lines.push(`  biggest        ${s.packages.map((p) => `${p.name} ${formatMB(p.bytes)}`).join(", ")}`);
     for (const e of s.extra ?? []) lines.push(`  ${e}`);
     lines.push(formatFindings(s.findings, s.isError));

@@ -4,7 +4,9 @@ import { biggestPackages, formatSummary } from "../build/report";
 import { describeFsError, UserError } from "../errors";
 import { inspectPath } from "../../policies/inspect";
 import { checkArchive, hasMandatory } from "../../policies/rules";
-import { ARCHITECTURES, BUILDABLE_RUNTIMES } from "../../policies/target";
+import { isPythonArchive } from "../../policies/rules";
+import { ARCHITECTURES, NEWEST_RUNTIME } from "../../policies/target";
+import lifecycle from "../../policies/data/runtime-lifecycle.json";
 import { date, oneOf, parse } from "./args";
 import { inspectUsage } from "./usage";
 
@@ -18,7 +20,10 @@ a layer's python/ folder, unsafe or damaged entries, partial AWS SDK copies,
 and the runtime's lifecycle dates. Nothing is extracted; only the central
 directory and a few headers are read.
 
-  --runtime python3.X   check wheels, extension modules and glibc needs against this runtime
+  --runtime RUNTIME     any Lambda runtime (python3.X, nodejs22.x, java21, provided.al2023, …):
+                        its lifecycle dates; for python3.X also wheels, extension modules,
+                        glibc needs and the Python-only rules, which other runtimes skip
+                        (as the policy pack does)
   --arch x86_64|arm64   check shared objects against this architecture
   --kind function|layer what the archive is for (default function)
   --handler MOD.FN      check the handler module is at the root and defines it
@@ -46,8 +51,10 @@ export async function inspectCommand(argv: string[]): Promise<number> {
     const kind = oneOf("kind", v.kind as string | undefined, ["function", "layer"] as const) ?? "function";
     const architecture = oneOf("arch", v.arch as string | undefined, ARCHITECTURES);
     const runtime = v.runtime as string | undefined;
-    if (runtime !== undefined && !/^python\d+\.\d+$/.test(runtime)) {
-        throw new UserError(`--runtime must be a Lambda Python runtime such as ${BUILDABLE_RUNTIMES[BUILDABLE_RUNTIMES.length - 1]}; got "${runtime}".`);
+    // Any runtime of the lifecycle table (the pack's list), or a Python version newer than it;
+    // the rules scope themselves to the runtime's language, as in the pack.
+    if (runtime !== undefined && !(runtime in lifecycle.runtimes) && !/^python\d+\.\d+$/.test(runtime)) {
+        throw new UserError(`--runtime "${runtime}" is not a Lambda runtime identifier; use one such as ${NEWEST_RUNTIME}, nodejs22.x, java21 or provided.al2023.`);
     }
     let archive;
     try {
@@ -91,6 +98,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
         const notChecked: string[] = [];
         if (!runtime) notChecked.push("wheel tags and runtime dates (pass --runtime)");
         if (!architecture) notChecked.push("shared-object architecture (pass --arch)");
+        if (runtime && !isPythonArchive(f, kind, [runtime])) notChecked.push(`the Python-only rules (${runtime} is not a Python runtime)`);
         console.log(
             formatSummary({
                 title: `${file}: ${kind} archive${runtime ? ` for ${runtime}` : ""}${architecture ? ` on ${architecture}` : ""}`,

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { buildArchive } from "../build";
 import { describeFsError, UserError } from "../errors";
-import { detectTarget, FunctionSpec, InvokeResult, startFunction } from "../runner";
+import { checkLayerCount, detectTarget, eventPayload, FunctionSpec, InvokeResult, startFunction } from "../runner";
 import { ARCHITECTURES, NEWEST_RUNTIME } from "../../policies/target";
 import { oneOf, parse, progressPrinter } from "./args";
 import { invokeUsage } from "./usage";
@@ -105,6 +105,10 @@ export async function invokeCommand(argv: string[]): Promise<number> {
     } catch (e) {
         throw describeFsError(e, input, "function archive or folder");
     }
+    if (stat.isDirectory() && fs.existsSync(path.join(input, "Pulumi.yaml"))) {
+        // Built as a function it would hold the program's own files and fail to import the handler.
+        throw new UserError(`${input} is a Pulumi program folder, not a function's source folder. Invoke every function of the program with lambda-python preview ${input} --invoke, serve its URL functions with lambda-python serve ${input}, or give invoke one function's source folder or .zip.`);
+    }
     // Everything the user typed is checked before anything slow happens.
     const event = readEvent(v.event as string | undefined);
     const environment = parseEnv(v.env as string[] | undefined);
@@ -112,7 +116,9 @@ export async function invokeCommand(argv: string[]): Promise<number> {
     const memoryMB = wholeNumber("memory", v.memory as string | undefined);
     let runtime = v.runtime as string | undefined;
     let architecture = oneOf("arch", v.arch as string | undefined, ARCHITECTURES);
+    eventPayload(event);
     const layers = (v.layer as string[] | undefined) ?? [];
+    checkLayerCount(layers);
     for (const layer of layers) {
         if (!fs.existsSync(layer)) throw new UserError(`layer archive ${layer} does not exist.`);
     }

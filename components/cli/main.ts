@@ -71,4 +71,8 @@ main(process.argv.slice(2)).then(
             process.exitCode = 70;
         }
     },
-);
+).finally(() => {
+    // The command is done: a timer or socket a previewed program left open must not keep the CLI
+    // running (pulumi preview ends too). Unref'd, so a CLI with nothing left exits at once.
+    setTimeout(() => process.exit(), 1000).unref();
+});

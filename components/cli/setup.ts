@@ -52,15 +52,17 @@ export async function setupCommand(argv: string[]): Promise<number> {
         return 0;
     }
     const say = progressPrinter(!!v.quiet);
+    // Every option is checked before anything is installed (--no-runner installs only uv and ignores them).
+    const runtimes = v.runtime as string[] | undefined;
+    const arches = (v.arch as string[] | undefined)?.map((a) => oneOf("arch", a, ARCHITECTURES)!);
+    for (const r of v["no-runner"] ? [] : runtimes ?? []) {
+        if (!parsePythonRuntime(r)) throw new UserError(`--runtime "${r}" is not a Python runtime; use one such as ${NEWEST_RUNTIME}.`);
+        interpreterFor(r); // refuses a retired or unknown runtime in one paragraph
+    }
     const uv = await ensureUv(defaultToolsDir());
     if (!v.quiet) console.log(`uv: ${uv}`);
     if (v["no-runner"]) return 0;
 
-    const runtimes = v.runtime as string[] | undefined;
-    const arches = (v.arch as string[] | undefined)?.map((a) => oneOf("arch", a, ARCHITECTURES)!);
-    for (const r of runtimes ?? []) {
-        if (!parsePythonRuntime(r)) throw new UserError(`--runtime "${r}" is not a Python runtime; use one such as ${NEWEST_RUNTIME}.`);
-    }
     let targets = DEFAULT_TARGETS;
     if (v.all || runtimes || arches) {
         const rs = runtimes ?? (v.all ? [...DEBIAN_INTERPRETERS] : [NEWEST_RUNTIME]);

@@ -110,6 +110,18 @@ export async function runProgram(programDir: string, options: RunOptions = {}): 
         failed();
     };
     process.on("unhandledRejection", onError);
+    // Node runs out of work while the program is unfinished when it awaits or exports a promise that
+    // never settles; without this the command would end silently, with no preview and no error.
+    const stalled = () => onError(new Error(`the program never finished: Node.js ran out of work while it was still waiting (a promise the program awaits, or one it exports as an output, never settles).`));
+    process.on("beforeExit", stalled);
+    // A program that calls process.exit() ends the command mid-run; say so rather than end in silence.
+    // (Exit codes from 128 on are signals, which main reports itself.)
+    const exited = (code: number) => {
+        if (code >= 128) return;
+        process.stderr.write(`lambda-python: the program ${project.name} failed:\n  it ended the process with process.exit(${code}) before it finished, so there is no preview. A Pulumi program ends by returning (or throwing an error).\n`);
+        process.exitCode = 1;
+    };
+    process.on("exit", exited);
     const stack = await MockStack.start({ project: project.name, stack: stackName, preview: true });
     pulumi.runtime.setAllConfig(config, stackConfig.secretKeys.filter((k) => !(k in (options.config ?? {}))));
     const cwd = process.cwd();
@@ -128,6 +140,8 @@ export async function runProgram(programDir: string, options: RunOptions = {}): 
         process.chdir(cwd);
         stack.stop();
         process.off("unhandledRejection", onError);
+        process.off("beforeExit", stalled);
+        process.off("exit", exited);
         // A failed program's error comes back again through the SDK's own promises (the stack's outputs);
         // it is already reported, so those late echoes must not crash the process with a stack trace.
         if (errors.length) process.on("unhandledRejection", () => undefined);

@@ -45,7 +45,9 @@ export function readProject(programDir: string): Project {
     const runtime = doc.runtime;
     const runtimeName = typeof runtime === "string" ? runtime : runtime && typeof runtime === "object" ? (runtime as { name?: unknown }).name : undefined;
     if (runtimeName !== undefined && runtimeName !== "nodejs") {
-        throw new UserError(`${file} is a ${String(runtimeName)} program; the offline preview runs Node.js (TypeScript/JavaScript) programs.`);
+        throw new UserError(
+            `${file} is a ${String(runtimeName)} program; the offline preview and serve run Node.js (TypeScript/JavaScript) programs only. Preview this one with \`pulumi preview\` (the package's plugin serves PythonFunction and PythonLayer to it), and run its functions with lambda-python invoke <source folder or .zip>.`,
+        );
     }
     const options = (runtime && typeof runtime === "object" ? (runtime as { options?: Record<string, unknown> }).options : undefined) ?? {};
     const main = path.resolve(programDir, typeof doc.main === "string" ? doc.main : ".");

@@ -16,6 +16,8 @@ import { chooseInterpreter } from "./interpreter";
 import { bootstrapCommand, lambdaEnvironment, RESERVED_VARIABLES } from "./sandbox";
 import { emulatorPath, ensureEmulator, ensureRuntimeClient, runtimeClientDir } from "./tools";
 import lambdaEnv from "./lambda-environment.json";
+import limits from "../../policies/data/lambda-limits.json";
+import { checkEnvironmentLimits } from "../../policies/rules/environment-limits";
 
 export type { Architecture } from "../../policies/target";
 
@@ -112,11 +114,36 @@ function validate(spec: FunctionSpec): Required<Pick<FunctionSpec, "timeoutSecon
     if (!Number.isInteger(memoryMB) || memoryMB < d.minMemoryMB || memoryMB > d.maxMemoryMB) {
         throw new UserError(`memory ${spec.memoryMB} MB is outside Lambda's range, ${d.minMemoryMB} to ${d.maxMemoryMB} MB.`);
     }
+    checkLayerCount(spec.layers ?? []);
     for (const name of Object.keys(spec.environment ?? {})) {
         if (!ENV_NAME.test(name)) throw new UserError(`environment variable name "${name}" is not allowed: Lambda wants a letter, then letters, digits and underscores.`);
         if (RESERVED_VARIABLES.includes(name)) throw new UserError(`environment variable ${name} is reserved: Lambda sets it and refuses it in a function's configuration.`);
     }
+    // The rest of what Lambda refuses at deploy (the 4 KB total), by the policy pack's rule.
+    const refused = checkEnvironmentLimits("the function", Object.entries(spec.environment ?? {}).map(([name, value]) => ({ name, value }))).find((f) => f.level === "mandatory");
+    if (refused) throw new UserError(refused.message);
     return { timeoutSeconds, memoryMB };
+}
+
+/** Lambda's quota on a function's layers. */
+export function checkLayerCount(layers: string[]): void {
+    if (layers.length > limits.layersPerFunction) {
+        throw new UserError(`${layers.length} layers given; a Lambda function can use at most ${limits.layersPerFunction}. Merge some of them into one layer (lambda-python build --kind layer with their requirements together).`);
+    }
+}
+
+/** Lambda's limit on a synchronous invoke's payload, in bytes of JSON. */
+export const MAX_PAYLOAD_BYTES: number = limits.invokePayloadBytes;
+
+/** The event as the JSON Lambda receives, refused past the synchronous invoke's payload limit. */
+export function eventPayload(event: unknown): string {
+    const payload = JSON.stringify(event === undefined ? {} : event);
+    const bytes = Buffer.byteLength(payload);
+    if (bytes > MAX_PAYLOAD_BYTES) {
+        // Lambda refuses it (RequestEntityTooLargeException); the emulator would cut it short instead.
+        throw new UserError(`the event is ${bytes.toLocaleString("en-US")} bytes as JSON; Lambda refuses a synchronous invoke's payload over ${MAX_PAYLOAD_BYTES.toLocaleString("en-US")} bytes (6 MB). Send a smaller event, or pass a reference to the data (e.g. an S3 key).`);
+    }
+    return payload;
 }
 
 function defaultName(code: string): string {
@@ -256,7 +283,8 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
 
     const invokeNow = async (event: unknown): Promise<InvokeResult> => {
         if (closed) throw new UserError(`function ${functionName} was closed; start it again to invoke it.`);
-        const raw = await emulator.invoke(JSON.stringify(event === undefined ? {} : event), emulatorTimeout);
+        const payload = eventPayload(event);
+        const raw = await emulator.invoke(payload, emulatorTimeout);
         const result: InvokeResult = { ...classifyResponse(raw.body), payload: raw.body, durationMs: raw.durationMs, logs: raw.logs };
         if (result.timedOut && !closed) {
             // After a timeout Lambda starts a new execution environment; the emulator, asked again at once,

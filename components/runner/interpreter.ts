@@ -6,7 +6,7 @@
 // is refused with a paragraph saying what it needs.
 import { UserError } from "../errors";
 import { FileFact } from "../../policies/inspect/facts";
-import { BUILDABLE_RUNTIMES, parsePythonRuntime } from "../../policies/target";
+import { BUILDABLE_RUNTIMES, isRetiredPythonRuntime, parsePythonRuntime, retiredRuntime } from "../../policies/target";
 import { DEBIAN_INTERPRETERS, describeDebianPythons } from "./debian-root";
 
 export interface CodeListing {
@@ -38,6 +38,7 @@ function nearest(minor: number): string {
 
 export function chooseInterpreter(runtime: string, code: CodeListing[]): InterpreterChoice {
     const version = parsePythonRuntime(runtime);
+    if (isRetiredPythonRuntime(runtime)) throw new UserError(retiredRuntime(runtime));
     if (!version || !BUILDABLE_RUNTIMES.includes(runtime)) throw new UserError(`unknown runtime "${runtime}": use one of Lambda's Python runtimes, ${BUILDABLE_RUNTIMES.join(", ")}.`);
     if (DEBIAN_INTERPRETERS.includes(runtime)) return { interpreter: runtime, warnings: [] };
     const substitute = nearest(version[1]);

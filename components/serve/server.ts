@@ -8,12 +8,16 @@ import { randomUUID } from "crypto";
 import * as http from "http";
 import { AddressInfo } from "net";
 import { UserError } from "../errors";
-import { FunctionSpec, startFunction, WarmFunction } from "../runner";
+import { FunctionSpec, MAX_PAYLOAD_BYTES, startFunction, WarmFunction } from "../runner";
 import { buildEvent } from "./event";
 import { badGateway, HttpResponse, toHttpResponse } from "./response";
 
 /** Lambda's limit on a synchronous invocation's request payload. */
-export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
+export const MAX_REQUEST_BYTES = MAX_PAYLOAD_BYTES;
+
+function tooLarge(): HttpResponse {
+    return { statusCode: 413, headers: [["content-type", "text/plain"]], body: Buffer.from(`Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the InvokeFunction operation`) };
+}
 
 export interface ServedFunction {
     /** Shown in logs and used as the URL id. */
@@ -102,7 +106,7 @@ function handlerFor(name: string, warm: WarmFunction, log: (line: string) => voi
         req.on("end", async () => {
             let response: HttpResponse;
             if (tooBig) {
-                response = { statusCode: 413, headers: [["content-type", "text/plain"]], body: Buffer.from(`Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the InvokeFunction operation`) };
+                response = tooLarge();
             } else {
                 const local = req.socket.localPort ?? 0;
                 const event = buildEvent(
@@ -110,7 +114,9 @@ function handlerFor(name: string, warm: WarmFunction, log: (line: string) => voi
                     { requestId: randomUUID(), now: new Date(), domainName: req.headers.host ?? `localhost:${local}`, urlId: name, port: local },
                 );
                 try {
-                    response = toHttpResponse(await warm.invoke(event)); // the runner queues invokes, one at a time
+                    // The limit is on the event as JSON: a binary body grows by a third in base64, headers add more.
+                    if (Buffer.byteLength(JSON.stringify(event)) > MAX_REQUEST_BYTES) response = tooLarge();
+                    else response = toHttpResponse(await warm.invoke(event)); // the runner queues invokes, one at a time
                 } catch (e) {
                     response = badGateway(`the function could not be invoked: ${(e as Error)?.message ?? e}`);
                 }
