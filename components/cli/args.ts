@@ -30,6 +30,24 @@ export function date(name: string, value: string | undefined): string | undefine
     return value;
 }
 
+/** A whole number option (ranges are for the caller to check). */
+export function wholeNumber(name: string, value: string | undefined): number | undefined {
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value)) throw new UserError(`--${name} wants a whole number; got "${value}".`);
+    return Number(value);
+}
+
+/** Repeated NAME=VALUE options (`--env`) as a map; a later NAME wins. */
+export function namedValues(name: string, pairs: string[] | undefined): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const pair of pairs ?? []) {
+        const eq = pair.indexOf("=");
+        if (eq <= 0) throw new UserError(`--${name} wants NAME=VALUE; got "${pair}".`);
+        out[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+    return out;
+}
+
 /** Progress lines on stderr, for long steps. */
 export function progressPrinter(quiet: boolean): (message: string) => void {
     return quiet ? () => {} : (message) => process.stderr.write(`lambda-python: ${message}\n`);

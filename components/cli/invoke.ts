@@ -6,7 +6,7 @@ import { buildArchive } from "../build";
 import { describeFsError, UserError } from "../errors";
 import { checkLayerCount, detectTarget, eventPayload, FunctionSpec, InvokeResult, startFunction } from "../runner";
 import { ARCHITECTURES, NEWEST_RUNTIME } from "../../policies/target";
-import { oneOf, parse, progressPrinter } from "./args";
+import { namedValues, oneOf, parse, progressPrinter, wholeNumber } from "./args";
 import { invokeUsage } from "./usage";
 
 const help = `${invokeUsage}
@@ -34,22 +34,6 @@ The response goes to stdout, the function's logs to stderr. Tools missing on
 first use are installed (see lambda-python setup).
 
 Exit status: 0 the function returned, 1 it raised or timed out, 2 a usage or input error.`;
-
-function parseEnv(pairs: string[] | undefined): Record<string, string> {
-    const env: Record<string, string> = {};
-    for (const pair of pairs ?? []) {
-        const eq = pair.indexOf("=");
-        if (eq <= 0) throw new UserError(`--env wants NAME=VALUE; got "${pair}".`);
-        env[pair.slice(0, eq)] = pair.slice(eq + 1);
-    }
-    return env;
-}
-
-function wholeNumber(name: string, value: string | undefined): number | undefined {
-    if (value === undefined) return undefined;
-    if (!/^\d+$/.test(value)) throw new UserError(`--${name} wants a whole number; got "${value}".`);
-    return Number(value);
-}
 
 function readEvent(source: string | undefined): unknown {
     if (source === undefined) return {};
@@ -111,7 +95,7 @@ export async function invokeCommand(argv: string[]): Promise<number> {
     }
     // Everything the user typed is checked before anything slow happens.
     const event = readEvent(v.event as string | undefined);
-    const environment = parseEnv(v.env as string[] | undefined);
+    const environment = namedValues("env", v.env as string[] | undefined);
     const timeoutSeconds = wholeNumber("timeout", v.timeout as string | undefined);
     const memoryMB = wholeNumber("memory", v.memory as string | undefined);
     let runtime = v.runtime as string | undefined;

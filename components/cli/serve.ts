@@ -6,7 +6,7 @@ import { UserError } from "../errors";
 import { resolveTargets, DEFAULT_HANDLER } from "../serve/targets";
 import { serveFunctions } from "../serve/server";
 import { ARCHITECTURES } from "../../policies/target";
-import { oneOf, parse, progressPrinter } from "./args";
+import { namedValues, oneOf, parse, progressPrinter, wholeNumber } from "./args";
 import { serveUsage } from "./usage";
 
 const help = `${serveUsage}
@@ -60,12 +60,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     if (positionals.length !== 1) throw new UserError(`serve takes one function .zip, source folder or Pulumi program folder.\nUsage: ${serveUsage}`);
     const port = wholeNumber("port", v.port as string | undefined) ?? 3000;
     if (port > 65535) throw new UserError(`--port must be from 0 to 65535; got ${port}.`);
-    const environment: Record<string, string> = {};
-    for (const pair of (v.env as string[] | undefined) ?? []) {
-        const eq = pair.indexOf("=");
-        if (eq < 1) throw new UserError(`--env takes NAME=VALUE; got "${pair}".`);
-        environment[pair.slice(0, eq)] = pair.slice(eq + 1);
-    }
+    const environment = namedValues("env", v.env as string[] | undefined);
     const say = progressPrinter(false);
     const functions = await resolveTargets(positionals[0], {
         layers: (v.layer as string[] | undefined) ?? [],
@@ -94,9 +89,3 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return signal === "SIGINT" ? 130 : 143;
 }
 
-/** Ranges are the runner's to check (Lambda's limits); here only the form. */
-function wholeNumber(name: string, value: string | undefined): number | undefined {
-    if (value === undefined) return undefined;
-    if (!/^\d+$/.test(value)) throw new UserError(`--${name} wants a whole number; got "${value}".`);
-    return Number(value);
-}
