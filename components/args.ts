@@ -26,7 +26,7 @@ export type FunctionUrlAuthType = (typeof FunctionUrlAuthType)[keyof typeof Func
 
 /** Which tool installs the dependencies. */
 export const Installer = {
-    /** uv when installed, otherwise pip. */
+    /** uv (its pinned version is installed on first use); pip only if that fails. */
     Auto: "auto",
     Pip: "pip",
     Uv: "uv",
@@ -56,7 +56,7 @@ export interface BuildSettings {
     defaultExcludes?: boolean;
     /** Set false to ignore a requirements.txt / uv.lock found in the source folder. @default true */
     detectDependencies?: boolean;
-    /** @default "auto": uv when installed, otherwise pip */
+    /** @default "auto": uv (installed on first use); pip only if that fails */
     installer?: Installer;
     /** Python interpreter that runs pip. @default "python3" */
     python?: string;

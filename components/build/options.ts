@@ -33,7 +33,7 @@ export interface BuildOptions {
     exclude?: string[];
     /** Leave out VCS folders, virtualenvs, node_modules, caches and .env files. @default true */
     defaultExcludes?: boolean;
-    /** @default "auto": uv when installed, otherwise pip */
+    /** @default "auto": uv (installed on first use); pip only if that fails */
     installer?: InstallerChoice;
     /** Python interpreter that runs pip. @default "python3" */
     python?: string;
