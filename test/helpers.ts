@@ -85,12 +85,6 @@ export function pyRead(zipPath: string, name: string, bytes = 0): Buffer {
     return r.stdout as Buffer;
 }
 
-export function unzipTo(zipPath: string, dir: string): string {
-    const r = spawnSync("python3", ["-c", "import sys, zipfile\nzipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])", zipPath, dir], { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(r.stderr);
-    return dir;
-}
-
 /** ELF e_machine of a buffer's header: 62 x86-64, 183 AArch64. */
 export function elfMachine(head: Buffer): number | undefined {
     if (head.length < 20 || head.readUInt32BE(0) !== 0x7f454c46) return undefined;

@@ -21,7 +21,7 @@ import * as resourceproto from "@pulumi/pulumi/proto/resource_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import { PythonFunction, PythonLayer } from "../components";
-import { MockStack, RecordedResource, valueOf } from "../components/preview/mock-stack";
+import { MockStack, RecordedResource, recordOf, valueOf } from "../components/preview/mock-stack";
 import { ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 
 const PROJECT = "lambda-python";
@@ -45,18 +45,7 @@ class FakeEngine {
     async start(): Promise<void> {
         const mock = require("@pulumi/pulumi/runtime/settings").getMonitor();
         const record = (req: resourceproto.RegisterResourceRequest) => {
-            const propertyDependencies: Record<string, string[]> = {};
-            req.getPropertydependenciesMap().forEach((v, k) => (propertyDependencies[k] = v.getUrnsList()));
-            this.registrations.push({
-                type: req.getType(),
-                name: req.getName(),
-                urn: mock.newUrn(req.getParent(), req.getType(), req.getName()),
-                parent: req.getParent() || undefined,
-                custom: req.getCustom(),
-                wire: req.getObject()?.toJavaScript() ?? {},
-                propertyDependencies,
-                dependencies: req.getDependenciesList(),
-            });
+            this.registrations.push(recordOf(req, mock.newUrn(req.getParent(), req.getType(), req.getName())));
         };
         const monitor: Partial<resourcerpc.IResourceMonitorServer> = {
             supportsFeature: (call, cb) => {

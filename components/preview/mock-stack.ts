@@ -19,7 +19,8 @@ export interface RecordedResource {
     dependencies: string[];
 }
 
-interface RegisterRequest {
+/** The parts of a RegisterResourceRequest (the engine's protobuf) that a recording keeps. */
+export interface RegisterRequest {
     getType(): string;
     getName(): string;
     getParent(): string;
@@ -56,6 +57,22 @@ function fakeState(type: string, name: string, inputs: Record<string, any>): Rec
     }
 }
 
+/** A registration as the engine receives it: wire-form inputs, parent, dependencies. */
+export function recordOf(req: RegisterRequest, urn: string): RecordedResource {
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((v, k) => (propertyDependencies[k] = v.getUrnsList()));
+    return {
+        type: req.getType(),
+        name: req.getName(),
+        urn,
+        parent: req.getParent() || undefined,
+        custom: req.getCustom(),
+        wire: req.getObject()?.toJavaScript() ?? {},
+        propertyDependencies,
+        dependencies: req.getDependenciesList(),
+    };
+}
+
 export class MockStack {
     readonly resources: RecordedResource[] = [];
 
@@ -78,18 +95,7 @@ export class MockStack {
         const monitor = settings.getMonitor() as MonitorLike;
         const register = monitor.registerResource.bind(monitor);
         monitor.registerResource = (req, callback) => {
-            const propertyDependencies: Record<string, string[]> = {};
-            req.getPropertydependenciesMap().forEach((v, k) => (propertyDependencies[k] = v.getUrnsList()));
-            recorder.resources.push({
-                type: req.getType(),
-                name: req.getName(),
-                urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
-                parent: req.getParent() || undefined,
-                custom: req.getCustom(),
-                wire: req.getObject()?.toJavaScript() ?? {},
-                propertyDependencies,
-                dependencies: req.getDependenciesList(),
-            });
+            recorder.resources.push(recordOf(req, monitor.newUrn(req.getParent(), req.getType(), req.getName())));
             return register(req, callback);
         };
         return recorder;
