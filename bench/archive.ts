@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { buildArchive, BuildResult } from "../components/build";
+import { buildArchive, BuildResult } from "../builder";
 import { inspectPath } from "../policies/inspect";
 import { checkArchive } from "../policies/rules";
 import { ensureCorpus, treeStats, WORK } from "./corpus";
@@ -108,7 +108,7 @@ export async function benchArchive(): Promise<string> {
     fs.rmSync(tiny, { force: true });
     execFileSync("zip", ["-q", "-X", tiny, "archive.ts"], { cwd: __dirname });
     const peakKb = (zip: string) => {
-        const r = spawnSync("/usr/bin/time", ["-f", "%M", process.execPath, path.join(__dirname, "..", "dist", "components", "cli", "main.js"), "inspect", zip, "--json"], { encoding: "utf8" });
+        const r = spawnSync("/usr/bin/time", ["-f", "%M", process.execPath, path.join(__dirname, "..", "dist", "cli", "main.js"), "inspect", zip, "--json"], { encoding: "utf8" });
         return Number(r.stderr.trim().split("\n").pop());
     };
     const zeros = path.join(WORK, "zeros-1gib.zip");

@@ -21,7 +21,7 @@ const RUNTIME = "python3.12";
 const PYTHON_VERSION = "3.12";
 const REQUIREMENTS = "numpy\npandas\n";
 const HANDLER = "import numpy as np\nimport pandas as pd\n\n\ndef lambda_handler(event, context):\n    return int(pd.Series(np.arange(10)).sum())\n";
-const CLI = path.join(__dirname, "..", "dist", "components", "cli", "main.js");
+const CLI = path.join(__dirname, "..", "dist", "cli", "main.js");
 
 function median(xs: number[]): number {
     const s = [...xs].sort((a, b) => a - b);

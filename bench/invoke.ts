@@ -9,12 +9,12 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { startFunction } from "../components/runner";
+import { startFunction } from "../runner";
 import { WORK } from "./corpus";
 import { recordSection } from "./record";
 
 const ROOT = path.join(__dirname, "..");
-const CLI = path.join(ROOT, "dist", "components", "cli", "main.js");
+const CLI = path.join(ROOT, "dist", "cli", "main.js");
 const APP = path.join(ROOT, "examples", "hello-url", "app");
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const REQUESTS = 200;

@@ -18,7 +18,7 @@ import { WORK } from "./corpus";
 import { recordSection } from "./record";
 
 const GIB = 1024 * 1024 * 1024;
-const BUILDER = path.join(__dirname, "..", "dist", "components", "build", "index.js");
+const BUILDER = path.join(__dirname, "..", "dist", "builder", "index.js");
 const GOAL_MB = 300;
 
 /** 1 GiB of bytes with 4 bits of entropy each: compressible about 2:1, like much real data, and not a trivial case. */
@@ -99,7 +99,7 @@ export async function benchMemory(): Promise<string> {
         `| build, limit raised to 2 GiB: file streamed and compressed (${(streamed.zipped! / 1e6).toFixed(0)} MB zip) | ${mb(streamed.rssMB)} | ${s(streamed.ms)} | < ${GOAL_MB} MB | ${pass(streamed.rssMB)} |`,
         `| \`zip -r -q -X -6\` on the same folder (reference; ${(zip.zipped! / 1e6).toFixed(0)} MB zip) | ${mb(zip.rssMB)} | ${s(zip.ms)} | | |`,
         "",
-        "Files of 64 MiB or more are read in 4 MiB chunks and deflated chunk by chunk with Node's zlib into a spool file (components/build/DESIGN.md), so memory does not grow with a file's size; before this, a 1.5 GB file died with \"memory access out of bounds\" after 3 GB.",
+        "Files of 64 MiB or more are read in 4 MiB chunks and deflated chunk by chunk with Node's zlib into a spool file (builder/DESIGN.md), so memory does not grow with a file's size; before this, a 1.5 GB file died with \"memory access out of bounds\" after 3 GB.",
     ].join("\n");
     recordSection("memory", "Peak memory with one 1 GiB file (issue 10)", "npm run build && npm run bench -- memory", body);
     return body;

@@ -4,7 +4,7 @@
 //   policy-eval.ts FN.zip LAYER-A.zip LAYER-B.zip   one function with two big layers
 //   policy-eval.ts --stack DIR                      DIR/manifest.json: 200 functions in six languages
 import * as fs from "fs";
-import { analyzeAll, AnalyzedResource } from "../components/preview/analyze";
+import { analyzeAll, AnalyzedResource } from "../preview/analyze";
 
 const SIG = "4dabf18193072939515e22adb298388d";
 const archive = (path: string) => ({ [SIG]: "0def7320c3a5731c473e5ecbe6d01bc7", path });

@@ -4,7 +4,7 @@
 // passes the plain string), named interfaces for nested options, no
 // Omit<>/Pick<> of our own types and no unions the schema cannot express.
 import * as aws from "@pulumi/aws";
-import { BuildOptions } from "./build";
+import { BuildOptions } from "../builder";
 
 /** Instruction set of a Lambda function or layer. */
 export const Architecture = {
@@ -44,7 +44,7 @@ export type LayerLayout = (typeof LayerLayout)[keyof typeof LayerLayout];
 
 /**
  * More builder options (types named without "Args": generated SDKs add that suffix). The same fields as the builder's own options
- * (components/build/options.ts) minus those the component sets itself;
+ * (builder/options.ts) minus those the component sets itself;
  * `BuildSettingsMatchBuildOptions` below fails to compile if the two drift apart.
  */
 export interface BuildSettings {

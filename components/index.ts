@@ -7,8 +7,8 @@ import { PythonLayer } from "./python-layer";
 export { PythonFunction, PythonFunctionArgs, PythonFunctionUrl, PythonFunctionUrlArgs, ArchiveInfo, ArchiveUpload } from "./python-function";
 export { PythonLayer, PythonLayerArgs } from "./python-layer";
 export { Architecture, BuildSettings, FunctionPassThrough, FunctionUrlAuthType, Installer, LayerLayout } from "./args";
-export { buildArchive, BuildOptions, BuildResult, BuildCheckError } from "./build";
-export { UserError } from "./errors";
+export { buildArchive, BuildOptions, BuildResult, BuildCheckError } from "../builder";
+export { UserError } from "../shared/errors";
 
 // Loaded by `pulumi package add` / a program in another language: serve the components.
 if (loadedByPluginLauncher()) void serveComponents([PythonFunction, PythonLayer]);

@@ -11,8 +11,8 @@ import { isCreateBlocked } from "../policies/rules/runtime-deprecation";
 import { isArchitecture, NEWEST_RUNTIME } from "../policies/target";
 import { readZipText } from "../policies/inspect";
 import { Architecture, BuildSettings, builderOptions, FunctionPassThrough, FunctionUrlAuthType } from "./args";
-import { BuildResult } from "./build";
-import { isUserError } from "./errors";
+import { BuildResult } from "../builder";
+import { isUserError } from "../shared/errors";
 import { LayerBuild, layerBuildOf, PythonLayer, pythonLayerByUrn } from "./python-layer";
 import { sharedBuild } from "./shared-build";
 

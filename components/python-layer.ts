@@ -6,8 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { checkArchiveArchitecture } from "../policies/rules/architecture";
 import { comparePython, isArchitecture, NEWEST_RUNTIME, parsePythonRuntime } from "../policies/target";
 import { Architecture, BuildSettings, builderOptions } from "./args";
-import { BuildResult } from "./build";
-import { isUserError } from "./errors";
+import { BuildResult } from "../builder";
+import { isUserError } from "../shared/errors";
 import { sharedBuild } from "./shared-build";
 
 /** Arguments of a PythonLayer. Paths are resolved from the program's folder. */

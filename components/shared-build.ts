@@ -2,7 +2,7 @@
 // functions sharing a source folder and options share one archive, and the
 // build's errors reach each component that asked for it.
 import * as pulumi from "@pulumi/pulumi";
-import { buildArchive, BuildOptions, BuildResult } from "./build";
+import { buildArchive, BuildOptions, BuildResult } from "../builder";
 
 const builds = new Map<string, Promise<BuildResult>>();
 let progress: ((message: string) => void) | undefined;

@@ -1,10 +1,10 @@
-// Test-side helpers over components/preview/analyze.ts: archive and asset
+// Test-side helpers over preview/analyze.ts: archive and asset
 // values in the engine's wire form, and short names for the calls.
 import { Policy } from "@pulumi/policy";
-import { analyzeResource, analyzeStackResources, Diagnostic } from "../components/preview/analyze";
+import { analyzeResource, analyzeStackResources, Diagnostic } from "../preview/analyze";
 import { lambdaPolicies } from "../policies/pack/policies";
 
-export { Diagnostic } from "../components/preview/analyze";
+export { Diagnostic } from "../preview/analyze";
 
 const SIG = "4dabf18193072939515e22adb298388d";
 const ARCHIVE = "0def7320c3a5731c473e5ecbe6d01bc7";

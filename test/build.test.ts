@@ -7,8 +7,8 @@ import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { defaultToolsDir } from "../components/build/cache";
-import { invokeOnce } from "../components/runner";
+import { defaultToolsDir } from "../builder/cache";
+import { invokeOnce } from "../runner";
 import { cli, elfMachine, pyRead, pyZip, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 
 const COWSAY_HANDLER = `import cowsay

@@ -4,8 +4,8 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { RecordedResource } from "../components/preview/mock-stack";
-import { ProgramRun } from "../components/preview/program";
+import { RecordedResource } from "../preview/mock-stack";
+import { ProgramRun } from "../preview/program";
 import { elfMachine, pyRead, pyZip, ROOT, SHARED_CACHE } from "./helpers";
 
 const FUNCTION = "aws:lambda/function:Function";
@@ -15,7 +15,7 @@ const PERMISSION = "aws:lambda/permission:Permission";
 
 function run(dir: string): ProgramRun {
     const script = "require(process.argv[1]).runProgram(process.argv[2]).then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(3); })";
-    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script, path.join(ROOT, "components", "preview", "program.ts"), dir], {
+    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script, path.join(ROOT, "preview", "program.ts"), dir], {
         cwd: ROOT,
         encoding: "utf8",
         maxBuffer: 256 * 1024 * 1024,

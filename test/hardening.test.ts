@@ -8,7 +8,7 @@ import { spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { run } from "../components/process";
+import { run } from "../shared/process";
 import { cli, cliAsync, CLI, listing, pyRead, pyZip, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 
 const HANDLER = "def handler(event, context):\n    return 'ok'\n";

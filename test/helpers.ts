@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 
 export const ROOT = path.resolve(__dirname, "..");
-export const CLI = path.join(ROOT, "dist", "components", "cli", "main.js");
+export const CLI = path.join(ROOT, "dist", "cli", "main.js");
 
 const made: string[] = [];
 after(() => {

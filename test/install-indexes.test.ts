@@ -1,7 +1,7 @@
 // Which package indexes are in force, gathered from requirement files,
 // --installer-arg and the environment, and how each installer is told.
 import { strict as assert } from "assert";
-import { describeIndexes, packageIndexes, pipIndexArgs, splitIndexArgs, uvIndexArgs } from "../components/build/install/indexes";
+import { describeIndexes, packageIndexes, pipIndexArgs, splitIndexArgs, uvIndexArgs } from "../builder/install/indexes";
 
 describe("package indexes named by the user", () => {
     it("takes the primary index from the requirements file before --installer-arg and the environment, as pip does", () => {

@@ -8,7 +8,7 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { ensureUv, UV_VERSION } from "../components/tools";
+import { ensureUv, UV_VERSION } from "../builder/tools";
 import { cli, pyRead, pyZip, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 
 const HANDLER = "def handler(event, context):\n    return 'ok'\n";

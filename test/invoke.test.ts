@@ -3,7 +3,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { buildArchive } from "../components/build";
+import { buildArchive } from "../builder";
 import { cli, cliAsync, ROOT, SHARED_CACHE, tmpDir } from "./helpers";
 
 const FIXTURES = path.join(ROOT, "test", "fixtures", "runner");

@@ -5,8 +5,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { UserError } from "../components/errors";
-import { startFunction } from "../components/runner";
+import { UserError } from "../shared/errors";
+import { startFunction } from "../runner";
 import { cli, ROOT, tmpDir } from "./helpers";
 import { craftZip } from "./zip-crafter";
 

@@ -4,7 +4,7 @@ import * as assert from "assert";
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { defaultToolsDir } from "../components/build/cache";
+import { defaultToolsDir } from "../builder/cache";
 import { CLI, cli, tmpDir } from "./helpers";
 
 function listTree(dir: string, depth = 3): string[] {

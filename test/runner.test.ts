@@ -4,10 +4,10 @@
 // function serves several checks.
 import * as assert from "assert";
 import * as path from "path";
-import { buildArchive } from "../components/build";
-import { isUserError } from "../components/errors";
-import { classifyResponse, detectTarget, FunctionSpec, invokeOnce, startFunction, WarmFunction } from "../components/runner";
-import { liveEmulatorPids } from "../components/runner/emulator";
+import { buildArchive } from "../builder";
+import { isUserError } from "../shared/errors";
+import { classifyResponse, detectTarget, FunctionSpec, invokeOnce, startFunction, WarmFunction } from "../runner";
+import { liveEmulatorPids } from "../runner/emulator";
 import { ROOT, SHARED_CACHE } from "./helpers";
 
 const FIXTURES = path.join(ROOT, "test", "fixtures", "runner");

@@ -3,7 +3,7 @@
 // story shows.
 import { strict as assert } from "assert";
 import * as path from "path";
-import { Invocation } from "../components/preview/invoke-all";
+import { Invocation } from "../preview/invoke-all";
 import { cli, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 
 const env = { ...process.env, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE };

@@ -1,0 +1,104 @@
+// Content hashes of a folder's files, remembered by stat (size, mtime, ctime,
+// inode) the way git's index does, so an unchanged file is hashed once.
+// Files modified within the last few seconds are not remembered: a write in
+// the same timestamp tick could otherwise go unnoticed.
+import * as fs from "fs";
+import { describeFsError } from "../shared/errors";
+import { removeQuietly, writeFileAtomic } from "./atomic";
+import { DeflatePool } from "./deflate-pool";
+import { WalkedFile } from "./walk";
+import { CompressedData, compressedData, spoolFor } from "./zip-writer";
+
+type MemoRow = [size: number, mtimeMs: number, ctimeMs: number, ino: number, sha256: string];
+
+const RACY_MS = 3000;
+
+export class HashMemo {
+    private rows: Record<string, MemoRow>;
+    private dirty = false;
+
+    private constructor(private readonly file: string, rows: Record<string, MemoRow>) {
+        this.rows = rows;
+    }
+
+    static load(file: string): HashMemo {
+        try {
+            const data = JSON.parse(fs.readFileSync(file, "utf8"));
+            return new HashMemo(file, data.rows ?? {});
+        } catch {
+            return new HashMemo(file, {});
+        }
+    }
+
+    lookup(f: WalkedFile): string | undefined {
+        const row = this.rows[f.rel];
+        if (row && row[0] === f.size && row[1] === f.mtimeMs && row[2] === f.ctimeMs && row[3] === f.ino) return row[4];
+        return undefined;
+    }
+
+    remember(f: WalkedFile, sha256: string): void {
+        if (Date.now() - Math.max(f.mtimeMs, f.ctimeMs) < RACY_MS) return;
+        this.rows[f.rel] = [f.size, f.mtimeMs, f.ctimeMs, f.ino, sha256];
+        this.dirty = true;
+    }
+
+    /** Forgets files that are gone, and saves. */
+    save(present: WalkedFile[]): void {
+        const keep = new Set(present.map((f) => f.rel));
+        for (const rel of Object.keys(this.rows)) {
+            if (!keep.has(rel)) {
+                delete this.rows[rel];
+                this.dirty = true;
+            }
+        }
+        if (!this.dirty) return;
+        writeFileAtomic(this.file, JSON.stringify({ rows: this.rows }));
+        this.dirty = false;
+    }
+}
+
+export interface HashedFiles {
+    /** sha256 (hex) by relative path. */
+    hashes: Map<string, string>;
+    /** Compressed bytes produced along the way, by sha256 (when a level was given). */
+    compressed: Map<string, CompressedData>;
+    /** How many files had to be read and hashed. */
+    hashedCount: number;
+}
+
+/**
+ * Hashes every file the memo does not know, on the deflate pool. With a
+ * level, each of those files is compressed in the same pass, so a cold build
+ * reads every byte once; the result is wasted only when the archive then
+ * turns out to be cached already.
+ */
+export async function hashFiles(files: WalkedFile[], memo: HashMemo, what: string, level: number | null, spoolDir?: string): Promise<HashedFiles> {
+    const hashes = new Map<string, string>();
+    const compressed = new Map<string, CompressedData>();
+    const todo: WalkedFile[] = [];
+    for (const f of files) {
+        const known = memo.lookup(f);
+        if (known) hashes.set(f.rel, known);
+        else todo.push(f);
+    }
+    todo.sort((a, b) => b.size - a.size);
+    const pool = DeflatePool.shared();
+    await Promise.all(
+        todo.map(async (f) => {
+            let r;
+            const spool = level === null ? undefined : spoolFor(f.size, spoolDir);
+            try {
+                r = await pool.run({ path: f.abs, hash: true, level, spool });
+            } catch (e) {
+                if (spool) removeQuietly(spool);
+                throw describeFsError(e, f.abs, `file in the ${what}`);
+            }
+            hashes.set(f.rel, r.sha256!);
+            memo.remember(f, r.sha256!);
+            const c = level === null ? undefined : compressedData(r, f.abs, spool, true);
+            if (c && compressed.has(r.sha256!)) c.spool?.discard(); // the same content twice: one copy is enough
+            else if (c) compressed.set(r.sha256!, c);
+        }),
+    );
+    return { hashes, compressed, hashedCount: todo.length };
+}

@@ -1,0 +1,458 @@
+// The archive builder: a folder of handler code plus its dependencies in, a
+// reproducible .zip for one Lambda target out. See DESIGN.md beside this
+// file for the pipeline and why it is shaped this way.
+import * as fs from "fs";
+import * as path from "path";
+import { ArchiveFacts, inspectSource, readZipText } from "../policies/inspect";
+import { zipFileSource } from "../policies/inspect/source";
+import { checkArchive, Finding } from "../policies/rules";
+import { PolicyName } from "../policies/rules/types";
+import { describeWriteError, UserError } from "../shared/errors";
+import { setChildTempRoot } from "../shared/process";
+import { configFor } from "../policies/rules/config";
+import { checkUnzippedSize } from "../policies/rules/unzipped-size";
+import { formatBytes } from "../policies/rules/format";
+import { commitTemp, linkOrCopyAtomic, removeQuietly, tempPathFor, trackTemp, writeFileAtomic } from "./atomic";
+import { BuildCache, defaultToolsDir, FORMAT_VERSION, keyOf, sha256Hex } from "./cache";
+import { hashFiles, HashMemo } from "./content-hash";
+import { installDependencies } from "./install";
+import { normalizeDependencyTree } from "./normalize";
+import { BuildOptions, resolveOptions, ResolvedOptions } from "./options";
+import { biggestPackages, PackageSize } from "./report";
+import { makeFilter, WalkedFile, WalkResult, walkTree } from "./walk";
+import { DEFLATE_ENGINE, STREAM_THRESHOLD } from "./deflate-pool";
+import { ChangedFileError, CompressedData, ManifestEntry, PreviousArchive, ReuseSource, reuseFrom, reuseFromMap, writeZip, ZipInputEntry } from "./zip-writer";
+
+export { BuildOptions } from "./options";
+
+export interface BuildResult {
+    /** The archive in the build cache (absolute); do not modify it. */
+    path: string;
+    /** Where it was copied, when `out` was given. */
+    out?: string;
+    kind: "function" | "layer";
+    runtime: string;
+    architecture: string;
+    sha256: string;
+    /** base64 sha256: what Lambda reports as CodeSha256, and Pulumi's sourceCodeHash. */
+    sha256Base64: string;
+    zippedBytes: number;
+    unzippedBytes: number;
+    entries: number;
+    nativeArchitectures: string[];
+    biggestPackages: PackageSize[];
+    /** Credential files of the source (or site-packages) folder left out of the archive; an --include naming one puts it back. */
+    credentialsLeftOut: string[];
+    findings: Finding[];
+    dependencies: { from: string; file?: string; installer?: string };
+    cache: { archive: "hit" | "miss"; install: "hit" | "miss" | "none"; compressedEntries: number; reusedEntries: number; hashedFiles: number };
+    /** What the checks saw; rules can be re-run on it. */
+    facts: ArchiveFacts;
+}
+
+/** Findings that make a build fail. Size over 50 MB has the S3 route; runtime dates are the deployer's call. */
+const NOT_BLOCKING: PolicyName[] = ["lambda-zip-size", "lambda-runtime-deprecation"];
+
+/** Whether a finding stops the build (what the build's summary calls an error). */
+export function blocksBuild(f: Finding): boolean {
+    return f.level === "mandatory" && !NOT_BLOCKING.includes(f.policy);
+}
+
+export class BuildCheckError extends UserError {
+    constructor(readonly findings: Finding[], label: string) {
+        super(`${label} failed its checks:\n${findings.map((f) => `  [${f.policy}] ${f.message}`).join("\n")}`);
+    }
+}
+
+interface ArchiveInfo {
+    format: number;
+    key: string;
+    sha256: string;
+    zippedBytes: number;
+    /** The cached zip's mtime when written: a different one means someone modified it in place. */
+    mtimeMs: number;
+    facts: ArchiveFacts;
+    compressionLevel: number;
+    compressedEntries: number;
+    reusedEntries: number;
+}
+
+/** An entry to write, with where its bytes come from. */
+interface Planned extends ZipInputEntry {
+    from: "source" | "dependencies";
+}
+
+export async function buildArchive(options: BuildOptions): Promise<BuildResult> {
+    const o = resolveOptions(options);
+    // pip's and uv's temporary files go under the cache, where an interrupted build's are removed with ours.
+    setChildTempRoot(path.join(o.cacheDir, "tmp"));
+    try {
+        try {
+            return await build(o);
+        } catch (e) {
+            // An installed file that is not what the install's manifest says: the cached install was damaged
+            // (edited by hand, a disk fault). Never ship it: install again, once.
+            const damaged = e instanceof ChangedFileError ? damagedInstall(e.file, o.cacheDir) : undefined;
+            if (!damaged) throw e;
+            o.progress(`the cached install ${damaged} was modified; installing again`);
+            removeQuietly(damaged);
+            return await build(o);
+        }
+    } catch (e) {
+        // A full disk, a read-only or unwritable folder: one paragraph naming the place, not a stack trace.
+        if (e instanceof UserError) throw e;
+        const p = (e as NodeJS.ErrnoException)?.path;
+        const place = o.out && p && path.dirname(p) === path.dirname(o.out) ? `the archive's destination ${o.out} (--out)` : `the build cache ${o.cacheDir} (--cache-dir, LAMBDA_PYTHON_CACHE_DIR)`;
+        throw describeWriteError(e, place) ?? e;
+    }
+}
+
+async function build(o: ResolvedOptions): Promise<BuildResult> {
+    const lap = phaseTimer();
+    const cache = new BuildCache(o.cacheDir);
+    const label = o.out ? path.basename(o.out) : `${o.kind} archive of ${o.source ?? "dependencies"}`;
+
+    const walked = walkSource(o);
+    const deps = await collectDependencies(o, cache, walked ?? []);
+    lap("dependencies");
+    const sources = await collectSource(o, cache, walked, deps.entries);
+    lap("source");
+    const planned = plan(o, [...deps.entries, ...sources.entries]);
+    const key = keyOf({ format: FORMAT_VERSION, engine: engineFor(planned), level: o.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
+    const zipPath = cache.archivePath(key);
+    const infoPath = cache.archiveInfoPath(key);
+    const slotPath = cache.slotPath(keyOf({ source: o.source, deps: o.dependencies, kind: o.kind, target: o.target.runtime + o.target.architecture, prefix: o.prefix }));
+
+    // Large files compressed while hashing wait in spool files until the archive is written (or found cached).
+    const discardSpools = () => {
+        for (const c of [...deps.compressed.values(), ...sources.compressed.values()]) c.spool?.discard();
+    };
+    let info = readInfo(infoPath, zipPath);
+    lap("plan and key");
+    const hit = info !== undefined;
+    if (!info) {
+        cache.sweep();
+        const fused = reuseFromMap(new Map([...deps.compressed, ...sources.compressed]));
+        try {
+            info = await writeArchive(o, cache, planned, key, zipPath, slotPath, label, fused, lap);
+        } finally {
+            discardSpools();
+        }
+        lap("record archive");
+        try {
+            writeFileAtomic(infoPath, JSON.stringify(info));
+        } catch (e) {
+            removeQuietly(zipPath); // an archive without its record is never used: do not leave it
+            throw e;
+        }
+        writeFileAtomic(slotPath, JSON.stringify({ key }));
+        lap("record");
+    } else {
+        discardSpools();
+        touch(infoPath);
+        o.progress(`up to date: ${zipPath}`);
+    }
+    const facts = { ...info.facts, label };
+    const findings = runChecks(o, { facts, readText: (name, max) => readZipText(zipPath, name, max) });
+    const blocking = findings.filter(blocksBuild);
+    if (blocking.length) throw new BuildCheckError(blocking, `the ${o.kind} archive of ${o.source ?? "dependencies"} (${o.target.runtime}, ${o.target.architecture})`);
+    if (o.out) {
+        try {
+            linkOrCopyAtomic(zipPath, o.out);
+        } catch (e) {
+            const place = `the archive's destination ${o.out} (--out)`;
+            // Any other system error here is still the destination's (e.g. a folder that refuses new files, as /proc).
+            const code = (e as NodeJS.ErrnoException)?.code;
+            throw describeWriteError(e, place) ?? (typeof code === "string" ? new UserError(`cannot write ${place}: ${code}, ${(e as Error).message.replace(/^\w+: /, "")}. Choose a file in a writable folder.`) : e);
+        }
+    }
+    lap("checks and copy");
+
+    return {
+        path: zipPath,
+        out: o.out,
+        kind: o.kind,
+        runtime: o.target.runtime,
+        architecture: o.target.architecture,
+        sha256: info.sha256,
+        sha256Base64: Buffer.from(info.sha256, "hex").toString("base64"),
+        zippedBytes: info.zippedBytes,
+        unzippedBytes: facts.unzippedBytes,
+        entries: facts.entries,
+        nativeArchitectures: facts.nativeArchitectures,
+        biggestPackages: biggestPackages(facts, o.prefix),
+        credentialsLeftOut: [...(walked?.credentials ?? []), ...deps.credentials],
+        findings,
+        dependencies: deps.description,
+        cache: {
+            archive: hit ? "hit" : "miss",
+            install: deps.installHit === undefined ? "none" : deps.installHit ? "hit" : "miss",
+            compressedEntries: hit ? 0 : info.compressedEntries,
+            reusedEntries: hit ? 0 : info.reusedEntries,
+            hashedFiles: deps.hashed + sources.hashed,
+        },
+        facts,
+    };
+}
+
+/** The cached install folder (installs/<key>) holding `file`, if it is in one. */
+function damagedInstall(file: string, cacheDir: string): string | undefined {
+    const installs = path.join(cacheDir, "installs") + path.sep;
+    if (!file.startsWith(installs)) return undefined;
+    return installs + file.slice(installs.length).split(path.sep)[0];
+}
+
+/** With LAMBDA_PYTHON_TIMING set, prints how long each phase of a build took (for profiling). */
+function phaseTimer(): (phase: string) => void {
+    if (!process.env.LAMBDA_PYTHON_TIMING) return () => {};
+    let last = process.hrtime.bigint();
+    return (phase) => {
+        const now = process.hrtime.bigint();
+        process.stderr.write(`timing: ${phase} ${(Number(now - last) / 1e6).toFixed(1)} ms\n`);
+        last = now;
+    };
+}
+
+function runChecks(o: ResolvedOptions, archive: { facts: ArchiveFacts; readText: (name: string, max?: number) => string | undefined }): Finding[] {
+    return checkArchive(archive, {
+        kind: o.kind,
+        runtimes: [o.target.runtime],
+        architectures: [o.target.architecture],
+        handler: o.kind === "function" ? o.handler : undefined,
+        hasLayers: o.hasLayers,
+        config: o.checks,
+    });
+}
+
+interface Collected {
+    entries: Planned[];
+    hashed: number;
+    /** Compressed while hashing, by sha256. */
+    compressed: Map<string, CompressedData>;
+}
+
+async function collectDependencies(o: ResolvedOptions, cache: BuildCache, sourceFiles: WalkedFile[]): Promise<Collected & { description: BuildResult["dependencies"]; installHit?: boolean; credentials: string[] }> {
+    const spec = o.dependencies;
+    if (spec.kind === "none") return { entries: [], hashed: 0, compressed: new Map(), description: { from: "none" }, credentials: [] };
+    let credentials: string[] = [];
+    let root: string;
+    let files: { rel: string; size: number; executable: boolean; sha256?: string; walked?: WalkedFile }[];
+    let description: BuildResult["dependencies"];
+    let installHit: boolean | undefined;
+    let leftOut: boolean;
+    if (spec.kind === "site-packages") {
+        root = spec.dir;
+        const walked = walkTree(spec.dir, { what: "site-packages folder", include: o.include, exclude: o.exclude, defaultExcludes: o.defaultExcludes, leaveOutCredentials: true });
+        leftOut = walked.leftOut > 0;
+        credentials = walked.credentials;
+        files = walked.map((f) => ({
+            rel: f.rel,
+            size: f.size,
+            executable: (f.mode & 0o111) !== 0,
+            walked: f,
+        }));
+        description = { from: "site-packages", file: spec.dir };
+    } else {
+        const installed = await installDependencies(spec, o.target, {
+            cache,
+            installer: o.installer,
+            python: o.python,
+            uv: o.uv,
+            toolsDir: defaultToolsDir(),
+            extraArgs: o.installerArgs,
+            progress: o.progress,
+        });
+        root = installed.siteDir;
+        const filter = makeFilter(o);
+        files = installed.files.filter((f) => filter.keepPath(f.rel));
+        leftOut = files.length !== installed.files.length;
+        description = { from: spec.kind, file: spec.kind === "requirements" ? spec.file : spec.pyproject, installer: installed.installer };
+        installHit = installed.cacheHit;
+    }
+    // Machine-specific bits out, RECORD made true to what the archive holds.
+    const { drop, replace } = normalizeDependencyTree(
+        files.map((f) => f.rel),
+        (rel) => fs.readFileSync(path.join(root, rel)),
+        leftOut,
+    );
+    const kept = files.filter((f) => !drop.has(f.rel) && !replace.has(f.rel));
+    let hashed = 0;
+    let compressed = new Map<string, CompressedData>();
+    const toHash = kept.filter((f) => f.sha256 === undefined).map((f) => f.walked!);
+    if (toHash.length) {
+        checkSizesBeforeCompressing(o, [...sourceFiles.map((f) => ({ name: f.rel, size: f.size, shown: f.abs })), ...kept.map((f) => ({ name: f.rel, size: f.size, shown: path.join(root, f.rel) }))]);
+        const memo = HashMemo.load(cache.hashMemoPath(root));
+        o.progress(`hashing ${toHash.length} files in ${root}`);
+        const result = await hashFiles(toHash, memo, "site-packages folder", o.compressionLevel, path.join(cache.root, "tmp"));
+        memo.save(toHash);
+        for (const f of kept) f.sha256 ??= result.hashes.get(f.rel);
+        hashed = result.hashedCount;
+        compressed = result.compressed;
+    }
+    const entries: Planned[] = kept.map((f) => fileEntry(o.prefix + f.rel, f.size, f.executable, f.sha256!, path.join(root, f.rel), "dependencies"));
+    for (const [rel, data] of replace) {
+        const f = files.find((x) => x.rel === rel)!;
+        entries.push(bytesEntry(o.prefix + rel, data, f.executable, "dependencies"));
+    }
+    return { entries, hashed, compressed, description, installHit, credentials };
+}
+
+/** The source folder's files (the output archive and credential files left out). */
+function walkSource(o: ResolvedOptions): WalkResult | undefined {
+    if (!o.source) return undefined;
+    return walkTree(o.source, { what: "source folder", include: o.include, exclude: o.exclude, defaultExcludes: o.defaultExcludes, skip: o.out ? [o.out] : [], leaveOutCredentials: true });
+}
+
+async function collectSource(o: ResolvedOptions, cache: BuildCache, walked: WalkResult | undefined, deps: Planned[]): Promise<Collected> {
+    checkSizesBeforeCompressing(o, [...(walked ?? []).map((f) => ({ name: f.rel, size: f.size, shown: f.abs })), ...deps.map((d) => ({ name: d.name, size: d.size, shown: d.path ?? d.name }))]);
+    if (!o.source || !walked) return { entries: [], hashed: 0, compressed: new Map() };
+    const memo = HashMemo.load(cache.hashMemoPath(o.source));
+    const hashed = await hashFiles(walked, memo, "source folder", o.compressionLevel, path.join(cache.root, "tmp"));
+    memo.save(walked);
+    return {
+        entries: walked.map((f) => fileEntry(o.prefix + f.rel, f.size, (f.mode & 0o111) !== 0, hashed.hashes.get(f.rel)!, f.abs, "source")),
+        hashed: hashed.hashedCount,
+        compressed: hashed.compressed,
+    };
+}
+
+/**
+ * Lambda's unzipped limit, judged from the files' sizes before any of them is
+ * compressed: a file bigger than the limit by itself is named, and a total over
+ * it is the lambda-unzipped-size finding the checks would report after writing.
+ */
+function checkSizesBeforeCompressing(o: ResolvedOptions, files: { name: string; size: number; shown: string }[]): void {
+    const config = configFor("lambda-unzipped-size", o.checks);
+    const subject = `the ${o.kind} archive of ${o.source ?? "dependencies"} (${o.target.runtime}, ${o.target.architecture})`;
+    const biggest = files.reduce<{ name: string; size: number; shown: string } | undefined>((a, f) => (!a || f.size > a.size ? f : a), undefined);
+    if (biggest && biggest.size > config.maxUnzippedBytes) {
+        const message =
+            `${biggest.shown} is ${formatBytes(biggest.size)}, more than Lambda's limit of ${formatBytes(config.maxUnzippedBytes)} for a function and all its layers, unzipped; ` +
+            `it was not compressed. Leave it out (--exclude), fetch it at run time (S3, EFS), or deploy a container image.`;
+        throw new BuildCheckError([{ policy: "lambda-unzipped-size", level: "mandatory", message }], subject);
+    }
+    const total = files.reduce((sum, f) => sum + f.size, 0);
+    const blocking = checkUnzippedSize(subject, [{ label: subject, bytes: total }], config).filter((f) => f.level === "mandatory");
+    if (blocking.length) throw new BuildCheckError(blocking, subject);
+}
+
+/** The compressors the archive's bytes depend on: libdeflate, and Node's zlib for files streamed in chunks. */
+function engineFor(planned: Planned[]): string {
+    return planned.some((e) => e.size >= STREAM_THRESHOLD) ? `${DEFLATE_ENGINE}; zlib ${process.versions.zlib} for large files` : DEFLATE_ENGINE;
+}
+
+function fileEntry(name: string, size: number, executable: boolean, sha256: string, abs: string, from: Planned["from"]): Planned {
+    return { name, isDirectory: false, executable, size, sha256, from, path: abs };
+}
+
+function bytesEntry(name: string, data: Buffer, executable: boolean, from: Planned["from"]): Planned {
+    return { name, isDirectory: false, executable, size: data.length, sha256: sha256Hex(data), from, data };
+}
+
+/** Sorted entries with their folders; a source file may not shadow an installed one. */
+function plan(o: ResolvedOptions, files: Planned[]): Planned[] {
+    const byName = new Map<string, Planned>();
+    for (const f of files) {
+        const clash = byName.get(f.name);
+        if (clash) {
+            const rel = f.name.slice(o.prefix.length);
+            throw new UserError(
+                `${rel} is both in the source folder ${o.source} and among the installed dependencies. ` +
+                    `Remove the copy from the source folder (or exclude it), or drop the package from the requirements.`,
+            );
+        }
+        byName.set(f.name, f);
+    }
+    for (const name of [...byName.keys()]) {
+        for (let i = name.indexOf("/"); i >= 0; i = name.indexOf("/", i + 1)) {
+            const dir = name.slice(0, i + 1);
+            if (!byName.has(dir)) byName.set(dir, { name: dir, isDirectory: true, executable: true, size: 0, sha256: "", from: "source" });
+        }
+    }
+    return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+async function writeArchive(o: ResolvedOptions, cache: BuildCache, planned: Planned[], key: string, zipPath: string, slotPath: string, label: string, fused: ReuseSource, lap: (phase: string) => void): Promise<ArchiveInfo> {
+    fs.mkdirSync(path.dirname(zipPath), { recursive: true });
+    const temp = trackTemp(tempPathFor(zipPath));
+    const previous = previousArchive(cache, slotPath, o.compressionLevel);
+    try {
+        // The previous archive first: an unchanged entry then keeps its place in a copied run.
+        const reuse = reuseFrom(previous, fused);
+        lap("  load previous archive");
+        o.progress(`writing ${planned.filter((e) => !e.isDirectory).length} files`);
+        let last = Date.now();
+        const written = await writeZip(temp, planned, {
+            level: o.compressionLevel,
+            reuse,
+            previous,
+            onProgress: (done, total) => {
+                if (Date.now() - last < 1000 && done !== total) return;
+                last = Date.now();
+                o.progress(`compressed ${done}/${total} files`);
+            },
+        });
+        lap("  write zip");
+        const src = zipFileSource(temp);
+        let facts: ArchiveFacts;
+        try {
+            facts = inspectSource(src).facts;
+        } finally {
+            src.close();
+        }
+        facts.label = label;
+        lap("  inspect");
+        writeFileAtomic(cache.archiveManifestPath(key), JSON.stringify({ level: o.compressionLevel, manifest: written.manifest }));
+        commitTemp(temp, zipPath);
+        return {
+            format: FORMAT_VERSION,
+            key,
+            sha256: written.sha256,
+            zippedBytes: written.zippedBytes,
+            mtimeMs: fs.statSync(zipPath).mtimeMs,
+            facts,
+            compressionLevel: o.compressionLevel,
+            compressedEntries: written.compressedEntries,
+            reusedEntries: written.reusedEntries,
+        };
+    } catch (e) {
+        removeQuietly(temp);
+        throw e;
+    } finally {
+        previous?.close();
+    }
+}
+
+/** The previous build of the same source and options, if it is still cached. */
+function previousArchive(cache: BuildCache, slotPath: string, level: number): PreviousArchive | undefined {
+    try {
+        const { key } = JSON.parse(fs.readFileSync(slotPath, "utf8"));
+        // Only an archive still exactly as written (not modified in place through a linked --out).
+        if (!readInfo(cache.archiveInfoPath(key), cache.archivePath(key))) return undefined;
+        const previous = JSON.parse(fs.readFileSync(cache.archiveManifestPath(key), "utf8")) as { level: number; manifest: ManifestEntry[] };
+        if (previous.level !== level) return undefined;
+        return new PreviousArchive(cache.archivePath(key), previous.manifest);
+    } catch {
+        return undefined;
+    }
+}
+
+function readInfo(infoPath: string, zipPath: string): ArchiveInfo | undefined {
+    try {
+        const info = JSON.parse(fs.readFileSync(infoPath, "utf8")) as ArchiveInfo;
+        const st = fs.statSync(zipPath);
+        if (info.format !== FORMAT_VERSION || st.size !== info.zippedBytes || st.mtimeMs !== info.mtimeMs) return undefined;
+        return info;
+    } catch {
+        return undefined;
+    }
+}
+
+function touch(p: string): void {
+    const now = new Date();
+    try {
+        fs.utimesSync(p, now, now);
+    } catch {
+        // only used to keep the archive from being swept
+    }
+}

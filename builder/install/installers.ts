@@ -1,0 +1,248 @@
+// The two installers we drive, pip and uv, told to install for the Lambda
+// target rather than for this machine. Finding them, naming their versions
+// (part of the install cache key) and building their command lines.
+//
+// Both must give the same distributions and versions for the same inputs:
+// - pip runs through target-pip.ts, so markers are the target's, and gets
+//   the full manylinux ladder of the target's glibc.
+// - uv judges markers for --python-version itself, but its --python-platform
+//   has no manylinux_2_26 (Amazon Linux 2). For those targets uv would either
+//   miss manylinux_2_24/2_26 wheels (2_17) or take 2_27/2_28 wheels that do
+//   not load (2_28). So there, pip (with the exact ladder) resolves and picks
+//   the files, `pip install --dry-run --report`, and uv installs exactly
+//   those files with --no-deps.
+import * as fs from "fs";
+import * as path from "path";
+import { UserError } from "../../shared/errors";
+import { run, RunResult } from "../../shared/process";
+import { LambdaTarget, manylinuxPlatformTags, pythonTag, uvPythonPlatform } from "../../policies/target";
+import platforms from "../../policies/data/lambda-platforms.json";
+import { PackageIndexes, pipIndexArgs, uvIndexArgs, withoutIndexEnvironment } from "./indexes";
+import { pipForTarget } from "./target-pip";
+
+export type InstallerChoice = "auto" | "pip" | "uv";
+
+export interface InstallRequest {
+    requirementsFile: string;
+    target: LambdaTarget;
+    siteDir: string;
+    /** Folders of wheels we built ourselves (pure-Python sdists). */
+    findLinks: string[];
+    /** Where packages may come from (every source the user can name them in). */
+    indexes: PackageIndexes;
+    /** Other options passed through as the user wrote them (--pre, …). */
+    extraArgs: string[];
+}
+
+export interface Installer {
+    name: "pip" | "uv";
+    version: string;
+    /** Everything about the installer that can change what it installs. */
+    identity: Record<string, string>;
+    install(req: InstallRequest, onLine?: (line: string) => void): Promise<RunResult>;
+}
+
+export interface HostPython {
+    command: string;
+    version: string;
+    pipVersion?: string;
+}
+
+const pythonInfo = new Map<string, Promise<HostPython>>();
+
+/** The Python that runs pip (and builds pure-Python sdists). */
+export function hostPython(command = "python3"): Promise<HostPython> {
+    let info = pythonInfo.get(command);
+    if (!info) {
+        info = (async () => {
+            const script = "import sys\nprint('%d.%d.%d' % sys.version_info[:3])\ntry:\n import pip; print(pip.__version__)\nexcept Exception:\n print('')";
+            let r: RunResult;
+            try {
+                r = await run(command, ["-c", script]);
+            } catch {
+                throw new UserError(`Python was not found as "${command}". Installing dependencies needs Python 3 with pip on this machine; install it or pass the interpreter to use (python option, --python).`);
+            }
+            if (r.code !== 0) throw new UserError(`"${command}" did not run as a Python interpreter: ${r.stderr.trim()}`);
+            const [version, pipVersion] = r.stdout.split(/\r?\n/);
+            return { command, version, pipVersion: pipVersion || undefined };
+        })();
+        pythonInfo.set(command, info);
+        info.catch(() => pythonInfo.delete(command));
+    }
+    return info;
+}
+
+export async function pipInstaller(pythonCommand?: string): Promise<Installer> {
+    const py = await hostPython(pythonCommand);
+    if (!py.pipVersion) throw new UserError(`pip is not installed for ${py.command} (Python ${py.version}). Install it (${py.command} -m ensurepip) or install uv.`);
+    return {
+        name: "pip",
+        version: py.pipVersion,
+        // Markers are the target's (target-pip.ts); the host version still picks pip's own behaviour.
+        identity: { installer: "pip", pip: py.pipVersion, hostPython: py.version, markers: "target" },
+        install(req, onLine) {
+            return run(py.command, pipForTarget(req.target, ["install", ...pipTargetArgs(req)]), { onLine, env: withoutIndexEnvironment() });
+        },
+    };
+}
+
+/** pip options that install req for its Lambda target. */
+function pipTargetArgs(req: InstallRequest): string[] {
+    const [major, minor] = req.target.python;
+    return [
+        "--target", req.siteDir,
+        "--implementation", "cp",
+        "--python-version", `${major}.${minor}`,
+        "--abi", pythonTag(req.target),
+        ...manylinuxPlatformTags(req.target).flatMap((t) => ["--platform", t]),
+        "--only-binary=:all:",
+        "--no-compile",
+        "--no-input",
+        "--disable-pip-version-check",
+        "--no-warn-conflicts",
+        "--no-warn-script-location",
+        ...pipIndexArgs(req.indexes),
+        ...req.findLinks.flatMap((d) => ["--find-links", d]),
+        ...req.extraArgs,
+        "-r", req.requirementsFile,
+    ];
+}
+
+/** Whether uv has a --python-platform for exactly the target's glibc. */
+export function uvPlatformIsExact(target: LambdaTarget): boolean {
+    return uvPythonPlatform(target).endsWith(`_2_${target.glibc[1]}`);
+}
+
+/** The smallest uv platform at or above the target's glibc: accepts every file pip chose for it. */
+function uvPlatformCovering(target: LambdaTarget): string {
+    const candidates = platforms.uvPlatforms[target.architecture];
+    return candidates.find((c) => Number(/_2_(\d+)$/.exec(c)![1]) >= target.glibc[1]) ?? candidates[candidates.length - 1];
+}
+
+export async function uvInstaller(uvCommand: string, pythonCommand?: string): Promise<Installer> {
+    const r = await run(uvCommand, ["--version"]);
+    const version = /uv (\S+)/.exec(r.stdout)?.[1];
+    if (r.code !== 0 || !version) throw new UserError(`"${uvCommand} --version" failed: ${r.stderr.trim()}`);
+    const py = await hostPython(pythonCommand).catch(() => undefined);
+    const env = { ...withoutIndexEnvironment(), UV_PYTHON_DOWNLOADS: "never", UV_COMPILE_BYTECODE: "0" };
+    const uvInstall = (req: InstallRequest, platform: string, args: string[], onLine?: (line: string) => void) =>
+        run(
+            uvCommand,
+            [
+                "pip", "install",
+                "--target", req.siteDir,
+                "--python-platform", platform,
+                "--python-version", req.target.python.join("."),
+                "--only-binary", ":all:",
+                "--no-progress",
+                ...(py ? ["--python", py.command] : []),
+                ...uvIndexArgs(req.indexes),
+                ...req.findLinks.flatMap((d) => ["--find-links", d]),
+                ...req.extraArgs,
+                ...args,
+            ],
+            { onLine, env },
+        );
+    return {
+        name: "uv",
+        version,
+        identity: { installer: "uv", uv: version, resolver: py?.pipVersion ? `pip ${py.pipVersion}` : "uv" },
+        async install(req, onLine) {
+            if (uvPlatformIsExact(req.target) || !py?.pipVersion || !pipHasReport(py.pipVersion)) {
+                // Without pip (22.2+, for --report), the nearest lower platform: never a wheel that cannot load, possibly an older version.
+                return uvInstall(req, uvPythonPlatform(req.target), ["-r", req.requirementsFile], onLine);
+            }
+            const work = path.dirname(req.siteDir);
+            const report = path.join(work, "resolution.json");
+            const resolved = await run(py.command, pipForTarget(req.target, ["install", "--dry-run", "--quiet", "--report", report, ...pipTargetArgs(req)]), {
+                env: withoutIndexEnvironment(),
+            });
+            if (resolved.code !== 0) return resolved;
+            const pinned = path.join(work, "resolved-requirements.txt");
+            const resolution = JSON.parse(fs.readFileSync(report, "utf8")) as PipReport;
+            if (!resolution.install.length) return resolved;
+            fs.writeFileSync(pinned, pinnedRequirements(resolution));
+            const installed = await uvInstall(req, uvPlatformCovering(req.target), ["--no-deps", "-r", pinned], onLine);
+            if (installed.code === 0) forgetPinning(req.siteDir, resolution);
+            return installed;
+        },
+    };
+}
+
+/** `pip install --report` arrived in pip 22.2. */
+function pipHasReport(version: string): boolean {
+    const [major, minor] = version.split(".").map(Number);
+    return major > 22 || (major === 22 && minor >= 2);
+}
+
+interface PipReport {
+    install: {
+        metadata: { name: string; version: string };
+        is_direct: boolean;
+        requested: boolean;
+        download_info: { url: string; archive_info?: { hashes?: Record<string, string> } };
+    }[];
+}
+
+/** `name @ url --hash=…` for every distribution in a pip installation report. */
+function pinnedRequirements(report: PipReport): string {
+    return report.install
+        .map((i) => {
+            const sha = i.download_info.archive_info?.hashes?.sha256;
+            return `${i.metadata.name} @ ${i.download_info.url}${sha ? ` --hash=sha256:${sha}` : ""}`;
+        })
+        .join("\n") + "\n";
+}
+
+/**
+ * Installing pinned URLs marks every distribution as a requested direct-URL
+ * install; put back what installing the user's requirements records, as
+ * pip's route does (REQUESTED only for what was asked, direct_url.json only
+ * for direct references).
+ */
+function forgetPinning(siteDir: string, report: PipReport): void {
+    const byDistInfo = new Map(report.install.map((i) => [`${i.metadata.name}-${i.metadata.version}`.toLowerCase().replace(/[-_.]+/g, "_"), i]));
+    for (const entry of fs.readdirSync(siteDir)) {
+        if (!entry.endsWith(".dist-info")) continue;
+        const item = byDistInfo.get(entry.slice(0, -".dist-info".length).toLowerCase().replace(/[-_.]+/g, "_"));
+        if (!item) continue;
+        if (!item.is_direct) fs.rmSync(path.join(siteDir, entry, "direct_url.json"), { force: true });
+        if (!item.requested) fs.rmSync(path.join(siteDir, entry, "REQUESTED"), { force: true });
+    }
+}
+
+/** uv from the option, LAMBDA_PYTHON_UV, PATH, or the tools folder `lambda-python setup` fills. */
+export async function findUv(explicit: string | undefined, toolsDir: string): Promise<string | undefined> {
+    const candidates = [explicit, process.env.LAMBDA_PYTHON_UV, "uv", path.join(toolsDir, "venv", "bin", "uv")].filter((c): c is string => !!c);
+    for (const c of candidates) {
+        if (c.includes("/") && !fs.existsSync(c)) continue;
+        try {
+            const r = await run(c, ["--version"]);
+            if (r.code === 0) return c;
+        } catch {
+            // not installed under this name
+        }
+    }
+    if (explicit) throw new UserError(`uv was not found at "${explicit}".`);
+    return undefined;
+}
+
+export async function chooseInstaller(
+    choice: InstallerChoice,
+    options: { python?: string; uv?: string; toolsDir: string; progress?: (message: string) => void },
+): Promise<Installer> {
+    if (choice === "pip") return pipInstaller(options.python);
+    const uv = await findUv(options.uv, options.toolsDir);
+    if (uv) return uvInstaller(uv, options.python);
+    if (choice === "uv") throw new UserError("installer uv was asked for but uv is not installed. Install it (pip install uv, or lambda-python setup) or use installer pip.");
+    // auto: uv is the installer, installed at its pinned version on first use rather than silently falling back.
+    const tools = await import("../tools");
+    try {
+        options.progress?.(`installing uv ${tools.UV_VERSION} into ${options.toolsDir} (once)`);
+        return await uvInstaller(await tools.ensureUv(options.toolsDir), options.python);
+    } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        options.progress?.(`uv could not be installed (${e.message.split("\n")[0]}); using pip, which installs for the target the same way`);
+        return pipInstaller(options.python);
+    }
+}

@@ -1,0 +1,265 @@
+// The builder's options, checked and filled in with defaults. Every mistake a
+// user can make in them becomes a UserError naming the option and the path.
+import * as fs from "fs";
+import * as path from "path";
+import { describeFsError, UserError } from "../shared/errors";
+import { PartialRuleConfigs } from "../policies/rules/config";
+import { ArchiveKind } from "../policies/rules/types";
+import { Architecture, isArchitecture, lambdaTarget, LambdaTarget, NEWEST_RUNTIME, TargetError } from "../policies/target";
+import { defaultCacheDir } from "./cache";
+import { DependencySpec } from "./install";
+import { InstallerChoice } from "./install/installers";
+
+export interface BuildOptions {
+    /** Folder with the handler code (function) or extra modules (layer). Optional for a layer of dependencies only. */
+    source?: string;
+    /** @default "function" */
+    kind?: ArchiveKind;
+    /** Lambda runtime identifier. @default the newest runtime in the lifecycle table */
+    runtime?: string;
+    /** @default "x86_64" */
+    architecture?: Architecture;
+    /** A requirements.txt. @default <source>/requirements.txt when present */
+    requirements?: string;
+    /** A pyproject.toml with a uv.lock beside it. @default <source>/pyproject.toml when a uv.lock is beside it */
+    pyproject?: string;
+    /** An already-installed site-packages folder (the virtualenv route); not installed again, only checked. */
+    sitePackages?: string;
+    /** Set false to ignore requirements.txt / uv.lock found in the source folder. @default true */
+    detectDependencies?: boolean;
+    /** Only files matching these globs (relative to their folder) go in. @default all */
+    include?: string[];
+    /** Files and folders matching these globs stay out, in addition to the defaults. */
+    exclude?: string[];
+    /** Leave out VCS folders, virtualenvs, node_modules, caches and .env files. @default true */
+    defaultExcludes?: boolean;
+    /** @default "auto": uv (installed on first use); pip only if that fails */
+    installer?: InstallerChoice;
+    /** Python interpreter that runs pip. @default "python3" */
+    python?: string;
+    /** Path of the uv executable. @default found on PATH */
+    uv?: string;
+    /** Passed to the installer as is: ["--index-url", "https://…"], ["--find-links", "./wheels"] … */
+    installerArgs?: string[];
+    /** Where a layer's packages go: "python" (python/) or "site-packages" (python/lib/python3.X/site-packages/). @default "python" */
+    layerLayout?: "python" | "site-packages";
+    /** Deflate level: 0 stores, 1-12 trade speed for size (libdeflate's levels). @default 6 */
+    compressionLevel?: number;
+    /** module.function; checked to be at the archive root and defined. */
+    handler?: string;
+    /** The function has layers that may provide the handler module. */
+    hasLayers?: boolean;
+    /** Also copy the archive here (atomically). */
+    out?: string;
+    /** @default $LAMBDA_PYTHON_CACHE_DIR, else ~/.cache/lambda-python */
+    cacheDir?: string;
+    /** Config of the shared rules (thresholds, the runtime table, `now`). */
+    checks?: PartialRuleConfigs;
+    /** Progress messages for long steps. */
+    onProgress?: (message: string) => void;
+}
+
+export interface ResolvedOptions {
+    source?: string;
+    kind: ArchiveKind;
+    target: LambdaTarget;
+    dependencies: DependencySpec | { kind: "site-packages"; dir: string } | { kind: "none" };
+    include?: string[];
+    exclude?: string[];
+    defaultExcludes: boolean;
+    installer: InstallerChoice;
+    python?: string;
+    uv?: string;
+    installerArgs: string[];
+    prefix: string;
+    compressionLevel: number;
+    handler?: string;
+    hasLayers: boolean;
+    out?: string;
+    cacheDir: string;
+    checks?: PartialRuleConfigs;
+    progress: (message: string) => void;
+}
+
+export function resolveOptions(o: BuildOptions): ResolvedOptions {
+    const kind = o.kind ?? "function";
+    if (kind !== "function" && kind !== "layer") throw new UserError(`kind must be "function" or "layer", not "${kind}".`);
+    const architecture = o.architecture ?? "x86_64";
+    if (!isArchitecture(architecture)) throw new UserError(`architecture must be "x86_64" or "arm64", not "${architecture}".`);
+    let target: LambdaTarget;
+    try {
+        target = lambdaTarget(o.runtime ?? NEWEST_RUNTIME, architecture);
+    } catch (e) {
+        if (e instanceof TargetError) throw new UserError(e.message);
+        throw e;
+    }
+    const source = o.source === undefined ? undefined : path.resolve(o.source);
+    if (source !== undefined) requireFolder(source, "source folder");
+    if (kind === "function" && source === undefined) throw new UserError("a function archive needs a source folder with the handler code.");
+
+    const given = [o.requirements && "requirements", o.pyproject && "pyproject", o.sitePackages && "sitePackages"].filter(Boolean);
+    if (given.length > 1) throw new UserError(`give dependencies one way only; got ${given.join(" and ")}.`);
+    let dependencies: ResolvedOptions["dependencies"] = { kind: "none" };
+    if (o.requirements) dependencies = { kind: "requirements", file: requireFile(o.requirements, "requirements file") };
+    else if (o.pyproject) dependencies = { kind: "uv-lock", pyproject: requireUvProject(o.pyproject) };
+    else if (o.sitePackages) dependencies = { kind: "site-packages", dir: requireFolder(path.resolve(o.sitePackages), "site-packages folder") };
+    else if (source && o.detectDependencies !== false) dependencies = detectDependencies(source);
+    if (kind === "layer" && source === undefined && dependencies.kind === "none") {
+        throw new UserError("a layer needs a source folder, a requirements file, a pyproject.toml with uv.lock, or a site-packages folder.");
+    }
+
+    const level = o.compressionLevel ?? 6;
+    if (!Number.isInteger(level) || level < 0 || level > 12) throw new UserError(`compressionLevel must be a whole number from 0 (store) to 12, not ${level}.`);
+    const layout = o.layerLayout ?? "python";
+    if (layout !== "python" && layout !== "site-packages") throw new UserError(`layerLayout must be "python" or "site-packages", not "${layout}".`);
+    const prefix = kind === "function" ? "" : layout === "python" ? "python/" : `python/lib/python${target.python.join(".")}/site-packages/`;
+    const installer = o.installer ?? "auto";
+    if (!["auto", "pip", "uv"].includes(installer)) throw new UserError(`installer must be "auto", "pip" or "uv", not "${installer}".`);
+
+    return {
+        source,
+        kind,
+        target,
+        dependencies,
+        include: o.include,
+        exclude: o.exclude,
+        defaultExcludes: o.defaultExcludes !== false,
+        installer,
+        python: o.python,
+        uv: o.uv,
+        installerArgs: o.installerArgs ?? [],
+        prefix,
+        compressionLevel: level,
+        handler: o.handler,
+        hasLayers: o.hasLayers ?? false,
+        out: o.out === undefined ? undefined : checkOut(path.resolve(o.out), source, dependencies),
+        cacheDir: checkCacheDir(path.resolve(o.cacheDir ?? defaultCacheDir()), o.cacheDir !== undefined),
+        checks: o.checks,
+        progress: o.onProgress ?? (() => {}),
+    };
+}
+
+function detectDependencies(source: string): ResolvedOptions["dependencies"] {
+    const requirements = path.join(source, "requirements.txt");
+    if (fs.existsSync(requirements)) return { kind: "requirements", file: requirements };
+    const pyproject = path.join(source, "pyproject.toml");
+    if (fs.existsSync(pyproject) && fs.existsSync(path.join(source, "uv.lock"))) return { kind: "uv-lock", pyproject };
+    return { kind: "none" };
+}
+
+function requireFolder(p: string, what: string): string {
+    let st: fs.Stats;
+    try {
+        st = fs.statSync(p);
+    } catch {
+        throw new UserError(`${what} ${p} does not exist.`);
+    }
+    if (!st.isDirectory()) throw new UserError(`${what} ${p} is a file; expected a folder.`);
+    return p;
+}
+
+function requireFile(p: string, what: string): string {
+    const abs = path.resolve(p);
+    let st: fs.Stats;
+    try {
+        st = fs.statSync(abs);
+    } catch {
+        throw new UserError(`${what} ${abs} does not exist.`);
+    }
+    if (!st.isFile()) throw new UserError(`${what} ${abs} is a folder; expected a file.`);
+    return abs;
+}
+
+function requireUvProject(p: string): string {
+    let abs = path.resolve(p);
+    if (fs.existsSync(abs) && fs.statSync(abs).isDirectory()) abs = path.join(abs, "pyproject.toml");
+    requireFile(abs, "pyproject file");
+    if (!fs.existsSync(path.join(path.dirname(abs), "uv.lock"))) {
+        throw new UserError(`${abs} has no uv.lock beside it. Run \`uv lock\` first, or give dependencies as a requirements file.`);
+    }
+    return abs;
+}
+
+/** The first part of `p` (itself or a folder above it) that exists, with its stat. */
+function nearestExisting(p: string): { at: string; st: fs.Stats } {
+    for (let at = p; ; at = path.dirname(at)) {
+        try {
+            return { at, st: fs.statSync(at) };
+        } catch (e) {
+            const code = (e as NodeJS.ErrnoException).code;
+            if (code !== "ENOENT" && code !== "ENOTDIR") throw describeFsError(e, at, "folder");
+            if (at === path.dirname(at)) throw e;
+        }
+    }
+}
+
+/** The archive's destination: a file name whose folder can exist, and never one of the build's inputs. */
+function checkOut(out: string, source: string | undefined, deps: ResolvedOptions["dependencies"]): string {
+    const { at, st } = nearestExisting(out);
+    if (at === out && st.isDirectory()) throw new UserError(`--out ${out} is a folder; give the archive's file name, e.g. ${path.join(out, "function.zip")}.`);
+    if (at !== out && !st.isDirectory()) throw new UserError(`--out ${out} cannot be written: ${at} is a file, not a folder. Choose another --out.`);
+    const real = at === out ? fs.realpathSync(out) : path.join(fs.realpathSync(at), path.relative(at, out));
+    const inputs: string[] = [];
+    if (deps.kind === "requirements") inputs.push(deps.file);
+    if (deps.kind === "uv-lock") inputs.push(deps.pyproject, path.join(path.dirname(deps.pyproject), "uv.lock"));
+    for (const input of inputs) {
+        if (fs.existsSync(input) && fs.realpathSync(input) === real) throw new UserError(`--out ${out} is the build's input ${input}; writing the archive there would destroy it. Choose another --out.`);
+    }
+    if (deps.kind === "site-packages" && isInside(real, fs.realpathSync(deps.dir))) {
+        throw new UserError(`--out ${out} is inside the site-packages folder ${deps.dir}, which goes into the archive. Choose another --out.`);
+    }
+    // Inside the source folder the output is left out of the archive (see index.ts); it may replace a previous
+    // output there, but never a file of the user's.
+    if (source && at === out && isInside(real, fs.realpathSync(source)) && !isOurArchive(out)) {
+        throw new UserError(
+            `--out ${out} is a file of the source folder ${source} and not an archive this tool wrote; writing the archive there would destroy it. ` +
+                `Choose another --out (outside the source folder is best).`,
+        );
+    }
+    return out;
+}
+
+function isInside(p: string, folder: string): boolean {
+    return p === folder || p.startsWith(folder + path.sep);
+}
+
+/**
+ * Whether a file starts the way every archive of zip-writer.ts does: a local header with version 20 and
+ * the fixed time 1980-01-01 00:00 (or the end record alone, for an empty archive).
+ */
+function isOurArchive(file: string): boolean {
+    const head = Buffer.alloc(14);
+    let n = 0;
+    try {
+        const fd = fs.openSync(file, "r");
+        try {
+            n = fs.readSync(fd, head, 0, head.length, 0);
+        } finally {
+            fs.closeSync(fd);
+        }
+    } catch {
+        return false;
+    }
+    if (n >= 4 && head.readUInt32LE(0) === 0x06054b50) return true;
+    return n === 14 && head.readUInt32LE(0) === 0x04034b50 && head.readUInt16LE(4) === 20 && head.readUInt16LE(10) === 0 && head.readUInt16LE(12) === 0x21;
+}
+
+/** The build cache must be (or become) a folder we can write to; checked before any work is done. */
+function checkCacheDir(dir: string, given: boolean): string {
+    const option = given ? "--cache-dir" : "the build cache (LAMBDA_PYTHON_CACHE_DIR, default ~/.cache/lambda-python)";
+    try {
+        fs.mkdirSync(dir, { recursive: true });
+        fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "EEXIST" || code === "ENOTDIR") {
+            const { at } = nearestExisting(dir);
+            throw new UserError(`${option} ${dir} cannot be used: ${at} is a file, not a folder. Point it at a folder.`);
+        }
+        if (code === "EACCES" || code === "EPERM" || code === "EROFS") {
+            throw new UserError(`${option} ${dir} is not writable (${code === "EROFS" ? "read-only file system" : "permission denied"}). Point it at a folder you can write to.`);
+        }
+        throw e;
+    }
+    return dir;
+}

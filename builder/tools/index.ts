@@ -1,0 +1,73 @@
+// The external tools the CLI can use, installed at pinned versions into a
+// folder of the build cache (never into the user's Python): uv, which
+// installs dependencies faster and evaluates environment markers for the
+// target instead of this machine.
+import * as fs from "fs";
+import * as path from "path";
+import { UserError } from "../../shared/errors";
+import { run, tail } from "../../shared/process";
+import { defaultToolsDir } from "../cache";
+import { findUv } from "../install/installers";
+
+export const UV_VERSION = "0.13.8";
+
+/** A virtualenv of our own for Python tools. */
+async function toolsVenv(dir: string, python = "python3", venv = path.join(dir, "venv")): Promise<string> {
+    if (!fs.existsSync(path.join(venv, "bin", "python"))) {
+        fs.mkdirSync(dir, { recursive: true });
+        const r = await run(python, ["-m", "venv", venv]);
+        if (r.code !== 0) throw new UserError(`could not create a virtualenv for lambda-python's tools in ${venv}: ${tail(r.stderr, 4)}`);
+    }
+    return venv;
+}
+
+async function pipInstall(venv: string, requirement: string): Promise<void> {
+    const r = await run(path.join(venv, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "-q", requirement]);
+    if (r.code !== 0) throw new UserError(`could not install ${requirement} from PyPI into ${venv}: ${tail(r.stdout + r.stderr, 6)}`);
+}
+
+const installing = new Map<string, Promise<string>>();
+
+/**
+ * uv on PATH or in the tools folder; installs the pinned version there when
+ * missing. Builds that start together (the functions of one Pulumi program,
+ * two CLI runs) must not install into the same folder at once — one would
+ * run a half-written binary — so within a process there is one install per
+ * folder, and across processes the virtualenv is made beside its final name
+ * and renamed into place (uv is a native binary; it does not mind the move).
+ */
+export function ensureUv(dir = defaultToolsDir()): Promise<string> {
+    let pending = installing.get(dir);
+    if (!pending) {
+        pending = installUv(dir);
+        installing.set(dir, pending);
+        pending.catch(() => installing.delete(dir));
+    }
+    return pending;
+}
+
+async function installUv(dir: string): Promise<string> {
+    const found = await findUv(undefined, dir);
+    if (found) return found;
+    const venv = path.join(dir, "venv");
+    const uv = path.join(venv, "bin", "uv");
+    if (fs.existsSync(path.join(venv, "bin", "python"))) {
+        // A tools virtualenv from before (or from setup) without uv: add it there.
+        await pipInstall(venv, `uv==${UV_VERSION}`);
+        return uv;
+    }
+    const temp = path.join(dir, `venv.tmp-${process.pid}-${Date.now()}`);
+    try {
+        await toolsVenv(dir, "python3", temp);
+        await pipInstall(temp, `uv==${UV_VERSION}`);
+        try {
+            fs.renameSync(temp, venv);
+        } catch {
+            // Another build finished first; its uv is the same pinned version.
+            if (!(await findUv(undefined, dir))) throw new UserError(`could not put uv into ${venv}: another process left it incomplete; remove ${venv} and try again.`);
+        }
+        return uv;
+    } finally {
+        fs.rmSync(temp, { recursive: true, force: true });
+    }
+}

@@ -1,0 +1,447 @@
+// A deterministic zip writer built for speed on the machines that run
+// `pulumi up`.
+//
+// - Every header field is fixed by the entry alone: DOS time 1980-01-01
+//   00:00, Unix "made by", mode 0644/0755 (folders 0755), no extra fields,
+//   no data descriptors, entries in the order given (the caller sorts).
+// - Files are read, checksummed and deflated on the worker pool
+//   (deflate-pool.ts), largest first so the long ones do not finish last.
+// - Entries whose compressed bytes are already known are not compressed
+//   again. Because headers are deterministic, a run of entries unchanged
+//   since the previous build is byte-for-byte a range of the previous
+//   archive, headers included; such runs are streamed from that file through
+//   two small buffers instead of being rebuilt in memory.
+// - The archive's sha256 is computed on this thread while the thread pool
+//   writes.
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { UserError } from "../shared/errors";
+import { removeQuietly, tempPathFor, trackTemp } from "./atomic";
+import { DeflatePool, DeflateResult, STREAM_THRESHOLD } from "./deflate-pool";
+
+/** A file's content is not what was hashed when the archive was planned (edited meanwhile, or a damaged cache). */
+export class ChangedFileError extends UserError {
+    constructor(readonly file: string) {
+        super(`${file} changed while the archive was being built. Build again.`);
+    }
+}
+
+export interface ZipInputEntry {
+    /** "/"-separated; folders end with "/". */
+    name: string;
+    isDirectory: boolean;
+    executable: boolean;
+    size: number;
+    /** Content hash (hex); the key for reusing compressed bytes. */
+    sha256: string;
+    /** Where the content is: a file … */
+    path?: string;
+    /** … or these bytes. */
+    data?: Buffer;
+}
+
+/** An entry's compressed bytes: in memory, or at a place in a previous archive. */
+export interface CompressedData {
+    method: 0 | 8;
+    crc32: number;
+    size: number;
+    compressedSize: number;
+    data?: Buffer;
+    from?: { archive: PreviousArchive; entry: ManifestEntry };
+    /** Compressed by this build (as opposed to reused from an earlier one). */
+    fresh?: boolean;
+    /** A large file's compressed bytes in a temporary file: removed with discard() once the archive is written. */
+    spool?: { discard(): void };
+}
+
+/** Where already-compressed bytes can come from. */
+export interface ReuseSource {
+    lookup(sha256: string, size: number): CompressedData | undefined;
+}
+
+/** One entry of a written archive, enough to reuse its bytes later. */
+export interface ManifestEntry {
+    name: string;
+    sha256: string;
+    method: 0 | 8;
+    crc32: number;
+    size: number;
+    compressedSize: number;
+    /** Offset of the compressed data in the archive. */
+    dataOffset: number;
+}
+
+export interface WriteResult {
+    manifest: ManifestEntry[];
+    zippedBytes: number;
+    sha256: string;
+    /** Entries compressed by this build. */
+    compressedEntries: number;
+    /** Entries whose compressed bytes came from the previous archive. */
+    reusedEntries: number;
+}
+
+export interface WriteOptions {
+    level: number;
+    reuse?: ReuseSource;
+    /** The previous build of the same source, whose unchanged runs are copied as they are. */
+    previous?: PreviousArchive;
+    onProgress?: (done: number, total: number) => void;
+}
+
+const DOS_DATE_1980_01_01 = (0 << 9) | (1 << 5) | 1;
+const DOS_TIME_MIDNIGHT = 0;
+const MADE_BY_UNIX_2_0 = (3 << 8) | 20;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const U32 = 0xffffffff;
+const COPY_CHUNK = 4 * 1024 * 1024;
+const WRITE_BATCH_BYTES = 8 * 1024 * 1024;
+
+export async function writeZip(target: string, entries: ZipInputEntry[], options: WriteOptions): Promise<WriteResult> {
+    const spoolDir = path.dirname(target);
+    const created: CompressedData[] = [];
+    try {
+        const { data, compressedEntries, reusedEntries } = await compressAll(entries, options, spoolDir, created);
+        const { segments, manifest, size } = layout(entries, data, options.previous);
+        const sha256 = await writeSegments(target, segments);
+        return { manifest, zippedBytes: size, sha256, compressedEntries, reusedEntries };
+    } finally {
+        for (const c of created) c.spool?.discard();
+    }
+}
+
+/** A spool file for a large file's compressed bytes, or undefined when the file is read whole. */
+export function spoolFor(size: number, dir: string | undefined): string | undefined {
+    if (size < STREAM_THRESHOLD || !dir) return undefined;
+    fs.mkdirSync(dir, { recursive: true });
+    return trackTemp(tempPathFor(path.join(dir, "spool")));
+}
+
+/**
+ * What the pool made of a file. A streamed file's bytes are not in memory: they are
+ * in its spool file (compressed) or in the file itself (stored).
+ */
+export function compressedData(r: DeflateResult, file: string | undefined, spool: string | undefined, fresh?: boolean): CompressedData | undefined {
+    const at = (p: string, compressedSize: number): CompressedData["from"] => {
+        const entry: ManifestEntry = { name: p, sha256: r.sha256 ?? "", method: r.method, crc32: r.crc32, size: r.size, compressedSize, dataOffset: 0 };
+        return { archive: new PreviousArchive(p, [entry]), entry };
+    };
+    if (r.spooledBytes !== undefined && spool) {
+        const from = at(spool, r.spooledBytes);
+        return { method: 8, crc32: r.crc32, size: r.size, compressedSize: r.spooledBytes, from, fresh, spool: { discard: () => (from!.archive.close(), removeQuietly(spool)) } };
+    }
+    if (spool) removeQuietly(spool);
+    if (r.data) return { method: r.method, crc32: r.crc32, size: r.size, compressedSize: r.data.length, data: r.data, fresh };
+    if (r.method === 0 && file && r.size >= STREAM_THRESHOLD) {
+        const from = at(file, r.size);
+        return { method: 0, crc32: r.crc32, size: r.size, compressedSize: r.size, from, fresh, spool: { discard: () => from!.archive.close() } };
+    }
+    return undefined;
+}
+
+async function compressAll(entries: ZipInputEntry[], options: WriteOptions, spoolDir: string, created: CompressedData[]) {
+    const data: CompressedData[] = new Array(entries.length);
+    const jobs: number[] = [];
+    let compressedEntries = 0;
+    let reusedEntries = 0;
+    entries.forEach((e, i) => {
+        if (e.isDirectory || e.size === 0) {
+            data[i] = { method: 0, crc32: 0, size: 0, compressedSize: 0, data: Buffer.alloc(0) };
+            return;
+        }
+        const hit = options.reuse?.lookup(e.sha256, e.size);
+        if (!hit) jobs.push(i);
+        else {
+            data[i] = hit;
+            if (hit.fresh) compressedEntries++;
+            else reusedEntries++;
+        }
+    });
+    jobs.sort((a, b) => entries[b].size - entries[a].size || a - b);
+    const pool = DeflatePool.shared();
+    let done = 0;
+    await Promise.all(
+        jobs.map(async (i) => {
+            const e = entries[i];
+            let r;
+            const spool = e.path ? spoolFor(e.size, spoolDir) : undefined;
+            try {
+                // Hashed again while compressed (it costs ~2% of a cold build): the bytes written are the ones the key names.
+                r = await pool.run({ path: e.path, data: e.data, hash: e.path !== undefined, level: options.level, spool });
+            } catch (err) {
+                if (spool) removeQuietly(spool);
+                throw new UserError(`${e.path ?? e.name} changed or disappeared while the archive was being built (${(err as Error).message}). Build again.`);
+            }
+            if (e.path !== undefined && r.sha256 !== e.sha256) {
+                if (spool) removeQuietly(spool);
+                throw new ChangedFileError(e.path);
+            }
+            const c = compressedData(r, e.path, spool);
+            if (!c) throw new UserError(`${e.path ?? e.name} changed while the archive was being built. Build again.`);
+            created.push(c);
+            data[i] = c;
+            options.onProgress?.(++done, jobs.length);
+        }),
+    );
+    return { data, compressedEntries: compressedEntries + jobs.length, reusedEntries };
+}
+
+type Segment = Buffer | { archive: PreviousArchive; start: number; end: number };
+
+/** Decides every byte's place: new headers and data as buffers, unchanged runs as ranges of the previous archive. */
+function layout(entries: ZipInputEntry[], data: CompressedData[], previous?: PreviousArchive): { segments: Segment[]; manifest: ManifestEntry[]; size: number } {
+    const segments: Segment[] = [];
+    const manifest: ManifestEntry[] = [];
+    const central: Buffer[] = [];
+    let offset = 0;
+    const push = (s: Segment) => {
+        const last = segments[segments.length - 1];
+        if (!Buffer.isBuffer(s) && last && !Buffer.isBuffer(last) && last.archive === s.archive && last.end === s.start) last.end = s.end;
+        else segments.push(s);
+        offset += Buffer.isBuffer(s) ? s.length : s.end - s.start;
+    };
+    entries.forEach((e, i) => {
+        const c = data[i];
+        if (c.size > U32 - 1 || c.compressedSize > U32 - 1) {
+            throw new UserError(`${e.name} is ${c.size} bytes; files of 4 GiB or more cannot go into a Lambda package.`);
+        }
+        const name = Buffer.from(e.name, "utf8");
+        const flags = /^[\x20-\x7e]*$/.test(e.name) ? 0 : 0x800;
+        const headerOffset = offset;
+        const same = previous?.unchanged(e, c);
+        if (same) {
+            // Same name, same bytes: the previous archive's header is the one we would write.
+            push({ archive: previous!, start: same.dataOffset - 30 - name.length, end: same.dataOffset + same.compressedSize });
+        } else {
+            push(localHeader(c, name, flags));
+            push(name);
+            if (c.from) push({ archive: c.from.archive, start: c.from.entry.dataOffset, end: c.from.entry.dataOffset + c.compressedSize });
+            else if (c.data!.length) push(c.data!);
+        }
+        manifest.push({ name: e.name, sha256: e.sha256, method: c.method, crc32: c.crc32, size: c.size, compressedSize: c.compressedSize, dataOffset: headerOffset + 30 + name.length });
+        central.push(centralRecord(e, c, name, flags, headerOffset));
+    });
+    const cdOffset = offset;
+    const directory = Buffer.concat(central);
+    push(directory);
+    push(endRecords(entries.length, directory.length, cdOffset));
+    return { segments, manifest, size: offset };
+}
+
+/** Writes the segments in order on the thread pool, hashing them here meanwhile. */
+async function writeSegments(target: string, segments: Segment[]): Promise<string> {
+    const hash = crypto.createHash("sha256");
+    const out = await fs.promises.open(target, "w");
+    const copyBuffers = [Buffer.allocUnsafeSlow(COPY_CHUNK), Buffer.allocUnsafeSlow(COPY_CHUNK)];
+    const lastUse: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
+    let next = 0;
+    let pendingWrite: Promise<void> = Promise.resolve();
+    let position = 0;
+    const write = (batch: Buffer[], bytes: number) => {
+        const at = position;
+        position += bytes;
+        const previous = pendingWrite;
+        pendingWrite = previous.then(() => writeFully(out, batch, bytes, at));
+        for (const b of batch) hash.update(b);
+    };
+    try {
+        let batch: Buffer[] = [];
+        let batchBytes = 0;
+        const flush = () => {
+            if (batch.length) write(batch, batchBytes);
+            batch = [];
+            batchBytes = 0;
+        };
+        for (const s of segments) {
+            if (Buffer.isBuffer(s)) {
+                batch.push(s);
+                batchBytes += s.length;
+                if (batch.length >= 1024 || batchBytes >= WRITE_BATCH_BYTES) flush();
+                continue;
+            }
+            flush();
+            for (let p = s.start; p < s.end; ) {
+                const n = Math.min(COPY_CHUNK, s.end - p);
+                const k = next;
+                next ^= 1;
+                // A copy buffer is refilled only once the write that used it has finished.
+                await lastUse[k];
+                const chunk = copyBuffers[k].subarray(0, s.archive.read(copyBuffers[k], n, p));
+                if (chunk.length !== n) throw new UserError(`${s.archive.path} became shorter while the archive was being built. Build again.`);
+                write([chunk], n);
+                lastUse[k] = pendingWrite;
+                p += n;
+            }
+        }
+        flush();
+        await pendingWrite;
+    } finally {
+        await out.close();
+    }
+    return hash.digest("hex");
+}
+
+async function writeFully(file: fs.promises.FileHandle, batch: Buffer[], bytes: number, position: number): Promise<void> {
+    let done = 0;
+    while (done < bytes) {
+        const { bytesWritten } = await file.writev(done === 0 ? batch : remaining(batch, done), position + done);
+        done += bytesWritten;
+    }
+}
+
+function remaining(buffers: Buffer[], skip: number): Buffer[] {
+    const out: Buffer[] = [];
+    for (const b of buffers) {
+        if (skip >= b.length) {
+            skip -= b.length;
+            continue;
+        }
+        out.push(skip ? b.subarray(skip) : b);
+        skip = 0;
+    }
+    return out;
+}
+
+function localHeader(c: CompressedData, name: Buffer, flags: number): Buffer {
+    const h = Buffer.alloc(30);
+    h.writeUInt32LE(0x04034b50, 0);
+    h.writeUInt16LE(20, 4);
+    h.writeUInt16LE(flags, 6);
+    h.writeUInt16LE(c.method, 8);
+    h.writeUInt16LE(DOS_TIME_MIDNIGHT, 10);
+    h.writeUInt16LE(DOS_DATE_1980_01_01, 12);
+    h.writeUInt32LE(c.crc32, 14);
+    h.writeUInt32LE(c.compressedSize, 18);
+    h.writeUInt32LE(c.size, 22);
+    h.writeUInt16LE(name.length, 26);
+    h.writeUInt16LE(0, 28);
+    return h;
+}
+
+function centralRecord(e: ZipInputEntry, c: CompressedData, name: Buffer, flags: number, headerOffset: number): Buffer {
+    const zip64 = headerOffset >= U32;
+    const extra = zip64 ? Buffer.alloc(12) : Buffer.alloc(0);
+    if (zip64) {
+        extra.writeUInt16LE(0x0001, 0);
+        extra.writeUInt16LE(8, 2);
+        extra.writeBigUInt64LE(BigInt(headerOffset), 4);
+    }
+    const mode = e.isDirectory ? S_IFDIR | 0o755 : S_IFREG | (e.executable ? 0o755 : 0o644);
+    const rec = Buffer.alloc(46);
+    rec.writeUInt32LE(0x02014b50, 0);
+    rec.writeUInt16LE(MADE_BY_UNIX_2_0, 4);
+    rec.writeUInt16LE(zip64 ? 45 : 20, 6);
+    rec.writeUInt16LE(flags, 8);
+    rec.writeUInt16LE(c.method, 10);
+    rec.writeUInt16LE(DOS_TIME_MIDNIGHT, 12);
+    rec.writeUInt16LE(DOS_DATE_1980_01_01, 14);
+    rec.writeUInt32LE(c.crc32, 16);
+    rec.writeUInt32LE(c.compressedSize, 20);
+    rec.writeUInt32LE(c.size, 24);
+    rec.writeUInt16LE(name.length, 28);
+    rec.writeUInt16LE(extra.length, 30);
+    rec.writeUInt16LE(0, 32); // comment length
+    rec.writeUInt16LE(0, 34); // disk
+    rec.writeUInt16LE(0, 36); // internal attributes
+    rec.writeUInt32LE(((mode << 16) | (e.isDirectory ? 0x10 : 0)) >>> 0, 38);
+    rec.writeUInt32LE(zip64 ? U32 : headerOffset, 42);
+    return Buffer.concat([rec, name, extra]);
+}
+
+function endRecords(count: number, cdSize: number, cdOffset: number): Buffer {
+    const needs64 = count > 0xffff || cdSize >= U32 || cdOffset >= U32;
+    const parts: Buffer[] = [];
+    if (needs64) {
+        const z = Buffer.alloc(56);
+        z.writeUInt32LE(0x06064b50, 0);
+        z.writeBigUInt64LE(44n, 4);
+        z.writeUInt16LE(MADE_BY_UNIX_2_0, 12);
+        z.writeUInt16LE(45, 14);
+        z.writeBigUInt64LE(BigInt(count), 24);
+        z.writeBigUInt64LE(BigInt(count), 32);
+        z.writeBigUInt64LE(BigInt(cdSize), 40);
+        z.writeBigUInt64LE(BigInt(cdOffset), 48);
+        const locator = Buffer.alloc(20);
+        locator.writeUInt32LE(0x07064b50, 0);
+        locator.writeBigUInt64LE(BigInt(cdOffset + cdSize), 8);
+        locator.writeUInt32LE(1, 16);
+        parts.push(z, locator);
+    }
+    const eocd = Buffer.alloc(22);
+    eocd.writeUInt32LE(0x06054b50, 0);
+    eocd.writeUInt16LE(needs64 ? 0xffff : count, 8);
+    eocd.writeUInt16LE(needs64 ? 0xffff : count, 10);
+    eocd.writeUInt32LE(needs64 ? U32 : cdSize, 12);
+    eocd.writeUInt32LE(needs64 ? U32 : cdOffset, 16);
+    parts.push(eocd);
+    return Buffer.concat(parts);
+}
+
+/** A finished archive whose compressed entries can be copied into a new one. */
+export class PreviousArchive implements ReuseSource {
+    private readonly bySha = new Map<string, ManifestEntry>();
+    private readonly byName = new Map<string, ManifestEntry>();
+    private fd: number | undefined;
+
+    constructor(readonly path: string, manifest: ManifestEntry[]) {
+        for (const m of manifest) {
+            if (m.size > 0) this.bySha.set(m.sha256, m);
+            this.byName.set(m.name, m);
+        }
+    }
+
+    /** The previous archive's record of this entry if its local header and data are what we would write now. */
+    unchanged(e: ZipInputEntry, c: CompressedData): ManifestEntry | undefined {
+        const m = this.byName.get(e.name);
+        if (!m || m.size !== c.size || m.crc32 !== c.crc32 || m.method !== c.method || m.compressedSize !== c.compressedSize) return undefined;
+        // Same content, and the compressor is deterministic: the bytes stored there are the ones we would write.
+        return c.size === 0 || m.sha256 === e.sha256 ? m : undefined;
+    }
+
+    lookup(sha256: string, size: number): CompressedData | undefined {
+        const m = this.bySha.get(sha256);
+        if (!m || m.size !== size) return undefined;
+        return { method: m.method, crc32: m.crc32, size: m.size, compressedSize: m.compressedSize, from: { archive: this, entry: m } };
+    }
+
+    read(buf: Buffer, length: number, position: number): number {
+        this.fd ??= fs.openSync(this.path, "r");
+        let done = 0;
+        while (done < length) {
+            const n = fs.readSync(this.fd, buf, done, length - done, position + done);
+            if (n === 0) break;
+            done += n;
+        }
+        return done;
+    }
+
+    close(): void {
+        if (this.fd !== undefined) fs.closeSync(this.fd);
+        this.fd = undefined;
+    }
+}
+
+/** Tries each source in turn. */
+export function reuseFrom(...sources: (ReuseSource | undefined)[]): ReuseSource {
+    return {
+        lookup(sha256, size) {
+            for (const s of sources) {
+                const hit = s?.lookup(sha256, size);
+                if (hit) return hit;
+            }
+            return undefined;
+        },
+    };
+}
+
+/** Bytes compressed earlier in this build (while hashing), by sha256. */
+export function reuseFromMap(bySha: Map<string, CompressedData>): ReuseSource {
+    return {
+        lookup(sha256, size) {
+            const hit = bySha.get(sha256);
+            return hit && hit.size === size ? hit : undefined;
+        },
+    };
+}

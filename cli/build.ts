@@ -1,0 +1,144 @@
+// lambda-python build: build a function or layer archive for a Lambda target.
+import * as path from "path";
+import { blocksBuild, BuildCheckError, buildArchive } from "../builder";
+import { formatSummary } from "../builder/report";
+import { UserError } from "../shared/errors";
+import { ARCHITECTURES } from "../policies/target";
+import { date, oneOf, parse, progressPrinter } from "./args";
+import { buildUsage } from "./usage";
+
+
+const help = `${buildUsage}
+
+Builds a reproducible .zip for AWS Lambda: the source folder's files plus its
+dependencies, installed for the target runtime and architecture (not this
+machine), checked with the same rules as the policy pack.
+
+Dependencies (one of; default: requirements.txt or pyproject.toml+uv.lock in the source folder):
+  --requirements FILE     a requirements.txt
+  --pyproject FILE        a pyproject.toml with uv.lock beside it (needs uv)
+  --site-packages DIR     an already-installed site-packages folder (checked, not reinstalled)
+  --no-detect             ignore dependency files in the source folder
+
+Target and layout:
+  --runtime python3.X     Lambda runtime (default: the newest)
+  --arch x86_64|arm64     instruction set (default x86_64)
+  --kind function|layer   function: files at the zip root; layer: under python/ (default function)
+  --layer-layout python|site-packages   layer folder: python/ or python/lib/python3.X/site-packages/
+  --handler MOD.FN        check that the handler module is at the root and defines the function
+
+Files:
+  --include GLOB          only files matching (repeatable)
+  --exclude GLOB          leave out matching files and folders (repeatable)
+  --no-default-excludes   keep .git, virtualenvs, node_modules, caches, .env files …
+
+Installing:
+  --installer auto|pip|uv (default auto: uv when installed, else pip)
+  --python CMD            interpreter that runs pip (default python3)
+  --installer-arg ARG     passed to pip/uv as is, e.g. --installer-arg=--index-url=https://… (repeatable)
+
+Output:
+  --out FILE              where to write the zip (default: ./<source-dir name>.zip)
+  --level N               deflate level: 0 stores, 1-12 (default 6)
+  --cache-dir DIR         build cache (default ~/.cache/lambda-python)
+  --now YYYY-MM-DD        judge runtime dates as of this day
+  --json                  print the report as JSON
+  --quiet                 no progress on stderr
+
+Exit status: 0 built, 1 the archive failed its checks, 2 a usage or input error.`;
+
+export async function buildCommand(argv: string[]): Promise<number> {
+    const { values: v, positionals } = parse("build", argv, {
+        requirements: { type: "string" },
+        pyproject: { type: "string" },
+        "site-packages": { type: "string" },
+        "no-detect": { type: "boolean" },
+        runtime: { type: "string" },
+        arch: { type: "string" },
+        kind: { type: "string" },
+        "layer-layout": { type: "string" },
+        handler: { type: "string" },
+        include: { type: "string", multiple: true },
+        exclude: { type: "string", multiple: true },
+        "no-default-excludes": { type: "boolean" },
+        installer: { type: "string" },
+        python: { type: "string" },
+        "installer-arg": { type: "string", multiple: true },
+        out: { type: "string" },
+        level: { type: "string" },
+        "cache-dir": { type: "string" },
+        now: { type: "string" },
+        json: { type: "boolean" },
+        quiet: { type: "boolean" },
+    }, buildUsage);
+    if (v.help) {
+        console.log(help);
+        return 0;
+    }
+    if (positionals.length > 1) throw new UserError(`build takes one source folder; got ${positionals.join(", ")}.\nUsage: ${buildUsage}`);
+    const source = positionals[0];
+    const kind = oneOf("kind", v.kind as string | undefined, ["function", "layer"] as const) ?? "function";
+    if (!source && kind === "function") throw new UserError(`build needs the folder with the handler code.\nUsage: ${buildUsage}`);
+    const level = v.level === undefined ? undefined : Number(v.level);
+    const name = source ? path.basename(path.resolve(source)) : "layer";
+    const out = (v.out as string | undefined) ?? `${name}${kind === "layer" && !name.endsWith("layer") ? "-layer" : ""}.zip`;
+    try {
+        const result = await buildArchive({
+            source,
+            kind,
+            runtime: v.runtime as string | undefined,
+            architecture: oneOf("arch", v.arch as string | undefined, ARCHITECTURES),
+            requirements: v.requirements as string | undefined,
+            pyproject: v.pyproject as string | undefined,
+            sitePackages: v["site-packages"] as string | undefined,
+            detectDependencies: !v["no-detect"],
+            layerLayout: oneOf("layer-layout", v["layer-layout"] as string | undefined, ["python", "site-packages"] as const),
+            handler: v.handler as string | undefined,
+            include: v.include as string[] | undefined,
+            exclude: v.exclude as string[] | undefined,
+            defaultExcludes: !v["no-default-excludes"],
+            installer: oneOf("installer", v.installer as string | undefined, ["auto", "pip", "uv"] as const),
+            python: v.python as string | undefined,
+            installerArgs: v["installer-arg"] as string[] | undefined,
+            compressionLevel: level,
+            out,
+            cacheDir: v["cache-dir"] as string | undefined,
+            checks: { "lambda-runtime-deprecation": { now: date("now", v.now as string | undefined) } },
+            onProgress: progressPrinter(!!v.quiet),
+        });
+        if (v.json) {
+            const { facts, ...report } = result;
+            console.log(JSON.stringify({ ...report, wheels: facts.wheels.length, natives: facts.natives.length }, null, 2));
+        } else {
+            console.log(
+                formatSummary({
+                    title: `built ${result.kind} archive for ${result.runtime} on ${result.architecture}`,
+                    path: result.out,
+                    zippedBytes: result.zippedBytes,
+                    unzippedBytes: result.unzippedBytes,
+                    entries: result.entries,
+                    sha256: result.sha256,
+                    nativeArchitectures: result.nativeArchitectures,
+                    packages: result.biggestPackages,
+                    extra: [
+                        `dependencies   ${result.dependencies.from === "none" ? "none" : `${result.dependencies.file} (${result.dependencies.installer ?? result.dependencies.from})`}`,
+                        `cache          archive ${result.cache.archive}, install ${result.cache.install}, ${result.cache.compressedEntries} entries compressed, ${result.cache.reusedEntries} reused`,
+                        ...(result.credentialsLeftOut.length
+                            ? [`left out       ${result.credentialsLeftOut.length} credential file${result.credentialsLeftOut.length > 1 ? "s" : ""}: ${result.credentialsLeftOut.join(", ")} (an --include naming one puts it back)`]
+                            : []),
+                    ],
+                    findings: result.findings,
+                    isError: blocksBuild,
+                }),
+            );
+        }
+        return 0;
+    } catch (e) {
+        if (e instanceof BuildCheckError) {
+            if (v.json) console.log(JSON.stringify({ error: "checks failed", findings: e.findings }, null, 2));
+            process.stderr.write(`lambda-python: ${e.message}\nNo archive was written.\n`);
+            return 1;
+        }
+        throw e;
+    }
+}

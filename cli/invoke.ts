@@ -1,0 +1,160 @@
+// lambda-python invoke: run a function archive (or a source folder, built
+// first) once, the way Lambda runs it, and print its response.
+import * as fs from "fs";
+import * as path from "path";
+import { buildArchive } from "../builder";
+import { describeFsError, UserError } from "../shared/errors";
+import { checkLayerCount, detectTarget, eventPayload, FunctionSpec, InvokeResult, startFunction } from "../runner";
+import { ARCHITECTURES, NEWEST_RUNTIME } from "../policies/target";
+import { namedValues, oneOf, parse, progressPrinter, wholeNumber } from "./args";
+import { invokeUsage } from "./usage";
+
+const help = `${invokeUsage}
+
+Runs the function once in the official AWS Lambda Runtime Interface Emulator,
+with awslambdaric (the runtime client AWS's images use) on a real CPython for
+the runtime and architecture (Debian's; arm64 through qemu), in a bubblewrap
+sandbox laid out as Lambda's: the function read-only at /var/task, the layers
+merged in order at /opt, a writable /tmp, Lambda's sys.path and environment.
+A source folder is built first (same cache as lambda-python build).
+
+  --layer ZIP             a layer archive, merged at /opt in the order given (repeatable)
+  --handler MOD.FN        default lambda_function.lambda_handler
+  --runtime python3.X     default: what the archive's extension modules were built for, else ${NEWEST_RUNTIME}
+  --arch x86_64|arm64     default: the archive's shared objects' architecture, else x86_64
+  --event FILE|-          the event, a JSON file or - for stdin (default {})
+  --timeout S             seconds, 1-900 (default 3, as Lambda)
+  --memory MB             128-10240 (default 128; recorded, not enforced)
+  --env K=V               an environment variable (repeatable)
+  --name NAME             the function's name (default: the archive's or folder's name)
+  --json                  print {ok, response, error, timedOut, durationMs, logs, warnings} as JSON
+  --quiet                 no progress or summary on stderr (the function's logs still go there)
+
+The response goes to stdout, the function's logs to stderr. Tools missing on
+first use are installed (see lambda-python setup).
+
+Exit status: 0 the function returned, 1 it raised or timed out, 2 a usage or input error.`;
+
+function readEvent(source: string | undefined): unknown {
+    if (source === undefined) return {};
+    let text: string;
+    try {
+        text = source === "-" ? fs.readFileSync(0, "utf8") : fs.readFileSync(source, "utf8");
+    } catch (e) {
+        throw describeFsError(e, source, "event file");
+    }
+    const label = source === "-" ? "the event on stdin" : `event file ${source}`;
+    try {
+        return JSON.parse(text);
+    } catch (e) {
+        throw new UserError(`${label} is not valid JSON (${(e as Error).message}). Give a JSON document, e.g. {"key": "value"}.`);
+    }
+}
+
+/** A function error as Python prints it: the traceback, then "Type: message". */
+export function formatFunctionError(result: InvokeResult): string {
+    if (result.timedOut) {
+        const seconds = /after ([\d.]+) seconds/.exec(result.payload)?.[1];
+        return `the function timed out after ${seconds ? Number(seconds) : "?"} s (${result.payload.trim()})`;
+    }
+    const e = result.error!;
+    const trace = e.stackTrace?.length ? `Traceback (most recent call last):\n${e.stackTrace.map((l) => (l.endsWith("\n") ? l : `${l}\n`)).join("")}` : "";
+    return `the function failed with ${e.errorType}: ${e.errorMessage}\n${trace}${e.errorType}: ${e.errorMessage}`;
+}
+
+export async function invokeCommand(argv: string[]): Promise<number> {
+    const { values: v, positionals } = parse("invoke", argv, {
+        layer: { type: "string", multiple: true },
+        handler: { type: "string" },
+        runtime: { type: "string" },
+        arch: { type: "string" },
+        event: { type: "string" },
+        timeout: { type: "string" },
+        memory: { type: "string" },
+        env: { type: "string", multiple: true },
+        name: { type: "string" },
+        json: { type: "boolean" },
+        quiet: { type: "boolean" },
+    }, invokeUsage);
+    if (v.help) {
+        console.log(help);
+        return 0;
+    }
+    if (positionals.length !== 1) throw new UserError(`invoke takes one function .zip or source folder${positionals.length ? `; got ${positionals.join(", ")}` : ""}.\nUsage: ${invokeUsage}`);
+    const say = progressPrinter(!!v.quiet);
+    const input = positionals[0];
+    let stat: fs.Stats;
+    try {
+        stat = fs.statSync(input);
+    } catch (e) {
+        throw describeFsError(e, input, "function archive or folder");
+    }
+    if (stat.isDirectory() && fs.existsSync(path.join(input, "Pulumi.yaml"))) {
+        // Built as a function it would hold the program's own files and fail to import the handler.
+        throw new UserError(`${input} is a Pulumi program folder, not a function's source folder. Invoke every function of the program with lambda-python preview ${input} --invoke, serve its URL functions with lambda-python serve ${input}, or give invoke one function's source folder or .zip.`);
+    }
+    // Everything the user typed is checked before anything slow happens.
+    const event = readEvent(v.event as string | undefined);
+    const environment = namedValues("env", v.env as string[] | undefined);
+    const timeoutSeconds = wholeNumber("timeout", v.timeout as string | undefined);
+    const memoryMB = wholeNumber("memory", v.memory as string | undefined);
+    let runtime = v.runtime as string | undefined;
+    let architecture = oneOf("arch", v.arch as string | undefined, ARCHITECTURES);
+    eventPayload(event);
+    const layers = (v.layer as string[] | undefined) ?? [];
+    checkLayerCount(layers);
+    for (const layer of layers) {
+        if (!fs.existsSync(layer)) throw new UserError(`layer archive ${layer} does not exist.`);
+    }
+
+    let code = input;
+    if (stat.isDirectory()) {
+        const built = await buildArchive({ source: input, kind: "function", runtime, architecture, onProgress: say });
+        code = built.path;
+        runtime = built.runtime;
+        architecture = built.architecture as typeof architecture;
+    } else {
+        const detected = detectTarget(input);
+        runtime ??= detected.runtime;
+        architecture ??= detected.architecture;
+    }
+    const spec: FunctionSpec = {
+        code,
+        layers,
+        handler: (v.handler as string | undefined) ?? "lambda_function.lambda_handler",
+        runtime: runtime ?? NEWEST_RUNTIME,
+        architecture: architecture ?? "x86_64",
+        timeoutSeconds,
+        memoryMB,
+        environment,
+        functionName: (v.name as string | undefined) ?? path.basename(path.resolve(input)).replace(/\.zip$/i, ""),
+    };
+
+    const fn = await startFunction(spec, { onLog: (line) => process.stderr.write(line), onProgress: say });
+    let result: InvokeResult;
+    try {
+        for (const w of fn.warnings) process.stderr.write(`lambda-python: warning: ${w}\n`);
+        result = await fn.invoke(event);
+    } finally {
+        await fn.close();
+    }
+
+    if (v.json) {
+        let response: unknown;
+        try {
+            response = JSON.parse(result.payload);
+        } catch {
+            response = undefined;
+        }
+        const { payload, ...rest } = result;
+        console.log(JSON.stringify({ ...rest, response, payload, runtime: spec.runtime, architecture: spec.architecture, handler: spec.handler, warnings: fn.warnings }, null, 2));
+    } else {
+        process.stdout.write(result.payload.endsWith("\n") ? result.payload : `${result.payload}\n`);
+    }
+    if (!result.ok) {
+        process.stderr.write(`lambda-python: ${formatFunctionError(result)}\n`);
+        return 1;
+    }
+    say(`${spec.handler} returned in ${Math.round(result.durationMs)} ms (${spec.runtime}, ${spec.architecture})`);
+    return 0;
+}

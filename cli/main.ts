@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// lambda-python: build, inspect and run Python Lambda archives without the cloud.
+import * as os from "os";
+import { removePendingTemps } from "../builder/atomic";
+import { stopChildren } from "../shared/process";
+import { isUserError } from "../shared/errors";
+import { buildUsage, inspectUsage, invokeUsage, previewUsage, serveUsage, setupUsage } from "./usage";
+
+// Commands are loaded when used: `inspect` should not pay for the Pulumi SDK that `preview` needs.
+const commands: Record<string, () => (argv: string[]) => Promise<number>> = {
+    build: () => require("./build").buildCommand,
+    inspect: () => require("./inspect").inspectCommand,
+    invoke: () => require("./invoke").invokeCommand,
+    preview: () => require("./preview").previewCommand,
+    setup: () => require("./setup").setupCommand,
+    serve: () => require("./serve").serveCommand,
+};
+
+const usage = `Usage:
+  ${buildUsage}
+  ${inspectUsage}
+  ${invokeUsage}
+  ${previewUsage}
+  ${serveUsage}
+  ${setupUsage}
+
+Run "lambda-python <command> --help" for a command's options.`;
+
+async function main(argv: string[]): Promise<number> {
+    const [command, ...rest] = argv;
+    if (!command || command === "--help" || command === "-h" || command === "help") {
+        console.log(usage);
+        return command ? 0 : 2;
+    }
+    const load = commands[command];
+    if (!load) {
+        process.stderr.write(`lambda-python: unknown command "${command}".\n\n${usage}\n`);
+        return 2;
+    }
+    return load()(rest);
+}
+
+// Interrupted: stop pip/uv and what they started, then remove temporary files and folders (ours
+// and the children's TMPDIRs), so a killed build leaves nothing behind. A second signal is not
+// needed and is ignored while this runs (it takes at most a few seconds).
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => {
+        // A command that listens for the signal itself (serve) stops what it started before exiting.
+        if (process.listenerCount(signal) > 1) return;
+        if (stopping) return;
+        stopping = true;
+        stopChildren().finally(() => {
+            removePendingTemps();
+            process.exit(128 + os.constants.signals[signal]);
+        });
+    });
+}
+
+main(process.argv.slice(2)).then(
+    (code) => {
+        process.exitCode = code;
+    },
+    (e) => {
+        removePendingTemps();
+        if (isUserError(e)) {
+            process.stderr.write(`lambda-python: error: ${e.message}\n`);
+            process.exitCode = 2;
+        } else {
+            process.stderr.write(`lambda-python: internal error (please report it): ${(e as Error)?.stack ?? e}\n`);
+            process.exitCode = 70;
+        }
+    },
+).finally(() => {
+    // The command is done: a timer or socket a previewed program left open must not keep the CLI
+    // running (pulumi preview ends too). Unref'd, so a CLI with nothing left exits at once.
+    setTimeout(() => process.exit(), 1000).unref();
+});

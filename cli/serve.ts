@@ -1,0 +1,91 @@
+// lambda-python serve: a local function URL. HTTP requests become payload
+// 2.0 events for a warm function run the way Lambda runs it (the official
+// Runtime Interface Emulator, the runtime's own CPython, Lambda's file
+// system); results become HTTP responses by the function URL rules.
+import { UserError } from "../shared/errors";
+import { resolveTargets, DEFAULT_HANDLER } from "../runner/serve/targets";
+import { serveFunctions } from "../runner/serve/server";
+import { ARCHITECTURES } from "../policies/target";
+import { namedValues, oneOf, parse, progressPrinter, wholeNumber } from "./args";
+import { serveUsage } from "./usage";
+
+const help = `${serveUsage}
+
+Serves a function the way its function URL would: each request becomes an API
+Gateway payload 2.0 event (headers, cookies, query string, body — base64 when
+binary), and the function's result becomes the response (a result without
+statusCode is a 200 JSON body; cookies become Set-Cookie; a base64 body is
+decoded; a failure or timeout is a 502). One warm function per function,
+invoked one request at a time, as one Lambda execution environment.
+
+What to serve:
+  <function.zip>          a function archive (add --layer for its layers)
+  <source-dir>            a source folder: built first (same cache as build)
+  <program-dir>           a Pulumi program (has Pulumi.yaml): run offline as
+                          preview does; every function with a URL is served,
+                          each on its own port (--port, --port+1, … in the
+                          program's order)
+
+Options:
+  --port N                port of the first function (default 3000; 0: any free port)
+  --host ADDR             address to listen on (default 127.0.0.1)
+  --layer ZIP             a layer archive, in order (repeatable)
+  --handler MOD.FN        default ${DEFAULT_HANDLER}
+  --runtime python3.X     default: what the zip's extension modules were built for, else the newest
+  --arch x86_64|arm64     default: the zip's shared objects' architecture, else x86_64
+  --timeout S             seconds per request (default 3, as Lambda)
+  --memory MB             default 128
+  --env K=V               an environment variable (repeatable; added to a program's functions too)
+  --quiet                 no request log on stderr
+
+Stop with Ctrl-C (or SIGTERM): every function it started is stopped.`;
+
+export async function serveCommand(argv: string[]): Promise<number> {
+    const { values: v, positionals } = parse("serve", argv, {
+        port: { type: "string" },
+        host: { type: "string" },
+        layer: { type: "string", multiple: true },
+        handler: { type: "string" },
+        runtime: { type: "string" },
+        arch: { type: "string" },
+        timeout: { type: "string" },
+        memory: { type: "string" },
+        env: { type: "string", multiple: true },
+        quiet: { type: "boolean" },
+    }, serveUsage);
+    if (v.help) {
+        console.log(help);
+        return 0;
+    }
+    if (positionals.length !== 1) throw new UserError(`serve takes one function .zip, source folder or Pulumi program folder.\nUsage: ${serveUsage}`);
+    const port = wholeNumber("port", v.port as string | undefined) ?? 3000;
+    if (port > 65535) throw new UserError(`--port must be from 0 to 65535; got ${port}.`);
+    const environment = namedValues("env", v.env as string[] | undefined);
+    const say = progressPrinter(false);
+    const functions = await resolveTargets(positionals[0], {
+        layers: (v.layer as string[] | undefined) ?? [],
+        handler: v.handler as string | undefined,
+        runtime: v.runtime as string | undefined,
+        architecture: oneOf("arch", v.arch as string | undefined, ARCHITECTURES),
+        timeoutSeconds: wholeNumber("timeout", v.timeout as string | undefined),
+        memoryMB: wholeNumber("memory", v.memory as string | undefined),
+        environment,
+        say,
+    });
+    say(`starting ${functions.map((f) => `${f.name} (${f.spec.runtime}, ${f.spec.architecture})`).join(", ")}`);
+    const server = await serveFunctions(functions, { host: (v.host as string | undefined) ?? "127.0.0.1", port, progress: say, log: v.quiet ? undefined : (line) => process.stderr.write(`${line}\n`) });
+    for (const l of server.listening) {
+        for (const w of l.warnings) say(`${l.name}: warning: ${w}`);
+        console.log(`${l.name}: ${l.url}`);
+    }
+    say("serving; press Ctrl-C to stop");
+    // The command owns SIGINT/SIGTERM while it serves (main's handlers step aside): stop everything, then exit.
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        process.once("SIGINT", () => resolve("SIGINT"));
+        process.once("SIGTERM", () => resolve("SIGTERM"));
+    });
+    say(`${signal}: stopping`);
+    await server.close();
+    return signal === "SIGINT" ? 130 : 143;
+}
+

@@ -1,0 +1,98 @@
+// `preview --invoke` (what `npm start` runs): after the preview, every
+// function of the program is invoked once, the way Lambda runs it, with its
+// example's event (events/<function-name>.json in the program folder or an
+// example folder under it; {} when there is none). A function with a URL is
+// judged as its function URL would answer (payload 2.0 response rules).
+import * as fs from "fs";
+import * as path from "path";
+import { invokeOnce } from "../runner";
+import { toHttpResponse } from "../runner/serve/response";
+import { programFunctions } from "./functions";
+import { ProgramRun } from "./program";
+
+export interface Invocation {
+    function: string;
+    /** The event file used, relative to the program folder; absent when the event was {}. */
+    event?: string;
+    ok: boolean;
+    /** "200" … for a function with a URL (its HTTP status), else "ok" / "error" / "timeout" / "not run". */
+    status: string;
+    durationMs: number;
+    /** The HTTP body for a function with a URL, the raw result otherwise, or what went wrong. */
+    response: string;
+    firstLine: string;
+}
+
+export async function invokeAll(run: ProgramRun, say: (message: string) => void): Promise<Invocation[]> {
+    const out: Invocation[] = [];
+    for (const f of programFunctions(run.resources)) {
+        const eventFile = findEvent(run.programDir, f.name);
+        const base = { function: f.name, event: eventFile && path.relative(run.programDir, eventFile) };
+        if (!f.spec) {
+            out.push({ ...base, ok: false, status: "not run", durationMs: 0, response: f.problem!, firstLine: f.problem! });
+            continue;
+        }
+        let event: unknown = {};
+        if (eventFile) {
+            try {
+                event = JSON.parse(fs.readFileSync(eventFile, "utf8"));
+            } catch (e) {
+                const problem = `${eventFile} is not valid JSON: ${(e as Error).message}`;
+                out.push({ ...base, ok: false, status: "not run", durationMs: 0, response: problem, firstLine: problem });
+                continue;
+            }
+        }
+        say(`invoking ${f.name} (${f.spec.runtime}, ${f.spec.architecture})`);
+        try {
+            const result = await invokeOnce(f.spec, event, { onProgress: say });
+            let ok = result.ok && !result.timedOut;
+            let status = result.timedOut ? "timeout" : result.ok ? "ok" : "error";
+            let response = result.ok ? result.payload : result.error ? `${result.error.errorType}: ${result.error.errorMessage}` : result.payload;
+            if (f.url && ok) {
+                const http = toHttpResponse(result);
+                status = String(http.statusCode);
+                ok = http.statusCode < 400;
+                response = http.problem ?? http.body.toString("utf8");
+            }
+            if (!ok && result.logs) say(`${f.name}'s logs:\n${result.logs.trimEnd()}`);
+            out.push({ ...base, ok, status, durationMs: result.durationMs, response, firstLine: firstLine(response) });
+        } catch (e) {
+            const problem = (e as Error)?.message ?? String(e);
+            out.push({ ...base, ok: false, status: "not run", durationMs: 0, response: problem, firstLine: firstLine(problem) });
+        }
+    }
+    return out;
+}
+
+/** events/<name>.json in the program folder, or in any folder below it (examples/<x>/events/<name>.json). */
+function findEvent(programDir: string, name: string): string | undefined {
+    const direct = path.join(programDir, "events", `${name}.json`);
+    if (fs.existsSync(direct)) return direct;
+    const skip = new Set(["node_modules", ".git", "dist"]);
+    const search = (dir: string, depth: number): string | undefined => {
+        if (depth === 0) return undefined;
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+            if (!entry.isDirectory() || skip.has(entry.name) || entry.name.startsWith(".")) continue;
+            const candidate = path.join(dir, entry.name, "events", `${name}.json`);
+            if (fs.existsSync(candidate)) return candidate;
+            const deeper = search(path.join(dir, entry.name), depth - 1);
+            if (deeper) return deeper;
+        }
+        return undefined;
+    };
+    return search(programDir, 2);
+}
+
+function firstLine(text: string): string {
+    const line = text.split(/\r?\n/).find((l) => l.trim()) ?? "";
+    return line.length > 100 ? `${line.slice(0, 97)}...` : line;
+}
+
+export function formatInvocations(invocations: Invocation[]): string {
+    const rows = invocations.map((i) => [i.function, i.status, i.durationMs ? `${Math.round(i.durationMs)} ms` : "", i.firstLine]);
+    const header = ["function", "status", "duration", "response (first line)"];
+    const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd();
+    const failed = invocations.filter((i) => !i.ok).length;
+    return ["Invocations (the official Lambda Runtime Interface Emulator, each function on its own runtime and architecture)", "", line(header), ...rows.map(line), "", `${invocations.length} function${invocations.length === 1 ? "" : "s"} invoked; ${failed} failed.`].join("\n");
+}

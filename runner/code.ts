@@ -1,0 +1,137 @@
+// The function's code and layers as folders the sandbox can mount, the way
+// Lambda lays them out: the function zip extracted at /var/task, the layer
+// zips extracted in order into one /opt (a later layer's file replaces an
+// earlier one's). Extractions are cached by content, made complete or not at
+// all, and never modified once made (they are mounted read-only).
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { defaultCacheDir } from "../builder/cache";
+import { describeFsError, UserError } from "../shared/errors";
+import { inspectPath } from "../policies/inspect";
+import { ArchiveFacts } from "../policies/inspect/facts";
+import { openZipFile, ZipFormatError } from "../policies/zip/reader";
+import { installFolder } from "./install-dir";
+
+/** Lambda's limit on function + layers, unzipped: also what we are willing to extract. */
+const MAX_UNZIPPED = 262_144_000;
+
+export function extractionCacheDir(): string {
+    return path.join(defaultCacheDir(), "runner");
+}
+
+function fileSha256(file: string): string {
+    const hash = crypto.createHash("sha256");
+    const fd = fs.openSync(file, "r");
+    try {
+        const buf = Buffer.allocUnsafe(1 << 20);
+        for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
+    } finally {
+        fs.closeSync(fd);
+    }
+    return hash.digest("hex");
+}
+
+/** Facts of a .zip or folder, with a sentence (exit 2) for a missing or unreadable one. */
+export function inspectCode(file: string, what: string): ArchiveFacts {
+    let facts: ArchiveFacts;
+    try {
+        facts = inspectPath(file).facts;
+    } catch (e) {
+        throw describeFsError(e, file, what);
+    }
+    if (facts.problems.length) throw new UserError(`${what} ${file} is not a usable zip: ${facts.problems[0]}`);
+    if (facts.unsafe.length) throw new UserError(`${what} ${file} has an entry Lambda would refuse to extract: ${facts.unsafe[0].name} (${facts.unsafe[0].reason}).`);
+    return facts;
+}
+
+/** Extracts zips, in order, into one folder. Entry modes are kept as the zip records them. */
+function extractInto(zips: string[], dest: string): void {
+    let total = 0;
+    for (const zip of zips) {
+        let reader;
+        try {
+            reader = openZipFile(zip);
+        } catch (e) {
+            if (e instanceof ZipFormatError) throw new UserError(`${zip} is not a usable zip: ${e.message}`);
+            throw describeFsError(e, zip, "archive");
+        }
+        try {
+            for (const entry of reader.entries) {
+                const rel = entry.name.replace(/\/+$/, "");
+                if (!rel) continue;
+                const target = path.join(dest, rel);
+                // inspectCode already refused absolute and ".." names; this is the last line of defence.
+                if (!target.startsWith(dest + path.sep)) throw new UserError(`${zip}: entry ${entry.name} points outside the archive.`);
+                const perm = entry.unixMode !== undefined ? entry.unixMode & 0o777 : entry.isDirectory ? 0o755 : 0o644;
+                if (entry.isDirectory) {
+                    fs.mkdirSync(target, { recursive: true });
+                    fs.chmodSync(target, perm);
+                    continue;
+                }
+                total += entry.uncompressedSize;
+                if (total > MAX_UNZIPPED) throw new UserError(`the function and its layers unzip to more than ${MAX_UNZIPPED} bytes, Lambda's limit; Lambda would refuse them.`);
+                const data = reader.readAll(entry, MAX_UNZIPPED);
+                fs.mkdirSync(path.dirname(target), { recursive: true });
+                fs.rmSync(target, { force: true, recursive: true });
+                // Symbolic links in zips are stored as their target text (mode 0o120000).
+                if (entry.unixMode !== undefined && (entry.unixMode & 0o170000) === 0o120000) {
+                    fs.symlinkSync(data!.toString("utf8"), target);
+                } else {
+                    fs.writeFileSync(target, data!);
+                    fs.chmodSync(target, perm);
+                }
+            }
+        } catch (e) {
+            if (e instanceof ZipFormatError) throw new UserError(`${zip} is damaged: ${e.message}`);
+            throw e;
+        } finally {
+            reader.close();
+        }
+    }
+}
+
+/** A folder holding the zips extracted in order, cached by their content. */
+export async function extracted(zips: string[], kind: "task" | "opt"): Promise<string> {
+    const key = crypto.createHash("sha256").update(zips.map(fileSha256).join("\n")).digest("hex").slice(0, 40);
+    const dir = path.join(extractionCacheDir(), kind, key);
+    if (fs.existsSync(dir)) {
+        const now = new Date();
+        fs.utimesSync(dir, now, now); // marks it used, for sweeping
+        return dir;
+    }
+    return installFolder(dir, async (temp) => {
+        fs.chmodSync(temp, 0o755);
+        extractInto(zips, temp);
+    });
+}
+
+/** An empty folder to mount at /opt when there are no layers. */
+export function emptyOpt(): string {
+    const dir = path.join(extractionCacheDir(), "opt", "empty");
+    fs.mkdirSync(dir, { recursive: true });
+    return dir;
+}
+
+/** Removes extractions unused for `days` (folders are touched on use). */
+export function sweepExtractions(days = 14): void {
+    const old = Date.now() - days * 24 * 3600_000;
+    for (const kind of ["task", "opt", "bytecode"]) {
+        const dir = path.join(extractionCacheDir(), kind);
+        let names: string[] = [];
+        try {
+            names = fs.readdirSync(dir);
+        } catch {
+            continue;
+        }
+        for (const name of names) {
+            if (name === "empty" || name.startsWith(".")) continue;
+            const p = path.join(dir, name);
+            try {
+                if (fs.statSync(p).mtimeMs < old) fs.rmSync(p, { recursive: true, force: true });
+            } catch {
+                // in use or gone: either way nothing to do
+            }
+        }
+    }
+}

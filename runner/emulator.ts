@@ -1,0 +1,285 @@
+// Driving the AWS Lambda Runtime Interface Emulator: one emulator process per
+// warm function, on ports of its own, answering one invoke at a time (as the
+// emulator does). It starts the bootstrap (the sandboxed runtime client) on
+// the first invoke and again after a timeout or crash, as Lambda does.
+//
+// What the function prints reaches the emulator's stdout between its
+// "START RequestId" and "REPORT RequestId" lines; those frame each invoke's
+// logs. The emulator runs in its own process group, under `setpriv
+// --pdeathsig KILL` so it dies with us even if we are killed outright, and
+// the sandbox dies with it (bwrap --die-with-parent).
+import { ChildProcess, spawn } from "child_process";
+import * as http from "http";
+import * as net from "net";
+import { UserError } from "../shared/errors";
+import { which } from "./host";
+
+const INVOKE_PATH = "/2015-03-31/functions/function/invocations";
+/** How long to wait for the emulator's REPORT line after the response, before giving up on late logs. */
+const LOG_GRACE_MS = 2000;
+
+export interface RawInvoke {
+    body: string;
+    durationMs: number;
+    logs: string;
+}
+
+export interface EmulatorProcess {
+    invoke(payload: string, timeoutSeconds: number): Promise<RawInvoke>;
+    close(): Promise<void>;
+    readonly pid: number | undefined;
+}
+
+// ------------------------------------------------------------ process registry
+
+const live = new Set<ChildProcess>();
+let exitHook = false;
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    try {
+        process.kill(-child.pid, signal);
+    } catch {
+        // already gone
+    }
+}
+
+function register(child: ChildProcess): void {
+    live.add(child);
+    child.on("exit", () => live.delete(child));
+    if (!exitHook) {
+        exitHook = true;
+        // Whatever way we leave (Ctrl-C in the CLI calls process.exit), the emulators go with us.
+        process.on("exit", () => {
+            for (const c of live) killGroup(c, "SIGKILL");
+        });
+    }
+}
+
+/** Emulators still running (for tests and for a last-resort cleanup). */
+export function liveEmulatorPids(): number[] {
+    return [...live].map((c) => c.pid!).filter((p) => p !== undefined);
+}
+
+// ------------------------------------------------------------------ ports
+
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.unref();
+        server.on("error", reject);
+        server.listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as net.AddressInfo;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+function canConnect(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const socket = net.connect(port, "127.0.0.1");
+        socket.once("connect", () => {
+            socket.destroy();
+            resolve(true);
+        });
+        socket.once("error", () => resolve(false));
+    });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ------------------------------------------------------------------ the emulator
+
+export interface EmulatorOptions {
+    emulator: string;
+    bootstrap: string[];
+    env: Record<string, string>;
+    /** Each line the function prints, as it prints it. */
+    onLog?: (line: string) => void;
+}
+
+export async function startEmulator(options: EmulatorOptions): Promise<EmulatorProcess> {
+    let lastError = "";
+    // Ports are picked free but could be taken before the emulator binds them: try a few times.
+    for (let attempt = 0; attempt < 3; attempt++) {
+        const [port, apiPort] = [await freePort(), await freePort()];
+        if (port === apiPort) continue;
+        const started = await launch(options, port, apiPort);
+        if ("process" in started) return started.process;
+        lastError = started.error;
+        if (!/address already in use/i.test(lastError)) break;
+    }
+    throw new UserError(`the Lambda emulator (${options.emulator}) did not start: ${lastError || "no output"}`);
+}
+
+async function launch(options: EmulatorOptions, port: number, apiPort: number): Promise<{ process: EmulatorProcess } | { error: string }> {
+    const setpriv = which("setpriv");
+    const command = [
+        options.emulator,
+        "--runtime-interface-emulator-address", `127.0.0.1:${port}`,
+        "--runtime-api-address", `127.0.0.1:${apiPort}`,
+        "--log-level", "error",
+        ...options.bootstrap,
+    ];
+    const argv = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...command] : command;
+    const child = spawn(argv[0], argv.slice(1), { env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    register(child);
+    const logs = new LogFramer(options.onLog);
+    let stderr = "";
+    child.stdout!.setEncoding("utf8").on("data", (c: string) => logs.push(c));
+    child.stderr!.setEncoding("utf8").on("data", (c: string) => {
+        stderr = (stderr + c).slice(-8000);
+        // An invoke whose runtime died (a failed init, a crash) gets no REPORT line, only this on stderr.
+        if (/\(rapid\) Invoke DONE failed/.test(c)) setTimeout(() => logs.end(), 20);
+    });
+    let exited = false;
+    const exit = new Promise<void>((resolve) => child.on("close", () => {
+        exited = true;
+        logs.flush();
+        resolve();
+    }));
+    child.on("error", (e) => {
+        stderr += String(e);
+    });
+
+    const deadline = Date.now() + 10_000;
+    while (!(await canConnect(port))) {
+        if (exited || Date.now() > deadline) {
+            killGroup(child, "SIGKILL");
+            await exit;
+            return { error: stderr.trim() || (exited ? `exited with status ${child.exitCode}` : "not listening after 10 s") };
+        }
+        await sleep(15);
+    }
+
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    let queue: Promise<unknown> = Promise.resolve();
+    let closed = false;
+
+    const invokeNow = async (payload: string, timeoutSeconds: number): Promise<RawInvoke> => {
+        if (closed || exited) throw new UserError(`the Lambda emulator has stopped${stderr.trim() ? `: ${stderr.trim().split("\n").slice(-3).join(" ")}` : ""}.`);
+        const segment = logs.nextSegment();
+        const started = process.hrtime.bigint();
+        // The emulator enforces the function's timeout; ours only catches an emulator that never answers.
+        const body = await post(agent, port, payload, (timeoutSeconds + 60) * 1000, () => (exited ? stderr : undefined));
+        const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+        let grace: NodeJS.Timeout | undefined;
+        const late = new Promise<string>((resolve) => (grace = setTimeout(() => resolve(segment.soFar()), LOG_GRACE_MS)));
+        const text = await Promise.race([segment.done, late]);
+        clearTimeout(grace);
+        return { body, durationMs, logs: text };
+    };
+
+    const emulator: EmulatorProcess = {
+        pid: child.pid,
+        invoke(payload, timeoutSeconds) {
+            const result = queue.then(() => invokeNow(payload, timeoutSeconds));
+            queue = result.catch(() => undefined);
+            return result;
+        },
+        async close() {
+            if (closed) return;
+            closed = true;
+            // The runtime client complains when its emulator goes away under it; that is not the function's output.
+            logs.mute();
+            agent.destroy();
+            // Nothing in the group keeps state worth a graceful stop; the emulator takes seconds to honour SIGTERM.
+            killGroup(child, "SIGKILL");
+            await exit;
+        },
+    };
+    return { process: emulator };
+}
+
+function post(agent: http.Agent, port: number, payload: string, limitMs: number, diedWith: () => string | undefined): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const req = http.request(
+            { host: "127.0.0.1", port, path: INVOKE_PATH, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } },
+            (res) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (c: Buffer) => chunks.push(c));
+                res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+                res.on("error", reject);
+            },
+        );
+        req.setTimeout(limitMs, () => req.destroy(new Error(`no answer from the Lambda emulator after ${Math.round(limitMs / 1000)} s`)));
+        req.on("error", (e) => {
+            const died = diedWith();
+            reject(new UserError(`the Lambda emulator failed during the invoke: ${died?.trim() || e.message}`));
+        });
+        req.end(payload);
+    });
+}
+
+// ------------------------------------------------------------------ logs
+
+interface Segment {
+    done: Promise<string>;
+    soFar(): string;
+}
+
+/** Splits the emulator's stdout into lines and frames each invoke's logs by START/REPORT. */
+class LogFramer {
+    private partial = "";
+    private lines: string[] = [];
+    private inInvoke = false;
+    private finish?: (text: string) => void;
+    private muted = false;
+
+    constructor(private readonly onLog?: (line: string) => void) {}
+
+    /** The logs of the invoke about to be sent. */
+    nextSegment(): Segment {
+        this.lines = [];
+        this.inInvoke = false;
+        let resolve!: (t: string) => void;
+        const done = new Promise<string>((r) => (resolve = r));
+        this.finish = resolve;
+        return { done, soFar: () => this.text() };
+    }
+
+    mute(): void {
+        this.muted = true;
+    }
+
+    push(chunk: string): void {
+        if (this.muted) return;
+        const parts = (this.partial + chunk).split("\n");
+        this.partial = parts.pop()!;
+        for (const line of parts) this.line(line);
+    }
+
+    /** Ends the current invoke's logs without a REPORT line. */
+    end(): void {
+        this.inInvoke = false;
+        const f = this.finish;
+        this.finish = undefined;
+        f?.(this.text());
+    }
+
+    flush(): void {
+        if (this.partial) this.line(this.partial);
+        this.partial = "";
+        this.finish?.(this.text());
+    }
+
+    private text(): string {
+        return this.lines.map((l) => `${l}\n`).join("");
+    }
+
+    private line(raw: string): void {
+        // awslambdaric writes a multi-line record (a traceback) as one line with \r separators, for CloudWatch.
+        const line = raw.replace(/\r(?!$)/g, "\n").replace(/\r$/, "");
+        if (/^START RequestId: /.test(line)) {
+            this.inInvoke = true;
+            return;
+        }
+        if (/^END RequestId: /.test(line)) return;
+        if (/^REPORT RequestId: /.test(line)) {
+            this.end();
+            return;
+        }
+        this.onLog?.(`${line}\n`);
+        if (this.inInvoke || this.finish) this.lines.push(line);
+    }
+}

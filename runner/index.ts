@@ -1,0 +1,325 @@
+// Running a Python Lambda function here the way Lambda runs it: the official
+// Runtime Interface Emulator, driving awslambdaric in a bubblewrap sandbox
+// whose root is a Debian CPython for the function's runtime and architecture.
+// See DESIGN.md beside this file for the pipeline and what differs from Lambda.
+import * as fs from "fs";
+import * as path from "path";
+import { describeFsError, UserError } from "../shared/errors";
+import { ArchiveFacts } from "../policies/inspect/facts";
+import { Architecture, isArchitecture, parsePythonRuntime } from "../policies/target";
+import { bytecodeCacheFor } from "./bytecode";
+import { emptyOpt, extracted, extractionCacheDir, inspectCode, sweepExtractions } from "./code";
+import { compileBytecode, DEBIAN_INTERPRETERS, ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
+import { EmulatorProcess, startEmulator } from "./emulator";
+import { ensureHostCapabilities, hostArchitecture } from "./host";
+import { chooseInterpreter } from "./interpreter";
+import { bootstrapCommand, lambdaEnvironment, RESERVED_VARIABLES } from "./sandbox";
+import { emulatorPath, ensureEmulator, ensureRuntimeClient, runtimeClientDir } from "./tools";
+import lambdaEnv from "./lambda-environment.json";
+import limits from "../policies/data/lambda-limits.json";
+import { checkEnvironmentLimits } from "../policies/rules/environment-limits";
+
+export type { Architecture } from "../policies/target";
+
+export interface FunctionSpec {
+    /** A function .zip, or a folder already laid out as /var/task. */
+    code: string;
+    /** Layer .zip files, merged in order at /opt (a later layer's file wins, as on Lambda). */
+    layers?: string[];
+    /** "module.function" (the module may be a dotted or slashed path). */
+    handler: string;
+    /** e.g. "python3.13". */
+    runtime: string;
+    architecture: Architecture;
+    /** @default 3 (Lambda's default) */
+    timeoutSeconds?: number;
+    /** @default 128 */
+    memoryMB?: number;
+    environment?: Record<string, string>;
+    /** @default derived from the zip or folder name */
+    functionName?: string;
+}
+
+export interface InvokeResult {
+    /** false on a function error or a timeout. */
+    ok: boolean;
+    /** The raw response body the emulator returned. */
+    payload: string;
+    error?: { errorType: string; errorMessage: string; stackTrace?: string[] };
+    timedOut: boolean;
+    durationMs: number;
+    /** What the function printed during this invoke. */
+    logs: string;
+}
+
+export interface WarmFunction {
+    /** Invokes once; invokes queue up, one at a time, as on one Lambda execution environment. */
+    invoke(event: unknown): Promise<InvokeResult>;
+    /** Stops the emulator and the sandbox. */
+    close(): Promise<void>;
+    /** Things that differ from Lambda for this function (e.g. a substitute interpreter). */
+    warnings: string[];
+}
+
+export interface StartOptions {
+    /** Each line the function prints, as it prints it. */
+    onLog?: (text: string) => void;
+    /** Progress while tools are installed (first use of a runtime). */
+    onProgress?: (message: string) => void;
+}
+
+export { chooseInterpreter } from "./interpreter";
+export { DEBIAN_INTERPRETERS } from "./debian-root";
+
+/** The Debian interpreter used for a runtime when no code is looked at (setup). */
+export function interpreterFor(runtime: string): string {
+    return chooseInterpreter(runtime, []).interpreter;
+}
+
+/**
+ * Installs what running `runtime` on `architecture` needs, when missing: the
+ * host's packages (bubblewrap, debootstrap, qemu-user-static), the emulator,
+ * the Debian root and awslambdaric. Cheap when everything is there.
+ */
+export async function ensureRunnerTools(target: { runtime: string; architecture: Architecture }, say: (m: string) => void = () => {}): Promise<void> {
+    const interpreter = interpreterFor(target.runtime);
+    const emulate = target.architecture === hostArchitecture() ? [] : [target.architecture];
+    // A foreign root's bytecode is compiled by the native root of the same interpreter, so both are needed.
+    const haveRoots = [target.architecture, hostArchitecture()!].every((a) => fs.existsSync(rootDir(interpreter, a)));
+    await ensureHostCapabilities({ roots: !haveRoots, emulate }, say);
+    await ensureEmulator(say);
+    await ensureRoot(interpreter, target.architecture, say);
+    // awslambdaric's bytecode, compiled by the host-architecture interpreter (bytecode is the same on both).
+    const native = await ensureRoot(interpreter, hostArchitecture()!, say);
+    await ensureRuntimeClient(interpreter, target.architecture, (dir) => compileBytecode(native, interpreter, ["--bind", dir, `/${MOUNT_POINTS.runtime}`], [`/${MOUNT_POINTS.runtime}`]), say);
+}
+
+// ------------------------------------------------------------------ validation
+
+const HANDLER = /^[A-Za-z_][\w]*([./][A-Za-z_][\w]*)*\.[A-Za-z_]\w*$/;
+const ENV_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+function validate(spec: FunctionSpec): Required<Pick<FunctionSpec, "timeoutSeconds" | "memoryMB">> {
+    const d = lambdaEnv.defaults;
+    if (!HANDLER.test(spec.handler)) {
+        throw new UserError(`handler "${spec.handler}" is not of the form module.function (e.g. lambda_function.lambda_handler, or package.module.function).`);
+    }
+    if (!parsePythonRuntime(spec.runtime)) throw new UserError(`runtime "${spec.runtime}" is not a Python runtime; use one such as python3.13.`);
+    if (!isArchitecture(spec.architecture)) throw new UserError(`architecture "${spec.architecture}" must be x86_64 or arm64.`);
+    const timeoutSeconds = spec.timeoutSeconds ?? d.timeoutSeconds;
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > d.maxTimeoutSeconds) {
+        throw new UserError(`timeout ${spec.timeoutSeconds} is not a whole number of seconds from 1 to ${d.maxTimeoutSeconds} (Lambda's range).`);
+    }
+    const memoryMB = spec.memoryMB ?? d.memoryMB;
+    if (!Number.isInteger(memoryMB) || memoryMB < d.minMemoryMB || memoryMB > d.maxMemoryMB) {
+        throw new UserError(`memory ${spec.memoryMB} MB is outside Lambda's range, ${d.minMemoryMB} to ${d.maxMemoryMB} MB.`);
+    }
+    checkLayerCount(spec.layers ?? []);
+    for (const name of Object.keys(spec.environment ?? {})) {
+        if (!ENV_NAME.test(name)) throw new UserError(`environment variable name "${name}" is not allowed: Lambda wants a letter, then letters, digits and underscores.`);
+        if (RESERVED_VARIABLES.includes(name)) throw new UserError(`environment variable ${name} is reserved: Lambda sets it and refuses it in a function's configuration.`);
+    }
+    // The rest of what Lambda refuses at deploy (the 4 KB total), by the policy pack's rule.
+    const refused = checkEnvironmentLimits("the function", Object.entries(spec.environment ?? {}).map(([name, value]) => ({ name, value }))).find((f) => f.level === "mandatory");
+    if (refused) throw new UserError(refused.message);
+    return { timeoutSeconds, memoryMB };
+}
+
+/** Lambda's quota on a function's layers. */
+export function checkLayerCount(layers: string[]): void {
+    if (layers.length > limits.layersPerFunction) {
+        throw new UserError(`${layers.length} layers given; a Lambda function can use at most ${limits.layersPerFunction}. Merge some of them into one layer (lambda-python build --kind layer with their requirements together).`);
+    }
+}
+
+/** Lambda's limit on a synchronous invoke's payload, in bytes of JSON. */
+export const MAX_PAYLOAD_BYTES: number = limits.invokePayloadBytes;
+
+/** The event as the JSON Lambda receives, refused past the synchronous invoke's payload limit. */
+export function eventPayload(event: unknown): string {
+    const payload = JSON.stringify(event === undefined ? {} : event);
+    const bytes = Buffer.byteLength(payload);
+    if (bytes > MAX_PAYLOAD_BYTES) {
+        // Lambda refuses it (RequestEntityTooLargeException); the emulator would cut it short instead.
+        throw new UserError(`the event is ${bytes.toLocaleString("en-US")} bytes as JSON; Lambda refuses a synchronous invoke's payload over ${MAX_PAYLOAD_BYTES.toLocaleString("en-US")} bytes (6 MB). Send a smaller event, or pass a reference to the data (e.g. an S3 key).`);
+    }
+    return payload;
+}
+
+function defaultName(code: string): string {
+    const base = path.basename(path.resolve(code)).replace(/\.zip$/i, "");
+    return base.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 64) || "function";
+}
+
+function isFolder(p: string, what: string): boolean {
+    try {
+        return fs.statSync(p).isDirectory();
+    } catch (e) {
+        throw describeFsError(e, p, what);
+    }
+}
+
+/** Warnings for shared objects built for the other architecture: they will fail to load, as on Lambda. */
+function architectureWarnings(arch: Architecture, listings: { label: string; facts: ArchiveFacts }[]): string[] {
+    const other = arch === "x86_64" ? "arm64" : "x86_64";
+    return listings
+        .filter((l) => l.facts.nativeArchitectures.includes(other))
+        .map((l) => `${l.label} holds ${other} shared objects (e.g. ${l.facts.natives.find((n) => n.arch === other)?.name}); on ${arch} they cannot load, here as on Lambda.`);
+}
+
+/**
+ * What an archive shows about its target, for defaults: the CPython version
+ * its extension modules were built for, and the instruction set of its
+ * shared objects (each only when there is exactly one).
+ */
+export function detectTarget(code: string): { runtime?: string; architecture?: Architecture } {
+    const facts = inspectCode(path.resolve(code), isFolder(code, "function code") ? "function folder" : "function archive");
+    const versions = new Set(facts.files.map((f) => /\.cpython-3(\d+)t?-[^/]*\.so$/.exec(f.name)?.[1]).filter((v): v is string => !!v));
+    const arches = facts.nativeArchitectures.filter(isArchitecture);
+    return {
+        runtime: versions.size === 1 ? `python3.${[...versions][0]}` : undefined,
+        architecture: arches.length === 1 ? arches[0] : undefined,
+    };
+}
+
+// ------------------------------------------------------------------ results
+
+const TIMEOUT = /^Task timed out after ([\d.]+) seconds$/;
+const ERROR_KEYS = new Set(["errorMessage", "errorType", "requestId", "stackTrace", "cause"]);
+
+/**
+ * The emulator answers a function error with Lambda's error document
+ * ({errorType, errorMessage, stackTrace, requestId}) and a timeout with a
+ * plain sentence; it sets no error header, so the shape decides.
+ */
+export function classifyResponse(body: string): Pick<InvokeResult, "ok" | "error" | "timedOut"> {
+    const t = TIMEOUT.exec(body.trim());
+    if (t) return { ok: false, timedOut: true, error: { errorType: "Sandbox.Timedout", errorMessage: body.trim() } };
+    try {
+        const doc = JSON.parse(body);
+        if (doc && typeof doc === "object" && !Array.isArray(doc) && typeof doc.errorType === "string" && typeof doc.errorMessage === "string" && Object.keys(doc).every((k) => ERROR_KEYS.has(k))) {
+            const stackTrace = Array.isArray(doc.stackTrace) ? doc.stackTrace.map(String) : undefined;
+            return { ok: false, timedOut: false, error: { errorType: doc.errorType, errorMessage: doc.errorMessage, stackTrace } };
+        }
+    } catch {
+        // not JSON: a function may return anything
+    }
+    return { ok: true, timedOut: false };
+}
+
+// ------------------------------------------------------------------ the API
+
+/** Extractions unused for two weeks are removed, once per process. */
+let swept = false;
+
+export async function startFunction(spec: FunctionSpec, options: StartOptions = {}): Promise<WarmFunction> {
+    const { timeoutSeconds, memoryMB } = validate(spec);
+    const layers = (spec.layers ?? []).map((l) => path.resolve(l));
+    const codeIsFolder = isFolder(spec.code, "function code");
+    const codeFacts = inspectCode(path.resolve(spec.code), codeIsFolder ? "function folder" : "function archive");
+    const listings = [{ label: spec.code, facts: codeFacts }];
+    for (const layer of layers) {
+        if (isFolder(layer, "layer")) throw new UserError(`layer ${layer} is a folder; give the layer's .zip (lambda-python build --kind layer makes one).`);
+        listings.push({ label: layer, facts: inspectCode(layer, "layer archive") });
+    }
+    const choice = chooseInterpreter(spec.runtime, listings.map((l) => ({ label: l.label, files: l.facts.files })));
+    const warnings = [...choice.warnings, ...architectureWarnings(spec.architecture, listings)];
+    // The emulator counts a cold start's init in the first invoke's timeout, where Lambda gives init its own
+    // 10 s. Natively init is quick. Under qemu everything is about ten times slower, so an emulated function
+    // gets the init allowance and the whole is scaled: there the timeout only guards against hangs.
+    const emulated = spec.architecture !== hostArchitecture();
+    const { initSeconds, emulationTimeFactor } = lambdaEnv.defaults;
+    const emulatorTimeout = emulated ? (timeoutSeconds + initSeconds) * emulationTimeFactor : timeoutSeconds;
+    if (emulated) {
+        warnings.push(
+            `${spec.architecture} runs under qemu on this ${hostArchitecture()} machine, about ${emulationTimeFactor} times slower than on Lambda: its timeout becomes (${timeoutSeconds} s + Lambda's ${initSeconds} s for init) × ${emulationTimeFactor} = ${emulatorTimeout} s, so here it only guards against hangs.`,
+        );
+    }
+
+    await ensureRunnerTools({ runtime: choice.interpreter, architecture: spec.architecture }, options.onProgress);
+    if (!swept) {
+        swept = true;
+        sweepExtractions();
+    }
+    const task = codeIsFolder ? path.resolve(spec.code) : await extracted([path.resolve(spec.code)], "task");
+    const opt = layers.length ? await extracted(layers, "opt") : emptyOpt();
+    const root = rootDir(choice.interpreter, spec.architecture);
+    const runtimeClient = runtimeClientDir(choice.interpreter, spec.architecture);
+    const bytecodeCache = emulated
+        ? await bytecodeCacheFor(path.join(extractionCacheDir(), "bytecode"), [choice.interpreter, spec.architecture, root, task, opt], [
+              { host: path.join(root, "usr", "lib", choice.interpreter), mountedAt: `/usr/lib/${choice.interpreter}` },
+              { host: path.join(root, "usr", "lib", "python3", "dist-packages"), mountedAt: "/usr/lib/python3/dist-packages" },
+              { host: runtimeClient, mountedAt: `/${MOUNT_POINTS.runtime}` },
+          ])
+        : undefined;
+    const functionName = spec.functionName ?? defaultName(spec.code);
+    const env = lambdaEnvironment({
+        functionName,
+        runtime: spec.runtime,
+        interpreter: choice.interpreter,
+        handler: spec.handler,
+        memoryMB,
+        timeoutSeconds: emulatorTimeout,
+        region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
+        user: spec.environment ?? {},
+        bytecodeCache: !!bytecodeCache,
+    });
+    const bootstrap = bootstrapCommand({
+        root,
+        task,
+        opt,
+        runtimeClient,
+        interpreter: choice.interpreter,
+        architecture: spec.architecture,
+        handler: spec.handler,
+        bytecodeCache,
+    });
+    const start = () => startEmulator({ emulator: emulatorPath(), bootstrap, env, onLog: options.onLog });
+    let emulator: EmulatorProcess = await start();
+    let closed = false;
+    // One invoke at a time, as in one execution environment; queued here (not only in the emulator) so that
+    // the emulator can be replaced between two invokes.
+    let queue: Promise<unknown> = Promise.resolve();
+
+    const invokeNow = async (event: unknown): Promise<InvokeResult> => {
+        if (closed) throw new UserError(`function ${functionName} was closed; start it again to invoke it.`);
+        const payload = eventPayload(event);
+        const raw = await emulator.invoke(payload, emulatorTimeout);
+        const result: InvokeResult = { ...classifyResponse(raw.body), payload: raw.body, durationMs: raw.durationMs, logs: raw.logs };
+        if (result.timedOut && !closed) {
+            // After a timeout Lambda starts a new execution environment; the emulator, asked again at once,
+            // may answer "ErrGateCanceled" while it resets. A new emulator is the faithful and reliable reset.
+            await emulator.close();
+            const next = await start();
+            if (closed) await next.close();
+            else emulator = next;
+        }
+        return result;
+    };
+
+    return {
+        warnings,
+        invoke(event: unknown): Promise<InvokeResult> {
+            const result = queue.then(() => invokeNow(event));
+            queue = result.catch(() => undefined);
+            return result;
+        },
+        async close() {
+            closed = true;
+            await emulator.close();
+        },
+    };
+}
+
+/** Starts the function, invokes it once with `event`, and stops it. */
+export async function invokeOnce(spec: FunctionSpec, event: unknown, options: StartOptions = {}): Promise<InvokeResult> {
+    const fn = await startFunction(spec, options);
+    try {
+        return await fn.invoke(event);
+    } finally {
+        await fn.close();
+    }
+}
+
+/** The runtimes on which functions can run here with their own CPython. */
+export const RUNNABLE_RUNTIMES = DEBIAN_INTERPRETERS;

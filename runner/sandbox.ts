@@ -1,0 +1,115 @@
+// Lambda's execution environment without Docker: the bubblewrap command the
+// emulator starts as its bootstrap, and the environment variables Lambda
+// sets. Inside the sandbox:
+//
+//   /             the Debian root with the target's CPython (read-only)
+//   /var/task     the function (read-only)
+//   /opt          the layers, merged in order (read-only)
+//   /var/runtime  awslambdaric, on sys.path after the runtime's own files (read-only)
+//   /tmp          a writable tmpfs of Lambda's default 512 MB
+//
+// The function runs with Lambda's sandbox user ids (sbx_user1051: 993/990) in
+// a user namespace of its own, in its own PID namespace, killed with the
+// emulator. An arm64 function on an x86_64 machine (or the reverse) runs
+// through qemu-user-static, bound into the root; its bytecode is cached
+// between cold starts (see `bytecodeCache`), because compiling under qemu is
+// what makes emulated cold starts slow.
+import { Architecture } from "../policies/target";
+import { HOST_FILES, MOUNT_POINTS } from "./debian-root";
+import { hostArchitecture, qemuProgram, which } from "./host";
+import lambdaEnv from "./lambda-environment.json";
+
+/** Lambda's sandbox user and group (sbx_user1051). */
+const LAMBDA_UID = 993;
+const LAMBDA_GID = 990;
+
+export interface SandboxPlan {
+    root: string;
+    task: string;
+    opt: string;
+    runtimeClient: string;
+    /** e.g. "python3.13": the Debian interpreter that runs the function. */
+    interpreter: string;
+    architecture: Architecture;
+    handler: string;
+    /** A writable folder for PYTHONPYCACHEPREFIX (emulated functions only). */
+    bytecodeCache?: string;
+}
+
+/** The bootstrap command line: bwrap with Lambda's mounts, then the runtime client. */
+export function bootstrapCommand(plan: SandboxPlan): string[] {
+    const bwrap = which("bwrap")!;
+    const args = [
+        bwrap,
+        "--ro-bind", plan.root, "/",
+        "--ro-bind", plan.task, `/${MOUNT_POINTS.task}`,
+        "--ro-bind", plan.opt, `/${MOUNT_POINTS.opt}`,
+        "--ro-bind", plan.runtimeClient, `/${MOUNT_POINTS.runtime}`,
+        ...HOST_FILES.flatMap((f) => ["--ro-bind-try", `/${f}`, `/${f}`]),
+        "--size", String(lambdaEnv.defaults.tmpBytes), "--tmpfs", "/tmp",
+        "--proc", "/proc",
+        "--dev", "/dev",
+        "--unshare-user", "--uid", String(LAMBDA_UID), "--gid", String(LAMBDA_GID),
+        "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+        "--die-with-parent",
+        "--chdir", `/${MOUNT_POINTS.task}`,
+        ...(plan.bytecodeCache ? ["--bind", plan.bytecodeCache, `/${MOUNT_POINTS.bytecode}`] : []),
+    ];
+    const python = `/usr/bin/${plan.interpreter}`;
+    const client = [python, "-m", "awslambdaric", plan.handler];
+    if (plan.architecture === hostArchitecture()) return [...args, "--", ...client];
+    const qemu = which(qemuProgram(plan.architecture))!;
+    return [...args, "--ro-bind", qemu, `/${MOUNT_POINTS.qemu}`, "--", `/${MOUNT_POINTS.qemu}`, "-L", "/", ...client];
+}
+
+export const RESERVED_VARIABLES: readonly string[] = lambdaEnv.reserved;
+
+export interface EnvironmentInputs {
+    functionName: string;
+    runtime: string;
+    interpreter: string;
+    handler: string;
+    memoryMB: number;
+    timeoutSeconds: number;
+    region: string;
+    user: Record<string, string>;
+    /** Set PYTHONPYCACHEPREFIX to the bytecode cache's mount point. */
+    bytecodeCache?: boolean;
+}
+
+function logStreamName(): string {
+    const d = new Date().toISOString().slice(0, 10).replace(/-/g, "/");
+    const hex = [...Array(32)].map(() => Math.floor(Math.random() * 16).toString(16)).join("");
+    return `${d}/[$LATEST]${hex}`;
+}
+
+/**
+ * The emulator's environment, which it passes on to the bootstrap: what
+ * Lambda sets for a Python function, the user's variables, and the
+ * emulator's own settings (timeout, memory). Nothing of this machine's
+ * environment leaks in.
+ */
+export function lambdaEnvironment(e: EnvironmentInputs): Record<string, string> {
+    const [, minor] = e.interpreter.replace("python", "").split(".");
+    return {
+        ...lambdaEnv.unreserved,
+        // The Debian root has no en_US locale; C.UTF-8 gives the same UTF-8 behaviour without a warning.
+        LANG: "C.UTF-8",
+        PYTHONPATH: `/opt/python/lib/python3.${minor}/site-packages:/opt/python`,
+        ...(e.bytecodeCache ? { PYTHONPYCACHEPREFIX: `/${MOUNT_POINTS.bytecode}` } : {}),
+        ...e.user,
+        _HANDLER: e.handler,
+        AWS_EXECUTION_ENV: `AWS_Lambda_${e.runtime}`,
+        AWS_REGION: e.region,
+        AWS_DEFAULT_REGION: e.region,
+        AWS_LAMBDA_FUNCTION_NAME: e.functionName,
+        AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(e.memoryMB),
+        AWS_LAMBDA_FUNCTION_TIMEOUT: String(e.timeoutSeconds),
+        AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${e.functionName}`,
+        AWS_LAMBDA_LOG_STREAM_NAME: logStreamName(),
+        LAMBDA_TASK_ROOT: `/${MOUNT_POINTS.task}`,
+        LAMBDA_RUNTIME_DIR: `/${MOUNT_POINTS.runtime}`,
+    };
+}

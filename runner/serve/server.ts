@@ -1,0 +1,136 @@
+// The function URL server: one HTTP listener and one warm function (the
+// runner's emulator) per function. Each function gets its own port, as each
+// function URL is its own origin, so a function sees the paths a client
+// asked for and its absolute links work. Requests to one function are
+// serialised: the emulator answers one invoke at a time, as one Lambda
+// execution environment does.
+import { randomUUID } from "crypto";
+import * as http from "http";
+import { AddressInfo } from "net";
+import { UserError } from "../../shared/errors";
+import { FunctionSpec, MAX_PAYLOAD_BYTES, startFunction, WarmFunction } from "..";
+import { buildEvent } from "./event";
+import { badGateway, HttpResponse, toHttpResponse } from "./response";
+
+/** Lambda's limit on a synchronous invocation's request payload. */
+export const MAX_REQUEST_BYTES = MAX_PAYLOAD_BYTES;
+
+function tooLarge(): HttpResponse {
+    return { statusCode: 413, headers: [["content-type", "text/plain"]], body: Buffer.from(`Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the InvokeFunction operation`) };
+}
+
+export interface ServedFunction {
+    /** Shown in logs and used as the URL id. */
+    name: string;
+    spec: FunctionSpec;
+}
+
+export interface ServeOptions {
+    host?: string;
+    /** Port of the first function; the next ones take the following ports. 0: any free port for each. */
+    port?: number;
+    /** One line per request, and the function's own logs. */
+    log?: (line: string) => void;
+    /** Progress while the runner installs what a function needs (first use of a runtime). */
+    progress?: (message: string) => void;
+}
+
+export interface Listening {
+    name: string;
+    url: string;
+    warnings: string[];
+}
+
+export interface RunningServer {
+    listening: Listening[];
+    /** Stops the listeners and every function started; safe to call twice. */
+    close(): Promise<void>;
+}
+
+export async function serveFunctions(functions: ServedFunction[], options: ServeOptions = {}): Promise<RunningServer> {
+    const host = options.host ?? "127.0.0.1";
+    const log = options.log ?? (() => {});
+    const started: { server?: http.Server; warm?: WarmFunction }[] = [];
+    let closing: Promise<void> | undefined;
+    const close = () =>
+        (closing ??= (async () => {
+            for (const s of started) {
+                s.server?.closeAllConnections();
+                await new Promise<void>((resolve) => (s.server ? s.server.close(() => resolve()) : resolve()));
+            }
+            await Promise.all(started.map((s) => s.warm?.close().catch(() => {})));
+        })());
+    try {
+        const listening: Listening[] = [];
+        for (const [i, f] of functions.entries()) {
+            const slot: (typeof started)[number] = {};
+            started.push(slot);
+            slot.warm = await startFunction(f.spec, { onProgress: options.progress, onLog: (text) => text.split(/\r?\n/).filter(Boolean).forEach((l) => log(`[${f.name}] ${l}`)) });
+            const port = options.port ? options.port + i : 0;
+            slot.server = await listen(handlerFor(f.name, slot.warm, log), host, port, f.name);
+            const actual = (slot.server.address() as AddressInfo).port;
+            listening.push({ name: f.name, url: `http://${host.includes(":") ? `[${host}]` : host}:${actual}/`, warnings: slot.warm.warnings });
+        }
+        return { listening, close };
+    } catch (e) {
+        await close();
+        throw e;
+    }
+}
+
+function listen(handler: http.RequestListener, host: string, port: number, name: string): Promise<http.Server> {
+    return new Promise((resolve, reject) => {
+        const server = http.createServer(handler);
+        server.once("error", (e: NodeJS.ErrnoException) => {
+            if (e.code === "EADDRINUSE") reject(new UserError(`cannot serve ${name} on ${host}:${port}: the port is in use. Pick another with --port (or --port 0 for any free port).`));
+            else if (e.code === "EADDRNOTAVAIL" || e.code === "ENOTFOUND") reject(new UserError(`cannot serve ${name} on ${host}: no such address on this machine. Use --host 127.0.0.1 or 0.0.0.0.`));
+            else if (e.code === "EACCES") reject(new UserError(`cannot serve ${name} on ${host}:${port}: permission denied (ports below 1024 need root). Pick a port above 1024.`));
+            else reject(e);
+        });
+        server.listen(port, host, () => resolve(server));
+    });
+}
+
+/** One function's request handler: read, translate, invoke, translate back. */
+function handlerFor(name: string, warm: WarmFunction, log: (line: string) => void): http.RequestListener {
+    return (req, res) => {
+        const started = process.hrtime.bigint();
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let tooBig = false;
+        req.on("data", (c: Buffer) => {
+            size += c.length;
+            if (size > MAX_REQUEST_BYTES) tooBig = true;
+            else chunks.push(c);
+        });
+        req.on("end", async () => {
+            let response: HttpResponse;
+            if (tooBig) {
+                response = tooLarge();
+            } else {
+                const local = req.socket.localPort ?? 0;
+                const event = buildEvent(
+                    { method: req.method ?? "GET", url: req.url ?? "/", httpVersion: req.httpVersion, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks), sourceIp: req.socket.remoteAddress ?? "127.0.0.1" },
+                    { requestId: randomUUID(), now: new Date(), domainName: req.headers.host ?? `localhost:${local}`, urlId: name, port: local },
+                );
+                try {
+                    // The limit is on the event as JSON: a binary body grows by a third in base64, headers add more.
+                    if (Buffer.byteLength(JSON.stringify(event)) > MAX_REQUEST_BYTES) response = tooLarge();
+                    else response = toHttpResponse(await warm.invoke(event)); // the runner queues invokes, one at a time
+                } catch (e) {
+                    response = badGateway(`the function could not be invoked: ${(e as Error)?.message ?? e}`);
+                }
+            }
+            const ms = Number(process.hrtime.bigint() - started) / 1e6;
+            log(`[${name}] ${req.method} ${req.url} -> ${response.statusCode} (${ms.toFixed(1)} ms)${response.problem ? `: ${response.problem}` : ""}`);
+            send(res, response, req.method === "HEAD");
+        });
+    };
+}
+
+function send(res: http.ServerResponse, r: HttpResponse, head: boolean): void {
+    const headers = r.headers.filter(([n]) => !["content-length", "transfer-encoding", "connection"].includes(n.toLowerCase()));
+    headers.push(["content-length", String(r.body.length)]);
+    res.writeHead(r.statusCode, headers.flat());
+    res.end(head ? undefined : r.body);
+}
