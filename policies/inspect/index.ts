@@ -23,14 +23,27 @@ export function inspectPath(p: string, label = p): InspectedArchive {
         if (e instanceof ZipFormatError) return { facts: damagedFacts(label, st.size, e.message), readText: () => undefined };
         throw e;
     }
+    let facts: ArchiveFacts;
     try {
-        const facts = gatherFacts(src);
+        facts = gatherFacts(src);
         facts.label = label;
-        // Keep no file open: the few rules that read a file reopen the zip.
-        return { facts, readText: (name, max) => readZipText(p, name, max) };
     } finally {
         src.close();
     }
+    // The directory stays parsed for the rules that read files (the handler,
+    // partial-boto3's scan of the function's modules); each read opens the zip
+    // for its duration only, so an inspection kept in a cache holds no descriptor.
+    const read = textReader(src);
+    return {
+        facts,
+        readText: (name, max) => {
+            try {
+                return read(name, max);
+            } finally {
+                src.close();
+            }
+        },
+    };
 }
 
 export function readZipText(zipPath: string, name: string, maxBytes?: number): string | undefined {
