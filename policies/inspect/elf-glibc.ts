@@ -178,7 +178,8 @@ interface VernauxScan {
 }
 
 /** High halves of the GLIBC_* name hashes: a cheap test that rejects almost every word before the map lookup. */
-const GLIBC_HASH_HIGH = new Set([...GLIBC_BY_HASH.keys()].map((h) => h >>> 16));
+const GLIBC_HASH_HIGH = new Uint8Array(65536);
+for (const h of GLIBC_BY_HASH.keys()) GLIBC_HASH_HIGH[h >>> 16] = 1;
 
 /** Adds the version-need (Vernaux) records of `segment[scan.next..]`, recognised by their name hashes, to `scan`. */
 function scanVernaux(segment: Buffer, le: boolean, scan: VernauxScan): void {
@@ -186,7 +187,7 @@ function scanVernaux(segment: Buffer, le: boolean, scan: VernauxScan): void {
     let o = scan.next;
     for (; o + 16 <= segment.length; o += 4) {
         const hash = view.getUint32(o, le);
-        if (!GLIBC_HASH_HIGH.has(hash >>> 16)) continue;
+        if (!GLIBC_HASH_HIGH[hash >>> 16]) continue;
         const name = GLIBC_BY_HASH.get(hash);
         if (!name) continue;
         // vna_flags: 0 or VER_FLG_WEAK; vna_other: a version index (>= 2); vna_next: the next record or 0.

@@ -46,6 +46,12 @@ const LOCAL_SIG = 0x04034b50;
 const MAX_COMMENT = 0xffff;
 /** Deflate cannot expand more than ~1032:1; a bigger declared ratio is a lie. */
 const MAX_DEFLATE_RATIO = 1100;
+/**
+ * Compressed bytes fed beyond the estimate: enough for a block header, and
+ * enough that a 1 KiB probe of a shared object also yields the 16 KiB its
+ * ELF tables are read from first (one inflate instead of two).
+ */
+const WINDOW_SLACK = 8192;
 /** Far more entries than any Lambda package; refusing avoids unbounded memory. */
 export const MAX_ENTRIES = 1_000_000;
 const MAX_CENTRAL_DIRECTORY_BYTES = 256 * 1024 * 1024;
@@ -139,7 +145,7 @@ export class ZipReader {
         // The compressed bytes go through one reused buffer and the output is
         // one allocation of about the expected size, so reading every ELF's
         // tables leaves little garbage behind (peak memory, not speed).
-        let window = Math.min(entry.compressedSize, Math.ceil(want * ratio * 1.25) + 1024);
+        let window = Math.min(entry.compressedSize, Math.ceil(want * ratio * 1.25) + WINDOW_SLACK);
         for (;;) {
             if (this.scratch.length < window) this.scratch = Buffer.allocUnsafe(Math.max(window, this.scratch.length * 2));
             const expected = Math.min(entry.uncompressedSize, Math.ceil(window / Math.max(ratio, 1e-3)) + 1024);
