@@ -6,6 +6,7 @@ import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { inspectPath } from "../policies/inspect";
 import { glibcNeeded } from "../policies/inspect/elf-glibc";
 import { cli, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 
@@ -64,6 +65,35 @@ describe("glibc needed by the binaries themselves", () => {
         const need = glibcNeeded((n) => (asked.push(n), bytes.subarray(0, n)), bytes.length);
         assert.deepEqual(need, { version: [2, 27], symbolVersion: "GLIBC_2.27" });
         assert.ok(Math.max(...asked) < bytes.length / 4, `read ${Math.max(...asked)} of ${bytes.length} bytes`);
+    });
+
+    it("agrees with readelf -V on this machine's shared libraries, read from a deflated zip", function () {
+        // Real libraries of every shape (dynamic section near the end, big read-only segments,
+        // weak needs), compressed by Python's zipfile, read through the archive inspection.
+        const libDir = "/usr/lib/x86_64-linux-gnu";
+        if (!fs.existsSync(libDir)) this.skip();
+        const libs = fs
+            .readdirSync(libDir)
+            .filter((n) => /\.so(\.|$)/.test(n))
+            .map((n) => path.join(libDir, n))
+            .filter((p) => fs.lstatSync(p).isFile() && fs.statSync(p).size < 8 * 1024 * 1024)
+            .sort()
+            .filter((_, i) => i % 8 === 0);
+        assert.ok(libs.length >= 20, `only ${libs.length} libraries in ${libDir}`);
+        const zip = handMadeZip(Object.fromEntries(libs.map((p) => [`lib/${path.basename(p)}`, p])));
+        const natives = new Map(inspectPath(zip).facts.natives.map((n) => [n.name, n.glibc?.version]));
+        let withNeeds = 0;
+        for (const lib of libs) {
+            const out = spawnSync("readelf", ["-V", "-W", lib], { encoding: "utf8" }).stdout;
+            let expected: [number, number] | undefined;
+            for (const m of (out.split("Version needs section")[1] ?? "").matchAll(/Name: GLIBC_(\d+)\.(\d+)[\s.]/g)) {
+                const v: [number, number] = [Number(m[1]), Number(m[2])];
+                if (!expected || v[0] > expected[0] || (v[0] === expected[0] && v[1] > expected[1])) expected = v;
+            }
+            assert.deepEqual(natives.get(`lib/${path.basename(lib)}`), expected, lib);
+            if (expected) withNeeds++;
+        }
+        assert.ok(withNeeds >= 20, `only ${withNeeds} of the libraries need a GLIBC version`);
     });
 
     it("finds no glibc need in a file that is not ELF", () => {

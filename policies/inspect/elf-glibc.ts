@@ -88,10 +88,11 @@ export function glibcNeeded(read: (length: number) => Buffer | undefined, size: 
         // symbols and strings): search what has been read, and read four times more only while no
         // table has been found and passed, rather than inflating megabytes of every big library.
         const limit = Math.min(first.filesz, FIRST_SEGMENT_READ, size);
+        const scan: VernauxScan = { next: 0, lastAt: -Infinity };
         for (let end = Math.min(buf.length, limit); ; end = Math.min(end * 4, limit)) {
             if (!ensure(end)) return undefined;
-            const found = newestVernaux(buf!.subarray(0, end), le);
-            if (end >= limit || (found.best && end - found.lastAt > TABLE_GAP)) return found.best;
+            scanVernaux(buf!.subarray(0, end), le, scan);
+            if (end >= limit || (scan.best && end - scan.lastAt > TABLE_GAP)) return scan.best;
         }
     }
     if (!ensure(dynamic.offset + dynamic.size)) return undefined;
@@ -167,23 +168,36 @@ function elfHash(name: string): number {
     return h;
 }
 
-/** The newest GLIBC_x.y among the version-need (Vernaux) records found in a segment by their name hashes, and where the last one is. */
-function newestVernaux(segment: Buffer, le: boolean): { best?: GlibcNeed; lastAt: number } {
-    let best: GlibcNeed | undefined;
-    let lastAt = -Infinity;
-    const u16 = (o: number) => (le ? segment.readUInt16LE(o) : segment.readUInt16BE(o));
-    const u32 = (o: number) => (le ? segment.readUInt32LE(o) : segment.readUInt32BE(o));
-    for (let o = 0; o + 16 <= segment.length; o += 4) {
-        const name = GLIBC_BY_HASH.get(u32(o));
+/** Progress of a search for version-need records: each growth step scans only the bytes it added. */
+interface VernauxScan {
+    best?: GlibcNeed;
+    /** Offset of the last record found. */
+    lastAt: number;
+    /** The first offset not yet scanned. */
+    next: number;
+}
+
+/** High halves of the GLIBC_* name hashes: a cheap test that rejects almost every word before the map lookup. */
+const GLIBC_HASH_HIGH = new Uint8Array(65536);
+for (const h of GLIBC_BY_HASH.keys()) GLIBC_HASH_HIGH[h >>> 16] = 1;
+
+/** Adds the version-need (Vernaux) records of `segment[scan.next..]`, recognised by their name hashes, to `scan`. */
+function scanVernaux(segment: Buffer, le: boolean, scan: VernauxScan): void {
+    const view = new DataView(segment.buffer, segment.byteOffset, segment.length);
+    let o = scan.next;
+    for (; o + 16 <= segment.length; o += 4) {
+        const hash = view.getUint32(o, le);
+        if (!GLIBC_HASH_HIGH[hash >>> 16]) continue;
+        const name = GLIBC_BY_HASH.get(hash);
         if (!name) continue;
         // vna_flags: 0 or VER_FLG_WEAK; vna_other: a version index (>= 2); vna_next: the next record or 0.
-        const flags = u16(o + 4);
-        const other = u16(o + 6) & 0x7fff;
-        const next = u32(o + 12);
+        const flags = view.getUint16(o + 4, le);
+        const other = view.getUint16(o + 6, le) & 0x7fff;
+        const next = view.getUint32(o + 12, le);
         if ((flags !== 0 && flags !== 2) || other < 2 || (next !== 0 && next !== 16)) continue;
         const m = /^GLIBC_(\d+)\.(\d+)/.exec(name)!;
-        best = newer(best, { version: [Number(m[1]), Number(m[2])], symbolVersion: name });
-        lastAt = o;
+        scan.best = newer(scan.best, { version: [Number(m[1]), Number(m[2])], symbolVersion: name });
+        scan.lastAt = o;
     }
-    return { best, lastAt };
+    scan.next = o;
 }

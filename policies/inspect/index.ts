@@ -2,9 +2,10 @@
 // that cannot be parsed at all still yields facts, whose `problems` say why,
 // so every caller reports damage as a finding instead of crashing.
 import * as fs from "fs";
+import * as path from "path";
 import { ZipFormatError } from "../zip/reader";
 import { ArchiveFacts, emptyFacts, gatherFacts, InspectedArchive, inspectSource, textReader } from "./facts";
-import { folderSource, zipFileSource } from "./source";
+import { ArchiveSource, folderSource, zipFileSource } from "./source";
 
 export * from "./facts";
 
@@ -23,20 +24,48 @@ export function inspectPath(p: string, label = p): InspectedArchive {
         if (e instanceof ZipFormatError) return { facts: damagedFacts(label, st.size, e.message), readText: () => undefined };
         throw e;
     }
+    let facts: ArchiveFacts;
     try {
-        const facts = gatherFacts(src);
+        facts = gatherFacts(src);
         facts.label = label;
-        // Keep no file open: the few rules that read a file reopen the zip.
-        return { facts, readText: (name, max) => readZipText(p, name, max) };
     } finally {
         src.close();
     }
+    // The directory stays parsed for the rules that read files (the handler,
+    // partial-boto3's scan of the function's modules); each read opens the zip
+    // for its duration only, so an inspection kept in a cache holds no descriptor.
+    const read = textReader(src);
+    return {
+        facts,
+        readText: (name, max) => {
+            try {
+                return read(name, max);
+            } finally {
+                src.close();
+            }
+        },
+    };
 }
 
+/** The directory of the zip read last by readZipText, kept while the file is unchanged. */
+let lastZip: { key: string; src: ArchiveSource; read: InspectedArchive["readText"] } | undefined;
+
+/**
+ * One file of a zip as text. Rules call this for many files in a row (the
+ * partial-boto3 scan of a function's modules), so the parsed central
+ * directory of the last zip is kept and only a descriptor is opened per read.
+ */
 export function readZipText(zipPath: string, name: string, maxBytes?: number): string | undefined {
-    const src = zipFileSource(zipPath);
+    const st = fs.statSync(zipPath);
+    const key = `${path.resolve(zipPath)}\0${st.size}\0${st.mtimeMs}`;
+    if (lastZip?.key !== key) {
+        const src = zipFileSource(zipPath);
+        src.close();
+        lastZip = { key, src, read: textReader(src) };
+    }
+    const { src, read } = lastZip;
     try {
-        return textReader(src)(name, maxBytes);
+        return read(name, maxBytes);
     } finally {
         src.close();
     }

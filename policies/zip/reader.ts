@@ -32,7 +32,8 @@ export interface ZipEntry {
 /** Random access to the bytes of an archive. */
 export interface ByteSource {
     readonly size: number;
-    read(position: number, length: number): Buffer;
+    /** Reads into `scratch` when given and big enough (the result then shares its memory). */
+    read(position: number, length: number, scratch?: Buffer): Buffer;
     close(): void;
 }
 
@@ -45,27 +46,51 @@ const LOCAL_SIG = 0x04034b50;
 const MAX_COMMENT = 0xffff;
 /** Deflate cannot expand more than ~1032:1; a bigger declared ratio is a lie. */
 const MAX_DEFLATE_RATIO = 1100;
+/**
+ * Compressed bytes fed beyond the estimate: enough for a block header, and
+ * enough that a 1 KiB probe of a shared object also yields the 16 KiB its
+ * ELF tables are read from first (one inflate instead of two).
+ */
+const WINDOW_SLACK = 8192;
 /** Far more entries than any Lambda package; refusing avoids unbounded memory. */
 export const MAX_ENTRIES = 1_000_000;
 const MAX_CENTRAL_DIRECTORY_BYTES = 256 * 1024 * 1024;
 
+/**
+ * A zip file read through one descriptor. `close()` releases it; a later
+ * read opens the file again (callers that keep the parsed directory for a
+ * few more reads need not hold a descriptor meanwhile), refusing a file
+ * whose size changed since the directory was read.
+ */
 export function fileSource(path: string): ByteSource {
-    const fd = fs.openSync(path, "r");
+    let fd: number | undefined = fs.openSync(path, "r");
     const size = fs.fstatSync(fd).size;
+    const open = (): number => {
+        if (fd !== undefined) return fd;
+        const again = fs.openSync(path, "r");
+        if (fs.fstatSync(again).size !== size) {
+            fs.closeSync(again);
+            throw new ZipFormatError(`${path} changed while it was being inspected`);
+        }
+        return (fd = again);
+    };
     return {
         size,
-        read(position, length) {
-            const buf = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - position)));
+        read(position, length, scratch) {
+            const file = open();
+            const want = Math.max(0, Math.min(length, size - position));
+            const buf = scratch && scratch.length >= want ? scratch.subarray(0, want) : Buffer.allocUnsafe(want);
             let done = 0;
             while (done < buf.length) {
-                const n = fs.readSync(fd, buf, done, buf.length - done, position + done);
+                const n = fs.readSync(file, buf, done, buf.length - done, position + done);
                 if (n === 0) break;
                 done += n;
             }
             return done === buf.length ? buf : buf.subarray(0, done);
         },
         close() {
-            fs.closeSync(fd);
+            if (fd !== undefined) fs.closeSync(fd);
+            fd = undefined;
         },
     };
 }
@@ -74,6 +99,10 @@ export class ZipReader {
     readonly entries: ZipEntry[];
     /** Signs of a malicious or broken archive that did not stop parsing. */
     readonly problems: string[] = [];
+    /** The longest prefix inflated of the entry read last (see readPrefix). */
+    private lastPrefix?: { entry: ZipEntry; data: Buffer };
+    /** Compressed input of readPrefix, reused across entries. */
+    private scratch = Buffer.alloc(0);
 
     constructor(private readonly src: ByteSource) {
         this.entries = this.readCentralDirectory();
@@ -84,28 +113,48 @@ export class ZipReader {
         return this.src.size;
     }
 
+    /** Releases the descriptor and the read buffers; later reads reopen the file. */
     close(): void {
         this.src.close();
+        this.lastPrefix = undefined;
+        this.scratch = Buffer.alloc(0);
     }
 
     /**
      * The first `length` bytes of an entry's content (fewer if the entry is
-     * shorter), decompressing only as much as needed.
+     * shorter), decompressing only as much as needed. Readers that look at
+     * one entry several times, each asking for more (a binary probe, then the
+     * ELF tables), get the prefix already inflated for the last entry read
+     * instead of inflating it again from the start.
      */
     readPrefix(entry: ZipEntry, length: number): Buffer {
         const want = Math.min(length, entry.uncompressedSize);
         if (want === 0) return Buffer.alloc(0);
+        const last = this.lastPrefix;
+        if (last && last.entry === entry && last.data.length >= want) return last.data.subarray(0, want);
         const dataStart = this.dataOffset(entry);
         if (entry.method === 0) return this.src.read(dataStart, want);
         if (entry.method !== 8) throw new ZipFormatError(`${entry.name}: compression method ${entry.method} is not supported`);
-        // Deflate never grows data by more than a few bytes per 16 KiB block, so
-        // this window holds at least `want` bytes of output; a prefix can never
-        // inflate beyond the declared size without the entry lying about it.
-        let window = Math.min(entry.compressedSize, want + (want >> 6) + 1024);
+        // Node's synchronous inflate cannot be paused and resumed, so a longer
+        // prefix is inflated again from the start; what keeps that cheap is
+        // feeding it only about as much compressed data as `want` needs (the
+        // entry's own ratio, plus slack), not `want` compressed bytes, which
+        // inflate to several times `want`. The output never exceeds the
+        // declared size without the entry lying about it.
+        const ratio = entry.compressedSize / Math.max(1, entry.uncompressedSize);
+        // The compressed bytes go through one reused buffer and the output is
+        // one allocation of about the expected size, so reading every ELF's
+        // tables leaves little garbage behind (peak memory, not speed).
+        let window = Math.min(entry.compressedSize, Math.ceil(want * ratio * 1.25) + WINDOW_SLACK);
         for (;;) {
-            const out = inflatePartial(this.src.read(dataStart, window), entry.name, Math.max(1, entry.uncompressedSize));
-            if (out.length >= want || window >= entry.compressedSize) return out.subarray(0, want);
-            window = Math.min(entry.compressedSize, window * 8);
+            if (this.scratch.length < window) this.scratch = Buffer.allocUnsafe(Math.max(window, this.scratch.length * 2));
+            const expected = Math.min(entry.uncompressedSize, Math.ceil(window / Math.max(ratio, 1e-3)) + 1024);
+            const out = inflatePartial(this.src.read(dataStart, window, this.scratch), entry.name, Math.max(1, entry.uncompressedSize), expected);
+            if (out.length >= want || window >= entry.compressedSize) {
+                this.lastPrefix = { entry, data: out };
+                return out.subarray(0, want);
+            }
+            window = Math.min(entry.compressedSize, window * 2);
         }
     }
 
@@ -257,11 +306,13 @@ export function openZipFile(path: string): ZipReader {
 
 
 /** Inflates as much of a (possibly truncated) raw deflate stream as it holds. */
-function inflatePartial(compressed: Buffer, name: string, declaredSize: number): Buffer {
+function inflatePartial(compressed: Buffer, name: string, declaredSize: number, expectedSize: number): Buffer {
     try {
         return zlib.inflateRawSync(compressed, {
             finishFlush: zlib.constants.Z_SYNC_FLUSH,
             maxOutputLength: declaredSize,
+            // One output chunk when the guess is right, instead of 16 KiB chunks joined by a copy.
+            chunkSize: Math.max(zlib.constants.Z_MIN_CHUNK, Math.min(expectedSize, 8 * 1024 * 1024)),
         });
     } catch (e) {
         throw new ZipFormatError(`${name}: ${describeZlibError(e, "expands far beyond its declared size")}`);
