@@ -28,7 +28,8 @@ const SAM_VENV = path.join(os.homedir(), ".cache", "lambda-python", "bench", `sa
 const SETS: { name: string; requirements: string; handler: string; dists: string[] }[] = [
     {
         name: "numpy + pandas",
-        requirements: "numpy\npandas\n",
+        // Pinned: `sam build` (manylinux2014 only) fails on numpy 2.3+, whose python3.11 wheels are manylinux_2_27+.
+        requirements: "numpy==2.2.6\npandas==2.3.2\n",
         handler: "import numpy as np\nimport pandas as pd\n\n\ndef lambda_handler(event, context):\n    return int(pd.Series(np.arange(10)).sum())\n",
         dists: ["numpy", "pandas"],
     },
@@ -202,7 +203,7 @@ export async function benchBuildCold(): Promise<string> {
         "",
         `Ratios of medians: ${ratios.join("; ")}. Goals (numpy + pandas): ≤ 0.85x \`sam build\`, ≤ 0.5x \`sam build\` + \`zip -r\`.`,
         "",
-        "Every side downloads from PyPI, so single runs vary with the network and the machine's load. SAM (aws-lambda-builders' pip workflow) and the recipe stop at manylinux2014 wheels; the builder takes every wheel Amazon Linux 2's glibc 2.26 accepts (pandas 3's manylinux_2_24 wheel), so versions can differ.",
+        "Every side downloads from PyPI, so single runs vary with the network and the machine's load. SAM (aws-lambda-builders' pip workflow) and the recipe only take manylinux2014 wheels, so numpy and pandas are pinned to the newest versions that have them for python3.11 (unpinned, `sam build` fails: numpy 2.3+ ships manylinux_2_27+ wheels only); every side then installs the same versions.",
     ].join("\n");
     recordSection("build-cold", "Cold first build against `sam build` and AWS's recipe (issues 10, 12)", "npm run build && npm run bench -- build-cold", body);
     return body;
