@@ -148,6 +148,15 @@ describe("only the indexes the user named (dependency confusion)", () => {
         { name: "UV_INDEX_URL", requirements: () => "lp-private\nsix\n", args: () => [], env: (i) => ({ UV_INDEX_URL: i }) },
         { name: "PIP_INDEX_URL", requirements: () => "lp-private\nsix\n", args: () => [], env: (i) => ({ PIP_INDEX_URL: i }) },
         { name: "--installer-arg", requirements: () => "lp-private\nsix\n", args: (i) => [`--installer-arg=--index-url=${i}`], env: () => ({}) },
+        // The installers' own configuration files: with our explicit --index-url, pip and uv would otherwise take PyPI instead.
+        { name: "pip.conf (PIP_CONFIG_FILE)", requirements: () => "lp-private\nsix\n", args: () => [], env: (i) => ({ PIP_CONFIG_FILE: configFile("pip.conf", `[global]\nindex-url = ${i}\n`) }) },
+        { name: "uv.toml (UV_CONFIG_FILE)", requirements: () => "lp-private\nsix\n", args: () => [], env: (i) => ({ UV_CONFIG_FILE: configFile("uv.toml", `[pip]\nindex-url = "${i}"\n`) }) },
+        {
+            name: "uv.toml [[index]] default",
+            requirements: () => "lp-private\nsix\n",
+            args: () => [],
+            env: (i) => ({ UV_CONFIG_FILE: configFile("uv.toml", `[[index]]\nname = "corp"\nurl = "${i}"\ndefault = true\n`) }),
+        },
     ];
     for (const c of cases) {
         for (const installer of ["pip", "uv"]) {
@@ -163,12 +172,24 @@ describe("only the indexes the user named (dependency confusion)", () => {
         }
     }
 
+    it("installs from the private index a pip.conf names", () => {
+        for (const installer of ["pip", "uv"]) {
+            const env = { ...process.env, PIP_CONFIG_FILE: configFile("pip.conf", `[install]\nindex-url = ${index}\n`) };
+            const zip = builtZip([privateApp("lp-private\n"), "--installer", installer, "--cache-dir", tmpDir("cache-")], env);
+            assert.deepEqual(distributions(zip), ["lp_private==1.0"]);
+        }
+    });
+
     it("says so when the named index cannot be reached", () => {
         const r = build([privateApp("--index-url http://127.0.0.1:9/simple\nsix\n"), "--installer", "pip", "--cache-dir", tmpDir("cache-")]);
         assert.equal(r.code, 2, r.stdout);
         assert.match(r.stderr, /six could not be looked up: the package index http:\/\/127\.0\.0\.1:9\/simple could not be read \(.*Connection refused/);
     });
 });
+
+function configFile(name: string, text: string): string {
+    return path.join(writeFiles(tmpDir("config-"), { [name]: text }), name);
+}
 
 /** A minimal pure-Python wheel, written with Python's zipfile. */
 function makeWheel(file: string): void {

@@ -17,6 +17,7 @@ import { describeTarget, rescueFailedInstall } from "./diagnose";
 import { chooseInstaller, findUv, hostPython, Installer, InstallerChoice } from "./installers";
 import { PackageIndexes, packageIndexes, splitIndexArgs, withoutIndexEnvironment } from "./indexes";
 import { withAbsolutePaths } from "./local-paths";
+import { pipConfigIndexes, uvConfigIndexes } from "./config-files";
 import { readRequirementInputs, RequirementInputs } from "./requirements";
 
 export type DependencySpec = { kind: "requirements"; file: string } | { kind: "uv-lock"; pyproject: string };
@@ -53,7 +54,9 @@ export async function installDependencies(spec: DependencySpec, target: LambdaTa
     const installer = await chooseInstaller(spec.kind === "uv-lock" && ctx.installer === "auto" ? "uv" : ctx.installer, ctx);
     const inputs = spec.kind === "requirements" ? readRequirementInputs(spec.file) : readUvProject(spec.pyproject);
     // Every download below uses exactly these, whichever place the user named them in.
-    const indexes = packageIndexes(inputs.options, ctx.extraArgs);
+    const py = await hostPython(ctx.python).catch(() => undefined);
+    const configured = [pipConfigIndexes(py?.prefix), uvConfigIndexes()];
+    const indexes = packageIndexes(inputs.options, ctx.extraArgs, process.env, configured.flatMap((c) => c.pairs));
     const passThrough = splitIndexArgs(ctx.extraArgs).rest;
     const key = keyOf({
         format: FORMAT_VERSION,
