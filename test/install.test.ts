@@ -90,6 +90,24 @@ describe("installing for the target", () => {
     });
 });
 
+describe("the user's own package folder in requirements", () => {
+    for (const runtime of ["python3.11", "python3.12"]) {
+        it(`installs ./mypkg (a pyproject.toml folder) with pip and uv alike, though both install with --only-binary (${runtime})`, () => {
+            const app = writeFiles(tmpDir("localpkg-"), {
+                "app.py": "import mypkg\n" + HANDLER,
+                "requirements.txt": "./libs/mypkg\nsix==1.17.0\n",
+                "libs/mypkg/pyproject.toml": '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "mypkg"\nversion = "0.1"\n',
+                "libs/mypkg/mypkg/__init__.py": "VALUE = 1\n",
+            });
+            for (const installer of ["pip", "uv"]) {
+                const zip = builtZip([app, "--runtime", runtime, "--installer", installer, "--cache-dir", SHARED_CACHE]);
+                assert.deepEqual(distributions(zip), ["mypkg==0.1", "six==1.17.0"], installer);
+                assert.equal(pyRead(zip, "mypkg/__init__.py").toString("utf8"), "VALUE = 1\n");
+            }
+        });
+    }
+});
+
 describe("uv installed on first use", () => {
     it("installs the pinned uv once when builds start together, into a fresh tools folder", async function () {
         // uv on PATH (or LAMBDA_PYTHON_UV) is used as it is; there is nothing to install then.

@@ -83,7 +83,7 @@ export async function installDependencies(spec: DependencySpec, target: LambdaTa
         if (!fs.existsSync(siteDir)) fs.mkdirSync(siteDir, { recursive: true });
         const files = await listInstalled(siteDir, ctx.cache);
         fs.writeFileSync(path.join(work, MANIFEST), JSON.stringify({ installer: label, files }));
-        for (const scratch of ["wheels", "sdists", "resolution.json", "resolved-requirements.txt"]) fs.rmSync(path.join(work, scratch), { recursive: true, force: true });
+        for (const scratch of ["wheels", "sdists", "local-wheels", "resolution.json", "resolved-requirements.txt"]) fs.rmSync(path.join(work, scratch), { recursive: true, force: true });
         fs.mkdirSync(path.dirname(finalDir), { recursive: true });
         if (fs.existsSync(finalDir) && !readManifest(finalDir)) removeQuietly(finalDir); // damaged: its manifest was unreadable
         try {

@@ -20,6 +20,7 @@ import platforms from "../../../policies/data/lambda-platforms.json";
 import { PackageIndexes, pipIndexArgs, uvIndexArgs, withoutIndexEnvironment } from "./indexes";
 import { pipForTarget } from "./target-pip";
 import { probe, ProbeAnswer } from "./probes";
+import { withLocalFoldersBuilt } from "./local-wheels";
 
 export type InstallerChoice = "auto" | "pip" | "uv";
 
@@ -149,6 +150,8 @@ export async function uvInstaller(uvCommand: string, pythonCommand?: string): Pr
         version,
         identity: { installer: "uv", uv: version, resolver: py?.pipVersion ? `pip ${py.pipVersion}` : "uv" },
         async install(req, onLine) {
+            // uv builds nothing under --only-binary, not even the user's own folders: those become wheels first.
+            await withLocalFoldersBuilt(req.requirementsFile, path.join(path.dirname(req.siteDir), "local-wheels"), uvCommand, env, py?.command);
             if (uvPlatformIsExact(req.target) || !py?.pipVersion || !pipHasReport(py.pipVersion)) {
                 // Without pip (22.2+, for --report), the nearest lower platform: never a wheel that cannot load, possibly an older version.
                 return uvInstall(req, uvPythonPlatform(req.target), ["-r", req.requirementsFile], onLine);
