@@ -17,6 +17,7 @@ import { describeTarget, rescueFailedInstall } from "./diagnose";
 import { chooseInstaller, findUv, hostPython, Installer, InstallerChoice } from "./installers";
 import { PackageIndexes, packageIndexes, splitIndexArgs, withoutIndexEnvironment } from "./indexes";
 import { withAbsolutePaths } from "./local-paths";
+import { timed } from "./timing";
 import { pipConfigIndexes, uvConfigIndexes } from "./config-files";
 import { readRequirementInputs, RequirementInputs } from "./requirements";
 
@@ -51,7 +52,7 @@ const MANIFEST = "manifest.json";
 const MAX_RESCUE_ROUNDS = 5;
 
 export async function installDependencies(spec: DependencySpec, target: LambdaTarget, ctx: InstallContext): Promise<InstalledDependencies> {
-    const installer = await chooseInstaller(spec.kind === "uv-lock" && ctx.installer === "auto" ? "uv" : ctx.installer, ctx);
+    const installer = await timed("find installer", () => chooseInstaller(spec.kind === "uv-lock" && ctx.installer === "auto" ? "uv" : ctx.installer, ctx));
     const inputs = spec.kind === "requirements" ? readRequirementInputs(spec.file) : readUvProject(spec.pyproject);
     // Every download below uses exactly these, whichever place the user named them in.
     const py = await hostPython(ctx.python).catch(() => undefined);
@@ -81,7 +82,7 @@ export async function installDependencies(spec: DependencySpec, target: LambdaTa
         ctx.progress(`installing dependencies from ${path.basename(what)} for ${target.runtime} ${target.architecture} with ${label}`);
         await installWithRescue(installer, { requirementsFile, siteDir, what, work, indexes, passThrough }, inputs, target, ctx);
         if (!fs.existsSync(siteDir)) fs.mkdirSync(siteDir, { recursive: true });
-        const files = await listInstalled(siteDir, ctx.cache);
+        const files = await timed("list and hash installed files", () => listInstalled(siteDir, ctx.cache));
         fs.writeFileSync(path.join(work, MANIFEST), JSON.stringify({ installer: label, files }));
         for (const scratch of ["wheels", "sdists", "local-wheels", "resolution.json", "resolved-requirements.txt"]) fs.rmSync(path.join(work, scratch), { recursive: true, force: true });
         fs.mkdirSync(path.dirname(finalDir), { recursive: true });

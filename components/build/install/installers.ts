@@ -21,6 +21,7 @@ import { PackageIndexes, pipIndexArgs, uvIndexArgs, withoutIndexEnvironment } fr
 import { pipForTarget } from "./target-pip";
 import { probe, ProbeAnswer } from "./probes";
 import { withLocalFoldersBuilt } from "./local-wheels";
+import { timed } from "./timing";
 
 export type InstallerChoice = "auto" | "pip" | "uv";
 
@@ -151,22 +152,22 @@ export async function uvInstaller(uvCommand: string, pythonCommand?: string): Pr
         identity: { installer: "uv", uv: version, resolver: py?.pipVersion ? `pip ${py.pipVersion}` : "uv" },
         async install(req, onLine) {
             // uv builds nothing under --only-binary, not even the user's own folders: those become wheels first.
-            await withLocalFoldersBuilt(req.requirementsFile, path.join(path.dirname(req.siteDir), "local-wheels"), uvCommand, env, py?.command);
+            await timed("local folders", () => withLocalFoldersBuilt(req.requirementsFile, path.join(path.dirname(req.siteDir), "local-wheels"), uvCommand, env, py?.command));
             if (uvPlatformIsExact(req.target) || !py?.pipVersion || !pipHasReport(py.pipVersion)) {
                 // Without pip (22.2+, for --report), the nearest lower platform: never a wheel that cannot load, possibly an older version.
-                return uvInstall(req, uvPythonPlatform(req.target), ["-r", req.requirementsFile], onLine);
+                return timed("uv resolve and install", () => uvInstall(req, uvPythonPlatform(req.target), ["-r", req.requirementsFile], onLine));
             }
             const work = path.dirname(req.siteDir);
             const report = path.join(work, "resolution.json");
-            const resolved = await run(py.command, pipForTarget(req.target, ["install", "--dry-run", "--quiet", "--report", report, ...pipTargetArgs(req)]), {
+            const resolved = await timed("pip resolve (--dry-run --report)", () => run(py.command, pipForTarget(req.target, ["install", "--dry-run", "--quiet", "--report", report, ...pipTargetArgs(req)]), {
                 env: withoutIndexEnvironment(),
-            });
+            }));
             if (resolved.code !== 0) return resolved;
             const pinned = path.join(work, "resolved-requirements.txt");
             const resolution = JSON.parse(fs.readFileSync(report, "utf8")) as PipReport;
             if (!resolution.install.length) return resolved;
             fs.writeFileSync(pinned, pinnedRequirements(resolution));
-            const installed = await uvInstall(req, uvPlatformCovering(req.target), ["--no-deps", "-r", pinned], onLine);
+            const installed = await timed("uv install (pinned files)", () => uvInstall(req, uvPlatformCovering(req.target), ["--no-deps", "-r", pinned], onLine));
             if (installed.code === 0) forgetPinning(req.siteDir, resolution);
             return installed;
         },
