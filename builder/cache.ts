@@ -22,9 +22,16 @@ export function defaultCacheDir(): string {
     return path.join(base, "lambda-python");
 }
 
-/** Where `lambda-python setup` installs tools; shared by every build cache. */
+/**
+ * Where `lambda-python setup` installs tools; shared by every build cache.
+ * It does not follow LAMBDA_PYTHON_CACHE_DIR or --cache-dir: a fresh build
+ * cache (a test's, a CI job's) must still find the pinned uv instead of
+ * installing it again or quietly building with pip.
+ */
 export function defaultToolsDir(): string {
-    return process.env.LAMBDA_PYTHON_TOOLS_DIR ? path.resolve(process.env.LAMBDA_PYTHON_TOOLS_DIR) : path.join(defaultCacheDir(), "tools");
+    if (process.env.LAMBDA_PYTHON_TOOLS_DIR) return path.resolve(process.env.LAMBDA_PYTHON_TOOLS_DIR);
+    const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
+    return path.join(base, "lambda-python", "tools");
 }
 
 export function sha256Hex(data: string | Buffer): string {

@@ -90,6 +90,24 @@ describe("installing for the target", () => {
     });
 });
 
+describe("the user's own package folder in requirements", () => {
+    for (const runtime of ["python3.11", "python3.12"]) {
+        it(`installs ./mypkg (a pyproject.toml folder) with pip and uv alike, though both install with --only-binary (${runtime})`, () => {
+            const app = writeFiles(tmpDir("localpkg-"), {
+                "app.py": "import mypkg\n" + HANDLER,
+                "requirements.txt": "./libs/mypkg\nsix==1.17.0\n",
+                "libs/mypkg/pyproject.toml": '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "mypkg"\nversion = "0.1"\n',
+                "libs/mypkg/mypkg/__init__.py": "VALUE = 1\n",
+            });
+            for (const installer of ["pip", "uv"]) {
+                const zip = builtZip([app, "--runtime", runtime, "--installer", installer, "--cache-dir", SHARED_CACHE]);
+                assert.deepEqual(distributions(zip), ["mypkg==0.1", "six==1.17.0"], installer);
+                assert.equal(pyRead(zip, "mypkg/__init__.py").toString("utf8"), "VALUE = 1\n");
+            }
+        });
+    }
+});
+
 describe("uv installed on first use", () => {
     it("installs the pinned uv once when builds start together, into a fresh tools folder", async function () {
         // uv on PATH (or LAMBDA_PYTHON_UV) is used as it is; there is nothing to install then.
@@ -148,6 +166,15 @@ describe("only the indexes the user named (dependency confusion)", () => {
         { name: "UV_INDEX_URL", requirements: () => "lp-private\nsix\n", args: () => [], env: (i) => ({ UV_INDEX_URL: i }) },
         { name: "PIP_INDEX_URL", requirements: () => "lp-private\nsix\n", args: () => [], env: (i) => ({ PIP_INDEX_URL: i }) },
         { name: "--installer-arg", requirements: () => "lp-private\nsix\n", args: (i) => [`--installer-arg=--index-url=${i}`], env: () => ({}) },
+        // The installers' own configuration files: with our explicit --index-url, pip and uv would otherwise take PyPI instead.
+        { name: "pip.conf (PIP_CONFIG_FILE)", requirements: () => "lp-private\nsix\n", args: () => [], env: (i) => ({ PIP_CONFIG_FILE: configFile("pip.conf", `[global]\nindex-url = ${i}\n`) }) },
+        { name: "uv.toml (UV_CONFIG_FILE)", requirements: () => "lp-private\nsix\n", args: () => [], env: (i) => ({ UV_CONFIG_FILE: configFile("uv.toml", `[pip]\nindex-url = "${i}"\n`) }) },
+        {
+            name: "uv.toml [[index]] default",
+            requirements: () => "lp-private\nsix\n",
+            args: () => [],
+            env: (i) => ({ UV_CONFIG_FILE: configFile("uv.toml", `[[index]]\nname = "corp"\nurl = "${i}"\ndefault = true\n`) }),
+        },
     ];
     for (const c of cases) {
         for (const installer of ["pip", "uv"]) {
@@ -163,12 +190,24 @@ describe("only the indexes the user named (dependency confusion)", () => {
         }
     }
 
+    it("installs from the private index a pip.conf names", () => {
+        for (const installer of ["pip", "uv"]) {
+            const env = { ...process.env, PIP_CONFIG_FILE: configFile("pip.conf", `[install]\nindex-url = ${index}\n`) };
+            const zip = builtZip([privateApp("lp-private\n"), "--installer", installer, "--cache-dir", tmpDir("cache-")], env);
+            assert.deepEqual(distributions(zip), ["lp_private==1.0"]);
+        }
+    });
+
     it("says so when the named index cannot be reached", () => {
         const r = build([privateApp("--index-url http://127.0.0.1:9/simple\nsix\n"), "--installer", "pip", "--cache-dir", tmpDir("cache-")]);
         assert.equal(r.code, 2, r.stdout);
         assert.match(r.stderr, /six could not be looked up: the package index http:\/\/127\.0\.0\.1:9\/simple could not be read \(.*Connection refused/);
     });
 });
+
+function configFile(name: string, text: string): string {
+    return path.join(writeFiles(tmpDir("config-"), { [name]: text }), name);
+}
 
 /** A minimal pure-Python wheel, written with Python's zipfile. */
 function makeWheel(file: string): void {

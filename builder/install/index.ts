@@ -17,6 +17,8 @@ import { describeTarget, rescueFailedInstall } from "./diagnose";
 import { chooseInstaller, findUv, hostPython, Installer, InstallerChoice } from "./installers";
 import { PackageIndexes, packageIndexes, splitIndexArgs, withoutIndexEnvironment } from "./indexes";
 import { withAbsolutePaths } from "./local-paths";
+import { timed } from "./timing";
+import { pipConfigIndexes, uvConfigIndexes } from "./config-files";
 import { readRequirementInputs, RequirementInputs } from "./requirements";
 
 export type DependencySpec = { kind: "requirements"; file: string } | { kind: "uv-lock"; pyproject: string };
@@ -50,10 +52,12 @@ const MANIFEST = "manifest.json";
 const MAX_RESCUE_ROUNDS = 5;
 
 export async function installDependencies(spec: DependencySpec, target: LambdaTarget, ctx: InstallContext): Promise<InstalledDependencies> {
-    const installer = await chooseInstaller(spec.kind === "uv-lock" && ctx.installer === "auto" ? "uv" : ctx.installer, ctx);
+    const installer = await timed("find installer", () => chooseInstaller(spec.kind === "uv-lock" && ctx.installer === "auto" ? "uv" : ctx.installer, ctx));
     const inputs = spec.kind === "requirements" ? readRequirementInputs(spec.file) : readUvProject(spec.pyproject);
     // Every download below uses exactly these, whichever place the user named them in.
-    const indexes = packageIndexes(inputs.options, ctx.extraArgs);
+    const py = await hostPython(ctx.python).catch(() => undefined);
+    const configured = [pipConfigIndexes(py?.prefix), uvConfigIndexes()];
+    const indexes = packageIndexes(inputs.options, ctx.extraArgs, process.env, configured.flatMap((c) => c.pairs));
     const passThrough = splitIndexArgs(ctx.extraArgs).rest;
     const key = keyOf({
         format: FORMAT_VERSION,
@@ -78,9 +82,9 @@ export async function installDependencies(spec: DependencySpec, target: LambdaTa
         ctx.progress(`installing dependencies from ${path.basename(what)} for ${target.runtime} ${target.architecture} with ${label}`);
         await installWithRescue(installer, { requirementsFile, siteDir, what, work, indexes, passThrough }, inputs, target, ctx);
         if (!fs.existsSync(siteDir)) fs.mkdirSync(siteDir, { recursive: true });
-        const files = await listInstalled(siteDir, ctx.cache);
+        const files = await timed("list and hash installed files", () => listInstalled(siteDir, ctx.cache));
         fs.writeFileSync(path.join(work, MANIFEST), JSON.stringify({ installer: label, files }));
-        for (const scratch of ["wheels", "sdists", "resolution.json", "resolved-requirements.txt"]) fs.rmSync(path.join(work, scratch), { recursive: true, force: true });
+        for (const scratch of ["wheels", "sdists", "local-wheels", "resolution.json", "resolved-requirements.txt"]) fs.rmSync(path.join(work, scratch), { recursive: true, force: true });
         fs.mkdirSync(path.dirname(finalDir), { recursive: true });
         if (fs.existsSync(finalDir) && !readManifest(finalDir)) removeQuietly(finalDir); // damaged: its manifest was unreadable
         try {

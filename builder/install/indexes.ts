@@ -60,10 +60,16 @@ export function splitIndexArgs(args: string[]): { index: [keyof PackageIndexes, 
 /**
  * The indexes in force. Precedence for the primary index, as pip applies
  * it: a requirement file's option, then --installer-arg, then the
- * environment (UV_DEFAULT_INDEX, UV_INDEX_URL, PIP_INDEX_URL). Extra
+ * environment (UV_DEFAULT_INDEX, UV_INDEX_URL, PIP_INDEX_URL), then the
+ * installers' configuration files (`configured`, already resolved). Extra
  * indexes, find-links and trusted hosts from every source add up.
  */
-export function packageIndexes(fileOptions: { file: string; args: string[] }[], installerArgs: string[], env: NodeJS.ProcessEnv = process.env): PackageIndexes {
+export function packageIndexes(
+    fileOptions: { file: string; args: string[] }[],
+    installerArgs: string[],
+    env: NodeJS.ProcessEnv = process.env,
+    configured: [keyof PackageIndexes, string][] = [],
+): PackageIndexes {
     const ix: PackageIndexes = { extraIndexUrls: [], findLinks: [], noIndex: false, trustedHosts: [] };
     const primary: (string | undefined)[] = [];
     const apply = (pairs: [keyof PackageIndexes, string][], baseDir: string | undefined, level: number) => {
@@ -86,6 +92,8 @@ export function packageIndexes(fileOptions: { file: string; args: string[] }[], 
     for (const name of ["UV_INSECURE_HOST", "PIP_TRUSTED_HOST"]) for (const w of words(env[name])) envPairs.push(["trustedHosts", w]);
     if (truthy(env.UV_NO_INDEX) || truthy(env.PIP_NO_INDEX)) envPairs.push(["noIndex", "1"]);
     apply(envPairs, process.cwd(), 2);
+    // Last: pip.conf and uv.toml (config-files.ts), below the environment as in both installers.
+    apply(configured, undefined, 3);
     const chosen = primary.find((p) => p !== undefined);
     if (chosen !== undefined) ix.indexUrl = indexValue(chosen);
     ix.extraIndexUrls = unique(ix.extraIndexUrls.filter((u) => u !== ix.indexUrl));

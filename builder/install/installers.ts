@@ -19,6 +19,9 @@ import { LambdaTarget, manylinuxPlatformTags, pythonTag, uvPythonPlatform } from
 import platforms from "../../policies/data/lambda-platforms.json";
 import { PackageIndexes, pipIndexArgs, uvIndexArgs, withoutIndexEnvironment } from "./indexes";
 import { pipForTarget } from "./target-pip";
+import { probe, ProbeAnswer } from "./probes";
+import { withLocalFoldersBuilt } from "./local-wheels";
+import { timed } from "./timing";
 
 export type InstallerChoice = "auto" | "pip" | "uv";
 
@@ -45,31 +48,31 @@ export interface Installer {
 export interface HostPython {
     command: string;
     version: string;
+    /** sys.prefix: where pip looks for a site-wide pip.conf. */
+    prefix: string;
     pipVersion?: string;
 }
 
-const pythonInfo = new Map<string, Promise<HostPython>>();
-
-/** The Python that runs pip (and builds pure-Python sdists). */
-export function hostPython(command = "python3"): Promise<HostPython> {
-    let info = pythonInfo.get(command);
-    if (!info) {
-        info = (async () => {
-            const script = "import sys\nprint('%d.%d.%d' % sys.version_info[:3])\ntry:\n import pip; print(pip.__version__)\nexcept Exception:\n print('')";
-            let r: RunResult;
-            try {
-                r = await run(command, ["-c", script]);
-            } catch {
-                throw new UserError(`Python was not found as "${command}". Installing dependencies needs Python 3 with pip on this machine; install it or pass the interpreter to use (python option, --python).`);
-            }
-            if (r.code !== 0) throw new UserError(`"${command}" did not run as a Python interpreter: ${r.stderr.trim()}`);
-            const [version, pipVersion] = r.stdout.split(/\r?\n/);
-            return { command, version, pipVersion: pipVersion || undefined };
-        })();
-        pythonInfo.set(command, info);
-        info.catch(() => pythonInfo.delete(command));
+/** The Python that runs pip (and builds pure-Python sdists); probed once per interpreter file (probes.ts). */
+export async function hostPython(command = "python3"): Promise<HostPython> {
+    const script = [
+        "import os, sys",
+        "print('%d.%d.%d' % sys.version_info[:3])",
+        "print(sys.prefix)",
+        "try:",
+        " import pip; print(pip.__version__); print(os.path.dirname(os.path.dirname(os.path.abspath(pip.__file__))))",
+        "except Exception:",
+        " print(''); print('')",
+    ].join("\n");
+    const lines = (a: ProbeAnswer) => a.stdout.split(/\r?\n/);
+    // Upgrading pip changes its site-packages folder, not the interpreter.
+    const r = await probe(command, ["-c", script], (a) => [lines(a)[3]].filter(Boolean));
+    if (!r) {
+        throw new UserError(`Python was not found as "${command}". Installing dependencies needs Python 3 with pip on this machine; install it or pass the interpreter to use (python option, --python).`);
     }
-    return info;
+    if (r.code !== 0) throw new UserError(`"${command}" did not run as a Python interpreter: ${r.stderr.trim()}`);
+    const [version, prefix, pipVersion] = lines(r);
+    return { command, version, prefix, pipVersion: pipVersion || undefined };
 }
 
 export async function pipInstaller(pythonCommand?: string): Promise<Installer> {
@@ -120,9 +123,9 @@ function uvPlatformCovering(target: LambdaTarget): string {
 }
 
 export async function uvInstaller(uvCommand: string, pythonCommand?: string): Promise<Installer> {
-    const r = await run(uvCommand, ["--version"]);
-    const version = /uv (\S+)/.exec(r.stdout)?.[1];
-    if (r.code !== 0 || !version) throw new UserError(`"${uvCommand} --version" failed: ${r.stderr.trim()}`);
+    const r = await probe(uvCommand, ["--version"]);
+    const version = r && /uv (\S+)/.exec(r.stdout)?.[1];
+    if (!r || r.code !== 0 || !version) throw new UserError(`"${uvCommand} --version" failed: ${r ? r.stderr.trim() : "not found"}`);
     const py = await hostPython(pythonCommand).catch(() => undefined);
     const env = { ...withoutIndexEnvironment(), UV_PYTHON_DOWNLOADS: "never", UV_COMPILE_BYTECODE: "0" };
     const uvInstall = (req: InstallRequest, platform: string, args: string[], onLine?: (line: string) => void) =>
@@ -148,21 +151,23 @@ export async function uvInstaller(uvCommand: string, pythonCommand?: string): Pr
         version,
         identity: { installer: "uv", uv: version, resolver: py?.pipVersion ? `pip ${py.pipVersion}` : "uv" },
         async install(req, onLine) {
+            // uv builds nothing under --only-binary, not even the user's own folders: those become wheels first.
+            await timed("local folders", () => withLocalFoldersBuilt(req.requirementsFile, path.join(path.dirname(req.siteDir), "local-wheels"), uvCommand, env, py?.command));
             if (uvPlatformIsExact(req.target) || !py?.pipVersion || !pipHasReport(py.pipVersion)) {
                 // Without pip (22.2+, for --report), the nearest lower platform: never a wheel that cannot load, possibly an older version.
-                return uvInstall(req, uvPythonPlatform(req.target), ["-r", req.requirementsFile], onLine);
+                return timed("uv resolve and install", () => uvInstall(req, uvPythonPlatform(req.target), ["-r", req.requirementsFile], onLine));
             }
             const work = path.dirname(req.siteDir);
             const report = path.join(work, "resolution.json");
-            const resolved = await run(py.command, pipForTarget(req.target, ["install", "--dry-run", "--quiet", "--report", report, ...pipTargetArgs(req)]), {
+            const resolved = await timed("pip resolve (--dry-run --report)", () => run(py.command, pipForTarget(req.target, ["install", "--dry-run", "--quiet", "--report", report, ...pipTargetArgs(req)]), {
                 env: withoutIndexEnvironment(),
-            });
+            }));
             if (resolved.code !== 0) return resolved;
             const pinned = path.join(work, "resolved-requirements.txt");
             const resolution = JSON.parse(fs.readFileSync(report, "utf8")) as PipReport;
             if (!resolution.install.length) return resolved;
             fs.writeFileSync(pinned, pinnedRequirements(resolution));
-            const installed = await uvInstall(req, uvPlatformCovering(req.target), ["--no-deps", "-r", pinned], onLine);
+            const installed = await timed("uv install (pinned files)", () => uvInstall(req, uvPlatformCovering(req.target), ["--no-deps", "-r", pinned], onLine));
             if (installed.code === 0) forgetPinning(req.siteDir, resolution);
             return installed;
         },
@@ -215,13 +220,8 @@ function forgetPinning(siteDir: string, report: PipReport): void {
 export async function findUv(explicit: string | undefined, toolsDir: string): Promise<string | undefined> {
     const candidates = [explicit, process.env.LAMBDA_PYTHON_UV, "uv", path.join(toolsDir, "venv", "bin", "uv")].filter((c): c is string => !!c);
     for (const c of candidates) {
-        if (c.includes("/") && !fs.existsSync(c)) continue;
-        try {
-            const r = await run(c, ["--version"]);
-            if (r.code === 0) return c;
-        } catch {
-            // not installed under this name
-        }
+        const r = await probe(c, ["--version"]);
+        if (r?.code === 0) return c;
     }
     if (explicit) throw new UserError(`uv was not found at "${explicit}".`);
     return undefined;

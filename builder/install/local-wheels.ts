@@ -1,0 +1,62 @@
+// The user's own code named as a folder in requirements (`./mypkg` with a
+// pyproject.toml or setup.py), built into a wheel before uv installs.
+//
+// Dependencies are installed with --only-binary :all: (nothing compiled for
+// this machine). pip still builds a local folder under that flag; uv refuses
+// ("Building source distributions is disabled"). So for uv each such folder
+// is built here with `uv build --wheel` and its line pointed at the wheel.
+// The wheel must be pure (`*-none-any`): a platform wheel was compiled for
+// this machine, not for Lambda, and is refused with one paragraph.
+import * as fs from "fs";
+import * as path from "path";
+import { UserError } from "../../shared/errors";
+import { run, tail } from "../../shared/process";
+
+const INCLUDE = /^(-r|--requirement|-c|--constraint)(\s+|=)(\S+)(.*)$/;
+const FOLDER = /^(?:(?:-e|--editable)\s+)?(\/[^\s[;#]*)(.*)$/;
+
+/** Rewrites `file` (a copy from local-paths.ts, absolute paths) and its includes so local folders become built wheels. */
+export async function withLocalFoldersBuilt(file: string, wheelsDir: string, uv: string, env: NodeJS.ProcessEnv, python?: string): Promise<void> {
+    const seen = new Set<string>();
+    const visit = async (f: string) => {
+        if (seen.has(f)) return;
+        seen.add(f);
+        const lines = fs.readFileSync(f, "utf8").split("\n");
+        let changed = false;
+        for (let i = 0; i < lines.length; i++) {
+            const line = lines[i].trim();
+            const include = INCLUDE.exec(line);
+            if (include) {
+                await visit(include[3]);
+                continue;
+            }
+            const folder = FOLDER.exec(line);
+            if (!folder || !isProject(folder[1])) continue;
+            lines[i] = `${await buildWheel(folder[1], wheelsDir, uv, env, python)}${folder[2]}`;
+            changed = true;
+        }
+        if (changed) fs.writeFileSync(f, lines.join("\n"));
+    };
+    await visit(file);
+}
+
+function isProject(dir: string): boolean {
+    return ["pyproject.toml", "setup.py"].some((f) => fs.existsSync(path.join(dir, f)));
+}
+
+async function buildWheel(dir: string, wheelsDir: string, uv: string, env: NodeJS.ProcessEnv, python?: string): Promise<string> {
+    const out = path.join(wheelsDir, `local-${fs.existsSync(wheelsDir) ? fs.readdirSync(wheelsDir).length : 0}`);
+    fs.mkdirSync(out, { recursive: true });
+    const r = await run(uv, ["build", "--wheel", "--no-progress", "--out-dir", out, ...(python ? ["--python", python] : []), dir], { env });
+    const wheel = fs.readdirSync(out).find((f) => f.endsWith(".whl"));
+    if (r.code !== 0 || !wheel) {
+        throw new UserError(`the local package ${dir} (named in requirements) could not be built into a wheel with uv: ${tail(r.stderr, 6)}`);
+    }
+    if (!wheel.endsWith("-none-any.whl")) {
+        throw new UserError(
+            `the local package ${dir} (named in requirements) built ${wheel}, a wheel for this machine, not for Lambda: it has native code. ` +
+                `Build it on Amazon Linux for the function's runtime and architecture and name the wheel in requirements instead of the folder.`,
+        );
+    }
+    return path.join(out, wheel);
+}
