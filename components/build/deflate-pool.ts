@@ -78,7 +78,7 @@ interface Slot {
 const PER_WORKER = 2;
 /** A batch holds files up to this many bytes in all (a bigger file goes alone), and at most MAX_BATCH files. */
 const BATCH_BYTES = 1024 * 1024;
-const MAX_BATCH = 512;
+const MAX_BATCH = 64;
 
 /** The worker's module: compiled JavaScript beside this file, or its TypeScript source under ts-node (tests). */
 function workerModule(): { file: string; execArgv: string[] } {

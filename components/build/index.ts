@@ -203,13 +203,13 @@ function damagedInstall(file: string, cacheDir: string): string | undefined {
     return installs + file.slice(installs.length).split(path.sep)[0];
 }
 
-/** With LAMBDA_PYTHON_TIMING set, prints how long each phase of a build took (for profiling). */
+/** With LAMBDA_PYTHON_TIMING set, prints how long each phase of a build took and the resident memory after it (for profiling). */
 function phaseTimer(): (phase: string) => void {
     if (!process.env.LAMBDA_PYTHON_TIMING) return () => {};
     let last = process.hrtime.bigint();
     return (phase) => {
         const now = process.hrtime.bigint();
-        process.stderr.write(`timing: ${phase} ${(Number(now - last) / 1e6).toFixed(1)} ms\n`);
+        process.stderr.write(`timing: ${phase} ${(Number(now - last) / 1e6).toFixed(1)} ms (rss ${(process.memoryUsage.rss() / 1048576).toFixed(0)} MB)\n`);
         last = now;
     };
 }
