@@ -169,7 +169,7 @@ async function compressAll(entries: ZipInputEntry[], options: WriteOptions, spoo
             const spool = e.path ? spoolFor(e.size, spoolDir) : undefined;
             try {
                 // Hashed again while compressed (it costs ~2% of a cold build): the bytes written are the ones the key names.
-                r = await pool.run({ path: e.path, data: e.data, hash: e.path !== undefined, level: options.level, spool });
+                r = await pool.run({ path: e.path, data: e.data, hash: e.path !== undefined, level: options.level, spool, size: e.size });
             } catch (err) {
                 if (spool) removeQuietly(spool);
                 throw new UserError(`${e.path ?? e.name} changed or disappeared while the archive was being built (${(err as Error).message}). Build again.`);
