@@ -44,3 +44,34 @@ export function treeStats(dir: string): { bytes: number; files: number } {
     walk(dir);
     return { bytes, files };
 }
+
+/**
+ * 20,000 small files (~16.6 MB, ~830 bytes each, Python-like text in 200
+ * folders): the shape of a big pure-Python dependency tree, where per-file
+ * costs dominate. Deterministic, written once into bench/.work/small-files.
+ */
+export function ensureSmallFiles(count = 20_000): string {
+    const dir = path.join(WORK, `small-files-${count}`);
+    const marker = `${dir}.done`;
+    if (fs.existsSync(marker)) return dir;
+    fs.rmSync(dir, { recursive: true, force: true });
+    let seed = 12345;
+    const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const words = ["def", "return", "self", "value", "import", "class", "None", "if", "else", "for", "in", "range", "data", "result", "config", "name", "items", "append", "raise", "ValueError"];
+    for (let i = 0; i < count; i++) {
+        const folder = path.join(dir, `pkg${Math.floor(i / 100)}`);
+        if (i % 100 === 0) fs.mkdirSync(folder, { recursive: true });
+        const lines: string[] = [];
+        let bytes = 0;
+        const target = 500 + Math.floor(rand() * 600);
+        while (bytes < target) {
+            const n = 3 + Math.floor(rand() * 8);
+            const line = "    " + Array.from({ length: n }, () => words[Math.floor(rand() * words.length)] + (rand() < 0.3 ? String(Math.floor(rand() * 1000)) : "")).join(" ");
+            lines.push(line);
+            bytes += line.length + 1;
+        }
+        fs.writeFileSync(path.join(folder, `mod${i}.py`), lines.join("\n") + "\n");
+    }
+    fs.writeFileSync(marker, new Date().toISOString());
+    return dir;
+}

@@ -2,7 +2,7 @@
 //
 //   installs/<install key>/    dependencies installed for one target (complete once present)
 //   archives/<build key>.zip   finished archives
-//   archives/<build key>.json  their report and the facts the checks judge
+//   archives/<build key>.json  its record: sha256, sizes and the facts the checks judge
 //   archives/<build key>.manifest.json  per-entry offsets and hashes, for reuse
 //   slots/<slot key>.json      the last build of one source+options, for entry reuse
 //   hashes/<root hash>.json    content hashes of a folder's files, by stat
@@ -50,7 +50,7 @@ export class BuildCache {
         return path.join(this.root, "archives", `${key}.zip`);
     }
 
-    archiveInfoPath(key: string): string {
+    archiveRecordPath(key: string): string {
         return path.join(this.root, "archives", `${key}.json`);
     }
 
@@ -106,7 +106,7 @@ export class BuildCache {
             if (base.startsWith(".") && base.includes(".tmp-") && mtime(p) < oldTemp) removeQuietly(p);
             else if (/^[0-9a-f]+\.json$/.test(base) && mtime(p) < oldUse) {
                 const key = base.slice(0, -".json".length);
-                for (const f of [this.archiveInfoPath(key), this.archivePath(key), this.archiveManifestPath(key)]) removeQuietly(f);
+                for (const f of [this.archiveRecordPath(key), this.archivePath(key), this.archiveManifestPath(key)]) removeQuietly(f);
             }
         }
     }

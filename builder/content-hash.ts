@@ -88,7 +88,7 @@ export async function hashFiles(files: WalkedFile[], memo: HashMemo, what: strin
             let r;
             const spool = level === null ? undefined : spoolFor(f.size, spoolDir);
             try {
-                r = await pool.run({ path: f.abs, hash: true, level, spool });
+                r = await pool.run({ path: f.abs, hash: true, level, spool, size: f.size });
             } catch (e) {
                 if (spool) removeQuietly(spool);
                 throw describeFsError(e, f.abs, `file in the ${what}`);

@@ -64,7 +64,8 @@ export class BuildCheckError extends UserError {
     }
 }
 
-interface ArchiveInfo {
+/** A cached archive's record (archives/<key>.json): what a hit needs without reading the zip. */
+interface ArchiveRecord {
     format: number;
     key: string;
     sha256: string;
@@ -82,65 +83,65 @@ interface Planned extends ZipInputEntry {
     from: "source" | "dependencies";
 }
 
-export async function buildArchive(options: BuildOptions): Promise<BuildResult> {
-    const o = resolveOptions(options);
+export async function buildArchive(input: BuildOptions): Promise<BuildResult> {
+    const options = resolveOptions(input);
     // pip's and uv's temporary files go under the cache, where an interrupted build's are removed with ours.
-    setChildTempRoot(path.join(o.cacheDir, "tmp"));
+    setChildTempRoot(path.join(options.cacheDir, "tmp"));
     try {
         try {
-            return await build(o);
+            return await build(options);
         } catch (e) {
             // An installed file that is not what the install's manifest says: the cached install was damaged
             // (edited by hand, a disk fault). Never ship it: install again, once.
-            const damaged = e instanceof ChangedFileError ? damagedInstall(e.file, o.cacheDir) : undefined;
+            const damaged = e instanceof ChangedFileError ? damagedInstall(e.file, options.cacheDir) : undefined;
             if (!damaged) throw e;
-            o.progress(`the cached install ${damaged} was modified; installing again`);
+            options.progress(`the cached install ${damaged} was modified; installing again`);
             removeQuietly(damaged);
-            return await build(o);
+            return await build(options);
         }
     } catch (e) {
         // A full disk, a read-only or unwritable folder: one paragraph naming the place, not a stack trace.
         if (e instanceof UserError) throw e;
         const p = (e as NodeJS.ErrnoException)?.path;
-        const place = o.out && p && path.dirname(p) === path.dirname(o.out) ? `the archive's destination ${o.out} (--out)` : `the build cache ${o.cacheDir} (--cache-dir, LAMBDA_PYTHON_CACHE_DIR)`;
+        const place = options.out && p && path.dirname(p) === path.dirname(options.out) ? `the archive's destination ${options.out} (--out)` : `the build cache ${options.cacheDir} (--cache-dir, LAMBDA_PYTHON_CACHE_DIR)`;
         throw describeWriteError(e, place) ?? e;
     }
 }
 
-async function build(o: ResolvedOptions): Promise<BuildResult> {
+async function build(options: ResolvedOptions): Promise<BuildResult> {
     const lap = phaseTimer();
-    const cache = new BuildCache(o.cacheDir);
-    const label = o.out ? path.basename(o.out) : `${o.kind} archive of ${o.source ?? "dependencies"}`;
+    const cache = new BuildCache(options.cacheDir);
+    const label = options.out ? path.basename(options.out) : `${options.kind} archive of ${options.source ?? "dependencies"}`;
 
-    const walked = walkSource(o);
-    const deps = await collectDependencies(o, cache, walked ?? []);
+    const walked = walkSource(options);
+    const deps = await collectDependencies(options, cache, walked ?? []);
     lap("dependencies");
-    const sources = await collectSource(o, cache, walked, deps.entries);
+    const sources = await collectSource(options, cache, walked, deps.entries);
     lap("source");
-    const planned = plan(o, [...deps.entries, ...sources.entries]);
-    const key = keyOf({ format: FORMAT_VERSION, engine: engineFor(planned), level: o.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
+    const planned = plan(options, [...deps.entries, ...sources.entries]);
+    const key = keyOf({ format: FORMAT_VERSION, engine: engineFor(planned), level: options.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
     const zipPath = cache.archivePath(key);
-    const infoPath = cache.archiveInfoPath(key);
-    const slotPath = cache.slotPath(keyOf({ source: o.source, deps: o.dependencies, kind: o.kind, target: o.target.runtime + o.target.architecture, prefix: o.prefix }));
+    const recordPath = cache.archiveRecordPath(key);
+    const slotPath = cache.slotPath(keyOf({ source: options.source, deps: options.dependencies, kind: options.kind, target: options.target.runtime + options.target.architecture, prefix: options.prefix }));
 
     // Large files compressed while hashing wait in spool files until the archive is written (or found cached).
     const discardSpools = () => {
         for (const c of [...deps.compressed.values(), ...sources.compressed.values()]) c.spool?.discard();
     };
-    let info = readInfo(infoPath, zipPath);
+    let record = readRecord(recordPath, zipPath);
     lap("plan and key");
-    const hit = info !== undefined;
-    if (!info) {
+    const hit = record !== undefined;
+    if (!record) {
         cache.sweep();
-        const fused = reuseFromMap(new Map([...deps.compressed, ...sources.compressed]));
+        const compressedWhileHashing = reuseFromMap(new Map([...deps.compressed, ...sources.compressed]));
         try {
-            info = await writeArchive(o, cache, planned, key, zipPath, slotPath, label, fused, lap);
+            record = await writeArchive({ options, cache, planned, key, zipPath, slotPath, label, compressedWhileHashing, lap });
         } finally {
             discardSpools();
         }
         lap("record archive");
         try {
-            writeFileAtomic(infoPath, JSON.stringify(info));
+            writeFileAtomic(recordPath, JSON.stringify(record));
         } catch (e) {
             removeQuietly(zipPath); // an archive without its record is never used: do not leave it
             throw e;
@@ -149,18 +150,18 @@ async function build(o: ResolvedOptions): Promise<BuildResult> {
         lap("record");
     } else {
         discardSpools();
-        touch(infoPath);
-        o.progress(`up to date: ${zipPath}`);
+        touch(recordPath);
+        options.progress(`up to date: ${zipPath}`);
     }
-    const facts = { ...info.facts, label };
-    const findings = runChecks(o, { facts, readText: (name, max) => readZipText(zipPath, name, max) });
+    const facts = { ...record.facts, label };
+    const findings = runChecks(options, { facts, readText: (name, max) => readZipText(zipPath, name, max) });
     const blocking = findings.filter(blocksBuild);
-    if (blocking.length) throw new BuildCheckError(blocking, `the ${o.kind} archive of ${o.source ?? "dependencies"} (${o.target.runtime}, ${o.target.architecture})`);
-    if (o.out) {
+    if (blocking.length) throw new BuildCheckError(blocking, `the ${options.kind} archive of ${options.source ?? "dependencies"} (${options.target.runtime}, ${options.target.architecture})`);
+    if (options.out) {
         try {
-            linkOrCopyAtomic(zipPath, o.out);
+            linkOrCopyAtomic(zipPath, options.out);
         } catch (e) {
-            const place = `the archive's destination ${o.out} (--out)`;
+            const place = `the archive's destination ${options.out} (--out)`;
             // Any other system error here is still the destination's (e.g. a folder that refuses new files, as /proc).
             const code = (e as NodeJS.ErrnoException)?.code;
             throw describeWriteError(e, place) ?? (typeof code === "string" ? new UserError(`cannot write ${place}: ${code}, ${(e as Error).message.replace(/^\w+: /, "")}. Choose a file in a writable folder.`) : e);
@@ -170,25 +171,25 @@ async function build(o: ResolvedOptions): Promise<BuildResult> {
 
     return {
         path: zipPath,
-        out: o.out,
-        kind: o.kind,
-        runtime: o.target.runtime,
-        architecture: o.target.architecture,
-        sha256: info.sha256,
-        sha256Base64: Buffer.from(info.sha256, "hex").toString("base64"),
-        zippedBytes: info.zippedBytes,
+        out: options.out,
+        kind: options.kind,
+        runtime: options.target.runtime,
+        architecture: options.target.architecture,
+        sha256: record.sha256,
+        sha256Base64: Buffer.from(record.sha256, "hex").toString("base64"),
+        zippedBytes: record.zippedBytes,
         unzippedBytes: facts.unzippedBytes,
         entries: facts.entries,
         nativeArchitectures: facts.nativeArchitectures,
-        biggestPackages: biggestPackages(facts, o.prefix),
+        biggestPackages: biggestPackages(facts, options.prefix),
         credentialsLeftOut: [...(walked?.credentials ?? []), ...deps.credentials],
         findings,
         dependencies: deps.description,
         cache: {
             archive: hit ? "hit" : "miss",
             install: deps.installHit === undefined ? "none" : deps.installHit ? "hit" : "miss",
-            compressedEntries: hit ? 0 : info.compressedEntries,
-            reusedEntries: hit ? 0 : info.reusedEntries,
+            compressedEntries: hit ? 0 : record.compressedEntries,
+            reusedEntries: hit ? 0 : record.reusedEntries,
             hashedFiles: deps.hashed + sources.hashed,
         },
         facts,
@@ -202,25 +203,25 @@ function damagedInstall(file: string, cacheDir: string): string | undefined {
     return installs + file.slice(installs.length).split(path.sep)[0];
 }
 
-/** With LAMBDA_PYTHON_TIMING set, prints how long each phase of a build took (for profiling). */
+/** With LAMBDA_PYTHON_TIMING set, prints how long each phase of a build took and the resident memory after it (for profiling). */
 function phaseTimer(): (phase: string) => void {
     if (!process.env.LAMBDA_PYTHON_TIMING) return () => {};
     let last = process.hrtime.bigint();
     return (phase) => {
         const now = process.hrtime.bigint();
-        process.stderr.write(`timing: ${phase} ${(Number(now - last) / 1e6).toFixed(1)} ms\n`);
+        process.stderr.write(`timing: ${phase} ${(Number(now - last) / 1e6).toFixed(1)} ms (rss ${(process.memoryUsage.rss() / 1048576).toFixed(0)} MB)\n`);
         last = now;
     };
 }
 
-function runChecks(o: ResolvedOptions, archive: { facts: ArchiveFacts; readText: (name: string, max?: number) => string | undefined }): Finding[] {
+function runChecks(options: ResolvedOptions, archive: { facts: ArchiveFacts; readText: (name: string, max?: number) => string | undefined }): Finding[] {
     return checkArchive(archive, {
-        kind: o.kind,
-        runtimes: [o.target.runtime],
-        architectures: [o.target.architecture],
-        handler: o.kind === "function" ? o.handler : undefined,
-        hasLayers: o.hasLayers,
-        config: o.checks,
+        kind: options.kind,
+        runtimes: [options.target.runtime],
+        architectures: [options.target.architecture],
+        handler: options.kind === "function" ? options.handler : undefined,
+        hasLayers: options.hasLayers,
+        config: options.checks,
     });
 }
 
@@ -231,8 +232,8 @@ interface Collected {
     compressed: Map<string, CompressedData>;
 }
 
-async function collectDependencies(o: ResolvedOptions, cache: BuildCache, sourceFiles: WalkedFile[]): Promise<Collected & { description: BuildResult["dependencies"]; installHit?: boolean; credentials: string[] }> {
-    const spec = o.dependencies;
+async function collectDependencies(options: ResolvedOptions, cache: BuildCache, sourceFiles: WalkedFile[]): Promise<Collected & { description: BuildResult["dependencies"]; installHit?: boolean; credentials: string[] }> {
+    const spec = options.dependencies;
     if (spec.kind === "none") return { entries: [], hashed: 0, compressed: new Map(), description: { from: "none" }, credentials: [] };
     let credentials: string[] = [];
     let root: string;
@@ -242,7 +243,7 @@ async function collectDependencies(o: ResolvedOptions, cache: BuildCache, source
     let leftOut: boolean;
     if (spec.kind === "site-packages") {
         root = spec.dir;
-        const walked = walkTree(spec.dir, { what: "site-packages folder", include: o.include, exclude: o.exclude, defaultExcludes: o.defaultExcludes, leaveOutCredentials: true });
+        const walked = walkTree(spec.dir, { what: "site-packages folder", include: options.include, exclude: options.exclude, defaultExcludes: options.defaultExcludes, leaveOutCredentials: true });
         leftOut = walked.leftOut > 0;
         credentials = walked.credentials;
         files = walked.map((f) => ({
@@ -253,17 +254,17 @@ async function collectDependencies(o: ResolvedOptions, cache: BuildCache, source
         }));
         description = { from: "site-packages", file: spec.dir };
     } else {
-        const installed = await installDependencies(spec, o.target, {
+        const installed = await installDependencies(spec, options.target, {
             cache,
-            installer: o.installer,
-            python: o.python,
-            uv: o.uv,
+            installer: options.installer,
+            python: options.python,
+            uv: options.uv,
             toolsDir: defaultToolsDir(),
-            extraArgs: o.installerArgs,
-            progress: o.progress,
+            extraArgs: options.installerArgs,
+            progress: options.progress,
         });
         root = installed.siteDir;
-        const filter = makeFilter(o);
+        const filter = makeFilter(options);
         files = installed.files.filter((f) => filter.keepPath(f.rel));
         leftOut = files.length !== installed.files.length;
         description = { from: spec.kind, file: spec.kind === "requirements" ? spec.file : spec.pyproject, installer: installed.installer };
@@ -280,37 +281,37 @@ async function collectDependencies(o: ResolvedOptions, cache: BuildCache, source
     let compressed = new Map<string, CompressedData>();
     const toHash = kept.filter((f) => f.sha256 === undefined).map((f) => f.walked!);
     if (toHash.length) {
-        checkSizesBeforeCompressing(o, [...sourceFiles.map((f) => ({ name: f.rel, size: f.size, shown: f.abs })), ...kept.map((f) => ({ name: f.rel, size: f.size, shown: path.join(root, f.rel) }))]);
+        checkSizesBeforeCompressing(options, [...sourceFiles.map((f) => ({ name: f.rel, size: f.size, shown: f.abs })), ...kept.map((f) => ({ name: f.rel, size: f.size, shown: path.join(root, f.rel) }))]);
         const memo = HashMemo.load(cache.hashMemoPath(root));
-        o.progress(`hashing ${toHash.length} files in ${root}`);
-        const result = await hashFiles(toHash, memo, "site-packages folder", o.compressionLevel, path.join(cache.root, "tmp"));
+        options.progress(`hashing ${toHash.length} files in ${root}`);
+        const result = await hashFiles(toHash, memo, "site-packages folder", options.compressionLevel, path.join(cache.root, "tmp"));
         memo.save(toHash);
         for (const f of kept) f.sha256 ??= result.hashes.get(f.rel);
         hashed = result.hashedCount;
         compressed = result.compressed;
     }
-    const entries: Planned[] = kept.map((f) => fileEntry(o.prefix + f.rel, f.size, f.executable, f.sha256!, path.join(root, f.rel), "dependencies"));
+    const entries: Planned[] = kept.map((f) => fileEntry(options.prefix + f.rel, f.size, f.executable, f.sha256!, path.join(root, f.rel), "dependencies"));
     for (const [rel, data] of replace) {
         const f = files.find((x) => x.rel === rel)!;
-        entries.push(bytesEntry(o.prefix + rel, data, f.executable, "dependencies"));
+        entries.push(bytesEntry(options.prefix + rel, data, f.executable, "dependencies"));
     }
     return { entries, hashed, compressed, description, installHit, credentials };
 }
 
 /** The source folder's files (the output archive and credential files left out). */
-function walkSource(o: ResolvedOptions): WalkResult | undefined {
-    if (!o.source) return undefined;
-    return walkTree(o.source, { what: "source folder", include: o.include, exclude: o.exclude, defaultExcludes: o.defaultExcludes, skip: o.out ? [o.out] : [], leaveOutCredentials: true });
+function walkSource(options: ResolvedOptions): WalkResult | undefined {
+    if (!options.source) return undefined;
+    return walkTree(options.source, { what: "source folder", include: options.include, exclude: options.exclude, defaultExcludes: options.defaultExcludes, skip: options.out ? [options.out] : [], leaveOutCredentials: true });
 }
 
-async function collectSource(o: ResolvedOptions, cache: BuildCache, walked: WalkResult | undefined, deps: Planned[]): Promise<Collected> {
-    checkSizesBeforeCompressing(o, [...(walked ?? []).map((f) => ({ name: f.rel, size: f.size, shown: f.abs })), ...deps.map((d) => ({ name: d.name, size: d.size, shown: d.path ?? d.name }))]);
-    if (!o.source || !walked) return { entries: [], hashed: 0, compressed: new Map() };
-    const memo = HashMemo.load(cache.hashMemoPath(o.source));
-    const hashed = await hashFiles(walked, memo, "source folder", o.compressionLevel, path.join(cache.root, "tmp"));
+async function collectSource(options: ResolvedOptions, cache: BuildCache, walked: WalkResult | undefined, deps: Planned[]): Promise<Collected> {
+    checkSizesBeforeCompressing(options, [...(walked ?? []).map((f) => ({ name: f.rel, size: f.size, shown: f.abs })), ...deps.map((d) => ({ name: d.name, size: d.size, shown: d.path ?? d.name }))]);
+    if (!options.source || !walked) return { entries: [], hashed: 0, compressed: new Map() };
+    const memo = HashMemo.load(cache.hashMemoPath(options.source));
+    const hashed = await hashFiles(walked, memo, "source folder", options.compressionLevel, path.join(cache.root, "tmp"));
     memo.save(walked);
     return {
-        entries: walked.map((f) => fileEntry(o.prefix + f.rel, f.size, (f.mode & 0o111) !== 0, hashed.hashes.get(f.rel)!, f.abs, "source")),
+        entries: walked.map((f) => fileEntry(options.prefix + f.rel, f.size, (f.mode & 0o111) !== 0, hashed.hashes.get(f.rel)!, f.abs, "source")),
         hashed: hashed.hashedCount,
         compressed: hashed.compressed,
     };
@@ -321,9 +322,9 @@ async function collectSource(o: ResolvedOptions, cache: BuildCache, walked: Walk
  * compressed: a file bigger than the limit by itself is named, and a total over
  * it is the lambda-unzipped-size finding the checks would report after writing.
  */
-function checkSizesBeforeCompressing(o: ResolvedOptions, files: { name: string; size: number; shown: string }[]): void {
-    const config = configFor("lambda-unzipped-size", o.checks);
-    const subject = `the ${o.kind} archive of ${o.source ?? "dependencies"} (${o.target.runtime}, ${o.target.architecture})`;
+function checkSizesBeforeCompressing(options: ResolvedOptions, files: { name: string; size: number; shown: string }[]): void {
+    const config = configFor("lambda-unzipped-size", options.checks);
+    const subject = `the ${options.kind} archive of ${options.source ?? "dependencies"} (${options.target.runtime}, ${options.target.architecture})`;
     const biggest = files.reduce<{ name: string; size: number; shown: string } | undefined>((a, f) => (!a || f.size > a.size ? f : a), undefined);
     if (biggest && biggest.size > config.maxUnzippedBytes) {
         const message =
@@ -350,14 +351,14 @@ function bytesEntry(name: string, data: Buffer, executable: boolean, from: Plann
 }
 
 /** Sorted entries with their folders; a source file may not shadow an installed one. */
-function plan(o: ResolvedOptions, files: Planned[]): Planned[] {
+function plan(options: ResolvedOptions, files: Planned[]): Planned[] {
     const byName = new Map<string, Planned>();
     for (const f of files) {
         const clash = byName.get(f.name);
         if (clash) {
-            const rel = f.name.slice(o.prefix.length);
+            const rel = f.name.slice(options.prefix.length);
             throw new UserError(
-                `${rel} is both in the source folder ${o.source} and among the installed dependencies. ` +
+                `${rel} is both in the source folder ${options.source} and among the installed dependencies. ` +
                     `Remove the copy from the source folder (or exclude it), or drop the package from the requirements.`,
             );
         }
@@ -372,24 +373,40 @@ function plan(o: ResolvedOptions, files: Planned[]): Planned[] {
     return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-async function writeArchive(o: ResolvedOptions, cache: BuildCache, planned: Planned[], key: string, zipPath: string, slotPath: string, label: string, fused: ReuseSource, lap: (phase: string) => void): Promise<ArchiveInfo> {
+/** What writeArchive needs: where the archive goes and where its compressed bytes can come from. */
+interface ArchiveToWrite {
+    options: ResolvedOptions;
+    cache: BuildCache;
+    /** Every entry, sorted by name. */
+    planned: Planned[];
+    key: string;
+    zipPath: string;
+    /** The last build of the same source and options (its archive's compressed entries are reused). */
+    slotPath: string;
+    label: string;
+    /** Bytes compressed while hashing, by content hash. */
+    compressedWhileHashing: ReuseSource;
+    lap: (phase: string) => void;
+}
+
+async function writeArchive({ options, cache, planned, key, zipPath, slotPath, label, compressedWhileHashing, lap }: ArchiveToWrite): Promise<ArchiveRecord> {
     fs.mkdirSync(path.dirname(zipPath), { recursive: true });
     const temp = trackTemp(tempPathFor(zipPath));
-    const previous = previousArchive(cache, slotPath, o.compressionLevel);
+    const previous = previousArchive(cache, slotPath, options.compressionLevel);
     try {
         // The previous archive first: an unchanged entry then keeps its place in a copied run.
-        const reuse = reuseFrom(previous, fused);
+        const reuse = reuseFrom(previous, compressedWhileHashing);
         lap("  load previous archive");
-        o.progress(`writing ${planned.filter((e) => !e.isDirectory).length} files`);
+        options.progress(`writing ${planned.filter((e) => !e.isDirectory).length} files`);
         let last = Date.now();
         const written = await writeZip(temp, planned, {
-            level: o.compressionLevel,
+            level: options.compressionLevel,
             reuse,
             previous,
             onProgress: (done, total) => {
                 if (Date.now() - last < 1000 && done !== total) return;
                 last = Date.now();
-                o.progress(`compressed ${done}/${total} files`);
+                options.progress(`compressed ${done}/${total} files`);
             },
         });
         lap("  write zip");
@@ -402,7 +419,7 @@ async function writeArchive(o: ResolvedOptions, cache: BuildCache, planned: Plan
         }
         facts.label = label;
         lap("  inspect");
-        writeFileAtomic(cache.archiveManifestPath(key), JSON.stringify({ level: o.compressionLevel, manifest: written.manifest }));
+        writeFileAtomic(cache.archiveManifestPath(key), JSON.stringify({ level: options.compressionLevel, manifest: written.manifest }));
         commitTemp(temp, zipPath);
         return {
             format: FORMAT_VERSION,
@@ -411,7 +428,7 @@ async function writeArchive(o: ResolvedOptions, cache: BuildCache, planned: Plan
             zippedBytes: written.zippedBytes,
             mtimeMs: fs.statSync(zipPath).mtimeMs,
             facts,
-            compressionLevel: o.compressionLevel,
+            compressionLevel: options.compressionLevel,
             compressedEntries: written.compressedEntries,
             reusedEntries: written.reusedEntries,
         };
@@ -428,7 +445,7 @@ function previousArchive(cache: BuildCache, slotPath: string, level: number): Pr
     try {
         const { key } = JSON.parse(fs.readFileSync(slotPath, "utf8"));
         // Only an archive still exactly as written (not modified in place through a linked --out).
-        if (!readInfo(cache.archiveInfoPath(key), cache.archivePath(key))) return undefined;
+        if (!readRecord(cache.archiveRecordPath(key), cache.archivePath(key))) return undefined;
         const previous = JSON.parse(fs.readFileSync(cache.archiveManifestPath(key), "utf8")) as { level: number; manifest: ManifestEntry[] };
         if (previous.level !== level) return undefined;
         return new PreviousArchive(cache.archivePath(key), previous.manifest);
@@ -437,12 +454,12 @@ function previousArchive(cache: BuildCache, slotPath: string, level: number): Pr
     }
 }
 
-function readInfo(infoPath: string, zipPath: string): ArchiveInfo | undefined {
+function readRecord(recordPath: string, zipPath: string): ArchiveRecord | undefined {
     try {
-        const info = JSON.parse(fs.readFileSync(infoPath, "utf8")) as ArchiveInfo;
+        const record = JSON.parse(fs.readFileSync(recordPath, "utf8")) as ArchiveRecord;
         const st = fs.statSync(zipPath);
-        if (info.format !== FORMAT_VERSION || st.size !== info.zippedBytes || st.mtimeMs !== info.mtimeMs) return undefined;
-        return info;
+        if (record.format !== FORMAT_VERSION || st.size !== record.zippedBytes || st.mtimeMs !== record.mtimeMs) return undefined;
+        return record;
     } catch {
         return undefined;
     }

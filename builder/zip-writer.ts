@@ -169,7 +169,7 @@ async function compressAll(entries: ZipInputEntry[], options: WriteOptions, spoo
             const spool = e.path ? spoolFor(e.size, spoolDir) : undefined;
             try {
                 // Hashed again while compressed (it costs ~2% of a cold build): the bytes written are the ones the key names.
-                r = await pool.run({ path: e.path, data: e.data, hash: e.path !== undefined, level: options.level, spool });
+                r = await pool.run({ path: e.path, data: e.data, hash: e.path !== undefined, level: options.level, spool, size: e.size });
             } catch (err) {
                 if (spool) removeQuietly(spool);
                 throw new UserError(`${e.path ?? e.name} changed or disappeared while the archive was being built (${(err as Error).message}). Build again.`);
@@ -304,78 +304,108 @@ function remaining(buffers: Buffer[], skip: number): Buffer[] {
     return out;
 }
 
-function localHeader(c: CompressedData, name: Buffer, flags: number): Buffer {
-    const h = Buffer.alloc(30);
-    h.writeUInt32LE(0x04034b50, 0);
-    h.writeUInt16LE(20, 4);
-    h.writeUInt16LE(flags, 6);
-    h.writeUInt16LE(c.method, 8);
-    h.writeUInt16LE(DOS_TIME_MIDNIGHT, 10);
-    h.writeUInt16LE(DOS_DATE_1980_01_01, 12);
-    h.writeUInt32LE(c.crc32, 14);
-    h.writeUInt32LE(c.compressedSize, 18);
-    h.writeUInt32LE(c.size, 22);
-    h.writeUInt16LE(name.length, 26);
-    h.writeUInt16LE(0, 28);
-    return h;
+/** A record of little-endian fields, each named as in APPNOTE.TXT (PKWARE's zip specification). */
+function fields(list: [name: string, bytes: 2 | 4 | 8, value: number | bigint][]): Buffer {
+    const out = Buffer.alloc(list.reduce((n, [, bytes]) => n + bytes, 0));
+    let at = 0;
+    for (const [, bytes, value] of list) {
+        if (bytes === 2) out.writeUInt16LE(Number(value), at);
+        else if (bytes === 4) out.writeUInt32LE(Number(value), at);
+        else out.writeBigUInt64LE(BigInt(value), at);
+        at += bytes;
+    }
+    return out;
 }
 
+/** 30 bytes: local file header (APPNOTE 4.3.7), the name follows. */
+function localHeader(c: CompressedData, name: Buffer, flags: number): Buffer {
+    return fields([
+        ["local file header signature", 4, 0x04034b50],
+        ["version needed to extract", 2, 20],
+        ["general purpose bit flag", 2, flags],
+        ["compression method", 2, c.method],
+        ["last mod file time", 2, DOS_TIME_MIDNIGHT],
+        ["last mod file date", 2, DOS_DATE_1980_01_01],
+        ["crc-32", 4, c.crc32],
+        ["compressed size", 4, c.compressedSize],
+        ["uncompressed size", 4, c.size],
+        ["file name length", 2, name.length],
+        ["extra field length", 2, 0],
+    ]);
+}
+
+/** Central directory file header (APPNOTE 4.3.12), with a zip64 extra field when the local header lies beyond 4 GiB. */
 function centralRecord(e: ZipInputEntry, c: CompressedData, name: Buffer, flags: number, headerOffset: number): Buffer {
     const zip64 = headerOffset >= U32;
-    const extra = zip64 ? Buffer.alloc(12) : Buffer.alloc(0);
-    if (zip64) {
-        extra.writeUInt16LE(0x0001, 0);
-        extra.writeUInt16LE(8, 2);
-        extra.writeBigUInt64LE(BigInt(headerOffset), 4);
-    }
+    const extra = zip64
+        ? fields([
+              ["zip64 extended information extra field tag", 2, 0x0001],
+              ["size of this extra field", 2, 8],
+              ["relative header offset", 8, BigInt(headerOffset)],
+          ])
+        : Buffer.alloc(0);
     const mode = e.isDirectory ? S_IFDIR | 0o755 : S_IFREG | (e.executable ? 0o755 : 0o644);
-    const rec = Buffer.alloc(46);
-    rec.writeUInt32LE(0x02014b50, 0);
-    rec.writeUInt16LE(MADE_BY_UNIX_2_0, 4);
-    rec.writeUInt16LE(zip64 ? 45 : 20, 6);
-    rec.writeUInt16LE(flags, 8);
-    rec.writeUInt16LE(c.method, 10);
-    rec.writeUInt16LE(DOS_TIME_MIDNIGHT, 12);
-    rec.writeUInt16LE(DOS_DATE_1980_01_01, 14);
-    rec.writeUInt32LE(c.crc32, 16);
-    rec.writeUInt32LE(c.compressedSize, 20);
-    rec.writeUInt32LE(c.size, 24);
-    rec.writeUInt16LE(name.length, 28);
-    rec.writeUInt16LE(extra.length, 30);
-    rec.writeUInt16LE(0, 32); // comment length
-    rec.writeUInt16LE(0, 34); // disk
-    rec.writeUInt16LE(0, 36); // internal attributes
-    rec.writeUInt32LE(((mode << 16) | (e.isDirectory ? 0x10 : 0)) >>> 0, 38);
-    rec.writeUInt32LE(zip64 ? U32 : headerOffset, 42);
-    return Buffer.concat([rec, name, extra]);
+    const record = fields([
+        ["central file header signature", 4, 0x02014b50],
+        ["version made by", 2, MADE_BY_UNIX_2_0],
+        ["version needed to extract", 2, zip64 ? 45 : 20],
+        ["general purpose bit flag", 2, flags],
+        ["compression method", 2, c.method],
+        ["last mod file time", 2, DOS_TIME_MIDNIGHT],
+        ["last mod file date", 2, DOS_DATE_1980_01_01],
+        ["crc-32", 4, c.crc32],
+        ["compressed size", 4, c.compressedSize],
+        ["uncompressed size", 4, c.size],
+        ["file name length", 2, name.length],
+        ["extra field length", 2, extra.length],
+        ["file comment length", 2, 0],
+        ["disk number start", 2, 0],
+        ["internal file attributes", 2, 0],
+        // Unix mode in the high 16 bits (made by Unix); MS-DOS directory bit in the low ones.
+        ["external file attributes", 4, ((mode << 16) | (e.isDirectory ? 0x10 : 0)) >>> 0],
+        ["relative offset of local header", 4, zip64 ? U32 : headerOffset],
+    ]);
+    return Buffer.concat([record, name, extra]);
 }
 
+/** End of central directory record (APPNOTE 4.3.16), preceded by the zip64 end record and locator when needed. */
 function endRecords(count: number, cdSize: number, cdOffset: number): Buffer {
     const needs64 = count > 0xffff || cdSize >= U32 || cdOffset >= U32;
     const parts: Buffer[] = [];
     if (needs64) {
-        const z = Buffer.alloc(56);
-        z.writeUInt32LE(0x06064b50, 0);
-        z.writeBigUInt64LE(44n, 4);
-        z.writeUInt16LE(MADE_BY_UNIX_2_0, 12);
-        z.writeUInt16LE(45, 14);
-        z.writeBigUInt64LE(BigInt(count), 24);
-        z.writeBigUInt64LE(BigInt(count), 32);
-        z.writeBigUInt64LE(BigInt(cdSize), 40);
-        z.writeBigUInt64LE(BigInt(cdOffset), 48);
-        const locator = Buffer.alloc(20);
-        locator.writeUInt32LE(0x07064b50, 0);
-        locator.writeBigUInt64LE(BigInt(cdOffset + cdSize), 8);
-        locator.writeUInt32LE(1, 16);
-        parts.push(z, locator);
+        parts.push(
+            fields([
+                ["zip64 end of central dir signature", 4, 0x06064b50],
+                ["size of zip64 end of central directory record", 8, 44n],
+                ["version made by", 2, MADE_BY_UNIX_2_0],
+                ["version needed to extract", 2, 45],
+                ["number of this disk", 4, 0],
+                ["number of the disk with the start of the central directory", 4, 0],
+                ["total number of entries in the central directory on this disk", 8, BigInt(count)],
+                ["total number of entries in the central directory", 8, BigInt(count)],
+                ["size of the central directory", 8, BigInt(cdSize)],
+                ["offset of start of central directory", 8, BigInt(cdOffset)],
+            ]),
+            fields([
+                ["zip64 end of central dir locator signature", 4, 0x07064b50],
+                ["number of the disk with the start of the zip64 end of central directory", 4, 0],
+                ["relative offset of the zip64 end of central directory record", 8, BigInt(cdOffset + cdSize)],
+                ["total number of disks", 4, 1],
+            ]),
+        );
     }
-    const eocd = Buffer.alloc(22);
-    eocd.writeUInt32LE(0x06054b50, 0);
-    eocd.writeUInt16LE(needs64 ? 0xffff : count, 8);
-    eocd.writeUInt16LE(needs64 ? 0xffff : count, 10);
-    eocd.writeUInt32LE(needs64 ? U32 : cdSize, 12);
-    eocd.writeUInt32LE(needs64 ? U32 : cdOffset, 16);
-    parts.push(eocd);
+    parts.push(
+        fields([
+            ["end of central dir signature", 4, 0x06054b50],
+            ["number of this disk", 2, 0],
+            ["number of the disk with the start of the central directory", 2, 0],
+            ["total number of entries in the central directory on this disk", 2, needs64 ? 0xffff : count],
+            ["total number of entries in the central directory", 2, needs64 ? 0xffff : count],
+            ["size of the central directory", 4, needs64 ? U32 : cdSize],
+            ["offset of start of central directory", 4, needs64 ? U32 : cdOffset],
+            [".ZIP file comment length", 2, 0],
+        ]),
+    );
     return Buffer.concat(parts);
 }
 
