@@ -84,6 +84,9 @@ export async function previewCommand(argv: string[]): Promise<number> {
         process.stderr.write(`lambda-python: the program ${run.project} failed:\n${run.errors.map((e) => `  ${e}`).join("\n")}\n`);
         return 1;
     }
+    // --invoke (npm start): every function run once. The invokes need only the built archives, so they
+    // start now and run while the policy pack checks the resources; their table comes after the preview's.
+    const invoking = v.invoke ? invokeAll(run, say) : undefined;
     const custom = run.resources.filter((r) => r.custom);
     say(`checking ${custom.length} resources with the lambda-python policy pack`);
     // The pack finds relative archive paths through this variable, as it would through its programDir config.
@@ -98,9 +101,9 @@ export async function previewCommand(argv: string[]): Promise<number> {
     }
     const rows = inTreeOrder(run.resources).map((r) => row(r, run.resources, diagnostics, run.programDir));
     const mandatory = diagnostics.filter((d) => d.level === "mandatory");
-    let invocations: Invocation[] | undefined; // --invoke (npm start): every function run once, after the preview
+    let invocations: Invocation[] | undefined;
     if (v.json) {
-        if (v.invoke) invocations = await invokeAll(run, say);
+        invocations = await invoking;
         console.log(JSON.stringify({ project: run.project, resources: rows, diagnostics, outputs: run.outputs, invocations }, null, 2));
     } else {
         console.log(formatTable(run.project, rows));
@@ -113,7 +116,7 @@ export async function previewCommand(argv: string[]): Promise<number> {
             console.log("\nOutputs:");
             for (const [k, val] of Object.entries(run.outputs)) console.log(`  ${k}: ${typeof val === "string" ? val : JSON.stringify(val)}`);
         }
-        if (v.invoke) console.log(`\n${formatInvocations((invocations = await invokeAll(run, say)))}`);
+        if (invoking) console.log(`\n${formatInvocations((invocations = await invoking))}`);
     }
     return mandatory.length || invocations?.some((i) => !i.ok) ? 1 : 0;
 }

@@ -15,11 +15,10 @@ const fs = require("fs");
 const path = require("path");
 const { spawnSync } = require("child_process");
 
-const root = path.resolve(__dirname, "..", "..");
-const dist = path.join(root, "dist");
+const packageRoot = path.resolve(__dirname, "..", "..");
 
 /** The .ts files tsconfig.json's "include" folders hold (declaration files excluded: they emit nothing). */
-function sources() {
+function sources(root) {
     const config = JSON.parse(fs.readFileSync(path.join(root, "tsconfig.json"), "utf8"));
     const folders = [...new Set((config.include ?? []).map((glob) => glob.split("/")[0]))];
     const skip = new Set(["node_modules", "dist"]);
@@ -42,10 +41,11 @@ function sources() {
     return out;
 }
 
-/** Why dist/ is out of date, or undefined when every source was compiled after its last change. */
-function staleReason() {
+/** Why root/dist/ is out of date, or undefined when every source was compiled after its last change. */
+function staleReason(root = packageRoot) {
+    const dist = path.join(root, "dist");
     let oldestOutput = Infinity;
-    for (const source of sources()) {
+    for (const source of sources(root)) {
         const rel = path.relative(root, source);
         const output = path.join(dist, rel.replace(/\.ts$/, ".js"));
         let built;
@@ -66,7 +66,7 @@ if (require.main === module) {
     if (reason) {
         process.stderr.write(`build: ${reason}; compiling\n`);
         const npm = process.env.npm_execpath;
-        const run = npm ? spawnSync(process.execPath, [npm, "run", "build"], { cwd: root, stdio: "inherit" }) : spawnSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
+        const run = npm ? spawnSync(process.execPath, [npm, "run", "build"], { cwd: packageRoot, stdio: "inherit" }) : spawnSync("npm", ["run", "build"], { cwd: packageRoot, stdio: "inherit" });
         process.exitCode = run.status ?? 1;
     }
 }
