@@ -1,11 +1,12 @@
-// npm run bench [-- archive|policies|memory|invoke|build-cold]: runs the benchmarks and records them in docs/BENCHMARKS.md.
+// npm run bench [-- archive|policies|memory|invoke|build-cold|start]: runs the benchmarks and records them in docs/BENCHMARKS.md.
 import { benchArchive } from "./archive";
 import { benchBuildCold } from "./build-cold";
 import { benchInvoke } from "./invoke";
 import { benchMemory } from "./memory";
 import { benchPolicies } from "./policies";
+import { benchStart } from "./start";
 
-const benches: Record<string, () => Promise<string>> = { archive: benchArchive, policies: benchPolicies, memory: benchMemory, invoke: benchInvoke, "build-cold": benchBuildCold };
+const benches: Record<string, () => Promise<string>> = { archive: benchArchive, policies: benchPolicies, memory: benchMemory, invoke: benchInvoke, "build-cold": benchBuildCold, start: benchStart };
 
 (async () => {
     const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

@@ -4,10 +4,12 @@
 // example folder under it; {} when there is none). A function with a URL is
 // judged as its function URL would answer (payload 2.0 response rules).
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { invokeOnce } from "../runner";
+import { hostArchitecture } from "../runner/host";
 import { toHttpResponse } from "../runner/serve/response";
-import { programFunctions } from "./functions";
+import { ProgramFunction, programFunctions } from "./functions";
 import { ProgramRun } from "./program";
 
 export interface Invocation {
@@ -24,44 +26,60 @@ export interface Invocation {
 }
 
 export async function invokeAll(run: ProgramRun, say: (message: string) => void): Promise<Invocation[]> {
-    const out: Invocation[] = [];
-    for (const f of programFunctions(run.resources)) {
-        const eventFile = findEvent(run.programDir, f.name);
-        const base = { function: f.name, event: eventFile && path.relative(run.programDir, eventFile) };
-        if (!f.spec) {
-            out.push({ ...base, ok: false, status: "not run", durationMs: 0, response: f.problem!, firstLine: f.problem! });
-            continue;
+    const functions = programFunctions(run.resources);
+    // Each function gets its own emulator on its own ports, so they run side by side. The emulated
+    // (qemu) ones are by far the slowest, so they start first and the native ones fill the other
+    // slots; the table keeps the program's order.
+    const order = functions.map((f, i) => ({ f, i })).sort((a, b) => Number(emulated(b.f)) - Number(emulated(a.f)));
+    const out: Invocation[] = new Array(functions.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < order.length) {
+            const { f, i } = order[next++];
+            out[i] = await invokeOne(run, f, say);
         }
-        let event: unknown = {};
-        if (eventFile) {
-            try {
-                event = JSON.parse(fs.readFileSync(eventFile, "utf8"));
-            } catch (e) {
-                const problem = `${eventFile} is not valid JSON: ${(e as Error).message}`;
-                out.push({ ...base, ok: false, status: "not run", durationMs: 0, response: problem, firstLine: problem });
-                continue;
-            }
-        }
-        say(`invoking ${f.name} (${f.spec.runtime}, ${f.spec.architecture})`);
+    };
+    await Promise.all(Array.from({ length: Math.min(order.length, Math.max(2, os.availableParallelism())) }, worker));
+    return out;
+}
+
+function emulated(f: ProgramFunction): boolean {
+    return !!f.spec && f.spec.architecture !== hostArchitecture();
+}
+
+async function invokeOne(run: ProgramRun, f: ProgramFunction, say: (message: string) => void): Promise<Invocation> {
+    const eventFile = findEvent(run.programDir, f.name);
+    const base = { function: f.name, event: eventFile && path.relative(run.programDir, eventFile) };
+    if (!f.spec) {
+        return { ...base, ok: false, status: "not run", durationMs: 0, response: f.problem!, firstLine: f.problem! };
+    }
+    let event: unknown = {};
+    if (eventFile) {
         try {
-            const result = await invokeOnce(f.spec, event, { onProgress: say });
-            let ok = result.ok && !result.timedOut;
-            let status = result.timedOut ? "timeout" : result.ok ? "ok" : "error";
-            let response = result.ok ? result.payload : result.error ? `${result.error.errorType}: ${result.error.errorMessage}` : result.payload;
-            if (f.url && ok) {
-                const http = toHttpResponse(result);
-                status = String(http.statusCode);
-                ok = http.statusCode < 400;
-                response = http.problem ?? http.body.toString("utf8");
-            }
-            if (!ok && result.logs) say(`${f.name}'s logs:\n${result.logs.trimEnd()}`);
-            out.push({ ...base, ok, status, durationMs: result.durationMs, response, firstLine: firstLine(response) });
+            event = JSON.parse(fs.readFileSync(eventFile, "utf8"));
         } catch (e) {
-            const problem = (e as Error)?.message ?? String(e);
-            out.push({ ...base, ok: false, status: "not run", durationMs: 0, response: problem, firstLine: firstLine(problem) });
+            const problem = `${eventFile} is not valid JSON: ${(e as Error).message}`;
+            return { ...base, ok: false, status: "not run", durationMs: 0, response: problem, firstLine: problem };
         }
     }
-    return out;
+    say(`invoking ${f.name} (${f.spec.runtime}, ${f.spec.architecture})`);
+    try {
+        const result = await invokeOnce(f.spec, event, { onProgress: say });
+        let ok = result.ok && !result.timedOut;
+        let status = result.timedOut ? "timeout" : result.ok ? "ok" : "error";
+        let response = result.ok ? result.payload : result.error ? `${result.error.errorType}: ${result.error.errorMessage}` : result.payload;
+        if (f.url && ok) {
+            const http = toHttpResponse(result);
+            status = String(http.statusCode);
+            ok = http.statusCode < 400;
+            response = http.problem ?? http.body.toString("utf8");
+        }
+        if (!ok && result.logs) say(`${f.name}'s logs:\n${result.logs.trimEnd()}`);
+        return { ...base, ok, status, durationMs: result.durationMs, response, firstLine: firstLine(response) };
+    } catch (e) {
+        const problem = (e as Error)?.message ?? String(e);
+        return { ...base, ok: false, status: "not run", durationMs: 0, response: problem, firstLine: firstLine(problem) };
+    }
 }
 
 /** events/<name>.json in the program folder, or in any folder below it (examples/<x>/events/<name>.json). */

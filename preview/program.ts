@@ -60,6 +60,22 @@ function registerTypeScript(programDir: string): void {
     throw new UserError(`${programDir} is a TypeScript program; running it needs ts-node and typescript (npm install -D ts-node typescript).`);
 }
 
+/**
+ * The SDK records a stack trace on every promise it makes (`debuggablePromise`), read only when
+ * PULUMI_DEBUG_PROMISE_LEAKS is set. Under ts-node each of those traces is source-mapped frame by
+ * frame as it is taken (a third of a second for the showcase). This leaves those traces unformatted
+ * and every other error's trace as it was; returns the function that undoes it.
+ */
+function skipPromiseStackTraces(): () => void {
+    const format = Error.prepareStackTrace;
+    if (!format || process.env.PULUMI_DEBUG_PROMISE_LEAKS) return () => undefined;
+    const skipping: typeof format = (error, frames) => (frames[0]?.getFunctionName() === "debuggablePromise" ? "" : format(error, frames));
+    Error.prepareStackTrace = skipping;
+    return () => {
+        if (Error.prepareStackTrace === skipping) Error.prepareStackTrace = format;
+    };
+}
+
 /** Whether Node would load `file` as an ES module: .mjs, or .js in a package whose package.json says "type": "module". */
 function isEsm(file: string): boolean {
     if (file.endsWith(".mjs")) return true;
@@ -122,6 +138,7 @@ export async function runProgram(programDir: string, options: RunOptions = {}): 
         process.exitCode = 1;
     };
     process.on("exit", exited);
+    const restoreStackTraces = skipPromiseStackTraces();
     const stack = await MockStack.start({ project: project.name, stack: stackName, preview: true });
     pulumi.runtime.setAllConfig(config, stackConfig.secretKeys.filter((k) => !(k in (options.config ?? {}))));
     const cwd = process.cwd();
@@ -138,6 +155,7 @@ export async function runProgram(programDir: string, options: RunOptions = {}): 
         errors.push(e instanceof Error ? e.message : String(e));
     } finally {
         process.chdir(cwd);
+        restoreStackTraces();
         stack.stop();
         process.off("unhandledRejection", onError);
         process.off("beforeExit", stalled);

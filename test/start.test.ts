@@ -2,6 +2,7 @@
 // function invoked the way Lambda runs it, each returning what its seed
 // story shows.
 import { strict as assert } from "assert";
+import * as fs from "fs";
 import * as path from "path";
 import { Invocation } from "../preview/invoke-all";
 import { cli, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
@@ -79,5 +80,48 @@ describe("npm start: preview, then invoke every showcase function", () => {
         assert.ok(table >= 0 && invoked > table, r.stdout);
         assert.match(r.stdout, /^boom\s+error\s+\d+ ms\s+RuntimeError: no luck$/m);
         assert.match(r.stdout, /1 function invoked; 1 failed\./);
+    });
+});
+
+describe("npm start's prestart: the build runs only when a source changed", () => {
+    // Plain JavaScript (it runs before anything is compiled), so it is loaded as it is.
+    const { staleReason } = require("../preview/build-if-changed.js") as { staleReason(root: string): string | undefined };
+    const at = (file: string, seconds: number) => fs.utimesSync(file, seconds, seconds);
+
+    function project(): string {
+        const dir = writeFiles(tmpDir("prestart-"), {
+            "tsconfig.json": JSON.stringify({ include: ["lib/**/*.ts", "examples/**/*.ts"] }),
+            "lib/a.ts": "export const a = 1;\n",
+            "lib/types.d.ts": "declare const x: number;\n",
+            "examples/b/index.ts": "export const b = 2;\n",
+            "dist/lib/a.js": "exports.a = 1;\n",
+            "dist/examples/b/index.js": "exports.b = 2;\n",
+            "notes/c.ts": "not part of the build\n",
+        });
+        for (const f of ["tsconfig.json", "lib/a.ts", "lib/types.d.ts", "examples/b/index.ts", "notes/c.ts"]) at(path.join(dir, f), 1_000);
+        for (const f of ["dist/lib/a.js", "dist/examples/b/index.js"]) at(path.join(dir, f), 2_000);
+        return dir;
+    }
+
+    it("skips the build when every compiled source is older than its output", () => {
+        assert.equal(staleReason(project()), undefined);
+    });
+
+    it("builds when a source was saved after its output, naming it", () => {
+        const dir = project();
+        at(path.join(dir, "examples/b/index.ts"), 3_000);
+        assert.equal(staleReason(dir), path.join("examples", "b", "index.ts") + " changed");
+    });
+
+    it("builds when a source has no output yet (a new file, or a fresh clone)", () => {
+        const dir = project();
+        fs.rmSync(path.join(dir, "dist/lib/a.js"));
+        assert.equal(staleReason(dir), path.join("lib", "a.ts") + " has not been compiled");
+    });
+
+    it("builds when tsconfig.json changed after the build", () => {
+        const dir = project();
+        at(path.join(dir, "tsconfig.json"), 3_000);
+        assert.equal(staleReason(dir), "tsconfig.json changed");
     });
 });

@@ -1,7 +1,7 @@
 // A pure-Python dependency (cowsay) installed into the function's zip for the
 // Lambda target, not this machine (seed 004's pig).
 import * as path from "path";
-import { PythonFunction } from "../../components";
+import { PythonFunction } from "pulumi-lambda-python";
 
 const cowsay = new PythonFunction("cowsay", {
     source: path.join(__dirname, "app"),

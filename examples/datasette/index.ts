@@ -6,7 +6,7 @@
 // lambda-python invoke/serve can run here (no Debian release ships 3.12).
 import { execFileSync } from "child_process";
 import * as path from "path";
-import { PythonFunction } from "../../components";
+import { PythonFunction } from "pulumi-lambda-python";
 
 const app = path.join(__dirname, "app");
 // The database is part of the build: regenerated (identically) on every run.

@@ -1,7 +1,7 @@
 // One Flask layer shared by two functions, each returning Flask's version
 // (seed 002). Both functions use the same source folder: it is built once.
 import * as path from "path";
-import { PythonFunction, PythonLayer } from "../../components";
+import { PythonFunction, PythonLayer } from "pulumi-lambda-python";
 
 const flask = new PythonLayer("flask", {
     requirements: path.join(__dirname, "layer", "requirements.txt"),

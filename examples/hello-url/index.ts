@@ -1,7 +1,7 @@
 // HTML hello world behind a public function URL (seed 004's first deploy):
 // role, function, URL and both invoke permissions in one component.
 import * as path from "path";
-import { PythonFunction } from "../../components";
+import { PythonFunction } from "pulumi-lambda-python";
 
 const hello = new PythonFunction("hello-url", {
     source: path.join(__dirname, "app"),

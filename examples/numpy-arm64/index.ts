@@ -1,7 +1,7 @@
 // numpy in a layer for an arm64 (Graviton) function: the layer's wheels are
 // aarch64 manylinux builds, whatever machine runs `pulumi up`.
 import * as path from "path";
-import { PythonFunction, PythonLayer } from "../../components";
+import { PythonFunction, PythonLayer } from "pulumi-lambda-python";
 
 const numpy = new PythonLayer("numpy-arm64", {
     requirements: path.join(__dirname, "layer", "requirements.txt"),
