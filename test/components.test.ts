@@ -179,6 +179,18 @@ describe("components under the mock monitor", () => {
             assert.equal(f.s3Key, object.key);
         });
 
+        it("uploads through a given bucket whatever the archive's size, the object a child the function depends on", async () => {
+            const fn = new PythonFunction("small-s3", { source: app(), handler: "lambda_function.lambda_handler", artifactBucket: "my-artifacts" });
+            const info = await valueOf(fn.archive);
+            await stack.settle();
+            assert.equal(info.upload, "s3");
+            const object = stack.byName("aws:s3/bucketObjectv2:BucketObjectv2", "small-s3-code");
+            assert.equal(object.parent, componentUrn("lambda-python:index:PythonFunction", "small-s3"));
+            const f = stack.byName(FUNCTION, "small-s3");
+            assert.deepEqual([f.wire.code, f.wire.s3Bucket, f.wire.s3Key], [undefined, "my-artifacts", `lambda-python/small-s3/${info.sha256}.zip`]);
+            assert.ok(f.propertyDependencies.s3Key.includes(object.urn), "the function's s3Key comes from the object");
+        });
+
     });
 
     let flask: PythonLayer;
@@ -235,7 +247,7 @@ describe("components under the mock monitor", () => {
         describe("PythonFunction", () => {
             it("an archive over 50 MB without a bucket", async () => {
                 const source = app({ "lambda_function.py": HANDLER, "model.bin": crypto.randomBytes(55 * 1024 * 1024) });
-                await expectFailure(new PythonFunction("large-no-bucket", { source, handler: "lambda_function.lambda_handler" }).archive, /PythonFunction "large-no-bucket": its archive is 55\.\d MB .* over Lambda's 50\.0 MB .* direct-upload limit\. Set artifactBucket/);
+                await expectFailure(new PythonFunction("large-no-bucket", { source, handler: "lambda_function.lambda_handler" }).archive, /PythonFunction "large-no-bucket"'s archive is 55\.\d MB .* zipped, over the 50\.0 MB .* limit for direct upload\. Upload it to S3 .*\(PythonFunction does this when given artifactBucket\)/);
             });
 
             it("a handler module that is not in the source", async () => {
@@ -248,7 +260,13 @@ describe("components under the mock monitor", () => {
 
             it("six layers", () => {
                 const arns = [1, 2, 3, 4, 5, 6].map((i) => `arn:aws:lambda:us-east-1:123456789012:layer:l${i}:1`);
-                assert.throws(() => new PythonFunction("six", { source: app(), handler: "lambda_function.lambda_handler", layers: arns }), /PythonFunction "six": uses 6 layers; Lambda allows at most 5/);
+                assert.throws(() => new PythonFunction("six", { source: app(), handler: "lambda_function.lambda_handler", layers: arns }), /PythonFunction "six" uses 6 layers; Lambda allows at most 5\./);
+            });
+
+            it("more layers than the lambda-layer-count config allows", () => {
+                const arns = [1, 2].map((i) => `arn:aws:lambda:us-east-1:123456789012:layer:l${i}:1`);
+                const build = { checks: { "lambda-layer-count": { maxLayers: 1 } } };
+                assert.throws(() => new PythonFunction("two", { source: app(), handler: "lambda_function.lambda_handler", layers: arns, build }), /PythonFunction "two" uses 2 layers; Lambda allows at most 1\./);
             });
 
             it("a runtime past its block-create date", async () => {
@@ -271,12 +289,12 @@ describe("components under the mock monitor", () => {
 
             it("an arm64 function with an x86_64 PythonLayer", async () => {
                 const fn = new PythonFunction("arm-on-x86", { source: app(), handler: "lambda_function.lambda_handler", architecture: "arm64", layers: [flask] });
-                await expectFailure(fn.archive, /PythonFunction "arm-on-x86": runs on arm64 but PythonLayer "flask" is built for x86_64/);
+                await expectFailure(fn.archive, /PythonFunction "arm-on-x86" runs on arm64 but PythonLayer "flask" is built for x86_64\. Build the layer for arm64/);
             });
 
             it("a function runtime the layer was not built for", async () => {
                 const fn = new PythonFunction("rt-mismatch", { source: app(), handler: "lambda_function.lambda_handler", runtime: "python3.12", layers: [flask] });
-                await expectFailure(fn.archive, /PythonFunction "rt-mismatch": uses python3\.12 but PythonLayer "flask" is built for python3\.14/);
+                await expectFailure(fn.archive, /PythonFunction "rt-mismatch" uses python3\.12 but PythonLayer "flask" lists only python3\.14 as compatible runtimes\. Rebuild the layer for python3\.12\./);
             });
 
             it("a layer whose wheels cannot serve all its runtimes", async () => {
@@ -295,7 +313,7 @@ describe("components under the mock monitor", () => {
                 const l1 = new PythonLayer("weights-1", { source: sparse(130) });
                 const l2 = new PythonLayer("weights-2", { source: sparse(130) });
                 const fn = new PythonFunction("too-big", { source: app(), handler: "lambda_function.lambda_handler", layers: [l1, l2] });
-                await expectFailure(fn.archive, /PythonFunction "too-big": unzips to 260 MB .* with its layers \(the function .* \+ PythonLayer "weights-1" 130 MB .* \+ PythonLayer "weights-2" 130 MB .*\), over Lambda's limit of 250 MB/);
+                await expectFailure(fn.archive, /PythonFunction "too-big" unzips to 260 MB .* \(PythonFunction "too-big" .* \+ PythonLayer "weights-1" 130 MB \+ PythonLayer "weights-2" 130 MB\), over Lambda's limit of 250 MB .* for a function and all its layers/);
             });
         });
     });

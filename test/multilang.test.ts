@@ -310,7 +310,7 @@ describe("the package from other languages (provider protocol, started as the Pu
         it("checks a PythonLayer passed by reference against the function, as from TypeScript", async () => {
             const { url: _url, ...withoutUrl } = functionInputs(resourceRef(layerUrn()));
             await assert.rejects(construct("lambda-python:index:PythonFunction", "x86-on-arm", { ...withoutUrl, architecture: "x86_64" }, { layers: [layerUrn()] }), (e: grpc.ServiceError) => {
-                assert.match(e.details, /PythonFunction "x86-on-arm": runs on x86_64 but PythonLayer "greeting" is built for arm64/);
+                assert.match(e.details, /PythonFunction "x86-on-arm" runs on x86_64 but PythonLayer "greeting" is built for arm64\. Build the layer for x86_64/);
                 return true;
             });
         });
