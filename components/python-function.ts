@@ -64,6 +64,7 @@ export interface PythonFunctionArgs {
     /** More managed policies for the created role. @default none */
     managedPolicyArns?: pulumi.Input<string>[];
     /** Inline IAM statements for the created role, as IAM JSON (Effect, Action, Resource …). @default none */
+    // biome-ignore lint/suspicious/noExplicitAny: IAM JSON has no fixed shape; the schema analyzer maps any to the schema's Any
     policyStatements?: pulumi.Input<{ [key: string]: any }>[];
     /** Days to keep logs in the function's log group. @default 14 */
     logRetentionDays?: pulumi.Input<number>;

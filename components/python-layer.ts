@@ -115,7 +115,7 @@ export class PythonLayer extends pulumi.ComponentResource {
                 throw isUserError(e) ? fail(e.message) : e;
             }
             if (architectures.length > 1 && result.nativeArchitectures.length) {
-                throw fail(`the layer holds native code built for ${result.nativeArchitectures.join(", ")}, so it can only be compatible with one architecture, not ${architectures.join(" and ")}. ` + `Create one PythonLayer per architecture.`);
+                throw fail(`the layer holds native code built for ${result.nativeArchitectures.join(", ")}, so it can only be compatible with one architecture, not ${architectures.join(" and ")}. Create one PythonLayer per architecture.`);
             }
             for (const runtime of runtimes) {
                 const findings = checkArchiveArchitecture(result.facts, { label: `the layer built for ${oldest}`, architectures, runtimes: [runtime] }).filter((f) => f.level === "mandatory");
