@@ -117,7 +117,6 @@ export class PythonFunction extends pulumi.ComponentResource {
         // The shared rules' config (BuildSettings.checks): a limit changed there applies to these checks too.
         const checks = builderOptions(args.build).checks;
         const artifactBucket = args.artifactBucket;
-        const viaS3 = artifactBucket !== undefined;
         // Layers: PythonLayers and ARNs. From other languages a PythonLayer arrives as its URN, and
         // a list whose elements depend on other resources can arrive as one Output.
         const layerRef = (item: PythonLayer | pulumi.Input<string>) => (typeof item === "string" ? layerFromReference(item, fail) : item);
@@ -145,7 +144,7 @@ export class PythonFunction extends pulumi.ComponentResource {
         });
         const lateBuilds = lateLayers ? lateLayers.apply((items) => pulumi.all(items.filter((l): l is PythonLayer => l instanceof PythonLayer).map(layerBuildOf))) : pulumi.output([]);
         const layerBuilds = pulumi.all([pulumi.all(pythonLayers.map(layerBuildOf)), lateBuilds]).apply(([early, late]): LayerBuild[] => [...early, ...late]);
-        const checked = pulumi.all([inputs, layerBuilds, layerCount]).apply(async ([{ source, handler, rt: runtimeValue, arch, requirements, pyproject, sitePackages }, layerBuilds, layerCount]) => {
+        const built = pulumi.all([inputs, layerBuilds, layerCount]).apply(async ([{ source, handler, rt: runtimeValue, arch, requirements, pyproject, sitePackages }, layerBuilds, layerCount]) => {
             judgeLayerCount(layerCount);
             if (!source) throw fail("source must name the folder with the function's code.");
             if (!handler) throw fail('handler must be given as module.function, e.g. "lambda_function.lambda_handler".');
@@ -160,7 +159,7 @@ export class PythonFunction extends pulumi.ComponentResource {
             }
             let result: BuildResult;
             try {
-                result = await sharedBuild({ ...builderOptions(args.build), kind: "function", source, requirements, pyproject, sitePackages, runtime: rt, architecture: arch }, this, `PythonFunction "${name}"`);
+                result = await sharedBuild({ ...builderOptions(args.build), kind: "function", source, requirements, pyproject, sitePackages, runtime: rt, architecture: arch }, this, subject);
             } catch (e) {
                 throw isUserError(e) ? fail(e.message) : e;
             }
@@ -174,8 +173,8 @@ export class PythonFunction extends pulumi.ComponentResource {
                 ...Array.from({ length: layerCount - layerBuilds.length }, () => ({ label: "a layer given by ARN" })),
             ];
             judge(checkUnzippedSize(subject, parts, configFor("lambda-unzipped-size", checks)), this);
-            if (!viaS3) judge(checkZipSize({ ...result.facts, label: `${subject}'s archive`, zippedBytes: result.zippedBytes }, configFor("lambda-zip-size", checks)), this);
-            return { result };
+            if (artifactBucket === undefined) judge(checkZipSize({ ...result.facts, label: `${subject}'s archive`, zippedBytes: result.zippedBytes }, configFor("lambda-zip-size", checks)), this);
+            return result;
         });
 
         // With an artifact bucket the archive goes through an S3 object, declared here so that preview shows it.
@@ -186,8 +185,8 @@ export class PythonFunction extends pulumi.ComponentResource {
                       `${name}-code`,
                       {
                           bucket: artifactBucket,
-                          key: checked.apply((c) => `lambda-python/${name}/${c.result.sha256}.zip`),
-                          source: checked.apply((c) => new pulumi.asset.FileAsset(c.result.path)),
+                          key: built.apply((r) => `lambda-python/${name}/${r.sha256}.zip`),
+                          source: built.apply((r) => new pulumi.asset.FileAsset(r.path)),
                           contentType: "application/zip",
                       },
                       { parent: this },
@@ -231,10 +230,10 @@ export class PythonFunction extends pulumi.ComponentResource {
                 architectures: [architecture],
                 handler: args.handler,
                 role: roleArn,
-                code: upload ? undefined : checked.apply((c) => new pulumi.asset.FileArchive(c.result.path)),
+                code: upload ? undefined : built.apply((r) => new pulumi.asset.FileArchive(r.path)),
                 s3Bucket: upload?.bucket,
                 s3Key: upload?.key,
-                sourceCodeHash: checked.apply((c) => c.result.sha256Base64),
+                sourceCodeHash: built.apply((r) => r.sha256Base64),
                 layers: lateLayers ? lateLayers.apply((items) => pulumi.all(items.map(arnOf))) : layers.map(arnOf),
                 memorySize: args.memorySize,
                 timeout: args.timeout,
@@ -258,13 +257,13 @@ export class PythonFunction extends pulumi.ComponentResource {
             }
         }
 
-        this.archive = checked.apply((c) => ({
-            path: c.result.path,
-            sha256: c.result.sha256,
-            zippedBytes: c.result.zippedBytes,
-            unzippedBytes: c.result.unzippedBytes,
-            entries: c.result.entries,
-            nativeArchitectures: c.result.nativeArchitectures,
+        this.archive = built.apply((r) => ({
+            path: r.path,
+            sha256: r.sha256,
+            zippedBytes: r.zippedBytes,
+            unzippedBytes: r.unzippedBytes,
+            entries: r.entries,
+            nativeArchitectures: r.nativeArchitectures,
             upload: upload ? ArchiveUpload.S3 : ArchiveUpload.Direct,
         }));
         this.registerOutputs({ function: this.function, role: this.role, logGroup: this.logGroup, url: this.url, arn: this.arn, name: this.name, archive: this.archive });
