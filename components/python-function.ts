@@ -4,16 +4,20 @@
 // checked at preview before anything reaches AWS.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import limits from "../policies/data/lambda-limits.json";
-import { formatBytes } from "../policies/rules/format";
+import { checkLayerDeclaration } from "../policies/rules/architecture";
+import { configFor } from "../policies/rules/config";
 import { checkHandlerAtRoot } from "../policies/rules/handler-at-root";
+import { checkLayerCount } from "../policies/rules/layer-count";
 import { isCreateBlocked } from "../policies/rules/runtime-deprecation";
+import { checkUnzippedSize, SizedPart } from "../policies/rules/unzipped-size";
+import { checkZipSize } from "../policies/rules/zip-size";
 import { isArchitecture, NEWEST_RUNTIME } from "../policies/target";
 import { readZipText } from "../policies/inspect";
 import { Architecture, BuildSettings, builderOptions, FunctionPassThrough, FunctionUrlAuthType } from "./args";
 import { BuildResult } from "../builder";
 import { isUserError } from "../shared/errors";
 import { LayerBuild, layerBuildOf, PythonLayer, pythonLayerByUrn } from "./python-layer";
+import { judge } from "./rule-findings";
 import { sharedBuild } from "./shared-build";
 
 /** A function URL. (Named without "Args": generated SDKs add that suffix to input types.) */
@@ -60,12 +64,13 @@ export interface PythonFunctionArgs {
     /** More managed policies for the created role. @default none */
     managedPolicyArns?: pulumi.Input<string>[];
     /** Inline IAM statements for the created role, as IAM JSON (Effect, Action, Resource …). @default none */
+    // biome-ignore lint/suspicious/noExplicitAny: IAM JSON has no fixed shape; the schema analyzer maps any to the schema's Any
     policyStatements?: pulumi.Input<{ [key: string]: any }>[];
     /** Days to keep logs in the function's log group. @default 14 */
     logRetentionDays?: pulumi.Input<number>;
     /** A function URL. @default none */
     url?: PythonFunctionUrl;
-    /** S3 bucket for archives over Lambda's 50 MB direct-upload limit. @default none (such archives fail at preview) */
+    /** S3 bucket to upload the archive through (an aws.s3.BucketObjectv2 the function's s3Bucket/s3Key point at); needed for archives over Lambda's 50 MB direct-upload limit. @default none: the archive goes in the request; one over 50 MB fails at preview */
     artifactBucket?: pulumi.Input<string>;
     /** More builder options (include/exclude globs, installer, compressionLevel …). @default none */
     build?: BuildSettings;
@@ -77,7 +82,7 @@ export interface PythonFunctionArgs {
 export const ArchiveUpload = {
     /** In the CreateFunction/UpdateFunctionCode request. */
     Direct: "direct",
-    /** Through an object in the artifact bucket (archives over 50 MB). */
+    /** Through an object in the artifact bucket (when one is given). */
     S3: "s3",
 } as const;
 export type ArchiveUpload = (typeof ArchiveUpload)[keyof typeof ArchiveUpload];
@@ -93,8 +98,6 @@ export interface ArchiveInfo {
     upload: ArchiveUpload;
 }
 
-const DIRECT_UPLOAD_LIMIT = limits.zippedDirectUploadBytes;
-
 export class PythonFunction extends pulumi.ComponentResource {
     readonly function: aws.lambda.Function;
     /** The execution role, unless an existing one was given. */
@@ -109,19 +112,19 @@ export class PythonFunction extends pulumi.ComponentResource {
 
     constructor(name: string, args: PythonFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lambda-python:index:PythonFunction", name, {}, opts);
-        const fail = (message: string) => new pulumi.ResourceError(`PythonFunction "${name}": ${message}`, this, true);
+        const subject = `PythonFunction "${name}"`;
+        const fail = (message: string) => new pulumi.ResourceError(`${subject}: ${message}`, this, true);
+        // The shared rules' config (BuildSettings.checks): a limit changed there applies to these checks too.
+        const checks = builderOptions(args.build).checks;
+        const artifactBucket = args.artifactBucket;
         // Layers: PythonLayers and ARNs. From other languages a PythonLayer arrives as its URN, and
         // a list whose elements depend on other resources can arrive as one Output.
         const layerRef = (item: PythonLayer | pulumi.Input<string>) => (typeof item === "string" ? layerFromReference(item, fail) : item);
         const layers = Array.isArray(args.layers) ? args.layers.map(layerRef) : [];
         const lateLayers = args.layers !== undefined && !Array.isArray(args.layers) ? pulumi.output(args.layers as pulumi.Input<string[]>).apply((items) => items.map(layerRef)) : undefined;
         const layerCount = lateLayers ? lateLayers.apply((l) => l.length) : pulumi.output(layers.length);
-        const checkLayerCount = (count: number) => {
-            if (count > limits.layersPerFunction) {
-                throw fail(`uses ${count} layers; Lambda allows at most ${limits.layersPerFunction}. Merge layers that are always used together.`);
-            }
-        };
-        checkLayerCount(layers.length);
+        const judgeLayerCount = (count: number) => judge(checkLayerCount(subject, count, configFor("lambda-layer-count", checks)), this);
+        judgeLayerCount(layers.length);
         if (args.url && args.url.authType !== "AWS_IAM" && args.url.authType !== "NONE") {
             throw fail(`url.authType must be "AWS_IAM" or "NONE", not ${JSON.stringify(args.url.authType)}.`);
         }
@@ -138,52 +141,56 @@ export class PythonFunction extends pulumi.ComponentResource {
             requirements: args.requirements,
             pyproject: args.pyproject,
             sitePackages: args.sitePackages,
-            bucket: args.artifactBucket,
         });
         const lateBuilds = lateLayers ? lateLayers.apply((items) => pulumi.all(items.filter((l): l is PythonLayer => l instanceof PythonLayer).map(layerBuildOf))) : pulumi.output([]);
-        const layerBuilds = pulumi.all([pulumi.all(pythonLayers.map(layerBuildOf)), lateBuilds]).apply(([early, late]) => [...early, ...late]) as unknown as pulumi.Output<LayerBuild[]>;
-        const checked = pulumi
-            .all([inputs, layerBuilds, layerCount])
-            .apply(async ([{ source, handler, rt: runtimeValue, arch, requirements, pyproject, sitePackages, bucket }, layerBuilds, layerCount]) => {
-                checkLayerCount(layerCount);
-                if (!source) throw fail("source must name the folder with the function's code.");
-                if (!handler) throw fail('handler must be given as module.function, e.g. "lambda_function.lambda_handler".');
-                const rt = runtimeValue ?? NEWEST_RUNTIME;
-                if (!isArchitecture(arch)) throw fail(`architecture must be "x86_64" or "arm64", not ${JSON.stringify(arch)}.`);
-                const blocked = isCreateBlocked(rt);
-                if (blocked) {
-                    throw fail(`runtime ${rt} is past the date from which Lambda blocks creating functions on it (${blocked.retired ? "retired" : blocked.blockCreate}). Use ${NEWEST_RUNTIME}.`);
-                }
-                for (const layer of layerBuilds) checkLayer(layer, rt, arch, fail);
-                let result: BuildResult;
-                try {
-                    result = await sharedBuild({ ...builderOptions(args.build), kind: "function", source, requirements, pyproject, sitePackages, runtime: rt, architecture: arch }, this, `PythonFunction "${name}"`);
-                } catch (e) {
-                    throw isUserError(e) ? fail((e as Error).message) : e;
-                }
-                const handlerFindings = checkHandlerAtRoot({ facts: { ...result.facts, label: "its archive" }, readText: (n, max) => readZipText(result.path, n, max) }, handler, layerCount > 0);
-                const handlerError = handlerFindings.find((f) => f.level === "mandatory");
-                if (handlerError) throw fail(handlerError.message);
-                checkTotalSize(result, layerBuilds, layerCount - layerBuilds.length, fail, this);
-                if (result.zippedBytes > DIRECT_UPLOAD_LIMIT && !bucket) {
-                    throw fail(
-                        `its archive is ${formatBytes(result.zippedBytes)} zipped, over Lambda's ${formatBytes(DIRECT_UPLOAD_LIMIT)} direct-upload limit. ` +
-                            `Set artifactBucket to an S3 bucket to upload it through, or move dependencies into a PythonLayer.`,
-                    );
-                }
-                return { result, bucket };
-            });
+        const layerBuilds = pulumi.all([pulumi.all(pythonLayers.map(layerBuildOf)), lateBuilds]).apply(([early, late]): LayerBuild[] => [...early, ...late]);
+        const built = pulumi.all([inputs, layerBuilds, layerCount]).apply(async ([{ source, handler, rt: runtimeValue, arch, requirements, pyproject, sitePackages }, layerBuilds, layerCount]) => {
+            judgeLayerCount(layerCount);
+            if (!source) throw fail("source must name the folder with the function's code.");
+            if (!handler) throw fail('handler must be given as module.function, e.g. "lambda_function.lambda_handler".');
+            const rt = runtimeValue ?? NEWEST_RUNTIME;
+            if (!isArchitecture(arch)) throw fail(`architecture must be "x86_64" or "arm64", not ${JSON.stringify(arch)}.`);
+            const blocked = isCreateBlocked(rt, configFor("lambda-runtime-deprecation", checks));
+            if (blocked) {
+                throw fail(`runtime ${rt} is past the date from which Lambda blocks creating functions on it (${blocked.retired ? "retired" : blocked.blockCreate}). Use ${NEWEST_RUNTIME}.`);
+            }
+            for (const layer of layerBuilds) {
+                judge(checkLayerDeclaration(subject, rt, arch, { label: layerLabel(layer), compatibleRuntimes: layer.runtimes, compatibleArchitectures: layer.architectures }), this);
+            }
+            let result: BuildResult;
+            try {
+                result = await sharedBuild({ ...builderOptions(args.build), kind: "function", source, requirements, pyproject, sitePackages, runtime: rt, architecture: arch }, this, subject);
+            } catch (e) {
+                throw isUserError(e) ? fail(e.message) : e;
+            }
+            const handlerFindings = checkHandlerAtRoot({ facts: { ...result.facts, label: "its archive" }, readText: (n, max) => readZipText(result.path, n, max) }, handler, layerCount > 0);
+            const handlerError = handlerFindings.find((f) => f.level === "mandatory");
+            if (handlerError) throw fail(handlerError.message);
+            // Layers given by ARN cannot be inspected at preview: they are parts of unknown size.
+            const parts: SizedPart[] = [
+                { label: subject, bytes: result.unzippedBytes },
+                ...layerBuilds.map((l) => ({ label: layerLabel(l), bytes: l.result.unzippedBytes })),
+                ...Array.from({ length: layerCount - layerBuilds.length }, () => ({ label: "a layer given by ARN" })),
+            ];
+            judge(checkUnzippedSize(subject, parts, configFor("lambda-unzipped-size", checks)), this);
+            if (artifactBucket === undefined) judge(checkZipSize({ ...result.facts, label: `${subject}'s archive`, zippedBytes: result.zippedBytes }, configFor("lambda-zip-size", checks)), this);
+            return result;
+        });
 
-        // Archives over the direct-upload limit go through S3.
-        const upload = checked.apply(({ result, bucket }) =>
-            result.zippedBytes > DIRECT_UPLOAD_LIMIT
-                ? new aws.s3.BucketObjectv2(
+        // With an artifact bucket the archive goes through an S3 object, declared here so that preview shows it.
+        const upload =
+            artifactBucket === undefined
+                ? undefined
+                : new aws.s3.BucketObjectv2(
                       `${name}-code`,
-                      { bucket: bucket!, key: `lambda-python/${name}/${result.sha256}.zip`, source: new pulumi.asset.FileAsset(result.path), contentType: "application/zip" },
+                      {
+                          bucket: artifactBucket,
+                          key: built.apply((r) => `lambda-python/${name}/${r.sha256}.zip`),
+                          source: built.apply((r) => new pulumi.asset.FileAsset(r.path)),
+                          contentType: "application/zip",
+                      },
                       { parent: this },
-                  )
-                : undefined,
-        );
+                  );
 
         let roleArn: pulumi.Input<string>;
         const dependsOn: pulumi.Resource[] = [];
@@ -201,18 +208,12 @@ export class PythonFunction extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            const policies = [aws.iam.ManagedPolicy.AWSLambdaBasicExecutionRole as pulumi.Input<string>, ...(args.managedPolicyArns ?? [])];
+            const policies: pulumi.Input<string>[] = [aws.iam.ManagedPolicy.AWSLambdaBasicExecutionRole, ...(args.managedPolicyArns ?? [])];
             policies.forEach((policyArn, i) => {
                 dependsOn.push(new aws.iam.RolePolicyAttachment(i === 0 ? `${name}-basic-execution` : `${name}-policy-${i}`, { role: this.role!.name, policyArn }, { parent: this }));
             });
             if (args.policyStatements?.length) {
-                dependsOn.push(
-                    new aws.iam.RolePolicy(
-                        `${name}-inline`,
-                        { role: this.role.id, policy: pulumi.output(args.policyStatements).apply((Statement) => JSON.stringify({ Version: "2012-10-17", Statement })) },
-                        { parent: this },
-                    ),
-                );
+                dependsOn.push(new aws.iam.RolePolicy(`${name}-inline`, { role: this.role.id, policy: pulumi.output(args.policyStatements).apply((Statement) => JSON.stringify({ Version: "2012-10-17", Statement })) }, { parent: this }));
             }
             roleArn = this.role.arn;
         }
@@ -229,10 +230,10 @@ export class PythonFunction extends pulumi.ComponentResource {
                 architectures: [architecture],
                 handler: args.handler,
                 role: roleArn,
-                code: pulumi.all([checked, upload]).apply(([c, u]) => (u ? undefined : new pulumi.asset.FileArchive(c.result.path))) as pulumi.Output<pulumi.asset.Archive>,
-                s3Bucket: upload.apply((u) => (u ? u.bucket : pulumi.output<string | undefined>(undefined))) as unknown as pulumi.Output<string>,
-                s3Key: upload.apply((u) => (u ? u.key : pulumi.output<string | undefined>(undefined))) as unknown as pulumi.Output<string>,
-                sourceCodeHash: checked.apply((c) => c.result.sha256Base64),
+                code: upload ? undefined : built.apply((r) => new pulumi.asset.FileArchive(r.path)),
+                s3Bucket: upload?.bucket,
+                s3Key: upload?.key,
+                sourceCodeHash: built.apply((r) => r.sha256Base64),
                 layers: lateLayers ? lateLayers.apply((items) => pulumi.all(items.map(arnOf))) : layers.map(arnOf),
                 memorySize: args.memorySize,
                 timeout: args.timeout,
@@ -251,27 +252,19 @@ export class PythonFunction extends pulumi.ComponentResource {
             this.url = this.functionUrl.functionUrl;
             if (args.url.authType === "NONE") {
                 // Since October 2025 a public URL needs both permissions; the second only for calls through the URL.
-                new aws.lambda.Permission(
-                    `${name}-url-invoke-url`,
-                    { function: this.function.name, action: "lambda:InvokeFunctionUrl", principal: "*", functionUrlAuthType: "NONE" },
-                    { parent: this },
-                );
-                new aws.lambda.Permission(
-                    `${name}-url-invoke`,
-                    { function: this.function.name, action: "lambda:InvokeFunction", principal: "*", invokedViaFunctionUrl: true },
-                    { parent: this },
-                );
+                new aws.lambda.Permission(`${name}-url-invoke-url`, { function: this.function.name, action: "lambda:InvokeFunctionUrl", principal: "*", functionUrlAuthType: "NONE" }, { parent: this });
+                new aws.lambda.Permission(`${name}-url-invoke`, { function: this.function.name, action: "lambda:InvokeFunction", principal: "*", invokedViaFunctionUrl: true }, { parent: this });
             }
         }
 
-        this.archive = pulumi.all([checked, upload]).apply(([c, u]) => ({
-            path: c.result.path,
-            sha256: c.result.sha256,
-            zippedBytes: c.result.zippedBytes,
-            unzippedBytes: c.result.unzippedBytes,
-            entries: c.result.entries,
-            nativeArchitectures: c.result.nativeArchitectures,
-            upload: u ? ("s3" as const) : ("direct" as const),
+        this.archive = built.apply((r) => ({
+            path: r.path,
+            sha256: r.sha256,
+            zippedBytes: r.zippedBytes,
+            unzippedBytes: r.unzippedBytes,
+            entries: r.entries,
+            nativeArchitectures: r.nativeArchitectures,
+            upload: upload ? ArchiveUpload.S3 : ArchiveUpload.Direct,
         }));
         this.registerOutputs({ function: this.function, role: this.role, logGroup: this.logGroup, url: this.url, arn: this.arn, name: this.name, archive: this.archive });
     }
@@ -293,22 +286,7 @@ function arnOf(layer: PythonLayer | pulumi.Input<string>): pulumi.Input<string> 
     return layer instanceof PythonLayer ? layer.arn : layer;
 }
 
-function checkLayer(layer: LayerBuild, runtime: string, architecture: Architecture, fail: (m: string) => Error): void {
-    if (!layer.architectures.includes(architecture)) {
-        throw fail(`runs on ${architecture} but PythonLayer "${layer.name}" is built for ${layer.architectures.join(", ")}. Build the layer for ${architecture} (architecture: "${architecture}") or change the function's.`);
-    }
-    if (!layer.runtimes.includes(runtime)) {
-        throw fail(`uses ${runtime} but PythonLayer "${layer.name}" is built for ${layer.runtimes.join(", ")}. Add ${runtime} to the layer's runtimes.`);
-    }
-}
-
-function checkTotalSize(result: BuildResult, layers: LayerBuild[], arnOnly: number, fail: (m: string) => Error, resource: pulumi.Resource): void {
-    const total = result.unzippedBytes + layers.reduce((sum, l) => sum + l.result.unzippedBytes, 0);
-    if (total > limits.unzippedBytes) {
-        const parts = [`the function ${formatBytes(result.unzippedBytes)}`, ...layers.map((l) => `PythonLayer "${l.name}" ${formatBytes(l.result.unzippedBytes)}`)];
-        throw fail(`unzips to ${formatBytes(total)} with its layers (${parts.join(" + ")}), over Lambda's limit of ${formatBytes(limits.unzippedBytes)}. Trim dependencies or split the function.`);
-    }
-    if (arnOnly > 0) {
-        pulumi.log.warn(`${arnOnly} layer${arnOnly > 1 ? "s" : ""} given by ARN ${arnOnly > 1 ? "are" : "is"} not counted in the 250 MB unzipped-size check (only PythonLayers are known at preview).`, resource);
-    }
+/** How messages name a PythonLayer a function uses. */
+function layerLabel(layer: LayerBuild): string {
+    return `PythonLayer "${layer.name}"`;
 }

@@ -95,44 +95,36 @@ export class PythonLayer extends pulumi.ComponentResource {
         }
         // JavaScript callers of earlier versions passed a list as `architecture`; it still means `architectures`.
         const given: unknown = args.architectures ?? args.architecture ?? "x86_64";
-        const architectures = (Array.isArray(given) ? given : [given]) as Architecture[];
-        if (!architectures.length || architectures.length > 2 || !architectures.every(isArchitecture) || new Set(architectures).size !== architectures.length) {
+        const listed: unknown[] = Array.isArray(given) ? given : [given];
+        if (!listed.length || listed.length > 2 || !listed.every(isArchitecture) || new Set(listed).size !== listed.length) {
             throw fail(`architectures must be "x86_64", "arm64" or both; got ${JSON.stringify(given)}.`);
         }
+        const architectures: Architecture[] = listed;
         const runtimeInputs = args.runtimes ?? [NEWEST_RUNTIME];
         if (runtimeInputs.length === 0 || runtimeInputs.length > 15) throw fail(`runtimes must list 1 to 15 runtimes (AWS's limit for a layer); got ${runtimeInputs.length}.`);
 
-        const built = pulumi
-            .all([args.source, args.requirements, args.pyproject, args.sitePackages, pulumi.all(runtimeInputs)])
-            .apply(async ([source, requirements, pyproject, sitePackages, runtimes]) => {
-                const bad = runtimes.find((r) => !parsePythonRuntime(r));
-                if (bad) throw fail(`runtime "${bad}" is not a Python runtime.`);
-                // Wheels for the oldest runtime are the ones most likely to load on the newer ones (abi3).
-                const oldest = [...runtimes].sort((a, b) => comparePython(parsePythonRuntime(a)!, parsePythonRuntime(b)!))[0];
-                let result: BuildResult;
-                try {
-                    result = await sharedBuild(
-                        { ...builderOptions(args.build), kind: "layer", source, requirements, pyproject, sitePackages, runtime: oldest, architecture: architectures[0] },
-                        this,
-                        `PythonLayer "${name}"`,
-                    );
-                } catch (e) {
-                    throw isUserError(e) ? fail((e as Error).message) : e;
+        const built = pulumi.all([args.source, args.requirements, args.pyproject, args.sitePackages, pulumi.all(runtimeInputs)]).apply(async ([source, requirements, pyproject, sitePackages, runtimes]) => {
+            const bad = runtimes.find((r) => !parsePythonRuntime(r));
+            if (bad) throw fail(`runtime "${bad}" is not a Python runtime.`);
+            // Wheels for the oldest runtime are the ones most likely to load on the newer ones (abi3).
+            const oldest = [...runtimes].sort((a, b) => comparePython(parsePythonRuntime(a)!, parsePythonRuntime(b)!))[0];
+            let result: BuildResult;
+            try {
+                result = await sharedBuild({ ...builderOptions(args.build), kind: "layer", source, requirements, pyproject, sitePackages, runtime: oldest, architecture: architectures[0] }, this, `PythonLayer "${name}"`);
+            } catch (e) {
+                throw isUserError(e) ? fail(e.message) : e;
+            }
+            if (architectures.length > 1 && result.nativeArchitectures.length) {
+                throw fail(`the layer holds native code built for ${result.nativeArchitectures.join(", ")}, so it can only be compatible with one architecture, not ${architectures.join(" and ")}. Create one PythonLayer per architecture.`);
+            }
+            for (const runtime of runtimes) {
+                const findings = checkArchiveArchitecture(result.facts, { label: `the layer built for ${oldest}`, architectures, runtimes: [runtime] }).filter((f) => f.level === "mandatory");
+                if (findings.length) {
+                    throw fail(`it cannot be compatible with ${runtime}: ${findings[0].message} Build one layer per runtime, or list only ${oldest}.`);
                 }
-                if (architectures.length > 1 && result.nativeArchitectures.length) {
-                    throw fail(
-                        `the layer holds native code built for ${result.nativeArchitectures.join(", ")}, so it can only be compatible with one architecture, not ${architectures.join(" and ")}. ` +
-                            `Create one PythonLayer per architecture.`,
-                    );
-                }
-                for (const runtime of runtimes) {
-                    const findings = checkArchiveArchitecture(result.facts, { label: `the layer built for ${oldest}`, architectures, runtimes: [runtime] }).filter((f) => f.level === "mandatory");
-                    if (findings.length) {
-                        throw fail(`it cannot be compatible with ${runtime}: ${findings[0].message} Build one layer per runtime, or list only ${oldest}.`);
-                    }
-                }
-                return { name, result, runtimes, architectures };
-            });
+            }
+            return { name, result, runtimes, architectures };
+        });
         layerBuilds.set(this, built);
 
         const result = built.apply((b) => b.result);

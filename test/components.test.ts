@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PythonFunction, PythonLayer } from "../components";
-import { MockStack, RecordedResource, valueOf } from "../preview/mock-stack";
+import { MockStack, RecordedResource, valueOf as outputValue } from "../preview/mock-stack";
 import { distinctBuilds } from "../components/shared-build";
 import { SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 
@@ -41,7 +41,7 @@ describe("components under the mock monitor", () => {
      * the runtime logs the error and fails the program, which is what `pulumi preview` shows.)
      */
     async function expectFailure(output: pulumi.Output<unknown>, pattern: RegExp): Promise<void> {
-        await assert.rejects(valueOf(output), (e: Error) => {
+        await assert.rejects(outputValue(output), (e: Error) => {
             assert.match(e.message, pattern);
             return true;
         });
@@ -65,20 +65,17 @@ describe("components under the mock monitor", () => {
                     timeout: 10,
                     build: { installer: "pip" },
                 });
-                await valueOf(fn.arn);
+                await outputValue(fn.arn);
                 await stack.settle();
             });
 
             it("registers the component and its children, parented and named from it", () => {
                 const urn = componentUrn("lambda-python:index:PythonFunction", "basic");
                 assert.ok(stack.resources.some((r) => r.urn === urn && !r.custom));
-                const children = childrenOf(urn).map((r) => `${r.type}::${r.name}`).sort();
-                assert.deepEqual(children, [
-                    "aws:cloudwatch/logGroup:LogGroup::basic-logs",
-                    "aws:iam/role:Role::basic-role",
-                    "aws:iam/rolePolicyAttachment:RolePolicyAttachment::basic-basic-execution",
-                    `${FUNCTION}::basic`,
-                ]);
+                const children = childrenOf(urn)
+                    .map((r) => `${r.type}::${r.name}`)
+                    .sort();
+                assert.deepEqual(children, ["aws:cloudwatch/logGroup:LogGroup::basic-logs", "aws:iam/role:Role::basic-role", "aws:iam/rolePolicyAttachment:RolePolicyAttachment::basic-basic-execution", `${FUNCTION}::basic`]);
             });
 
             it("passes the runtime, architecture, handler and sizes", () => {
@@ -122,7 +119,7 @@ describe("components under the mock monitor", () => {
             });
 
             it("reports the archive it built", async () => {
-                const info = await valueOf(fn.archive);
+                const info = await outputValue(fn.archive);
                 assert.equal(info.upload, "direct");
                 assert.ok(info.unzippedBytes > 90_000, "cowsay is in the archive");
             });
@@ -130,7 +127,7 @@ describe("components under the mock monitor", () => {
 
         it("creates a public URL with both permissions required since October 2025", async () => {
             const fn = new PythonFunction("public", { source: app(), handler: "lambda_function.lambda_handler", url: { authType: "NONE", cors: { allowOrigins: ["*"] } } });
-            assert.match(await valueOf(fn.url!), /^https:\/\/public-url\.lambda-url/);
+            assert.match(await outputValue(fn.url!), /^https:\/\/public-url\.lambda-url/);
             await stack.settle();
             assert.equal(stack.byName("aws:lambda/functionUrl:FunctionUrl", "public-url").wire.authorizationType, "NONE");
             const viaUrl = stack.byName("aws:lambda/permission:Permission", "public-url-invoke-url").wire;
@@ -141,7 +138,7 @@ describe("components under the mock monitor", () => {
 
         it("creates an IAM-auth URL without public permissions", async () => {
             const fn = new PythonFunction("private", { source: app(), handler: "lambda_function.lambda_handler", url: { authType: "AWS_IAM" } });
-            await valueOf(fn.url!);
+            await outputValue(fn.url!);
             await stack.settle();
             assert.equal(stack.byName("aws:lambda/functionUrl:FunctionUrl", "private-url").wire.authorizationType, "AWS_IAM");
             assert.equal(stack.ofType("aws:lambda/permission:Permission").filter((p) => p.name.startsWith("private-")).length, 0);
@@ -155,7 +152,7 @@ describe("components under the mock monitor", () => {
                 managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"],
                 policyStatements: [{ Effect: "Allow", Action: ["sqs:SendMessage"], Resource: "*" }],
             });
-            await Promise.all([valueOf(own.arn), valueOf(extra.arn)]);
+            await Promise.all([outputValue(own.arn), outputValue(extra.arn)]);
             await stack.settle();
             assert.equal(own.role, undefined);
             assert.equal(stack.byName(FUNCTION, "own-role").wire.role, "arn:aws:iam::123456789012:role/existing");
@@ -166,7 +163,7 @@ describe("components under the mock monitor", () => {
         it("uploads an archive over 50 MB through S3 when given a bucket", async () => {
             const source = app({ "lambda_function.py": HANDLER, "model.bin": crypto.randomBytes(55 * 1024 * 1024) });
             const fn = new PythonFunction("large", { source, handler: "lambda_function.lambda_handler", artifactBucket: "my-artifacts" });
-            const info = await valueOf(fn.archive);
+            const info = await outputValue(fn.archive);
             await stack.settle();
             assert.equal(info.upload, "s3");
             const object = stack.byName("aws:s3/bucketObjectv2:BucketObjectv2", "large-code").wire;
@@ -179,6 +176,17 @@ describe("components under the mock monitor", () => {
             assert.equal(f.s3Key, object.key);
         });
 
+        it("uploads through a given bucket whatever the archive's size, the object a child the function depends on", async () => {
+            const fn = new PythonFunction("small-s3", { source: app(), handler: "lambda_function.lambda_handler", artifactBucket: "my-artifacts" });
+            const info = await outputValue(fn.archive);
+            await stack.settle();
+            assert.equal(info.upload, "s3");
+            const object = stack.byName("aws:s3/bucketObjectv2:BucketObjectv2", "small-s3-code");
+            assert.equal(object.parent, componentUrn("lambda-python:index:PythonFunction", "small-s3"));
+            const f = stack.byName(FUNCTION, "small-s3");
+            assert.deepEqual([f.wire.code, f.wire.s3Bucket, f.wire.s3Key], [undefined, "my-artifacts", `lambda-python/small-s3/${info.sha256}.zip`]);
+            assert.ok(f.propertyDependencies.s3Key.includes(object.urn), "the function's s3Key comes from the object");
+        });
     });
 
     let flask: PythonLayer;
@@ -187,46 +195,54 @@ describe("components under the mock monitor", () => {
     describe("PythonLayer", () => {
         before(async () => {
             flask = new PythonLayer("flask", { requirements: requirements(), runtimes: ["python3.14"], description: "Flask", build: { installer: "pip" } });
-            await valueOf(flask.arn);
+            await outputValue(flask.arn);
             await stack.settle();
         });
 
         it("publishes a LayerVersion with what was built: runtimes and the one architecture of its native code", () => {
             const urn = componentUrn("lambda-python:index:PythonLayer", "flask");
-            assert.deepEqual(childrenOf(urn).map((r) => `${r.type}::${r.name}`), [`${LAYER}::flask`]);
+            assert.deepEqual(
+                childrenOf(urn).map((r) => `${r.type}::${r.name}`),
+                [`${LAYER}::flask`],
+            );
             const l = stack.byName(LAYER, "flask");
             assert.deepEqual(l.wire.compatibleRuntimes, ["python3.14"]);
             assert.deepEqual(l.wire.compatibleArchitectures, ["x86_64"]);
             assert.equal(l.wire.layerName, "flask");
             assert.ok(fs.existsSync(archivePath(l)));
-            assert.equal(l.wire.sourceCodeHash, crypto.createHash("sha256").update(fs.readFileSync(archivePath(l))).digest("base64"));
+            assert.equal(
+                l.wire.sourceCodeHash,
+                crypto
+                    .createHash("sha256")
+                    .update(fs.readFileSync(archivePath(l)))
+                    .digest("base64"),
+            );
         });
 
         it("lists both architectures for a pure-Python layer when asked", async () => {
             const pure = new PythonLayer("pure", { source: writeFiles(tmpDir(), { "helpers.py": "X = 1\n" }), architectures: ["x86_64", "arm64"], runtimes: ["python3.13", "python3.14"] });
-            assert.deepEqual(await valueOf(pure.architectures), ["x86_64", "arm64"]);
-            assert.deepEqual(await valueOf(pure.runtimes), ["python3.13", "python3.14"]);
+            assert.deepEqual(await outputValue(pure.architectures), ["x86_64", "arm64"]);
+            assert.deepEqual(await outputValue(pure.runtimes), ["python3.13", "python3.14"]);
         });
 
         it("still reads a list given as `architecture` (JavaScript callers of earlier versions) as `architectures`", async () => {
             const legacy = new PythonLayer("pure-legacy", { source: writeFiles(tmpDir(), { "helpers.py": "X = 1\n" }), architecture: ["x86_64", "arm64"] as unknown as "arm64" });
-            assert.deepEqual(await valueOf(legacy.architectures), ["x86_64", "arm64"]);
+            assert.deepEqual(await outputValue(legacy.architectures), ["x86_64", "arm64"]);
         });
 
         it("is used by two functions sharing one source folder, built once", async () => {
-            const source = app({ "lambda_function.py": "import flask\n" + HANDLER });
+            const source = app({ "lambda_function.py": `import flask\n${HANDLER}` });
             const before = distinctBuilds();
             const a = new PythonFunction("flask-a", { source, handler: "lambda_function.lambda_handler", layers: [flask] });
             const b = new PythonFunction("flask-b", { source, handler: "lambda_function.lambda_handler", layers: [flask] });
-            await Promise.all([valueOf(a.arn), valueOf(b.arn)]);
+            await Promise.all([outputValue(a.arn), outputValue(b.arn)]);
             await stack.settle();
             assert.equal(distinctBuilds() - before, 1, "one build for both functions");
-            const layerArn = await valueOf(flask.arn);
+            const layerArn = await outputValue(flask.arn);
             assert.deepEqual(stack.byName(FUNCTION, "flask-a").wire.layers, [layerArn]);
             assert.ok(stack.byName(FUNCTION, "flask-a").propertyDependencies.layers.includes(stack.byName(LAYER, "flask").urn));
             assert.equal(archivePath(stack.byName(FUNCTION, "flask-a")), archivePath(stack.byName(FUNCTION, "flask-b")));
         });
-
     });
 
     // Last: a registration whose inputs fail never releases the runtime's RPC keep-alive (the
@@ -235,7 +251,10 @@ describe("components under the mock monitor", () => {
         describe("PythonFunction", () => {
             it("an archive over 50 MB without a bucket", async () => {
                 const source = app({ "lambda_function.py": HANDLER, "model.bin": crypto.randomBytes(55 * 1024 * 1024) });
-                await expectFailure(new PythonFunction("large-no-bucket", { source, handler: "lambda_function.lambda_handler" }).archive, /PythonFunction "large-no-bucket": its archive is 55\.\d MB .* over Lambda's 50\.0 MB .* direct-upload limit\. Set artifactBucket/);
+                await expectFailure(
+                    new PythonFunction("large-no-bucket", { source, handler: "lambda_function.lambda_handler" }).archive,
+                    /PythonFunction "large-no-bucket"'s archive is 55\.\d MB .* zipped, over the 50\.0 MB .* limit for direct upload\. Upload it to S3 .*\(PythonFunction does this when given artifactBucket\)/,
+                );
             });
 
             it("a handler module that is not in the source", async () => {
@@ -248,11 +267,20 @@ describe("components under the mock monitor", () => {
 
             it("six layers", () => {
                 const arns = [1, 2, 3, 4, 5, 6].map((i) => `arn:aws:lambda:us-east-1:123456789012:layer:l${i}:1`);
-                assert.throws(() => new PythonFunction("six", { source: app(), handler: "lambda_function.lambda_handler", layers: arns }), /PythonFunction "six": uses 6 layers; Lambda allows at most 5/);
+                assert.throws(() => new PythonFunction("six", { source: app(), handler: "lambda_function.lambda_handler", layers: arns }), /PythonFunction "six" uses 6 layers; Lambda allows at most 5\./);
+            });
+
+            it("more layers than the lambda-layer-count config allows", () => {
+                const arns = [1, 2].map((i) => `arn:aws:lambda:us-east-1:123456789012:layer:l${i}:1`);
+                const build = { checks: { "lambda-layer-count": { maxLayers: 1 } } };
+                assert.throws(() => new PythonFunction("two", { source: app(), handler: "lambda_function.lambda_handler", layers: arns, build }), /PythonFunction "two" uses 2 layers; Lambda allows at most 1\./);
             });
 
             it("a runtime past its block-create date", async () => {
-                await expectFailure(new PythonFunction("old", { source: app(), handler: "lambda_function.lambda_handler", runtime: "python3.7" }).archive, /PythonFunction "old": runtime python3\.7 is past the date from which Lambda blocks creating functions on it/);
+                await expectFailure(
+                    new PythonFunction("old", { source: app(), handler: "lambda_function.lambda_handler", runtime: "python3.7" }).archive,
+                    /PythonFunction "old": runtime python3\.7 is past the date from which Lambda blocks creating functions on it/,
+                );
             });
 
             it("an unknown runtime", async () => {
@@ -271,12 +299,12 @@ describe("components under the mock monitor", () => {
 
             it("an arm64 function with an x86_64 PythonLayer", async () => {
                 const fn = new PythonFunction("arm-on-x86", { source: app(), handler: "lambda_function.lambda_handler", architecture: "arm64", layers: [flask] });
-                await expectFailure(fn.archive, /PythonFunction "arm-on-x86": runs on arm64 but PythonLayer "flask" is built for x86_64/);
+                await expectFailure(fn.archive, /PythonFunction "arm-on-x86" runs on arm64 but PythonLayer "flask" is built for x86_64\. Build the layer for arm64/);
             });
 
             it("a function runtime the layer was not built for", async () => {
                 const fn = new PythonFunction("rt-mismatch", { source: app(), handler: "lambda_function.lambda_handler", runtime: "python3.12", layers: [flask] });
-                await expectFailure(fn.archive, /PythonFunction "rt-mismatch": uses python3\.12 but PythonLayer "flask" is built for python3\.14/);
+                await expectFailure(fn.archive, /PythonFunction "rt-mismatch" uses python3\.12 but PythonLayer "flask" lists only python3\.14 as compatible runtimes\. Rebuild the layer for python3\.12\./);
             });
 
             it("a layer whose wheels cannot serve all its runtimes", async () => {
@@ -295,7 +323,10 @@ describe("components under the mock monitor", () => {
                 const l1 = new PythonLayer("weights-1", { source: sparse(130) });
                 const l2 = new PythonLayer("weights-2", { source: sparse(130) });
                 const fn = new PythonFunction("too-big", { source: app(), handler: "lambda_function.lambda_handler", layers: [l1, l2] });
-                await expectFailure(fn.archive, /PythonFunction "too-big": unzips to 260 MB .* with its layers \(the function .* \+ PythonLayer "weights-1" 130 MB .* \+ PythonLayer "weights-2" 130 MB .*\), over Lambda's limit of 250 MB/);
+                await expectFailure(
+                    fn.archive,
+                    /PythonFunction "too-big" unzips to 260 MB .* \(PythonFunction "too-big" .* \+ PythonLayer "weights-1" 130 MB \+ PythonLayer "weights-2" 130 MB\), over Lambda's limit of 250 MB .* for a function and all its layers/,
+                );
             });
         });
     });

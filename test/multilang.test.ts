@@ -6,12 +6,12 @@
 // ResourceMonitor service, answering registrations with the SDK's mock
 // monitor (the same fake outputs the TypeScript tests get), and records every
 // RegisterResource so a Construct can be compared with the TypeScript class.
+// biome-ignore-all lint/suspicious/noExplicitAny: the schema and construct states are JSON read ad hoc
 import { strict as assert } from "assert";
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
-import * as pulumi from "@pulumi/pulumi";
 import * as enginerpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import * as engineproto from "@pulumi/pulumi/proto/engine_pb";
 import * as providerrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
@@ -21,7 +21,7 @@ import * as resourceproto from "@pulumi/pulumi/proto/resource_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import { PythonFunction, PythonLayer } from "../components";
-import { MockStack, RecordedResource, recordOf, valueOf } from "../preview/mock-stack";
+import { MockStack, RecordedResource, recordOf, valueOf as resolved } from "../preview/mock-stack";
 import { ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 
 const PROJECT = "lambda-python";
@@ -149,7 +149,7 @@ describe("the package from other languages (provider protocol, started as the Pu
         });
 
         it("serves the reviewed schema (provider/schema.json); regenerate and review it when the args change", () => {
-            if (process.env.LAMBDA_PYTHON_WRITE_SCHEMA) fs.writeFileSync(REVIEWED_SCHEMA, JSON.stringify(schema, null, 2) + "\n");
+            if (process.env.LAMBDA_PYTHON_WRITE_SCHEMA) fs.writeFileSync(REVIEWED_SCHEMA, `${JSON.stringify(schema, null, 2)}\n`);
             const reviewed = JSON.parse(fs.readFileSync(REVIEWED_SCHEMA, "utf8"));
             assert.deepEqual(schema, reviewed, "the schema differs from provider/schema.json: run with LAMBDA_PYTHON_WRITE_SCHEMA=1, review the diff, commit it");
         });
@@ -232,7 +232,7 @@ describe("the package from other languages (provider protocol, started as the Pu
             // The TypeScript class, under the SDK's mock monitor.
             const layer = new PythonLayer("greeting", { ...layerInputs, source: path.join(program, "shared") });
             const fn = new PythonFunction("hello", { ...functionInputs(""), source: path.join(program, "app"), layers: [layer] });
-            await valueOf(fn.archive);
+            await resolved(fn.archive);
             await stack.settle();
             viaTypeScript = stack.resources.slice();
 
@@ -258,7 +258,10 @@ describe("the package from other languages (provider protocol, started as the Pu
             const childrenOf = (type: string, name: string) => {
                 const parent = viaProtocol.find((r) => r.type === type && r.name === name)!;
                 assert.equal(parent.custom, false);
-                return viaProtocol.filter((r) => r.parent === parent.urn).map((r) => `${r.type}::${r.name}`).sort();
+                return viaProtocol
+                    .filter((r) => r.parent === parent.urn)
+                    .map((r) => `${r.type}::${r.name}`)
+                    .sort();
             };
             assert.deepEqual(childrenOf("lambda-python:index:PythonLayer", "greeting"), ["aws:lambda/layerVersion:LayerVersion::greeting"]);
             assert.deepEqual(childrenOf("lambda-python:index:PythonFunction", "hello"), [
@@ -291,7 +294,10 @@ describe("the package from other languages (provider protocol, started as the Pu
         const layerUrn = () => viaProtocol.find((r) => r.type === "lambda-python:index:PythonLayer")!.urn;
         const layerVersionUrn = () => viaProtocol.find((r) => r.type === "aws:lambda/layerVersion:LayerVersion")!.urn;
 
-        for (const [how, withDependencies] of [["with its dependency (one Output of the list)", true], ["without dependencies (a plain list)", false]] as const) {
+        for (const [how, withDependencies] of [
+            ["with its dependency (one Output of the list)", true],
+            ["without dependencies (a plain list)", false],
+        ] as const) {
             it(`takes a PythonLayer passed by reference ${how}, and uses the layer's ARN`, async () => {
                 const before = engine.registrations.length;
                 const { url: _url, ...withoutUrl } = functionInputs(resourceRef(layerUrn()));
@@ -310,7 +316,7 @@ describe("the package from other languages (provider protocol, started as the Pu
         it("checks a PythonLayer passed by reference against the function, as from TypeScript", async () => {
             const { url: _url, ...withoutUrl } = functionInputs(resourceRef(layerUrn()));
             await assert.rejects(construct("lambda-python:index:PythonFunction", "x86-on-arm", { ...withoutUrl, architecture: "x86_64" }, { layers: [layerUrn()] }), (e: grpc.ServiceError) => {
-                assert.match(e.details, /PythonFunction "x86-on-arm": runs on x86_64 but PythonLayer "greeting" is built for arm64/);
+                assert.match(e.details, /PythonFunction "x86-on-arm" runs on x86_64 but PythonLayer "greeting" is built for arm64\. Build the layer for x86_64/);
                 return true;
             });
         });

@@ -12,9 +12,6 @@ describe("shared builds", () => {
     });
 
     it("share a key whatever the order of options, the handler or the progress callback", () => {
-        assert.equal(
-            buildKey({ source: "/app", runtime: "python3.13", handler: "a.b", onProgress: () => {} }),
-            buildKey({ runtime: "python3.13", source: "/app", handler: "c.d" }),
-        );
+        assert.equal(buildKey({ source: "/app", runtime: "python3.13", handler: "a.b", onProgress: () => {} }), buildKey({ runtime: "python3.13", source: "/app", handler: "c.d" }));
     });
 });

@@ -22,8 +22,9 @@ interface WireStruct {
 }
 
 function secretPaths(value: unknown, at: Path = [], out: Path[] = []): Path[] {
-    if (Array.isArray(value)) value.forEach((v, i) => secretPaths(v, [...at, String(i)], out));
-    else if (value && typeof value === "object") {
+    if (Array.isArray(value)) {
+        for (const [i, v] of value.entries()) secretPaths(v, [...at, String(i)], out);
+    } else if (value && typeof value === "object") {
         const o = value as Record<string, unknown>;
         if (o[SIG_KEY] === SECRET_SIG) out.push(at);
         else if (!o[SIG_KEY]) for (const [k, v] of Object.entries(o)) secretPaths(v, [...at, k], out);
@@ -33,7 +34,6 @@ function secretPaths(value: unknown, at: Path = [], out: Path[] = []): Path[] {
 
 function install(): boolean {
     try {
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
         const deserialize = require("@pulumi/policy/deserialize");
         const original = deserialize.deserializeProperties;
         if (typeof original !== "function") return false;
