@@ -115,7 +115,11 @@ export async function benchArchive(): Promise<string> {
     };
     const zeros = path.join(WORK, "zeros-1gib.zip");
     if (!fs.existsSync(zeros)) {
-        execFileSync("python3", ["-c", "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n    with z.open('zeros.bin', 'w', force_zip64=True) as f:\n        for _ in range(1024): f.write(bytes(1 << 20))", zeros]);
+        execFileSync("python3", [
+            "-c",
+            "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n    with z.open('zeros.bin', 'w', force_zip64=True) as f:\n        for _ in range(1024): f.write(bytes(1 << 20))",
+            zeros,
+        ]);
     }
     const bigPeak = median([peakKb(cold.path), peakKb(cold.path), peakKb(cold.path)]);
     const tinyPeak = median([peakKb(tiny), peakKb(tiny), peakKb(tiny)]);
@@ -137,9 +141,19 @@ export async function benchArchive(): Promise<string> {
         ["output size vs `zip -r`", `${pct((cold.zippedBytes - zipBytes) / zipBytes, true)} (${mb(cold.zippedBytes)} vs ${mb(zipBytes)})`, "<= +1%", pass(cold.zippedBytes <= zipBytes * 1.01)],
         ["cold layer build vs archiver 8 (level 6)", `${(median(archiverTimes) / coldMs).toFixed(2)}x faster (archiver ${ms(median(archiverTimes))}, ${mb(archiverBytes)})`, "(reference)", ""],
         ["rebuild, nothing changed", `${pct(warmMs / coldMs)} of cold (${ms(warmMs)}); archive ${warm.cache.archive}, ${warm.cache.compressedEntries} entries compressed`, "<= 5%", pass(warmMs <= coldMs * 0.05 && warm.cache.archive === "hit")],
-        ["rebuild after one handler change (function bundling the corpus)", `${pct(changeMs / coldMs)} of cold (${ms(changeMs)}); ${changed.cache.compressedEntries} compressed, ${changed.cache.reusedEntries} reused`, "<= 15%", pass(changeMs <= coldMs * 0.15 && changed.cache.compressedEntries === 1)],
+        [
+            "rebuild after one handler change (function bundling the corpus)",
+            `${pct(changeMs / coldMs)} of cold (${ms(changeMs)}); ${changed.cache.compressedEntries} compressed, ${changed.cache.reusedEntries} reused`,
+            "<= 15%",
+            pass(changeMs <= coldMs * 0.15 && changed.cache.compressedEntries === 1),
+        ],
         ["`inspect` of the corpus zip (in-process work)", `${ms(inspectMs)}`, "< 100 ms", pass(inspectMs < 100)],
-        ["`inspect` peak RSS: 1-file zip / 1 entry of 1 GiB zeros / corpus zip", `${(tinyPeak / 1024).toFixed(0)} MB / ${(zerosPeak / 1024).toFixed(0)} MB / ${(bigPeak / 1024).toFixed(0)} MB (corpus: ${cold.entries.toLocaleString("en-US")} entries, ${mb(cold.unzippedBytes)} unzipped)`, "not growing with unzipped size", pass(zerosPeak - tinyPeak < 8 * 1024 && bigPeak - tinyPeak < 64 * 1024)],
+        [
+            "`inspect` peak RSS: 1-file zip / 1 entry of 1 GiB zeros / corpus zip",
+            `${(tinyPeak / 1024).toFixed(0)} MB / ${(zerosPeak / 1024).toFixed(0)} MB / ${(bigPeak / 1024).toFixed(0)} MB (corpus: ${cold.entries.toLocaleString("en-US")} entries, ${mb(cold.unzippedBytes)} unzipped)`,
+            "not growing with unzipped size",
+            pass(zerosPeak - tinyPeak < 8 * 1024 && bigPeak - tinyPeak < 64 * 1024),
+        ],
     ];
     const table = [
         `Corpus: ${stats.files.toLocaleString("en-US")} files, ${mb(stats.bytes)} (numpy, scipy, botocore, boto3, pydantic-core, cryptography for python3.12 x86_64). ` +
@@ -186,7 +200,14 @@ buildArchive({ kind: "layer", sitePackages: process.argv[1], runtime: "python3.1
         fs.rmSync(out, { force: true });
         const z = await timeIt(() => spawnSync("/usr/bin/time", ["-f", "%U %S", "zip", "-r", "-q", "-X", "-6", out, "python"], { cwd: root, encoding: "utf8" }));
         zipTimes.push(z.ms);
-        zipCpu.push(z.value.stderr.trim().split("\n").pop()!.split(" ").reduce((a, x) => a + Number(x) * 1000, 0));
+        zipCpu.push(
+            z.value.stderr
+                .trim()
+                .split("\n")
+                .pop()!
+                .split(" ")
+                .reduce((a, x) => a + Number(x) * 1000, 0),
+        );
         const cacheDir = fresh("small-cache");
         const o = await timeIt(() => spawnSync(process.execPath, ["-e", script, tree, cacheDir], { encoding: "utf8" }));
         if (o.value.status !== 0) throw new Error(`the small-files build failed: ${o.value.stderr}`);

@@ -76,8 +76,7 @@ function awsRecipe(app: string, work: string): { ms: number; zip: string } {
     delete env.PIP_FIND_LINKS;
     let ms = timed(
         "python3",
-        ["-m", "pip", "install", "--platform", "manylinux2014_x86_64", "--target", pkg, "--implementation", "cp", "--python-version", PYTHON_VERSION,
-            "--only-binary=:all:", "--upgrade", "-q", "-r", path.join(app, "requirements.txt")],
+        ["-m", "pip", "install", "--platform", "manylinux2014_x86_64", "--target", pkg, "--implementation", "cp", "--python-version", PYTHON_VERSION, "--only-binary=:all:", "--upgrade", "-q", "-r", path.join(app, "requirements.txt")],
         { env },
     );
     ms += timed("zip", ["-r", "-q", zip, "."], { cwd: pkg });
@@ -122,7 +121,8 @@ function ours(app: string, work: string): { ms: number; zip: string } {
 }
 
 function versions(zip: string, dists: string[]): string {
-    const script = "import re, sys, zipfile\nnames = sys.argv[2].split(',')\nprint(', '.join(sorted(m.group(1) + ' ' + m.group(2) for n in zipfile.ZipFile(sys.argv[1]).namelist() for m in [re.match(r'^([^-/]+)-([^-/]+)\\.dist-info/METADATA$', n)] if m and m.group(1).lower() in names)))";
+    const script =
+        "import re, sys, zipfile\nnames = sys.argv[2].split(',')\nprint(', '.join(sorted(m.group(1) + ' ' + m.group(2) for n in zipfile.ZipFile(sys.argv[1]).namelist() for m in [re.match(r'^([^-/]+)-([^-/]+)\\.dist-info/METADATA$', n)] if m and m.group(1).lower() in names)))";
     return spawnSync("python3", ["-c", script, zip, dists.join(",")], { encoding: "utf8" }).stdout.trim();
 }
 

@@ -17,9 +17,29 @@ export function ensureCorpus(): string {
     process.stderr.write(`bench: installing the corpus (${PACKAGES.join(", ")}) into ${CORPUS}\n`);
     const r = spawnSync(
         "python3",
-        ["-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-warn-conflicts", "--target", CORPUS,
-            "--platform", "manylinux2014_x86_64", "--platform", "manylinux_2_17_x86_64", "--implementation", "cp",
-            "--python-version", "3.12", "--abi", "cp312", "--only-binary=:all:", "--no-compile", ...PACKAGES],
+        [
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "--no-warn-conflicts",
+            "--target",
+            CORPUS,
+            "--platform",
+            "manylinux2014_x86_64",
+            "--platform",
+            "manylinux_2_17_x86_64",
+            "--implementation",
+            "cp",
+            "--python-version",
+            "3.12",
+            "--abi",
+            "cp312",
+            "--only-binary=:all:",
+            "--no-compile",
+            ...PACKAGES,
+        ],
         { stdio: "inherit" },
     );
     if (r.status !== 0) throw new Error("pip could not install the benchmark corpus");
@@ -66,11 +86,11 @@ export function ensureSmallFiles(count = 20_000): string {
         const target = 500 + Math.floor(rand() * 600);
         while (bytes < target) {
             const n = 3 + Math.floor(rand() * 8);
-            const line = "    " + Array.from({ length: n }, () => words[Math.floor(rand() * words.length)] + (rand() < 0.3 ? String(Math.floor(rand() * 1000)) : "")).join(" ");
+            const line = `    ${Array.from({ length: n }, () => words[Math.floor(rand() * words.length)] + (rand() < 0.3 ? String(Math.floor(rand() * 1000)) : "")).join(" ")}`;
             lines.push(line);
             bytes += line.length + 1;
         }
-        fs.writeFileSync(path.join(folder, `mod${i}.py`), lines.join("\n") + "\n");
+        fs.writeFileSync(path.join(folder, `mod${i}.py`), `${lines.join("\n")}\n`);
     }
     fs.writeFileSync(marker, new Date().toISOString());
     return dir;

@@ -17,7 +17,10 @@ export class HashMemo {
     private rows: Record<string, MemoRow>;
     private dirty = false;
 
-    private constructor(private readonly file: string, rows: Record<string, MemoRow>) {
+    private constructor(
+        private readonly file: string,
+        rows: Record<string, MemoRow>,
+    ) {
         this.rows = rows;
     }
 
@@ -96,7 +99,8 @@ export async function hashFiles(files: WalkedFile[], memo: HashMemo, what: strin
             hashes.set(f.rel, r.sha256!);
             memo.remember(f, r.sha256!);
             const c = level === null ? undefined : compressedData(r, f.abs, spool, true);
-            if (c && compressed.has(r.sha256!)) c.spool?.discard(); // the same content twice: one copy is enough
+            if (c && compressed.has(r.sha256!))
+                c.spool?.discard(); // the same content twice: one copy is enough
             else if (c) compressed.set(r.sha256!, c);
         }),
     );

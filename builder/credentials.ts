@@ -13,8 +13,22 @@ export const CREDENTIAL_FOLDERS = [".ssh", ".aws", ".gnupg", ".docker"];
 /** Files by exact name. */
 export const CREDENTIAL_NAMES = [
     "credentials", // ~/.aws/credentials and the same format elsewhere
-    ".env", ".envrc", ".netrc", "_netrc", ".npmrc", ".pypirc", ".git-credentials", ".dockercfg", ".pgpass", ".my.cnf",
-    "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk", // OpenSSH private keys
+    ".env",
+    ".envrc",
+    ".netrc",
+    "_netrc",
+    ".npmrc",
+    ".pypirc",
+    ".git-credentials",
+    ".dockercfg",
+    ".pgpass",
+    ".my.cnf",
+    "id_rsa",
+    "id_dsa",
+    "id_ecdsa",
+    "id_ed25519",
+    "id_ecdsa_sk",
+    "id_ed25519_sk", // OpenSSH private keys
     "terraform.tfvars",
 ];
 
@@ -36,7 +50,13 @@ const READ_AT_MOST = 4 * 1024 * 1024;
 export function isCredentialFile(rel: string, abs: string): boolean {
     const name = rel.slice(rel.lastIndexOf("/") + 1);
     if (CREDENTIAL_NAMES.includes(name) || name.startsWith(".env.") || CREDENTIAL_SUFFIXES.some((s) => name.endsWith(s))) return true;
-    if (rel.split("/").slice(0, -1).some((folder) => CREDENTIAL_FOLDERS.includes(folder))) return true;
+    if (
+        rel
+            .split("/")
+            .slice(0, -1)
+            .some((folder) => CREDENTIAL_FOLDERS.includes(folder))
+    )
+        return true;
     if (PRIVATE_KEY_SUFFIXES.some((s) => name.endsWith(s))) return holdsPrivateKey(abs);
     return false;
 }

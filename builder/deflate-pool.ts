@@ -48,7 +48,11 @@ export interface DeflateResult {
 }
 
 export class DeflateJobError extends Error {
-    constructor(message: string, readonly code: string | undefined, readonly file: string | undefined) {
+    constructor(
+        message: string,
+        readonly code: string | undefined,
+        readonly file: string | undefined,
+    ) {
         super(message);
     }
 }

@@ -59,7 +59,10 @@ export function blocksBuild(f: Finding): boolean {
 }
 
 export class BuildCheckError extends UserError {
-    constructor(readonly findings: Finding[], label: string) {
+    constructor(
+        readonly findings: Finding[],
+        label: string,
+    ) {
         super(`${label} failed its checks:\n${findings.map((f) => `  [${f.policy}] ${f.message}`).join("\n")}`);
     }
 }
@@ -357,10 +360,7 @@ function plan(options: ResolvedOptions, files: Planned[]): Planned[] {
         const clash = byName.get(f.name);
         if (clash) {
             const rel = f.name.slice(options.prefix.length);
-            throw new UserError(
-                `${rel} is both in the source folder ${options.source} and among the installed dependencies. ` +
-                    `Remove the copy from the source folder (or exclude it), or drop the package from the requirements.`,
-            );
+            throw new UserError(`${rel} is both in the source folder ${options.source} and among the installed dependencies. Remove the copy from the source folder (or exclude it), or drop the package from the requirements.`);
         }
         byName.set(f.name, f);
     }

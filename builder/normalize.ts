@@ -97,7 +97,7 @@ function rewriteRecord(text: string, recordRel: string, kept: Set<string>, repla
         }
         out.push(line);
     }
-    return changed ? out.join("\n") + "\n" : undefined;
+    return changed ? `${out.join("\n")}\n` : undefined;
 }
 
 /** RECORD paths are relative to site-packages; pip's scripts appear as ../../bin/x. */

@@ -211,10 +211,7 @@ function checkOut(out: string, source: string | undefined, deps: ResolvedOptions
     // Inside the source folder the output is left out of the archive (see index.ts); it may replace a previous
     // output there, but never a file of the user's.
     if (source && at === out && isInside(real, fs.realpathSync(source)) && !isOurArchive(out)) {
-        throw new UserError(
-            `--out ${out} is a file of the source folder ${source} and not an archive this tool wrote; writing the archive there would destroy it. ` +
-                `Choose another --out (outside the source folder is best).`,
-        );
+        throw new UserError(`--out ${out} is a file of the source folder ${source} and not an archive this tool wrote; writing the archive there would destroy it. Choose another --out (outside the source folder is best).`);
     }
     return out;
 }

@@ -17,7 +17,10 @@ export function biggestPackages(facts: ArchiveFacts, prefix: string, count = 8):
         const rest = f.name.slice(prefix.length);
         const slash = rest.indexOf("/");
         let name = slash < 0 ? rest : rest.slice(0, slash);
-        name = name.replace(/\.libs$/, "").replace(/-[^-]+\.(dist|egg)-info$/, "").replace(/\.py$/, "");
+        name = name
+            .replace(/\.libs$/, "")
+            .replace(/-[^-]+\.(dist|egg)-info$/, "")
+            .replace(/\.py$/, "");
         sizes.set(name, (sizes.get(name) ?? 0) + f.size);
     }
     return [...sizes.entries()]

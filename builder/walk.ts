@@ -43,9 +43,26 @@ export interface WalkResult extends Array<WalkedFile> {
 
 /** Folders that never belong in a Lambda package, by name. */
 export const DEFAULT_EXCLUDED_FOLDERS = [
-    ".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", "venv", ".tox", ".nox",
-    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", ".ipynb_checkpoints",
-    ".idea", ".vscode", ".pulumi", ".lambda-python", ".aws-sam", "cdk.out",
+    ".git",
+    ".hg",
+    ".svn",
+    "__pycache__",
+    "node_modules",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    ".ipynb_checkpoints",
+    ".idea",
+    ".vscode",
+    ".pulumi",
+    ".lambda-python",
+    ".aws-sam",
+    "cdk.out",
 ];
 
 /** Files that never belong in a Lambda package, by name … (.env files are credentials: credentials.ts) */
@@ -168,10 +185,7 @@ export function walkTree(root: string, options: WalkOptions): WalkResult {
                         throw new UserError(`${shown} is a broken symbolic link (${fs.readlinkSync(abs)}). Remove it or exclude it.`);
                     }
                     if (!isInside(real, rootReal)) {
-                        throw new UserError(
-                            `${shown} is a symbolic link to ${real}, outside the ${options.what} ${root}. ` +
-                                `Archives only take files from inside the folder: copy the file in, or exclude the link.`,
-                        );
+                        throw new UserError(`${shown} is a symbolic link to ${real}, outside the ${options.what} ${root}. Archives only take files from inside the folder: copy the file in, or exclude the link.`);
                     }
                     st = fs.statSync(real);
                 }

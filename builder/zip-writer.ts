@@ -415,7 +415,10 @@ export class PreviousArchive implements ReuseSource {
     private readonly byName = new Map<string, ManifestEntry>();
     private fd: number | undefined;
 
-    constructor(readonly path: string, manifest: ManifestEntry[]) {
+    constructor(
+        readonly path: string,
+        manifest: ManifestEntry[],
+    ) {
         for (const m of manifest) {
             if (m.size > 0) this.bySha.set(m.sha256, m);
             this.byName.set(m.name, m);

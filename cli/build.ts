@@ -7,7 +7,6 @@ import { ARCHITECTURES } from "../policies/target";
 import { date, oneOf, parse, progressPrinter } from "./args";
 import { buildUsage } from "./usage";
 
-
 const help = `${buildUsage}
 
 Builds a reproducible .zip for AWS Lambda: the source folder's files plus its
@@ -48,29 +47,34 @@ Output:
 Exit status: 0 built, 1 the archive failed its checks, 2 a usage or input error.`;
 
 export async function buildCommand(argv: string[]): Promise<number> {
-    const { values: v, positionals } = parse("build", argv, {
-        requirements: { type: "string" },
-        pyproject: { type: "string" },
-        "site-packages": { type: "string" },
-        "no-detect": { type: "boolean" },
-        runtime: { type: "string" },
-        arch: { type: "string" },
-        kind: { type: "string" },
-        "layer-layout": { type: "string" },
-        handler: { type: "string" },
-        include: { type: "string", multiple: true },
-        exclude: { type: "string", multiple: true },
-        "no-default-excludes": { type: "boolean" },
-        installer: { type: "string" },
-        python: { type: "string" },
-        "installer-arg": { type: "string", multiple: true },
-        out: { type: "string" },
-        level: { type: "string" },
-        "cache-dir": { type: "string" },
-        now: { type: "string" },
-        json: { type: "boolean" },
-        quiet: { type: "boolean" },
-    }, buildUsage);
+    const { values: v, positionals } = parse(
+        "build",
+        argv,
+        {
+            requirements: { type: "string" },
+            pyproject: { type: "string" },
+            "site-packages": { type: "string" },
+            "no-detect": { type: "boolean" },
+            runtime: { type: "string" },
+            arch: { type: "string" },
+            kind: { type: "string" },
+            "layer-layout": { type: "string" },
+            handler: { type: "string" },
+            include: { type: "string", multiple: true },
+            exclude: { type: "string", multiple: true },
+            "no-default-excludes": { type: "boolean" },
+            installer: { type: "string" },
+            python: { type: "string" },
+            "installer-arg": { type: "string", multiple: true },
+            out: { type: "string" },
+            level: { type: "string" },
+            "cache-dir": { type: "string" },
+            now: { type: "string" },
+            json: { type: "boolean" },
+            quiet: { type: "boolean" },
+        },
+        buildUsage,
+    );
     if (v.help) {
         console.log(help);
         return 0;

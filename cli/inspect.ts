@@ -10,7 +10,6 @@ import lifecycle from "../policies/data/runtime-lifecycle.json";
 import { date, oneOf, parse } from "./args";
 import { inspectUsage } from "./usage";
 
-
 const help = `${inspectUsage}
 
 Checks a Lambda .zip (or a folder) with the same rules as the policy pack:
@@ -34,14 +33,19 @@ directory and a few headers are read.
 Exit status: 0 no mandatory finding, 1 mandatory findings, 2 a usage or input error.`;
 
 export async function inspectCommand(argv: string[]): Promise<number> {
-    const { values: v, positionals } = parse("inspect", argv, {
-        runtime: { type: "string" },
-        arch: { type: "string" },
-        kind: { type: "string" },
-        handler: { type: "string" },
-        now: { type: "string" },
-        json: { type: "boolean" },
-    }, inspectUsage);
+    const { values: v, positionals } = parse(
+        "inspect",
+        argv,
+        {
+            runtime: { type: "string" },
+            arch: { type: "string" },
+            kind: { type: "string" },
+            handler: { type: "string" },
+            now: { type: "string" },
+            json: { type: "boolean" },
+        },
+        inspectUsage,
+    );
     if (v.help) {
         console.log(help);
         return 0;

@@ -63,19 +63,24 @@ export function formatFunctionError(result: InvokeResult): string {
 }
 
 export async function invokeCommand(argv: string[]): Promise<number> {
-    const { values: v, positionals } = parse("invoke", argv, {
-        layer: { type: "string", multiple: true },
-        handler: { type: "string" },
-        runtime: { type: "string" },
-        arch: { type: "string" },
-        event: { type: "string" },
-        timeout: { type: "string" },
-        memory: { type: "string" },
-        env: { type: "string", multiple: true },
-        name: { type: "string" },
-        json: { type: "boolean" },
-        quiet: { type: "boolean" },
-    }, invokeUsage);
+    const { values: v, positionals } = parse(
+        "invoke",
+        argv,
+        {
+            layer: { type: "string", multiple: true },
+            handler: { type: "string" },
+            runtime: { type: "string" },
+            arch: { type: "string" },
+            event: { type: "string" },
+            timeout: { type: "string" },
+            memory: { type: "string" },
+            env: { type: "string", multiple: true },
+            name: { type: "string" },
+            json: { type: "boolean" },
+            quiet: { type: "boolean" },
+        },
+        invokeUsage,
+    );
     if (v.help) {
         console.log(help);
         return 0;
@@ -91,7 +96,9 @@ export async function invokeCommand(argv: string[]): Promise<number> {
     }
     if (stat.isDirectory() && fs.existsSync(path.join(input, "Pulumi.yaml"))) {
         // Built as a function it would hold the program's own files and fail to import the handler.
-        throw new UserError(`${input} is a Pulumi program folder, not a function's source folder. Invoke every function of the program with lambda-python preview ${input} --invoke, serve its URL functions with lambda-python serve ${input}, or give invoke one function's source folder or .zip.`);
+        throw new UserError(
+            `${input} is a Pulumi program folder, not a function's source folder. Invoke every function of the program with lambda-python preview ${input} --invoke, serve its URL functions with lambda-python serve ${input}, or give invoke one function's source folder or .zip.`,
+        );
     }
     // Everything the user typed is checked before anything slow happens.
     const event = readEvent(v.event as string | undefined);

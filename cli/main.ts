@@ -57,22 +57,24 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     });
 }
 
-main(process.argv.slice(2)).then(
-    (code) => {
-        process.exitCode = code;
-    },
-    (e) => {
-        removePendingTemps();
-        if (isUserError(e)) {
-            process.stderr.write(`lambda-python: error: ${e.message}\n`);
-            process.exitCode = 2;
-        } else {
-            process.stderr.write(`lambda-python: internal error (please report it): ${(e as Error)?.stack ?? e}\n`);
-            process.exitCode = 70;
-        }
-    },
-).finally(() => {
-    // The command is done: a timer or socket a previewed program left open must not keep the CLI
-    // running (pulumi preview ends too). Unref'd, so a CLI with nothing left exits at once.
-    setTimeout(() => process.exit(), 1000).unref();
-});
+main(process.argv.slice(2))
+    .then(
+        (code) => {
+            process.exitCode = code;
+        },
+        (e) => {
+            removePendingTemps();
+            if (isUserError(e)) {
+                process.stderr.write(`lambda-python: error: ${e.message}\n`);
+                process.exitCode = 2;
+            } else {
+                process.stderr.write(`lambda-python: internal error (please report it): ${(e as Error)?.stack ?? e}\n`);
+                process.exitCode = 70;
+            }
+        },
+    )
+    .finally(() => {
+        // The command is done: a timer or socket a previewed program left open must not keep the CLI
+        // running (pulumi preview ends too). Unref'd, so a CLI with nothing left exits at once.
+        setTimeout(() => process.exit(), 1000).unref();
+    });

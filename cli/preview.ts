@@ -16,7 +16,6 @@ import { formatMB } from "../policies/rules/format";
 import { parse, progressPrinter } from "./args";
 import { previewUsage } from "./usage";
 
-
 const help = `${previewUsage}
 
 Previews a Pulumi program (a folder with Pulumi.yaml; default: the current
@@ -55,12 +54,7 @@ export interface PreviewRow {
 }
 
 export async function previewCommand(argv: string[]): Promise<number> {
-    const { values: v, positionals } = parse(
-        "preview",
-        argv,
-        { json: { type: "boolean" }, quiet: { type: "boolean" }, invoke: { type: "boolean" }, stack: { type: "string" }, config: { type: "string", multiple: true } },
-        previewUsage,
-    );
+    const { values: v, positionals } = parse("preview", argv, { json: { type: "boolean" }, quiet: { type: "boolean" }, invoke: { type: "boolean" }, stack: { type: "string" }, config: { type: "string", multiple: true } }, previewUsage);
     if (v.help) {
         console.log(help);
         return 0;
@@ -198,6 +192,10 @@ function formatTable(project: string, rows: PreviewRow[]): string {
         [...r.policies.mandatory.map((p) => `ERROR ${p}`), ...r.policies.advisory.map((p) => `warn ${p}`)].join("; ") || (r.type === FUNCTION || r.type === LAYER ? "ok" : ""),
     ]);
     const widths = header.map((_, i) => Math.max(header[i].length, ...body.map((b) => b[i].length)));
-    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+    const line = (cells: string[]) =>
+        cells
+            .map((c, i) => c.padEnd(widths[i]))
+            .join("  ")
+            .trimEnd();
     return [`Previewing ${project} (offline: Pulumi mock monitor, real archives, lambda-python policy pack)`, "", line(header), ...body.map(line)].join("\n");
 }

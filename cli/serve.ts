@@ -41,18 +41,23 @@ Options:
 Stop with Ctrl-C (or SIGTERM): every function it started is stopped.`;
 
 export async function serveCommand(argv: string[]): Promise<number> {
-    const { values: v, positionals } = parse("serve", argv, {
-        port: { type: "string" },
-        host: { type: "string" },
-        layer: { type: "string", multiple: true },
-        handler: { type: "string" },
-        runtime: { type: "string" },
-        arch: { type: "string" },
-        timeout: { type: "string" },
-        memory: { type: "string" },
-        env: { type: "string", multiple: true },
-        quiet: { type: "boolean" },
-    }, serveUsage);
+    const { values: v, positionals } = parse(
+        "serve",
+        argv,
+        {
+            port: { type: "string" },
+            host: { type: "string" },
+            layer: { type: "string", multiple: true },
+            handler: { type: "string" },
+            runtime: { type: "string" },
+            arch: { type: "string" },
+            timeout: { type: "string" },
+            memory: { type: "string" },
+            env: { type: "string", multiple: true },
+            quiet: { type: "boolean" },
+        },
+        serveUsage,
+    );
     if (v.help) {
         console.log(help);
         return 0;
@@ -88,4 +93,3 @@ export async function serveCommand(argv: string[]): Promise<number> {
     await server.close();
     return signal === "SIGINT" ? 130 : 143;
 }
-

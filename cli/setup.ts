@@ -40,13 +40,18 @@ missing on first use; setup does it ahead of time.
 LAMBDA_PYTHON_DEBIAN_MIRROR overrides the Debian mirror read from apt's configuration.`;
 
 export async function setupCommand(argv: string[]): Promise<number> {
-    const { values: v } = parse("setup", argv, {
-        quiet: { type: "boolean" },
-        runtime: { type: "string", multiple: true },
-        arch: { type: "string", multiple: true },
-        all: { type: "boolean" },
-        "no-runner": { type: "boolean" },
-    }, setupUsage);
+    const { values: v } = parse(
+        "setup",
+        argv,
+        {
+            quiet: { type: "boolean" },
+            runtime: { type: "string", multiple: true },
+            arch: { type: "string", multiple: true },
+            all: { type: "boolean" },
+            "no-runner": { type: "boolean" },
+        },
+        setupUsage,
+    );
     if (v.help) {
         console.log(help);
         return 0;
@@ -55,7 +60,7 @@ export async function setupCommand(argv: string[]): Promise<number> {
     // Every option is checked before anything is installed (--no-runner installs only uv and ignores them).
     const runtimes = v.runtime as string[] | undefined;
     const arches = (v.arch as string[] | undefined)?.map((a) => oneOf("arch", a, ARCHITECTURES)!);
-    for (const r of v["no-runner"] ? [] : runtimes ?? []) {
+    for (const r of v["no-runner"] ? [] : (runtimes ?? [])) {
         if (!parsePythonRuntime(r)) throw new UserError(`--runtime "${r}" is not a Python runtime; use one such as ${NEWEST_RUNTIME}.`);
         interpreterFor(r); // refuses a retired or unknown runtime in one paragraph
     }

@@ -68,9 +68,7 @@ export function lambdaTarget(runtime: string, architecture: string): LambdaTarge
     const row = runtimes[runtime];
     if (python && row?.retired) throw new TargetError(retiredRuntime(runtime));
     if (!python || !row) {
-        throw new TargetError(
-            `unknown runtime "${runtime}": use one of ${BUILDABLE_RUNTIMES.join(", ")} (the Lambda runtime identifier, e.g. "${NEWEST_RUNTIME}")`,
-        );
+        throw new TargetError(`unknown runtime "${runtime}": use one of ${BUILDABLE_RUNTIMES.join(", ")} (the Lambda runtime identifier, e.g. "${NEWEST_RUNTIME}")`);
     }
     const glibc = glibcByOs[row.os];
     const arch = platforms.architectures[architecture];

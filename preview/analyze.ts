@@ -58,7 +58,11 @@ export function asEngineSends(value: unknown): unknown {
             return { [SIG]: SECRET_SIG, value: asEngineSends(o.value) };
         default:
             if (o[SIG]) return o; // assets and archives go as they are
-            return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]) => [k, asEngineSends(v)]));
+            return Object.fromEntries(
+                Object.entries(o)
+                    .filter(([, v]) => v !== undefined)
+                    .map(([k, v]) => [k, asEngineSends(v)]),
+            );
     }
 }
 

@@ -10,7 +10,7 @@
 // .ts file the build compiles must have its .js in dist/ written after it,
 // and tsconfig.json must be older than the oldest of those .js files.
 // (Dependency updates are the type-check's business: `npm test` and CI.)
-"use strict";
+
 const fs = require("fs");
 const path = require("path");
 const { spawnSync } = require("child_process");

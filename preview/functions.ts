@@ -23,16 +23,18 @@ export interface ProgramFunction {
 
 /** Every aws.lambda.Function of the program, in registration order. */
 export function programFunctions(resources: RecordedResource[]): ProgramFunction[] {
-    return resources.filter((r) => r.type === FUNCTION).map((f) => {
-        const url = resources.find((u) => u.type === FUNCTION_URL && (u.propertyDependencies.functionName ?? []).includes(f.urn));
-        const out: ProgramFunction = { name: f.name, urn: f.urn, url: url?.name };
-        try {
-            out.spec = specOf(f, resources);
-        } catch (e) {
-            out.problem = (e as Error).message;
-        }
-        return out;
-    });
+    return resources
+        .filter((r) => r.type === FUNCTION)
+        .map((f) => {
+            const url = resources.find((u) => u.type === FUNCTION_URL && (u.propertyDependencies.functionName ?? []).includes(f.urn));
+            const out: ProgramFunction = { name: f.name, urn: f.urn, url: url?.name };
+            try {
+                out.spec = specOf(f, resources);
+            } catch (e) {
+                out.problem = (e as Error).message;
+            }
+            return out;
+        });
 }
 
 function specOf(f: RecordedResource, resources: RecordedResource[]): FunctionSpec {

@@ -110,7 +110,18 @@ export function formatInvocations(invocations: Invocation[]): string {
     const rows = invocations.map((i) => [i.function, i.status, i.durationMs ? `${Math.round(i.durationMs)} ms` : "", i.firstLine]);
     const header = ["function", "status", "duration", "response (first line)"];
     const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-    const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd();
+    const line = (cells: string[]) =>
+        cells
+            .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+            .join("  ")
+            .trimEnd();
     const failed = invocations.filter((i) => !i.ok).length;
-    return ["Invocations (the official Lambda Runtime Interface Emulator, each function on its own runtime and architecture)", "", line(header), ...rows.map(line), "", `${invocations.length} function${invocations.length === 1 ? "" : "s"} invoked; ${failed} failed.`].join("\n");
+    return [
+        "Invocations (the official Lambda Runtime Interface Emulator, each function on its own runtime and architecture)",
+        "",
+        line(header),
+        ...rows.map(line),
+        "",
+        `${invocations.length} function${invocations.length === 1 ? "" : "s"} invoked; ${failed} failed.`,
+    ].join("\n");
 }

@@ -128,6 +128,6 @@ export class MockStack {
 }
 
 /** The value of an Output, or its error. */
-export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+export function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
     return (output as unknown as { promise(): Promise<T> }).promise();
 }

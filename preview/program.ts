@@ -13,7 +13,7 @@ import * as path from "path";
 import { pathToFileURL } from "url";
 import * as pulumi from "@pulumi/pulumi";
 import { UserError } from "../shared/errors";
-import { MockStack, RecordedResource, valueOf } from "./mock-stack";
+import { MockStack, RecordedResource, outputValue } from "./mock-stack";
 import { readProject, readStackConfig } from "./project";
 
 export { readProject } from "./project";
@@ -51,9 +51,7 @@ function registerTypeScript(programDir: string): void {
         // ESM packages ("type": "module") are compiled to CommonJS as well, so one loader runs both.
         const common = { transpileOnly: true, moduleTypes: { "**/*": "cjs" } };
         tsnode.register(
-            fs.existsSync(project)
-                ? { ...common, project, compilerOptions: { module: "commonjs" } }
-                : { ...common, skipProject: true, compilerOptions: { module: "commonjs", target: "ES2020", esModuleInterop: true, resolveJsonModule: true } },
+            fs.existsSync(project) ? { ...common, project, compilerOptions: { module: "commonjs" } } : { ...common, skipProject: true, compilerOptions: { module: "commonjs", target: "ES2020", esModuleInterop: true, resolveJsonModule: true } },
         );
         return;
     }
@@ -140,7 +138,10 @@ export async function runProgram(programDir: string, options: RunOptions = {}): 
     process.on("exit", exited);
     const restoreStackTraces = skipPromiseStackTraces();
     const stack = await MockStack.start({ project: project.name, stack: stackName, preview: true });
-    pulumi.runtime.setAllConfig(config, stackConfig.secretKeys.filter((k) => !(k in (options.config ?? {}))));
+    pulumi.runtime.setAllConfig(
+        config,
+        stackConfig.secretKeys.filter((k) => !(k in (options.config ?? {}))),
+    );
     const cwd = process.cwd();
     let outputs: Record<string, unknown> = {};
     try {
@@ -150,7 +151,7 @@ export async function runProgram(programDir: string, options: RunOptions = {}): 
         // Since @pulumi/pulumi 3.2xx a failed RPC releases its keep-alive before its rejection is
         // reported, so let Node report pending rejections while our handler still listens.
         await new Promise((resolve) => setImmediate(resolve));
-        if (!errors.length && exported) outputs = (await Promise.race([valueOf(pulumi.output(exported)), failure.then(() => ({}))])) as Record<string, unknown>;
+        if (!errors.length && exported) outputs = (await Promise.race([outputValue(pulumi.output(exported)), failure.then(() => ({}))])) as Record<string, unknown>;
     } catch (e) {
         errors.push(e instanceof Error ? e.message : String(e));
     } finally {

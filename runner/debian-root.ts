@@ -96,12 +96,22 @@ async function makeRoot(interpreter: string, arch: Architecture, row: Interprete
         const script = ["/usr/share/debootstrap/scripts/sid"].filter((f) => fs.existsSync(f));
         const ds = await run(debootstrap, ["--foreign", "--variant=minbase", `--arch=${debArch}`, `--include=${row.package}`, `--keyring=${DEBIAN_KEYRING}`, row.suite, temp, mirror, ...script]);
         const archives = path.join(temp, "var", "cache", "apt", "archives");
-        const debs = fs.existsSync(archives) ? fs.readdirSync(archives).filter((f) => f.endsWith(".deb")).sort() : [];
+        const debs = fs.existsSync(archives)
+            ? fs
+                  .readdirSync(archives)
+                  .filter((f) => f.endsWith(".deb"))
+                  .sort()
+            : [];
         if (ds.code !== 0 || !debs.some((d) => d.startsWith(`${row.package}_`))) {
-            throw new UserError(`debootstrap could not download ${row.package} from Debian ${row.suite} for ${debArch} at ${mirror}: ${tail(ds.stdout + ds.stderr, 6)}\nCheck the mirror (LAMBDA_PYTHON_DEBIAN_MIRROR) and your network, then run lambda-python setup again.`);
+            throw new UserError(
+                `debootstrap could not download ${row.package} from Debian ${row.suite} for ${debArch} at ${mirror}: ${tail(ds.stdout + ds.stderr, 6)}\nCheck the mirror (LAMBDA_PYTHON_DEBIAN_MIRROR) and your network, then run lambda-python setup again.`,
+            );
         }
         say(`unpacking ${debs.length} Debian packages`);
-        await unpackAll(debs.map((d) => path.join(archives, d)), temp);
+        await unpackAll(
+            debs.map((d) => path.join(archives, d)),
+            temp,
+        );
         // What the sandbox needs and Lambda has: mount points, and the runtime client after the runtime's own files.
         fs.rmSync(path.join(temp, "debootstrap"), { recursive: true, force: true });
         for (const d of debs) fs.rmSync(path.join(archives, d));
@@ -124,22 +134,30 @@ async function makeRoot(interpreter: string, arch: Architecture, row: Interprete
             packages: debs.map((d) => d.replace(/\.deb$/, "")),
             created: new Date().toISOString(),
         };
-        fs.writeFileSync(path.join(temp, MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
-        if (!fs.existsSync(path.join(temp, "usr", "bin", interpreter))) throw new UserError(`the Debian root for ${interpreter} on ${arch} has no /usr/bin/${interpreter} after unpacking; the suite's packages may have changed (see runner/debian-pythons.json).`);
+        fs.writeFileSync(path.join(temp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+        if (!fs.existsSync(path.join(temp, "usr", "bin", interpreter)))
+            throw new UserError(`the Debian root for ${interpreter} on ${arch} has no /usr/bin/${interpreter} after unpacking; the suite's packages may have changed (see runner/debian-pythons.json).`);
         say(`compiling ${interpreter}'s standard library to bytecode`);
         const stdlib = `usr/lib/${interpreter}`;
         const folders = [stdlib, "usr/lib/python3/dist-packages"];
         if (arch === hostArchitecture()) {
-            await compileBytecode(temp, interpreter, [], folders.map((f) => `/${f}`));
+            await compileBytecode(
+                temp,
+                interpreter,
+                [],
+                folders.map((f) => `/${f}`),
+            );
         } else {
             // Bytecode does not depend on the architecture: the host's CPython of the same version compiles
             // the foreign stdlib (ten times faster than under qemu), keeping its own native modules.
             const native = await ensureRoot(interpreter, hostArchitecture()!, say);
-            const binds = [
-                ...folders.flatMap((f) => ["--bind", path.join(temp, f), `/${f}`]),
-                "--ro-bind", path.join(native, stdlib, "lib-dynload"), `/${stdlib}/lib-dynload`,
-            ];
-            await compileBytecode(native, interpreter, binds, folders.map((f) => `/${f}`));
+            const binds = [...folders.flatMap((f) => ["--bind", path.join(temp, f), `/${f}`]), "--ro-bind", path.join(native, stdlib, "lib-dynload"), `/${stdlib}/lib-dynload`];
+            await compileBytecode(
+                native,
+                interpreter,
+                binds,
+                folders.map((f) => `/${f}`),
+            );
         }
     });
 }
@@ -153,8 +171,28 @@ async function makeRoot(interpreter: string, arch: Architecture, row: Interprete
 export async function compileBytecode(root: string, interpreter: string, binds: string[], folders: string[]): Promise<void> {
     const bwrap = which("bwrap")!;
     // Compiling the root itself (a temporary folder) needs it writable; otherwise only the bound folders are.
-    const args = [binds.length ? "--ro-bind" : "--bind", root, "/", ...binds, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--unshare-pid", "--die-with-parent", "--",
-        `/usr/bin/${interpreter}`, "-m", "compileall", "-q", "-j", "2", ...folders];
+    const args = [
+        binds.length ? "--ro-bind" : "--bind",
+        root,
+        "/",
+        ...binds,
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+        "--unshare-pid",
+        "--die-with-parent",
+        "--",
+        `/usr/bin/${interpreter}`,
+        "-m",
+        "compileall",
+        "-q",
+        "-j",
+        "2",
+        ...folders,
+    ];
     const r = await run(bwrap, args);
     if (r.code !== 0) throw new UserError(`could not compile ${folders.join(", ")} to bytecode with ${interpreter}: ${tail(r.stdout + r.stderr, 6)}`);
 }

@@ -114,13 +114,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorP
 
 async function launch(options: EmulatorOptions, port: number, apiPort: number): Promise<{ process: EmulatorProcess } | { error: string }> {
     const setpriv = which("setpriv");
-    const command = [
-        options.emulator,
-        "--runtime-interface-emulator-address", `127.0.0.1:${port}`,
-        "--runtime-api-address", `127.0.0.1:${apiPort}`,
-        "--log-level", "error",
-        ...options.bootstrap,
-    ];
+    const command = [options.emulator, "--runtime-interface-emulator-address", `127.0.0.1:${port}`, "--runtime-api-address", `127.0.0.1:${apiPort}`, "--log-level", "error", ...options.bootstrap];
     const argv = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...command] : command;
     const child = spawn(argv[0], argv.slice(1), { env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     register(child);
@@ -133,11 +127,13 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number): 
         if (/\(rapid\) Invoke DONE failed/.test(c)) setTimeout(() => logs.end(), 20);
     });
     let exited = false;
-    const exit = new Promise<void>((resolve) => child.on("close", () => {
-        exited = true;
-        logs.flush();
-        resolve();
-    }));
+    const exit = new Promise<void>((resolve) =>
+        child.on("close", () => {
+            exited = true;
+            logs.flush();
+            resolve();
+        }),
+    );
     child.on("error", (e) => {
         stderr += String(e);
     });
@@ -193,15 +189,12 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number): 
 
 function post(agent: http.Agent, port: number, payload: string, limitMs: number, diedWith: () => string | undefined): Promise<string> {
     return new Promise((resolve, reject) => {
-        const req = http.request(
-            { host: "127.0.0.1", port, path: INVOKE_PATH, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } },
-            (res) => {
-                const chunks: Buffer[] = [];
-                res.on("data", (c: Buffer) => chunks.push(c));
-                res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-                res.on("error", reject);
-            },
-        );
+        const req = http.request({ host: "127.0.0.1", port, path: INVOKE_PATH, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+            res.on("error", reject);
+        });
         req.setTimeout(limitMs, () => req.destroy(new Error(`no answer from the Lambda emulator after ${Math.round(limitMs / 1000)} s`)));
         req.on("error", (e) => {
             const died = diedWith();

@@ -127,7 +127,10 @@ export function debianMirror(): string {
     const listDir = "/etc/apt/sources.list.d";
     let files: string[] = [];
     try {
-        files = fs.readdirSync(listDir).sort().map((f) => path.join(listDir, f));
+        files = fs
+            .readdirSync(listDir)
+            .sort()
+            .map((f) => path.join(listDir, f));
     } catch {
         // no apt configuration folder
     }

@@ -120,7 +120,10 @@ function validate(spec: FunctionSpec): Required<Pick<FunctionSpec, "timeoutSecon
         if (RESERVED_VARIABLES.includes(name)) throw new UserError(`environment variable ${name} is reserved: Lambda sets it and refuses it in a function's configuration.`);
     }
     // The rest of what Lambda refuses at deploy (the 4 KB total), by the policy pack's rule.
-    const refused = checkEnvironmentLimits("the function", Object.entries(spec.environment ?? {}).map(([name, value]) => ({ name, value }))).find((f) => f.level === "mandatory");
+    const refused = checkEnvironmentLimits(
+        "the function",
+        Object.entries(spec.environment ?? {}).map(([name, value]) => ({ name, value })),
+    ).find((f) => f.level === "mandatory");
     if (refused) throw new UserError(refused.message);
     return { timeoutSeconds, memoryMB };
 }
@@ -141,7 +144,9 @@ export function eventPayload(event: unknown): string {
     const bytes = Buffer.byteLength(payload);
     if (bytes > MAX_PAYLOAD_BYTES) {
         // Lambda refuses it (RequestEntityTooLargeException); the emulator would cut it short instead.
-        throw new UserError(`the event is ${bytes.toLocaleString("en-US")} bytes as JSON; Lambda refuses a synchronous invoke's payload over ${MAX_PAYLOAD_BYTES.toLocaleString("en-US")} bytes (6 MB). Send a smaller event, or pass a reference to the data (e.g. an S3 key).`);
+        throw new UserError(
+            `the event is ${bytes.toLocaleString("en-US")} bytes as JSON; Lambda refuses a synchronous invoke's payload over ${MAX_PAYLOAD_BYTES.toLocaleString("en-US")} bytes (6 MB). Send a smaller event, or pass a reference to the data (e.g. an S3 key).`,
+        );
     }
     return payload;
 }
@@ -162,9 +167,7 @@ function isFolder(p: string, what: string): boolean {
 /** Warnings for shared objects built for the other architecture: they will fail to load, as on Lambda. */
 function architectureWarnings(arch: Architecture, listings: { label: string; facts: ArchiveFacts }[]): string[] {
     const other = arch === "x86_64" ? "arm64" : "x86_64";
-    return listings
-        .filter((l) => l.facts.nativeArchitectures.includes(other))
-        .map((l) => `${l.label} holds ${other} shared objects (e.g. ${l.facts.natives.find((n) => n.arch === other)?.name}); on ${arch} they cannot load, here as on Lambda.`);
+    return listings.filter((l) => l.facts.nativeArchitectures.includes(other)).map((l) => `${l.label} holds ${other} shared objects (e.g. ${l.facts.natives.find((n) => n.arch === other)?.name}); on ${arch} they cannot load, here as on Lambda.`);
 }
 
 /**
@@ -222,7 +225,10 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         if (isFolder(layer, "layer")) throw new UserError(`layer ${layer} is a folder; give the layer's .zip (lambda-python build --kind layer makes one).`);
         listings.push({ label: layer, facts: inspectCode(layer, "layer archive") });
     }
-    const choice = chooseInterpreter(spec.runtime, listings.map((l) => ({ label: l.label, files: l.facts.files })));
+    const choice = chooseInterpreter(
+        spec.runtime,
+        listings.map((l) => ({ label: l.label, files: l.facts.files })),
+    );
     const warnings = [...choice.warnings, ...architectureWarnings(spec.architecture, listings)];
     // The emulator counts a cold start's init in the first invoke's timeout, where Lambda gives init its own
     // 10 s. Natively init is quick. Under qemu everything is about ten times slower, so an emulated function
@@ -246,11 +252,15 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
     const root = rootDir(choice.interpreter, spec.architecture);
     const runtimeClient = runtimeClientDir(choice.interpreter, spec.architecture);
     const bytecodeCache = emulated
-        ? await bytecodeCacheFor(path.join(extractionCacheDir(), "bytecode"), [choice.interpreter, spec.architecture, root, task, opt], [
-              { host: path.join(root, "usr", "lib", choice.interpreter), mountedAt: `/usr/lib/${choice.interpreter}` },
-              { host: path.join(root, "usr", "lib", "python3", "dist-packages"), mountedAt: "/usr/lib/python3/dist-packages" },
-              { host: runtimeClient, mountedAt: `/${MOUNT_POINTS.runtime}` },
-          ])
+        ? await bytecodeCacheFor(
+              path.join(extractionCacheDir(), "bytecode"),
+              [choice.interpreter, spec.architecture, root, task, opt],
+              [
+                  { host: path.join(root, "usr", "lib", choice.interpreter), mountedAt: `/usr/lib/${choice.interpreter}` },
+                  { host: path.join(root, "usr", "lib", "python3", "dist-packages"), mountedAt: "/usr/lib/python3/dist-packages" },
+                  { host: runtimeClient, mountedAt: `/${MOUNT_POINTS.runtime}` },
+              ],
+          )
         : undefined;
     const functionName = spec.functionName ?? defaultName(spec.code);
     const env = lambdaEnvironment({

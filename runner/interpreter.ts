@@ -44,7 +44,10 @@ export function chooseInterpreter(runtime: string, code: CodeListing[]): Interpr
     const substitute = nearest(version[1]);
     const compiled = extensionsFor(version[1], code);
     if (compiled.length) {
-        const shown = compiled.slice(0, 3).map((c) => `${c.name} (in ${c.label})`).join(", ");
+        const shown = compiled
+            .slice(0, 3)
+            .map((c) => `${c.name} (in ${c.label})`)
+            .join(", ");
         throw new UserError(
             `${runtime} cannot run here: no Debian release ships CPython ${version.join(".")} (${describeDebianPythons()}), and this code holds ${compiled.length} extension module${compiled.length > 1 ? "s" : ""} built for CPython ${version.join(".")} — ${shown}${compiled.length > 3 ? ", …" : ""} — which no other version can load. To run it locally, build it for ${substitute} (lambda-python build --runtime ${substitute}, or runtime: "${substitute}" in PythonFunction/PythonLayer); otherwise test it on Lambda itself.`,
         );

@@ -57,7 +57,8 @@ function sha256File(file: string): string {
 
 async function pipCommand(): Promise<string> {
     const py = await hostPython();
-    if (!py.pipVersion) throw new UserError(`installing the Lambda emulator needs pip for ${py.command} (Python ${py.version}), which is not installed. Install it (${py.command} -m ensurepip, or apt-get install python3-pip) and run lambda-python setup again.`);
+    if (!py.pipVersion)
+        throw new UserError(`installing the Lambda emulator needs pip for ${py.command} (Python ${py.version}), which is not installed. Install it (${py.command} -m ensurepip, or apt-get install python3-pip) and run lambda-python setup again.`);
     return py.command;
 }
 
@@ -95,7 +96,7 @@ export async function ensureRuntimeClient(interpreter: string, arch: Architectur
     return installFolder(runtimeClientDir(interpreter, arch), async (temp) => {
         say(`installing ${RUNTIME_CLIENT[0]} for ${interpreter} on ${arch}`);
         const requirements = path.join(temp, ".requirements.txt");
-        fs.writeFileSync(requirements, RUNTIME_CLIENT.join("\n") + "\n");
+        fs.writeFileSync(requirements, `${RUNTIME_CLIENT.join("\n")}\n`);
         const pip = await pipInstaller();
         const target = lambdaTarget(interpreter, arch);
         // The indexes named in the environment (PIP_INDEX_URL, UV_INDEX_URL, …), as for a build; else PyPI.

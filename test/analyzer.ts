@@ -37,7 +37,10 @@ export interface StackResource {
 }
 
 export function analyzeStack(resources: StackResource[], policies: Policy[] = lambdaPolicies): Promise<Diagnostic[]> {
-    return analyzeStackResources(resources.map((r) => ({ ...r, urn: urnOf(r.type, r.name) })), policies);
+    return analyzeStackResources(
+        resources.map((r) => ({ ...r, urn: urnOf(r.type, r.name) })),
+        policies,
+    );
 }
 
 export function only(diags: Diagnostic[], policy: string): Diagnostic[] {

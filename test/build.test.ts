@@ -45,7 +45,10 @@ describe("lambda-python build", () => {
             const names = pyZip(out).entries.map((e) => e.name);
             assert.ok(names.includes("lambda_function.py"));
             assert.ok(names.includes("cowsay/__init__.py"));
-            assert.ok(names.some((n) => /^cowsay-6\.1\.dist-info\/METADATA$/.test(n)), "dist-info metadata kept for importlib.metadata");
+            assert.ok(
+                names.some((n) => /^cowsay-6\.1\.dist-info\/METADATA$/.test(n)),
+                "dist-info metadata kept for importlib.metadata",
+            );
             assert.deepEqual(report.findings, []);
             assert.equal(report.dependencies.installer.split(" ")[0], "pip");
         });
@@ -60,7 +63,11 @@ describe("lambda-python build", () => {
                 else assert.ok(e.mode === 0o100644 || e.mode === 0o100755, `${e.name} has mode ${e.mode.toString(8)}`);
             }
             assert.equal(entries.find((e) => e.name === "lambda_function.py")!.mode, 0o100644);
-            assert.deepEqual(entries.map((e) => e.name), [...entries.map((e) => e.name)].sort(), "entries are sorted");
+            assert.deepEqual(
+                entries.map((e) => e.name),
+                [...entries.map((e) => e.name)].sort(),
+                "entries are sorted",
+            );
         });
 
         it("rewrites console scripts for Lambda's interpreter and keeps RECORD true", () => {
@@ -196,7 +203,10 @@ describe("lambda-python build", () => {
             const report = buildJson(["--kind", "layer", "--requirements", path.join(req, "requirements.txt"), "--runtime", "python3.12", "--installer", "pip", "--out", out, "--cache-dir", SHARED_CACHE]);
             const names = pyZip(out).entries.map((e) => e.name);
             assert.ok(names.includes("python/flask/__init__.py"));
-            assert.ok(names.every((n) => n.startsWith("python/")), "everything under python/");
+            assert.ok(
+                names.every((n) => n.startsWith("python/")),
+                "everything under python/",
+            );
             assert.equal(report.kind, "layer");
             assert.deepEqual(report.findings, []);
         });

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PythonFunction, PythonLayer } from "../components";
-import { MockStack, RecordedResource, valueOf as outputValue } from "../preview/mock-stack";
+import { MockStack, RecordedResource, outputValue } from "../preview/mock-stack";
 import { distinctBuilds } from "../components/shared-build";
 import { SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 

@@ -59,7 +59,7 @@ describe("glibc needed by the binaries themselves", () => {
 
     it("finds the version need of a big library from its first segment alone, without inflating the rest", () => {
         // 512 KiB of code pushes the dynamic section (and what auditwheel's patchelf moves) far from the start.
-        const big = compile(dir, "libbig", MEMFD + "__attribute__((used)) static const char pad[512 * 1024] = {1};\nconst char *padding(void) { return pad; }\n");
+        const big = compile(dir, "libbig", `${MEMFD}__attribute__((used)) static const char pad[512 * 1024] = {1};\nconst char *padding(void) { return pad; }\n`);
         const bytes = fs.readFileSync(big);
         const asked: number[] = [];
         const need = glibcNeeded((n) => (asked.push(n), bytes.subarray(0, n)), bytes.length);
@@ -98,7 +98,10 @@ describe("glibc needed by the binaries themselves", () => {
 
     it("finds no glibc need in a file that is not ELF", () => {
         const text = Buffer.from("#!/bin/sh\necho hi\n".repeat(10));
-        assert.equal(glibcNeeded((n) => text.subarray(0, n), text.length), undefined);
+        assert.equal(
+            glibcNeeded((n) => text.subarray(0, n), text.length),
+            undefined,
+        );
     });
 
     it("flags a vendored .so needing GLIBC_2.27 in a hand-made zip for python3.11, naming the file and the version", () => {
@@ -117,7 +120,10 @@ describe("glibc needed by the binaries themselves", () => {
     it("accepts the same zip for python3.12 (Amazon Linux 2023, glibc 2.34)", () => {
         const zip = handMadeZip({ "app.py": "def handler(e, c):\n    return 1\n", "vendor/libmemfd.so": memfd });
         const { report } = inspectJson(zip, "python3.12");
-        assert.deepEqual(report.findings.filter((f) => /glibc/.test(f.message)), []);
+        assert.deepEqual(
+            report.findings.filter((f) => /glibc/.test(f.message)),
+            [],
+        );
     });
 
     it("stops a build for python3.11 whose source folder vendors the .so", () => {

@@ -52,7 +52,10 @@ describe("example programs (mock monitor)", () => {
         find(result, "aws:iam/role:Role", "hello-url-role");
         find(result, "aws:cloudwatch/logGroup:LogGroup", "hello-url-logs");
         assert.match(String(result.outputs.url), /^https:\/\//);
-        assert.deepEqual(pyZip(archiveOf(fn)).entries.map((e) => e.name), ["lambda_function.py"]);
+        assert.deepEqual(
+            pyZip(archiveOf(fn)).entries.map((e) => e.name),
+            ["lambda_function.py"],
+        );
     });
 
     it("cowsay: cowsay is in the function's own zip", () => {
@@ -108,15 +111,23 @@ describe("example programs (mock monitor)", () => {
     it("the showcase (root Pulumi.yaml) deploys every example", () => {
         const result = run(ROOT);
         assert.equal(result.project, "lambda-python-showcase");
-        const functions = result.resources.filter((r) => r.type === FUNCTION).map((r) => r.name).sort();
+        const functions = result.resources
+            .filter((r) => r.type === FUNCTION)
+            .map((r) => r.name)
+            .sort();
         assert.deepEqual(functions, ["cowsay", "datasette", "flask-version-1", "flask-version-2", "hello-url", "numpy-stats"]);
-        assert.deepEqual(result.resources.filter((r) => r.type === LAYER).map((r) => r.name).sort(), ["flask", "numpy-arm64"]);
+        assert.deepEqual(
+            result.resources
+                .filter((r) => r.type === LAYER)
+                .map((r) => r.name)
+                .sort(),
+            ["flask", "numpy-arm64"],
+        );
         assert.match(String(result.outputs.datasetteUrl), /^https:\/\//);
     });
 
     it("the showcase previewed twice gives every function and layer the same archive and sourceCodeHash (no phantom update)", () => {
-        const hashes = (result: ProgramRun) =>
-            Object.fromEntries(result.resources.filter((r) => r.type === FUNCTION || r.type === LAYER).map((r) => [r.name, { hash: r.wire.sourceCodeHash, archive: archiveOf(r) }]));
+        const hashes = (result: ProgramRun) => Object.fromEntries(result.resources.filter((r) => r.type === FUNCTION || r.type === LAYER).map((r) => [r.name, { hash: r.wire.sourceCodeHash, archive: archiveOf(r) }]));
         const first = hashes(run(ROOT));
         const second = hashes(run(ROOT));
         assert.equal(Object.keys(first).length, 8);

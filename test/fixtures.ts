@@ -14,7 +14,32 @@ export function numpySharedObject(arch: "aarch64" | "x86_64"): { name: string; d
     if (!data) {
         const dir = path.join(SHARED_CACHE, `numpy-wheel-${arch}`);
         if (!fs.existsSync(dir)) {
-            const r = spawnSync("python3", ["-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps", "-d", dir, "--platform", `manylinux_2_28_${arch}`, "--platform", `manylinux2014_${arch}`, "--implementation", "cp", "--python-version", "3.12", "--abi", "cp312", "--only-binary=:all:", "numpy==2.4.6"], { encoding: "utf8" });
+            const r = spawnSync(
+                "python3",
+                [
+                    "-m",
+                    "pip",
+                    "download",
+                    "-q",
+                    "--disable-pip-version-check",
+                    "--no-deps",
+                    "-d",
+                    dir,
+                    "--platform",
+                    `manylinux_2_28_${arch}`,
+                    "--platform",
+                    `manylinux2014_${arch}`,
+                    "--implementation",
+                    "cp",
+                    "--python-version",
+                    "3.12",
+                    "--abi",
+                    "cp312",
+                    "--only-binary=:all:",
+                    "numpy==2.4.6",
+                ],
+                { encoding: "utf8" },
+            );
             if (r.status !== 0) throw new Error(`pip download numpy failed: ${r.stderr}`);
         }
         const wheel = path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith(".whl"))!);

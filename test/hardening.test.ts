@@ -69,7 +69,12 @@ describe("build: credential files stay out", () => {
         const app = writeFiles(tmpDir(), secrets);
         const out = path.join(tmpDir(), "fn.zip");
         const report = buildJson([app, "--out", out, "--cache-dir", SHARED_CACHE]);
-        assert.deepEqual(pyZip(out).entries.filter((e) => !e.name.endsWith("/")).map((e) => e.name), ["app.py", "tls/ca-bundle.pem"]);
+        assert.deepEqual(
+            pyZip(out)
+                .entries.filter((e) => !e.name.endsWith("/"))
+                .map((e) => e.name),
+            ["app.py", "tls/ca-bundle.pem"],
+        );
         assert.deepEqual([...report.credentialsLeftOut].sort(), expectedOut);
     });
 
@@ -93,11 +98,19 @@ describe("build: credential files stay out", () => {
         const app = writeFiles(tmpDir(), secrets);
         const named = path.join(tmpDir(), "named.zip");
         const report = buildJson([app, "--out", named, "--cache-dir", SHARED_CACHE, "--include", "*.py", "--include", ".npmrc"]);
-        assert.deepEqual(pyZip(named).entries.map((e) => e.name), [".npmrc", "app.py"]);
+        assert.deepEqual(
+            pyZip(named).entries.map((e) => e.name),
+            [".npmrc", "app.py"],
+        );
         assert.deepEqual(report.credentialsLeftOut, []);
         const all = path.join(tmpDir(), "all.zip");
         buildJson([app, "--out", all, "--cache-dir", SHARED_CACHE, "--include", "**", "--no-default-excludes"]);
-        assert.deepEqual(pyZip(all).entries.filter((e) => !e.name.endsWith("/")).map((e) => e.name), ["app.py", "tls/ca-bundle.pem"]);
+        assert.deepEqual(
+            pyZip(all)
+                .entries.filter((e) => !e.name.endsWith("/"))
+                .map((e) => e.name),
+            ["app.py", "tls/ca-bundle.pem"],
+        );
     });
 });
 
@@ -140,7 +153,7 @@ describe("build: --out never overwrites an input", () => {
 describe("build: errors, not crashes", () => {
     it("refuses a file name that is not UTF-8, naming it with the bad byte escaped; --exclude lets the build go on", () => {
         const app = writeFiles(tmpDir(), { "app.py": HANDLER });
-        fs.writeFileSync(Buffer.concat([Buffer.from(app + "/caf"), Buffer.from([0xe9]), Buffer.from(".txt")]), "x");
+        fs.writeFileSync(Buffer.concat([Buffer.from(`${app}/caf`), Buffer.from([0xe9]), Buffer.from(".txt")]), "x");
         const out = path.join(tmpDir(), "fn.zip");
         const r = cli(["build", app, "--out", out, "--cache-dir", SHARED_CACHE, "--quiet"]);
         assertParagraph(r, /caf\\xe9\.txt has a name that is not valid UTF-8.*--exclude 'caf\*\.txt'/);
@@ -192,7 +205,7 @@ describe("build: errors, not crashes", () => {
         }
     });
 
-    describe("a full disk", function () {
+    describe("a full disk", () => {
         let mnt: string | undefined;
         let why = "";
         before(function () {
@@ -220,7 +233,10 @@ describe("build: errors, not crashes", () => {
             const r = cli(["build", bigApp(), "--out", path.join(tmpDir(), "fn.zip"), "--cache-dir", cache, "--quiet"]);
             assertParagraph(r, /no space left for the build cache .* \(--cache-dir, LAMBDA_PYTHON_CACHE_DIR\).*nothing was written/s);
             assert.deepEqual(tempLeftovers(cache), []);
-            assert.deepEqual(listing(path.join(cache, "archives")).filter((n) => n.endsWith(".zip")), []);
+            assert.deepEqual(
+                listing(path.join(cache, "archives")).filter((n) => n.endsWith(".zip")),
+                [],
+            );
         });
 
         it("at --out on another file system: one paragraph, no half zip", () => {
@@ -404,7 +420,7 @@ describe("build: a cache damaged by hand is rebuilt, never shipped", () => {
         const first = build(app, cache);
         const manifest = path.join(only(path.join(cache, "installs")), "manifest.json");
         fs.truncateSync(manifest, 100);
-        fs.writeFileSync(path.join(app, "app.py"), HANDLER + "# changed\n"); // an archive miss, so the install is read
+        fs.writeFileSync(path.join(app, "app.py"), `${HANDLER}# changed\n`); // an archive miss, so the install is read
         const second = build(app, cache);
         assert.equal(second.report.cache.install, "miss");
         fs.writeFileSync(path.join(app, "app.py"), HANDLER);

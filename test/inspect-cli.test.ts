@@ -23,7 +23,13 @@ function inspect(file: string, ...args: string[]) {
 
 describe("lambda-python inspect", () => {
     it("passes a clean function zip and reports the documented fields", () => {
-        const z = zipFile(craftZip([{ name: "lambda_function.py", data: HANDLER }, { name: "pkg/", mode: 0o040755 }, { name: "pkg/__init__.py", data: Buffer.from("") }]));
+        const z = zipFile(
+            craftZip([
+                { name: "lambda_function.py", data: HANDLER },
+                { name: "pkg/", mode: 0o040755 },
+                { name: "pkg/__init__.py", data: Buffer.from("") },
+            ]),
+        );
         const { code, report } = inspect(z, "--runtime", "python3.12", "--arch", "x86_64", "--handler", "lambda_function.lambda_handler", "--now", "2026-11-21");
         assert.equal(code, 0);
         assert.equal(report.zippedBytes, fs.statSync(z).size);
@@ -34,7 +40,12 @@ describe("lambda-python inspect", () => {
     });
 
     it("flags __pycache__ folders and .pyc files", () => {
-        const z = zipFile(craftZip([{ name: "lambda_function.py", data: HANDLER }, { name: "__pycache__/lambda_function.cpython-311.pyc", data: Buffer.alloc(64, 1) }]));
+        const z = zipFile(
+            craftZip([
+                { name: "lambda_function.py", data: HANDLER },
+                { name: "__pycache__/lambda_function.cpython-311.pyc", data: Buffer.alloc(64, 1) },
+            ]),
+        );
         const { code, report } = inspect(z);
         assert.equal(code, 1);
         const f = report.findings.find((x: { policy: string }) => x.policy === "lambda-no-pycache");
@@ -44,12 +55,20 @@ describe("lambda-python inspect", () => {
 
     it("rejects an x86-64 shared object in an arm64 function", () => {
         const so = Buffer.concat([elfHeader(62), Buffer.alloc(4096, 7)]);
-        const z = zipFile(craftZip([{ name: "lambda_function.py", data: HANDLER }, { name: "fast/_speedups.cpython-312-x86_64-linux-gnu.so", data: so, mode: 0o100755 }]));
+        const z = zipFile(
+            craftZip([
+                { name: "lambda_function.py", data: HANDLER },
+                { name: "fast/_speedups.cpython-312-x86_64-linux-gnu.so", data: so, mode: 0o100755 },
+            ]),
+        );
         const { code, report } = inspect(z, "--arch", "arm64", "--runtime", "python3.12");
         assert.equal(code, 1);
         assert.deepEqual(report.nativeArchitectures, ["x86_64"]);
         const messages = report.findings.filter((f: { policy: string }) => f.policy === "lambda-architecture-compatibility").map((f: { message: string }) => f.message);
-        assert.ok(messages.some((m: string) => /runs on arm64 but holds 1 shared object built for x86_64: fast\/_speedups/.test(m)), messages.join("\n"));
+        assert.ok(
+            messages.some((m: string) => /runs on arm64 but holds 1 shared object built for x86_64: fast\/_speedups/.test(m)),
+            messages.join("\n"),
+        );
         assert.ok(messages.some((m: string) => /extension module for x86_64, the function is arm64/.test(m)));
     });
 
@@ -110,7 +129,12 @@ describe("lambda-python inspect", () => {
 
     it("reports an archive that unzips past 262,144,000 bytes, from the sizes in its headers", () => {
         const zeros = deflatedZeros(270 * 1024 * 1024);
-        const z = zipFile(craftZip([{ name: "lambda_function.py", data: HANDLER }, { name: "model.bin", raw: zeros }]));
+        const z = zipFile(
+            craftZip([
+                { name: "lambda_function.py", data: HANDLER },
+                { name: "model.bin", raw: zeros },
+            ]),
+        );
         assert.ok(fs.statSync(z).size < 2 * 1024 * 1024, "the zip itself is small");
         const { code, report } = inspect(z);
         assert.equal(code, 1);
@@ -134,7 +158,12 @@ describe("lambda-python inspect", () => {
     });
 
     it("prints a readable report without --json", () => {
-        const z = zipFile(craftZip([{ name: "lambda_function.py", data: HANDLER }, { name: "__pycache__/x.pyc", data: Buffer.alloc(8) }]));
+        const z = zipFile(
+            craftZip([
+                { name: "lambda_function.py", data: HANDLER },
+                { name: "__pycache__/x.pyc", data: Buffer.alloc(8) },
+            ]),
+        );
         const r = cli(["inspect", z]);
         assert.equal(r.code, 1);
         assert.match(r.stdout, /unzipped\s+\S+ \S+ \(\d+ bytes\)/);
@@ -143,7 +172,13 @@ describe("lambda-python inspect", () => {
     });
 
     describe("--runtime for any Lambda runtime, scoped as the policy pack scopes it", () => {
-        const nodeZip = () => zipFile(craftZip([{ name: "index.js", data: Buffer.from("exports.handler = async () => 1;\n") }, { name: "__pycache__/x.pyc", data: Buffer.alloc(8) }]));
+        const nodeZip = () =>
+            zipFile(
+                craftZip([
+                    { name: "index.js", data: Buffer.from("exports.handler = async () => 1;\n") },
+                    { name: "__pycache__/x.pyc", data: Buffer.alloc(8) },
+                ]),
+            );
 
         it("skips the Python-only rules for a Node.js zip with --runtime nodejs22.x", () => {
             const { code, policies } = inspect(nodeZip(), "--runtime", "nodejs22.x", "--handler", "index.handler", "--now", "2026-11-22");
@@ -160,7 +195,10 @@ describe("lambda-python inspect", () => {
         it("judges a Node.js runtime's lifecycle dates", () => {
             const { code, report } = inspect(nodeZip(), "--runtime", "nodejs12.x", "--now", "2026-11-22");
             assert.equal(code, 1);
-            assert.deepEqual(report.findings.map((f: { policy: string }) => f.policy), ["lambda-runtime-deprecation"]);
+            assert.deepEqual(
+                report.findings.map((f: { policy: string }) => f.policy),
+                ["lambda-runtime-deprecation"],
+            );
             assert.match(report.findings[0].message, /nodejs12\.x: deprecated since 2023-03-31/);
         });
 

@@ -67,9 +67,15 @@ describe("installing for the target", () => {
         const uvZip = builtZip([...common, "--installer", "uv"]);
         const pip = distributions(pipZip);
         assert.deepEqual(pip, distributions(uvZip));
-        assert.ok(pip.some((d) => /^pandas==3\./.test(d)), pip.join(" "));
+        assert.ok(
+            pip.some((d) => /^pandas==3\./.test(d)),
+            pip.join(" "),
+        );
         for (const zip of [pipZip, uvZip]) {
-            assert.ok(wheelTags(zip, "pandas").some((t) => t.endsWith("manylinux_2_24_x86_64")), "pandas came from its wheel");
+            assert.ok(
+                wheelTags(zip, "pandas").some((t) => t.endsWith("manylinux_2_24_x86_64")),
+                "pandas came from its wheel",
+            );
             for (const tag of wheelTags(zip, "numpy")) {
                 const glibc = /manylinux_2_(\d+)_/.exec(tag);
                 if (glibc) assert.ok(Number(glibc[1]) <= 26, `numpy wheel ${tag} needs a newer glibc than Amazon Linux 2's`);
@@ -94,7 +100,7 @@ describe("the user's own package folder in requirements", () => {
     for (const runtime of ["python3.11", "python3.12"]) {
         it(`installs ./mypkg (a pyproject.toml folder) with pip and uv alike, though both install with --only-binary (${runtime})`, () => {
             const app = writeFiles(tmpDir("localpkg-"), {
-                "app.py": "import mypkg\n" + HANDLER,
+                "app.py": `import mypkg\n${HANDLER}`,
                 "requirements.txt": "./libs/mypkg\nsix==1.17.0\n",
                 "libs/mypkg/pyproject.toml": '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "mypkg"\nversion = "0.1"\n',
                 "libs/mypkg/mypkg/__init__.py": "VALUE = 1\n",
@@ -129,7 +135,11 @@ describe("reproducible with source distributions", () => {
             const first = builtZip([...args, "--cache-dir", tmpDir("cold-a-")]);
             const second = builtZip([...args, "--cache-dir", tmpDir("cold-b-")]);
             assert.ok(distributions(first).includes("docopt==0.6.2"));
-            assert.equal(pyZip(first).entries.some((e) => /uv_cache\.json$/.test(e.name)), false, "no build-time state shipped");
+            assert.equal(
+                pyZip(first).entries.some((e) => /uv_cache\.json$/.test(e.name)),
+                false,
+                "no build-time state shipped",
+            );
             assert.deepEqual(fs.readFileSync(first), fs.readFileSync(second));
         });
     }
@@ -151,7 +161,7 @@ describe("only the indexes the user named (dependency confusion)", () => {
     after(() => server?.kill());
 
     function privateApp(requirements: string): string {
-        return writeFiles(tmpDir("private-"), { "app.py": "import lp_private\n" + HANDLER, "requirements.txt": requirements });
+        return writeFiles(tmpDir("private-"), { "app.py": `import lp_private\n${HANDLER}`, "requirements.txt": requirements });
     }
 
     it("installs a package the private index holds", () => {

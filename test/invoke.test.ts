@@ -56,10 +56,13 @@ describe("lambda-python invoke", () => {
         const r = cli(["invoke", probe, "--event", event("raise.json", { action: "raise", n: 3 })]);
         assert.equal(r.code, 1, r.stderr);
         assert.equal(JSON.parse(r.stdout).errorType, "ValueError");
-        assert.match(r.stderr, /lambda-python: the function failed with ValueError: boom 3\nTraceback \(most recent call last\):\n  File "\/var\/task\/lambda_function\.py", line \d+, in lambda_handler\n    raise ValueError\(f"boom \{event\.get\('n', 0\)\}"\)\nValueError: boom 3\n/);
+        assert.match(
+            r.stderr,
+            /lambda-python: the function failed with ValueError: boom 3\nTraceback \(most recent call last\):\n {2}File "\/var\/task\/lambda_function\.py", line \d+, in lambda_handler\n {4}raise ValueError\(f"boom \{event\.get\('n', 0\)\}"\)\nValueError: boom 3\n/,
+        );
     });
 
-    it("exits 1 with \"timed out after N s\" when the handler outlives --timeout", () => {
+    it('exits 1 with "timed out after N s" when the handler outlives --timeout', () => {
         const r = cli(["invoke", probe, "--timeout", "1", "--event", event("sleep.json", { action: "sleep", seconds: 60 })]);
         assert.equal(r.code, 1, r.stderr);
         assert.equal(r.stdout, "Task timed out after 1.00 seconds\n");

@@ -21,7 +21,7 @@ import * as resourceproto from "@pulumi/pulumi/proto/resource_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import { PythonFunction, PythonLayer } from "../components";
-import { MockStack, RecordedResource, recordOf, valueOf as resolved } from "../preview/mock-stack";
+import { MockStack, RecordedResource, recordOf, outputValue as resolved } from "../preview/mock-stack";
 import { ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 
 const PROJECT = "lambda-python";

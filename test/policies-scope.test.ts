@@ -64,16 +64,27 @@ describe("policy pack across languages (analyzer entry points, real protobufs)",
             clean(await everything("go", { code: fileArchive(code), handler: "bootstrap", runtime: "provided.al2023", architectures: ["arm64"], role: ROLE }));
         });
         it("a Java function with a Class::method handler", async () => {
-            const code = zip([{ name: "com/example/Handler.class", data: Buffer.concat([Buffer.from([0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 65]), Buffer.alloc(64)]) }, { name: "lib/gson-2.11.0.jar", data: Buffer.alloc(64) }]);
+            const code = zip([
+                { name: "com/example/Handler.class", data: Buffer.concat([Buffer.from([0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 65]), Buffer.alloc(64)]) },
+                { name: "lib/gson-2.11.0.jar", data: Buffer.alloc(64) },
+            ]);
             clean(await everything("java", { code: fileArchive(code), handler: "com.example.Handler::handleRequest", runtime: "java21", role: ROLE }));
         });
         it("a .NET function: its assemblies are PE files, but managed, not native", async () => {
-            const code = zip([{ name: "HelloWorld.dll", data: peHeader(true) }, { name: "Amazon.Lambda.Core.dll", data: peHeader(true) }]);
+            const code = zip([
+                { name: "HelloWorld.dll", data: peHeader(true) },
+                { name: "Amazon.Lambda.Core.dll", data: peHeader(true) },
+            ]);
             clean(await everything("dotnet", { code: fileArchive(code), handler: "HelloWorld::HelloWorld.Function::FunctionHandler", runtime: "dotnet10", role: ROLE }));
         });
         it("a Node.js addon shipping prebuilds for every platform (node-gyp-build picks linux-arm64)", async () => {
             const addon = (dir: string, head: Buffer) => ({ name: `node_modules/utf-8-validate/prebuilds/${dir}/node.napi.node`, data: Buffer.concat([head, Buffer.alloc(256)]) });
-            const prebuilds = [addon("darwin-x64+arm64", Buffer.concat([Buffer.from([0xcf, 0xfa, 0xed, 0xfe, 0x07, 0, 0, 0x01]), Buffer.alloc(56)])), addon("win32-x64", peHeader(false)), addon("linux-x64", elfHeader(62)), addon("linux-arm64", elfHeader(183))];
+            const prebuilds = [
+                addon("darwin-x64+arm64", Buffer.concat([Buffer.from([0xcf, 0xfa, 0xed, 0xfe, 0x07, 0, 0, 0x01]), Buffer.alloc(56)])),
+                addon("win32-x64", peHeader(false)),
+                addon("linux-x64", elfHeader(62)),
+                addon("linux-arm64", elfHeader(183)),
+            ];
             const code = zip([{ name: "index.mjs", data: Buffer.from("export const handler = async () => 1;\n") }, ...prebuilds]);
             clean(await everything("node", { code: fileArchive(code), handler: "index.handler", runtime: "nodejs24.x", architectures: ["arm64"], role: ROLE }));
             // Without a linux-arm64 build the addon cannot load on arm64: that is reported.
@@ -96,7 +107,11 @@ describe("policy pack across languages (analyzer entry points, real protobufs)",
         });
         it("a Ruby function and a Node.js layer without declared runtimes", async () => {
             clean(await everything("ruby", { code: assetArchive({ "lambda_function.rb": stringAsset("def handler(event:, context:) = 1\n") }), handler: "lambda_function.handler", runtime: "ruby3.4", role: ROLE }));
-            const layer = zip([{ name: "nodejs/node_modules/a/index.js", data: Buffer.from("") }, { name: "nodejs/node_modules/a/setup.py", data: Buffer.from("") }, { name: "tools/x.pyc", data: Buffer.alloc(4) }]);
+            const layer = zip([
+                { name: "nodejs/node_modules/a/index.js", data: Buffer.from("") },
+                { name: "nodejs/node_modules/a/setup.py", data: Buffer.from("") },
+                { name: "tools/x.pyc", data: Buffer.alloc(4) },
+            ]);
             clean(await analyze(LAYER, "node-deps", { code: fileArchive(layer) }));
         });
     });
@@ -109,7 +124,10 @@ describe("policy pack across languages (analyzer entry points, real protobufs)",
             assert.doesNotMatch(d.message, /pip|wheel|manylinux/);
         });
         it("a native (not .NET) Windows DLL in a .NET function is an error", async () => {
-            const code = zip([{ name: "HelloWorld.dll", data: peHeader(true) }, { name: "runtimes/win-x86/native/sqlite3.dll", data: peHeader(false) }]);
+            const code = zip([
+                { name: "HelloWorld.dll", data: peHeader(true) },
+                { name: "runtimes/win-x86/native/sqlite3.dll", data: peHeader(false) },
+            ]);
             const d = one(await analyzeStack([{ type: FUNCTION, name: "dotnet", props: { code: fileArchive(code), handler: "A::B::C", runtime: "dotnet10" } }]), "lambda-architecture-compatibility");
             assert.match(d.message, /contains Windows \(PE\) binaries, which can never load on Lambda: runtimes\/win-x86\/native\/sqlite3\.dll \[i386\]/);
             assert.doesNotMatch(d.message, /pip/);
@@ -129,17 +147,26 @@ describe("policy pack across languages (analyzer entry points, real protobufs)",
 
     describe("Python rules only for Python", () => {
         it("a layer holding python/ is Python even without declared runtimes", async () => {
-            const layer = zip([{ name: "python/flask/__init__.py", data: Buffer.from("") }, { name: "requests/__init__.py", data: Buffer.from("") }]);
+            const layer = zip([
+                { name: "python/flask/__init__.py", data: Buffer.from("") },
+                { name: "requests/__init__.py", data: Buffer.from("") },
+            ]);
             assert.match(one(await analyze(LAYER, "deps", { code: fileArchive(layer) }), "lambda-layer-python-path").message, /Python code outside python\/: requests\//);
         });
         it("a Python function still gets the handler and __pycache__ rules", async () => {
-            const code = zip([{ name: "app/lambda_function.py", data: Buffer.from("def h(e, c):\n    return 1\n") }, { name: "app/__pycache__/x.pyc", data: Buffer.alloc(4) }]);
+            const code = zip([
+                { name: "app/lambda_function.py", data: Buffer.from("def h(e, c):\n    return 1\n") },
+                { name: "app/__pycache__/x.pyc", data: Buffer.alloc(4) },
+            ]);
             const diags = await analyze(FUNCTION, "py", { code: fileArchive(code), handler: "lambda_function.h", runtime: "python3.13" });
             one(diags, "lambda-handler-at-root");
             one(diags, "lambda-no-pycache");
         });
         it("a runtime unknown during preview gives one advisory 'not checked yet', never a pass or an error", async () => {
-            const code = zip([{ name: "app/lambda_function.py", data: Buffer.from("") }, { name: "__pycache__/x.pyc", data: Buffer.alloc(4) }]);
+            const code = zip([
+                { name: "app/lambda_function.py", data: Buffer.from("") },
+                { name: "__pycache__/x.pyc", data: Buffer.alloc(4) },
+            ]);
             const diags = await everything("later", { code: fileArchive(code), handler: "lambda_function.h", runtime: UNKNOWN_STRING, architectures: UNKNOWN_STRING, environment: UNKNOWN_STRING });
             assert.equal(diags.length, 1, summary(diags));
             assert.match(one(diags, "lambda-runtime-deprecation", "advisory").message, /the runtime of function "later" is not known during preview, so its deprecation date and the Python-specific checks .* are not checked yet/);
@@ -215,7 +242,13 @@ describe("policy pack across languages (analyzer entry points, real protobufs)",
 
     describe("exemptions", () => {
         it("a lambda-python:skip tag turns the findings into one advisory that says why", async () => {
-            const props = { code: assetArchive({ "index.js": stringAsset("1") }), handler: "index.handler", runtime: "nodejs18.x", tags: { "lambda-python:skip": "lambda-runtime-deprecation, lambda-environment-secrets" }, environment: { variables: { DB_PASSWORD: "plain-text-pw" } } };
+            const props = {
+                code: assetArchive({ "index.js": stringAsset("1") }),
+                handler: "index.handler",
+                runtime: "nodejs18.x",
+                tags: { "lambda-python:skip": "lambda-runtime-deprecation, lambda-environment-secrets" },
+                environment: { variables: { DB_PASSWORD: "plain-text-pw" } },
+            };
             const diags = await analyze(FUNCTION, "legacy", props);
             assert.equal(diags.length, 2, summary(diags));
             assert.ok(diags.every((d) => d.level === "advisory"));

@@ -71,7 +71,10 @@ describe("policy pack (analyzer entry points, real protobufs)", () => {
         const layerZip = (mb: number) => zip([{ name: "python/data.bin", raw: deflatedZeros(mb * MB) }], `layer${mb}.zip`);
 
         it("adds a function and its layers, found through propertyDependencies while their ARNs are unknown", async () => {
-            const fnZip = zip([{ name: "lambda_function.py", data: HANDLER }, { name: "model.bin", raw: deflatedZeros(50 * MB) }]);
+            const fnZip = zip([
+                { name: "lambda_function.py", data: HANDLER },
+                { name: "model.bin", raw: deflatedZeros(50 * MB) },
+            ]);
             const diags = await analyzeStack([
                 { type: LAYER, name: "big-a", props: { code: fileArchive(layerZip(100)), compatibleRuntimes: ["python3.14"] } },
                 { type: LAYER, name: "big-b", props: { code: fileArchive(layerZip(101)), compatibleRuntimes: ["python3.14"] } },
@@ -125,15 +128,24 @@ describe("policy pack (analyzer entry points, real protobufs)", () => {
     describe("lambda-architecture-compatibility (stack)", () => {
         it("passes an arm64 function holding numpy's real AArch64 shared object", async () => {
             const so = numpySharedObject("aarch64");
-            const code = zip([{ name: "lambda_function.py", data: HANDLER }, { name: so.name, data: so.data, mode: 0o100755 }]);
+            const code = zip([
+                { name: "lambda_function.py", data: HANDLER },
+                { name: so.name, data: so.data, mode: 0o100755 },
+            ]);
             assertClean(await analyzeStack([{ type: FUNCTION, name: "api", props: fn(fileArchive(code), { architectures: ["arm64"], runtime: "python3.12" }) }]), "lambda-architecture-compatibility");
         });
 
         it("rejects the same archive on an x86_64 function", async () => {
             const so = numpySharedObject("aarch64");
-            const code = zip([{ name: "lambda_function.py", data: HANDLER }, { name: so.name, data: so.data, mode: 0o100755 }]);
+            const code = zip([
+                { name: "lambda_function.py", data: HANDLER },
+                { name: so.name, data: so.data, mode: 0o100755 },
+            ]);
             const diags = only(await analyzeStack([{ type: FUNCTION, name: "api", props: fn(fileArchive(code), { runtime: "python3.12" }) }]), "lambda-architecture-compatibility");
-            assert.ok(diags.some((d) => /function "api" runs on x86_64 but holds 1 shared object built for arm64: numpy\/_core\/_multiarray_tests/.test(d.message)), diags.map((d) => d.message).join("\n"));
+            assert.ok(
+                diags.some((d) => /function "api" runs on x86_64 but holds 1 shared object built for arm64: numpy\/_core\/_multiarray_tests/.test(d.message)),
+                diags.map((d) => d.message).join("\n"),
+            );
         });
 
         it("rejects an arm64 function using a layer declared for x86_64 only", async () => {
@@ -209,7 +221,17 @@ describe("policy pack (analyzer entry points, real protobufs)", () => {
             assert.match(d.message, /function "api" contains 1 bytecode cache entries/);
         });
         it("flags bytecode in a layer", async () => {
-            one(await analyze(LAYER, "deps", { code: fileArchive(zip([{ name: "python/pkg/__pycache__/", mode: 0o040755 }, { name: "python/pkg/__pycache__/a.cpython-312.pyc", data: Buffer.alloc(8) }])) }), "lambda-no-pycache");
+            one(
+                await analyze(LAYER, "deps", {
+                    code: fileArchive(
+                        zip([
+                            { name: "python/pkg/__pycache__/", mode: 0o040755 },
+                            { name: "python/pkg/__pycache__/a.cpython-312.pyc", data: Buffer.alloc(8) },
+                        ]),
+                    ),
+                }),
+                "lambda-no-pycache",
+            );
         });
     });
 
@@ -232,11 +254,17 @@ describe("policy pack (analyzer entry points, real protobufs)", () => {
 
     describe("lambda-layer-python-path", () => {
         it("passes modules under python/ and python/lib/python3.X/site-packages/", async () => {
-            const code = zip([{ name: "python/flask/__init__.py", data: Buffer.from("") }, { name: "python/lib/python3.14/site-packages/six.py", data: Buffer.from("") }]);
+            const code = zip([
+                { name: "python/flask/__init__.py", data: Buffer.from("") },
+                { name: "python/lib/python3.14/site-packages/six.py", data: Buffer.from("") },
+            ]);
             assertClean(await analyze(LAYER, "deps", { code: fileArchive(code), compatibleRuntimes: ["python3.14"] }), "lambda-layer-python-path");
         });
         it("flags packages at the layer root", async () => {
-            const code = zip([{ name: "flask/__init__.py", data: Buffer.from("") }, { name: "flask-3.1.3.dist-info/METADATA", data: Buffer.from("") }]);
+            const code = zip([
+                { name: "flask/__init__.py", data: Buffer.from("") },
+                { name: "flask-3.1.3.dist-info/METADATA", data: Buffer.from("") },
+            ]);
             const d = one(await analyze(LAYER, "deps", { code: fileArchive(code), compatibleRuntimes: ["python3.14"] }), "lambda-layer-python-path");
             assert.match(d.message, /Python code outside python\/: flask-3\.1\.3\.dist-info\/, flask\//);
         });
@@ -251,7 +279,12 @@ describe("policy pack (analyzer entry points, real protobufs)", () => {
         const safety = async (code: string) => only(await analyze(FUNCTION, "api", fn(fileArchive(code), { handler: undefined })), "lambda-zip-entry-safety");
 
         it("path traversal and absolute paths", async () => {
-            const [d] = await safety(zip([{ name: "../evil.py", data: HANDLER }, { name: "/etc/cron.d/x", data: HANDLER }]));
+            const [d] = await safety(
+                zip([
+                    { name: "../evil.py", data: HANDLER },
+                    { name: "/etc/cron.d/x", data: HANDLER },
+                ]),
+            );
             assert.match(d.message, /\.\.\/evil\.py climbs out of the archive/);
             assert.match(d.message, /\/etc\/cron\.d\/x has an absolute path/);
         });
@@ -278,7 +311,13 @@ describe("policy pack (analyzer entry points, real protobufs)", () => {
             assert.match(d.message, /more than deflate can produce/);
         });
         it("reads a zip64 archive normally", async () => {
-            const bytes = craftZip([{ name: "lambda_function.py", data: HANDLER }, { name: "b.py", data: Buffer.from("x = 1\n") }], { zip64: true });
+            const bytes = craftZip(
+                [
+                    { name: "lambda_function.py", data: HANDLER },
+                    { name: "b.py", data: Buffer.from("x = 1\n") },
+                ],
+                { zip64: true },
+            );
             const p = path.join(tmpDir(), "z64.zip");
             fs.writeFileSync(p, bytes);
             assertClean(await analyze(FUNCTION, "api", fn(fileArchive(p))));
@@ -301,12 +340,19 @@ describe("policy pack (analyzer entry points, real protobufs)", () => {
 
     describe("lambda-partial-boto3", () => {
         it("flags botocore and urllib3 bundled without boto3 when the code imports boto3", async () => {
-            const code = handlerZip([{ name: "botocore/__init__.py", data: Buffer.from("") }, { name: "urllib3/__init__.py", data: Buffer.from("") }, { name: "store.py", data: Buffer.from("import boto3\n") }]);
+            const code = handlerZip([
+                { name: "botocore/__init__.py", data: Buffer.from("") },
+                { name: "urllib3/__init__.py", data: Buffer.from("") },
+                { name: "store.py", data: Buffer.from("import boto3\n") },
+            ]);
             const d = one(await analyze(FUNCTION, "api", fn(fileArchive(code))), "lambda-partial-boto3", "advisory");
             assert.match(d.message, /bundles botocore, urllib3 without boto3: store\.py imports boto3/);
         });
         it("passes the whole SDK", async () => {
-            const code = handlerZip([{ name: "boto3/__init__.py", data: Buffer.from("") }, { name: "botocore/__init__.py", data: Buffer.from("") }]);
+            const code = handlerZip([
+                { name: "boto3/__init__.py", data: Buffer.from("") },
+                { name: "botocore/__init__.py", data: Buffer.from("") },
+            ]);
             assertClean(await analyze(FUNCTION, "api", fn(fileArchive(code))), "lambda-partial-boto3");
         });
         it("looks under python/ in layers", async () => {
@@ -328,7 +374,10 @@ describe("policy pack (analyzer entry points, real protobufs)", () => {
         it("a nested AssetArchive of a string asset, a file asset and a zip", async () => {
             const file = path.join(tmpDir(), "helper.py");
             fs.writeFileSync(file, "X = 1\n");
-            const inner = zip([{ name: "pkg/__pycache__/m.cpython-314.pyc", data: Buffer.alloc(8) }, { name: "pkg/__init__.py", data: Buffer.from("") }]);
+            const inner = zip([
+                { name: "pkg/__pycache__/m.cpython-314.pyc", data: Buffer.alloc(8) },
+                { name: "pkg/__init__.py", data: Buffer.from("") },
+            ]);
             const code = assetArchive({ "lambda_function.py": stringAsset(HANDLER.toString()), "helper.py": fileAsset(file), vendor: fileArchive(inner) });
             const diags = await analyze(FUNCTION, "api", fn(code));
             assert.match(one(diags, "lambda-no-pycache").message, /vendor\/pkg\/__pycache__\/m\.cpython-314\.pyc/);
@@ -372,7 +421,13 @@ describe("policy pack (analyzer entry points, real protobufs)", () => {
         it("a relative path is found from LAMBDA_PYTHON_PROGRAM_DIR", async () => {
             const programDir = tmpDir("program-");
             fs.mkdirSync(path.join(programDir, "build"));
-            fs.writeFileSync(path.join(programDir, "build", "fn.zip"), craftZip([{ name: "lambda_function.py", data: HANDLER }, { name: "x.pyc", data: Buffer.alloc(4) }]));
+            fs.writeFileSync(
+                path.join(programDir, "build", "fn.zip"),
+                craftZip([
+                    { name: "lambda_function.py", data: HANDLER },
+                    { name: "x.pyc", data: Buffer.alloc(4) },
+                ]),
+            );
             process.env.LAMBDA_PYTHON_PROGRAM_DIR = programDir;
             try {
                 one(await analyze(FUNCTION, "api", fn(fileArchive("build/fn.zip"))), "lambda-no-pycache");

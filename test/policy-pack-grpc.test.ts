@@ -22,8 +22,14 @@ describe("policy pack over gRPC (started like the Pulumi CLI starts it)", () => 
     let client: analyzerrpc.AnalyzerClient;
     const code = path.join(tmpDir("grpc-"), "code.zip");
 
-    before(async function () {
-        fs.writeFileSync(code, craftZip([{ name: "lambda_function.py", data: Buffer.from("def lambda_handler(e, c):\n    return 1\n") }, { name: "__pycache__/x.cpython-311.pyc", data: Buffer.alloc(8) }]));
+    before(async () => {
+        fs.writeFileSync(
+            code,
+            craftZip([
+                { name: "lambda_function.py", data: Buffer.from("def lambda_handler(e, c):\n    return 1\n") },
+                { name: "__pycache__/x.cpython-311.pyc", data: Buffer.alloc(8) },
+            ]),
+        );
         pack = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "index.ts"], { cwd: path.join(ROOT, "policies"), stdio: ["ignore", "pipe", "pipe"] });
         let stderr = "";
         pack.stderr!.on("data", (d) => (stderr += d));
@@ -39,8 +45,7 @@ describe("policy pack over gRPC (started like the Pulumi CLI starts it)", () => 
         pack?.kill();
     });
 
-    const rpc = <Req, Res>(method: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown, req: Req) =>
-        new Promise<Res>((resolve, reject) => method.call(client, req, (err, res) => (err ? reject(err) : resolve(res))));
+    const rpc = <Req, Res>(method: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown, req: Req) => new Promise<Res>((resolve, reject) => method.call(client, req, (err, res) => (err ? reject(err) : resolve(res))));
 
     async function configure(config: Record<string, { level?: number; properties?: Record<string, unknown> }>) {
         const req = new analyzerproto.ConfigureAnalyzerRequest();
@@ -72,9 +77,21 @@ describe("policy pack over gRPC (started like the Pulumi CLI starts it)", () => 
         assert.equal(info.getVersion(), JSON.parse(fs.readFileSync(path.join(ROOT, "policies", "package.json"), "utf8")).version);
         const policies = Object.fromEntries(info.getPoliciesList().map((p) => [p.getName(), p]));
         assert.deepEqual(Object.keys(policies).sort(), [
-            "lambda-architecture-compatibility", "lambda-environment-limits", "lambda-environment-secrets", "lambda-function-url-cors", "lambda-function-url-public",
-            "lambda-handler-at-root", "lambda-layer-count", "lambda-layer-python-path", "lambda-no-pycache", "lambda-partial-boto3", "lambda-permission-public",
-            "lambda-runtime-deprecation", "lambda-unzipped-size", "lambda-zip-entry-safety", "lambda-zip-size",
+            "lambda-architecture-compatibility",
+            "lambda-environment-limits",
+            "lambda-environment-secrets",
+            "lambda-function-url-cors",
+            "lambda-function-url-public",
+            "lambda-handler-at-root",
+            "lambda-layer-count",
+            "lambda-layer-python-path",
+            "lambda-no-pycache",
+            "lambda-partial-boto3",
+            "lambda-permission-public",
+            "lambda-runtime-deprecation",
+            "lambda-unzipped-size",
+            "lambda-zip-entry-safety",
+            "lambda-zip-size",
         ]);
         assert.equal(LEVELS[policies["lambda-function-url-public"].getEnforcementlevel()], "advisory");
         assert.equal(LEVELS[policies["lambda-no-pycache"].getEnforcementlevel()], "mandatory");
@@ -115,7 +132,10 @@ describe("policy pack over gRPC (started like the Pulumi CLI starts it)", () => 
         assert.equal(plain[0].level, "mandatory");
         assert.match(plain[0].message, /sets environment variable DB_PASSWORD in plain text/);
         assert.doesNotMatch(plain[0].message, /s3cr3t/);
-        assert.deepEqual((await analyzeFunction("api", withEnv(secret))).filter((d) => d.policy === "lambda-environment-secrets"), []);
+        assert.deepEqual(
+            (await analyzeFunction("api", withEnv(secret))).filter((d) => d.policy === "lambda-environment-secrets"),
+            [],
+        );
     });
 
     it("uses the injected clock: an advisory before deprecation, a violation after, with the block dates", async () => {
@@ -131,7 +151,10 @@ describe("policy pack over gRPC (started like the Pulumi CLI starts it)", () => 
         assert.match(after[0].message, /deprecated since 2027-06-30 \(no more security patches\); creating functions is blocked from 2027-07-31/);
 
         await configure({ "lambda-runtime-deprecation": { properties: { now: "2026-01-01" } } });
-        assert.deepEqual((await analyzeFunction("api", fn("python3.11"))).filter((d) => d.policy === "lambda-runtime-deprecation"), []);
+        assert.deepEqual(
+            (await analyzeFunction("api", fn("python3.11"))).filter((d) => d.policy === "lambda-runtime-deprecation"),
+            [],
+        );
     });
 
     it("takes runtime rows from config: a new runtime, and a moved date", async () => {
@@ -140,7 +163,10 @@ describe("policy pack over gRPC (started like the Pulumi CLI starts it)", () => 
                 properties: { now: "2026-11-21", runtimes: { "python3.15": { os: "AL2023", deprecated: "2031-06-30", blockCreate: "2031-07-31", blockUpdate: "2031-08-31" }, "python3.12": { deprecated: "2026-12-01" } } },
             },
         });
-        assert.deepEqual((await analyzeFunction("api", fn("python3.15"))).filter((d) => d.policy === "lambda-runtime-deprecation"), []);
+        assert.deepEqual(
+            (await analyzeFunction("api", fn("python3.15"))).filter((d) => d.policy === "lambda-runtime-deprecation"),
+            [],
+        );
         const moved = (await analyzeFunction("api", fn("python3.12"))).filter((d) => d.policy === "lambda-runtime-deprecation");
         assert.match(moved[0].message, /deprecated on 2026-12-01, in 10 days/);
     });
@@ -150,7 +176,10 @@ describe("policy pack over gRPC (started like the Pulumi CLI starts it)", () => 
         const d = (await analyzeFunction("api", fn("python3.14"))).filter((x) => x.policy === "lambda-no-pycache");
         assert.equal(d[0].level, "advisory");
         await configure({ "lambda-no-pycache": { level: analyzerproto.EnforcementLevel.DISABLED } });
-        assert.deepEqual((await analyzeFunction("api", fn("python3.14"))).filter((x) => x.policy === "lambda-no-pycache"), []);
+        assert.deepEqual(
+            (await analyzeFunction("api", fn("python3.14"))).filter((x) => x.policy === "lambda-no-pycache"),
+            [],
+        );
     });
 
     it("applies thresholds from config", async () => {

@@ -55,8 +55,11 @@ function goBuild(): string {
 
 const key = (d: { policy: string; urn: string }) => `${d.policy}:${d.urn.split("::").pop()}`;
 
-describe("preview on a corpus of programs (the CLI, started from another folder)", function () {
-    const programs = fs.readdirSync(PROGRAMS).filter((p) => fs.existsSync(path.join(PROGRAMS, p, "expected.json"))).sort();
+describe("preview on a corpus of programs (the CLI, started from another folder)", () => {
+    const programs = fs
+        .readdirSync(PROGRAMS)
+        .filter((p) => fs.existsSync(path.join(PROGRAMS, p, "expected.json")))
+        .sort();
     let elsewhere: string;
     before(() => (elsewhere = tmpDir("elsewhere-")));
 
@@ -64,7 +67,10 @@ describe("preview on a corpus of programs (the CLI, started from another folder)
         assert.deepEqual(programs, ["callback-node", "container-and-s3", "esm-mjs", "esm-program", "multi-language", "org-rules", "stack-config", "unknowns"]);
     });
 
-    for (const name of fs.readdirSync(PROGRAMS).filter((p) => fs.existsSync(path.join(PROGRAMS, p, "expected.json"))).sort()) {
+    for (const name of fs
+        .readdirSync(PROGRAMS)
+        .filter((p) => fs.existsSync(path.join(PROGRAMS, p, "expected.json")))
+        .sort()) {
         const expected: Expected = JSON.parse(fs.readFileSync(path.join(PROGRAMS, name, "expected.json"), "utf8"));
         it(`${name}: ${(expected as { note?: string }).note ?? ""}`, () => {
             const args = ["preview", path.relative(elsewhere, path.join(PROGRAMS, name)), "--json", "--quiet", ...(expected.args ?? [])];
@@ -83,15 +89,26 @@ describe("preview on a corpus of programs (the CLI, started from another folder)
             }
             for (const [k, re] of Object.entries(expected.messages ?? {})) {
                 const texts = report.diagnostics.filter((d) => key(d) === k).map((d) => d.message);
-                assert.ok(texts.some((t) => new RegExp(re).test(t)), `${k}: no message matching /${re}/ in\n${texts.join("\n")}`);
+                assert.ok(
+                    texts.some((t) => new RegExp(re).test(t)),
+                    `${k}: no message matching /${re}/ in\n${texts.join("\n")}`,
+                );
             }
             for (const word of expected.notInMessages ?? []) assert.ok(!summary.includes(word), `"${word}" appears in a message:\n${summary}`);
             for (const [res, policies] of Object.entries(expected.advisoriesExactly ?? {})) {
                 const got = report.diagnostics.filter((d) => d.urn.endsWith(`::${res}`)).map((d) => `${d.level}:${d.policy}`);
-                assert.deepEqual(got, policies.map((p) => `advisory:${p}`), `${res}:\n${summary}`);
+                assert.deepEqual(
+                    got,
+                    policies.map((p) => `advisory:${p}`),
+                    `${res}:\n${summary}`,
+                );
             }
             for (const [res, policies] of Object.entries(expected.advisoriesInclude ?? {})) {
-                for (const p of policies) assert.ok(report.diagnostics.some((d) => d.urn.endsWith(`::${res}`) && d.policy === p && d.level === "advisory"), `${res} has no advisory ${p}:\n${summary}`);
+                for (const p of policies)
+                    assert.ok(
+                        report.diagnostics.some((d) => d.urn.endsWith(`::${res}`) && d.policy === p && d.level === "advisory"),
+                        `${res} has no advisory ${p}:\n${summary}`,
+                    );
             }
             for (const o of expected.outputs ?? []) assert.ok(o in report.outputs, `no output ${o}: ${JSON.stringify(report.outputs)}`);
             for (const [o, v] of Object.entries(expected.outputValues ?? {})) assert.deepEqual(report.outputs[o], v);

@@ -26,7 +26,10 @@ describe("lambda-python preview", () => {
         assert.ok(stats.zippedBytes > 0 && stats.unzippedBytes > 0);
         assert.equal(report.diagnostics.filter((d: { level: string }) => d.level === "mandatory").length, 0);
         assert.deepEqual(
-            report.diagnostics.filter((d: { policy: string }) => d.policy === "lambda-function-url-public").map((d: { urn: string }) => d.urn.split("::").pop()).sort(),
+            report.diagnostics
+                .filter((d: { policy: string }) => d.policy === "lambda-function-url-public")
+                .map((d: { urn: string }) => d.urn.split("::").pop())
+                .sort(),
             ["cowsay-url", "datasette-url", "hello-url-url"],
         );
     });
@@ -49,7 +52,13 @@ describe("lambda-python preview", () => {
 
     it("checks any program's Lambda resources, not only ours: a hand-made zip with __pycache__", () => {
         const zip = path.join(tmpDir(), "hand.zip");
-        fs.writeFileSync(zip, craftZip([{ name: "app.py", data: Buffer.from("def h(e, c):\n    return 1\n") }, { name: "__pycache__/app.cpython-312.pyc", data: Buffer.alloc(16) }]));
+        fs.writeFileSync(
+            zip,
+            craftZip([
+                { name: "app.py", data: Buffer.from("def h(e, c):\n    return 1\n") },
+                { name: "__pycache__/app.cpython-312.pyc", data: Buffer.alloc(16) },
+            ]),
+        );
         const dir = program(
             `import * as aws from "@pulumi/aws";\nimport * as pulumi from "@pulumi/pulumi";\n` +
                 `new aws.lambda.Function("hand", { runtime: "python3.12", handler: "app.h", role: "arn:aws:iam::123456789012:role/x", code: new pulumi.asset.FileArchive(${JSON.stringify(zip)}) });\n`,

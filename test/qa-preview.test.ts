@@ -22,17 +22,17 @@ describe("qa: preview of programs that never finish on their own", () => {
     });
 
     it("ends with the program's error when it throws after starting a timer", () => {
-        const dir = program("timerthrow", "setInterval(() => undefined, 1000);\nthrow new Error(\"boom after the timer\");\n");
+        const dir = program("timerthrow", 'setInterval(() => undefined, 1000);\nthrow new Error("boom after the timer");\n');
         const r = cli(["preview", dir], { timeout: 120_000 });
         assert.equal(r.code, 1, r.stderr);
-        assert.match(r.stderr, /the program timerthrow failed:\n  boom after the timer/);
+        assert.match(r.stderr, /the program timerthrow failed:\n {2}boom after the timer/);
     });
 
     it("says the program never finished when an exported output never settles", () => {
         const dir = program("pending", "export const never = new Promise(() => undefined);\n");
         const r = cli(["preview", dir], { timeout: 120_000 });
         assert.equal(r.code, 1, r.stderr);
-        assert.match(r.stderr, /the program pending failed:\n  the program never finished: Node\.js ran out of work while it was still waiting/);
+        assert.match(r.stderr, /the program pending failed:\n {2}the program never finished: Node\.js ran out of work while it was still waiting/);
         assert.doesNotMatch(r.stderr, /\n\s+at |internal error/);
     });
 
@@ -40,7 +40,7 @@ describe("qa: preview of programs that never finish on their own", () => {
         const dir = program("exits", "process.exit(3);\n");
         const r = cli(["preview", dir], { timeout: 120_000 });
         assert.equal(r.code, 1, r.stderr);
-        assert.match(r.stderr, /the program exits failed:\n  it ended the process with process\.exit\(3\) before it finished, so there is no preview\./);
+        assert.match(r.stderr, /the program exits failed:\n {2}it ended the process with process\.exit\(3\) before it finished, so there is no preview\./);
     });
 
     it("tells a Python program's author what to run instead, in one paragraph", () => {

@@ -56,7 +56,10 @@ describe("lambda-python setup", () => {
         assert.equal(await done, 130);
         const roots = path.join(tools, "runner", "roots");
         const left = listTree(roots, 1);
-        assert.ok(left.every((p) => path.basename(p).startsWith(".")), `only a temporary folder may remain: ${left.join(", ")}`);
+        assert.ok(
+            left.every((p) => path.basename(p).startsWith(".")),
+            `only a temporary folder may remain: ${left.join(", ")}`,
+        );
         assert.ok(!left.some((p) => /sid-amd64-python3\.14-v\d+$/.test(p)), "no root under its final name");
         // The emulator was finished before the interruption: complete, with its licence.
         const emulator = fs.readdirSync(path.join(tools, "runner")).find((n) => n.startsWith("emulator-"))!;

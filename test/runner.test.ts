@@ -87,7 +87,10 @@ describe("runner: a python3.13 x86_64 function with a layer, in the Lambda emula
         assert.equal(r.timedOut, false);
         assert.equal(r.error?.errorType, "ValueError");
         assert.equal(r.error?.errorMessage, "boom 7");
-        assert.ok(r.error?.stackTrace?.some((l) => l.includes('File "/var/task/lambda_function.py"') && l.includes("in lambda_handler")), String(r.error?.stackTrace));
+        assert.ok(
+            r.error?.stackTrace?.some((l) => l.includes('File "/var/task/lambda_function.py"') && l.includes("in lambda_handler")),
+            String(r.error?.stackTrace),
+        );
         assert.match(r.logs, /\[ERROR\] ValueError: boom 7/);
         const next = await fn.invoke({ action: "print", text: "still here" });
         assert.ok(next.ok);
@@ -107,7 +110,10 @@ describe("runner: a python3.13 x86_64 function with a layer, in the Lambda emula
         const mine = liveEmulatorPids().filter((p) => !pidsBefore.includes(p));
         assert.equal(mine.length, 1);
         await fn.close();
-        assert.deepEqual(liveEmulatorPids().filter((p) => !pidsBefore.includes(p)), []);
+        assert.deepEqual(
+            liveEmulatorPids().filter((p) => !pidsBefore.includes(p)),
+            [],
+        );
         assert.equal(alive(mine[0]), false);
     });
 });
@@ -169,16 +175,13 @@ describe("runner: python3.12, which no Debian release ships", () => {
     it("refuses an archive holding cp312 extension modules, naming one and saying what to build instead", async () => {
         const source = path.join(FIXTURES, "compiled");
         const code = await build(source, { runtime: "python3.12", requirements: path.join(source, "requirements.txt") });
-        await assert.rejects(
-            startFunction({ code, handler: "lambda_function.lambda_handler", runtime: "python3.12", architecture: "x86_64" }),
-            (e: Error) => {
-                assert.ok(isUserError(e), String(e));
-                assert.match(e.message, /^python3\.12 cannot run here: no Debian release ships CPython 3\.12/);
-                assert.match(e.message, /markupsafe\/_speedups\.cpython-312-x86_64-linux-gnu\.so/);
-                assert.match(e.message, /lambda-python build --runtime python3\.13/);
-                return true;
-            },
-        );
+        await assert.rejects(startFunction({ code, handler: "lambda_function.lambda_handler", runtime: "python3.12", architecture: "x86_64" }), (e: Error) => {
+            assert.ok(isUserError(e), String(e));
+            assert.match(e.message, /^python3\.12 cannot run here: no Debian release ships CPython 3\.12/);
+            assert.match(e.message, /markupsafe\/_speedups\.cpython-312-x86_64-linux-gnu\.so/);
+            assert.match(e.message, /lambda-python build --runtime python3\.13/);
+            return true;
+        });
     });
 });
 

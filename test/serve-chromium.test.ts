@@ -29,7 +29,7 @@ function chromium(args: string[]): { code: number | null; stdout: string; stderr
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe("lambda-python serve in a headless browser (Debian chromium)", function () {
+describe("lambda-python serve in a headless browser (Debian chromium)", () => {
     let served: Served | undefined;
     after(async () => {
         await served?.stop();

@@ -49,7 +49,7 @@ export function descendants(pid: number): number[] {
     }
     const out: number[] = [];
     const walk = (p: number) => {
-        for (const [child, parent] of parents) if (parent === p) (out.push(child), walk(child));
+        for (const [child, parent] of parents) if (parent === p) out.push(child), walk(child);
     };
     walk(pid);
     return out;
@@ -63,7 +63,6 @@ export const alive = (pid: number) => {
         return false;
     }
 };
-
 
 /** Resolves once `check` holds (output written by another process arrives when it arrives). */
 export async function eventually(check: () => boolean, what: string, seconds = 30): Promise<void> {

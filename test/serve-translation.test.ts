@@ -73,10 +73,17 @@ describe("serve: a request as a function URL event", () => {
     });
 
     it("treats text/*, JSON, XML and JavaScript as text and everything else as binary", () => {
-        assert.deepEqual(
-            ["text/html", "TEXT/CSV; charset=latin1", "application/json", "application/xml", "application/javascript", "application/octet-stream", "multipart/form-data; boundary=x", "", undefined].map(isTextContentType),
-            [true, true, true, true, true, false, false, false, false],
-        );
+        assert.deepEqual(["text/html", "TEXT/CSV; charset=latin1", "application/json", "application/xml", "application/javascript", "application/octet-stream", "multipart/form-data; boundary=x", "", undefined].map(isTextContentType), [
+            true,
+            true,
+            true,
+            true,
+            true,
+            false,
+            false,
+            false,
+            false,
+        ]);
     });
 
     it("writes requestContext.time in the common log format", () => {
@@ -101,7 +108,11 @@ describe("serve: a result as the function URL's HTTP response", () => {
     it("uses the statusCode, headers and body of a structured result", () => {
         const r = ok({ statusCode: 201, headers: { "Content-Type": "text/html", "My-Custom-Header": "Custom Value", "X-Count": 3 }, body: "<h1>hi</h1>" });
         assert.equal(r.statusCode, 201);
-        assert.deepEqual(r.headers, [["Content-Type", "text/html"], ["My-Custom-Header", "Custom Value"], ["X-Count", "3"]]);
+        assert.deepEqual(r.headers, [
+            ["Content-Type", "text/html"],
+            ["My-Custom-Header", "Custom Value"],
+            ["X-Count", "3"],
+        ]);
         assert.equal(r.body.toString(), "<h1>hi</h1>");
     });
 

@@ -23,7 +23,7 @@ def handler(event, context):
     return {"statusCode": 201, "headers": {"Content-Type": "application/json", "X-Handler": "echo"}, "body": json.dumps(event), "cookies": ["served=yes; Path=/", "theme=dark; Max-Age=60"]}
 `;
 
-describe("lambda-python serve", function () {
+describe("lambda-python serve", () => {
     let hello: Served | undefined;
     let echo: Served | undefined;
     after(async () => {
@@ -117,7 +117,10 @@ describe("lambda-python serve", function () {
         it("answers concurrent requests, one at a time, from one warm function", async () => {
             const before = descendants(echo!.child.pid!).length;
             const all = await Promise.all(Array.from({ length: 8 }, (_, i) => fetch(url(`/n${i}`)).then((r) => r.json() as Promise<any>)));
-            assert.deepEqual(all.map((e) => e.rawPath), Array.from({ length: 8 }, (_, i) => `/n${i}`));
+            assert.deepEqual(
+                all.map((e) => e.rawPath),
+                Array.from({ length: 8 }, (_, i) => `/n${i}`),
+            );
             assert.equal(descendants(echo!.child.pid!).length, before, "no process started per request");
         });
 

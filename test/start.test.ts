@@ -36,7 +36,7 @@ describe("npm start: preview, then invoke every showcase function", () => {
         const { status, response } = invocations.cowsay;
         assert.equal(status, "200");
         assert.match(response, /\| Hello world, I am a pig \|/);
-        assert.match(response, /^\s+\(\"\)\s+\\'$/m, "the pig's snout");
+        assert.match(response, /^\s+\("\)\s+\\'$/m, "the pig's snout");
         assert.match(response, /\/_\]'\|_\| \/_\)_\/$/m, "the pig's trotters");
     });
 
@@ -110,13 +110,13 @@ describe("npm start's prestart: the build runs only when a source changed", () =
     it("builds when a source was saved after its output, naming it", () => {
         const dir = project();
         at(path.join(dir, "examples/b/index.ts"), 3_000);
-        assert.equal(staleReason(dir), path.join("examples", "b", "index.ts") + " changed");
+        assert.equal(staleReason(dir), `${path.join("examples", "b", "index.ts")} changed`);
     });
 
     it("builds when a source has no output yet (a new file, or a fresh clone)", () => {
         const dir = project();
         fs.rmSync(path.join(dir, "dist/lib/a.js"));
-        assert.equal(staleReason(dir), path.join("lib", "a.ts") + " has not been compiled");
+        assert.equal(staleReason(dir), `${path.join("lib", "a.ts")} has not been compiled`);
     });
 
     it("builds when tsconfig.json changed after the build", () => {

@@ -18,7 +18,8 @@ function pythonZip(files: Record<string, Buffer>): string {
         fs.writeFileSync(path.join(dir, "src", name), data);
     }
     const zip = path.join(dir, "a.zip");
-    const script = "import os, sys, zipfile\nroot = sys.argv[2]\nwith zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n    for d, _, fs in os.walk(root):\n        for f in sorted(fs): p = os.path.join(d, f); z.write(p, os.path.relpath(p, root))";
+    const script =
+        "import os, sys, zipfile\nroot = sys.argv[2]\nwith zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n    for d, _, fs in os.walk(root):\n        for f in sorted(fs): p = os.path.join(d, f); z.write(p, os.path.relpath(p, root))";
     const r = spawnSync("python3", ["-c", script, zip, path.join(dir, "src")], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
     return zip;
@@ -38,7 +39,16 @@ describe("zip reader", () => {
         const reader = openZipFile(zip);
         try {
             const byName = new Map(reader.entries.map((e) => [e.name, e]));
-            const asks: [string, number][] = [["a.bin", 1024], ["a.bin", 16384], ["a.bin", 500_000], ["a.bin", 100], ["b.bin", 65536], ["a.bin", 70_000], ["b.bin", 2_000_000], ["b.bin", 10]];
+            const asks: [string, number][] = [
+                ["a.bin", 1024],
+                ["a.bin", 16384],
+                ["a.bin", 500_000],
+                ["a.bin", 100],
+                ["b.bin", 65536],
+                ["a.bin", 70_000],
+                ["b.bin", 2_000_000],
+                ["b.bin", 10],
+            ];
             for (const [name, n] of asks) {
                 const got = reader.readPrefix(byName.get(name)!, n);
                 const want = files[name as keyof typeof files].subarray(0, n);

@@ -53,9 +53,7 @@ export async function rescueFailedInstall(result: RunResult, ctx: DiagnoseContex
     const output = `${result.stdout}\n${result.stderr}`;
     const blamed = blamedPackages(output).filter((p) => !alreadyBuilt.has(p));
     if (!blamed.length) {
-        throw new UserError(
-            `installing the dependencies in ${ctx.what} for ${describeTarget(ctx.target)} with ${ctx.installerName} failed:\n${tail(output)}`,
-        );
+        throw new UserError(`installing the dependencies in ${ctx.what} for ${describeTarget(ctx.target)} with ${ctx.installerName} failed:\n${tail(output)}`);
     }
     const built: string[] = [];
     for (const name of blamed.slice(0, 5)) {
@@ -88,9 +86,7 @@ async function buildPureWheel(name: string, ctx: DiagnoseContext): Promise<void>
             );
         }
         const available = wheelSummary(probe);
-        throw new UserError(
-            `${name} has no wheel for ${target} and no source distribution to build one from on ${where}${available ? ` (${available})` : ""}${unreachable}. ${nativeAdvice(name, ctx.target)}${alsoSearched(ctx.indexes)}`,
-        );
+        throw new UserError(`${name} has no wheel for ${target} and no source distribution to build one from on ${where}${available ? ` (${available})` : ""}${unreachable}. ${nativeAdvice(name, ctx.target)}${alsoSearched(ctx.indexes)}`);
     }
     const sdistName = path.basename(probe.sdist.file);
     if (probe.sdist.native.length) {
@@ -100,30 +96,25 @@ async function buildPureWheel(name: string, ctx: DiagnoseContext): Promise<void>
         );
     }
     const before = new Set(fs.existsSync(ctx.wheelsDir) ? fs.readdirSync(ctx.wheelsDir) : []);
-    const r = await run(
-        ctx.python.command,
-        ["-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "--no-input", "-w", ctx.wheelsDir, ...pipIndexArgs(ctx.indexes), probe.sdist.file],
-        { env: withoutIndexEnvironment() },
-    );
+    const r = await run(ctx.python.command, ["-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "--no-input", "-w", ctx.wheelsDir, ...pipIndexArgs(ctx.indexes), probe.sdist.file], { env: withoutIndexEnvironment() });
     const wheel = (fs.existsSync(ctx.wheelsDir) ? fs.readdirSync(ctx.wheelsDir) : []).find((f) => !before.has(f) && f.endsWith(".whl"));
     if (r.code === 0 && wheel) {
         if (/-py[0-9.]+-none-any\.whl$/.test(wheel) || /-py2\.py3-none-any\.whl$/.test(wheel)) return;
         fs.rmSync(path.join(ctx.wheelsDir, wheel), { force: true });
-        throw new UserError(
-            `${name} has no wheel for ${target}, and its source distribution ${sdistName} contains native code: building it here produced ${wheel}, ` +
-                `which is for this machine, not Lambda. ${nativeAdvice(name, ctx.target)}`,
-        );
+        throw new UserError(`${name} has no wheel for ${target}, and its source distribution ${sdistName} contains native code: building it here produced ${wheel}, ` + `which is for this machine, not Lambda. ${nativeAdvice(name, ctx.target)}`);
     }
     const reason = lastErrorLine(`${r.stdout}\n${r.stderr}`);
     throw new UserError(
-        `${name} has no wheel for ${target}, and building its source distribution ${sdistName} failed${reason ? ` ("${reason}")` : ""}. ` +
-            `Run "pip wheel --no-deps ${sdistName}" to see the whole log. ${nativeAdvice(name, ctx.target)}`,
+        `${name} has no wheel for ${target}, and building its source distribution ${sdistName} failed${reason ? ` ("${reason}")` : ""}. ` + `Run "pip wheel --no-deps ${sdistName}" to see the whole log. ${nativeAdvice(name, ctx.target)}`,
     );
 }
 
 /** The most telling line of a failed build's log, instead of the whole log after our paragraph. */
 function lastErrorLine(output: string): string | undefined {
-    const lines = output.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    const lines = output
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean);
     const error = lines.filter((l) => /error/i.test(l) && !/^ERROR: Failed building wheel|subprocess-exited-with-error|^note:|^╰─>|^error: subprocess/i.test(l)).pop();
     return (error ?? lines.pop())?.slice(0, 300);
 }
@@ -158,9 +149,7 @@ function wheelSummary(probe: ProbeResult): string {
         pythons.add(parts[parts.length - 3]);
         byPlatform.set(platform, pythons);
     }
-    const described = [...byPlatform.entries()]
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([platform, pythons]) => `${platform} (${pythonRange([...pythons])})`);
+    const described = [...byPlatform.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([platform, pythons]) => `${platform} (${pythonRange([...pythons])})`);
     return `its latest release, ${probe.latest}, has wheels only for ${described.slice(0, 5).join(", ")}${described.length > 5 ? ", …" : ""}`;
 }
 

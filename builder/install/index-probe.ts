@@ -169,14 +169,7 @@ print(json.dumps(out))
 `;
 
 /** Looks up `requirement` on exactly the given indexes; downloads its sdist into `dest`. */
-export async function probeIndexes(
-    python: string,
-    requirement: string,
-    indexes: PackageIndexes,
-    target: LambdaTarget,
-    dest: string,
-    pre: boolean,
-): Promise<ProbeResult> {
+export async function probeIndexes(python: string, requirement: string, indexes: PackageIndexes, target: LambdaTarget, dest: string, pre: boolean): Promise<ProbeResult> {
     const cfg = {
         requirement,
         indexes: indexUrls(indexes),

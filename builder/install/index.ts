@@ -57,7 +57,12 @@ export async function installDependencies(spec: DependencySpec, target: LambdaTa
     // Every download below uses exactly these, whichever place the user named them in.
     const py = await hostPython(ctx.python).catch(() => undefined);
     const configured = [pipConfigIndexes(py?.prefix), uvConfigIndexes()];
-    const indexes = packageIndexes(inputs.options, ctx.extraArgs, process.env, configured.flatMap((c) => c.pairs));
+    const indexes = packageIndexes(
+        inputs.options,
+        ctx.extraArgs,
+        process.env,
+        configured.flatMap((c) => c.pairs),
+    );
     const passThrough = splitIndexArgs(ctx.extraArgs).rest;
     const key = keyOf({
         format: FORMAT_VERSION,
@@ -153,9 +158,7 @@ async function listInstalled(siteDir: string, cache: BuildCache): Promise<Instal
     const walked = walkTree(siteDir, { what: "installed dependencies", defaultExcludes: false });
     const memo = HashMemo.load(cache.hashMemoPath(siteDir));
     const { hashes } = await hashFiles(walked, memo, "installed dependencies", null);
-    return walked
-        .map((f) => ({ rel: f.rel, size: f.size, sha256: hashes.get(f.rel)!, executable: (f.mode & 0o111) !== 0 }))
-        .sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+    return walked.map((f) => ({ rel: f.rel, size: f.size, sha256: hashes.get(f.rel)!, executable: (f.mode & 0o111) !== 0 })).sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 }
 
 function readManifest(dir: string): InstalledFile[] | undefined {

@@ -64,12 +64,7 @@ export function splitIndexArgs(args: string[]): { index: [keyof PackageIndexes, 
  * installers' configuration files (`configured`, already resolved). Extra
  * indexes, find-links and trusted hosts from every source add up.
  */
-export function packageIndexes(
-    fileOptions: { file: string; args: string[] }[],
-    installerArgs: string[],
-    env: NodeJS.ProcessEnv = process.env,
-    configured: [keyof PackageIndexes, string][] = [],
-): PackageIndexes {
+export function packageIndexes(fileOptions: { file: string; args: string[] }[], installerArgs: string[], env: NodeJS.ProcessEnv = process.env, configured: [keyof PackageIndexes, string][] = []): PackageIndexes {
     const ix: PackageIndexes = { extraIndexUrls: [], findLinks: [], noIndex: false, trustedHosts: [] };
     const primary: (string | undefined)[] = [];
     const apply = (pairs: [keyof PackageIndexes, string][], baseDir: string | undefined, level: number) => {

@@ -93,10 +93,14 @@ export async function pipInstaller(pythonCommand?: string): Promise<Installer> {
 function pipTargetArgs(req: InstallRequest): string[] {
     const [major, minor] = req.target.python;
     return [
-        "--target", req.siteDir,
-        "--implementation", "cp",
-        "--python-version", `${major}.${minor}`,
-        "--abi", pythonTag(req.target),
+        "--target",
+        req.siteDir,
+        "--implementation",
+        "cp",
+        "--python-version",
+        `${major}.${minor}`,
+        "--abi",
+        pythonTag(req.target),
         ...manylinuxPlatformTags(req.target).flatMap((t) => ["--platform", t]),
         "--only-binary=:all:",
         "--no-compile",
@@ -107,7 +111,8 @@ function pipTargetArgs(req: InstallRequest): string[] {
         ...pipIndexArgs(req.indexes),
         ...req.findLinks.flatMap((d) => ["--find-links", d]),
         ...req.extraArgs,
-        "-r", req.requirementsFile,
+        "-r",
+        req.requirementsFile,
     ];
 }
 
@@ -125,18 +130,23 @@ function uvPlatformCovering(target: LambdaTarget): string {
 export async function uvInstaller(uvCommand: string, pythonCommand?: string): Promise<Installer> {
     const r = await probe(uvCommand, ["--version"]);
     const version = r && /uv (\S+)/.exec(r.stdout)?.[1];
-    if (!r || r.code !== 0 || !version) throw new UserError(`"${uvCommand} --version" failed: ${r ? r.stderr.trim() : "not found"}`);
+    if (r?.code !== 0 || !version) throw new UserError(`"${uvCommand} --version" failed: ${r ? r.stderr.trim() : "not found"}`);
     const py = await hostPython(pythonCommand).catch(() => undefined);
     const env = { ...withoutIndexEnvironment(), UV_PYTHON_DOWNLOADS: "never", UV_COMPILE_BYTECODE: "0" };
     const uvInstall = (req: InstallRequest, platform: string, args: string[], onLine?: (line: string) => void) =>
         run(
             uvCommand,
             [
-                "pip", "install",
-                "--target", req.siteDir,
-                "--python-platform", platform,
-                "--python-version", req.target.python.join("."),
-                "--only-binary", ":all:",
+                "pip",
+                "install",
+                "--target",
+                req.siteDir,
+                "--python-platform",
+                platform,
+                "--python-version",
+                req.target.python.join("."),
+                "--only-binary",
+                ":all:",
                 "--no-progress",
                 ...(py ? ["--python", py.command] : []),
                 ...uvIndexArgs(req.indexes),
@@ -159,9 +169,11 @@ export async function uvInstaller(uvCommand: string, pythonCommand?: string): Pr
             }
             const work = path.dirname(req.siteDir);
             const report = path.join(work, "resolution.json");
-            const resolved = await timed("pip resolve (--dry-run --report)", () => run(py.command, pipForTarget(req.target, ["install", "--dry-run", "--quiet", "--report", report, ...pipTargetArgs(req)]), {
-                env: withoutIndexEnvironment(),
-            }));
+            const resolved = await timed("pip resolve (--dry-run --report)", () =>
+                run(py.command, pipForTarget(req.target, ["install", "--dry-run", "--quiet", "--report", report, ...pipTargetArgs(req)]), {
+                    env: withoutIndexEnvironment(),
+                }),
+            );
             if (resolved.code !== 0) return resolved;
             const pinned = path.join(work, "resolved-requirements.txt");
             const resolution = JSON.parse(fs.readFileSync(report, "utf8")) as PipReport;
@@ -191,12 +203,12 @@ interface PipReport {
 
 /** `name @ url --hash=…` for every distribution in a pip installation report. */
 function pinnedRequirements(report: PipReport): string {
-    return report.install
+    return `${report.install
         .map((i) => {
             const sha = i.download_info.archive_info?.hashes?.sha256;
             return `${i.metadata.name} @ ${i.download_info.url}${sha ? ` --hash=sha256:${sha}` : ""}`;
         })
-        .join("\n") + "\n";
+        .join("\n")}\n`;
 }
 
 /**
@@ -209,7 +221,12 @@ function forgetPinning(siteDir: string, report: PipReport): void {
     const byDistInfo = new Map(report.install.map((i) => [`${i.metadata.name}-${i.metadata.version}`.toLowerCase().replace(/[-_.]+/g, "_"), i]));
     for (const entry of fs.readdirSync(siteDir)) {
         if (!entry.endsWith(".dist-info")) continue;
-        const item = byDistInfo.get(entry.slice(0, -".dist-info".length).toLowerCase().replace(/[-_.]+/g, "_"));
+        const item = byDistInfo.get(
+            entry
+                .slice(0, -".dist-info".length)
+                .toLowerCase()
+                .replace(/[-_.]+/g, "_"),
+        );
         if (!item) continue;
         if (!item.is_direct) fs.rmSync(path.join(siteDir, entry, "direct_url.json"), { force: true });
         if (!item.requested) fs.rmSync(path.join(siteDir, entry, "REQUESTED"), { force: true });
@@ -227,10 +244,7 @@ export async function findUv(explicit: string | undefined, toolsDir: string): Pr
     return undefined;
 }
 
-export async function chooseInstaller(
-    choice: InstallerChoice,
-    options: { python?: string; uv?: string; toolsDir: string; progress?: (message: string) => void },
-): Promise<Installer> {
+export async function chooseInstaller(choice: InstallerChoice, options: { python?: string; uv?: string; toolsDir: string; progress?: (message: string) => void }): Promise<Installer> {
     if (choice === "pip") return pipInstaller(options.python);
     const uv = await findUv(options.uv, options.toolsDir);
     if (uv) return uvInstaller(uv, options.python);

@@ -48,7 +48,10 @@ export function probe(command: string, args: string[], witnesses: (answer: Probe
         pending = probeOnce(command, args, witnesses);
         inProcess.set(id, pending);
         // "Not found" is not remembered: the tools folder may get its uv a moment later.
-        pending.then((a) => a ?? inProcess.delete(id), () => inProcess.delete(id));
+        pending.then(
+            (a) => a ?? inProcess.delete(id),
+            () => inProcess.delete(id),
+        );
     }
     return pending;
 }
@@ -78,7 +81,12 @@ async function probeOnce(command: string, args: string[], witnesses: (answer: Pr
 
 /** The real file a command runs: a path as given, else the first executable of that name on PATH, links followed. */
 export function resolveCommand(command: string): string | undefined {
-    const candidates = command.includes("/") ? [path.resolve(command)] : (process.env.PATH ?? "").split(path.delimiter).filter(Boolean).map((d) => path.join(d, command));
+    const candidates = command.includes("/")
+        ? [path.resolve(command)]
+        : (process.env.PATH ?? "")
+              .split(path.delimiter)
+              .filter(Boolean)
+              .map((d) => path.join(d, command));
     for (const c of candidates) {
         try {
             fs.accessSync(c, fs.constants.X_OK);

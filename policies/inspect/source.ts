@@ -91,8 +91,8 @@ export function folderSource(root: string): ArchiveSource {
                     notInspected.push(`${relName}/: symbolic link to a folder, not followed`);
                     continue;
                 }
-                entries.push({ name: relName + "/", isDirectory: true, size: 0, mode: st.mode });
-                walk(abs, relName + "/");
+                entries.push({ name: `${relName}/`, isDirectory: true, size: 0, mode: st.mode });
+                walk(abs, `${relName}/`);
             } else if (st.isFile()) {
                 const e: ArchiveEntry = { name: relName, isDirectory: false, size: st.size, mode: st.mode };
                 entries.push(e);
@@ -127,21 +127,13 @@ function readFilePrefix(file: string, length: number): Buffer {
 // ------------------------------------------------------------- asset trees
 
 /** A Pulumi AssetArchive with every promise resolved. */
-export type AssetNode =
-    | { kind: "bytes"; data: Buffer }
-    | { kind: "file"; path: string }
-    | { kind: "archive"; path: string }
-    | { kind: "assets"; entries: Record<string, AssetNode> }
-    | { kind: "remote"; uri: string };
+export type AssetNode = { kind: "bytes"; data: Buffer } | { kind: "file"; path: string } | { kind: "archive"; path: string } | { kind: "assets"; entries: Record<string, AssetNode> } | { kind: "remote"; uri: string };
 
 /**
  * Lists an asset tree the way Pulumi packs it: assets become files at their
  * key, and archives nested at a key are expanded under that key as a folder.
  */
-type ContentRef =
-    | { kind: "data"; data: Buffer }
-    | { kind: "file"; path: string }
-    | { kind: "inner"; source: ArchiveSource; entry: ArchiveEntry };
+type ContentRef = { kind: "data"; data: Buffer } | { kind: "file"; path: string } | { kind: "inner"; source: ArchiveSource; entry: ArchiveEntry };
 
 export function assetTreeSource(tree: Record<string, AssetNode>, label: string): ArchiveSource {
     const entries: ArchiveEntry[] = [];
@@ -229,7 +221,10 @@ export function assetTreeSource(tree: Record<string, AssetNode>, label: string):
 export function joinKey(parent: string, key: string): string {
     const joined = parent ? `${parent}/${key}` : key;
     const folder = joined.endsWith("/");
-    const cleaned = joined.split("/").filter((seg) => seg !== "" && seg !== ".").join("/");
+    const cleaned = joined
+        .split("/")
+        .filter((seg) => seg !== "" && seg !== ".")
+        .join("/");
     const absolute = joined.startsWith("/") ? "/" : "";
     return absolute + cleaned + (folder && cleaned ? "/" : "");
 }

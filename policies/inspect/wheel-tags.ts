@@ -26,9 +26,7 @@ export function expandTag(tag: string): WheelTag[] {
     const parts = tag.split("-");
     if (parts.length !== 3) return [];
     const out: WheelTag[] = [];
-    for (const interpreter of parts[0].split("."))
-        for (const abi of parts[1].split("."))
-            for (const platform of parts[2].split(".")) out.push({ interpreter, abi, platform });
+    for (const interpreter of parts[0].split(".")) for (const abi of parts[1].split(".")) for (const platform of parts[2].split(".")) out.push({ interpreter, abi, platform });
     return out;
 }
 

@@ -18,10 +18,7 @@ import * as path from "path";
 import { InspectedArchive, inspectPath, inspectSource } from "../inspect";
 import { AssetNode, assetTreeSource } from "../inspect/source";
 
-export type CodeResolution =
-    | { kind: "archive"; archive: InspectedArchive }
-    | { kind: "not-inspected"; reason: string }
-    | { kind: "none" };
+export type CodeResolution = { kind: "archive"; archive: InspectedArchive } | { kind: "not-inspected"; reason: string } | { kind: "none" };
 
 /** Sentinels the engine sends for values unknown during preview. */
 const UNKNOWNS = new Set([
@@ -41,7 +38,7 @@ export function isUnknown(value: unknown): boolean {
 /** The plain object behind @pulumi/policy's unknown-checking proxy (or the value itself). */
 export function unwrap<T = any>(value: T): T {
     if (value && typeof value === "object") {
-        const target = (value as any)["__getSpecialProxyTarget"];
+        const target = (value as any).__getSpecialProxyTarget;
         if (target && target !== value) return target;
     }
     return value;
@@ -109,9 +106,7 @@ async function resolveArchiveValue(value: unknown, options: ResolveOptions): Pro
     if ("assets" in archive) {
         const assets = (await settle(archive.assets)) as Record<string, unknown>;
         if (!assets || Object.keys(assets).length === 0) {
-            throw new NotInspectable(
-                "the code arrived as an empty AssetArchive. Pulumi CLI 3.249-3.250 sends path archives this way (pulumi/pulumi#23707); upgrade the Pulumi CLI so the archive can be checked",
-            );
+            throw new NotInspectable("the code arrived as an empty AssetArchive. Pulumi CLI 3.249-3.250 sends path archives this way (pulumi/pulumi#23707); upgrade the Pulumi CLI so the archive can be checked");
         }
         const tree = await assetTree(assets, options);
         const inspected = inspectSource(assetTreeSource(tree, "the asset archive"));
@@ -153,9 +148,7 @@ function locate(p: string, options: ResolveOptions): string {
         const candidate = path.resolve(base, p);
         if (fs.existsSync(candidate)) return candidate;
     }
-    throw new NotInspectable(
-        `the relative archive path ${p} was not found from ${[...new Set(bases)].join(", ")}. Set the policy's programDir config to the Pulumi program's folder, or use absolute paths`,
-    );
+    throw new NotInspectable(`the relative archive path ${p} was not found from ${[...new Set(bases)].join(", ")}. Set the policy's programDir config to the Pulumi program's folder, or use absolute paths`);
 }
 
 /** Inspects a zip or folder once per (path, size, mtime), however many policies ask. */

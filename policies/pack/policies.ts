@@ -27,21 +27,7 @@ import { isArchitecture } from "../target";
 import { CodeResolution, isUnknown, knownArray, knownString, prop, resolveCode, unwrap } from "./code";
 import { docsUrl, metadata } from "./metadata";
 import { exemptSchema, report, ReportContext, Subject } from "./report";
-import {
-    environmentOf,
-    FUNCTION,
-    FUNCTION_URL,
-    functionArchitecture,
-    functionRuntime,
-    functionScope,
-    kindOf,
-    labelOf,
-    LAYER,
-    layerRuntimes,
-    layerScope,
-    PERMISSION,
-    scopeOf,
-} from "./resources";
+import { environmentOf, FUNCTION, FUNCTION_URL, functionArchitecture, functionRuntime, functionScope, kindOf, labelOf, LAYER, layerRuntimes, layerScope, PERMISSION, scopeOf } from "./resources";
 import { secretsKnown } from "./secrets";
 
 export { FUNCTION, FUNCTION_URL, LAYER, PERMISSION } from "./resources";
@@ -103,27 +89,30 @@ function archivePolicy(
     const appliesTo = options.appliesTo ?? ["function", "layer"];
     return {
         ...base(name, description, enforcementLevel, true),
-        validateResource: ofType(async (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
-            const kind = kindOf(args.type);
-            if (!kind || !appliesTo.includes(kind)) return;
-            // A function's language is known without its code; skip the work when a Python rule does not apply.
-            if (options.pythonOnly && kind === "function" && functionScope(args.props) !== "python") return;
-            const config = args.getConfig<Config>();
-            const ctx: ReportContext = { policy: name, description, config, subjects: [subjectOf(args)] };
-            const code = await codeOf(args.type, args.name, args.props, config);
-            if (code.kind === "none") return;
-            if (code.kind === "not-inspected") {
-                if (name === REPORTS_NOT_INSPECTED) report(reportViolation, ctx, [{ policy: name, level: "advisory", message: `could not inspect the code of ${labelOf(args.type, args.name)}: ${code.reason}.` }]);
-                return;
-            }
-            if (options.pythonOnly && kind === "layer" && layerScope(args.props, code.archive.facts) !== "python") return;
-            const findings = check(code.archive, args, kind, config);
-            const notInspected = code.archive.facts.notInspected;
-            if (name === REPORTS_NOT_INSPECTED && notInspected.length) {
-                findings.push({ policy: name, level: "advisory", message: `parts of ${labelOf(args.type, args.name)} could not be inspected: ${notInspected.slice(0, 3).join("; ")}.` });
-            }
-            report(reportViolation, ctx, findings);
-        }, appliesTo.map((k) => (k === "function" ? FUNCTION : LAYER))),
+        validateResource: ofType(
+            async (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+                const kind = kindOf(args.type);
+                if (!kind || !appliesTo.includes(kind)) return;
+                // A function's language is known without its code; skip the work when a Python rule does not apply.
+                if (options.pythonOnly && kind === "function" && functionScope(args.props) !== "python") return;
+                const config = args.getConfig<Config>();
+                const ctx: ReportContext = { policy: name, description, config, subjects: [subjectOf(args)] };
+                const code = await codeOf(args.type, args.name, args.props, config);
+                if (code.kind === "none") return;
+                if (code.kind === "not-inspected") {
+                    if (name === REPORTS_NOT_INSPECTED) report(reportViolation, ctx, [{ policy: name, level: "advisory", message: `could not inspect the code of ${labelOf(args.type, args.name)}: ${code.reason}.` }]);
+                    return;
+                }
+                if (options.pythonOnly && kind === "layer" && layerScope(args.props, code.archive.facts) !== "python") return;
+                const findings = check(code.archive, args, kind, config);
+                const notInspected = code.archive.facts.notInspected;
+                if (name === REPORTS_NOT_INSPECTED && notInspected.length) {
+                    findings.push({ policy: name, level: "advisory", message: `parts of ${labelOf(args.type, args.name)} could not be inspected: ${notInspected.slice(0, 3).join("; ")}.` });
+                }
+                report(reportViolation, ctx, findings);
+            },
+            appliesTo.map((k) => (k === "function" ? FUNCTION : LAYER)),
+        ),
     };
 }
 
@@ -152,22 +141,14 @@ function propsPolicy(name: PolicyName, description: string, enforcementLevel: En
 
 // ------------------------------------------------------------------ resource policies: archives
 
-export const zipSize = archivePolicy(
-    "lambda-zip-size",
-    "Code uploaded directly (not through S3) must be at most 50 MB zipped.",
-    "mandatory",
-    (archive, _args, _kind, config) => checkZipSize(archive.facts, ruleConfig("lambda-zip-size", config)),
-);
+export const zipSize = archivePolicy("lambda-zip-size", "Code uploaded directly (not through S3) must be at most 50 MB zipped.", "mandatory", (archive, _args, _kind, config) => checkZipSize(archive.facts, ruleConfig("lambda-zip-size", config)));
 
 export const noPycache = archivePolicy("lambda-no-pycache", "Python deployment packages must not contain __pycache__ folders or .pyc files.", "mandatory", (archive) => checkNoPycache(archive.facts), {
     pythonOnly: true,
 });
 
-export const zipEntrySafety = archivePolicy(
-    "lambda-zip-entry-safety",
-    "Archives must be intact, and every entry extractable and readable by Lambda (no absolute or '..' paths, no unreadable modes, no zip bombs).",
-    "mandatory",
-    (archive) => checkEntrySafety(archive.facts),
+export const zipEntrySafety = archivePolicy("lambda-zip-entry-safety", "Archives must be intact, and every entry extractable and readable by Lambda (no absolute or '..' paths, no unreadable modes, no zip bombs).", "mandatory", (archive) =>
+    checkEntrySafety(archive.facts),
 );
 
 export const handlerAtRoot = archivePolicy(
@@ -206,103 +187,73 @@ export const layerCount = propsPolicy("lambda-layer-count", "A function can use 
     return layers ? checkLayerCount(labelOf(args.type, args.name), layers.length, ruleConfig("lambda-layer-count", config)) : [];
 });
 
-export const runtimeDeprecation = propsPolicy(
-    "lambda-runtime-deprecation",
-    "Runtimes (Python, Node.js, Java, .NET, Ruby, OS-only) must not be past, or close to, their deprecation dates.",
-    "mandatory",
-    [FUNCTION, LAYER],
-    (args, config) => {
-        const rule = ruleConfig("lambda-runtime-deprecation", config);
-        if (args.type === LAYER) {
-            if (layerScope(args.props) === "unknown") {
-                return [
-                    {
-                        policy: "lambda-runtime-deprecation",
-                        level: "advisory",
-                        message: `the compatible runtimes of ${labelOf(args.type, args.name)} are not known during preview, so their dates (and, unless it holds python/, the Python layer checks) are not checked yet; they run when the update runs.`,
-                    },
-                ];
-            }
-            // An old runtime listed by a layer breaks nothing by itself (the functions using it are flagged): advisories only.
-            return layerRuntimes(args.props)
-                .flatMap((r) => checkRuntimeDeprecation(labelOf(args.type, args.name), r, rule))
-                .map((f) => ({ ...f, level: "advisory" as const }));
-        }
-        if (isUnknown(prop(args.props, "runtime"))) {
-            // The one "not checked yet" for a function whose runtime (and so its language) is not known during preview.
+export const runtimeDeprecation = propsPolicy("lambda-runtime-deprecation", "Runtimes (Python, Node.js, Java, .NET, Ruby, OS-only) must not be past, or close to, their deprecation dates.", "mandatory", [FUNCTION, LAYER], (args, config) => {
+    const rule = ruleConfig("lambda-runtime-deprecation", config);
+    if (args.type === LAYER) {
+        if (layerScope(args.props) === "unknown") {
             return [
                 {
                     policy: "lambda-runtime-deprecation",
                     level: "advisory",
-                    message: `the runtime of ${labelOf(args.type, args.name)} is not known during preview, so its deprecation date and the Python-specific checks (handler, __pycache__, AWS SDK, wheel tags) are not checked yet; they run when the update runs.`,
+                    message: `the compatible runtimes of ${labelOf(args.type, args.name)} are not known during preview, so their dates (and, unless it holds python/, the Python layer checks) are not checked yet; they run when the update runs.`,
                 },
             ];
         }
-        const runtime = functionRuntime(args.props);
-        return runtime ? checkRuntimeDeprecation(labelOf(args.type, args.name), runtime, rule) : [];
-    },
-);
+        // An old runtime listed by a layer breaks nothing by itself (the functions using it are flagged): advisories only.
+        return layerRuntimes(args.props)
+            .flatMap((r) => checkRuntimeDeprecation(labelOf(args.type, args.name), r, rule))
+            .map((f) => ({ ...f, level: "advisory" as const }));
+    }
+    if (isUnknown(prop(args.props, "runtime"))) {
+        // The one "not checked yet" for a function whose runtime (and so its language) is not known during preview.
+        return [
+            {
+                policy: "lambda-runtime-deprecation",
+                level: "advisory",
+                message: `the runtime of ${labelOf(args.type, args.name)} is not known during preview, so its deprecation date and the Python-specific checks (handler, __pycache__, AWS SDK, wheel tags) are not checked yet; they run when the update runs.`,
+            },
+        ];
+    }
+    const runtime = functionRuntime(args.props);
+    return runtime ? checkRuntimeDeprecation(labelOf(args.type, args.name), runtime, rule) : [];
+});
 
-export const environmentSecrets = propsPolicy(
-    "lambda-environment-secrets",
-    "Environment variables must not hold secrets in plain text.",
-    "mandatory",
-    FUNCTION,
-    (args, config) => {
-        const vars = environmentOf(args.props);
-        return vars ? checkEnvironmentSecrets(labelOf(args.type, args.name), vars, ruleConfig("lambda-environment-secrets", config), { secretsKnown }) : [];
-    },
-);
+export const environmentSecrets = propsPolicy("lambda-environment-secrets", "Environment variables must not hold secrets in plain text.", "mandatory", FUNCTION, (args, config) => {
+    const vars = environmentOf(args.props);
+    return vars ? checkEnvironmentSecrets(labelOf(args.type, args.name), vars, ruleConfig("lambda-environment-secrets", config), { secretsKnown }) : [];
+});
 
-export const environmentLimits = propsPolicy(
-    "lambda-environment-limits",
-    "Environment variables must not use names Lambda reserves, and must fit in 4 KB together.",
-    "mandatory",
-    FUNCTION,
-    (args, config) => {
-        const vars = environmentOf(args.props);
-        return vars ? checkEnvironmentLimits(labelOf(args.type, args.name), vars, ruleConfig("lambda-environment-limits", config)) : [];
-    },
-);
+export const environmentLimits = propsPolicy("lambda-environment-limits", "Environment variables must not use names Lambda reserves, and must fit in 4 KB together.", "mandatory", FUNCTION, (args, config) => {
+    const vars = environmentOf(args.props);
+    return vars ? checkEnvironmentLimits(labelOf(args.type, args.name), vars, ruleConfig("lambda-environment-limits", config)) : [];
+});
 
-export const permissionPublic = propsPolicy(
-    "lambda-permission-public",
-    "Lambda permissions for principal '*' must be narrowed by sourceArn, sourceAccount or principalOrgId.",
-    "mandatory",
-    PERMISSION,
-    (args) => {
-        const p = (k: string) => {
-            const v = prop(args.props, k);
-            // Unknown during preview means "set to something": a reference narrows the permission.
-            return isUnknown(v) ? "(unknown)" : unwrap(v);
-        };
-        const principal = prop(args.props, "principal");
-        if (isUnknown(principal)) return [];
-        const fn = knownString(prop(args.props, "function"));
-        return checkPermissionPublic(`${labelOf(args.type, args.name)}${fn ? ` on function ${fn}` : ""}`, {
-            principal: knownString(principal),
-            action: knownString(prop(args.props, "action")),
-            sourceArn: p("sourceArn"),
-            sourceAccount: p("sourceAccount"),
-            principalOrgId: p("principalOrgId"),
-            functionUrlAuthType: p("functionUrlAuthType"),
-            invokedViaFunctionUrl: p("invokedViaFunctionUrl"),
-        });
-    },
-);
+export const permissionPublic = propsPolicy("lambda-permission-public", "Lambda permissions for principal '*' must be narrowed by sourceArn, sourceAccount or principalOrgId.", "mandatory", PERMISSION, (args) => {
+    const p = (k: string) => {
+        const v = prop(args.props, k);
+        // Unknown during preview means "set to something": a reference narrows the permission.
+        return isUnknown(v) ? "(unknown)" : unwrap(v);
+    };
+    const principal = prop(args.props, "principal");
+    if (isUnknown(principal)) return [];
+    const fn = knownString(prop(args.props, "function"));
+    return checkPermissionPublic(`${labelOf(args.type, args.name)}${fn ? ` on function ${fn}` : ""}`, {
+        principal: knownString(principal),
+        action: knownString(prop(args.props, "action")),
+        sourceArn: p("sourceArn"),
+        sourceAccount: p("sourceAccount"),
+        principalOrgId: p("principalOrgId"),
+        functionUrlAuthType: p("functionUrlAuthType"),
+        invokedViaFunctionUrl: p("invokedViaFunctionUrl"),
+    });
+});
 
-export const functionUrlCors = propsPolicy(
-    "lambda-function-url-cors",
-    "A function URL's CORS must not allow every origin together with credentials.",
-    "mandatory",
-    FUNCTION_URL,
-    (args) => {
-        const cors = unwrap(prop(args.props, "cors")) as Record<string, unknown> | undefined;
-        if (!cors || typeof cors !== "object") return [];
-        const fn = knownString(prop(args.props, "functionName"));
-        return checkFunctionUrlCors(fn ? `function "${fn}"` : labelOf(args.type, args.name), knownArray(cors.allowOrigins), unwrap(cors.allowCredentials));
-    },
-);
+export const functionUrlCors = propsPolicy("lambda-function-url-cors", "A function URL's CORS must not allow every origin together with credentials.", "mandatory", FUNCTION_URL, (args) => {
+    const cors = unwrap(prop(args.props, "cors")) as Record<string, unknown> | undefined;
+    if (!cors || typeof cors !== "object") return [];
+    const fn = knownString(prop(args.props, "functionName"));
+    return checkFunctionUrlCors(fn ? `function "${fn}"` : labelOf(args.type, args.name), knownArray(cors.allowOrigins), unwrap(cors.allowCredentials));
+});
 
 // ------------------------------------------------------------------ stack policies
 
@@ -316,7 +267,13 @@ function dependenciesOf(resource: PolicyResource, property: string, all: PolicyR
     return [...new Set(out)];
 }
 
-function stackPolicy(name: PolicyName, description: string, enforcementLevel: EnforcementLevel, readsCode: boolean, validate: (args: StackValidationArgs, say: (findings: Finding[], about: PolicyResource, more?: PolicyResource[]) => void, config: Config) => Promise<void> | void): StackValidationPolicy {
+function stackPolicy(
+    name: PolicyName,
+    description: string,
+    enforcementLevel: EnforcementLevel,
+    readsCode: boolean,
+    validate: (args: StackValidationArgs, say: (findings: Finding[], about: PolicyResource, more?: PolicyResource[]) => void, config: Config) => Promise<void> | void,
+): StackValidationPolicy {
     return {
         ...base(name, description, enforcementLevel, readsCode),
         validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {

@@ -29,7 +29,13 @@ export function exemption(policy: PolicyName, config: Record<string, unknown>, s
         if (listed.includes(s.name) || (s.urn && listed.includes(s.urn))) return `${labelOf(s.type, s.name)} is in the policy's exempt config`;
         const tags = unwrap(prop(s.props, "tags")) as Record<string, unknown> | undefined;
         const skip = tags && typeof tags === "object" ? knownString(unwrap(tags[SKIP_TAG])) : undefined;
-        if (skip && skip.split(",").map((p) => p.trim()).some((p) => p === policy || p === "all")) return `${labelOf(s.type, s.name)} has the tag ${SKIP_TAG}=${skip}`;
+        if (
+            skip
+                ?.split(",")
+                .map((p) => p.trim())
+                .some((p) => p === policy || p === "all")
+        )
+            return `${labelOf(s.type, s.name)} has the tag ${SKIP_TAG}=${skip}`;
     }
     return undefined;
 }

@@ -92,7 +92,10 @@ export function checkArchiveArchitecture(facts: ArchiveFacts, subject: Architect
             finding(
                 POLICY,
                 "advisory",
-                `${subject.label} carries ${inert.length} Windows program${inert.length > 1 ? "s" : ""} (${listSome(inert.map((n) => n.name), MAX_NAMED)}), which Lambda can never run; harmless unless your code starts them, but dead weight.`,
+                `${subject.label} carries ${inert.length} Windows program${inert.length > 1 ? "s" : ""} (${listSome(
+                    inert.map((n) => n.name),
+                    MAX_NAMED,
+                )}), which Lambda can never run; harmless unless your code starts them, but dead weight.`,
             ),
         );
     }
@@ -102,7 +105,10 @@ export function checkArchiveArchitecture(facts: ArchiveFacts, subject: Architect
             finding(
                 POLICY,
                 "mandatory",
-                `${subject.label} contains ${kinds} binaries, which can never load on Lambda: ${listSome(foreign.map((n) => `${n.name} [${n.arch}]`), MAX_NAMED)}. ` +
+                `${subject.label} contains ${kinds} binaries, which can never load on Lambda: ${listSome(
+                    foreign.map((n) => `${n.name} [${n.arch}]`),
+                    MAX_NAMED,
+                )}. ` +
                     (python
                         ? `Install dependencies for Linux with \`pip install --platform manylinux2014_<arch> --only-binary=:all:\` (lambda-python build does this).`
                         : `Lambda runs Linux: ${rebuildHint(runtime, subject.architectures[0] ?? "x86_64").replace(/ or change the (function's )?architecture\.$/, ".")}`),
@@ -124,7 +130,10 @@ export function checkArchiveArchitecture(facts: ArchiveFacts, subject: Architect
                     POLICY,
                     "mandatory",
                     `${subject.label} runs on ${arch} but holds ${wrong.length} ${nativeNoun(python, wrong.length)} built for ${[...new Set(wrong.map((n) => n.arch))].join(", ")}: ` +
-                        `${listSome(wrong.map((n) => n.name), MAX_NAMED)}. ${rebuildHint(python ? (runtime ?? "python3") : runtime, arch)}`,
+                        `${listSome(
+                            wrong.map((n) => n.name),
+                            MAX_NAMED,
+                        )}. ${rebuildHint(python ? (runtime ?? "python3") : runtime, arch)}`,
                 ),
             );
         }
@@ -142,16 +151,17 @@ function nativeNoun(python: boolean, count: number): string {
 function checkForTarget(facts: ArchiveFacts, label: string, target: LambdaTarget): Finding[] {
     const out: Finding[] = [];
     const elves = facts.natives.filter((n) => n.format === "elf");
-    const badWheels = facts.wheels
-        .map((w) => ({ w, why: wheelMismatch(w.tags, target) }))
-        .filter((x) => x.why !== undefined);
+    const badWheels = facts.wheels.map((w) => ({ w, why: wheelMismatch(w.tags, target) })).filter((x) => x.why !== undefined);
     if (badWheels.length) {
         out.push(
             finding(
                 POLICY,
                 "mandatory",
                 `${label}: ${badWheels.length} installed wheel${badWheels.length > 1 ? "s do" : " does"} not fit ${target.runtime} on ${target.architecture}: ` +
-                    `${listSome(badWheels.map((x) => `${distName(x.w.distInfo)} (${x.why})`), MAX_NAMED)}. ` +
+                    `${listSome(
+                        badWheels.map((x) => `${distName(x.w.distInfo)} (${x.why})`),
+                        MAX_NAMED,
+                    )}. ` +
                     `Reinstall for the target: pip install --platform manylinux2014_${target.wheelArch} --implementation cp --python-version ${target.python.join(".")} --only-binary=:all: (lambda-python build does this).`,
             ),
         );
@@ -165,21 +175,25 @@ function checkForTarget(facts: ArchiveFacts, label: string, target: LambdaTarget
                 POLICY,
                 "mandatory",
                 `${label}: ${tooNew.length} shared object${tooNew.length > 1 ? "s need" : " needs"} a newer glibc than ${target.runtime} has (${target.os}, glibc ${gmajor}.${gminor}) and will fail to load: ` +
-                    `${listSome(tooNew.map((n) => `${n.name} needs ${n.glibc!.symbolVersion}${n.glibc!.library ? ` from ${n.glibc!.library}` : ""}`), MAX_NAMED)}. ` +
+                    `${listSome(
+                        tooNew.map((n) => `${n.name} needs ${n.glibc!.symbolVersion}${n.glibc!.library ? ` from ${n.glibc!.library}` : ""}`),
+                        MAX_NAMED,
+                    )}. ` +
                     `Use a build made for manylinux_${gmajor}_${gminor} or older (or build on ${target.os === "AL2" ? "Amazon Linux 2" : "Amazon Linux 2023"}), or move to a runtime on a newer OS.`,
             ),
         );
     }
-    const badModules = facts.files
-        .map((f) => ({ name: f.name, why: extensionSuffixMismatch(f.name, target) }))
-        .filter((x) => x.why !== undefined);
+    const badModules = facts.files.map((f) => ({ name: f.name, why: extensionSuffixMismatch(f.name, target) })).filter((x) => x.why !== undefined);
     if (badModules.length) {
         out.push(
             finding(
                 POLICY,
                 "mandatory",
                 `${label}: ${badModules.length} extension module${badModules.length > 1 ? "s" : ""} cannot be imported by ${target.runtime} on ${target.architecture}: ` +
-                    `${listSome(badModules.map((x) => `${x.name} (${x.why})`), MAX_NAMED)}.`,
+                    `${listSome(
+                        badModules.map((x) => `${x.name} (${x.why})`),
+                        MAX_NAMED,
+                    )}.`,
             ),
         );
     }
@@ -216,24 +230,12 @@ export interface LayerDeclaration {
 export function checkLayerDeclaration(functionLabel: string, runtime: string | undefined, architecture: Architecture, layer: LayerDeclaration): Finding[] {
     const out: Finding[] = [];
     const archs = layer.compatibleArchitectures;
-    if (archs && archs.length && !archs.includes(architecture)) {
-        out.push(
-            finding(
-                POLICY,
-                "mandatory",
-                `${functionLabel} runs on ${architecture} but ${layer.label} is built for ${archs.join(", ")}. Build the layer for ${architecture} or change the function's architecture.`,
-            ),
-        );
+    if (archs?.length && !archs.includes(architecture)) {
+        out.push(finding(POLICY, "mandatory", `${functionLabel} runs on ${architecture} but ${layer.label} is built for ${archs.join(", ")}. Build the layer for ${architecture} or change the function's architecture.`));
     }
     const runtimes = layer.compatibleRuntimes;
-    if (runtime && runtimes && runtimes.length && !runtimes.includes(runtime)) {
-        out.push(
-            finding(
-                POLICY,
-                "mandatory",
-                `${functionLabel} uses ${runtime} but ${layer.label} lists only ${runtimes.join(", ")} as compatible runtimes. Rebuild the layer for ${runtime}.`,
-            ),
-        );
+    if (runtime && runtimes?.length && !runtimes.includes(runtime)) {
+        out.push(finding(POLICY, "mandatory", `${functionLabel} uses ${runtime} but ${layer.label} lists only ${runtimes.join(", ")} as compatible runtimes. Rebuild the layer for ${runtime}.`));
     }
     return out;
 }

@@ -45,9 +45,17 @@ export function checkEnvironmentLimits(subject: string, vars: EnvVar[], config: 
     // Lambda counts keys and values; unknown values are not counted, so only an overflow of the known part is certain.
     const known = vars.reduce((sum, v) => sum + Buffer.byteLength(v.name) + (v.value === undefined ? 0 : Buffer.byteLength(v.value)), 0);
     if (known > config.maxBytes) {
-        const largest = [...vars].filter((v) => v.value !== undefined).sort((a, b) => b.value!.length - a.value!.length).slice(0, 3).map((v) => `${v.name} (${formatMB(Buffer.byteLength(v.value!))})`);
+        const largest = [...vars]
+            .filter((v) => v.value !== undefined)
+            .sort((a, b) => b.value!.length - a.value!.length)
+            .slice(0, 3)
+            .map((v) => `${v.name} (${formatMB(Buffer.byteLength(v.value!))})`);
         out.push(
-            finding(POLICY, "mandatory", `${subject}'s environment variables take ${formatBytes(known)}, over Lambda's ${formatBytes(config.maxBytes)} limit; the deploy fails. Largest: ${largest.join(", ")}. Move big values to SSM Parameter Store, Secrets Manager or S3.`),
+            finding(
+                POLICY,
+                "mandatory",
+                `${subject}'s environment variables take ${formatBytes(known)}, over Lambda's ${formatBytes(config.maxBytes)} limit; the deploy fails. Largest: ${largest.join(", ")}. Move big values to SSM Parameter Store, Secrets Manager or S3.`,
+            ),
         );
     }
     return out;

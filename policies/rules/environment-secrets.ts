@@ -57,7 +57,13 @@ const compiled = new Map<string, RegExp>();
 function patternRegExp(pattern: string): RegExp {
     let re = compiled.get(pattern);
     if (!re) {
-        re = new RegExp(`^${pattern.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i");
+        re = new RegExp(
+            `^${pattern
+                .split("*")
+                .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+                .join(".*")}$`,
+            "i",
+        );
         compiled.set(pattern, re);
     }
     return re;
@@ -127,7 +133,13 @@ export function checkEnvironmentSecrets(subject: string, vars: EnvVar[], config:
         );
     }
     if (likely.length) {
-        out.push(finding(POLICY, "advisory", `${subject}: environment variable${likely.length > 1 ? "s" : ""} ${listSome(likely)} look${likely.length > 1 ? "" : "s"} like a random token (high entropy), perhaps a secret. ${advice} If it is not a secret, add the name to this policy's allowNames config.`));
+        out.push(
+            finding(
+                POLICY,
+                "advisory",
+                `${subject}: environment variable${likely.length > 1 ? "s" : ""} ${listSome(likely)} look${likely.length > 1 ? "" : "s"} like a random token (high entropy), perhaps a secret. ${advice} If it is not a secret, add the name to this policy's allowNames config.`,
+            ),
+        );
     }
     return out;
 }

@@ -32,9 +32,9 @@ export function locateHandler(archive: InspectedArchive, target: HandlerTarget):
     const names = new Set(archive.facts.files.map((f) => f.name));
     for (const c of target.candidates) if (names.has(c)) return { where: "root", file: c };
     const base = target.candidates[0].slice(0, -3);
-    const ext = archive.facts.files.find((f) => f.name.startsWith(base + ".") && /\.(so|pyd)$/.test(f.name) && !f.name.slice(base.length + 1).includes("/"));
+    const ext = archive.facts.files.find((f) => f.name.startsWith(`${base}.`) && /\.(so|pyd)$/.test(f.name) && !f.name.slice(base.length + 1).includes("/"));
     if (ext) return { where: "root", file: ext.name };
-    const nested = archive.facts.files.find((f) => target.candidates.some((c) => f.name.endsWith("/" + c)));
+    const nested = archive.facts.files.find((f) => target.candidates.some((c) => f.name.endsWith(`/${c}`)));
     return nested ? { where: "nested", file: nested.name } : { where: "missing" };
 }
 

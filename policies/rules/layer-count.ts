@@ -14,11 +14,5 @@ export const layerCountSchema = {
 
 export function checkLayerCount(subject: string, layerCount: number, config: LayerCountConfig = layerCountDefaults): Finding[] {
     if (layerCount <= config.maxLayers) return [];
-    return [
-        finding(
-            "lambda-layer-count",
-            "mandatory",
-            `${subject} uses ${layerCount} layers; Lambda allows at most ${config.maxLayers}. Merge layers that are always used together into one.`,
-        ),
-    ];
+    return [finding("lambda-layer-count", "mandatory", `${subject} uses ${layerCount} layers; Lambda allows at most ${config.maxLayers}. Merge layers that are always used together into one.`)];
 }

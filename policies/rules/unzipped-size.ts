@@ -43,13 +43,7 @@ export function checkUnzippedSize(subject: string, parts: SizedPart[], config: U
         ];
     }
     if (config.warnAtShare > 0 && total > limit * config.warnAtShare) {
-        return [
-            finding(
-                "lambda-unzipped-size",
-                "advisory",
-                `${subject} unzips to ${formatBytes(total)}${breakdown}: ${Math.round((total / limit) * 100)}% of the ${formatMB(limit)} limit for a function and its layers.${notChecked}`,
-            ),
-        ];
+        return [finding("lambda-unzipped-size", "advisory", `${subject} unzips to ${formatBytes(total)}${breakdown}: ${Math.round((total / limit) * 100)}% of the ${formatMB(limit)} limit for a function and its layers.${notChecked}`)];
     }
     return [];
 }

@@ -7,23 +7,11 @@ import { finding, Finding } from "./types";
 export function checkEntrySafety(facts: ArchiveFacts): Finding[] {
     const out: Finding[] = [];
     if (facts.problems.length) {
-        out.push(
-            finding(
-                "lambda-zip-entry-safety",
-                "mandatory",
-                `${facts.label} is damaged or malicious: ${facts.problems.slice(0, 3).join("; ")}${facts.problems.length > 3 ? ` (and ${facts.problems.length - 3} more)` : ""}. Rebuild the archive.`,
-            ),
-        );
+        out.push(finding("lambda-zip-entry-safety", "mandatory", `${facts.label} is damaged or malicious: ${facts.problems.slice(0, 3).join("; ")}${facts.problems.length > 3 ? ` (and ${facts.problems.length - 3} more)` : ""}. Rebuild the archive.`));
     }
     if (facts.unsafe.length) {
         const shown = facts.unsafe.slice(0, 5).map((u) => `${u.name} ${u.reason}`);
-        out.push(
-            finding(
-                "lambda-zip-entry-safety",
-                "mandatory",
-                `${facts.label} has entries Lambda cannot use safely: ${shown.join("; ")}${facts.unsafe.length > 5 ? ` (and ${facts.unsafe.length - 5} more)` : ""}.`,
-            ),
-        );
+        out.push(finding("lambda-zip-entry-safety", "mandatory", `${facts.label} has entries Lambda cannot use safely: ${shown.join("; ")}${facts.unsafe.length > 5 ? ` (and ${facts.unsafe.length - 5} more)` : ""}.`));
     }
     return out;
 }

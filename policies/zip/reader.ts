@@ -304,7 +304,6 @@ export function openZipFile(path: string): ZipReader {
     }
 }
 
-
 /** Inflates as much of a (possibly truncated) raw deflate stream as it holds. */
 function inflatePartial(compressed: Buffer, name: string, declaredSize: number, expectedSize: number): Buffer {
     try {
@@ -322,7 +321,7 @@ function inflatePartial(compressed: Buffer, name: string, declaredSize: number, 
 function describeZlibError(e: unknown, tooLarge: string): string {
     const err = e as NodeJS.ErrnoException;
     if (err && err.code === "ERR_BUFFER_TOO_LARGE") return tooLarge;
-    return `compressed data is corrupt (${err && err.message ? err.message : String(e)})`;
+    return `compressed data is corrupt (${err?.message ? err.message : String(e)})`;
 }
 
 function readUInt64(buf: Buffer, offset: number): number {
@@ -357,8 +356,7 @@ function applyZip64Extra(entry: ZipEntry, extra: Buffer): void {
 }
 
 // Bytes 0x80-0xFF of code page 437, which zip uses for names without the UTF-8 flag.
-const CP437_HIGH =
-    "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0";
+const CP437_HIGH = "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0";
 
 function decodeName(bytes: Buffer, flags: number): string {
     if (flags & 0x800) return bytes.toString("utf8");

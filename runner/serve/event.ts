@@ -72,7 +72,13 @@ export function buildEvent(request: IncomingRequest, context: EventContext): Fun
         const name = request.rawHeaders[i].toLowerCase();
         const value = request.rawHeaders[i + 1];
         // Cookies travel in their own field and not among the headers, as in payload 2.0.
-        if (name === "cookie") cookies.push(...value.split(";").map((c) => c.trim()).filter(Boolean));
+        if (name === "cookie")
+            cookies.push(
+                ...value
+                    .split(";")
+                    .map((c) => c.trim())
+                    .filter(Boolean),
+            );
         else headers[name] = name in headers ? `${headers[name]},${value}` : value;
     }
     headers["x-forwarded-for"] ??= request.sourceIp;

@@ -65,7 +65,14 @@ export async function serveFunctions(functions: ServedFunction[], options: Serve
         for (const [i, f] of functions.entries()) {
             const slot: (typeof started)[number] = {};
             started.push(slot);
-            slot.warm = await startFunction(f.spec, { onProgress: options.progress, onLog: (text) => text.split(/\r?\n/).filter(Boolean).forEach((l) => log(`[${f.name}] ${l}`)) });
+            slot.warm = await startFunction(f.spec, {
+                onProgress: options.progress,
+                onLog: (text) =>
+                    text
+                        .split(/\r?\n/)
+                        .filter(Boolean)
+                        .forEach((l) => log(`[${f.name}] ${l}`)),
+            });
             const port = options.port ? options.port + i : 0;
             slot.server = await listen(handlerFor(f.name, slot.warm, log), host, port, f.name);
             const actual = (slot.server.address() as AddressInfo).port;

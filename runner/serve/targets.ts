@@ -81,7 +81,9 @@ async function programTargets(dir: string, o: TargetOptions): Promise<ServedFunc
     const functions = programFunctions(run.resources);
     const withUrl = functions.filter((f) => f.url);
     if (!withUrl.length) {
-        throw new UserError(`the program ${run.project} has no function with a URL (${functions.length} functions${functions.length ? `: ${functions.map((f) => f.name).join(", ")}` : ""}); serve one of them by its archive, or give it url: { authType: ... }.`);
+        throw new UserError(
+            `the program ${run.project} has no function with a URL (${functions.length} functions${functions.length ? `: ${functions.map((f) => f.name).join(", ")}` : ""}); serve one of them by its archive, or give it url: { authType: ... }.`,
+        );
     }
     const out: ServedFunction[] = [];
     for (const f of withUrl) {

@@ -9,7 +9,7 @@ import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy"
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import { analyzeResource, analyzeStackResources } from "../../preview/analyze";
-import { valueOf as outputValue } from "../../preview/mock-stack";
+import { outputValue } from "../../preview/mock-stack";
 import { unwrap } from "../../policies/pack/code";
 import { isSecretAt, secretsKnown } from "../../policies/pack/secrets";
 
@@ -71,7 +71,7 @@ describe("Pulumi SDK internals we rely on", () => {
         assert.equal(seen.length, 1);
     });
 
-    it("@pulumi/pulumi: an Output has promise() (preview/mock-stack.ts valueOf)", async () => {
+    it("@pulumi/pulumi: an Output has promise() (preview/mock-stack.ts outputValue)", async () => {
         assert.equal(await outputValue(pulumi.output(Promise.resolve(42))), 42);
         await assert.rejects(outputValue(pulumi.output(Promise.reject(new Error("failed build")))), /failed build/);
     });
