@@ -85,10 +85,13 @@ const BATCH_BYTES = 1024 * 1024;
 const MAX_BATCH = 64;
 
 /** The worker's module: compiled JavaScript beside this file, or its TypeScript source under ts-node (tests). */
-function workerModule(): { file: string; execArgv: string[] } {
+function workerModule(): { file: string; execArgv: string[]; env?: NodeJS.ProcessEnv } {
     const js = path.join(__dirname, "deflate-worker.js");
     if (fs.existsSync(js)) return { file: js, execArgv: [] };
-    return { file: path.join(__dirname, "deflate-worker.ts"), execArgv: ["--require", require.resolve("ts-node/register/transpile-only")] };
+    // ts-node in the worker compiles with this package's tsconfig, not one found from the current folder
+    // (a user program's, or none: ts-node's defaults do not compile this code).
+    const env = { ...process.env, TS_NODE_PROJECT: path.join(__dirname, "..", "tsconfig.json") };
+    return { file: path.join(__dirname, "deflate-worker.ts"), execArgv: ["--require", require.resolve("ts-node/register/transpile-only")], env };
 }
 
 export class DeflatePool {
@@ -169,8 +172,8 @@ export class DeflatePool {
     }
 
     private spawn(): Slot {
-        const { file, execArgv } = workerModule();
-        const worker = new Worker(file, { execArgv, workerData: { role: DEFLATE_WORKER } });
+        const { file, execArgv, env } = workerModule();
+        const worker = new Worker(file, { execArgv, env, workerData: { role: DEFLATE_WORKER } });
         const slot: Slot = { worker, running: new Map(), batches: 0 };
         worker.on("message", (results: WorkerResult[]) => {
             slot.batches--;
@@ -187,7 +190,8 @@ export class DeflatePool {
             if (slot.batches === 0) worker.unref();
             this.dispatch();
         });
-        worker.on("error", (e) => this.fail(slot, e));
+        // A worker that cannot start may report something that is not an Error; keep its text.
+        worker.on("error", (e: unknown) => this.fail(slot, e instanceof Error ? e : new Error(`the deflate worker failed: ${describe(e)}`)));
         worker.on("exit", (code) => this.fail(slot, new Error(`deflate worker exited with code ${code}`)));
         this.slots.push(slot);
         return slot;
@@ -207,5 +211,13 @@ function fileSize(p: string): number {
         return fs.statSync(p).size;
     } catch {
         return 0; // the worker reports the error when it opens the file
+    }
+}
+
+function describe(e: unknown): string {
+    try {
+        return String(e);
+    } catch {
+        return Object.prototype.toString.call(e);
     }
 }

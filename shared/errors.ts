@@ -30,7 +30,7 @@ export function describeFsError(e: unknown, file: string, what = "file"): UserEr
         case "EOPNOTSUPP":
             return new UserError(`cannot read ${what} ${file}: it is not a regular file (a socket or device). Exclude it.`);
         default:
-            return new UserError(`cannot read ${what} ${file}: ${err?.message ?? String(e)}`);
+            return new UserError(`cannot read ${what} ${file}: ${err instanceof Error ? err.message : Object.prototype.toString.call(e)}`);
     }
 }
 
