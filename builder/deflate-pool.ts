@@ -18,6 +18,7 @@ import * as path from "path";
 import { Worker } from "worker_threads";
 import type { WorkerJob, WorkerResult } from "./deflate-worker";
 import { DEFLATE_WORKER, STREAM_THRESHOLD } from "./deflate-worker";
+import { describeThrown } from "../shared/errors";
 
 export { STREAM_THRESHOLD };
 
@@ -191,7 +192,7 @@ export class DeflatePool {
             this.dispatch();
         });
         // A worker that cannot start may report something that is not an Error; keep its text.
-        worker.on("error", (e: unknown) => this.fail(slot, e instanceof Error ? e : new Error(`the deflate worker failed: ${describe(e)}`)));
+        worker.on("error", (e: unknown) => this.fail(slot, e instanceof Error ? e : new Error(`the deflate worker failed: ${describeThrown(e)}`)));
         worker.on("exit", (code) => this.fail(slot, new Error(`deflate worker exited with code ${code}`)));
         this.slots.push(slot);
         return slot;
@@ -211,13 +212,5 @@ function fileSize(p: string): number {
         return fs.statSync(p).size;
     } catch {
         return 0; // the worker reports the error when it opens the file
-    }
-}
-
-function describe(e: unknown): string {
-    try {
-        return String(e);
-    } catch {
-        return Object.prototype.toString.call(e);
     }
 }

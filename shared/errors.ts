@@ -13,6 +13,16 @@ export function isUserError(e: unknown): e is UserError {
     return e instanceof UserError;
 }
 
+/** The text of anything thrown: an Error's message, else its string form (some objects have none). */
+export function describeThrown(e: unknown): string {
+    if (e instanceof Error) return e.message;
+    try {
+        return String(e);
+    } catch {
+        return Object.prototype.toString.call(e);
+    }
+}
+
 /** Turns a filesystem error about `file` into a sentence with a fix. */
 export function describeFsError(e: unknown, file: string, what = "file"): UserError {
     const err = e as NodeJS.ErrnoException;
@@ -30,7 +40,7 @@ export function describeFsError(e: unknown, file: string, what = "file"): UserEr
         case "EOPNOTSUPP":
             return new UserError(`cannot read ${what} ${file}: it is not a regular file (a socket or device). Exclude it.`);
         default:
-            return new UserError(`cannot read ${what} ${file}: ${err instanceof Error ? err.message : Object.prototype.toString.call(e)}`);
+            return new UserError(`cannot read ${what} ${file}: ${describeThrown(e)}`);
     }
 }
 
