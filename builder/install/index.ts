@@ -12,7 +12,8 @@ import { LambdaTarget, manylinuxPlatformTags, uvPythonPlatform } from "../../pol
 import { removeQuietly, trackTemp, untrackTemp } from "../atomic";
 import { BuildCache, FORMAT_VERSION, keyOf } from "../cache";
 import { hashFiles, HashMemo } from "../content-hash";
-import { walkTree } from "../walk";
+import { WalkedFile, walkTree } from "../walk";
+import { CompressedData } from "../zip-writer";
 import { describeTarget, rescueFailedInstall } from "./diagnose";
 import { chooseInstaller, findUv, hostPython, Installer, InstallerChoice } from "./installers";
 import { PackageIndexes, packageIndexes, splitIndexArgs, withoutIndexEnvironment } from "./indexes";
@@ -36,6 +37,24 @@ export interface InstalledDependencies {
     /** "pip 25.0" / "uv 0.13.8" */
     installer: string;
     cacheHit: boolean;
+    /** Files compressed while a fresh install was hashed, by sha256 (empty on a cache hit). */
+    compressed: Map<string, CompressedData>;
+}
+
+/**
+ * A fresh install is read once: the files the archive will hold are
+ * compressed in the same pass that hashes them for the manifest, rather than
+ * hashed here and read, hashed and compressed again by the archive writer.
+ */
+export interface CompressWhileListing {
+    /** The archive's deflate level (1–12; 0 stores, so nothing is gained). */
+    level: number;
+    /** Where large files' compressed bytes wait (the cache's tmp). */
+    spoolDir: string;
+    /** Whether the archive keeps this installed file (include/exclude). */
+    wanted(rel: string): boolean;
+    /** Throws when the kept files cannot fit Lambda's limits: runs before anything is compressed. */
+    beforeCompressing(files: WalkedFile[]): void;
 }
 
 export interface InstallContext {
@@ -46,6 +65,7 @@ export interface InstallContext {
     toolsDir: string;
     extraArgs: string[];
     progress: (message: string) => void;
+    compress?: CompressWhileListing;
 }
 
 const MANIFEST = "manifest.json";
@@ -77,9 +97,10 @@ export async function installDependencies(spec: DependencySpec, target: LambdaTa
     const finalDir = ctx.cache.installDir(key);
     const label = `${installer.name} ${installer.version}`;
     const existing = readManifest(finalDir);
-    if (existing) return { siteDir: path.join(finalDir, "site-packages"), files: existing, installer: label, cacheHit: true };
+    if (existing) return { siteDir: path.join(finalDir, "site-packages"), files: existing, installer: label, cacheHit: true, compressed: new Map() };
 
     const work = trackTemp(ctx.cache.makeTempDir("install"));
+    let discardOnFailure = new Map<string, CompressedData>();
     try {
         const siteDir = path.join(work, "site-packages");
         const what = spec.kind === "requirements" ? spec.file : `${spec.pyproject} (uv.lock)`;
@@ -87,7 +108,8 @@ export async function installDependencies(spec: DependencySpec, target: LambdaTa
         ctx.progress(`installing dependencies from ${path.basename(what)} for ${target.runtime} ${target.architecture} with ${label}`);
         await installWithRescue(installer, { requirementsFile, siteDir, what, work, indexes, passThrough }, inputs, target, ctx);
         if (!fs.existsSync(siteDir)) fs.mkdirSync(siteDir, { recursive: true });
-        const files = await timed("list and hash installed files", () => listInstalled(siteDir, ctx.cache));
+        const { files, compressed } = await timed("list and hash installed files", () => listInstalled(siteDir, ctx.cache, ctx.compress));
+        discardOnFailure = compressed;
         fs.writeFileSync(path.join(work, MANIFEST), JSON.stringify({ installer: label, files }));
         for (const scratch of ["wheels", "sdists", "local-wheels", "resolution.json", "resolved-requirements.txt"]) fs.rmSync(path.join(work, scratch), { recursive: true, force: true });
         fs.mkdirSync(path.dirname(finalDir), { recursive: true });
@@ -100,8 +122,9 @@ export async function installDependencies(spec: DependencySpec, target: LambdaTa
             if (!readManifest(finalDir)) throw e;
             removeQuietly(work);
         }
-        return { siteDir: path.join(finalDir, "site-packages"), files, installer: label, cacheHit: false };
+        return { siteDir: path.join(finalDir, "site-packages"), files, installer: label, cacheHit: false, compressed };
     } catch (e) {
+        for (const c of discardOnFailure.values()) c.spool?.discard();
         removeQuietly(work);
         throw e;
     }
@@ -153,12 +176,34 @@ async function installWithRescue(
     }
 }
 
-/** Lists an install with content hashes (normalisation happens when an archive is planned). */
-async function listInstalled(siteDir: string, cache: BuildCache): Promise<InstalledFile[]> {
+/** Lists an install with content hashes (normalisation happens when an archive is planned), compressing what the archive keeps. */
+async function listInstalled(siteDir: string, cache: BuildCache, compress: CompressWhileListing | undefined): Promise<{ files: InstalledFile[]; compressed: Map<string, CompressedData> }> {
     const walked = walkTree(siteDir, { what: "installed dependencies", defaultExcludes: false });
     const memo = HashMemo.load(cache.hashMemoPath(siteDir));
-    const { hashes } = await hashFiles(walked, memo, "installed dependencies", null);
-    return walked.map((f) => ({ rel: f.rel, size: f.size, sha256: hashes.get(f.rel)!, executable: (f.mode & 0o111) !== 0 })).sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+    const level = compress && compress.level > 0 ? compress.level : null;
+    const kept = level === null ? [] : walked.filter((f) => compress!.wanted(f.rel));
+    if (level !== null) compress!.beforeCompressing(kept);
+    const keptSet = new Set(kept);
+    const [withBytes, hashOnly] = await Promise.all([
+        hashFiles(kept, memo, "installed dependencies", level, compress?.spoolDir),
+        hashFiles(
+            walked.filter((f) => !keptSet.has(f)),
+            memo,
+            "installed dependencies",
+            null,
+        ),
+    ]);
+    const sha = (rel: string) => withBytes.hashes.get(rel) ?? hashOnly.hashes.get(rel)!;
+    const files = walked.map((f) => ({ rel: f.rel, size: f.size, sha256: sha(f.rel), executable: (f.mode & 0o111) !== 0 })).sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+    // A large file that did not compress is read from the file itself when the archive is written, and this
+    // folder is about to be renamed: the writer reads it from its final place instead.
+    for (const [sha256, c] of withBytes.compressed) {
+        if (c.method === 0 && c.from) {
+            c.spool?.discard();
+            withBytes.compressed.delete(sha256);
+        }
+    }
+    return { files, compressed: withBytes.compressed };
 }
 
 function readManifest(dir: string): InstalledFile[] | undefined {

@@ -10,7 +10,9 @@
 //   miss manylinux_2_24/2_26 wheels (2_17) or take 2_27/2_28 wheels that do
 //   not load (2_28). So there, pip (with the exact ladder) resolves and picks
 //   the files, `pip install --dry-run --report`, and uv installs exactly
-//   those files with --no-deps.
+//   those files with --no-deps. The pip that resolves is the tools folder's
+//   pinned one when present (the same answer on every machine; pip 26 does
+//   it in about half the time of pip 23), else the machine's.
 import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../../shared/errors";
@@ -127,11 +129,16 @@ function uvPlatformCovering(target: LambdaTarget): string {
     return candidates.find((c) => Number(/_2_(\d+)$/.exec(c)![1]) >= target.glibc[1]) ?? candidates[candidates.length - 1];
 }
 
-export async function uvInstaller(uvCommand: string, pythonCommand?: string): Promise<Installer> {
+/**
+ * `resolverPython`: a Python whose pip resolves for targets uv has no platform
+ * for (the tools folder's pinned pip, tools/index.ts); else the host Python's pip.
+ */
+export async function uvInstaller(uvCommand: string, pythonCommand?: string, resolverPython?: string): Promise<Installer> {
     const r = await probe(uvCommand, ["--version"]);
     const version = r && /uv (\S+)/.exec(r.stdout)?.[1];
     if (r?.code !== 0 || !version) throw new UserError(`"${uvCommand} --version" failed: ${r ? r.stderr.trim() : "not found"}`);
     const py = await hostPython(pythonCommand).catch(() => undefined);
+    const resolver = (resolverPython ? await hostPython(resolverPython).catch(() => undefined) : undefined) ?? py;
     const env = { ...withoutIndexEnvironment(), UV_PYTHON_DOWNLOADS: "never", UV_COMPILE_BYTECODE: "0" };
     const uvInstall = (req: InstallRequest, platform: string, args: string[], onLine?: (line: string) => void) =>
         run(
@@ -159,18 +166,18 @@ export async function uvInstaller(uvCommand: string, pythonCommand?: string): Pr
     return {
         name: "uv",
         version,
-        identity: { installer: "uv", uv: version, resolver: py?.pipVersion ? `pip ${py.pipVersion}` : "uv" },
+        identity: { installer: "uv", uv: version, resolver: resolver?.pipVersion ? `pip ${resolver.pipVersion}` : "uv" },
         async install(req, onLine) {
             // uv builds nothing under --only-binary, not even the user's own folders: those become wheels first.
             await timed("local folders", () => withLocalFoldersBuilt(req.requirementsFile, path.join(path.dirname(req.siteDir), "local-wheels"), uvCommand, env, py?.command));
-            if (uvPlatformIsExact(req.target) || !py?.pipVersion || !pipHasReport(py.pipVersion)) {
+            if (uvPlatformIsExact(req.target) || !resolver?.pipVersion || !pipHasReport(resolver.pipVersion)) {
                 // Without pip (22.2+, for --report), the nearest lower platform: never a wheel that cannot load, possibly an older version.
                 return timed("uv resolve and install", () => uvInstall(req, uvPythonPlatform(req.target), ["-r", req.requirementsFile], onLine));
             }
             const work = path.dirname(req.siteDir);
             const report = path.join(work, "resolution.json");
             const resolved = await timed("pip resolve (--dry-run --report)", () =>
-                run(py.command, pipForTarget(req.target, ["install", "--dry-run", "--quiet", "--report", report, ...pipTargetArgs(req)]), {
+                run(resolver.command, pipForTarget(req.target, ["install", "--dry-run", "--quiet", "--report", report, ...pipTargetArgs(req)]), {
                     env: withoutIndexEnvironment(),
                 }),
             );
@@ -247,13 +254,14 @@ export async function findUv(explicit: string | undefined, toolsDir: string): Pr
 export async function chooseInstaller(choice: InstallerChoice, options: { python?: string; uv?: string; toolsDir: string; progress?: (message: string) => void }): Promise<Installer> {
     if (choice === "pip") return pipInstaller(options.python);
     const uv = await findUv(options.uv, options.toolsDir);
-    if (uv) return uvInstaller(uv, options.python);
+    const tools = await import("../tools");
+    if (uv) return uvInstaller(uv, options.python, await tools.resolverPython(options.toolsDir));
     if (choice === "uv") throw new UserError("installer uv was asked for but uv is not installed. Install it (pip install uv, or lambda-python setup) or use installer pip.");
     // auto: uv is the installer, installed at its pinned version on first use rather than silently falling back.
-    const tools = await import("../tools");
     try {
-        options.progress?.(`installing uv ${tools.UV_VERSION} into ${options.toolsDir} (once)`);
-        return await uvInstaller(await tools.ensureUv(options.toolsDir), options.python);
+        options.progress?.(`installing uv ${tools.UV_VERSION} and pip ${tools.PIP_VERSION} into ${options.toolsDir} (once)`);
+        const installed = await tools.ensureUv(options.toolsDir);
+        return await uvInstaller(installed, options.python, await tools.resolverPython(options.toolsDir));
     } catch (e) {
         if (!(e instanceof UserError)) throw e;
         options.progress?.(`uv could not be installed (${e.message.split("\n")[0]}); using pip, which installs for the target the same way`);

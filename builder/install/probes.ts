@@ -57,9 +57,12 @@ export function probe(command: string, args: string[], witnesses: (answer: Probe
 }
 
 async function probeOnce(command: string, args: string[], witnesses: (answer: ProbeAnswer) => string[]): Promise<ProbeAnswer | undefined> {
-    const binary = resolveCommand(command);
-    if (!binary) return undefined;
-    const key = JSON.stringify([binary, args]);
+    const found = locateCommand(command);
+    if (!found) return undefined;
+    const binary = found.real;
+    // The path as found joins the key: a virtualenv's python is a link to the base interpreter, yet its own
+    // sys.prefix (pyvenv.cfg beside the link) gives it another site-packages and pip.
+    const key = JSON.stringify([binary, args, found.path]);
     const context = shimContext(binary);
     const store = readStore();
     const known = store[key];
@@ -79,8 +82,8 @@ async function probeOnce(command: string, args: string[], witnesses: (answer: Pr
     return answer;
 }
 
-/** The real file a command runs: a path as given, else the first executable of that name on PATH, links followed. */
-export function resolveCommand(command: string): string | undefined {
+/** A command as found (a path as given, else the first executable of that name on PATH) and the real file it runs, links followed. */
+function locateCommand(command: string): { path: string; real: string } | undefined {
     const candidates = command.includes("/")
         ? [path.resolve(command)]
         : (process.env.PATH ?? "")
@@ -91,7 +94,7 @@ export function resolveCommand(command: string): string | undefined {
         try {
             fs.accessSync(c, fs.constants.X_OK);
             const real = fs.realpathSync(c);
-            if (fs.statSync(real).isFile()) return real;
+            if (fs.statSync(real).isFile()) return { path: c, real };
         } catch {
             // not here
         }

@@ -1,15 +1,18 @@
 // The external tools the CLI can use, installed at pinned versions into a
 // folder of the build cache (never into the user's Python): uv, which
 // installs dependencies faster and evaluates environment markers for the
-// target instead of this machine.
+// target instead of this machine, and a pinned pip beside it, which resolves
+// for targets uv has no platform for (installers.ts) — the same pip on every
+// machine, and about twice as fast at it as an older pip the machine may have.
 import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../../shared/errors";
 import { run, tail } from "../../shared/process";
 import { defaultToolsDir } from "../cache";
-import { findUv } from "../install/installers";
+import { findUv, hostPython } from "../install/installers";
 
 export const UV_VERSION = "0.13.8";
+export const PIP_VERSION = "26.3";
 
 /** A virtualenv of our own for Python tools. */
 async function toolsVenv(dir: string, python = "python3", venv = path.join(dir, "venv")): Promise<string> {
@@ -54,12 +57,14 @@ async function installUv(dir: string): Promise<string> {
     if (fs.existsSync(path.join(venv, "bin", "python"))) {
         // A tools virtualenv from before (or from setup) without uv: add it there.
         await pipInstall(venv, `uv==${UV_VERSION}`);
+        await ensureResolverPip(dir);
         return uv;
     }
     const temp = path.join(dir, `venv.tmp-${process.pid}-${Date.now()}`);
     try {
         await toolsVenv(dir, "python3", temp);
         await pipInstall(temp, `uv==${UV_VERSION}`);
+        await pipInstall(temp, `pip==${PIP_VERSION}`);
         try {
             fs.renameSync(temp, venv);
         } catch {
@@ -70,4 +75,18 @@ async function installUv(dir: string): Promise<string> {
     } finally {
         fs.rmSync(temp, { recursive: true, force: true });
     }
+}
+
+/** The tools virtualenv's Python when its pip is the pinned resolver, else undefined (builds then resolve with the machine's pip). */
+export async function resolverPython(dir = defaultToolsDir()): Promise<string | undefined> {
+    const python = path.join(dir, "venv", "bin", "python");
+    if (!fs.existsSync(python)) return undefined;
+    const py = await hostPython(python).catch(() => undefined);
+    return py?.pipVersion === PIP_VERSION ? python : undefined;
+}
+
+/** Puts the pinned pip into the tools virtualenv (made if missing); setup and the first uv install call it. */
+export async function ensureResolverPip(dir = defaultToolsDir()): Promise<void> {
+    if (await resolverPython(dir)) return;
+    await pipInstall(await toolsVenv(dir), `pip==${PIP_VERSION}`);
 }
