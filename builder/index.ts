@@ -277,8 +277,7 @@ async function collectDependencies(options: ResolvedOptions, cache: BuildCache, 
                 level: options.compressionLevel,
                 spoolDir: path.join(cache.root, "tmp"),
                 wanted: (rel) => filter.keepPath(rel),
-                beforeCompressing: (installedFiles) =>
-                    checkSizesBeforeCompressing(options, [...sourceFiles.map((f) => ({ name: f.rel, size: f.size, shown: f.abs })), ...installedFiles.map((f) => ({ name: f.rel, size: f.size, shown: f.abs }))]),
+                beforeCompressing: (installedFiles) => checkSizesBeforeCompressing(options, [...sourceFiles.map((f) => ({ name: f.rel, size: f.size, shown: f.abs })), ...installedFiles.map((f) => ({ name: f.rel, size: f.size, shown: f.abs }))]),
             },
         });
         compressed = installed.compressed;

@@ -34,6 +34,20 @@ describe("installer identities probed once", () => {
         assert.equal(count(), 2, "a changed binary is asked again");
     });
 
+    it("tells a virtualenv's python from the interpreter it links to (its own site-packages, its own pip)", async () => {
+        const venv = path.join(tmpDir("venv-"), "v");
+        const made = spawnSync("python3", ["-m", "venv", "--without-pip", venv], { encoding: "utf8" });
+        assert.equal(made.status, 0, made.stderr);
+        const script = `const { hostPython } = require(${JSON.stringify(path.join(ROOT, "dist", "builder", "install", "installers.js"))});
+            (async () => { const base = await hostPython("python3"); const inVenv = await hostPython(process.argv[1]); process.stdout.write(JSON.stringify([base.pipVersion ?? null, inVenv.pipVersion ?? null, inVenv.prefix])); })();`;
+        const r = spawnSync(process.execPath, ["-e", script, path.join(venv, "bin", "python")], { encoding: "utf8", env: { ...process.env, LAMBDA_PYTHON_TOOLS_DIR: tmpDir("tools-") } });
+        assert.equal(r.status, 0, r.stderr);
+        const [base, inVenv, prefix] = JSON.parse(r.stdout);
+        assert.ok(base, "python3 on this machine has pip");
+        assert.equal(inVenv, null, "the virtualenv made --without-pip has none, whatever python3 answered first");
+        assert.equal(prefix, venv);
+    });
+
     it("spawns nothing for a name that is not on PATH", () => {
         assert.equal(probeInNewProcess("lp-no-such-tool", tmpDir("probe-")), "not found");
     });

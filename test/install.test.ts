@@ -8,7 +8,7 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { ensureUv, UV_VERSION } from "../builder/tools";
+import { ensureUv, PIP_VERSION, resolverPython, UV_VERSION } from "../builder/tools";
 import { cli, pyRead, pyZip, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 
 const HANDLER = "def handler(event, context):\n    return 'ok'\n";
@@ -124,6 +124,10 @@ describe("uv installed on first use", () => {
         assert.equal(b, c);
         assert.match(spawnSync(a, ["--version"], { encoding: "utf8" }).stdout, new RegExp(`^uv ${UV_VERSION.replace(/\./g, "\\.")}`));
         assert.deepEqual(fs.readdirSync(dir), ["venv"], "no temporary virtualenv left behind");
+        // Beside it, the pinned pip that resolves for python3.8-3.11 (uv has no manylinux_2_26 platform).
+        const resolver = await resolverPython(dir);
+        assert.equal(resolver, path.join(dir, "venv", "bin", "python"));
+        assert.match(spawnSync(resolver!, ["-m", "pip", "--version"], { encoding: "utf8" }).stdout, new RegExp(`^pip ${PIP_VERSION.replace(/\./g, "\\.")} `));
     });
 });
 
