@@ -38,15 +38,17 @@ function ensureSource(): string {
     return dir;
 }
 
-interface Measured {
+export interface Measured {
     ok: boolean;
     ms: number;
+    /** User + system CPU of the whole process, worker threads included. */
+    cpuMs: number;
     rssMB: number;
     zipped?: number;
     error?: string;
 }
 
-function buildInChild(source: string, maxUnzippedBytes?: number): Measured {
+export function buildInChild(source: string, maxUnzippedBytes?: number): Measured {
     const cache = path.join(WORK, "memory-cache");
     const out = path.join(WORK, "memory.zip");
     fs.rmSync(cache, { recursive: true, force: true });
@@ -56,7 +58,9 @@ const { buildArchive } = require(${JSON.stringify(BUILDER)});
 const [source, out, cacheDir, limit] = process.argv.slice(1);
 const t = process.hrtime.bigint();
 const checks = limit ? { "lambda-unzipped-size": { maxUnzippedBytes: Number(limit) } } : undefined;
-const done = (r) => console.log(JSON.stringify({ ...r, ms: Number(process.hrtime.bigint() - t) / 1e6, rssMB: Number(/VmHWM:\\s+(\\d+) kB/.exec(require("fs").readFileSync("/proc/self/status", "utf8"))[1]) / 1024 }));
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const cpu0 = cpu();
+const done = (r) => console.log(JSON.stringify({ ...r, ms: Number(process.hrtime.bigint() - t) / 1e6, cpuMs: cpu() - cpu0, rssMB: Number(/VmHWM:\\s+(\\d+) kB/.exec(require("fs").readFileSync("/proc/self/status", "utf8"))[1]) / 1024 }));
 buildArchive({ source, out, cacheDir, checks }).then((r) => done({ ok: true, zipped: r.zippedBytes }), (e) => done({ ok: false, error: e.message.split("\\n")[1] }));
 `;
     execFileSync("sync");
@@ -67,17 +71,18 @@ buildArchive({ source, out, cacheDir, checks }).then((r) => done({ ok: true, zip
 }
 
 /** `zip -r` on the same folder, its peak RSS from GNU time. */
-function zipInChild(source: string): Measured {
+export function zipInChild(source: string): Measured {
     const out = path.join(WORK, "memory-zip-r.zip");
     fs.rmSync(out, { force: true });
     execFileSync("sync");
     const t = process.hrtime.bigint();
-    const r = spawnSync("/usr/bin/time", ["-f", "%M", "zip", "-r", "-q", "-X", "-6", out, "."], { cwd: source, encoding: "utf8" });
+    const r = spawnSync("/usr/bin/time", ["-f", "%U %S %M", "zip", "-r", "-q", "-X", "-6", out, "."], { cwd: source, encoding: "utf8" });
     const ms = Number(process.hrtime.bigint() - t) / 1e6;
     if (r.status !== 0) throw new Error(`zip failed: ${r.stderr}`);
     const zipped = fs.statSync(out).size;
     fs.rmSync(out, { force: true });
-    return { ok: true, ms, rssMB: Number(r.stderr.trim().split("\n").pop()) / 1024, zipped };
+    const [user, system, kb] = r.stderr.trim().split("\n").pop()!.split(" ").map(Number);
+    return { ok: true, ms, cpuMs: (user + system) * 1000, rssMB: kb / 1024, zipped };
 }
 
 export async function benchMemory(): Promise<string> {

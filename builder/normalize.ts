@@ -103,6 +103,8 @@ function rewriteRecord(text: string, recordRel: string, kept: Set<string>, repla
 /** RECORD paths are relative to site-packages; pip's scripts appear as ../../bin/x. */
 function resolveRecordPath(siteRoot: string, recordPath: string): string | undefined {
     if (!recordPath) return undefined;
+    // Most lines name a plain path under a top-level .dist-info (numpy's RECORD has 1,000+): no normalising needed.
+    if (siteRoot === "." && !recordPath.startsWith(".") && !recordPath.startsWith("/") && !recordPath.includes("/.") && !recordPath.includes("//")) return recordPath;
     const joined = path.posix.normalize(path.posix.join(siteRoot, recordPath));
     if (!joined.startsWith("../")) return joined;
     const m = /^(?:\.\.\/)+(bin\/[^/]+)$/.exec(joined);
@@ -110,6 +112,7 @@ function resolveRecordPath(siteRoot: string, recordPath: string): string | undef
 }
 
 function parseCsvLine(line: string): string[] {
+    if (!line.includes('"')) return line.split(",");
     const out: string[] = [];
     let cur = "";
     let quoted = false;

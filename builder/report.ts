@@ -1,7 +1,7 @@
 // What a build tells its user: sizes, hash, the biggest packages, the native
 // architectures found and the checks' findings, as JSON or as text.
 import { ArchiveFacts } from "../policies/inspect/facts";
-import { formatBytes, formatMB } from "../policies/rules/format";
+import { formatBytes, formatMB, withCommas } from "../policies/rules/format";
 import { Finding } from "../policies/rules/types";
 
 export interface PackageSize {
@@ -49,7 +49,7 @@ export function formatSummary(s: SummaryLines): string {
     if (s.path) lines.push(`  archive        ${s.path}`);
     if (s.zippedBytes !== undefined) lines.push(`  zipped         ${formatBytes(s.zippedBytes)}`);
     lines.push(`  unzipped       ${formatBytes(s.unzippedBytes)}`);
-    lines.push(`  entries        ${s.entries.toLocaleString("en-US")}`);
+    lines.push(`  entries        ${withCommas(s.entries)}`);
     if (s.sha256) lines.push(`  sha256         ${s.sha256}`);
     lines.push(`  native code    ${s.nativeArchitectures.length ? s.nativeArchitectures.join(", ") : "none (no shared objects)"}`);
     if (s.packages.length) lines.push(`  biggest        ${s.packages.map((p) => `${p.name} ${formatMB(p.bytes)}`).join(", ")}`);

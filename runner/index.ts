@@ -18,6 +18,7 @@ import { emulatorPath, ensureEmulator, ensureRuntimeClient, runtimeClientDir } f
 import lambdaEnv from "./lambda-environment.json";
 import limits from "../policies/data/lambda-limits.json";
 import { checkEnvironmentLimits } from "../policies/rules/environment-limits";
+import { withCommas } from "../policies/rules/format";
 
 export type { Architecture } from "../policies/target";
 
@@ -145,7 +146,7 @@ export function eventPayload(event: unknown): string {
     if (bytes > MAX_PAYLOAD_BYTES) {
         // Lambda refuses it (RequestEntityTooLargeException); the emulator would cut it short instead.
         throw new UserError(
-            `the event is ${bytes.toLocaleString("en-US")} bytes as JSON; Lambda refuses a synchronous invoke's payload over ${MAX_PAYLOAD_BYTES.toLocaleString("en-US")} bytes (6 MB). Send a smaller event, or pass a reference to the data (e.g. an S3 key).`,
+            `the event is ${withCommas(bytes)} bytes as JSON; Lambda refuses a synchronous invoke's payload over ${withCommas(MAX_PAYLOAD_BYTES)} bytes (6 MB). Send a smaller event, or pass a reference to the data (e.g. an S3 key).`,
         );
     }
     return payload;

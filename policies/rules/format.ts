@@ -2,7 +2,12 @@
 
 /** "61.2 MB (64,172,134 bytes)"; MB here is 2^20 bytes, as in AWS's limits. */
 export function formatBytes(bytes: number): string {
-    return `${formatMB(bytes)} (${bytes.toLocaleString("en-US")} bytes)`;
+    return `${formatMB(bytes)} (${withCommas(bytes)} bytes)`;
+}
+
+/** "64,172,134": as toLocaleString("en-US") writes it, without loading ICU's number formats (~12 ms per process). */
+export function withCommas(n: number): string {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
 /** "61.2 MB", "26.2 KB", "150 B". */
