@@ -21,6 +21,7 @@ import { BuildOptions, resolveOptions, ResolvedOptions } from "./options";
 import { biggestPackages, PackageSize } from "./report";
 import { makeFilter, WalkedFile, WalkResult, walkTree } from "./walk";
 import { DEFLATE_ENGINE, STREAM_THRESHOLD } from "./deflate-pool";
+import { SMALL_FILE_LIMIT } from "./deflate-worker";
 import { ChangedFileError, CompressedData, ManifestEntry, PreviousArchive, ReuseSource, reuseFrom, reuseFromMap, writeZip, ZipInputEntry } from "./zip-writer";
 
 export { BuildOptions } from "./options";
@@ -128,7 +129,7 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
     }
     lap("source");
     const planned = plan(options, [...deps.entries, ...sources.entries]);
-    const key = keyOf({ format: FORMAT_VERSION, engine: engineFor(planned), level: options.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
+    const key = keyOf({ format: FORMAT_VERSION, engine: engineFor(planned, options.compressionLevel), level: options.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
     const zipPath = cache.archivePath(key);
     const recordPath = cache.archiveRecordPath(key);
     const slotPath = cache.slotPath(keyOf({ source: options.source, deps: options.dependencies, kind: options.kind, target: options.target.runtime + options.target.architecture, prefix: options.prefix }));
@@ -353,9 +354,13 @@ function checkSizesBeforeCompressing(options: ResolvedOptions, files: { name: st
     if (blocking.length) throw new BuildCheckError(blocking, subject);
 }
 
-/** The compressors the archive's bytes depend on: libdeflate, and Node's zlib for files streamed in chunks. */
-function engineFor(planned: Planned[]): string {
-    return planned.some((e) => e.size >= STREAM_THRESHOLD) ? `${DEFLATE_ENGINE}; zlib ${process.versions.zlib} for large files` : DEFLATE_ENGINE;
+/** Every compressor a build may use; entries of a previous archive are reused only when it was made by the same ones. */
+const COMPRESSORS = `${DEFLATE_ENGINE}; zlib ${process.versions.zlib}`;
+
+/** The compressors the archive's bytes depend on: libdeflate, and Node's zlib for small files and for files streamed in chunks. */
+function engineFor(planned: Planned[], level: number): string {
+    const zlibFor = [...(level <= 9 && planned.some((e) => e.size > 0 && e.size < SMALL_FILE_LIMIT) ? ["small files"] : []), ...(planned.some((e) => e.size >= STREAM_THRESHOLD) ? ["large files"] : [])];
+    return zlibFor.length ? `${DEFLATE_ENGINE}; zlib ${process.versions.zlib} for ${zlibFor.join(" and ")}` : DEFLATE_ENGINE;
 }
 
 function fileEntry(name: string, size: number, executable: boolean, sha256: string, abs: string, from: Planned["from"]): Planned {
@@ -432,7 +437,7 @@ async function writeArchive({ options, cache, planned, key, zipPath, slotPath, l
         }
         facts.label = label;
         lap("  inspect");
-        writeFileAtomic(cache.archiveManifestPath(key), JSON.stringify({ level: options.compressionLevel, manifest: written.manifest }));
+        writeFileAtomic(cache.archiveManifestPath(key), JSON.stringify({ level: options.compressionLevel, compressors: COMPRESSORS, manifest: written.manifest }));
         commitTemp(temp, zipPath);
         return {
             format: FORMAT_VERSION,
@@ -459,8 +464,9 @@ function previousArchive(cache: BuildCache, slotPath: string, level: number): Pr
         const { key } = JSON.parse(fs.readFileSync(slotPath, "utf8"));
         // Only an archive still exactly as written (not modified in place through a linked --out).
         if (!readRecord(cache.archiveRecordPath(key), cache.archivePath(key))) return undefined;
-        const previous = JSON.parse(fs.readFileSync(cache.archiveManifestPath(key), "utf8")) as { level: number; manifest: ManifestEntry[] };
-        if (previous.level !== level) return undefined;
+        const previous = JSON.parse(fs.readFileSync(cache.archiveManifestPath(key), "utf8")) as { level: number; compressors?: string; manifest: ManifestEntry[] };
+        // Entries made by other compressors (another libdeflate, another Node's zlib) would make this build's bytes differ from a cold build's.
+        if (previous.level !== level || previous.compressors !== COMPRESSORS) return undefined;
         return new PreviousArchive(cache.archivePath(key), previous.manifest);
     } catch {
         return undefined;
