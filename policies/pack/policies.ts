@@ -372,7 +372,11 @@ export const functionUrlPublic = stackPolicy("lambda-function-url-public", "Func
 
 function dedupe(findings: Finding[]): Finding[] {
     const seen = new Set<string>();
-    return findings.filter((f) => (seen.has(f.message) ? false : (seen.add(f.message), true)));
+    return findings.filter((f) => {
+        if (seen.has(f.message)) return false;
+        seen.add(f.message);
+        return true;
+    });
 }
 
 /** Every policy of the pack, in the order they are listed. */
