@@ -19,7 +19,7 @@ export function buildKey(options: BuildOptions): string {
 }
 
 /** The builds of one program run. */
-export class SharedBuilds {
+class SharedBuilds {
     private readonly builds = new Map<string, Promise<BuildResult>>();
     /** Where build progress goes besides each component's own log (the offline preview prints it). */
     progress: ((message: string) => void) | undefined;

@@ -9,7 +9,7 @@ import { ArchiveFacts } from "../policies/inspect/facts";
 import { Architecture, isArchitecture, parsePythonRuntime } from "../policies/target";
 import { bytecodeCacheFor } from "./bytecode";
 import { emptyOpt, extracted, extractionCacheDir, inspectCode, sweepExtractions } from "./code";
-import { compileBytecode, DEBIAN_INTERPRETERS, ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
+import { compileBytecode, ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
 import { EmulatorProcess, startEmulator } from "./emulator";
 import { ensureHostCapabilities, hostArchitecture } from "./host";
 import { chooseInterpreter } from "./interpreter";
@@ -68,7 +68,6 @@ export interface StartOptions {
     onProgress?: (message: string) => void;
 }
 
-export { chooseInterpreter } from "./interpreter";
 export { DEBIAN_INTERPRETERS } from "./debian-root";
 
 /** The Debian interpreter used for a runtime when no code is looked at (setup). */
@@ -330,6 +329,3 @@ export async function invokeOnce(spec: FunctionSpec, event: unknown, options: St
         await fn.close();
     }
 }
-
-/** The runtimes on which functions can run here with their own CPython. */
-export const RUNNABLE_RUNTIMES = DEBIAN_INTERPRETERS;

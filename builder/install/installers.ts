@@ -117,7 +117,7 @@ function pipTargetArgs(req: InstallRequest): string[] {
 }
 
 /** Whether uv has a --python-platform for exactly the target's glibc. */
-export function uvPlatformIsExact(target: LambdaTarget): boolean {
+function uvPlatformIsExact(target: LambdaTarget): boolean {
     return uvPythonPlatform(target).endsWith(`_2_${target.glibc[1]}`);
 }
 
@@ -127,7 +127,7 @@ function uvPlatformCovering(target: LambdaTarget): string {
     return candidates.find((c) => Number(/_2_(\d+)$/.exec(c)![1]) >= target.glibc[1]) ?? candidates[candidates.length - 1];
 }
 
-export async function uvInstaller(uvCommand: string, pythonCommand?: string): Promise<Installer> {
+async function uvInstaller(uvCommand: string, pythonCommand?: string): Promise<Installer> {
     const r = await probe(uvCommand, ["--version"]);
     const version = r && /uv (\S+)/.exec(r.stdout)?.[1];
     if (r?.code !== 0 || !version) throw new UserError(`"${uvCommand} --version" failed: ${r ? r.stderr.trim() : "not found"}`);

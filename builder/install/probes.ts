@@ -82,7 +82,7 @@ async function probeOnce(command: string, args: string[], witnesses: (answer: Pr
 }
 
 /** The real file a command runs: a path as given, else the first executable of that name on PATH, links followed. */
-export function resolveCommand(command: string): string | undefined {
+function resolveCommand(command: string): string | undefined {
     const candidates = command.includes("/")
         ? [path.resolve(command)]
         : (process.env.PATH ?? "")

@@ -218,7 +218,7 @@ export function assetTreeSource(tree: Record<string, AssetNode>, label: string):
  * FileArchive(dir)})` puts dir's files at the root). ".." is kept for the
  * safety rule to see; a trailing "/" (a folder entry) is kept.
  */
-export function joinKey(parent: string, key: string): string {
+function joinKey(parent: string, key: string): string {
     const joined = parent ? `${parent}/${key}` : key;
     const folder = joined.endsWith("/");
     const cleaned = joined
