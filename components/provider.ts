@@ -20,10 +20,10 @@ import { ComponentProvider, ComponentProviderOptions } from "@pulumi/pulumi/prov
 const PACKAGE_NAME = "lambda-python";
 
 /** The folder holding PulumiPlugin.yaml (the package root, from source or from dist/). */
-function pluginRoot(from: string = __dirname): string {
-    for (let dir = from; ; dir = path.dirname(dir)) {
+function pluginRoot(): string {
+    for (let dir = __dirname; ; dir = path.dirname(dir)) {
         if (fs.existsSync(path.join(dir, "PulumiPlugin.yaml"))) return dir;
-        if (path.dirname(dir) === dir) throw new Error(`no PulumiPlugin.yaml above ${from}`);
+        if (path.dirname(dir) === dir) throw new Error(`no PulumiPlugin.yaml above ${__dirname}`);
     }
 }
 

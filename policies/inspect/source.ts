@@ -42,11 +42,11 @@ export function zipFileSource(zipPath: string): ArchiveSource {
     return zipSource(openZipFile(zipPath), zipPath);
 }
 
-function zipSource(reader: ZipReader, label: string, prefix = ""): ArchiveSource {
+function zipSource(reader: ZipReader, label: string): ArchiveSource {
     const byEntry = new Map<ArchiveEntry, ZipEntry>();
     const entries = reader.entries.map((z) => {
         const e: ArchiveEntry = {
-            name: prefix + z.name,
+            name: z.name,
             isDirectory: z.isDirectory,
             size: z.uncompressedSize,
             mode: z.madeByOs === UNIX_OS ? z.unixMode : undefined,
