@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 
 export const WORK = path.join(__dirname, ".work");
-export const CORPUS = path.join(WORK, "corpus");
+const CORPUS = path.join(WORK, "corpus");
 const PACKAGES = ["numpy", "scipy", "botocore", "boto3", "pydantic-core", "cryptography"];
 
 export function ensureCorpus(): string {

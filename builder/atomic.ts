@@ -5,6 +5,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 
+// Process-wide on purpose: an interrupt cleans up every build's temporaries; each leaves the set once renamed or removed.
 const pending = new Set<string>();
 
 export function tempPathFor(target: string): string {

@@ -80,12 +80,12 @@ export class BuildCache {
 
     /**
      * Removes leftovers of interrupted builds (older than a day, so that
-     * builds running right now keep theirs) and archives unused for `days`.
+     * builds running right now keep theirs) and archives unused for a month.
      */
-    sweep(days = 30): void {
+    sweep(): void {
         const now = Date.now();
         const oldTemp = now - 24 * 3600_000;
-        const oldUse = now - days * 24 * 3600_000;
+        const oldUse = now - 30 * 24 * 3600_000;
         const listing = (dir: string) => {
             try {
                 return fs.readdirSync(dir).map((n) => path.join(dir, n));

@@ -8,10 +8,10 @@
 import * as fs from "fs";
 
 /** Folders whose every file is a credential or close to one. */
-export const CREDENTIAL_FOLDERS = [".ssh", ".aws", ".gnupg", ".docker"];
+const CREDENTIAL_FOLDERS = [".ssh", ".aws", ".gnupg", ".docker"];
 
 /** Files by exact name. */
-export const CREDENTIAL_NAMES = [
+const CREDENTIAL_NAMES = [
     "credentials", // ~/.aws/credentials and the same format elsewhere
     ".env",
     ".envrc",
@@ -33,13 +33,13 @@ export const CREDENTIAL_NAMES = [
 ];
 
 /** Files by ending: dotenv files, Terraform variables and state (which holds secrets in plain text), key stores. */
-export const CREDENTIAL_SUFFIXES = [".env", ".tfvars", ".tfvars.json", ".tfstate", ".tfstate.backup", ".p12", ".pfx", ".jks", ".keystore"];
+const CREDENTIAL_SUFFIXES = [".env", ".tfvars", ".tfvars.json", ".tfstate", ".tfstate.backup", ".p12", ".pfx", ".jks", ".keystore"];
 
 /**
  * Endings judged by content: a .pem or .key file is a credential when it
  * holds a private key. Certificate bundles (certifi's cacert.pem) are not.
  */
-export const PRIVATE_KEY_SUFFIXES = [".pem", ".key"];
+const PRIVATE_KEY_SUFFIXES = [".pem", ".key"];
 const PRIVATE_KEY = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/;
 const READ_AT_MOST = 4 * 1024 * 1024;
 

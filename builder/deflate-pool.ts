@@ -48,7 +48,7 @@ export interface DeflateResult {
     spooledBytes?: number;
 }
 
-export class DeflateJobError extends Error {
+class DeflateJobError extends Error {
     constructor(
         message: string,
         readonly code: string | undefined,

@@ -58,7 +58,7 @@ export function formatSummary(s: SummaryLines): string {
     return lines.join("\n");
 }
 
-export function formatFindings(findings: Finding[], isError: (f: Finding) => boolean = (f) => f.level === "mandatory"): string {
+function formatFindings(findings: Finding[], isError: (f: Finding) => boolean = (f) => f.level === "mandatory"): string {
     if (!findings.length) return "  checks         all passed";
     return findings.map((f) => `  ${isError(f) ? "ERROR  " : "warning"} [${f.policy}] ${f.message}`).join("\n");
 }

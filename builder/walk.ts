@@ -42,7 +42,7 @@ export interface WalkResult extends Array<WalkedFile> {
 }
 
 /** Folders that never belong in a Lambda package, by name. */
-export const DEFAULT_EXCLUDED_FOLDERS = [
+const DEFAULT_EXCLUDED_FOLDERS = [
     ".git",
     ".hg",
     ".svn",
@@ -66,9 +66,9 @@ export const DEFAULT_EXCLUDED_FOLDERS = [
 ];
 
 /** Files that never belong in a Lambda package, by name … (.env files are credentials: credentials.ts) */
-export const DEFAULT_EXCLUDED_FILES = [".DS_Store", "Thumbs.db", ".coverage", ".python-version"];
+const DEFAULT_EXCLUDED_FILES = [".DS_Store", "Thumbs.db", ".coverage", ".python-version"];
 /** … and by ending. */
-export const DEFAULT_EXCLUDED_SUFFIXES = [".pyc", ".pyo", ".swp"];
+const DEFAULT_EXCLUDED_SUFFIXES = [".pyc", ".pyo", ".swp"];
 
 const GLOB_OPTIONS = { dot: true, basename: true };
 
@@ -251,7 +251,7 @@ function undecodableNames(dir: string): Map<string, Buffer> {
 }
 
 /** A file name for messages: valid UTF-8 as text, every other byte as \xNN. */
-export function escapeName(raw: Buffer): string {
+function escapeName(raw: Buffer): string {
     const decoder = new TextDecoder("utf-8", { fatal: true });
     let out = "";
     for (let i = 0; i < raw.length; ) {

@@ -124,19 +124,32 @@ export function spoolFor(size: number, dir: string | undefined): string | undefi
  * in its spool file (compressed) or in the file itself (stored).
  */
 export function compressedData(r: DeflateResult, file: string | undefined, spool: string | undefined, fresh?: boolean): CompressedData | undefined {
-    const at = (p: string, compressedSize: number): CompressedData["from"] => {
+    const at = (p: string, compressedSize: number): NonNullable<CompressedData["from"]> => {
         const entry: ManifestEntry = { name: p, sha256: r.sha256 ?? "", method: r.method, crc32: r.crc32, size: r.size, compressedSize, dataOffset: 0 };
         return { archive: new PreviousArchive(p, [entry]), entry };
     };
     if (r.spooledBytes !== undefined && spool) {
         const from = at(spool, r.spooledBytes);
-        return { method: 8, crc32: r.crc32, size: r.size, compressedSize: r.spooledBytes, from, fresh, spool: { discard: () => (from!.archive.close(), removeQuietly(spool)) } };
+        return {
+            method: 8,
+            crc32: r.crc32,
+            size: r.size,
+            compressedSize: r.spooledBytes,
+            from,
+            fresh,
+            spool: {
+                discard: () => {
+                    from.archive.close();
+                    removeQuietly(spool);
+                },
+            },
+        };
     }
     if (spool) removeQuietly(spool);
     if (r.data) return { method: r.method, crc32: r.crc32, size: r.size, compressedSize: r.data.length, data: r.data, fresh };
     if (r.method === 0 && file && r.size >= STREAM_THRESHOLD) {
         const from = at(file, r.size);
-        return { method: 0, crc32: r.crc32, size: r.size, compressedSize: r.size, from, fresh, spool: { discard: () => from!.archive.close() } };
+        return { method: 0, crc32: r.crc32, size: r.size, compressedSize: r.size, from, fresh, spool: { discard: () => from.archive.close() } };
     }
     return undefined;
 }

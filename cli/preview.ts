@@ -10,7 +10,7 @@ import { analyzeAll, Diagnostic } from "../preview/analyze";
 import { formatInvocations, Invocation, invokeAll } from "../preview/invoke-all";
 import { RecordedResource } from "../preview/mock-stack";
 import { runProgram } from "../preview/program";
-import { onBuildProgress } from "../components/shared-build";
+import { onBuildProgress, resetSharedBuilds } from "../components/shared-build";
 import { inspectCached } from "../policies/pack/code";
 import { formatMB } from "../policies/rules/format";
 import { parse, progressPrinter } from "./args";
@@ -70,8 +70,8 @@ export async function previewCommand(argv: string[]): Promise<number> {
     // on every preview (about 1 s of a warm `npm start`). Node keeps it valid by the files' contents.
     enableCompileCache();
     say(`running ${dir} under the Pulumi mock monitor`);
-    const run = await runProgram(dir, { stack, config });
-    onBuildProgress(undefined);
+    // The builds' results stay in the archives the resources name; holding them past the run would only keep memory.
+    const run = await runProgram(dir, { stack, config }).finally(resetSharedBuilds);
     for (const note of run.notes) say(note);
     if (run.errors.length) {
         if (v.json) console.log(JSON.stringify({ project: run.project, errors: run.errors }, null, 2));

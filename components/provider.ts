@@ -17,13 +17,13 @@ import { main as serveProvider } from "@pulumi/pulumi/provider";
 import { ComponentProvider, ComponentProviderOptions } from "@pulumi/pulumi/provider/experimental";
 
 /** The schema's package name: the prefix of the components' type tokens. */
-export const PACKAGE_NAME = "lambda-python";
+const PACKAGE_NAME = "lambda-python";
 
 /** The folder holding PulumiPlugin.yaml (the package root, from source or from dist/). */
-export function pluginRoot(from: string = __dirname): string {
-    for (let dir = from; ; dir = path.dirname(dir)) {
+function pluginRoot(): string {
+    for (let dir = __dirname; ; dir = path.dirname(dir)) {
         if (fs.existsSync(path.join(dir, "PulumiPlugin.yaml"))) return dir;
-        if (path.dirname(dir) === dir) throw new Error(`no PulumiPlugin.yaml above ${from}`);
+        if (path.dirname(dir) === dir) throw new Error(`no PulumiPlugin.yaml above ${__dirname}`);
     }
 }
 
@@ -36,7 +36,7 @@ export function loadedByPluginLauncher(): boolean {
  * The SDK's component provider, with the one thing its analyzer cannot write: a reference to a
  * component of this package. PythonFunction's `layers` takes PythonLayers as well as ARNs.
  */
-export class LambdaPythonProvider extends ComponentProvider {
+class LambdaPythonProvider extends ComponentProvider {
     async getSchema(): Promise<string> {
         const schema = JSON.parse(await super.getSchema());
         const layers = schema.resources[`${PACKAGE_NAME}:index:PythonFunction`].inputProperties.layers;

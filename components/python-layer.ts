@@ -61,7 +61,9 @@ const layerBuilds = new WeakMap<PythonLayer, pulumi.Output<LayerBuild>>();
 /**
  * The PythonLayers this process created, by URN. A program in another language passes a layer
  * to a PythonFunction as a resource reference, which reaches the provider as the layer's URN
- * (see provider/DESIGN.md); the function finds the layer, and so its build, here.
+ * (see provider/DESIGN.md); the function finds the layer, and so its build, here. Kept for the
+ * process: the provider plugin serves one deployment, whose URNs are unique, and a later program
+ * in the same process (tests) sets its own layers here as their URNs resolve.
  */
 const layersByUrn = new Map<string, PythonLayer>();
 

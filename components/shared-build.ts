@@ -1,16 +1,15 @@
 // One build per distinct set of builder options in a Pulumi program: two
 // functions sharing a source folder and options share one archive, and the
 // build's errors reach each component that asked for it.
+//
+// The key is the options, not the files, so a kept build is right only while
+// the files do not change: within one program run. A process that runs
+// several programs (the offline preview and `serve` release theirs after the
+// run, tests between stacks) starts each with resetSharedBuilds(). The
+// provider plugin keeps one set for its whole life: the engine starts it for
+// one deployment, whose Construct calls should share builds.
 import * as pulumi from "@pulumi/pulumi";
 import { buildArchive, BuildOptions, BuildResult } from "../builder";
-
-const builds = new Map<string, Promise<BuildResult>>();
-let progress: ((message: string) => void) | undefined;
-
-/** Where build progress goes besides Pulumi's debug log (the offline preview prints it). */
-export function onBuildProgress(listener: ((message: string) => void) | undefined): void {
-    progress = listener;
-}
 
 /** Options that change the archive (not progress callbacks, not per-function checks). */
 export function buildKey(options: BuildOptions): string {
@@ -19,27 +18,60 @@ export function buildKey(options: BuildOptions): string {
     return JSON.stringify(Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
-/** Builds (once per distinct options); `label` names the component in progress messages. */
-export function sharedBuild(options: BuildOptions, resource: pulumi.Resource, label: string): Promise<BuildResult> {
-    const key = buildKey(options);
-    let build = builds.get(key);
-    if (!build) {
-        build = buildArchive({
-            ...options,
-            handler: undefined,
-            onProgress: (message) => {
-                pulumi.log.debug(message, resource);
-                progress?.(`${label}: ${message}`);
-            },
-        });
-        builds.set(key, build);
-        // A failed build is not kept: a program that fixes its input and runs again in the same process builds again.
-        build.catch(() => builds.delete(key));
+/** The builds of one program run. */
+class SharedBuilds {
+    private readonly builds = new Map<string, Promise<BuildResult>>();
+    /** Where build progress goes besides each component's own log (the offline preview prints it). */
+    progress: ((message: string) => void) | undefined;
+
+    /** Builds (once per distinct options); `label` names the component in progress messages, `log` gets them as they are. */
+    build(options: BuildOptions, label: string, log: (message: string) => void = () => {}): Promise<BuildResult> {
+        const key = buildKey(options);
+        let build = this.builds.get(key);
+        if (!build) {
+            build = buildArchive({
+                ...options,
+                handler: undefined,
+                onProgress: (message) => {
+                    log(message);
+                    this.progress?.(`${label}: ${message}`);
+                },
+            });
+            this.builds.set(key, build);
+            // A failed build is not kept: a program that fixes its input and runs again in the same process builds again.
+            build.catch(() => this.builds.delete(key));
+        }
+        return build;
     }
-    return build;
+
+    /** How many distinct builds were started and kept (for tests and reports). */
+    get size(): number {
+        return this.builds.size;
+    }
 }
 
-/** How many distinct builds this program started (for tests and reports). */
-export function distinctBuilds(): number {
-    return builds.size;
+let current = new SharedBuilds();
+
+/** The builds of the program running now. */
+export function sharedBuilds(): SharedBuilds {
+    return current;
+}
+
+/**
+ * Forgets every build (and the progress listener): the next program builds afresh, as its source
+ * folders may have changed. Builds still running finish for the components that asked for them.
+ */
+export function resetSharedBuilds(): void {
+    current.progress = undefined;
+    current = new SharedBuilds();
+}
+
+/** Where build progress goes besides Pulumi's debug log (the offline preview prints it). */
+export function onBuildProgress(listener: ((message: string) => void) | undefined): void {
+    current.progress = listener;
+}
+
+/** Builds for `resource` (once per distinct options in this program); `label` names it in progress messages. */
+export function sharedBuild(options: BuildOptions, resource: pulumi.Resource, label: string): Promise<BuildResult> {
+    return current.build(options, label, (message) => pulumi.log.debug(message, resource));
 }

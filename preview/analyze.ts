@@ -16,8 +16,8 @@ const server = require("@pulumi/policy/server") as {
     makeAnalyzeStackRpcFun(name: string, version: string, level: string, policies: Policy[]): RpcFun;
 };
 
-export const PACK_NAME = "lambda-python";
-export const PACK_VERSION: string = packJson.version;
+const PACK_NAME = "lambda-python";
+const PACK_VERSION: string = packJson.version;
 
 export interface Diagnostic {
     policy: string;
@@ -41,7 +41,7 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
  * arrives as the resource's ID (unknown while the ID is), or its URN for a
  * component; an output value as its value, a secret or an unknown.
  */
-export function asEngineSends(value: unknown): unknown {
+function asEngineSends(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(asEngineSends);
     if (!value || typeof value !== "object") return value;
     const o = value as Record<string, unknown>;

@@ -36,7 +36,7 @@ interface MonitorLike {
 }
 
 /** Fake outputs for the resources our programs create, so dependent values resolve. */
-function fakeState(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
+function fakeState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
     const region = "us-east-1";
     const account = "123456789012";
     switch (type) {

@@ -16,8 +16,6 @@ import { UserError } from "../shared/errors";
 import { MockStack, RecordedResource, outputValue } from "./mock-stack";
 import { readProject, readStackConfig } from "./project";
 
-export { readProject } from "./project";
-
 export interface ProgramRun {
     project: string;
     stack: string;

@@ -28,7 +28,7 @@ const interpreters = table.interpreters as Record<string, InterpreterRow>;
 /** Runtimes with a Debian CPython, e.g. ["python3.11", "python3.13", "python3.14"]. */
 export const DEBIAN_INTERPRETERS: readonly string[] = Object.keys(interpreters);
 
-export function debianArchitecture(arch: Architecture): string {
+function debianArchitecture(arch: Architecture): string {
     return (table.debianArchitectures as Record<Architecture, string>)[arch];
 }
 
@@ -60,7 +60,7 @@ export interface RootManifest {
     created: string;
 }
 
-export const MANIFEST = "lambda-python-root.json";
+const MANIFEST = "lambda-python-root.json";
 
 export function readManifest(root: string): RootManifest | undefined {
     try {

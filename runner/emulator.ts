@@ -32,6 +32,7 @@ export interface EmulatorProcess {
 
 // ------------------------------------------------------------ process registry
 
+// Process-wide on purpose: whoever started an emulator, it must not outlive us; each leaves the set when it exits.
 const live = new Set<ChildProcess>();
 let exitHook = false;
 

@@ -61,6 +61,7 @@ export function which(program: string): string | undefined {
     return undefined;
 }
 
+// Kept for the process: installed packages and namespace support do not go away under it.
 const checked = new Set<string>();
 
 /**

@@ -9,7 +9,7 @@ import { ArchiveFacts } from "../policies/inspect/facts";
 import { Architecture, isArchitecture, parsePythonRuntime } from "../policies/target";
 import { bytecodeCacheFor } from "./bytecode";
 import { emptyOpt, extracted, extractionCacheDir, inspectCode, sweepExtractions } from "./code";
-import { compileBytecode, DEBIAN_INTERPRETERS, ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
+import { compileBytecode, ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
 import { EmulatorProcess, startEmulator } from "./emulator";
 import { ensureHostCapabilities, hostArchitecture } from "./host";
 import { chooseInterpreter } from "./interpreter";
@@ -69,7 +69,6 @@ export interface StartOptions {
     onProgress?: (message: string) => void;
 }
 
-export { chooseInterpreter } from "./interpreter";
 export { DEBIAN_INTERPRETERS } from "./debian-root";
 
 /** The Debian interpreter used for a runtime when no code is looked at (setup). */
@@ -145,9 +144,7 @@ export function eventPayload(event: unknown): string {
     const bytes = Buffer.byteLength(payload);
     if (bytes > MAX_PAYLOAD_BYTES) {
         // Lambda refuses it (RequestEntityTooLargeException); the emulator would cut it short instead.
-        throw new UserError(
-            `the event is ${withCommas(bytes)} bytes as JSON; Lambda refuses a synchronous invoke's payload over ${withCommas(MAX_PAYLOAD_BYTES)} bytes (6 MB). Send a smaller event, or pass a reference to the data (e.g. an S3 key).`,
-        );
+        throw new UserError(`the event is ${withCommas(bytes)} bytes as JSON; Lambda refuses a synchronous invoke's payload over ${withCommas(MAX_PAYLOAD_BYTES)} bytes (6 MB). Send a smaller event, or pass a reference to the data (e.g. an S3 key).`);
     }
     return payload;
 }
@@ -331,6 +328,3 @@ export async function invokeOnce(spec: FunctionSpec, event: unknown, options: St
         await fn.close();
     }
 }
-
-/** The runtimes on which functions can run here with their own CPython. */
-export const RUNNABLE_RUNTIMES = DEBIAN_INTERPRETERS;

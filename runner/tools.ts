@@ -37,7 +37,7 @@ export function runnerToolsDir(): string {
     return path.join(defaultToolsDir(), "runner");
 }
 
-export function emulatorDir(): string {
+function emulatorDir(): string {
     return path.join(runnerToolsDir(), `emulator-${EMULATOR.version}-${hostArchitecture()}`);
 }
 

@@ -8,7 +8,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PythonFunction, PythonLayer } from "../components";
 import { MockStack, RecordedResource, outputValue } from "../preview/mock-stack";
-import { distinctBuilds } from "../components/shared-build";
+import { sharedBuilds } from "../components/shared-build";
 import { SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 
 const SIG = "4dabf18193072939515e22adb298388d";
@@ -232,12 +232,12 @@ describe("components under the mock monitor", () => {
 
         it("is used by two functions sharing one source folder, built once", async () => {
             const source = app({ "lambda_function.py": `import flask\n${HANDLER}` });
-            const before = distinctBuilds();
+            const before = sharedBuilds().size;
             const a = new PythonFunction("flask-a", { source, handler: "lambda_function.lambda_handler", layers: [flask] });
             const b = new PythonFunction("flask-b", { source, handler: "lambda_function.lambda_handler", layers: [flask] });
             await Promise.all([outputValue(a.arn), outputValue(b.arn)]);
             await stack.settle();
-            assert.equal(distinctBuilds() - before, 1, "one build for both functions");
+            assert.equal(sharedBuilds().size - before, 1, "one build for both functions");
             const layerArn = await outputValue(flask.arn);
             assert.deepEqual(stack.byName(FUNCTION, "flask-a").wire.layers, [layerArn]);
             assert.ok(stack.byName(FUNCTION, "flask-a").propertyDependencies.layers.includes(stack.byName(LAYER, "flask").urn));

@@ -20,6 +20,14 @@ function compile(dir: string, name: string, source: string): string {
     return so;
 }
 
+/** Reads prefixes of `bytes`, noting in `asked` how many bytes each read wanted. */
+function recordingReader(bytes: Buffer, asked: number[]): (n: number) => Buffer {
+    return (n) => {
+        asked.push(n);
+        return bytes.subarray(0, n);
+    };
+}
+
 const MEMFD = '#define _GNU_SOURCE\n#include <sys/mman.h>\nint make(void) { return memfd_create("x", 0); }\n';
 const PLAIN = "int add(int a, int b) { return a + b; }\n";
 
@@ -52,7 +60,7 @@ describe("glibc needed by the binaries themselves", () => {
     it("reads only a prefix of the file when the tables sit at its start", () => {
         const bytes = fs.readFileSync(memfd);
         const asked: number[] = [];
-        glibcNeeded((n) => (asked.push(n), bytes.subarray(0, n)), bytes.length);
+        glibcNeeded(recordingReader(bytes, asked), bytes.length);
         assert.ok(Math.max(...asked) <= bytes.length);
         assert.equal(asked.length, 1, `read ${asked.join(", ")} bytes`);
     });
@@ -62,7 +70,7 @@ describe("glibc needed by the binaries themselves", () => {
         const big = compile(dir, "libbig", `${MEMFD}__attribute__((used)) static const char pad[512 * 1024] = {1};\nconst char *padding(void) { return pad; }\n`);
         const bytes = fs.readFileSync(big);
         const asked: number[] = [];
-        const need = glibcNeeded((n) => (asked.push(n), bytes.subarray(0, n)), bytes.length);
+        const need = glibcNeeded(recordingReader(bytes, asked), bytes.length);
         assert.deepEqual(need, { version: [2, 27], symbolVersion: "GLIBC_2.27" });
         assert.ok(Math.max(...asked) < bytes.length / 4, `read ${Math.max(...asked)} of ${bytes.length} bytes`);
     });

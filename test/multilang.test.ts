@@ -6,7 +6,6 @@
 // ResourceMonitor service, answering registrations with the SDK's mock
 // monitor (the same fake outputs the TypeScript tests get), and records every
 // RegisterResource so a Construct can be compared with the TypeScript class.
-// biome-ignore-all lint/suspicious/noExplicitAny: the schema and construct states are JSON read ad hoc
 import { strict as assert } from "assert";
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
@@ -30,6 +29,40 @@ const outputValue = (value: string, dependencies: string[]) => ({ "4dabf18193072
 /** The wire form of a resource reference (what a Python program's `layers=[flask]` sends). */
 const resourceRef = (urn: string) => ({ "4dabf18193072939515e22adb298388d": "5cf8f73096256a8f31e491e813e4eb8e", urn, packageVersion: "" });
 const STACK = "preview";
+
+/** The parts of a Pulumi package schema (pulumi.com, "Pulumi Package Schema") these tests read. */
+interface SchemaProperty {
+    $ref?: string;
+    type?: string;
+    items?: unknown;
+}
+interface SchemaType {
+    properties?: Record<string, SchemaProperty>;
+    enum?: { name: string; value: string }[];
+}
+interface SchemaResource {
+    isComponent?: boolean;
+    inputProperties: Record<string, SchemaProperty>;
+    properties: Record<string, SchemaProperty>;
+    requiredInputs: string[];
+}
+interface PackageSchema {
+    name: string;
+    version: string;
+    resources: Record<string, SchemaResource>;
+    types: Record<string, SchemaType>;
+    dependencies: { name: string; version: string }[];
+}
+
+/** The outputs Construct returns as the components' state, as far as these tests read them. */
+interface LayerState {
+    arn: string;
+}
+interface FunctionState {
+    arn: string;
+    url: string;
+    archive: { upload: string };
+}
 const REVIEWED_SCHEMA = path.join(ROOT, "provider", "schema.json");
 const HANDLER = "import helpers\n\ndef lambda_handler(event, context):\n    return {'statusCode': 200, 'body': helpers.GREETING}\n";
 
@@ -142,10 +175,10 @@ describe("the package from other languages (provider protocol, started as the Pu
     });
 
     describe("GetSchema", () => {
-        let schema: any;
+        let schema: PackageSchema;
         before(async () => {
             const res = await unary<providerproto.GetSchemaRequest, providerproto.GetSchemaResponse>((r, cb) => plugin.client.getSchema(r, cb), new providerproto.GetSchemaRequest());
-            schema = JSON.parse(res.getSchema());
+            schema = JSON.parse(res.getSchema()) as PackageSchema;
         });
 
         it("serves the reviewed schema (provider/schema.json); regenerate and review it when the args change", () => {
@@ -158,7 +191,7 @@ describe("the package from other languages (provider protocol, started as the Pu
             assert.equal(schema.name, "lambda-python");
             assert.equal(schema.version, JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version);
             assert.deepEqual(Object.keys(schema.resources).sort(), ["lambda-python:index:PythonFunction", "lambda-python:index:PythonLayer"]);
-            assert.ok(Object.values(schema.resources).every((r: any) => r.isComponent));
+            assert.ok(Object.values(schema.resources).every((r) => r.isComponent));
         });
 
         it("keeps the design's argument and output names", () => {
@@ -172,7 +205,7 @@ describe("the package from other languages (provider protocol, started as the Pu
         });
 
         it("types architectures and URL auth as enums, and options as named object types", () => {
-            const enumValues = (token: string) => schema.types[token].enum.map((e: { value: string }) => e.value);
+            const enumValues = (token: string) => (schema.types[token].enum ?? []).map((e) => e.value);
             assert.deepEqual(enumValues("lambda-python:index:Architecture"), ["x86_64", "arm64"]);
             assert.deepEqual(enumValues("lambda-python:index:FunctionUrlAuthType"), ["AWS_IAM", "NONE"]);
             const fn = schema.resources["lambda-python:index:PythonFunction"].inputProperties;
@@ -180,7 +213,7 @@ describe("the package from other languages (provider protocol, started as the Pu
             assert.equal(fn.url.$ref, "#/types/lambda-python:index:PythonFunctionUrl");
             assert.equal(fn.build.$ref, "#/types/lambda-python:index:BuildSettings");
             assert.equal(fn.functionArgs.$ref, "#/types/lambda-python:index:FunctionPassThrough");
-            assert.equal(schema.types["lambda-python:index:FunctionPassThrough"].properties.vpcConfig.$ref, "#/types/lambda-python:index:FunctionVpcConfig");
+            assert.equal(schema.types["lambda-python:index:FunctionPassThrough"].properties?.vpcConfig.$ref, "#/types/lambda-python:index:FunctionVpcConfig");
         });
 
         it("takes PythonLayers or ARNs as layers (the one reference the analyzer cannot write)", () => {
@@ -190,7 +223,7 @@ describe("the package from other languages (provider protocol, started as the Pu
         });
 
         it("refers to @pulumi/aws resources for the children it outputs", () => {
-            const aws = schema.dependencies.find((d: { name: string }) => d.name === "aws");
+            const aws = schema.dependencies.find((d) => d.name === "aws");
             assert.ok(aws, "aws is a dependency");
             assert.equal(schema.resources["lambda-python:index:PythonFunction"].properties.function.$ref, `/aws/v${aws.version}/schema.json#/resources/aws:lambda%2Ffunction:Function`);
         });
@@ -211,8 +244,8 @@ describe("the package from other languages (provider protocol, started as the Pu
         });
         let viaTypeScript: RecordedResource[];
         let viaProtocol: Registration[];
-        let layerState: Record<string, any>;
-        let functionState: Record<string, any>;
+        let layerState: LayerState;
+        let functionState: FunctionState;
 
         async function construct(type: string, name: string, inputs: Record<string, unknown>, inputDependencies: Record<string, string[]> = {}): Promise<providerproto.ConstructResponse> {
             const req = new providerproto.ConstructRequest()
@@ -239,10 +272,10 @@ describe("the package from other languages (provider protocol, started as the Pu
             // The same through the protocol, as the engine forwards a Python program's calls: the layer's
             // `arn` output is an output value carrying the dependencies Construct reported for it.
             const layerRes = await construct("lambda-python:index:PythonLayer", "greeting", layerInputs);
-            layerState = layerRes.getState()!.toJavaScript();
+            layerState = layerRes.getState()!.toJavaScript() as unknown as LayerState;
             const arnDeps = layerRes.getStatedependenciesMap().get("arn")!.getUrnsList();
-            const fnRes = await construct("lambda-python:index:PythonFunction", "hello", functionInputs(outputValue(layerState.arn as string, arnDeps)), { layers: arnDeps });
-            functionState = fnRes.getState()!.toJavaScript();
+            const fnRes = await construct("lambda-python:index:PythonFunction", "hello", functionInputs(outputValue(layerState.arn, arnDeps)), { layers: arnDeps });
+            functionState = fnRes.getState()!.toJavaScript() as unknown as FunctionState;
             viaProtocol = engine.registrations.slice();
         });
 
@@ -333,7 +366,7 @@ describe("the package from other languages (provider protocol, started as the Pu
         it("takes layers as plain ARNs with dependencies too (engines that do not send output values)", async () => {
             const before = engine.registrations.length;
             const layerVersion = viaProtocol.find((r) => r.type === "aws:lambda/layerVersion:LayerVersion")!;
-            const { url: _url, ...withoutUrl } = functionInputs(layerState.arn as string);
+            const { url: _url, ...withoutUrl } = functionInputs(layerState.arn);
             await construct("lambda-python:index:PythonFunction", "hello-plain", withoutUrl, { layers: [layerVersion.urn] });
             const f = engine.registrations.slice(before).find((r) => r.type === "aws:lambda/function:Function")!;
             assert.deepEqual(f.wire.layers, [layerState.arn]);
@@ -364,7 +397,7 @@ describe("the package from other languages (provider protocol, started as the Pu
 // reviewed schema under the generator's Python naming (snake_case arguments, `<Type>Args`
 // input classes, UPPER_SNAKE enum members, module pulumi_<package>).
 describe("examples/python-program against the reviewed schema", () => {
-    const schema = JSON.parse(fs.readFileSync(REVIEWED_SCHEMA, "utf8"));
+    const schema = JSON.parse(fs.readFileSync(REVIEWED_SCHEMA, "utf8")) as PackageSchema;
     const programFile = path.join(ROOT, "examples", "python-program", "__main__.py");
     const dump = `
 import ast, json, sys
@@ -413,7 +446,7 @@ print(json.dumps(out))
         const used = (parsed.attrs as [string, string, string][]).filter(([m, t]) => alias && m === (alias[1] ?? alias[0]) && schema.types[`lambda-python:index:${t}`]?.enum);
         assert.ok(used.length >= 2);
         for (const [, t, member] of used) {
-            const names = schema.types[`lambda-python:index:${t}`].enum.map((e: { name: string }) => upperSnake(e.name));
+            const names = (schema.types[`lambda-python:index:${t}`].enum ?? []).map((e) => upperSnake(e.name));
             assert.ok(names.includes(member), `${t}.${member} is not one of ${names.join(", ")}`);
         }
     });

@@ -17,8 +17,22 @@ async function build(source: string, options: { runtime: string; architecture?: 
     return r.path;
 }
 
-function json(payload: string): any {
-    return JSON.parse(payload);
+/** What the probe fixture's handler reports by default. */
+interface ProbeReport {
+    path: string[];
+    env: Record<string, string | undefined>;
+    cwd: string;
+    uid: number;
+    version: [number, number];
+    machine: string;
+    shared: string;
+    only_in_layer: string | null;
+    function_name: string;
+    memory: number;
+}
+
+function json<T = unknown>(payload: string): T {
+    return JSON.parse(payload) as T;
 }
 
 function alive(pid: number): boolean {
@@ -44,7 +58,7 @@ describe("runner: a python3.13 x86_64 function with a layer, in the Lambda emula
     it("runs the handler with Lambda's sys.path order, environment, user and working folder", async () => {
         const r = await fn.invoke({});
         assert.ok(r.ok, r.payload);
-        const seen = json(r.payload);
+        const seen = json<ProbeReport>(r.payload);
         assert.deepEqual(seen.path.slice(0, 3), ["/var/task", "/opt/python/lib/python3.13/site-packages", "/opt/python"]);
         assert.ok(seen.path.indexOf("/var/runtime") > seen.path.indexOf("/usr/lib/python3.13"), "the runtime client comes after the runtime's own files");
         assert.deepEqual(seen.version, [3, 13]);
@@ -62,16 +76,17 @@ describe("runner: a python3.13 x86_64 function with a layer, in the Lambda emula
         assert.equal(env.AWS_LAMBDA_FUNCTION_NAME, "probe");
         assert.equal(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE, "256");
         assert.equal(env.AWS_LAMBDA_LOG_GROUP_NAME, "/aws/lambda/probe");
-        assert.match(env.AWS_LAMBDA_LOG_STREAM_NAME, /^\d{4}\/\d{2}\/\d{2}\/\[\$LATEST\][0-9a-f]{32}$/);
+        assert.match(env.AWS_LAMBDA_LOG_STREAM_NAME ?? "", /^\d{4}\/\d{2}\/\d{2}\/\[\$LATEST\][0-9a-f]{32}$/);
         assert.equal(env.TZ, ":UTC");
         assert.ok(env.AWS_REGION && env.AWS_REGION === env.AWS_DEFAULT_REGION);
-        assert.ok(env.LD_LIBRARY_PATH.split(":").includes("/opt/lib") && env.LD_LIBRARY_PATH.split(":").includes("/var/task/lib"));
-        assert.ok(env.PATH.split(":").includes("/opt/bin"));
+        const libraryPath = (env.LD_LIBRARY_PATH ?? "").split(":");
+        assert.ok(libraryPath.includes("/opt/lib") && libraryPath.includes("/var/task/lib"));
+        assert.ok((env.PATH ?? "").split(":").includes("/opt/bin"));
         assert.equal(env.HOME, undefined, "nothing of this machine's environment leaks in");
     });
 
     it("lets the function's module shadow a layer's, and imports what only the layer has", async () => {
-        const seen = json((await fn.invoke({})).payload);
+        const seen = json<ProbeReport>((await fn.invoke({})).payload);
         assert.equal(seen.shared, "function");
         assert.equal(seen.only_in_layer, "layer");
     });
@@ -164,7 +179,7 @@ describe("runner: python3.12, which no Debian release ships", () => {
         try {
             assert.equal(fn.warnings.length, 1);
             assert.match(fn.warnings[0], /python3\.12 has no Debian CPython .* runs on python3\.13 instead/);
-            const seen = json((await fn.invoke({})).payload);
+            const seen = json<ProbeReport>((await fn.invoke({})).payload);
             assert.deepEqual(seen.version, [3, 13]);
             assert.equal(seen.env.AWS_EXECUTION_ENV, "AWS_Lambda_python3.12", "the function is still told its configured runtime");
         } finally {
@@ -196,7 +211,7 @@ describe("runner: arm64 under emulation", () => {
             assert.ok(fn.warnings.some((w) => /arm64 runs under qemu/.test(w)));
             const r = await fn.invoke({ values: [1, 2, 3, 4] });
             assert.ok(r.ok, r.payload + r.logs);
-            const body = JSON.parse(json(r.payload).body);
+            const body = JSON.parse(json<{ body: string }>(r.payload).body);
             assert.equal(body.mean, 2.5);
             assert.equal(body.numpy, "2.4.6");
         } finally {

@@ -5,6 +5,7 @@ import { strict as assert } from "assert";
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { FunctionUrlEvent } from "../runner/serve/event";
 import { CLI, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 import { alive, descendants, eventually, serve, Served } from "./serve-helpers";
 
@@ -52,7 +53,7 @@ describe("lambda-python serve", () => {
             const res = await fetch(url("/upload?tag=a&tag=b&q=x%20y"), { method: "POST", body: bytes, headers: { "Content-Type": "image/png", "X-Trace": "t1" } });
             assert.equal(res.status, 201);
             assert.equal(res.headers.get("x-handler"), "echo");
-            const event = (await res.json()) as any;
+            const event = (await res.json()) as FunctionUrlEvent;
             assert.equal(event.version, "2.0");
             assert.equal(event.rawPath, "/upload");
             assert.equal(event.rawQueryString, "tag=a&tag=b&q=x%20y");
@@ -60,19 +61,19 @@ describe("lambda-python serve", () => {
             assert.equal(event.requestContext.http.method, "POST");
             assert.equal(event.headers["x-trace"], "t1");
             assert.equal(event.isBase64Encoded, true);
-            assert.deepEqual(Buffer.from(event.body, "base64"), bytes);
+            assert.deepEqual(Buffer.from(event.body ?? "", "base64"), bytes);
         });
 
         it("delivers a JSON body as text", async () => {
             const res = await fetch(url("/json"), { method: "POST", body: JSON.stringify({ name: "Zoë" }), headers: { "Content-Type": "application/json" } });
-            const event = (await res.json()) as any;
+            const event = (await res.json()) as FunctionUrlEvent;
             assert.equal(event.isBase64Encoded, false);
-            assert.deepEqual(JSON.parse(event.body), { name: "Zoë" });
+            assert.deepEqual(JSON.parse(event.body ?? ""), { name: "Zoë" });
         });
 
         it("passes request cookies in and turns the result's cookies into Set-Cookie headers", async () => {
             const res = await fetch(url("/"), { headers: { Cookie: "session=abc123; lang=en" } });
-            const event = (await res.json()) as any;
+            const event = (await res.json()) as FunctionUrlEvent;
             assert.deepEqual(event.cookies, ["session=abc123", "lang=en"]);
             assert.equal(event.headers.cookie, undefined);
             assert.deepEqual(res.headers.getSetCookie(), ["served=yes; Path=/", "theme=dark; Max-Age=60"]);
@@ -116,7 +117,7 @@ describe("lambda-python serve", () => {
 
         it("answers concurrent requests, one at a time, from one warm function", async () => {
             const before = descendants(echo!.child.pid!).length;
-            const all = await Promise.all(Array.from({ length: 8 }, (_, i) => fetch(url(`/n${i}`)).then((r) => r.json() as Promise<any>)));
+            const all = await Promise.all(Array.from({ length: 8 }, (_, i) => fetch(url(`/n${i}`)).then((r) => r.json() as Promise<FunctionUrlEvent>)));
             assert.deepEqual(
                 all.map((e) => e.rawPath),
                 Array.from({ length: 8 }, (_, i) => `/n${i}`),

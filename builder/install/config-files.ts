@@ -21,7 +21,7 @@ export interface ConfiguredIndexes {
 const truthy = (v: string | undefined) => !!v && !/^(0|false|no|off)$/i.test(v);
 
 /** pip's files, lowest precedence first (pip's own order: global, user, site, PIP_CONFIG_FILE). */
-export function pipConfigFiles(sysPrefix: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
+function pipConfigFiles(sysPrefix: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
     if (env.PIP_CONFIG_FILE === os.devNull) return [];
     const home = os.homedir();
     const xdgDirs = (env.XDG_CONFIG_DIRS || "/etc/xdg").split(path.delimiter).filter(Boolean);
@@ -94,7 +94,7 @@ function readIni(file: string): Map<string, [string, string][]> | undefined {
 }
 
 /** uv's files, lowest precedence first: system, user, then the project's (uv.toml or pyproject.toml [tool.uv] from the working folder up). */
-export function uvConfigFiles(cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): string[] {
+function uvConfigFiles(cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): string[] {
     if (truthy(env.UV_NO_CONFIG)) return [];
     if (env.UV_CONFIG_FILE) return [path.resolve(env.UV_CONFIG_FILE)];
     const xdgDirs = (env.XDG_CONFIG_DIRS || "/etc/xdg").split(path.delimiter).filter(Boolean);

@@ -18,7 +18,7 @@ import { probeIndexes, ProbeResult } from "./index-probe";
 import { normalizeName, requirementName } from "./requirements";
 
 /** Names of the packages an installer's output blames. */
-export function blamedPackages(output: string): string[] {
+function blamedPackages(output: string): string[] {
     const found: string[] = [];
     const patterns = [
         /No matching distribution found for ([A-Za-z0-9][A-Za-z0-9._-]*)/g,

@@ -7,7 +7,7 @@
 // (dependency confusion), so nothing downloads with an installer's defaults.
 import * as path from "path";
 
-export const PYPI_SIMPLE = "https://pypi.org/simple";
+const PYPI_SIMPLE = "https://pypi.org/simple";
 
 export interface PackageIndexes {
     /** The primary index; undefined means PyPI. */
@@ -149,7 +149,7 @@ export function withoutIndexEnvironment(env: NodeJS.ProcessEnv = process.env): N
 }
 
 /** user:password@ in a URL becomes ***@ for messages. */
-export function redact(url: string): string {
+function redact(url: string): string {
     return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1***@");
 }
 

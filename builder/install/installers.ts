@@ -119,7 +119,7 @@ function pipTargetArgs(req: InstallRequest): string[] {
 }
 
 /** Whether uv has a --python-platform for exactly the target's glibc. */
-export function uvPlatformIsExact(target: LambdaTarget): boolean {
+function uvPlatformIsExact(target: LambdaTarget): boolean {
     return uvPythonPlatform(target).endsWith(`_2_${target.glibc[1]}`);
 }
 
@@ -133,7 +133,7 @@ function uvPlatformCovering(target: LambdaTarget): string {
  * `resolverPython`: a Python whose pip resolves for targets uv has no platform
  * for (the tools folder's pinned pip, tools/index.ts); else the host Python's pip.
  */
-export async function uvInstaller(uvCommand: string, pythonCommand?: string, resolverPython?: string): Promise<Installer> {
+async function uvInstaller(uvCommand: string, pythonCommand?: string, resolverPython?: string): Promise<Installer> {
     const r = await probe(uvCommand, ["--version"]);
     const version = r && /uv (\S+)/.exec(r.stdout)?.[1];
     if (r?.code !== 0 || !version) throw new UserError(`"${uvCommand} --version" failed: ${r ? r.stderr.trim() : "not found"}`);

@@ -33,6 +33,8 @@ interface Entry {
 }
 
 const FILE = "probes.json";
+// Kept for the process, shared by every build and program it runs: an answer is about one binary on one
+// PATH, which does not change under a running process (not-found and failures are not kept).
 const inProcess = new Map<string, Promise<ProbeAnswer | undefined>>();
 
 /**

@@ -29,6 +29,7 @@ async function pipInstall(venv: string, requirement: string): Promise<void> {
     if (r.code !== 0) throw new UserError(`could not install ${requirement} from PyPI into ${venv}: ${tail(r.stdout + r.stderr, 6)}`);
 }
 
+// Kept for the process: once installed, the pinned uv stays where it is (a failed install is not kept).
 const installing = new Map<string, Promise<string>>();
 
 /**

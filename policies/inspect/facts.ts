@@ -118,21 +118,21 @@ export function gatherFacts(src: ArchiveSource): ArchiveFacts {
             continue;
         }
         if (e.mode !== undefined && (e.mode & 0o170000) === 0o120000) {
-            const target = readSafely(src, e, (s) => s.readAll(e, 4096), facts);
+            const target = readSafely(src, (s) => s.readAll(e, 4096), facts.problems);
             const link = target?.toString("utf8") ?? "?";
             if (link.startsWith("/") || escapes(e.name, link)) unsafe(e.name, `is a symbolic link to ${link}, outside the archive`);
             continue;
         }
         if (/(^|\/)[^/]+\.dist-info\/WHEEL$/.test(e.name)) {
-            const text = readSafely(src, e, (s) => s.readAll(e, WHEEL_FILE_MAX), facts);
+            const text = readSafely(src, (s) => s.readAll(e, WHEEL_FILE_MAX), facts.problems);
             if (text) facts.wheels.push({ distInfo: e.name.slice(0, -"/WHEEL".length), tags: parseWheelFile(text.toString("utf8")) });
             continue;
         }
         if (e.size >= 20 && mayBeNative(e.name, e.mode)) {
-            const head = readSafely(src, e, (s) => s.readPrefix(e, BINARY_PROBE_BYTES), facts);
+            const head = readSafely(src, (s) => s.readPrefix(e, BINARY_PROBE_BYTES), facts.problems);
             const kind = head && classifyBinary(head);
             if (!kind) continue;
-            const glibc = kind.format === "elf" ? readSafely(src, e, (s) => glibcOf(s, e), facts) : undefined;
+            const glibc = kind.format === "elf" ? readSafely(src, (s) => glibcOf(s, e), facts.problems) : undefined;
             facts.natives.push({ name: e.name, format: kind.format, arch: kind.arch, ...(glibc ? { glibc } : {}) });
         }
     }
@@ -153,7 +153,7 @@ export function textReader(src: ArchiveSource, problems: string[] = []): Inspect
     return (name, maxBytes = DEFAULT_TEXT_MAX) => {
         const e = byName.get(name);
         if (!e || e.isDirectory) return undefined;
-        const data = readSafely(src, e, (s) => s.readAll(e, maxBytes), { problems } as ArchiveFacts);
+        const data = readSafely(src, (s) => s.readAll(e, maxBytes), problems);
         return data?.toString("utf8");
     };
 }
@@ -163,12 +163,12 @@ function glibcOf(src: ArchiveSource, e: ArchiveEntry): GlibcNeed | undefined {
     return glibcNeeded((n) => src.readPrefix(e, n), e.size);
 }
 
-function readSafely<T = Buffer>(src: ArchiveSource, e: ArchiveEntry, read: (s: ArchiveSource) => T | undefined, facts: ArchiveFacts): T | undefined {
+function readSafely<T = Buffer>(src: ArchiveSource, read: (s: ArchiveSource) => T | undefined, problems: string[]): T | undefined {
     try {
         return read(src);
     } catch (err) {
         if (err instanceof ZipFormatError) {
-            if (facts.problems.length < MAX_LISTED) facts.problems.push(err.message);
+            if (problems.length < MAX_LISTED) problems.push(err.message);
             return undefined;
         }
         throw err;

@@ -71,7 +71,7 @@ export function readZipText(zipPath: string, name: string, maxBytes?: number): s
     }
 }
 
-export function damagedFacts(label: string, zippedBytes: number, problem: string): ArchiveFacts {
+function damagedFacts(label: string, zippedBytes: number, problem: string): ArchiveFacts {
     const facts = emptyFacts("zip", label, zippedBytes);
     facts.problems.push(problem);
     return facts;

@@ -42,11 +42,11 @@ export function zipFileSource(zipPath: string): ArchiveSource {
     return zipSource(openZipFile(zipPath), zipPath);
 }
 
-function zipSource(reader: ZipReader, label: string, prefix = ""): ArchiveSource {
+function zipSource(reader: ZipReader, label: string): ArchiveSource {
     const byEntry = new Map<ArchiveEntry, ZipEntry>();
     const entries = reader.entries.map((z) => {
         const e: ArchiveEntry = {
-            name: prefix + z.name,
+            name: z.name,
             isDirectory: z.isDirectory,
             size: z.uncompressedSize,
             mode: z.madeByOs === UNIX_OS ? z.unixMode : undefined,
@@ -218,7 +218,7 @@ export function assetTreeSource(tree: Record<string, AssetNode>, label: string):
  * FileArchive(dir)})` puts dir's files at the root). ".." is kept for the
  * safety rule to see; a trailing "/" (a folder entry) is kept.
  */
-export function joinKey(parent: string, key: string): string {
+function joinKey(parent: string, key: string): string {
     const joined = parent ? `${parent}/${key}` : key;
     const folder = joined.endsWith("/");
     const cleaned = joined

@@ -36,9 +36,9 @@ export function isUnknown(value: unknown): boolean {
 }
 
 /** The plain object behind @pulumi/policy's unknown-checking proxy (or the value itself). */
-export function unwrap<T = any>(value: T): T {
+export function unwrap<T>(value: T): T {
     if (value && typeof value === "object") {
-        const target = (value as any).__getSpecialProxyTarget;
+        const target = (value as { __getSpecialProxyTarget?: T }).__getSpecialProxyTarget;
         if (target && target !== value) return target;
     }
     return value;

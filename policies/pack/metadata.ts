@@ -6,7 +6,7 @@ import { Severity } from "@pulumi/policy";
 import { PolicyName } from "../rules/types";
 
 /** Where docs/policies.md is published; each policy links to its own anchor. Set to the repository's URL when publishing. */
-export const POLICY_DOCS_URL = "https://github.com/pulumi-lambda-python/pulumi-lambda-python/blob/main/docs/policies.md";
+const POLICY_DOCS_URL = "https://github.com/pulumi-lambda-python/pulumi-lambda-python/blob/main/docs/policies.md";
 
 export interface PolicyMetadata {
     displayName: string;

@@ -30,10 +30,8 @@ import { exemptSchema, report, ReportContext, Subject } from "./report";
 import { environmentOf, FUNCTION, FUNCTION_URL, functionArchitecture, functionRuntime, functionScope, kindOf, labelOf, LAYER, layerRuntimes, layerScope, PERMISSION, scopeOf } from "./resources";
 import { secretsKnown } from "./secrets";
 
-export { FUNCTION, FUNCTION_URL, LAYER, PERMISSION } from "./resources";
-
 /** The one policy that says when a resource's code cannot be inspected, so a resource gets that advisory once. */
-export const REPORTS_NOT_INSPECTED: PolicyName = "lambda-zip-entry-safety";
+const REPORTS_NOT_INSPECTED: PolicyName = "lambda-zip-entry-safety";
 
 const programDirSchema = {
     programDir: { type: "string", description: "Folder of the Pulumi program, for archives given by relative path (default: the directory pulumi was run from)." },
@@ -141,17 +139,17 @@ function propsPolicy(name: PolicyName, description: string, enforcementLevel: En
 
 // ------------------------------------------------------------------ resource policies: archives
 
-export const zipSize = archivePolicy("lambda-zip-size", "Code uploaded directly (not through S3) must be at most 50 MB zipped.", "mandatory", (archive, _args, _kind, config) => checkZipSize(archive.facts, ruleConfig("lambda-zip-size", config)));
+const zipSize = archivePolicy("lambda-zip-size", "Code uploaded directly (not through S3) must be at most 50 MB zipped.", "mandatory", (archive, _args, _kind, config) => checkZipSize(archive.facts, ruleConfig("lambda-zip-size", config)));
 
-export const noPycache = archivePolicy("lambda-no-pycache", "Python deployment packages must not contain __pycache__ folders or .pyc files.", "mandatory", (archive) => checkNoPycache(archive.facts), {
+const noPycache = archivePolicy("lambda-no-pycache", "Python deployment packages must not contain __pycache__ folders or .pyc files.", "mandatory", (archive) => checkNoPycache(archive.facts), {
     pythonOnly: true,
 });
 
-export const zipEntrySafety = archivePolicy("lambda-zip-entry-safety", "Archives must be intact, and every entry extractable and readable by Lambda (no absolute or '..' paths, no unreadable modes, no zip bombs).", "mandatory", (archive) =>
+const zipEntrySafety = archivePolicy("lambda-zip-entry-safety", "Archives must be intact, and every entry extractable and readable by Lambda (no absolute or '..' paths, no unreadable modes, no zip bombs).", "mandatory", (archive) =>
     checkEntrySafety(archive.facts),
 );
 
-export const handlerAtRoot = archivePolicy(
+const handlerAtRoot = archivePolicy(
     "lambda-handler-at-root",
     "A Python function's handler module must be at the root of its archive and define the handler.",
     "mandatory",
@@ -164,7 +162,7 @@ export const handlerAtRoot = archivePolicy(
     { appliesTo: ["function"], pythonOnly: true },
 );
 
-export const layerPythonPath = archivePolicy(
+const layerPythonPath = archivePolicy(
     "lambda-layer-python-path",
     "A Python layer's modules must be under python/ (or python/lib/python3.X/site-packages/).",
     "mandatory",
@@ -172,7 +170,7 @@ export const layerPythonPath = archivePolicy(
     { appliesTo: ["layer"], pythonOnly: true },
 );
 
-export const partialBoto3 = archivePolicy(
+const partialBoto3 = archivePolicy(
     "lambda-partial-boto3",
     "Bundle the whole AWS SDK for Python (boto3 with botocore, s3transfer, urllib3) or none of it.",
     "advisory",
@@ -182,12 +180,12 @@ export const partialBoto3 = archivePolicy(
 
 // ------------------------------------------------------------------ resource policies: props
 
-export const layerCount = propsPolicy("lambda-layer-count", "A function can use at most 5 layers.", "mandatory", FUNCTION, (args, config) => {
+const layerCount = propsPolicy("lambda-layer-count", "A function can use at most 5 layers.", "mandatory", FUNCTION, (args, config) => {
     const layers = knownArray(prop(args.props, "layers"));
     return layers ? checkLayerCount(labelOf(args.type, args.name), layers.length, ruleConfig("lambda-layer-count", config)) : [];
 });
 
-export const runtimeDeprecation = propsPolicy("lambda-runtime-deprecation", "Runtimes (Python, Node.js, Java, .NET, Ruby, OS-only) must not be past, or close to, their deprecation dates.", "mandatory", [FUNCTION, LAYER], (args, config) => {
+const runtimeDeprecation = propsPolicy("lambda-runtime-deprecation", "Runtimes (Python, Node.js, Java, .NET, Ruby, OS-only) must not be past, or close to, their deprecation dates.", "mandatory", [FUNCTION, LAYER], (args, config) => {
     const rule = ruleConfig("lambda-runtime-deprecation", config);
     if (args.type === LAYER) {
         if (layerScope(args.props) === "unknown") {
@@ -218,17 +216,17 @@ export const runtimeDeprecation = propsPolicy("lambda-runtime-deprecation", "Run
     return runtime ? checkRuntimeDeprecation(labelOf(args.type, args.name), runtime, rule) : [];
 });
 
-export const environmentSecrets = propsPolicy("lambda-environment-secrets", "Environment variables must not hold secrets in plain text.", "mandatory", FUNCTION, (args, config) => {
+const environmentSecrets = propsPolicy("lambda-environment-secrets", "Environment variables must not hold secrets in plain text.", "mandatory", FUNCTION, (args, config) => {
     const vars = environmentOf(args.props);
     return vars ? checkEnvironmentSecrets(labelOf(args.type, args.name), vars, ruleConfig("lambda-environment-secrets", config), { secretsKnown }) : [];
 });
 
-export const environmentLimits = propsPolicy("lambda-environment-limits", "Environment variables must not use names Lambda reserves, and must fit in 4 KB together.", "mandatory", FUNCTION, (args, config) => {
+const environmentLimits = propsPolicy("lambda-environment-limits", "Environment variables must not use names Lambda reserves, and must fit in 4 KB together.", "mandatory", FUNCTION, (args, config) => {
     const vars = environmentOf(args.props);
     return vars ? checkEnvironmentLimits(labelOf(args.type, args.name), vars, ruleConfig("lambda-environment-limits", config)) : [];
 });
 
-export const permissionPublic = propsPolicy("lambda-permission-public", "Lambda permissions for principal '*' must be narrowed by sourceArn, sourceAccount or principalOrgId.", "mandatory", PERMISSION, (args) => {
+const permissionPublic = propsPolicy("lambda-permission-public", "Lambda permissions for principal '*' must be narrowed by sourceArn, sourceAccount or principalOrgId.", "mandatory", PERMISSION, (args) => {
     const p = (k: string) => {
         const v = prop(args.props, k);
         // Unknown during preview means "set to something": a reference narrows the permission.
@@ -248,7 +246,7 @@ export const permissionPublic = propsPolicy("lambda-permission-public", "Lambda 
     });
 });
 
-export const functionUrlCors = propsPolicy("lambda-function-url-cors", "A function URL's CORS must not allow every origin together with credentials.", "mandatory", FUNCTION_URL, (args) => {
+const functionUrlCors = propsPolicy("lambda-function-url-cors", "A function URL's CORS must not allow every origin together with credentials.", "mandatory", FUNCTION_URL, (args) => {
     const cors = unwrap(prop(args.props, "cors")) as Record<string, unknown> | undefined;
     if (!cors || typeof cors !== "object") return [];
     const fn = knownString(prop(args.props, "functionName"));
@@ -286,7 +284,7 @@ function stackPolicy(
     };
 }
 
-export const unzippedSize = stackPolicy("lambda-unzipped-size", "A function and all its layers, unzipped, must fit in 262,144,000 bytes.", "mandatory", true, async (args, say, config) => {
+const unzippedSize = stackPolicy("lambda-unzipped-size", "A function and all its layers, unzipped, must fit in 262,144,000 bytes.", "mandatory", true, async (args, say, config) => {
     const rule = ruleConfig("lambda-unzipped-size", config);
     const sizeOf = async (r: PolicyResource): Promise<SizedPart> => {
         const code = await codeOf(r.type, r.name, r.props, config);
@@ -306,7 +304,7 @@ export const unzippedSize = stackPolicy("lambda-unzipped-size", "A function and 
     }
 });
 
-export const architectureCompatibility = stackPolicy(
+const architectureCompatibility = stackPolicy(
     "lambda-architecture-compatibility",
     "Native code (executables, shared libraries, Python extension modules) and layers must match the function's architecture and runtime.",
     "mandatory",
@@ -359,7 +357,7 @@ export const architectureCompatibility = stackPolicy(
     },
 );
 
-export const functionUrlPublic = stackPolicy("lambda-function-url-public", "Function URLs with auth type NONE let anyone on the internet invoke the function.", "advisory", false, (args, say, config) => {
+const functionUrlPublic = stackPolicy("lambda-function-url-public", "Function URLs with auth type NONE let anyone on the internet invoke the function.", "advisory", false, (args, say, config) => {
     const rule = ruleConfig("lambda-function-url-public", config);
     for (const url of args.resources.filter((r) => r.type === FUNCTION_URL)) {
         const authType = knownString(prop(url.props, "authorizationType"));
@@ -372,7 +370,11 @@ export const functionUrlPublic = stackPolicy("lambda-function-url-public", "Func
 
 function dedupe(findings: Finding[]): Finding[] {
     const seen = new Set<string>();
-    return findings.filter((f) => (seen.has(f.message) ? false : (seen.add(f.message), true)));
+    return findings.filter((f) => {
+        if (seen.has(f.message)) return false;
+        seen.add(f.message);
+        return true;
+    });
 }
 
 /** Every policy of the pack, in the order they are listed. */

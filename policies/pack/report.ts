@@ -8,7 +8,7 @@ import { Finding, PolicyName } from "../rules/types";
 import { knownString, prop, unwrap } from "./code";
 import { labelOf } from "./resources";
 
-export const SKIP_TAG = "lambda-python:skip";
+const SKIP_TAG = "lambda-python:skip";
 
 export const exemptSchema = {
     exempt: { type: "array", items: { type: "string" }, default: [], description: `Resource names or URNs this policy does not enforce on (reported as advisories). A resource can also carry the tag ${SKIP_TAG}=<policy>[,<policy>].` },
@@ -23,7 +23,7 @@ export interface Subject {
 }
 
 /** Why the policy is not enforced on these subjects, or undefined. */
-export function exemption(policy: PolicyName, config: Record<string, unknown>, subjects: Subject[]): string | undefined {
+function exemption(policy: PolicyName, config: Record<string, unknown>, subjects: Subject[]): string | undefined {
     const listed = Array.isArray(config.exempt) ? (config.exempt as unknown[]).filter((x): x is string => typeof x === "string") : [];
     for (const s of subjects) {
         if (listed.includes(s.name) || (s.urn && listed.includes(s.urn))) return `${labelOf(s.type, s.name)} is in the policy's exempt config`;

@@ -21,7 +21,7 @@ export interface RuleConfigs {
     "lambda-environment-limits": EnvironmentLimitsConfig;
 }
 
-export const ruleDefaults: RuleConfigs = {
+const ruleDefaults: RuleConfigs = {
     "lambda-zip-size": zipSizeDefaults,
     "lambda-unzipped-size": unzippedSizeDefaults,
     "lambda-layer-count": layerCountDefaults,

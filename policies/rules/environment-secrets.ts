@@ -74,7 +74,7 @@ function matches(name: string, patterns: string[]): boolean {
 }
 
 /** Shannon entropy of a string, in bits per character. */
-export function entropy(value: string): number {
+function entropy(value: string): number {
     const counts = new Map<string, number>();
     for (const c of value) counts.set(c, (counts.get(c) ?? 0) + 1);
     let bits = 0;

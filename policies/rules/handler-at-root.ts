@@ -14,7 +14,7 @@ export interface HandlerTarget {
 }
 
 /** "app.handlers.main" → module app/handlers.py's `main`; Lambda also accepts "dir/mod.fn". */
-export function parseHandler(handler: string): HandlerTarget | undefined {
+function parseHandler(handler: string): HandlerTarget | undefined {
     const dot = handler.lastIndexOf(".");
     if (dot <= 0 || dot === handler.length - 1) return undefined;
     const module = handler.slice(0, dot).replace(/\//g, ".");
@@ -28,7 +28,7 @@ export function parseHandler(handler: string): HandlerTarget | undefined {
  * Where a handler's module is in an archive: "root" (found), "nested"
  * (found under a folder), or "missing". Extension modules count as found.
  */
-export function locateHandler(archive: InspectedArchive, target: HandlerTarget): { where: "root" | "nested" | "missing"; file?: string } {
+function locateHandler(archive: InspectedArchive, target: HandlerTarget): { where: "root" | "nested" | "missing"; file?: string } {
     const names = new Set(archive.facts.files.map((f) => f.name));
     for (const c of target.candidates) if (names.has(c)) return { where: "root", file: c };
     const base = target.candidates[0].slice(0, -3);
@@ -39,7 +39,7 @@ export function locateHandler(archive: InspectedArchive, target: HandlerTarget):
 }
 
 /** Whether Python source binds `name` at some level (def, class, assignment, import). Lenient on purpose. */
-export function definesName(source: string, name: string): boolean {
+function definesName(source: string, name: string): boolean {
     const n = name.replace(/[$]/g, "\\$");
     // Only spaces and tabs between a line's start and its first word: `\s` would also match newlines,
     // and `^\s*` from every line start of a long run of blank lines takes quadratic time.

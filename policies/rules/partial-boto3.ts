@@ -24,7 +24,7 @@ export const partialBoto3Schema = {
 };
 
 /** Top-level importable names of an archive, as seen from sys.path. */
-export function topLevelPackages(facts: ArchiveFacts, kind: ArchiveKind): Set<string> {
+function topLevelPackages(facts: ArchiveFacts, kind: ArchiveKind): Set<string> {
     const roots = kind === "function" ? [/^/] : [/^python\//, /^python\/lib\/python\d+\.\d+\/site-packages\//];
     const out = new Set<string>();
     for (const f of facts.files) {

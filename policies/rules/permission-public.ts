@@ -15,7 +15,7 @@ export interface PermissionFacts {
 }
 
 /** Whether this permission exists for a function URL (the URL's auth type is what matters there). */
-export function isFunctionUrlPermission(p: PermissionFacts): boolean {
+function isFunctionUrlPermission(p: PermissionFacts): boolean {
     return p.action === "lambda:InvokeFunctionUrl" || present(p.functionUrlAuthType) || p.invokedViaFunctionUrl === true;
 }
 

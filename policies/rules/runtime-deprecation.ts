@@ -43,14 +43,14 @@ export const runtimeDeprecationSchema = {
     },
 };
 
-export function lifecycleTable(config?: Pick<RuntimeDeprecationConfig, "runtimes">): Record<string, RuntimeDates> {
+function lifecycleTable(config?: Pick<RuntimeDeprecationConfig, "runtimes">): Record<string, RuntimeDates> {
     const table: Record<string, RuntimeDates> = { ...(lifecycle.runtimes as unknown as Record<string, RuntimeDates>) };
     for (const [runtime, row] of Object.entries(config?.runtimes ?? {})) table[runtime] = { ...table[runtime], ...row };
     return table;
 }
 
 /** The newest runtime of the same language that is not yet deprecated on `today`. */
-export function recommendedRuntime(table: Record<string, RuntimeDates>, today: string, like = "python3"): string | undefined {
+function recommendedRuntime(table: Record<string, RuntimeDates>, today: string, like = "python3"): string | undefined {
     const family = runtimeFamily(like);
     const candidates = Object.entries(table)
         .filter(([r, d]) => runtimeFamily(r) === family && !d.retired && (!d.deprecated || d.deprecated > today))
@@ -67,7 +67,7 @@ function newerThanTable(table: Record<string, RuntimeDates>, runtime: string): b
     return known.length > 0 && known.every((r) => compareVersions(runtimeVersion(runtime), runtimeVersion(r)) > 0);
 }
 
-export function today(config?: Pick<RuntimeDeprecationConfig, "now">): string {
+function today(config?: Pick<RuntimeDeprecationConfig, "now">): string {
     return config?.now ?? new Date().toISOString().slice(0, 10);
 }
 

@@ -53,7 +53,7 @@ const MAX_DEFLATE_RATIO = 1100;
  */
 const WINDOW_SLACK = 8192;
 /** Far more entries than any Lambda package; refusing avoids unbounded memory. */
-export const MAX_ENTRIES = 1_000_000;
+const MAX_ENTRIES = 1_000_000;
 const MAX_CENTRAL_DIRECTORY_BYTES = 256 * 1024 * 1024;
 
 /**
@@ -62,7 +62,7 @@ const MAX_CENTRAL_DIRECTORY_BYTES = 256 * 1024 * 1024;
  * few more reads need not hold a descriptor meanwhile), refusing a file
  * whose size changed since the directory was read.
  */
-export function fileSource(path: string): ByteSource {
+function fileSource(path: string): ByteSource {
     let fd: number | undefined = fs.openSync(path, "r");
     const size = fs.fstatSync(fd).size;
     const open = (): number => {

@@ -121,7 +121,7 @@ export function buildEvent(request: IncomingRequest, context: EventContext): Fun
 }
 
 /** Decoded query parameters; a key given several times has its values joined with commas. */
-export function queryParameters(rawQueryString: string): Record<string, string> | undefined {
+function queryParameters(rawQueryString: string): Record<string, string> | undefined {
     if (!rawQueryString) return undefined;
     const out: Record<string, string> = {};
     for (const [key, value] of new URLSearchParams(rawQueryString)) out[key] = key in out ? `${out[key]},${value}` : value;

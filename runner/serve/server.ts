@@ -13,7 +13,7 @@ import { buildEvent } from "./event";
 import { badGateway, HttpResponse, toHttpResponse } from "./response";
 
 /** Lambda's limit on a synchronous invocation's request payload. */
-export const MAX_REQUEST_BYTES = MAX_PAYLOAD_BYTES;
+const MAX_REQUEST_BYTES = MAX_PAYLOAD_BYTES;
 
 function tooLarge(): HttpResponse {
     return { statusCode: 413, headers: [["content-type", "text/plain"]], body: Buffer.from(`Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the InvokeFunction operation`) };

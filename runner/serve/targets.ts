@@ -8,7 +8,7 @@ import { describeFsError, UserError } from "../../shared/errors";
 import { programFunctions } from "../../preview/functions";
 import { runProgram } from "../../preview/program";
 import { Architecture, detectTarget, FunctionSpec } from "..";
-import { onBuildProgress } from "../../components/shared-build";
+import { onBuildProgress, resetSharedBuilds } from "../../components/shared-build";
 import { NEWEST_RUNTIME } from "../../policies/target";
 import { ServedFunction } from "./server";
 
@@ -76,7 +76,8 @@ export async function resolveTargets(target: string, o: TargetOptions): Promise<
 async function programTargets(dir: string, o: TargetOptions): Promise<ServedFunction[]> {
     o.say(`running ${dir} under the Pulumi mock monitor`);
     onBuildProgress(o.say);
-    const run = await runProgram(dir).finally(() => onBuildProgress(undefined));
+    // serve runs for hours: the program's builds (and the archive facts they hold) are not kept past the run.
+    const run = await runProgram(dir).finally(resetSharedBuilds);
     if (run.errors.length) throw new UserError(`the program ${run.project} failed:\n${run.errors.map((e) => `  ${e}`).join("\n")}`);
     const functions = programFunctions(run.resources);
     const withUrl = functions.filter((f) => f.url);
