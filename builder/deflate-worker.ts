@@ -5,14 +5,10 @@
 // them all, the compressed buffers transferred rather than copied.
 //
 // Each file is read once: sha256 (the cache key), CRC-32 (the zip header)
-// and raw deflate (the zip data) are computed from the same bytes. Files of
-// SMALL_FILE_LIMIT bytes or more are deflated by libdeflate, which packs them
-// 0.5–3% smaller than zlib; every libdeflate stream is inflated again by
-// Node's zlib and its CRC compared before it is accepted, so a fault in the
-// WASM wrapper cannot corrupt an archive. Smaller files go to Node's zlib at
-// levels 1–9: libdeflate's fixed cost per call (~30 µs in WASM) made it 1.8x
-// slower than zlib on 20,000 files of ~800 bytes, for the same size within
-// 0.1%, and zlib's output needs no second check.
+// and raw deflate by libdeflate (the zip data) are computed from the same
+// bytes. Every libdeflate stream is inflated again by Node's zlib and its
+// CRC compared before it is accepted, so a fault in the WASM wrapper cannot
+// corrupt an archive.
 //
 // Files of STREAM_THRESHOLD bytes or more are never held whole: they are read
 // in 4 MiB chunks, and (libdeflate takes whole buffers only) each chunk is
@@ -51,9 +47,6 @@ export interface WorkerResult {
 
 /** The pool marks its threads with this, so that loading this module anywhere else does nothing. */
 export const DEFLATE_WORKER = "lambda-python deflate worker";
-
-/** Files smaller than this are deflated by Node's zlib at levels 1–9 (see the module header). */
-export const SMALL_FILE_LIMIT = 8 * 1024;
 
 /** Files this big or bigger are streamed in chunks instead of being read whole (see the module header). */
 export const STREAM_THRESHOLD = 64 * 1024 * 1024;
@@ -118,13 +111,10 @@ function whole(job: WorkerJob, deflate: Deflate): Omit<WorkerResult, "id"> {
     let method: 0 | 8 = 0;
     let data: Uint8Array | undefined = job.level === null ? undefined : raw;
     if (job.level !== null && job.level > 0 && raw.length > 0) {
-        const viaZlib = raw.length < SMALL_FILE_LIMIT && job.level <= 9;
-        const packed = viaZlib ? zlib.deflateRawSync(raw, { level: job.level }) : deflate(raw, job.level);
+        const packed = deflate(raw, job.level);
         if (packed.length < raw.length) {
-            if (!viaZlib) {
-                const back = zlib.inflateRawSync(packed, { maxOutputLength: raw.length });
-                if (back.length !== raw.length || zlib.crc32(back) >>> 0 !== crc32) throw new Error("deflate output failed verification");
-            }
+            const back = zlib.inflateRawSync(packed, { maxOutputLength: raw.length });
+            if (back.length !== raw.length || zlib.crc32(back) >>> 0 !== crc32) throw new Error("deflate output failed verification");
             method = 8;
             data = packed;
         }

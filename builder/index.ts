@@ -21,7 +21,6 @@ import { BuildOptions, resolveOptions, ResolvedOptions } from "./options";
 import { biggestPackages, PackageSize } from "./report";
 import { makeFilter, WalkedFile, WalkResult, walkTree } from "./walk";
 import { DEFLATE_ENGINE, STREAM_THRESHOLD } from "./deflate-pool";
-import { SMALL_FILE_LIMIT } from "./deflate-worker";
 import { ChangedFileError, CompressedData, ManifestEntry, PreviousArchive, ReuseSource, reuseFrom, reuseFromMap, writeZip, ZipInputEntry } from "./zip-writer";
 
 export { BuildOptions } from "./options";
@@ -129,7 +128,7 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
     }
     lap("source");
     const planned = plan(options, [...deps.entries, ...sources.entries]);
-    const key = keyOf({ format: FORMAT_VERSION, engine: engineFor(planned, options.compressionLevel), level: options.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
+    const key = keyOf({ format: FORMAT_VERSION, engine: engineFor(planned), level: options.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
     const zipPath = cache.archivePath(key);
     const recordPath = cache.archiveRecordPath(key);
     const slotPath = cache.slotPath(keyOf({ source: options.source, deps: options.dependencies, kind: options.kind, target: options.target.runtime + options.target.architecture, prefix: options.prefix }));
@@ -357,10 +356,9 @@ function checkSizesBeforeCompressing(options: ResolvedOptions, files: { name: st
 /** Every compressor a build may use; entries of a previous archive are reused only when it was made by the same ones. */
 const COMPRESSORS = `${DEFLATE_ENGINE}; zlib ${process.versions.zlib}`;
 
-/** The compressors the archive's bytes depend on: libdeflate, and Node's zlib for small files and for files streamed in chunks. */
-function engineFor(planned: Planned[], level: number): string {
-    const zlibFor = [...(level <= 9 && planned.some((e) => e.size > 0 && e.size < SMALL_FILE_LIMIT) ? ["small files"] : []), ...(planned.some((e) => e.size >= STREAM_THRESHOLD) ? ["large files"] : [])];
-    return zlibFor.length ? `${DEFLATE_ENGINE}; zlib ${process.versions.zlib} for ${zlibFor.join(" and ")}` : DEFLATE_ENGINE;
+/** The compressors the archive's bytes depend on: libdeflate (the same bytes on every machine), and Node's zlib for files streamed in chunks. */
+function engineFor(planned: Planned[]): string {
+    return planned.some((e) => e.size >= STREAM_THRESHOLD) ? `${DEFLATE_ENGINE}; zlib ${process.versions.zlib} for large files` : DEFLATE_ENGINE;
 }
 
 function fileEntry(name: string, size: number, executable: boolean, sha256: string, abs: string, from: Planned["from"]): Planned {
