@@ -104,12 +104,18 @@ describe("the user's own package folder in requirements", () => {
                 "requirements.txt": "./libs/mypkg\nsix==1.17.0\n",
                 "libs/mypkg/pyproject.toml": '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "mypkg"\nversion = "0.1"\n',
                 "libs/mypkg/mypkg/__init__.py": "VALUE = 1\n",
+                // What an earlier `pip install .` of the folder left: setuptools would reuse it.
+                "libs/mypkg/build/lib/mypkg/deleted_since.py": "GONE = True\n",
             });
             for (const installer of ["pip", "uv"]) {
                 const zip = builtZip([app, "--runtime", runtime, "--installer", installer, "--cache-dir", SHARED_CACHE]);
                 assert.deepEqual(distributions(zip), ["mypkg==0.1", "six==1.17.0"], installer);
                 assert.equal(pyRead(zip, "mypkg/__init__.py").toString("utf8"), "VALUE = 1\n");
+                assert.ok(!pyZip(zip).entries.some((e) => e.name === "mypkg/deleted_since.py"), `${installer}: a stale build/lib module was shipped`);
             }
+            // Built from a snapshot: the user's folder gets no build outputs of ours.
+            assert.deepEqual(fs.readdirSync(path.join(app, "libs", "mypkg")).sort(), ["build", "mypkg", "pyproject.toml"]);
+            assert.deepEqual(fs.readdirSync(path.join(app, "libs", "mypkg", "build", "lib", "mypkg")), ["deleted_since.py"]);
         });
     }
 });

@@ -17,7 +17,7 @@ import { CompressedData } from "../zip-writer";
 import { describeTarget, rescueFailedInstall } from "./diagnose";
 import { chooseInstaller, findUv, hostPython, Installer, InstallerChoice } from "./installers";
 import { PackageIndexes, packageIndexes, splitIndexArgs, withoutIndexEnvironment } from "./indexes";
-import { withAbsolutePaths } from "./local-paths";
+import { isProject, LOCAL_SOURCES, localProjectFiles, withAbsolutePaths } from "./local-paths";
 import { timed } from "./timing";
 import { pipConfigIndexes, uvConfigIndexes } from "./config-files";
 import { readRequirementInputs, RequirementInputs } from "./requirements";
@@ -111,7 +111,7 @@ export async function installDependencies(spec: DependencySpec, target: LambdaTa
         const { files, compressed } = await timed("list and hash installed files", () => listInstalled(siteDir, ctx.cache, ctx.compress));
         discardOnFailure = compressed;
         fs.writeFileSync(path.join(work, MANIFEST), JSON.stringify({ installer: label, files }));
-        for (const scratch of ["wheels", "sdists", "local-wheels", "resolution.json", "resolved-requirements.txt"]) fs.rmSync(path.join(work, scratch), { recursive: true, force: true });
+        for (const scratch of ["wheels", "sdists", "local-wheels", LOCAL_SOURCES, "resolution.json", "resolved-requirements.txt"]) fs.rmSync(path.join(work, scratch), { recursive: true, force: true });
         fs.mkdirSync(path.dirname(finalDir), { recursive: true });
         if (fs.existsSync(finalDir) && !readManifest(finalDir)) removeQuietly(finalDir); // damaged: its manifest was unreadable
         try {
@@ -248,7 +248,8 @@ async function hashLocalPath(p: string, cache: BuildCache): Promise<string> {
         return `${p}: missing`;
     }
     if (st.isFile()) return crypto.createHash("sha256").update(fs.readFileSync(p)).digest("hex");
-    const files = walkTree(p, { what: "local requirement folder" });
+    // What the snapshot the installer builds from holds (local-paths.ts), not the build outputs beside it.
+    const files = isProject(p) ? localProjectFiles(p) : walkTree(p, { what: "local requirement folder" });
     const memo = HashMemo.load(cache.hashMemoPath(p));
     const { hashes } = await hashFiles(files, memo, "local requirement folder", null);
     memo.save(files);

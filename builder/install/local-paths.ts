@@ -8,9 +8,21 @@
 // key hashed the folder beside the file. The builder takes the requirement
 // file's folder for both: the installer gets a copy of each file (and of the
 // files it includes with -r/-c) in which every relative path is absolute.
+//
+// A local folder that is a Python project (pyproject.toml, setup.py) is not
+// built where it lies: pip and uv build in place, and setuptools then leaves
+// `build/` and `*.egg-info` in the user's folder — and a stale `build/lib`
+// from an earlier build can put deleted modules back into the wheel. So the
+// line points at a snapshot of the project's sources in the install's work
+// folder, made without those outputs (localProjectFiles, which the install
+// key hashes too).
 import * as fs from "fs";
 import * as path from "path";
 import { describeFsError } from "../../shared/errors";
+import { WalkedFile, walkTree } from "../walk";
+
+/** Beside each snapshot (never inside the project, where a build backend could package it): the folder it was copied from, for messages. */
+const ORIGIN = "origin";
 
 const INCLUDE = /^(-r|--requirement|-c|--constraint)(\s+|=)(\S+)(.*)$/;
 const PATH_OPTION = /^(-e|--editable|-f|--find-links)(\s+|=)(\S+)(.*)$/;
@@ -19,6 +31,23 @@ const LOCAL = /^(\.{1,2}\/[^\s[;#]*|\.{1,2}(?=$|[\s[;#]))(.*)$/;
 /** Writes the absolute-path copy of `file` (and what it includes) into `workDir`; returns the copy's path. */
 export function withAbsolutePaths(file: string, workDir: string): string {
     const copies = new Map<string, string>();
+    const snapshots = new Map<string, string>();
+    const snapshot = (folder: string): string => {
+        if (!isProject(folder)) return folder;
+        let copy = snapshots.get(folder);
+        if (!copy) {
+            copy = path.join(workDir, LOCAL_SOURCES, String(snapshots.size), path.basename(folder));
+            for (const f of localProjectFiles(folder)) {
+                const to = path.join(copy, f.rel);
+                fs.mkdirSync(path.dirname(to), { recursive: true });
+                fs.copyFileSync(f.abs, to);
+                fs.chmodSync(to, f.mode & 0o777);
+            }
+            fs.writeFileSync(path.join(path.dirname(copy), ORIGIN), folder);
+            snapshots.set(folder, copy);
+        }
+        return copy;
+    };
     const outDir = path.join(workDir, "requirements");
     fs.mkdirSync(outDir, { recursive: true });
     const visit = (f: string): string => {
@@ -39,9 +68,12 @@ export function withAbsolutePaths(file: string, workDir: string): string {
             const include = INCLUDE.exec(line);
             if (include) return `${include[1]} ${visit(path.resolve(dir, include[3]))}${include[4]}`;
             const option = PATH_OPTION.exec(line);
-            if (option && isRelativePath(option[3])) return `${option[1]} ${path.resolve(dir, option[3])}${option[4]}`;
+            if (option && isRelativePath(option[3])) {
+                const target = path.resolve(dir, option[3]);
+                return `${option[1]} ${/^(-e|--editable)$/.test(option[1]) ? snapshot(target) : target}${option[4]}`;
+            }
             const local = LOCAL.exec(line);
-            if (local) return `${path.resolve(dir, local[1])}${local[2]}`;
+            if (local) return `${snapshot(path.resolve(dir, local[1]))}${local[2]}`;
             return raw;
         });
         fs.writeFileSync(copy, lines.join("\n"));
@@ -52,4 +84,31 @@ export function withAbsolutePaths(file: string, workDir: string): string {
 
 function isRelativePath(value: string): boolean {
     return !path.isAbsolute(value) && !/^[a-z][a-z0-9+.-]*:/i.test(value);
+}
+
+/** Where the snapshots of local projects go inside an install's work folder (removed once installed). */
+export const LOCAL_SOURCES = "local-src";
+
+/** A folder pip and uv build as a Python project. */
+export function isProject(dir: string): boolean {
+    return ["pyproject.toml", "setup.py"].some((f) => fs.existsSync(path.join(dir, f)));
+}
+
+/**
+ * A local project's source files: the walk's default exclusions (.git,
+ * virtualenvs, caches) and what building it leaves behind — `build/`,
+ * `dist/` and `*.egg-info` at its top or under `src/`.
+ */
+export function localProjectFiles(dir: string): WalkedFile[] {
+    const output = /^(?:src\/)?(?:build|dist|[^/]+\.egg-info)\//;
+    return walkTree(dir, { what: "local requirement folder" }).filter((f) => !output.test(f.rel));
+}
+
+/** The user's folder a snapshot was made from (the path itself when it is not a snapshot). */
+export function originOf(dir: string): string {
+    try {
+        return path.basename(path.dirname(path.dirname(dir))) === LOCAL_SOURCES ? fs.readFileSync(path.join(path.dirname(dir), ORIGIN), "utf8") : dir;
+    } catch {
+        return dir;
+    }
 }

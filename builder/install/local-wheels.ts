@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../../shared/errors";
 import { run, tail } from "../../shared/process";
+import { isProject, originOf } from "./local-paths";
 
 const INCLUDE = /^(-r|--requirement|-c|--constraint)(\s+|=)(\S+)(.*)$/;
 const FOLDER = /^(?:(?:-e|--editable)\s+)?(\/[^\s[;#]*)(.*)$/;
@@ -40,21 +41,17 @@ export async function withLocalFoldersBuilt(file: string, wheelsDir: string, uv:
     await visit(file);
 }
 
-function isProject(dir: string): boolean {
-    return ["pyproject.toml", "setup.py"].some((f) => fs.existsSync(path.join(dir, f)));
-}
-
 async function buildWheel(dir: string, wheelsDir: string, uv: string, env: NodeJS.ProcessEnv, python?: string): Promise<string> {
     const out = path.join(wheelsDir, `local-${fs.existsSync(wheelsDir) ? fs.readdirSync(wheelsDir).length : 0}`);
     fs.mkdirSync(out, { recursive: true });
     const r = await run(uv, ["build", "--wheel", "--no-progress", "--out-dir", out, ...(python ? ["--python", python] : []), dir], { env });
     const wheel = fs.readdirSync(out).find((f) => f.endsWith(".whl"));
     if (r.code !== 0 || !wheel) {
-        throw new UserError(`the local package ${dir} (named in requirements) could not be built into a wheel with uv: ${tail(r.stderr, 6)}`);
+        throw new UserError(`the local package ${originOf(dir)} (named in requirements) could not be built into a wheel with uv: ${tail(r.stderr, 6)}`);
     }
     if (!wheel.endsWith("-none-any.whl")) {
         throw new UserError(
-            `the local package ${dir} (named in requirements) built ${wheel}, a wheel for this machine, not for Lambda: it has native code. ` +
+            `the local package ${originOf(dir)} (named in requirements) built ${wheel}, a wheel for this machine, not for Lambda: it has native code. ` +
                 `Build it on Amazon Linux for the function's runtime and architecture and name the wheel in requirements instead of the folder.`,
         );
     }
