@@ -180,7 +180,7 @@ const pass = (ok: boolean) => (ok ? "pass" : "**FAIL**");
  * build (child processes, so CPU time is each one's own) in alternating
  * rounds, because the machine is shared and its load changes from minute to minute.
  */
-export async function benchSmallFiles() {
+async function benchSmallFiles() {
     const tree = ensureSmallFiles();
     const stats = treeStats(tree);
     const root = fresh("small-root");
