@@ -120,6 +120,29 @@ describe("the user's own package folder in requirements", () => {
     }
 });
 
+describe("a local package that takes its version from git", () => {
+    it("is built in place, inside its repository, so setuptools-scm finds the tag (pip and uv)", () => {
+        const app = writeFiles(tmpDir("scmpkg-"), {
+            "app.py": `import scmpkg\n${HANDLER}`,
+            "requirements.txt": "./libs/scmpkg\n",
+            "libs/scmpkg/pyproject.toml": '[build-system]\nrequires = ["setuptools>=64", "setuptools-scm>=8"]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "scmpkg"\ndynamic = ["version"]\n[tool.setuptools_scm]\nroot = "../.."\n',
+            "libs/scmpkg/scmpkg/__init__.py": "VALUE = 2\n",
+        });
+        const git = (...args: string[]) => {
+            const r = spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: app, encoding: "utf8" });
+            assert.equal(r.status, 0, r.stderr);
+        };
+        git("init", "-q");
+        git("add", ".");
+        git("commit", "-q", "-m", "first");
+        git("tag", "v1.2.3");
+        for (const installer of ["pip", "uv"]) {
+            const zip = builtZip([app, "--runtime", "python3.12", "--installer", installer, "--cache-dir", SHARED_CACHE]);
+            assert.deepEqual(distributions(zip), ["scmpkg==1.2.3"], installer);
+        }
+    });
+});
+
 describe("uv installed on first use", () => {
     it("installs the pinned uv once when builds start together, into a fresh tools folder", async function () {
         // uv on PATH (or LAMBDA_PYTHON_UV) is used as it is; there is nothing to install then.

@@ -17,7 +17,7 @@ import { CompressedData } from "../zip-writer";
 import { describeTarget, rescueFailedInstall } from "./diagnose";
 import { chooseInstaller, findUv, hostPython, Installer, InstallerChoice } from "./installers";
 import { PackageIndexes, packageIndexes, splitIndexArgs, withoutIndexEnvironment } from "./indexes";
-import { isProject, LOCAL_SOURCES, localProjectFiles, withAbsolutePaths } from "./local-paths";
+import { buildsFromSnapshot, LOCAL_SOURCES, localProjectFiles, withAbsolutePaths } from "./local-paths";
 import { timed } from "./timing";
 import { pipConfigIndexes, uvConfigIndexes } from "./config-files";
 import { readRequirementInputs, RequirementInputs } from "./requirements";
@@ -249,7 +249,7 @@ async function hashLocalPath(p: string, cache: BuildCache): Promise<string> {
     }
     if (st.isFile()) return crypto.createHash("sha256").update(fs.readFileSync(p)).digest("hex");
     // What the snapshot the installer builds from holds (local-paths.ts), not the build outputs beside it.
-    const files = isProject(p) ? localProjectFiles(p) : walkTree(p, { what: "local requirement folder" });
+    const files = buildsFromSnapshot(p) ? localProjectFiles(p) : walkTree(p, { what: "local requirement folder" });
     const memo = HashMemo.load(cache.hashMemoPath(p));
     const { hashes } = await hashFiles(files, memo, "local requirement folder", null);
     memo.save(files);

@@ -15,7 +15,9 @@
 // from an earlier build can put deleted modules back into the wheel. So the
 // line points at a snapshot of the project's sources in the install's work
 // folder, made without those outputs (localProjectFiles, which the install
-// key hashes too).
+// key hashes too). Except a project that takes its version from version
+// control (setuptools-scm, hatch-vcs, …): it needs the repository around it,
+// so it is built in place as before.
 import * as fs from "fs";
 import * as path from "path";
 import { describeFsError } from "../../shared/errors";
@@ -33,7 +35,7 @@ export function withAbsolutePaths(file: string, workDir: string): string {
     const copies = new Map<string, string>();
     const snapshots = new Map<string, string>();
     const snapshot = (folder: string): string => {
-        if (!isProject(folder)) return folder;
+        if (!buildsFromSnapshot(folder)) return folder;
         let copy = snapshots.get(folder);
         if (!copy) {
             copy = path.join(workDir, LOCAL_SOURCES, String(snapshots.size), path.basename(folder));
@@ -92,6 +94,21 @@ export const LOCAL_SOURCES = "local-src";
 /** A folder pip and uv build as a Python project. */
 export function isProject(dir: string): boolean {
     return ["pyproject.toml", "setup.py"].some((f) => fs.existsSync(path.join(dir, f)));
+}
+
+const VERSION_FROM_VCS = /setuptools[_-]scm|hatch-vcs|versioningit|dunamai|poetry-dynamic-versioning|uv-dynamic-versioning|source\s*=\s*["']vcs["']/i;
+
+/** A project built from a snapshot: one that does not read its version from the repository it sits in. */
+export function buildsFromSnapshot(dir: string): boolean {
+    if (!isProject(dir)) return false;
+    const declared = ["pyproject.toml", "setup.py", "setup.cfg"].map((f) => {
+        try {
+            return fs.readFileSync(path.join(dir, f), "utf8");
+        } catch {
+            return "";
+        }
+    });
+    return !declared.some((text) => VERSION_FROM_VCS.test(text));
 }
 
 /**
