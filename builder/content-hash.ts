@@ -11,7 +11,7 @@ import { CompressedData, compressedData, spoolFor } from "./zip-writer";
 
 type MemoRow = [size: number, mtimeMs: number, ctimeMs: number, ino: number, sha256: string];
 
-const RACY_MS = 3000;
+export const RACY_MS = 3000;
 
 export class HashMemo {
     private rows: Record<string, MemoRow>;

@@ -14,7 +14,7 @@ import { checkUnzippedSize } from "../policies/rules/unzipped-size";
 import { formatBytes } from "../policies/rules/format";
 import { commitTemp, linkOrCopyAtomic, removeQuietly, tempPathFor, trackTemp, writeFileAtomic } from "./atomic";
 import { BuildCache, defaultToolsDir, FORMAT_VERSION, keyOf, sha256Hex } from "./cache";
-import { hashFiles, HashMemo } from "./content-hash";
+import { hashFiles, HashMemo, RACY_MS } from "./content-hash";
 import { installDependencies } from "./install";
 import { normalizeDependencyTree } from "./normalize";
 import { BuildOptions, resolveOptions, ResolvedOptions } from "./options";
@@ -117,49 +117,71 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
     const label = options.out ? path.basename(options.out) : `${options.kind} archive of ${options.source ?? "dependencies"}`;
 
     const walked = walkSource(options);
-    const deps = await collectDependencies(options, cache, walked ?? []);
-    lap("dependencies");
-    let sources: Collected;
-    try {
-        sources = await collectSource(options, cache, walked, deps.entries);
-    } catch (e) {
-        for (const c of deps.compressed.values()) c.spool?.discard();
-        throw e;
-    }
-    lap("source");
-    const planned = plan(options, [...deps.entries, ...sources.entries]);
-    const key = keyOf({ format: FORMAT_VERSION, engine: engineFor(planned), level: options.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
-    const zipPath = cache.archivePath(key);
-    const recordPath = cache.archiveRecordPath(key);
+    const located = await locateDependencies(options, cache, walked ?? []);
     const slotPath = cache.slotPath(keyOf({ source: options.source, deps: options.dependencies, kind: options.kind, target: options.target.runtime + options.target.architecture, prefix: options.prefix }));
-
-    // Large files compressed while hashing wait in spool files until the archive is written (or found cached).
-    const discardSpools = () => {
-        for (const c of [...deps.compressed.values(), ...sources.compressed.values()]) c.spool?.discard();
-    };
-    let record = readRecord(recordPath, zipPath);
-    lap("plan and key");
-    const hit = record !== undefined;
-    if (!record) {
-        cache.sweep();
-        const compressedWhileHashing = reuseFromMap(new Map([...deps.compressed, ...sources.compressed]));
+    const inputs = inputsOf(options, walked, located);
+    const unchanged = inputs && unchangedSince(slotPath, inputs, cache);
+    let key: string;
+    let record: ArchiveRecord | undefined;
+    let hit: boolean;
+    let hashedFiles = 0;
+    let credentials = located?.credentials ?? [];
+    let description: BuildResult["dependencies"] = located?.description ?? { from: "none" };
+    if (unchanged) {
+        // The same inputs as the build that wrote this slot: its archive, without normalising, hashing or planning again.
+        ({ key, record } = unchanged);
+        hit = true;
+        lap("dependencies (unchanged since the last build)");
+    } else {
+        const deps = await collectDependencies(options, cache, walked ?? [], located);
+        credentials = deps.credentials;
+        description = deps.description;
+        lap("dependencies");
+        let sources: Collected;
         try {
-            record = await writeArchive({ options, cache, planned, key, zipPath, slotPath, label, compressedWhileHashing, lap });
-        } finally {
-            discardSpools();
-        }
-        lap("record archive");
-        try {
-            writeFileAtomic(recordPath, JSON.stringify(record));
+            sources = await collectSource(options, cache, walked, deps.entries);
         } catch (e) {
-            removeQuietly(zipPath); // an archive without its record is never used: do not leave it
+            for (const c of deps.compressed.values()) c.spool?.discard();
             throw e;
         }
-        writeFileAtomic(slotPath, JSON.stringify({ key }));
+        lap("source");
+        hashedFiles = deps.hashed + sources.hashed;
+        const planned = plan(options, [...deps.entries, ...sources.entries]);
+        key = keyOf({ format: FORMAT_VERSION, engine: engineFor(planned), level: options.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
+        const zipPath = cache.archivePath(key);
+        const recordPath = cache.archiveRecordPath(key);
+
+        // Large files compressed while hashing wait in spool files until the archive is written (or found cached).
+        const discardSpools = () => {
+            for (const c of [...deps.compressed.values(), ...sources.compressed.values()]) c.spool?.discard();
+        };
+        record = readRecord(recordPath, zipPath);
+        lap("plan and key");
+        hit = record !== undefined;
+        if (!record) {
+            cache.sweep();
+            const compressedWhileHashing = reuseFromMap(new Map([...deps.compressed, ...sources.compressed]));
+            try {
+                record = await writeArchive({ options, cache, planned, key, zipPath, slotPath, label, compressedWhileHashing, lap });
+            } finally {
+                discardSpools();
+            }
+            lap("record archive");
+            try {
+                writeFileAtomic(recordPath, JSON.stringify(record));
+            } catch (e) {
+                removeQuietly(zipPath); // an archive without its record is never used: do not leave it
+                throw e;
+            }
+        } else {
+            discardSpools();
+        }
+        writeFileAtomic(slotPath, JSON.stringify({ key, inputs }));
         lap("record");
-    } else {
-        discardSpools();
-        touch(recordPath);
+    }
+    const zipPath = cache.archivePath(key);
+    if (hit) {
+        touch(cache.archiveRecordPath(key));
         options.progress(`up to date: ${zipPath}`);
     }
     const facts = { ...record.facts, label };
@@ -191,18 +213,61 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
         entries: facts.entries,
         nativeArchitectures: facts.nativeArchitectures,
         biggestPackages: biggestPackages(facts, options.prefix),
-        credentialsLeftOut: [...(walked?.credentials ?? []), ...deps.credentials],
+        credentialsLeftOut: [...(walked?.credentials ?? []), ...credentials],
         findings,
-        dependencies: deps.description,
+        dependencies: description,
         cache: {
             archive: hit ? "hit" : "miss",
-            install: deps.installHit === undefined ? "none" : deps.installHit ? "hit" : "miss",
+            install: located?.installHit === undefined ? "none" : located.installHit ? "hit" : "miss",
             compressedEntries: hit ? 0 : record.compressedEntries,
             reusedEntries: hit ? 0 : record.reusedEntries,
-            hashedFiles: deps.hashed + sources.hashed,
+            hashedFiles,
         },
         facts,
     };
+}
+
+/** The modules that decide what goes into an archive and how (this one, walking, normalising, writing). */
+const BUILDER_FILES = ["index", "walk", "normalize", "credentials", "zip-writer", "deflate-worker", "options"].map((m) => path.join(__dirname, m + path.extname(__filename)));
+
+/**
+ * Everything an archive is made from, by identity rather than content: the
+ * options, the install (its folder is named by the hash of its inputs) and
+ * each source file's stat — the trust the hash memo already gives a file
+ * whose size, times and inode are unchanged. Undefined (no shortcut) for a
+ * site-packages folder, which has no install key, and while any source file
+ * was changed within the memo's racy window.
+ */
+function inputsOf(options: ResolvedOptions, walked: WalkResult | undefined, located: LocatedDependencies | undefined): string | undefined {
+    if (options.dependencies.kind === "site-packages") return undefined;
+    const now = Date.now();
+    if ((walked ?? []).some((f) => now - Math.max(f.mtimeMs, f.ctimeMs) < RACY_MS)) return undefined;
+    const { kind, target, source, dependencies, include, exclude, defaultExcludes, installer, python, uv, installerArgs, prefix, compressionLevel, cacheDir } = options;
+    return keyOf({
+        format: FORMAT_VERSION,
+        compressors: COMPRESSORS,
+        // This code's own version: a fixed builder must not keep serving what the previous one made.
+        builder: BUILDER_FILES.map((f) => {
+            const st = fs.statSync(f, { throwIfNoEntry: false });
+            return st ? [f, st.size, st.mtimeMs] : [f];
+        }),
+        options: { kind, runtime: target.runtime, architecture: target.architecture, source, dependencies, include, exclude, defaultExcludes, installer, python, uv, installerArgs, prefix, compressionLevel, cacheDir },
+        install: located?.root ?? "none",
+        source: (walked ?? []).map((f) => [f.rel, f.size, f.mtimeMs, f.ctimeMs, f.ino, f.mode]),
+        leftOut: walked?.leftOut ?? 0,
+    });
+}
+
+/** The last build's archive when it was made from exactly these inputs and is still as written. */
+function unchangedSince(slotPath: string, inputs: string, cache: BuildCache): { key: string; record: ArchiveRecord } | undefined {
+    try {
+        const slot = JSON.parse(fs.readFileSync(slotPath, "utf8")) as { key: string; inputs?: string };
+        if (slot.inputs !== inputs) return undefined;
+        const record = readRecord(cache.archiveRecordPath(slot.key), cache.archivePath(slot.key));
+        return record && { key: slot.key, record };
+    } catch {
+        return undefined;
+    }
 }
 
 /** The cached install folder (installs/<key>) holding `file`, if it is in one. */
@@ -241,12 +306,24 @@ interface Collected {
     compressed: Map<string, CompressedData>;
 }
 
-async function collectDependencies(options: ResolvedOptions, cache: BuildCache, sourceFiles: WalkedFile[]): Promise<Collected & { description: BuildResult["dependencies"]; installHit?: boolean; credentials: string[] }> {
+/** Where the dependencies' files are (installed, or the given site-packages folder), before normalising and hashing. */
+interface LocatedDependencies {
+    root: string;
+    files: { rel: string; size: number; executable: boolean; sha256?: string; walked?: WalkedFile }[];
+    description: BuildResult["dependencies"];
+    installHit?: boolean;
+    credentials: string[];
+    leftOut: boolean;
+    /** Compressed while a fresh install was hashed. */
+    compressed: Map<string, CompressedData>;
+}
+
+async function locateDependencies(options: ResolvedOptions, cache: BuildCache, sourceFiles: WalkedFile[]): Promise<LocatedDependencies | undefined> {
     const spec = options.dependencies;
-    if (spec.kind === "none") return { entries: [], hashed: 0, compressed: new Map(), description: { from: "none" }, credentials: [] };
+    if (spec.kind === "none") return undefined;
     let credentials: string[] = [];
     let root: string;
-    let files: { rel: string; size: number; executable: boolean; sha256?: string; walked?: WalkedFile }[];
+    let files: LocatedDependencies["files"];
     let description: BuildResult["dependencies"];
     let installHit: boolean | undefined;
     let leftOut: boolean;
@@ -287,6 +364,18 @@ async function collectDependencies(options: ResolvedOptions, cache: BuildCache, 
         description = { from: spec.kind, file: spec.kind === "requirements" ? spec.file : spec.pyproject, installer: installed.installer };
         installHit = installed.cacheHit;
     }
+    return { root, files, description, installHit, credentials, leftOut, compressed };
+}
+
+async function collectDependencies(
+    options: ResolvedOptions,
+    cache: BuildCache,
+    sourceFiles: WalkedFile[],
+    located: LocatedDependencies | undefined,
+): Promise<Collected & { description: BuildResult["dependencies"]; installHit?: boolean; credentials: string[] }> {
+    if (!located) return { entries: [], hashed: 0, compressed: new Map(), description: { from: "none" }, credentials: [] };
+    const { root, files, description, installHit, credentials, leftOut } = located;
+    let compressed = located.compressed;
     // Machine-specific bits out, RECORD made true to what the archive holds.
     const { drop, replace } = normalizeDependencyTree(
         files.map((f) => f.rel),

@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { BuildResult } from "../builder";
 import { defaultToolsDir } from "../builder/cache";
+import { RACY_MS } from "../builder/content-hash";
 import { invokeOnce } from "../runner";
 import { cli, elfMachine, pyRead, pyZip, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 
@@ -278,3 +279,55 @@ function findUvForTest(): string {
     if (which.status === 0) return which.stdout.trim();
     throw new Error("uv not found; run lambda-python setup");
 }
+
+describe("a rebuild with nothing changed", () => {
+    // Within a few seconds of a change (mtime or ctime), the builder, like git's index, does not trust a
+    // file's stat; the test waits that window out after each edit rather than reaching into the builder.
+    const age = (dir: string) => {
+        const then = new Date(Date.now() - 3600_000);
+        for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) fs.utimesSync(path.join(dir, f), then, then);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, RACY_MS + 100);
+    };
+    const build = (app: string, cache: string, extra: string[] = []) => {
+        const r = cli(["build", app, "--runtime", "python3.12", "--cache-dir", cache, "--json", ...extra], { env: { ...process.env, LAMBDA_PYTHON_TIMING: "1" } });
+        assert.equal(r.code, 0, r.stderr);
+        return { sha256: (JSON.parse(r.stdout) as BuildResult).sha256, shortcut: /unchanged since the last build/.test(r.stderr) };
+    };
+
+    it("reuses the last archive without planning again, and never once a source file, the options or the install changed", () => {
+        const app = writeFiles(tmpDir("shortcut-"), { "app.py": "def handler(event, context):\n    return 'one'\n", "requirements.txt": "six==1.17.0\n" });
+        const cache = tmpDir("shortcut-cache-");
+        age(app);
+        const first = build(app, cache);
+        const again = build(app, cache);
+        assert.equal(again.sha256, first.sha256);
+        assert.ok(again.shortcut, "the second build took the shortcut");
+
+        // Same size, new content, an old date again: the stat differs (mtime, ctime), so the archive is planned anew.
+        fs.writeFileSync(path.join(app, "app.py"), "def handler(event, context):\n    return 'two'\n");
+        age(app);
+        const edited = build(app, cache);
+        assert.ok(!edited.shortcut);
+        assert.notEqual(edited.sha256, first.sha256, "the edited handler is in the archive");
+        assert.ok(build(app, cache).shortcut, "and the next build takes the shortcut again");
+
+        // An option that changes what is packed.
+        const excluded = build(app, cache, ["--exclude", "requirements.txt"]);
+        assert.ok(!excluded.shortcut);
+        assert.notEqual(excluded.sha256, edited.sha256);
+
+        // Another install (a different requirement): the install folder differs.
+        fs.writeFileSync(path.join(app, "requirements.txt"), "six==1.16.0\n");
+        age(app);
+        const reinstalled = build(app, cache);
+        assert.ok(!reinstalled.shortcut);
+        assert.notEqual(reinstalled.sha256, edited.sha256);
+    });
+
+    it("plans again while a source file is younger than the racy window", () => {
+        const app = writeFiles(tmpDir("shortcut-racy-"), { "app.py": "def handler(event, context):\n    return 1\n" });
+        const cache = tmpDir("shortcut-racy-cache-");
+        build(app, cache);
+        assert.ok(!build(app, cache).shortcut, "a file written this second is hashed, not trusted by its stat");
+    });
+});
