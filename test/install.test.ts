@@ -120,6 +120,23 @@ describe("the user's own package folder in requirements", () => {
     }
 });
 
+describe("an editable local package (-e ./libs/pkg)", () => {
+    it("is installed plainly with pip as with uv: an editable finder would point at this machine's folder", () => {
+        const app = writeFiles(tmpDir("editable-"), {
+            "app.py": `import edpkg\n${HANDLER}`,
+            "requirements.txt": "-e ./libs/edpkg\n",
+            "libs/edpkg/pyproject.toml": '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "edpkg"\nversion = "0.2"\n',
+            "libs/edpkg/edpkg/__init__.py": "VALUE = 3\n",
+        });
+        for (const installer of ["pip", "uv"]) {
+            const zip = builtZip([app, "--runtime", "python3.12", "--installer", installer, "--cache-dir", SHARED_CACHE]);
+            assert.deepEqual(distributions(zip), ["edpkg==0.2"], installer);
+            assert.equal(pyRead(zip, "edpkg/__init__.py").toString("utf8"), "VALUE = 3\n", installer);
+            assert.ok(!pyZip(zip).entries.some((e) => e.name.includes("__editable__")), `${installer}: no editable finder`);
+        }
+    });
+});
+
 describe("a local package that takes its version from git", () => {
     it("is built in place, inside its repository, so setuptools-scm finds the tag (pip and uv)", () => {
         const app = writeFiles(tmpDir("scmpkg-"), {

@@ -17,7 +17,9 @@
 // folder, made without those outputs (localProjectFiles, which the install
 // key hashes too). Except a project that takes its version from version
 // control (setuptools-scm, hatch-vcs, …): it needs the repository around it,
-// so it is built in place as before.
+// so it is built in place as before. `-e` before a local project is dropped:
+// an editable install in an archive points at a folder of the build machine
+// (uv already installed those lines plainly; pip now does too).
 import * as fs from "fs";
 import * as path from "path";
 import { describeFsError } from "../../shared/errors";
@@ -72,7 +74,9 @@ export function withAbsolutePaths(file: string, workDir: string): string {
             const option = PATH_OPTION.exec(line);
             if (option && isRelativePath(option[3])) {
                 const target = path.resolve(dir, option[3]);
-                return `${option[1]} ${/^(-e|--editable)$/.test(option[1]) ? snapshot(target) : target}${option[4]}`;
+                // An editable install in a Lambda archive points back at this machine's folder: install it as uv does, plainly.
+                if (/^(-e|--editable)$/.test(option[1]) && isProject(target)) return `${snapshot(target)}${option[4]}`;
+                return `${option[1]} ${target}${option[4]}`;
             }
             const local = LOCAL.exec(line);
             if (local) return `${snapshot(path.resolve(dir, local[1]))}${local[2]}`;
