@@ -13,6 +13,11 @@ type MemoRow = [size: number, mtimeMs: number, ctimeMs: number, ino: number, sha
 
 export const RACY_MS = 3000;
 
+/** Whether a file's stat can stand for its content: not changed (mtime or ctime) within the last RACY_MS. */
+export function statIsSettled(f: Pick<WalkedFile, "mtimeMs" | "ctimeMs">, now = Date.now()): boolean {
+    return now - Math.max(f.mtimeMs, f.ctimeMs) >= RACY_MS;
+}
+
 export class HashMemo {
     private rows: Record<string, MemoRow>;
     private dirty = false;
@@ -40,7 +45,7 @@ export class HashMemo {
     }
 
     remember(f: WalkedFile, sha256: string): void {
-        if (Date.now() - Math.max(f.mtimeMs, f.ctimeMs) < RACY_MS) return;
+        if (!statIsSettled(f)) return;
         this.rows[f.rel] = [f.size, f.mtimeMs, f.ctimeMs, f.ino, sha256];
         this.dirty = true;
     }

@@ -14,7 +14,7 @@ import { checkUnzippedSize } from "../policies/rules/unzipped-size";
 import { formatBytes } from "../policies/rules/format";
 import { commitTemp, linkOrCopyAtomic, removeQuietly, tempPathFor, trackTemp, writeFileAtomic } from "./atomic";
 import { BuildCache, defaultToolsDir, FORMAT_VERSION, keyOf, sha256Hex } from "./cache";
-import { hashFiles, HashMemo, RACY_MS } from "./content-hash";
+import { hashFiles, HashMemo, statIsSettled } from "./content-hash";
 import { installDependencies } from "./install";
 import { normalizeDependencyTree } from "./normalize";
 import { BuildOptions, resolveOptions, ResolvedOptions } from "./options";
@@ -125,8 +125,6 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
     let record: ArchiveRecord | undefined;
     let hit: boolean;
     let hashedFiles = 0;
-    let credentials = located?.credentials ?? [];
-    let description: BuildResult["dependencies"] = located?.description ?? { from: "none" };
     if (unchanged) {
         // The same inputs as the build that wrote this slot: its archive, without normalising, hashing or planning again.
         ({ key, record } = unchanged);
@@ -134,8 +132,6 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
         lap("dependencies (unchanged since the last build)");
     } else {
         const deps = await collectDependencies(options, cache, walked ?? [], located);
-        credentials = deps.credentials;
-        description = deps.description;
         lap("dependencies");
         let sources: Collected;
         try {
@@ -213,9 +209,9 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
         entries: facts.entries,
         nativeArchitectures: facts.nativeArchitectures,
         biggestPackages: biggestPackages(facts, options.prefix),
-        credentialsLeftOut: [...(walked?.credentials ?? []), ...credentials],
+        credentialsLeftOut: [...(walked?.credentials ?? []), ...(located?.credentials ?? [])],
         findings,
-        dependencies: description,
+        dependencies: located?.description ?? { from: "none" },
         cache: {
             archive: hit ? "hit" : "miss",
             install: located?.installHit === undefined ? "none" : located.installHit ? "hit" : "miss",
@@ -241,7 +237,7 @@ const BUILDER_FILES = ["index", "walk", "normalize", "credentials", "zip-writer"
 function inputsOf(options: ResolvedOptions, walked: WalkResult | undefined, located: LocatedDependencies | undefined): string | undefined {
     if (options.dependencies.kind === "site-packages") return undefined;
     const now = Date.now();
-    if ((walked ?? []).some((f) => now - Math.max(f.mtimeMs, f.ctimeMs) < RACY_MS)) return undefined;
+    if (!(walked ?? []).every((f) => statIsSettled(f, now))) return undefined;
     const { kind, target, source, dependencies, include, exclude, defaultExcludes, installer, python, uv, installerArgs, prefix, compressionLevel, cacheDir } = options;
     return keyOf({
         format: FORMAT_VERSION,
@@ -367,14 +363,9 @@ async function locateDependencies(options: ResolvedOptions, cache: BuildCache, s
     return { root, files, description, installHit, credentials, leftOut, compressed };
 }
 
-async function collectDependencies(
-    options: ResolvedOptions,
-    cache: BuildCache,
-    sourceFiles: WalkedFile[],
-    located: LocatedDependencies | undefined,
-): Promise<Collected & { description: BuildResult["dependencies"]; installHit?: boolean; credentials: string[] }> {
-    if (!located) return { entries: [], hashed: 0, compressed: new Map(), description: { from: "none" }, credentials: [] };
-    const { root, files, description, installHit, credentials, leftOut } = located;
+async function collectDependencies(options: ResolvedOptions, cache: BuildCache, sourceFiles: WalkedFile[], located: LocatedDependencies | undefined): Promise<Collected> {
+    if (!located) return { entries: [], hashed: 0, compressed: new Map() };
+    const { root, files, leftOut } = located;
     let compressed = located.compressed;
     // Machine-specific bits out, RECORD made true to what the archive holds.
     const { drop, replace } = normalizeDependencyTree(
@@ -400,7 +391,7 @@ async function collectDependencies(
         const f = files.find((x) => x.rel === rel)!;
         entries.push(bytesEntry(options.prefix + rel, data, f.executable, "dependencies"));
     }
-    return { entries, hashed, compressed, description, installHit, credentials };
+    return { entries, hashed, compressed };
 }
 
 /** The source folder's files (the output archive and credential files left out). */

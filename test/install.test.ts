@@ -172,8 +172,8 @@ describe("uv installed on first use", () => {
         assert.deepEqual(fs.readdirSync(dir), ["venv"], "no temporary virtualenv left behind");
         // Beside it, the pinned pip that resolves for python3.8-3.11 (uv has no manylinux_2_26 platform).
         const resolver = await resolverPython(dir);
-        assert.equal(resolver, path.join(dir, "venv", "bin", "python"));
-        assert.match(spawnSync(resolver!, ["-m", "pip", "--version"], { encoding: "utf8" }).stdout, new RegExp(`^pip ${PIP_VERSION.replace(/\./g, "\\.")} `));
+        assert.equal(resolver?.command, path.join(dir, "venv", "bin", "python"));
+        assert.match(spawnSync(resolver!.command, ["-m", "pip", "--version"], { encoding: "utf8" }).stdout, new RegExp(`^pip ${PIP_VERSION.replace(/\./g, "\\.")} `));
     });
 });
 

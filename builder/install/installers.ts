@@ -130,15 +130,15 @@ function uvPlatformCovering(target: LambdaTarget): string {
 }
 
 /**
- * `resolverPython`: a Python whose pip resolves for targets uv has no platform
- * for (the tools folder's pinned pip, tools/index.ts); else the host Python's pip.
+ * `pinnedResolver`: the Python whose pip resolves for targets uv has no
+ * platform for (the tools folder's pinned pip, tools/index.ts); else the host Python's pip.
  */
-async function uvInstaller(uvCommand: string, pythonCommand?: string, resolverPython?: string): Promise<Installer> {
+async function uvInstaller(uvCommand: string, pythonCommand?: string, pinnedResolver?: HostPython): Promise<Installer> {
     const r = await probe(uvCommand, ["--version"]);
     const version = r && /uv (\S+)/.exec(r.stdout)?.[1];
     if (r?.code !== 0 || !version) throw new UserError(`"${uvCommand} --version" failed: ${r ? r.stderr.trim() : "not found"}`);
     const py = await hostPython(pythonCommand).catch(() => undefined);
-    const resolver = (resolverPython ? await hostPython(resolverPython).catch(() => undefined) : undefined) ?? py;
+    const resolver = pinnedResolver ?? py;
     const env = { ...withoutIndexEnvironment(), UV_PYTHON_DOWNLOADS: "never", UV_COMPILE_BYTECODE: "0" };
     const uvInstall = (req: InstallRequest, platform: string, args: string[], onLine?: (line: string) => void) =>
         run(

@@ -9,7 +9,7 @@ import * as path from "path";
 import { UserError } from "../../shared/errors";
 import { run, tail } from "../../shared/process";
 import { defaultToolsDir } from "../cache";
-import { findUv, hostPython } from "../install/installers";
+import { findUv, hostPython, HostPython } from "../install/installers";
 
 export const UV_VERSION = "0.13.8";
 export const PIP_VERSION = "26.3";
@@ -24,9 +24,9 @@ async function toolsVenv(dir: string, python = "python3", venv = path.join(dir, 
     return venv;
 }
 
-async function pipInstall(venv: string, requirement: string): Promise<void> {
-    const r = await run(path.join(venv, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "-q", requirement]);
-    if (r.code !== 0) throw new UserError(`could not install ${requirement} from PyPI into ${venv}: ${tail(r.stdout + r.stderr, 6)}`);
+async function pipInstall(venv: string, ...requirements: string[]): Promise<void> {
+    const r = await run(path.join(venv, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "-q", ...requirements]);
+    if (r.code !== 0) throw new UserError(`could not install ${requirements.join(" ")} from PyPI into ${venv}: ${tail(r.stdout + r.stderr, 6)}`);
 }
 
 // Kept for the process: once installed, the pinned uv stays where it is (a failed install is not kept).
@@ -56,16 +56,14 @@ async function installUv(dir: string): Promise<string> {
     const venv = path.join(dir, "venv");
     const uv = path.join(venv, "bin", "uv");
     if (fs.existsSync(path.join(venv, "bin", "python"))) {
-        // A tools virtualenv from before (or from setup) without uv: add it there.
-        await pipInstall(venv, `uv==${UV_VERSION}`);
-        await ensureResolverPip(dir);
+        // A tools virtualenv from before (or from setup) without uv: add it there, with the resolver pip.
+        await pipInstall(venv, `uv==${UV_VERSION}`, `pip==${PIP_VERSION}`);
         return uv;
     }
     const temp = path.join(dir, `venv.tmp-${process.pid}-${Date.now()}`);
     try {
         await toolsVenv(dir, "python3", temp);
-        await pipInstall(temp, `uv==${UV_VERSION}`);
-        await pipInstall(temp, `pip==${PIP_VERSION}`);
+        await pipInstall(temp, `uv==${UV_VERSION}`, `pip==${PIP_VERSION}`);
         try {
             fs.renameSync(temp, venv);
         } catch {
@@ -79,11 +77,11 @@ async function installUv(dir: string): Promise<string> {
 }
 
 /** The tools virtualenv's Python when its pip is the pinned resolver, else undefined (builds then resolve with the machine's pip). */
-export async function resolverPython(dir = defaultToolsDir()): Promise<string | undefined> {
+export async function resolverPython(dir = defaultToolsDir()): Promise<HostPython | undefined> {
     const python = path.join(dir, "venv", "bin", "python");
     if (!fs.existsSync(python)) return undefined;
     const py = await hostPython(python).catch(() => undefined);
-    return py?.pipVersion === PIP_VERSION ? python : undefined;
+    return py?.pipVersion === PIP_VERSION ? py : undefined;
 }
 
 /** Puts the pinned pip into the tools virtualenv (made if missing); setup and the first uv install call it. */
