@@ -7,7 +7,7 @@
 // Why libdeflate (WASM) instead of Node's zlib, measured on the benchmark
 // corpus (docs/BENCHMARKS.md, builder/DESIGN.md): at level 6 it
 // writes 0.9% less than Info-ZIP's `zip -6` where Node's zlib writes 1.0% more,
-// it is faster per core, and a pinned WASM build gives the same bytes on every
+// it is faster per core, and our pinned WASM build (builder/libdeflate) gives the same bytes on every
 // machine and Node version, which Node's bundled zlib does not promise.
 // Files of STREAM_THRESHOLD bytes or more are deflated by Node's zlib in
 // chunks (deflate-worker.ts); output then depends on the zlib version too, so
@@ -19,6 +19,7 @@ import { Worker } from "worker_threads";
 import type { WorkerJob, WorkerResult } from "./deflate-worker";
 import { DEFLATE_WORKER, STREAM_THRESHOLD } from "./deflate-worker";
 import { describeThrown } from "../shared/errors";
+import { LIBDEFLATE } from "./libdeflate";
 
 export { STREAM_THRESHOLD };
 
@@ -58,10 +59,8 @@ class DeflateJobError extends Error {
     }
 }
 
-const libdeflatePath = require.resolve("libdeflate");
-
 /** Part of every archive key: a different engine or version writes different bytes. */
-export const DEFLATE_ENGINE = `libdeflate ${JSON.parse(fs.readFileSync(path.join(path.dirname(libdeflatePath), "package.json"), "utf8")).version}`;
+export const DEFLATE_ENGINE = LIBDEFLATE;
 
 interface Pending {
     id: number;

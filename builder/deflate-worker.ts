@@ -5,7 +5,7 @@
 // them all, the compressed buffers transferred rather than copied.
 //
 // Each file is read once: sha256 (the cache key), CRC-32 (the zip header)
-// and raw deflate by libdeflate (the zip data) are computed from the same
+// and raw deflate by libdeflate (the zip data; builder/libdeflate) are computed from the same
 // bytes. Every libdeflate stream is inflated again by Node's zlib and its
 // CRC compared before it is accepted, so a fault in the WASM wrapper cannot
 // corrupt an archive.
@@ -18,6 +18,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import { parentPort, workerData } from "worker_threads";
 import * as zlib from "zlib";
+import { createDeflate, type Deflate } from "./libdeflate";
 
 export interface WorkerJob {
     id: number;
@@ -51,8 +52,6 @@ export const DEFLATE_WORKER = "lambda-python deflate worker";
 /** Files this big or bigger are streamed in chunks instead of being read whole (see the module header). */
 export const STREAM_THRESHOLD = 64 * 1024 * 1024;
 const CHUNK = 4 * 1024 * 1024;
-
-type Deflate = (raw: Uint8Array, level: number) => Uint8Array;
 
 function streamed(job: WorkerJob & { path: string }): Omit<WorkerResult, "id"> {
     const fd = fs.openSync(job.path, "r");
@@ -146,8 +145,5 @@ function serve(deflate: Deflate): void {
 }
 
 if (parentPort && workerData?.role === DEFLATE_WORKER) {
-    // libdeflate is an ES module; Node ≥ 22.12 loads it from CommonJS.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { deflate } = require("libdeflate") as { deflate: Deflate };
-    serve(deflate);
+    serve(createDeflate());
 }

@@ -1,0 +1,32 @@
+/*
+ * The few entry points the deflate workers call (builder/libdeflate/index.ts).
+ * One compressor per level is allocated on first use and kept: a libdeflate
+ * compressor may be reused for any number of inputs, and allocating one per
+ * file was most of the cost of a small file in the npm wrapper we replaced.
+ */
+#include <stdlib.h>
+#include "libdeflate.h"
+
+static struct libdeflate_compressor *compressors[13];
+
+static struct libdeflate_compressor *compressor(int level) {
+    if (level < 1 || level > 12) return 0;
+    if (!compressors[level]) compressors[level] = libdeflate_alloc_compressor(level);
+    return compressors[level];
+}
+
+__attribute__((export_name("ld_alloc"))) void *ld_alloc(size_t n) { return malloc(n); }
+
+__attribute__((export_name("ld_free"))) void ld_free(void *p) { free(p); }
+
+/* The largest output ld_deflate can write for n input bytes at this level; 0 if the level is invalid or memory ran out. */
+__attribute__((export_name("ld_bound"))) size_t ld_bound(int level, size_t n) {
+    struct libdeflate_compressor *c = compressor(level);
+    return c ? libdeflate_deflate_compress_bound(c, n) : 0;
+}
+
+/* Raw DEFLATE of in[0..n) into out[0..avail): the compressed size, or 0 if it did not fit. */
+__attribute__((export_name("ld_deflate"))) size_t ld_deflate(int level, const void *in, size_t n, void *out, size_t avail) {
+    struct libdeflate_compressor *c = compressor(level);
+    return c ? libdeflate_deflate_compress(c, in, n, out, avail) : 0;
+}
