@@ -6,9 +6,9 @@
 //
 // Each file is read once: sha256 (the cache key), CRC-32 (the zip header)
 // and raw deflate by libdeflate (the zip data; builder/libdeflate) are computed from the same
-// bytes. Every libdeflate stream is inflated again by Node's zlib and its
-// CRC compared before it is accepted, so a fault in the WASM wrapper cannot
-// corrupt an archive.
+// bytes. Every libdeflate stream is inflated again and its length and CRC
+// compared before it is accepted (builder/libdeflate), so a fault in the
+// WASM wrapper cannot corrupt an archive.
 //
 // Files of STREAM_THRESHOLD bytes or more are never held whole: they are read
 // in 4 MiB chunks, and (libdeflate takes whole buffers only) each chunk is
@@ -110,10 +110,8 @@ function whole(job: WorkerJob, deflate: Deflate): Omit<WorkerResult, "id"> {
     let method: 0 | 8 = 0;
     let data: Uint8Array | undefined = job.level === null ? undefined : raw;
     if (job.level !== null && job.level > 0 && raw.length > 0) {
-        const packed = deflate(raw, job.level);
+        const packed = deflate(raw, job.level, crc32); // checked against raw's length and CRC before it returns
         if (packed.length < raw.length) {
-            const back = zlib.inflateRawSync(packed, { maxOutputLength: raw.length });
-            if (back.length !== raw.length || zlib.crc32(back) >>> 0 !== crc32) throw new Error("deflate output failed verification");
             method = 8;
             data = packed;
         }

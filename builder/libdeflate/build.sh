@@ -35,7 +35,7 @@ fi
 src="libdeflate-$version"
 ZIG_GLOBAL_CACHE_DIR="$work/zig-cache" ZIG_LOCAL_CACHE_DIR="$work/zig-cache" \
     zig/ziglang/zig cc -target wasm32-wasi -mexec-model=reactor -O3 -mbulk-memory -msimd128 -DNDEBUG -s \
-    -I"$src" "$here/glue.c" "$src/lib/deflate_compress.c" "$src/lib/utils.c" -o libdeflate.wasm
+    -I"$src" "$here/glue.c" "$src/lib/deflate_compress.c" "$src/lib/deflate_decompress.c" "$src/lib/utils.c" -o libdeflate.wasm
 sha256=$(sha256sum libdeflate.wasm | cut -d' ' -f1)
 python3 - "$here/libdeflate.wasm.json" "$version" "$zig_version" "$sha256" <<'PY'
 import base64, json, sys

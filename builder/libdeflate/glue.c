@@ -3,11 +3,13 @@
  * One compressor per level is allocated on first use and kept: a libdeflate
  * compressor may be reused for any number of inputs, and allocating one per
  * file was most of the cost of a small file in the npm wrapper we replaced.
+ * The decompressor checks every stream before it goes into an archive.
  */
 #include <stdlib.h>
 #include "libdeflate.h"
 
 static struct libdeflate_compressor *compressors[13];
+static struct libdeflate_decompressor *decompressor;
 
 static struct libdeflate_compressor *compressor(int level) {
     if (level < 1 || level > 12) return 0;
@@ -29,4 +31,12 @@ __attribute__((export_name("ld_bound"))) size_t ld_bound(int level, size_t n) {
 __attribute__((export_name("ld_deflate"))) size_t ld_deflate(int level, const void *in, size_t n, void *out, size_t avail) {
     struct libdeflate_compressor *c = compressor(level);
     return c ? libdeflate_deflate_compress(c, in, n, out, avail) : 0;
+}
+
+/* Inflates in[0..n) into out[0..avail): the number of bytes it gave, or (size_t)-1 if the stream is not valid DEFLATE or does not fit. */
+__attribute__((export_name("ld_inflate"))) size_t ld_inflate(const void *in, size_t n, void *out, size_t avail) {
+    size_t actual = 0;
+    if (!decompressor) decompressor = libdeflate_alloc_decompressor();
+    if (!decompressor || libdeflate_deflate_decompress(decompressor, in, n, out, avail, &actual) != LIBDEFLATE_SUCCESS) return (size_t)-1;
+    return actual;
 }

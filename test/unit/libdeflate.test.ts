@@ -39,7 +39,7 @@ describe("libdeflate (our WebAssembly build)", () => {
         ];
         for (const level of [1, 2, 6, 9, 12]) {
             for (const raw of inputs) {
-                const packed = deflate(raw, level);
+                const packed = deflate(raw, level, zlib.crc32(raw));
                 assert.ok(zlib.inflateRawSync(packed).equals(raw), `level ${level}, ${raw.length} bytes`);
             }
         }
@@ -48,21 +48,28 @@ describe("libdeflate (our WebAssembly build)", () => {
     it("keeps its compressors and buffers between calls without mixing inputs", () => {
         const big = pythonLike(20_000);
         const small = pythonLike(3);
-        const first = deflate(small, 6);
-        deflate(big, 6);
-        assert.ok(Buffer.from(deflate(small, 6)).equals(Buffer.from(first)), "a small file after a big one gives the same bytes");
-        assert.ok(zlib.inflateRawSync(deflate(small, 6)).equals(small));
+        const first = deflate(small, 6, zlib.crc32(small));
+        deflate(big, 6, zlib.crc32(big));
+        assert.ok(Buffer.from(deflate(small, 6, zlib.crc32(small))).equals(Buffer.from(first)), "a small file after a big one gives the same bytes");
+        assert.ok(zlib.inflateRawSync(deflate(small, 6, zlib.crc32(small))).equals(small));
     });
 
     it("writes the same bytes as the build archives were checked with", () => {
+        const five = pythonLike(5000);
         // The npm package libdeflate 0.1.0, used before this build, gives these same two digests.
         // Level 6 is the default of every build; 12 is the slowest code path.
-        assert.equal(sha256(deflate(pythonLike(5000), 6)), "9b1b2369b3fcc8164c12d4431d273c08aa765885cfc22f12c53770b8e4e75050");
-        assert.equal(sha256(deflate(pythonLike(5000), 12)), "30e16b75a18eb1f55a2d6810816826673b2543c59c780d140fc05da2fab8e673");
+        assert.equal(sha256(deflate(five, 6, zlib.crc32(five))), "9b1b2369b3fcc8164c12d4431d273c08aa765885cfc22f12c53770b8e4e75050");
+        assert.equal(sha256(deflate(five, 12, zlib.crc32(five))), "30e16b75a18eb1f55a2d6810816826673b2543c59c780d140fc05da2fab8e673");
+    });
+
+    it("checks each stream against the caller's CRC before handing it out", () => {
+        const raw = pythonLike(100);
+        assert.throws(() => deflate(raw, 6, (zlib.crc32(raw) + 1) >>> 0), /deflate output failed verification/);
+        assert.ok(zlib.inflateRawSync(deflate(raw, 6, zlib.crc32(raw))).equals(raw), "and works again after a refusal");
     });
 
     it("refuses a level it does not have", () => {
-        assert.throws(() => deflate(Buffer.from("x"), 0), /deflate level must be 1-12, not 0/);
-        assert.throws(() => deflate(Buffer.from("x"), 13), /deflate level must be 1-12, not 13/);
+        assert.throws(() => deflate(Buffer.from("x"), 0, 0), /deflate level must be 1-12, not 0/);
+        assert.throws(() => deflate(Buffer.from("x"), 13, 0), /deflate level must be 1-12, not 13/);
     });
 });
