@@ -57,7 +57,6 @@ export function createDeflate(): Deflate {
     // Input and output areas are kept between calls and grow to the largest file seen.
     let input = { at: 0, size: 0 };
     let output = { at: 0, size: 0 };
-    let check = { at: 0, size: 0 };
     const area = (a: { at: number; size: number }, need: number) => {
         if (need <= a.size) return a;
         if (a.at) exports.ld_free(a.at);
@@ -75,9 +74,9 @@ export function createDeflate(): Deflate {
         new Uint8Array(exports.memory.buffer, input.at, raw.length).set(raw);
         const written = exports.ld_deflate(level, input.at, raw.length, output.at, output.size) >>> 0;
         if (!written) throw new Error("libdeflate compression failed");
-        check = area(check, raw.length);
-        const back = exports.ld_inflate(output.at, written, check.at, raw.length) >>> 0;
-        if (back !== raw.length || zlib.crc32(new Uint8Array(exports.memory.buffer, check.at, back)) >>> 0 !== crc32 >>> 0) throw new Error("deflate output failed verification");
+        // Inflated into the input's area, whose bytes are no longer needed: no third buffer the size of the file.
+        const back = exports.ld_inflate(output.at, written, input.at, raw.length) >>> 0;
+        if (back !== raw.length || zlib.crc32(new Uint8Array(exports.memory.buffer, input.at, back)) >>> 0 !== crc32 >>> 0) throw new Error("deflate output failed verification");
         return new Uint8Array(exports.memory.buffer.slice(output.at, output.at + written));
     };
 }
