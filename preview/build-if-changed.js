@@ -8,7 +8,9 @@
 // Plain JavaScript on purpose: it runs before anything is compiled (a fresh
 // clone). "Changed" is judged by modification times, as make does: every
 // .ts file the build compiles must have its .js in dist/ written after it,
-// and tsconfig.json must be older than the oldest of those .js files.
+// and tsconfig.json must be older than the oldest of those .js files. A .json
+// file that tsc copied into dist/ (it is imported: data tables, the
+// libdeflate module) must be older than its copy.
 // (Dependency updates are the type-check's business: `npm test` and CI.)
 
 const fs = require("fs");
@@ -17,7 +19,7 @@ const { spawnSync } = require("child_process");
 
 const packageRoot = path.resolve(__dirname, "..");
 
-/** The .ts files tsconfig.json's "include" folders hold (declaration files excluded: they emit nothing). */
+/** The .ts and .json files tsconfig.json's "include" folders hold (declaration files excluded: they emit nothing). */
 function sources(root) {
     const config = JSON.parse(fs.readFileSync(path.join(root, "tsconfig.json"), "utf8"));
     const folders = [...new Set((config.include ?? []).map((glob) => glob.split("/")[0]))];
@@ -34,7 +36,7 @@ function sources(root) {
             const full = path.join(dir, e.name);
             if (e.isDirectory()) {
                 if (!skip.has(e.name)) walk(full);
-            } else if (e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) out.push(full);
+            } else if ((e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) || e.name.endsWith(".json")) out.push(full);
         }
     };
     for (const folder of folders) walk(path.join(root, folder));
@@ -47,11 +49,13 @@ function staleReason(root = packageRoot) {
     let oldestOutput = Infinity;
     for (const source of sources(root)) {
         const rel = path.relative(root, source);
-        const output = path.join(dist, rel.replace(/\.ts$/, ".js"));
+        const json = rel.endsWith(".json");
+        const output = path.join(dist, json ? rel : rel.replace(/\.ts$/, ".js"));
         let built;
         try {
             built = fs.statSync(output).mtimeMs;
         } catch {
+            if (json) continue; // not imported by the build, so not copied
             return `${rel} has not been compiled`;
         }
         if (fs.statSync(source).mtimeMs > built) return `${rel} changed`;

@@ -92,14 +92,17 @@ describe("npm start's prestart: the build runs only when a source changed", () =
         const dir = writeFiles(tmpDir("prestart-"), {
             "tsconfig.json": JSON.stringify({ include: ["lib/**/*.ts", "examples/**/*.ts"] }),
             "lib/a.ts": "export const a = 1;\n",
+            "lib/table.json": "{}\n",
+            "lib/unused.json": "{}\n",
+            "dist/lib/table.json": "{}\n",
             "lib/types.d.ts": "declare const x: number;\n",
             "examples/b/index.ts": "export const b = 2;\n",
             "dist/lib/a.js": "exports.a = 1;\n",
             "dist/examples/b/index.js": "exports.b = 2;\n",
             "notes/c.ts": "not part of the build\n",
         });
-        for (const f of ["tsconfig.json", "lib/a.ts", "lib/types.d.ts", "examples/b/index.ts", "notes/c.ts"]) at(path.join(dir, f), 1_000);
-        for (const f of ["dist/lib/a.js", "dist/examples/b/index.js"]) at(path.join(dir, f), 2_000);
+        for (const f of ["tsconfig.json", "lib/a.ts", "lib/table.json", "lib/unused.json", "lib/types.d.ts", "examples/b/index.ts", "notes/c.ts"]) at(path.join(dir, f), 1_000);
+        for (const f of ["dist/lib/a.js", "dist/lib/table.json", "dist/examples/b/index.js"]) at(path.join(dir, f), 2_000);
         return dir;
     }
 
@@ -117,6 +120,14 @@ describe("npm start's prestart: the build runs only when a source changed", () =
         const dir = project();
         fs.rmSync(path.join(dir, "dist/lib/a.js"));
         assert.equal(staleReason(dir), `${path.join("lib", "a.ts")} has not been compiled`);
+    });
+
+    it("builds when a data file the build copies changed, not for one it does not", () => {
+        const dir = project();
+        at(path.join(dir, "lib/unused.json"), 3_000);
+        assert.equal(staleReason(dir), undefined);
+        at(path.join(dir, "lib/table.json"), 3_000);
+        assert.equal(staleReason(dir), `${path.join("lib", "table.json")} changed`);
     });
 
     it("builds when tsconfig.json changed after the build", () => {
