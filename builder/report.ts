@@ -12,15 +12,20 @@ export interface PackageSize {
 /** Unzipped bytes per top-level package; X.libs and .dist-info count towards X. */
 export function biggestPackages(facts: ArchiveFacts, prefix: string, count = 8): PackageSize[] {
     const sizes = new Map<string, number>();
+    const packageOf = new Map<string, string>(); // top-level name → package: thousands of files share a few
     for (const f of facts.files) {
         if (!f.name.startsWith(prefix)) continue;
         const rest = f.name.slice(prefix.length);
         const slash = rest.indexOf("/");
-        let name = slash < 0 ? rest : rest.slice(0, slash);
-        name = name
-            .replace(/\.libs$/, "")
-            .replace(/-[^-]+\.(dist|egg)-info$/, "")
-            .replace(/\.py$/, "");
+        const top = slash < 0 ? rest : rest.slice(0, slash);
+        let name = packageOf.get(top);
+        if (name === undefined) {
+            name = top
+                .replace(/\.libs$/, "")
+                .replace(/-[^-]+\.(dist|egg)-info$/, "")
+                .replace(/\.py$/, "");
+            packageOf.set(top, name);
+        }
         sizes.set(name, (sizes.get(name) ?? 0) + f.size);
     }
     return [...sizes.entries()]
