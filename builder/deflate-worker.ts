@@ -18,7 +18,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import { parentPort, workerData } from "worker_threads";
 import * as zlib from "zlib";
-import { createDeflate, type Deflate } from "./libdeflate";
+import { Libdeflate } from "./libdeflate";
 
 export interface WorkerJob {
     id: number;
@@ -103,14 +103,14 @@ function streamed(job: WorkerJob & { path: string }): Omit<WorkerResult, "id"> {
     return { sha256, crc32, size, method: 8, spooledBytes: packed };
 }
 
-function whole(job: WorkerJob, deflate: Deflate): Omit<WorkerResult, "id"> {
+function whole(job: WorkerJob, lib: Libdeflate): Omit<WorkerResult, "id"> {
     const raw = job.path !== undefined ? fs.readFileSync(job.path) : Buffer.from(job.data!.buffer, job.data!.byteOffset, job.data!.byteLength);
     const sha256 = job.hash ? crypto.createHash("sha256").update(raw).digest("hex") : undefined;
     const crc32 = zlib.crc32(raw) >>> 0;
     let method: 0 | 8 = 0;
     let data: Uint8Array | undefined = job.level === null ? undefined : raw;
     if (job.level !== null && job.level > 0 && raw.length > 0) {
-        const packed = deflate(raw, job.level, crc32); // checked against raw's length and CRC before it returns
+        const packed = lib.deflate(raw, job.level, crc32); // checked against raw's length and CRC before it returns
         if (packed.length < raw.length) {
             method = 8;
             data = packed;
@@ -124,13 +124,13 @@ function owns(b: Uint8Array): boolean {
     return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
 }
 
-function serve(deflate: Deflate): void {
+function serve(lib: Libdeflate): void {
     parentPort!.on("message", (jobs: WorkerJob[]) => {
         const results: WorkerResult[] = [];
         const transfer: ArrayBuffer[] = [];
         for (const job of jobs) {
             try {
-                const r = job.path !== undefined && job.stream ? streamed(job as WorkerJob & { path: string }) : whole(job, deflate);
+                const r = job.path !== undefined && job.stream ? streamed(job as WorkerJob & { path: string }) : whole(job, lib);
                 if (r.data && owns(r.data) && !transfer.includes(r.data.buffer as ArrayBuffer)) transfer.push(r.data.buffer as ArrayBuffer);
                 results.push({ id: job.id, ...r });
             } catch (e) {
@@ -143,5 +143,5 @@ function serve(deflate: Deflate): void {
 }
 
 if (parentPort && workerData?.role === DEFLATE_WORKER) {
-    serve(createDeflate());
+    serve(new Libdeflate());
 }

@@ -42,41 +42,64 @@ interface Exports {
     ld_inflate(input: number, n: number, output: number, avail: number): number;
 }
 
-/**
- * Raw DEFLATE of `raw` at `level` (1–12), as a new buffer of its own (transferable), checked to inflate back to
- * `raw.length` bytes whose CRC-32 is `crc32` (the caller's, computed from `raw`).
- */
-export type Deflate = (raw: Uint8Array, level: number, crc32: number) => Uint8Array;
+/** Raw DEFLATE through one instance of the module; see the module header. */
+export class Libdeflate {
+    private readonly exports: Exports;
+    /** Input and output areas, kept between calls and grown to the largest file seen. */
+    private input = { at: 0, size: 0 };
+    private output = { at: 0, size: 0 };
 
-export function createDeflate(): Deflate {
-    const bytes = Buffer.from(wasm.base64, "base64");
-    const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");
-    if (sha256 !== wasm.sha256) throw new Error(`builder/libdeflate/libdeflate.wasm.json is damaged (sha256 ${sha256}, expected ${wasm.sha256}); reinstall the package`);
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Exports;
-    exports._initialize();
-    // Input and output areas are kept between calls and grow to the largest file seen.
-    let input = { at: 0, size: 0 };
-    let output = { at: 0, size: 0 };
-    const area = (a: { at: number; size: number }, need: number) => {
+    constructor() {
+        const bytes = Buffer.from(wasm.base64, "base64");
+        const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");
+        if (sha256 !== wasm.sha256) throw new Error(`builder/libdeflate/libdeflate.wasm.json is damaged (sha256 ${sha256}, expected ${wasm.sha256}); reinstall the package`);
+        this.exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Exports;
+        this.exports._initialize();
+    }
+
+    /** Room for an input of `n` bytes inside the module's memory (read a file straight into it); valid until the next call. */
+    inputArea(n: number): Uint8Array {
+        this.input = this.area(this.input, n);
+        return new Uint8Array(this.exports.memory.buffer, this.input.at, n);
+    }
+
+    /**
+     * Raw DEFLATE of the first `n` bytes of the input area at `level` (1–12), checked to inflate back to `n` bytes
+     * whose CRC-32 is `crc32` (the caller's, computed from the input). Returns a view of the compressed bytes, valid
+     * until the next call; the input area still holds the input.
+     */
+    deflateInput(n: number, level: number, crc32: number): Uint8Array {
+        if (!Number.isInteger(level) || level < 1 || level > 12) throw new RangeError(`deflate level must be 1-12, not ${level}`);
+        if (n > this.input.size) throw new RangeError(`the input area holds ${this.input.size} bytes, not ${n}`);
+        const ex = this.exports;
+        const bound = ex.ld_bound(level, n) >>> 0;
+        if (!bound) throw new Error(`libdeflate could not make a level ${level} compressor (out of WebAssembly memory)`);
+        this.output = this.area(this.output, bound);
+        const written = ex.ld_deflate(level, this.input.at, n, this.output.at, this.output.size) >>> 0;
+        if (!written) throw new Error("libdeflate compression failed");
+        // Inflated into the input's own area: a good stream writes the same bytes back, and no third buffer the size of the file is needed.
+        const back = ex.ld_inflate(this.output.at, written, this.input.at, n) >>> 0;
+        if (back !== n || zlib.crc32(new Uint8Array(ex.memory.buffer, this.input.at, n)) >>> 0 !== crc32 >>> 0) throw new Error("deflate output failed verification");
+        return new Uint8Array(ex.memory.buffer, this.output.at, written);
+    }
+
+    /** Raw DEFLATE of `raw`, checked as deflateInput does, as a new buffer of its own (transferable). */
+    deflate(raw: Uint8Array, level: number, crc32: number): Uint8Array {
+        this.inputArea(raw.length).set(raw);
+        return this.deflateInput(raw.length, level, crc32).slice();
+    }
+
+    /** Bytes of memory the module holds: they grow to fit the largest file and are never given back while it lives. */
+    get memoryBytes(): number {
+        return this.exports.memory.buffer.byteLength;
+    }
+
+    private area(a: { at: number; size: number }, need: number): { at: number; size: number } {
         if (need <= a.size) return a;
-        if (a.at) exports.ld_free(a.at);
+        if (a.at) this.exports.ld_free(a.at);
         const size = Math.max(need, 64 * 1024);
-        const at = exports.ld_alloc(size);
+        const at = this.exports.ld_alloc(size);
         if (!at) throw new Error(`libdeflate could not allocate ${size} bytes of WebAssembly memory`);
         return { at, size };
-    };
-    return (raw, level, crc32) => {
-        if (!Number.isInteger(level) || level < 1 || level > 12) throw new RangeError(`deflate level must be 1-12, not ${level}`);
-        const bound = exports.ld_bound(level, raw.length) >>> 0;
-        if (!bound) throw new Error(`libdeflate could not make a level ${level} compressor (out of WebAssembly memory)`);
-        input = area(input, raw.length);
-        output = area(output, bound);
-        new Uint8Array(exports.memory.buffer, input.at, raw.length).set(raw);
-        const written = exports.ld_deflate(level, input.at, raw.length, output.at, output.size) >>> 0;
-        if (!written) throw new Error("libdeflate compression failed");
-        // Inflated into the input's area, whose bytes are no longer needed: no third buffer the size of the file.
-        const back = exports.ld_inflate(output.at, written, input.at, raw.length) >>> 0;
-        if (back !== raw.length || zlib.crc32(new Uint8Array(exports.memory.buffer, input.at, back)) >>> 0 !== crc32 >>> 0) throw new Error("deflate output failed verification");
-        return new Uint8Array(exports.memory.buffer.slice(output.at, output.at + written));
-    };
+    }
 }
