@@ -1,5 +1,5 @@
 // The emulator of the other architecture, as a pinned tool: Debian trixie's
-// qemu-user (qemu.json: version and sha256 per host architecture, from
+// qemu-user (debian-qemu.json: version and sha256 per host architecture, from
 // Debian's signed Packages index), downloaded from the Debian mirror, its
 // hash checked, and only the one static binary the runner needs unpacked
 // into the tools folder with its copyright file:
@@ -19,9 +19,11 @@ import { Architecture } from "../policies/target";
 import { debianMirror, hostArchitecture } from "./host";
 import { installFolder } from "./install-dir";
 import { runnerToolsDir } from "./tools";
-import pinned from "./qemu.json";
+import pinned from "./debian-qemu.json";
 
-/** e.g. "10.0.13": the upstream part of the pinned Debian version. */
+/** The pinned Debian version, e.g. "1:10.0.13+ds-0+deb13u1". */
+export const QEMU_DEBIAN_VERSION = pinned.version;
+/** e.g. "10.0.13": its upstream part. */
 export const QEMU_VERSION = pinned.version.replace(/^\d+:/, "").split("+")[0];
 
 interface Deb {
@@ -88,7 +90,7 @@ async function install(target: Architecture, say: (m: string) => void): Promise<
         const file = path.join(temp, path.basename(filename));
         const got = await download(url, file);
         if (got !== sha256) {
-            throw new UserError(`${url} has sha256 ${got}, not the pinned ${sha256} (runner/qemu.json): refusing to use it. The mirror may serve a damaged or different file; try another (LAMBDA_PYTHON_DEBIAN_MIRROR).`);
+            throw new UserError(`${url} has sha256 ${got}, not the pinned ${sha256} (runner/debian-qemu.json): refusing to use it. The mirror may serve a damaged or different file; try another (LAMBDA_PYTHON_DEBIAN_MIRROR).`);
         }
         // Only the binaries we need: the deb unpacks to ~470 MB. dpkg-deb reads the data member whatever its compression.
         const members = [`./usr/bin/${program}`, `./usr/share/doc/${pinned.package}/copyright`];
