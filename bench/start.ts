@@ -8,6 +8,10 @@
 // the longest invocation).
 //
 //   npm run bench -- start          (BENCH_RUNS rounds, default 5; BENCH_COLD_RUNS fresh clones, default 2)
+//
+// BENCH_START_BASELINE=<folder>: another checkout (e.g. a clone at an older
+// commit, after `npm ci`) whose warm `npm start` runs in the same rounds, for
+// a before/after measured under the same load.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -19,6 +23,7 @@ const ROOT = path.join(__dirname, "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 2);
 const NPM = process.env.npm_execpath;
+const BASELINE = process.env.BENCH_START_BASELINE;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const s = (msValue: number) => `${(msValue / 1000).toFixed(2)} s`;
@@ -44,14 +49,23 @@ const numpyDuration = (into: number[]) => (stdout: string) => {
 const floor = (cwd: string) => wall(cwd, process.execPath, ["-e", 'require("@pulumi/aws"); require("./dist/components")']);
 const preview = (cwd: string) => wall(cwd, process.execPath, ["dist/cli/main.js", "preview", ".", "--quiet"]);
 
+/** A checkout as "commit abc1234" (or its folder name when git cannot say). */
+function describe(dir: string): string {
+    const r = spawnSync("git", ["log", "-1", "--format=%h", "HEAD"], { cwd: dir, encoding: "utf8" });
+    return r.status === 0 ? `commit ${r.stdout.trim()}` : path.basename(dir);
+}
+
 export async function benchStart(): Promise<string> {
     // Warm: dist up to date, archives and extractions cached, compile cache filled.
     npm(ROOT, ["start"], everyFunctionInvoked);
+    if (BASELINE) npm(BASELINE, ["start"], everyFunctionInvoked);
     const rounds = { floor: [] as number[], preview: [] as number[], start: [] as number[], numpy: [] as number[] };
+    const baseline = { start: [] as number[], numpy: [] as number[] };
     for (let i = 0; i < RUNS; i++) {
         rounds.floor.push(floor(ROOT));
         rounds.preview.push(preview(ROOT));
         rounds.start.push(npm(ROOT, ["start"], everyFunctionInvoked, numpyDuration(rounds.numpy)));
+        if (BASELINE) baseline.start.push(npm(BASELINE, ["start"], everyFunctionInvoked, numpyDuration(baseline.numpy)));
     }
     // Cold: a fresh clone of HEAD, `npm ci` (whose prepare compiles it), then the first `npm start`.
     const cold = { floor: [] as number[], start: [] as number[], numpy: [] as number[] };
@@ -77,8 +91,14 @@ export async function benchStart(): Promise<string> {
         `| \`npm start\` warm (prestart + preview + 6 invokes) | ${s(median(rounds.start))} | ${(median(rounds.start) / f).toFixed(1)} | < 3 s |`,
         `| \`npm start\` cold (fresh clone after \`npm ci\`; floor there ${s(median(cold.floor))}) | ${s(median(cold.start))} | ${(median(cold.start) / median(cold.floor)).toFixed(1)} | < 8 s |`,
         `| numpy-arm64's invoke in \`npm start\` (cold start under qemu ${QEMU_VERSION}), warm / cold | ${s(median(rounds.numpy))} / ${s(median(cold.numpy))} | | |`,
+        ...(BASELINE
+            ? [
+                  `| baseline \`npm start\` warm, same rounds (${describe(BASELINE)}) | ${s(median(baseline.start))} | ${(median(baseline.start) / f).toFixed(1)} | |`,
+                  `| baseline numpy-arm64's invoke in \`npm start\` | ${s(median(baseline.numpy))} | | |`,
+              ]
+            : []),
         "",
-        `Rounds (ms): floor ${rounds.floor.map(Math.round).join(", ")}; preview ${rounds.preview.map(Math.round).join(", ")}; npm start ${rounds.start.map(Math.round).join(", ")}; cold npm start ${cold.start.map(Math.round).join(", ")}; numpy-arm64 invoke ${rounds.numpy.join(", ")}, cold ${cold.numpy.join(", ")}.`,
+        `Rounds (ms): floor ${rounds.floor.map(Math.round).join(", ")}; preview ${rounds.preview.map(Math.round).join(", ")}; npm start ${rounds.start.map(Math.round).join(", ")}; cold npm start ${cold.start.map(Math.round).join(", ")}; numpy-arm64 invoke ${rounds.numpy.join(", ")}, cold ${cold.numpy.join(", ")}${BASELINE ? `; baseline npm start ${baseline.start.map(Math.round).join(", ")}, its numpy-arm64 invoke ${baseline.numpy.join(", ")}` : ""}.`,
     ].join("\n");
     recordSection("start", "npm start and preview of the showcase", "npm run bench -- start", body);
     return body;
