@@ -56,7 +56,7 @@ export function qemuPath(target: Architecture): string {
 async function download(url: string, file: string): Promise<string> {
     const fail = (why: string) =>
         new UserError(
-            `could not download the pinned qemu (${pinned.package} ${pinned.version}, which runs the other architecture's Python) from ${url}: ${why}. Check your network (and proxy), or set LAMBDA_PYTHON_DEBIAN_MIRROR to a Debian mirror that has this version (a snapshot.debian.org archive URL has every version), or run lambda-python setup where there is network with LAMBDA_PYTHON_TOOLS_DIR pointing at a folder this machine can read.`,
+            `could not download the pinned qemu (${pinned.package} ${pinned.version}, which runs the other architecture's Python) from ${url}: ${why}. Check your network (behind a proxy, set http_proxy and NODE_USE_ENV_PROXY=1, which Node's fetch needs), or set LAMBDA_PYTHON_DEBIAN_MIRROR to a Debian mirror that has this version (a snapshot.debian.org archive URL has every version), or run lambda-python setup on a machine with network into a tools folder this one reads (LAMBDA_PYTHON_TOOLS_DIR).`,
         );
     let response: Response;
     try {
@@ -64,6 +64,9 @@ async function download(url: string, file: string): Promise<string> {
     } catch (e) {
         const cause = (e as { cause?: { message?: string } }).cause?.message;
         throw fail(cause ?? (e as Error).message);
+    }
+    if (response.status === 404) {
+        throw fail(`HTTP 404, the mirror does not have it (Debian drops a stable package's old version from its mirrors at the next point release; then runner/debian-qemu.json needs the new one)`);
     }
     if (!response.ok || !response.body) throw fail(`HTTP ${response.status} ${response.statusText}`);
     const hash = crypto.createHash("sha256");

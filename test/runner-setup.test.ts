@@ -56,7 +56,10 @@ describe("lambda-python setup", () => {
             assert.equal(missing.code, 2, missing.stderr);
             assert.deepEqual(requested, [`/debian/${pinnedQemu.debs.x86_64.filename}`]);
             assert.match(missing.stderr, new RegExp(`could not download the pinned qemu \\(qemu-user 1:${QEMU_VERSION}\\S*, which runs the other architecture's Python\\) from ${url}/pool/main/q/qemu/qemu-user_\\S+_amd64\\.deb: HTTP 404`));
-            assert.match(missing.stderr, /Check your network \(and proxy\), or set LAMBDA_PYTHON_DEBIAN_MIRROR .* or run lambda-python setup where there is network with LAMBDA_PYTHON_TOOLS_DIR/);
+            assert.match(
+                missing.stderr,
+                /HTTP 404, the mirror does not have it .*Check your network .*, or set LAMBDA_PYTHON_DEBIAN_MIRROR .*, or run lambda-python setup on a machine with network into a tools folder this one reads \(LAMBDA_PYTHON_TOOLS_DIR\)\.$/m,
+            );
 
             answer = (res) => res.writeHead(200).end("not qemu");
             const wrong = await cliAsync(args, env).done;
