@@ -100,6 +100,7 @@ export async function benchStart(): Promise<string> {
         "",
         `Rounds (ms): floor ${rounds.floor.map(Math.round).join(", ")}; preview ${rounds.preview.map(Math.round).join(", ")}; npm start ${rounds.start.map(Math.round).join(", ")}; cold npm start ${cold.start.map(Math.round).join(", ")}; numpy-arm64 invoke ${rounds.numpy.join(", ")}, cold ${cold.numpy.join(", ")}${BASELINE ? `; baseline npm start ${baseline.start.map(Math.round).join(", ")}, its numpy-arm64 invoke ${baseline.numpy.join(", ")}` : ""}.`,
     ].join("\n");
-    recordSection("start", "npm start and preview of the showcase", "npm run bench -- start", body);
+    const command = BASELINE ? `BENCH_RUNS=${RUNS} BENCH_START_BASELINE=<a clone at ${describe(BASELINE)}, after npm ci> npm run bench -- start` : "npm run bench -- start";
+    recordSection("start", "npm start and preview of the showcase", command, body);
     return body;
 }
