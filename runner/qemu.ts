@@ -39,7 +39,7 @@ function deb(): Deb {
     return found;
 }
 
-export function qemuProgram(target: Architecture): string {
+function qemuProgram(target: Architecture): string {
     return (pinned.programs as Record<Architecture, string>)[target];
 }
 
