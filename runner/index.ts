@@ -13,6 +13,7 @@ import { compileBytecode, ensureRoot, MOUNT_POINTS, rootDir } from "./debian-roo
 import { EmulatorProcess, startEmulator } from "./emulator";
 import { ensureHostCapabilities, hostArchitecture } from "./host";
 import { chooseInterpreter } from "./interpreter";
+import { ensureQemu, qemuPath } from "./qemu";
 import { bootstrapCommand, lambdaEnvironment, RESERVED_VARIABLES } from "./sandbox";
 import { emulatorPath, ensureEmulator, ensureRuntimeClient, runtimeClientDir } from "./tools";
 import lambdaEnv from "./lambda-environment.json";
@@ -78,16 +79,18 @@ export function interpreterFor(runtime: string): string {
 
 /**
  * Installs what running `runtime` on `architecture` needs, when missing: the
- * host's packages (bubblewrap, debootstrap, qemu-user-static), the emulator,
- * the Debian root and awslambdaric. Cheap when everything is there.
+ * host's packages (bubblewrap, debootstrap, dpkg), the emulator, the pinned
+ * qemu for the other architecture, the Debian root and awslambdaric. Cheap
+ * when everything is there.
  */
 export async function ensureRunnerTools(target: { runtime: string; architecture: Architecture }, say: (m: string) => void = () => {}): Promise<void> {
     const interpreter = interpreterFor(target.runtime);
-    const emulate = target.architecture === hostArchitecture() ? [] : [target.architecture];
+    const emulated = target.architecture !== hostArchitecture();
     // A foreign root's bytecode is compiled by the native root of the same interpreter, so both are needed.
     const haveRoots = [target.architecture, hostArchitecture()!].every((a) => fs.existsSync(rootDir(interpreter, a)));
-    await ensureHostCapabilities({ roots: !haveRoots, emulate }, say);
+    await ensureHostCapabilities({ roots: !haveRoots, qemu: emulated && !fs.existsSync(qemuPath(target.architecture)) }, say);
     await ensureEmulator(say);
+    if (emulated) await ensureQemu(target.architecture, say);
     await ensureRoot(interpreter, target.architecture, say);
     // awslambdaric's bytecode, compiled by the host-architecture interpreter (bytecode is the same on both).
     const native = await ensureRoot(interpreter, hostArchitecture()!, say);

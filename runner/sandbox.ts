@@ -11,12 +11,14 @@
 // The function runs with Lambda's sandbox user ids (sbx_user1051: 993/990) in
 // a user namespace of its own, in its own PID namespace, killed with the
 // emulator. An arm64 function on an x86_64 machine (or the reverse) runs
-// through qemu-user-static, bound into the root; its bytecode is cached
+// through the pinned qemu (qemu.ts), bound into the root and named on the
+// command line (not through the host's binfmt_misc); its bytecode is cached
 // between cold starts (see `bytecodeCache`), because compiling under qemu is
 // what makes emulated cold starts slow.
 import { Architecture } from "../policies/target";
 import { HOST_FILES, MOUNT_POINTS } from "./debian-root";
-import { hostArchitecture, qemuProgram, which } from "./host";
+import { hostArchitecture, which } from "./host";
+import { qemuPath } from "./qemu";
 import lambdaEnv from "./lambda-environment.json";
 
 /** Lambda's sandbox user and group (sbx_user1051). */
@@ -78,8 +80,7 @@ export function bootstrapCommand(plan: SandboxPlan): string[] {
     const python = `/usr/bin/${plan.interpreter}`;
     const client = [python, "-m", "awslambdaric", plan.handler];
     if (plan.architecture === hostArchitecture()) return [...args, "--", ...client];
-    const qemu = which(qemuProgram(plan.architecture))!;
-    return [...args, "--ro-bind", qemu, `/${MOUNT_POINTS.qemu}`, "--", `/${MOUNT_POINTS.qemu}`, "-L", "/", ...client];
+    return [...args, "--ro-bind", qemuPath(plan.architecture), `/${MOUNT_POINTS.qemu}`, "--", `/${MOUNT_POINTS.qemu}`, "-L", "/", ...client];
 }
 
 export const RESERVED_VARIABLES: readonly string[] = lambdaEnv.reserved;

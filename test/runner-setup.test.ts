@@ -3,9 +3,14 @@
 import * as assert from "assert";
 import { spawn } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
+import { AddressInfo } from "net";
 import * as path from "path";
 import { defaultToolsDir } from "../builder/cache";
-import { CLI, cli, tmpDir } from "./helpers";
+import { QEMU_VERSION } from "../runner/qemu";
+import pinnedQemu from "../runner/debian-qemu.json";
+import { emulatorPath } from "../runner/tools";
+import { CLI, cli, cliAsync, ROOT, tmpDir } from "./helpers";
 
 function listTree(dir: string, depth = 3): string[] {
     if (depth === 0 || !fs.existsSync(dir)) return [];
@@ -21,6 +26,53 @@ describe("lambda-python setup", () => {
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, /^python3\.12 x86_64: CPython 3\.13\.\S+ from Debian trixie \(no Debian CPython for python3\.12: pure-Python code runs on python3\.13\)$/m);
         assert.match(r.stdout, /^emulator: .*aws-lambda-rie-x86_64$/m);
+    });
+
+    it("names the pinned qemu it installed for the other architecture", () => {
+        const r = cli(["setup", "--runtime", "python3.13", "--arch", "arm64"]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(r.stdout.split("\n").includes(`qemu ${QEMU_VERSION} (runs arm64): ${path.join(defaultToolsDir(), "runner", `qemu-${QEMU_VERSION}-on-x86_64`, "qemu-aarch64")}`), r.stdout);
+    });
+
+    it("says where the pinned qemu could not be downloaded from and how to fix it, and keeps nothing of a file with the wrong hash", async () => {
+        // A mirror that has no such file, then one that serves something else under its name.
+        let answer = (res: http.ServerResponse) => res.writeHead(404).end();
+        const requested: string[] = [];
+        const mirror = http.createServer((req, res) => {
+            requested.push(req.url ?? "");
+            answer(res);
+        });
+        await new Promise<void>((resolve) => mirror.listen(0, "127.0.0.1", resolve));
+        const url = `http://127.0.0.1:${(mirror.address() as AddressInfo).port}/debian`;
+        try {
+            // A tools folder of its own that already has the emulator, so the qemu is the first thing to fetch.
+            const tools = tmpDir("lp-tools-");
+            fs.mkdirSync(path.join(tools, "runner"));
+            fs.symlinkSync(path.dirname(emulatorPath()), path.join(tools, "runner", path.basename(path.dirname(emulatorPath()))));
+            const env = { ...process.env, LAMBDA_PYTHON_TOOLS_DIR: tools, LAMBDA_PYTHON_DEBIAN_MIRROR: url };
+            const args = ["invoke", path.join(ROOT, "test", "fixtures", "runner", "qemu-probe"), "--runtime", "python3.13", "--arch", "arm64"];
+
+            const missing = await cliAsync(args, env).done;
+            assert.equal(missing.code, 2, missing.stderr);
+            assert.deepEqual(requested, [`/debian/${pinnedQemu.debs.x86_64.filename}`]);
+            assert.match(missing.stderr, new RegExp(`could not download the pinned qemu \\(qemu-user 1:${QEMU_VERSION}\\S*, which runs the other architecture's Python\\) from ${url}/pool/main/q/qemu/qemu-user_\\S+_amd64\\.deb: HTTP 404`));
+            assert.match(
+                missing.stderr,
+                /HTTP 404, the mirror does not have it .*Check your network .*, or set LAMBDA_PYTHON_DEBIAN_MIRROR .*, or run lambda-python setup on a machine with network into a tools folder this one reads \(LAMBDA_PYTHON_TOOLS_DIR\)\.$/m,
+            );
+
+            answer = (res) => res.writeHead(200).end("not qemu");
+            const wrong = await cliAsync(args, env).done;
+            assert.equal(wrong.code, 2, wrong.stderr);
+            assert.match(wrong.stderr, /_amd64\.deb has sha256 \w+, not the pinned \w+ \(runner\/debian-qemu\.json\): refusing to use it/);
+            assert.deepEqual(
+                fs.readdirSync(path.join(tools, "runner")).filter((n) => n.startsWith("qemu") || n.startsWith(".qemu")),
+                [],
+                "neither a qemu folder nor a temporary one is left",
+            );
+        } finally {
+            mirror.close();
+        }
     });
 
     it("refuses a runtime Lambda does not have, in one paragraph", () => {

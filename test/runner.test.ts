@@ -8,6 +8,7 @@ import { buildArchive } from "../builder";
 import { isUserError } from "../shared/errors";
 import { classifyResponse, detectTarget, FunctionSpec, invokeOnce, startFunction, WarmFunction } from "../runner";
 import { liveEmulatorPids } from "../runner/emulator";
+import { QEMU_DEBIAN_VERSION, QEMU_VERSION } from "../runner/qemu";
 import { ROOT, SHARED_CACHE } from "./helpers";
 
 const FIXTURES = path.join(ROOT, "test", "fixtures", "runner");
@@ -217,6 +218,15 @@ describe("runner: arm64 under emulation", () => {
         } finally {
             await fn.close();
         }
+    });
+
+    it("runs under the pinned qemu from the tools folder (Debian trixie's), not the host's qemu-user-static", async () => {
+        const r = await invokeOnce({ code: path.join(FIXTURES, "qemu-probe"), handler: "lambda_function.lambda_handler", runtime: "python3.13", architecture: "arm64" }, {});
+        assert.ok(r.ok, r.payload + r.logs);
+        const report = json<{ machine: string; qemu: string }>(r.payload);
+        assert.equal(report.machine, "aarch64");
+        assert.equal(report.qemu, `qemu-aarch64 version ${QEMU_VERSION} (Debian ${QEMU_DEBIAN_VERSION})`);
+        assert.match(report.qemu, /version 10\./);
     });
 });
 
