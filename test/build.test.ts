@@ -289,7 +289,9 @@ describe("a rebuild with nothing changed", () => {
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, RACY_MS + 100);
     };
     const build = (app: string, cache: string, extra: string[] = []) => {
-        const r = cli(["build", app, "--runtime", "python3.12", "--cache-dir", cache, "--json", ...extra], { env: { ...process.env, LAMBDA_PYTHON_TIMING: "1" } });
+        // --out into the cache folder: without it the archive lands in the current folder (the repository).
+        const out = path.join(cache, "out.zip");
+        const r = cli(["build", app, "--runtime", "python3.12", "--cache-dir", cache, "--out", out, "--json", ...extra], { env: { ...process.env, LAMBDA_PYTHON_TIMING: "1" } });
         assert.equal(r.code, 0, r.stderr);
         return { sha256: (JSON.parse(r.stdout) as BuildResult).sha256, shortcut: /unchanged since the last build/.test(r.stderr) };
     };
