@@ -1,5 +1,5 @@
 // Benchmark of what a newcomer waits for first (issue 12): `npm start`
-// (prestart, then the offline preview of the showcase with every function
+// (the build check and setup, then the offline preview of the showcase with every function
 // invoked), warm and cold (a fresh clone after `npm ci`, the pinned tools
 // already installed), and `lambda-python preview` of the showcase warm. The
 // baseline, measured in the same rounds: the floor, a Node process that only
@@ -88,7 +88,7 @@ export async function benchStart(): Promise<string> {
         "|---|---|---|---|",
         `| floor: \`node -e 'require("@pulumi/aws"); require("./dist/components")'\` | ${s(f)} | 1.0 | |`,
         `| \`lambda-python preview .\` (showcase, warm) | ${s(median(rounds.preview))} | ${(median(rounds.preview) / f).toFixed(1)} | < 1.5 s |`,
-        `| \`npm start\` warm (prestart + preview + 6 invokes) | ${s(median(rounds.start))} | ${(median(rounds.start) / f).toFixed(1)} | < 3 s |`,
+        `| \`npm start\` warm (build check + setup + preview + 6 invokes) | ${s(median(rounds.start))} | ${(median(rounds.start) / f).toFixed(1)} | < 3 s |`,
         `| \`npm start\` cold (fresh clone after \`npm ci\`; floor there ${s(median(cold.floor))}) | ${s(median(cold.start))} | ${(median(cold.start) / median(cold.floor)).toFixed(1)} | < 8 s |`,
         `| numpy-arm64's invoke in \`npm start\` (cold start under qemu ${QEMU_VERSION}), warm / cold | ${s(median(rounds.numpy))} / ${s(median(cold.numpy))} | | |`,
         ...(BASELINE

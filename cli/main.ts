@@ -61,24 +61,26 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     });
 }
 
-main(process.argv.slice(2))
-    .then(
-        (code) => {
-            process.exitCode = code;
-        },
-        (e) => {
-            removePendingTemps();
-            if (isUserError(e)) {
-                process.stderr.write(`lambda-python: error: ${e.message}\n`);
-                process.exitCode = 2;
-            } else {
-                process.stderr.write(`lambda-python: internal error (please report it): ${(e as Error)?.stack ?? e}\n`);
-                process.exitCode = 70;
-            }
-        },
-    )
-    .finally(() => {
-        // The command is done: a timer or socket a previewed program left open must not keep the CLI
-        // running (pulumi preview ends too). Unref'd, so a CLI with nothing left exits at once.
-        setTimeout(() => process.exit(), 1000).unref();
-    });
+/** One command run as the CLI runs it: its exit code, a UserError as one paragraph (2), anything else an internal error (70). */
+export async function runCommand(argv: string[]): Promise<number> {
+    try {
+        return await main(argv);
+    } catch (e) {
+        removePendingTemps();
+        if (isUserError(e)) {
+            process.stderr.write(`lambda-python: error: ${e.message}\n`);
+            return 2;
+        }
+        process.stderr.write(`lambda-python: internal error (please report it): ${(e as Error)?.stack ?? e}\n`);
+        return 70;
+    }
+}
+
+/** Ends the process once the commands are done: a timer or socket a previewed program left open must not keep the CLI running (pulumi preview ends too). Unref'd, so a CLI with nothing left exits at once. */
+export function exitWhenDone(code: number): void {
+    process.exitCode = code;
+    setTimeout(() => process.exit(), 1000).unref();
+}
+
+// Run as the lambda-python command; preview/start.js (npm start) loads it to run two commands in one process.
+if (require.main === module) runCommand(process.argv.slice(2)).then(exitWhenDone);

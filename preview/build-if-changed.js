@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start`'s prestart: run the full build (`npm run build`, tsc with its
+// The first step of `npm start` (preview/start.js): run the full build (`npm run build`, tsc with its
 // type-check) only when a source changed since dist/ was compiled. tsc
 // type-checks some 3,000 files on every run (5 s; --incremental still 3 s),
 // which `npm start` would pay each time for nothing. The type-check itself is
@@ -65,14 +65,16 @@ function staleReason(root = packageRoot) {
     return undefined;
 }
 
-if (require.main === module) {
-    const reason = staleReason();
-    if (reason) {
-        process.stderr.write(`build: ${reason}; compiling\n`);
-        const npm = process.env.npm_execpath;
-        const run = npm ? spawnSync(process.execPath, [npm, "run", "build"], { cwd: packageRoot, stdio: "inherit" }) : spawnSync("npm", ["run", "build"], { cwd: packageRoot, stdio: "inherit" });
-        process.exitCode = run.status ?? 1;
-    }
+/** Compiles (`npm run build`) when dist/ is out of date; the build's exit status, or 0 when nothing changed. */
+function buildIfChanged(root = packageRoot) {
+    const reason = staleReason(root);
+    if (!reason) return 0;
+    process.stderr.write(`build: ${reason}; compiling\n`);
+    const npm = process.env.npm_execpath;
+    const run = npm ? spawnSync(process.execPath, [npm, "run", "build"], { cwd: root, stdio: "inherit" }) : spawnSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
+    return run.status ?? 1;
 }
 
-module.exports = { staleReason };
+if (require.main === module) process.exitCode = buildIfChanged();
+
+module.exports = { staleReason, buildIfChanged };

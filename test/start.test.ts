@@ -2,6 +2,7 @@
 // function invoked the way Lambda runs it, each returning what its seed
 // story shows.
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Invocation } from "../preview/invoke-all";
@@ -83,7 +84,17 @@ describe("npm start: preview, then invoke every showcase function", () => {
     });
 });
 
-describe("npm start's prestart: the build runs only when a source changed", () => {
+describe("npm start itself (preview/start.js): the build check, setup and preview --invoke in one process", () => {
+    it("prints the preview, then the invocation table, and exits 0", () => {
+        const r = spawnSync(process.execPath, [path.join(ROOT, "preview", "start.js")], { cwd: ROOT, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+        assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+        const table = r.stdout.indexOf("policy violations: 0 mandatory");
+        const invoked = r.stdout.indexOf("6 functions invoked; 0 failed.");
+        assert.ok(table >= 0 && invoked > table, r.stdout);
+    });
+});
+
+describe("npm start's build check: the build runs only when a source changed", () => {
     // Plain JavaScript (it runs before anything is compiled), so it is loaded as it is.
     const { staleReason } = require("../preview/build-if-changed.js") as { staleReason(root: string): string | undefined };
     const at = (file: string, seconds: number) => fs.utimesSync(file, seconds, seconds);
