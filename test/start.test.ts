@@ -96,7 +96,7 @@ describe("npm start itself (preview/start.js): the build check, setup and previe
 
 describe("npm start's build check: the build runs only when a source changed", () => {
     // Plain JavaScript (it runs before anything is compiled), so it is loaded as it is.
-    const { staleReason } = require("../preview/build-if-changed.js") as { staleReason(root: string): string | undefined };
+    const { staleReason }: { staleReason(root: string): string | undefined } = require("../preview/build-if-changed.js");
     const at = (file: string, seconds: number) => fs.utimesSync(file, seconds, seconds);
 
     function project(): string {
