@@ -19,6 +19,7 @@ import { Worker } from "worker_threads";
 import type { WorkerJob, WorkerResult } from "./deflate-worker";
 import { DEFLATE_WORKER, STREAM_THRESHOLD } from "./deflate-worker";
 import { describeThrown } from "../shared/errors";
+import { SpillFile } from "./spill";
 
 export { STREAM_THRESHOLD };
 
@@ -35,6 +36,8 @@ export interface DeflateJob {
     spool?: string;
     /** The file's size, when the caller knows it (saves a stat). */
     size?: number;
+    /** A file under STREAM_THRESHOLD: leave its bytes for the archive in a spill file in this folder rather than in memory (spill.ts). */
+    spillTo?: string;
 }
 
 export interface DeflateResult {
@@ -46,6 +49,8 @@ export interface DeflateResult {
     data?: Buffer;
     /** A streamed file's compressed size; its bytes are in the job's spool file (method 8 only). */
     spooledBytes?: number;
+    /** A spilled job's bytes for the archive (compressed or stored): held in `file` until released. */
+    spilled?: { file: SpillFile; at: number; bytes: number; release(): void };
 }
 
 class DeflateJobError extends Error {
@@ -70,6 +75,8 @@ interface Pending {
     bytes: number;
     resolve: (r: DeflateResult) => void;
     reject: (e: Error) => void;
+    /** Where the worker appends the job's bytes (spillTo). */
+    spillFile?: SpillFile;
 }
 
 interface Slot {
@@ -77,6 +84,8 @@ interface Slot {
     /** Jobs sent and not yet answered, by id. */
     running: Map<number, Pending>;
     batches: number;
+    /** The spill file this worker appends to, by folder. */
+    spills: Map<string, SpillFile>;
 }
 
 /** Batches in flight per worker: one being worked on, one waiting, so a worker never waits for the main thread. */
@@ -166,16 +175,33 @@ export class DeflatePool {
         slot.worker.ref();
         const jobs: WorkerJob[] = batch.map((p) => {
             slot.running.set(p.id, p);
-            const { path: file, data, hash, level, spool } = p.job;
-            return { id: p.id, path: file, data, hash, level, spool, stream: file !== undefined && p.bytes >= STREAM_THRESHOLD };
+            const { path: file, data, hash, level, spool, spillTo } = p.job;
+            const stream = file !== undefined && p.bytes >= STREAM_THRESHOLD;
+            if (spillTo !== undefined && !stream && level !== null) p.spillFile = this.spillFile(slot, spillTo);
+            return { id: p.id, path: file, data, hash, level, spool, spill: p.spillFile?.path, stream };
         });
         slot.worker.postMessage(jobs);
+    }
+
+    private spillFile(slot: Slot, dir: string): SpillFile {
+        let file = slot.spills.get(dir);
+        if (!file) {
+            file = new SpillFile(dir);
+            slot.spills.set(dir, file);
+        }
+        return file;
+    }
+
+    /** A worker with nothing in flight appends to new files next time, so these can go once their entries are released. */
+    private sealSpills(slot: Slot): void {
+        for (const f of slot.spills.values()) f.seal();
+        slot.spills.clear();
     }
 
     private spawn(): Slot {
         const { file, execArgv, env } = workerModule();
         const worker = new Worker(file, { execArgv, env, workerData: { role: DEFLATE_WORKER } });
-        const slot: Slot = { worker, running: new Map(), batches: 0 };
+        const slot: Slot = { worker, running: new Map(), batches: 0, spills: new Map() };
         worker.on("message", (results: WorkerResult[]) => {
             slot.batches--;
             for (const m of results) {
@@ -185,10 +211,15 @@ export class DeflatePool {
                 if (m.error) p.reject(new DeflateJobError(m.error.message, m.error.code, p.job.path));
                 else {
                     const data = m.data && Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
-                    p.resolve({ sha256: m.sha256, crc32: m.crc32, size: m.size, method: m.method, data, spooledBytes: m.spooledBytes });
+                    const file = p.spillFile;
+                    const spilled = m.spilled && file ? { file, ...m.spilled, ...file.hold(m.spilled.at, m.spilled.bytes) } : undefined;
+                    p.resolve({ sha256: m.sha256, crc32: m.crc32, size: m.size, method: m.method, data, spooledBytes: m.spooledBytes, spilled });
                 }
             }
-            if (slot.batches === 0) worker.unref();
+            if (slot.batches === 0) {
+                worker.unref();
+                this.sealSpills(slot);
+            }
             this.dispatch();
         });
         // A worker that cannot start may report something that is not an Error; keep its text.
@@ -201,6 +232,7 @@ export class DeflatePool {
     private fail(slot: Slot, e: Error): void {
         const i = this.slots.indexOf(slot);
         if (i >= 0) this.slots.splice(i, 1);
+        this.sealSpills(slot);
         for (const p of slot.running.values()) p.reject(e);
         slot.running.clear();
         this.dispatch();

@@ -14,6 +14,15 @@
 // in 4 MiB chunks, and (libdeflate takes whole buffers only) each chunk is
 // deflated by Node's zlib ending in a sync flush so the chunks join into one
 // stream (as pigz does), closed by an empty final block, into a spool file.
+//
+// Memory: a smaller file is read straight into the WebAssembly heap that
+// libdeflate compresses from (the calls the package's own deflate() makes, so
+// the bytes are the same), and when the job says so its output is appended
+// from there to a spill file (spill.ts) rather than copied into a Buffer and
+// sent; and the output is inflated again into one reused 64 KiB buffer
+// (Reinflater). Every Buffer the public zlib API returns is garbage until
+// the next collection, and that garbage (an inflated copy of every file) kept
+// this thread's glibc arena at ~55 MB on the benchmark corpus.
 import * as crypto from "crypto";
 import * as fs from "fs";
 import { parentPort, workerData } from "worker_threads";
@@ -32,6 +41,8 @@ export interface WorkerJob {
     stream: boolean;
     /** … its compressed bytes written here (none: hashed only). */
     spool?: string;
+    /** A smaller file: append its bytes for the archive (compressed or stored) to this file instead of returning them. */
+    spill?: string;
 }
 
 export interface WorkerResult {
@@ -42,6 +53,8 @@ export interface WorkerResult {
     method: 0 | 8;
     data?: Uint8Array;
     spooledBytes?: number;
+    /** Where the bytes of a job with `spill` were appended. */
+    spilled?: { at: number; bytes: number };
     error?: { message: string; code?: string };
 }
 
@@ -52,7 +65,16 @@ export const DEFLATE_WORKER = "lambda-python deflate worker";
 export const STREAM_THRESHOLD = 64 * 1024 * 1024;
 const CHUNK = 4 * 1024 * 1024;
 
-type Deflate = (raw: Uint8Array, level: number) => Uint8Array;
+/** The emscripten module inside the libdeflate package (its deflate() is these calls). */
+export interface Libdeflate {
+    HEAPU8: Uint8Array;
+    _malloc(bytes: number): number;
+    _free(ptr: number): void;
+    _libdeflate_alloc_compressor(level: number): number;
+    _libdeflate_free_compressor(compressor: number): void;
+    _libdeflate_deflate_compress_bound(compressor: number, bytes: number): number;
+    _libdeflate_deflate_compress(compressor: number, input: number, bytes: number, output: number, max: number): number;
+}
 
 function streamed(job: WorkerJob & { path: string }): Omit<WorkerResult, "id"> {
     const fd = fs.openSync(job.path, "r");
@@ -104,36 +126,175 @@ function streamed(job: WorkerJob & { path: string }): Omit<WorkerResult, "id"> {
     return { sha256, crc32, size, method: 8, spooledBytes: packed };
 }
 
-function whole(job: WorkerJob, deflate: Deflate): Omit<WorkerResult, "id"> {
-    const raw = job.path !== undefined ? fs.readFileSync(job.path) : Buffer.from(job.data!.buffer, job.data!.byteOffset, job.data!.byteLength);
-    const sha256 = job.hash ? crypto.createHash("sha256").update(raw).digest("hex") : undefined;
-    const crc32 = zlib.crc32(raw) >>> 0;
-    let method: 0 | 8 = 0;
-    let data: Uint8Array | undefined = job.level === null ? undefined : raw;
-    if (job.level !== null && job.level > 0 && raw.length > 0) {
-        const packed = deflate(raw, job.level);
-        if (packed.length < raw.length) {
-            const back = zlib.inflateRawSync(packed, { maxOutputLength: raw.length });
-            if (back.length !== raw.length || zlib.crc32(back) >>> 0 !== crc32) throw new Error("deflate output failed verification");
-            method = 8;
-            data = packed;
+/** Open spill files of the batch being run, by path. */
+type SpillFds = Map<string, number>;
+
+function whole(job: WorkerJob, lib: Libdeflate, spills: SpillFds): Omit<WorkerResult, "id"> {
+    const input = job.path !== undefined ? readIntoHeap(lib, job.path) : copyIntoHeap(lib, job.data!);
+    const heap = (ptr: number, bytes: number) => lib.HEAPU8.subarray(ptr, ptr + bytes);
+    let packed: { ptr: number; bytes: number } | undefined;
+    try {
+        const raw = heap(input.ptr, input.size);
+        const sha256 = job.hash ? crypto.createHash("sha256").update(raw).digest("hex") : undefined;
+        const crc32 = zlib.crc32(raw) >>> 0;
+        const result: Omit<WorkerResult, "id"> = { sha256, crc32, size: input.size, method: 0 };
+        if (job.level === null) return result;
+        if (job.level > 0 && input.size > 0) packed = deflate(lib, input, job.level);
+        if (packed) {
+            result.method = 8;
+            reinflater.check(heap(packed.ptr, packed.bytes), input.size, crc32);
         }
+        const bytes = packed ? heap(packed.ptr, packed.bytes) : heap(input.ptr, input.size);
+        if (job.spill !== undefined) result.spilled = { at: append(spills, job.spill, bytes), bytes: bytes.length };
+        // A copy of its own (transferable), out of the heap that the next file reuses.
+        else result.data = bytes.slice();
+        return result;
+    } finally {
+        if (packed) lib._free(packed.ptr);
+        lib._free(input.ptr);
     }
-    return { sha256, crc32, size: raw.length, method, data };
 }
+
+function copyIntoHeap(lib: Libdeflate, data: Uint8Array): { ptr: number; size: number } {
+    const ptr = lib._malloc(Math.max(1, data.byteLength));
+    if (!ptr) throw new Error(`libdeflate could not allocate ${data.byteLength} bytes`);
+    lib.HEAPU8.set(data, ptr);
+    return { ptr, size: data.byteLength };
+}
+
+/** Appends to a spill file (only this thread appends to it); returns where the bytes start. */
+function append(spills: SpillFds, file: string, bytes: Uint8Array): number {
+    let fd = spills.get(file);
+    if (fd === undefined) {
+        fd = fs.openSync(file, "a");
+        spills.set(file, fd);
+    }
+    const at = fs.fstatSync(fd).size;
+    for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+    return at;
+}
+
+/** The file's bytes in a block of the WebAssembly heap (the caller frees it). */
+function readIntoHeap(lib: Libdeflate, file: string): { ptr: number; size: number } {
+    const fd = fs.openSync(file, "r");
+    try {
+        const size = fs.fstatSync(fd).size;
+        const ptr = lib._malloc(Math.max(1, size));
+        try {
+            let n = 0;
+            while (n < size) {
+                const r = fs.readSync(fd, lib.HEAPU8, ptr + n, size - n, n);
+                if (r === 0) break;
+                n += r;
+            }
+            // Shorter or longer than its size a moment ago: it is being written.
+            if (n !== size || fs.readSync(fd, Buffer.alloc(1), 0, 1, size) !== 0) throw new Error(`${file} changed while it was being read`);
+        } catch (e) {
+            lib._free(ptr);
+            throw e;
+        }
+        return { ptr, size };
+    } finally {
+        fs.closeSync(fd);
+    }
+}
+
+/** libdeflate's raw deflate of the input (as the package's deflate() calls it) in a heap block the caller frees, or undefined when that is not smaller. */
+function deflate(lib: Libdeflate, input: { ptr: number; size: number }, level: number): { ptr: number; bytes: number } | undefined {
+    const compressor = lib._libdeflate_alloc_compressor(level);
+    if (!compressor) throw new Error(`libdeflate could not allocate a compressor (level ${level})`);
+    let out = 0;
+    try {
+        const max = lib._libdeflate_deflate_compress_bound(compressor, input.size);
+        out = lib._malloc(max);
+        if (!out) throw new Error(`libdeflate could not allocate ${max} bytes`);
+        const written = lib._libdeflate_deflate_compress(compressor, input.ptr, input.size, out, max);
+        if (written === 0) throw new Error("libdeflate deflate compression failed");
+        if (written >= input.size) return undefined;
+        const packed = { ptr: out, bytes: written };
+        out = 0;
+        return packed;
+    } finally {
+        if (out) lib._free(out);
+        lib._libdeflate_free_compressor(compressor);
+    }
+}
+
+/**
+ * Inflates libdeflate's output again with Node's zlib and compares its length
+ * and CRC-32, through one reused output buffer: the zlib object's own handle,
+ * driven as zlib.inflateRawSync drives it (`_handle.writeSync`, with the two
+ * counters it leaves in `_writeState`), which Node does not document. Where a
+ * Node release changes those, zlib.inflateRawSync does the same check with a
+ * new buffer each time.
+ */
+export class Reinflater {
+    private engine: zlib.InflateRaw | undefined;
+    private readonly out = Buffer.allocUnsafeSlow(64 * 1024);
+
+    check(packed: Uint8Array, size: number, crc32: number): void {
+        const [n, crc] = this.inflate(packed, size) ?? this.inflateWhole(packed, size);
+        if (n !== size || crc !== crc32) throw new Error("deflate output failed verification");
+    }
+
+    private inflateWhole(packed: Uint8Array, size: number): [number, number] {
+        const back = zlib.inflateRawSync(packed, { maxOutputLength: size });
+        return [back.length, zlib.crc32(back) >>> 0];
+    }
+
+    /** [length, CRC-32] of the inflated bytes, or undefined when this Node's zlib object is not as expected. */
+    private inflate(packed: Uint8Array, size: number): [number, number] | undefined {
+        this.engine ??= zlib.createInflateRaw();
+        const internals = this.engine as unknown as { _handle?: ZlibHandle; _writeState?: Uint32Array };
+        const handle = internals._handle;
+        const state = internals._writeState;
+        if (typeof handle?.writeSync !== "function" || !(state instanceof Uint32Array)) return undefined;
+        this.engine.reset();
+        let failed: string | undefined;
+        handle.onerror = (message: string) => {
+            failed = message;
+        };
+        let n = 0;
+        let crc = 0;
+        for (let at = 0, left = packed.length; ; ) {
+            handle.writeSync(zlib.constants.Z_FINISH, packed, at, left, this.out, 0, this.out.length);
+            if (failed !== undefined) {
+                this.engine = undefined; // an engine that failed is not reset for the next file
+                throw new Error(`deflate output failed verification: ${failed}`);
+            }
+            const [outLeft, inLeft] = [state[0], state[1]];
+            const have = this.out.length - outLeft;
+            crc = zlib.crc32(this.out.subarray(0, have), crc);
+            n += have;
+            at += left - inLeft;
+            left = inLeft;
+            // Room left in the output: the stream ended. More than the file: wrong, stop here.
+            if (outLeft !== 0 || n > size) break;
+        }
+        return [n, crc >>> 0];
+    }
+}
+
+interface ZlibHandle {
+    writeSync(flush: number, input: Uint8Array, inOffset: number, inLength: number, out: Uint8Array, outOffset: number, outLength: number): void;
+    onerror: (message: string, errno: number) => void;
+}
+
+const reinflater = new Reinflater();
 
 /** A buffer that is the whole of its ArrayBuffer can be transferred instead of copied. */
 function owns(b: Uint8Array): boolean {
     return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
 }
 
-function serve(deflate: Deflate): void {
+function serve(lib: Libdeflate): void {
     parentPort!.on("message", (jobs: WorkerJob[]) => {
         const results: WorkerResult[] = [];
         const transfer: ArrayBuffer[] = [];
+        const spills: SpillFds = new Map();
         for (const job of jobs) {
             try {
-                const r = job.path !== undefined && job.stream ? streamed(job as WorkerJob & { path: string }) : whole(job, deflate);
+                const r = job.path !== undefined && job.stream ? streamed(job as WorkerJob & { path: string }) : whole(job, lib, spills);
                 if (r.data && owns(r.data) && !transfer.includes(r.data.buffer as ArrayBuffer)) transfer.push(r.data.buffer as ArrayBuffer);
                 results.push({ id: job.id, ...r });
             } catch (e) {
@@ -141,13 +302,15 @@ function serve(deflate: Deflate): void {
                 results.push({ id: job.id, crc32: 0, size: 0, method: 0, error: { message: err.message, code: err.code } });
             }
         }
+        for (const fd of spills.values()) fs.closeSync(fd);
         parentPort!.postMessage(results, transfer);
     });
 }
 
 if (parentPort && workerData?.role === DEFLATE_WORKER) {
-    // libdeflate is an ES module; Node ≥ 22.12 loads it from CommonJS.
+    // The package's emscripten module, an ES module (Node ≥ 22.12 loads it from CommonJS); the package exports
+    // only deflate(), which needs its input copied into the heap.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { deflate } = require("libdeflate") as { deflate: Deflate };
-    serve(deflate);
+    const createModule = require(require.resolve("libdeflate").replace(/index\.js$/, "dist/libdeflate.wasm.mjs")).default as () => Libdeflate;
+    serve(createModule());
 }

@@ -11,6 +11,11 @@
 //   since the previous build is byte-for-byte a range of the previous
 //   archive, headers included; such runs are streamed from that file through
 //   two small buffers instead of being rebuilt in memory.
+// - Compressed bytes wait for the layout in memory up to a budget and in
+//   spill files beyond it (spill.ts); ranges copied from files (spill files,
+//   a previous archive) are read into two staging buffers and written with
+//   the buffers around them, so neither memory nor the number of writes grows
+//   with the number of entries.
 // - The archive's sha256 is computed on this thread while the thread pool
 //   writes.
 import * as crypto from "crypto";
@@ -19,6 +24,7 @@ import * as path from "path";
 import { UserError } from "../shared/errors";
 import { removeQuietly, tempPathFor, trackTemp } from "./atomic";
 import { DeflatePool, DeflateResult, STREAM_THRESHOLD } from "./deflate-pool";
+import { reserveMemory, returnMemory } from "./spill";
 
 /** A file's content is not what was hashed when the archive was planned (edited meanwhile, or a damaged cache). */
 export class ChangedFileError extends UserError {
@@ -41,17 +47,23 @@ export interface ZipInputEntry {
     data?: Buffer;
 }
 
-/** An entry's compressed bytes: in memory, or at a place in a previous archive. */
+/** A file whose byte ranges the writer copies: a previous archive, a spill or spool file, a large stored file. */
+export interface ByteSource {
+    readonly path: string;
+    read(buf: Buffer, length: number, position: number): number;
+}
+
+/** An entry's compressed bytes: in memory, or at a place in a file (a previous archive, a spill or spool file). */
 export interface CompressedData {
     method: 0 | 8;
     crc32: number;
     size: number;
     compressedSize: number;
     data?: Buffer;
-    from?: { archive: PreviousArchive; entry: ManifestEntry };
+    from?: { archive: ByteSource; entry: ManifestEntry };
     /** Compressed by this build (as opposed to reused from an earlier one). */
     fresh?: boolean;
-    /** A large file's compressed bytes in a temporary file: removed with discard() once the archive is written. */
+    /** What holds bytes this build compressed (memory budget, spill or spool file): released with discard() once the archive is written. */
     spool?: { discard(): void };
 }
 
@@ -119,16 +131,47 @@ export function spoolFor(size: number, dir: string | undefined): string | undefi
     return trackTemp(tempPathFor(path.join(dir, "spool")));
 }
 
+/** Where a file's bytes for the archive are to be kept until it is written: see placesFor. */
+export interface Place {
+    /** The pool's spillTo, or undefined to get them in memory. */
+    spillTo?: string;
+    /** Gives back the memory reserved for them (once; does nothing after the first call). */
+    release(): void;
+}
+
+/**
+ * Where each of these files' compressed bytes wait for the archive: in memory
+ * while the process-wide budget lasts (smallest files first, spill.ts), else
+ * in a spill file in `dir` (no `dir`: in memory). Files of STREAM_THRESHOLD
+ * or more always go to spool files of their own.
+ */
+export function placesFor(sizes: number[], dir: string | undefined): Place[] {
+    const inMemory = dir ? reserveMemory(sizes.map((s) => (s < STREAM_THRESHOLD ? s : 0))) : sizes.map(() => false);
+    return sizes.map((size, i) => {
+        if (!dir || size >= STREAM_THRESHOLD) return { release: () => {} };
+        if (!inMemory[i]) return { spillTo: dir, release: () => {} };
+        let held = true;
+        return {
+            release: () => {
+                if (held) returnMemory(size < STREAM_THRESHOLD ? size : 0);
+                held = false;
+            },
+        };
+    });
+}
+
 /**
  * What the pool made of a file. A streamed file's bytes are not in memory: they are
- * in its spool file (compressed) or in the file itself (stored).
+ * in its spool file (compressed) or in the file itself (stored); a spilled one's are
+ * in a spill file.
  */
-export function compressedData(r: DeflateResult, file: string | undefined, spool: string | undefined, fresh?: boolean): CompressedData | undefined {
-    const at = (p: string, compressedSize: number): NonNullable<CompressedData["from"]> => {
+export function compressedData(r: DeflateResult, file: string | undefined, spool: string | undefined, fresh?: boolean, place?: Place): CompressedData | undefined {
+    const at = (p: string, compressedSize: number): NonNullable<CompressedData["from"]> & { archive: PreviousArchive } => {
         const entry: ManifestEntry = { name: p, sha256: r.sha256 ?? "", method: r.method, crc32: r.crc32, size: r.size, compressedSize, dataOffset: 0 };
         return { archive: new PreviousArchive(p, [entry]), entry };
     };
     if (r.spooledBytes !== undefined && spool) {
+        place?.release();
         const from = at(spool, r.spooledBytes);
         return {
             method: 8,
@@ -146,7 +189,14 @@ export function compressedData(r: DeflateResult, file: string | undefined, spool
         };
     }
     if (spool) removeQuietly(spool);
-    if (r.data) return { method: r.method, crc32: r.crc32, size: r.size, compressedSize: r.data.length, data: r.data, fresh };
+    if (r.spilled) {
+        place?.release();
+        const { file: spill, at: dataOffset, bytes } = r.spilled;
+        const entry: ManifestEntry = { name: spill.path, sha256: r.sha256 ?? "", method: r.method, crc32: r.crc32, size: r.size, compressedSize: bytes, dataOffset };
+        return { method: r.method, crc32: r.crc32, size: r.size, compressedSize: bytes, from: { archive: spill, entry }, fresh, spool: { discard: r.spilled.release } };
+    }
+    if (r.data) return { method: r.method, crc32: r.crc32, size: r.size, compressedSize: r.data.length, data: r.data, fresh, spool: place && { discard: place.release } };
+    place?.release();
     if (r.method === 0 && file && r.size >= STREAM_THRESHOLD) {
         const from = at(file, r.size);
         return { method: 0, crc32: r.crc32, size: r.size, compressedSize: r.size, from, fresh, spool: { discard: () => from.archive.close() } };
@@ -173,27 +223,29 @@ async function compressAll(entries: ZipInputEntry[], options: WriteOptions, spoo
         }
     });
     jobs.sort((a, b) => entries[b].size - entries[a].size || a - b);
+    const places = placesFor(
+        jobs.map((i) => entries[i].size),
+        spoolDir,
+    );
     const pool = DeflatePool.shared();
     let done = 0;
     await Promise.all(
-        jobs.map(async (i) => {
+        jobs.map(async (i, j) => {
             const e = entries[i];
             let r;
             const spool = e.path ? spoolFor(e.size, spoolDir) : undefined;
             try {
                 // Hashed again while compressed (it costs ~2% of a cold build): the bytes written are the ones the key names.
-                r = await pool.run({ path: e.path, data: e.data, hash: e.path !== undefined, level: options.level, spool, size: e.size });
+                r = await pool.run({ path: e.path, data: e.data, hash: e.path !== undefined, level: options.level, spool, size: e.size, spillTo: places[j].spillTo });
             } catch (err) {
+                places[j].release();
                 if (spool) removeQuietly(spool);
                 throw new UserError(`${e.path ?? e.name} changed or disappeared while the archive was being built (${(err as Error).message}). Build again.`);
             }
-            if (e.path !== undefined && r.sha256 !== e.sha256) {
-                if (spool) removeQuietly(spool);
-                throw new ChangedFileError(e.path);
-            }
-            const c = compressedData(r, e.path, spool);
+            const c = compressedData(r, e.path, spool, false, places[j]);
+            if (c) created.push(c);
+            if (e.path !== undefined && r.sha256 !== e.sha256) throw new ChangedFileError(e.path);
             if (!c) throw new UserError(`${e.path ?? e.name} changed while the archive was being built. Build again.`);
-            created.push(c);
             data[i] = c;
             options.onProgress?.(++done, jobs.length);
         }),
@@ -201,7 +253,7 @@ async function compressAll(entries: ZipInputEntry[], options: WriteOptions, spoo
     return { data, compressedEntries: compressedEntries + jobs.length, reusedEntries };
 }
 
-type Segment = Buffer | { archive: PreviousArchive; start: number; end: number };
+type Segment = Buffer | { archive: ByteSource; start: number; end: number };
 
 /** Decides every byte's place: new headers and data as buffers, unchanged runs as ranges of the previous archive. */
 function layout(entries: ZipInputEntry[], data: CompressedData[], previous?: PreviousArchive): { segments: Segment[]; manifest: ManifestEntry[]; size: number } {
@@ -243,54 +295,63 @@ function layout(entries: ZipInputEntry[], data: CompressedData[], previous?: Pre
     return { segments, manifest, size: offset };
 }
 
-/** Writes the segments in order on the thread pool, hashing them here meanwhile. */
+/**
+ * Writes the segments in order on the thread pool, hashing them here meanwhile.
+ * Ranges of files are read into two staging buffers in turn and written with
+ * the buffers around them; a staging buffer is refilled only once the write
+ * that used it has finished.
+ */
 async function writeSegments(target: string, segments: Segment[]): Promise<string> {
     const hash = crypto.createHash("sha256");
     const out = await fs.promises.open(target, "w");
-    const copyBuffers = [Buffer.allocUnsafeSlow(COPY_CHUNK), Buffer.allocUnsafeSlow(COPY_CHUNK)];
+    const stages = [Buffer.allocUnsafeSlow(COPY_CHUNK), Buffer.allocUnsafeSlow(COPY_CHUNK)];
     const lastUse: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
-    let next = 0;
+    let stage = 0;
+    let fill = 0;
     let pendingWrite: Promise<void> = Promise.resolve();
     let position = 0;
-    const write = (batch: Buffer[], bytes: number) => {
-        const at = position;
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    const flush = () => {
+        if (!batch.length) return;
+        const [buffers, bytes, at] = [batch, batchBytes, position];
         position += bytes;
-        const previous = pendingWrite;
-        pendingWrite = previous.then(() => writeFully(out, batch, bytes, at));
-        for (const b of batch) hash.update(b);
+        pendingWrite = pendingWrite.then(() => writeFully(out, buffers, bytes, at));
+        for (const b of buffers) hash.update(b);
+        lastUse[stage] = pendingWrite;
+        batch = [];
+        batchBytes = 0;
+    };
+    const add = (b: Buffer) => {
+        batch.push(b);
+        batchBytes += b.length;
+        if (batch.length >= 1024 || batchBytes >= WRITE_BATCH_BYTES) flush();
     };
     try {
-        let batch: Buffer[] = [];
-        let batchBytes = 0;
-        const flush = () => {
-            if (batch.length) write(batch, batchBytes);
-            batch = [];
-            batchBytes = 0;
-        };
         for (const s of segments) {
             if (Buffer.isBuffer(s)) {
-                batch.push(s);
-                batchBytes += s.length;
-                if (batch.length >= 1024 || batchBytes >= WRITE_BATCH_BYTES) flush();
+                add(s);
                 continue;
             }
-            flush();
             for (let p = s.start; p < s.end; ) {
                 const n = Math.min(COPY_CHUNK, s.end - p);
-                const k = next;
-                next ^= 1;
-                // A copy buffer is refilled only once the write that used it has finished.
-                await lastUse[k];
-                const chunk = copyBuffers[k].subarray(0, s.archive.read(copyBuffers[k], n, p));
-                if (chunk.length !== n) throw new UserError(`${s.archive.path} became shorter while the archive was being built. Build again.`);
-                write([chunk], n);
-                lastUse[k] = pendingWrite;
+                if (fill + n > COPY_CHUNK) {
+                    flush();
+                    stage ^= 1;
+                    fill = 0;
+                    await lastUse[stage];
+                }
+                const room = stages[stage].subarray(fill, fill + n);
+                if (s.archive.read(room, n, p) !== n) throw new UserError(`${s.archive.path} became shorter while the archive was being built. Build again.`);
+                fill += n;
+                add(room);
                 p += n;
             }
         }
         flush();
         await pendingWrite;
     } finally {
+        await pendingWrite.catch(() => {});
         await out.close();
     }
     return hash.digest("hex");
