@@ -94,6 +94,7 @@ interface Slot {
     grown: number;
     /** The spill file this worker appends to, by folder. */
     spills: Map<string, SpillFile>;
+    idle?: NodeJS.Timeout;
 }
 
 /** Batches in flight per worker: one being worked on, one waiting, so a worker never waits for the main thread. */
@@ -107,6 +108,13 @@ const BIG_JOB = 4 * 1024 * 1024;
 const BIG_IN_FLIGHT = 32 * 1024 * 1024;
 /** A worker that read a file this big whole is retired once idle. */
 const RETIRE_GROWN = 16 * 1024 * 1024;
+/**
+ * Any other worker is retired after this long idle: a worker costs ~20 MB
+ * (its isolate, its heap, its malloc arena), and once the files are compressed
+ * the archive is written and inspected on the main thread. The next build
+ * starts new ones (~30 ms each, in parallel with the work).
+ */
+const RETIRE_IDLE_MS = 25;
 
 /** A first-in first-out queue whose take() does not shift the array (quadratic on 20,000 jobs). */
 class Fifo<T> {
@@ -223,6 +231,7 @@ export class DeflatePool {
     }
 
     private send(slot: Slot, batch: Pending[]): void {
+        clearTimeout(slot.idle);
         slot.batches++;
         slot.worker.ref();
         const jobs: WorkerJob[] = batch.map((p) => {
@@ -273,6 +282,7 @@ export class DeflatePool {
                 worker.unref();
                 this.sealSpills(slot);
                 if (slot.grown >= RETIRE_GROWN) this.retire(slot);
+                else slot.idle = setTimeout(() => slot.batches === 0 && this.retire(slot), RETIRE_IDLE_MS).unref();
             }
             this.dispatch();
         });
@@ -285,7 +295,9 @@ export class DeflatePool {
 
     /** Ends an idle worker (its WebAssembly heap with it); a new one starts when there is work. */
     private retire(slot: Slot): void {
-        this.slots.splice(this.slots.indexOf(slot), 1);
+        const i = this.slots.indexOf(slot);
+        if (i < 0) return;
+        this.slots.splice(i, 1);
         slot.worker.removeAllListeners("exit");
         slot.worker.on("error", () => {});
         void slot.worker.terminate();
@@ -302,6 +314,30 @@ export class DeflatePool {
         slot.running.clear();
         this.dispatch();
     }
+}
+
+/**
+ * Runs `fn` on every item, at most `window` at a time, and then throws the
+ * first error if any (every item is run either way, so each one's cleanup
+ * happens). Thousands of files submitted at once were thousands of pending
+ * promises living through the young generation's collections, and V8 grew
+ * the main thread's young generation to 64-128 MB for them.
+ */
+export async function inWindow<T>(items: T[], fn: (item: T, index: number) => Promise<void>, window = 1024): Promise<void> {
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    const lane = async () => {
+        while (next < items.length) {
+            const i = next++;
+            try {
+                await fn(items[i], i);
+            } catch (error) {
+                failure ??= { error };
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(window, items.length) }, lane));
+    if (failure) throw failure.error;
 }
 
 /** A file read whole into a worker's heap that grows it past the heap's usual size (see the module header). */

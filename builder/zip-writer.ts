@@ -23,7 +23,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../shared/errors";
 import { removeQuietly, tempPathFor, trackTemp } from "./atomic";
-import { DeflatePool, DeflateResult, STREAM_THRESHOLD } from "./deflate-pool";
+import { DeflatePool, DeflateResult, inWindow, STREAM_THRESHOLD } from "./deflate-pool";
 import { reserveMemory, returnMemory } from "./spill";
 
 /** A file's content is not what was hashed when the archive was planned (edited meanwhile, or a damaged cache). */
@@ -229,27 +229,25 @@ async function compressAll(entries: ZipInputEntry[], options: WriteOptions, spoo
     );
     const pool = DeflatePool.shared();
     let done = 0;
-    await Promise.all(
-        jobs.map(async (i, j) => {
-            const e = entries[i];
-            let r;
-            const spool = e.path ? spoolFor(e.size, spoolDir) : undefined;
-            try {
-                // Hashed again while compressed (it costs ~2% of a cold build): the bytes written are the ones the key names.
-                r = await pool.run({ path: e.path, data: e.data, hash: e.path !== undefined, level: options.level, spool, size: e.size, spillTo: places[j].spillTo });
-            } catch (err) {
-                places[j].release();
-                if (spool) removeQuietly(spool);
-                throw new UserError(`${e.path ?? e.name} changed or disappeared while the archive was being built (${(err as Error).message}). Build again.`);
-            }
-            const c = compressedData(r, e.path, spool, false, places[j]);
-            if (c) created.push(c);
-            if (e.path !== undefined && r.sha256 !== e.sha256) throw new ChangedFileError(e.path);
-            if (!c) throw new UserError(`${e.path ?? e.name} changed while the archive was being built. Build again.`);
-            data[i] = c;
-            options.onProgress?.(++done, jobs.length);
-        }),
-    );
+    await inWindow(jobs, async (i, j) => {
+        const e = entries[i];
+        let r;
+        const spool = e.path ? spoolFor(e.size, spoolDir) : undefined;
+        try {
+            // Hashed again while compressed (it costs ~2% of a cold build): the bytes written are the ones the key names.
+            r = await pool.run({ path: e.path, data: e.data, hash: e.path !== undefined, level: options.level, spool, size: e.size, spillTo: places[j].spillTo });
+        } catch (err) {
+            places[j].release();
+            if (spool) removeQuietly(spool);
+            throw new UserError(`${e.path ?? e.name} changed or disappeared while the archive was being built (${(err as Error).message}). Build again.`);
+        }
+        const c = compressedData(r, e.path, spool, false, places[j]);
+        if (c) created.push(c);
+        if (e.path !== undefined && r.sha256 !== e.sha256) throw new ChangedFileError(e.path);
+        if (!c) throw new UserError(`${e.path ?? e.name} changed while the archive was being built. Build again.`);
+        data[i] = c;
+        options.onProgress?.(++done, jobs.length);
+    });
     return { data, compressedEntries: compressedEntries + jobs.length, reusedEntries };
 }
 
