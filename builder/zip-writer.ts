@@ -108,7 +108,7 @@ const MADE_BY_UNIX_2_0 = (3 << 8) | 20;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
 const U32 = 0xffffffff;
-const COPY_CHUNK = 4 * 1024 * 1024;
+const COPY_CHUNK = 1024 * 1024;
 const WRITE_BATCH_BYTES = 8 * 1024 * 1024;
 
 export async function writeZip(target: string, entries: ZipInputEntry[], options: WriteOptions): Promise<WriteResult> {
