@@ -83,6 +83,8 @@ function streamed(job: WorkerJob & { path: string }): Omit<WorkerResult, "id"> {
     const compress = level > 0 && job.spool !== undefined;
     const out = compress ? fs.openSync(job.spool!, "w") : undefined;
     const buf = Buffer.allocUnsafe(CHUNK);
+    // A chunk's compressed bytes (zlib's bound for 4 MiB is ~4.2 MB; sync flushes add a few bytes).
+    const packedChunk = compress ? Buffer.allocUnsafe(CHUNK + (CHUNK >> 8) + 1024) : undefined;
     let crc32 = 0;
     let size = 0;
     let packed = 0;
@@ -104,10 +106,13 @@ function streamed(job: WorkerJob & { path: string }): Omit<WorkerResult, "id"> {
             crc32 = zlib.crc32(chunk, crc32);
             size += n;
             if (compress) {
-                const z = zlib.deflateRawSync(chunk, { level: Math.min(level, 9), finishFlush: zlib.constants.Z_SYNC_FLUSH });
-                const back = zlib.inflateRawSync(z, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
-                if (!back.equals(chunk)) throw new Error("deflate output failed verification");
-                put(z);
+                let z = 0;
+                deflateChunk(chunk, Math.min(level, 9), (piece) => {
+                    if (z + piece.length > packedChunk!.length) throw new Error("deflate output larger than its bound");
+                    z += piece.copy(packedChunk!, z);
+                });
+                reinflater.check(packedChunk!.subarray(0, z), n, zlib.crc32(chunk) >>> 0, zlib.constants.Z_SYNC_FLUSH);
+                put(packedChunk!.subarray(0, z));
             }
             if (n < CHUNK) break;
         }
@@ -221,57 +226,44 @@ function deflate(lib: Libdeflate, input: { ptr: number; size: number }, level: n
 }
 
 /**
- * Inflates libdeflate's output again with Node's zlib and compares its length
- * and CRC-32, through one reused output buffer: the zlib object's own handle,
- * driven as zlib.inflateRawSync drives it (`_handle.writeSync`, with the two
- * counters it leaves in `_writeState`), which Node does not document. Where a
- * Node release changes those, zlib.inflateRawSync does the same check with a
- * new buffer each time.
+ * One zlib object run again and again through one reused 64 KiB output
+ * buffer: the object's own handle driven as zlib.inflateRawSync and
+ * zlib.deflateRawSync drive it (`_handle.writeSync`, with the two counters it
+ * leaves in `_writeState`), which Node does not document. Where a Node release
+ * changes those, run() answers false and callers use the public functions,
+ * which allocate a new buffer for every output.
  */
-export class Reinflater {
-    private engine: zlib.InflateRaw | undefined;
+class ZlibPass {
+    private engine: zlib.Inflate | zlib.Deflate | undefined;
     private readonly out = Buffer.allocUnsafeSlow(64 * 1024);
 
-    check(packed: Uint8Array, size: number, crc32: number): void {
-        const [n, crc] = this.inflate(packed, size) ?? this.inflateWhole(packed, size);
-        if (n !== size || crc !== crc32) throw new Error("deflate output failed verification");
-    }
+    constructor(private readonly make: () => zlib.Inflate | zlib.Deflate) {}
 
-    private inflateWhole(packed: Uint8Array, size: number): [number, number] {
-        const back = zlib.inflateRawSync(packed, { maxOutputLength: size });
-        return [back.length, zlib.crc32(back) >>> 0];
-    }
-
-    /** [length, CRC-32] of the inflated bytes, or undefined when this Node's zlib object is not as expected. */
-    private inflate(packed: Uint8Array, size: number): [number, number] | undefined {
-        this.engine ??= zlib.createInflateRaw();
+    /** Feeds `input` to the reset engine with `flush`, handing each piece of output to `take` (the piece is reused afterwards). */
+    run(input: Uint8Array, flush: number, take: (piece: Buffer) => void): boolean {
+        this.engine ??= this.make();
         const internals = this.engine as unknown as { _handle?: ZlibHandle; _writeState?: Uint32Array };
         const handle = internals._handle;
         const state = internals._writeState;
-        if (typeof handle?.writeSync !== "function" || !(state instanceof Uint32Array)) return undefined;
+        if (typeof handle?.writeSync !== "function" || !(state instanceof Uint32Array)) return false;
         this.engine.reset();
         let failed: string | undefined;
         handle.onerror = (message: string) => {
             failed = message;
         };
-        let n = 0;
-        let crc = 0;
-        for (let at = 0, left = packed.length; ; ) {
-            handle.writeSync(zlib.constants.Z_FINISH, packed, at, left, this.out, 0, this.out.length);
+        for (let at = 0, left = input.length; ; ) {
+            handle.writeSync(flush, input, at, left, this.out, 0, this.out.length);
             if (failed !== undefined) {
-                this.engine = undefined; // an engine that failed is not reset for the next file
-                throw new Error(`deflate output failed verification: ${failed}`);
+                this.engine = undefined; // an engine that failed is not reset for the next use
+                throw new Error(`zlib: ${failed}`);
             }
             const [outLeft, inLeft] = [state[0], state[1]];
-            const have = this.out.length - outLeft;
-            crc = zlib.crc32(this.out.subarray(0, have), crc);
-            n += have;
+            take(this.out.subarray(0, this.out.length - outLeft));
             at += left - inLeft;
             left = inLeft;
-            // Room left in the output: the stream ended. More than the file: wrong, stop here.
-            if (outLeft !== 0 || n > size) break;
+            // Room left in the output: everything that input and flush give is out.
+            if (outLeft !== 0) return true;
         }
-        return [n, crc >>> 0];
     }
 }
 
@@ -280,7 +272,52 @@ interface ZlibHandle {
     onerror: (message: string, errno: number) => void;
 }
 
+/**
+ * Inflates compressed bytes again with Node's zlib and compares their length
+ * and CRC-32 with the input's: whole streams (Z_FINISH), or a streamed file's
+ * sync-flushed pieces (Z_SYNC_FLUSH).
+ */
+export class Reinflater {
+    private readonly pass = new ZlibPass(() => zlib.createInflateRaw());
+
+    check(packed: Uint8Array, size: number, crc32: number, flush = zlib.constants.Z_FINISH): void {
+        let n = 0;
+        let crc = 0;
+        const fits = this.tryRun(packed, flush, (piece) => {
+            n += piece.length;
+            if (n > size) throw new Error("deflate output failed verification");
+            crc = zlib.crc32(piece, crc);
+        });
+        if (!fits) {
+            const back = zlib.inflateRawSync(packed, { maxOutputLength: size, finishFlush: flush });
+            [n, crc] = [back.length, zlib.crc32(back)];
+        }
+        if (n !== size || crc >>> 0 !== crc32) throw new Error("deflate output failed verification");
+    }
+
+    private tryRun(packed: Uint8Array, flush: number, take: (piece: Buffer) => void): boolean {
+        try {
+            return this.pass.run(packed, flush, take);
+        } catch (e) {
+            const message = (e as Error).message;
+            throw message.startsWith("zlib: ") ? new Error(`deflate output failed verification: ${message.slice(6)}`) : e;
+        }
+    }
+}
+
 const reinflater = new Reinflater();
+
+/** Node's zlib deflate of a streamed file's chunks, each sync-flushed, as zlib.deflateRawSync(chunk, { level, finishFlush: Z_SYNC_FLUSH }) writes them. */
+const chunkDeflaters = new Map<number, ZlibPass>();
+
+function deflateChunk(chunk: Buffer, level: number, put: (b: Buffer) => void): void {
+    let pass = chunkDeflaters.get(level);
+    if (!pass) {
+        pass = new ZlibPass(() => zlib.createDeflateRaw({ level }));
+        chunkDeflaters.set(level, pass);
+    }
+    if (!pass.run(chunk, zlib.constants.Z_SYNC_FLUSH, put)) put(zlib.deflateRawSync(chunk, { level, finishFlush: zlib.constants.Z_SYNC_FLUSH }));
+}
 
 /** A buffer that is the whole of its ArrayBuffer can be transferred instead of copied. */
 function owns(b: Uint8Array): boolean {
