@@ -94,7 +94,6 @@ interface Slot {
     grown: number;
     /** The spill file this worker appends to, by folder. */
     spills: Map<string, SpillFile>;
-    idle?: NodeJS.Timeout;
 }
 
 /** Batches in flight per worker: one being worked on, one waiting, so a worker never waits for the main thread. */
@@ -108,13 +107,6 @@ const BIG_JOB = 4 * 1024 * 1024;
 const BIG_IN_FLIGHT = 32 * 1024 * 1024;
 /** A worker that read a file this big whole is retired once idle. */
 const RETIRE_GROWN = 16 * 1024 * 1024;
-/**
- * Any other worker is retired after this long idle: a worker costs ~20 MB
- * (its isolate, its heap, its malloc arena), and once the files are compressed
- * the archive is written and inspected on the main thread. The next build
- * starts new ones (~30 ms each, in parallel with the work).
- */
-const RETIRE_IDLE_MS = 25;
 
 /** A first-in first-out queue whose take() does not shift the array (quadratic on 20,000 jobs). */
 class Fifo<T> {
@@ -231,7 +223,6 @@ export class DeflatePool {
     }
 
     private send(slot: Slot, batch: Pending[]): void {
-        clearTimeout(slot.idle);
         slot.batches++;
         slot.worker.ref();
         const jobs: WorkerJob[] = batch.map((p) => {
@@ -282,7 +273,6 @@ export class DeflatePool {
                 worker.unref();
                 this.sealSpills(slot);
                 if (slot.grown >= RETIRE_GROWN) this.retire(slot);
-                else slot.idle = setTimeout(() => slot.batches === 0 && this.retire(slot), RETIRE_IDLE_MS).unref();
             }
             this.dispatch();
         });
@@ -291,6 +281,17 @@ export class DeflatePool {
         worker.on("exit", (code) => this.fail(slot, new Error(`deflate worker exited with code ${code}`)));
         this.slots.push(slot);
         return slot;
+    }
+
+    /**
+     * Ends the workers with nothing to do. The archive writer calls this once
+     * every file is compressed: a worker costs ~20 MB (its isolate, heap and
+     * malloc arena), and the archive is then written and inspected on the
+     * main thread. The next build starts new ones (60-100 ms each on a busy
+     * 2-core machine, in parallel with its first files).
+     */
+    retireIdle(): void {
+        for (const slot of [...this.slots]) if (slot.batches === 0) this.retire(slot);
     }
 
     /** Ends an idle worker (its WebAssembly heap with it); a new one starts when there is work. */

@@ -116,6 +116,8 @@ export async function writeZip(target: string, entries: ZipInputEntry[], options
     const created: CompressedData[] = [];
     try {
         const { data, compressedEntries, reusedEntries } = await compressAll(entries, options, spoolDir, created);
+        // Nothing more to compress in this build: the workers' memory is better given back before the layout.
+        DeflatePool.shared().retireIdle();
         const { segments, manifest, size } = layout(entries, data, options.previous);
         const sha256 = await writeSegments(target, segments);
         return { manifest, zippedBytes: size, sha256, compressedEntries, reusedEntries };
