@@ -48,14 +48,12 @@ describe("spilling compressed bytes beyond the in-memory budget", () => {
     });
 
     function entriesOf(root: string): ZipInputEntry[] {
-        return (fs.readdirSync(root, { recursive: true }) as string[])
-            .sort()
-            .map((rel) => {
-                const abs = path.join(root, rel);
-                const st = fs.statSync(abs);
-                if (st.isDirectory()) return { name: `${rel}/`, isDirectory: true, executable: true, size: 0, sha256: "" };
-                return { name: rel, isDirectory: false, executable: (st.mode & 0o111) !== 0, size: st.size, sha256: hex(fs.readFileSync(abs)), path: abs };
-            });
+        return (fs.readdirSync(root, { recursive: true }) as string[]).sort().map((rel) => {
+            const abs = path.join(root, rel);
+            const st = fs.statSync(abs);
+            if (st.isDirectory()) return { name: `${rel}/`, isDirectory: true, executable: true, size: 0, sha256: "" };
+            return { name: rel, isDirectory: false, executable: (st.mode & 0o111) !== 0, size: st.size, sha256: hex(fs.readFileSync(abs)), path: abs };
+        });
     }
 
     it("writes the same archive bytes whether every entry waited in memory or in a spill file", async () => {
