@@ -12,6 +12,7 @@ import * as zlib from "zlib";
 import { buildArchive } from "../../builder";
 import { Reinflater } from "../../builder/deflate-worker";
 import { reservedMemory, setInMemoryBudget } from "../../builder/spill";
+import { STREAM_THRESHOLD } from "../../builder/deflate-pool";
 import { ChangedFileError, writeZip, ZipInputEntry } from "../../builder/zip-writer";
 
 const hex = (data: Buffer) => crypto.createHash("sha256").update(data).digest("hex");
@@ -90,6 +91,31 @@ describe("spilling compressed bytes beyond the in-memory budget", () => {
         await assert.rejects(writeZip(path.join(dir, "out", "changed.zip"), entries, { level: 6 }), ChangedFileError);
         assert.deepEqual(spillsUnder(path.join(dir, "out")), []);
         assert.equal(reservedMemory(), 0);
+    });
+});
+
+describe("a file of STREAM_THRESHOLD bytes or more", () => {
+    it("is deflated chunk by chunk exactly as zlib.deflateRawSync writes each 4 MiB chunk, sync-flushed, then an empty final block", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streamed-"));
+        try {
+            const size = STREAM_THRESHOLD + 3 * 1024 * 1024 + 12_345;
+            const data = Buffer.alloc(size);
+            for (let at = 0; at < size; at += 4096) data.write(`block ${at % 7919} of a large model file\n`.repeat(100), at, Math.min(4096, size - at));
+            const file = path.join(dir, "model.bin");
+            fs.writeFileSync(file, data);
+            const written = await writeZip(path.join(dir, "big.zip"), [{ name: "model.bin", isDirectory: false, executable: false, size, sha256: hex(data), path: file }], { level: 6 });
+            const chunk = 4 * 1024 * 1024;
+            const expected: Buffer[] = [];
+            for (let at = 0; at < size; at += chunk) expected.push(zlib.deflateRawSync(data.subarray(at, at + chunk), { level: 6, finishFlush: zlib.constants.Z_SYNC_FLUSH }));
+            expected.push(zlib.deflateRawSync(Buffer.alloc(0)));
+            const m = written.manifest[0];
+            const zip = fs.readFileSync(path.join(dir, "big.zip"));
+            assert.equal(m.method, 8);
+            assert.deepEqual(zip.subarray(m.dataOffset, m.dataOffset + m.compressedSize), Buffer.concat(expected));
+            assert.deepEqual(fs.readdirSync(dir).sort(), ["big.zip", "model.bin"]); // no spool or spill file left
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 
