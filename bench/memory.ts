@@ -19,7 +19,7 @@ import { recordSection } from "./record";
 
 const GIB = 1024 * 1024 * 1024;
 const BUILDER = path.join(__dirname, "..", "dist", "builder", "index.js");
-const GOAL_MB = 300;
+const GOAL_MB = 150;
 
 /** 1 GiB of bytes with 4 bits of entropy each: compressible about 2:1, like much real data, and not a trivial case. */
 function ensureSource(): string {
@@ -104,8 +104,8 @@ export async function benchMemory(): Promise<string> {
         `| build, limit raised to 2 GiB: file streamed and compressed (${(streamed.zipped! / 1e6).toFixed(0)} MB zip) | ${mb(streamed.rssMB)} | ${s(streamed.ms)} | < ${GOAL_MB} MB | ${pass(streamed.rssMB)} |`,
         `| \`zip -r -q -X -6\` on the same folder (reference; ${(zip.zipped! / 1e6).toFixed(0)} MB zip) | ${mb(zip.rssMB)} | ${s(zip.ms)} | | |`,
         "",
-        "Files of 64 MiB or more are read in 4 MiB chunks and deflated chunk by chunk with Node's zlib into a spool file (builder/DESIGN.md), so memory does not grow with a file's size; before this, a 1.5 GB file died with \"memory access out of bounds\" after 3 GB.",
+        "Files of 64 MiB or more are read in 4 MiB chunks and deflated chunk by chunk with Node's zlib into a spool file (builder/DESIGN.md), so memory does not grow with a file's size; before this, a 1.5 GB file died with \"memory access out of bounds\" after 3 GB. Each chunk is deflated and inflated again through reused buffers (issue 12: 191 MB before, when every chunk left two garbage buffers in the worker's malloc arena).",
     ].join("\n");
-    recordSection("memory", "Peak memory with one 1 GiB file (issue 10)", "npm run build && npm run bench -- memory", body);
+    recordSection("memory", "Peak memory with one 1 GiB file (issues 10 and 12)", "npm run build && npm run bench -- memory", body);
     return body;
 }

@@ -5,9 +5,9 @@
 import * as fs from "fs";
 import { describeFsError } from "../shared/errors";
 import { removeQuietly, writeFileAtomic } from "./atomic";
-import { DeflatePool } from "./deflate-pool";
+import { DeflatePool, inWindow } from "./deflate-pool";
 import { WalkedFile } from "./walk";
-import { CompressedData, compressedData, spoolFor } from "./zip-writer";
+import { CompressedData, compressedData, placesFor, spoolFor } from "./zip-writer";
 
 type MemoRow = [size: number, mtimeMs: number, ctimeMs: number, ino: number, sha256: string];
 
@@ -90,24 +90,34 @@ export async function hashFiles(files: WalkedFile[], memo: HashMemo, what: strin
         else todo.push(f);
     }
     todo.sort((a, b) => b.size - a.size);
+    // Where the compressed bytes wait for the archive: memory within a budget, else spill files (spill.ts).
+    const places =
+        level === null
+            ? undefined
+            : placesFor(
+                  todo.map((f) => f.size),
+                  spoolDir,
+              );
     const pool = DeflatePool.shared();
-    await Promise.all(
-        todo.map(async (f) => {
-            let r;
-            const spool = level === null ? undefined : spoolFor(f.size, spoolDir);
-            try {
-                r = await pool.run({ path: f.abs, hash: true, level, spool, size: f.size });
-            } catch (e) {
-                if (spool) removeQuietly(spool);
-                throw describeFsError(e, f.abs, `file in the ${what}`);
-            }
-            hashes.set(f.rel, r.sha256!);
-            memo.remember(f, r.sha256!);
-            const c = level === null ? undefined : compressedData(r, f.abs, spool, true);
-            if (c && compressed.has(r.sha256!))
-                c.spool?.discard(); // the same content twice: one copy is enough
-            else if (c) compressed.set(r.sha256!, c);
-        }),
-    );
+    await inWindow(todo, async (f, i) => {
+        let r;
+        const spool = level === null ? undefined : spoolFor(f.size, spoolDir);
+        try {
+            r = await pool.run({ path: f.abs, hash: true, level, spool, size: f.size, spillTo: places?.[i].spillTo });
+        } catch (e) {
+            places?.[i].release();
+            if (spool) removeQuietly(spool);
+            throw describeFsError(e, f.abs, `file in the ${what}`);
+        }
+        hashes.set(f.rel, r.sha256!);
+        memo.remember(f, r.sha256!);
+        const c = level === null ? undefined : compressedData(r, f.abs, spool, true, places?.[i]);
+        if (c && compressed.has(r.sha256!))
+            c.spool?.discard(); // the same content twice: one copy is enough
+        else if (c) compressed.set(r.sha256!, c);
+    }).catch((e) => {
+        for (const c of compressed.values()) c.spool?.discard();
+        throw e;
+    });
     return { hashes, compressed, hashedCount: todo.length };
 }

@@ -4,6 +4,12 @@
 // a tree of 20,000 small files costs a few hundred messages, not 20,000
 // round trips with idle workers in between.
 //
+// A file is compressed whole in a worker's WebAssembly heap, which grows to
+// fit the file and its output and never shrinks. So files of BIG_JOB bytes or
+// more are compressed a few at a time (BIG_IN_FLIGHT), preferably by a worker
+// whose heap has already grown, and a worker whose heap grew is retired when
+// it goes idle, before the archive is written and inspected.
+//
 // Why libdeflate (WASM) instead of Node's zlib, measured on the benchmark
 // corpus (docs/BENCHMARKS.md, builder/DESIGN.md): at level 6 it
 // writes 0.9% less than Info-ZIP's `zip -6` where Node's zlib writes 1.0% more,
@@ -20,6 +26,7 @@ import type { WorkerJob, WorkerResult } from "./deflate-worker";
 import { DEFLATE_WORKER, STREAM_THRESHOLD } from "./deflate-worker";
 import { describeThrown } from "../shared/errors";
 import { LIBDEFLATE } from "./libdeflate";
+import { SpillFile } from "./spill";
 
 export { STREAM_THRESHOLD };
 
@@ -36,6 +43,8 @@ export interface DeflateJob {
     spool?: string;
     /** The file's size, when the caller knows it (saves a stat). */
     size?: number;
+    /** A file under STREAM_THRESHOLD: leave its bytes for the archive in a spill file in this folder rather than in memory (spill.ts). */
+    spillTo?: string;
 }
 
 export interface DeflateResult {
@@ -47,6 +56,8 @@ export interface DeflateResult {
     data?: Buffer;
     /** A streamed file's compressed size; its bytes are in the job's spool file (method 8 only). */
     spooledBytes?: number;
+    /** A spilled job's bytes for the archive (compressed or stored): held in `file` until released. */
+    spilled?: { file: SpillFile; at: number; bytes: number; release(): void };
 }
 
 class DeflateJobError extends Error {
@@ -69,6 +80,8 @@ interface Pending {
     bytes: number;
     resolve: (r: DeflateResult) => void;
     reject: (e: Error) => void;
+    /** Where the worker appends the job's bytes (spillTo). */
+    spillFile?: SpillFile;
 }
 
 interface Slot {
@@ -76,6 +89,10 @@ interface Slot {
     /** Jobs sent and not yet answered, by id. */
     running: Map<number, Pending>;
     batches: number;
+    /** The biggest file this worker read whole: its WebAssembly heap grew to fit it. */
+    grown: number;
+    /** The spill file this worker appends to, by folder. */
+    spills: Map<string, SpillFile>;
 }
 
 /** Batches in flight per worker: one being worked on, one waiting, so a worker never waits for the main thread. */
@@ -83,6 +100,42 @@ const PER_WORKER = 2;
 /** A batch holds files up to this many bytes in all (a bigger file goes alone), and at most MAX_BATCH files. */
 const BATCH_BYTES = 1024 * 1024;
 const MAX_BATCH = 64;
+/** Files read whole of this size or more are big: see the module header. */
+const BIG_JOB = 4 * 1024 * 1024;
+/** Bytes of big files being compressed at once (one file always may, however big). */
+const BIG_IN_FLIGHT = 32 * 1024 * 1024;
+/** A worker that read a file this big whole is retired once idle. */
+const RETIRE_GROWN = 16 * 1024 * 1024;
+
+/** A first-in first-out queue whose take() does not shift the array (quadratic on 20,000 jobs). */
+class Fifo<T> {
+    private items: T[] = [];
+    private head = 0;
+
+    get length(): number {
+        return this.items.length - this.head;
+    }
+
+    push(item: T): void {
+        this.items.push(item);
+    }
+
+    peek(): T | undefined {
+        return this.items[this.head];
+    }
+
+    take(): T {
+        const item = this.items[this.head++];
+        if (this.head === this.items.length) {
+            this.items = [];
+            this.head = 0;
+        } else if (this.head > 4096 && this.head * 2 > this.items.length) {
+            this.items = this.items.slice(this.head);
+            this.head = 0;
+        }
+        return item;
+    }
+}
 
 /** The worker's module: compiled JavaScript beside this file, or its TypeScript source under ts-node (tests). */
 function workerModule(): { file: string; execArgv: string[]; env?: NodeJS.ProcessEnv } {
@@ -97,9 +150,11 @@ function workerModule(): { file: string; execArgv: string[]; env?: NodeJS.Proces
 export class DeflatePool {
     private static instance: DeflatePool | undefined;
     private readonly slots: Slot[] = [];
-    /** Waiting jobs; `head` is the next one (shift() on a 20,000-job array is quadratic). */
-    private queue: Pending[] = [];
-    private head = 0;
+    /** Waiting jobs: big files (read whole, BIG_JOB or more) and the rest. */
+    private readonly big = new Fifo<Pending>();
+    private readonly small = new Fifo<Pending>();
+    /** Bytes of the big files sent and not yet answered. */
+    private bigInFlight = 0;
     private nextId = 0;
     private scheduled = false;
 
@@ -114,7 +169,8 @@ export class DeflatePool {
     run(job: DeflateJob): Promise<DeflateResult> {
         return new Promise((resolve, reject) => {
             const bytes = job.data?.length ?? job.size ?? fileSize(job.path!);
-            this.queue.push({ id: this.nextId++, job, bytes, resolve, reject });
+            const pending = { id: this.nextId++, job, bytes, resolve, reject };
+            (isBig(pending) ? this.big : this.small).push(pending);
             // Jobs submitted together are batched together: dispatch once the caller's loop is done.
             if (!this.scheduled) {
                 this.scheduled = true;
@@ -127,35 +183,40 @@ export class DeflatePool {
     }
 
     private dispatch(): void {
-        while (this.head < this.queue.length) {
+        while (this.big.length + this.small.length > 0) {
             // The least busy worker, or a new one while none is idle.
             let slot = this.slots.reduce<Slot | undefined>((a, s) => (!a || s.batches < a.batches ? s : a), undefined);
             if ((!slot || slot.batches > 0) && this.slots.length < this.size) slot = this.spawn();
             if (!slot || slot.batches >= PER_WORKER) break;
-            this.send(slot, this.nextBatch());
+            const batch = this.nextBatch(slot);
+            if (!batch.length) break;
+            this.send(slot, batch);
         }
-        if (this.head > 4096 && this.head * 2 > this.queue.length) {
-            this.queue = this.queue.slice(this.head);
-            this.head = 0;
-            return;
-        }
-        if (this.head < this.queue.length) return;
-        this.queue = [];
-        this.head = 0;
     }
 
-    /** The waiting jobs up to BATCH_BYTES (a large job alone), and fewer when the queue is short, so every worker gets some. */
-    private nextBatch(): Pending[] {
-        const waiting = this.queue.length - this.head;
-        const share = Math.max(1, Math.ceil(waiting / (this.size * PER_WORKER)));
+    /**
+     * A big file alone, when one may start and no other worker with room has
+     * a bigger heap already; else the waiting small files up to BATCH_BYTES,
+     * fewer when the queue is short, so every worker gets some.
+     */
+    private nextBatch(slot: Slot): Pending[] {
+        const big = this.big.peek();
+        if (big && (this.bigInFlight === 0 || this.bigInFlight + big.bytes <= BIG_IN_FLIGHT)) {
+            const better = this.slots.some((s) => s !== slot && s.batches < PER_WORKER && s.grown > slot.grown);
+            if (!better || !this.small.length) {
+                this.bigInFlight += big.bytes;
+                slot.grown = Math.max(slot.grown, big.bytes);
+                return [this.big.take()];
+            }
+        }
+        const share = Math.max(1, Math.ceil(this.small.length / (this.size * PER_WORKER)));
         const batch: Pending[] = [];
         let bytes = 0;
-        while (this.head < this.queue.length && batch.length < Math.min(MAX_BATCH, share)) {
-            const next = this.queue[this.head];
+        while (this.small.length && batch.length < Math.min(MAX_BATCH, share)) {
+            const next = this.small.peek()!;
             if (batch.length > 0 && bytes + next.bytes > BATCH_BYTES) break;
-            batch.push(next);
+            batch.push(this.small.take());
             bytes += next.bytes;
-            this.head++;
         }
         return batch;
     }
@@ -165,29 +226,53 @@ export class DeflatePool {
         slot.worker.ref();
         const jobs: WorkerJob[] = batch.map((p) => {
             slot.running.set(p.id, p);
-            const { path: file, data, hash, level, spool } = p.job;
-            return { id: p.id, path: file, data, hash, level, spool, stream: file !== undefined && p.bytes >= STREAM_THRESHOLD };
+            const { path: file, data, hash, level, spool, spillTo } = p.job;
+            const stream = file !== undefined && p.bytes >= STREAM_THRESHOLD;
+            if (spillTo !== undefined && !stream && level !== null) p.spillFile = this.spillFile(slot, spillTo);
+            return { id: p.id, path: file, data, hash, level, spool, spill: p.spillFile?.path, stream };
         });
         slot.worker.postMessage(jobs);
+    }
+
+    private spillFile(slot: Slot, dir: string): SpillFile {
+        let file = slot.spills.get(dir);
+        if (!file) {
+            file = new SpillFile(dir);
+            slot.spills.set(dir, file);
+        }
+        return file;
+    }
+
+    /** A worker with nothing in flight appends to new files next time, so these can go once their entries are released. */
+    private sealSpills(slot: Slot): void {
+        for (const f of slot.spills.values()) f.seal();
+        slot.spills.clear();
     }
 
     private spawn(): Slot {
         const { file, execArgv, env } = workerModule();
         const worker = new Worker(file, { execArgv, env, workerData: { role: DEFLATE_WORKER } });
-        const slot: Slot = { worker, running: new Map(), batches: 0 };
+        const slot: Slot = { worker, running: new Map(), batches: 0, grown: 0, spills: new Map() };
         worker.on("message", (results: WorkerResult[]) => {
             slot.batches--;
             for (const m of results) {
                 const p = slot.running.get(m.id);
                 if (!p) continue;
                 slot.running.delete(m.id);
+                if (isBig(p)) this.bigInFlight -= p.bytes;
                 if (m.error) p.reject(new DeflateJobError(m.error.message, m.error.code, p.job.path));
                 else {
                     const data = m.data && Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
-                    p.resolve({ sha256: m.sha256, crc32: m.crc32, size: m.size, method: m.method, data, spooledBytes: m.spooledBytes });
+                    const file = p.spillFile;
+                    const spilled = m.spilled && file ? { file, ...m.spilled, ...file.hold(m.spilled.at, m.spilled.bytes) } : undefined;
+                    p.resolve({ sha256: m.sha256, crc32: m.crc32, size: m.size, method: m.method, data, spooledBytes: m.spooledBytes, spilled });
                 }
             }
-            if (slot.batches === 0) worker.unref();
+            if (slot.batches === 0) {
+                worker.unref();
+                this.sealSpills(slot);
+                if (slot.grown >= RETIRE_GROWN) this.retire(slot);
+            }
             this.dispatch();
         });
         // A worker that cannot start may report something that is not an Error; keep its text.
@@ -197,13 +282,67 @@ export class DeflatePool {
         return slot;
     }
 
+    /**
+     * Ends the workers with nothing to do. The archive writer calls this once
+     * every file is compressed: a worker costs ~20 MB (its isolate, heap and
+     * malloc arena), and the archive is then written and inspected on the
+     * main thread. The next build starts new ones (60-100 ms each on a busy
+     * 2-core machine, in parallel with its first files).
+     */
+    retireIdle(): void {
+        for (const slot of [...this.slots]) if (slot.batches === 0) this.retire(slot);
+    }
+
+    /** Ends an idle worker (its WebAssembly heap with it); a new one starts when there is work. */
+    private retire(slot: Slot): void {
+        const i = this.slots.indexOf(slot);
+        if (i < 0) return;
+        this.slots.splice(i, 1);
+        slot.worker.removeAllListeners("exit");
+        slot.worker.on("error", () => {});
+        void slot.worker.terminate();
+    }
+
     private fail(slot: Slot, e: Error): void {
         const i = this.slots.indexOf(slot);
         if (i >= 0) this.slots.splice(i, 1);
-        for (const p of slot.running.values()) p.reject(e);
+        this.sealSpills(slot);
+        for (const p of slot.running.values()) {
+            if (isBig(p)) this.bigInFlight -= p.bytes;
+            p.reject(e);
+        }
         slot.running.clear();
         this.dispatch();
     }
+}
+
+/**
+ * Runs `fn` on every item, at most `window` at a time, and then throws the
+ * first error if any (every item is run either way, so each one's cleanup
+ * happens). Thousands of files submitted at once were thousands of pending
+ * promises living through the young generation's collections, and V8 grew
+ * the main thread's young generation to 64-128 MB for them.
+ */
+export async function inWindow<T>(items: T[], fn: (item: T, index: number) => Promise<void>, window = 1024): Promise<void> {
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    const lane = async () => {
+        while (next < items.length) {
+            const i = next++;
+            try {
+                await fn(items[i], i);
+            } catch (error) {
+                failure ??= { error };
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(window, items.length) }, lane));
+    if (failure) throw failure.error;
+}
+
+/** A file read whole into a worker's heap that grows it past the heap's usual size (see the module header). */
+function isBig(p: Pending): boolean {
+    return p.bytes >= BIG_JOB && !(p.job.path !== undefined && p.bytes >= STREAM_THRESHOLD);
 }
 
 function fileSize(p: string): number {

@@ -5,7 +5,7 @@
 // them all, the compressed buffers transferred rather than copied.
 //
 // Each file is read once: sha256 (the cache key), CRC-32 (the zip header)
-// and raw deflate by libdeflate (the zip data; builder/libdeflate) are computed from the same
+// and raw deflate by libdeflate (the zip data) are computed from the same
 // bytes. Every libdeflate stream is inflated again and its length and CRC
 // compared before it is accepted (builder/libdeflate), so a fault in the
 // WASM wrapper cannot corrupt an archive.
@@ -14,6 +14,15 @@
 // in 4 MiB chunks, and (libdeflate takes whole buffers only) each chunk is
 // deflated by Node's zlib ending in a sync flush so the chunks join into one
 // stream (as pigz does), closed by an empty final block, into a spool file.
+//
+// Memory: a smaller file is read straight into the WebAssembly memory that
+// libdeflate compresses from, checked there (libdeflate's decompressor), and
+// when the job says so its output is appended from there to a spill file
+// (spill.ts) rather than copied into a Buffer and sent. A streamed file's
+// chunks are deflated and inflated again through reused 64 KiB buffers
+// (ZlibPass). Every Buffer the public zlib API returns is garbage until the
+// next collection, and that garbage (an inflated copy of every file) kept
+// this thread's glibc arena at ~55 MB on the benchmark corpus.
 import * as crypto from "crypto";
 import * as fs from "fs";
 import { parentPort, workerData } from "worker_threads";
@@ -33,6 +42,8 @@ export interface WorkerJob {
     stream: boolean;
     /** … its compressed bytes written here (none: hashed only). */
     spool?: string;
+    /** A smaller file: append its bytes for the archive (compressed or stored) to this file instead of returning them. */
+    spill?: string;
 }
 
 export interface WorkerResult {
@@ -43,6 +54,8 @@ export interface WorkerResult {
     method: 0 | 8;
     data?: Uint8Array;
     spooledBytes?: number;
+    /** Where the bytes of a job with `spill` were appended. */
+    spilled?: { at: number; bytes: number };
     error?: { message: string; code?: string };
 }
 
@@ -60,6 +73,8 @@ function streamed(job: WorkerJob & { path: string }): Omit<WorkerResult, "id"> {
     const compress = level > 0 && job.spool !== undefined;
     const out = compress ? fs.openSync(job.spool!, "w") : undefined;
     const buf = Buffer.allocUnsafe(CHUNK);
+    // A chunk's compressed bytes (zlib's bound for 4 MiB is ~4.2 MB; sync flushes add a few bytes).
+    const packedChunk = compress ? Buffer.allocUnsafe(CHUNK + (CHUNK >> 8) + 1024) : undefined;
     let crc32 = 0;
     let size = 0;
     let packed = 0;
@@ -81,10 +96,13 @@ function streamed(job: WorkerJob & { path: string }): Omit<WorkerResult, "id"> {
             crc32 = zlib.crc32(chunk, crc32);
             size += n;
             if (compress) {
-                const z = zlib.deflateRawSync(chunk, { level: Math.min(level, 9), finishFlush: zlib.constants.Z_SYNC_FLUSH });
-                const back = zlib.inflateRawSync(z, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
-                if (!back.equals(chunk)) throw new Error("deflate output failed verification");
-                put(z);
+                let z = 0;
+                deflateChunk(chunk, Math.min(level, 9), (piece) => {
+                    if (z + piece.length > packedChunk!.length) throw new Error("deflate output larger than its bound");
+                    z += piece.copy(packedChunk!, z);
+                });
+                reinflater.check(packedChunk!.subarray(0, z), n, zlib.crc32(chunk) >>> 0, zlib.constants.Z_SYNC_FLUSH);
+                put(packedChunk!.subarray(0, z));
             }
             if (n < CHUNK) break;
         }
@@ -103,20 +121,162 @@ function streamed(job: WorkerJob & { path: string }): Omit<WorkerResult, "id"> {
     return { sha256, crc32, size, method: 8, spooledBytes: packed };
 }
 
-function whole(job: WorkerJob, lib: Libdeflate): Omit<WorkerResult, "id"> {
-    const raw = job.path !== undefined ? fs.readFileSync(job.path) : Buffer.from(job.data!.buffer, job.data!.byteOffset, job.data!.byteLength);
+/** Open spill files of the batch being run, by path. */
+type SpillFds = Map<string, number>;
+
+function whole(job: WorkerJob, lib: Libdeflate, spills: SpillFds): Omit<WorkerResult, "id"> {
+    const size = job.path !== undefined ? readIntoInput(lib, job.path) : copyIntoInput(lib, job.data!);
+    const raw = lib.inputArea(size);
     const sha256 = job.hash ? crypto.createHash("sha256").update(raw).digest("hex") : undefined;
     const crc32 = zlib.crc32(raw) >>> 0;
-    let method: 0 | 8 = 0;
-    let data: Uint8Array | undefined = job.level === null ? undefined : raw;
-    if (job.level !== null && job.level > 0 && raw.length > 0) {
-        const packed = lib.deflate(raw, job.level, crc32); // checked against raw's length and CRC before it returns
-        if (packed.length < raw.length) {
-            method = 8;
-            data = packed;
+    const result: Omit<WorkerResult, "id"> = { sha256, crc32, size, method: 0 };
+    if (job.level === null) return result;
+    let bytes: Uint8Array | undefined;
+    if (job.level > 0 && size > 0) {
+        const packed = lib.deflateInput(size, job.level, crc32); // checked against the length and CRC before it returns
+        if (packed.length < size) {
+            result.method = 8;
+            bytes = packed;
         }
     }
-    return { sha256, crc32, size: raw.length, method, data };
+    // Stored: the input itself (a new view: the memory may have grown while compressing).
+    bytes ??= lib.inputArea(size);
+    if (job.spill !== undefined) result.spilled = { at: append(spills, job.spill, bytes), bytes: bytes.length };
+    // A copy of its own (transferable), out of the memory that the next file reuses.
+    else result.data = bytes.slice();
+    return result;
+}
+
+function copyIntoInput(lib: Libdeflate, data: Uint8Array): number {
+    lib.inputArea(data.byteLength).set(data);
+    return data.byteLength;
+}
+
+/** Appends to a spill file (only this thread appends to it); returns where the bytes start. */
+function append(spills: SpillFds, file: string, bytes: Uint8Array): number {
+    let fd = spills.get(file);
+    if (fd === undefined) {
+        fd = fs.openSync(file, "a");
+        spills.set(file, fd);
+    }
+    const at = fs.fstatSync(fd).size;
+    for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+    return at;
+}
+
+/** Reads the file into libdeflate's input area; returns its size. */
+function readIntoInput(lib: Libdeflate, file: string): number {
+    const fd = fs.openSync(file, "r");
+    try {
+        const size = fs.fstatSync(fd).size;
+        const area = lib.inputArea(size);
+        let n = 0;
+        while (n < size) {
+            const r = fs.readSync(fd, area, n, size - n, n);
+            if (r === 0) break;
+            n += r;
+        }
+        // Shorter or longer than its size a moment ago: it is being written.
+        if (n !== size || fs.readSync(fd, Buffer.alloc(1), 0, 1, size) !== 0) throw new Error(`${file} changed while it was being read`);
+        return size;
+    } finally {
+        fs.closeSync(fd);
+    }
+}
+
+/**
+ * One zlib object run again and again through one reused 64 KiB output
+ * buffer: the object's own handle driven as zlib.inflateRawSync and
+ * zlib.deflateRawSync drive it (`_handle.writeSync`, with the two counters it
+ * leaves in `_writeState`), which Node does not document. Where a Node release
+ * changes those, run() answers false and callers use the public functions,
+ * which allocate a new buffer for every output.
+ */
+class ZlibPass {
+    private engine: zlib.Inflate | zlib.Deflate | undefined;
+    private readonly out = Buffer.allocUnsafeSlow(64 * 1024);
+
+    constructor(private readonly make: () => zlib.Inflate | zlib.Deflate) {}
+
+    /** Feeds `input` to the reset engine with `flush`, handing each piece of output to `take` (the piece is reused afterwards). */
+    run(input: Uint8Array, flush: number, take: (piece: Buffer) => void): boolean {
+        this.engine ??= this.make();
+        const internals = this.engine as unknown as { _handle?: ZlibHandle; _writeState?: Uint32Array };
+        const handle = internals._handle;
+        const state = internals._writeState;
+        if (typeof handle?.writeSync !== "function" || !(state instanceof Uint32Array)) return false;
+        this.engine.reset();
+        let failed: string | undefined;
+        handle.onerror = (message: string) => {
+            failed = message;
+        };
+        for (let at = 0, left = input.length; ; ) {
+            handle.writeSync(flush, input, at, left, this.out, 0, this.out.length);
+            if (failed !== undefined) {
+                this.engine = undefined; // an engine that failed is not reset for the next use
+                throw new Error(`zlib: ${failed}`);
+            }
+            const [outLeft, inLeft] = [state[0], state[1]];
+            take(this.out.subarray(0, this.out.length - outLeft));
+            at += left - inLeft;
+            left = inLeft;
+            // Room left in the output: everything that input and flush give is out.
+            if (outLeft !== 0) return true;
+        }
+    }
+}
+
+interface ZlibHandle {
+    writeSync(flush: number, input: Uint8Array, inOffset: number, inLength: number, out: Uint8Array, outOffset: number, outLength: number): void;
+    onerror: (message: string, errno: number) => void;
+}
+
+/**
+ * Inflates compressed bytes again with Node's zlib and compares their length
+ * and CRC-32 with the input's: a streamed file's sync-flushed pieces
+ * (Z_SYNC_FLUSH), or whole streams (Z_FINISH). (libdeflate's own streams are
+ * checked inside builder/libdeflate.)
+ */
+export class Reinflater {
+    private readonly pass = new ZlibPass(() => zlib.createInflateRaw());
+
+    check(packed: Uint8Array, size: number, crc32: number, flush = zlib.constants.Z_FINISH): void {
+        let n = 0;
+        let crc = 0;
+        const fits = this.tryRun(packed, flush, (piece) => {
+            n += piece.length;
+            if (n > size) throw new Error("deflate output failed verification");
+            crc = zlib.crc32(piece, crc);
+        });
+        if (!fits) {
+            const back = zlib.inflateRawSync(packed, { maxOutputLength: size, finishFlush: flush });
+            [n, crc] = [back.length, zlib.crc32(back)];
+        }
+        if (n !== size || crc >>> 0 !== crc32) throw new Error("deflate output failed verification");
+    }
+
+    private tryRun(packed: Uint8Array, flush: number, take: (piece: Buffer) => void): boolean {
+        try {
+            return this.pass.run(packed, flush, take);
+        } catch (e) {
+            const message = (e as Error).message;
+            throw message.startsWith("zlib: ") ? new Error(`deflate output failed verification: ${message.slice(6)}`) : e;
+        }
+    }
+}
+
+const reinflater = new Reinflater();
+
+/** Node's zlib deflate of a streamed file's chunks, each sync-flushed, as zlib.deflateRawSync(chunk, { level, finishFlush: Z_SYNC_FLUSH }) writes them. */
+const chunkDeflaters = new Map<number, ZlibPass>();
+
+function deflateChunk(chunk: Buffer, level: number, put: (b: Buffer) => void): void {
+    let pass = chunkDeflaters.get(level);
+    if (!pass) {
+        pass = new ZlibPass(() => zlib.createDeflateRaw({ level }));
+        chunkDeflaters.set(level, pass);
+    }
+    if (!pass.run(chunk, zlib.constants.Z_SYNC_FLUSH, put)) put(zlib.deflateRawSync(chunk, { level, finishFlush: zlib.constants.Z_SYNC_FLUSH }));
 }
 
 /** A buffer that is the whole of its ArrayBuffer can be transferred instead of copied. */
@@ -128,9 +288,10 @@ function serve(lib: Libdeflate): void {
     parentPort!.on("message", (jobs: WorkerJob[]) => {
         const results: WorkerResult[] = [];
         const transfer: ArrayBuffer[] = [];
+        const spills: SpillFds = new Map();
         for (const job of jobs) {
             try {
-                const r = job.path !== undefined && job.stream ? streamed(job as WorkerJob & { path: string }) : whole(job, lib);
+                const r = job.path !== undefined && job.stream ? streamed(job as WorkerJob & { path: string }) : whole(job, lib, spills);
                 if (r.data && owns(r.data) && !transfer.includes(r.data.buffer as ArrayBuffer)) transfer.push(r.data.buffer as ArrayBuffer);
                 results.push({ id: job.id, ...r });
             } catch (e) {
@@ -138,6 +299,7 @@ function serve(lib: Libdeflate): void {
                 results.push({ id: job.id, crc32: 0, size: 0, method: 0, error: { message: err.message, code: err.code } });
             }
         }
+        for (const fd of spills.values()) fs.closeSync(fd);
         parentPort!.postMessage(results, transfer);
     });
 }

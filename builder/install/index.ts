@@ -198,7 +198,7 @@ async function listInstalled(siteDir: string, cache: BuildCache, compress: Compr
     // A large file that did not compress is read from the file itself when the archive is written, and this
     // folder is about to be renamed: the writer reads it from its final place instead.
     for (const [sha256, c] of withBytes.compressed) {
-        if (c.method === 0 && c.from) {
+        if (c.method === 0 && c.from?.archive.path.startsWith(siteDir + path.sep)) {
             c.spool?.discard();
             withBytes.compressed.delete(sha256);
         }
