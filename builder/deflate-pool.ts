@@ -23,9 +23,9 @@ import * as os from "os";
 import * as path from "path";
 import { Worker } from "worker_threads";
 import type { WorkerJob, WorkerResult } from "./deflate-worker";
-import { DEFLATE_WORKER, STREAM_THRESHOLD } from "./deflate-worker";
+import { DEFLATE_WORKER, STREAM_THRESHOLD, whole } from "./deflate-worker";
 import { describeThrown } from "../shared/errors";
-import { LIBDEFLATE } from "./libdeflate";
+import { LIBDEFLATE, Libdeflate } from "./libdeflate";
 import { SpillFile } from "./spill";
 
 export { STREAM_THRESHOLD };
@@ -106,6 +106,13 @@ const BIG_JOB = 4 * 1024 * 1024;
 const BIG_IN_FLIGHT = 32 * 1024 * 1024;
 /** A worker that read a file this big whole is retired once idle. */
 const RETIRE_GROWN = 16 * 1024 * 1024;
+/**
+ * Work this small is done on the calling thread when no worker is running:
+ * starting one costs 60-100 ms, more than the work (a rebuild after one edited
+ * handler compresses one file).
+ */
+const INLINE_BYTES = 256 * 1024;
+const INLINE_FILES = 64;
 
 /** A first-in first-out queue whose take() does not shift the array (quadratic on 20,000 jobs). */
 class Fifo<T> {
@@ -122,6 +129,10 @@ class Fifo<T> {
 
     peek(): T | undefined {
         return this.items[this.head];
+    }
+
+    waiting(): T[] {
+        return this.items.slice(this.head);
     }
 
     take(): T {
@@ -157,6 +168,8 @@ export class DeflatePool {
     private bigInFlight = 0;
     private nextId = 0;
     private scheduled = false;
+    /** libdeflate on this thread, for little work (INLINE_BYTES); made on first use. */
+    private here: Libdeflate | undefined;
 
     /** The process-wide pool, started on first use; idle workers do not keep the process alive. */
     static shared(): DeflatePool {
@@ -165,6 +178,11 @@ export class DeflatePool {
     }
 
     constructor(private readonly size: number) {}
+
+    /** Worker threads alive now. */
+    get workers(): number {
+        return this.slots.length;
+    }
 
     run(job: DeflateJob): Promise<DeflateResult> {
         return new Promise((resolve, reject) => {
@@ -183,6 +201,13 @@ export class DeflatePool {
     }
 
     private dispatch(): void {
+        if (this.slots.length === 0 && this.big.length === 0 && this.small.length > 0 && this.small.length <= INLINE_FILES) {
+            const jobs = this.small.waiting();
+            if (jobs.every((p) => p.bytes < STREAM_THRESHOLD) && jobs.reduce((n, p) => n + p.bytes, 0) <= INLINE_BYTES) {
+                for (let i = 0; i < jobs.length; i++) this.runHere(this.small.take());
+                return;
+            }
+        }
         while (this.big.length + this.small.length > 0) {
             // The least busy worker, or a new one while none is idle.
             let slot = this.slots.reduce<Slot | undefined>((a, s) => (!a || s.batches < a.batches ? s : a), undefined);
@@ -219,6 +244,19 @@ export class DeflatePool {
             bytes += next.bytes;
         }
         return batch;
+    }
+
+    /** One job run on this thread as a worker runs it (its bytes come back in memory, never spilled: they are few). */
+    private runHere(p: Pending): void {
+        this.here ??= new Libdeflate();
+        const { path: file, data, hash, level, spool } = p.job;
+        try {
+            const r = whole({ id: p.id, path: file, data, hash, level, spool, stream: false }, this.here, new Map());
+            p.resolve({ sha256: r.sha256, crc32: r.crc32, size: r.size, method: r.method, data: r.data && Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength) });
+        } catch (e) {
+            const err = e as NodeJS.ErrnoException;
+            p.reject(new DeflateJobError(err.message, err.code, file));
+        }
     }
 
     private send(slot: Slot, batch: Pending[]): void {

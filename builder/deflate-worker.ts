@@ -122,9 +122,10 @@ function streamed(job: WorkerJob & { path: string }): Omit<WorkerResult, "id"> {
 }
 
 /** Open spill files of the batch being run, by path. */
-type SpillFds = Map<string, number>;
+export type SpillFds = Map<string, number>;
 
-function whole(job: WorkerJob, lib: Libdeflate, spills: SpillFds): Omit<WorkerResult, "id"> {
+/** A file read, hashed and compressed whole (also run on the main thread for a little work: deflate-pool.ts). */
+export function whole(job: WorkerJob, lib: Libdeflate, spills: SpillFds): Omit<WorkerResult, "id"> {
     const size = job.path !== undefined ? readIntoInput(lib, job.path) : copyIntoInput(lib, job.data!);
     const raw = lib.inputArea(size);
     const sha256 = job.hash ? crypto.createHash("sha256").update(raw).digest("hex") : undefined;

@@ -1,0 +1,49 @@
+// The deflate pool does a little work (a rebuild after one edit) on the
+// calling thread instead of starting a worker for it, and that gives the same
+// bytes, hashes and errors as a worker.
+import { strict as assert } from "assert";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as zlib from "zlib";
+import { DeflatePool, DeflateResult } from "../../builder/deflate-pool";
+
+describe("deflate pool: little work on the calling thread", function () {
+    this.timeout(120_000); // a worker under ts-node compiles its module first
+    let dir: string;
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "deflate-pool-"));
+        for (let i = 0; i < 100; i++) fs.writeFileSync(path.join(dir, `m${i}.py`), `def handler_${i}(event, context):\n    return ${i}\n`.repeat(20));
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const job = (name: string) => ({ path: path.join(dir, name), hash: true, level: 6 });
+    const check = (name: string, r: DeflateResult) => {
+        const raw = fs.readFileSync(path.join(dir, name));
+        assert.equal(r.sha256, crypto.createHash("sha256").update(raw).digest("hex"));
+        assert.equal(r.crc32, zlib.crc32(raw) >>> 0);
+        assert.equal(r.method, 8);
+        assert.ok(zlib.inflateRawSync(r.data!).equals(raw));
+    };
+
+    it("gives the same bytes on this thread as in a worker", async () => {
+        const pool = new DeflatePool(1);
+        const here = await pool.run(job("m0.py")); // one small file, no worker running: done here
+        check("m0.py", here);
+        assert.equal(pool.workers, 0, "no worker was started for one small file");
+        // 100 files at once go to a worker.
+        const names = Array.from({ length: 100 }, (_, i) => `m${i}.py`);
+        const inWorker = await Promise.all(names.map((n) => pool.run(job(n))));
+        names.forEach((n, i) => check(n, inWorker[i]));
+        assert.equal(pool.workers, 1, "a hundred files went to a worker");
+        assert.ok(Buffer.from(inWorker[0].data!).equals(Buffer.from(here.data!)), "the same compressed bytes");
+        pool.retireIdle();
+    });
+
+    it("reports a missing file as a worker does, naming it", async () => {
+        const pool = new DeflatePool(1);
+        const missing = path.join(dir, "gone.py");
+        await assert.rejects(pool.run({ path: missing, hash: true, level: 6, size: 10 }), (e: NodeJS.ErrnoException & { file?: string }) => e.code === "ENOENT" && e.file === missing);
+    });
+});
