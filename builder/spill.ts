@@ -94,13 +94,7 @@ export class SpillFile {
 
     read(buf: Buffer, length: number, position: number): number {
         this.fd ??= fs.openSync(this.path, "r");
-        let done = 0;
-        while (done < length) {
-            const n = fs.readSync(this.fd, buf, done, length - done, position + done);
-            if (n === 0) break;
-            done += n;
-        }
-        return done;
+        return readAt(this.fd, buf, length, position);
     }
 
     private removeWhenDone(): void {
@@ -109,4 +103,15 @@ export class SpillFile {
         this.fd = undefined;
         removeQuietly(this.path);
     }
+}
+
+/** Reads `length` bytes at `position` into the start of `buf` (fewer only at the end of the file); returns how many. */
+export function readAt(fd: number, buf: Buffer, length: number, position: number): number {
+    let done = 0;
+    while (done < length) {
+        const n = fs.readSync(fd, buf, done, length - done, position + done);
+        if (n === 0) break;
+        done += n;
+    }
+    return done;
 }

@@ -24,7 +24,7 @@ import * as path from "path";
 import { UserError } from "../shared/errors";
 import { removeQuietly, tempPathFor, trackTemp } from "./atomic";
 import { DeflatePool, DeflateResult, inWindow, STREAM_THRESHOLD } from "./deflate-pool";
-import { reserveMemory, returnMemory } from "./spill";
+import { readAt, reserveMemory, returnMemory } from "./spill";
 
 /** A file's content is not what was hashed when the archive was planned (edited meanwhile, or a damaged cache). */
 export class ChangedFileError extends UserError {
@@ -528,13 +528,7 @@ export class PreviousArchive implements ReuseSource {
 
     read(buf: Buffer, length: number, position: number): number {
         this.fd ??= fs.openSync(this.path, "r");
-        let done = 0;
-        while (done < length) {
-            const n = fs.readSync(this.fd, buf, done, length - done, position + done);
-            if (n === 0) break;
-            done += n;
-        }
-        return done;
+        return readAt(this.fd, buf, length, position);
     }
 
     close(): void {
