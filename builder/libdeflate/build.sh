@@ -10,6 +10,9 @@
 #   Debian's source index (trixie, libdeflate 1.23-2).
 # - zig 0.17.1 from PyPI (the `ziglang` wheel): a C compiler with a WASI libc
 #   for wasm32, one download with no system packages.
+# - chunk-mode.patch: a flag under which no block is final and the output ends
+#   with an empty stored block, so a big file's chunks join into one stream
+#   (as pigz does with zlib) and never need the whole file in memory.
 # - -mbulk-memory turns the per-file clearing of libdeflate's hash tables into
 #   one memory.fill instead of a loop: the reason for building it ourselves
 #   (docs/BENCHMARKS.md, builder/DESIGN.md).
@@ -28,6 +31,8 @@ if ! echo "$tarball_sha256  $tarball" | sha256sum -c --status 2>/dev/null; then
     echo "$tarball_sha256  $tarball" | sha256sum -c --quiet
 fi
 rm -rf "libdeflate-$version" && tar xzf "$tarball"
+# A file's chunks deflated one by one and joined (builder/libdeflate/index.ts, deflateChunk).
+patch -s -d "libdeflate-$version" -p1 < "$here/chunk-mode.patch"
 if [ ! -x zig/ziglang/zig ]; then
     python3 -m pip download --quiet --no-deps --only-binary :all: -d wheel "ziglang==$zig_version"
     rm -rf zig && python3 -m zipfile -e wheel/ziglang-"$zig_version"-*.whl zig && chmod +x zig/ziglang/zig

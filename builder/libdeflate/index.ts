@@ -39,8 +39,15 @@ interface Exports {
     ld_free(p: number): void;
     ld_bound(level: number, n: number): number;
     ld_deflate(level: number, input: number, n: number, output: number, avail: number): number;
+    ld_deflate_chunk(level: number, input: number, n: number, output: number, avail: number): number;
     ld_inflate(input: number, n: number, output: number, avail: number): number;
 }
+
+/** The smallest chunk deflateChunk takes (glue.c). */
+const MIN_CHUNK = 64 * 1024;
+
+/** A DEFLATE block that ends a stream and holds nothing (fixed Huffman, BFINAL set, end of block). */
+const FINAL_EMPTY_BLOCK = Uint8Array.of(0x03, 0x00);
 
 /** Raw DEFLATE through one instance of the module; see the module header. */
 export class Libdeflate {
@@ -79,6 +86,29 @@ export class Libdeflate {
         if (!written) throw new Error("libdeflate compression failed");
         // Inflated into the input's own area: a good stream writes the same bytes back, and no third buffer the size of the file is needed.
         const back = ex.ld_inflate(this.output.at, written, this.input.at, n) >>> 0;
+        if (back !== n || zlib.crc32(new Uint8Array(ex.memory.buffer, this.input.at, n)) >>> 0 !== crc32 >>> 0) throw new Error("deflate output failed verification");
+        return new Uint8Array(ex.memory.buffer, this.output.at, written);
+    }
+
+    /**
+     * One chunk of a big file (not its last): the first `n` bytes of the input area (MIN_CHUNK or more) deflated
+     * so that the next chunk's stream continues it (no final block, ending with an empty stored block, as pigz
+     * joins zlib's chunks). The file's last chunk goes through deflateInput, which ends the stream. Checked like
+     * deflateInput (the chunk with an empty final block after it must inflate back); returns a view valid until the
+     * next call, and the input area still holds the input.
+     */
+    deflateChunk(n: number, level: number, crc32: number): Uint8Array {
+        if (!Number.isInteger(level) || level < 1 || level > 12) throw new RangeError(`deflate level must be 1-12, not ${level}`);
+        if (n < MIN_CHUNK || n > this.input.size) throw new RangeError(`a chunk must be ${MIN_CHUNK} bytes or more and in the input area, not ${n}`);
+        const ex = this.exports;
+        const bound = ex.ld_bound(level, n) >>> 0;
+        if (!bound) throw new Error(`libdeflate could not make a level ${level} compressor (out of WebAssembly memory)`);
+        this.output = this.area(this.output, bound + 16);
+        const written = ex.ld_deflate_chunk(level, this.input.at, n, this.output.at, this.output.size - 2) >>> 0;
+        if (!written) throw new Error("libdeflate compression failed");
+        // An empty final block (fixed Huffman: 03 00) after it, only to check it as a whole stream.
+        new Uint8Array(ex.memory.buffer, this.output.at + written, 2).set(FINAL_EMPTY_BLOCK);
+        const back = ex.ld_inflate(this.output.at, written + 2, this.input.at, n) >>> 0;
         if (back !== n || zlib.crc32(new Uint8Array(ex.memory.buffer, this.input.at, n)) >>> 0 !== crc32 >>> 0) throw new Error("deflate output failed verification");
         return new Uint8Array(ex.memory.buffer, this.output.at, written);
     }

@@ -80,6 +80,36 @@ describe("libdeflate (our WebAssembly build)", () => {
         assert.ok(lib.memoryBytes >= raw.length + packed.length);
     });
 
+    it("deflates chunks that join into one stream, and goes back to whole streams after", function () {
+        this.timeout(120_000);
+        const five = pythonLike(5000);
+        const chunk = 256 * 1024;
+        for (const [name, raw] of [["text", pythonLike(40_000)], ["random", crypto.randomBytes(3 * chunk + 1000)], ["zeros", Buffer.alloc(2 * chunk + 7)]] as const) {
+            for (const level of [1, 6, 12]) {
+                const parts: Buffer[] = [];
+                for (let at = 0; at < raw.length; at += chunk) {
+                    const piece = raw.subarray(at, at + chunk);
+                    lib.inputArea(piece.length).set(piece);
+                    const last = at + chunk >= raw.length;
+                    const part = Buffer.from(last ? lib.deflateInput(piece.length, level, zlib.crc32(piece)) : lib.deflateChunk(piece.length, level, zlib.crc32(piece)));
+                    if (!last) assert.ok(part.subarray(-4).equals(Buffer.from([0, 0, 0xff, 0xff])), `${name} level ${level}: a chunk ends with an empty stored block`);
+                    parts.push(part);
+                }
+                assert.ok(parts.length > 1);
+                assert.ok(zlib.inflateRawSync(Buffer.concat(parts)).equals(raw), `${name} level ${level}: the joined stream inflates to the input`);
+            }
+        }
+        assert.equal(sha256(deflate(five, 6, zlib.crc32(five))), "9b1b2369b3fcc8164c12d4431d273c08aa765885cfc22f12c53770b8e4e75050", "whole streams are unchanged after chunks");
+    });
+
+    it("refuses a chunk too small to be one, or one that does not inflate back", () => {
+        const raw = pythonLike(2000);
+        lib.inputArea(1000).set(raw.subarray(0, 1000));
+        assert.throws(() => lib.deflateChunk(1000, 6, zlib.crc32(raw.subarray(0, 1000))), /a chunk must be 65536 bytes or more/);
+        lib.inputArea(raw.length).set(raw);
+        assert.throws(() => lib.deflateChunk(raw.length, 6, (zlib.crc32(raw) + 1) >>> 0), /failed verification/);
+    });
+
     it("refuses a level it does not have", () => {
         assert.throws(() => deflate(Buffer.from("x"), 0, 0), /deflate level must be 1-12, not 0/);
         assert.throws(() => deflate(Buffer.from("x"), 13, 0), /deflate level must be 1-12, not 13/);
