@@ -15,9 +15,8 @@
 // writes 0.9% less than Info-ZIP's `zip -6` where Node's zlib writes 1.0% more,
 // it is faster per core, and our pinned WASM build (builder/libdeflate) gives the same bytes on every
 // machine and Node version, which Node's bundled zlib does not promise.
-// Files of STREAM_THRESHOLD bytes or more are deflated by Node's zlib in
-// chunks (deflate-worker.ts); output then depends on the zlib version too, so
-// it is part of the archive key.
+// Files of STREAM_THRESHOLD bytes or more are deflated in chunks by the same
+// libdeflate, joined into one stream (deflate-worker.ts).
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";

@@ -11,18 +11,20 @@
 // WASM wrapper cannot corrupt an archive.
 //
 // Files of STREAM_THRESHOLD bytes or more are never held whole: they are read
-// in 4 MiB chunks, and (libdeflate takes whole buffers only) each chunk is
-// deflated by Node's zlib ending in a sync flush so the chunks join into one
-// stream (as pigz does), closed by an empty final block, into a spool file.
+// in 4 MiB chunks straight into libdeflate's input area, and each chunk but
+// the last is deflated so that the next one continues its stream (no final
+// block, ending byte-aligned with an empty stored block, as pigz joins zlib's
+// chunks: builder/libdeflate/chunk-mode.patch), into a spool file. The bytes
+// depend on libdeflate alone, so they are the same on every machine, and a
+// worker's WebAssembly memory stays at about a chunk in and a chunk out.
 //
 // Memory: a smaller file is read straight into the WebAssembly memory that
 // libdeflate compresses from, checked there (libdeflate's decompressor), and
 // when the job says so its output is appended from there to a spill file
-// (spill.ts) rather than copied into a Buffer and sent. A streamed file's
-// chunks are deflated and inflated again through reused 64 KiB buffers
-// (ZlibPass). Every Buffer the public zlib API returns is garbage until the
-// next collection, and that garbage (an inflated copy of every file) kept
-// this thread's glibc arena at ~55 MB on the benchmark corpus.
+// (spill.ts) rather than copied into a Buffer and sent. Every Buffer Node's
+// zlib API returns would be garbage until the next collection, and that
+// garbage (an inflated copy of every file) kept this thread's glibc arena at
+// ~55 MB on the benchmark corpus.
 import * as crypto from "crypto";
 import * as fs from "fs";
 import { parentPort, workerData } from "worker_threads";
@@ -62,51 +64,46 @@ export interface WorkerResult {
 /** The pool marks its threads with this, so that loading this module anywhere else does nothing. */
 export const DEFLATE_WORKER = "lambda-python deflate worker";
 
-/** Files this big or bigger are streamed in chunks instead of being read whole (see the module header). */
-export const STREAM_THRESHOLD = 64 * 1024 * 1024;
+/** Files this big or bigger are read and deflated in chunks instead of whole (see the module header). */
+export const STREAM_THRESHOLD = 8 * 1024 * 1024;
 const CHUNK = 4 * 1024 * 1024;
 
-function streamed(job: WorkerJob & { path: string }): Omit<WorkerResult, "id"> {
+function streamed(job: WorkerJob & { path: string }, lib: Libdeflate): Omit<WorkerResult, "id"> {
     const fd = fs.openSync(job.path, "r");
     const hash = job.hash ? crypto.createHash("sha256") : undefined;
     const level = job.level ?? 0;
     const compress = level > 0 && job.spool !== undefined;
-    const out = compress ? fs.openSync(job.spool!, "w") : undefined;
-    const buf = Buffer.allocUnsafe(CHUNK);
-    // A chunk's compressed bytes (zlib's bound for 4 MiB is ~4.2 MB; sync flushes add a few bytes).
-    const packedChunk = compress ? Buffer.allocUnsafe(CHUNK + (CHUNK >> 8) + 1024) : undefined;
+    let out: number | undefined;
     let crc32 = 0;
     let size = 0;
     let packed = 0;
-    const put = (b: Buffer) => {
+    const put = (b: Uint8Array) => {
         for (let done = 0; done < b.length; ) done += fs.writeSync(out!, b, done, b.length - done, packed + done);
         packed += b.length;
     };
     try {
-        for (;;) {
+        out = compress ? fs.openSync(job.spool!, "w") : undefined;
+        const total = fs.fstatSync(fd).size;
+        while (size < total) {
+            // Each chunk straight into libdeflate's input area: its memory stays at one chunk in, one out.
+            const want = Math.min(CHUNK, total - size);
+            const area = lib.inputArea(want);
             let n = 0;
-            while (n < CHUNK) {
-                const r = fs.readSync(fd, buf, n, CHUNK - n, size + n);
-                if (r === 0) break;
+            while (n < want) {
+                const r = fs.readSync(fd, area, n, want - n, size + n);
+                if (r === 0) throw new Error(`${job.path} changed while it was being read`);
                 n += r;
             }
-            if (n === 0) break;
-            const chunk = buf.subarray(0, n);
+            const chunk = lib.inputArea(n);
             hash?.update(chunk);
+            const chunkCrc = zlib.crc32(chunk) >>> 0;
             crc32 = zlib.crc32(chunk, crc32);
             size += n;
-            if (compress) {
-                let z = 0;
-                deflateChunk(chunk, Math.min(level, 9), (piece) => {
-                    if (z + piece.length > packedChunk!.length) throw new Error("deflate output larger than its bound");
-                    z += piece.copy(packedChunk!, z);
-                });
-                reinflater.check(packedChunk!.subarray(0, z), n, zlib.crc32(chunk) >>> 0, zlib.constants.Z_SYNC_FLUSH);
-                put(packedChunk!.subarray(0, z));
-            }
-            if (n < CHUNK) break;
+            // The last chunk ends the stream; the others join it (no final block, byte-aligned).
+            if (compress) put(size < total ? lib.deflateChunk(n, level, chunkCrc) : lib.deflateInput(n, level, chunkCrc));
         }
-        if (compress) put(zlib.deflateRawSync(Buffer.alloc(0))); // the empty final block
+        // Longer than its size a moment ago: it is being written.
+        if (fs.readSync(fd, Buffer.alloc(1), 0, 1, size) !== 0) throw new Error(`${job.path} changed while it was being read`);
     } finally {
         fs.closeSync(fd);
         if (out !== undefined) fs.closeSync(out);
@@ -185,101 +182,6 @@ function readIntoInput(lib: Libdeflate, file: string): number {
     }
 }
 
-/**
- * One zlib object run again and again through one reused 64 KiB output
- * buffer: the object's own handle driven as zlib.inflateRawSync and
- * zlib.deflateRawSync drive it (`_handle.writeSync`, with the two counters it
- * leaves in `_writeState`), which Node does not document. Where a Node release
- * changes those, run() answers false and callers use the public functions,
- * which allocate a new buffer for every output.
- */
-class ZlibPass {
-    private engine: zlib.Inflate | zlib.Deflate | undefined;
-    private readonly out = Buffer.allocUnsafeSlow(64 * 1024);
-
-    constructor(private readonly make: () => zlib.Inflate | zlib.Deflate) {}
-
-    /** Feeds `input` to the reset engine with `flush`, handing each piece of output to `take` (the piece is reused afterwards). */
-    run(input: Uint8Array, flush: number, take: (piece: Buffer) => void): boolean {
-        this.engine ??= this.make();
-        const internals = this.engine as unknown as { _handle?: ZlibHandle; _writeState?: Uint32Array };
-        const handle = internals._handle;
-        const state = internals._writeState;
-        if (typeof handle?.writeSync !== "function" || !(state instanceof Uint32Array)) return false;
-        this.engine.reset();
-        let failed: string | undefined;
-        handle.onerror = (message: string) => {
-            failed = message;
-        };
-        for (let at = 0, left = input.length; ; ) {
-            handle.writeSync(flush, input, at, left, this.out, 0, this.out.length);
-            if (failed !== undefined) {
-                this.engine = undefined; // an engine that failed is not reset for the next use
-                throw new Error(`zlib: ${failed}`);
-            }
-            const [outLeft, inLeft] = [state[0], state[1]];
-            take(this.out.subarray(0, this.out.length - outLeft));
-            at += left - inLeft;
-            left = inLeft;
-            // Room left in the output: everything that input and flush give is out.
-            if (outLeft !== 0) return true;
-        }
-    }
-}
-
-interface ZlibHandle {
-    writeSync(flush: number, input: Uint8Array, inOffset: number, inLength: number, out: Uint8Array, outOffset: number, outLength: number): void;
-    onerror: (message: string, errno: number) => void;
-}
-
-/**
- * Inflates compressed bytes again with Node's zlib and compares their length
- * and CRC-32 with the input's: a streamed file's sync-flushed pieces
- * (Z_SYNC_FLUSH), or whole streams (Z_FINISH). (libdeflate's own streams are
- * checked inside builder/libdeflate.)
- */
-export class Reinflater {
-    private readonly pass = new ZlibPass(() => zlib.createInflateRaw());
-
-    check(packed: Uint8Array, size: number, crc32: number, flush = zlib.constants.Z_FINISH): void {
-        let n = 0;
-        let crc = 0;
-        const fits = this.tryRun(packed, flush, (piece) => {
-            n += piece.length;
-            if (n > size) throw new Error("deflate output failed verification");
-            crc = zlib.crc32(piece, crc);
-        });
-        if (!fits) {
-            const back = zlib.inflateRawSync(packed, { maxOutputLength: size, finishFlush: flush });
-            [n, crc] = [back.length, zlib.crc32(back)];
-        }
-        if (n !== size || crc >>> 0 !== crc32) throw new Error("deflate output failed verification");
-    }
-
-    private tryRun(packed: Uint8Array, flush: number, take: (piece: Buffer) => void): boolean {
-        try {
-            return this.pass.run(packed, flush, take);
-        } catch (e) {
-            const message = (e as Error).message;
-            throw message.startsWith("zlib: ") ? new Error(`deflate output failed verification: ${message.slice(6)}`) : e;
-        }
-    }
-}
-
-const reinflater = new Reinflater();
-
-/** Node's zlib deflate of a streamed file's chunks, each sync-flushed, as zlib.deflateRawSync(chunk, { level, finishFlush: Z_SYNC_FLUSH }) writes them. */
-const chunkDeflaters = new Map<number, ZlibPass>();
-
-function deflateChunk(chunk: Buffer, level: number, put: (b: Buffer) => void): void {
-    let pass = chunkDeflaters.get(level);
-    if (!pass) {
-        pass = new ZlibPass(() => zlib.createDeflateRaw({ level }));
-        chunkDeflaters.set(level, pass);
-    }
-    if (!pass.run(chunk, zlib.constants.Z_SYNC_FLUSH, put)) put(zlib.deflateRawSync(chunk, { level, finishFlush: zlib.constants.Z_SYNC_FLUSH }));
-}
-
 /** A buffer that is the whole of its ArrayBuffer can be transferred instead of copied. */
 function owns(b: Uint8Array): boolean {
     return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
@@ -292,7 +194,7 @@ function serve(lib: Libdeflate): void {
         const spills: SpillFds = new Map();
         for (const job of jobs) {
             try {
-                const r = job.path !== undefined && job.stream ? streamed(job as WorkerJob & { path: string }) : whole(job, lib, spills);
+                const r = job.path !== undefined && job.stream ? streamed(job as WorkerJob & { path: string }, lib) : whole(job, lib, spills);
                 if (r.data && owns(r.data) && !transfer.includes(r.data.buffer as ArrayBuffer)) transfer.push(r.data.buffer as ArrayBuffer);
                 results.push({ id: job.id, ...r });
             } catch (e) {

@@ -20,7 +20,7 @@ import { normalizeDependencyTree } from "./normalize";
 import { BuildOptions, resolveOptions, ResolvedOptions } from "./options";
 import { biggestPackages, PackageSize } from "./report";
 import { makeFilter, WalkedFile, WalkResult, walkTree } from "./walk";
-import { DEFLATE_ENGINE, STREAM_THRESHOLD } from "./deflate-pool";
+import { DEFLATE_ENGINE } from "./deflate-pool";
 import { ChangedFileError, CompressedData, ManifestEntry, PreviousArchive, ReuseSource, reuseFrom, reuseFromMap, writeZip, ZipInputEntry } from "./zip-writer";
 
 export { BuildOptions } from "./options";
@@ -143,7 +143,7 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
         lap("source");
         hashedFiles = deps.hashed + sources.hashed;
         const planned = plan(options, [...deps.entries, ...sources.entries]);
-        key = keyOf({ format: FORMAT_VERSION, engine: engineFor(planned), level: options.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
+        key = keyOf({ format: FORMAT_VERSION, engine: DEFLATE_ENGINE, level: options.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
         const zipPath = cache.archivePath(key);
         const recordPath = cache.archiveRecordPath(key);
 
@@ -434,12 +434,7 @@ function checkSizesBeforeCompressing(options: ResolvedOptions, files: { name: st
 }
 
 /** Every compressor a build may use; entries of a previous archive are reused only when it was made by the same ones. */
-const COMPRESSORS = `${DEFLATE_ENGINE}; zlib ${process.versions.zlib}`;
-
-/** The compressors the archive's bytes depend on: libdeflate (the same bytes on every machine), and Node's zlib for files streamed in chunks. */
-function engineFor(planned: Planned[]): string {
-    return planned.some((e) => e.size >= STREAM_THRESHOLD) ? `${DEFLATE_ENGINE}; zlib ${process.versions.zlib} for large files` : DEFLATE_ENGINE;
-}
+const COMPRESSORS = DEFLATE_ENGINE;
 
 function fileEntry(name: string, size: number, executable: boolean, sha256: string, abs: string, from: Planned["from"]): Planned {
     return { name, isDirectory: false, executable, size, sha256, from, path: abs };

@@ -16,7 +16,7 @@ import * as path from "path";
 import { removeQuietly, tempPathFor, trackTemp } from "./atomic";
 
 /** Input bytes whose compressed bytes may be held in memory, across all builds of the process. */
-export const IN_MEMORY_BYTES = 16 * 1024 * 1024;
+const IN_MEMORY_BYTES = 16 * 1024 * 1024;
 
 let budget = IN_MEMORY_BYTES;
 let reserved = 0;
