@@ -84,7 +84,11 @@ describe("libdeflate (our WebAssembly build)", () => {
         this.timeout(120_000);
         const five = pythonLike(5000);
         const chunk = 256 * 1024;
-        for (const [name, raw] of [["text", pythonLike(40_000)], ["random", crypto.randomBytes(3 * chunk + 1000)], ["zeros", Buffer.alloc(2 * chunk + 7)]] as const) {
+        for (const [name, raw] of [
+            ["text", pythonLike(40_000)],
+            ["random", crypto.randomBytes(3 * chunk + 1000)],
+            ["zeros", Buffer.alloc(2 * chunk + 7)],
+        ] as const) {
             for (const level of [1, 6, 12]) {
                 const parts: Buffer[] = [];
                 for (let at = 0; at < raw.length; at += chunk) {
