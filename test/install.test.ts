@@ -45,7 +45,10 @@ function wheelTags(zip: string, dist: string): string[] {
 }
 
 describe("installing for the target", () => {
-    const app = writeFiles(tmpDir("fastapi-"), { "app.py": HANDLER, "requirements.txt": "fastapi==0.115.12\nanyio==4.9.0\n" });
+    // Every distribution pinned but exceptiongroup, whose marker (from anyio) is what is judged: a release between
+    // the pip and the uv install (idna 3.21 came out during a CI run) would otherwise make the two differ.
+    const pins = ["fastapi==0.115.12", "anyio==4.9.0", "starlette==0.46.2", "pydantic==2.14.4", "pydantic-core==2.50.5", "annotated-types==0.8.0", "typing-extensions==4.16.0", "typing-inspection==0.4.5", "sniffio==1.3.1", "idna==3.21"];
+    const app = writeFiles(tmpDir("fastapi-"), { "app.py": HANDLER, "requirements.txt": `${pins.join("\n")}\n` });
 
     for (const runtime of ["python3.10", "python3.12"]) {
         it(`gives the same distributions with pip and uv for FastAPI on ${runtime}, markers judged for ${runtime}`, () => {
