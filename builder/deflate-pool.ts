@@ -111,6 +111,7 @@ const RETIRE_GROWN = 16 * 1024 * 1024;
  * handler compresses one file).
  */
 const INLINE_BYTES = 256 * 1024;
+const INLINE_FILES = 64;
 /**
  * A worker's V8 young generation. Its files live in WebAssembly memory, so its
  * heap holds only small, short-lived objects; V8's default (16 MB and more)
@@ -118,7 +119,6 @@ const INLINE_BYTES = 256 * 1024;
  * 167-171 MB, 20,000 small files no slower (builder/DESIGN.md, Memory).
  */
 const WORKER_YOUNG_GENERATION_MB = 2;
-const INLINE_FILES = 64;
 
 /** A first-in first-out queue whose take() does not shift the array (quadratic on 20,000 jobs). */
 class Fifo<T> {

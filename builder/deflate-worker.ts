@@ -87,14 +87,13 @@ function streamed(job: WorkerJob & { path: string }, lib: Libdeflate): Omit<Work
         while (size < total) {
             // Each chunk straight into libdeflate's input area: its memory stays at one chunk in, one out.
             const want = Math.min(CHUNK, total - size);
-            const area = lib.inputArea(want);
+            const chunk = lib.inputArea(want);
             let n = 0;
             while (n < want) {
-                const r = fs.readSync(fd, area, n, want - n, size + n);
+                const r = fs.readSync(fd, chunk, n, want - n, size + n);
                 if (r === 0) throw new Error(`${job.path} changed while it was being read`);
                 n += r;
             }
-            const chunk = lib.inputArea(n);
             hash?.update(chunk);
             const chunkCrc = zlib.crc32(chunk) >>> 0;
             crc32 = zlib.crc32(chunk, crc32);

@@ -241,7 +241,7 @@ function inputsOf(options: ResolvedOptions, walked: WalkResult | undefined, loca
     const { kind, target, source, dependencies, include, exclude, defaultExcludes, installer, python, uv, installerArgs, prefix, compressionLevel, cacheDir } = options;
     return keyOf({
         format: FORMAT_VERSION,
-        compressors: COMPRESSORS,
+        compressors: DEFLATE_ENGINE,
         // This code's own version: a fixed builder must not keep serving what the previous one made.
         builder: BUILDER_FILES.map((f) => {
             const st = fs.statSync(f, { throwIfNoEntry: false });
@@ -433,9 +433,6 @@ function checkSizesBeforeCompressing(options: ResolvedOptions, files: { name: st
     if (blocking.length) throw new BuildCheckError(blocking, subject);
 }
 
-/** Every compressor a build may use; entries of a previous archive are reused only when it was made by the same ones. */
-const COMPRESSORS = DEFLATE_ENGINE;
-
 function fileEntry(name: string, size: number, executable: boolean, sha256: string, abs: string, from: Planned["from"]): Planned {
     return { name, isDirectory: false, executable, size, sha256, from, path: abs };
 }
@@ -510,7 +507,7 @@ async function writeArchive({ options, cache, planned, key, zipPath, slotPath, l
         }
         facts.label = label;
         lap("  inspect");
-        writeFileAtomic(cache.archiveManifestPath(key), JSON.stringify({ level: options.compressionLevel, compressors: COMPRESSORS, manifest: written.manifest }));
+        writeFileAtomic(cache.archiveManifestPath(key), JSON.stringify({ level: options.compressionLevel, compressors: DEFLATE_ENGINE, manifest: written.manifest }));
         commitTemp(temp, zipPath);
         return {
             format: FORMAT_VERSION,
@@ -538,8 +535,8 @@ function previousArchive(cache: BuildCache, slotPath: string, level: number): Pr
         // Only an archive still exactly as written (not modified in place through a linked --out).
         if (!readRecord(cache.archiveRecordPath(key), cache.archivePath(key))) return undefined;
         const previous = JSON.parse(fs.readFileSync(cache.archiveManifestPath(key), "utf8")) as { level: number; compressors?: string; manifest: ManifestEntry[] };
-        // Entries made by other compressors (another libdeflate, another Node's zlib) would make this build's bytes differ from a cold build's.
-        if (previous.level !== level || previous.compressors !== COMPRESSORS) return undefined;
+        // Entries made by another compressor (another libdeflate build) would make this build's bytes differ from a cold build's.
+        if (previous.level !== level || previous.compressors !== DEFLATE_ENGINE) return undefined;
         return new PreviousArchive(cache.archivePath(key), previous.manifest);
     } catch {
         return undefined;

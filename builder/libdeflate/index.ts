@@ -76,18 +76,7 @@ export class Libdeflate {
      * until the next call; the input area still holds the input.
      */
     deflateInput(n: number, level: number, crc32: number): Uint8Array {
-        if (!Number.isInteger(level) || level < 1 || level > 12) throw new RangeError(`deflate level must be 1-12, not ${level}`);
-        if (n > this.input.size) throw new RangeError(`the input area holds ${this.input.size} bytes, not ${n}`);
-        const ex = this.exports;
-        const bound = ex.ld_bound(level, n) >>> 0;
-        if (!bound) throw new Error(`libdeflate could not make a level ${level} compressor (out of WebAssembly memory)`);
-        this.output = this.area(this.output, bound);
-        const written = ex.ld_deflate(level, this.input.at, n, this.output.at, this.output.size) >>> 0;
-        if (!written) throw new Error("libdeflate compression failed");
-        // Inflated into the input's own area: a good stream writes the same bytes back, and no third buffer the size of the file is needed.
-        const back = ex.ld_inflate(this.output.at, written, this.input.at, n) >>> 0;
-        if (back !== n || zlib.crc32(new Uint8Array(ex.memory.buffer, this.input.at, n)) >>> 0 !== crc32 >>> 0) throw new Error("deflate output failed verification");
-        return new Uint8Array(ex.memory.buffer, this.output.at, written);
+        return this.compress(n, level, crc32, false);
     }
 
     /**
@@ -98,17 +87,26 @@ export class Libdeflate {
      * next call, and the input area still holds the input.
      */
     deflateChunk(n: number, level: number, crc32: number): Uint8Array {
+        if (n < MIN_CHUNK) throw new RangeError(`a chunk must be ${MIN_CHUNK} bytes or more, not ${n}`);
+        return this.compress(n, level, crc32, true);
+    }
+
+    private compress(n: number, level: number, crc32: number, chunk: boolean): Uint8Array {
         if (!Number.isInteger(level) || level < 1 || level > 12) throw new RangeError(`deflate level must be 1-12, not ${level}`);
-        if (n < MIN_CHUNK || n > this.input.size) throw new RangeError(`a chunk must be ${MIN_CHUNK} bytes or more and in the input area, not ${n}`);
+        if (n > this.input.size) throw new RangeError(`the input area holds ${this.input.size} bytes, not ${n}`);
         const ex = this.exports;
         const bound = ex.ld_bound(level, n) >>> 0;
         if (!bound) throw new Error(`libdeflate could not make a level ${level} compressor (out of WebAssembly memory)`);
-        this.output = this.area(this.output, bound + 16);
-        const written = ex.ld_deflate_chunk(level, this.input.at, n, this.output.at, this.output.size - 2) >>> 0;
+        // A chunk's sync flush adds a few bytes, and its check appends an empty final block.
+        this.output = this.area(this.output, chunk ? bound + 16 : bound);
+        const deflate = chunk ? ex.ld_deflate_chunk : ex.ld_deflate;
+        const written = deflate(level, this.input.at, n, this.output.at, this.output.size - (chunk ? FINAL_EMPTY_BLOCK.length : 0)) >>> 0;
         if (!written) throw new Error("libdeflate compression failed");
-        // An empty final block (fixed Huffman: 03 00) after it, only to check it as a whole stream.
-        new Uint8Array(ex.memory.buffer, this.output.at + written, 2).set(FINAL_EMPTY_BLOCK);
-        const back = ex.ld_inflate(this.output.at, written + 2, this.input.at, n) >>> 0;
+        // A chunk is checked as a whole stream: an empty final block after it, then inflated (not part of the output).
+        if (chunk) new Uint8Array(ex.memory.buffer, this.output.at + written, FINAL_EMPTY_BLOCK.length).set(FINAL_EMPTY_BLOCK);
+        const checked = chunk ? written + FINAL_EMPTY_BLOCK.length : written;
+        // Inflated into the input's own area: a good stream writes the same bytes back, and no third buffer the size of the file is needed.
+        const back = ex.ld_inflate(this.output.at, checked, this.input.at, n) >>> 0;
         if (back !== n || zlib.crc32(new Uint8Array(ex.memory.buffer, this.input.at, n)) >>> 0 !== crc32 >>> 0) throw new Error("deflate output failed verification");
         return new Uint8Array(ex.memory.buffer, this.output.at, written);
     }
