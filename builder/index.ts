@@ -20,7 +20,7 @@ import { normalizeDependencyTree } from "./normalize";
 import { BuildOptions, resolveOptions, ResolvedOptions } from "./options";
 import { biggestPackages, PackageSize } from "./report";
 import { makeFilter, WalkedFile, WalkResult, walkTree } from "./walk";
-import { DEFLATE_ENGINE } from "./deflate-pool";
+import { DEFLATE_ENGINE, DeflatePool } from "./deflate-pool";
 import { ChangedFileError, CompressedData, ManifestEntry, PreviousArchive, ReuseSource, reuseFrom, reuseFromMap, writeZip, ZipInputEntry } from "./zip-writer";
 
 export { BuildOptions } from "./options";
@@ -141,6 +141,9 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
             throw e;
         }
         lap("source");
+        // Every file has been read and most are compressed: the workers' memory is better given back before
+        // planning, and the little that may be left is compressed on this thread (deflate-pool.ts).
+        DeflatePool.shared().retireIdle();
         hashedFiles = deps.hashed + sources.hashed;
         const planned = plan(options, [...deps.entries, ...sources.entries]);
         key = keyOf({ format: FORMAT_VERSION, engine: DEFLATE_ENGINE, level: options.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });

@@ -59,6 +59,24 @@ describe("zip reader", () => {
         }
     });
 
+    it("frees a prefix's memory once another entry is read, not at the next garbage collection", () => {
+        const zip = pythonZip(files);
+        const reader = openZipFile(zip);
+        try {
+            const byName = new Map(reader.entries.map((e) => [e.name, e]));
+            const first = reader.readPrefix(byName.get("a.bin")!, 400_000);
+            assert.ok(first.equals(files["a.bin"].subarray(0, 400_000)));
+            // A shorter or equal prefix of the same entry is the same memory, still readable.
+            assert.equal(reader.readPrefix(byName.get("a.bin")!, 1000).buffer, first.buffer);
+            assert.ok(reader.readPrefix(byName.get("b.bin")!, 400_000).equals(files["b.bin"].subarray(0, 400_000)));
+            // The ELF tables of every shared object once piled up as tens of MB of garbage this way.
+            assert.equal(first.buffer.byteLength, 0, "the superseded prefix still holds its memory");
+            assert.equal(first.length, 0);
+        } finally {
+            reader.close();
+        }
+    });
+
     it("keeps no descriptor open between reads of a finished inspection, and still reads its files", () => {
         const zip = pythonZip(files);
         const before = openFds();

@@ -30,6 +30,7 @@ export interface ArchiveSource {
     problems: string[];
     /** Parts that could not be looked into (remote assets, missing files). */
     notInspected: string[];
+    /** The first `length` bytes of a file; valid until the next readPrefix call (a zip reader frees them then). */
     readPrefix(entry: ArchiveEntry, length: number): Buffer;
     /** Whole content, or undefined when larger than maxBytes. */
     readAll(entry: ArchiveEntry, maxBytes: number): Buffer | undefined;

@@ -52,6 +52,8 @@ const MAX_DEFLATE_RATIO = 1100;
  * ELF tables are read from first (one inflate instead of two).
  */
 const WINDOW_SLACK = 8192;
+/** How many times better than its whole entry a prefix may compress before its output needs a second chunk. */
+const PREFIX_RATIO_SLACK = 4;
 /** Far more entries than any Lambda package; refusing avoids unbounded memory. */
 const MAX_ENTRIES = 1_000_000;
 const MAX_CENTRAL_DIRECTORY_BYTES = 256 * 1024 * 1024;
@@ -116,7 +118,7 @@ export class ZipReader {
     /** Releases the descriptor and the read buffers; later reads reopen the file. */
     close(): void {
         this.src.close();
-        this.lastPrefix = undefined;
+        this.releasePrefix();
         this.scratch = Buffer.alloc(0);
     }
 
@@ -125,15 +127,25 @@ export class ZipReader {
      * shorter), decompressing only as much as needed. Readers that look at
      * one entry several times, each asking for more (a binary probe, then the
      * ELF tables), get the prefix already inflated for the last entry read
-     * instead of inflating it again from the start.
+     * instead of inflating it again from the start. The bytes returned stay
+     * valid until the next readPrefix call or close(); keep a copy to hold
+     * them longer.
      */
     readPrefix(entry: ZipEntry, length: number): Buffer {
         const want = Math.min(length, entry.uncompressedSize);
         if (want === 0) return Buffer.alloc(0);
         const last = this.lastPrefix;
         if (last && last.entry === entry && last.data.length >= want) return last.data.subarray(0, want);
+        // Every prefix read before this call is now superseded: its memory is
+        // freed at once rather than left for V8 to collect (ELF tables read
+        // from every shared object otherwise pile up as tens of MB of garbage).
+        this.releasePrefix();
         const dataStart = this.dataOffset(entry);
-        if (entry.method === 0) return this.src.read(dataStart, want);
+        if (entry.method === 0) {
+            const data = this.src.read(dataStart, want);
+            this.lastPrefix = { entry, data };
+            return data;
+        }
         if (entry.method !== 8) throw new ZipFormatError(`${entry.name}: compression method ${entry.method} is not supported`);
         // Node's synchronous inflate cannot be paused and resumed, so a longer
         // prefix is inflated again from the start; what keeps that cheap is
@@ -143,19 +155,32 @@ export class ZipReader {
         // declared size without the entry lying about it.
         const ratio = entry.compressedSize / Math.max(1, entry.uncompressedSize);
         // The compressed bytes go through one reused buffer and the output is
-        // one allocation of about the expected size, so reading every ELF's
+        // one allocation of about the room given (see below), so reading every ELF's
         // tables leaves little garbage behind (peak memory, not speed).
         let window = Math.min(entry.compressedSize, Math.ceil(want * ratio * 1.25) + WINDOW_SLACK);
         for (;;) {
-            if (this.scratch.length < window) this.scratch = Buffer.allocUnsafe(Math.max(window, this.scratch.length * 2));
-            const expected = Math.min(entry.uncompressedSize, Math.ceil(window / Math.max(ratio, 1e-3)) + 1024);
-            const out = inflatePartial(this.src.read(dataStart, window, this.scratch), entry.name, Math.max(1, entry.uncompressedSize), expected);
+            if (this.scratch.length < window) {
+                freeNow(this.scratch);
+                this.scratch = Buffer.allocUnsafe(Math.max(window, this.scratch.length * 2));
+            }
+            // The output room: a prefix often compresses several times better than
+            // its whole entry (ELF symbol tables), and output that fills the room
+            // exactly makes zlib start another chunk and join them, leaving both
+            // as garbage. Room that is never written costs no memory.
+            const room = Math.min(entry.uncompressedSize + 1, Math.ceil((PREFIX_RATIO_SLACK * window) / Math.max(ratio, 1e-3)) + 65536);
+            const out = inflatePartial(this.src.read(dataStart, window, this.scratch), entry.name, Math.max(1, entry.uncompressedSize), room);
             if (out.length >= want || window >= entry.compressedSize) {
                 this.lastPrefix = { entry, data: out };
                 return out.subarray(0, want);
             }
+            freeNow(out);
             window = Math.min(entry.compressedSize, window * 2);
         }
+    }
+
+    private releasePrefix(): void {
+        if (this.lastPrefix) freeNow(this.lastPrefix.data);
+        this.lastPrefix = undefined;
     }
 
     /**
@@ -304,14 +329,26 @@ export function openZipFile(path: string): ZipReader {
     }
 }
 
+/**
+ * Frees a buffer's memory now instead of at V8's next collection, by
+ * detaching its ArrayBuffer (ES2024 `transfer`; views of it become empty).
+ * Only for buffers nobody else holds, and never a slice of Node's shared
+ * pool of small buffers: those are left to the collector.
+ */
+function freeNow(b: Buffer): void {
+    const ab = b.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer; detached?: boolean };
+    if (ab.byteLength > Buffer.poolSize && typeof ab.transfer === "function" && !ab.detached) ab.transfer(0);
+}
+
 /** Inflates as much of a (possibly truncated) raw deflate stream as it holds. */
-function inflatePartial(compressed: Buffer, name: string, declaredSize: number, expectedSize: number): Buffer {
+function inflatePartial(compressed: Buffer, name: string, declaredSize: number, room: number): Buffer {
     try {
         return zlib.inflateRawSync(compressed, {
             finishFlush: zlib.constants.Z_SYNC_FLUSH,
             maxOutputLength: declaredSize,
-            // One output chunk when the guess is right, instead of 16 KiB chunks joined by a copy.
-            chunkSize: Math.max(zlib.constants.Z_MIN_CHUNK, Math.min(expectedSize, 8 * 1024 * 1024)),
+            // One output chunk when the room suffices, instead of 16 KiB chunks joined by a copy;
+            // never less than 16 KiB, so the output has memory of its own (see freeNow).
+            chunkSize: Math.max(16 * 1024, Math.min(room, 16 * 1024 * 1024)),
         });
     } catch (e) {
         throw new ZipFormatError(`${name}: ${describeZlibError(e, "expands far beyond its declared size")}`);
