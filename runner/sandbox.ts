@@ -80,7 +80,20 @@ export function bootstrapCommand(plan: SandboxPlan): string[] {
     const python = `/usr/bin/${plan.interpreter}`;
     const client = [python, "-m", "awslambdaric", plan.handler];
     if (plan.architecture === hostArchitecture()) return [...args, "--", ...client];
-    return [...args, "--ro-bind", qemuPath(plan.architecture), `/${MOUNT_POINTS.qemu}`, "--", `/${MOUNT_POINTS.qemu}`, "-L", "/", ...client];
+    return [...args, "--ro-bind", qemuPath(plan.architecture), `/${MOUNT_POINTS.qemu}`, "--", `/${MOUNT_POINTS.qemu}`, "-L", "/", ...qemuCpu(plan.architecture), ...client];
+}
+
+/**
+ * The processor qemu presents. For arm64, Neoverse N1 (AWS Graviton2, the
+ * processor Lambda's arm64 launched on and the oldest it may run a function
+ * on) rather than qemu's default "max", every feature qemu knows (SVE, SME,
+ * …): code that picks its kernels by CPU feature (numpy, OpenBLAS) then takes
+ * the paths it can take on any Lambda arm64 machine, and its cold start under
+ * qemu is ~20% shorter (numpy-arm64: 1.3 s instead of 1.7 s). x86_64 under
+ * qemu (an arm64 host) keeps qemu's default.
+ */
+function qemuCpu(architecture: string): string[] {
+    return architecture === "arm64" ? ["-cpu", "neoverse-n1"] : [];
 }
 
 export const RESERVED_VARIABLES: readonly string[] = lambdaEnv.reserved;

@@ -220,11 +220,13 @@ describe("runner: arm64 under emulation", () => {
         }
     });
 
-    it("runs under the pinned qemu from the tools folder (Debian trixie's), not the host's qemu-user-static", async () => {
+    it("runs under the pinned qemu from the tools folder (Debian trixie's), not the host's qemu-user-static, as a Graviton2", async () => {
         const r = await invokeOnce({ code: path.join(FIXTURES, "qemu-probe"), handler: "lambda_function.lambda_handler", runtime: "python3.13", architecture: "arm64" }, {});
         assert.ok(r.ok, r.payload + r.logs);
-        const report = json<{ machine: string; qemu: string }>(r.payload);
+        const report = json<{ machine: string; qemu: string; features: string[] }>(r.payload);
         assert.equal(report.machine, "aarch64");
+        // A Neoverse N1 (Graviton2): Armv8.2 atomics and dot product, no SVE (qemu's default "max" has it).
+        assert.deepEqual(report.features, ["asimd", "asimddp", "atomics"]);
         assert.equal(report.qemu, `qemu-aarch64 version ${QEMU_VERSION} (Debian ${QEMU_DEBIAN_VERSION})`);
         assert.match(report.qemu, /version 10\./);
     });
