@@ -111,6 +111,8 @@ describe("npm start's build check: the build runs only when a source changed", (
             "dist/lib/a.js": "exports.a = 1;\n",
             "dist/examples/b/index.js": "exports.b = 2;\n",
             "notes/c.ts": "not part of the build\n",
+            // tsc's wildcards skip dot folders (bench/.work): never compiled, so never stale.
+            "lib/.work/d.ts": "not part of the build either\n",
         });
         for (const f of ["tsconfig.json", "lib/a.ts", "lib/table.json", "lib/unused.json", "lib/types.d.ts", "examples/b/index.ts", "notes/c.ts"]) at(path.join(dir, f), 1_000);
         for (const f of ["dist/lib/a.js", "dist/lib/table.json", "dist/examples/b/index.js"]) at(path.join(dir, f), 2_000);
