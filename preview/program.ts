@@ -12,9 +12,11 @@ import * as fs from "fs";
 import * as path from "path";
 import { pathToFileURL } from "url";
 import * as pulumi from "@pulumi/pulumi";
+import { defaultCacheDir } from "../builder/cache";
 import { UserError } from "../shared/errors";
 import { MockStack, RecordedResource, outputValue } from "./mock-stack";
 import { readProject, readStackConfig } from "./project";
+import { cacheCompiles, TsNodeService } from "./typescript-cache";
 
 export interface ProgramRun {
     project: string;
@@ -39,21 +41,30 @@ export interface RunOptions {
 function registerTypeScript(programDir: string): void {
     if (require.extensions[".ts"]) return; // already running under ts-node
     for (const from of [programDir, __dirname]) {
-        let tsnode: { register(o: object): void };
+        let entry: string;
         try {
-            tsnode = require(require.resolve("ts-node", { paths: [from] }));
+            entry = require.resolve("ts-node", { paths: [from] });
         } catch {
             continue; // try the next place
         }
+        const tsnode: { register(o: object): TsNodeService } = require(entry);
         const project = path.join(programDir, "tsconfig.json");
         // ESM packages ("type": "module") are compiled to CommonJS as well, so one loader runs both.
         const common = { transpileOnly: true, moduleTypes: { "**/*": "cjs" } };
-        tsnode.register(
-            fs.existsSync(project) ? { ...common, project, compilerOptions: { module: "commonjs" } } : { ...common, skipProject: true, compilerOptions: { module: "commonjs", target: "ES2020", esModuleInterop: true, resolveJsonModule: true } },
-        );
+        const settings = fs.existsSync(project)
+            ? { ...common, project, compilerOptions: { module: "commonjs" } }
+            : { ...common, skipProject: true, compilerOptions: { module: "commonjs", target: "ES2020", esModuleInterop: true, resolveJsonModule: true } };
+        cacheCompiles(tsnode.register(settings), settings, packageDir(entry), path.join(defaultCacheDir(), "preview", "typescript"));
         return;
     }
     throw new UserError(`${programDir} is a TypeScript program; running it needs ts-node and typescript (npm install -D ts-node typescript).`);
+}
+
+/** The folder of the package a resolved entry file belongs to (the nearest package.json above it). */
+function packageDir(entry: string): string {
+    for (let dir = path.dirname(entry); ; dir = path.dirname(dir)) {
+        if (fs.existsSync(path.join(dir, "package.json")) || path.dirname(dir) === dir) return dir;
+    }
 }
 
 /**

@@ -43,6 +43,29 @@ describe("lambda-python preview", () => {
         assert.match(r.stdout, /url: https:\/\/hello-url-url\.lambda-url/);
     });
 
+    it("keeps a TypeScript program's transpiled files between runs, with stack traces still on the TypeScript lines", () => {
+        // Line 8 in TypeScript; the interface and annotations are gone from the JavaScript, so its line is 6.
+        const index = 'interface Shape {\n    name: string;\n}\n\nconst shapes: Shape[] = [];\n\nfunction where(s: Shape[]): string {\n    return s.length + " " + new Error().stack!.split("\\n")[1].trim();\n}\n\nexport const at = where(shapes);\n';
+        const column = index.split("\n")[7].indexOf("new Error") + 1;
+        const dir = program(index);
+        const ownEnv = { ...process.env, LAMBDA_PYTHON_CACHE_DIR: tmpDir("ts-cache-") };
+        const cached = path.join(ownEnv.LAMBDA_PYTHON_CACHE_DIR, "preview", "typescript");
+        const at = () => {
+            const r = cli(["preview", dir, "--json", "--quiet"], { env: ownEnv });
+            assert.equal(r.code, 0, r.stderr);
+            return JSON.parse(r.stdout).outputs.at as string;
+        };
+        assert.equal(at(), `0 at where (${path.join(dir, "index.ts")}:8:${column})`);
+        const [file] = fs.readdirSync(cached);
+        // Served from the cache the second time: an edit made to the kept output shows.
+        fs.writeFileSync(path.join(cached, file), fs.readFileSync(path.join(cached, file), "utf8").replace("\n//# sourceMappingURL", '\nexports.at = "kept " + exports.at;\n//# sourceMappingURL'));
+        assert.equal(at(), `kept 0 at where (${path.join(dir, "index.ts")}:8:${column})`);
+        // A changed program is transpiled again, and its old output is not kept beside the new one.
+        fs.writeFileSync(path.join(dir, "index.ts"), index.replace("const shapes: Shape[] = [];", "const shapes: Shape[] = [{ name: 'a' }];"));
+        assert.equal(at(), `1 at where (${path.join(dir, "index.ts")}:8:${column})`);
+        assert.equal(fs.readdirSync(cached).length, 1);
+    });
+
     it("fails, naming the component, when the program's function has no handler module", () => {
         const dir = program(`import { PythonFunction } from ${JSON.stringify(path.join(ROOT, "components"))};\nnew PythonFunction("broken", { source: __dirname, handler: "missing.handler" });\n`);
         const r = cli(["preview", dir, "--quiet"], { env });
