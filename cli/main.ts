@@ -15,7 +15,10 @@ const commands: Record<string, () => (argv: string[]) => Promise<number>> = {
     build: () => require("./build").buildCommand,
     inspect: () => require("./inspect").inspectCommand,
     invoke: () => require("./invoke").invokeCommand,
-    preview: () => require("./preview").previewCommand,
+    preview: () => {
+        require("../preview/deferred-modules").deferArborist(__dirname);
+        return require("./preview").previewCommand;
+    },
     setup: () => require("./setup").setupCommand,
     serve: () => require("./serve").serveCommand,
 };

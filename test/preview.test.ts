@@ -1,6 +1,7 @@
 // lambda-python preview (what `npm start` runs on the showcase): programs
 // under the mock monitor, real archives, the policy pack's verdicts.
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { cli, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
@@ -64,6 +65,26 @@ describe("lambda-python preview", () => {
         fs.writeFileSync(path.join(dir, "index.ts"), index.replace("const shapes: Shape[] = [];", "const shapes: Shape[] = [{ name: 'a' }];"));
         assert.equal(at(), `1 at where (${path.join(dir, "index.ts")}:8:${column})`);
         assert.equal(fs.readdirSync(cached).length, 1);
+    });
+
+    it("loads the SDK's @npmcli/arborist only when a program serializes a closure, and then the real one", () => {
+        // The stand-in is in place before the SDK loads: importing @pulumi/pulumi leaves the real module unloaded.
+        const probe = `require(${JSON.stringify(path.join(ROOT, "dist", "preview", "deferred-modules.js"))}).deferArborist(${JSON.stringify(ROOT)});
+            require("@pulumi/pulumi");
+            console.log(Object.keys(require.cache).some((f) => f.includes("@npmcli/arborist/lib/arborist/")));`;
+        const r = spawnSync(process.execPath, ["-e", probe], { cwd: ROOT, encoding: "utf8" });
+        assert.equal(r.stdout.trim(), "false", r.stderr);
+        // A program that computes its code paths (what aws.lambda.CallbackFunction does) gets arborist's real answer.
+        const dir = writeFiles(tmpDir("code-paths-"), {
+            "Pulumi.yaml": "name: scratch\nruntime: nodejs\nmain: index.js\n",
+            "package.json": JSON.stringify({ name: "scratch", dependencies: { tiny: "1.0.0" } }),
+            "node_modules/tiny/package.json": JSON.stringify({ name: "tiny", version: "1.0.0" }),
+            "node_modules/tiny/index.js": "module.exports = 1;\n",
+            "index.js": `const pulumi = require(${JSON.stringify(require.resolve("@pulumi/pulumi"))});\nexports.paths = pulumi.runtime.computeCodePaths().then((m) => [...m.keys()]);\n`,
+        });
+        const out = cli(["preview", dir, "--json", "--quiet"], { env });
+        assert.equal(out.code, 0, out.stderr);
+        assert.deepEqual(JSON.parse(out.stdout).outputs.paths, ["node_modules/tiny"]);
     });
 
     it("fails, naming the component, when the program's function has no handler module", () => {
