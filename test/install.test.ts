@@ -86,6 +86,30 @@ describe("installing for the target", () => {
         }
     });
 
+    it("for Amazon Linux 2 takes uv's resolution when every version has a wheel at glibc 2.17, and pip's when one does not", () => {
+        const timed = { ...process.env, LAMBDA_PYTHON_TIMING: "1" };
+        const steps = (r: { stderr: string }) => [...r.stderr.matchAll(/^timing: {3}(uv resolve|uv install|pip resolve)[^\n]*? [\d.]+ ms$/gm)].map((m) => m[1]);
+        // numpy 2.2.6 and pandas 2.3.2 have manylinux_2_17 wheels: uv's answer (at 2_28), installed at 2_17, no pip.
+        const fresh = () => ["--runtime", "python3.11", "--arch", "x86_64", "--installer", "uv", "--cache-dir", tmpDir("al2-cache-")];
+        const easy = build([writeFiles(tmpDir("al2-"), { "app.py": HANDLER, "requirements.txt": "numpy==2.2.6\npandas==2.3.2\n" }), ...fresh()], timed);
+        assert.equal(easy.code, 0, easy.stderr);
+        assert.deepEqual(steps(easy), ["uv resolve", "uv install"]);
+        assert.deepEqual(
+            distributions(easy.out).filter((d) => !d.startsWith("tzdata") && !d.startsWith("pytz") && !d.startsWith("python_dateutil")),
+            ["numpy==2.2.6", "pandas==2.3.2"],
+        );
+        // REQUESTED stays only on what was asked for, as a plain install leaves it.
+        const requested = pyZip(easy.out)
+            .entries.map((e) => /^([^/]+)-[^-/]+\.dist-info\/REQUESTED$/.exec(e.name)?.[1])
+            .filter(Boolean);
+        assert.deepEqual(requested.sort(), ["numpy", "pandas"]);
+        // Unpinned numpy: uv's newest (2.3+) has only manylinux_2_27+ wheels, so pip (with glibc 2.26's ladder) decides.
+        const hard = build([writeFiles(tmpDir("al2-"), { "app.py": HANDLER, "requirements.txt": "numpy\n" }), ...fresh()], timed);
+        assert.equal(hard.code, 0, hard.stderr);
+        assert.deepEqual(steps(hard), ["uv resolve", "uv install", "pip resolve", "uv install"]);
+        assert.deepEqual(distributions(hard.out), ["numpy==2.2.6"]);
+    });
+
     it("refuses a source-only package with C code (psycopg2) without compiling it, pointing at psycopg2-binary", () => {
         const pg = writeFiles(tmpDir("pg-"), { "app.py": HANDLER, "requirements.txt": "psycopg2==2.9.10\n" });
         for (const installer of ["pip", "uv"]) {

@@ -8,9 +8,10 @@
 // - uv judges markers for --python-version itself, but its --python-platform
 //   has no manylinux_2_26 (Amazon Linux 2). For those targets uv would either
 //   miss manylinux_2_24/2_26 wheels (2_17) or take 2_27/2_28 wheels that do
-//   not load (2_28). So there, pip (with the exact ladder) resolves and picks
-//   the files, `pip install --dry-run --report`, and uv installs exactly
-//   those files with --no-deps. The pip that resolves is the tools folder's
+//   not load (2_28). So there, uv resolves at 2_28 and installs those versions
+//   at 2_17; when one has no wheel there, pip (with the exact ladder) resolves
+//   and picks the files, `pip install --dry-run --report`, and uv installs
+//   exactly those files with --no-deps. The pip that resolves is the tools folder's
 //   pinned one when present (the same answer on every machine; pip 26 does
 //   it in about half the time of pip 23), else the machine's.
 import * as fs from "fs";
@@ -163,13 +164,56 @@ async function uvInstaller(uvCommand: string, pythonCommand?: string, pinnedReso
             ],
             { onLine, env },
         );
+    const uvResolve = (req: InstallRequest, platform: string, out: string) =>
+        run(
+            uvCommand,
+            [
+                "pip",
+                "compile",
+                req.requirementsFile,
+                "--python-platform",
+                platform,
+                "--python-version",
+                req.target.python.join("."),
+                "--only-binary",
+                ":all:",
+                "--no-header",
+                "--annotation-style",
+                "line",
+                "--quiet",
+                "--output-file",
+                out,
+                ...(py ? ["--python", py.command] : []),
+                ...uvIndexArgs(req.indexes),
+                ...req.findLinks.flatMap((d) => ["--find-links", d]),
+                ...req.extraArgs,
+            ],
+            { env },
+        );
     return {
         name: "uv",
         version,
-        identity: { installer: "uv", uv: version, resolver: resolver?.pipVersion ? `pip ${resolver.pipVersion}` : "uv" },
+        identity: { installer: "uv", uv: version, resolver: resolver?.pipVersion ? `uv at the covering platform, else pip ${resolver.pipVersion}` : "uv" },
         async install(req, onLine) {
             // uv builds nothing under --only-binary, not even the user's own folders: those become wheels first.
             await timed("local folders", () => withLocalFoldersBuilt(req.requirementsFile, path.join(path.dirname(req.siteDir), "local-wheels"), uvCommand, env, py?.command));
+            if (!uvPlatformIsExact(req.target) && !hashChecked(req)) {
+                // uv resolves for the platform just above the target's glibc, then installs those exact versions
+                // for the one just below it. When every version has a wheel there, that is pip's answer: pip's
+                // platforms lie between the two, so it can use no newer version and finds each of these. When one
+                // has no such wheel (only 2_24/2_26, or only 2_27+), pip decides below, as before.
+                const work = path.dirname(req.siteDir);
+                const pinned = path.join(work, "uv-resolution.txt");
+                const resolved = await timed("uv resolve (covering platform)", () => uvResolve(req, uvPlatformCovering(req.target), pinned));
+                if (resolved.code === 0) {
+                    const installed = await timed("uv install (resolved versions)", () => uvInstall(req, uvPythonPlatform(req.target), ["--no-deps", "-r", pinned], onLine));
+                    if (installed.code === 0) {
+                        forgetRequested(req.siteDir, requestedNames(fs.readFileSync(pinned, "utf8")));
+                        return installed;
+                    }
+                    fs.rmSync(req.siteDir, { recursive: true, force: true });
+                }
+            }
             if (uvPlatformIsExact(req.target) || !resolver?.pipVersion || !pipHasReport(resolver.pipVersion)) {
                 // Without pip (22.2+, for --report), the nearest lower platform: never a wheel that cannot load, possibly an older version.
                 return timed("uv resolve and install", () => uvInstall(req, uvPythonPlatform(req.target), ["-r", req.requirementsFile], onLine));
@@ -191,6 +235,52 @@ async function uvInstaller(uvCommand: string, pythonCommand?: string, pinnedReso
             return installed;
         },
     };
+}
+
+/** Whether the requirements pin hashes (hash-checking mode): their files are then chosen by pip, which checks them. */
+function hashChecked(req: InstallRequest): boolean {
+    if (req.extraArgs.includes("--require-hashes")) return true;
+    const seen = new Set<string>();
+    const mentions = (file: string): boolean => {
+        if (seen.has(file)) return false;
+        seen.add(file);
+        let text: string;
+        try {
+            text = fs.readFileSync(file, "utf8");
+        } catch {
+            return false;
+        }
+        if (/--hash[=\s]|--require-hashes/.test(text)) return true;
+        // Nested requirement and constraint files, relative to the file naming them.
+        for (const m of text.matchAll(/^\s*(?:-r|--requirement|-c|--constraint)[=\s]+(\S+)/gm)) {
+            if (mentions(path.resolve(path.dirname(file), m[1]))) return true;
+        }
+        return false;
+    };
+    return mentions(req.requirementsFile);
+}
+
+/** Names (normalised) that `uv pip compile --annotation-style line` says come from a requirements file (`# via -r …`). */
+function requestedNames(compiled: string): Set<string> {
+    const out = new Set<string>();
+    for (const line of compiled.split("\n")) {
+        const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)\b.*#\s*via\s+(.*)$/.exec(line);
+        if (m && m[2].split(",").some((v) => v.trim().startsWith("-r "))) out.add(normalizeName(m[1]));
+    }
+    return out;
+}
+
+function normalizeName(name: string): string {
+    return name.toLowerCase().replace(/[-_.]+/g, "_");
+}
+
+/** Installing a resolved list marks every distribution as requested; keep REQUESTED only for what the user asked for, as a plain install does. */
+function forgetRequested(siteDir: string, requested: Set<string>): void {
+    for (const entry of fs.readdirSync(siteDir)) {
+        if (!entry.endsWith(".dist-info")) continue;
+        const name = normalizeName(entry.slice(0, -".dist-info".length).replace(/-[^-]+$/, ""));
+        if (!requested.has(name)) fs.rmSync(path.join(siteDir, entry, "REQUESTED"), { force: true });
+    }
 }
 
 /** `pip install --report` arrived in pip 22.2. */
