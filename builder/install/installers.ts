@@ -265,7 +265,8 @@ function requestedNames(compiled: string): Set<string> {
     const out = new Set<string>();
     for (const line of compiled.split("\n")) {
         const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)\b.*#\s*via\s+(.*)$/.exec(line);
-        if (m && m[2].split(",").some((v) => v.trim().startsWith("-r "))) out.add(normalizeName(m[1]));
+        if (!m) continue;
+        if (m[2].split(",").some((v) => v.trim().startsWith("-r "))) out.add(normalizeName(m[1]));
     }
     return out;
 }
