@@ -141,14 +141,14 @@ async function uvInstaller(uvCommand: string, pythonCommand?: string, pinnedReso
     const py = await hostPython(pythonCommand).catch(() => undefined);
     const resolver = pinnedResolver ?? py;
     const env = { ...withoutIndexEnvironment(), UV_PYTHON_DOWNLOADS: "never", UV_COMPILE_BYTECODE: "0" };
-    const uvInstall = (req: InstallRequest, platform: string, args: string[], onLine?: (line: string) => void) =>
+    // `uv pip install` and `uv pip compile` for req's target: the platform, Python, indexes and user options they share.
+    const uvPip = (command: "install" | "compile", req: InstallRequest, platform: string, args: string[], onLine?: (line: string) => void) =>
         run(
             uvCommand,
             [
                 "pip",
-                "install",
-                "--target",
-                req.siteDir,
+                command,
+                ...args,
                 "--python-platform",
                 platform,
                 "--python-version",
@@ -160,36 +160,11 @@ async function uvInstaller(uvCommand: string, pythonCommand?: string, pinnedReso
                 ...uvIndexArgs(req.indexes),
                 ...req.findLinks.flatMap((d) => ["--find-links", d]),
                 ...req.extraArgs,
-                ...args,
             ],
             { onLine, env },
         );
-    const uvResolve = (req: InstallRequest, platform: string, out: string) =>
-        run(
-            uvCommand,
-            [
-                "pip",
-                "compile",
-                req.requirementsFile,
-                "--python-platform",
-                platform,
-                "--python-version",
-                req.target.python.join("."),
-                "--only-binary",
-                ":all:",
-                "--no-header",
-                "--annotation-style",
-                "line",
-                "--quiet",
-                "--output-file",
-                out,
-                ...(py ? ["--python", py.command] : []),
-                ...uvIndexArgs(req.indexes),
-                ...req.findLinks.flatMap((d) => ["--find-links", d]),
-                ...req.extraArgs,
-            ],
-            { env },
-        );
+    const uvInstall = (req: InstallRequest, platform: string, args: string[], onLine?: (line: string) => void) => uvPip("install", req, platform, ["--target", req.siteDir, ...args], onLine);
+    const uvResolve = (req: InstallRequest, platform: string, out: string) => uvPip("compile", req, platform, [req.requirementsFile, "--no-header", "--annotation-style", "line", "--quiet", "--output-file", out]);
     return {
         name: "uv",
         version,

@@ -101,8 +101,8 @@ export class ZipReader {
     readonly entries: ZipEntry[];
     /** Signs of a malicious or broken archive that did not stop parsing. */
     readonly problems: string[] = [];
-    /** The longest prefix inflated of the entry read last (see readPrefix). */
-    private lastPrefix?: { entry: ZipEntry; data: Buffer };
+    /** The longest prefix inflated of the entry read last (see readPrefix); `inflated` when this reader made its memory. */
+    private lastPrefix?: { entry: ZipEntry; data: Buffer; inflated: boolean };
     /** Compressed input of readPrefix, reused across entries. */
     private scratch = Buffer.alloc(0);
 
@@ -142,8 +142,9 @@ export class ZipReader {
         this.releasePrefix();
         const dataStart = this.dataOffset(entry);
         if (entry.method === 0) {
+            // The source's own bytes: kept for a shorter read, never freed here.
             const data = this.src.read(dataStart, want);
-            this.lastPrefix = { entry, data };
+            this.lastPrefix = { entry, data, inflated: false };
             return data;
         }
         if (entry.method !== 8) throw new ZipFormatError(`${entry.name}: compression method ${entry.method} is not supported`);
@@ -170,7 +171,7 @@ export class ZipReader {
             const room = Math.min(entry.uncompressedSize + 1, Math.ceil((PREFIX_RATIO_SLACK * window) / Math.max(ratio, 1e-3)) + 65536);
             const out = inflatePartial(this.src.read(dataStart, window, this.scratch), entry.name, Math.max(1, entry.uncompressedSize), room);
             if (out.length >= want || window >= entry.compressedSize) {
-                this.lastPrefix = { entry, data: out };
+                this.lastPrefix = { entry, data: out, inflated: true };
                 return out.subarray(0, want);
             }
             freeNow(out);
@@ -179,7 +180,7 @@ export class ZipReader {
     }
 
     private releasePrefix(): void {
-        if (this.lastPrefix) freeNow(this.lastPrefix.data);
+        if (this.lastPrefix?.inflated) freeNow(this.lastPrefix.data);
         this.lastPrefix = undefined;
     }
 
