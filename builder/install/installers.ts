@@ -24,6 +24,7 @@ import { PackageIndexes, pipIndexArgs, uvIndexArgs, withoutIndexEnvironment } fr
 import { pipForTarget } from "./target-pip";
 import { probe, ProbeAnswer } from "./probes";
 import { withLocalFoldersBuilt } from "./local-wheels";
+import { normalizeName, requirementName } from "./requirements";
 import { timed } from "./timing";
 
 export type InstallerChoice = "auto" | "pip" | "uv";
@@ -239,15 +240,11 @@ function hashChecked(req: InstallRequest): boolean {
 function requestedNames(compiled: string): Set<string> {
     const out = new Set<string>();
     for (const line of compiled.split("\n")) {
-        const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)\b.*#\s*via\s+(.*)$/.exec(line);
-        if (!m) continue;
-        if (m[2].split(",").some((v) => v.trim().startsWith("-r "))) out.add(normalizeName(m[1]));
+        const name = requirementName(line);
+        const via = /#\s*via\s+(.*)$/.exec(line)?.[1];
+        if (name && via?.split(",").some((v) => v.trim().startsWith("-r "))) out.add(name);
     }
     return out;
-}
-
-function normalizeName(name: string): string {
-    return name.toLowerCase().replace(/[-_.]+/g, "_");
 }
 
 /** Installing a resolved list marks every distribution as requested; keep REQUESTED only for what the user asked for, as a plain install does. */
@@ -291,15 +288,10 @@ function pinnedRequirements(report: PipReport): string {
  * for direct references).
  */
 function forgetPinning(siteDir: string, report: PipReport): void {
-    const byDistInfo = new Map(report.install.map((i) => [`${i.metadata.name}-${i.metadata.version}`.toLowerCase().replace(/[-_.]+/g, "_"), i]));
+    const byDistInfo = new Map(report.install.map((i) => [normalizeName(`${i.metadata.name}-${i.metadata.version}`), i]));
     for (const entry of fs.readdirSync(siteDir)) {
         if (!entry.endsWith(".dist-info")) continue;
-        const item = byDistInfo.get(
-            entry
-                .slice(0, -".dist-info".length)
-                .toLowerCase()
-                .replace(/[-_.]+/g, "_"),
-        );
+        const item = byDistInfo.get(normalizeName(entry.slice(0, -".dist-info".length)));
         if (!item) continue;
         if (!item.is_direct) fs.rmSync(path.join(siteDir, entry, "direct_url.json"), { force: true });
         if (!item.requested) fs.rmSync(path.join(siteDir, entry, "REQUESTED"), { force: true });
