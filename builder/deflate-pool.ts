@@ -257,7 +257,7 @@ export class DeflatePool {
         this.here ??= new Libdeflate();
         const { path: file, data, hash, level, spool } = p.job;
         try {
-            const r = whole({ id: p.id, path: file, data, hash, level, spool, stream: false }, this.here, new Map());
+            const r = whole({ id: p.id, path: file, data, hash, level, spool, stream: false }, this.here);
             p.resolve({ sha256: r.sha256, crc32: r.crc32, size: r.size, method: r.method, data: r.data && Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength) });
         } catch (e) {
             const err = e as NodeJS.ErrnoException;

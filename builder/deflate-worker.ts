@@ -117,11 +117,46 @@ function streamed(job: WorkerJob & { path: string }, lib: Libdeflate): Omit<Work
     return { sha256, crc32, size, method: 8, spooledBytes: packed };
 }
 
-/** Open spill files of the batch being run, by path. */
-export type SpillFds = Map<string, number>;
+/**
+ * What a batch appends to spill files (only this thread appends to its files),
+ * gathered and written once per file per batch — a write and a stat per small
+ * file cost more than compressing it.
+ */
+export class SpillAppends {
+    private readonly files = new Map<string, { end: number; parts: Uint8Array[]; bytes: number }>();
+
+    /** Queues a copy of `bytes` for `file`; returns where they will start. */
+    add(file: string, bytes: Uint8Array): number {
+        let f = this.files.get(file);
+        if (!f) {
+            f = { end: fs.statSync(file).size, parts: [], bytes: 0 };
+            this.files.set(file, f);
+        }
+        const at = f.end + f.bytes;
+        f.parts.push(bytes.slice());
+        f.bytes += bytes.length;
+        return at;
+    }
+
+    /** Writes what was queued; throws if a file cannot take it. */
+    write(): void {
+        const files = [...this.files];
+        this.files.clear();
+        for (const [file, f] of files) {
+            if (!f.bytes) continue;
+            const all = Buffer.concat(f.parts, f.bytes);
+            const fd = fs.openSync(file, "r+");
+            try {
+                for (let done = 0; done < all.length; ) done += fs.writeSync(fd, all, done, all.length - done, f.end + done);
+            } finally {
+                fs.closeSync(fd);
+            }
+        }
+    }
+}
 
 /** A file read, hashed and compressed whole (also run on the main thread for a little work: deflate-pool.ts). */
-export function whole(job: WorkerJob, lib: Libdeflate, spills: SpillFds): Omit<WorkerResult, "id"> {
+export function whole(job: WorkerJob, lib: Libdeflate, spills?: SpillAppends): Omit<WorkerResult, "id"> {
     const size = job.path !== undefined ? readIntoInput(lib, job.path) : copyIntoInput(lib, job.data!);
     const raw = lib.inputArea(size);
     const sha256 = job.hash ? crypto.createHash("sha256").update(raw).digest("hex") : undefined;
@@ -138,7 +173,7 @@ export function whole(job: WorkerJob, lib: Libdeflate, spills: SpillFds): Omit<W
     }
     // Stored: the input itself (a new view: the memory may have grown while compressing).
     bytes ??= lib.inputArea(size);
-    if (job.spill !== undefined) result.spilled = { at: append(spills, job.spill, bytes), bytes: bytes.length };
+    if (job.spill !== undefined && spills) result.spilled = { at: spills.add(job.spill, bytes), bytes: bytes.length };
     // A copy of its own (transferable), out of the memory that the next file reuses.
     else result.data = bytes.slice();
     return result;
@@ -149,32 +184,27 @@ function copyIntoInput(lib: Libdeflate, data: Uint8Array): number {
     return data.byteLength;
 }
 
-/** Appends to a spill file (only this thread appends to it); returns where the bytes start. */
-function append(spills: SpillFds, file: string, bytes: Uint8Array): number {
-    let fd = spills.get(file);
-    if (fd === undefined) {
-        fd = fs.openSync(file, "a");
-        spills.set(file, fd);
-    }
-    const at = fs.fstatSync(fd).size;
-    for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done);
-    return at;
-}
-
-/** Reads the file into libdeflate's input area; returns its size. */
+/**
+ * Reads the file into libdeflate's input area; returns its size. One byte more
+ * than its size is asked for: a regular file's read comes back short only at
+ * its end, so a short read is the end of a file that was not written to since
+ * its stat, without a read of its own.
+ */
 function readIntoInput(lib: Libdeflate, file: string): number {
     const fd = fs.openSync(file, "r");
     try {
         const size = fs.fstatSync(fd).size;
-        const area = lib.inputArea(size);
+        const area = lib.inputArea(size + 1);
         let n = 0;
-        while (n < size) {
-            const r = fs.readSync(fd, area, n, size - n, n);
-            if (r === 0) break;
+        for (;;) {
+            const want = size + 1 - n;
+            const r = fs.readSync(fd, area, n, want, n);
             n += r;
+            // The end (nothing more, or short exactly at the size), or longer than its size.
+            if (r === 0 || n > size || (n === size && r < want)) break;
         }
         // Shorter or longer than its size a moment ago: it is being written.
-        if (n !== size || fs.readSync(fd, Buffer.alloc(1), 0, 1, size) !== 0) throw new Error(`${file} changed while it was being read`);
+        if (n !== size) throw new Error(`${file} changed while it was being read`);
         return size;
     } finally {
         fs.closeSync(fd);
@@ -190,20 +220,29 @@ function serve(lib: Libdeflate): void {
     parentPort!.on("message", (jobs: WorkerJob[]) => {
         const results: WorkerResult[] = [];
         const transfer: ArrayBuffer[] = [];
-        const spills: SpillFds = new Map();
+        const spills = new SpillAppends();
         for (const job of jobs) {
             try {
                 const r = job.path !== undefined && job.stream ? streamed(job as WorkerJob & { path: string }, lib) : whole(job, lib, spills);
                 if (r.data && owns(r.data) && !transfer.includes(r.data.buffer as ArrayBuffer)) transfer.push(r.data.buffer as ArrayBuffer);
                 results.push({ id: job.id, ...r });
             } catch (e) {
-                const err = e as NodeJS.ErrnoException;
-                results.push({ id: job.id, crc32: 0, size: 0, method: 0, error: { message: err.message, code: err.code } });
+                results.push({ id: job.id, crc32: 0, size: 0, method: 0, error: errorOf(e) });
             }
         }
-        for (const fd of spills.values()) fs.closeSync(fd);
+        try {
+            spills.write();
+        } catch (e) {
+            // A full disk: every job whose bytes were to be appended fails with it.
+            for (const r of results) if (r.spilled) Object.assign(r, { spilled: undefined, error: errorOf(e) });
+        }
         parentPort!.postMessage(results, transfer);
     });
+}
+
+function errorOf(e: unknown): WorkerResult["error"] {
+    const err = e as NodeJS.ErrnoException;
+    return { message: err.message, code: err.code };
 }
 
 if (parentPort && workerData?.role === DEFLATE_WORKER) {

@@ -8,6 +8,8 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { DeflatePool, DeflateResult } from "../../builder/deflate-pool";
+import { SpillAppends, whole } from "../../builder/deflate-worker";
+import { Libdeflate } from "../../builder/libdeflate";
 
 describe("deflate pool: little work on the calling thread", function () {
     this.timeout(120_000); // a worker under ts-node compiles its module first
@@ -45,5 +47,39 @@ describe("deflate pool: little work on the calling thread", function () {
         const pool = new DeflatePool(1);
         const missing = path.join(dir, "gone.py");
         await assert.rejects(pool.run({ path: missing, hash: true, level: 6, size: 10 }), (e: NodeJS.ErrnoException & { file?: string }) => e.code === "ENOENT" && e.file === missing);
+    });
+});
+
+describe("deflate worker: reading and spilling", () => {
+    const lib = new Libdeflate();
+
+    it("refuses a file whose content is longer than its size (as a file being written is)", () => {
+        // /proc files stat as 0 bytes and read as more: the read past the size is how growth is seen.
+        assert.throws(() => whole({ id: 0, path: "/proc/self/status", hash: true, level: 6, stream: false }, lib), /\/proc\/self\/status changed while it was being read/);
+    });
+
+    it("appends a batch's bytes to a spill file at the offsets it gave, after what the file held", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spill-appends-"));
+        try {
+            const file = path.join(dir, "spill");
+            fs.writeFileSync(file, "earlier");
+            const spills = new SpillAppends();
+            const at = ["one", "two!", "three"].map((s) => spills.add(file, Buffer.from(s)));
+            assert.deepEqual(at, [7, 10, 14]);
+            assert.equal(fs.readFileSync(file, "utf8"), "earlier", "nothing written before write()");
+            spills.write();
+            assert.equal(fs.readFileSync(file, "utf8"), "earlieronetwo!three");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("throws when a spill file cannot take the bytes (a full disk)", () => {
+        const spills = new SpillAppends();
+        spills.add("/dev/full", Buffer.from("bytes"));
+        assert.throws(
+            () => spills.write(),
+            (e: NodeJS.ErrnoException) => e.code === "ENOSPC",
+        );
     });
 });
