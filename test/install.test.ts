@@ -285,10 +285,19 @@ describe("only the indexes the user named (dependency confusion)", () => {
         }
     });
 
-    it("says so when the named index cannot be reached", () => {
-        const r = build([privateApp("--index-url http://127.0.0.1:9/simple\nsix\n"), "--installer", "pip", "--cache-dir", tmpDir("cache-")]);
-        assert.equal(r.code, 2, r.stdout);
-        assert.match(r.stderr, /six could not be looked up: the package index http:\/\/127\.0\.0\.1:9\/simple could not be read \(.*Connection refused/);
+    it("says so when the named index cannot be reached, with pip and with uv (both of uv's routes)", () => {
+        for (const args of [
+            ["--installer", "pip"],
+            ["--installer", "uv", "--runtime", "python3.11"],
+            ["--installer", "uv", "--runtime", "python3.13"],
+        ]) {
+            const r = build([privateApp("--index-url http://127.0.0.1:9/simple\nsix\n"), ...args, "--cache-dir", tmpDir("cache-")], { ...process.env, LAMBDA_PYTHON_TIMING: "1" });
+            assert.equal(r.code, 2, r.stdout);
+            assert.match(r.stderr, /six could not be looked up: the package index http:\/\/127\.0\.0\.1:9\/simple could not be read \(.*Connection refused/, args.join(" "));
+            // uv's route for Amazon Linux 2 (python3.11) does not ask pip again once uv found the index unreachable.
+            if (args.includes("python3.11")) assert.match(r.stderr, /uv resolve \(covering platform\)/);
+            if (args.includes("uv")) assert.doesNotMatch(r.stderr, /pip resolve/);
+        }
     });
 });
 

@@ -17,6 +17,11 @@ import { alsoSearched, describeIndexes, onlyPypi, PackageIndexes, pipIndexArgs, 
 import { probeIndexes, ProbeResult } from "./index-probe";
 import { normalizeName, requirementName } from "./requirements";
 
+/** Whether an installer's output says an index could not be reached (uv's words; pip's end in "No matching distribution"). */
+export function indexUnreachable(output: string): boolean {
+    return /Failed to fetch: |error sending request for url|tcp connect error|dns error/.test(output);
+}
+
 /** Names of the packages an installer's output blames. */
 function blamedPackages(output: string): string[] {
     const found: string[] = [];
@@ -24,6 +29,8 @@ function blamedPackages(output: string): string[] {
         /No matching distribution found for ([A-Za-z0-9][A-Za-z0-9._-]*)/g,
         /Because (?:all versions of |only the following versions of |only |there are no versions of )?([A-Za-z0-9][A-Za-z0-9._-]*)(?:[<>=!~]=?[^\s]*)? (?:was not found|has no|have no|are available|is available)/g,
         /(?:we only found wheels for|Wheels are required for|Wheels are available for) `([A-Za-z0-9][A-Za-z0-9._-]*)`/g,
+        // uv, when an index cannot be read: the project's page on the simple API (`…/simple/six/`).
+        /Failed to fetch: `?https?:\/\/\S*?\/([A-Za-z0-9][A-Za-z0-9._-]*)\/`?\s*$/gm,
     ];
     for (const p of patterns) for (const m of output.matchAll(p)) found.push(normalizeName(m[1]));
     return [...new Set(found)];

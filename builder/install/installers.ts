@@ -26,6 +26,7 @@ import { probe, ProbeAnswer } from "./probes";
 import { withLocalFoldersBuilt } from "./local-wheels";
 import { normalizeName, requirementName } from "./requirements";
 import { timed } from "./timing";
+import { indexUnreachable } from "./diagnose";
 
 export type InstallerChoice = "auto" | "pip" | "uv";
 
@@ -181,6 +182,8 @@ async function uvInstaller(uvCommand: string, pythonCommand?: string, pinnedReso
                 const work = path.dirname(req.siteDir);
                 const pinned = path.join(work, "uv-resolution.txt");
                 const resolved = await timed("uv resolve (covering platform)", () => uvResolve(req, uvPlatformCovering(req.target), pinned));
+                // An index that cannot be reached: pip would only find the same after its own retries.
+                if (resolved.code !== 0 && indexUnreachable(resolved.stdout + resolved.stderr)) return resolved;
                 if (resolved.code === 0) {
                     const installed = await timed("uv install (resolved versions)", () => uvInstall(req, uvPythonPlatform(req.target), ["--no-deps", "-r", pinned], onLine));
                     if (installed.code === 0) {
