@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import { describeFsError } from "../shared/errors";
 import { removeQuietly, writeFileAtomic } from "./atomic";
-import { DeflatePool, inWindow } from "./deflate-pool";
+import { DeflatePool } from "./deflate-pool";
 import { WalkedFile } from "./walk";
 import { CompressedData, compressedData, placesFor, spoolFor } from "./zip-writer";
 
@@ -98,26 +98,26 @@ export async function hashFiles(files: WalkedFile[], memo: HashMemo, what: strin
                   todo.map((f) => f.size),
                   spoolDir,
               );
-    const pool = DeflatePool.shared();
-    await inWindow(todo, async (f, i) => {
-        let r;
-        const spool = level === null ? undefined : spoolFor(f.size, spoolDir);
-        try {
-            r = await pool.run({ path: f.abs, hash: true, level, spool, size: f.size, spillTo: places?.[i].spillTo });
-        } catch (e) {
-            places?.[i].release();
-            if (spool) removeQuietly(spool);
-            throw describeFsError(e, f.abs, `file in the ${what}`);
-        }
-        hashes.set(f.rel, r.sha256!);
-        memo.remember(f, r.sha256!);
-        const c = level === null ? undefined : compressedData(r, f.abs, spool, true, places?.[i]);
-        if (c && compressed.has(r.sha256!))
-            c.spool?.discard(); // the same content twice: one copy is enough
-        else if (c) compressed.set(r.sha256!, c);
-    }).catch((e) => {
-        for (const c of compressed.values()) c.spool?.discard();
-        throw e;
-    });
+    const spools = todo.map((f) => (level === null ? undefined : spoolFor(f.size, spoolDir)));
+    const jobs = todo.map((f, i) => ({ path: f.abs, hash: true, level, spool: spools[i], size: f.size, spillTo: places?.[i].spillTo }));
+    await DeflatePool.shared()
+        .runEach(jobs, (i, r, error) => {
+            const f = todo[i];
+            if (error || !r) {
+                places?.[i].release();
+                if (spools[i]) removeQuietly(spools[i]!);
+                throw describeFsError(error, f.abs, `file in the ${what}`);
+            }
+            hashes.set(f.rel, r.sha256!);
+            memo.remember(f, r.sha256!);
+            const c = level === null ? undefined : compressedData(r, f.abs, spools[i], true, places?.[i]);
+            if (c && compressed.has(r.sha256!))
+                c.spool?.discard(); // the same content twice: one copy is enough
+            else if (c) compressed.set(r.sha256!, c);
+        })
+        .catch((e) => {
+            for (const c of compressed.values()) c.spool?.discard();
+            throw e;
+        });
     return { hashes, compressed, hashedCount: todo.length };
 }

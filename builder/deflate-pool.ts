@@ -77,8 +77,8 @@ interface Pending {
     job: DeflateJob;
     /** Bytes the worker will read (the job's file size, or its data's length). */
     bytes: number;
-    resolve: (r: DeflateResult) => void;
-    reject: (e: Error) => void;
+    /** Called once, with the result or the error. */
+    done: (error: Error | undefined, result?: DeflateResult) => void;
     /** Where the worker appends the job's bytes (spillTo). */
     spillFile?: SpillFile;
 }
@@ -191,19 +191,52 @@ export class DeflatePool {
     }
 
     run(job: DeflateJob): Promise<DeflateResult> {
+        return new Promise((resolve, reject) => this.submit(job, (e, r) => (e ? reject(e) : resolve(r!))));
+    }
+
+    /**
+     * Runs every job, `window` at a time, calling `each` with its index and
+     * result (or error) as each one comes back, in any order. Settles once all
+     * have come back: rejected with the first error `each` threw. No promise
+     * per job: on 20,000 small files those were a tenth of the main thread's time.
+     */
+    runEach(jobs: DeflateJob[], each: (index: number, result: DeflateResult | undefined, error: Error | undefined) => void, window = 1024): Promise<void> {
         return new Promise((resolve, reject) => {
-            const bytes = job.data?.length ?? job.size ?? fileSize(job.path!);
-            const pending = { id: this.nextId++, job, bytes, resolve, reject };
-            (isBig(pending) ? this.big : this.small).push(pending);
-            // Jobs submitted together are batched together: dispatch once the caller's loop is done.
-            if (!this.scheduled) {
-                this.scheduled = true;
-                queueMicrotask(() => {
-                    this.scheduled = false;
-                    this.dispatch();
-                });
-            }
+            let next = 0;
+            let finished = 0;
+            let failure: { error: unknown } | undefined;
+            const submitMore = () => {
+                while (next < jobs.length && next - finished < window) {
+                    const i = next++;
+                    this.submit(jobs[i], (error, result) => {
+                        finished++;
+                        try {
+                            each(i, result, error);
+                        } catch (e) {
+                            failure ??= { error: e };
+                        }
+                        if (finished === jobs.length) return failure ? reject(failure.error) : resolve();
+                        submitMore();
+                    });
+                }
+            };
+            if (!jobs.length) return resolve();
+            submitMore();
         });
+    }
+
+    private submit(job: DeflateJob, done: Pending["done"]): void {
+        const bytes = job.data?.length ?? job.size ?? fileSize(job.path!);
+        const pending = { id: this.nextId++, job, bytes, done };
+        (isBig(pending) ? this.big : this.small).push(pending);
+        // Jobs submitted together are batched together: dispatch once the caller's loop is done.
+        if (!this.scheduled) {
+            this.scheduled = true;
+            queueMicrotask(() => {
+                this.scheduled = false;
+                this.dispatch();
+            });
+        }
     }
 
     private dispatch(): void {
@@ -258,10 +291,10 @@ export class DeflatePool {
         const { path: file, data, hash, level, spool } = p.job;
         try {
             const r = whole({ id: p.id, path: file, data, hash, level, spool, stream: false }, this.here);
-            p.resolve({ sha256: r.sha256, crc32: r.crc32, size: r.size, method: r.method, data: r.data && Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength) });
+            p.done(undefined, { sha256: r.sha256, crc32: r.crc32, size: r.size, method: r.method, data: r.data && Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength) });
         } catch (e) {
             const err = e as NodeJS.ErrnoException;
-            p.reject(new DeflateJobError(err.message, err.code, file));
+            p.done(new DeflateJobError(err.message, err.code, file));
         }
     }
 
@@ -304,12 +337,12 @@ export class DeflatePool {
                 if (!p) continue;
                 slot.running.delete(m.id);
                 if (isBig(p)) this.bigInFlight -= p.bytes;
-                if (m.error) p.reject(new DeflateJobError(m.error.message, m.error.code, p.job.path));
+                if (m.error) p.done(new DeflateJobError(m.error.message, m.error.code, p.job.path));
                 else {
                     const data = m.data && Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
                     const file = p.spillFile;
                     const spilled = m.spilled && file ? { file, ...m.spilled, ...file.hold(m.spilled.at, m.spilled.bytes) } : undefined;
-                    p.resolve({ sha256: m.sha256, crc32: m.crc32, size: m.size, method: m.method, data, spooledBytes: m.spooledBytes, spilled });
+                    p.done(undefined, { sha256: m.sha256, crc32: m.crc32, size: m.size, method: m.method, data, spooledBytes: m.spooledBytes, spilled });
                 }
             }
             if (slot.batches === 0) {
@@ -353,35 +386,11 @@ export class DeflatePool {
         this.sealSpills(slot);
         for (const p of slot.running.values()) {
             if (isBig(p)) this.bigInFlight -= p.bytes;
-            p.reject(e);
+            p.done(e);
         }
         slot.running.clear();
         this.dispatch();
     }
-}
-
-/**
- * Runs `fn` on every item, at most `window` at a time, and then throws the
- * first error if any (every item is run either way, so each one's cleanup
- * happens). Thousands of files submitted at once were thousands of pending
- * promises living through the young generation's collections, and V8 grew
- * the main thread's young generation to 64-128 MB for them.
- */
-export async function inWindow<T>(items: T[], fn: (item: T, index: number) => Promise<void>, window = 1024): Promise<void> {
-    let next = 0;
-    let failure: { error: unknown } | undefined;
-    const lane = async () => {
-        while (next < items.length) {
-            const i = next++;
-            try {
-                await fn(items[i], i);
-            } catch (error) {
-                failure ??= { error };
-            }
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(window, items.length) }, lane));
-    if (failure) throw failure.error;
 }
 
 /** A file read whole into a worker's heap that grows it past the heap's usual size (see the module header). */

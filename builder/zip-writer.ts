@@ -23,7 +23,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../shared/errors";
 import { removeQuietly, tempPathFor, trackTemp } from "./atomic";
-import { DeflatePool, DeflateResult, inWindow, STREAM_THRESHOLD } from "./deflate-pool";
+import { DeflatePool, DeflateResult, STREAM_THRESHOLD } from "./deflate-pool";
 import { readAt, reserveMemory, returnMemory } from "./spill";
 
 /** A file's content is not what was hashed when the archive was planned (edited meanwhile, or a damaged cache). */
@@ -229,19 +229,21 @@ async function compressAll(entries: ZipInputEntry[], options: WriteOptions, spoo
         jobs.map((i) => entries[i].size),
         spoolDir,
     );
-    const pool = DeflatePool.shared();
     let done = 0;
-    await inWindow(jobs, async (i, j) => {
+    const spools = jobs.map((i) => (entries[i].path ? spoolFor(entries[i].size, spoolDir) : undefined));
+    const deflateJobs = jobs.map((i, j) => {
         const e = entries[i];
-        let r;
-        const spool = e.path ? spoolFor(e.size, spoolDir) : undefined;
-        try {
-            // Hashed again while compressed (it costs ~2% of a cold build): the bytes written are the ones the key names.
-            r = await pool.run({ path: e.path, data: e.data, hash: e.path !== undefined, level: options.level, spool, size: e.size, spillTo: places[j].spillTo });
-        } catch (err) {
+        // Hashed again while compressed (it costs ~2% of a cold build): the bytes written are the ones the key names.
+        return { path: e.path, data: e.data, hash: e.path !== undefined, level: options.level, spool: spools[j], size: e.size, spillTo: places[j].spillTo };
+    });
+    await DeflatePool.shared().runEach(deflateJobs, (j, r, err) => {
+        const i = jobs[j];
+        const e = entries[i];
+        const spool = spools[j];
+        if (err || !r) {
             places[j].release();
             if (spool) removeQuietly(spool);
-            throw new UserError(`${e.path ?? e.name} changed or disappeared while the archive was being built (${(err as Error).message}). Build again.`);
+            throw new UserError(`${e.path ?? e.name} changed or disappeared while the archive was being built (${err?.message}). Build again.`);
         }
         const c = compressedData(r, e.path, spool, false, places[j]);
         if (c) created.push(c);
