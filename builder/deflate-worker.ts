@@ -117,42 +117,62 @@ function streamed(job: WorkerJob & { path: string }, lib: Libdeflate): Omit<Work
     return { sha256, crc32, size, method: 8, spooledBytes: packed };
 }
 
+/** Where a batch's small spilled outputs wait to be written in one go (one per thread, reused by every batch: no garbage). */
+const stage = Buffer.allocUnsafeSlow(256 * 1024);
+
 /**
- * What a batch appends to spill files (only this thread appends to its files),
- * gathered and written once per file per batch — a write and a stat per small
- * file cost more than compressing it.
+ * What a batch appends to spill files (only this thread appends to its files).
+ * Small outputs are gathered in `stage` and written together — a write and a
+ * stat per small file cost more than compressing it; a big one is written
+ * straight from libdeflate's memory, never copied.
  */
 export class SpillAppends {
-    private readonly files = new Map<string, { end: number; parts: Uint8Array[]; bytes: number }>();
+    private readonly files = new Map<string, { fd: number; end: number }>();
+    /** The file whose bytes wait in `stage`: where they go, and how many. */
+    private staged: { fd: number; at: number; bytes: number } | undefined;
 
-    /** Queues a copy of `bytes` for `file`; returns where they will start. */
+    /** Appends `bytes` (now, or when the stage is written) to `file`; returns where they start. */
     add(file: string, bytes: Uint8Array): number {
         let f = this.files.get(file);
         if (!f) {
-            f = { end: fs.statSync(file).size, parts: [], bytes: 0 };
+            const fd = fs.openSync(file, "r+");
+            f = { fd, end: 0 };
             this.files.set(file, f);
+            f.end = fs.fstatSync(fd).size;
         }
-        const at = f.end + f.bytes;
-        f.parts.push(bytes.slice());
-        f.bytes += bytes.length;
+        const at = f.end;
+        f.end += bytes.length;
+        const s = this.staged;
+        if (s && (s.fd !== f.fd || s.bytes + bytes.length > stage.length || bytes.length > stage.length / 4)) this.flush();
+        if (bytes.length > stage.length / 4) writeAt(f.fd, bytes, at);
+        else {
+            this.staged ??= { fd: f.fd, at, bytes: 0 };
+            stage.set(bytes, this.staged.bytes);
+            this.staged.bytes += bytes.length;
+        }
         return at;
     }
 
-    /** Writes what was queued; throws if a file cannot take it. */
-    write(): void {
-        const files = [...this.files];
-        this.files.clear();
-        for (const [file, f] of files) {
-            if (!f.bytes) continue;
-            const all = Buffer.concat(f.parts, f.bytes);
-            const fd = fs.openSync(file, "r+");
-            try {
-                for (let done = 0; done < all.length; ) done += fs.writeSync(fd, all, done, all.length - done, f.end + done);
-            } finally {
-                fs.closeSync(fd);
-            }
+    /** Writes what waits and closes the files; throws if a file cannot take the bytes (a full disk). */
+    close(): void {
+        try {
+            this.flush();
+        } finally {
+            for (const f of this.files.values()) fs.closeSync(f.fd);
+            this.files.clear();
+            this.staged = undefined;
         }
     }
+
+    private flush(): void {
+        const s = this.staged;
+        this.staged = undefined;
+        if (s) writeAt(s.fd, stage.subarray(0, s.bytes), s.at);
+    }
+}
+
+function writeAt(fd: number, bytes: Uint8Array, position: number): void {
+    for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done, position + done);
 }
 
 /** A file read, hashed and compressed whole (also run on the main thread for a little work: deflate-pool.ts). */
@@ -231,7 +251,7 @@ function serve(lib: Libdeflate): void {
             }
         }
         try {
-            spills.write();
+            spills.close();
         } catch (e) {
             // A full disk: every job whose bytes were to be appended fails with it.
             for (const r of results) if (r.spilled) Object.assign(r, { spilled: undefined, error: errorOf(e) });

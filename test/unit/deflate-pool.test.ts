@@ -64,11 +64,11 @@ describe("deflate worker: reading and spilling", () => {
             const file = path.join(dir, "spill");
             fs.writeFileSync(file, "earlier");
             const spills = new SpillAppends();
-            const at = ["one", "two!", "three"].map((s) => spills.add(file, Buffer.from(s)));
-            assert.deepEqual(at, [7, 10, 14]);
-            assert.equal(fs.readFileSync(file, "utf8"), "earlier", "nothing written before write()");
-            spills.write();
-            assert.equal(fs.readFileSync(file, "utf8"), "earlieronetwo!three");
+            const big = Buffer.alloc(100_000, "b"); // written at once, between small ones that wait
+            const at = [Buffer.from("one"), Buffer.from("two!"), big, Buffer.from("three")].map((b) => spills.add(file, b));
+            assert.deepEqual(at, [7, 10, 14, 100_014]);
+            spills.close();
+            assert.equal(fs.readFileSync(file, "utf8"), `earlieronetwo!${big}three`);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
@@ -78,7 +78,12 @@ describe("deflate worker: reading and spilling", () => {
         const spills = new SpillAppends();
         spills.add("/dev/full", Buffer.from("bytes"));
         assert.throws(
-            () => spills.write(),
+            () => spills.close(),
+            (e: NodeJS.ErrnoException) => e.code === "ENOSPC",
+        );
+        // A big output is written at once: the error comes from add().
+        assert.throws(
+            () => new SpillAppends().add("/dev/full", Buffer.alloc(100_000)),
             (e: NodeJS.ErrnoException) => e.code === "ENOSPC",
         );
     });
