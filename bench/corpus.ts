@@ -1,19 +1,27 @@
 // The benchmark corpus: numpy, scipy, botocore, boto3, pydantic-core and
-// cryptography installed with pip --target for python3.12 x86_64 (~160-230 MB,
-// ~4,700 files, no __pycache__). Installed once into bench/.work/corpus.
+// cryptography installed with pip --target for python3.12 x86_64 (~211 MB,
+// 4,757 files, no __pycache__). Installed once into bench/.work/corpus.
+// Every distribution is pinned, dependencies included, so that figures taken
+// on different days are of the same bytes (the versions measured since
+// 2026-12-02; a new pin list installs the corpus again).
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 
 export const WORK = path.join(__dirname, ".work");
 const CORPUS = path.join(WORK, "corpus");
-const PACKAGES = ["numpy", "scipy", "botocore", "boto3", "pydantic-core", "cryptography"];
+const PACKAGES = ["numpy==2.2.6", "scipy==1.16.3", "botocore==1.44.18", "boto3==1.44.18", "pydantic-core==2.50.5", "cryptography==50.0.2"];
+/** Their dependencies, as constraints: installed as dependencies (no REQUESTED file), at these versions. */
+const DEPENDENCIES = ["cffi==2.1.1", "jmespath==1.1.0", "pycparser==3.12", "python-dateutil==2.9.0.post0", "s3transfer==0.19.3", "six==1.17.0", "typing-extensions==4.16.0", "urllib3==2.8.0"];
 
 export function ensureCorpus(): string {
     const marker = path.join(WORK, "corpus.done");
-    if (fs.existsSync(marker)) return CORPUS;
+    const pins = [...PACKAGES, ...DEPENDENCIES].join(" ");
+    if (fs.existsSync(marker) && fs.readFileSync(marker, "utf8") === pins) return CORPUS;
     fs.rmSync(CORPUS, { recursive: true, force: true });
     fs.mkdirSync(WORK, { recursive: true });
+    const constraints = path.join(WORK, "corpus-constraints.txt");
+    fs.writeFileSync(constraints, `${DEPENDENCIES.join("\n")}\n`);
     process.stderr.write(`bench: installing the corpus (${PACKAGES.join(", ")}) into ${CORPUS}\n`);
     const r = spawnSync(
         "python3",
@@ -38,13 +46,15 @@ export function ensureCorpus(): string {
             "cp312",
             "--only-binary=:all:",
             "--no-compile",
+            "--constraint",
+            constraints,
             ...PACKAGES,
         ],
         { stdio: "inherit" },
     );
     if (r.status !== 0) throw new Error("pip could not install the benchmark corpus");
     fs.rmSync(path.join(CORPUS, "bin"), { recursive: true, force: true }); // console scripts carry this machine's interpreter path
-    fs.writeFileSync(marker, new Date().toISOString());
+    fs.writeFileSync(marker, pins);
     return CORPUS;
 }
 
