@@ -3,7 +3,7 @@
 // file for the pipeline and why it is shaped this way.
 import * as fs from "fs";
 import * as path from "path";
-import { ArchiveFacts, inspectSource, readZipText } from "../policies/inspect";
+import { ArchiveFacts, inspectSource, readZipText, rememberFacts } from "../policies/inspect";
 import { zipFileSource } from "../policies/inspect/source";
 import { checkArchive, Finding } from "../policies/rules";
 import { PolicyName } from "../policies/rules/types";
@@ -184,6 +184,8 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
         options.progress(`up to date: ${zipPath}`);
     }
     const facts = { ...record.facts, label };
+    // The policy pack and the runner, in this process, inspect this same file: they get these facts.
+    rememberFacts(zipPath, record.facts);
     const findings = runChecks(options, { facts, readText: (name, max) => readZipText(zipPath, name, max) });
     const blocking = findings.filter(blocksBuild);
     if (blocking.length) throw new BuildCheckError(blocking, `the ${options.kind} archive of ${options.source ?? "dependencies"} (${options.target.runtime}, ${options.target.architecture})`);
