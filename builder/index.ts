@@ -46,7 +46,7 @@ export interface BuildResult {
     findings: Finding[];
     dependencies: { from: string; file?: string; installer?: string };
     cache: { archive: "hit" | "miss"; install: "hit" | "miss" | "none"; compressedEntries: number; reusedEntries: number; hashedFiles: number };
-    /** What the checks saw; rules can be re-run on it. */
+    /** What the checks saw; rules can be re-run on it. Shared with later inspections of the archive in this process: do not modify it. */
     facts: ArchiveFacts;
 }
 

@@ -27,7 +27,7 @@ function identity(st: fs.Stats): string {
 export function rememberFacts(zip: string, facts: ArchiveFacts): void {
     const key = identity(fs.statSync(zip));
     known.delete(key);
-    known.set(key, structuredClone(facts)); // its own: the builder's caller may change what it was given
+    known.set(key, facts); // not copied (20,000 files: ~20 ms of a build); BuildResult.facts says not to modify them
     if (known.size > KNOWN_ARCHIVES) known.delete(known.keys().next().value!);
 }
 
