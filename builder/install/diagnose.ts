@@ -17,9 +17,17 @@ import { alsoSearched, describeIndexes, onlyPypi, PackageIndexes, pipIndexArgs, 
 import { probeIndexes, ProbeResult } from "./index-probe";
 import { normalizeName, requirementName } from "./requirements";
 
-/** Whether an installer's output says an index could not be reached (uv's words; pip's end in "No matching distribution"). */
+/** Whether an installer's output says an index could not be reached (uv's words, then pip's). */
 export function indexUnreachable(output: string): boolean {
-    return /Failed to fetch: |error sending request for url|tcp connect error|dns error/.test(output);
+    return /Failed to fetch: |error sending request for url|tcp connect error|dns error|Failed to establish a new connection|NameResolutionError|ConnectTimeoutError/.test(output);
+}
+
+/** What went wrong with the network, in the installer's words: uv's last "cause:", or pip's connection error. */
+function networkCause(output: string): string {
+    const causes = [...output.matchAll(/^\s*(?:cause|Caused by): (.+)$/gm)];
+    if (causes.length) return causes[causes.length - 1][1].trim();
+    const pip = /(Failed to establish a new connection: [^'")]+|NameResolutionError[^'")]*|ConnectTimeoutError[^'")]*)/.exec(output);
+    return pip?.[1].trim() ?? "a network error";
 }
 
 /** Names of the packages an installer's output blames. */
@@ -62,9 +70,10 @@ export async function rescueFailedInstall(result: RunResult, ctx: DiagnoseContex
     if (!blamed.length) {
         throw new UserError(`installing the dependencies in ${ctx.what} for ${describeTarget(ctx.target)} with ${ctx.installerName} failed:\n${tail(output)}`);
     }
+    const network = indexUnreachable(output) ? networkCause(output) : undefined;
     const built: string[] = [];
     for (const name of blamed.slice(0, 5)) {
-        await buildPureWheel(name, ctx);
+        await buildPureWheel(name, ctx, network);
         built.push(name);
     }
     return built;
@@ -74,9 +83,11 @@ export async function rescueFailedInstall(result: RunResult, ctx: DiagnoseContex
  * Finds the package's sdist on the user's indexes and looks inside before
  * building: native code is reported at once (building it here would take
  * minutes and give a wheel for this machine); pure Python is built into a
- * py3-none-any wheel.
+ * py3-none-any wheel. After an install that could not reach an index
+ * (`networkFailure`), a package the index now shows is not judged by its
+ * files: the user is told to build again.
  */
-async function buildPureWheel(name: string, ctx: DiagnoseContext): Promise<void> {
+async function buildPureWheel(name: string, ctx: DiagnoseContext, networkFailure?: string): Promise<void> {
     const line = ctx.requirementLines.find((l) => requirementName(l) === name) ?? name;
     const spec = line.replace(/\s+--\S+.*$/, "");
     const target = describeTarget(ctx.target);
@@ -84,6 +95,10 @@ async function buildPureWheel(name: string, ctx: DiagnoseContext): Promise<void>
     const probe = await probeIndexes(ctx.python.command, spec, ctx.indexes, ctx.target, sdistDir, ctx.pre);
     const where = describeIndexes(ctx.indexes);
     const unreachable = probe.errors.length ? ` (${probe.errors.slice(0, 3).join("; ")})` : "";
+    // The install could not reach an index that answers now: its failure says nothing about the package's files.
+    if (networkFailure !== undefined && probe.found && !probe.errors.length) {
+        throw new UserError(`${name} could not be installed: ${where} could not be reached during the install (${networkFailure}), but it answers now, so that looks like a passing network failure. Build again.${alsoSearched(ctx.indexes)}`);
+    }
     if (!probe.sdist) {
         if (!probe.found) {
             throw new UserError(
