@@ -16,7 +16,10 @@ export * from "./facts";
  * gathering the facts again cost ~70 ms for the showcase. A few, the newest.
  */
 const known = new Map<string, ArchiveFacts>();
+/** At most this many archives' facts, and this many entries in all (a long-lived process building many big archives). */
 const KNOWN_ARCHIVES = 64;
+const KNOWN_ENTRIES = 200_000;
+let knownEntries = 0;
 
 /** The identity a zip's facts are known by: the same file (inode), unchanged (size and mtime). */
 function identity(st: fs.Stats): string {
@@ -26,9 +29,17 @@ function identity(st: fs.Stats): string {
 /** Records the facts of the zip at `zip`, as gathered from exactly its bytes (the builder, after writing or checking it). */
 export function rememberFacts(zip: string, facts: ArchiveFacts): void {
     const key = identity(fs.statSync(zip));
-    known.delete(key);
+    forget(key);
     known.set(key, facts); // not copied (20,000 files: ~20 ms of a build); BuildResult.facts says not to modify them
-    if (known.size > KNOWN_ARCHIVES) known.delete(known.keys().next().value!);
+    knownEntries += facts.entries;
+    while (known.size > KNOWN_ARCHIVES || (known.size > 1 && knownEntries > KNOWN_ENTRIES)) forget(known.keys().next().value!);
+}
+
+function forget(key: string): void {
+    const facts = known.get(key);
+    if (!facts) return;
+    known.delete(key);
+    knownEntries -= facts.entries;
 }
 
 /** Inspects a .zip or a folder. Throws only for filesystem errors (a missing file …). */
