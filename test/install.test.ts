@@ -303,53 +303,40 @@ describe("only the indexes the user named (dependency confusion)", () => {
             if (args.includes("uv")) assert.doesNotMatch(r.stderr, /pip resolve/);
         }
     });
-});
 
-describe("an install that could not reach an index that answers now", () => {
-    let server: ChildProcess;
-    let index: string;
+    // An install that could not reach this index, which answers by the time of the diagnosis.
+    describe("an install that could not reach an index that answers now", () => {
+        // What uv and pip print when a connection is refused (their own words, from runs against a closed port).
+        const outputs = {
+            uv: (i: string) =>
+                `error: Request failed after 3 retries in 11.2s\n  cause: Failed to fetch: ${i}/lp-private/\n  cause: error sending request for url (${i}/lp-private/)\n  cause: client error (Connect)\n  cause: tcp connect error\n  cause: Connection refused (os error 111)\n`,
+            pip: (i: string) =>
+                `WARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None)) after connection broken by 'NewConnectionError('<pip._vendor.urllib3.connection.HTTPConnection object at 0x7f>: Failed to establish a new connection: [Errno 111] Connection refused')': /simple/lp-private/\nERROR: Could not find a version that satisfies the requirement lp-private (from versions: none)\nERROR: No matching distribution found for lp-private\n`,
+        };
 
-    before(async () => {
-        const root = tmpDir("index-");
-        fs.mkdirSync(path.join(root, "simple", "lp-private"), { recursive: true });
-        makeWheel(path.join(root, "simple", "lp-private", "lp_private-1.0-py3-none-any.whl"));
-        const port = await freePort();
-        server = spawn("python3", ["-m", "http.server", "--bind", "127.0.0.1", String(port), "--directory", root], { stdio: "ignore" });
-        index = `http://127.0.0.1:${port}/simple`;
-        await waitForPort(port);
-    });
-    after(() => server?.kill());
-
-    // What uv and pip print when a connection is refused (their own words, from runs against a closed port).
-    const outputs = {
-        uv: (i: string) =>
-            `error: Request failed after 3 retries in 11.2s\n  cause: Failed to fetch: ${i}/lp-private/\n  cause: error sending request for url (${i}/lp-private/)\n  cause: client error (Connect)\n  cause: tcp connect error\n  cause: Connection refused (os error 111)\n`,
-        pip: (i: string) =>
-            `WARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None)) after connection broken by 'NewConnectionError('<pip._vendor.urllib3.connection.HTTPConnection object at 0x7f>: Failed to establish a new connection: [Errno 111] Connection refused')': /simple/lp-private/\nERROR: Could not find a version that satisfies the requirement lp-private (from versions: none)\nERROR: No matching distribution found for lp-private\n`,
-    };
-
-    for (const [installer, output] of Object.entries(outputs)) {
-        it(`says to build again, not that the package has no wheel (${installer})`, async () => {
-            const ctx = {
-                target: lambdaTarget("python3.13", "x86_64"),
-                python: await hostPython(),
-                requirementLines: ["lp-private"],
-                indexes: packageIndexes([], ["--index-url", index], {}),
-                pre: false,
-                wheelsDir: path.join(tmpDir("rescue-"), "wheels"),
-                what: "requirements.txt",
-                installerName: installer,
-            };
-            await assert.rejects(rescueFailedInstall({ code: 1, stdout: "", stderr: output(index) }, ctx, new Set()), (e: Error) => {
-                assert.match(
-                    e.message,
-                    /^lp-private could not be installed: the package index http:\/\/127\.0\.0\.1:\d+\/simple could not be reached during the install \((Connection refused \(os error 111\)|Failed to establish a new connection: \[Errno 111\] Connection refused)\), but it answers now/,
-                );
-                assert.match(e.message, /Build again\./);
-                return true;
+        for (const [installer, output] of Object.entries(outputs)) {
+            it(`says to build again, not that the package has no wheel (${installer})`, async () => {
+                const ctx = {
+                    target: lambdaTarget("python3.13", "x86_64"),
+                    python: await hostPython(),
+                    requirementLines: ["lp-private"],
+                    indexes: packageIndexes([], ["--index-url", index], {}),
+                    pre: false,
+                    wheelsDir: path.join(tmpDir("rescue-"), "wheels"),
+                    what: "requirements.txt",
+                    installerName: installer,
+                };
+                await assert.rejects(rescueFailedInstall({ code: 1, stdout: "", stderr: output(index) }, ctx, new Set()), (e: Error) => {
+                    assert.match(
+                        e.message,
+                        /^lp-private could not be installed: the package index http:\/\/127\.0\.0\.1:\d+\/simple could not be reached during the install \((Connection refused \(os error 111\)|Failed to establish a new connection: \[Errno 111\] Connection refused)\), but it answers now/,
+                    );
+                    assert.match(e.message, /Build again\./);
+                    return true;
+                });
             });
-        });
-    }
+        }
+    });
 });
 
 function configFile(name: string, text: string): string {
