@@ -190,10 +190,6 @@ export class DeflatePool {
         return this.slots.length;
     }
 
-    run(job: DeflateJob): Promise<DeflateResult> {
-        return new Promise((resolve, reject) => this.submit(job, (e, r) => (e ? reject(e) : resolve(r!))));
-    }
-
     /**
      * Runs every job, `window` at a time, calling `each` with its index and
      * result (or error) as each one comes back, in any order. Settles once all

@@ -78,7 +78,7 @@ function streamed(job: WorkerJob & { path: string }, lib: Libdeflate): Omit<Work
     let size = 0;
     let packed = 0;
     const put = (b: Uint8Array) => {
-        for (let done = 0; done < b.length; ) done += fs.writeSync(out!, b, done, b.length - done, packed + done);
+        writeAt(out!, b, packed);
         packed += b.length;
     };
     try {

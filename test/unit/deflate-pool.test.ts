@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
-import { DeflatePool, DeflateResult } from "../../builder/deflate-pool";
+import { DeflateJob, DeflatePool, DeflateResult } from "../../builder/deflate-pool";
 import { SpillAppends, whole } from "../../builder/deflate-worker";
 import { Libdeflate } from "../../builder/libdeflate";
 
@@ -21,6 +21,15 @@ describe("deflate pool: little work on the calling thread", function () {
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     const job = (name: string) => ({ path: path.join(dir, name), hash: true, level: 6 });
+    /** Runs jobs through the pool's one entry point; the results in order, or the first error. */
+    const run = async (pool: DeflatePool, jobs: DeflateJob[]): Promise<DeflateResult[]> => {
+        const out: DeflateResult[] = [];
+        await pool.runEach(jobs, (i, r, e) => {
+            if (e) throw e;
+            out[i] = r!;
+        });
+        return out;
+    };
     const check = (name: string, r: DeflateResult) => {
         const raw = fs.readFileSync(path.join(dir, name));
         assert.equal(r.sha256, crypto.createHash("sha256").update(raw).digest("hex"));
@@ -31,12 +40,12 @@ describe("deflate pool: little work on the calling thread", function () {
 
     it("gives the same bytes on this thread as in a worker", async () => {
         const pool = new DeflatePool(1);
-        const here = await pool.run(job("m0.py")); // one small file, no worker running: done here
+        const [here] = await run(pool, [job("m0.py")]); // one small file, no worker running: done here
         check("m0.py", here);
         assert.equal(pool.workers, 0, "no worker was started for one small file");
         // 100 files at once go to a worker.
         const names = Array.from({ length: 100 }, (_, i) => `m${i}.py`);
-        const inWorker = await Promise.all(names.map((n) => pool.run(job(n))));
+        const inWorker = await run(pool, names.map(job));
         names.forEach((n, i) => check(n, inWorker[i]));
         assert.equal(pool.workers, 1, "a hundred files went to a worker");
         assert.ok(Buffer.from(inWorker[0].data!).equals(Buffer.from(here.data!)), "the same compressed bytes");
@@ -46,7 +55,7 @@ describe("deflate pool: little work on the calling thread", function () {
     it("reports a missing file as a worker does, naming it", async () => {
         const pool = new DeflatePool(1);
         const missing = path.join(dir, "gone.py");
-        await assert.rejects(pool.run({ path: missing, hash: true, level: 6, size: 10 }), (e: NodeJS.ErrnoException & { file?: string }) => e.code === "ENOENT" && e.file === missing);
+        await assert.rejects(run(pool, [{ path: missing, hash: true, level: 6, size: 10 }]), (e: NodeJS.ErrnoException & { file?: string }) => e.code === "ENOENT" && e.file === missing);
     });
 });
 
