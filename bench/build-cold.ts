@@ -26,18 +26,26 @@ const RUNTIME = "python3.11";
 const PYTHON_VERSION = "3.11";
 const SAM_VERSION = "1.170.0";
 const SAM_VENV = path.join(os.homedir(), ".cache", "lambda-python", "bench", `sam-${SAM_VERSION}`);
+// Every set is pinned, its dependencies too (resolved 2026-12-05 for python3.11, manylinux2014_x86_64), so a run
+// months later builds the same files as the figures in docs/BENCHMARKS.md.
 const SETS: { name: string; requirements: string; handler: string; dists: string[] }[] = [
     {
         name: "numpy + pandas",
-        // Pinned: `sam build` (manylinux2014 only) fails on numpy 2.3+, whose python3.11 wheels are manylinux_2_27+.
-        requirements: "numpy==2.2.6\npandas==2.3.2\n",
+        // `sam build` (manylinux2014 only) fails on numpy 2.3+, whose python3.11 wheels are manylinux_2_27+.
+        requirements: "numpy==2.2.6\npandas==2.3.2\npython-dateutil==4.0.0\npytz==2026.6\ntzdata==2026.6\n",
         handler: "import numpy as np\nimport pandas as pd\n\n\ndef lambda_handler(event, context):\n    return int(pd.Series(np.arange(10)).sum())\n",
         dists: ["numpy", "pandas"],
     },
-    { name: "requests", requirements: "requests\n", handler: "import requests\n\n\ndef lambda_handler(event, context):\n    return requests.__version__\n", dists: ["requests"] },
+    {
+        name: "requests",
+        requirements: "requests==2.34.2\ncertifi==2026.10.19.post1\ncharset-normalizer==3.5.3\nidna==3.21\nurllib3==2.8.0\n",
+        handler: "import requests\n\n\ndef lambda_handler(event, context):\n    return requests.__version__\n",
+        dists: ["requests"],
+    },
     {
         name: "fastapi",
-        requirements: "fastapi\nmangum\n",
+        requirements:
+            "fastapi==0.165.0\nmangum==0.22.0\nannotated-doc==0.0.7\nannotated-types==0.8.0\nanyio==4.16.0\nidna==3.21\nopentelemetry-api==1.45.3\npydantic==2.14.4\npydantic_core==2.50.5\nstarlette==1.10.0\ntyping-inspection==0.4.5\ntyping_extensions==4.16.0\n",
         handler: "from fastapi import FastAPI\nfrom mangum import Mangum\n\napp = FastAPI()\nlambda_handler = Mangum(app)\n",
         dists: ["fastapi", "pydantic"],
     },
@@ -249,7 +257,7 @@ export async function benchBuildCold(): Promise<string> {
         "|---|---|---|---|---|---|---|",
         ...warmRows,
         "",
-        "Every side downloads from PyPI, so single runs vary with the network and the machine's load. SAM (aws-lambda-builders' pip workflow) and the recipe only take manylinux2014 wheels, so numpy and pandas are pinned to the newest versions that have them for python3.11 (unpinned, `sam build` fails: numpy 2.3+ ships manylinux_2_27+ wheels only); every side then installs the same versions.",
+        "Every side downloads from PyPI, so single runs vary with the network and the machine's load. SAM (aws-lambda-builders' pip workflow) and the recipe only take manylinux2014 wheels, so numpy and pandas are pinned to the newest versions that have them for python3.11 (unpinned, `sam build` fails: numpy 2.3+ ships manylinux_2_27+ wheels only). Every set's requirements pin all of its distributions, dependencies included (resolved on 2026-12-05), so every side installs the same files, today and in later runs.",
     ].join("\n");
     recordSection("build-cold", "Cold first build against `sam build` and AWS's recipe (issues 10, 12)", "npm run build && npm run bench -- build-cold", body);
     return body;
