@@ -90,7 +90,10 @@ export function bootstrapCommand(plan: SandboxPlan): string[] {
  * …): code that picks its kernels by CPU feature (numpy, OpenBLAS) then takes
  * the paths it can take on any Lambda arm64 machine, and its cold start under
  * qemu is ~20% shorter (numpy-arm64: 1.3 s instead of 1.7 s). x86_64 under
- * qemu (an arm64 host) keeps qemu's default.
+ * qemu (an arm64 host) keeps qemu's default, "max": measured with the pinned
+ * qemu-x86_64, numpy 2.4.6 sees x86-64-v3 (AVX2, FMA, BMI2) and no AVX-512,
+ * which any x86_64 Lambda machine offers; "qemu64" would be wrong the other
+ * way (numpy 2.4's x86-64-v2 baseline dies on SIGILL).
  */
 function qemuCpu(architecture: string): string[] {
     return architecture === "arm64" ? ["-cpu", "neoverse-n1"] : [];
