@@ -2,7 +2,7 @@
 // user can make in them becomes a UserError naming the option and the path.
 import * as fs from "fs";
 import * as path from "path";
-import { describeFsError, UserError } from "../shared/errors";
+import { describeFsError, describeKind, UserError } from "../shared/errors";
 import { PartialRuleConfigs } from "../policies/rules/config";
 import { ArchiveKind } from "../policies/rules/types";
 import { Architecture, isArchitecture, lambdaTarget, LambdaTarget, NEWEST_RUNTIME, TargetError } from "../policies/target";
@@ -154,7 +154,7 @@ function requireFolder(p: string, what: string): string {
     } catch {
         throw new UserError(`${what} ${p} does not exist.`);
     }
-    if (!st.isDirectory()) throw new UserError(`${what} ${p} is a file; expected a folder.`);
+    if (!st.isDirectory()) throw new UserError(`${what} ${p} is ${describeKind(st)}; expected a folder.`);
     return p;
 }
 
@@ -166,7 +166,7 @@ function requireFile(p: string, what: string): string {
     } catch {
         throw new UserError(`${what} ${abs} does not exist.`);
     }
-    if (!st.isFile()) throw new UserError(`${what} ${abs} is a folder; expected a file.`);
+    if (!st.isFile()) throw new UserError(`${what} ${abs} is ${describeKind(st)}; expected a file.`);
     return abs;
 }
 

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import { biggestPackages, formatSummary } from "../builder/report";
 import { describeFsError, UserError } from "../shared/errors";
 import { inspectPath } from "../policies/inspect";
+import { seekableArchive } from "./archive-input";
 import { checkArchive, hasMandatory } from "../policies/rules";
 import { isPythonArchive } from "../policies/rules";
 import { ARCHITECTURES, NEWEST_RUNTIME } from "../policies/target";
@@ -60,10 +61,11 @@ export async function inspectCommand(argv: string[]): Promise<number> {
     if (runtime !== undefined && !(runtime in lifecycle.runtimes) && !/^python\d+\.\d+$/.test(runtime)) {
         throw new UserError(`--runtime "${runtime}" is not a Lambda runtime identifier; use one such as ${NEWEST_RUNTIME}, nodejs22.x, java21 or provided.al2023.`);
     }
+    const readable = seekableArchive(file, "archive");
     let archive;
     try {
-        fs.accessSync(file, fs.constants.R_OK);
-        archive = inspectPath(file);
+        fs.accessSync(readable, fs.constants.R_OK);
+        archive = inspectPath(readable, file);
     } catch (e) {
         throw describeFsError(e, file, "archive");
     }

@@ -8,6 +8,7 @@ import { checkLayerCount, detectTarget, eventPayload, FunctionSpec, InvokeResult
 import { ARCHITECTURES, NEWEST_RUNTIME } from "../policies/target";
 import { namedValues, oneOf, parse, progressPrinter, wholeNumber } from "./args";
 import { invokeUsage } from "./usage";
+import { seekableArchive } from "./archive-input";
 
 const help = `${invokeUsage}
 
@@ -87,7 +88,7 @@ export async function invokeCommand(argv: string[]): Promise<number> {
     }
     if (positionals.length !== 1) throw new UserError(`invoke takes one function .zip or source folder${positionals.length ? `; got ${positionals.join(", ")}` : ""}.\nUsage: ${invokeUsage}`);
     const say = progressPrinter(!!v.quiet);
-    const input = positionals[0];
+    const input = seekableArchive(positionals[0], "function archive or folder");
     let stat: fs.Stats;
     try {
         stat = fs.statSync(input);
@@ -108,11 +109,8 @@ export async function invokeCommand(argv: string[]): Promise<number> {
     let runtime = v.runtime as string | undefined;
     let architecture = oneOf("arch", v.arch as string | undefined, ARCHITECTURES);
     eventPayload(event);
-    const layers = (v.layer as string[] | undefined) ?? [];
+    const layers = ((v.layer as string[] | undefined) ?? []).map((layer) => seekableArchive(layer, "layer archive"));
     checkLayerCount(layers);
-    for (const layer of layers) {
-        if (!fs.existsSync(layer)) throw new UserError(`layer archive ${layer} does not exist.`);
-    }
 
     let code = input;
     if (stat.isDirectory()) {

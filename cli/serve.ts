@@ -8,6 +8,7 @@ import { serveFunctions } from "../runner/serve/server";
 import { ARCHITECTURES } from "../policies/target";
 import { namedValues, oneOf, parse, progressPrinter, wholeNumber } from "./args";
 import { serveUsage } from "./usage";
+import { seekableArchive } from "./archive-input";
 
 const help = `${serveUsage}
 
@@ -67,8 +68,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     if (port > 65535) throw new UserError(`--port must be from 0 to 65535; got ${port}.`);
     const environment = namedValues("env", v.env as string[] | undefined);
     const say = progressPrinter(false);
-    const functions = await resolveTargets(positionals[0], {
-        layers: (v.layer as string[] | undefined) ?? [],
+    const functions = await resolveTargets(seekableArchive(positionals[0], "function archive or folder"), {
+        layers: ((v.layer as string[] | undefined) ?? []).map((layer) => seekableArchive(layer, "layer archive")),
         handler: v.handler as string | undefined,
         runtime: v.runtime as string | undefined,
         architecture: oneOf("arch", v.arch as string | undefined, ARCHITECTURES),

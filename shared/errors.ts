@@ -23,6 +23,15 @@ export function describeThrown(e: unknown): string {
     }
 }
 
+/** What a path is, for a sentence saying it is not what was expected: `--requirements <(…)` is a pipe. */
+export function describeKind(st: { isDirectory(): boolean; isFile(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
+    if (st.isDirectory()) return "a folder";
+    if (st.isFile()) return "a file";
+    if (st.isFIFO()) return "a pipe (such as a shell's <(…)), which can be read only once";
+    if (st.isSocket()) return "a socket";
+    return "a device";
+}
+
 /** Turns a filesystem error about `file` into a sentence with a fix. */
 export function describeFsError(e: unknown, file: string, what = "file"): UserError {
     const err = e as NodeJS.ErrnoException;

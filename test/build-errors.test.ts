@@ -2,6 +2,7 @@
 // trace), a non-zero exit and no archive left behind; and the cache under
 // concurrent and interrupted builds.
 import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
@@ -32,6 +33,18 @@ describe("lambda-python build: mistakes", () => {
         const r = failingBuild([app, "--requirements", path.join(app, "reqs.txt")]);
         assert.equal(r.code, 2);
         assert.match(r.stderr, /requirements file .*reqs\.txt does not exist/);
+    });
+
+    it("a requirements file that is a folder, a device or a shell's <(…) pipe says which", () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER });
+        assert.match(failingBuild([app, "--requirements", app]).stderr, /requirements file .* is a folder; expected a file\./);
+        assert.match(failingBuild([app, "--requirements", "/dev/null"]).stderr, /requirements file \/dev\/null is a device; expected a file\./);
+        const fifo = path.join(tmpDir(), "reqs");
+        execFileSync("mkfifo", [fifo]);
+        const r = failingBuild([app, "--requirements", fifo]);
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /requirements file .*reqs is a pipe \(such as a shell's <\(…\)\), which can be read only once; expected a file\./);
+        assert.match(failingBuild(["/dev/null"]).stderr, /source folder \/dev\/null is a device; expected a folder\./);
     });
 
     it("a package that does not exist on PyPI", () => {

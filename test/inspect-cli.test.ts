@@ -157,6 +157,21 @@ describe("lambda-python inspect", () => {
         assert.match(r.stderr, /archive \/nonexistent\.zip does not exist/);
     });
 
+    it("reads an archive given as a pipe (<(…), /dev/stdin) and refuses a device in one sentence", () => {
+        const z = zipFile(craftZip([{ name: "lambda_function.py", data: HANDLER }]));
+        const direct = inspect(z);
+        // What a shell's process substitution hands over: a pipe, 0 bytes long to stat.
+        const substituted = cli(["inspect", "/dev/stdin", "--json"], { input: fs.readFileSync(z) });
+        assert.equal(substituted.code, 0, substituted.stderr);
+        const report = JSON.parse(substituted.stdout);
+        assert.deepEqual([report.entries, report.unzippedBytes, report.findings], [direct.report.entries, direct.report.unzippedBytes, []]);
+        for (const device of ["/dev/null", "/dev/zero"]) {
+            const r = cli(["inspect", device]);
+            assert.equal(r.code, 2, r.stdout);
+            assert.equal(r.stderr, `lambda-python: error: archive ${device} is a device, not a .zip archive; give the archive's file.\n`);
+        }
+    });
+
     it("prints a readable report without --json", () => {
         const z = zipFile(
             craftZip([

@@ -1,10 +1,11 @@
 // lambda-python invoke, through the compiled CLI: the response on stdout,
 // the function's logs on stderr, exit 0 / 1 / 2, and nothing left running.
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { buildArchive } from "../builder";
-import { cli, cliAsync, ROOT, SHARED_CACHE, tmpDir } from "./helpers";
+import { CLI, cli, cliAsync, ROOT, SHARED_CACHE, tmpDir } from "./helpers";
 
 const FIXTURES = path.join(ROOT, "test", "fixtures", "runner");
 
@@ -104,6 +105,17 @@ describe("lambda-python invoke", () => {
         assertOneParagraph(cli(["invoke", probe, "--layer", path.join(dir, "nolayer.zip")]), /layer archive .*nolayer\.zip does not exist/);
         assertOneParagraph(cli(["invoke", event("notzip.zip", "plain text")]), /notzip\.zip is not a usable zip/);
         assertOneParagraph(cli(["invoke"]), /invoke takes one function \.zip or source folder/);
+        assertOneParagraph(cli(["invoke", "/dev/zero"]), /function archive or folder \/dev\/zero is a device, not a \.zip archive/);
+        assertOneParagraph(cli(["invoke", probe, "--layer", "/dev/null"]), /layer archive \/dev\/null is a device, not a \.zip archive/);
+    });
+
+    it("takes the function and a layer through pipes, as /dev/stdin and a shell's <(…) give them", () => {
+        const r = cli(["invoke", "/dev/stdin", "--quiet", "--event", event("describe.json", { action: "describe" })], { input: fs.readFileSync(probe) });
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(typeof JSON.parse(r.stdout).env, "object");
+        const layered = spawnSync("bash", ["-c", `"$0" "$1" invoke "$2" --quiet --layer <(cat "$2")`, process.execPath, CLI, probe], { encoding: "utf8" });
+        assert.equal(layered.status, 0, layered.stderr);
+        assert.match(layered.stdout, /\S/);
     });
 
     it("answers a python3.12 archive with cp312 extension modules with the documented paragraph", async () => {
