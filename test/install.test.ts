@@ -310,7 +310,7 @@ describe("only the indexes the user named (dependency confusion)", () => {
         const outputs = {
             uv: (i: string) =>
                 `error: Request failed after 3 retries in 11.2s\n  cause: Failed to fetch: ${i}/lp-private/\n  cause: error sending request for url (${i}/lp-private/)\n  cause: client error (Connect)\n  cause: tcp connect error\n  cause: Connection refused (os error 111)\n`,
-            pip: (i: string) =>
+            pip: (_index: string) =>
                 `WARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None)) after connection broken by 'NewConnectionError('<pip._vendor.urllib3.connection.HTTPConnection object at 0x7f>: Failed to establish a new connection: [Errno 111] Connection refused')': /simple/lp-private/\nERROR: Could not find a version that satisfies the requirement lp-private (from versions: none)\nERROR: No matching distribution found for lp-private\n`,
         };
 
