@@ -109,8 +109,9 @@ export async function invokeCommand(argv: string[]): Promise<number> {
     let runtime = v.runtime as string | undefined;
     let architecture = oneOf("arch", v.arch as string | undefined, ARCHITECTURES);
     eventPayload(event);
-    const layers = ((v.layer as string[] | undefined) ?? []).map((layer) => seekableArchive(layer, "layer archive"));
-    checkLayerCount(layers);
+    const given = (v.layer as string[] | undefined) ?? [];
+    checkLayerCount(given); // before a piped layer is copied
+    const layers = given.map((layer) => seekableArchive(layer, "layer archive"));
 
     let code = input;
     if (stat.isDirectory()) {
