@@ -12,7 +12,7 @@
 import { LambdaTarget } from "../../policies/target";
 
 /** PEP 508 marker values of a Lambda runtime. */
-function targetMarkers(target: LambdaTarget): Record<string, string> {
+export function targetMarkers(target: LambdaTarget): Record<string, string> {
     const [major, minor] = target.python;
     return {
         implementation_name: "cpython",
