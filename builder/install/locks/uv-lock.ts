@@ -1,0 +1,37 @@
+// uv.lock, through uv itself: `uv export --locked --format pylock.toml`
+// refuses a lock that no longer matches its pyproject (uv's own check,
+// offline), applies uv's workspaces, sources and forks, and writes the
+// chosen groups' and extras' packages as a PEP 751 lock, which pylock.ts
+// reads like any other. Dev and default groups are left out unless chosen.
+import * as fs from "fs";
+import * as path from "path";
+import { UserError } from "../../../shared/errors";
+import { run, tail } from "../../../shared/process";
+import { LambdaTarget } from "../../../policies/target";
+import { withoutIndexEnvironment } from "../indexes";
+import { LockReading } from "./locked";
+import { dependencyGroups, projectExtras } from "./pyproject";
+import { readPylock } from "./pylock";
+import { checkChosen, Selection } from "./selection";
+import { parseToml, readText } from "./toml";
+
+export async function readUvLock(lock: string, pyproject: string, pyprojectText: string, target: LambdaTarget, chosen: Selection, uv: string | undefined, work: string): Promise<LockReading> {
+    const data = parseToml(pyprojectText, pyproject, "project file");
+    checkChosen("group", chosen.groups, [...dependencyGroups(data, pyproject).keys()], pyproject, "Name one of those (--group), or add the group and run `uv lock`.");
+    checkChosen("extra", chosen.extras, projectExtras(data), pyproject, "Name one of those (--extra), or add the extra and run `uv lock`.");
+    if (!uv) throw new UserError(`${lock} is read with uv (\`uv export\`), which is not installed. Install it (pip install uv, or lambda-python setup), or export requirements.txt yourself.`);
+    // uv names the output pylock.toml (or pylock.<name>.toml) and writes its paths relative to it.
+    const out = path.join(work, "uv-export", "pylock.toml");
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    const args = ["export", "--locked", "--format", "pylock.toml", "--no-default-groups", "--no-header", "--quiet"];
+    for (const g of chosen.groups) args.push("--group", g);
+    for (const x of chosen.extras) args.push("--extra", x);
+    const r = await run(uv, [...args, "--project", path.dirname(pyproject), "-o", out], { env: { ...withoutIndexEnvironment(), UV_PYTHON_DOWNLOADS: "never", UV_OFFLINE: "1" } });
+    if (r.code !== 0) {
+        if (/needs to be updated, but `--locked` was provided/.test(r.stderr)) {
+            throw new UserError(`${lock} is out of date: it was not made from the dependencies ${pyproject} declares now (as \`uv lock --check\` reports). Run \`uv lock\` and build again.`);
+        }
+        throw new UserError(`uv could not export ${lock}: ${tail(r.stderr, 6)}`);
+    }
+    return readPylock(out, readText(out, "uv's export"), target, { groups: [], extras: [] }, lock);
+}
