@@ -44,10 +44,29 @@ export interface BuildResult {
     /** Credential files of the source (or site-packages) folder left out of the archive; an --include naming one puts it back. */
     credentialsLeftOut: string[];
     findings: Finding[];
-    dependencies: { from: string; file?: string; installer?: string };
+    dependencies: DependencyReport;
     cache: { archive: "hit" | "miss"; install: "hit" | "miss" | "none"; compressedEntries: number; reusedEntries: number; hashedFiles: number };
     /** What the checks saw; rules can be re-run on it. Shared with later inspections of the archive in this process: do not modify it. */
     facts: ArchiveFacts;
+}
+
+/** Where the archive's dependencies came from, and what was installed. */
+export interface DependencyReport {
+    /** "requirements", "poetry-lock", "pipfile-lock", "pdm-lock", "uv-lock", "pylock", "pyproject", "site-packages" or "none". */
+    from: string;
+    /** The requirements file, lock, pyproject.toml or site-packages folder. */
+    file?: string;
+    /** The project file read with the lock (pyproject.toml, Pipfile). */
+    project?: string;
+    installer?: string;
+    groups?: string[];
+    extras?: string[];
+    /** Every version fixed by a lock (false: resolved at build time). Absent for requirements files and site-packages folders. */
+    pinned?: boolean;
+    /** name==version of every distribution the archive holds, from its .dist-info. */
+    packages: string[];
+    /** What else the build has to say: why there are none, what was not pinned or checked, a project not installed. */
+    notes: string[];
 }
 
 /** Findings that make a build fail. Size over 50 MB has the S3 route; runtime dates are the deployer's call. */
@@ -216,7 +235,7 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
         biggestPackages: biggestPackages(facts, options.prefix),
         credentialsLeftOut: [...(walked?.credentials ?? []), ...(located?.credentials ?? [])],
         findings,
-        dependencies: located?.description ?? { from: "none" },
+        dependencies: located?.description ?? { from: "none", packages: [], notes: [options.noDependencies ?? "none given"] },
         cache: {
             archive: hit ? "hit" : "miss",
             install: located?.installHit === undefined ? "none" : located.installHit ? "hit" : "miss",
@@ -253,7 +272,7 @@ function inputsOf(options: ResolvedOptions, walked: WalkResult | undefined, loca
             return st ? [f, st.size, st.mtimeMs] : [f];
         }),
         options: { kind, runtime: target.runtime, architecture: target.architecture, source, dependencies, include, exclude, defaultExcludes, installer, python, uv, installerArgs, prefix, compressionLevel, cacheDir },
-        install: located?.root ?? "none",
+        install: located?.roots ?? "none",
         source: (walked ?? []).map((f) => [f.rel, f.size, f.mtimeMs, f.ctimeMs, f.ino, f.mode]),
         leftOut: walked?.leftOut ?? 0,
     });
@@ -309,8 +328,10 @@ interface Collected {
 
 /** Where the dependencies' files are (installed, or the given site-packages folder), before normalising and hashing. */
 interface LocatedDependencies {
-    root: string;
-    files: { rel: string; size: number; executable: boolean; sha256?: string; walked?: WalkedFile }[];
+    /** The folders the files are in: the installs (dependencies, then local projects) or the site-packages folder. */
+    roots: string[];
+    /** `root`: index into roots. */
+    files: { rel: string; size: number; executable: boolean; sha256?: string; walked?: WalkedFile; root: number }[];
     description: BuildResult["dependencies"];
     installHit?: boolean;
     credentials: string[];
@@ -323,14 +344,14 @@ async function locateDependencies(options: ResolvedOptions, cache: BuildCache, s
     const spec = options.dependencies;
     if (spec.kind === "none") return undefined;
     let credentials: string[] = [];
-    let root: string;
+    let roots: string[];
     let files: LocatedDependencies["files"];
     let description: BuildResult["dependencies"];
     let installHit: boolean | undefined;
     let leftOut: boolean;
     let compressed = new Map<string, CompressedData>();
     if (spec.kind === "site-packages") {
-        root = spec.dir;
+        roots = [spec.dir];
         const walked = walkTree(spec.dir, { what: "site-packages folder", include: options.include, exclude: options.exclude, defaultExcludes: options.defaultExcludes, leaveOutCredentials: true });
         leftOut = walked.leftOut > 0;
         credentials = walked.credentials;
@@ -339,8 +360,9 @@ async function locateDependencies(options: ResolvedOptions, cache: BuildCache, s
             size: f.size,
             executable: (f.mode & 0o111) !== 0,
             walked: f,
+            root: 0,
         }));
-        description = { from: "site-packages", file: spec.dir };
+        description = { from: "site-packages", file: spec.dir, packages: distributions(files.map((f) => f.rel)), notes: [] };
     } else {
         const filter = makeFilter(options);
         const installed = await installDependencies(spec, options.target, {
@@ -358,42 +380,65 @@ async function locateDependencies(options: ResolvedOptions, cache: BuildCache, s
                 beforeCompressing: (installedFiles) => checkSizesBeforeCompressing(options, [...sourceFiles.map((f) => ({ name: f.rel, size: f.size, shown: f.abs })), ...installedFiles.map((f) => ({ name: f.rel, size: f.size, shown: f.abs }))]),
             },
         });
-        compressed = installed.compressed;
-        root = installed.siteDir;
-        files = installed.files.filter((f) => filter.keepPath(f.rel));
-        leftOut = files.length !== installed.files.length;
-        description = { from: spec.kind, file: spec.kind === "requirements" ? spec.file : spec.pyproject, installer: installed.installer };
+        const parts = [installed, ...(installed.local ? [installed.local] : [])];
+        compressed = new Map(parts.flatMap((p) => [...p.compressed]));
+        roots = parts.map((p) => p.siteDir);
+        const all = parts.flatMap((p, root) => p.files.map((f) => ({ ...f, root })));
+        files = all.filter((f) => filter.keepPath(f.rel));
+        leftOut = files.length !== all.length;
+        const { record } = installed;
+        description = {
+            from: spec.kind,
+            file: spec.file,
+            ...(spec.kind !== "requirements" ? { project: spec.project, groups: spec.groups, extras: spec.extras } : {}),
+            installer: installed.installer,
+            ...(record.pinned !== undefined ? { pinned: record.pinned } : {}),
+            packages: distributions(all.map((f) => f.rel)),
+            notes: record.notes,
+        };
         installHit = installed.cacheHit;
     }
-    return { root, files, description, installHit, credentials, leftOut, compressed };
+    return { roots, files, description, installHit, credentials, leftOut, compressed };
+}
+
+/** name==version of each distribution in an installed tree, from its top-level .dist-info folders. */
+function distributions(rels: string[]): string[] {
+    const out = new Set<string>();
+    for (const rel of rels) {
+        const m = /^([^/]+)-([^-/]+)\.dist-info\/METADATA$/.exec(rel);
+        if (m) out.add(`${m[1]}==${m[2]}`);
+    }
+    return [...out].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0));
 }
 
 async function collectDependencies(options: ResolvedOptions, cache: BuildCache, sourceFiles: WalkedFile[], located: LocatedDependencies | undefined): Promise<Collected> {
     if (!located) return { entries: [], hashed: 0, compressed: new Map() };
-    const { root, files, leftOut } = located;
+    const { roots, files, leftOut } = located;
     let compressed = located.compressed;
+    const byRel = new Map(files.map((f) => [f.rel, f]));
+    const abs = (f: { rel: string; root: number }) => path.join(roots[f.root], f.rel);
     // Machine-specific bits out, RECORD made true to what the archive holds.
     const { drop, replace } = normalizeDependencyTree(
         files.map((f) => f.rel),
-        (rel) => fs.readFileSync(path.join(root, rel)),
+        (rel) => fs.readFileSync(abs(byRel.get(rel)!)),
         leftOut,
     );
     const kept = files.filter((f) => !drop.has(f.rel) && !replace.has(f.rel));
     let hashed = 0;
     const toHash = kept.filter((f) => f.sha256 === undefined).map((f) => f.walked!);
     if (toHash.length) {
-        checkSizesBeforeCompressing(options, [...sourceFiles.map((f) => ({ name: f.rel, size: f.size, shown: f.abs })), ...kept.map((f) => ({ name: f.rel, size: f.size, shown: path.join(root, f.rel) }))]);
-        const memo = HashMemo.load(cache.hashMemoPath(root));
-        options.progress(`hashing ${toHash.length} files in ${root}`);
+        checkSizesBeforeCompressing(options, [...sourceFiles.map((f) => ({ name: f.rel, size: f.size, shown: f.abs })), ...kept.map((f) => ({ name: f.rel, size: f.size, shown: abs(f) }))]);
+        const memo = HashMemo.load(cache.hashMemoPath(roots[0]));
+        options.progress(`hashing ${toHash.length} files in ${roots[0]}`);
         const result = await hashFiles(toHash, memo, "site-packages folder", options.compressionLevel, path.join(cache.root, "tmp"));
         memo.save(toHash);
         for (const f of kept) f.sha256 ??= result.hashes.get(f.rel);
         hashed = result.hashedCount;
         compressed = result.compressed;
     }
-    const entries: Planned[] = kept.map((f) => fileEntry(options.prefix + f.rel, f.size, f.executable, f.sha256!, path.join(root, f.rel), "dependencies"));
+    const entries: Planned[] = kept.map((f) => fileEntry(options.prefix + f.rel, f.size, f.executable, f.sha256!, abs(f), "dependencies"));
     for (const [rel, data] of replace) {
-        const f = files.find((x) => x.rel === rel)!;
+        const f = byRel.get(rel)!;
         entries.push(bytesEntry(options.prefix + rel, data, f.executable, "dependencies"));
     }
     return { entries, hashed, compressed };
@@ -451,6 +496,8 @@ function plan(options: ResolvedOptions, files: Planned[]): Planned[] {
     const byName = new Map<string, Planned>();
     for (const f of files) {
         const clash = byName.get(f.name);
+        // The project's own package, installed by its build backend, holds the same files as its folder: one copy.
+        if (clash && clash.sha256 === f.sha256 && clash.executable === f.executable) continue;
         if (clash) {
             const rel = f.name.slice(options.prefix.length);
             throw new UserError(`${rel} is both in the source folder ${options.source} and among the installed dependencies. Remove the copy from the source folder (or exclude it), or drop the package from the requirements.`);

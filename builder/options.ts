@@ -8,6 +8,7 @@ import { ArchiveKind } from "../policies/rules/types";
 import { Architecture, isArchitecture, lambdaTarget, LambdaTarget, NEWEST_RUNTIME, TargetError } from "../policies/target";
 import { defaultCacheDir } from "./cache";
 import { DependencySpec } from "./install";
+import { detectDependencies, lockSpec, pyprojectSpec } from "./install/detect";
 import { InstallerChoice } from "./install/installers";
 
 export interface BuildOptions {
@@ -19,14 +20,20 @@ export interface BuildOptions {
     runtime?: string;
     /** @default "x86_64" */
     architecture?: Architecture;
-    /** A requirements.txt. @default <source>/requirements.txt when present */
+    /** A requirements.txt. @default found in the source folder (see detectDependencies) */
     requirements?: string;
-    /** A pyproject.toml with a uv.lock beside it. @default <source>/pyproject.toml when a uv.lock is beside it */
+    /** A pyproject.toml: installed from the lock beside it (poetry.lock, pdm.lock, uv.lock, pylock.toml), else its dependencies resolved for the target. @default found from the source folder up */
     pyproject?: string;
+    /** A lock file: poetry.lock, Pipfile.lock, pdm.lock, uv.lock, pylock.toml or pylock.<name>.toml (read with the project file beside it). @default found from the source folder up */
+    lock?: string;
     /** An already-installed site-packages folder (the virtualenv route); not installed again, only checked. */
     sitePackages?: string;
-    /** Set false to ignore requirements.txt / uv.lock found in the source folder. @default true */
+    /** Set false to ignore dependency files found in the source folder and the folders above it. @default true */
     detectDependencies?: boolean;
+    /** Dependency groups to install besides the main dependencies (Poetry groups, PEP 735 [dependency-groups], PDM groups, Pipfile categories). @default none */
+    groups?: string[];
+    /** Extras of the project to install ([project.optional-dependencies], Poetry extras). @default none */
+    extras?: string[];
     /** Only files matching these globs (relative to their folder) go in. @default all */
     include?: string[];
     /** Files and folders matching these globs stay out, in addition to the defaults. */
@@ -64,6 +71,8 @@ export interface ResolvedOptions {
     kind: ArchiveKind;
     target: LambdaTarget;
     dependencies: DependencySpec | { kind: "site-packages"; dir: string } | { kind: "none" };
+    /** Why there are no dependencies to install, for the report. */
+    noDependencies?: string;
     include?: string[];
     exclude?: string[];
     defaultExcludes: boolean;
@@ -97,15 +106,27 @@ export function resolveOptions(o: BuildOptions): ResolvedOptions {
     if (source !== undefined) requireFolder(source, "source folder");
     if (kind === "function" && source === undefined) throw new UserError("a function archive needs a source folder with the handler code.");
 
-    const given = [o.requirements && "requirements", o.pyproject && "pyproject", o.sitePackages && "sitePackages"].filter(Boolean);
+    const given = [o.requirements && "requirements", o.pyproject && "pyproject", o.lock && "lock", o.sitePackages && "sitePackages"].filter(Boolean);
     if (given.length > 1) throw new UserError(`give dependencies one way only; got ${given.join(" and ")}.`);
+    const chosen = { groups: nameList(o.groups, "groups"), extras: nameList(o.extras, "extras") };
+    const choosing = chosen.groups.length > 0 || chosen.extras.length > 0;
     let dependencies: ResolvedOptions["dependencies"] = { kind: "none" };
+    let noDependencies: string | undefined;
     if (o.requirements) dependencies = { kind: "requirements", file: requireFile(o.requirements, "requirements file") };
-    else if (o.pyproject) dependencies = { kind: "uv-lock", pyproject: requireUvProject(o.pyproject) };
+    else if (o.pyproject) dependencies = pyprojectSpec(requirePyproject(o.pyproject), chosen);
+    else if (o.lock) dependencies = lockSpec(requireFile(o.lock, "lock file"), chosen);
     else if (o.sitePackages) dependencies = { kind: "site-packages", dir: requireFolder(path.resolve(o.sitePackages), "site-packages folder") };
-    else if (source && o.detectDependencies !== false) dependencies = detectDependencies(source);
+    else if (source && o.detectDependencies !== false) {
+        const detected = detectDependencies(source, chosen);
+        if (detected.spec) dependencies = detected.spec;
+        else noDependencies = detected.note;
+    } else noDependencies = source ? "dependency detection is off (--no-detect)" : "none given";
+    if (choosing && (dependencies.kind === "requirements" || dependencies.kind === "site-packages" || dependencies.kind === "none")) {
+        const what = dependencies.kind === "none" ? `there is no project (${noDependencies})` : `the dependencies come from ${dependencies.kind === "requirements" ? dependencies.file : dependencies.dir}`;
+        throw new UserError(`groups and extras choose among a project's dependencies (a pyproject.toml or a lock), but ${what}. Leave them out, or give the project with --pyproject or --lock.`);
+    }
     if (kind === "layer" && source === undefined && dependencies.kind === "none") {
-        throw new UserError("a layer needs a source folder, a requirements file, a pyproject.toml with uv.lock, or a site-packages folder.");
+        throw new UserError("a layer needs a source folder, a requirements file, a pyproject.toml or lock file, or a site-packages folder.");
     }
 
     const level = o.compressionLevel ?? 6;
@@ -121,6 +142,7 @@ export function resolveOptions(o: BuildOptions): ResolvedOptions {
         kind,
         target,
         dependencies,
+        noDependencies,
         include: o.include,
         exclude: o.exclude,
         defaultExcludes: o.defaultExcludes !== false,
@@ -137,14 +159,6 @@ export function resolveOptions(o: BuildOptions): ResolvedOptions {
         checks: o.checks,
         progress: o.onProgress ?? (() => {}),
     };
-}
-
-function detectDependencies(source: string): ResolvedOptions["dependencies"] {
-    const requirements = path.join(source, "requirements.txt");
-    if (fs.existsSync(requirements)) return { kind: "requirements", file: requirements };
-    const pyproject = path.join(source, "pyproject.toml");
-    if (fs.existsSync(pyproject) && fs.existsSync(path.join(source, "uv.lock"))) return { kind: "uv-lock", pyproject };
-    return { kind: "none" };
 }
 
 function requireFolder(p: string, what: string): string {
@@ -170,14 +184,18 @@ function requireFile(p: string, what: string): string {
     return abs;
 }
 
-function requireUvProject(p: string): string {
+/** A pyproject.toml, or a folder holding one. */
+function requirePyproject(p: string): string {
     let abs = path.resolve(p);
     if (fs.existsSync(abs) && fs.statSync(abs).isDirectory()) abs = path.join(abs, "pyproject.toml");
-    requireFile(abs, "pyproject file");
-    if (!fs.existsSync(path.join(path.dirname(abs), "uv.lock"))) {
-        throw new UserError(`${abs} has no uv.lock beside it. Run \`uv lock\` first, or give dependencies as a requirements file.`);
-    }
-    return abs;
+    return requireFile(abs, "pyproject file");
+}
+
+/** Group and extra names: non-empty strings, each once. */
+function nameList(values: string[] | undefined, option: string): string[] {
+    if (values === undefined) return [];
+    if (!Array.isArray(values) || values.some((v) => typeof v !== "string" || !v.trim())) throw new UserError(`${option} must be a list of names; got ${JSON.stringify(values)}.`);
+    return [...new Set(values.map((v) => v.trim()))];
 }
 
 /** The first part of `p` (itself or a folder above it) that exists, with its stat. */
@@ -201,7 +219,7 @@ function checkOut(out: string, source: string | undefined, deps: ResolvedOptions
     const real = at === out ? fs.realpathSync(out) : path.join(fs.realpathSync(at), path.relative(at, out));
     const inputs: string[] = [];
     if (deps.kind === "requirements") inputs.push(deps.file);
-    if (deps.kind === "uv-lock") inputs.push(deps.pyproject, path.join(path.dirname(deps.pyproject), "uv.lock"));
+    else if (deps.kind !== "site-packages" && deps.kind !== "none") inputs.push(deps.file, ...(deps.project ? [deps.project] : []));
     for (const input of inputs) {
         if (fs.existsSync(input) && fs.realpathSync(input) === real) throw new UserError(`--out ${out} is the build's input ${input}; writing the archive there would destroy it. Choose another --out.`);
     }

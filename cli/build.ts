@@ -1,6 +1,6 @@
 // lambda-python build: build a function or layer archive for a Lambda target.
 import * as path from "path";
-import { blocksBuild, BuildCheckError, buildArchive } from "../builder";
+import { blocksBuild, BuildCheckError, buildArchive, DependencyReport } from "../builder";
 import { formatSummary } from "../builder/report";
 import { UserError } from "../shared/errors";
 import { ARCHITECTURES } from "../policies/target";
@@ -13,11 +13,18 @@ Builds a reproducible .zip for AWS Lambda: the source folder's files plus its
 dependencies, installed for the target runtime and architecture (not this
 machine), checked with the same rules as the policy pack.
 
-Dependencies (one of; default: requirements.txt or pyproject.toml+uv.lock in the source folder):
+Dependencies (one of; default: found in the source folder, or for a project file
+or lock in the nearest folder above it, up to the repository; see the README):
   --requirements FILE     a requirements.txt
-  --pyproject FILE        a pyproject.toml with uv.lock beside it (needs uv)
+  --lock FILE             poetry.lock, Pipfile.lock, pdm.lock, uv.lock or pylock.toml, read with
+                          the project file beside it; installed exactly as locked, hash-checked
+  --pyproject FILE        a pyproject.toml: with the lock beside it, else its dependencies
+                          resolved for the target (not pinned)
   --site-packages DIR     an already-installed site-packages folder (checked, not reinstalled)
-  --no-detect             ignore dependency files in the source folder
+  --group NAME            also install this dependency group (Poetry group, [dependency-groups],
+                          PDM group, Pipfile category; repeatable). Default: main dependencies only
+  --extra NAME            also install this extra of the project (repeatable)
+  --no-detect             ignore dependency files in the source folder and above it
 
 Target and layout:
   --runtime python3.X     Lambda runtime (default: the newest)
@@ -53,6 +60,9 @@ export async function buildCommand(argv: string[]): Promise<number> {
         {
             requirements: { type: "string" },
             pyproject: { type: "string" },
+            lock: { type: "string" },
+            group: { type: "string", multiple: true },
+            extra: { type: "string", multiple: true },
             "site-packages": { type: "string" },
             "no-detect": { type: "boolean" },
             runtime: { type: "string" },
@@ -94,6 +104,9 @@ export async function buildCommand(argv: string[]): Promise<number> {
             architecture: oneOf("arch", v.arch as string | undefined, ARCHITECTURES),
             requirements: v.requirements as string | undefined,
             pyproject: v.pyproject as string | undefined,
+            lock: v.lock as string | undefined,
+            groups: v.group as string[] | undefined,
+            extras: v.extra as string[] | undefined,
             sitePackages: v["site-packages"] as string | undefined,
             detectDependencies: !v["no-detect"],
             layerLayout: oneOf("layer-layout", v["layer-layout"] as string | undefined, ["python", "site-packages"] as const),
@@ -125,7 +138,7 @@ export async function buildCommand(argv: string[]): Promise<number> {
                     nativeArchitectures: result.nativeArchitectures,
                     packages: result.biggestPackages,
                     extra: [
-                        `dependencies   ${result.dependencies.from === "none" ? "none" : `${result.dependencies.file} (${result.dependencies.installer ?? result.dependencies.from})`}`,
+                        ...dependencyLines(result.dependencies),
                         `cache          archive ${result.cache.archive}, install ${result.cache.install}, ${result.cache.compressedEntries} entries compressed, ${result.cache.reusedEntries} reused`,
                         ...(result.credentialsLeftOut.length
                             ? [`left out       ${result.credentialsLeftOut.length} credential file${result.credentialsLeftOut.length > 1 ? "s" : ""}: ${result.credentialsLeftOut.join(", ")} (an --include naming one puts it back)`]
@@ -145,4 +158,17 @@ export async function buildCommand(argv: string[]): Promise<number> {
         }
         throw e;
     }
+}
+
+/** The report's lines about dependencies: where from, how pinned, what was installed, and anything to note. */
+function dependencyLines(d: DependencyReport): string[] {
+    if (d.from === "none") return [`dependencies   none: ${d.notes.join("; ")}`];
+    const how = d.pinned === true ? ", as locked (hash-checked)" : d.pinned === false ? ", resolved now (not pinned)" : "";
+    const chosen = [...(d.groups ?? []).map((g) => `group ${g}`), ...(d.extras ?? []).map((x) => `extra ${x}`)];
+    const shown = d.packages.slice(0, 8).join(", ") + (d.packages.length > 8 ? `, … (${d.packages.length - 8} more)` : "");
+    return [
+        `dependencies   ${d.file}${d.project ? ` with ${path.basename(d.project)}` : ""} (${d.installer ?? d.from}${how})${chosen.length ? `; ${chosen.join(", ")}` : ""}`,
+        `packages       ${d.packages.length ? `${d.packages.length}: ${shown}` : "none"}`,
+        ...d.notes.map((n) => `note           ${n}`),
+    ];
 }

@@ -1,13 +1,20 @@
 // Installs dependencies for a Lambda target into the build cache, once per
 // distinct input: the install key covers the requirement files (and what they
-// include), the target, the installer and its version, and pass-through
+// include) or the lock and its project file with the chosen groups and
+// extras, the target, the installer and its version, and pass-through
 // options. A finished install is a folder renamed into place, so it is either
 // complete or absent; two builds racing on the same key both succeed.
+//
+// A project's dependencies come in two installs: what its lock pins (read
+// only when that install is missing: locks/), and, beside it, the local
+// projects it names and the project's own package, built by their build
+// backends and installed without dependencies. The second is keyed by those
+// folders' contents, so editing the function's own package rebuilds only it.
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { describeFsError, UserError } from "../../shared/errors";
-import { run, tail } from "../../shared/process";
+import { UserError } from "../../shared/errors";
+import { tail } from "../../shared/process";
 import { LambdaTarget, manylinuxPlatformTags, uvPythonPlatform } from "../../policies/target";
 import { removeQuietly, trackTemp, untrackTemp } from "../atomic";
 import { BuildCache, FORMAT_VERSION, keyOf } from "../cache";
@@ -16,13 +23,25 @@ import { WalkedFile, walkTree } from "../walk";
 import { CompressedData } from "../zip-writer";
 import { describeTarget, rescueFailedInstall } from "./diagnose";
 import { chooseInstaller, findUv, hostPython, Installer, InstallerChoice } from "./installers";
-import { PackageIndexes, packageIndexes, splitIndexArgs, withoutIndexEnvironment } from "./indexes";
-import { buildsFromSnapshot, LOCAL_SOURCES, localProjectFiles, withAbsolutePaths } from "./local-paths";
+import { PackageIndexes, packageIndexes, splitIndexArgs } from "./indexes";
+import { buildsFromSnapshot, LOCAL_SOURCES, localProjectFiles, withAbsolutePaths, withProjectSnapshots } from "./local-paths";
+import { lockFailure } from "./lock-failures";
 import { timed } from "./timing";
 import { pipConfigIndexes, uvConfigIndexes } from "./config-files";
-import { readRequirementInputs, RequirementInputs } from "./requirements";
+import { normalizeName, readRequirementInputs, RequirementInputs } from "./requirements";
+import { ownPackage, planInstall, ProjectSpec } from "./locks";
+import { readText } from "./locks/toml";
 
-export type DependencySpec = { kind: "requirements"; file: string } | { kind: "uv-lock"; pyproject: string };
+export type DependencySpec = { kind: "requirements"; file: string } | ProjectSpec;
+
+/** What the report says about an install besides its files. */
+export interface InstallRecord {
+    /** Every version fixed by a lock (false: resolved at build time; absent: a requirements file). */
+    pinned?: boolean;
+    notes: string[];
+    /** Path dependencies the lock names (installed beside it, without dependencies). */
+    localProjects: string[];
+}
 
 export interface InstalledFile {
     rel: string;
@@ -39,6 +58,9 @@ export interface InstalledDependencies {
     cacheHit: boolean;
     /** Files compressed while a fresh install was hashed, by sha256 (empty on a cache hit). */
     compressed: Map<string, CompressedData>;
+    record: InstallRecord;
+    /** The local projects' install (path dependencies, the project's own package), when there are any. */
+    local?: InstalledDependencies;
 }
 
 /**
@@ -71,25 +93,106 @@ export interface InstallContext {
 const MANIFEST = "manifest.json";
 const MAX_RESCUE_ROUNDS = 5;
 
+/** What one install is made from, and how its requirements file is written once the install is found missing. */
+interface InstallJob {
+    /** Part of the key, and what the installer is chosen for. */
+    kind: string;
+    /** For messages: the file the dependencies come from. */
+    what: string;
+    inputs: RequirementInputs;
+    /** More of the key: the chosen groups and extras. */
+    keyExtra?: unknown;
+    /** Installer options added to the user's (--no-deps for local projects). */
+    addArgs?: string[];
+    /** The lock the requirements come from: a failure that is the lock's (a hash, a missing pin) says so. */
+    lock?: string;
+    /** Writes the installer's requirements file into `work` (none: nothing to install); `inputs` when it names indexes of its own. */
+    prepare(work: string): Promise<{ requirementsFile?: string; record: InstallRecord; inputs?: RequirementInputs }>;
+}
+
 export async function installDependencies(spec: DependencySpec, target: LambdaTarget, ctx: InstallContext): Promise<InstalledDependencies> {
-    const installer = await timed("find installer", () => chooseInstaller(spec.kind === "uv-lock" && ctx.installer === "auto" ? "uv" : ctx.installer, ctx));
-    const inputs = spec.kind === "requirements" ? readRequirementInputs(spec.file) : readUvProject(spec.pyproject);
+    const installed = await runInstall(spec.kind === "requirements" ? requirementsJob(spec.file) : projectJob(spec, target, ctx), target, ctx);
+    if (spec.kind === "requirements") return installed;
+    // The project's own package is decided on every build: a folder of it appearing or going changes it.
+    const own = ownPackage(spec, installed.inputTexts);
+    const record = { ...installed.record, notes: [...installed.record.notes, ...(own.note ? [own.note] : [])] };
+    const folders = [...new Set([...installed.record.localProjects, ...(own.folder ? [own.folder] : [])])];
+    if (!folders.length) return { ...installed, record };
+    const local = await runInstall(localProjectsJob(folders, spec.file), target, ctx);
+    return { ...installed, record, cacheHit: installed.cacheHit && local.cacheHit, local };
+}
+
+function requirementsJob(file: string): InstallJob {
+    return {
+        kind: "requirements",
+        what: file,
+        inputs: readRequirementInputs(file),
+        prepare: async (work) => ({ requirementsFile: withAbsolutePaths(file, work), record: { notes: [], localProjects: [] } }),
+    };
+}
+
+/** A lock and its project file (or a pyproject.toml without a lock): read only when the install is missing. */
+function projectJob(spec: ProjectSpec, target: LambdaTarget, ctx: InstallContext): InstallJob {
+    const files: Record<string, string> = {};
+    for (const f of [spec.file, ...(spec.project ? [spec.project] : [])]) files[f] = readText(f, f === spec.file ? "lock file" : "project file");
+    const normalized = (names: string[]) => [...new Set(names.map(normalizeName))].sort();
+    return {
+        kind: spec.kind,
+        what: spec.file,
+        lock: spec.kind === "pyproject" ? undefined : spec.file,
+        inputs: { files, localPaths: [], lines: [], options: [] },
+        keyExtra: { groups: normalized(spec.groups), extras: normalized(spec.extras) },
+        prepare: async (work) => {
+            const uv = spec.kind === "uv-lock" ? await findUv(ctx.uv, ctx.toolsDir) : undefined;
+            const plan = await planInstall(spec, files, target, work, uv);
+            const record = { pinned: plan.pinned, notes: plan.notes, localProjects: plan.localProjects };
+            if (!requirementLines(plan.requirements).length) return { record };
+            const file = path.join(work, "requirements", `${spec.kind}.txt`);
+            fs.mkdirSync(path.dirname(file), { recursive: true });
+            fs.writeFileSync(file, plan.requirements);
+            return { requirementsFile: file, record, inputs: readRequirementInputs(file) };
+        },
+    };
+}
+
+/** Path dependencies and the project's own package: built from snapshots of their folders (local-paths.ts), installed without dependencies. */
+function localProjectsJob(folders: string[], from: string): InstallJob {
+    const text = `${folders.join("\n")}\n`;
+    return {
+        kind: "local-projects",
+        what: `the local projects of ${from} (${folders.join(", ")})`,
+        inputs: { files: { "local projects": text }, localPaths: folders, lines: folders.map((f, i) => ({ file: from, line: i + 1, text: f })), options: [] },
+        addArgs: ["--no-deps"],
+        prepare: async (work) => ({ requirementsFile: withProjectSnapshots(folders, work), record: { notes: [], localProjects: [] } }),
+    };
+}
+
+function requirementLines(text: string): string[] {
+    return text.split("\n").filter((l) => l.trim() && !l.trim().startsWith("-") && !l.trim().startsWith("#"));
+}
+
+async function runInstall(job: InstallJob, target: LambdaTarget, ctx: InstallContext): Promise<InstalledDependencies & { inputTexts: Record<string, string> }> {
+    const inputs = job.inputs;
+    const installer = await timed("find installer", () => chooseInstaller(job.kind === "uv-lock" && ctx.installer === "auto" ? "uv" : ctx.installer, ctx));
     // Every download below uses exactly these, whichever place the user named them in.
     const py = await hostPython(ctx.python).catch(() => undefined);
     const configured = [pipConfigIndexes(py?.prefix), uvConfigIndexes()];
-    const indexes = packageIndexes(
-        inputs.options,
-        ctx.extraArgs,
-        process.env,
-        configured.flatMap((c) => c.pairs),
-    );
-    const passThrough = splitIndexArgs(ctx.extraArgs).rest;
+    const indexesFrom = (options: RequirementInputs["options"]) =>
+        packageIndexes(
+            options,
+            ctx.extraArgs,
+            process.env,
+            configured.flatMap((c) => c.pairs),
+        );
+    let indexes = indexesFrom(inputs.options);
+    const passThrough = [...splitIndexArgs(ctx.extraArgs).rest, ...(job.addArgs ?? [])];
     const key = keyOf({
         format: FORMAT_VERSION,
-        kind: spec.kind,
+        kind: job.kind,
         installer: installer.identity,
         target: { runtime: target.runtime, architecture: target.architecture, tags: manylinuxPlatformTags(target), uv: uvPythonPlatform(target) },
         files: Object.values(inputs.files),
+        choice: job.keyExtra,
         localPaths: await Promise.all(inputs.localPaths.map((p) => hashLocalPath(p, ctx.cache))),
         indexes,
         extraArgs: passThrough,
@@ -97,21 +200,26 @@ export async function installDependencies(spec: DependencySpec, target: LambdaTa
     const finalDir = ctx.cache.installDir(key);
     const label = `${installer.name} ${installer.version}`;
     const existing = readManifest(finalDir);
-    if (existing) return { siteDir: path.join(finalDir, "site-packages"), files: existing, installer: label, cacheHit: true, compressed: new Map() };
+    if (existing) return { siteDir: path.join(finalDir, "site-packages"), files: existing.files, installer: label, cacheHit: true, compressed: new Map(), record: existing.record, inputTexts: inputs.files };
 
     const work = trackTemp(ctx.cache.makeTempDir("install"));
     let discardOnFailure = new Map<string, CompressedData>();
     try {
         const siteDir = path.join(work, "site-packages");
-        const what = spec.kind === "requirements" ? spec.file : `${spec.pyproject} (uv.lock)`;
-        const requirementsFile = spec.kind === "requirements" ? withAbsolutePaths(spec.file, work) : await exportUvLock(spec.pyproject, work, ctx);
-        ctx.progress(`installing dependencies from ${path.basename(what)} for ${target.runtime} ${target.architecture} with ${label}`);
-        await installWithRescue(installer, { requirementsFile, siteDir, what, work, indexes, passThrough }, inputs, target, ctx);
+        const prepared = await job.prepare(work);
+        const { requirementsFile, record } = prepared;
+        if (requirementsFile) {
+            // Options the lock names (its indexes) join the user's, as a requirements file's do.
+            if (prepared.inputs) indexes = indexesFrom(prepared.inputs.options);
+            const from = job.kind === "local-projects" ? job.what : `dependencies from ${path.basename(job.what)}`;
+            ctx.progress(`installing ${from} for ${target.runtime} ${target.architecture} with ${label}`);
+            await installWithRescue(installer, { requirementsFile, siteDir, what: job.what, work, indexes, passThrough, lock: job.lock }, prepared.inputs ?? inputs, target, ctx);
+        }
         if (!fs.existsSync(siteDir)) fs.mkdirSync(siteDir, { recursive: true });
         const { files, compressed } = await timed("list and hash installed files", () => listInstalled(siteDir, ctx.cache, ctx.compress));
         discardOnFailure = compressed;
-        fs.writeFileSync(path.join(work, MANIFEST), JSON.stringify({ installer: label, files }));
-        for (const scratch of ["wheels", "sdists", "local-wheels", LOCAL_SOURCES, "resolution.json", "resolved-requirements.txt"]) fs.rmSync(path.join(work, scratch), { recursive: true, force: true });
+        fs.writeFileSync(path.join(work, MANIFEST), JSON.stringify({ installer: label, files, record }));
+        for (const scratch of ["wheels", "sdists", "local-wheels", LOCAL_SOURCES, "resolution.json", "resolved-requirements.txt", "requirements", "uv-export"]) fs.rmSync(path.join(work, scratch), { recursive: true, force: true });
         fs.mkdirSync(path.dirname(finalDir), { recursive: true });
         if (fs.existsSync(finalDir) && !readManifest(finalDir)) removeQuietly(finalDir); // damaged: its manifest was unreadable
         try {
@@ -122,7 +230,7 @@ export async function installDependencies(spec: DependencySpec, target: LambdaTa
             if (!readManifest(finalDir)) throw e;
             removeQuietly(work);
         }
-        return { siteDir: path.join(finalDir, "site-packages"), files, installer: label, cacheHit: false, compressed };
+        return { siteDir: path.join(finalDir, "site-packages"), files, installer: label, cacheHit: false, compressed, record, inputTexts: inputs.files };
     } catch (e) {
         for (const c of discardOnFailure.values()) c.spool?.discard();
         removeQuietly(work);
@@ -132,7 +240,7 @@ export async function installDependencies(spec: DependencySpec, target: LambdaTa
 
 async function installWithRescue(
     installer: Installer,
-    job: { requirementsFile: string; siteDir: string; what: string; work: string; indexes: PackageIndexes; passThrough: string[] },
+    job: { requirementsFile: string; siteDir: string; what: string; work: string; indexes: PackageIndexes; passThrough: string[]; lock?: string },
     inputs: RequirementInputs,
     target: LambdaTarget,
     ctx: InstallContext,
@@ -150,6 +258,8 @@ async function installWithRescue(
             extraArgs: job.passThrough,
         });
         if (result.code === 0) return;
+        const lockFailed = job.lock && lockFailure(result.stdout + result.stderr, job.lock, describeTarget(target));
+        if (lockFailed) throw lockFailed;
         if (round >= MAX_RESCUE_ROUNDS) {
             throw new UserError(`installing the dependencies in ${job.what} for ${describeTarget(target)} failed:\n${tail(result.stdout + result.stderr)}`);
         }
@@ -206,37 +316,13 @@ async function listInstalled(siteDir: string, cache: BuildCache, compress: Compr
     return { files, compressed: withBytes.compressed };
 }
 
-function readManifest(dir: string): InstalledFile[] | undefined {
+function readManifest(dir: string): { files: InstalledFile[]; record: InstallRecord } | undefined {
     try {
-        return JSON.parse(fs.readFileSync(path.join(dir, MANIFEST), "utf8")).files;
+        const m = JSON.parse(fs.readFileSync(path.join(dir, MANIFEST), "utf8"));
+        return Array.isArray(m.files) ? { files: m.files, record: { notes: [], localProjects: [], ...m.record } } : undefined;
     } catch {
         return undefined;
     }
-}
-
-function readUvProject(pyproject: string): RequirementInputs {
-    const lock = path.join(path.dirname(pyproject), "uv.lock");
-    const files: Record<string, string> = {};
-    for (const f of [pyproject, lock]) {
-        try {
-            files[f] = fs.readFileSync(f, "utf8");
-        } catch (e) {
-            throw describeFsError(e, f, f === lock ? "uv lock file" : "pyproject file");
-        }
-    }
-    return { files, localPaths: [], lines: [], options: [] };
-}
-
-/** uv.lock → a pinned requirements file (without the project itself or dev dependencies). */
-async function exportUvLock(pyproject: string, work: string, ctx: InstallContext): Promise<string> {
-    const uv = await findUv(ctx.uv, ctx.toolsDir);
-    if (!uv) throw new UserError(`${pyproject} has a uv.lock; exporting it needs uv. Install it (pip install uv, or lambda-python setup), or export requirements.txt yourself.`);
-    const out = path.join(work, "requirements.txt");
-    const r = await run(uv, ["export", "--frozen", "--no-hashes", "--no-dev", "--no-emit-project", "--no-header", "--format", "requirements-txt", "--project", path.dirname(pyproject), "-o", out], {
-        env: { ...withoutIndexEnvironment(), UV_PYTHON_DOWNLOADS: "never" },
-    });
-    if (r.code !== 0) throw new UserError(`uv could not export ${path.join(path.dirname(pyproject), "uv.lock")}: ${tail(r.stderr, 6)}`);
-    return out;
 }
 
 /** Content hash of a local file or folder named in requirements (so a change to it reinstalls). */

@@ -161,7 +161,8 @@ async function uvInstaller(uvCommand: string, pythonCommand?: string, pinnedReso
                 ...(py ? ["--python", py.command] : []),
                 ...uvIndexArgs(req.indexes),
                 ...req.findLinks.flatMap((d) => ["--find-links", d]),
-                ...req.extraArgs,
+                // uv refuses a flag given twice: the local projects' --no-deps meets the pinned install's own.
+                ...req.extraArgs.filter((a) => !(a === "--no-deps" && args.includes(a))),
             ],
             { onLine, env },
         );

@@ -32,11 +32,10 @@ const INCLUDE = /^(-r|--requirement|-c|--constraint)(\s+|=)(\S+)(.*)$/;
 const PATH_OPTION = /^(-e|--editable|-f|--find-links)(\s+|=)(\S+)(.*)$/;
 const LOCAL = /^(\.{1,2}\/[^\s[;#]*|\.{1,2}(?=$|[\s[;#]))(.*)$/;
 
-/** Writes the absolute-path copy of `file` (and what it includes) into `workDir`; returns the copy's path. */
-export function withAbsolutePaths(file: string, workDir: string): string {
-    const copies = new Map<string, string>();
+/** Copies of local projects' sources in `workDir`, made once per folder; a folder that cannot be copied is given as is. */
+function snapshotter(workDir: string): (folder: string) => string {
     const snapshots = new Map<string, string>();
-    const snapshot = (folder: string): string => {
+    return (folder) => {
         if (!buildsFromSnapshot(folder)) return folder;
         let copy = snapshots.get(folder);
         if (!copy) {
@@ -52,6 +51,21 @@ export function withAbsolutePaths(file: string, workDir: string): string {
         }
         return copy;
     };
+}
+
+/** A requirements file in `workDir` installing these project folders (path dependencies of a lock, the project's own package) from snapshots. */
+export function withProjectSnapshots(folders: string[], workDir: string): string {
+    const snapshot = snapshotter(workDir);
+    const file = path.join(workDir, "requirements", "local-projects.txt");
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, `${folders.map(snapshot).join("\n")}\n`);
+    return file;
+}
+
+/** Writes the absolute-path copy of `file` (and what it includes) into `workDir`; returns the copy's path. */
+export function withAbsolutePaths(file: string, workDir: string): string {
+    const copies = new Map<string, string>();
+    const snapshot = snapshotter(workDir);
     const outDir = path.join(workDir, "requirements");
     fs.mkdirSync(outDir, { recursive: true });
     const visit = (f: string): string => {
