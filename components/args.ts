@@ -54,8 +54,12 @@ export interface BuildSettings {
     exclude?: string[];
     /** Leave out VCS folders, virtualenvs, node_modules, caches and .env files. @default true */
     defaultExcludes?: boolean;
-    /** Set false to ignore a requirements.txt / uv.lock found in the source folder. @default true */
+    /** Set false to ignore the dependency files found in the source folder and above it. @default true */
     detectDependencies?: boolean;
+    /** Dependency groups to install besides the main dependencies (Poetry groups, [dependency-groups], PDM groups, Pipfile categories such as "develop"). @default none: production dependencies only */
+    groups?: string[];
+    /** Extras of the project to install ([project.optional-dependencies], Poetry extras). @default none */
+    extras?: string[];
     /** @default "auto": uv (installed on first use); pip only if that fails */
     installer?: Installer;
     /** Python interpreter that runs pip. @default "python3" */

@@ -41,10 +41,12 @@ export interface PythonFunctionArgs {
     runtime?: pulumi.Input<string>;
     /** @default "x86_64" */
     architecture?: pulumi.Input<Architecture>;
-    /** A requirements.txt. @default <source>/requirements.txt when present */
+    /** A requirements.txt. @default found from source (requirements.txt, or a project file or lock in source or above it; README "Dependencies") */
     requirements?: pulumi.Input<string>;
-    /** A pyproject.toml with uv.lock beside it. @default <source>/pyproject.toml when uv.lock is there */
+    /** A pyproject.toml: installed from the lock beside it, else its dependencies resolved for the target. @default found from source */
     pyproject?: pulumi.Input<string>;
+    /** A lock: poetry.lock, Pipfile.lock, pdm.lock, uv.lock or pylock.toml, read with the project file beside it. @default found from source */
+    lock?: pulumi.Input<string>;
     /** An already-installed site-packages folder. @default none */
     sitePackages?: pulumi.Input<string>;
     /** Layers in order (at most 5): PythonLayers (checked against the function at preview) or layer ARNs. @default none */
@@ -140,11 +142,12 @@ export class PythonFunction extends pulumi.ComponentResource {
             arch: architecture,
             requirements: args.requirements,
             pyproject: args.pyproject,
+            lock: args.lock,
             sitePackages: args.sitePackages,
         });
         const lateBuilds = lateLayers ? lateLayers.apply((items) => pulumi.all(items.filter((l): l is PythonLayer => l instanceof PythonLayer).map(layerBuildOf))) : pulumi.output([]);
         const layerBuilds = pulumi.all([pulumi.all(pythonLayers.map(layerBuildOf)), lateBuilds]).apply(([early, late]): LayerBuild[] => [...early, ...late]);
-        const built = pulumi.all([inputs, layerBuilds, layerCount]).apply(async ([{ source, handler, rt: runtimeValue, arch, requirements, pyproject, sitePackages }, layerBuilds, layerCount]) => {
+        const built = pulumi.all([inputs, layerBuilds, layerCount]).apply(async ([{ source, handler, rt: runtimeValue, arch, requirements, pyproject, lock, sitePackages }, layerBuilds, layerCount]) => {
             judgeLayerCount(layerCount);
             if (!source) throw fail("source must name the folder with the function's code.");
             if (!handler) throw fail('handler must be given as module.function, e.g. "lambda_function.lambda_handler".');
@@ -159,7 +162,7 @@ export class PythonFunction extends pulumi.ComponentResource {
             }
             let result: BuildResult;
             try {
-                result = await sharedBuild({ ...builderOptions(args.build), kind: "function", source, requirements, pyproject, sitePackages, runtime: rt, architecture: arch }, this, subject);
+                result = await sharedBuild({ ...builderOptions(args.build), kind: "function", source, requirements, pyproject, lock, sitePackages, runtime: rt, architecture: arch }, this, subject);
             } catch (e) {
                 throw isUserError(e) ? fail(e.message) : e;
             }

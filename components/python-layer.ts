@@ -16,8 +16,10 @@ export interface PythonLayerArgs {
     source?: pulumi.Input<string>;
     /** A requirements.txt whose packages the layer holds. */
     requirements?: pulumi.Input<string>;
-    /** A pyproject.toml with a uv.lock beside it. */
+    /** A pyproject.toml: installed from the lock beside it, else its dependencies resolved for the target. */
     pyproject?: pulumi.Input<string>;
+    /** A lock (poetry.lock, Pipfile.lock, pdm.lock, uv.lock, pylock.toml) whose packages the layer holds, read with the project file beside it. */
+    lock?: pulumi.Input<string>;
     /** An already-installed site-packages folder. */
     sitePackages?: pulumi.Input<string>;
     /**
@@ -105,14 +107,14 @@ export class PythonLayer extends pulumi.ComponentResource {
         const runtimeInputs = args.runtimes ?? [NEWEST_RUNTIME];
         if (runtimeInputs.length === 0 || runtimeInputs.length > 15) throw fail(`runtimes must list 1 to 15 runtimes (AWS's limit for a layer); got ${runtimeInputs.length}.`);
 
-        const built = pulumi.all([args.source, args.requirements, args.pyproject, args.sitePackages, pulumi.all(runtimeInputs)]).apply(async ([source, requirements, pyproject, sitePackages, runtimes]) => {
+        const built = pulumi.all([args.source, args.requirements, args.pyproject, args.lock, args.sitePackages, pulumi.all(runtimeInputs)]).apply(async ([source, requirements, pyproject, lock, sitePackages, runtimes]) => {
             const bad = runtimes.find((r) => !parsePythonRuntime(r));
             if (bad) throw fail(`runtime "${bad}" is not a Python runtime.`);
             // Wheels for the oldest runtime are the ones most likely to load on the newer ones (abi3).
             const oldest = [...runtimes].sort((a, b) => comparePython(parsePythonRuntime(a)!, parsePythonRuntime(b)!))[0];
             let result: BuildResult;
             try {
-                result = await sharedBuild({ ...builderOptions(args.build), kind: "layer", source, requirements, pyproject, sitePackages, runtime: oldest, architecture: architectures[0] }, this, `PythonLayer "${name}"`);
+                result = await sharedBuild({ ...builderOptions(args.build), kind: "layer", source, requirements, pyproject, lock, sitePackages, runtime: oldest, architecture: architectures[0] }, this, `PythonLayer "${name}"`);
             } catch (e) {
                 throw isUserError(e) ? fail(e.message) : e;
             }
