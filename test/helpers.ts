@@ -1,6 +1,7 @@
 // Shared test tooling: temporary folders, running the compiled CLI, and an
 // independent view of zips through Python's zipfile (so the builder is not
 // checked only by our own reader).
+import { strict as assert } from "assert";
 import { spawn, spawnSync, SpawnSyncOptions } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -43,6 +44,16 @@ export function cli(args: string[], options: SpawnSyncOptions & { prefix?: strin
     const argv = options.prefix ? [...pre, process.execPath, CLI, ...args] : [CLI, ...args];
     const r = spawnSync(cmd, argv, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, ...options });
     return { code: r.status ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** A refusal as the CLI must give it: exit 2, nothing on stdout, one paragraph on stderr without a stack trace. */
+export function assertOneParagraph(r: CliResult, pattern: RegExp): void {
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /^lambda-python: error: /);
+    assert.match(r.stderr, pattern);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+    assert.doesNotMatch(r.stderr, /internal error/);
 }
 
 export function cliAsync(args: string[], env?: NodeJS.ProcessEnv): { done: Promise<CliResult>; pid: () => number | undefined; kill: (sig: NodeJS.Signals) => void } {
