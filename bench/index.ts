@@ -1,13 +1,23 @@
-// npm run bench [-- archive|policies|memory|growth|invoke|build-cold|start]: runs the benchmarks and records them in docs/BENCHMARKS.md.
+// npm run bench [-- archive|policies|memory|growth|invoke|build-cold|start|rebuild-locks]: runs the benchmarks and records them in docs/BENCHMARKS.md.
 import { benchArchive } from "./archive";
 import { benchBuildCold } from "./build-cold";
 import { benchGrowth } from "./growth";
 import { benchInvoke } from "./invoke";
 import { benchMemory } from "./memory";
 import { benchPolicies } from "./policies";
+import { benchRebuildLocks } from "./rebuild-locks";
 import { benchStart } from "./start";
 
-const benches: Record<string, () => Promise<string>> = { archive: benchArchive, policies: benchPolicies, memory: benchMemory, growth: benchGrowth, invoke: benchInvoke, "build-cold": benchBuildCold, start: benchStart };
+const benches: Record<string, () => Promise<string>> = {
+    archive: benchArchive,
+    policies: benchPolicies,
+    memory: benchMemory,
+    growth: benchGrowth,
+    invoke: benchInvoke,
+    "build-cold": benchBuildCold,
+    start: benchStart,
+    "rebuild-locks": benchRebuildLocks,
+};
 
 (async () => {
     const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

@@ -9,7 +9,8 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { defaultToolsDir } from "../builder/cache";
-import { ROOT } from "./helpers";
+
+const ROOT = path.resolve(__dirname, "..");
 
 export type ProjectTool = "poetry-2.5.1" | "poetry-1.8.5" | "pipenv-2026.10.3" | "pdm-2.29.4";
 

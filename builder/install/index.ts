@@ -29,7 +29,8 @@ import { lockFailure } from "./lock-failures";
 import { timed } from "./timing";
 import { pipConfigIndexes, uvConfigIndexes } from "./config-files";
 import { normalizeName, readRequirementInputs, RequirementInputs } from "./requirements";
-import { ownPackage, planInstall, ProjectSpec } from "./locks";
+import type { ProjectSpec } from "./locks";
+import { ownPackage } from "./locks/pyproject";
 import { readText } from "./locks/toml";
 
 export type DependencySpec = { kind: "requirements"; file: string } | ProjectSpec;
@@ -144,6 +145,8 @@ function projectJob(spec: ProjectSpec, target: LambdaTarget, ctx: InstallContext
         keyExtra: { groups: normalized(spec.groups), extras: normalized(spec.extras) },
         prepare: async (work) => {
             const uv = spec.kind === "uv-lock" ? await findUv(ctx.uv, ctx.toolsDir) : undefined;
+            // The lock readers load only when an install is missing.
+            const { planInstall } = await import("./locks");
             const plan = await planInstall(spec, files, target, work, uv);
             const record = { pinned: plan.pinned, notes: plan.notes, localProjects: plan.localProjects };
             if (!requirementLines(plan.requirements).length) return { record };

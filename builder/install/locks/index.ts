@@ -8,7 +8,7 @@ import { pinnedInstall } from "./locked";
 import { readPdmLock } from "./pdm";
 import { readPipfileLock } from "./pipenv";
 import { readPoetryLock } from "./poetry";
-import { dependencyGroups, poetryDependencies, projectExtras, projectPackage, readPyproject } from "./pyproject";
+import { dependencyGroups, poetryDependencies, projectExtras } from "./pyproject";
 import { readPylock } from "./pylock";
 import { checkChosen, Selection } from "./selection";
 import { parseToml, strings, table } from "./toml";
@@ -88,22 +88,4 @@ function unlocked(spec: ProjectSpec, text: string, target: LambdaTarget): Instal
         notes: lines.length === 0 ? [] : [`not pinned: ${spec.file} has no lock, so its dependencies were resolved for ${target.runtime} ${target.architecture} when installed (lock them with uv lock, pdm lock or poetry lock)`],
         pinned: false,
     };
-}
-
-export type OwnPackage = { folder?: string; note?: string };
-
-/**
- * The project's own package, decided on every build (a folder appearing or
- * going changes it, and the dependencies' install does not depend on it):
- * for Poetry, PDM and PEP 621 projects, from the pyproject (projectPackage).
- * uv exports its project with the lock; Pipenv and PEP 751 locks have none.
- */
-export function ownPackage(spec: ProjectSpec, texts: Record<string, string>): OwnPackage {
-    const pyproject = spec.kind === "pyproject" ? spec.file : spec.kind === "poetry-lock" || spec.kind === "pdm-lock" ? spec.project : undefined;
-    if (!pyproject) return {};
-    const text = texts[pyproject] ?? readPyproject(pyproject).text;
-    // Without a build backend the project is an application, not a package: no need to read the file.
-    if (!/build-backend/.test(text)) return {};
-    const decided = projectPackage(pyproject, parseToml(text, pyproject, "project file"));
-    return decided.install ? { folder: decided.folder } : { note: decided.note };
 }

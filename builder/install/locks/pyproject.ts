@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../../../shared/errors";
 import { normalizeName } from "../requirements";
+import type { ProjectSpec } from "./index";
 import { parseToml, readText, str, strings, table, TomlTable } from "./toml";
 
 export function readPyproject(file: string): { text: string; data: TomlTable } {
@@ -88,4 +89,22 @@ export function projectPackage(pyproject: string, data: TomlTable): ProjectPacka
 /** Extras a project defines: `[project.optional-dependencies]` and Poetry's `[tool.poetry.extras]`. */
 export function projectExtras(data: TomlTable): string[] {
     return [...Object.keys(table(data, "project", "optional-dependencies")), ...Object.keys(table(data, "tool", "poetry", "extras"))].map(normalizeName);
+}
+
+export type OwnPackage = { folder?: string; note?: string };
+
+/**
+ * The project's own package, decided on every build (a folder appearing or
+ * going changes it, and the dependencies' install does not depend on it):
+ * for Poetry, PDM and PEP 621 projects, from the pyproject (projectPackage).
+ * uv exports its project with the lock; Pipenv and PEP 751 locks have none.
+ */
+export function ownPackage(spec: ProjectSpec, texts: Record<string, string>): OwnPackage {
+    const pyproject = spec.kind === "pyproject" ? spec.file : spec.kind === "poetry-lock" || spec.kind === "pdm-lock" ? spec.project : undefined;
+    if (!pyproject) return {};
+    const text = texts[pyproject] ?? readPyproject(pyproject).text;
+    // Without a build backend the project is an application, not a package: no need to read the file.
+    if (!/build-backend/.test(text)) return {};
+    const decided = projectPackage(pyproject, parseToml(text, pyproject, "project file"));
+    return decided.install ? { folder: decided.folder } : { note: decided.note };
 }

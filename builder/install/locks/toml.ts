@@ -4,8 +4,11 @@
 // builder/DESIGN.md for the choice). Integers come back as BigInt so content
 // hashes can tell `1` from `1.0` as Python does (python-json.ts).
 import * as fs from "fs";
-import { parse, TomlError } from "smol-toml";
+import type * as SmolToml from "smol-toml";
 import { describeFsError, UserError } from "../../../shared/errors";
+
+// Loaded on first use: most builds read no TOML, and a rebuild should not pay for the parser.
+let smol: typeof SmolToml | undefined;
 
 export type TomlTable = Record<string, unknown>;
 
@@ -19,10 +22,11 @@ export function readText(file: string, what: string): string {
 
 /** The parsed TOML of `text` (the content of `file`); a syntax error names the file and line. */
 export function parseToml(text: string, file: string, what: string): TomlTable {
+    smol ??= require("smol-toml") as typeof SmolToml;
     try {
-        return parse(text, { integersAsBigInt: true }) as TomlTable;
+        return smol.parse(text, { integersAsBigInt: true }) as TomlTable;
     } catch (e) {
-        if (e instanceof TomlError) {
+        if (e instanceof smol.TomlError) {
             throw new UserError(`${what} ${file} is not valid TOML (line ${e.line}, column ${e.column}: ${e.message.split("\n")[0]}). Fix the file, or write it again with the tool that made it.`);
         }
         throw e;
