@@ -11,8 +11,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "smol-toml";
 import { BuildResult } from "../builder";
+import { PythonFunction, PythonLayer } from "../components";
+import { MockStack, outputValue } from "../preview/mock-stack";
 import { defaultToolsDir } from "../builder/cache";
-import { assertOneParagraph, cli, pyZip, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
+import { assertOneParagraph, cli, pyZip, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 import { runTool, uvForTests } from "./project-tools";
 
 type BuildReport = Omit<BuildResult, "facts">;
@@ -315,6 +317,37 @@ describe("Python projects as Poetry, Pipenv, PDM, uv and pip keep them", () => {
             const report = build(bare, []);
             assert.equal(report.dependencies.from, "none");
             assert.equal(report.dependencies.notes.length, 1);
+        });
+    });
+
+    describe("through the components, as a Pulumi program gives them", () => {
+        let stack: MockStack;
+        let previousCache: string | undefined;
+        before(async () => {
+            previousCache = process.env.LAMBDA_PYTHON_CACHE_DIR;
+            process.env.LAMBDA_PYTHON_CACHE_DIR = SHARED_CACHE;
+            stack = await MockStack.start();
+        });
+        after(() => {
+            stack.stop();
+            if (previousCache === undefined) delete process.env.LAMBDA_PYTHON_CACHE_DIR;
+            else process.env.LAMBDA_PYTHON_CACHE_DIR = previousCache;
+        });
+        const poetry = path.join(ROOT, "test", "fixtures", "projects", "poetry2");
+
+        it("a PythonLayer from a poetry.lock holds the main dependencies and the group and extra asked for", async () => {
+            const layer = new PythonLayer("orders-deps", { lock: path.join(poetry, "poetry.lock"), runtimes: ["python3.12"], build: { groups: ["dev"], extras: ["color"] } });
+            await outputValue(layer.arn);
+            await stack.settle();
+            const code = stack.byName("aws:lambda/layerVersion:LayerVersion", "orders-deps").wire.code as Record<string, string>;
+            const names = pyZip(code.path).entries.map((e) => e.name);
+            for (const expected of ["python/six.py", "python/iniconfig/__init__.py", "python/colorama/__init__.py"]) assert.ok(names.includes(expected), expected);
+            assert.ok(!names.some((n) => n.startsWith("python/exceptiongroup")), "its marker does not hold on python3.12");
+        });
+
+        it("a PythonFunction asking for a group its lock does not have fails at preview, naming the component", async () => {
+            const fn = new PythonFunction("orders", { source: writeFiles(tmpDir("fn-"), { "app.py": "def handler(e, c):\n    return 1\n" }), handler: "app.handler", lock: path.join(poetry, "poetry.lock"), build: { groups: ["docs"] } });
+            await assert.rejects(outputValue(fn.archive), /PythonFunction "orders": .*defines no group "docs"/);
         });
     });
 });
