@@ -73,6 +73,16 @@ describe("Python project locks", () => {
         });
     });
 
+    it("takes a package's index from the lock: a project whose packages all come from its own source asks only that one", () => {
+        const lock = path.join(FIXTURES, "poetry2-source", "poetry.lock");
+        const reading = readPoetryLock(lock, read("poetry2-source/poetry.lock"), path.join(FIXTURES, "poetry2-source", "pyproject.toml"), read("poetry2-source/pyproject.toml"), py311, none);
+        const pinned = pinnedInstall(reading, py311);
+        const hashes = read("poetry2-source/poetry.lock")
+            .match(/sha256:[0-9a-f]{64}/g)!
+            .sort();
+        assert.equal(pinned.requirements, `--index-url https://pypi.org/simple\n--require-hashes\nsix==1.17.0${hashes.map((h) => ` --hash=${h}`).join("")}\n`);
+    });
+
     describe("Pipenv", () => {
         const lock = path.join(FIXTURES, "pipenv", "Pipfile.lock");
         const pipfile = path.join(FIXTURES, "pipenv", "Pipfile");
