@@ -47,11 +47,14 @@ async function buildWheel(dir: string, wheelsDir: string, uv: string, env: NodeJ
     const r = await run(uv, ["build", "--wheel", "--no-progress", "--out-dir", out, ...(python ? ["--python", python] : []), dir], { env });
     const wheel = fs.readdirSync(out).find((f) => f.endsWith(".whl"));
     if (r.code !== 0 || !wheel) {
-        throw new UserError(`the local package ${originOf(dir)} (named in requirements) could not be built into a wheel with uv: ${tail(r.stderr, 6)}`);
+        throw new UserError(
+            `the local project ${originOf(dir)} (named in requirements or a lock, or the function's own project) could not be built into a wheel with uv: ${tail(r.stderr, 6)}\n` +
+                "If it is the function's project and not meant to be a package, say so: remove its [build-system], or set package-mode = false ([tool.poetry]), package = false ([tool.uv]) or distribution = false ([tool.pdm]).",
+        );
     }
     if (!wheel.endsWith("-none-any.whl")) {
         throw new UserError(
-            `the local package ${originOf(dir)} (named in requirements) built ${wheel}, a wheel for this machine, not for Lambda: it has native code. ` +
+            `the local project ${originOf(dir)} (named in requirements or a lock, or the function's own project) built ${wheel}, a wheel for this machine, not for Lambda: it has native code. ` +
                 `Build it on Amazon Linux for the function's runtime and architecture and name the wheel in requirements instead of the folder.`,
         );
     }
