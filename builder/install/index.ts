@@ -136,6 +136,8 @@ function requirementsJob(file: string): InstallJob {
 function projectJob(spec: ProjectSpec, target: LambdaTarget, ctx: InstallContext): InstallJob {
     const files: Record<string, string> = {};
     for (const f of [spec.file, ...(spec.project ? [spec.project] : [])]) files[f] = readText(f, f === spec.file ? "lock file" : "project file");
+    // uv checks a lock against every workspace member's and path dependency's pyproject.toml too: so does the key.
+    if (spec.kind === "uv-lock") for (const f of uvMemberProjects(files[spec.file], path.dirname(spec.file))) if (!(f in files) && fs.existsSync(f)) files[f] = readText(f, "project file");
     const normalized = (names: string[]) => [...new Set(names.map(normalizeName))].sort();
     return {
         kind: spec.kind,
@@ -168,6 +170,11 @@ function localProjectsJob(folders: string[], from: string): InstallJob {
         addArgs: ["--no-deps"],
         prepare: async (work) => ({ requirementsFile: withProjectSnapshots(folders, work), record: { notes: [], localProjects: [] } }),
     };
+}
+
+/** The pyproject.toml of each local package a uv.lock names (`source = { editable | directory | virtual = "path" }`). */
+function uvMemberProjects(lock: string, dir: string): string[] {
+    return [...lock.matchAll(/^source = \{ (?:editable|directory|virtual) = "([^"]+)" \}/gm)].map((m) => path.join(path.resolve(dir, m[1]), "pyproject.toml"));
 }
 
 function requirementLines(text: string): string[] {

@@ -29,7 +29,7 @@ export async function readUvLock(lock: string, pyproject: string, pyprojectText:
     const r = await run(uv, [...args, "--project", path.dirname(pyproject), "-o", out], { env: { ...withoutIndexEnvironment(), UV_PYTHON_DOWNLOADS: "never", UV_OFFLINE: "1" } });
     if (r.code !== 0) {
         if (/needs to be updated, but `--locked` was provided/.test(r.stderr)) {
-            throw new UserError(`${lock} is out of date: it was not made from the dependencies ${pyproject} declares now (as \`uv lock --check\` reports). Run \`uv lock\` and build again.`);
+            throw new UserError(`${lock} is out of date: it was not made from the dependencies ${pyproject} (or a workspace member or path dependency it names) declares now, as \`uv lock --check\` reports. Run \`uv lock\` and build again.`);
         }
         throw new UserError(`uv could not export ${lock}: ${tail(r.stderr, 6)}`);
     }
