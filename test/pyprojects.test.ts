@@ -260,6 +260,22 @@ describe("Python projects as Poetry, Pipenv, PDM, uv and pip keep them", () => {
             assert.deepEqual(r.versions, { orjson: locked.orjson, six: locked.six, orders: locked.orders });
         });
 
+        it("refuses a lock older than a path dependency's pyproject.toml, even after a build that cached it", () => {
+            const withLib = path.join(tmpDir("uv-lib-"), "fn");
+            fs.cpSync(project, withLib, { recursive: true });
+            writeFiles(withLib, {
+                "libs/pricing/pyproject.toml": '[project]\nname = "pricing"\nversion = "1.0"\n\n[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n',
+                "libs/pricing/src/pricing/__init__.py": "RATE = 2\n",
+            });
+            const r = spawnSync(uvForTests(), ["add", "--no-sync", "--quiet", "--project", withLib, path.join(withLib, "libs", "pricing")], { encoding: "utf8", env: { ...process.env, UV_PYTHON_DOWNLOADS: "never" } });
+            assert.equal(r.status, 0, r.stderr);
+            const report = build(withLib, ["--runtime", "python3.13"]);
+            assert.ok(report.dependencies.packages.includes("pricing==1.0"), report.dependencies.packages.join(", "));
+            const lib = path.join(withLib, "libs", "pricing", "pyproject.toml");
+            fs.writeFileSync(lib, fs.readFileSync(lib, "utf8").replace('version = "1.0"', 'version = "1.0"\ndependencies = ["idna"]'));
+            assertOneParagraph(cli(["build", withLib, "--runtime", "python3.13", "--quiet", "--cache-dir", SHARED_CACHE, "--out", path.join(tmpDir(), "x.zip")]), /uv\.lock is out of date: .*workspace member or path dependency/);
+        });
+
         it("refuses a lock older than its pyproject.toml", () => {
             const stale = path.join(tmpDir("uv-stale-"), "fn");
             fs.cpSync(project, stale, { recursive: true });
