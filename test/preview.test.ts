@@ -41,7 +41,8 @@ describe("lambda-python preview", () => {
         assert.match(r.stdout, /^\+\s+hello-url\s+lambda-python:index:PythonFunction/m);
         assert.match(r.stdout, /^\+\s+hello-url\s+aws:lambda:Function\s+python3\.14\s+x86_64\s+275 B\s+184 B\s+ok/m);
         assert.match(r.stdout, /policy violations: 0 mandatory, 1 advisory/);
-        assert.match(r.stdout, /url: https:\/\/hello-url-url\.lambda-url/);
+        // A function URL is made by AWS when the URL is created: in `pulumi preview` it is not known yet.
+        assert.match(r.stdout, /^ {2}url: output<string>$/m);
     });
 
     it("keeps a TypeScript program's transpiled files between runs, with stack traces still on the TypeScript lines", () => {
