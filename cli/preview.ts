@@ -11,7 +11,7 @@ import type { Analysis } from "../preview/policy-check";
 import type { Invocation } from "../preview/invoke-all";
 import { RecordedResource } from "../preview/records";
 import { ProgramRun, runProgram } from "../preview/program";
-import { ANSWERS_FILE } from "../preview/project";
+import { ANSWERS_FILE } from "../preview/data-sources";
 import { UNKNOWN } from "../preview/wire";
 import { formatMB } from "../policies/rules/format";
 import { namedValues, parse, progressPrinter } from "./args";
@@ -147,9 +147,7 @@ export async function previewCommand(argv: string[]): Promise<number> {
 function failed(run: ProgramRun, json: boolean): number {
     if (json) console.log(JSON.stringify({ project: run.project, stack: run.stack, errors: run.errors, notes: run.notes }, null, 2));
     if (run.offlineLimit) {
-        process.stderr.write(
-            `lambda-python: error: the offline preview of ${run.project} stopped: ${run.errors.join("\n  ")}\n  \`pulumi preview\` asks the cloud; offline, give the answer with --invoke-result TOKEN=FILE.json (a JSON object of the data source's result) or in ${ANSWERS_FILE} beside Pulumi.yaml.\n`,
-        );
+        process.stderr.write(`lambda-python: error: the offline preview of ${run.project} stopped: ${run.errors.join("\n  ")}\n`);
         return 2;
     }
     process.stderr.write(`lambda-python: the program ${run.project} failed:\n${run.errors.map((e) => `  ${e}`).join("\n")}\n`);

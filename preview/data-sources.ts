@@ -20,17 +20,27 @@
 // beside Pulumi.yaml ({ "invokes": { TOKEN: result } }).
 import { UNKNOWN } from "./wire";
 
+/** The file beside Pulumi.yaml that holds answers ({ "invokes": {…}, "stackOutputs": {…} }). */
+export const ANSWERS_FILE = "offline-answers.json";
+
 export interface Answer {
     result: Record<string, unknown>;
     /** Said to the user once per token: where the answer came from. */
     note?: string;
 }
 
-/** The answer to give when no data source answer exists: the preview stops with this message. */
+/** A data source the offline preview cannot answer: the preview stops, saying what asked and how to answer it. */
 export class OfflineLimit extends Error {
-    constructor(message: string) {
-        super(message);
+    /** How the user gives the answer. */
+    readonly remedy: string;
+    constructor(
+        readonly what: string,
+        token: string,
+    ) {
+        const remedy = `Give its result (a JSON object) with --invoke-result ${token}=FILE.json, or under "invokes" in ${ANSWERS_FILE} beside Pulumi.yaml.`;
+        super(`${what} ${remedy}`);
         this.name = "OfflineLimit";
+        this.remedy = remedy;
     }
 }
 
@@ -48,7 +58,7 @@ export function regionOf(context: DataSourceContext): { region: string; from: st
     const configured = context.config["aws:region"];
     if (configured) return { region: configured, from: "config aws:region" };
     for (const name of ["AWS_REGION", "AWS_DEFAULT_REGION"]) if (process.env[name]) return { region: process.env[name]!, from: name };
-    return { region: "us-east-1", from: "no aws:region config, AWS_REGION or AWS_DEFAULT_REGION: us-east-1" };
+    return { region: "us-east-1", from: "the default: no aws:region config, AWS_REGION or AWS_DEFAULT_REGION" };
 }
 
 function partitionOf(region: string): { partition: string; dnsSuffix: string; reverseDnsPrefix: string } {
@@ -147,6 +157,7 @@ function builtIn(token: string, inputs: Record<string, unknown>, context: DataSo
             };
         }
         case "aws:iam/getPolicyDocument:getPolicyDocument":
+            if (inputs.sourcePolicyDocuments || inputs.overridePolicyDocuments) return undefined; // merged documents are not computed offline
             return { result: policyDocument(inputs) };
         default:
             return undefined;
@@ -160,7 +171,7 @@ export function answer(token: string, inputs: Record<string, unknown>, context: 
     if (hasUnknown(inputs)) return { result: Object.fromEntries(Object.keys(inputs).map((k) => [k, UNKNOWN])) };
     const known = builtIn(token, inputs, context);
     if (known) return known;
-    throw new OfflineLimit(`the data source ${token} asks the cloud, and the offline preview has no answer for it${describeInputs(inputs)}.`);
+    throw new OfflineLimit(`the data source ${token} asks the cloud, and the offline preview has no answer for it${describeInputs(inputs)}.`, token);
 }
 
 function describeInputs(inputs: Record<string, unknown>): string {
@@ -192,9 +203,6 @@ function principals(list: { type: string; identifiers: string[] }[]): unknown {
 }
 
 function policyDocument(inputs: Record<string, unknown>): Record<string, unknown> {
-    if (inputs.sourcePolicyDocuments || inputs.overridePolicyDocuments) {
-        throw new OfflineLimit("aws.iam.getPolicyDocument with sourcePolicyDocuments or overridePolicyDocuments is not computed offline.");
-    }
     const statements = ((inputs.statements as Statement[] | undefined) ?? []).map((s) => {
         const out: Record<string, unknown> = {};
         if (s.sid) out.Sid = s.sid;

@@ -150,7 +150,7 @@ async function main(): Promise<void> {
         given: request.invokeResults,
         stackOutputs: request.stackOutputs,
         note: (text) => notes.add(text),
-        limit: (e, token) => limits.push({ message: `${e.message}${callSites(token)}`, kind: "limit" }),
+        limit: (e, token) => limits.push({ message: `${e.what}${callSites(token)} ${e.remedy}`, kind: "limit" }),
     });
     await pulumi.runtime.setMocks(mocks, request.project, request.stack, true, request.organization);
 

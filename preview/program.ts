@@ -149,7 +149,10 @@ type HostResult = (Ran & { analysis?: Promise<Analysis> }) | { failure: string }
  */
 function runHost(request: HostRequest, env: NodeJS.ProcessEnv, nodeargs: string[]): Promise<HostResult> {
     return new Promise((resolve, reject) => {
-        const child = fork(hostScript(), [JSON.stringify(request)], { cwd: request.programDir, env, execArgv: nodeargs, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+        // Two warnings about the machinery, not the program: ts-node's ESM loader on Node 24 (DEP0180), and
+        // the SDK handling an invoke's rejection a turn late.
+        const execArgv = ["--disable-warning=DEP0180", "--disable-warning=PromiseRejectionHandledWarning", ...nodeargs];
+        const child = fork(hostScript(), [JSON.stringify(request)], { cwd: request.programDir, env, execArgv, stdio: ["ignore", "pipe", "pipe", "ipc"] });
         let started = false;
         let ran = false;
         let tail = "";

@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../shared/errors";
+import { ANSWERS_FILE } from "./data-sources";
 
 // js-yaml comes with @pulumi/pulumi, which reads these files with it too.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -77,23 +78,28 @@ export function readProject(programDir: string): Project {
 
 /**
  * The file the program starts from, found as the language host finds it: Pulumi.yaml's main (a file, or a
- * folder as Node resolves one), else package.json's `exports` or `main` when that file exists, else the
- * folder's index. A missing one is said here, in one paragraph, rather than by Node's module loader.
+ * folder as Node resolves one); without one, the `exports` or `main` of the nearest package.json (searched
+ * upwards from the program's folder) when that file exists, else the folder's index. A missing one is said
+ * here, in one paragraph, rather than by Node's module loader.
  */
 function entryPoint(programDir: string, mainArg: string, projectFile: string): string {
     const main = path.resolve(programDir, mainArg);
-    const pkg = readPackage(mainArg === "." ? programDir : main);
-    const fromPackage = mainArg === "." ? [pkg.exports, pkg.main].filter((x): x is string => typeof x === "string").map((m) => path.resolve(programDir, m)) : [];
+    const root = mainArg === "." ? packageRoot(programDir) : undefined;
+    const pkg = readPackage(root ?? main);
+    const fromPackage = root ? [pkg.exports, pkg.main].filter((x): x is string => typeof x === "string").map((m) => path.resolve(root, m)) : [];
     const asFile = (p: string) => [p, ...[".ts", ".js", ".mjs", ".cjs", ".mts"].map((ext) => `${p}${ext}`)];
-    const asFolder = (d: string) => [...(mainArg !== "." && typeof pkg.main === "string" ? asFile(path.resolve(d, pkg.main)) : []), ...["index.ts", "index.js", "index.mjs", "index.mts"].map((f) => path.join(d, f))];
-    const candidates = [...fromPackage.flatMap(asFile), ...asFile(main), ...asFolder(main)];
-    const found = candidates.find((c) => fs.existsSync(c) && fs.statSync(c).isFile());
+    const asFolder = (d: string) => [...(!root && typeof pkg.main === "string" ? asFile(path.resolve(d, pkg.main)) : []), ...["index.ts", "index.js", "index.mjs", "index.mts"].map((f) => path.join(d, f))];
+    const isFile = (c: string) => fs.existsSync(c) && fs.statSync(c).isFile();
+    // The language host takes package.json's entry only if that very file exists, else the folder.
+    const entry = fromPackage.find(isFile);
+    if (entry) return entry;
+    const candidates = [...asFile(main), ...asFolder(main)];
+    const found = candidates.find(isFile);
     if (found) return found;
     const build = typeof pkg.scripts === "object" && pkg.scripts && typeof (pkg.scripts as Record<string, unknown>).build === "string" ? (pkg.scripts as Record<string, string>).build : undefined;
     const hint = build ? ` The program's package.json has a build script (${build}); Pulumi does not run it: run \`npm run build\` first.` : "";
-    throw new UserError(
-        `${projectFile}: the program's entry point ${mainArg === "." ? "(no main: package.json's main, or index.ts / index.js)" : mainArg} was not found (looked for ${[...new Set(candidates)].map((c) => path.relative(programDir, c) || ".").join(", ")}).${hint}`,
-    );
+    const looked = [...fromPackage, ...candidates].map((c) => path.relative(programDir, c) || ".");
+    throw new UserError(`${projectFile}: the program's entry point ${mainArg === "." ? "(no main: package.json's main, or index.ts / index.js)" : mainArg} was not found (looked for ${[...new Set(looked)].join(", ")}).${hint}`);
 }
 
 function readPackage(dir: string): Record<string, unknown> {
@@ -110,6 +116,14 @@ function readPackage(dir: string): Record<string, unknown> {
         // no package.json, or one that is not JSON: Node ignores it too
     }
     return {};
+}
+
+/** The folder of the nearest package.json at or above `dir` (the language host's package root), if any. */
+function packageRoot(dir: string): string | undefined {
+    for (let d = dir; ; d = path.dirname(d)) {
+        if (fs.existsSync(path.join(d, "package.json"))) return d;
+        if (path.dirname(d) === d) return undefined;
+    }
 }
 
 /**
@@ -240,9 +254,6 @@ export interface Answers {
     /** A stack reference's outputs, by stack name ("acme/network/prod"). */
     stackOutputs: Record<string, Record<string, unknown>>;
 }
-
-/** The file beside Pulumi.yaml that holds answers ({ "invokes": {…}, "stackOutputs": {…} }). */
-export const ANSWERS_FILE = "offline-answers.json";
 
 /**
  * offline-answers.json beside Pulumi.yaml, then --invoke-result TOKEN=FILE and --stack-outputs NAME=FILE
