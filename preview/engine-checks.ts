@@ -13,6 +13,9 @@ export function checkAsTheEngineDoes(resources: RecordedResource[], programDir: 
     return [...duplicateUrns(resources), ...missingAssets(resources, programDir)];
 }
 
+/** The URN as the engine writes it: a resource whose parent is the stack has no parent type in it (the SDK's mock monitor adds the stack's). */
+const engineUrn = (urn: string) => urn.replace("::pulumi:pulumi:Stack$", "::");
+
 const where = (r: RecordedResource) => (r.origin ? ` (${r.origin})` : "");
 
 function duplicateUrns(resources: RecordedResource[]): string[] {
@@ -23,7 +26,7 @@ function duplicateUrns(resources: RecordedResource[]): string[] {
         if (!first) seen.set(r.urn, r);
         else
             out.push(
-                `Duplicate resource URN '${r.urn}'; try giving it a unique name: ${r.type} "${r.name}" is registered twice${first.origin && r.origin ? ` (${first.origin} and ${r.origin})` : where(r)}. Pulumi identifies a resource by its type, name and parent, so \`pulumi preview\` stops here too.`,
+                `Duplicate resource URN '${engineUrn(r.urn)}'; try giving it a unique name: ${r.type} "${r.name}" is registered twice${first.origin && r.origin ? ` (${first.origin} and ${r.origin})` : where(r)}. Pulumi identifies a resource by its type, name and parent, so \`pulumi preview\` stops here too.`,
             );
     }
     return out;
