@@ -1,43 +1,64 @@
 // lambda-python preview: a Pulumi program's preview without the cloud or the
-// Pulumi CLI. The program runs under the SDK's mock monitor, archives are
-// built for real, every resource goes through the policy pack's analyzer
-// entry points, and a table like `pulumi preview`'s is printed.
-import * as fs from "fs";
+// Pulumi CLI. The program runs in a child process under the SDK's mock
+// monitor answering as the engine does during a preview, archives are built
+// for real, every resource goes through the policy pack's analyzer entry
+// points, and a table like `pulumi preview`'s is printed.
 import { enableCompileCache } from "module";
 import * as path from "path";
 import { UserError } from "../shared/errors";
-import { analyzeAll, Diagnostic } from "../preview/analyze";
-import { formatInvocations, Invocation, invokeAll } from "../preview/invoke-all";
-import { RecordedResource } from "../preview/mock-stack";
-import { runProgram } from "../preview/program";
-import { onBuildProgress, resetSharedBuilds } from "../components/shared-build";
-import { inspectCached } from "../policies/pack/code";
+import type { Diagnostic } from "../preview/analyze";
+import type { Analysis } from "../preview/policy-check";
+import type { Invocation } from "../preview/invoke-all";
+import { RecordedResource } from "../preview/records";
+import { ProgramRun, runProgram } from "../preview/program";
+import { ANSWERS_FILE } from "../preview/data-sources";
+import { UNKNOWN } from "../preview/wire";
 import { formatMB } from "../policies/rules/format";
-import { parse, progressPrinter } from "./args";
+import { namedValues, parse, progressPrinter } from "./args";
 import { previewUsage } from "./usage";
 
 const help = `${previewUsage}
 
 Previews a Pulumi program (a folder with Pulumi.yaml; default: the current
-one) offline: runs it under the Pulumi SDK's mock monitor, builds every
-archive for real, checks every Lambda resource with the lambda-python policy
-pack (its default config) through the analyzer's entry points, and prints
-each resource with its runtime, architecture, sizes and policy results.
-Any Node.js program runs: TypeScript or JavaScript, CommonJS or ESM, with
-an exported (async) function or plain exports.
+one) offline, as \`pulumi preview --policy-pack\` would with this package's
+policy pack: runs it as Pulumi's Node.js language host does (TypeScript
+through ts-node with the program's tsconfig, CommonJS or ESM, Pulumi.yaml's
+main) in a process of its own, under the Pulumi SDK's mock monitor answering
+as the engine does in a preview (a new resource's ID and computed outputs are
+unknown), builds every archive for real, checks every Lambda resource with
+the policy pack (its default config) through the analyzer's entry points,
+and prints each resource with its runtime, architecture, sizes and policy
+results. TypeScript is transpiled only; set PULUMI_NODEJS_TRANSPILE_ONLY=false
+to type-check it as the language host does by default.
 
-  --stack NAME         stack name; config is read from Pulumi.NAME.yaml
-                       (encrypted values get a placeholder)
+  --stack NAME         the stack (NAME, ORG/NAME or ORG/PROJECT/NAME); config
+                       is read from Pulumi.NAME.yaml (encrypted values get a
+                       placeholder). Default: the program's only stack file,
+                       else "dev"; the organization defaults to "organization"
   --config key=value   a config value (repeatable; overrides the stack file;
                        a key without "project:" is in the project's namespace)
+  --invoke-result TOKEN=FILE
+                       the result (a JSON object) a data source answers, e.g.
+                       aws:ec2/getAmi:getAmi=ami.json (repeatable). Region,
+                       partition, caller identity, availability zones and the
+                       default VPC have built-in offline answers; any other
+                       lookup stops the preview and says so
+  --stack-outputs NAME=FILE
+                       the outputs (a JSON object) of the stack a
+                       StackReference names, e.g. acme/network/prod=net.json
+                       (repeatable); without them they are unknown
   --invoke             then invoke every function the way Lambda runs it, with
                        its events/<function-name>.json ({} without one), and
                        print status, duration and the first line of response
   --json               one JSON object: resources, diagnostics, outputs
   --quiet              no progress lines
 
-Exit status: 0 clean, 1 a mandatory policy violation, a failed program or a failed invocation,
-2 a usage or input error.`;
+Answers can also be kept in ${ANSWERS_FILE} beside Pulumi.yaml:
+{ "invokes": { TOKEN: result }, "stackOutputs": { NAME: outputs } }.
+
+Exit status: 0 clean; 1 a mandatory policy violation, a failed program (as
+\`pulumi preview\` would fail it) or a failed invocation; 2 a usage or input
+error, or something the offline preview cannot answer without more input.`;
 
 const FUNCTION = "aws:lambda/function:Function";
 const LAYER = "aws:lambda/layerVersion:LayerVersion";
@@ -54,7 +75,20 @@ export interface PreviewRow {
 }
 
 export async function previewCommand(argv: string[]): Promise<number> {
-    const { values: v, positionals } = parse("preview", argv, { json: { type: "boolean" }, quiet: { type: "boolean" }, invoke: { type: "boolean" }, stack: { type: "string" }, config: { type: "string", multiple: true } }, previewUsage);
+    const { values: v, positionals } = parse(
+        "preview",
+        argv,
+        {
+            json: { type: "boolean" },
+            quiet: { type: "boolean" },
+            invoke: { type: "boolean" },
+            stack: { type: "string" },
+            config: { type: "string", multiple: true },
+            "invoke-result": { type: "string", multiple: true },
+            "stack-outputs": { type: "string", multiple: true },
+        },
+        previewUsage,
+    );
     if (v.help) {
         console.log(help);
         return 0;
@@ -62,45 +96,36 @@ export async function previewCommand(argv: string[]): Promise<number> {
     if (positionals.length > 1) throw new UserError(`preview takes one program folder.\nUsage: ${previewUsage}`);
     const dir = path.resolve(positionals[0] ?? ".");
     const say = progressPrinter(!!v.quiet);
-    onBuildProgress(say);
     const config = configPairs((v.config as string[] | undefined) ?? []);
-    const stack = v.stack as string | undefined;
-    if (stack !== undefined && !/^[A-Za-z0-9_.\-/]+$/.test(stack)) throw new UserError(`--stack takes a stack name (letters, digits, _ . - /); got "${stack}".`);
     // A program loads @pulumi/aws (thousands of modules); V8's code cache on disk spares compiling them again
     // on every preview (about 1 s of a warm `npm start`). Node keeps it valid by the files' contents.
     enableCompileCache();
     say(`running ${dir} under the Pulumi mock monitor`);
-    // The builds' results stay in the archives the resources name; holding them past the run would only keep memory.
-    const run = await runProgram(dir, { stack, config }).finally(resetSharedBuilds);
+    const running = runProgram(dir, {
+        stack: v.stack as string | undefined,
+        config,
+        invokeResults: namedValues("invoke-result", v["invoke-result"] as string[] | undefined),
+        stackOutputs: namedValues("stack-outputs", v["stack-outputs"] as string[] | undefined),
+        quiet: !!v.quiet,
+        analyze: true,
+    });
+    const run = await running;
     for (const note of run.notes) say(note);
-    if (run.errors.length) {
-        if (v.json) console.log(JSON.stringify({ project: run.project, errors: run.errors }, null, 2));
-        process.stderr.write(`lambda-python: the program ${run.project} failed:\n${run.errors.map((e) => `  ${e}`).join("\n")}\n`);
-        return 1;
-    }
+    if (run.errors.length) return failed(run, !!v.json);
     // --invoke (npm start): every function run once. The invokes need only the built archives, so they
     // start now and run while the policy pack checks the resources; their table comes after the preview's.
+    const { formatInvocations, invokeAll } = await import("../preview/invoke-all");
     const invoking = v.invoke ? invokeAll(run, say) : undefined;
-    const custom = run.resources.filter((r) => r.custom);
-    say(`checking ${custom.length} resources with the lambda-python policy pack`);
-    // The pack finds relative archive paths through this variable, as it would through its programDir config.
-    const previousDir = process.env.LAMBDA_PYTHON_PROGRAM_DIR;
-    process.env.LAMBDA_PYTHON_PROGRAM_DIR = run.programDir;
-    let diagnostics: Diagnostic[];
-    try {
-        diagnostics = await analyzeAll(custom.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.wire, parent: r.parent, propertyDependencies: r.propertyDependencies })));
-    } finally {
-        if (previousDir === undefined) delete process.env.LAMBDA_PYTHON_PROGRAM_DIR;
-        else process.env.LAMBDA_PYTHON_PROGRAM_DIR = previousDir;
-    }
-    const rows = inTreeOrder(run.resources).map((r) => row(r, run.resources, diagnostics, run.programDir));
+    say(`checking ${run.resources.filter((r) => r.custom).length} resources with the lambda-python policy pack`);
+    const { diagnostics, sizes } = await run.analysis!;
+    const rows = inTreeOrder(run.resources).map((r) => row(r, run.resources, diagnostics, sizes[r.urn]));
     const mandatory = diagnostics.filter((d) => d.level === "mandatory");
     let invocations: Invocation[] | undefined;
     if (v.json) {
         invocations = await invoking;
-        console.log(JSON.stringify({ project: run.project, resources: rows, diagnostics, outputs: run.outputs, invocations }, null, 2));
+        console.log(JSON.stringify({ project: run.project, stack: run.stack, organization: run.organization, resources: rows, diagnostics, outputs: run.outputs, notes: run.notes, invocations }, null, 2));
     } else {
-        console.log(formatTable(run.project, rows));
+        console.log(formatTable(run.project, run.stack, rows));
         if (diagnostics.length) {
             console.log("\nPolicy results:");
             for (const d of diagnostics) console.log(`  ${d.level === "mandatory" ? "ERROR  " : "warning"} [${d.policy}] ${nameOf(d.urn)}: ${d.message.split("\n").slice(1).join(" ") || d.message}`);
@@ -113,6 +138,20 @@ export async function previewCommand(argv: string[]): Promise<number> {
         if (invoking) console.log(`\n${formatInvocations((invocations = await invoking))}`);
     }
     return mandatory.length || invocations?.some((i) => !i.ok) ? 1 : 0;
+}
+
+/**
+ * A program that failed, as `pulumi preview` fails it (exit 1), or a lookup the offline preview cannot
+ * answer (exit 2: it needs more input). One paragraph per error, and the notes that may explain it.
+ */
+function failed(run: ProgramRun, json: boolean): number {
+    if (json) console.log(JSON.stringify({ project: run.project, stack: run.stack, errors: run.errors, notes: run.notes }, null, 2));
+    if (run.offlineLimit) {
+        process.stderr.write(`lambda-python: error: the offline preview of ${run.project} stopped: ${run.errors.join("\n  ")}\n`);
+        return 2;
+    }
+    process.stderr.write(`lambda-python: the program ${run.project} failed:\n${run.errors.map((e) => `  ${e}`).join("\n")}\n`);
+    return 1;
 }
 
 /** Components first, each followed by its children, as `pulumi preview` lists them. */
@@ -145,8 +184,6 @@ function configPairs(pairs: string[]): Record<string, string> {
     return out;
 }
 
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
 /** A wire value for the table: unknowns (whole or in a list) shown as "?", never a crash. */
 function shown(value: unknown, fallback = ""): string {
     if (value === undefined || value === null) return fallback;
@@ -155,7 +192,7 @@ function shown(value: unknown, fallback = ""): string {
     return typeof value === "string" ? value : "?";
 }
 
-function row(r: RecordedResource, all: RecordedResource[], diagnostics: Diagnostic[], programDir: string): PreviewRow {
+function row(r: RecordedResource, all: RecordedResource[], diagnostics: Diagnostic[], size: Analysis["sizes"][string] | undefined): PreviewRow {
     const out: PreviewRow = { resource: r.name, type: r.type, parent: all.find((p) => p.urn === r.parent && p.type !== "pulumi:pulumi:Stack")?.name, policies: { mandatory: [], advisory: [] } };
     for (const d of diagnostics.filter((x) => x.urn === r.urn)) {
         const list = d.level === "mandatory" ? out.policies.mandatory : out.policies.advisory;
@@ -168,18 +205,14 @@ function row(r: RecordedResource, all: RecordedResource[], diagnostics: Diagnost
         out.runtime = shown(r.wire.compatibleRuntimes);
         out.architecture = shown(r.wire.compatibleArchitectures);
     }
-    const pathOf = (v: unknown) => (v && typeof v === "object" && typeof (v as { path?: unknown }).path === "string" ? (v as { path: string }).path : undefined);
-    const archive = pathOf(r.wire.code) ?? pathOf(r.wire.source);
-    const file = archive && path.resolve(programDir, archive);
-    if ((r.type === FUNCTION || r.type === LAYER || r.type === "aws:s3/bucketObjectv2:BucketObjectv2") && file && fs.existsSync(file)) {
-        const facts = inspectCached(file).facts;
-        out.zippedBytes = facts.zippedBytes;
-        out.unzippedBytes = facts.unzippedBytes;
+    if (size) {
+        out.zippedBytes = size.zippedBytes;
+        out.unzippedBytes = size.unzippedBytes;
     }
     return out;
 }
 
-function formatTable(project: string, rows: PreviewRow[]): string {
+function formatTable(project: string, stack: string, rows: PreviewRow[]): string {
     const header = ["", "resource", "type", "runtime", "arch", "zipped", "unzipped", "policies"];
     const body = rows.map((r) => [
         "+",
@@ -197,5 +230,5 @@ function formatTable(project: string, rows: PreviewRow[]): string {
             .map((c, i) => c.padEnd(widths[i]))
             .join("  ")
             .trimEnd();
-    return [`Previewing ${project} (offline: Pulumi mock monitor, real archives, lambda-python policy pack)`, "", line(header), ...body.map(line)].join("\n");
+    return [`Previewing ${project} (stack ${stack}; offline: Pulumi mock monitor, real archives, lambda-python policy pack)`, "", line(header), ...body.map(line)].join("\n");
 }

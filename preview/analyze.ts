@@ -7,6 +7,7 @@ import { Policy } from "@pulumi/policy";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import packJson from "../policies/package.json";
 import { lambdaPolicies } from "../policies/pack/policies";
+import { OUTPUT_SIG, RESOURCE_SIG, SECRET_SIG, SIG, UNKNOWN } from "./wire";
 
 // The entry points are internal to @pulumi/policy (not in its typings).
 type RpcFun = (call: { request: unknown }, cb: (err: unknown, res?: analyzerproto.AnalyzeResponse) => void) => Promise<void>;
@@ -27,12 +28,6 @@ export interface Diagnostic {
 }
 
 const LEVELS = ["advisory", "mandatory", "disabled", "remediate"] as const;
-
-const SIG = "4dabf18193072939515e22adb298388d";
-const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /**
  * A program's wire value as the engine passes it on to a policy pack: the

@@ -19,11 +19,15 @@ const { spawnSync } = require("child_process");
 
 const packageRoot = path.resolve(__dirname, "..");
 
-/** The .ts and .json files tsconfig.json's "include" folders hold (declaration files excluded: they emit nothing). */
+/**
+ * The .ts and .json files tsconfig.json's "include" folders hold, less its "exclude" folders (the preview's
+ * corpus of other people's programs is not compiled by the build). Declaration files emit nothing.
+ */
 function sources(root) {
     const config = JSON.parse(fs.readFileSync(path.join(root, "tsconfig.json"), "utf8"));
     const folders = [...new Set((config.include ?? []).map((glob) => glob.split("/")[0]))];
     const skip = new Set(["node_modules", "dist"]);
+    const excluded = new Set((config.exclude ?? []).map((p) => path.join(root, p)));
     const out = [];
     const walk = (dir) => {
         let entries;
@@ -37,7 +41,7 @@ function sources(root) {
             if (e.name.startsWith(".")) continue;
             const full = path.join(dir, e.name);
             if (e.isDirectory()) {
-                if (!skip.has(e.name)) walk(full);
+                if (!skip.has(e.name) && !excluded.has(full)) walk(full);
             } else if ((e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) || e.name.endsWith(".json")) out.push(full);
         }
     };

@@ -4,7 +4,8 @@
 // registrations the engine would receive. `serve` and `preview --invoke`
 // share it.
 import type { FunctionSpec } from "../runner";
-import { RecordedResource } from "./mock-stack";
+import { RecordedResource } from "./records";
+import { UNKNOWN, unsecret } from "./wire";
 
 const FUNCTION = "aws:lambda/function:Function";
 const LAYER = "aws:lambda/layerVersion:LayerVersion";
@@ -44,17 +45,21 @@ function specOf(f: RecordedResource, resources: RecordedResource[]): FunctionSpe
     if (typeof w.handler !== "string" || !w.handler) throw new Error("it has no handler");
     if (typeof w.runtime !== "string" || !w.runtime.startsWith("python3.")) throw new Error(`its runtime is ${JSON.stringify(w.runtime ?? "unset")}; only python3.* functions run here`);
     const layerResources = resources.filter((r) => r.type === LAYER && (f.propertyDependencies.layers ?? []).includes(r.urn));
+    // A layer this program creates has an unknown ARN during preview (the engine's answer); the function's
+    // unknown entries are its layer dependencies, in order. A known ARN names the layer: match it by name.
+    const unmatched = [...layerResources];
     const layers = ((w.layers as unknown[]) ?? []).map((arn) => {
-        // The ARN names the layer (arn:aws:lambda:region:account:layer:NAME:VERSION); match it to a layer of this program.
-        const name = typeof arn === "string" ? arn.split(":")[6] : undefined;
-        const layer = layerResources.find((l) => (plain(l.wire.layerName) ?? l.name) === name);
+        const name = typeof arn === "string" && arn !== UNKNOWN ? arn.split(":")[6] : undefined;
+        const layer = name === undefined ? unmatched[0] : unmatched.find((l) => (plain(l.wire.layerName) ?? l.name) === name);
+        if (layer) unmatched.splice(unmatched.indexOf(layer), 1);
         const path = layer && archivePath(layer.wire.code);
-        if (!path) throw new Error(`its layer ${typeof arn === "string" ? arn : JSON.stringify(arn)} is not built by this program, so it cannot be fetched offline`);
+        if (!path) throw new Error(`its layer ${name === undefined ? "(an ARN not known during preview)" : String(arn)} is not built by this program, so it cannot be fetched offline`);
         return path;
     });
+    // A value not known during preview (another resource's output) cannot be given to the function offline.
     const variables = (plain(w.environment) as { variables?: Record<string, unknown> } | undefined)?.variables ?? {};
     const environment: Record<string, string> = {};
-    for (const [k, v] of Object.entries(variables)) environment[k] = String(plain(v));
+    for (const [k, v] of Object.entries(variables)) if (plain(v) !== UNKNOWN) environment[k] = String(plain(v));
     const architectures = (w.architectures as string[] | undefined) ?? ["x86_64"];
     return {
         code,
@@ -75,8 +80,5 @@ function archivePath(code: unknown): string | undefined {
     return typeof p === "string" ? p : undefined;
 }
 
-/** A value without the engine's secret wrapper ({ 4dabf18193072939515e22adb298388d: "1b47…", value }). */
-function plain(v: unknown): unknown {
-    if (v && typeof v === "object" && (v as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270") return (v as { value: unknown }).value;
-    return v;
-}
+/** A value without the engine's secret wrapper. */
+const plain = unsecret;

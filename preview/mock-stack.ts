@@ -5,30 +5,9 @@
 // their signatures) and property dependencies. The offline preview feeds
 // these records to the policy pack; tests assert on them.
 import * as pulumi from "@pulumi/pulumi";
+import { RecordedResource, recordOf, RegisterRequest } from "./records";
 
-export interface RecordedResource {
-    type: string;
-    name: string;
-    urn: string;
-    parent?: string;
-    custom: boolean;
-    /** Inputs in the engine's wire form. */
-    wire: Record<string, unknown>;
-    /** property -> URNs of the resources it depends on */
-    propertyDependencies: Record<string, string[]>;
-    dependencies: string[];
-}
-
-/** The parts of a RegisterResourceRequest (the engine's protobuf) that a recording keeps. */
-export interface RegisterRequest {
-    getType(): string;
-    getName(): string;
-    getParent(): string;
-    getCustom(): boolean;
-    getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
-    getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
-    getDependenciesList(): string[];
-}
+export { RecordedResource, recordOf, RegisterRequest };
 
 interface MonitorLike {
     registerResource(req: RegisterRequest, callback: (...a: unknown[]) => void): Promise<void>;
@@ -55,22 +34,6 @@ function fakeState(type: string, name: string, inputs: Record<string, unknown>):
         default:
             return { ...inputs };
     }
-}
-
-/** A registration as the engine receives it: wire-form inputs, parent, dependencies. */
-export function recordOf(req: RegisterRequest, urn: string): RecordedResource {
-    const propertyDependencies: Record<string, string[]> = {};
-    req.getPropertydependenciesMap().forEach((v, k) => (propertyDependencies[k] = v.getUrnsList()));
-    return {
-        type: req.getType(),
-        name: req.getName(),
-        urn,
-        parent: req.getParent() || undefined,
-        custom: req.getCustom(),
-        wire: req.getObject()?.toJavaScript() ?? {},
-        propertyDependencies,
-        dependencies: req.getDependenciesList(),
-    };
 }
 
 export class MockStack {

@@ -1,184 +1,209 @@
-// Runs a Pulumi program (a folder with Pulumi.yaml) in this process under the
-// SDK's mock monitor: no cloud, no Pulumi CLI. Archives are built for real;
-// every registration is recorded as the engine would receive it. One program
-// per process (the mock monitor and the module cache are process-wide).
+// Runs a Pulumi program (a folder with Pulumi.yaml) offline, the way
+// `pulumi preview` runs it, without the Pulumi CLI or a cloud account: in a
+// child process of its own (program-host.ts), as the Node.js language host
+// does, under the SDK's mock monitor answering as the engine does during a
+// preview (engine-mocks.ts). Archives are built for real; every registration
+// comes back recorded as the engine would receive it, then goes through the
+// checks the engine makes (engine-checks.ts).
 //
-// Programs are run the way the Pulumi Node.js language host runs them:
-// CommonJS or ESM (.mjs, or "type": "module"), TypeScript through ts-node,
-// the module's exports as stack outputs, and an exported function (async or
-// not, `export =` or `export default`) called and its result used instead.
-// Stack config comes from Pulumi.<stack>.yaml and --config key=value.
+// The child has the language host's environment: PULUMI_CONFIG and
+// PULUMI_CONFIG_SECRET_KEYS, PULUMI_NODEJS_TYPESCRIPT and _TSCONFIG_PATH from
+// Pulumi.yaml's runtime options, the project, stack, organization and root
+// directory, and Pulumi.yaml's `nodeargs`. TypeScript is transpiled only
+// (PULUMI_NODEJS_TRANSPILE_ONLY=true) unless the user's environment says
+// otherwise: type-checking @pulumi/aws takes many seconds.
+//
+// Ctrl-C and SIGTERM end the preview whatever the program does: the child is
+// asked to stop its builds and exit, and is killed if it has not within
+// STOP_GRACE_MS (a program in a synchronous loop never reads the request).
+import { fork } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { pathToFileURL } from "url";
-import * as pulumi from "@pulumi/pulumi";
-import { defaultCacheDir } from "../builder/cache";
-import { UserError } from "../shared/errors";
-import { MockStack, RecordedResource, outputValue } from "./mock-stack";
-import { readProject, readStackConfig } from "./project";
-import { cacheCompiles, TsNodeService } from "./typescript-cache";
+import { removePendingTemps } from "../builder/atomic";
+import type { Analysis } from "./policy-check";
+import { RecordedResource } from "./records";
+import { Answers, chooseStack, readAnswers, readConfig, readProject } from "./project";
+import { displayValue } from "./wire";
 
 export interface ProgramRun {
     project: string;
     stack: string;
+    organization: string;
     programDir: string;
     main: string;
     resources: RecordedResource[];
+    /** The stack's outputs as `pulumi preview` shows them: unknowns as "output<string>", secrets as "[secret]". */
     outputs: Record<string, unknown>;
-    /** Errors the program failed with (empty on success). */
+    /** Errors the program failed with, as the engine would report them (empty on success). */
     errors: string[];
-    /** Things the user should know about the run (config that could not be decrypted, …). */
+    /** The errors come from a limit of the offline preview (a data source it cannot answer), not from the program. */
+    offlineLimit: boolean;
+    /** Things the user should know about the run (offline answers given, config that could not be decrypted, …). */
     notes: string[];
+    /** The policy pack's verdicts, when asked for (RunOptions.analyze) and the program did not fail. */
+    analysis?: Promise<Analysis>;
 }
 
 export interface RunOptions {
-    /** Stack name (default "preview"); its Pulumi.<stack>.yaml config is loaded when present. */
+    /** --stack: NAME, ORG/NAME or ORG/PROJECT/NAME; default: the program's only stack file, else "dev". */
     stack?: string;
     /** key=value pairs, as `pulumi config set` takes them; they override the stack file. */
     config?: Record<string, string>;
+    /** --invoke-result TOKEN=FILE.json */
+    invokeResults?: Record<string, string>;
+    /** --stack-outputs NAME=FILE.json */
+    stackOutputs?: Record<string, string>;
+    /** No progress lines from the program's builds. */
+    quiet?: boolean;
+    /** Check the resources with the policy pack too, in the program's process (see policy-check.ts). */
+    analyze?: boolean;
 }
 
-function registerTypeScript(programDir: string): void {
-    if (require.extensions[".ts"]) return; // already running under ts-node
-    for (const from of [programDir, __dirname]) {
-        let entry: string;
-        try {
-            entry = require.resolve("ts-node", { paths: [from] });
-        } catch {
-            continue; // try the next place
-        }
-        const tsnode: { register(o: object): TsNodeService } = require(entry);
-        const project = path.join(programDir, "tsconfig.json");
-        // ESM packages ("type": "module") are compiled to CommonJS as well, so one loader runs both.
-        const common = { transpileOnly: true, moduleTypes: { "**/*": "cjs" } };
-        const settings = fs.existsSync(project)
-            ? { ...common, project, compilerOptions: { module: "commonjs" } }
-            : { ...common, skipProject: true, compilerOptions: { module: "commonjs", target: "ES2020", esModuleInterop: true, resolveJsonModule: true } };
-        cacheCompiles(tsnode.register(settings), settings, packageDir(entry), path.join(defaultCacheDir(), "preview", "typescript"));
-        return;
-    }
-    throw new UserError(`${programDir} is a TypeScript program; running it needs ts-node and typescript (npm install -D ts-node typescript).`);
+/** What the parent hands the child (program-host.ts), as its argument. */
+export interface HostRequest {
+    programDir: string;
+    main: string;
+    project: string;
+    stack: string;
+    organization: string;
+    quiet: boolean;
+    analyze: boolean;
+    invokeResults: Answers["invokes"];
+    stackOutputs: Answers["stackOutputs"];
 }
 
-/** The folder of the package a resolved entry file belongs to (the nearest package.json above it). */
-function packageDir(entry: string): string {
-    for (let dir = path.dirname(entry); ; dir = path.dirname(dir)) {
-        if (fs.existsSync(path.join(dir, "package.json")) || path.dirname(dir) === dir) return dir;
-    }
+export interface ProgramError {
+    message: string;
+    /** "limit": a data source the offline preview cannot answer. */
+    kind: "program" | "limit";
 }
 
-/**
- * The SDK records a stack trace on every promise it makes (`debuggablePromise`), read only when
- * PULUMI_DEBUG_PROMISE_LEAKS is set. Under ts-node each of those traces is source-mapped frame by
- * frame as it is taken (a third of a second for the showcase). This leaves those traces unformatted
- * and every other error's trace as it was; returns the function that undoes it.
- */
-function skipPromiseStackTraces(): () => void {
-    const format = Error.prepareStackTrace;
-    if (!format || process.env.PULUMI_DEBUG_PROMISE_LEAKS) return () => undefined;
-    const skipping: typeof format = (error, frames) => (frames[0]?.getFunctionName() === "debuggablePromise" ? "" : format(error, frames));
-    Error.prepareStackTrace = skipping;
-    return () => {
-        if (Error.prepareStackTrace === skipping) Error.prepareStackTrace = format;
-    };
-}
+/** What the child sends back: the program started, it ran (its registrations), the pack's verdicts. */
+export type HostMessage = { kind: "started" } | { kind: "ran"; resources: RecordedResource[]; stackOutputs: Record<string, unknown>; errors: ProgramError[]; notes: string[] } | ({ kind: "analyzed" } & Analysis);
 
-/** Whether Node would load `file` as an ES module: .mjs, or .js in a package whose package.json says "type": "module". */
-function isEsm(file: string): boolean {
-    if (file.endsWith(".mjs")) return true;
-    if (!file.endsWith(".js")) return false;
-    for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
-        const pkg = path.join(dir, "package.json");
-        if (fs.existsSync(pkg)) {
-            try {
-                return JSON.parse(fs.readFileSync(pkg, "utf8")).type === "module";
-            } catch {
-                return false;
-            }
-        }
-        if (path.dirname(dir) === dir) return false;
-    }
-}
+/** How long a child asked to stop may take before it is killed (it stops its pip/uv builds first). */
+const STOP_GRACE_MS = 2000;
 
-// tsc turns import() into require(); this keeps a real dynamic import for ES modules.
-const importModule = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<Record<string, unknown>>;
-
-/** Loads the program and returns its stack outputs, as the Node.js language host does. */
-async function loadProgram(main: string): Promise<unknown> {
-    const mod: unknown = isEsm(main) ? await importModule(pathToFileURL(main).href) : require(main);
-    if (typeof mod === "function") return await (mod as () => unknown)();
-    if (mod && typeof mod === "object" && "default" in mod) {
-        const def = (mod as { default: unknown }).default;
-        if (typeof def === "function") return await (def as () => unknown)();
-        if (isEsm(main) && def && typeof def === "object") return def;
-    }
-    return mod;
+/** The compiled host; from the sources (tests run them under ts-node), the compiled one beside them in dist/. */
+function hostScript(): string {
+    const beside = path.join(__dirname, "program-host.js");
+    return fs.existsSync(beside) ? beside : path.join(__dirname, "..", "dist", "preview", "program-host.js");
 }
 
 export async function runProgram(programDir: string, options: RunOptions = {}): Promise<ProgramRun> {
     const dir = path.resolve(programDir);
     const project = readProject(dir);
-    const stackName = options.stack ?? "preview";
-    const stackConfig = readStackConfig(dir, project.name, stackName);
-    const config = { ...stackConfig.values };
-    for (const [k, v] of Object.entries(options.config ?? {})) config[k.includes(":") ? k : `${project.name}:${k}`] = v;
-    if (project.main.endsWith(".ts") && project.typescript) registerTypeScript(dir);
-    const errors: string[] = [];
-    let failed!: () => void;
-    const failure = new Promise<void>((resolve) => (failed = resolve));
-    const onError = (e: unknown) => {
-        // The SDK prefixes errors raised while it resolves an input (once per level of
-        // nesting: "outputs", then "code"); the rest is the component's message.
-        errors.push((e instanceof Error ? e.message : String(e)).replace(/^(error serializing property "[^"]*": )+/, ""));
-        failed();
+    const stack = chooseStack(project, options.stack);
+    const config = readConfig(project, stack.name, options.config);
+    const answers = readAnswers(dir, options.invokeResults ?? {}, options.stackOutputs ?? {});
+    const notes = [...(stack.note ? [stack.note] : []), ...config.notes];
+
+    const request: HostRequest = {
+        programDir: dir,
+        main: project.mainArg,
+        project: project.name,
+        stack: stack.name,
+        organization: stack.organization,
+        quiet: !!options.quiet,
+        analyze: !!options.analyze,
+        invokeResults: answers.invokes,
+        stackOutputs: answers.stackOutputs,
     };
-    process.on("unhandledRejection", onError);
-    // Node runs out of work while the program is unfinished when it awaits or exports a promise that
-    // never settles; without this the command would end silently, with no preview and no error.
-    const stalled = () => onError(new Error(`the program never finished: Node.js ran out of work while it was still waiting (a promise the program awaits, or one it exports as an output, never settles).`));
-    process.on("beforeExit", stalled);
-    // A program that calls process.exit() ends the command mid-run; say so rather than end in silence.
-    // (Exit codes from 128 on are signals, which main reports itself.)
-    const exited = (code: number) => {
-        if (code >= 128) return;
-        process.stderr.write(`lambda-python: the program ${project.name} failed:\n  it ended the process with process.exit(${code}) before it finished, so there is no preview. A Pulumi program ends by returning (or throwing an error).\n`);
-        process.exitCode = 1;
+    const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PULUMI_CONFIG: JSON.stringify(config.values),
+        PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(config.secretKeys),
+        PULUMI_NODEJS_PROJECT: project.name,
+        PULUMI_NODEJS_STACK: stack.name,
+        PULUMI_NODEJS_ORGANIZATION: stack.organization,
+        PULUMI_NODEJS_ROOT_DIRECTORY: dir,
+        PULUMI_NODEJS_DRY_RUN: "true",
+        PULUMI_NODEJS_TRANSPILE_ONLY: process.env.PULUMI_NODEJS_TRANSPILE_ONLY ?? "true",
     };
-    process.on("exit", exited);
-    const restoreStackTraces = skipPromiseStackTraces();
-    const stack = await MockStack.start({ project: project.name, stack: stackName, preview: true });
-    pulumi.runtime.setAllConfig(
-        config,
-        stackConfig.secretKeys.filter((k) => !(k in (options.config ?? {}))),
-    );
-    const cwd = process.cwd();
-    let outputs: Record<string, unknown> = {};
-    try {
-        process.chdir(dir); // programs resolve relative paths against their folder, as under `pulumi up`
-        const exported = await Promise.race([pulumi.runtime.runInPulumiStack(() => loadProgram(project.main)), failure.then(() => undefined)]);
-        await Promise.race([stack.settle(), failure]);
-        // Since @pulumi/pulumi 3.2xx a failed RPC releases its keep-alive before its rejection is
-        // reported, so let Node report pending rejections while our handler still listens.
-        await new Promise((resolve) => setImmediate(resolve));
-        if (!errors.length && exported) outputs = (await Promise.race([outputValue(pulumi.output(exported)), failure.then(() => ({}))])) as Record<string, unknown>;
-    } catch (e) {
-        errors.push(e instanceof Error ? e.message : String(e));
-    } finally {
-        process.chdir(cwd);
-        restoreStackTraces();
-        stack.stop();
-        process.off("unhandledRejection", onError);
-        process.off("beforeExit", stalled);
-        process.off("exit", exited);
-        // A failed program's error comes back again through the SDK's own promises (the stack's outputs);
-        // it is already reported, so those late echoes must not crash the process with a stack trace.
-        if (errors.length) process.on("unhandledRejection", () => undefined);
-    }
-    return { project: project.name, stack: stackName, programDir: dir, main: project.main, resources: stack.resources, outputs: plain(outputs), errors: [...new Set(errors)], notes: stackConfig.notes };
+    delete env.PULUMI_NODEJS_TYPESCRIPT;
+    delete env.PULUMI_NODEJS_TSCONFIG_PATH;
+    if (project.typescript) env.PULUMI_NODEJS_TYPESCRIPT = "true";
+    if (project.tsconfig) env.PULUMI_NODEJS_TSCONFIG_PATH = project.tsconfig;
+
+    const result = await runHost(request, env, project.nodeargs);
+    const base = { project: project.name, stack: stack.name, organization: stack.organization, programDir: dir, main: project.main };
+    if ("failure" in result) return { ...base, resources: [], outputs: {}, errors: [result.failure], offlineLimit: false, notes };
+    return {
+        ...base,
+        resources: result.resources,
+        outputs: Object.fromEntries(Object.entries(result.stackOutputs).map(([k, v]) => [k, displayValue(v)])),
+        errors: result.errors.map((e) => e.message),
+        offlineLimit: result.errors.some((e) => e.kind === "limit"),
+        notes: [...notes, ...result.notes],
+        analysis: result.errors.length ? undefined : result.analysis,
+    };
 }
 
-/** Outputs as JSON can show them: unknowns and functions dropped. */
-function plain(outputs: unknown): Record<string, unknown> {
-    if (!outputs || typeof outputs !== "object") return {};
-    return Object.fromEntries(Object.entries(outputs).filter(([, v]) => v !== undefined && typeof v !== "function"));
+type Ran = Extract<HostMessage, { kind: "ran" }>;
+type HostResult = (Ran & { analysis?: Promise<Analysis> }) | { failure: string };
+
+/**
+ * Runs the child; resolves when the program has run (the pack's verdicts, if asked for, follow as a promise).
+ * Its output goes to stderr (the program's console.log too: stdout is the preview's).
+ */
+function runHost(request: HostRequest, env: NodeJS.ProcessEnv, nodeargs: string[]): Promise<HostResult> {
+    return new Promise((resolve, reject) => {
+        // Two warnings about the machinery, not the program: ts-node's ESM loader on Node 24 (DEP0180), and
+        // the SDK handling an invoke's rejection a turn late.
+        const execArgv = ["--disable-warning=DEP0180", "--disable-warning=PromiseRejectionHandledWarning", ...nodeargs];
+        const child = fork(hostScript(), [JSON.stringify(request)], { cwd: request.programDir, env, execArgv, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+        let started = false;
+        let ran = false;
+        let tail = "";
+        const forward = (chunk: Buffer) => {
+            process.stderr.write(chunk);
+            tail = (tail + chunk.toString("utf8")).slice(-4000);
+        };
+        child.stdout!.on("data", forward);
+        child.stderr!.on("data", forward);
+        let analyzed!: (a: Analysis) => void;
+        let notAnalyzed: ((e: Error) => void) | undefined;
+        const analysis = request.analyze
+            ? new Promise<Analysis>((res, rej) => {
+                  analyzed = res;
+                  notAnalyzed = rej;
+              })
+            : undefined;
+        analysis?.catch(() => undefined); // a failed program has no analysis, and nobody waits for it
+        child.on("message", (m: HostMessage) => {
+            if (m.kind === "started") started = true;
+            else if (m.kind === "ran") {
+                ran = true;
+                resolve({ ...m, analysis });
+            } else analyzed(m);
+        });
+
+        let stopping: NodeJS.Signals | undefined;
+        const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+        const stop = (signal: NodeJS.Signals) => {
+            if (stopping) return;
+            stopping = signal;
+            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+            setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS).unref();
+        };
+        for (const s of signals) process.on(s, stop);
+
+        child.on("error", reject);
+        child.on("exit", (code) => {
+            for (const s of signals) process.off(s, stop);
+            if (stopping) {
+                removePendingTemps();
+                process.exit(128 + os.constants.signals[stopping]);
+            }
+            notAnalyzed?.(new Error(`the preview's program host ended before the policy pack's verdicts (exit ${code}):\n${tail}`));
+            if (ran) return;
+            if (!started) return reject(new Error(`the preview's program host ended before the program started (exit ${code}):\n${tail}`));
+            // The SDK exits with 32 after it told the user what is wrong (an entry point it cannot load).
+            const said = tail.trim().split("\n").slice(-8).join("\n  ");
+            resolve({
+                failure: code === 32 && said ? said : `it ended the process with process.exit(${code}) before it finished, so there is no preview. A Pulumi program ends by returning (or throwing an error).`,
+            });
+        });
+    });
 }

@@ -51,7 +51,8 @@ describe("example programs (mock monitor)", () => {
         assertPublicUrl(result, "hello-url");
         find(result, "aws:iam/role:Role", "hello-url-role");
         find(result, "aws:cloudwatch/logGroup:LogGroup", "hello-url-logs");
-        assert.match(String(result.outputs.url), /^https:\/\//);
+        // AWS makes the URL when it creates it: during a preview it is not known yet (as in `pulumi preview`).
+        assert.equal(result.outputs.url, "output<string>");
         assert.deepEqual(
             pyZip(archiveOf(fn)).entries.map((e) => e.name),
             ["lambda_function.py"],
@@ -123,7 +124,7 @@ describe("example programs (mock monitor)", () => {
                 .sort(),
             ["flask", "numpy-arm64"],
         );
-        assert.match(String(result.outputs.datasetteUrl), /^https:\/\//);
+        assert.equal(result.outputs.datasetteUrl, "output<string>");
     });
 
     it("the showcase previewed twice gives every function and layer the same archive and sourceCodeHash (no phantom update)", () => {

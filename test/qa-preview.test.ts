@@ -2,8 +2,37 @@
 // running, one whose exported output never settles. Each ends, with a preview
 // or one clear message, instead of hanging or ending silently.
 import * as assert from "assert";
+import { spawn } from "child_process";
 import * as path from "path";
-import { cli, tmpDir, writeFiles } from "./helpers";
+import { CLI, cli, tmpDir, writeFiles } from "./helpers";
+
+/**
+ * Starts a preview, sends `signal` once the program has said `ready` (on stderr, where a program's output goes),
+ * and resolves with how the CLI ended. A guard ends a CLI that does not stop (the hang this pins) after 60 s.
+ */
+function interrupt(dir: string, ready: RegExp, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; guarded: boolean }> {
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, [CLI, "preview", dir], { stdio: ["ignore", "pipe", "pipe"] });
+        let stderr = "";
+        let sent = false;
+        let guarded = false;
+        const guard = setTimeout(() => {
+            guarded = true;
+            child.kill("SIGKILL");
+        }, 60_000);
+        child.stderr.on("data", (d) => {
+            stderr += d;
+            if (!sent && ready.test(stderr)) {
+                sent = true;
+                child.kill(signal);
+            }
+        });
+        child.on("exit", (code, sig) => {
+            clearTimeout(guard);
+            resolve({ code, signal: sig, stderr, guarded });
+        });
+    });
+}
 
 function program(name: string, source: string): string {
     const dir = path.join(tmpDir("lp-qa-preview-"), name);
@@ -49,7 +78,9 @@ describe("qa: preview of programs that never finish on their own", () => {
         for (const command of ["preview", "serve"]) {
             const r = cli([command, dir], { timeout: 120_000 });
             assert.equal(r.code, 2, r.stderr);
-            assert.match(r.stderr, /^lambda-python: error: .*Pulumi\.yaml is a python program; the offline preview and serve run Node\.js \(TypeScript\/JavaScript\) programs only\. Preview this one with `pulumi preview`/m);
+            assert.match(r.stderr, /^lambda-python: error: .*Pulumi\.yaml is a python program; the offline preview and serve run Node\.js \(TypeScript\/JavaScript\) programs only\. Preview it with `pulumi preview`/m);
+            // Not every Python program uses this package's components: the refusal does not assume it does.
+            assert.doesNotMatch(r.stderr, /PythonFunction|PythonLayer/);
             assert.doesNotMatch(r.stderr, /\n\s+at |internal error/);
         }
     });
@@ -60,5 +91,30 @@ describe("qa: preview of programs that never finish on their own", () => {
         const r = cli(["preview", dir], { timeout: 120_000 });
         assert.equal(r.code, 2, r.stderr);
         assert.match(r.stderr, /^lambda-python: error: .*Pulumi\.yaml is not valid YAML: /m);
+    });
+
+    for (const [signal, code] of [
+        ["SIGTERM", 143],
+        ["SIGINT", 130],
+    ] as const) {
+        it(`${signal} ends a preview whose program is stuck in a synchronous loop and ignores Ctrl-C`, async () => {
+            const dir = path.join(tmpDir("lp-qa-preview-"), "stuck");
+            writeFiles(dir, {
+                "Pulumi.yaml": "name: stuck\nruntime: nodejs\n",
+                "package.json": '{ "name": "stuck", "main": "index.js" }\n',
+                "index.js": 'process.on("SIGINT", () => console.log("not now"));\nprocess.on("SIGTERM", () => console.log("not now"));\nconsole.log("looping now");\nwhile (true) {}\n',
+            });
+            const r = await interrupt(dir, /looping now/, signal);
+            assert.equal(r.guarded, false, `the preview did not end on ${signal}:\n${r.stderr}`);
+            assert.equal(r.code, code, r.stderr);
+        });
+    }
+
+    it("keeps the program's console output off stdout, so --json stays one JSON object", () => {
+        const dir = program("chatty", 'console.log("hello from the program");\nexport const answer = 42;\n');
+        const r = cli(["preview", dir, "--json", "--quiet"], { timeout: 120_000 });
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(JSON.parse(r.stdout).outputs.answer, 42);
+        assert.match(r.stderr, /hello from the program/);
     });
 });

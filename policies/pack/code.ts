@@ -140,7 +140,7 @@ async function settle(value: unknown): Promise<unknown> {
 
 function locate(p: string, options: ResolveOptions): string {
     if (path.isAbsolute(p)) {
-        if (!fs.existsSync(p)) throw new NotInspectable(`the archive ${p} does not exist on this machine`);
+        if (!fs.existsSync(p)) throw new NotInspectable(`the archive ${p} does not exist on this machine (if a build step makes it, run that before the preview)`);
         return p;
     }
     const bases = [options.programDir, process.env.LAMBDA_PYTHON_PROGRAM_DIR, process.env.PWD, process.cwd()].filter((b): b is string => !!b);
@@ -148,7 +148,10 @@ function locate(p: string, options: ResolveOptions): string {
         const candidate = path.resolve(base, p);
         if (fs.existsSync(candidate)) return candidate;
     }
-    throw new NotInspectable(`the relative archive path ${p} was not found from ${[...new Set(bases)].join(", ")}. Set the policy's programDir config to the Pulumi program's folder, or use absolute paths`);
+    // Most often the archive is the output of a build that has not run yet; a pack started elsewhere is the other case.
+    throw new NotInspectable(
+        `the archive ${p} was not found (looked from ${[...new Set(bases)].join(", ")}). If a build step makes it (npm run build, a bundler, a zip script), run that before the preview; if it is in the Pulumi program's folder, set the policy's programDir config to that folder (a policy pack runs in its own folder)`,
+    );
 }
 
 /** Inspects a zip or folder once per (path, size, mtime), however many policies ask. */
