@@ -145,12 +145,13 @@ export async function previewCommand(argv: string[]): Promise<number> {
  * answer (exit 2: it needs more input). One paragraph per error, and the notes that may explain it.
  */
 function failed(run: ProgramRun, json: boolean): number {
-    if (json) console.log(JSON.stringify({ project: run.project, stack: run.stack, errors: run.errors, notes: run.notes }, null, 2));
+    if (json) console.log(JSON.stringify({ project: run.project, stack: run.stack, errors: run.errors, notes: run.hint ? [...run.notes, run.hint] : run.notes }, null, 2));
     if (run.offlineLimit) {
         process.stderr.write(`lambda-python: error: the offline preview of ${run.project} stopped: ${run.errors.join("\n  ")}\n`);
         return 2;
     }
     process.stderr.write(`lambda-python: the program ${run.project} failed:\n${run.errors.map((e) => `  ${e}`).join("\n")}\n`);
+    if (run.hint) process.stderr.write(`lambda-python: ${run.hint}\n`);
     return 1;
 }
 

@@ -24,6 +24,7 @@ import { removePendingTemps } from "../builder/atomic";
 import type { Analysis } from "./policy-check";
 import { RecordedResource } from "./records";
 import { Answers, chooseStack, readAnswers, readConfig, readProject } from "./project";
+import { typescriptSetupNote } from "./typescript-setup";
 import { displayValue } from "./wire";
 
 export interface ProgramRun {
@@ -39,6 +40,8 @@ export interface ProgramRun {
     errors: string[];
     /** The errors come from a limit of the offline preview (a data source it cannot answer), not from the program. */
     offlineLimit: boolean;
+    /** What in the program's set-up (its TypeScript) explains its failure, as it would fail under `pulumi preview`. */
+    hint?: string;
     /** Things the user should know about the run (offline answers given, config that could not be decrypted, …). */
     notes: string[];
     /** The policy pack's verdicts, when asked for (RunOptions.analyze) and the program did not fail. */
@@ -127,7 +130,10 @@ export async function runProgram(programDir: string, options: RunOptions = {}): 
     if (project.tsconfig) env.PULUMI_NODEJS_TSCONFIG_PATH = project.tsconfig;
 
     const result = await runHost(request, env, project.nodeargs);
-    const base = { project: project.name, stack: stack.name, organization: stack.organization, programDir: dir, main: project.main };
+    const common = { project: project.name, stack: stack.name, organization: stack.organization, programDir: dir, main: project.main };
+    // A program that failed may have failed for its TypeScript set-up, as it would under `pulumi preview`.
+    const failedToRun = "failure" in result || result.errors.some((e) => e.kind === "program");
+    const base = { ...common, hint: (failedToRun && typescriptSetupNote(dir, project.main, project.typescript)) || undefined };
     if ("failure" in result) return { ...base, resources: [], outputs: {}, errors: [result.failure], offlineLimit: false, notes };
     return {
         ...base,

@@ -1,0 +1,53 @@
+// The note beside a TypeScript program's failure: what the Pulumi SDK's
+// cmd/run compiles it with, judged from the packages it can resolve, as
+// cmd/run resolves them (from the SDK's own folder).
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { typescriptSetupNote } from "../../preview/typescript-setup";
+
+/** A program folder with the given packages installed (name -> version), and "type": "module" or not. */
+function program(packages: Record<string, string>, esm: boolean): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ts-setup-"));
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "p", ...(esm ? { type: "module" } : {}) }));
+    fs.writeFileSync(path.join(dir, "index.ts"), "export {};\n");
+    for (const [name, version] of Object.entries({ "@pulumi/pulumi": "3.276.0", ...packages })) {
+        const pkg = path.join(dir, "node_modules", name);
+        fs.mkdirSync(pkg, { recursive: true });
+        const exports = name === "ts-node" ? { exports: { ".": "./index.js", "./esm": "./esm.mjs", "./package.json": "./package.json" } } : {};
+        fs.writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ name, version, main: "index.js", ...exports }));
+        fs.writeFileSync(path.join(pkg, "index.js"), "");
+        if (name === "ts-node" && version.startsWith("10")) fs.writeFileSync(path.join(pkg, "esm.mjs"), "");
+    }
+    return dir;
+}
+
+describe("typescriptSetupNote", () => {
+    it("says nothing of a CommonJS program with its own typescript", () => {
+        const dir = program({ typescript: "5.9.3" }, false);
+        assert.equal(typescriptSetupNote(dir, path.join(dir, "index.ts"), true), undefined);
+    });
+
+    it("names the vendored TypeScript 3.8.3 when the program has no typescript of its own", () => {
+        const dir = program({}, false);
+        assert.match(typescriptSetupNote(dir, path.join(dir, "index.ts"), true) ?? "", /no typescript package of its own.*TypeScript 3\.8\.3.*npm install -D typescript/);
+    });
+
+    it("says what an ES module program lacks to run as ESM: ts-node 10, or typescript 4.7", () => {
+        const noTsNode = program({ typescript: "5.9.3" }, true);
+        const note = typescriptSetupNote(noTsNode, path.join(noTsNode, "index.ts"), true) ?? "";
+        assert.match(note, /ES module.*ts-node 10/);
+        assert.doesNotMatch(note, /typescript >=/);
+        const oldTs = program({ typescript: "4.5.2", "ts-node": "10.9.2" }, true);
+        assert.match(typescriptSetupNote(oldTs, path.join(oldTs, "index.ts"), true) ?? "", /typescript >= 4\.7 \(it has 4\.5\.2\)/);
+    });
+
+    it("says nothing when an ES module program has typescript >= 4.7 and ts-node/esm, or is JavaScript", () => {
+        const dir = program({ typescript: "5.9.3", "ts-node": "10.9.2" }, true);
+        assert.equal(typescriptSetupNote(dir, path.join(dir, "index.ts"), true), undefined);
+        const js = program({}, true);
+        assert.equal(typescriptSetupNote(js, path.join(js, "index.js"), true), undefined);
+        assert.equal(typescriptSetupNote(js, path.join(js, "index.ts"), false), undefined);
+    });
+});
