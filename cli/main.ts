@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // lambda-python: build, inspect and run Python Lambda archives without the cloud.
+// First, before any other module is loaded: a Node.js too old for the CLI is told so in one sentence.
+import "./node-version";
 import * as os from "os";
 import { removePendingTemps } from "../builder/atomic";
 import { stopChildren } from "../shared/process";

@@ -270,6 +270,39 @@ describe("build: errors, not crashes", () => {
     });
 });
 
+describe("cli: a Node.js too old for it", () => {
+    /** A node binary on PATH older than package.json's engines (the machine's own Node 20 here), if there is one. */
+    function oldNode(): string | undefined {
+        const required = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")).engines.node.replace(/^>=/, "");
+        const older = (v: string) => {
+            const [a, b] = v.split(".").map(Number);
+            const [c, d] = required.split(".").map(Number);
+            return a < c || (a === c && b < d);
+        };
+        for (const dir of (process.env.PATH ?? "").split(":").concat(["/usr/bin", "/usr/local/bin"])) {
+            const node = path.join(dir, "node");
+            if (!fs.existsSync(node)) continue;
+            const r = spawnSync(node, ["-p", "process.versions.node"], { encoding: "utf8" });
+            if (r.status === 0 && older(r.stdout.trim())) return node;
+        }
+        return undefined;
+    }
+
+    it("gets one sentence and exit 2 before any command runs", function () {
+        const node = oldNode();
+        if (!node) {
+            console.log("      skipped: no Node.js older than the package's engines on this machine");
+            this.skip();
+        }
+        for (const args of [["preview", tmpDir()], ["build", "--help"], ["inspect", "/nonexistent.zip"]]) {
+            const r = spawnSync(node!, [CLI, ...args], { encoding: "utf8" });
+            assert.equal(r.status, 2, r.stderr);
+            assert.equal(r.stdout, "");
+            assert.match(r.stderr, /^lambda-python: error: Node\.js 22\.12 or newer is needed, and this is Node\.js \d+\.\d+\.\d+ \(.*\); install Node\.js 24 LTS \(or 22\.12\+\) and run again\.\n$/);
+        }
+    });
+});
+
 describe("build: interrupted", () => {
     /** Live (not zombie) processes whose parent chain reaches `root`. */
     function descendants(root: number): number[] {
