@@ -209,6 +209,16 @@ export class ZipReader {
         return data;
     }
 
+    /** Bytes of the archive itself (an entry's compressed data, for verify.ts). */
+    readRaw(position: number, length: number): Buffer {
+        return this.src.read(position, length);
+    }
+
+    /** Where an entry's data starts, after its local header; throws ZipFormatError when that header is missing. */
+    dataStart(entry: ZipEntry): number {
+        return this.dataOffset(entry);
+    }
+
     private dataOffset(entry: ZipEntry): number {
         const header = this.src.read(entry.localHeaderOffset, 30);
         if (header.length < 30 || header.readUInt32LE(0) !== LOCAL_SIG) {
@@ -376,7 +386,8 @@ function applyZip64Extra(entry: ZipEntry, extra: Buffer): void {
         const length = extra.readUInt16LE(p + 2);
         if (id === 0x0001) {
             let q = p + 4;
-            const end = q + length;
+            // The field's declared length may run past the extra data it sits in: read only what is there.
+            const end = Math.min(q + length, extra.length);
             const take = (): number => {
                 if (q + 8 > end) throw new ZipFormatError(`${entry.name}: zip64 extra field is too short`);
                 const v = readUInt64(extra, q);
