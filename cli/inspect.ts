@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import { biggestPackages, formatSummary } from "../builder/report";
 import { describeFsError, UserError } from "../shared/errors";
-import { inspectPath } from "../policies/inspect";
+import { inspectPathVerified } from "../policies/inspect";
 import { seekableArchive } from "./archive-input";
 import { checkArchive, hasMandatory } from "../policies/rules";
 import { isPythonArchive } from "../policies/rules";
@@ -65,7 +65,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
     let archive;
     try {
         fs.accessSync(readable, fs.constants.R_OK);
-        archive = inspectPath(readable, file);
+        archive = await inspectPathVerified(readable, file);
     } catch (e) {
         throw describeFsError(e, file, "archive");
     }

@@ -31,6 +31,8 @@ export interface FileFact {
     name: string;
     size: number;
     mode?: number;
+    /** A symbolic link's target, as the entry spells it. */
+    link?: string;
 }
 
 export interface ArchiveFacts {
@@ -65,6 +67,11 @@ export interface InspectedArchive {
 const MAX_LISTED = 50;
 const WHEEL_FILE_MAX = 64 * 1024;
 const DEFAULT_TEXT_MAX = 4 * 1024 * 1024;
+const MAX_LINK_BYTES = 4096;
+/** Links followed at most from one name (Linux's limit, MAXSYMLINKS). */
+const MAX_LINK_HOPS = 40;
+/** Synchronous work between two turns of the event loop (gatherFactsAsync). */
+const YIELD_MS = 20;
 
 /** Facts of an archive with nothing in it yet. */
 export function emptyFacts(format: ArchiveFacts["format"], label: string, zippedBytes?: number): ArchiveFacts {
@@ -87,6 +94,31 @@ export function emptyFacts(format: ArchiveFacts["format"], label: string, zipped
 }
 
 export function gatherFacts(src: ArchiveSource): ArchiveFacts {
+    const gather = factGatherer(src);
+    for (const e of src.entries) gather.add(e);
+    return gather.done();
+}
+
+/**
+ * gatherFacts in slices of at most YIELD_MS, with turns of the event loop
+ * between them: a million entries take seconds, and a CLI busy that long
+ * would not answer Ctrl-C (its handler runs between slices).
+ */
+export async function gatherFactsAsync(src: ArchiveSource): Promise<ArchiveFacts> {
+    const gather = factGatherer(src);
+    let slice = Date.now();
+    for (const e of src.entries) {
+        gather.add(e);
+        if (Date.now() - slice >= YIELD_MS) {
+            await new Promise((r) => setImmediate(r));
+            slice = Date.now();
+        }
+    }
+    return gather.done();
+}
+
+/** One entry at a time: what gatherFacts and gatherFactsAsync share. */
+function factGatherer(src: ArchiveSource): { add(e: ArchiveEntry): void; done(): ArchiveFacts } {
     const facts = emptyFacts(src.format, src.label, src.zippedBytes);
     facts.entries = src.entries.length;
     facts.problems.push(...src.problems);
@@ -95,7 +127,7 @@ export function gatherFacts(src: ArchiveSource): ArchiveFacts {
     const unsafe = (name: string, reason: string) => {
         if (facts.unsafe.length < MAX_LISTED) facts.unsafe.push({ name, reason });
     };
-    for (const e of src.entries) {
+    const add = (e: ArchiveEntry): void => {
         if (seen.has(e.name)) unsafe(e.name, "appears twice in the archive; which copy Lambda extracts is undefined");
         seen.add(e.name);
         const nameProblem = unsafeName(e.name);
@@ -106,39 +138,46 @@ export function gatherFacts(src: ArchiveSource): ArchiveFacts {
             facts.pycacheCount++;
             if (facts.pycache.length < MAX_LISTED) facts.pycache.push(e.name);
         }
-        if (e.isDirectory) continue;
+        if (e.isDirectory) return;
         facts.unzippedBytes += e.size;
-        facts.files.push({ name: e.name, size: e.size, mode: e.mode });
+        const file: FileFact = { name: e.name, size: e.size, mode: e.mode };
+        facts.files.push(file);
         if (e.encrypted) {
             unsafe(e.name, "is encrypted; Lambda cannot extract it");
-            continue;
+            return;
         }
         if (e.method !== undefined && e.method !== 0 && e.method !== 8) {
             unsafe(e.name, `uses compression method ${e.method}; Lambda extracts only stored and deflated entries`);
-            continue;
+            return;
         }
-        if (e.mode !== undefined && (e.mode & 0o170000) === 0o120000) {
-            const target = readSafely(src, (s) => s.readAll(e, 4096), facts.problems);
+        // Data that failed verification is not read again: its problem is already listed, and nothing it says can be believed.
+        if (src.damaged?.has(e)) return;
+        if (isSymlink(e.mode)) {
+            const target = readSafely(src, (s) => s.readAll(e, MAX_LINK_BYTES), facts.problems);
             const link = target?.toString("utf8") ?? "?";
-            if (link.startsWith("/") || escapes(e.name, link)) unsafe(e.name, `is a symbolic link to ${link}, outside the archive`);
-            continue;
+            file.link = link;
+            if (resolveLink(e.name, link) === undefined) unsafe(e.name, `is a symbolic link to ${link}, outside the archive`);
+            return;
         }
         if (/(^|\/)[^/]+\.dist-info\/WHEEL$/.test(e.name)) {
             const text = readSafely(src, (s) => s.readAll(e, WHEEL_FILE_MAX), facts.problems);
             if (text) facts.wheels.push({ distInfo: e.name.slice(0, -"/WHEEL".length), tags: parseWheelFile(text.toString("utf8")) });
-            continue;
+            return;
         }
         if (e.size >= 20 && mayBeNative(e.name, e.mode)) {
             const head = readSafely(src, (s) => s.readPrefix(e, BINARY_PROBE_BYTES), facts.problems);
             const kind = head && classifyBinary(head);
-            if (!kind) continue;
+            if (!kind) return;
             const glibc = kind.format === "elf" ? readSafely(src, (s) => glibcOf(s, e), facts.problems) : undefined;
             facts.natives.push({ name: e.name, format: kind.format, arch: kind.arch, ...(glibc ? { glibc } : {}) });
         }
-    }
-    facts.files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    facts.nativeArchitectures = [...new Set(facts.natives.filter((n) => !isInertWindowsProgram(n.name, n)).map((n) => n.arch))].sort();
-    return facts;
+    };
+    const done = (): ArchiveFacts => {
+        facts.files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        facts.nativeArchitectures = [...new Set(facts.natives.filter((n) => !isInertWindowsProgram(n.name, n)).map((n) => n.arch))].sort();
+        return facts;
+    };
+    return { add, done };
 }
 
 /** Gathers facts and keeps the source open for rules that read files. */
@@ -147,15 +186,60 @@ export function inspectSource(src: ArchiveSource): InspectedArchive {
     return { facts, readText: textReader(src, facts.problems) };
 }
 
-/** Reads one file of an archive as text; damage found on the way is added to `problems`. */
+/**
+ * Reads one file of an archive as text, following symbolic links inside the
+ * archive as the file system would after extraction (a link's own text is
+ * never taken for the file's); damage found on the way is added to `problems`.
+ */
 export function textReader(src: ArchiveSource, problems: string[] = []): InspectedArchive["readText"] {
     const byName = new Map(src.entries.map((e) => [e.name, e]));
-    return (name, maxBytes = DEFAULT_TEXT_MAX) => {
+    const linkOf = (name: string): string | undefined => {
         const e = byName.get(name);
-        if (!e || e.isDirectory) return undefined;
-        const data = readSafely(src, (s) => s.readAll(e, maxBytes), problems);
-        return data?.toString("utf8");
+        if (!e || !isSymlink(e.mode) || src.damaged?.has(e)) return undefined;
+        return readSafely(src, (s) => s.readAll(e, MAX_LINK_BYTES), problems)?.toString("utf8") ?? "";
     };
+    return (name, maxBytes = DEFAULT_TEXT_MAX) => {
+        const resolved = followLinks(name, linkOf, (n) => byName.has(n));
+        const e = "name" in resolved ? byName.get(resolved.name) : undefined;
+        if (!e || e.isDirectory || src.damaged?.has(e)) return undefined;
+        return readSafely(src, (s) => s.readAll(e, maxBytes), problems)?.toString("utf8");
+    };
+}
+
+/**
+ * Where a name of an archive leads once its symbolic links are followed:
+ * the file it ends at, or why it ends nowhere (outside the archive, at a
+ * name the archive lacks, or in a loop). `linkOf` gives a link's target
+ * text, undefined for anything that is not a link.
+ */
+export function followLinks(name: string, linkOf: (name: string) => string | undefined, exists: (name: string) => boolean): { name: string } | { problem: string } {
+    let current = name;
+    for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
+        if (!exists(current)) return { problem: hop === 0 ? "is not in the archive" : `is a symbolic link to ${current}, which the archive does not hold` };
+        const link = linkOf(current);
+        if (link === undefined) return { name: current };
+        const next = resolveLink(current, link);
+        if (next === undefined) return { problem: `is a symbolic link to ${link}, outside the archive` };
+        current = next;
+    }
+    return { problem: "is a symbolic link in a loop" };
+}
+
+/** The archive path a link at `entryName` points to, or undefined when it leaves the archive (absolute, or too many ".."). */
+export function resolveLink(entryName: string, link: string): string | undefined {
+    if (link.startsWith("/")) return undefined;
+    const parts = entryName.split("/").slice(0, -1);
+    for (const seg of link.split("/")) {
+        if (seg === "..") {
+            if (parts.length === 0) return undefined;
+            parts.pop();
+        } else if (seg && seg !== ".") parts.push(seg);
+    }
+    return parts.join("/");
+}
+
+export function isSymlink(mode: number | undefined): boolean {
+    return mode !== undefined && (mode & 0o170000) === 0o120000;
 }
 
 /** The glibc an ELF entry needs, reading as little of it as the tables allow. */
@@ -198,15 +282,4 @@ function unreadable(e: ArchiveEntry): string | undefined {
         if ((e.mode & 0o004) === 0) return `file mode ${perms}: Lambda's runtime user cannot read it (needs 644, or 755 for executables)`;
     }
     return undefined;
-}
-
-function escapes(entryName: string, link: string): boolean {
-    const parts = entryName.split("/").slice(0, -1);
-    for (const seg of link.split("/")) {
-        if (seg === "..") {
-            if (parts.length === 0) return true;
-            parts.pop();
-        } else if (seg && seg !== ".") parts.push(seg);
-    }
-    return false;
 }
