@@ -209,9 +209,9 @@ export class ZipReader {
         return data;
     }
 
-    /** Bytes of the archive itself (an entry's compressed data, for verify.ts). */
-    readRaw(position: number, length: number): Buffer {
-        return this.src.read(position, length);
+    /** Bytes of the archive itself (an entry's compressed data, for verify.ts); into `scratch` when it is big enough. */
+    readRaw(position: number, length: number, scratch?: Buffer): Buffer {
+        return this.src.read(position, length, scratch);
     }
 
     /** Where an entry's data starts, after its local header; throws ZipFormatError when that header is missing. */
@@ -346,7 +346,7 @@ export function openZipFile(path: string): ZipReader {
  * Only for buffers nobody else holds, and never a slice of Node's shared
  * pool of small buffers: those are left to the collector.
  */
-function freeNow(b: Buffer): void {
+export function freeNow(b: Buffer): void {
     const ab = b.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer; detached?: boolean };
     if (ab.byteLength > Buffer.poolSize && typeof ab.transfer === "function" && !ab.detached) ab.transfer(0);
 }

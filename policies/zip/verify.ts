@@ -14,14 +14,14 @@
 // big archive still answers SIGINT and SIGTERM at once.
 import * as zlib from "zlib";
 import { withCommas } from "../rules/format";
-import { ZipEntry, ZipFormatError, ZipReader } from "./reader";
+import { freeNow, ZipEntry, ZipFormatError, ZipReader } from "./reader";
 
 /** Entries no bigger than this (declared and compressed) are verified in one synchronous call. */
-const SMALL_ENTRY = 1 << 20;
+const SMALL_ENTRY = 1 << 18;
 /** Compressed bytes read at a time from a big entry. */
 const CHUNK = 1 << 20;
-/** Big entries streamed at once (zlib's pool has four threads; two cores here). */
-const IN_FLIGHT = 3;
+/** Big entries streamed at once: a second stream uses an idle core (zlib runs on its thread pool); more gained nothing on two busy cores. */
+const IN_FLIGHT = 2;
 /** Synchronous work between two turns of the event loop. */
 const YIELD_MS = 20;
 /** Problems listed at most (the rest are counted as one). */
@@ -95,21 +95,27 @@ function dataStart(reader: ZipReader, entry: ZipEntry): number | string {
     }
 }
 
+/** The compressed bytes of small entries, one at a time (verification is single-threaded for them). */
+const smallScratch = Buffer.allocUnsafe(SMALL_ENTRY);
+
 function verifySmall(reader: ZipReader, entry: ZipEntry): string | undefined {
     const start = dataStart(reader, entry);
     if (typeof start === "string") return start;
-    const raw = reader.readRaw(start, entry.compressedSize);
+    const raw = reader.readRaw(start, entry.compressedSize, smallScratch);
     if (raw.length < entry.compressedSize) return "data runs past the end of the file";
     let data = raw;
     if (entry.method === 8) {
         try {
-            // One byte more than declared is enough to know the declaration is a lie.
-            data = zlib.inflateRawSync(raw, { maxOutputLength: entry.uncompressedSize + 1 });
+            // One byte more than declared is enough to know the declaration is a lie; room for that in one output chunk.
+            data = zlib.inflateRawSync(raw, { maxOutputLength: entry.uncompressedSize + 1, chunkSize: Math.max(64, entry.uncompressedSize + 1) });
         } catch (e) {
             return inflateError(e, entry);
         }
     }
-    return judge(entry, data.length, zlib.crc32(data) >>> 0);
+    const problem = judge(entry, data.length, zlib.crc32(data) >>> 0);
+    // Given back now rather than at V8's next collection: thousands of entries would otherwise pile up as garbage.
+    if (data !== raw) freeNow(data);
+    return problem;
 }
 
 /** Streams a big entry through an inflater on zlib's thread pool, counting and CRC'ing what comes out. */
@@ -118,8 +124,9 @@ async function verifyStreamed(reader: ZipReader, entry: ZipEntry): Promise<strin
     if (typeof start === "string") return start;
     if (entry.method === 0) {
         let crc = 0;
+        const buffer = Buffer.allocUnsafe(CHUNK);
         for (let done = 0; done < entry.compressedSize; ) {
-            const chunk = reader.readRaw(start + done, Math.min(CHUNK, entry.compressedSize - done));
+            const chunk = reader.readRaw(start + done, Math.min(CHUNK, entry.compressedSize - done), buffer);
             if (chunk.length === 0) return "data runs past the end of the file";
             crc = zlib.crc32(chunk, crc);
             done += chunk.length;
@@ -131,18 +138,21 @@ async function verifyStreamed(reader: ZipReader, entry: ZipEntry): Promise<strin
     let size = 0;
     let crc = 0;
     let tooBig = false;
+    // Two read buffers taking turns: one is read into while zlib still holds the other, so the
+    // compressed input costs 2 MiB whatever the entry's size, not a new buffer per chunk.
+    const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+    const released: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
+    const closed = new Promise<void>((r) => inflate.once("close", () => r()));
     const feed = async () => {
-        for (let done = 0; done < entry.compressedSize && !inflate.destroyed; ) {
-            const chunk = reader.readRaw(start + done, Math.min(CHUNK, entry.compressedSize - done));
+        for (let done = 0, turn = 0; done < entry.compressedSize && !inflate.destroyed; turn ^= 1) {
+            await released[turn];
+            if (inflate.destroyed) break;
+            const chunk = reader.readRaw(start + done, Math.min(CHUNK, entry.compressedSize - done), buffers[turn]);
             if (chunk.length === 0) break;
             done += chunk.length;
-            // Wait for room, or for the end of an inflater stopped meanwhile (damage, or more than declared).
-            if (!inflate.write(chunk)) {
-                await new Promise<void>((r) => {
-                    inflate.once("drain", r);
-                    inflate.once("close", r);
-                });
-            }
+            // Settles once zlib is done with the buffer, or the inflater stopped (damage, or more than declared).
+            released[turn] = Promise.race([new Promise<void>((r) => inflate.write(chunk, () => r())), closed]);
+            if (inflate.writableNeedDrain) await Promise.race([new Promise<void>((r) => inflate.once("drain", r)), closed]);
         }
         if (!inflate.destroyed) inflate.end();
     };
