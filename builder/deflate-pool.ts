@@ -59,13 +59,28 @@ export interface DeflateResult {
     spilled?: { file: SpillFile; at: number; bytes: number; release(): void };
 }
 
-class DeflateJobError extends Error {
+/** Codes only a write can fail with: a full disk, a quota, a read-only file system. */
+const WRITE_ONLY_CODES = new Set(["ENOSPC", "EDQUOT", "EFBIG", "EROFS"]);
+
+/** A job that failed: reading its input (`file`), or writing its compressed bytes (a spill or spool file in the build cache). */
+export class DeflateJobError extends Error {
     constructor(
         message: string,
         readonly code: string | undefined,
         readonly file: string | undefined,
+        /** The path the failing call named, when it named one. */
+        readonly path?: string,
     ) {
         super(message);
+    }
+
+    /**
+     * Whether writing the compressed bytes failed rather than reading the
+     * input: the build cache's fault (a full disk), which must not be
+     * reported as an unreadable source file.
+     */
+    get onWriteSide(): boolean {
+        return WRITE_ONLY_CODES.has(this.code ?? "") || (this.path !== undefined && this.path !== this.file);
     }
 }
 
@@ -290,7 +305,7 @@ export class DeflatePool {
             p.done(undefined, { sha256: r.sha256, crc32: r.crc32, size: r.size, method: r.method, data: r.data && Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength) });
         } catch (e) {
             const err = e as NodeJS.ErrnoException;
-            p.done(new DeflateJobError(err.message, err.code, file));
+            p.done(new DeflateJobError(err.message, err.code, file, err.path));
         }
     }
 
@@ -333,7 +348,7 @@ export class DeflatePool {
                 if (!p) continue;
                 slot.running.delete(m.id);
                 if (isBig(p)) this.bigInFlight -= p.bytes;
-                if (m.error) p.done(new DeflateJobError(m.error.message, m.error.code, p.job.path));
+                if (m.error) p.done(new DeflateJobError(m.error.message, m.error.code, p.job.path, m.error.path));
                 else {
                     const data = m.data && Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
                     const file = p.spillFile;

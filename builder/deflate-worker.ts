@@ -58,7 +58,7 @@ export interface WorkerResult {
     spooledBytes?: number;
     /** Where the bytes of a job with `spill` were appended. */
     spilled?: { at: number; bytes: number };
-    error?: { message: string; code?: string };
+    error?: { message: string; code?: string; path?: string };
 }
 
 /** The pool marks its threads with this, so that loading this module anywhere else does nothing. */
@@ -262,7 +262,7 @@ function serve(lib: Libdeflate): void {
 
 function errorOf(e: unknown): WorkerResult["error"] {
     const err = e as NodeJS.ErrnoException;
-    return { message: err.message, code: err.code };
+    return { message: err.message, code: err.code, path: err.path };
 }
 
 if (parentPort && workerData?.role === DEFLATE_WORKER) {

@@ -23,7 +23,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../shared/errors";
 import { removeQuietly, tempPathFor, trackTemp } from "./atomic";
-import { DeflatePool, DeflateResult, STREAM_THRESHOLD } from "./deflate-pool";
+import { DeflateJobError, DeflatePool, DeflateResult, STREAM_THRESHOLD } from "./deflate-pool";
 import { readAt, reserveMemory, returnMemory } from "./spill";
 
 /** A file's content is not what was hashed when the archive was planned (edited meanwhile, or a damaged cache). */
@@ -243,6 +243,7 @@ async function compressAll(entries: ZipInputEntry[], options: WriteOptions, spoo
         if (err || !r) {
             places[j].release();
             if (spool) removeQuietly(spool);
+            if (err instanceof DeflateJobError && err.onWriteSide) throw err; // the build cache's failure (index.ts says so)
             throw new UserError(`${e.path ?? e.name} changed or disappeared while the archive was being built (${err?.message}). Build again.`);
         }
         const c = compressedData(r, e.path, spool, false, places[j]);

@@ -239,6 +239,16 @@ describe("build: errors, not crashes", () => {
             );
         });
 
+        it("in the build cache while many files wait in spill files: the cache is named, not a source file", () => {
+            const files: Record<string, string | Buffer> = { "app.py": HANDLER };
+            for (let i = 0; i < 24; i++) files[`data/f${i}.bin`] = crypto.randomBytes(1_500_000);
+            const cache = path.join(mnt!, "cache");
+            const r = cli(["build", writeFiles(tmpDir(), files), "--out", path.join(tmpDir(), "fn.zip"), "--cache-dir", cache, "--quiet"]);
+            assertParagraph(r, /no space left for the build cache .* \(--cache-dir, LAMBDA_PYTHON_CACHE_DIR\)/);
+            assert.doesNotMatch(r.stderr, /cannot read|source folder|changed or disappeared/);
+            assert.deepEqual(tempLeftovers(cache), []);
+        });
+
         it("at --out on another file system: one paragraph, no half zip", () => {
             const outDir = path.join(mnt!, "out");
             const r = cli(["build", bigApp(), "--out", path.join(outDir, "fn.zip"), "--cache-dir", tmpDir("cache-"), "--quiet"]);
@@ -288,14 +298,14 @@ describe("cli: a Node.js too old for it", () => {
         return undefined;
     }
 
-    it("gets one sentence and exit 2 before any command runs", function () {
+    it("gets one sentence and exit 2 before any command runs", function (this: Mocha.Context) {
         const node = oldNode();
         if (!node) {
             console.log("      skipped: no Node.js older than the package's engines on this machine");
             this.skip();
         }
         for (const args of [["preview", tmpDir()], ["build", "--help"], ["inspect", "/nonexistent.zip"]]) {
-            const r = spawnSync(node!, [CLI, ...args], { encoding: "utf8" });
+            const r = spawnSync(node as string, [CLI, ...args], { encoding: "utf8" }) as { status: number | null; stdout: string; stderr: string };
             assert.equal(r.status, 2, r.stderr);
             assert.equal(r.stdout, "");
             assert.match(r.stderr, /^lambda-python: error: Node\.js 22\.12 or newer is needed, and this is Node\.js \d+\.\d+\.\d+ \(.*\); install Node\.js 24 LTS \(or 22\.12\+\) and run again\.\n$/);
