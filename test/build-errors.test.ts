@@ -2,7 +2,7 @@
 // trace), a non-zero exit and no archive left behind; and the cache under
 // concurrent and interrupted builds.
 import { strict as assert } from "assert";
-import { execFileSync } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
@@ -143,6 +143,71 @@ describe("lambda-python build: mistakes", () => {
         assert.equal(r.code, 2);
         assert.match(r.stderr, /--arch must be one of x86_64, arm64; got "sparc"/);
     });
+
+    it("a --level that is not a level names --level, not the components' compressionLevel", () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER });
+        for (const [level, message] of [
+            ["abc", /--level wants a whole number; got "abc"/],
+            ["1.5", /--level wants a whole number; got "1\.5"/],
+            ["13", /--level must be from 0 \(store\) to 12; got 13/],
+        ] as const) {
+            const r = failingBuild([app, `--level=${level}`]);
+            assert.equal(r.code, 2);
+            assert.match(r.stderr, message);
+            assert.doesNotMatch(r.stderr, /compressionLevel|NaN/);
+        }
+    });
+});
+
+/** A PEP 503 index served by `python3 -m http.server` from a folder: localpkg 1.0 only. */
+async function privateIndex(): Promise<{ url: string; stop: () => void }> {
+    const root = tmpDir("index-");
+    const wheel = "localpkg-1.0-py3-none-any.whl";
+    const script = [
+        "import sys, zipfile",
+        "z = zipfile.ZipFile(sys.argv[1], 'w')",
+        "z.writestr('localpkg/__init__.py', 'VALUE = 42\\n')",
+        "z.writestr('localpkg-1.0.dist-info/METADATA', 'Metadata-Version: 2.1\\nName: localpkg\\nVersion: 1.0\\n')",
+        "z.writestr('localpkg-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n')",
+        "z.writestr('localpkg-1.0.dist-info/RECORD', '')",
+        "z.close()",
+    ].join("\n");
+    fs.mkdirSync(path.join(root, "simple", "localpkg"), { recursive: true });
+    execFileSync("python3", ["-c", script, path.join(root, "simple", "localpkg", wheel)]);
+    fs.writeFileSync(path.join(root, "simple", "localpkg", "index.html"), `<html><body><a href="${wheel}">${wheel}</a></body></html>\n`);
+    const port = await new Promise<number>((resolve) => {
+        const probe = net.createServer().listen(0, "127.0.0.1", () => {
+            const p = (probe.address() as net.AddressInfo).port;
+            probe.close(() => resolve(p));
+        });
+    });
+    const server = spawn("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", root], { stdio: "ignore" });
+    // Ready once it answers.
+    for (let i = 0; i < 100; i++) {
+        const up = await new Promise<boolean>((r) => {
+            const c = net.connect(port, "127.0.0.1", () => (c.end(), r(true))).on("error", () => r(false));
+        });
+        if (up) break;
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    return { url: `http://127.0.0.1:${port}/simple`, stop: () => server.kill() };
+}
+
+describe("lambda-python build: what an index lacks", () => {
+    for (const installer of ["pip", "uv"]) {
+        it(`a version the private index does not have is said to be missing, not "no wheel for python3.X" (${installer})`, async () => {
+            const index = await privateIndex();
+            try {
+                const app = writeFiles(tmpDir(), { "app.py": HANDLER, "requirements.txt": `--index-url ${index.url}\nlocalpkg==2.0\n` });
+                const r = failingBuild([app, "--installer", installer, "--runtime", "python3.12"]);
+                assert.equal(r.code, 2, r.stderr);
+                assert.match(r.stderr, /no release of localpkg on the package index http:\/\/127\.0\.0\.1:\d+\/simple matches localpkg==2\.0 \(the newest there: 1\.0\)\. Check the version in .*requirements\.txt, or publish that version to your index/);
+                assert.doesNotMatch(r.stderr, /no wheel/);
+            } finally {
+                index.stop();
+            }
+        });
+    }
 });
 
 describe("lambda-python build: the cache under pressure", () => {
