@@ -193,6 +193,18 @@ describe("build: errors, not crashes", () => {
         }
     });
 
+    (IS_ROOT ? it : it.skip)("an --out inside the source folder, in a folder it cannot enter, is named as the destination, not a folder to exclude", () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER, "dist/.keep": "" });
+        fs.chmodSync(path.join(app, "dist"), 0o000);
+        try {
+            const r = cli(["build", app, "--out", path.join(app, "dist", "fn.zip"), "--cache-dir", tmpDir("cache-"), "--quiet"], { prefix: WITHOUT_DAC });
+            assertParagraph(r, /cannot write to the archive's destination .*dist\/fn\.zip \(--out\).*permission denied/);
+            assert.doesNotMatch(r.stderr, /cannot read|exclude it/);
+        } finally {
+            fs.chmodSync(path.join(app, "dist"), 0o755);
+        }
+    });
+
     (IS_ROOT ? it : it.skip)("a cache folder it cannot write to", () => {
         const app = writeFiles(tmpDir(), { "app.py": HANDLER });
         const cache = tmpDir("cache-");
