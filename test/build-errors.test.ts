@@ -185,7 +185,12 @@ async function privateIndex(): Promise<{ url: string; stop: () => void }> {
     // Ready once it answers.
     for (let i = 0; i < 100; i++) {
         const up = await new Promise<boolean>((r) => {
-            const c = net.connect(port, "127.0.0.1", () => (c.end(), r(true))).on("error", () => r(false));
+            const c = net
+                .connect(port, "127.0.0.1", () => {
+                    c.end();
+                    r(true);
+                })
+                .on("error", () => r(false));
         });
         if (up) break;
         await new Promise((r) => setTimeout(r, 100));
@@ -201,7 +206,10 @@ describe("lambda-python build: what an index lacks", () => {
                 const app = writeFiles(tmpDir(), { "app.py": HANDLER, "requirements.txt": `--index-url ${index.url}\nlocalpkg==2.0\n` });
                 const r = failingBuild([app, "--installer", installer, "--runtime", "python3.12"]);
                 assert.equal(r.code, 2, r.stderr);
-                assert.match(r.stderr, /no release of localpkg on the package index http:\/\/127\.0\.0\.1:\d+\/simple matches localpkg==2\.0 \(the newest there: 1\.0\)\. Check the version in .*requirements\.txt, or publish that version to your index/);
+                assert.match(
+                    r.stderr,
+                    /no release of localpkg on the package index http:\/\/127\.0\.0\.1:\d+\/simple matches localpkg==2\.0 \(the newest there: 1\.0\)\. Check the version in .*requirements\.txt, or publish that version to your index/,
+                );
                 assert.doesNotMatch(r.stderr, /no wheel/);
             } finally {
                 index.stop();

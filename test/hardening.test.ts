@@ -316,7 +316,11 @@ describe("cli: a Node.js too old for it", () => {
             console.log("      skipped: no Node.js older than the package's engines on this machine");
             this.skip();
         }
-        for (const args of [["preview", tmpDir()], ["build", "--help"], ["inspect", "/nonexistent.zip"]]) {
+        for (const args of [
+            ["preview", tmpDir()],
+            ["build", "--help"],
+            ["inspect", "/nonexistent.zip"],
+        ]) {
             const r = spawnSync(node as string, [CLI, ...args], { encoding: "utf8" }) as { status: number | null; stdout: string; stderr: string };
             assert.equal(r.status, 2, r.stderr);
             assert.equal(r.stdout, "");
