@@ -218,6 +218,59 @@ describe("lambda-python build: what an index lacks", () => {
     }
 });
 
+describe("lambda-python build: credentials in index URLs are never printed or cached", () => {
+    const PASSWORD = "s3cr3t-PW_42";
+    /** Every file under `dir` whose bytes hold `text`. */
+    const holding = (dir: string, text: string): string[] => {
+        const out: string[] = [];
+        const walk = (d: string) => {
+            for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
+                const p = path.join(d, e.name);
+                if (e.isDirectory()) walk(p);
+                else if (e.isFile() && fs.readFileSync(p).includes(text)) out.push(p);
+            }
+        };
+        walk(dir);
+        return out;
+    };
+
+    for (const installer of ["pip", "uv"]) {
+        it(`an unreachable index's password stays masked in every message, from the requirements file, --installer-arg or the environment (${installer})`, () => {
+            const url = `https://alice:${PASSWORD}@127.0.0.1:9/simple`;
+            const ways: { files: Record<string, string>; args: string[]; env?: NodeJS.ProcessEnv }[] = [
+                { files: { "requirements.txt": `--index-url ${url}\nsix==1.16.0\n` }, args: [] },
+                { files: { "requirements.txt": "six==1.16.0\n" }, args: [`--installer-arg=--index-url=${url}`] },
+                { files: { "requirements.txt": "six==1.16.0\n" }, args: [], env: { ...process.env, PIP_INDEX_URL: url } },
+            ];
+            for (const way of ways) {
+                const app = writeFiles(tmpDir(), { "app.py": HANDLER, ...way.files });
+                const cache = tmpDir("cache-");
+                const r = cli(["build", app, "--installer", installer, "--runtime", "python3.12", "--out", path.join(tmpDir(), "fn.zip"), "--cache-dir", cache, ...way.args], { env: way.env });
+                assert.equal(r.code, 2, r.stderr);
+                assert.match(r.stderr, /six could not be looked up: the package index https:\/\/\*\*\*@127\.0\.0\.1:9\/simple could not be read/);
+                assert.ok(!`${r.stdout}${r.stderr}`.includes(PASSWORD), r.stderr);
+                assert.ok(!`${r.stdout}${r.stderr}`.includes("alice:"), r.stderr);
+                assert.deepEqual(holding(cache, PASSWORD), []);
+            }
+        });
+    }
+
+    it("a requirements file holding an index password is not copied into the build cache", async () => {
+        const index = await privateIndex();
+        try {
+            const withCredentials = index.url.replace("http://", `http://alice:${PASSWORD}@`);
+            const app = writeFiles(tmpDir(), { "app.py": HANDLER, "requirements.txt": `--index-url ${withCredentials}\nlocalpkg==1.0\n` });
+            const cache = tmpDir("cache-");
+            const r = cli(["build", app, "--installer", "pip", "--runtime", "python3.12", "--out", path.join(tmpDir(), "fn.zip"), "--cache-dir", cache, "--json"]);
+            assert.equal(r.code, 0, r.stderr);
+            assert.ok(!`${r.stdout}${r.stderr}`.includes(PASSWORD));
+            assert.deepEqual(holding(cache, PASSWORD), []);
+        } finally {
+            index.stop();
+        }
+    });
+});
+
 describe("lambda-python build: the cache under pressure", () => {
     it("two builds of the same inputs at once both succeed with the same archive", async () => {
         const app = writeFiles(tmpDir(), { "app.py": HANDLER, "requirements.txt": "cowsay==6.1\n" });
