@@ -13,8 +13,8 @@ import * as os from "os";
 import * as path from "path";
 import { removeQuietly } from "./atomic";
 
-/** Bumped whenever the archive layout, any normalisation or the recorded facts change (2: uv_cache.json left out, ELF glibc needs). */
-export const FORMAT_VERSION = 2;
+/** Bumped whenever the archive layout, any normalisation or the recorded facts change (2: uv_cache.json left out, ELF glibc needs; 3: credentials found in the archive's own files). */
+export const FORMAT_VERSION = 3;
 
 export function defaultCacheDir(): string {
     if (process.env.LAMBDA_PYTHON_CACHE_DIR) return path.resolve(process.env.LAMBDA_PYTHON_CACHE_DIR);

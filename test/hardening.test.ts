@@ -114,6 +114,34 @@ describe("build: credential files stay out", () => {
     });
 });
 
+describe("build: credentials in the files it would ship", () => {
+    // Made up for the test, shaped like real keys.
+    const KEY_ID = "AKIAZ7Q3WRTY5UIOP2LK";
+    const SECRET_KEY = "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";
+
+    it("refuses a config.json holding AWS keys, naming the file and never the keys", () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER, "config.json": `{"aws_access_key_id": "${KEY_ID}", "aws_secret_access_key": "${SECRET_KEY}"}\n` });
+        const out = path.join(tmpDir(), "fn.zip");
+        const r = cli(["build", app, "--out", out, "--cache-dir", SHARED_CACHE, "--quiet"]);
+        assertParagraph(r, /\[lambda-package-secrets\] fn\.zip ships credentials in a file: config\.json \(an AWS access key id, an AWS secret access key\)/, 1);
+        assert.ok(!`${r.stdout}${r.stderr}`.includes(KEY_ID) && !`${r.stdout}${r.stderr}`.includes(SECRET_KEY));
+        assert.ok(!fs.existsSync(out));
+    });
+
+    it("leaves out a requirements file that holds an index password, and lists it", () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER, "requirements.txt": "--index-url https://alice:s3cr3t-PW_42@127.0.0.1:9/simple\n", "constraints.txt": "six==1.16.0\n" });
+        const out = path.join(tmpDir(), "fn.zip");
+        const report = buildJson([app, "--out", out, "--cache-dir", SHARED_CACHE, "--no-detect"]);
+        assert.deepEqual(
+            pyZip(out)
+                .entries.filter((e) => !e.name.endsWith("/"))
+                .map((e) => e.name),
+            ["app.py", "constraints.txt"],
+        );
+        assert.deepEqual(report.credentialsLeftOut, ["requirements.txt"]);
+    });
+});
+
 describe("build: --out never overwrites an input", () => {
     it("refuses the requirements file as --out and leaves it as it was", () => {
         const app = writeFiles(tmpDir(), { "app.py": HANDLER, "requirements.txt": "cowsay==6.1\n" });

@@ -4,6 +4,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { spawn } from "child_process";
+import { analyze, FUNCTION, fileArchive } from "./analyzer";
 import { CLI, cli, tmpDir } from "./helpers";
 import { craftZip, deflatedZeros, elfHeader, machoHeader, writeSparseStoredZip } from "./zip-crafter";
 
@@ -185,6 +186,26 @@ describe("lambda-python inspect", () => {
         assert.equal(signal, null, "inspect finished by itself");
         assert.equal(code, 1);
         assert.match(stdout, /app\.py in .* does not define handler/);
+    });
+
+    it("reports credentials in the archive's own files, as the policy pack does, never quoting them", async () => {
+        const keyId = "AKIAZ7Q3WRTY5UIOP2LK";
+        const z = zipFile(
+            craftZip([
+                { name: "lambda_function.py", data: HANDLER },
+                { name: "config.json", data: Buffer.from(`{"aws_access_key_id": "${keyId}", "aws_secret_access_key": "Zq8h3kF2pL9xT4vB7nM1cR5wY0eD6gJ3aS2uV8iK"}`) },
+                { name: "docs/example.ini", data: Buffer.from("aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n") },
+            ]),
+        );
+        const { code, report } = inspect(z);
+        assert.equal(code, 1);
+        const [cli] = report.findings.filter((f: { policy: string }) => f.policy === "lambda-package-secrets");
+        assert.match(cli.message, /ships credentials in a file: config\.json \(an AWS access key id, an AWS secret access key\)/);
+        assert.ok(!JSON.stringify(report).includes(keyId));
+        const pack = (await analyze(FUNCTION, "fn", { code: fileArchive(z), handler: "lambda_function.lambda_handler", runtime: "python3.12" })).filter((d) => d.policy === "lambda-package-secrets");
+        assert.equal(pack.length, 1);
+        assert.equal(pack[0].level, "mandatory");
+        assert.match(pack[0].message, /config\.json \(an AWS access key id, an AWS secret access key\)/);
     });
 
     it("says when the file itself is missing", () => {

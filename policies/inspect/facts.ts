@@ -5,6 +5,7 @@
 import { BINARY_PROBE_BYTES, BinaryFormat, classifyBinary, isInertWindowsProgram, mayBeNative } from "./binary";
 import { GlibcNeed, glibcNeeded } from "./elf-glibc";
 import { ArchiveEntry, ArchiveSource } from "./source";
+import { secretsInText } from "./secrets";
 import { parseWheelFile } from "./wheel-tags";
 import { ZipFormatError } from "../zip/reader";
 
@@ -25,6 +26,12 @@ export interface WheelFact {
 export interface UnsafeFact {
     name: string;
     reason: string;
+}
+
+export interface SecretFact {
+    name: string;
+    /** "an AWS secret access key", … */
+    what: string[];
 }
 
 export interface FileFact {
@@ -52,6 +59,8 @@ export interface ArchiveFacts {
     pycache: string[];
     pycacheCount: number;
     unsafe: UnsafeFact[];
+    /** Files of the archive's own (not an installed distribution's) holding credentials, and what kinds (never the values). */
+    secrets: SecretFact[];
     /** Corruption or zip-bomb signs: the archive cannot be trusted. */
     problems: string[];
     /** Parts that could not be looked into. */
@@ -70,6 +79,10 @@ const DEFAULT_TEXT_MAX = 4 * 1024 * 1024;
 const MAX_LINK_BYTES = 4096;
 /** Links followed at most from one name (Linux's limit, MAXSYMLINKS). */
 const MAX_LINK_HOPS = 40;
+/** Credential scanning (scanForSecrets): at most this much of one file, and of the whole archive. */
+const SCAN_FILE_BYTES = 1024 * 1024;
+const SCAN_TOTAL_BYTES = 64 * 1024 * 1024;
+const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 /** Synchronous work between two turns of the event loop (gatherFactsAsync). */
 const YIELD_MS = 20;
 
@@ -88,6 +101,7 @@ export function emptyFacts(format: ArchiveFacts["format"], label: string, zipped
         pycache: [],
         pycacheCount: 0,
         unsafe: [],
+        secrets: [],
         problems: [],
         notInspected: [],
     };
@@ -96,7 +110,8 @@ export function emptyFacts(format: ArchiveFacts["format"], label: string, zipped
 export function gatherFacts(src: ArchiveSource): ArchiveFacts {
     const gather = factGatherer(src);
     for (const e of src.entries) gather.add(e);
-    return gather.done();
+    for (const _ of gather.finish());
+    return gather.facts;
 }
 
 /**
@@ -107,23 +122,29 @@ export function gatherFacts(src: ArchiveSource): ArchiveFacts {
 export async function gatherFactsAsync(src: ArchiveSource): Promise<ArchiveFacts> {
     const gather = factGatherer(src);
     let slice = Date.now();
+    const breathe = async () => {
+        if (Date.now() - slice < YIELD_MS) return;
+        await new Promise((r) => setImmediate(r));
+        slice = Date.now();
+    };
     for (const e of src.entries) {
         gather.add(e);
-        if (Date.now() - slice >= YIELD_MS) {
-            await new Promise((r) => setImmediate(r));
-            slice = Date.now();
-        }
+        await breathe();
     }
-    return gather.done();
+    for (const _ of gather.finish()) await breathe();
+    return gather.facts;
 }
 
-/** One entry at a time: what gatherFacts and gatherFactsAsync share. */
-function factGatherer(src: ArchiveSource): { add(e: ArchiveEntry): void; done(): ArchiveFacts } {
+/** One entry at a time, then the steps that need them all: what gatherFacts and gatherFactsAsync share. */
+function factGatherer(src: ArchiveSource): { add(e: ArchiveEntry): void; finish(): Generator<void>; facts: ArchiveFacts } {
     const facts = emptyFacts(src.format, src.label, src.zippedBytes);
     facts.entries = src.entries.length;
     facts.problems.push(...src.problems);
     facts.notInspected.push(...src.notInspected);
     const seen = new Set<string>();
+    const records: ArchiveEntry[] = [];
+    const scanned: ArchiveEntry[] = [];
+    const binaries = new Set<ArchiveEntry>();
     const unsafe = (name: string, reason: string) => {
         if (facts.unsafe.length < MAX_LISTED) facts.unsafe.push({ name, reason });
     };
@@ -142,6 +163,8 @@ function factGatherer(src: ArchiveSource): { add(e: ArchiveEntry): void; done():
         facts.unzippedBytes += e.size;
         const file: FileFact = { name: e.name, size: e.size, mode: e.mode };
         facts.files.push(file);
+        if (/\.dist-info\/RECORD$/.test(e.name)) records.push(e);
+        else if (mayHoldSecrets(e)) scanned.push(e);
         if (e.encrypted) {
             unsafe(e.name, "is encrypted; Lambda cannot extract it");
             return;
@@ -170,14 +193,68 @@ function factGatherer(src: ArchiveSource): { add(e: ArchiveEntry): void; done():
             if (!kind) return;
             const glibc = kind.format === "elf" ? readSafely(src, (s) => glibcOf(s, e), facts.problems) : undefined;
             facts.natives.push({ name: e.name, format: kind.format, arch: kind.arch, ...(glibc ? { glibc } : {}) });
+            binaries.add(e);
         }
     };
-    const done = (): ArchiveFacts => {
+    function* finish(): Generator<void> {
+        yield* scanForSecrets(
+            src,
+            records,
+            scanned.filter((e) => !binaries.has(e)),
+            facts,
+        );
         facts.files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
         facts.nativeArchitectures = [...new Set(facts.natives.filter((n) => !isInertWindowsProgram(n.name, n)).map((n) => n.arch))].sort();
-        return facts;
-    };
-    return { add, done };
+    }
+    return { add, finish, facts };
+}
+
+/**
+ * Files of the archive's own that hold credentials (secrets.ts), for the
+ * lambda-package-secrets rule. Files an installed distribution lists in its
+ * RECORD are the package authors', not the user's, and are not scanned
+ * (botocore's documentation carries AWS's example keys); nor are binaries.
+ * Bounded: the first SCAN_FILE_BYTES of each file, SCAN_TOTAL_BYTES in all
+ * (what is left is said in notInspected). One step per file.
+ */
+function* scanForSecrets(src: ArchiveSource, records: ArchiveEntry[], candidates: ArchiveEntry[], facts: ArchiveFacts): Generator<void> {
+    const owned = new Set<string>();
+    for (const record of records) {
+        if (src.damaged?.has(record)) continue;
+        const text = readSafely(src, (s) => s.readAll(record, MAX_RECORD_BYTES), facts.problems)?.toString("utf8");
+        // RECORD paths are relative to the folder holding the .dist-info (site-packages, or python/ of a layer).
+        const base = record.name.slice(0, record.name.lastIndexOf("/"));
+        const root = base.includes("/") ? base.slice(0, base.lastIndexOf("/") + 1) : "";
+        for (const line of text?.split(/\r?\n/) ?? []) {
+            const file = line.startsWith('"') ? line.slice(1, line.indexOf('"', 1)) : line.slice(0, line.indexOf(",") < 0 ? line.length : line.indexOf(","));
+            const inArchive = file && resolveLink(`${root}x`, file);
+            if (inArchive) owned.add(inArchive);
+        }
+        yield;
+    }
+    let budget = SCAN_TOTAL_BYTES;
+    let skipped = 0;
+    for (const e of candidates) {
+        if (owned.has(e.name) || src.damaged?.has(e)) continue;
+        if (budget <= 0) {
+            skipped++;
+            continue;
+        }
+        const head = readSafely(src, (s) => s.readPrefix(e, Math.min(e.size, SCAN_FILE_BYTES)), facts.problems);
+        if (!head) continue;
+        budget -= head.length;
+        // Text only: a NUL early on means a binary format, whose bytes only look like text by chance.
+        if (head.subarray(0, 8192).includes(0)) continue;
+        const what = secretsInText(head.toString("latin1"));
+        if (what.length && facts.secrets.length < MAX_LISTED) facts.secrets.push({ name: e.name, what });
+        yield;
+    }
+    if (skipped) facts.notInspected.push(`${skipped} files not scanned for credentials (the first ${SCAN_TOTAL_BYTES / 1048576} MB of the archive's own files were)`);
+}
+
+/** Files worth scanning for credentials: the archive's own files, not metadata, bytecode or dependencies of other languages. */
+function mayHoldSecrets(e: ArchiveEntry): boolean {
+    return e.size > 0 && !isSymlink(e.mode) && !isBytecode(e.name) && !/(^|\/)(node_modules|[^/]+\.(dist|egg)-info)\//.test(e.name);
 }
 
 /** Gathers facts and keeps the source open for rules that read files. */
