@@ -11,6 +11,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { ownerTag } from "../shared/owner";
 import { removeQuietly } from "./atomic";
 
 /** Bumped whenever the archive layout, any normalisation or the recorded facts change (2: uv_cache.json left out, ELF glibc needs; 3: credentials found in the archive's own files). */
@@ -75,7 +76,7 @@ export class BuildCache {
     makeTempDir(label: string): string {
         const dir = path.join(this.root, "tmp");
         fs.mkdirSync(dir, { recursive: true });
-        return fs.mkdtempSync(path.join(dir, `${label}-${process.pid}-`));
+        return fs.mkdtempSync(path.join(dir, `${label}-${ownerTag()}-`));
     }
 
     /**

@@ -15,6 +15,7 @@ import { formatBytes } from "../policies/rules/format";
 import { commitTemp, linkOrCopyAtomic, removeQuietly, tempPathFor, trackTemp, writeFileAtomic } from "./atomic";
 import { BuildCache, defaultToolsDir, FORMAT_VERSION, keyOf, sha256Hex } from "./cache";
 import { hashFiles, HashMemo, statIsSettled } from "./content-hash";
+import { sweepLeftovers } from "./leftovers";
 import { installDependencies } from "./install";
 import { normalizeDependencyTree } from "./normalize";
 import { BuildOptions, resolveOptions, ResolvedOptions } from "./options";
@@ -90,6 +91,9 @@ export async function buildArchive(input: BuildOptions): Promise<BuildResult> {
     const options = resolveOptions(input);
     // pip's and uv's temporary files go under the cache, where an interrupted build's are removed with ours.
     setChildTempRoot(path.join(options.cacheDir, "tmp"));
+    // What builds killed outright left (temporary folders and files, installers still running): a listing of a few folders.
+    const cacheFolders = ["tmp", "archives", "slots", "hashes", "installs"].map((d) => path.join(options.cacheDir, d));
+    sweepLeftovers([...cacheFolders, defaultToolsDir()], options.out);
     try {
         try {
             return await build(options);

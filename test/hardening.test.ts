@@ -37,7 +37,7 @@ function tempLeftovers(dir: string): string[] {
     const walk = (d: string) => {
         for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
             const p = path.join(d, e.name);
-            if (e.name.includes(".tmp-") || /^(install|child)-\d+-/.test(e.name)) found.push(p);
+            if (e.name.includes(".tmp-") || /^(install|child)-\d+(\.\d+)?-/.test(e.name)) found.push(p);
             if (e.isDirectory() && !e.name.includes(".tmp-")) walk(p);
         }
     };
@@ -389,6 +389,66 @@ describe("build: interrupted", () => {
             return false;
         }
     };
+
+    /** Polls until `ready()` holds (true) or the build has ended (false). */
+    async function until(build: { done: Promise<unknown> }, ready: () => boolean): Promise<boolean> {
+        let finished = false;
+        build.done.then(() => (finished = true));
+        while (!finished) {
+            if (ready()) return true;
+            await new Promise((r) => setTimeout(r, 20));
+        }
+        return false;
+    }
+    const runsPipInstall = (pid: number) =>
+        descendants(pid).some((k) => {
+            try {
+                const cmd = fs.readFileSync(`/proc/${k}/cmdline`, "utf8");
+                return /pip/.test(cmd) && /\binstall\b/.test(cmd);
+            } catch {
+                return false;
+            }
+        });
+    /** Waits (a few seconds at most) for killed processes to be gone; returns those still running. */
+    async function stillRunning(pids: number[]): Promise<number[]> {
+        for (let i = 0; i < 100 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
+        return pids.filter(alive);
+    }
+
+    it("SIGKILL while pip installs: the next build stops the orphaned installer and removes what the killed build left", async () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER, "requirements.txt": "pandas==2.2.3\n" });
+        const cache = tmpDir("cache-sigkill-");
+        const build = cliAsync(["build", app, "--installer", "pip", "--runtime", "python3.12", "--cache-dir", cache, "--out", path.join(tmpDir("out-"), "fn.zip"), "--quiet"]);
+        assert.ok(await until(build, () => runsPipInstall(build.pid()!)), "the build was still installing when it was killed");
+        const orphans = descendants(build.pid()!);
+        build.kill("SIGKILL"); // no handler runs: nothing is cleaned, and pip (a process group of its own) lives on
+        await build.done;
+        assert.notDeepEqual(listing(path.join(cache, "tmp")), [], "the killed build left its install and pip's TMPDIR");
+        const next = cli(["build", writeFiles(tmpDir(), { "app.py": HANDLER }), "--cache-dir", cache, "--out", path.join(tmpDir(), "fn.zip"), "--quiet"]);
+        assert.equal(next.code, 0, next.stderr);
+        assert.deepEqual(await stillRunning(orphans), [], "no process of the killed build survives the next build");
+        assert.deepEqual(listing(path.join(cache, "tmp")), []);
+        assert.deepEqual(tempLeftovers(cache), []);
+    });
+
+    it("SIGKILL while compressing: the next build removes the spill and spool files, and ships the same archive", async () => {
+        const files: Record<string, string | Buffer> = { "app.py": HANDLER, "big.bin": crypto.randomBytes(12 << 20) };
+        for (let i = 0; i < 40; i++) files[`data/f${i}.txt`] = crypto.randomBytes(900_000).toString("base64");
+        const app = writeFiles(tmpDir(), files);
+        const cache = tmpDir("cache-sigkill-");
+        const out = path.join(tmpDir("out-"), "fn.zip");
+        const build = cliAsync(["build", app, "--cache-dir", cache, "--out", out, "--quiet"]);
+        const spilling = () => listing(path.join(cache, "tmp")).some((n) => /\.(spill|spool)\.tmp-/.test(n));
+        assert.ok(await until(build, spilling), "the build was compressing into spill files when it was killed");
+        build.kill("SIGKILL");
+        await build.done;
+        assert.ok(tempLeftovers(cache).length > 0, "the killed build left its spill files");
+        const next = buildJson([app, "--cache-dir", cache, "--out", out]);
+        assert.equal(next.cache.archive, "miss");
+        assert.deepEqual(tempLeftovers(cache), []);
+        assert.deepEqual(tempLeftovers(path.dirname(out)), []);
+        assert.equal(buildJson([app, "--cache-dir", tmpDir("cache-"), "--out", path.join(tmpDir(), "clean.zip")]).sha256, next.sha256);
+    });
 
     it("SIGTERM during a cold install stops pip with everything it started and removes the temporary folders", async () => {
         const app = writeFiles(tmpDir(), { "app.py": HANDLER, "requirements.txt": "pandas==2.2.3\n" });
