@@ -589,6 +589,73 @@ describe("build: a cache damaged by hand is rebuilt, never shipped", () => {
         assert.deepEqual(pyRead(second.out, "cowsay/__init__.py"), original);
     });
 
+    /** Flips bytes in the middle of a file and puts its mtime back, as rot on disk would leave it. */
+    const rot = (file: string) => {
+        const st = fs.statSync(file);
+        const ns = fs.statSync(file, { bigint: true }).mtimeNs;
+        const fd = fs.openSync(file, "r+");
+        const at = Math.floor(st.size / 2);
+        const b = Buffer.alloc(4);
+        fs.readSync(fd, b, 0, 4, at);
+        for (let i = 0; i < 4; i++) b[i] ^= 0x5a;
+        fs.writeSync(fd, b, 0, 4, at);
+        fs.closeSync(fd);
+        // To the nanosecond (utimes through Node rounds to microseconds): the mtime the record holds.
+        spawnSync("touch", ["-m", "-d", `@${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, "0")}`, file]);
+        assert.equal(fs.statSync(file).mtimeMs, st.mtimeMs);
+    };
+    const cachedZip = (cache: string) => path.join(cache, "archives", listing(path.join(cache, "archives")).find((n) => n.endsWith(".zip") && !n.startsWith("."))!);
+
+    it("bytes rotted in a cached archive, its size and mtime unchanged: built again, never shipped, on the next build and every later one", () => {
+        const files: Record<string, string | Buffer> = { "app.py": HANDLER };
+        for (let i = 0; i < 20; i++) files[`lib/m${i}.py`] = `VALUE = ${i}\n${"# filler\n".repeat(500)}`;
+        for (const args of [[], ["--site-packages", writeFiles(tmpDir(), { "dep/__init__.py": "X = 1\n" })]]) {
+            const app = writeFiles(tmpDir(), files);
+            const cache = tmpDir("cache-");
+            const first = buildJson([app, "--out", path.join(tmpDir(), "fn.zip"), "--cache-dir", cache, ...args]);
+            rot(cachedZip(cache));
+            for (let i = 0; i < 2; i++) {
+                const out = path.join(tmpDir(), "fn.zip");
+                const again = buildJson([app, "--out", out, "--cache-dir", cache, ...args]);
+                assert.equal(again.cache.archive, i === 0 ? "miss" : "hit");
+                assert.equal(again.sha256, first.sha256);
+                assert.equal(pyZip(out).bad, null);
+            }
+        }
+    });
+
+    it("bytes rotted in the previous archive a rebuild reuses entries from: not reused, the rebuild is sound", () => {
+        const files: Record<string, string | Buffer> = { "app.py": HANDLER };
+        for (let i = 0; i < 40; i++) files[`lib/m${i}.py`] = `VALUE = ${i}\n${"# filler line\n".repeat(2000)}`;
+        const app = writeFiles(tmpDir(), files);
+        const cache = tmpDir("cache-");
+        buildJson([app, "--out", path.join(tmpDir(), "fn.zip"), "--cache-dir", cache]);
+        rot(cachedZip(cache));
+        fs.writeFileSync(path.join(app, "app.py"), `${HANDLER}# changed\n`);
+        const out = path.join(tmpDir(), "fn.zip");
+        const rebuilt = buildJson([app, "--out", out, "--cache-dir", cache]);
+        assert.equal(pyZip(out).bad, null, "every entry's CRC checks out");
+        assert.equal(rebuilt.sha256, buildJson([app, "--out", path.join(tmpDir(), "clean.zip"), "--cache-dir", tmpDir("cache-")]).sha256);
+    });
+
+    it("a previous archive's manifest with changed offsets (still valid JSON): not used, the rebuild is sound", () => {
+        const files: Record<string, string | Buffer> = { "app.py": HANDLER };
+        for (let i = 0; i < 40; i++) files[`lib/m${i}.py`] = `VALUE = ${i}\n${"# filler line\n".repeat(2000)}`;
+        const app = writeFiles(tmpDir(), files);
+        const cache = tmpDir("cache-");
+        buildJson([app, "--out", path.join(tmpDir(), "fn.zip"), "--cache-dir", cache]);
+        const manifest = cachedZip(cache).replace(/\.zip$/, ".manifest.json");
+        fs.writeFileSync(
+            manifest,
+            fs.readFileSync(manifest, "utf8").replace(/"dataOffset":(\d+)/g, (_, n) => `"dataOffset":${Number(n) + 7}`),
+        );
+        fs.writeFileSync(path.join(app, "app.py"), `${HANDLER}# changed\n`);
+        const out = path.join(tmpDir(), "fn.zip");
+        const rebuilt = buildJson([app, "--out", out, "--cache-dir", cache]);
+        assert.equal(pyZip(out).bad, null);
+        assert.equal(rebuilt.sha256, buildJson([app, "--out", path.join(tmpDir(), "clean.zip"), "--cache-dir", tmpDir("cache-")]).sha256);
+    });
+
     it("flipped bytes in a cached archive or a truncated record: built again, identical to a clean build", () => {
         const app = cowsay();
         const cache = tmpDir("cache-");
