@@ -281,7 +281,7 @@ async function pickPipWheels(python: string, lock: string, req: InstallRequest):
     };
 }
 
-const PICK_PIP_WHEELS = String.raw`
+const PICK_PIP_WHEELS = `
 import json, sys, urllib.parse
 from pathlib import Path
 try:
