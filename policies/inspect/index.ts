@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ZipFormatError } from "../zip/reader";
 import { ArchiveFacts, emptyFacts, gatherFacts, gatherFactsAsync, InspectedArchive, inspectSource, textReader } from "./facts";
-import { ArchiveSource, folderSource, zipFileSource } from "./source";
+import { ArchiveSource, folderSource, zipFileSource, zipFileSourceAsync } from "./source";
 
 export * from "./facts";
 
@@ -44,9 +44,15 @@ function forget(key: string): void {
 
 /** Inspects a .zip or a folder. Throws only for filesystem errors (a missing file …). */
 export function inspectPath(p: string, label = p): InspectedArchive {
-    const opened = openForInspection(p, label);
-    if ("inspected" in opened) return opened.inspected;
-    const { src } = opened;
+    const st = fs.statSync(p);
+    const done = alreadyInspected(p, label, st);
+    if (done) return done;
+    let src: ArchiveSource;
+    try {
+        src = zipFileSource(p);
+    } catch (e) {
+        return unreadable(e, label, st);
+    }
     try {
         return withFacts(src, gatherFacts(src), label);
     } finally {
@@ -64,9 +70,15 @@ export function inspectPath(p: string, label = p): InspectedArchive {
  * read again. Used by `lambda-python inspect` and the policy pack.
  */
 export async function inspectPathVerified(p: string, label = p): Promise<InspectedArchive> {
-    const opened = openForInspection(p, label);
-    if ("inspected" in opened) return opened.inspected;
-    const { src } = opened;
+    const st = fs.statSync(p);
+    const done = alreadyInspected(p, label, st);
+    if (done) return done;
+    let src: ArchiveSource;
+    try {
+        src = await zipFileSourceAsync(p);
+    } catch (e) {
+        return unreadable(e, label, st);
+    }
     try {
         await src.verifyData?.();
         return withFacts(src, await gatherFactsAsync(src), label);
@@ -75,25 +87,23 @@ export async function inspectPathVerified(p: string, label = p): Promise<Inspect
     }
 }
 
-/** A folder's or known zip's inspection, or the zip opened for gathering (a zip that cannot be parsed: damaged facts). */
-function openForInspection(p: string, label: string): { inspected: InspectedArchive } | { src: ArchiveSource } {
-    const st = fs.statSync(p);
+/** A folder's inspection, or that of a zip this process wrote or checked; undefined when the zip must be read. */
+function alreadyInspected(p: string, label: string, st: fs.Stats): InspectedArchive | undefined {
     if (st.isDirectory()) {
         const inspected = inspectSource(folderSource(p));
         inspected.facts.label = label;
-        return { inspected };
+        return inspected;
     }
     const gathered = known.get(identity(st));
-    if (gathered) {
-        // A copy: callers may change what they are given. The directory is read only if a rule reads a file.
-        return { inspected: { facts: { ...structuredClone(gathered), label }, readText: (name, max) => readZipText(p, name, max) } };
-    }
-    try {
-        return { src: zipFileSource(p) };
-    } catch (e) {
-        if (e instanceof ZipFormatError) return { inspected: { facts: damagedFacts(label, st.size, e.message), readText: () => undefined } };
-        throw e;
-    }
+    // A copy: callers may change what they are given. The directory is read only if a rule reads a file.
+    if (gathered) return { facts: { ...structuredClone(gathered), label }, readText: (name, max) => readZipText(p, name, max) };
+    return undefined;
+}
+
+/** A zip that cannot be parsed at all: facts whose problems say why. Other errors (the file system's) are thrown. */
+function unreadable(e: unknown, label: string, st: fs.Stats): InspectedArchive {
+    if (!(e instanceof ZipFormatError)) throw e;
+    return { facts: damagedFacts(label, st.size, e.message), readText: () => undefined };
 }
 
 /**

@@ -4,7 +4,7 @@
 // extracted to disk; contents are read lazily and in bounded amounts.
 import * as fs from "fs";
 import * as path from "path";
-import { openZipFile, UNIX_OS, ZipEntry, ZipFormatError, ZipReader } from "../zip/reader";
+import { openZipFile, openZipFileAsync, UNIX_OS, ZipEntry, ZipFormatError, ZipReader } from "../zip/reader";
 import { verifyEntries } from "../zip/verify";
 
 export interface ArchiveEntry {
@@ -50,6 +50,11 @@ export interface ArchiveSource {
 
 export function zipFileSource(zipPath: string): ArchiveSource {
     return zipSource(openZipFile(zipPath), zipPath);
+}
+
+/** zipFileSource with the central directory parsed in slices, for callers that must stay responsive (inspectPathVerified). */
+export async function zipFileSourceAsync(zipPath: string): Promise<ArchiveSource> {
+    return zipSource(await openZipFileAsync(zipPath), zipPath);
 }
 
 function zipSource(reader: ZipReader, label: string): ArchiveSource {
