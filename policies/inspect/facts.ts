@@ -81,7 +81,8 @@ const MAX_LINK_BYTES = 4096;
 const MAX_LINK_HOPS = 40;
 /** Credential scanning (scanForSecrets): at most this much of one file, and of the whole archive. */
 const SCAN_FILE_BYTES = 1024 * 1024;
-const SCAN_TOTAL_BYTES = 64 * 1024 * 1024;
+const SCAN_TOTAL_BYTES = 256 * 1024 * 1024;
+const BINARY_SNIFF_BYTES = 8192;
 const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 /** Synchronous work between two turns of the event loop (gatherFactsAsync). */
 const YIELD_MS = 20;
@@ -240,11 +241,13 @@ function* scanForSecrets(src: ArchiveSource, records: ArchiveEntry[], candidates
             skipped++;
             continue;
         }
-        const head = readSafely(src, (s) => s.readPrefix(e, Math.min(e.size, SCAN_FILE_BYTES)), facts.problems);
+        // Text only: a NUL in the first 8 KB means a binary format, whose bytes only look like text by chance
+        // (and it is all that is read of one).
+        const start = readSafely(src, (s) => s.readPrefix(e, Math.min(e.size, BINARY_SNIFF_BYTES)), facts.problems);
+        if (!start || start.includes(0)) continue;
+        const head = e.size <= BINARY_SNIFF_BYTES ? start : readSafely(src, (s) => s.readPrefix(e, Math.min(e.size, SCAN_FILE_BYTES)), facts.problems);
         if (!head) continue;
         budget -= head.length;
-        // Text only: a NUL early on means a binary format, whose bytes only look like text by chance.
-        if (head.subarray(0, 8192).includes(0)) continue;
         const what = secretsInText(head.toString("latin1"));
         if (what.length && facts.secrets.length < MAX_LISTED) facts.secrets.push({ name: e.name, what });
         yield;
