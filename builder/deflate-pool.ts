@@ -57,6 +57,8 @@ export interface DeflateResult {
     spooledBytes?: number;
     /** A spilled job's bytes for the archive (compressed or stored): held in `file` until released. */
     spilled?: { file: SpillFile; at: number; bytes: number; release(): void };
+    /** Credentials found in the file's first bytes (deflate-worker.ts). */
+    secrets?: string[];
 }
 
 /** Codes only a write can fail with: a full disk, a quota, a read-only file system. */
@@ -302,7 +304,7 @@ export class DeflatePool {
         const { path: file, data, hash, level, spool } = p.job;
         try {
             const r = whole({ id: p.id, path: file, data, hash, level, spool, stream: false }, this.here);
-            p.done(undefined, { sha256: r.sha256, crc32: r.crc32, size: r.size, method: r.method, data: r.data && Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength) });
+            p.done(undefined, { sha256: r.sha256, crc32: r.crc32, size: r.size, method: r.method, data: r.data && Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength), secrets: r.secrets });
         } catch (e) {
             const err = e as NodeJS.ErrnoException;
             p.done(new DeflateJobError(err.message, err.code, file, err.path));
@@ -353,7 +355,7 @@ export class DeflatePool {
                     const data = m.data && Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
                     const file = p.spillFile;
                     const spilled = m.spilled && file ? { file, ...m.spilled, ...file.hold(m.spilled.at, m.spilled.bytes) } : undefined;
-                    p.done(undefined, { sha256: m.sha256, crc32: m.crc32, size: m.size, method: m.method, data, spooledBytes: m.spooledBytes, spilled });
+                    p.done(undefined, { sha256: m.sha256, crc32: m.crc32, size: m.size, method: m.method, data, spooledBytes: m.spooledBytes, spilled, secrets: m.secrets });
                 }
             }
             if (slot.batches === 0) {

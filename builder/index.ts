@@ -153,15 +153,20 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
         // planning, and the little that may be left is compressed on this thread (deflate-pool.ts).
         DeflatePool.shared().retireIdle();
         hashedFiles = deps.hashed + sources.hashed;
-        const planned = plan(options, [...deps.entries, ...sources.entries]);
-        key = keyOf({ format: FORMAT_VERSION, engine: DEFLATE_ENGINE, level: options.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
-        const zipPath = cache.archivePath(key);
-        const recordPath = cache.archiveRecordPath(key);
-
         // Large files compressed while hashing wait in spool files until the archive is written (or found cached).
         const discardSpools = () => {
             for (const c of [...deps.compressed.values(), ...sources.compressed.values()]) c.spool?.discard();
         };
+        let planned: Planned[];
+        try {
+            planned = plan(options, [...deps.entries, ...sources.entries]);
+        } catch (e) {
+            discardSpools(); // a source file that shadows an installed one: nothing of this build may stay in tmp/
+            throw e;
+        }
+        key = keyOf({ format: FORMAT_VERSION, engine: DEFLATE_ENGINE, level: options.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
+        const zipPath = cache.archivePath(key);
+        const recordPath = cache.archiveRecordPath(key);
         record = readRecord(recordPath, zipPath);
         lap("plan and key");
         hit = record !== undefined;
@@ -512,6 +517,10 @@ async function writeArchive({ options, cache, planned, key, zipPath, slotPath, l
         });
         lap("  write zip");
         const src = zipFileSource(temp);
+        // The workers judged every entry's content for credentials as they compressed it (or an earlier build
+        // did, for reused entries: the manifest keeps what they found), so the read-back need not read them all.
+        const found = new Map(written.manifest.map((m) => [m.name, m.secrets ?? []]));
+        src.knownSecrets = (e) => found.get(e.name);
         let facts: ArchiveFacts;
         try {
             facts = inspectSource(src).facts;

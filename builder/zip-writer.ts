@@ -65,6 +65,8 @@ export interface CompressedData {
     fresh?: boolean;
     /** What holds bytes this build compressed (memory budget, spill or spool file): released with discard() once the archive is written. */
     spool?: { discard(): void };
+    /** Credentials in the content (judged by the worker that read it, or recorded in the manifest it is reused from). */
+    secrets?: string[];
 }
 
 /** Where already-compressed bytes can come from. */
@@ -82,6 +84,8 @@ export interface ManifestEntry {
     compressedSize: number;
     /** Offset of the compressed data in the archive. */
     dataOffset: number;
+    /** Credentials found in the content when it was compressed; absent when none (format 3 on: every entry was judged). */
+    secrets?: string[];
 }
 
 export interface WriteResult {
@@ -168,6 +172,13 @@ export function placesFor(sizes: number[], dir: string | undefined): Place[] {
  * in a spill file.
  */
 export function compressedData(r: DeflateResult, file: string | undefined, spool: string | undefined, fresh?: boolean, place?: Place): CompressedData | undefined {
+    const c = placeOf(r, file, spool, fresh, place);
+    if (c && r.secrets) c.secrets = r.secrets;
+    return c;
+}
+
+/** Where a job's compressed bytes are (compressedData without what the worker found in them). */
+function placeOf(r: DeflateResult, file: string | undefined, spool: string | undefined, fresh?: boolean, place?: Place): CompressedData | undefined {
     const at = (p: string, compressedSize: number): NonNullable<CompressedData["from"]> & { archive: PreviousArchive } => {
         const entry: ManifestEntry = { name: p, sha256: r.sha256 ?? "", method: r.method, crc32: r.crc32, size: r.size, compressedSize, dataOffset: 0 };
         return { archive: new PreviousArchive(p, [entry]), entry };
@@ -297,7 +308,7 @@ function layout(entries: ZipInputEntry[], data: CompressedData[], previous?: Pre
             if (c.from) push({ archive: c.from.archive, start: c.from.entry.dataOffset, end: c.from.entry.dataOffset + c.compressedSize });
             else if (c.data!.length) push(c.data!);
         }
-        manifest.push({ name: e.name, sha256: e.sha256, method: c.method, crc32: c.crc32, size: c.size, compressedSize: c.compressedSize, dataOffset: headerOffset + 30 + nameLength });
+        manifest.push({ name: e.name, sha256: e.sha256, method: c.method, crc32: c.crc32, size: c.size, compressedSize: c.compressedSize, dataOffset: headerOffset + 30 + nameLength, ...(c.secrets?.length ? { secrets: c.secrets } : {}) });
         cdBytes = centralRecord(e, c, nameLength, flags, headerOffset, directory, cdBytes);
     });
     const cdOffset = offset;
@@ -526,7 +537,7 @@ export class PreviousArchive implements ReuseSource {
     lookup(sha256: string, size: number): CompressedData | undefined {
         const m = this.bySha.get(sha256);
         if (!m || m.size !== size) return undefined;
-        return { method: m.method, crc32: m.crc32, size: m.size, compressedSize: m.compressedSize, from: { archive: this, entry: m } };
+        return { method: m.method, crc32: m.crc32, size: m.size, compressedSize: m.compressedSize, from: { archive: this, entry: m }, ...(m.secrets ? { secrets: m.secrets } : {}) };
     }
 
     read(buf: Buffer, length: number, position: number): number {

@@ -128,6 +128,22 @@ describe("build: credentials in the files it would ship", () => {
         assert.ok(!fs.existsSync(out));
     });
 
+    it("finds them however the builder came by the bytes: a file reused from the previous archive, a big file streamed in chunks", () => {
+        const app = writeFiles(tmpDir(), {
+            "app.py": HANDLER,
+            "settings.py": `AWS_SECRET_ACCESS_KEY = "${SECRET_KEY}"\n`,
+            "model/weights.txt": Buffer.concat([Buffer.from("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n"), Buffer.alloc(9 << 20, "a")]),
+        });
+        const cache = tmpDir("cache-");
+        const expected = /ships credentials in 2 files: model\/weights\.txt \(a private key\), settings\.py \(an AWS secret access key\)/;
+        const first = cli(["build", app, "--out", path.join(tmpDir(), "fn.zip"), "--cache-dir", cache, "--quiet"]);
+        assertParagraph(first, expected, 1);
+        // One file changed: the others' bytes (and what was found in them) come from the previous archive.
+        fs.writeFileSync(path.join(app, "app.py"), `${HANDLER}# changed\n`);
+        const second = cli(["build", app, "--out", path.join(tmpDir(), "fn.zip"), "--cache-dir", cache, "--quiet"]);
+        assertParagraph(second, expected, 1);
+    });
+
     it("leaves out a requirements file that holds an index password, and lists it", () => {
         const app = writeFiles(tmpDir(), { "app.py": HANDLER, "requirements.txt": "--index-url https://alice:s3cr3t-PW_42@127.0.0.1:9/simple\n", "constraints.txt": "six==1.16.0\n" });
         const out = path.join(tmpDir(), "fn.zip");

@@ -64,6 +64,23 @@ const AWS_SECRET_AFTER_NAME = /^["']?\s*[:=]>?\s*["']?([A-Za-z0-9/+]{40})(?![A-Z
  */
 const ANY_SHAPE = /AKIA|ASIA|ABIA|ACCA|PRIVATE KEY|gh[pousr]_|github_pat_|xox[abprs]-|_live_|AIza|[Ss][Ee][Cc][Rr][Ee][Tt]|:\/\//;
 
+/** How much of a file is judged (its first megabyte), and how much of it tells a binary from text. */
+export const SCAN_FILE_BYTES = 1024 * 1024;
+export const BINARY_SNIFF_BYTES = 8192;
+
+/**
+ * The credentials a file holds, judged from its first bytes (at least
+ * SCAN_FILE_BYTES of it when it is that long): none for a binary (a NUL in
+ * its first 8 KB: its bytes only look like text by chance). The one judgement
+ * of a file's content, made by the inspection (facts.ts) and by the
+ * builder's workers while they compress.
+ */
+export function secretsInHead(head: Uint8Array): string[] {
+    if (head.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return [];
+    const text = Buffer.from(head.buffer, head.byteOffset, Math.min(head.length, SCAN_FILE_BYTES)).toString("latin1");
+    return secretsInText(text);
+}
+
 /** What credentials a file's text holds, each named once, in the order of SECRET_VALUES then the file-only shapes. */
 export function secretsInText(text: string): string[] {
     const found: string[] = [];

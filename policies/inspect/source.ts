@@ -38,6 +38,12 @@ export interface ArchiveSource {
     /** Entries whose data failed verifyData: what they hold cannot be believed, so it is not read. */
     damaged?: Set<ArchiveEntry>;
     /**
+     * The credentials an entry holds when whoever wrote the archive judged it
+     * already (secrets.ts secretsInHead; the builder's workers, as they
+     * compressed it); undefined: read and judge it.
+     */
+    knownSecrets?(entry: ArchiveEntry): string[] | undefined;
+    /**
      * Checks every zip entry's data against its declared size and CRC
      * (zip/verify.ts): what is wrong joins `problems`, the entries `damaged`.
      * Absent for sources with nothing to verify (a folder's files are what they are).

@@ -172,6 +172,10 @@ async function verifyStreamed(reader: ZipReader, entry: ZipEntry): Promise<strin
                 break;
             }
             crc = zlib.crc32(out, crc);
+            // zlib hands out slices of one output buffer and moves to a new one once it is full: the slice that
+            // ends it is the last of that buffer (the earlier ones were read before it), so its memory can go now
+            // rather than at V8's next collection (~80 MB of RSS while 1 GiB streamed through, before).
+            if (out.byteOffset + out.length === out.buffer.byteLength) freeNow(out);
         }
     } catch (e) {
         await fed;
