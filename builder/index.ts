@@ -536,7 +536,7 @@ async function writeArchive({ options, cache, planned, key, zipPath, slotPath, l
             format: FORMAT_VERSION,
             key,
             sha256: written.sha256,
-            crc32: fileCrc32(zipPath),
+            crc32: written.crc32,
             manifestSha256: sha256Hex(manifest),
             zippedBytes: written.zippedBytes,
             mtimeMs: fs.statSync(zipPath).mtimeMs,

@@ -20,6 +20,7 @@
 //   writes.
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as zlib from "zlib";
 import * as path from "path";
 import { UserError } from "../shared/errors";
 import { removeQuietly, tempPathFor, trackTemp } from "./atomic";
@@ -92,6 +93,8 @@ export interface WriteResult {
     manifest: ManifestEntry[];
     zippedBytes: number;
     sha256: string;
+    /** CRC-32 of the whole archive, computed as it was written (the cache's record keeps it). */
+    crc32: number;
     /** Entries compressed by this build. */
     compressedEntries: number;
     /** Entries whose compressed bytes came from the previous archive. */
@@ -123,8 +126,8 @@ export async function writeZip(target: string, entries: ZipInputEntry[], options
         // Nothing more to compress in this build: the workers' memory is better given back before the layout.
         DeflatePool.shared().retireIdle();
         const { segments, manifest, size } = layout(entries, data, options.previous);
-        const sha256 = await writeSegments(target, segments);
-        return { manifest, zippedBytes: size, sha256, compressedEntries, reusedEntries };
+        const { sha256, crc32 } = await writeSegments(target, segments);
+        return { manifest, zippedBytes: size, sha256, crc32, compressedEntries, reusedEntries };
     } finally {
         for (const c of created) c.spool?.discard();
     }
@@ -323,8 +326,9 @@ function layout(entries: ZipInputEntry[], data: CompressedData[], previous?: Pre
  * the buffers around them; a staging buffer is refilled only once the write
  * that used it has finished.
  */
-async function writeSegments(target: string, segments: Segment[]): Promise<string> {
+async function writeSegments(target: string, segments: Segment[]): Promise<{ sha256: string; crc32: number }> {
     const hash = crypto.createHash("sha256");
+    let crc = 0;
     const out = await fs.promises.open(target, "w");
     const stages = [Buffer.allocUnsafeSlow(COPY_CHUNK), Buffer.allocUnsafeSlow(COPY_CHUNK)];
     const lastUse: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
@@ -339,7 +343,10 @@ async function writeSegments(target: string, segments: Segment[]): Promise<strin
         const [buffers, bytes, at] = [batch, batchBytes, position];
         position += bytes;
         pendingWrite = pendingWrite.then(() => writeFully(out, buffers, bytes, at));
-        for (const b of buffers) hash.update(b);
+        for (const b of buffers) {
+            hash.update(b);
+            crc = zlib.crc32(b, crc);
+        }
         lastUse[stage] = pendingWrite;
         batch = [];
         batchBytes = 0;
@@ -376,7 +383,7 @@ async function writeSegments(target: string, segments: Segment[]): Promise<strin
         await pendingWrite.catch(() => {});
         await out.close();
     }
-    return hash.digest("hex");
+    return { sha256: hash.digest("hex"), crc32: crc >>> 0 };
 }
 
 async function writeFully(file: fs.promises.FileHandle, batch: Buffer[], bytes: number, position: number): Promise<void> {

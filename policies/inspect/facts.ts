@@ -218,29 +218,40 @@ function factGatherer(src: ArchiveSource): { add(e: ArchiveEntry): void; finish(
  */
 function* scanForSecrets(src: ArchiveSource, records: ArchiveEntry[], candidates: ArchiveEntry[], facts: ArchiveFacts): Generator<void> {
     const owned = new Set<string>();
-    for (const record of records) {
-        if (src.damaged?.has(record)) continue;
-        const text = readSafely(src, (s) => s.readAll(record, MAX_RECORD_BYTES), facts.problems)?.toString("utf8");
-        // RECORD paths are relative to the folder holding the .dist-info (site-packages, or python/ of a layer).
-        const base = record.name.slice(0, record.name.lastIndexOf("/"));
-        const root = base.includes("/") ? base.slice(0, base.lastIndexOf("/") + 1) : "";
-        for (const line of text?.split(/\r?\n/) ?? []) {
-            const file = line.startsWith('"') ? line.slice(1, line.indexOf('"', 1)) : line.slice(0, line.indexOf(",") < 0 ? line.length : line.indexOf(","));
-            const inArchive = file && resolveLink(`${root}x`, file);
-            if (inArchive) owned.add(inArchive);
+    const readRecords = function* (): Generator<void> {
+        for (const record of records) {
+            if (src.damaged?.has(record)) continue;
+            const text = readSafely(src, (s) => s.readAll(record, MAX_RECORD_BYTES), facts.problems)?.toString("utf8");
+            // RECORD paths are relative to the folder holding the .dist-info (site-packages, or python/ of a layer).
+            const base = record.name.slice(0, record.name.lastIndexOf("/"));
+            const root = base.includes("/") ? base.slice(0, base.lastIndexOf("/") + 1) : "";
+            for (const line of text?.split(/\r?\n/) ?? []) {
+                const file = line.startsWith('"') ? line.slice(1, line.indexOf('"', 1)) : line.slice(0, line.indexOf(",") < 0 ? line.length : line.indexOf(","));
+                const inArchive = file && resolveLink(`${root}x`, file);
+                if (inArchive) owned.add(inArchive);
+            }
+            yield;
         }
-        yield;
+    };
+    const found = (name: string, what: string[]) => {
+        if (what.length && facts.secrets.length < MAX_LISTED) facts.secrets.push({ name, what });
+    };
+    const knownSecrets = src.knownSecrets;
+    if (knownSecrets) {
+        // Judged already by whoever wrote the archive (the builder's workers, as they compressed it): the RECORDs
+        // are read only when something was found (a rebuild of numpy, pandas and botocore reads none).
+        const hits = candidates.map((e) => ({ e, what: knownSecrets(e) })).filter((h) => h.what?.length);
+        const unknown = candidates.filter((e) => knownSecrets(e) === undefined);
+        if (hits.length || unknown.length) yield* readRecords();
+        for (const h of hits) if (!owned.has(h.e.name)) found(h.e.name, h.what!);
+        candidates = unknown;
+    } else {
+        yield* readRecords();
     }
     let budget = SCAN_TOTAL_BYTES;
     let skipped = 0;
     for (const e of candidates) {
         if (owned.has(e.name) || src.damaged?.has(e)) continue;
-        // Judged already by whoever wrote the archive (the builder's workers, as they compressed it).
-        const known = src.knownSecrets?.(e);
-        if (known) {
-            if (known.length && facts.secrets.length < MAX_LISTED) facts.secrets.push({ name: e.name, what: known });
-            continue;
-        }
         if (budget <= 0) {
             skipped++;
             continue;
@@ -251,8 +262,7 @@ function* scanForSecrets(src: ArchiveSource, records: ArchiveEntry[], candidates
         const head = e.size <= BINARY_SNIFF_BYTES ? start : readSafely(src, (s) => s.readPrefix(e, Math.min(e.size, SCAN_FILE_BYTES)), facts.problems);
         if (!head) continue;
         budget -= head.length;
-        const what = secretsInHead(head);
-        if (what.length && facts.secrets.length < MAX_LISTED) facts.secrets.push({ name: e.name, what });
+        found(e.name, secretsInHead(head));
         yield;
     }
     if (skipped) facts.notInspected.push(`${skipped} files not scanned for credentials (the first ${SCAN_TOTAL_BYTES / 1048576} MB of the archive's own files were)`);
