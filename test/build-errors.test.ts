@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { cli, cliAsync, listing, pyZip, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
+import { writeLocalWheel } from "./zip-crafter";
 
 const HANDLER = "def handler(event, context):\n    return 'ok'\n";
 
@@ -162,18 +163,7 @@ describe("lambda-python build: mistakes", () => {
 /** A PEP 503 index served by `python3 -m http.server` from a folder: localpkg 1.0 only. */
 async function privateIndex(): Promise<{ url: string; stop: () => void }> {
     const root = tmpDir("index-");
-    const wheel = "localpkg-1.0-py3-none-any.whl";
-    const script = [
-        "import sys, zipfile",
-        "z = zipfile.ZipFile(sys.argv[1], 'w')",
-        "z.writestr('localpkg/__init__.py', 'VALUE = 42\\n')",
-        "z.writestr('localpkg-1.0.dist-info/METADATA', 'Metadata-Version: 2.1\\nName: localpkg\\nVersion: 1.0\\n')",
-        "z.writestr('localpkg-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n')",
-        "z.writestr('localpkg-1.0.dist-info/RECORD', '')",
-        "z.close()",
-    ].join("\n");
-    fs.mkdirSync(path.join(root, "simple", "localpkg"), { recursive: true });
-    execFileSync("python3", ["-c", script, path.join(root, "simple", "localpkg", wheel)]);
+    const wheel = path.basename(writeLocalWheel(path.join(root, "simple", "localpkg")));
     fs.writeFileSync(path.join(root, "simple", "localpkg", "index.html"), `<html><body><a href="${wheel}">${wheel}</a></body></html>\n`);
     const port = await new Promise<number>((resolve) => {
         const probe = net.createServer().listen(0, "127.0.0.1", () => {

@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { run } from "../shared/process";
 import { cli, cliAsync, CLI, listing, pyRead, pyZip, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
+import { writeLocalWheel } from "./zip-crafter";
 
 const HANDLER = "def handler(event, context):\n    return 'ok'\n";
 const IS_ROOT = process.getuid?.() === 0;
@@ -533,29 +534,11 @@ describe("build: large files", () => {
 });
 
 describe("build: local requirement paths", () => {
-    /** A minimal wheel, so both installers take it without building anything. */
-    function makeWheel(dir: string): string {
-        const file = path.join(dir, "localpkg-1.0-py3-none-any.whl");
-        const script = [
-            "import sys, zipfile",
-            "z = zipfile.ZipFile(sys.argv[1], 'w')",
-            "z.writestr('localpkg/__init__.py', 'VALUE = 42\\n')",
-            "z.writestr('localpkg-1.0.dist-info/METADATA', 'Metadata-Version: 2.1\\nName: localpkg\\nVersion: 1.0\\n')",
-            "z.writestr('localpkg-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n')",
-            "z.writestr('localpkg-1.0.dist-info/RECORD', '')",
-            "z.close()",
-        ].join("\n");
-        fs.mkdirSync(dir, { recursive: true });
-        const r = spawnSync("python3", ["-c", script, file], { encoding: "utf8" });
-        assert.equal(r.status, 0, r.stderr);
-        return file;
-    }
-
     for (const installer of ["pip", "uv"]) {
         it(`resolves ./wheels/… beside the requirements file, whatever the current folder (${installer})`, () => {
             const project = tmpDir("proj-");
             const app = writeFiles(path.join(project, "app"), { "app.py": HANDLER });
-            makeWheel(path.join(project, "deps", "wheels"));
+            writeLocalWheel(path.join(project, "deps", "wheels"));
             writeFiles(project, { "deps/requirements.txt": "./wheels/localpkg-1.0-py3-none-any.whl\n" });
             const elsewhere = tmpDir("cwd-");
             const out = path.join(tmpDir(), "fn.zip");

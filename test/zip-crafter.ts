@@ -202,3 +202,19 @@ export function machoHeader(cpu = 0x0100000c): Buffer {
     b.writeUInt32LE(6, 12); // MH_DYLIB
     return b;
 }
+
+/** A minimal pure wheel, localpkg 1.0 (`VALUE = 42`), that both installers take without building anything; returns its path. */
+export function writeLocalWheel(dir: string): string {
+    const file = `${dir}/localpkg-1.0-py3-none-any.whl`;
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(
+        file,
+        craftZip([
+            { name: "localpkg/__init__.py", data: Buffer.from("VALUE = 42\n") },
+            { name: "localpkg-1.0.dist-info/METADATA", data: Buffer.from("Metadata-Version: 2.1\nName: localpkg\nVersion: 1.0\n") },
+            { name: "localpkg-1.0.dist-info/WHEEL", data: Buffer.from("Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n") },
+            { name: "localpkg-1.0.dist-info/RECORD", data: Buffer.from("") },
+        ]),
+    );
+    return file;
+}
