@@ -4,12 +4,14 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { ownerTag } from "../shared/owner";
 
 // Process-wide on purpose: an interrupt cleans up every build's temporaries; each leaves the set once renamed or removed.
 const pending = new Set<string>();
 
+/** A temporary name beside `target`, tagged with this process (pid and start time) so that a killed build's can be told from a running one's (leftovers.ts). */
 export function tempPathFor(target: string): string {
-    return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${crypto.randomBytes(4).toString("hex")}`);
+    return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${ownerTag()}-${crypto.randomBytes(4).toString("hex")}`);
 }
 
 /** Registers a temporary path to delete if the process is interrupted before it is renamed. */
@@ -34,6 +36,9 @@ export function removeQuietly(p: string): void {
 /** Renames a finished temporary file into place. */
 export function commitTemp(temp: string, target: string): void {
     fs.renameSync(temp, target);
+    // rename(2) does nothing when both names are links to one file (two builds linking the same archive to
+    // one shared --out): the temporary name would stay beside the target.
+    if (fs.existsSync(temp)) fs.rmSync(temp, { force: true });
     pending.delete(temp);
 }
 
@@ -81,3 +86,6 @@ export function linkOrCopyAtomic(source: string, target: string): void {
 export function removePendingTemps(): void {
     for (const p of [...pending]) removeQuietly(p);
 }
+
+// Whatever way the process ends (normally, process.exit, an uncaught error), nothing it still tracks survives it.
+process.on("exit", removePendingTemps);

@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import { describeFsError } from "../shared/errors";
 import { removeQuietly, writeFileAtomic } from "./atomic";
-import { DeflatePool } from "./deflate-pool";
+import { DeflateJobError, DeflatePool } from "./deflate-pool";
 import { WalkedFile } from "./walk";
 import { CompressedData, compressedData, placesFor, spoolFor } from "./zip-writer";
 
@@ -106,6 +106,8 @@ export async function hashFiles(files: WalkedFile[], memo: HashMemo, what: strin
             if (error || !r) {
                 places?.[i].release();
                 if (spools[i]) removeQuietly(spools[i]!);
+                // A full build cache is the cache's failure, said as such by the build (index.ts), not an unreadable file.
+                if (error instanceof DeflateJobError && error.onWriteSide) throw error;
                 throw describeFsError(error, f.abs, `file in the ${what}`);
             }
             hashes.set(f.rel, r.sha256!);

@@ -41,6 +41,14 @@ const CREDENTIAL_SUFFIXES = [".env", ".tfvars", ".tfvars.json", ".tfstate", ".tf
  */
 const PRIVATE_KEY_SUFFIXES = [".pem", ".key"];
 const PRIVATE_KEY = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/;
+/**
+ * Requirement files and installer settings, judged by content: one that
+ * names an index with a password (`--index-url https://user:pw@…`) is a
+ * credential file. Lambda never reads them, and the requirements file the
+ * build installs from used to ship with its index password.
+ */
+const INDEX_SETTINGS = /^(requirements[^/]*\.(txt|in)|constraints[^/]*\.txt|pip\.(conf|ini)|uv\.toml|pyproject\.toml|poetry\.toml|pylock[^/]*\.toml)$/;
+const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/@:'"]+:[^\s/@'"]+@/i;
 const READ_AT_MOST = 4 * 1024 * 1024;
 
 /**
@@ -57,17 +65,18 @@ export function isCredentialFile(rel: string, abs: string): boolean {
             .some((folder) => CREDENTIAL_FOLDERS.includes(folder))
     )
         return true;
-    if (PRIVATE_KEY_SUFFIXES.some((s) => name.endsWith(s))) return holdsPrivateKey(abs);
+    if (PRIVATE_KEY_SUFFIXES.some((s) => name.endsWith(s))) return holds(abs, PRIVATE_KEY);
+    if (INDEX_SETTINGS.test(name)) return holds(abs, URL_PASSWORD);
     return false;
 }
 
-function holdsPrivateKey(abs: string): boolean {
+function holds(abs: string, content: RegExp): boolean {
     try {
         const fd = fs.openSync(abs, "r");
         try {
             const buf = Buffer.alloc(Math.min(fs.fstatSync(fd).size, READ_AT_MOST));
             const n = fs.readSync(fd, buf, 0, buf.length, 0);
-            return PRIVATE_KEY.test(buf.toString("latin1", 0, n));
+            return content.test(buf.toString("latin1", 0, n));
         } finally {
             fs.closeSync(fd);
         }

@@ -57,15 +57,32 @@ export interface DeflateResult {
     spooledBytes?: number;
     /** A spilled job's bytes for the archive (compressed or stored): held in `file` until released. */
     spilled?: { file: SpillFile; at: number; bytes: number; release(): void };
+    /** Credentials found in the file's first bytes (deflate-worker.ts). */
+    secrets?: string[];
 }
 
-class DeflateJobError extends Error {
+/** Codes only a write can fail with: a full disk, a quota, a read-only file system. */
+const WRITE_ONLY_CODES = new Set(["ENOSPC", "EDQUOT", "EFBIG", "EROFS"]);
+
+/** A job that failed: reading its input (`file`), or writing its compressed bytes (a spill or spool file in the build cache). */
+export class DeflateJobError extends Error {
     constructor(
         message: string,
         readonly code: string | undefined,
         readonly file: string | undefined,
+        /** The path the failing call named, when it named one. */
+        readonly path?: string,
     ) {
         super(message);
+    }
+
+    /**
+     * Whether writing the compressed bytes failed rather than reading the
+     * input: the build cache's fault (a full disk), which must not be
+     * reported as an unreadable source file.
+     */
+    get onWriteSide(): boolean {
+        return WRITE_ONLY_CODES.has(this.code ?? "") || (this.path !== undefined && this.path !== this.file);
     }
 }
 
@@ -287,10 +304,10 @@ export class DeflatePool {
         const { path: file, data, hash, level, spool } = p.job;
         try {
             const r = whole({ id: p.id, path: file, data, hash, level, spool, stream: false }, this.here);
-            p.done(undefined, { sha256: r.sha256, crc32: r.crc32, size: r.size, method: r.method, data: r.data && Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength) });
+            p.done(undefined, { sha256: r.sha256, crc32: r.crc32, size: r.size, method: r.method, data: r.data && Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength), secrets: r.secrets });
         } catch (e) {
             const err = e as NodeJS.ErrnoException;
-            p.done(new DeflateJobError(err.message, err.code, file));
+            p.done(new DeflateJobError(err.message, err.code, file, err.path));
         }
     }
 
@@ -333,12 +350,12 @@ export class DeflatePool {
                 if (!p) continue;
                 slot.running.delete(m.id);
                 if (isBig(p)) this.bigInFlight -= p.bytes;
-                if (m.error) p.done(new DeflateJobError(m.error.message, m.error.code, p.job.path));
+                if (m.error) p.done(new DeflateJobError(m.error.message, m.error.code, p.job.path, m.error.path));
                 else {
                     const data = m.data && Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
                     const file = p.spillFile;
                     const spilled = m.spilled && file ? { file, ...m.spilled, ...file.hold(m.spilled.at, m.spilled.bytes) } : undefined;
-                    p.done(undefined, { sha256: m.sha256, crc32: m.crc32, size: m.size, method: m.method, data, spooledBytes: m.spooledBytes, spilled });
+                    p.done(undefined, { sha256: m.sha256, crc32: m.crc32, size: m.size, method: m.method, data, spooledBytes: m.spooledBytes, spilled, secrets: m.secrets });
                 }
             }
             if (slot.batches === 0) {

@@ -30,6 +30,7 @@ import * as fs from "fs";
 import { parentPort, workerData } from "worker_threads";
 import * as zlib from "zlib";
 import { Libdeflate } from "./libdeflate";
+import { secretsInHead } from "../policies/inspect/secrets";
 
 export interface WorkerJob {
     id: number;
@@ -58,7 +59,9 @@ export interface WorkerResult {
     spooledBytes?: number;
     /** Where the bytes of a job with `spill` were appended. */
     spilled?: { at: number; bytes: number };
-    error?: { message: string; code?: string };
+    /** Credentials in the file's first bytes (policies/inspect/secrets.ts), for the archive's checks; only when found. */
+    secrets?: string[];
+    error?: { message: string; code?: string; path?: string };
 }
 
 /** The pool marks its threads with this, so that loading this module anywhere else does nothing. */
@@ -77,6 +80,7 @@ function streamed(job: WorkerJob & { path: string }, lib: Libdeflate): Omit<Work
     let crc32 = 0;
     let size = 0;
     let packed = 0;
+    let secrets: string[] = [];
     const put = (b: Uint8Array) => {
         writeAt(out!, b, packed);
         packed += b.length;
@@ -95,6 +99,7 @@ function streamed(job: WorkerJob & { path: string }, lib: Libdeflate): Omit<Work
                 n += r;
             }
             hash?.update(chunk);
+            if (size === 0 && job.level !== null) secrets = secretsInHead(chunk); // the first megabyte, as for any file
             const chunkCrc = zlib.crc32(chunk) >>> 0;
             crc32 = zlib.crc32(chunk, crc32);
             size += n;
@@ -110,11 +115,12 @@ function streamed(job: WorkerJob & { path: string }, lib: Libdeflate): Omit<Work
     crc32 >>>= 0;
     const sha256 = hash?.digest("hex");
     // Not smaller: stored, read from the file itself when the archive is written.
+    const found = secrets.length ? { secrets } : {};
     if (!compress || packed >= size) {
         if (job.spool !== undefined) fs.rmSync(job.spool, { force: true });
-        return { sha256, crc32, size, method: 0 };
+        return { sha256, crc32, size, method: 0, ...found };
     }
-    return { sha256, crc32, size, method: 8, spooledBytes: packed };
+    return { sha256, crc32, size, method: 8, spooledBytes: packed, ...found };
 }
 
 /** Where a batch's small spilled outputs wait to be written in one go (one per thread, reused by every batch: no garbage). */
@@ -183,6 +189,9 @@ export function whole(job: WorkerJob, lib: Libdeflate, spills?: SpillAppends): O
     const crc32 = zlib.crc32(raw) >>> 0;
     const result: Omit<WorkerResult, "id"> = { sha256, crc32, size, method: 0 };
     if (job.level === null) return result;
+    // Judged here, where the bytes already are: the archive's read-back need not read every file again (secrets.ts).
+    const secrets = secretsInHead(raw);
+    if (secrets.length) result.secrets = secrets;
     let bytes: Uint8Array | undefined;
     if (job.level > 0 && size > 0) {
         const packed = lib.deflateInput(size, job.level, crc32); // checked against the length and CRC before it returns
@@ -262,7 +271,7 @@ function serve(lib: Libdeflate): void {
 
 function errorOf(e: unknown): WorkerResult["error"] {
     const err = e as NodeJS.ErrnoException;
-    return { message: err.message, code: err.code };
+    return { message: err.message, code: err.code, path: err.path };
 }
 
 if (parentPort && workerData?.role === DEFLATE_WORKER) {

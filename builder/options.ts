@@ -2,7 +2,7 @@
 // user can make in them becomes a UserError naming the option and the path.
 import * as fs from "fs";
 import * as path from "path";
-import { describeFsError, describeKind, UserError } from "../shared/errors";
+import { describeFsError, describeKind, describeWriteError, UserError } from "../shared/errors";
 import { PartialRuleConfigs } from "../policies/rules/config";
 import { ArchiveKind } from "../policies/rules/types";
 import { Architecture, isArchitecture, lambdaTarget, LambdaTarget, NEWEST_RUNTIME, TargetError } from "../policies/target";
@@ -198,14 +198,14 @@ function nameList(values: string[] | undefined, option: string): string[] {
     return [...new Set(values.map((v) => v.trim()))];
 }
 
-/** The first part of `p` (itself or a folder above it) that exists, with its stat. */
-function nearestExisting(p: string): { at: string; st: fs.Stats } {
+/** The first part of `p` (itself or a folder above it) that exists, with its stat; `describe` words a failure to look. */
+function nearestExisting(p: string, describe: (e: unknown, at: string) => Error = (e, at) => describeFsError(e, at, "folder")): { at: string; st: fs.Stats } {
     for (let at = p; ; at = path.dirname(at)) {
         try {
             return { at, st: fs.statSync(at) };
         } catch (e) {
             const code = (e as NodeJS.ErrnoException).code;
-            if (code !== "ENOENT" && code !== "ENOTDIR") throw describeFsError(e, at, "folder");
+            if (code !== "ENOENT" && code !== "ENOTDIR") throw describe(e, at);
             if (at === path.dirname(at)) throw e;
         }
     }
@@ -213,9 +213,17 @@ function nearestExisting(p: string): { at: string; st: fs.Stats } {
 
 /** The archive's destination: a file name whose folder can exist, and never one of the build's inputs. */
 function checkOut(out: string, source: string | undefined, deps: ResolvedOptions["dependencies"]): string {
-    const { at, st } = nearestExisting(out);
+    // A destination that cannot be written is said to be one, before any work (not "cannot read folder … exclude it").
+    const place = `the archive's destination ${out} (--out)`;
+    const unwritable = (e: unknown): Error => describeWriteError(e, place) ?? (e as Error);
+    const { at, st } = nearestExisting(out, unwritable);
     if (at === out && st.isDirectory()) throw new UserError(`--out ${out} is a folder; give the archive's file name, e.g. ${path.join(out, "function.zip")}.`);
     if (at !== out && !st.isDirectory()) throw new UserError(`--out ${out} cannot be written: ${at} is a file, not a folder. Choose another --out.`);
+    try {
+        fs.accessSync(at === out ? path.dirname(out) : at, fs.constants.W_OK | fs.constants.X_OK);
+    } catch (e) {
+        throw unwritable(e);
+    }
     const real = at === out ? fs.realpathSync(out) : path.join(fs.realpathSync(at), path.relative(at, out));
     const inputs: string[] = [];
     if (deps.kind === "requirements") inputs.push(deps.file);

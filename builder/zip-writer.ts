@@ -20,10 +20,11 @@
 //   writes.
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as zlib from "zlib";
 import * as path from "path";
 import { UserError } from "../shared/errors";
 import { removeQuietly, tempPathFor, trackTemp } from "./atomic";
-import { DeflatePool, DeflateResult, STREAM_THRESHOLD } from "./deflate-pool";
+import { DeflateJobError, DeflatePool, DeflateResult, STREAM_THRESHOLD } from "./deflate-pool";
 import { readAt, reserveMemory, returnMemory } from "./spill";
 
 /** A file's content is not what was hashed when the archive was planned (edited meanwhile, or a damaged cache). */
@@ -65,6 +66,8 @@ export interface CompressedData {
     fresh?: boolean;
     /** What holds bytes this build compressed (memory budget, spill or spool file): released with discard() once the archive is written. */
     spool?: { discard(): void };
+    /** Credentials in the content (judged by the worker that read it, or recorded in the manifest it is reused from). */
+    secrets?: string[];
 }
 
 /** Where already-compressed bytes can come from. */
@@ -82,12 +85,16 @@ export interface ManifestEntry {
     compressedSize: number;
     /** Offset of the compressed data in the archive. */
     dataOffset: number;
+    /** Credentials found in the content when it was compressed; absent when none (format 3 on: every entry was judged). */
+    secrets?: string[];
 }
 
 export interface WriteResult {
     manifest: ManifestEntry[];
     zippedBytes: number;
     sha256: string;
+    /** CRC-32 of the whole archive, computed as it was written (the cache's record keeps it). */
+    crc32: number;
     /** Entries compressed by this build. */
     compressedEntries: number;
     /** Entries whose compressed bytes came from the previous archive. */
@@ -119,8 +126,8 @@ export async function writeZip(target: string, entries: ZipInputEntry[], options
         // Nothing more to compress in this build: the workers' memory is better given back before the layout.
         DeflatePool.shared().retireIdle();
         const { segments, manifest, size } = layout(entries, data, options.previous);
-        const sha256 = await writeSegments(target, segments);
-        return { manifest, zippedBytes: size, sha256, compressedEntries, reusedEntries };
+        const { sha256, crc32 } = await writeSegments(target, segments);
+        return { manifest, zippedBytes: size, sha256, crc32, compressedEntries, reusedEntries };
     } finally {
         for (const c of created) c.spool?.discard();
     }
@@ -168,6 +175,13 @@ export function placesFor(sizes: number[], dir: string | undefined): Place[] {
  * in a spill file.
  */
 export function compressedData(r: DeflateResult, file: string | undefined, spool: string | undefined, fresh?: boolean, place?: Place): CompressedData | undefined {
+    const c = placeOf(r, file, spool, fresh, place);
+    if (c && r.secrets) c.secrets = r.secrets;
+    return c;
+}
+
+/** Where a job's compressed bytes are (compressedData without what the worker found in them). */
+function placeOf(r: DeflateResult, file: string | undefined, spool: string | undefined, fresh?: boolean, place?: Place): CompressedData | undefined {
     const at = (p: string, compressedSize: number): NonNullable<CompressedData["from"]> & { archive: PreviousArchive } => {
         const entry: ManifestEntry = { name: p, sha256: r.sha256 ?? "", method: r.method, crc32: r.crc32, size: r.size, compressedSize, dataOffset: 0 };
         return { archive: new PreviousArchive(p, [entry]), entry };
@@ -243,6 +257,7 @@ async function compressAll(entries: ZipInputEntry[], options: WriteOptions, spoo
         if (err || !r) {
             places[j].release();
             if (spool) removeQuietly(spool);
+            if (err instanceof DeflateJobError && err.onWriteSide) throw err; // the build cache's failure (index.ts says so)
             throw new UserError(`${e.path ?? e.name} changed or disappeared while the archive was being built (${err?.message}). Build again.`);
         }
         const c = compressedData(r, e.path, spool, false, places[j]);
@@ -296,7 +311,7 @@ function layout(entries: ZipInputEntry[], data: CompressedData[], previous?: Pre
             if (c.from) push({ archive: c.from.archive, start: c.from.entry.dataOffset, end: c.from.entry.dataOffset + c.compressedSize });
             else if (c.data!.length) push(c.data!);
         }
-        manifest.push({ name: e.name, sha256: e.sha256, method: c.method, crc32: c.crc32, size: c.size, compressedSize: c.compressedSize, dataOffset: headerOffset + 30 + nameLength });
+        manifest.push({ name: e.name, sha256: e.sha256, method: c.method, crc32: c.crc32, size: c.size, compressedSize: c.compressedSize, dataOffset: headerOffset + 30 + nameLength, ...(c.secrets?.length ? { secrets: c.secrets } : {}) });
         cdBytes = centralRecord(e, c, nameLength, flags, headerOffset, directory, cdBytes);
     });
     const cdOffset = offset;
@@ -311,8 +326,9 @@ function layout(entries: ZipInputEntry[], data: CompressedData[], previous?: Pre
  * the buffers around them; a staging buffer is refilled only once the write
  * that used it has finished.
  */
-async function writeSegments(target: string, segments: Segment[]): Promise<string> {
+async function writeSegments(target: string, segments: Segment[]): Promise<{ sha256: string; crc32: number }> {
     const hash = crypto.createHash("sha256");
+    let crc = 0;
     const out = await fs.promises.open(target, "w");
     const stages = [Buffer.allocUnsafeSlow(COPY_CHUNK), Buffer.allocUnsafeSlow(COPY_CHUNK)];
     const lastUse: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
@@ -327,7 +343,10 @@ async function writeSegments(target: string, segments: Segment[]): Promise<strin
         const [buffers, bytes, at] = [batch, batchBytes, position];
         position += bytes;
         pendingWrite = pendingWrite.then(() => writeFully(out, buffers, bytes, at));
-        for (const b of buffers) hash.update(b);
+        for (const b of buffers) {
+            hash.update(b);
+            crc = zlib.crc32(b, crc);
+        }
         lastUse[stage] = pendingWrite;
         batch = [];
         batchBytes = 0;
@@ -364,7 +383,7 @@ async function writeSegments(target: string, segments: Segment[]): Promise<strin
         await pendingWrite.catch(() => {});
         await out.close();
     }
-    return hash.digest("hex");
+    return { sha256: hash.digest("hex"), crc32: crc >>> 0 };
 }
 
 async function writeFully(file: fs.promises.FileHandle, batch: Buffer[], bytes: number, position: number): Promise<void> {
@@ -525,7 +544,7 @@ export class PreviousArchive implements ReuseSource {
     lookup(sha256: string, size: number): CompressedData | undefined {
         const m = this.bySha.get(sha256);
         if (!m || m.size !== size) return undefined;
-        return { method: m.method, crc32: m.crc32, size: m.size, compressedSize: m.compressedSize, from: { archive: this, entry: m } };
+        return { method: m.method, crc32: m.crc32, size: m.size, compressedSize: m.compressedSize, from: { archive: this, entry: m }, ...(m.secrets ? { secrets: m.secrets } : {}) };
     }
 
     read(buf: Buffer, length: number, position: number): number {

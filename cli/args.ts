@@ -2,6 +2,7 @@
 // with mistakes reported as UserErrors.
 import { parseArgs, ParseArgsConfig } from "util";
 import { UserError } from "../shared/errors";
+import { redactCredentials } from "../shared/redact";
 
 export type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -50,5 +51,5 @@ export function namedValues(name: string, pairs: string[] | undefined): Record<s
 
 /** Progress lines on stderr, for long steps. */
 export function progressPrinter(quiet: boolean): (message: string) => void {
-    return quiet ? () => {} : (message) => process.stderr.write(`lambda-python: ${message}\n`);
+    return quiet ? () => {} : (message) => process.stderr.write(`lambda-python: ${redactCredentials(message)}\n`);
 }

@@ -4,7 +4,7 @@ import { blocksBuild, BuildCheckError, buildArchive, DependencyReport } from "..
 import { formatSummary } from "../builder/report";
 import { UserError } from "../shared/errors";
 import { ARCHITECTURES } from "../policies/target";
-import { date, oneOf, parse, progressPrinter } from "./args";
+import { date, oneOf, parse, progressPrinter, wholeNumber } from "./args";
 import { buildUsage } from "./usage";
 
 const help = `${buildUsage}
@@ -93,7 +93,9 @@ export async function buildCommand(argv: string[]): Promise<number> {
     const source = positionals[0];
     const kind = oneOf("kind", v.kind as string | undefined, ["function", "layer"] as const) ?? "function";
     if (!source && kind === "function") throw new UserError(`build needs the folder with the handler code.\nUsage: ${buildUsage}`);
-    const level = v.level === undefined ? undefined : Number(v.level);
+    // Checked here, in the option's own name: the builder's message names the components' `compressionLevel`.
+    const level = wholeNumber("level", v.level as string | undefined);
+    if (level !== undefined && level > 12) throw new UserError(`--level must be from 0 (store) to 12; got ${level}.`);
     const name = source ? path.basename(path.resolve(source)) : "layer";
     const out = (v.out as string | undefined) ?? `${name}${kind === "layer" && !name.endsWith("layer") ? "-layer" : ""}.zip`;
     try {

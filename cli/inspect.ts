@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import { biggestPackages, formatSummary } from "../builder/report";
 import { describeFsError, UserError } from "../shared/errors";
-import { inspectPath } from "../policies/inspect";
+import { inspectPathVerified } from "../policies/inspect";
 import { seekableArchive } from "./archive-input";
 import { checkArchive, hasMandatory } from "../policies/rules";
 import { isPythonArchive } from "../policies/rules";
@@ -16,9 +16,12 @@ const help = `${inspectUsage}
 Checks a Lambda .zip (or a folder) with the same rules as the policy pack:
 sizes, native binaries and wheel tags against the runtime and architecture,
 the glibc version each ELF file needs, __pycache__, the handler at the root,
-a layer's python/ folder, unsafe or damaged entries, partial AWS SDK copies,
-and the runtime's lifecycle dates. Nothing is extracted; only the central
-directory and a few headers are read.
+a layer's python/ folder, unsafe or damaged entries, credentials in the
+archive's own files, partial AWS SDK copies, and the runtime's lifecycle
+dates. Nothing is extracted to disk. Every entry's data is checked first: it
+must inflate to exactly the size and CRC-32 its header declares (a declared
+size is never trusted; ~0.4 s for a 74 MB zip of 212 MB), so damage is
+reported before any rule judges the damaged bytes.
 
   --runtime RUNTIME     any Lambda runtime (python3.X, nodejs22.x, java21, provided.al2023, …):
                         its lifecycle dates; for python3.X also wheels, extension modules,
@@ -65,7 +68,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
     let archive;
     try {
         fs.accessSync(readable, fs.constants.R_OK);
-        archive = inspectPath(readable, file);
+        archive = await inspectPathVerified(readable, file);
     } catch (e) {
         throw describeFsError(e, file, "archive");
     }

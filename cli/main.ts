@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // lambda-python: build, inspect and run Python Lambda archives without the cloud.
+// First, before any other module is loaded: a Node.js too old for the CLI is told so in one sentence.
+import "./node-version";
 import * as os from "os";
 import { removePendingTemps } from "../builder/atomic";
 import { stopChildren } from "../shared/process";
 import { isUserError } from "../shared/errors";
+import { redactCredentials } from "../shared/redact";
 import { buildUsage, inspectUsage, invokeUsage, previewUsage, serveUsage, setupUsage } from "./usage";
 
 // V8's compiled code for our modules and the SDKs, kept on disk between runs (Node 22.1+; NODE_COMPILE_CACHE
@@ -74,7 +77,7 @@ export async function runCommand(argv: string[]): Promise<number> {
             process.stderr.write(`lambda-python: error: ${e.message}\n`);
             return 2;
         }
-        process.stderr.write(`lambda-python: internal error (please report it): ${(e as Error)?.stack ?? e}\n`);
+        process.stderr.write(`lambda-python: internal error (please report it): ${redactCredentials(String((e as Error)?.stack ?? e))}\n`);
         return 70;
     }
 }

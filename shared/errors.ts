@@ -1,10 +1,12 @@
 // Errors meant for people. A UserError's message says what is wrong, where
 // (path, package, resource) and what to do; the CLI prints it without a
 // stack trace and components surface it as a Pulumi error.
+import { redactCredentials } from "./redact";
 
 export class UserError extends Error {
     constructor(message: string) {
-        super(message);
+        // However it was put together (an installer's output, an index URL), a message never carries a credential.
+        super(redactCredentials(message));
         this.name = "UserError";
     }
 }

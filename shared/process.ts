@@ -11,6 +11,10 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { removeQuietly, trackTemp } from "../builder/atomic";
+import { ownerTag, tagOf } from "./owner";
+
+/** In a child's private TMPDIR: the child's owner tag (pid and start time), so a dead build's orphaned installer can be found. */
+export const CHILD_MARKER = ".lambda-python-child";
 
 export interface RunResult {
     code: number;
@@ -41,7 +45,7 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
         let tmp: string | undefined;
         if (tempRoot) {
             fs.mkdirSync(tempRoot, { recursive: true });
-            tmp = trackTemp(fs.mkdtempSync(path.join(tempRoot, `child-${process.pid}-`)));
+            tmp = trackTemp(fs.mkdtempSync(path.join(tempRoot, `child-${ownerTag()}-`)));
             env.TMPDIR = env.TEMP = env.TMP = tmp;
         }
         const cleanup = () => {
@@ -51,6 +55,9 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
         // detached: a process group of its own (see stopChildren); the child is still waited for.
         const child = spawn(command, args, { cwd: options.cwd, env, stdio: ["pipe", "pipe", "pipe"], detached: process.platform !== "win32" });
         running.add(child);
+        // Who to stop if this process is killed outright (SIGKILL) while the child runs: the next build reads it (builder/leftovers.ts).
+        const tag = tmp && child.pid !== undefined ? tagOf(child.pid) : undefined;
+        if (tmp && tag) fs.writeFileSync(path.join(tmp, CHILD_MARKER), tag);
         let stdout = "";
         let stderr = "";
         const lines = (chunk: string) => {

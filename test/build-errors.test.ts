@@ -2,11 +2,12 @@
 // trace), a non-zero exit and no archive left behind; and the cache under
 // concurrent and interrupted builds.
 import { strict as assert } from "assert";
-import { execFileSync } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { cli, cliAsync, listing, pyZip, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
+import { writeLocalWheel } from "./zip-crafter";
 
 const HANDLER = "def handler(event, context):\n    return 'ok'\n";
 
@@ -142,6 +143,121 @@ describe("lambda-python build: mistakes", () => {
         const r = failingBuild([app, "--arch", "sparc"]);
         assert.equal(r.code, 2);
         assert.match(r.stderr, /--arch must be one of x86_64, arm64; got "sparc"/);
+    });
+
+    it("a --level that is not a level names --level, not the components' compressionLevel", () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER });
+        for (const [level, message] of [
+            ["abc", /--level wants a whole number; got "abc"/],
+            ["1.5", /--level wants a whole number; got "1\.5"/],
+            ["13", /--level must be from 0 \(store\) to 12; got 13/],
+        ] as const) {
+            const r = failingBuild([app, `--level=${level}`]);
+            assert.equal(r.code, 2);
+            assert.match(r.stderr, message);
+            assert.doesNotMatch(r.stderr, /compressionLevel|NaN/);
+        }
+    });
+});
+
+/** A PEP 503 index served by `python3 -m http.server` from a folder: localpkg 1.0 only. */
+async function privateIndex(): Promise<{ url: string; stop: () => void }> {
+    const root = tmpDir("index-");
+    const wheel = path.basename(writeLocalWheel(path.join(root, "simple", "localpkg")));
+    fs.writeFileSync(path.join(root, "simple", "localpkg", "index.html"), `<html><body><a href="${wheel}">${wheel}</a></body></html>\n`);
+    const port = await new Promise<number>((resolve) => {
+        const probe = net.createServer().listen(0, "127.0.0.1", () => {
+            const p = (probe.address() as net.AddressInfo).port;
+            probe.close(() => resolve(p));
+        });
+    });
+    const server = spawn("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", root], { stdio: "ignore" });
+    // Ready once it answers.
+    for (let i = 0; i < 100; i++) {
+        const up = await new Promise<boolean>((r) => {
+            const c = net
+                .connect(port, "127.0.0.1", () => {
+                    c.end();
+                    r(true);
+                })
+                .on("error", () => r(false));
+        });
+        if (up) break;
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    return { url: `http://127.0.0.1:${port}/simple`, stop: () => server.kill() };
+}
+
+describe("lambda-python build: what an index lacks", () => {
+    for (const installer of ["pip", "uv"]) {
+        it(`a version the private index does not have is said to be missing, not "no wheel for python3.X" (${installer})`, async () => {
+            const index = await privateIndex();
+            try {
+                const app = writeFiles(tmpDir(), { "app.py": HANDLER, "requirements.txt": `--index-url ${index.url}\nlocalpkg==2.0\n` });
+                const r = failingBuild([app, "--installer", installer, "--runtime", "python3.12"]);
+                assert.equal(r.code, 2, r.stderr);
+                assert.match(
+                    r.stderr,
+                    /no release of localpkg on the package index http:\/\/127\.0\.0\.1:\d+\/simple matches localpkg==2\.0 \(the newest there: 1\.0\)\. Check the version in .*requirements\.txt, or publish that version to your index/,
+                );
+                assert.doesNotMatch(r.stderr, /no wheel/);
+            } finally {
+                index.stop();
+            }
+        });
+    }
+});
+
+describe("lambda-python build: credentials in index URLs are never printed or cached", () => {
+    const PASSWORD = "s3cr3t-PW_42";
+    /** Every file under `dir` whose bytes hold `text`. */
+    const holding = (dir: string, text: string): string[] => {
+        const out: string[] = [];
+        const walk = (d: string) => {
+            for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
+                const p = path.join(d, e.name);
+                if (e.isDirectory()) walk(p);
+                else if (e.isFile() && fs.readFileSync(p).includes(text)) out.push(p);
+            }
+        };
+        walk(dir);
+        return out;
+    };
+
+    for (const installer of ["pip", "uv"]) {
+        it(`an unreachable index's password stays masked in every message, from the requirements file, --installer-arg or the environment (${installer})`, () => {
+            const url = `https://alice:${PASSWORD}@127.0.0.1:9/simple`;
+            const ways: { files: Record<string, string>; args: string[]; env?: NodeJS.ProcessEnv }[] = [
+                { files: { "requirements.txt": `--index-url ${url}\nsix==1.16.0\n` }, args: [] },
+                { files: { "requirements.txt": "six==1.16.0\n" }, args: [`--installer-arg=--index-url=${url}`] },
+                { files: { "requirements.txt": "six==1.16.0\n" }, args: [], env: { ...process.env, PIP_INDEX_URL: url } },
+            ];
+            for (const way of ways) {
+                const app = writeFiles(tmpDir(), { "app.py": HANDLER, ...way.files });
+                const cache = tmpDir("cache-");
+                const r = cli(["build", app, "--installer", installer, "--runtime", "python3.12", "--out", path.join(tmpDir(), "fn.zip"), "--cache-dir", cache, ...way.args], { env: way.env });
+                assert.equal(r.code, 2, r.stderr);
+                assert.match(r.stderr, /six could not be looked up: the package index https:\/\/\*\*\*@127\.0\.0\.1:9\/simple could not be read/);
+                assert.ok(!`${r.stdout}${r.stderr}`.includes(PASSWORD), r.stderr);
+                assert.ok(!`${r.stdout}${r.stderr}`.includes("alice:"), r.stderr);
+                assert.deepEqual(holding(cache, PASSWORD), []);
+            }
+        });
+    }
+
+    it("a requirements file holding an index password is not copied into the build cache", async () => {
+        const index = await privateIndex();
+        try {
+            const withCredentials = index.url.replace("http://", `http://alice:${PASSWORD}@`);
+            const app = writeFiles(tmpDir(), { "app.py": HANDLER, "requirements.txt": `--index-url ${withCredentials}\nlocalpkg==1.0\n` });
+            const cache = tmpDir("cache-");
+            const r = cli(["build", app, "--installer", "pip", "--runtime", "python3.12", "--out", path.join(tmpDir(), "fn.zip"), "--cache-dir", cache, "--json"]);
+            assert.equal(r.code, 0, r.stderr);
+            assert.ok(!`${r.stdout}${r.stderr}`.includes(PASSWORD));
+            assert.deepEqual(holding(cache, PASSWORD), []);
+        } finally {
+            index.stop();
+        }
     });
 });
 

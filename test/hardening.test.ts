@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { run } from "../shared/process";
 import { cli, cliAsync, CLI, listing, pyRead, pyZip, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
+import { writeLocalWheel } from "./zip-crafter";
 
 const HANDLER = "def handler(event, context):\n    return 'ok'\n";
 const IS_ROOT = process.getuid?.() === 0;
@@ -37,7 +38,7 @@ function tempLeftovers(dir: string): string[] {
     const walk = (d: string) => {
         for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
             const p = path.join(d, e.name);
-            if (e.name.includes(".tmp-") || /^(install|child)-\d+-/.test(e.name)) found.push(p);
+            if (e.name.includes(".tmp-") || /^(install|child)-\d+(\.\d+)?-/.test(e.name)) found.push(p);
             if (e.isDirectory() && !e.name.includes(".tmp-")) walk(p);
         }
     };
@@ -111,6 +112,50 @@ describe("build: credential files stay out", () => {
                 .map((e) => e.name),
             ["app.py", "tls/ca-bundle.pem"],
         );
+    });
+});
+
+describe("build: credentials in the files it would ship", () => {
+    // Made up for the test, shaped like real keys.
+    const KEY_ID = "AKIAZ7Q3WRTY5UIOP2LK";
+    const SECRET_KEY = "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";
+
+    it("refuses a config.json holding AWS keys, naming the file and never the keys", () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER, "config.json": `{"aws_access_key_id": "${KEY_ID}", "aws_secret_access_key": "${SECRET_KEY}"}\n` });
+        const out = path.join(tmpDir(), "fn.zip");
+        const r = cli(["build", app, "--out", out, "--cache-dir", SHARED_CACHE, "--quiet"]);
+        assertParagraph(r, /\[lambda-package-secrets\] fn\.zip ships credentials in a file: config\.json \(an AWS access key id, an AWS secret access key\)/, 1);
+        assert.ok(!`${r.stdout}${r.stderr}`.includes(KEY_ID) && !`${r.stdout}${r.stderr}`.includes(SECRET_KEY));
+        assert.ok(!fs.existsSync(out));
+    });
+
+    it("finds them however the builder came by the bytes: a file reused from the previous archive, a big file streamed in chunks", () => {
+        const app = writeFiles(tmpDir(), {
+            "app.py": HANDLER,
+            "settings.py": `AWS_SECRET_ACCESS_KEY = "${SECRET_KEY}"\n`,
+            "model/weights.txt": Buffer.concat([Buffer.from("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n"), Buffer.alloc(9 << 20, "a")]),
+        });
+        const cache = tmpDir("cache-");
+        const expected = /ships credentials in 2 files: model\/weights\.txt \(a private key\), settings\.py \(an AWS secret access key\)/;
+        const first = cli(["build", app, "--out", path.join(tmpDir(), "fn.zip"), "--cache-dir", cache, "--quiet"]);
+        assertParagraph(first, expected, 1);
+        // One file changed: the others' bytes (and what was found in them) come from the previous archive.
+        fs.writeFileSync(path.join(app, "app.py"), `${HANDLER}# changed\n`);
+        const second = cli(["build", app, "--out", path.join(tmpDir(), "fn.zip"), "--cache-dir", cache, "--quiet"]);
+        assertParagraph(second, expected, 1);
+    });
+
+    it("leaves out a requirements file that holds an index password, and lists it", () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER, "requirements.txt": "--index-url https://alice:s3cr3t-PW_42@127.0.0.1:9/simple\n", "constraints.txt": "six==1.16.0\n" });
+        const out = path.join(tmpDir(), "fn.zip");
+        const report = buildJson([app, "--out", out, "--cache-dir", SHARED_CACHE, "--no-detect"]);
+        assert.deepEqual(
+            pyZip(out)
+                .entries.filter((e) => !e.name.endsWith("/"))
+                .map((e) => e.name),
+            ["app.py", "constraints.txt"],
+        );
+        assert.deepEqual(report.credentialsLeftOut, ["requirements.txt"]);
     });
 });
 
@@ -193,6 +238,18 @@ describe("build: errors, not crashes", () => {
         }
     });
 
+    (IS_ROOT ? it : it.skip)("an --out inside the source folder, in a folder it cannot enter, is named as the destination, not a folder to exclude", () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER, "dist/.keep": "" });
+        fs.chmodSync(path.join(app, "dist"), 0o000);
+        try {
+            const r = cli(["build", app, "--out", path.join(app, "dist", "fn.zip"), "--cache-dir", tmpDir("cache-"), "--quiet"], { prefix: WITHOUT_DAC });
+            assertParagraph(r, /cannot write to the archive's destination .*dist\/fn\.zip \(--out\).*permission denied/);
+            assert.doesNotMatch(r.stderr, /cannot read|exclude it/);
+        } finally {
+            fs.chmodSync(path.join(app, "dist"), 0o755);
+        }
+    });
+
     (IS_ROOT ? it : it.skip)("a cache folder it cannot write to", () => {
         const app = writeFiles(tmpDir(), { "app.py": HANDLER });
         const cache = tmpDir("cache-");
@@ -239,6 +296,16 @@ describe("build: errors, not crashes", () => {
             );
         });
 
+        it("in the build cache while many files wait in spill files: the cache is named, not a source file", () => {
+            const files: Record<string, string | Buffer> = { "app.py": HANDLER };
+            for (let i = 0; i < 24; i++) files[`data/f${i}.bin`] = crypto.randomBytes(1_500_000);
+            const cache = path.join(mnt!, "cache");
+            const r = cli(["build", writeFiles(tmpDir(), files), "--out", path.join(tmpDir(), "fn.zip"), "--cache-dir", cache, "--quiet"]);
+            assertParagraph(r, /no space left for the build cache .* \(--cache-dir, LAMBDA_PYTHON_CACHE_DIR\)/);
+            assert.doesNotMatch(r.stderr, /cannot read|source folder|changed or disappeared/);
+            assert.deepEqual(tempLeftovers(cache), []);
+        });
+
         it("at --out on another file system: one paragraph, no half zip", () => {
             const outDir = path.join(mnt!, "out");
             const r = cli(["build", bigApp(), "--out", path.join(outDir, "fn.zip"), "--cache-dir", tmpDir("cache-"), "--quiet"]);
@@ -266,6 +333,43 @@ describe("build: errors, not crashes", () => {
         for (let i = 0; i < 10; i++) {
             const r = await run("true", [], { input });
             assert.equal(r.code, 0);
+        }
+    });
+});
+
+describe("cli: a Node.js too old for it", () => {
+    /** A node binary on PATH older than package.json's engines (the machine's own Node 20 here), if there is one. */
+    function oldNode(): string | undefined {
+        const required = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")).engines.node.replace(/^>=/, "");
+        const older = (v: string) => {
+            const [a, b] = v.split(".").map(Number);
+            const [c, d] = required.split(".").map(Number);
+            return a < c || (a === c && b < d);
+        };
+        for (const dir of (process.env.PATH ?? "").split(":").concat(["/usr/bin", "/usr/local/bin"])) {
+            const node = path.join(dir, "node");
+            if (!fs.existsSync(node)) continue;
+            const r = spawnSync(node, ["-p", "process.versions.node"], { encoding: "utf8" });
+            if (r.status === 0 && older(r.stdout.trim())) return node;
+        }
+        return undefined;
+    }
+
+    it("gets one sentence and exit 2 before any command runs", function (this: Mocha.Context) {
+        const node = oldNode();
+        if (!node) {
+            console.log("      skipped: no Node.js older than the package's engines on this machine");
+            this.skip();
+        }
+        for (const args of [
+            ["preview", tmpDir()],
+            ["build", "--help"],
+            ["inspect", "/nonexistent.zip"],
+        ]) {
+            const r = spawnSync(node as string, [CLI, ...args], { encoding: "utf8" }) as { status: number | null; stdout: string; stderr: string };
+            assert.equal(r.status, 2, r.stderr);
+            assert.equal(r.stdout, "");
+            assert.match(r.stderr, /^lambda-python: error: Node\.js 22\.12 or newer is needed, and this is Node\.js \d+\.\d+\.\d+ \(.*\); install Node\.js 24 LTS \(or 22\.12\+\) and run again\.\n$/);
         }
     });
 });
@@ -302,6 +406,66 @@ describe("build: interrupted", () => {
             return false;
         }
     };
+
+    /** Polls until `ready()` holds (true) or the build has ended (false). */
+    async function until(build: { done: Promise<unknown> }, ready: () => boolean): Promise<boolean> {
+        let finished = false;
+        build.done.then(() => (finished = true));
+        while (!finished) {
+            if (ready()) return true;
+            await new Promise((r) => setTimeout(r, 20));
+        }
+        return false;
+    }
+    const runsPipInstall = (pid: number) =>
+        descendants(pid).some((k) => {
+            try {
+                const cmd = fs.readFileSync(`/proc/${k}/cmdline`, "utf8");
+                return /pip/.test(cmd) && /\binstall\b/.test(cmd);
+            } catch {
+                return false;
+            }
+        });
+    /** Waits (a few seconds at most) for killed processes to be gone; returns those still running. */
+    async function stillRunning(pids: number[]): Promise<number[]> {
+        for (let i = 0; i < 100 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
+        return pids.filter(alive);
+    }
+
+    it("SIGKILL while pip installs: the next build stops the orphaned installer and removes what the killed build left", async () => {
+        const app = writeFiles(tmpDir(), { "app.py": HANDLER, "requirements.txt": "pandas==2.2.3\n" });
+        const cache = tmpDir("cache-sigkill-");
+        const build = cliAsync(["build", app, "--installer", "pip", "--runtime", "python3.12", "--cache-dir", cache, "--out", path.join(tmpDir("out-"), "fn.zip"), "--quiet"]);
+        assert.ok(await until(build, () => runsPipInstall(build.pid()!)), "the build was still installing when it was killed");
+        const orphans = descendants(build.pid()!);
+        build.kill("SIGKILL"); // no handler runs: nothing is cleaned, and pip (a process group of its own) lives on
+        await build.done;
+        assert.notDeepEqual(listing(path.join(cache, "tmp")), [], "the killed build left its install and pip's TMPDIR");
+        const next = cli(["build", writeFiles(tmpDir(), { "app.py": HANDLER }), "--cache-dir", cache, "--out", path.join(tmpDir(), "fn.zip"), "--quiet"]);
+        assert.equal(next.code, 0, next.stderr);
+        assert.deepEqual(await stillRunning(orphans), [], "no process of the killed build survives the next build");
+        assert.deepEqual(listing(path.join(cache, "tmp")), []);
+        assert.deepEqual(tempLeftovers(cache), []);
+    });
+
+    it("SIGKILL while compressing: the next build removes the spill and spool files, and ships the same archive", async () => {
+        const files: Record<string, string | Buffer> = { "app.py": HANDLER, "big.bin": crypto.randomBytes(12 << 20) };
+        for (let i = 0; i < 40; i++) files[`data/f${i}.txt`] = crypto.randomBytes(900_000).toString("base64");
+        const app = writeFiles(tmpDir(), files);
+        const cache = tmpDir("cache-sigkill-");
+        const out = path.join(tmpDir("out-"), "fn.zip");
+        const build = cliAsync(["build", app, "--cache-dir", cache, "--out", out, "--quiet"]);
+        const spilling = () => listing(path.join(cache, "tmp")).some((n) => /\.(spill|spool)\.tmp-/.test(n));
+        assert.ok(await until(build, spilling), "the build was compressing into spill files when it was killed");
+        build.kill("SIGKILL");
+        await build.done;
+        assert.ok(tempLeftovers(cache).length > 0, "the killed build left its spill files");
+        const next = buildJson([app, "--cache-dir", cache, "--out", out]);
+        assert.equal(next.cache.archive, "miss");
+        assert.deepEqual(tempLeftovers(cache), []);
+        assert.deepEqual(tempLeftovers(path.dirname(out)), []);
+        assert.equal(buildJson([app, "--cache-dir", tmpDir("cache-"), "--out", path.join(tmpDir(), "clean.zip")]).sha256, next.sha256);
+    });
 
     it("SIGTERM during a cold install stops pip with everything it started and removes the temporary folders", async () => {
         const app = writeFiles(tmpDir(), { "app.py": HANDLER, "requirements.txt": "pandas==2.2.3\n" });
@@ -370,29 +534,11 @@ describe("build: large files", () => {
 });
 
 describe("build: local requirement paths", () => {
-    /** A minimal wheel, so both installers take it without building anything. */
-    function makeWheel(dir: string): string {
-        const file = path.join(dir, "localpkg-1.0-py3-none-any.whl");
-        const script = [
-            "import sys, zipfile",
-            "z = zipfile.ZipFile(sys.argv[1], 'w')",
-            "z.writestr('localpkg/__init__.py', 'VALUE = 42\\n')",
-            "z.writestr('localpkg-1.0.dist-info/METADATA', 'Metadata-Version: 2.1\\nName: localpkg\\nVersion: 1.0\\n')",
-            "z.writestr('localpkg-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n')",
-            "z.writestr('localpkg-1.0.dist-info/RECORD', '')",
-            "z.close()",
-        ].join("\n");
-        fs.mkdirSync(dir, { recursive: true });
-        const r = spawnSync("python3", ["-c", script, file], { encoding: "utf8" });
-        assert.equal(r.status, 0, r.stderr);
-        return file;
-    }
-
     for (const installer of ["pip", "uv"]) {
         it(`resolves ./wheels/… beside the requirements file, whatever the current folder (${installer})`, () => {
             const project = tmpDir("proj-");
             const app = writeFiles(path.join(project, "app"), { "app.py": HANDLER });
-            makeWheel(path.join(project, "deps", "wheels"));
+            writeLocalWheel(path.join(project, "deps", "wheels"));
             writeFiles(project, { "deps/requirements.txt": "./wheels/localpkg-1.0-py3-none-any.whl\n" });
             const elsewhere = tmpDir("cwd-");
             const out = path.join(tmpDir(), "fn.zip");
@@ -440,6 +586,73 @@ describe("build: a cache damaged by hand is rebuilt, never shipped", () => {
         const second = build(app, cache);
         assert.equal(second.report.sha256, first.report.sha256);
         assert.deepEqual(pyRead(second.out, "cowsay/__init__.py"), original);
+    });
+
+    /** Flips bytes in the middle of a file and puts its mtime back, as rot on disk would leave it. */
+    const rot = (file: string) => {
+        const st = fs.statSync(file);
+        const ns = fs.statSync(file, { bigint: true }).mtimeNs;
+        const fd = fs.openSync(file, "r+");
+        const at = Math.floor(st.size / 2);
+        const b = Buffer.alloc(4);
+        fs.readSync(fd, b, 0, 4, at);
+        for (let i = 0; i < 4; i++) b[i] ^= 0x5a;
+        fs.writeSync(fd, b, 0, 4, at);
+        fs.closeSync(fd);
+        // To the nanosecond (utimes through Node rounds to microseconds): the mtime the record holds.
+        spawnSync("touch", ["-m", "-d", `@${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, "0")}`, file]);
+        assert.equal(fs.statSync(file).mtimeMs, st.mtimeMs);
+    };
+    const cachedZip = (cache: string) => path.join(cache, "archives", listing(path.join(cache, "archives")).find((n) => n.endsWith(".zip") && !n.startsWith("."))!);
+
+    it("bytes rotted in a cached archive, its size and mtime unchanged: built again, never shipped, on the next build and every later one", () => {
+        const files: Record<string, string | Buffer> = { "app.py": HANDLER };
+        for (let i = 0; i < 20; i++) files[`lib/m${i}.py`] = `VALUE = ${i}\n${"# filler\n".repeat(500)}`;
+        for (const args of [[], ["--site-packages", writeFiles(tmpDir(), { "dep/__init__.py": "X = 1\n" })]]) {
+            const app = writeFiles(tmpDir(), files);
+            const cache = tmpDir("cache-");
+            const first = buildJson([app, "--out", path.join(tmpDir(), "fn.zip"), "--cache-dir", cache, ...args]);
+            rot(cachedZip(cache));
+            for (let i = 0; i < 2; i++) {
+                const out = path.join(tmpDir(), "fn.zip");
+                const again = buildJson([app, "--out", out, "--cache-dir", cache, ...args]);
+                assert.equal(again.cache.archive, i === 0 ? "miss" : "hit");
+                assert.equal(again.sha256, first.sha256);
+                assert.equal(pyZip(out).bad, null);
+            }
+        }
+    });
+
+    it("bytes rotted in the previous archive a rebuild reuses entries from: not reused, the rebuild is sound", () => {
+        const files: Record<string, string | Buffer> = { "app.py": HANDLER };
+        for (let i = 0; i < 40; i++) files[`lib/m${i}.py`] = `VALUE = ${i}\n${"# filler line\n".repeat(2000)}`;
+        const app = writeFiles(tmpDir(), files);
+        const cache = tmpDir("cache-");
+        buildJson([app, "--out", path.join(tmpDir(), "fn.zip"), "--cache-dir", cache]);
+        rot(cachedZip(cache));
+        fs.writeFileSync(path.join(app, "app.py"), `${HANDLER}# changed\n`);
+        const out = path.join(tmpDir(), "fn.zip");
+        const rebuilt = buildJson([app, "--out", out, "--cache-dir", cache]);
+        assert.equal(pyZip(out).bad, null, "every entry's CRC checks out");
+        assert.equal(rebuilt.sha256, buildJson([app, "--out", path.join(tmpDir(), "clean.zip"), "--cache-dir", tmpDir("cache-")]).sha256);
+    });
+
+    it("a previous archive's manifest with changed offsets (still valid JSON): not used, the rebuild is sound", () => {
+        const files: Record<string, string | Buffer> = { "app.py": HANDLER };
+        for (let i = 0; i < 40; i++) files[`lib/m${i}.py`] = `VALUE = ${i}\n${"# filler line\n".repeat(2000)}`;
+        const app = writeFiles(tmpDir(), files);
+        const cache = tmpDir("cache-");
+        buildJson([app, "--out", path.join(tmpDir(), "fn.zip"), "--cache-dir", cache]);
+        const manifest = cachedZip(cache).replace(/\.zip$/, ".manifest.json");
+        fs.writeFileSync(
+            manifest,
+            fs.readFileSync(manifest, "utf8").replace(/"dataOffset":(\d+)/g, (_, n) => `"dataOffset":${Number(n) + 7}`),
+        );
+        fs.writeFileSync(path.join(app, "app.py"), `${HANDLER}# changed\n`);
+        const out = path.join(tmpDir(), "fn.zip");
+        const rebuilt = buildJson([app, "--out", out, "--cache-dir", cache]);
+        assert.equal(pyZip(out).bad, null);
+        assert.equal(rebuilt.sha256, buildJson([app, "--out", path.join(tmpDir(), "clean.zip"), "--cache-dir", tmpDir("cache-")]).sha256);
     });
 
     it("flipped bytes in a cached archive or a truncated record: built again, identical to a clean build", () => {

@@ -3,7 +3,9 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { cli, tmpDir } from "./helpers";
+import { spawn } from "child_process";
+import { analyze, FUNCTION, fileArchive } from "./analyzer";
+import { CLI, cli, tmpDir } from "./helpers";
 import { craftZip, deflatedZeros, elfHeader, machoHeader, writeSparseStoredZip } from "./zip-crafter";
 
 const HANDLER = Buffer.from("def lambda_handler(event, context):\n    return 1\n");
@@ -149,6 +151,61 @@ describe("lambda-python inspect", () => {
         assert.equal(code, 1);
         assert.equal(report.findings[0].policy, "lambda-zip-entry-safety");
         assert.match(report.findings[0].message, /damaged or malicious: not a zip file/);
+    });
+
+    it("checks every entry's data by default: a handler with a wrong CRC, or an entry inflating past its declared size, is damage", () => {
+        const good = craftZip([{ name: "lambda_function.py", data: HANDLER }]);
+        const crc = good.readUInt32LE(14);
+        const badCrc = Buffer.from(good);
+        badCrc.writeUInt32LE((crc ^ 1) >>> 0, 14);
+        badCrc.writeUInt32LE((crc ^ 1) >>> 0, badCrc.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])) + 16);
+        const a = inspect(zipFile(badCrc), "--handler", "lambda_function.lambda_handler");
+        assert.equal(a.code, 1);
+        assert.match(a.report.findings[0].message, /damaged or malicious: lambda_function\.py: its data does not match its CRC-32/);
+        const liar = zipFile(
+            craftZip([
+                { name: "lambda_function.py", data: HANDLER },
+                { name: "model.bin", raw: { ...deflatedZeros(256 * 1024 * 1024, { crc: false }), size: 1000 } },
+            ]),
+        );
+        const b = inspect(liar);
+        assert.equal(b.code, 1);
+        assert.equal(b.report.unzippedBytes, HANDLER.length + 1000);
+        assert.match(b.report.findings[0].message, /model\.bin: inflates to more than the 1,000 bytes it declares/);
+    });
+
+    it("judges a 1 MB one-line handler module without hanging", async () => {
+        const z = zipFile(craftZip([{ name: "app.py", data: Buffer.from("handler ".repeat(1 << 17)) }]));
+        // The former patterns backtracked quadratically on one long line (80 s of CPU); a kill timer turns a hang into a failure.
+        const child = spawn(process.execPath, [CLI, "inspect", z, "--handler", "app.handler"]);
+        let stdout = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+        const [code, signal] = await new Promise<[number | null, string | null]>((r) => child.on("close", (c, sig) => r([c, sig])));
+        clearTimeout(timer);
+        assert.equal(signal, null, "inspect finished by itself");
+        assert.equal(code, 1);
+        assert.match(stdout, /app\.py in .* does not define handler/);
+    });
+
+    it("reports credentials in the archive's own files, as the policy pack does, never quoting them", async () => {
+        const keyId = "AKIAZ7Q3WRTY5UIOP2LK";
+        const z = zipFile(
+            craftZip([
+                { name: "lambda_function.py", data: HANDLER },
+                { name: "config.json", data: Buffer.from(`{"aws_access_key_id": "${keyId}", "aws_secret_access_key": "Zq8h3kF2pL9xT4vB7nM1cR5wY0eD6gJ3aS2uV8iK"}`) },
+                { name: "docs/example.ini", data: Buffer.from("aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n") },
+            ]),
+        );
+        const { code, report } = inspect(z);
+        assert.equal(code, 1);
+        const [cli] = report.findings.filter((f: { policy: string }) => f.policy === "lambda-package-secrets");
+        assert.match(cli.message, /ships credentials in a file: config\.json \(an AWS access key id, an AWS secret access key\)/);
+        assert.ok(!JSON.stringify(report).includes(keyId));
+        const pack = (await analyze(FUNCTION, "fn", { code: fileArchive(z), handler: "lambda_function.lambda_handler", runtime: "python3.12" })).filter((d) => d.policy === "lambda-package-secrets");
+        assert.equal(pack.length, 1);
+        assert.equal(pack[0].level, "mandatory");
+        assert.match(pack[0].message, /config\.json \(an AWS access key id, an AWS secret access key\)/);
     });
 
     it("says when the file itself is missing", () => {

@@ -86,6 +86,7 @@ describe("policy pack over gRPC (started like the Pulumi CLI starts it)", () => 
             "lambda-layer-count",
             "lambda-layer-python-path",
             "lambda-no-pycache",
+            "lambda-package-secrets",
             "lambda-partial-boto3",
             "lambda-permission-public",
             "lambda-runtime-deprecation",

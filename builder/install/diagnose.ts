@@ -37,6 +37,8 @@ function blamedPackages(output: string): string[] {
         /No matching distribution found for ([A-Za-z0-9][A-Za-z0-9._-]*)/g,
         /Because (?:all versions of |only the following versions of |only |there are no versions of )?([A-Za-z0-9][A-Za-z0-9._-]*)(?:[<>=!~]=?[^\s]*)? (?:was not found|has no|have no|are available|is available)/g,
         /(?:we only found wheels for|Wheels are required for|Wheels are available for) `([A-Za-z0-9][A-Za-z0-9._-]*)`/g,
+        // uv, when no release matches the version asked for ("Because there is no version of six==9.9 and you require …").
+        /Because there (?:is|are) no versions? of ([A-Za-z0-9][A-Za-z0-9._-]*)/g,
         // uv, when an index cannot be read: the project's page on the simple API (`…/simple/six/`).
         /Failed to fetch: `?https?:\/\/\S*?\/([A-Za-z0-9][A-Za-z0-9._-]*)\/`?\s*$/gm,
     ];
@@ -106,6 +108,12 @@ async function buildPureWheel(name: string, ctx: DiagnoseContext, networkFailure
                     ? `${name} could not be looked up: ${where} could not be read${unreachable}. Only the indexes you name are used; check the URL, credentials and network.${alsoSearched(ctx.indexes)}`
                     : `${name} was not found on ${where}. Check its name in ${ctx.what}${onlyPypi(ctx.indexes) ? "" : ", or publish it to your index"}.${alsoSearched(ctx.indexes)}`,
             );
+        }
+        // The project is there, but not the version asked for: that is the problem, not the target's wheels.
+        if (probe.matching === false) {
+            const versions = probe.versions?.length ? ` (the newest there: ${probe.versions.slice().reverse().join(", ")})` : "";
+            const searched = ctx.indexes.noIndex ? "the find-links locations (--no-index)" : where;
+            throw new UserError(`no release of ${name} on ${searched} matches ${spec}${versions}${unreachable}. Check the version in ${ctx.what}${onlyPypi(ctx.indexes) ? "" : ", or publish that version to your index"}.${alsoSearched(ctx.indexes)}`);
         }
         const available = wheelSummary(probe);
         throw new UserError(`${name} has no wheel for ${target} and no source distribution to build one from on ${where}${available ? ` (${available})` : ""}${unreachable}. ${nativeAdvice(name, ctx.target)}${alsoSearched(ctx.indexes)}`);

@@ -18,6 +18,10 @@ export interface ProbeResult {
     found: boolean;
     /** Newest version with any file, and its wheels' file names. */
     latest?: string;
+    /** Whether any version on the indexes (wheel or sdist, any platform) satisfies the requirement's specifier. */
+    matching?: boolean;
+    /** The newest versions found, oldest first (at most 8). */
+    versions?: string[];
     latestWheels: string[];
     /** The sdist that matches the requirement (downloaded), and signs of native code in it. */
     sdist?: { file: string; version: string; native: string[] };
@@ -114,6 +118,8 @@ if versions:
     latest = max(finals)
     out["latest"] = str(latest)
     out["latestWheels"] = sorted(f for f in versions[latest] if f.endswith(".whl"))
+    out["matching"] = bool(list(req.specifier.filter(list(versions), prereleases=True if cfg["pre"] else None)))
+    out["versions"] = [str(v) for v in sorted(versions)][-8:]
 
 allowed = set(req.specifier.filter([v for v, _, _ in sdists], prereleases=True if cfg["pre"] else None))
 candidates = sorted((s for s in sdists if s[0] in allowed), key=lambda s: s[0])

@@ -24,7 +24,7 @@ import { CompressedData } from "../zip-writer";
 import { describeTarget, rescueFailedInstall } from "./diagnose";
 import { chooseInstaller, findUv, hostPython, Installer, InstallerChoice } from "./installers";
 import { PackageIndexes, packageIndexes, splitIndexArgs } from "./indexes";
-import { buildsFromSnapshot, LOCAL_SOURCES, localProjectFiles, withAbsolutePaths, withProjectSnapshots } from "./local-paths";
+import { buildsFromSnapshot, localProjectFiles, withAbsolutePaths, withProjectSnapshots } from "./local-paths";
 import { lockFailure } from "./lock-failures";
 import { timed } from "./timing";
 import { pipConfigIndexes, uvConfigIndexes } from "./config-files";
@@ -229,7 +229,10 @@ async function runInstall(job: InstallJob, target: LambdaTarget, ctx: InstallCon
         const { files, compressed } = await timed("list and hash installed files", () => listInstalled(siteDir, ctx.cache, ctx.compress));
         discardOnFailure = compressed;
         fs.writeFileSync(path.join(work, MANIFEST), JSON.stringify({ installer: label, files, record }));
-        for (const scratch of ["wheels", "sdists", "local-wheels", LOCAL_SOURCES, "resolution.json", "resolved-requirements.txt", "requirements", "uv-export"]) fs.rmSync(path.join(work, scratch), { recursive: true, force: true });
+        // Only the install and its manifest are kept. The rest is scratch (downloads, builds, snapshots of local
+        // projects) and the copies of the requirement files the installers read: an index password in one of
+        // those lived on in the cache.
+        for (const name of fs.readdirSync(work)) if (name !== "site-packages" && name !== MANIFEST) fs.rmSync(path.join(work, name), { recursive: true, force: true });
         fs.mkdirSync(path.dirname(finalDir), { recursive: true });
         if (fs.existsSync(finalDir) && !readManifest(finalDir)) removeQuietly(finalDir); // damaged: its manifest was unreadable
         try {

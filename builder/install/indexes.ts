@@ -6,6 +6,7 @@
 // index lacks must never be fetched from public PyPI behind the user's back
 // (dependency confusion), so nothing downloads with an installer's defaults.
 import * as path from "path";
+import { redactCredentials, registerUrlCredentials } from "../../shared/redact";
 
 const PYPI_SIMPLE = "https://pypi.org/simple";
 
@@ -94,6 +95,8 @@ export function packageIndexes(fileOptions: { file: string; args: string[] }[], 
     ix.extraIndexUrls = unique(ix.extraIndexUrls.filter((u) => u !== ix.indexUrl));
     ix.findLinks = unique(ix.findLinks);
     ix.trustedHosts = unique(ix.trustedHosts);
+    // Their credentials are masked in everything printed from now on, however an installer spells them (shared/redact.ts).
+    for (const url of [...indexUrls(ix), ...ix.findLinks]) registerUrlCredentials(url);
     return ix;
 }
 
@@ -148,9 +151,9 @@ export function withoutIndexEnvironment(env: NodeJS.ProcessEnv = process.env): N
     return out;
 }
 
-/** user:password@ in a URL becomes ***@ for messages. */
+/** user:password@ in a URL becomes ***@ for messages (every UserError is masked too: shared/redact.ts). */
 function redact(url: string): string {
-    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1***@");
+    return redactCredentials(url);
 }
 
 /** UV_INDEX entries may be "name=url". */

@@ -167,7 +167,7 @@ async function uvInstaller(uvCommand: string, pythonCommand?: string, pinnedReso
             { onLine, env },
         );
     const uvInstall = (req: InstallRequest, platform: string, args: string[], onLine?: (line: string) => void) => uvPip("install", req, platform, ["--target", req.siteDir, ...args], onLine);
-    const uvResolve = (req: InstallRequest, platform: string, out: string) => uvPip("compile", req, platform, [req.requirementsFile, "--no-header", "--annotation-style", "line", "--quiet", "--output-file", out]);
+    const uvResolve = (req: InstallRequest, platform: string, out: string) => uvPip("compile", req, platform, [req.requirementsFile, "--format", "pylock.toml", "--no-header", "--quiet", "--output-file", out]);
     return {
         name: "uv",
         version,
@@ -175,20 +175,24 @@ async function uvInstaller(uvCommand: string, pythonCommand?: string, pinnedReso
         async install(req, onLine) {
             // uv builds nothing under --only-binary, not even the user's own folders: those become wheels first.
             await timed("local folders", () => withLocalFoldersBuilt(req.requirementsFile, path.join(path.dirname(req.siteDir), "local-wheels"), uvCommand, env, py?.command));
-            if (!uvPlatformIsExact(req.target) && !hashChecked(req)) {
-                // uv resolves for the platform just above the target's glibc, then installs those exact versions
-                // for the one just below it. When every version has a wheel there, that is pip's answer: pip's
-                // platforms lie between the two, so it can use no newer version and finds each of these. When one
-                // has no such wheel (only 2_24/2_26, or only 2_27+), pip decides below, as before.
+            if (!uvPlatformIsExact(req.target) && !hashChecked(req) && resolver?.pipVersion) {
+                // uv resolves for the platform just above the target's glibc (2_28 for Amazon Linux 2's 2.26);
+                // for each version it chose, pip's preference over the target's tag ladder picks the wheel file
+                // (pickPipWheels): the file pip itself would install, so both installers ship the same bytes
+                // (before, uv took lxml's manylinux2014 wheel where pip took its manylinux_2_26 one). A version
+                // with no wheel on the ladder (only 2_27+), or a direct reference, is left to pip below, as before.
                 const work = path.dirname(req.siteDir);
-                const pinned = path.join(work, "uv-resolution.txt");
-                const resolved = await timed("uv resolve (covering platform)", () => uvResolve(req, uvPlatformCovering(req.target), pinned));
+                const lock = path.join(work, "pylock.resolution.toml"); // uv insists on pylock.<name>.toml
+                const resolved = await timed("uv resolve (covering platform)", () => uvResolve(req, uvPlatformCovering(req.target), lock));
                 // An index that cannot be reached: pip would only find the same after its own retries.
                 if (resolved.code !== 0 && indexUnreachable(resolved.stdout + resolved.stderr)) return resolved;
-                if (resolved.code === 0) {
-                    const installed = await timed("uv install (resolved versions)", () => uvInstall(req, uvPythonPlatform(req.target), ["--no-deps", "-r", pinned], onLine));
+                const picked = resolved.code === 0 ? await timed("pick pip's wheel files", () => pickPipWheels(resolver.command, lock, req)) : undefined;
+                if (picked) {
+                    const pinned = path.join(work, "uv-resolution.txt");
+                    fs.writeFileSync(pinned, pinnedRequirements(picked));
+                    const installed = await timed("uv install (pip's files)", () => uvInstall(req, uvPlatformCovering(req.target), ["--no-deps", "-r", pinned], onLine));
                     if (installed.code === 0) {
-                        forgetRequested(req.siteDir, requestedNames(fs.readFileSync(pinned, "utf8")));
+                        forgetPinning(req.siteDir, picked);
                         return installed;
                     }
                     fs.rmSync(req.siteDir, { recursive: true, force: true });
@@ -240,25 +244,78 @@ function hashChecked(req: InstallRequest): boolean {
     return mentions(req.requirementsFile);
 }
 
-/** Names (normalised) that `uv pip compile --annotation-style line` says come from a requirements file (`# via -r …`). */
-function requestedNames(compiled: string): Set<string> {
+/** Names (normalised) the requirement files ask for, nested -r files included: what a plain install marks REQUESTED. */
+function requestedNames(file: string, seen = new Set<string>()): Set<string> {
     const out = new Set<string>();
-    for (const line of compiled.split("\n")) {
-        const name = requirementName(line);
-        const via = /#\s*via\s+(.*)$/.exec(line)?.[1];
-        if (name && via?.split(",").some((v) => v.trim().startsWith("-r "))) out.add(name);
+    if (seen.has(file)) return out;
+    seen.add(file);
+    for (const raw of fs.readFileSync(file, "utf8").split(/\r?\n/)) {
+        const nested = /^\s*(?:-r|--requirement)[=\s]+(\S+)/.exec(raw);
+        if (nested) for (const n of requestedNames(path.resolve(path.dirname(file), nested[1]), seen)) out.add(n);
+        const name = requirementName(raw);
+        if (name) out.add(name);
     }
     return out;
 }
 
-/** Installing a resolved list marks every distribution as requested; keep REQUESTED only for what the user asked for, as a plain install does. */
-function forgetRequested(siteDir: string, requested: Set<string>): void {
-    for (const entry of fs.readdirSync(siteDir)) {
-        if (!entry.endsWith(".dist-info")) continue;
-        const name = normalizeName(entry.slice(0, -".dist-info".length).replace(/-[^-]+$/, ""));
-        if (!requested.has(name)) fs.rmSync(path.join(siteDir, entry, "REQUESTED"), { force: true });
-    }
+/**
+ * For every package of uv's pylock.toml resolution, the wheel file pip would
+ * install for the target: pip's own tag priority (its compatibility_tags,
+ * for the same --implementation, --python-version, --abi and --platform
+ * ladder pip is given), lowest rank wins. Undefined when a package has no
+ * wheel on the ladder or is not a plain index file: pip then decides.
+ */
+async function pickPipWheels(python: string, lock: string, req: InstallRequest): Promise<PipReport | undefined> {
+    const cfg = { lock, version: req.target.python.join(""), abi: pythonTag(req.target), platforms: manylinuxPlatformTags(req.target) };
+    const r = await run(python, ["-c", PICK_PIP_WHEELS, JSON.stringify(cfg)], { env: withoutIndexEnvironment() });
+    if (r.code !== 0) return undefined;
+    const picked = JSON.parse(r.stdout) as { install: { name: string; version: string; url: string; sha256?: string }[]; undecided: string[] };
+    if (picked.undecided.length || !picked.install.length) return undefined;
+    const requested = requestedNames(req.requirementsFile);
+    return {
+        install: picked.install.map((p) => ({
+            metadata: { name: p.name, version: p.version },
+            is_direct: false,
+            requested: requested.has(normalizeName(p.name)),
+            download_info: { url: p.url, archive_info: p.sha256 ? { hashes: { sha256: p.sha256 } } : undefined },
+        })),
+    };
 }
+
+const PICK_PIP_WHEELS = `
+import json, sys, urllib.parse
+from pathlib import Path
+try:
+    import tomllib
+except ImportError:
+    from pip._vendor import tomli as tomllib
+from pip._internal.utils.compatibility_tags import get_supported
+from pip._vendor.packaging.utils import parse_wheel_filename
+
+cfg = json.loads(sys.argv[1])
+with open(cfg["lock"], "rb") as f:
+    lock = tomllib.load(f)
+rank = {tag: i for i, tag in enumerate(get_supported(version=cfg["version"], platforms=cfg["platforms"], impl="cp", abis=[cfg["abi"]]))}
+install, undecided = [], []
+for package in lock.get("packages", []):
+    best = None
+    for wheel in package.get("wheels", []):
+        url = wheel.get("url") or (Path(cfg["lock"]).parent.joinpath(wheel["path"]).resolve().as_uri() if "path" in wheel else None)
+        if not url:
+            continue
+        try:
+            tags = parse_wheel_filename(urllib.parse.unquote(wheel.get("name") or url.rsplit("/", 1)[-1]))[3]
+        except Exception:
+            continue
+        r = min((rank[t] for t in tags if t in rank), default=None)
+        if r is not None and (best is None or r < best[0]):
+            best = (r, url, wheel.get("hashes", {}).get("sha256"))
+    if best is None:
+        undecided.append(package["name"])
+    else:
+        install.append({"name": package["name"], "version": package["version"], "url": best[1], "sha256": best[2]})
+print(json.dumps({"install": install, "undecided": undecided}))
+`;
 
 /** `pip install --report` arrived in pip 22.2. */
 function pipHasReport(version: string): boolean {

@@ -13,6 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { run } from "../../shared/process";
 import { defaultToolsDir } from "../cache";
+import { ownerTag } from "../../shared/owner";
 
 export interface ProbeAnswer {
     code: number;
@@ -172,7 +173,7 @@ function readStore(): Record<string, Entry> {
 /** Best effort: a read-only or missing tools folder only means probing again next time. */
 function writeStore(store: Record<string, Entry>): void {
     const file = storePath();
-    const temp = `${file}.tmp-${process.pid}`;
+    const temp = `${file}.tmp-${ownerTag()}`;
     try {
         fs.mkdirSync(path.dirname(file), { recursive: true });
         fs.writeFileSync(temp, JSON.stringify(store));

@@ -10,6 +10,8 @@ import { UserError } from "../../shared/errors";
 import { run, tail } from "../../shared/process";
 import { defaultToolsDir } from "../cache";
 import { findUv, hostPython, HostPython } from "../install/installers";
+import { ownerTag } from "../../shared/owner";
+import { removeQuietly, trackTemp } from "../atomic";
 
 export const UV_VERSION = "0.13.8";
 export const PIP_VERSION = "26.3";
@@ -60,7 +62,8 @@ async function installUv(dir: string): Promise<string> {
         await pipInstall(venv, `uv==${UV_VERSION}`, `pip==${PIP_VERSION}`);
         return uv;
     }
-    const temp = path.join(dir, `venv.tmp-${process.pid}-${Date.now()}`);
+    // Tagged with this process (a killed build's is removed by the next one: leftovers.ts) and removed if interrupted.
+    const temp = trackTemp(path.join(dir, `venv.tmp-${ownerTag()}-${Date.now()}`));
     try {
         await toolsVenv(dir, "python3", temp);
         await pipInstall(temp, `uv==${UV_VERSION}`, `pip==${PIP_VERSION}`);
@@ -72,7 +75,7 @@ async function installUv(dir: string): Promise<string> {
         }
         return uv;
     } finally {
-        fs.rmSync(temp, { recursive: true, force: true });
+        removeQuietly(temp);
     }
 }
 

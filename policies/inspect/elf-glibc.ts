@@ -43,6 +43,8 @@ const TABLE_GAP = 4096;
 const FIRST_SEGMENT_READ = 4 * 1024 * 1024;
 /** Tables beyond this far into a file are not chased (a sane dynamic string table is far smaller). */
 const MAX_READ = 64 * 1024 * 1024;
+/** Version-need records followed at most (glibc's own libraries have a few dozen). */
+const MAX_RECORDS = 4096;
 
 /**
  * The highest GLIBC_x.y needed by an ELF file, or undefined when it needs
@@ -68,7 +70,8 @@ export function glibcNeeded(read: (length: number) => Buffer | undefined, size: 
     const phoff = word(is64 ? 32 : 28);
     const phentsize = u16(is64 ? 54 : 42);
     const phnum = u16(is64 ? 56 : 44);
-    if (!phnum || !ensure(phoff + phentsize * phnum)) return undefined;
+    // A program header shorter than its format's (56 or 32 bytes) is damage; reading it as one would run past it.
+    if (!phnum || phentsize < (is64 ? 56 : 32) || !ensure(phoff + phentsize * phnum)) return undefined;
     const loads: { vaddr: number; offset: number; filesz: number }[] = [];
     let dynamic: { offset: number; size: number } | undefined;
     for (let i = 0; i < phnum; i++) {
@@ -121,12 +124,13 @@ export function glibcNeeded(read: (length: number) => Buffer | undefined, size: 
 
     let best: GlibcNeed | undefined;
     let vn = verneed;
-    for (let i = 0; i < (dyn[DT_VERNEEDNUM] ?? 1000) && ensure(vn + 16); i++) {
+    // Bounded whatever the counts and links say: a damaged table must not loop for millions of steps.
+    for (let i = 0; i < Math.min(dyn[DT_VERNEEDNUM] ?? MAX_RECORDS, MAX_RECORDS) && ensure(vn + 16); i++) {
         // Elf_Verneed: vn_version u16, vn_cnt u16, vn_file u32, vn_aux u32, vn_next u32 (same in 32 and 64 bits).
         const count = u16(vn + 2);
         const library = str(u32(vn + 4));
         let aux = vn + u32(vn + 8);
-        for (let j = 0; j < count && ensure(aux + 16); j++) {
+        for (let j = 0; j < Math.min(count, MAX_RECORDS) && ensure(aux + 16); j++) {
             // Elf_Vernaux: vna_hash u32, vna_flags u16, vna_other u16, vna_name u32, vna_next u32.
             const name = str(u32(aux + 8));
             const m = /^GLIBC_(\d+)\.(\d+)/.exec(name);

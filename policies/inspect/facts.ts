@@ -5,6 +5,7 @@
 import { BINARY_PROBE_BYTES, BinaryFormat, classifyBinary, isInertWindowsProgram, mayBeNative } from "./binary";
 import { GlibcNeed, glibcNeeded } from "./elf-glibc";
 import { ArchiveEntry, ArchiveSource } from "./source";
+import { BINARY_SNIFF_BYTES, SCAN_FILE_BYTES, secretsInHead } from "./secrets";
 import { parseWheelFile } from "./wheel-tags";
 import { ZipFormatError } from "../zip/reader";
 
@@ -27,10 +28,18 @@ export interface UnsafeFact {
     reason: string;
 }
 
+export interface SecretFact {
+    name: string;
+    /** "an AWS secret access key", … */
+    what: string[];
+}
+
 export interface FileFact {
     name: string;
     size: number;
     mode?: number;
+    /** A symbolic link's target, as the entry spells it. */
+    link?: string;
 }
 
 export interface ArchiveFacts {
@@ -50,6 +59,8 @@ export interface ArchiveFacts {
     pycache: string[];
     pycacheCount: number;
     unsafe: UnsafeFact[];
+    /** Files of the archive's own (not an installed distribution's) holding credentials, and what kinds (never the values). */
+    secrets: SecretFact[];
     /** Corruption or zip-bomb signs: the archive cannot be trusted. */
     problems: string[];
     /** Parts that could not be looked into. */
@@ -65,6 +76,14 @@ export interface InspectedArchive {
 const MAX_LISTED = 50;
 const WHEEL_FILE_MAX = 64 * 1024;
 const DEFAULT_TEXT_MAX = 4 * 1024 * 1024;
+const MAX_LINK_BYTES = 4096;
+/** Links followed at most from one name (Linux's limit, MAXSYMLINKS). */
+const MAX_LINK_HOPS = 40;
+/** Credential scanning (scanForSecrets): at most this much of the whole archive (Lambda's unzipped limit is 250 MB). */
+const SCAN_TOTAL_BYTES = 256 * 1024 * 1024;
+const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+/** Synchronous work between two turns of the event loop (gatherFactsAsync). */
+const YIELD_MS = 20;
 
 /** Facts of an archive with nothing in it yet. */
 export function emptyFacts(format: ArchiveFacts["format"], label: string, zippedBytes?: number): ArchiveFacts {
@@ -81,21 +100,54 @@ export function emptyFacts(format: ArchiveFacts["format"], label: string, zipped
         pycache: [],
         pycacheCount: 0,
         unsafe: [],
+        secrets: [],
         problems: [],
         notInspected: [],
     };
 }
 
 export function gatherFacts(src: ArchiveSource): ArchiveFacts {
+    const gather = factGatherer(src);
+    for (const e of src.entries) gather.add(e);
+    for (const _ of gather.finish());
+    return gather.facts;
+}
+
+/**
+ * gatherFacts in slices of at most YIELD_MS, with turns of the event loop
+ * between them: a million entries take seconds, and a CLI busy that long
+ * would not answer Ctrl-C (its handler runs between slices).
+ */
+export async function gatherFactsAsync(src: ArchiveSource): Promise<ArchiveFacts> {
+    const gather = factGatherer(src);
+    let slice = Date.now();
+    const breathe = async () => {
+        if (Date.now() - slice < YIELD_MS) return;
+        await new Promise((r) => setImmediate(r));
+        slice = Date.now();
+    };
+    for (const e of src.entries) {
+        gather.add(e);
+        await breathe();
+    }
+    for (const _ of gather.finish()) await breathe();
+    return gather.facts;
+}
+
+/** One entry at a time, then the steps that need them all: what gatherFacts and gatherFactsAsync share. */
+function factGatherer(src: ArchiveSource): { add(e: ArchiveEntry): void; finish(): Generator<void>; facts: ArchiveFacts } {
     const facts = emptyFacts(src.format, src.label, src.zippedBytes);
     facts.entries = src.entries.length;
     facts.problems.push(...src.problems);
     facts.notInspected.push(...src.notInspected);
     const seen = new Set<string>();
+    const records: ArchiveEntry[] = [];
+    const scanned: ArchiveEntry[] = [];
+    const binaries = new Set<ArchiveEntry>();
     const unsafe = (name: string, reason: string) => {
         if (facts.unsafe.length < MAX_LISTED) facts.unsafe.push({ name, reason });
     };
-    for (const e of src.entries) {
+    const add = (e: ArchiveEntry): void => {
         if (seen.has(e.name)) unsafe(e.name, "appears twice in the archive; which copy Lambda extracts is undefined");
         seen.add(e.name);
         const nameProblem = unsafeName(e.name);
@@ -106,39 +158,119 @@ export function gatherFacts(src: ArchiveSource): ArchiveFacts {
             facts.pycacheCount++;
             if (facts.pycache.length < MAX_LISTED) facts.pycache.push(e.name);
         }
-        if (e.isDirectory) continue;
+        if (e.isDirectory) return;
         facts.unzippedBytes += e.size;
-        facts.files.push({ name: e.name, size: e.size, mode: e.mode });
+        const file: FileFact = { name: e.name, size: e.size, mode: e.mode };
+        facts.files.push(file);
+        if (/\.dist-info\/RECORD$/.test(e.name)) records.push(e);
+        else if (mayHoldSecrets(e)) scanned.push(e);
         if (e.encrypted) {
             unsafe(e.name, "is encrypted; Lambda cannot extract it");
-            continue;
+            return;
         }
         if (e.method !== undefined && e.method !== 0 && e.method !== 8) {
             unsafe(e.name, `uses compression method ${e.method}; Lambda extracts only stored and deflated entries`);
-            continue;
+            return;
         }
-        if (e.mode !== undefined && (e.mode & 0o170000) === 0o120000) {
-            const target = readSafely(src, (s) => s.readAll(e, 4096), facts.problems);
+        // Data that failed verification is not read again: its problem is already listed, and nothing it says can be believed.
+        if (src.damaged?.has(e)) return;
+        if (isSymlink(e.mode)) {
+            const target = readSafely(src, (s) => s.readAll(e, MAX_LINK_BYTES), facts.problems);
             const link = target?.toString("utf8") ?? "?";
-            if (link.startsWith("/") || escapes(e.name, link)) unsafe(e.name, `is a symbolic link to ${link}, outside the archive`);
-            continue;
+            file.link = link;
+            if (resolveLink(e.name, link) === undefined) unsafe(e.name, `is a symbolic link to ${link}, outside the archive`);
+            return;
         }
         if (/(^|\/)[^/]+\.dist-info\/WHEEL$/.test(e.name)) {
             const text = readSafely(src, (s) => s.readAll(e, WHEEL_FILE_MAX), facts.problems);
             if (text) facts.wheels.push({ distInfo: e.name.slice(0, -"/WHEEL".length), tags: parseWheelFile(text.toString("utf8")) });
-            continue;
+            return;
         }
         if (e.size >= 20 && mayBeNative(e.name, e.mode)) {
             const head = readSafely(src, (s) => s.readPrefix(e, BINARY_PROBE_BYTES), facts.problems);
             const kind = head && classifyBinary(head);
-            if (!kind) continue;
+            if (!kind) return;
             const glibc = kind.format === "elf" ? readSafely(src, (s) => glibcOf(s, e), facts.problems) : undefined;
             facts.natives.push({ name: e.name, format: kind.format, arch: kind.arch, ...(glibc ? { glibc } : {}) });
+            binaries.add(e);
         }
+    };
+    function* finish(): Generator<void> {
+        yield* scanForSecrets(
+            src,
+            records,
+            scanned.filter((e) => !binaries.has(e)),
+            facts,
+        );
+        facts.files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        facts.nativeArchitectures = [...new Set(facts.natives.filter((n) => !isInertWindowsProgram(n.name, n)).map((n) => n.arch))].sort();
     }
-    facts.files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    facts.nativeArchitectures = [...new Set(facts.natives.filter((n) => !isInertWindowsProgram(n.name, n)).map((n) => n.arch))].sort();
-    return facts;
+    return { add, finish, facts };
+}
+
+/**
+ * Files of the archive's own that hold credentials (secrets.ts), for the
+ * lambda-package-secrets rule. Files an installed distribution lists in its
+ * RECORD are the package authors', not the user's, and are not scanned
+ * (botocore's documentation carries AWS's example keys); nor are binaries.
+ * Bounded: the first SCAN_FILE_BYTES of each file, SCAN_TOTAL_BYTES in all
+ * (what is left is said in notInspected). One step per file.
+ */
+function* scanForSecrets(src: ArchiveSource, records: ArchiveEntry[], candidates: ArchiveEntry[], facts: ArchiveFacts): Generator<void> {
+    const owned = new Set<string>();
+    const readRecords = function* (): Generator<void> {
+        for (const record of records) {
+            if (src.damaged?.has(record)) continue;
+            const text = readSafely(src, (s) => s.readAll(record, MAX_RECORD_BYTES), facts.problems)?.toString("utf8");
+            // RECORD paths are relative to the folder holding the .dist-info (site-packages, or python/ of a layer).
+            const base = record.name.slice(0, record.name.lastIndexOf("/"));
+            const root = base.includes("/") ? base.slice(0, base.lastIndexOf("/") + 1) : "";
+            for (const line of text?.split(/\r?\n/) ?? []) {
+                const file = line.startsWith('"') ? line.slice(1, line.indexOf('"', 1)) : line.slice(0, line.indexOf(",") < 0 ? line.length : line.indexOf(","));
+                const inArchive = file && resolveLink(`${root}x`, file);
+                if (inArchive) owned.add(inArchive);
+            }
+            yield;
+        }
+    };
+    const found = (name: string, what: string[]) => {
+        if (what.length && facts.secrets.length < MAX_LISTED) facts.secrets.push({ name, what });
+    };
+    const knownSecrets = src.knownSecrets;
+    if (knownSecrets) {
+        // Judged already by whoever wrote the archive (the builder's workers, as they compressed it): the RECORDs
+        // are read only when something was found (a rebuild of numpy, pandas and botocore reads none).
+        const hits = candidates.map((e) => ({ e, what: knownSecrets(e) })).filter((h) => h.what?.length);
+        const unknown = candidates.filter((e) => knownSecrets(e) === undefined);
+        if (hits.length || unknown.length) yield* readRecords();
+        for (const h of hits) if (!owned.has(h.e.name)) found(h.e.name, h.what!);
+        candidates = unknown;
+    } else {
+        yield* readRecords();
+    }
+    let budget = SCAN_TOTAL_BYTES;
+    let skipped = 0;
+    for (const e of candidates) {
+        if (owned.has(e.name) || src.damaged?.has(e)) continue;
+        if (budget <= 0) {
+            skipped++;
+            continue;
+        }
+        // A binary is told by its first 8 KB, and that is all that is read of one.
+        const start = readSafely(src, (s) => s.readPrefix(e, Math.min(e.size, BINARY_SNIFF_BYTES)), facts.problems);
+        if (!start || start.includes(0)) continue;
+        const head = e.size <= BINARY_SNIFF_BYTES ? start : readSafely(src, (s) => s.readPrefix(e, Math.min(e.size, SCAN_FILE_BYTES)), facts.problems);
+        if (!head) continue;
+        budget -= head.length;
+        found(e.name, secretsInHead(head));
+        yield;
+    }
+    if (skipped) facts.notInspected.push(`${skipped} files not scanned for credentials (the first ${SCAN_TOTAL_BYTES / 1048576} MB of the archive's own files were)`);
+}
+
+/** Files worth scanning for credentials: the archive's own files, not metadata, bytecode or dependencies of other languages. */
+function mayHoldSecrets(e: ArchiveEntry): boolean {
+    return e.size > 0 && !isSymlink(e.mode) && !isBytecode(e.name) && !/(^|\/)(node_modules|[^/]+\.(dist|egg)-info)\//.test(e.name);
 }
 
 /** Gathers facts and keeps the source open for rules that read files. */
@@ -147,15 +279,60 @@ export function inspectSource(src: ArchiveSource): InspectedArchive {
     return { facts, readText: textReader(src, facts.problems) };
 }
 
-/** Reads one file of an archive as text; damage found on the way is added to `problems`. */
+/**
+ * Reads one file of an archive as text, following symbolic links inside the
+ * archive as the file system would after extraction (a link's own text is
+ * never taken for the file's); damage found on the way is added to `problems`.
+ */
 export function textReader(src: ArchiveSource, problems: string[] = []): InspectedArchive["readText"] {
     const byName = new Map(src.entries.map((e) => [e.name, e]));
-    return (name, maxBytes = DEFAULT_TEXT_MAX) => {
+    const linkOf = (name: string): string | undefined => {
         const e = byName.get(name);
-        if (!e || e.isDirectory) return undefined;
-        const data = readSafely(src, (s) => s.readAll(e, maxBytes), problems);
-        return data?.toString("utf8");
+        if (!e || !isSymlink(e.mode) || src.damaged?.has(e)) return undefined;
+        return readSafely(src, (s) => s.readAll(e, MAX_LINK_BYTES), problems)?.toString("utf8") ?? "";
     };
+    return (name, maxBytes = DEFAULT_TEXT_MAX) => {
+        const resolved = followLinks(name, linkOf, (n) => byName.has(n));
+        const e = "name" in resolved ? byName.get(resolved.name) : undefined;
+        if (!e || e.isDirectory || src.damaged?.has(e)) return undefined;
+        return readSafely(src, (s) => s.readAll(e, maxBytes), problems)?.toString("utf8");
+    };
+}
+
+/**
+ * Where a name of an archive leads once its symbolic links are followed:
+ * the file it ends at, or why it ends nowhere (outside the archive, at a
+ * name the archive lacks, or in a loop). `linkOf` gives a link's target
+ * text, undefined for anything that is not a link.
+ */
+export function followLinks(name: string, linkOf: (name: string) => string | undefined, exists: (name: string) => boolean): { name: string } | { problem: string } {
+    let current = name;
+    for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
+        if (!exists(current)) return { problem: hop === 0 ? "is not in the archive" : `is a symbolic link to ${current}, which the archive does not hold` };
+        const link = linkOf(current);
+        if (link === undefined) return { name: current };
+        const next = resolveLink(current, link);
+        if (next === undefined) return { problem: `is a symbolic link to ${link}, outside the archive` };
+        current = next;
+    }
+    return { problem: "is a symbolic link in a loop" };
+}
+
+/** The archive path a link at `entryName` points to, or undefined when it leaves the archive (absolute, or too many ".."). */
+export function resolveLink(entryName: string, link: string): string | undefined {
+    if (link.startsWith("/")) return undefined;
+    const parts = entryName.split("/").slice(0, -1);
+    for (const seg of link.split("/")) {
+        if (seg === "..") {
+            if (parts.length === 0) return undefined;
+            parts.pop();
+        } else if (seg && seg !== ".") parts.push(seg);
+    }
+    return parts.join("/");
+}
+
+export function isSymlink(mode: number | undefined): boolean {
+    return mode !== undefined && (mode & 0o170000) === 0o120000;
 }
 
 /** The glibc an ELF entry needs, reading as little of it as the tables allow. */
@@ -198,15 +375,4 @@ function unreadable(e: ArchiveEntry): string | undefined {
         if ((e.mode & 0o004) === 0) return `file mode ${perms}: Lambda's runtime user cannot read it (needs 644, or 755 for executables)`;
     }
     return undefined;
-}
-
-function escapes(entryName: string, link: string): boolean {
-    const parts = entryName.split("/").slice(0, -1);
-    for (const seg of link.split("/")) {
-        if (seg === "..") {
-            if (parts.length === 0) return true;
-            parts.pop();
-        } else if (seg && seg !== ".") parts.push(seg);
-    }
-    return false;
 }

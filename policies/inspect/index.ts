@@ -4,8 +4,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ZipFormatError } from "../zip/reader";
-import { ArchiveFacts, emptyFacts, gatherFacts, InspectedArchive, inspectSource, textReader } from "./facts";
-import { ArchiveSource, folderSource, zipFileSource } from "./source";
+import { ArchiveFacts, emptyFacts, gatherFacts, gatherFactsAsync, InspectedArchive, inspectSource, textReader } from "./facts";
+import { ArchiveSource, folderSource, zipFileSource, zipFileSourceAsync } from "./source";
 
 export * from "./facts";
 
@@ -45,34 +45,75 @@ function forget(key: string): void {
 /** Inspects a .zip or a folder. Throws only for filesystem errors (a missing file …). */
 export function inspectPath(p: string, label = p): InspectedArchive {
     const st = fs.statSync(p);
+    const done = alreadyInspected(p, label, st);
+    if (done) return done;
+    let src: ArchiveSource;
+    try {
+        src = zipFileSource(p);
+    } catch (e) {
+        return unreadable(e, label, st);
+    }
+    try {
+        return withFacts(src, gatherFacts(src), label);
+    } finally {
+        src.close();
+    }
+}
+
+/**
+ * inspectPath that first verifies every zip entry's data (its declared size
+ * and CRC: zip/verify.ts), so damage is a problem the safety rule reports
+ * before any rule judges what the damaged bytes say, and no declared size is
+ * believed unchecked. Asynchronous and sliced: a big archive costs time
+ * (docs/RELIABILITY.md), but never blocks the event loop long enough to
+ * miss a Ctrl-C. Zips this process wrote or checked (rememberFacts) are not
+ * read again. Used by `lambda-python inspect` and the policy pack.
+ */
+export async function inspectPathVerified(p: string, label = p): Promise<InspectedArchive> {
+    const st = fs.statSync(p);
+    const done = alreadyInspected(p, label, st);
+    if (done) return done;
+    let src: ArchiveSource;
+    try {
+        src = await zipFileSourceAsync(p);
+    } catch (e) {
+        return unreadable(e, label, st);
+    }
+    try {
+        await src.verifyData?.();
+        return withFacts(src, await gatherFactsAsync(src), label);
+    } finally {
+        src.close();
+    }
+}
+
+/** A folder's inspection, or that of a zip this process wrote or checked; undefined when the zip must be read. */
+function alreadyInspected(p: string, label: string, st: fs.Stats): InspectedArchive | undefined {
     if (st.isDirectory()) {
         const inspected = inspectSource(folderSource(p));
         inspected.facts.label = label;
         return inspected;
     }
     const gathered = known.get(identity(st));
-    if (gathered) {
-        // A copy: callers may change what they are given. The directory is read only if a rule reads a file.
-        return { facts: { ...structuredClone(gathered), label }, readText: (name, max) => readZipText(p, name, max) };
-    }
-    let src;
-    try {
-        src = zipFileSource(p);
-    } catch (e) {
-        if (e instanceof ZipFormatError) return { facts: damagedFacts(label, st.size, e.message), readText: () => undefined };
-        throw e;
-    }
-    let facts: ArchiveFacts;
-    try {
-        facts = gatherFacts(src);
-        facts.label = label;
-    } finally {
-        src.close();
-    }
-    // The directory stays parsed for the rules that read files (the handler,
-    // partial-boto3's scan of the function's modules); each read opens the zip
-    // for its duration only, so an inspection kept in a cache holds no descriptor.
-    const read = textReader(src);
+    // A copy: callers may change what they are given. The directory is read only if a rule reads a file.
+    if (gathered) return { facts: { ...structuredClone(gathered), label }, readText: (name, max) => readZipText(p, name, max) };
+    return undefined;
+}
+
+/** A zip that cannot be parsed at all: facts whose problems say why. Other errors (the file system's) are thrown. */
+function unreadable(e: unknown, label: string, st: fs.Stats): InspectedArchive {
+    if (!(e instanceof ZipFormatError)) throw e;
+    return { facts: damagedFacts(label, st.size, e.message), readText: () => undefined };
+}
+
+/**
+ * The directory stays parsed for the rules that read files (the handler,
+ * partial-boto3's scan of the function's modules); each read opens the zip
+ * for its duration only, so an inspection kept in a cache holds no descriptor.
+ */
+function withFacts(src: ArchiveSource, facts: ArchiveFacts, label: string): InspectedArchive {
+    facts.label = label;
+    const read = textReader(src, facts.problems);
     return {
         facts,
         readText: (name, max) => {

@@ -4,7 +4,8 @@
 // extracted to disk; contents are read lazily and in bounded amounts.
 import * as fs from "fs";
 import * as path from "path";
-import { openZipFile, UNIX_OS, ZipEntry, ZipFormatError, ZipReader } from "../zip/reader";
+import { openZipFile, openZipFileAsync, UNIX_OS, ZipEntry, ZipFormatError, ZipReader } from "../zip/reader";
+import { verifyEntries } from "../zip/verify";
 
 export interface ArchiveEntry {
     /** Path inside the archive, "/"-separated; directories end with "/". */
@@ -34,6 +35,20 @@ export interface ArchiveSource {
     readPrefix(entry: ArchiveEntry, length: number): Buffer;
     /** Whole content, or undefined when larger than maxBytes. */
     readAll(entry: ArchiveEntry, maxBytes: number): Buffer | undefined;
+    /** Entries whose data failed verifyData: what they hold cannot be believed, so it is not read. */
+    damaged?: Set<ArchiveEntry>;
+    /**
+     * The credentials an entry holds when whoever wrote the archive judged it
+     * already (secrets.ts secretsInHead; the builder's workers, as they
+     * compressed it); undefined: read and judge it.
+     */
+    knownSecrets?(entry: ArchiveEntry): string[] | undefined;
+    /**
+     * Checks every zip entry's data against its declared size and CRC
+     * (zip/verify.ts): what is wrong joins `problems`, the entries `damaged`.
+     * Absent for sources with nothing to verify (a folder's files are what they are).
+     */
+    verifyData?(): Promise<void>;
     close(): void;
 }
 
@@ -41,6 +56,11 @@ export interface ArchiveSource {
 
 export function zipFileSource(zipPath: string): ArchiveSource {
     return zipSource(openZipFile(zipPath), zipPath);
+}
+
+/** zipFileSource with the central directory parsed in slices, for callers that must stay responsive (inspectPathVerified). */
+export async function zipFileSourceAsync(zipPath: string): Promise<ArchiveSource> {
+    return zipSource(await openZipFileAsync(zipPath), zipPath);
 }
 
 function zipSource(reader: ZipReader, label: string): ArchiveSource {
@@ -57,6 +77,7 @@ function zipSource(reader: ZipReader, label: string): ArchiveSource {
         byEntry.set(e, z);
         return e;
     });
+    const damaged = new Set<ArchiveEntry>();
     return {
         format: "zip",
         label,
@@ -66,6 +87,13 @@ function zipSource(reader: ZipReader, label: string): ArchiveSource {
         notInspected: [],
         readPrefix: (e, n) => reader.readPrefix(byEntry.get(e)!, n),
         readAll: (e, max) => reader.readAll(byEntry.get(e)!, max),
+        damaged,
+        async verifyData() {
+            const byZip = new Map([...byEntry].map(([e, z]) => [z, e]));
+            const result = await verifyEntries(reader);
+            reader.problems.push(...result.problems);
+            for (const z of result.damaged) damaged.add(byZip.get(z)!);
+        },
         close: () => reader.close(),
     };
 }
@@ -194,12 +222,23 @@ export function assetTreeSource(tree: Record<string, AssetNode>, label: string):
     for (const key of Object.keys(tree).sort()) add(joinKey("", key), tree[key]);
 
     const whole = (ref: ContentRef): Buffer => (ref.kind === "data" ? ref.data : fs.readFileSync((ref as { path: string }).path));
+    const damaged = new Set<ArchiveEntry>();
     return {
         format: "assets",
         label,
         entries,
         problems,
         notInspected,
+        damaged,
+        async verifyData() {
+            for (const child of children) {
+                if (!child.verifyData) continue;
+                const before = child.problems.length;
+                await child.verifyData();
+                problems.push(...child.problems.slice(before).map((p) => `${child.label}: ${p}`));
+            }
+            for (const [e, ref] of contents) if (ref.kind === "inner" && ref.source.damaged?.has(ref.entry)) damaged.add(e);
+        },
         readPrefix(e, n) {
             const ref = contents.get(e)!;
             return ref.kind === "inner" ? ref.source.readPrefix(ref.entry, n) : whole(ref).subarray(0, n);

@@ -15,7 +15,7 @@
 //   directory `pulumi preview` was run from) and the pack's own folder.
 import * as fs from "fs";
 import * as path from "path";
-import { InspectedArchive, inspectPath, inspectSource } from "../inspect";
+import { InspectedArchive, inspectPath, inspectPathVerified, inspectSource } from "../inspect";
 import { AssetNode, assetTreeSource } from "../inspect/source";
 
 export type CodeResolution = { kind: "archive"; archive: InspectedArchive } | { kind: "not-inspected"; reason: string } | { kind: "none" };
@@ -68,6 +68,7 @@ export interface ResolveOptions {
 // Every archive policy asks for the same archives (and a stack of hundreds of functions has hundreds),
 // so the cache is bounded by the entries it holds, not by a count of archives.
 const cache = new Map<string, InspectedArchive>();
+const pending = new Map<string, Promise<InspectedArchive>>();
 const CACHE_ENTRY_LIMIT = 1_000_000;
 let cachedEntries = 0;
 
@@ -101,7 +102,7 @@ async function resolveArchiveValue(value: unknown, options: ResolveOptions): Pro
     if ("uri" in archive) return { kind: "not-inspected", reason: `the code is a remote archive (${await settle(archive.uri)}), which policies do not download` };
     if ("path" in archive) {
         const p = locate(String(await settle(archive.path)), options);
-        return { kind: "archive", archive: inspectCached(p) };
+        return { kind: "archive", archive: await inspectVerifiedCached(p) };
     }
     if ("assets" in archive) {
         const assets = (await settle(archive.assets)) as Record<string, unknown>;
@@ -109,8 +110,9 @@ async function resolveArchiveValue(value: unknown, options: ResolveOptions): Pro
             throw new NotInspectable("the code arrived as an empty AssetArchive. Pulumi CLI 3.249-3.250 sends path archives this way (pulumi/pulumi#23707); upgrade the Pulumi CLI so the archive can be checked");
         }
         const tree = await assetTree(assets, options);
-        const inspected = inspectSource(assetTreeSource(tree, "the asset archive"));
-        return { kind: "archive", archive: inspected };
+        const src = assetTreeSource(tree, "the asset archive");
+        await src.verifyData?.();
+        return { kind: "archive", archive: inspectSource(src) };
     }
     throw new NotInspectable("the code is not an archive this policy pack recognises");
 }
@@ -154,13 +156,35 @@ function locate(p: string, options: ResolveOptions): string {
     );
 }
 
-/** Inspects a zip or folder once per (path, size, mtime), however many policies ask. */
-export function inspectCached(p: string): InspectedArchive {
-    const st = fs.statSync(p);
-    const key = `${p}\0${st.size}\0${st.mtimeMs}`;
+/**
+ * Inspects a zip or folder once per (path, size, mtime), however many
+ * policies ask (at once, too): the same verified inspection as
+ * `lambda-python inspect` (every entry's data checked).
+ */
+export function inspectVerifiedCached(p: string): Promise<InspectedArchive> {
+    const key = cacheKey(p);
     const hit = cache.get(key);
-    if (hit) return hit;
-    const inspected = inspectPath(p);
+    if (hit) return Promise.resolve(hit);
+    let inspecting = pending.get(key);
+    if (!inspecting) {
+        inspecting = inspectPathVerified(p).finally(() => pending.delete(key));
+        pending.set(key, inspecting);
+        inspecting.then((inspected) => remember(key, inspected)).catch(() => {});
+    }
+    return inspecting;
+}
+
+/** The cached inspection of a zip or folder, else one without verifying its data (for showing sizes). */
+export function inspectCached(p: string): InspectedArchive {
+    return cache.get(cacheKey(p)) ?? inspectPath(p);
+}
+
+function cacheKey(p: string): string {
+    const st = fs.statSync(p);
+    return `${p}\0${st.size}\0${st.mtimeMs}`;
+}
+
+function remember(key: string, inspected: InspectedArchive): void {
     const size = inspected.facts.entries + 1;
     while (cache.size && cachedEntries + size > CACHE_ENTRY_LIMIT) {
         const [oldest, old] = cache.entries().next().value!;
@@ -169,5 +193,4 @@ export function inspectCached(p: string): InspectedArchive {
     }
     cache.set(key, inspected);
     cachedEntries += size;
-    return inspected;
 }

@@ -91,6 +91,12 @@ export const metadata: Record<PolicyName, PolicyMetadata> = {
         tags: ["lambda", "packaging", "python"],
         remediationSteps: "Add boto3 to the requirements so the whole SDK comes from the package, or leave botocore, s3transfer and urllib3 out.",
     },
+    "lambda-package-secrets": {
+        displayName: "No credentials in the code",
+        severity: "critical",
+        tags: ["lambda", "security", "secrets"],
+        remediationSteps: "Remove the credentials from the package: give the function an IAM role for AWS access, read other secrets at run time from Secrets Manager or SSM Parameter Store, and rotate the exposed ones.",
+    },
     "lambda-environment-secrets": {
         displayName: "No plain-text secrets in environment variables",
         severity: "critical",

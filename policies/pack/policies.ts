@@ -16,6 +16,7 @@ import { checkHandlerAtRoot } from "../rules/handler-at-root";
 import { checkLayerCount } from "../rules/layer-count";
 import { checkLayerPythonPath } from "../rules/layer-python-path";
 import { checkNoPycache } from "../rules/no-pycache";
+import { checkPackageSecrets } from "../rules/package-secrets";
 import { checkPartialBoto3 } from "../rules/partial-boto3";
 import { checkPermissionPublic } from "../rules/permission-public";
 import { checkRuntimeDeprecation } from "../rules/runtime-deprecation";
@@ -176,6 +177,13 @@ const partialBoto3 = archivePolicy(
     "advisory",
     (archive, _args, kind, config) => checkPartialBoto3(archive, kind, ruleConfig("lambda-partial-boto3", config)),
     { pythonOnly: true },
+);
+
+const packageSecrets = archivePolicy(
+    "lambda-package-secrets",
+    "The code must not carry credentials (AWS keys, private keys, tokens, passwords in URLs): anyone who can read the function's code can use them.",
+    "mandatory",
+    (archive, _args, _kind, config) => checkPackageSecrets(archive.facts, ruleConfig("lambda-package-secrets", config)),
 );
 
 // ------------------------------------------------------------------ resource policies: props
@@ -390,6 +398,7 @@ export const lambdaPolicies: Policy[] = [
     zipEntrySafety,
     functionUrlPublic,
     partialBoto3,
+    packageSecrets,
     environmentSecrets,
     environmentLimits,
     permissionPublic,

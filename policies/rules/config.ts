@@ -4,6 +4,7 @@ import { environmentLimitsDefaults, EnvironmentLimitsConfig, environmentLimitsSc
 import { environmentSecretsDefaults, EnvironmentSecretsConfig, environmentSecretsSchema } from "./environment-secrets";
 import { functionUrlPublicDefaults, FunctionUrlPublicConfig, functionUrlPublicSchema } from "./function-url-public";
 import { layerCountDefaults, LayerCountConfig, layerCountSchema } from "./layer-count";
+import { packageSecretsDefaults, PackageSecretsConfig, packageSecretsSchema } from "./package-secrets";
 import { partialBoto3Defaults, PartialBoto3Config, partialBoto3Schema } from "./partial-boto3";
 import { runtimeDeprecationDefaults, RuntimeDeprecationConfig, runtimeDeprecationSchema } from "./runtime-deprecation";
 import { PolicyName } from "./types";
@@ -17,6 +18,7 @@ export interface RuleConfigs {
     "lambda-runtime-deprecation": RuntimeDeprecationConfig;
     "lambda-function-url-public": FunctionUrlPublicConfig;
     "lambda-partial-boto3": PartialBoto3Config;
+    "lambda-package-secrets": PackageSecretsConfig;
     "lambda-environment-secrets": EnvironmentSecretsConfig;
     "lambda-environment-limits": EnvironmentLimitsConfig;
 }
@@ -28,6 +30,7 @@ const ruleDefaults: RuleConfigs = {
     "lambda-runtime-deprecation": runtimeDeprecationDefaults,
     "lambda-function-url-public": functionUrlPublicDefaults,
     "lambda-partial-boto3": partialBoto3Defaults,
+    "lambda-package-secrets": packageSecretsDefaults,
     "lambda-environment-secrets": environmentSecretsDefaults,
     "lambda-environment-limits": environmentLimitsDefaults,
 };
@@ -39,6 +42,7 @@ export const ruleSchemas: Partial<Record<PolicyName, Record<string, object>>> = 
     "lambda-runtime-deprecation": runtimeDeprecationSchema,
     "lambda-function-url-public": functionUrlPublicSchema,
     "lambda-partial-boto3": partialBoto3Schema,
+    "lambda-package-secrets": packageSecretsSchema,
     "lambda-environment-secrets": environmentSecretsSchema,
     "lambda-environment-limits": environmentLimitsSchema,
 };

@@ -4,6 +4,7 @@
 // name and by its value. Values that are Pulumi secrets, references to a
 // secret store, or not known yet are skipped. Messages name the variable
 // and never print its value.
+import { secretShapeOf } from "../inspect/secrets";
 import { listSome } from "./format";
 import { EnvVar } from "./environment-limits";
 import { finding, Finding } from "./types";
@@ -34,17 +35,6 @@ export const environmentSecretsSchema = {
     entropyBits: { type: "number", minimum: 0, default: environmentSecretsDefaults.entropyBits, description: "Report token-like values above this Shannon entropy (bits per character) as likely secrets (advisory); 0 turns it off." },
     entropyMinLength: { type: "integer", minimum: 1, default: environmentSecretsDefaults.entropyMinLength, description: "Shortest value judged by entropy." },
 };
-
-/** Value shapes that are secrets whatever the variable is called. */
-const SECRET_VALUES: { what: string; re: RegExp }[] = [
-    { what: "an AWS access key id", re: /\b(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/ },
-    { what: "a private key", re: /-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----/ },
-    { what: "a GitHub token", re: /\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{40,}\b/ },
-    { what: "a Slack token", re: /\bxox[abprs]-[A-Za-z0-9-]{10,}\b/ },
-    { what: "a Stripe secret key", re: /\b(sk|rk)_live_[A-Za-z0-9]{16,}\b/ },
-    { what: "a Google API key", re: /\bAIza[0-9A-Za-z_-]{35}\b/ },
-    { what: "a JSON web token", re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/ },
-];
 
 /** Values that point to a secret rather than hold one: ARNs, secret-store references, template references. */
 function isReference(value: string): boolean {
@@ -102,7 +92,7 @@ export function checkEnvironmentSecrets(subject: string, vars: EnvVar[], config:
     const likely: string[] = [];
     for (const v of vars) {
         if (v.secret || v.value === undefined) continue;
-        const shape = SECRET_VALUES.find((s) => s.re.test(v.value!));
+        const shape = secretShapeOf(v.value);
         if (shape) {
             byValue.push(`${v.name} (holds ${shape.what})`);
             continue;

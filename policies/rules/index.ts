@@ -9,6 +9,7 @@ import { checkEntrySafety } from "./zip-entry-safety";
 import { checkHandlerAtRoot } from "./handler-at-root";
 import { checkLayerPythonPath } from "./layer-python-path";
 import { checkNoPycache } from "./no-pycache";
+import { checkPackageSecrets } from "./package-secrets";
 import { checkPartialBoto3 } from "./partial-boto3";
 import { checkRuntimeDeprecation } from "./runtime-deprecation";
 import { isPythonRuntime, layerIsPython } from "./runtimes";
@@ -47,6 +48,7 @@ export function checkArchive(archive: InspectedArchive, check: ArchiveCheck): Fi
     const python = isPythonArchive(facts, check.kind, runtimes);
     const out: Finding[] = [];
     out.push(...checkEntrySafety(facts));
+    out.push(...checkPackageSecrets(facts, configFor("lambda-package-secrets", check.config)));
     out.push(...checkZipSize(facts, configFor("lambda-zip-size", check.config)));
     out.push(...checkUnzippedSize(facts.label, [{ label: facts.label, bytes: facts.unzippedBytes }], configFor("lambda-unzipped-size", check.config)));
     out.push(...checkArchiveArchitecture(facts, { label: facts.label, architectures: check.architectures ?? [], runtimes, python }));

@@ -14,6 +14,7 @@ export const POLICY_NAMES = [
     "lambda-zip-entry-safety",
     "lambda-function-url-public",
     "lambda-partial-boto3",
+    "lambda-package-secrets",
     "lambda-environment-secrets",
     "lambda-environment-limits",
     "lambda-permission-public",

@@ -57,6 +57,8 @@ const PREFIX_RATIO_SLACK = 4;
 /** Far more entries than any Lambda package; refusing avoids unbounded memory. */
 const MAX_ENTRIES = 1_000_000;
 const MAX_CENTRAL_DIRECTORY_BYTES = 256 * 1024 * 1024;
+/** Synchronous parsing between two turns of the event loop (ZipReader.open). */
+const YIELD_MS = 20;
 
 /**
  * A zip file read through one descriptor. `close()` releases it; a later
@@ -106,9 +108,34 @@ export class ZipReader {
     /** Compressed input of readPrefix, reused across entries. */
     private scratch = Buffer.alloc(0);
 
-    constructor(private readonly src: ByteSource) {
-        this.entries = this.readCentralDirectory();
+    /** Parses the central directory at once; `entries` when it was parsed already (ZipReader.open). */
+    constructor(
+        private readonly src: ByteSource,
+        entries?: ZipEntry[],
+    ) {
+        if (entries) this.entries = entries;
+        else {
+            const parse = readCentralDirectory(src);
+            let step = parse.next();
+            while (!step.done) step = parse.next();
+            this.entries = step.value;
+        }
         this.checkLayout();
+    }
+
+    /**
+     * The reader of a zip whose central directory is parsed in slices, with
+     * turns of the event loop between them: a million records take about half
+     * a second, which a CLI must not spend deaf to Ctrl-C.
+     */
+    static async open(src: ByteSource): Promise<ZipReader> {
+        const parse = readCentralDirectory(src);
+        let step = parse.next();
+        while (!step.done) {
+            await new Promise((r) => setImmediate(r));
+            step = parse.next();
+        }
+        return new ZipReader(src, step.value);
     }
 
     get size(): number {
@@ -209,6 +236,16 @@ export class ZipReader {
         return data;
     }
 
+    /** Bytes of the archive itself (an entry's compressed data, for verify.ts); into `scratch` when it is big enough. */
+    readRaw(position: number, length: number, scratch?: Buffer): Buffer {
+        return this.src.read(position, length, scratch);
+    }
+
+    /** Where an entry's data starts, after its local header; throws ZipFormatError when that header is missing. */
+    dataStart(entry: ZipEntry): number {
+        return this.dataOffset(entry);
+    }
+
     private dataOffset(entry: ZipEntry): number {
         const header = this.src.read(entry.localHeaderOffset, 30);
         if (header.length < 30 || header.readUInt32LE(0) !== LOCAL_SIG) {
@@ -219,76 +256,6 @@ export class ZipReader {
             throw new ZipFormatError(`${entry.name}: data runs past the end of the file`);
         }
         return start;
-    }
-
-    private readCentralDirectory(): ZipEntry[] {
-        const size = this.src.size;
-        if (size < 22) throw new ZipFormatError("not a zip file: too short for an end-of-central-directory record");
-        const tailLength = Math.min(size, 22 + MAX_COMMENT + 20);
-        const tailStart = size - tailLength;
-        const tail = this.src.read(tailStart, tailLength);
-        let eocd = -1;
-        for (let i = tail.length - 22; i >= 0; i--) {
-            if (tail.readUInt32LE(i) === EOCD_SIG && i + 22 + tail.readUInt16LE(i + 20) <= tail.length) {
-                eocd = i;
-                break;
-            }
-        }
-        if (eocd < 0) throw new ZipFormatError("not a zip file: no end-of-central-directory record");
-
-        let count = tail.readUInt16LE(eocd + 10);
-        let cdSize = tail.readUInt32LE(eocd + 12);
-        let cdOffset = tail.readUInt32LE(eocd + 16);
-        const locator = eocd - 20;
-        if (locator >= 0 && tail.readUInt32LE(locator) === ZIP64_LOCATOR_SIG) {
-            const z64Offset = readUInt64(tail, locator + 8);
-            const z64 = this.src.read(z64Offset, 56);
-            if (z64.length < 56 || z64.readUInt32LE(0) !== ZIP64_EOCD_SIG) {
-                throw new ZipFormatError("corrupt zip64 end-of-central-directory record");
-            }
-            count = readUInt64(z64, 32);
-            cdSize = readUInt64(z64, 40);
-            cdOffset = readUInt64(z64, 48);
-        }
-        if (count > MAX_ENTRIES) throw new ZipFormatError(`declares ${count} entries; refusing more than ${MAX_ENTRIES}`);
-        if (cdSize > MAX_CENTRAL_DIRECTORY_BYTES) throw new ZipFormatError(`central directory of ${cdSize} bytes is implausibly large`);
-        if (cdOffset + cdSize > size) throw new ZipFormatError("central directory runs past the end of the file (truncated download?)");
-
-        const cd = this.src.read(cdOffset, cdSize);
-        const entries: ZipEntry[] = [];
-        let p = 0;
-        for (let i = 0; i < count; i++) {
-            if (p + 46 > cd.length || cd.readUInt32LE(p) !== CENTRAL_SIG) {
-                throw new ZipFormatError(`central directory record ${i + 1} of ${count} is damaged`);
-            }
-            const madeBy = cd.readUInt16LE(p + 4);
-            const flags = cd.readUInt16LE(p + 8);
-            const nameLength = cd.readUInt16LE(p + 28);
-            const extraLength = cd.readUInt16LE(p + 30);
-            const commentLength = cd.readUInt16LE(p + 32);
-            const end = p + 46 + nameLength + extraLength + commentLength;
-            if (end > cd.length) throw new ZipFormatError(`central directory record ${i + 1} runs past the directory`);
-            const nameBytes = cd.subarray(p + 46, p + 46 + nameLength);
-            const entry: ZipEntry = {
-                name: decodeName(nameBytes, flags),
-                isDirectory: false,
-                method: cd.readUInt16LE(p + 10),
-                flags,
-                crc32: cd.readUInt32LE(p + 16),
-                compressedSize: cd.readUInt32LE(p + 20),
-                uncompressedSize: cd.readUInt32LE(p + 24),
-                localHeaderOffset: cd.readUInt32LE(p + 42),
-                madeByOs: madeBy >> 8,
-                externalAttributes: cd.readUInt32LE(p + 38),
-            };
-            applyZip64Extra(entry, cd.subarray(p + 46 + nameLength, p + 46 + nameLength + extraLength));
-            const mode = entry.externalAttributes >>> 16;
-            if (entry.madeByOs === UNIX_OS && mode !== 0) entry.unixMode = mode;
-            entry.isDirectory = entry.name.endsWith("/") || (entry.unixMode !== undefined && (entry.unixMode & 0o170000) === 0o040000) || (entry.externalAttributes & 0x10) !== 0;
-            entries.push(entry);
-            p = end;
-        }
-        return entries;
     }
 
     /** Overlapping data and impossible sizes are how zip bombs work. */
@@ -319,11 +286,98 @@ export class ZipReader {
     }
 }
 
+/** Parses the central directory, yielding every YIELD_MS (see ZipReader.open); returns its records. */
+function* readCentralDirectory(src: ByteSource): Generator<void, ZipEntry[]> {
+    const size = src.size;
+    if (size < 22) throw new ZipFormatError("not a zip file: too short for an end-of-central-directory record");
+    const tailLength = Math.min(size, 22 + MAX_COMMENT + 20);
+    const tailStart = size - tailLength;
+    const tail = src.read(tailStart, tailLength);
+    let eocd = -1;
+    for (let i = tail.length - 22; i >= 0; i--) {
+        if (tail.readUInt32LE(i) === EOCD_SIG && i + 22 + tail.readUInt16LE(i + 20) <= tail.length) {
+            eocd = i;
+            break;
+        }
+    }
+    if (eocd < 0) throw new ZipFormatError("not a zip file: no end-of-central-directory record");
+
+    let count = tail.readUInt16LE(eocd + 10);
+    let cdSize = tail.readUInt32LE(eocd + 12);
+    let cdOffset = tail.readUInt32LE(eocd + 16);
+    const locator = eocd - 20;
+    if (locator >= 0 && tail.readUInt32LE(locator) === ZIP64_LOCATOR_SIG) {
+        const z64Offset = readUInt64(tail, locator + 8);
+        const z64 = src.read(z64Offset, 56);
+        if (z64.length < 56 || z64.readUInt32LE(0) !== ZIP64_EOCD_SIG) {
+            throw new ZipFormatError("corrupt zip64 end-of-central-directory record");
+        }
+        count = readUInt64(z64, 32);
+        cdSize = readUInt64(z64, 40);
+        cdOffset = readUInt64(z64, 48);
+    }
+    if (count > MAX_ENTRIES) throw new ZipFormatError(`declares ${count} entries; refusing more than ${MAX_ENTRIES}`);
+    if (cdSize > MAX_CENTRAL_DIRECTORY_BYTES) throw new ZipFormatError(`central directory of ${cdSize} bytes is implausibly large`);
+    if (cdOffset + cdSize > size) throw new ZipFormatError("central directory runs past the end of the file (truncated download?)");
+
+    const cd = src.read(cdOffset, cdSize);
+    const entries: ZipEntry[] = [];
+    let p = 0;
+    let slice = Date.now();
+    for (let i = 0; i < count; i++) {
+        if ((i & 1023) === 0 && Date.now() - slice >= YIELD_MS) {
+            yield;
+            slice = Date.now();
+        }
+        if (p + 46 > cd.length || cd.readUInt32LE(p) !== CENTRAL_SIG) {
+            throw new ZipFormatError(`central directory record ${i + 1} of ${count} is damaged`);
+        }
+        const madeBy = cd.readUInt16LE(p + 4);
+        const flags = cd.readUInt16LE(p + 8);
+        const nameLength = cd.readUInt16LE(p + 28);
+        const extraLength = cd.readUInt16LE(p + 30);
+        const commentLength = cd.readUInt16LE(p + 32);
+        const end = p + 46 + nameLength + extraLength + commentLength;
+        if (end > cd.length) throw new ZipFormatError(`central directory record ${i + 1} runs past the directory`);
+        const nameBytes = cd.subarray(p + 46, p + 46 + nameLength);
+        const entry: ZipEntry = {
+            name: decodeName(nameBytes, flags),
+            isDirectory: false,
+            method: cd.readUInt16LE(p + 10),
+            flags,
+            crc32: cd.readUInt32LE(p + 16),
+            compressedSize: cd.readUInt32LE(p + 20),
+            uncompressedSize: cd.readUInt32LE(p + 24),
+            localHeaderOffset: cd.readUInt32LE(p + 42),
+            madeByOs: madeBy >> 8,
+            externalAttributes: cd.readUInt32LE(p + 38),
+        };
+        applyZip64Extra(entry, cd.subarray(p + 46 + nameLength, p + 46 + nameLength + extraLength));
+        const mode = entry.externalAttributes >>> 16;
+        if (entry.madeByOs === UNIX_OS && mode !== 0) entry.unixMode = mode;
+        entry.isDirectory = entry.name.endsWith("/") || (entry.unixMode !== undefined && (entry.unixMode & 0o170000) === 0o040000) || (entry.externalAttributes & 0x10) !== 0;
+        entries.push(entry);
+        p = end;
+    }
+    return entries;
+}
+
 /** Opens a zip file; throws ZipFormatError when it is not a readable zip. */
 export function openZipFile(path: string): ZipReader {
     const src = fileSource(path);
     try {
         return new ZipReader(src);
+    } catch (e) {
+        src.close();
+        throw e;
+    }
+}
+
+/** openZipFile, parsing the directory in slices (ZipReader.open). */
+export async function openZipFileAsync(path: string): Promise<ZipReader> {
+    const src = fileSource(path);
+    try {
+        return await ZipReader.open(src);
     } catch (e) {
         src.close();
         throw e;
@@ -336,7 +390,7 @@ export function openZipFile(path: string): ZipReader {
  * Only for buffers nobody else holds, and never a slice of Node's shared
  * pool of small buffers: those are left to the collector.
  */
-function freeNow(b: Buffer): void {
+export function freeNow(b: Buffer): void {
     const ab = b.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer; detached?: boolean };
     if (ab.byteLength > Buffer.poolSize && typeof ab.transfer === "function" && !ab.detached) ab.transfer(0);
 }
@@ -376,7 +430,8 @@ function applyZip64Extra(entry: ZipEntry, extra: Buffer): void {
         const length = extra.readUInt16LE(p + 2);
         if (id === 0x0001) {
             let q = p + 4;
-            const end = q + length;
+            // The field's declared length may run past the extra data it sits in: read only what is there.
+            const end = Math.min(q + length, extra.length);
             const take = (): number => {
                 if (q + 8 > end) throw new ZipFormatError(`${entry.name}: zip64 extra field is too short`);
                 const v = readUInt64(extra, q);
