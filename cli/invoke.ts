@@ -56,11 +56,13 @@ function readEvent(source: string | undefined): unknown {
 export function formatFunctionError(result: InvokeResult): string {
     if (result.timedOut) {
         const seconds = /after ([\d.]+) seconds/.exec(result.payload)?.[1];
-        return `the function timed out after ${seconds ? Number(seconds) : "?"} s (${result.payload.trim()})`;
+        // The emulator counts init in the first invoke's timeout; Lambda gives init 10 s of its own (runner/DESIGN.md).
+        const init = result.duringInit ? " during init (importing the handler's module, before the handler ran; here init counts against the timeout, where Lambda gives it 10 s of its own)" : "";
+        return `the function timed out${init} after ${seconds ? Number(seconds) : "?"} s (${result.payload.trim()})`;
     }
     const e = result.error!;
     const trace = e.stackTrace?.length ? `Traceback (most recent call last):\n${e.stackTrace.map((l) => (l.endsWith("\n") ? l : `${l}\n`)).join("")}` : "";
-    return `the function failed with ${e.errorType}: ${e.errorMessage}\n${trace}${e.errorType}: ${e.errorMessage}`;
+    return `the function failed${result.duringInit ? " during init" : ""} with ${e.errorType}: ${e.errorMessage}\n${trace}${e.errorType}: ${e.errorMessage}`;
 }
 
 export async function invokeCommand(argv: string[]): Promise<number> {

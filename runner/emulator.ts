@@ -19,9 +19,24 @@ const INVOKE_PATH = "/2015-03-31/functions/function/invocations";
 const LOG_GRACE_MS = 2000;
 
 export interface RawInvoke {
+    /** The emulator's HTTP status: 200 for an answer or a function error document, 502 when the runtime died. */
+    status: number;
     body: string;
     durationMs: number;
     logs: string;
+    /** The invoke's request id, from the emulator's START line. */
+    requestId?: string;
+    /** What the emulator logged about a runtime that failed: Lambda's error type and message. */
+    failure?: RuntimeFailure;
+    /** The runtime failed or timed out before the handler was called (its init). */
+    duringInit: boolean;
+}
+
+/** A failure the emulator reports only in its log ("First fatal error stored in appctx: Runtime.ExitError"). */
+export interface RuntimeFailure {
+    errorType?: string;
+    /** e.g. "Runtime exited with error: exit status 1", as Lambda words it. */
+    message?: string;
 }
 
 export interface EmulatorProcess {
@@ -115,17 +130,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorP
 
 async function launch(options: EmulatorOptions, port: number, apiPort: number): Promise<{ process: EmulatorProcess } | { error: string }> {
     const setpriv = which("setpriv");
-    const command = [options.emulator, "--runtime-interface-emulator-address", `127.0.0.1:${port}`, "--runtime-api-address", `127.0.0.1:${apiPort}`, "--log-level", "error", ...options.bootstrap];
+    // "info": the emulator says only in its log how a runtime failed and when the handler was called.
+    const command = [options.emulator, "--runtime-interface-emulator-address", `127.0.0.1:${port}`, "--runtime-api-address", `127.0.0.1:${apiPort}`, "--log-level", "info", ...options.bootstrap];
     const argv = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...command] : command;
     const child = spawn(argv[0], argv.slice(1), { env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     register(child);
     const logs = new LogFramer(options.onLog);
+    const rapid = new RapidLog(() => setTimeout(() => logs.end(), 20));
     let stderr = "";
     child.stdout!.setEncoding("utf8").on("data", (c: string) => logs.push(c));
     child.stderr!.setEncoding("utf8").on("data", (c: string) => {
         stderr = (stderr + c).slice(-8000);
-        // An invoke whose runtime died (a failed init, a crash) gets no REPORT line, only this on stderr.
-        if (/\(rapid\) Invoke DONE failed/.test(c)) setTimeout(() => logs.end(), 20);
+        rapid.push(c);
     });
     let exited = false;
     const exit = new Promise<void>((resolve) =>
@@ -156,15 +172,18 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number): 
     const invokeNow = async (payload: string, timeoutSeconds: number): Promise<RawInvoke> => {
         if (closed || exited) throw new UserError(`the Lambda emulator has stopped${stderr.trim() ? `: ${stderr.trim().split("\n").slice(-3).join(" ")}` : ""}.`);
         const segment = logs.nextSegment();
+        const events = rapid.nextInvoke();
         const started = process.hrtime.bigint();
         // The emulator enforces the function's timeout; ours only catches an emulator that never answers.
-        const body = await post(agent, port, payload, (timeoutSeconds + 60) * 1000, () => (exited ? stderr : undefined));
+        const { status, body } = await post(agent, port, payload, (timeoutSeconds + 60) * 1000, () => (exited ? stderr : undefined));
         const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
         let grace: NodeJS.Timeout | undefined;
         const late = new Promise<string>((resolve) => (grace = setTimeout(() => resolve(segment.soFar()), LOG_GRACE_MS)));
+        // A failed runtime's log ends with the emulator's "Invoke DONE failed", which also carries the failure.
         const text = await Promise.race([segment.done, late]);
         clearTimeout(grace);
-        return { body, durationMs, logs: text };
+        const failure = events.failure.errorType || events.failure.message ? events.failure : undefined;
+        return { status, body, durationMs, logs: text, requestId: logs.requestId, failure, duringInit: events.initFailed };
     };
 
     const emulator: EmulatorProcess = {
@@ -188,12 +207,12 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number): 
     return { process: emulator };
 }
 
-function post(agent: http.Agent, port: number, payload: string, limitMs: number, diedWith: () => string | undefined): Promise<string> {
+function post(agent: http.Agent, port: number, payload: string, limitMs: number, diedWith: () => string | undefined): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
         const req = http.request({ host: "127.0.0.1", port, path: INVOKE_PATH, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } }, (res) => {
             const chunks: Buffer[] = [];
             res.on("data", (c: Buffer) => chunks.push(c));
-            res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
             res.on("error", reject);
         });
         req.setTimeout(limitMs, () => req.destroy(new Error(`no answer from the Lambda emulator after ${Math.round(limitMs / 1000)} s`)));
@@ -203,6 +222,58 @@ function post(agent: http.Agent, port: number, payload: string, limitMs: number,
         });
         req.end(payload);
     });
+}
+
+// ------------------------------------------------------------------ the emulator's own log
+
+interface InvokeEvents {
+    failure: RuntimeFailure;
+    /** "INIT RTDONE(status: error)": the runtime failed (exited, or timed out) before it was ready for the event. */
+    initFailed: boolean;
+}
+
+/**
+ * The emulator's log (stderr, "[LEVEL] (rapid) …" lines) for the invoke under
+ * way. A runtime that exits answers HTTP 502 with an empty body; only this log
+ * says why, in Lambda's words ("First fatal error stored in appctx:
+ * Runtime.ExitError", "Invoke failed error=Runtime exited with error: exit
+ * status 1").
+ */
+class RapidLog {
+    private partial = "";
+    private current: InvokeEvents = RapidLog.fresh();
+
+    constructor(private readonly onInvokeFailed: () => void) {}
+
+    private static fresh(): InvokeEvents {
+        return { failure: {}, initFailed: false };
+    }
+
+    nextInvoke(): InvokeEvents {
+        this.current = RapidLog.fresh();
+        return this.current;
+    }
+
+    push(chunk: string): void {
+        // Bounded: a line longer than this is not one of the emulator's own.
+        const parts = (this.partial + chunk).split("\n");
+        this.partial = parts.pop()!.slice(-4096);
+        for (const line of parts) this.line(line);
+    }
+
+    private line(line: string): void {
+        const e = this.current;
+        let m: RegExpExecArray | null;
+        if ((m = /First fatal error stored in appctx: (\S+)/.exec(line))) e.failure.errorType ??= m[1];
+        else if ((m = /\(rapid\) INIT RTDONE\(status: (\w+)/.exec(line))) e.initFailed ||= m[1] !== "success";
+        else if ((m = /\(rapid\) (?:Init|Invoke) failed .*?error=(.+?)(?: InvokeID=.*)?$/.exec(line))) {
+            // The init's message is the first cause; the invoke's repeats it.
+            if (!e.failure.message && m[1] !== "errResetReceived") e.failure.message = m[1].trim();
+        } else if (/\(rapid\) Invoke DONE failed/.test(line)) {
+            // An invoke whose runtime died (a failed init, a crash) gets no REPORT line, only this.
+            this.onInvokeFailed();
+        }
+    }
 }
 
 // ------------------------------------------------------------------ logs
@@ -219,6 +290,8 @@ class LogFramer {
     private inInvoke = false;
     private finish?: (text: string) => void;
     private muted = false;
+    /** The request id of the invoke under way (the emulator's START line). */
+    requestId?: string;
 
     constructor(private readonly onLog?: (line: string) => void) {}
 
@@ -226,6 +299,7 @@ class LogFramer {
     nextSegment(): Segment {
         this.lines = [];
         this.inInvoke = false;
+        this.requestId = undefined;
         let resolve!: (t: string) => void;
         const done = new Promise<string>((r) => (resolve = r));
         this.finish = resolve;
@@ -264,8 +338,10 @@ class LogFramer {
     private line(raw: string): void {
         // awslambdaric writes a multi-line record (a traceback) as one line with \r separators, for CloudWatch.
         const line = raw.replace(/\r(?!$)/g, "\n").replace(/\r$/, "");
-        if (/^START RequestId: /.test(line)) {
+        const start = /^START RequestId: (\S+)/.exec(line);
+        if (start) {
             this.inInvoke = true;
+            this.requestId = start[1];
             return;
         }
         if (/^END RequestId: /.test(line)) return;

@@ -10,7 +10,7 @@ import { Architecture, isArchitecture, parsePythonRuntime } from "../policies/ta
 import { bytecodeCacheFor } from "./bytecode";
 import { emptyOpt, extracted, extractionCacheDir, inspectCode, sweepExtractions } from "./code";
 import { compileBytecode, ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
-import { EmulatorProcess, startEmulator } from "./emulator";
+import { EmulatorProcess, RawInvoke, startEmulator } from "./emulator";
 import { ensureHostCapabilities, hostArchitecture } from "./host";
 import { chooseInterpreter } from "./interpreter";
 import { ensureQemu, qemuPath } from "./qemu";
@@ -49,6 +49,8 @@ export interface InvokeResult {
     payload: string;
     error?: { errorType: string; errorMessage: string; stackTrace?: string[] };
     timedOut: boolean;
+    /** The failure or timeout came before the handler was called: in the function's init (its imports). */
+    duringInit?: boolean;
     durationMs: number;
     /** What the function printed during this invoke. */
     logs: string;
@@ -211,6 +213,34 @@ export function classifyResponse(body: string): Pick<InvokeResult, "ok" | "error
     return { ok: true, timedOut: false };
 }
 
+/** Signals as Go (Lambda's runtime supervisor) names them: bwrap reports a runtime killed by signal N as exit status 128+N. */
+const SIGNALS: Record<number, string> = { 4: "illegal instruction", 6: "aborted", 7: "bus error", 8: "floating point exception", 9: "killed", 11: "segmentation fault", 15: "terminated" };
+
+/** The emulator's reason for a dead runtime, as Lambda words it ("exit status 139" is bwrap's way of saying SIGSEGV). */
+function exitReason(message: string): string {
+    return message.replace(/^(Runtime exited with error: )exit status (\d+)$/, (all, prefix: string, status: string) => {
+        const signal = SIGNALS[Number(status) - 128];
+        return signal ? `${prefix}signal: ${signal}` : all;
+    });
+}
+
+/**
+ * An invoke's outcome from the emulator's answer. A runtime that exits or
+ * crashes (during init or during the handler) gets HTTP 502 and no body from
+ * the emulator, which says why only in its log; Lambda answers such an invoke
+ * with an error document, `{"errorType": "Runtime.ExitError", "errorMessage":
+ * "RequestId: … Error: Runtime exited with error: exit status 1"}`, and so
+ * does this.
+ */
+export function classifyInvoke(raw: Pick<RawInvoke, "status" | "body" | "requestId" | "failure" | "duringInit">): Omit<InvokeResult, "durationMs" | "logs"> {
+    const judged = classifyResponse(raw.body);
+    const phase = judged.ok ? {} : { duringInit: raw.duringInit };
+    if (raw.status === 200 || !judged.ok) return { ...judged, ...phase, payload: raw.body };
+    const errorType = raw.failure?.errorType ?? "Runtime.Unknown";
+    const errorMessage = `RequestId: ${raw.requestId ?? "unknown"} Error: ${exitReason(raw.failure?.message ?? `the Lambda emulator answered HTTP ${raw.status} without a reason`)}`;
+    return { ok: false, timedOut: false, duringInit: raw.duringInit, error: { errorType, errorMessage }, payload: JSON.stringify({ errorType, errorMessage }) };
+}
+
 // ------------------------------------------------------------------ the API
 
 /** Extractions unused for two weeks are removed, once per process. */
@@ -296,7 +326,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         if (closed) throw new UserError(`function ${functionName} was closed; start it again to invoke it.`);
         const payload = eventPayload(event);
         const raw = await emulator.invoke(payload, emulatorTimeout);
-        const result: InvokeResult = { ...classifyResponse(raw.body), payload: raw.body, durationMs: raw.durationMs, logs: raw.logs };
+        const result: InvokeResult = { ...classifyInvoke(raw), durationMs: raw.durationMs, logs: raw.logs };
         if (result.timedOut && !closed) {
             // After a timeout Lambda starts a new execution environment; the emulator, asked again at once,
             // may answer "ErrGateCanceled" while it resets. A new emulator is the faithful and reliable reset.

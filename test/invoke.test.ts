@@ -91,6 +91,22 @@ describe("lambda-python invoke", () => {
         assert.equal(doc.runtime, "python3.14", "a pure-Python archive runs on the newest runtime unless --runtime says otherwise");
     });
 
+    it("exits 1 for a function that dies during init, with Lambda's Runtime.ExitError document on stdout", () => {
+        const r = cli(["invoke", path.join(FIXTURES, "init-failures"), "--handler", "system_exit.lambda_handler", "--runtime", "python3.13"]);
+        assert.equal(r.code, 1, r.stderr);
+        const doc = JSON.parse(r.stdout);
+        assert.equal(doc.errorType, "Runtime.ExitError");
+        assert.match(doc.errorMessage, /^RequestId: [0-9a-f-]{36} Error: Runtime exited with error: exit status 3$/);
+        assert.match(r.stderr, /lambda-python: the function failed during init with Runtime\.ExitError: RequestId: .* Error: Runtime exited with error: exit status 3/);
+        const json = cli(["invoke", path.join(FIXTURES, "init-failures"), "--handler", "exits.lambda_handler", "--runtime", "python3.13", "--json", "--quiet"]);
+        assert.equal(json.code, 1, json.stderr);
+        const out = JSON.parse(json.stdout);
+        assert.equal(out.ok, false);
+        assert.equal(out.duringInit, true);
+        assert.equal(out.error.errorType, "Runtime.ExitError");
+        assert.match(out.error.errorMessage, /Runtime exited without providing a reason$/);
+    });
+
     it("answers bad input with one paragraph and exit 2", () => {
         assertOneParagraph(cli(["invoke", path.join(dir, "missing.zip")]), /function archive or folder .*missing\.zip does not exist/);
         assertOneParagraph(cli(["invoke", probe, "--env", "NOEQUALS"]), /--env wants NAME=VALUE; got "NOEQUALS"/);

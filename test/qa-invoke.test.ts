@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../shared/errors";
 import { startFunction } from "../runner";
-import { cli, ROOT, tmpDir } from "./helpers";
+import { cli, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 import { craftZip } from "./zip-crafter";
 
 const HANDLER = Buffer.from("def lambda_handler(event, context):\n    return {'keys': sorted(event)}\n");
@@ -67,5 +67,19 @@ describe("qa: invoke inputs past Lambda's limits", () => {
         } finally {
             await warm.close();
         }
+    });
+});
+
+describe("qa: preview --invoke counts what Lambda would count", () => {
+    it("counts a function that dies during init as failed, and exits 1", () => {
+        const dir = writeFiles(tmpDir("lp-qa-preview-init-"), {
+            "Pulumi.yaml": "name: dies\nruntime: nodejs\nmain: index.ts\n",
+            "index.ts": `import { PythonFunction } from ${JSON.stringify(path.join(ROOT, "components"))};\nnew PythonFunction("quits", { source: __dirname + "/app", handler: "app.handler", runtime: "python3.13" });\n`,
+            "app/app.py": "raise SystemExit(0)\n\ndef handler(event, context):\n    return 'never'\n",
+        });
+        const r = cli(["preview", dir, "--invoke", "--quiet"], { env: { ...process.env, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE } });
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.match(r.stdout, /^quits\s+error\s+\d+ ms\s+Runtime\.ExitError: RequestId: [0-9a-f-]{36} Error: Runtime exited without/m);
+        assert.match(r.stdout, /1 function invoked; 1 failed\./);
     });
 });

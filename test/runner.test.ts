@@ -6,7 +6,7 @@ import * as assert from "assert";
 import * as path from "path";
 import { buildArchive } from "../builder";
 import { isUserError } from "../shared/errors";
-import { classifyResponse, detectTarget, FunctionSpec, invokeOnce, startFunction, WarmFunction } from "../runner";
+import { classifyResponse, detectTarget, FunctionSpec, InvokeResult, invokeOnce, startFunction, WarmFunction } from "../runner";
 import { liveEmulatorPids } from "../runner/emulator";
 import { QEMU_DEBIAN_VERSION, QEMU_VERSION } from "../runner/qemu";
 import { ROOT, SHARED_CACHE } from "./helpers";
@@ -170,6 +170,80 @@ describe("runner: timeouts and missing handlers", () => {
         assert.equal(r.ok, false);
         assert.equal(r.error?.errorType, "Runtime.HandlerNotFound");
         assert.match(r.error!.errorMessage, /no_such_function/);
+    });
+});
+
+describe("runner: a runtime that dies, reported as Lambda reports it", () => {
+    const folder = path.join(FIXTURES, "init-failures");
+    const spec = (handler: string, over: Partial<FunctionSpec> = {}): FunctionSpec => ({ code: folder, handler, runtime: "python3.13", architecture: "x86_64", ...over });
+    const EXIT_MESSAGE = /^RequestId: [0-9a-f-]{36} Error: /;
+
+    function assertExitError(r: InvokeResult, reason: string): void {
+        assert.equal(r.ok, false, r.payload);
+        assert.equal(r.timedOut, false);
+        assert.equal(r.error?.errorType, "Runtime.ExitError");
+        assert.match(r.error!.errorMessage, EXIT_MESSAGE);
+        assert.equal(r.error!.errorMessage.replace(EXIT_MESSAGE, ""), reason);
+        // The invoke's payload is Lambda's error document, as the Invoke API returns it.
+        assert.deepEqual(JSON.parse(r.payload), { errorType: "Runtime.ExitError", errorMessage: r.error!.errorMessage });
+    }
+
+    it("os._exit(0) during import: Runtime.ExitError, without a reason, during init", async () => {
+        const r = await invokeOnce(spec("exits.lambda_handler"), {});
+        assertExitError(r, "Runtime exited without providing a reason");
+        assert.equal(r.duringInit, true);
+    });
+
+    it("SystemExit(3) during import: Runtime.ExitError with exit status 3, on every invoke (Lambda retries the init)", async () => {
+        const fn = await startFunction(spec("system_exit.lambda_handler"));
+        try {
+            for (let i = 0; i < 2; i++) {
+                const r = await fn.invoke({});
+                assertExitError(r, "Runtime exited with error: exit status 3");
+                assert.equal(r.duringInit, true);
+            }
+        } finally {
+            await fn.close();
+        }
+    });
+
+    it("a segmentation fault during import: Runtime.ExitError naming the signal", async () => {
+        assertExitError(await invokeOnce(spec("segfault.lambda_handler"), {}), "Runtime exited with error: signal: segmentation fault");
+    });
+
+    it("a function module that shadows the standard library's json breaks the runtime client: Runtime.ExitError, with the traceback in the logs", async () => {
+        const r = await invokeOnce({ code: path.join(FIXTURES, "shadows-stdlib"), handler: "lambda_function.lambda_handler", runtime: "python3.13", architecture: "x86_64" }, {});
+        assertExitError(r, "Runtime exited with error: exit status 1");
+        assert.match(r.logs, /File "\/var\/task\/json\.py"/);
+    });
+
+    it("a layer whose python/json.py shadows the standard library's: Runtime.ExitError as well", async () => {
+        const layer = await build(path.join(FIXTURES, "shadowing-layer"), { runtime: "python3.13", kind: "layer" });
+        const r = await invokeOnce({ code: path.join(FIXTURES, "probe"), layers: [layer], handler: "lambda_function.lambda_handler", runtime: "python3.13", architecture: "x86_64" }, {});
+        assertExitError(r, "Runtime exited with error: exit status 1");
+        assert.match(r.logs, /File "\/opt\/python\/json\.py"/);
+    });
+
+    it("an import that outlasts the timeout: a timeout during init, not an answer", async () => {
+        const r = await invokeOnce(spec("slow_import.lambda_handler", { timeoutSeconds: 1 }), {});
+        assert.equal(r.ok, false);
+        assert.equal(r.timedOut, true);
+        assert.equal(r.duringInit, true);
+        assert.match(r.logs, /importing slowly/);
+    });
+
+    it("a handler that ends the runtime: Runtime.ExitError for that invoke, then a fresh runtime answers the next", async () => {
+        const fn = await startFunction(spec("exits_in_handler.lambda_handler"));
+        try {
+            const r = await fn.invoke({ exit: 2 });
+            assertExitError(r, "Runtime exited with error: exit status 2");
+            assert.equal(r.duringInit, false);
+            const next = await fn.invoke({});
+            assert.equal(next.ok, true, next.payload);
+            assert.equal(next.payload, '"still here"');
+        } finally {
+            await fn.close();
+        }
     });
 });
 
