@@ -4,6 +4,7 @@
 import { strict as assert } from "assert";
 import { spawn } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
 import * as path from "path";
 import { FunctionUrlEvent } from "../runner/serve/event";
 import { CLI, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
@@ -21,6 +22,12 @@ def handler(event, context):
         raise ValueError("asked to fail")
     if event["rawPath"] == "/plain":
         return {"seen": event["rawPath"]}
+    if event["rawPath"] == "/unsendable":
+        # Responses HTTP cannot carry, as a hostile or careless function would return them.
+        case = event["queryStringParameters"]["case"]
+        headers = {"crlf": {"X-Bad": "a\\r\\nInjected: yes"}, "lf": {"X-Bad": "a\\nb"}, "nul": {"X-Bad": "a\\u0000b"}, "euro": {"X-Price": "5 \\u20ac"}, "space": {"Bad Name": "v"}, "colon": {"Bad:Name": "v"}}.get(case, {})
+        cookies = ["a=b\\r\\nSet-Cookie: evil=1"] if case == "cookie" else []
+        return {"statusCode": 200, "headers": headers, "cookies": cookies, "body": "should not be sent"}
     return {"statusCode": 201, "headers": {"Content-Type": "application/json", "X-Handler": "echo"}, "body": json.dumps(event), "cookies": ["served=yes; Path=/", "theme=dark; Max-Age=60"]}
 `;
 
@@ -112,6 +119,46 @@ describe("lambda-python serve", () => {
             assert.equal(res.status, 413);
             assert.match(await res.text(), /Request must be smaller than 6291456 bytes/);
             await eventually(() => /POST \/big-binary -> 413/.test(echo!.stderr()), "the request's log line");
+            assert.equal((await fetch(url("/plain"))).status, 200);
+        });
+
+        it("answers 502 to a response HTTP cannot carry (CR/LF or NUL in a value, a character above U+00FF, a name with a space or colon, a cookie with CR/LF) and keeps serving", async () => {
+            for (const c of ["crlf", "lf", "nul", "euro", "space", "colon", "cookie"]) {
+                const res = await fetch(url(`/unsendable?case=${c}`));
+                assert.equal(res.status, 502, c);
+                assert.equal(await res.text(), "Internal Server Error");
+                assert.equal(res.headers.get("injected"), null);
+                assert.deepEqual(res.headers.getSetCookie(), []);
+            }
+            await eventually(() => /GET \/unsendable\?case=cookie -> 502 .*: the function's cookie has a value HTTP cannot carry/.test(echo!.stderr()), "the request's log line");
+            assert.match(echo!.stderr(), /GET \/unsendable\?case=space -> 502 .*: the function's header name "Bad Name" is not an HTTP token/);
+            assert.match(echo!.stderr(), /GET \/unsendable\?case=euro -> 502 .*: the function's header "X-Price" has a value HTTP cannot carry/);
+            assert.equal(echo!.child.exitCode, null, "serve is still running");
+            assert.equal((await fetch(url("/plain"))).status, 200);
+        });
+
+        it("answers a request body that never ends with 413 once it passes 6 MB, without reading the rest", async () => {
+            const target = new URL(url("/endless"));
+            const status = await new Promise<number>((resolve, reject) => {
+                const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: "POST", headers: { "content-type": "application/octet-stream" } });
+                let stop = false;
+                req.on("response", (res) => {
+                    stop = true;
+                    res.resume();
+                    resolve(res.statusCode!);
+                    req.destroy();
+                });
+                req.on("error", (e) => (stop ? undefined : reject(e)));
+                const chunk = Buffer.alloc(1 << 20, 0x61);
+                // Writes until the server answers: an endless upload.
+                const pump = () => {
+                    while (!stop && req.write(chunk));
+                    if (!stop) req.once("drain", pump);
+                };
+                pump();
+            });
+            assert.equal(status, 413);
+            await eventually(() => /POST \/endless -> 413/.test(echo!.stderr()), "the request's log line");
             assert.equal((await fetch(url("/plain"))).status, 200);
         });
 
