@@ -4,11 +4,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { buildArchive } from "../builder";
 import { describeFsError, UserError } from "../shared/errors";
-import { checkLayerCount, detectTarget, eventPayload, FunctionSpec, InvokeResult, startFunction } from "../runner";
+import { checkLayerCount, detectTarget, FunctionSpec, InvokeResult, JsonText, MAX_PAYLOAD_BYTES, startFunction } from "../runner";
+import { withCommas } from "../policies/rules/format";
 import { ARCHITECTURES, NEWEST_RUNTIME } from "../policies/target";
 import { namedValues, oneOf, parse, progressPrinter, wholeNumber } from "./args";
 import { invokeUsage } from "./usage";
 import { seekableArchive } from "./archive-input";
+import { readInput } from "./user-input";
 
 const help = `${invokeUsage}
 
@@ -36,20 +38,30 @@ first use are installed (see lambda-python setup).
 
 Exit status: 0 the function returned, 1 it raised or timed out, 2 a usage or input error.`;
 
-function readEvent(source: string | undefined): unknown {
-    if (source === undefined) return {};
-    let text: string;
-    try {
-        text = source === "-" ? fs.readFileSync(0, "utf8") : fs.readFileSync(source, "utf8");
-    } catch (e) {
-        throw describeFsError(e, source, "event file");
-    }
+/**
+ * The event as the JSON text the user gave, checked and kept as it is (Lambda
+ * receives the payload's bytes: a 20-digit number or a 100,000-deep list
+ * reaches the function as written, not as JavaScript would rewrite it). Read
+ * within Lambda's 6 MB payload limit: a longer stdin is refused once it is
+ * past it, a longer file before it is read.
+ */
+async function readEvent(source: string | undefined): Promise<JsonText> {
+    if (source === undefined) return new JsonText("{}");
     const label = source === "-" ? "the event on stdin" : `event file ${source}`;
+    const bytes = await readInput(source, "event file", {
+        bytes: MAX_PAYLOAD_BYTES,
+        refuse: (size) =>
+            new UserError(
+                `${label} is ${size === undefined ? `over ${withCommas(MAX_PAYLOAD_BYTES)}` : withCommas(size)} bytes; Lambda refuses a synchronous invoke's payload over ${withCommas(MAX_PAYLOAD_BYTES)} bytes (6 MB). Send a smaller event, or pass a reference to the data (e.g. an S3 key).`,
+            ),
+    });
+    const text = bytes.toString("utf8");
     try {
-        return JSON.parse(text);
+        JSON.parse(text);
     } catch (e) {
         throw new UserError(`${label} is not valid JSON (${(e as Error).message}). Give a JSON document, e.g. {"key": "value"}.`);
     }
+    return new JsonText(text);
 }
 
 /** A function error as Python prints it: the traceback, then "Type: message". */
@@ -63,6 +75,21 @@ export function formatFunctionError(result: InvokeResult): string {
     const e = result.error!;
     const trace = e.stackTrace?.length ? `Traceback (most recent call last):\n${e.stackTrace.map((l) => (l.endsWith("\n") ? l : `${l}\n`)).join("")}` : "";
     return `the function failed${result.duringInit ? " during init" : ""} with ${e.errorType}: ${e.errorMessage}\n${trace}${e.errorType}: ${e.errorMessage}`;
+}
+
+/**
+ * The --json document. The function's response is spliced in as the JSON text
+ * it returned, not parsed and written again: a response nested deeper than
+ * JavaScript's JSON writer can go would otherwise end the command.
+ */
+function jsonReport(result: InvokeResult, about: Record<string, unknown>): string {
+    const doc = JSON.stringify({ ...result, ...about }, null, 2);
+    try {
+        JSON.parse(result.payload);
+    } catch {
+        return doc; // not JSON: no "response", the text is in "payload"
+    }
+    return `{\n  "response": ${result.payload.trim()},${doc.slice(1)}`;
 }
 
 export async function invokeCommand(argv: string[]): Promise<number> {
@@ -90,7 +117,7 @@ export async function invokeCommand(argv: string[]): Promise<number> {
     }
     if (positionals.length !== 1) throw new UserError(`invoke takes one function .zip or source folder${positionals.length ? `; got ${positionals.join(", ")}` : ""}.\nUsage: ${invokeUsage}`);
     const say = progressPrinter(!!v.quiet);
-    const input = seekableArchive(positionals[0], "function archive or folder");
+    const input = await seekableArchive(positionals[0], "function archive or folder");
     let stat: fs.Stats;
     try {
         stat = fs.statSync(input);
@@ -104,16 +131,16 @@ export async function invokeCommand(argv: string[]): Promise<number> {
         );
     }
     // Everything the user typed is checked before anything slow happens.
-    const event = readEvent(v.event as string | undefined);
+    const event = await readEvent(v.event as string | undefined);
     const environment = namedValues("env", v.env as string[] | undefined);
     const timeoutSeconds = wholeNumber("timeout", v.timeout as string | undefined);
     const memoryMB = wholeNumber("memory", v.memory as string | undefined);
     let runtime = v.runtime as string | undefined;
     let architecture = oneOf("arch", v.arch as string | undefined, ARCHITECTURES);
-    eventPayload(event);
     const given = (v.layer as string[] | undefined) ?? [];
     checkLayerCount(given); // before a piped layer is copied
-    const layers = given.map((layer) => seekableArchive(layer, "layer archive"));
+    const layers: string[] = [];
+    for (const layer of given) layers.push(await seekableArchive(layer, "layer archive"));
 
     let code = input;
     if (stat.isDirectory()) {
@@ -148,14 +175,7 @@ export async function invokeCommand(argv: string[]): Promise<number> {
     }
 
     if (v.json) {
-        let response: unknown;
-        try {
-            response = JSON.parse(result.payload);
-        } catch {
-            response = undefined;
-        }
-        const { payload, ...rest } = result;
-        console.log(JSON.stringify({ ...rest, response, payload, runtime: spec.runtime, architecture: spec.architecture, handler: spec.handler, warnings: fn.warnings }, null, 2));
+        console.log(jsonReport(result, { runtime: spec.runtime, architecture: spec.architecture, handler: spec.handler, warnings: fn.warnings }));
     } else {
         process.stdout.write(result.payload.endsWith("\n") ? result.payload : `${result.payload}\n`);
     }

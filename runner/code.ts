@@ -20,17 +20,15 @@ export function extractionCacheDir(): string {
     return path.join(defaultCacheDir(), "runner");
 }
 
-function fileSha256(file: string): string {
+/** Read in chunks on the thread pool, so that a 250 MB archive does not hold up Ctrl-C. */
+async function fileSha256(file: string): Promise<string> {
     const hash = crypto.createHash("sha256");
-    const fd = fs.openSync(file, "r");
-    try {
-        const buf = Buffer.allocUnsafe(1 << 20);
-        for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
-    } finally {
-        fs.closeSync(fd);
-    }
+    for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
     return hash.digest("hex");
 }
+
+/** Lets signal handlers and timers run between two pieces of synchronous work. */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Facts of a .zip or folder, with a sentence (exit 2) for a missing or unreadable one. */
 export function inspectCode(file: string, what: string): ArchiveFacts {
@@ -46,7 +44,7 @@ export function inspectCode(file: string, what: string): ArchiveFacts {
 }
 
 /** Extracts zips, in order, into one folder. Entry modes are kept as the zip records them. */
-function extractInto(zips: string[], dest: string): void {
+async function extractInto(zips: string[], dest: string): Promise<void> {
     let total = 0;
     for (const zip of zips) {
         let reader;
@@ -58,6 +56,7 @@ function extractInto(zips: string[], dest: string): void {
         }
         try {
             for (const entry of reader.entries) {
+                await breathe(); // one entry may be 250 MB to inflate; signals are answered between two
                 const rel = entry.name.replace(/\/+$/, "");
                 if (!rel) continue;
                 const target = path.join(dest, rel);
@@ -93,7 +92,9 @@ function extractInto(zips: string[], dest: string): void {
 
 /** A folder holding the zips extracted in order, cached by their content. */
 export async function extracted(zips: string[], kind: "task" | "opt"): Promise<string> {
-    const key = crypto.createHash("sha256").update(zips.map(fileSha256).join("\n")).digest("hex").slice(0, 40);
+    const hashes: string[] = [];
+    for (const zip of zips) hashes.push(await fileSha256(zip));
+    const key = crypto.createHash("sha256").update(hashes.join("\n")).digest("hex").slice(0, 40);
     const dir = path.join(extractionCacheDir(), kind, key);
     if (fs.existsSync(dir)) {
         const now = new Date();
@@ -102,7 +103,7 @@ export async function extracted(zips: string[], kind: "task" | "opt"): Promise<s
     }
     return installFolder(dir, async (temp) => {
         fs.chmodSync(temp, 0o755);
-        extractInto(zips, temp);
+        await extractInto(zips, temp);
     });
 }
 

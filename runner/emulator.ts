@@ -17,6 +17,10 @@ import { which } from "./host";
 const INVOKE_PATH = "/2015-03-31/functions/function/invocations";
 /** How long to wait for the emulator's REPORT line after the response, before giving up on late logs. */
 const LOG_GRACE_MS = 2000;
+/** An invoke's logs kept for its result (all of them go to onLog as they come): the last 4 MiB. */
+const KEPT_LOG_BYTES = 4 * 1024 * 1024;
+/** A line longer than this (a function printing without newlines) is passed on in pieces. */
+const MAX_LINE_BYTES = 1024 * 1024;
 
 export interface RawInvoke {
     /** The emulator's HTTP status: 200 for an answer or a function error document, 502 when the runtime died. */
@@ -287,6 +291,8 @@ interface Segment {
 class LogFramer {
     private partial = "";
     private lines: string[] = [];
+    private keptBytes = 0;
+    private droppedBytes = 0;
     private inInvoke = false;
     private finish?: (text: string) => void;
     private muted = false;
@@ -298,6 +304,8 @@ class LogFramer {
     /** The logs of the invoke about to be sent. */
     nextSegment(): Segment {
         this.lines = [];
+        this.keptBytes = 0;
+        this.droppedBytes = 0;
         this.inInvoke = false;
         this.requestId = undefined;
         let resolve!: (t: string) => void;
@@ -315,6 +323,11 @@ class LogFramer {
         const parts = (this.partial + chunk).split("\n");
         this.partial = parts.pop()!;
         for (const line of parts) this.line(line);
+        // A function that prints without newlines must not grow one line without bound.
+        while (this.partial.length > MAX_LINE_BYTES) {
+            this.line(this.partial.slice(0, MAX_LINE_BYTES));
+            this.partial = this.partial.slice(MAX_LINE_BYTES);
+        }
     }
 
     /** Ends the current invoke's logs without a REPORT line. */
@@ -332,7 +345,18 @@ class LogFramer {
     }
 
     private text(): string {
-        return this.lines.map((l) => `${l}\n`).join("");
+        const dropped = this.droppedBytes ? `[lambda-python: the first ${this.droppedBytes} bytes of this invoke's logs are not kept]\n` : "";
+        return dropped + this.lines.map((l) => `${l}\n`).join("");
+    }
+
+    private keep(line: string): void {
+        this.lines.push(line);
+        this.keptBytes += line.length + 1;
+        while (this.keptBytes > KEPT_LOG_BYTES && this.lines.length > 1) {
+            const first = this.lines.shift()!;
+            this.keptBytes -= first.length + 1;
+            this.droppedBytes += first.length + 1;
+        }
     }
 
     private line(raw: string): void {
@@ -350,6 +374,6 @@ class LogFramer {
             return;
         }
         this.onLog?.(`${line}\n`);
-        if (this.inInvoke || this.finish) this.lines.push(line);
+        if (this.inInvoke || this.finish) this.keep(line);
     }
 }

@@ -57,7 +57,7 @@ export interface InvokeResult {
 }
 
 export interface WarmFunction {
-    /** Invokes once; invokes queue up, one at a time, as on one Lambda execution environment. */
+    /** Invokes once; invokes queue up, one at a time, as on one Lambda execution environment. A JsonText is sent as written. */
     invoke(event: unknown): Promise<InvokeResult>;
     /** Stops the emulator and the sandbox. */
     close(): Promise<void>;
@@ -143,9 +143,24 @@ export function checkLayerCount(layers: string[]): void {
 /** Lambda's limit on a synchronous invoke's payload, in bytes of JSON. */
 export const MAX_PAYLOAD_BYTES: number = limits.invokePayloadBytes;
 
+/**
+ * An event given as JSON text, sent as it is: Lambda receives the payload's
+ * bytes, so a number JavaScript cannot hold exactly or a list nested deeper
+ * than its JSON writer can go reaches the function as written.
+ */
+export class JsonText {
+    constructor(readonly text: string) {}
+}
+
 /** The event as the JSON Lambda receives, refused past the synchronous invoke's payload limit. */
 export function eventPayload(event: unknown): string {
-    const payload = JSON.stringify(event === undefined ? {} : event);
+    let payload: string;
+    try {
+        payload = event instanceof JsonText ? event.text : JSON.stringify(event === undefined ? {} : event);
+    } catch (e) {
+        // JSON.stringify recurses: a structure nested some thousands deep overflows its stack (RangeError).
+        throw new UserError(`the event cannot be written as JSON: ${(e as Error).message}. Pass it as JSON text (a file, or new JsonText(text)) to send it as it is.`);
+    }
     const bytes = Buffer.byteLength(payload);
     if (bytes > MAX_PAYLOAD_BYTES) {
         // Lambda refuses it (RequestEntityTooLargeException); the emulator would cut it short instead.

@@ -247,6 +247,24 @@ describe("runner: a runtime that dies, reported as Lambda reports it", () => {
     });
 });
 
+describe("runner: what a function prints is kept within bounds", () => {
+    it("keeps the last 4 MiB of an invoke's logs, saying how much came before", async () => {
+        const fn = await startFunction({ code: path.join(FIXTURES, "noisy"), handler: "lambda_function.lambda_handler", runtime: "python3.13", architecture: "x86_64", timeoutSeconds: 60 });
+        try {
+            const r = await fn.invoke({ mb: 24 });
+            assert.ok(r.ok, r.payload);
+            assert.ok(r.logs.length <= 4 * 1024 * 1024 + 200, String(r.logs.length));
+            assert.match(r.logs, /^\[lambda-python: the first \d+ bytes of this invoke's logs are not kept\]\n/);
+            assert.match(r.logs, /the last line\n$/);
+            const one = await fn.invoke({ mb: 24, one_line: true });
+            assert.ok(one.ok, one.payload);
+            assert.ok(one.logs.length <= 4 * 1024 * 1024 + 200, String(one.logs.length));
+        } finally {
+            await fn.close();
+        }
+    });
+});
+
 describe("runner: python3.12, which no Debian release ships", () => {
     it("runs a pure-Python archive on python3.13, with a warning that says so", async () => {
         const code = await build(path.join(FIXTURES, "probe"), { runtime: "python3.12" });
