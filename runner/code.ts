@@ -117,7 +117,9 @@ export function emptyOpt(): string {
 /** Removes extractions unused for `days` (folders are touched on use). */
 export function sweepExtractions(days = 14): void {
     const old = Date.now() - days * 24 * 3600_000;
-    for (const kind of ["task", "opt", "bytecode"]) {
+    // "bytecode": writable prefixes of hard links into the roots, from before the prefix was read-only.
+    fs.rmSync(path.join(extractionCacheDir(), "bytecode"), { recursive: true, force: true });
+    for (const kind of ["task", "opt", "pyc"]) {
         const dir = path.join(extractionCacheDir(), kind);
         let names: string[] = [];
         try {

@@ -10,13 +10,19 @@ import * as path from "path";
 import { UserError } from "../shared/errors";
 import { run, tail } from "../shared/process";
 import { Architecture } from "../policies/target";
+import { copyIntoPrefix, PREFIX } from "./bytecode";
 import { DEBIAN_KEYRING, debianMirror, hostArchitecture, which } from "./host";
 import { installFolder } from "./install-dir";
 import { runnerToolsDir } from "./tools";
 import table from "./debian-pythons.json";
 
-/** Bumped when the root's layout (mount points, .pth, placeholders, bytecode) changes. */
-const ROOT_LAYOUT = 2;
+/**
+ * Bumped when the root's layout (mount points, .pth, placeholders, bytecode)
+ * changes. 3: the bytecode prefix of emulated functions lives in the root,
+ * read-only (roots of layout 2 could have had their bytecode rewritten by a
+ * function through the writable prefix's hard links, so none is reused).
+ */
+const ROOT_LAYOUT = 3;
 
 interface InterpreterRow {
     suite: string;
@@ -44,8 +50,10 @@ export function rootDir(interpreter: string, arch: Architecture): string {
 }
 
 /** Where the sandbox mounts things inside the root; they must exist as the root is read-only. */
-export const MOUNT_POINTS = { task: "var/task", runtime: "var/runtime", opt: "opt", qemu: "usr/libexec/lambda-python-qemu", bytecode: "var/cache/lambda-python-bytecode" };
-const FOLDER_MOUNTS = [MOUNT_POINTS.task, MOUNT_POINTS.runtime, MOUNT_POINTS.opt, MOUNT_POINTS.bytecode];
+export const MOUNT_POINTS = { task: "var/task", runtime: "var/runtime", opt: "opt", qemu: "usr/libexec/lambda-python-qemu", bytecode: PREFIX };
+/** The function's and the runtime client's bytecode, mounted read-only inside the prefix (bytecode.ts). */
+export const PREFIX_MOUNTS = [MOUNT_POINTS.task, MOUNT_POINTS.runtime, MOUNT_POINTS.opt].map((m) => `${PREFIX}/${m}`);
+const FOLDER_MOUNTS = [MOUNT_POINTS.task, MOUNT_POINTS.runtime, MOUNT_POINTS.opt, ...PREFIX_MOUNTS];
 /** Host files bound over these, so that name resolution works inside the sandbox. */
 export const HOST_FILES = ["etc/resolv.conf", "etc/hosts"];
 
@@ -159,6 +167,8 @@ async function makeRoot(interpreter: string, arch: Architecture, row: Interprete
                 folders.map((f) => `/${f}`),
             );
         }
+        // The same bytecode in the layout PYTHONPYCACHEPREFIX wants, for emulated functions (bytecode.ts).
+        for (const f of folders) copyIntoPrefix(path.join(temp, f), `/${f}`, path.join(temp, PREFIX));
     });
 }
 

@@ -7,7 +7,7 @@ import * as path from "path";
 import { describeFsError, UserError } from "../shared/errors";
 import { ArchiveFacts } from "../policies/inspect/facts";
 import { Architecture, isArchitecture, parsePythonRuntime } from "../policies/target";
-import { bytecodeCacheFor } from "./bytecode";
+import { functionBytecode } from "./bytecode";
 import { emptyOpt, extracted, extractionCacheDir, inspectCode, sweepExtractions } from "./code";
 import { compileBytecode, ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
 import { EmulatorProcess, RawInvoke, startEmulator } from "./emulator";
@@ -15,7 +15,7 @@ import { ensureHostCapabilities, hostArchitecture } from "./host";
 import { chooseInterpreter } from "./interpreter";
 import { ensureQemu, qemuPath } from "./qemu";
 import { bootstrapCommand, lambdaEnvironment, RESERVED_VARIABLES } from "./sandbox";
-import { emulatorPath, ensureEmulator, ensureRuntimeClient, runtimeClientDir } from "./tools";
+import { emulatorPath, ensureEmulator, ensureRuntimeClient, runtimeClientBytecodeDir, runtimeClientDir } from "./tools";
 import lambdaEnv from "./lambda-environment.json";
 import limits from "../policies/data/lambda-limits.json";
 import { checkEnvironmentLimits } from "../policies/rules/environment-limits";
@@ -297,16 +297,17 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
     const opt = layers.length ? await extracted(layers, "opt") : emptyOpt();
     const root = rootDir(choice.interpreter, spec.architecture);
     const runtimeClient = runtimeClientDir(choice.interpreter, spec.architecture);
-    const bytecodeCache = emulated
-        ? await bytecodeCacheFor(
-              path.join(extractionCacheDir(), "bytecode"),
-              [choice.interpreter, spec.architecture, root, task, opt],
-              [
-                  { host: path.join(root, "usr", "lib", choice.interpreter), mountedAt: `/usr/lib/${choice.interpreter}` },
-                  { host: path.join(root, "usr", "lib", "python3", "dist-packages"), mountedAt: "/usr/lib/python3/dist-packages" },
-                  { host: runtimeClient, mountedAt: `/${MOUNT_POINTS.runtime}` },
-              ],
-          )
+    const bytecode = emulated
+        ? {
+              function: await functionBytecode(path.join(extractionCacheDir(), "pyc"), {
+                  nativeRoot: rootDir(choice.interpreter, hostArchitecture()!),
+                  interpreter: choice.interpreter,
+                  task,
+                  opt,
+                  mutable: codeIsFolder,
+              }),
+              runtimeClient: runtimeClientBytecodeDir(choice.interpreter, spec.architecture),
+          }
         : undefined;
     const functionName = spec.functionName ?? defaultName(spec.code);
     const env = lambdaEnvironment({
@@ -318,7 +319,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         timeoutSeconds: emulatorTimeout,
         region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
         user: spec.environment ?? {},
-        bytecodeCache: !!bytecodeCache,
+        bytecodeCache: !!bytecode,
     });
     const bootstrap = bootstrapCommand({
         root,
@@ -328,7 +329,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         interpreter: choice.interpreter,
         architecture: spec.architecture,
         handler: spec.handler,
-        bytecodeCache,
+        bytecode,
     });
     const start = () => startEmulator({ emulator: emulatorPath(), bootstrap, env, onLog: options.onLog });
     let emulator: EmulatorProcess = await start();

@@ -3,10 +3,14 @@
 // CPython in a bubblewrap sandbox (arm64 through qemu). Slow, so each warm
 // function serves several checks.
 import * as assert from "assert";
+import * as crypto from "crypto";
+import * as fs from "fs";
 import * as path from "path";
 import { buildArchive } from "../builder";
 import { isUserError } from "../shared/errors";
 import { classifyResponse, detectTarget, FunctionSpec, InvokeResult, invokeOnce, startFunction, WarmFunction } from "../runner";
+import { extractionCacheDir } from "../runner/code";
+import { rootDir } from "../runner/debian-root";
 import { liveEmulatorPids } from "../runner/emulator";
 import { QEMU_DEBIAN_VERSION, QEMU_VERSION } from "../runner/qemu";
 import { ROOT, SHARED_CACHE } from "./helpers";
@@ -263,6 +267,45 @@ describe("runner: what a function prints is kept within bounds", () => {
             await fn.close();
         }
     });
+});
+
+describe("runner: nothing a function does changes what another function, the tools or the host see", () => {
+    const attacker = path.join(FIXTURES, "attacker");
+    const victim = path.join(FIXTURES, "victim");
+    const spec = (code: string, architecture: "x86_64" | "arm64"): FunctionSpec => ({ code, handler: "lambda_function.lambda_handler", runtime: "python3.13", architecture, timeoutSeconds: 30 });
+    const digest = (file: string) => (fs.existsSync(file) ? crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex") : "absent");
+
+    for (const architecture of ["x86_64", "arm64"] as const) {
+        it(`${architecture}: a function can write nowhere but /tmp, and cannot rewrite the standard library's bytecode for the next function`, async () => {
+            // Every .pyc of colorsys the runner keeps on this machine, before the attack.
+            const pycs = (dir: string): string[] =>
+                fs.existsSync(dir)
+                    ? fs
+                          .readdirSync(dir, { recursive: true, encoding: "utf8" })
+                          .filter((f) => /(^|\/)colorsys\.cpython-313\.pyc$/.test(f))
+                          .map((f) => path.join(dir, f))
+                    : [];
+            const root = rootDir("python3.13", architecture);
+            const watched = [...pycs(path.join(root, "usr", "lib", "python3.13")), ...pycs(path.join(root, "var")), ...pycs(path.join(extractionCacheDir(), "pyc"))];
+            const before = watched.map(digest);
+
+            const fn = await startFunction(spec(attacker, architecture));
+            try {
+                const writable = await fn.invoke({ action: "writable" });
+                assert.ok(writable.ok, writable.payload + writable.logs);
+                assert.deepEqual(JSON.parse(writable.payload), []);
+                const attack = await fn.invoke({ action: "poison" });
+                assert.ok(attack.ok, attack.payload + attack.logs);
+                for (const [target, outcome] of Object.entries(JSON.parse(attack.payload) as Record<string, string>)) assert.notEqual(outcome, "rewritten", target);
+            } finally {
+                await fn.close();
+            }
+            const seen = await invokeOnce(spec(victim, architecture), {});
+            assert.ok(seen.ok, seen.payload + seen.logs);
+            assert.deepEqual(JSON.parse(seen.payload), { poisoned: null, rgb: [1, 1, 1] });
+            assert.deepEqual(watched.map(digest), before, "no .pyc on this machine changed");
+        });
+    }
 });
 
 describe("runner: python3.12, which no Debian release ships", () => {
