@@ -13,6 +13,7 @@ import * as http from "http";
 import * as net from "net";
 import { UserError } from "../shared/errors";
 import { which } from "./host";
+import type { FunctionNetwork } from "./network";
 
 const INVOKE_PATH = "/2015-03-31/functions/function/invocations";
 /** How long to wait for the emulator's REPORT line after the response, before giving up on late logs. */
@@ -60,18 +61,22 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
     try {
         process.kill(-child.pid, signal);
     } catch {
-        // already gone
+        // not a group leader (the network's helpers), or already gone
+        child.kill(signal);
     }
 }
 
-function register(child: ChildProcess): void {
-    live.add(child);
-    child.on("exit", () => live.delete(child));
+/** The network helpers (network.ts) of those emulators. */
+const helpers = new Set<ChildProcess>();
+
+function register(child: ChildProcess, set = live): void {
+    set.add(child);
+    child.on("exit", () => set.delete(child));
     if (!exitHook) {
         exitHook = true;
         // Whatever way we leave (Ctrl-C in the CLI calls process.exit), the emulators go with us.
         process.on("exit", () => {
-            for (const c of live) killGroup(c, "SIGKILL");
+            for (const c of [...live, ...helpers]) killGroup(c, "SIGKILL");
         });
     }
 }
@@ -116,6 +121,8 @@ export interface EmulatorOptions {
     env: Record<string, string>;
     /** Each line the function prints, as it prints it. */
     onLog?: (line: string) => void;
+    /** Puts the bootstrap in a network of its own that reaches the Runtime API at `apiPort` (network.ts). */
+    network?: (apiPort: number) => FunctionNetwork;
 }
 
 export async function startEmulator(options: EmulatorOptions): Promise<EmulatorProcess> {
@@ -134,11 +141,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorP
 
 async function launch(options: EmulatorOptions, port: number, apiPort: number): Promise<{ process: EmulatorProcess } | { error: string }> {
     const setpriv = which("setpriv");
+    // The bootstrap's network: a namespace of its own that reaches this machine only at the Runtime API's port.
+    // Set up while the emulator starts; the bootstrap runs only at the first invoke, after both.
+    const network = options.network?.(apiPort);
+    for (const p of network?.processes ?? []) register(p, helpers);
     // "info": the emulator says only in its log how a runtime failed and when the handler was called.
-    const command = [options.emulator, "--runtime-interface-emulator-address", `127.0.0.1:${port}`, "--runtime-api-address", `127.0.0.1:${apiPort}`, "--log-level", "info", ...options.bootstrap];
+    const command = [options.emulator, "--runtime-interface-emulator-address", `127.0.0.1:${port}`, "--runtime-api-address", `127.0.0.1:${apiPort}`, "--log-level", "info", ...(network?.enter ?? []), ...options.bootstrap];
     const argv = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...command] : command;
     const child = spawn(argv[0], argv.slice(1), { env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     register(child);
+    child.on("close", () => network?.close());
     const logs = new LogFramer(options.onLog);
     const rapid = new RapidLog(() => setTimeout(() => logs.end(), 20));
     let stderr = "";
@@ -167,6 +179,16 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number): 
             return { error: stderr.trim() || (exited ? `exited with status ${child.exitCode}` : "not listening after 10 s") };
         }
         await sleep(15);
+    }
+    if (network) {
+        try {
+            await network.ready;
+            for (const p of network.processes) register(p, helpers);
+        } catch (e) {
+            killGroup(child, "SIGKILL");
+            await exit;
+            throw e;
+        }
     }
 
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });

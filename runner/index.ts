@@ -13,6 +13,7 @@ import { compileBytecode, ensureRoot, MOUNT_POINTS, rootDir } from "./debian-roo
 import { EmulatorProcess, RawInvoke, startEmulator } from "./emulator";
 import { ensureHostCapabilities, hostArchitecture } from "./host";
 import { chooseInterpreter } from "./interpreter";
+import { sandboxResolvConf, startNetwork } from "./network";
 import { ensureQemu, qemuPath } from "./qemu";
 import { bootstrapCommand, lambdaEnvironment, RESERVED_VARIABLES } from "./sandbox";
 import { emulatorPath, ensureEmulator, ensureRuntimeClient, runtimeClientBytecodeDir, runtimeClientDir } from "./tools";
@@ -81,7 +82,7 @@ export function interpreterFor(runtime: string): string {
 
 /**
  * Installs what running `runtime` on `architecture` needs, when missing: the
- * host's packages (bubblewrap, debootstrap, dpkg), the emulator, the pinned
+ * host's packages (bubblewrap, passt, debootstrap, dpkg), the emulator, the pinned
  * qemu for the other architecture, the Debian root and awslambdaric. Cheap
  * when everything is there.
  */
@@ -309,6 +310,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
               runtimeClient: runtimeClientBytecodeDir(choice.interpreter, spec.architecture),
           }
         : undefined;
+    const networkDir = path.join(extractionCacheDir(), "net");
     const functionName = spec.functionName ?? defaultName(spec.code);
     const env = lambdaEnvironment({
         functionName,
@@ -330,8 +332,10 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         architecture: spec.architecture,
         handler: spec.handler,
         bytecode,
+        resolvConf: sandboxResolvConf(networkDir),
     });
-    const start = () => startEmulator({ emulator: emulatorPath(), bootstrap, env, onLog: options.onLog });
+    const network = (apiPort: number) => startNetwork(apiPort, networkDir, env);
+    const start = () => startEmulator({ emulator: emulatorPath(), bootstrap, env, onLog: options.onLog, network });
     let emulator: EmulatorProcess = await start();
     let closed = false;
     // One invoke at a time, as in one execution environment; queued here (not only in the emulator) so that

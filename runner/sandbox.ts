@@ -35,6 +35,8 @@ export interface SandboxPlan {
     interpreter: string;
     architecture: Architecture;
     handler: string;
+    /** The resolv.conf to show (network.ts); default this machine's. */
+    resolvConf?: string;
     /** Emulated functions: the bytecode of the function (var/task, opt) and of the runtime client, mounted read-only in the prefix. */
     bytecode?: { function: string; runtimeClient: string };
 }
@@ -56,7 +58,7 @@ export function bootstrapCommand(plan: SandboxPlan): string[] {
         "--ro-bind",
         plan.runtimeClient,
         `/${MOUNT_POINTS.runtime}`,
-        ...HOST_FILES.flatMap((f) => ["--ro-bind-try", `/${f}`, `/${f}`]),
+        ...HOST_FILES.flatMap((f) => ["--ro-bind-try", f === "etc/resolv.conf" && plan.resolvConf ? plan.resolvConf : `/${f}`, `/${f}`]),
         "--size",
         String(lambdaEnv.defaults.tmpBytes),
         "--tmpfs",
