@@ -72,6 +72,9 @@ export function formatFunctionError(result: InvokeResult): string {
         const init = result.duringInit ? " during init (importing the handler's module, before the handler ran; here init counts against the timeout, where Lambda gives it 10 s of its own)" : "";
         return `the function timed out${init} after ${seconds ? Number(seconds) : "?"} s (${result.payload.trim()})`;
     }
+    if (result.cannotLoad) {
+        return `the function was not run: Lambda could not load it (the policy pack's checks for its runtime and architecture, as lambda-python inspect runs them):\n${result.cannotLoad.map((f) => `  [${f.policy}] ${f.message}`).join("\n")}`;
+    }
     const e = result.error!;
     const trace = e.stackTrace?.length ? `Traceback (most recent call last):\n${e.stackTrace.map((l) => (l.endsWith("\n") ? l : `${l}\n`)).join("")}` : "";
     return `the function failed${result.duringInit ? " during init" : ""} with ${e.errorType}: ${e.errorMessage}\n${trace}${e.errorType}: ${e.errorMessage}`;
@@ -183,6 +186,8 @@ export async function invokeCommand(argv: string[]): Promise<number> {
         process.stderr.write(`lambda-python: ${formatFunctionError(result)}\n`);
         return 1;
     }
-    say(`${spec.handler} returned in ${Math.round(result.durationMs)} ms (${spec.runtime}, ${spec.architecture})`);
+    // Where Debian has no CPython of the runtime's version, the answer came from another: said here, not only in a warning.
+    const ranOn = result.interpreter === spec.runtime ? "" : `, run on ${result.interpreter}`;
+    say(`${spec.handler} returned in ${Math.round(result.durationMs)} ms (${spec.runtime}${ranOn}, ${spec.architecture})`);
     return 0;
 }

@@ -9,7 +9,7 @@ import * as path from "path";
 import { defaultCacheDir } from "../builder/cache";
 import { describeFsError, UserError } from "../shared/errors";
 import { inspectPath } from "../policies/inspect";
-import { ArchiveFacts } from "../policies/inspect/facts";
+import { ArchiveFacts, InspectedArchive } from "../policies/inspect/facts";
 import { openZipFile, ZipFormatError } from "../policies/zip/reader";
 import { installFolder } from "./install-dir";
 
@@ -30,17 +30,23 @@ async function fileSha256(file: string): Promise<string> {
 /** Lets signal handlers and timers run between two pieces of synchronous work. */
 const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Facts of a .zip or folder, with a sentence (exit 2) for a missing or unreadable one. */
-export function inspectCode(file: string, what: string): ArchiveFacts {
-    let facts: ArchiveFacts;
+/** A .zip or folder inspected by the policy pack's reader, with a sentence (exit 2) for a missing, unreadable or damaged one. */
+export function inspectArchive(file: string, what: string): InspectedArchive {
+    let archive: InspectedArchive;
     try {
-        facts = inspectPath(file).facts;
+        archive = inspectPath(file);
     } catch (e) {
         throw describeFsError(e, file, what);
     }
+    const facts = archive.facts;
     if (facts.problems.length) throw new UserError(`${what} ${file} is not a usable zip: ${facts.problems[0]}`);
     if (facts.unsafe.length) throw new UserError(`${what} ${file} has an entry Lambda would refuse to extract: ${facts.unsafe[0].name} (${facts.unsafe[0].reason}).`);
-    return facts;
+    return archive;
+}
+
+/** Facts of a .zip or folder (inspectArchive's). */
+export function inspectCode(file: string, what: string): ArchiveFacts {
+    return inspectArchive(file, what).facts;
 }
 
 /** Extracts zips, in order, into one folder. Entry modes are kept as the zip records them. */

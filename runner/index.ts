@@ -5,14 +5,15 @@
 import * as fs from "fs";
 import * as path from "path";
 import { describeFsError, UserError } from "../shared/errors";
-import { ArchiveFacts } from "../policies/inspect/facts";
+import { Finding } from "../policies/rules";
 import { Architecture, isArchitecture, parsePythonRuntime } from "../policies/target";
 import { functionBytecode } from "./bytecode";
-import { emptyOpt, extracted, extractionCacheDir, inspectCode, sweepExtractions } from "./code";
+import { emptyOpt, extracted, extractionCacheDir, inspectArchive, inspectCode, sweepExtractions } from "./code";
 import { compileBytecode, ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
 import { EmulatorProcess, RawInvoke, startEmulator } from "./emulator";
 import { ensureHostCapabilities, hostArchitecture } from "./host";
 import { chooseInterpreter } from "./interpreter";
+import { cannotLoad, REFUSED } from "./load-check";
 import { sandboxResolvConf, startNetwork } from "./network";
 import { ensureQemu, qemuPath } from "./qemu";
 import { bootstrapCommand, lambdaEnvironment, RESERVED_VARIABLES } from "./sandbox";
@@ -23,6 +24,7 @@ import { checkEnvironmentLimits } from "../policies/rules/environment-limits";
 import { withCommas } from "../policies/rules/format";
 
 export type { Architecture } from "../policies/target";
+export { REFUSED as CANNOT_LOAD } from "./load-check";
 
 export interface FunctionSpec {
     /** A function .zip, or a folder already laid out as /var/task. */
@@ -55,6 +57,10 @@ export interface InvokeResult {
     durationMs: number;
     /** What the function printed during this invoke. */
     logs: string;
+    /** The Debian CPython that ran it, e.g. "python3.13": another minor version than the runtime when Debian has none for it. */
+    interpreter: string;
+    /** Why Lambda could not load the function (the policy pack's findings): it was not run. */
+    cannotLoad?: Finding[];
 }
 
 export interface WarmFunction {
@@ -64,6 +70,10 @@ export interface WarmFunction {
     close(): Promise<void>;
     /** Things that differ from Lambda for this function (e.g. a substitute interpreter). */
     warnings: string[];
+    /** The Debian CPython that runs it, e.g. "python3.13". */
+    interpreter: string;
+    /** Set when Lambda could not load the function (the policy pack's findings): every invoke fails without running it. */
+    cannotLoad?: Finding[];
 }
 
 export interface StartOptions {
@@ -183,12 +193,6 @@ function isFolder(p: string, what: string): boolean {
     }
 }
 
-/** Warnings for shared objects built for the other architecture: they will fail to load, as on Lambda. */
-function architectureWarnings(arch: Architecture, listings: { label: string; facts: ArchiveFacts }[]): string[] {
-    const other = arch === "x86_64" ? "arm64" : "x86_64";
-    return listings.filter((l) => l.facts.nativeArchitectures.includes(other)).map((l) => `${l.label} holds ${other} shared objects (e.g. ${l.facts.natives.find((n) => n.arch === other)?.name}); on ${arch} they cannot load, here as on Lambda.`);
-}
-
 /**
  * What an archive shows about its target, for defaults: the CPython version
  * its extension modules were built for, and the instruction set of its
@@ -248,7 +252,7 @@ function exitReason(message: string): string {
  * "RequestId: … Error: Runtime exited with error: exit status 1"}`, and so
  * does this.
  */
-export function classifyInvoke(raw: Pick<RawInvoke, "status" | "body" | "requestId" | "failure" | "duringInit">): Omit<InvokeResult, "durationMs" | "logs"> {
+export function classifyInvoke(raw: Pick<RawInvoke, "status" | "body" | "requestId" | "failure" | "duringInit">): Omit<InvokeResult, "durationMs" | "logs" | "interpreter"> {
     const judged = classifyResponse(raw.body);
     const phase = judged.ok ? {} : { duringInit: raw.duringInit };
     if (raw.status === 200 || !judged.ok) return { ...judged, ...phase, payload: raw.body };
@@ -266,17 +270,20 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
     const { timeoutSeconds, memoryMB } = validate(spec);
     const layers = (spec.layers ?? []).map((l) => path.resolve(l));
     const codeIsFolder = isFolder(spec.code, "function code");
-    const codeFacts = inspectCode(path.resolve(spec.code), codeIsFolder ? "function folder" : "function archive");
-    const listings = [{ label: spec.code, facts: codeFacts }];
+    const codeArchive = inspectArchive(path.resolve(spec.code), codeIsFolder ? "function folder" : "function archive");
+    const listings = [{ label: spec.code, archive: codeArchive }];
     for (const layer of layers) {
         if (isFolder(layer, "layer")) throw new UserError(`layer ${layer} is a folder; give the layer's .zip (lambda-python build --kind layer makes one).`);
-        listings.push({ label: layer, facts: inspectCode(layer, "layer archive") });
+        listings.push({ label: layer, archive: inspectArchive(layer, "layer archive") });
     }
     const choice = chooseInterpreter(
         spec.runtime,
-        listings.map((l) => ({ label: l.label, files: l.facts.files })),
+        listings.map((l) => ({ label: l.label, files: l.archive.facts.files })),
     );
-    const warnings = [...choice.warnings, ...architectureWarnings(spec.architecture, listings)];
+    const warnings = [...choice.warnings];
+    // What Lambda could not load is not run here either, whatever Debian's CPython would tolerate.
+    const refused = cannotLoad({ code: codeArchive, layers: listings.slice(1).map((l) => l.archive), runtime: spec.runtime, architecture: spec.architecture });
+    if (refused.length) return refusedFunction(refused, choice.interpreter, warnings);
     // The emulator counts a cold start's init in the first invoke's timeout, where Lambda gives init its own
     // 10 s. Natively init is quick. Under qemu everything is about ten times slower, so an emulated function
     // gets the init allowance and the whole is scaled: there the timeout only guards against hangs.
@@ -346,7 +353,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         if (closed) throw new UserError(`function ${functionName} was closed; start it again to invoke it.`);
         const payload = eventPayload(event);
         const raw = await emulator.invoke(payload, emulatorTimeout);
-        const result: InvokeResult = { ...classifyInvoke(raw), durationMs: raw.durationMs, logs: raw.logs };
+        const result: InvokeResult = { ...classifyInvoke(raw), durationMs: raw.durationMs, logs: raw.logs, interpreter: choice.interpreter };
         if (result.timedOut && !closed) {
             // After a timeout Lambda starts a new execution environment; the emulator, asked again at once,
             // may answer "ErrGateCanceled" while it resets. A new emulator is the faithful and reliable reset.
@@ -360,6 +367,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
 
     return {
         warnings,
+        interpreter: choice.interpreter,
         invoke(event: unknown): Promise<InvokeResult> {
             const result = queue.then(() => invokeNow(event));
             queue = result.catch(() => undefined);
@@ -369,6 +377,26 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
             closed = true;
             await emulator.close();
         },
+    };
+}
+
+/**
+ * A function Lambda could not load: each invoke fails at once with the
+ * findings, the way the runtime would fail on Lambda, but without running
+ * anything here (the local CPython could load it and answer wrongly).
+ */
+function refusedFunction(findings: Finding[], interpreter: string, warnings: string[]): WarmFunction {
+    const errorMessage = `Lambda could not load this function, so it was not run (the policy pack's checks, as lambda-python inspect runs them): ${findings.map((f) => f.message).join(" ")}`;
+    return {
+        warnings,
+        interpreter,
+        cannotLoad: findings,
+        async invoke(event: unknown): Promise<InvokeResult> {
+            eventPayload(event);
+            const error = { errorType: REFUSED, errorMessage };
+            return { ok: false, timedOut: false, error, payload: JSON.stringify(error), durationMs: 0, logs: "", interpreter, cannotLoad: findings };
+        },
+        async close() {},
     };
 }
 

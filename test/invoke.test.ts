@@ -6,6 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { buildArchive } from "../builder";
 import { CLI, cli, cliAsync, ROOT, SHARED_CACHE, tmpDir } from "./helpers";
+import { glibc234Function } from "./runner-fixtures";
+import { craftZip, elfHeader } from "./zip-crafter";
 
 const FIXTURES = path.join(ROOT, "test", "fixtures", "runner");
 
@@ -105,6 +107,57 @@ describe("lambda-python invoke", () => {
         assert.equal(out.duringInit, true);
         assert.equal(out.error.errorType, "Runtime.ExitError");
         assert.match(out.error.errorMessage, /Runtime exited without providing a reason$/);
+    });
+
+    describe("what Lambda could not load is a failure, whatever Debian's CPython tolerates", () => {
+        let glibc234: string;
+        before(() => {
+            glibc234 = glibc234Function(dir);
+        });
+
+        it("refuses to run a python3.11 function whose library needs GLIBC_2.34 (Amazon Linux 2 has 2.26): exit 1, as inspect refuses it", () => {
+            const r = cli(["invoke", glibc234, "--runtime", "python3.11"]);
+            assert.equal(r.code, 1, r.stderr);
+            assert.equal(JSON.parse(r.stdout).errorType, "LambdaPython.CannotLoad");
+            assert.match(r.stderr, /lambda-python: the function was not run: Lambda could not load it .*\n {2}\[lambda-architecture-compatibility\] .*\(AL2, glibc 2\.26\).*libthreads\.so needs GLIBC_2\.34/);
+            assert.equal(cli(["inspect", glibc234, "--runtime", "python3.11", "--arch", "x86_64"]).code, 1, "inspect refuses it too");
+        });
+
+        it("runs the same archive for python3.12 (glibc 2.34), on python3.13, and says so in the summary and the JSON", () => {
+            const r = cli(["invoke", glibc234, "--runtime", "python3.12"]);
+            assert.equal(r.code, 0, r.stderr);
+            assert.deepEqual(JSON.parse(r.stdout), { started: 0 });
+            assert.match(r.stderr, /returned in \d+ ms \(python3\.12, run on python3\.13, x86_64\)/);
+            const j = JSON.parse(cli(["invoke", glibc234, "--runtime", "python3.12", "--json", "--quiet"]).stdout);
+            assert.equal(j.runtime, "python3.12");
+            assert.equal(j.interpreter, "python3.13");
+        });
+
+        it("says in the JSON that a python3.10 function ran on python3.11", () => {
+            const j = JSON.parse(cli(["invoke", probe, "--runtime", "python3.10", "--json", "--quiet"]).stdout);
+            assert.equal(j.ok, true);
+            assert.equal(j.runtime, "python3.10");
+            assert.equal(j.interpreter, "python3.11");
+            assert.equal(j.response.env.AWS_EXECUTION_ENV, "AWS_Lambda_python3.10");
+        });
+
+        it("refuses an x86_64 function holding an AArch64 shared object", () => {
+            const zip = path.join(dir, "arm-inside.zip");
+            fs.writeFileSync(
+                zip,
+                craftZip([
+                    { name: "lambda_function.py", data: Buffer.from("def lambda_handler(e, c):\n    return 1\n") },
+                    { name: "lib/native.so", data: elfHeader(183) },
+                ]),
+            );
+            const r = cli(["invoke", zip, "--arch", "x86_64", "--json", "--quiet"]);
+            assert.equal(r.code, 1, r.stderr);
+            const j = JSON.parse(r.stdout);
+            assert.equal(j.ok, false);
+            assert.equal(j.error.errorType, "LambdaPython.CannotLoad");
+            assert.equal(j.cannotLoad[0].policy, "lambda-architecture-compatibility");
+            assert.match(j.cannotLoad[0].message, /runs on x86_64 but holds 1 shared object built for arm64: lib\/native\.so/);
+        });
     });
 
     it("answers bad input with one paragraph and exit 2", () => {

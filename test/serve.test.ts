@@ -8,6 +8,7 @@ import * as http from "http";
 import * as path from "path";
 import { FunctionUrlEvent } from "../runner/serve/event";
 import { CLI, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
+import { glibc234Function } from "./runner-fixtures";
 import { alive, descendants, eventually, serve, Served } from "./serve-helpers";
 
 const env = { ...process.env, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE };
@@ -182,6 +183,19 @@ describe("lambda-python serve", () => {
             assert.deepEqual(children.filter(alive), []);
             await assert.rejects(fetch(url("/plain")));
         });
+    });
+
+    it("answers 502 for a function Lambda could not load (a python3.11 library needing GLIBC_2.34), saying so when it starts", async () => {
+        const zip = glibc234Function(tmpDir("serve-glibc-"));
+        const served = await serve([zip, "--runtime", "python3.11"], 1);
+        try {
+            const res = await fetch(Object.values(served.urls)[0]);
+            assert.equal(res.status, 502);
+            assert.match(served.stderr(), /warning: every request is answered 502: Lambda could not load this function — .*libthreads\.so needs GLIBC_2\.34/);
+            await eventually(() => /GET \/ -> 502 .*LambdaPython\.CannotLoad/.test(served.stderr()), "the request's log line");
+        } finally {
+            await served.stop();
+        }
     });
 
     it("refuses a path that is neither an archive, a source folder nor a program, in one paragraph", async () => {

@@ -76,7 +76,10 @@ export async function serveFunctions(functions: ServedFunction[], options: Serve
             const port = options.port ? options.port + i : 0;
             slot.server = await listen(handlerFor(f.name, slot.warm, log), host, port, f.name);
             const actual = (slot.server.address() as AddressInfo).port;
-            listening.push({ name: f.name, url: `http://${host.includes(":") ? `[${host}]` : host}:${actual}/`, warnings: slot.warm.warnings });
+            const notes = [...slot.warm.warnings];
+            if (slot.warm.cannotLoad) notes.push(`every request is answered 502: Lambda could not load this function — ${slot.warm.cannotLoad.map((c) => c.message).join(" ")}`);
+            if (slot.warm.interpreter !== f.spec.runtime) notes.push(`${f.spec.runtime} runs on ${slot.warm.interpreter} here.`);
+            listening.push({ name: f.name, url: `http://${host.includes(":") ? `[${host}]` : host}:${actual}/`, warnings: notes });
         }
         return { listening, close };
     } catch (e) {
