@@ -207,4 +207,17 @@ describe("lambda-python invoke", () => {
         for (let i = 0; i < 100 && processesOf(name).length; i++) await new Promise((r) => setTimeout(r, 50));
         assert.deepEqual(processesOf(name), []);
     });
+
+    it("ends on SIGTERM during a function's init, leaving no emulator, sandbox, runtime or network helper behind", async () => {
+        const name = `sigterm-init-${process.pid}`;
+        const run = cliAsync(["invoke", path.join(FIXTURES, "init-failures"), "--handler", "slow_import.lambda_handler", "--runtime", "python3.13", "--name", name, "--timeout", "600"]);
+        // Wait until the import runs (it prints before it sleeps); the processes carry the function's environment.
+        for (let i = 0; i < 600 && processesOf(name).length < 4; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.ok(processesOf(name).length >= 4, "the emulator, the network's helpers, bwrap and Python are running");
+        run.kill("SIGTERM");
+        const r = await run.done;
+        assert.equal(r.code, 143, r.stderr);
+        for (let i = 0; i < 100 && processesOf(name).length; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.deepEqual(processesOf(name), []);
+    });
 });
