@@ -20,7 +20,8 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { run } from "../shared/process";
+import { UserError } from "../shared/errors";
+import { run, tail } from "../shared/process";
 import { which } from "./host";
 import { installFolder } from "./install-dir";
 
@@ -54,6 +55,26 @@ export function copyIntoPrefix(from: string, mountedAt: string, prefix: string):
         }
     };
     walk(from, "");
+}
+
+/**
+ * Compiles Python files to bytecode with `root`'s CPython (this machine's
+ * architecture), as Lambda's runtimes ship them: the sandbox's file system is
+ * read-only, so without this every cold start would compile the standard
+ * library again (seconds under qemu). `binds` put the folders to compile in
+ * the root (without any, the root itself is compiled and writable). With a
+ * `prefix`, the bytecode goes there in PYTHONPYCACHEPREFIX's layout (from the
+ * environment: compileall's workers do not inherit -X options) and a module
+ * that does not compile is left out rather than an error.
+ */
+export async function compileBytecode(root: string, interpreter: string, binds: string[], folders: string[], options: { prefix?: string } = {}): Promise<void> {
+    const args = [binds.length ? "--ro-bind" : "--bind", root, "/", ...binds, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp", "--unshare-all", "--die-with-parent"];
+    // -s -P: nothing from a user site folder or the working folder. Nothing of our environment either
+    // (SOURCE_DATE_EPOCH would make hash-checked bytecode).
+    const python = [`/usr/bin/${interpreter}`, "-s", "-P", "-m", "compileall", "-q", "-j", "2", ...folders];
+    const env: NodeJS.ProcessEnv = { PATH: "/usr/bin:/bin", ...(options.prefix ? { PYTHONPYCACHEPREFIX: options.prefix } : {}) };
+    const r = await run(which("bwrap")!, [...args, "--", ...python], { env });
+    if (r.code !== 0 && !(options.prefix && r.code === 1)) throw new UserError(`could not compile ${folders.join(", ")} to bytecode with ${interpreter}: ${tail(r.stdout + r.stderr, 6)}`);
 }
 
 /** A folder's Python sources as they are now (names, sizes, times), for a folder given as code, which may change. */
@@ -101,50 +122,9 @@ export async function functionBytecode(base: string, s: FunctionSources): Promis
     const key = crypto.createHash("sha256").update(identity.join("\n")).digest("hex").slice(0, 40);
     const dir = await installFolder(path.join(base, key), async (temp) => {
         fs.chmodSync(temp, 0o755);
-        const out = `/${PREFIX}`;
-        // The root's own prefix folder is replaced by the temporary one; only var/task and opt are kept from it.
-        // The prefix comes from the environment, not -X: compileall's worker processes do not inherit -X options.
-        // -s -P: nothing from a user site folder or the working folder; nothing else of ours is in the environment
-        // (SOURCE_DATE_EPOCH would make hash-checked bytecode).
-        await run(
-            which("bwrap")!,
-            [
-                "--ro-bind",
-                s.nativeRoot,
-                "/",
-                "--ro-bind",
-                s.task,
-                "/var/task",
-                "--ro-bind",
-                s.opt,
-                "/opt",
-                "--bind",
-                temp,
-                out,
-                "--proc",
-                "/proc",
-                "--dev",
-                "/dev",
-                "--tmpfs",
-                "/tmp",
-                "--chdir",
-                "/tmp",
-                "--unshare-all",
-                "--die-with-parent",
-                "--",
-                `/usr/bin/${s.interpreter}`,
-                "-s",
-                "-P",
-                "-m",
-                "compileall",
-                "-q",
-                "-j",
-                "2",
-                "/var/task",
-                "/opt",
-            ],
-            { env: { PATH: "/usr/bin:/bin", PYTHONPYCACHEPREFIX: out } },
-        );
+        // The native root's own prefix folder is covered by the temporary one; only var/task and opt are kept from it.
+        // A module that does not compile is left out (compileall exits 1): the runtime client reports it, as on Lambda.
+        await compileBytecode(s.nativeRoot, s.interpreter, ["--ro-bind", s.task, "/var/task", "--ro-bind", s.opt, "/opt", "--bind", temp, `/${PREFIX}`], ["/var/task", "/opt"], { prefix: `/${PREFIX}` });
         for (const name of fs.readdirSync(temp)) if (name !== "var" && name !== "opt") fs.rmSync(path.join(temp, name), { recursive: true, force: true });
         for (const sub of ["var/task", "opt"]) fs.mkdirSync(path.join(temp, sub), { recursive: true });
         for (const name of fs.readdirSync(path.join(temp, "var"))) if (name !== "task") fs.rmSync(path.join(temp, "var", name), { recursive: true, force: true });

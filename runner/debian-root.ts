@@ -10,7 +10,7 @@ import * as path from "path";
 import { UserError } from "../shared/errors";
 import { run, tail } from "../shared/process";
 import { Architecture } from "../policies/target";
-import { copyIntoPrefix, PREFIX } from "./bytecode";
+import { compileBytecode, copyIntoPrefix, PREFIX } from "./bytecode";
 import { DEBIAN_KEYRING, debianMirror, hostArchitecture, which } from "./host";
 import { installFolder } from "./install-dir";
 import { runnerToolsDir } from "./tools";
@@ -52,7 +52,7 @@ export function rootDir(interpreter: string, arch: Architecture): string {
 /** Where the sandbox mounts things inside the root; they must exist as the root is read-only. */
 export const MOUNT_POINTS = { task: "var/task", runtime: "var/runtime", opt: "opt", qemu: "usr/libexec/lambda-python-qemu", bytecode: PREFIX };
 /** The function's and the runtime client's bytecode, mounted read-only inside the prefix (bytecode.ts). */
-export const PREFIX_MOUNTS = [MOUNT_POINTS.task, MOUNT_POINTS.runtime, MOUNT_POINTS.opt].map((m) => `${PREFIX}/${m}`);
+const PREFIX_MOUNTS = [MOUNT_POINTS.task, MOUNT_POINTS.runtime, MOUNT_POINTS.opt].map((m) => `${PREFIX}/${m}`);
 const FOLDER_MOUNTS = [MOUNT_POINTS.task, MOUNT_POINTS.runtime, MOUNT_POINTS.opt, ...PREFIX_MOUNTS];
 /** Host files bound over these, so that name resolution works inside the sandbox. */
 export const HOST_FILES = ["etc/resolv.conf", "etc/hosts"];
@@ -170,41 +170,6 @@ async function makeRoot(interpreter: string, arch: Architecture, row: Interprete
         // The same bytecode in the layout PYTHONPYCACHEPREFIX wants, for emulated functions (bytecode.ts).
         for (const f of folders) copyIntoPrefix(path.join(temp, f), `/${f}`, path.join(temp, PREFIX));
     });
-}
-
-/**
- * Compiles Python files to bytecode once, as Lambda's runtimes ship them: the
- * sandbox's file system is read-only, so without this every cold start would
- * compile the standard library again (seconds under qemu). `root` is a root
- * of this machine's architecture; `binds` put the folders to compile in it.
- */
-export async function compileBytecode(root: string, interpreter: string, binds: string[], folders: string[]): Promise<void> {
-    const bwrap = which("bwrap")!;
-    // Compiling the root itself (a temporary folder) needs it writable; otherwise only the bound folders are.
-    const args = [
-        binds.length ? "--ro-bind" : "--bind",
-        root,
-        "/",
-        ...binds,
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--tmpfs",
-        "/tmp",
-        "--unshare-pid",
-        "--die-with-parent",
-        "--",
-        `/usr/bin/${interpreter}`,
-        "-m",
-        "compileall",
-        "-q",
-        "-j",
-        "2",
-        ...folders,
-    ];
-    const r = await run(bwrap, args);
-    if (r.code !== 0) throw new UserError(`could not compile ${folders.join(", ")} to bytecode with ${interpreter}: ${tail(r.stdout + r.stderr, 6)}`);
 }
 
 /** dpkg-deb -x for every package, two at a time (this is I/O and decompression). */

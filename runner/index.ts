@@ -7,9 +7,9 @@ import * as path from "path";
 import { describeFsError, UserError } from "../shared/errors";
 import { Finding } from "../policies/rules";
 import { Architecture, isArchitecture, parsePythonRuntime } from "../policies/target";
-import { functionBytecode } from "./bytecode";
+import { compileBytecode, functionBytecode } from "./bytecode";
 import { emptyOpt, extracted, extractionCacheDir, inspectArchive, inspectCode, sweepExtractions } from "./code";
-import { compileBytecode, ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
+import { ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
 import { EmulatorProcess, RawInvoke, startEmulator } from "./emulator";
 import { ensureHostCapabilities, hostArchitecture } from "./host";
 import { chooseInterpreter } from "./interpreter";
@@ -24,7 +24,6 @@ import { checkEnvironmentLimits } from "../policies/rules/environment-limits";
 import { withCommas } from "../policies/rules/format";
 
 export type { Architecture } from "../policies/target";
-export { REFUSED as CANNOT_LOAD } from "./load-check";
 
 export interface FunctionSpec {
     /** A function .zip, or a folder already laid out as /var/task. */
