@@ -18,7 +18,7 @@
 // The namespace is held by a small process (`unshare … sleep`); the sandbox
 // enters it with nsenter before bwrap starts. Both helpers die with us
 // (setpriv --pdeathsig) and are stopped with the emulator.
-import { ChildProcess, execFileSync, spawn } from "child_process";
+import { ChildProcess, execFile, spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
@@ -131,7 +131,7 @@ export function startNetwork(apiPort: number, runtimeDir: string, env: Record<st
         // read-write, it never reads as ended before pasta writes (a FIFO without a writer would).
         fs.mkdirSync(runtimeDir, { recursive: true });
         const fifo = path.join(runtimeDir, `pasta-${process.pid}-${++started}.ready`);
-        execFileSync(which("mkfifo")!, ["-m", "600", fifo]);
+        await new Promise<void>((resolve, reject) => execFile(which("mkfifo")!, ["-m", "600", fifo], (e) => (e ? reject(new UserError(`could not make ${fifo}: ${e.message}`)) : resolve())));
         const signal = new net.Socket({ fd: fs.openSync(fifo, fs.constants.O_RDWR | fs.constants.O_NONBLOCK), readable: true, writable: false });
         try {
             const args = ["-f", "-q", "--config-net", "-t", "none", "-u", "none", "-T", String(apiPort), "-U", "none", "--no-map-gw", "-P", fifo];
