@@ -88,7 +88,7 @@ export function liveEmulatorPids(): number[] {
 
 // ------------------------------------------------------------------ ports
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
         const server = net.createServer();
         server.unref();
@@ -123,15 +123,26 @@ export interface EmulatorOptions {
     onLog?: (line: string) => void;
     /** Puts the bootstrap in a network of its own that reaches the Runtime API at `apiPort` (network.ts). */
     network?: (apiPort: number) => FunctionNetwork;
+    /** A network already being set up, for the first try, with the Runtime API port it forwards. */
+    prepared?: PreparedNetwork;
+}
+
+export interface PreparedNetwork {
+    apiPort: number;
+    network: FunctionNetwork;
 }
 
 export async function startEmulator(options: EmulatorOptions): Promise<EmulatorProcess> {
     let lastError = "";
     // Ports are picked free but could be taken before the emulator binds them: try a few times.
     for (let attempt = 0; attempt < 3; attempt++) {
-        const [port, apiPort] = [await freePort(), await freePort()];
-        if (port === apiPort) continue;
-        const started = await launch(options, port, apiPort);
+        const prepared = attempt === 0 ? options.prepared : undefined;
+        const [port, apiPort] = [await freePort(), prepared?.apiPort ?? (await freePort())];
+        if (port === apiPort) {
+            prepared?.network.close();
+            continue;
+        }
+        const started = await launch(options, port, apiPort, prepared?.network);
         if ("process" in started) return started.process;
         lastError = started.error;
         if (!/address already in use/i.test(lastError)) break;
@@ -139,11 +150,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorP
     throw new UserError(`the Lambda emulator (${options.emulator}) did not start: ${lastError || "no output"}`);
 }
 
-async function launch(options: EmulatorOptions, port: number, apiPort: number): Promise<{ process: EmulatorProcess } | { error: string }> {
+async function launch(options: EmulatorOptions, port: number, apiPort: number, prepared?: FunctionNetwork): Promise<{ process: EmulatorProcess } | { error: string }> {
     const setpriv = which("setpriv");
     // The bootstrap's network: a namespace of its own that reaches this machine only at the Runtime API's port.
-    // Set up while the emulator starts; the bootstrap runs only at the first invoke, after both.
-    const network = options.network?.(apiPort);
+    // Set up while the emulator starts (or before); the bootstrap runs only at the first invoke, after both.
+    const network = prepared ?? options.network?.(apiPort);
     for (const p of network?.processes ?? []) register(p, helpers);
     // "info": the emulator says only in its log how a runtime failed and when the handler was called.
     const command = [options.emulator, "--runtime-interface-emulator-address", `127.0.0.1:${port}`, "--runtime-api-address", `127.0.0.1:${apiPort}`, "--log-level", "info", ...(network?.enter ?? []), ...options.bootstrap];

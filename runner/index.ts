@@ -10,7 +10,7 @@ import { Architecture, isArchitecture, parsePythonRuntime } from "../policies/ta
 import { compileBytecode, functionBytecode } from "./bytecode";
 import { emptyOpt, extracted, extractionCacheDir, inspectArchive, inspectCode, sweepExtractions } from "./code";
 import { ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
-import { EmulatorProcess, RawInvoke, startEmulator } from "./emulator";
+import { EmulatorProcess, freePort, PreparedNetwork, RawInvoke, startEmulator } from "./emulator";
 import { ensureHostCapabilities, hostArchitecture } from "./host";
 import { chooseInterpreter } from "./interpreter";
 import { cannotLoad, REFUSED } from "./load-check";
@@ -300,83 +300,99 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         swept = true;
         sweepExtractions();
     }
-    const task = codeIsFolder ? path.resolve(spec.code) : await extracted([path.resolve(spec.code)], "task");
-    const opt = layers.length ? await extracted(layers, "opt") : emptyOpt();
-    const root = rootDir(choice.interpreter, spec.architecture);
-    const runtimeClient = runtimeClientDir(choice.interpreter, spec.architecture);
-    const bytecode = emulated
-        ? {
-              function: await functionBytecode(path.join(extractionCacheDir(), "pyc"), {
-                  nativeRoot: rootDir(choice.interpreter, hostArchitecture()!),
-                  interpreter: choice.interpreter,
-                  task,
-                  opt,
-                  mutable: codeIsFolder,
-              }),
-              runtimeClient: runtimeClientBytecodeDir(choice.interpreter, spec.architecture),
-          }
-        : undefined;
     const networkDir = path.join(extractionCacheDir(), "net");
     const functionName = spec.functionName ?? defaultName(spec.code);
-    const env = lambdaEnvironment({
-        functionName,
-        runtime: spec.runtime,
-        interpreter: choice.interpreter,
-        handler: spec.handler,
-        memoryMB,
-        timeoutSeconds: emulatorTimeout,
-        region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
-        user: spec.environment ?? {},
-        bytecodeCache: !!bytecode,
-    });
-    const bootstrap = bootstrapCommand({
-        root,
-        task,
-        opt,
-        runtimeClient,
-        interpreter: choice.interpreter,
-        architecture: spec.architecture,
-        handler: spec.handler,
-        bytecode,
-        resolvConf: sandboxResolvConf(networkDir),
-    });
-    const network = (apiPort: number) => startNetwork(apiPort, networkDir, env);
-    const start = () => startEmulator({ emulator: emulatorPath(), bootstrap, env, onLog: options.onLog, network });
-    let emulator: EmulatorProcess = await start();
-    let closed = false;
-    // One invoke at a time, as in one execution environment; queued here (not only in the emulator) so that
-    // the emulator can be replaced between two invokes.
-    let queue: Promise<unknown> = Promise.resolve();
+    // The helpers carry the function's name, as its other processes do (to be found, and stopped, by it).
+    const network = (apiPort: number) => startNetwork(apiPort, networkDir, { PATH: process.env.PATH ?? "/usr/bin:/bin", AWS_LAMBDA_FUNCTION_NAME: functionName });
+    // The first emulator's network is set up while the code is extracted and compiled: its port is chosen now.
+    const firstApiPort = await freePort();
+    let prepared: PreparedNetwork | undefined = { apiPort: firstApiPort, network: network(firstApiPort) };
+    try {
+        return await finishStart();
+    } finally {
+        prepared?.network.close(); // not used: startFunction failed before its emulator started
+    }
 
-    const invokeNow = async (event: unknown): Promise<InvokeResult> => {
-        if (closed) throw new UserError(`function ${functionName} was closed; start it again to invoke it.`);
-        const payload = eventPayload(event);
-        const raw = await emulator.invoke(payload, emulatorTimeout);
-        const result: InvokeResult = { ...classifyInvoke(raw), durationMs: raw.durationMs, logs: raw.logs, interpreter: choice.interpreter };
-        if (result.timedOut && !closed) {
-            // After a timeout Lambda starts a new execution environment; the emulator, asked again at once,
-            // may answer "ErrGateCanceled" while it resets. A new emulator is the faithful and reliable reset.
-            await emulator.close();
-            const next = await start();
-            if (closed) await next.close();
-            else emulator = next;
-        }
-        return result;
-    };
+    async function finishStart(): Promise<WarmFunction> {
+        const task = codeIsFolder ? path.resolve(spec.code) : await extracted([path.resolve(spec.code)], "task");
+        const opt = layers.length ? await extracted(layers, "opt") : emptyOpt();
+        const root = rootDir(choice.interpreter, spec.architecture);
+        const runtimeClient = runtimeClientDir(choice.interpreter, spec.architecture);
+        const bytecode = emulated
+            ? {
+                  function: await functionBytecode(path.join(extractionCacheDir(), "pyc"), {
+                      nativeRoot: rootDir(choice.interpreter, hostArchitecture()!),
+                      interpreter: choice.interpreter,
+                      task,
+                      opt,
+                      mutable: codeIsFolder,
+                  }),
+                  runtimeClient: runtimeClientBytecodeDir(choice.interpreter, spec.architecture),
+              }
+            : undefined;
+        const env = lambdaEnvironment({
+            functionName,
+            runtime: spec.runtime,
+            interpreter: choice.interpreter,
+            handler: spec.handler,
+            memoryMB,
+            timeoutSeconds: emulatorTimeout,
+            region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
+            user: spec.environment ?? {},
+            bytecodeCache: !!bytecode,
+        });
+        const bootstrap = bootstrapCommand({
+            root,
+            task,
+            opt,
+            runtimeClient,
+            interpreter: choice.interpreter,
+            architecture: spec.architecture,
+            handler: spec.handler,
+            bytecode,
+            resolvConf: sandboxResolvConf(networkDir),
+        });
+        const start = () => {
+            const first = prepared;
+            prepared = undefined;
+            return startEmulator({ emulator: emulatorPath(), bootstrap, env, onLog: options.onLog, network, prepared: first });
+        };
+        let emulator: EmulatorProcess = await start();
+        let closed = false;
+        // One invoke at a time, as in one execution environment; queued here (not only in the emulator) so that
+        // the emulator can be replaced between two invokes.
+        let queue: Promise<unknown> = Promise.resolve();
 
-    return {
-        warnings,
-        interpreter: choice.interpreter,
-        invoke(event: unknown): Promise<InvokeResult> {
-            const result = queue.then(() => invokeNow(event));
-            queue = result.catch(() => undefined);
+        const invokeNow = async (event: unknown): Promise<InvokeResult> => {
+            if (closed) throw new UserError(`function ${functionName} was closed; start it again to invoke it.`);
+            const payload = eventPayload(event);
+            const raw = await emulator.invoke(payload, emulatorTimeout);
+            const result: InvokeResult = { ...classifyInvoke(raw), durationMs: raw.durationMs, logs: raw.logs, interpreter: choice.interpreter };
+            if (result.timedOut && !closed) {
+                // After a timeout Lambda starts a new execution environment; the emulator, asked again at once,
+                // may answer "ErrGateCanceled" while it resets. A new emulator is the faithful and reliable reset.
+                await emulator.close();
+                const next = await start();
+                if (closed) await next.close();
+                else emulator = next;
+            }
             return result;
-        },
-        async close() {
-            closed = true;
-            await emulator.close();
-        },
-    };
+        };
+
+        return {
+            warnings,
+            interpreter: choice.interpreter,
+            invoke(event: unknown): Promise<InvokeResult> {
+                const result = queue.then(() => invokeNow(event));
+                queue = result.catch(() => undefined);
+                return result;
+            },
+            async close() {
+                closed = true;
+                await emulator.close();
+            },
+        };
+    }
 }
 
 /**
