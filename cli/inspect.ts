@@ -64,7 +64,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
     if (runtime !== undefined && !(runtime in lifecycle.runtimes) && !/^python\d+\.\d+$/.test(runtime)) {
         throw new UserError(`--runtime "${runtime}" is not a Lambda runtime identifier; use one such as ${NEWEST_RUNTIME}, nodejs22.x, java21 or provided.al2023.`);
     }
-    const readable = seekableArchive(file, "archive");
+    const readable = await seekableArchive(file, "archive");
     let archive;
     try {
         fs.accessSync(readable, fs.constants.R_OK);

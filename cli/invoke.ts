@@ -4,11 +4,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { buildArchive } from "../builder";
 import { describeFsError, UserError } from "../shared/errors";
-import { checkLayerCount, detectTarget, eventPayload, FunctionSpec, InvokeResult, startFunction } from "../runner";
+import { checkLayerCount, detectTarget, FunctionSpec, InvokeResult, JsonText, startFunction } from "../runner";
 import { ARCHITECTURES, NEWEST_RUNTIME } from "../policies/target";
 import { namedValues, oneOf, parse, progressPrinter, wholeNumber } from "./args";
 import { invokeUsage } from "./usage";
 import { seekableArchive } from "./archive-input";
+import { readEventFile } from "../runner/event-file";
 
 const help = `${invokeUsage}
 
@@ -36,31 +37,40 @@ first use are installed (see lambda-python setup).
 
 Exit status: 0 the function returned, 1 it raised or timed out, 2 a usage or input error.`;
 
-function readEvent(source: string | undefined): unknown {
-    if (source === undefined) return {};
-    let text: string;
-    try {
-        text = source === "-" ? fs.readFileSync(0, "utf8") : fs.readFileSync(source, "utf8");
-    } catch (e) {
-        throw describeFsError(e, source, "event file");
-    }
-    const label = source === "-" ? "the event on stdin" : `event file ${source}`;
-    try {
-        return JSON.parse(text);
-    } catch (e) {
-        throw new UserError(`${label} is not valid JSON (${(e as Error).message}). Give a JSON document, e.g. {"key": "value"}.`);
-    }
+/** The event the user gave (runner/event-file.ts), or {} when none. */
+async function readEvent(source: string | undefined): Promise<JsonText> {
+    return source === undefined ? new JsonText("{}") : readEventFile(source);
 }
 
 /** A function error as Python prints it: the traceback, then "Type: message". */
 export function formatFunctionError(result: InvokeResult): string {
     if (result.timedOut) {
         const seconds = /after ([\d.]+) seconds/.exec(result.payload)?.[1];
-        return `the function timed out after ${seconds ? Number(seconds) : "?"} s (${result.payload.trim()})`;
+        // The emulator counts init in the first invoke's timeout; Lambda gives init 10 s of its own (runner/DESIGN.md).
+        const init = result.duringInit ? " during init (importing the handler's module, before the handler ran; here init counts against the timeout, where Lambda gives it 10 s of its own)" : "";
+        return `the function timed out${init} after ${seconds ? Number(seconds) : "?"} s (${result.payload.trim()})`;
+    }
+    if (result.cannotLoad) {
+        return `the function was not run: Lambda could not load it (the policy pack's checks for its runtime and architecture, as lambda-python inspect runs them):\n${result.cannotLoad.map((f) => `  [${f.policy}] ${f.message}`).join("\n")}`;
     }
     const e = result.error!;
     const trace = e.stackTrace?.length ? `Traceback (most recent call last):\n${e.stackTrace.map((l) => (l.endsWith("\n") ? l : `${l}\n`)).join("")}` : "";
-    return `the function failed with ${e.errorType}: ${e.errorMessage}\n${trace}${e.errorType}: ${e.errorMessage}`;
+    return `the function failed${result.duringInit ? " during init" : ""} with ${e.errorType}: ${e.errorMessage}\n${trace}${e.errorType}: ${e.errorMessage}`;
+}
+
+/**
+ * The --json document. The function's response is spliced in as the JSON text
+ * it returned, not parsed and written again: a response nested deeper than
+ * JavaScript's JSON writer can go would otherwise end the command.
+ */
+function jsonReport(result: InvokeResult, about: Record<string, unknown>): string {
+    const doc = JSON.stringify({ ...result, ...about }, null, 2);
+    try {
+        JSON.parse(result.payload);
+    } catch {
+        return doc; // not JSON: no "response", the text is in "payload"
+    }
+    return `{\n  "response": ${result.payload.trim()},${doc.slice(1)}`;
 }
 
 export async function invokeCommand(argv: string[]): Promise<number> {
@@ -88,7 +98,7 @@ export async function invokeCommand(argv: string[]): Promise<number> {
     }
     if (positionals.length !== 1) throw new UserError(`invoke takes one function .zip or source folder${positionals.length ? `; got ${positionals.join(", ")}` : ""}.\nUsage: ${invokeUsage}`);
     const say = progressPrinter(!!v.quiet);
-    const input = seekableArchive(positionals[0], "function archive or folder");
+    const input = await seekableArchive(positionals[0], "function archive or folder");
     let stat: fs.Stats;
     try {
         stat = fs.statSync(input);
@@ -102,16 +112,16 @@ export async function invokeCommand(argv: string[]): Promise<number> {
         );
     }
     // Everything the user typed is checked before anything slow happens.
-    const event = readEvent(v.event as string | undefined);
+    const event = await readEvent(v.event as string | undefined);
     const environment = namedValues("env", v.env as string[] | undefined);
     const timeoutSeconds = wholeNumber("timeout", v.timeout as string | undefined);
     const memoryMB = wholeNumber("memory", v.memory as string | undefined);
     let runtime = v.runtime as string | undefined;
     let architecture = oneOf("arch", v.arch as string | undefined, ARCHITECTURES);
-    eventPayload(event);
     const given = (v.layer as string[] | undefined) ?? [];
     checkLayerCount(given); // before a piped layer is copied
-    const layers = given.map((layer) => seekableArchive(layer, "layer archive"));
+    const layers: string[] = [];
+    for (const layer of given) layers.push(await seekableArchive(layer, "layer archive"));
 
     let code = input;
     if (stat.isDirectory()) {
@@ -146,14 +156,7 @@ export async function invokeCommand(argv: string[]): Promise<number> {
     }
 
     if (v.json) {
-        let response: unknown;
-        try {
-            response = JSON.parse(result.payload);
-        } catch {
-            response = undefined;
-        }
-        const { payload, ...rest } = result;
-        console.log(JSON.stringify({ ...rest, response, payload, runtime: spec.runtime, architecture: spec.architecture, handler: spec.handler, warnings: fn.warnings }, null, 2));
+        console.log(jsonReport(result, { runtime: spec.runtime, architecture: spec.architecture, handler: spec.handler, warnings: fn.warnings }));
     } else {
         process.stdout.write(result.payload.endsWith("\n") ? result.payload : `${result.payload}\n`);
     }
@@ -161,6 +164,8 @@ export async function invokeCommand(argv: string[]): Promise<number> {
         process.stderr.write(`lambda-python: ${formatFunctionError(result)}\n`);
         return 1;
     }
-    say(`${spec.handler} returned in ${Math.round(result.durationMs)} ms (${spec.runtime}, ${spec.architecture})`);
+    // Where Debian has no CPython of the runtime's version, the answer came from another: said here, not only in a warning.
+    const ranOn = result.interpreter === spec.runtime ? "" : `, run on ${result.interpreter}`;
+    say(`${spec.handler} returned in ${Math.round(result.durationMs)} ms (${spec.runtime}${ranOn}, ${spec.architecture})`);
     return 0;
 }

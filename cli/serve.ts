@@ -68,8 +68,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
     if (port > 65535) throw new UserError(`--port must be from 0 to 65535; got ${port}.`);
     const environment = namedValues("env", v.env as string[] | undefined);
     const say = progressPrinter(false);
-    const functions = await resolveTargets(seekableArchive(positionals[0], "function archive or folder"), {
-        layers: ((v.layer as string[] | undefined) ?? []).map((layer) => seekableArchive(layer, "layer archive")),
+    const target = await seekableArchive(positionals[0], "function archive or folder");
+    const layers: string[] = [];
+    for (const layer of (v.layer as string[] | undefined) ?? []) layers.push(await seekableArchive(layer, "layer archive"));
+    const functions = await resolveTargets(target, {
+        layers,
         handler: v.handler as string | undefined,
         runtime: v.runtime as string | undefined,
         architecture: oneOf("arch", v.arch as string | undefined, ARCHITECTURES),

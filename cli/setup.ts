@@ -30,7 +30,7 @@ Installs, at pinned versions, into ${defaultToolsDir()} (LAMBDA_PYTHON_TOOLS_DIR
   ${RUNTIME_CLIENT[0]} per runtime and architecture
   qemu ${QEMU_VERSION} for the other architecture (Debian trixie's qemu-user, sha256 checked)
 and, when running as root with apt-get, the Debian packages these need
-(bubblewrap, debootstrap, dpkg). invoke and serve install what is missing on
+(bubblewrap, passt, debootstrap, dpkg). invoke and serve install what is missing on
 first use; setup does it ahead of time.
 
   --runtime python3.X    a runtime to prepare (repeatable; default: the examples' targets,

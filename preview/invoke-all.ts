@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { invokeOnce } from "../runner";
+import { readEventFile } from "../runner/event-file";
 import { hostArchitecture } from "../runner/host";
 import { toHttpResponse } from "../runner/serve/response";
 import { ProgramFunction, programFunctions } from "./functions";
@@ -17,7 +18,7 @@ export interface Invocation {
     /** The event file used, relative to the program folder; absent when the event was {}. */
     event?: string;
     ok: boolean;
-    /** "200" … for a function with a URL (its HTTP status), else "ok" / "error" / "timeout" / "not run". */
+    /** "200" … for a function with a URL (its HTTP status), else "ok" / "error" / "timeout" / "cannot load" / "not run"; "(on python3.X)" when another CPython version ran it. */
     status: string;
     durationMs: number;
     /** The HTTP body for a function with a URL, the raw result otherwise, or what went wrong. */
@@ -70,9 +71,9 @@ async function invokeOne(run: ProgramRun, f: ProgramFunction, say: (message: str
     let event: unknown = {};
     if (eventFile) {
         try {
-            event = JSON.parse(fs.readFileSync(eventFile, "utf8"));
+            event = await readEventFile(eventFile);
         } catch (e) {
-            const problem = `${eventFile} is not valid JSON: ${(e as Error).message}`;
+            const problem = (e as Error).message;
             return { ...base, ok: false, status: "not run", durationMs: 0, response: problem, firstLine: problem };
         }
     }
@@ -80,7 +81,8 @@ async function invokeOne(run: ProgramRun, f: ProgramFunction, say: (message: str
     try {
         const result = await invokeOnce(f.spec, event, { onProgress: say });
         let ok = result.ok && !result.timedOut;
-        let status = result.timedOut ? "timeout" : result.ok ? "ok" : "error";
+        // A function that died in init, or that Lambda could not load (not run), failed: never counted as passing.
+        let status = result.timedOut ? "timeout" : result.ok ? "ok" : result.cannotLoad ? "cannot load" : "error";
         let response = result.ok ? result.payload : result.error ? `${result.error.errorType}: ${result.error.errorMessage}` : result.payload;
         if (f.url && ok) {
             const http = toHttpResponse(result);
@@ -89,6 +91,8 @@ async function invokeOne(run: ProgramRun, f: ProgramFunction, say: (message: str
             response = http.problem ?? http.body.toString("utf8");
         }
         if (!ok && result.logs) say(`${f.name}'s logs:\n${result.logs.trimEnd()}`);
+        // The answer of another CPython version than the runtime's says so where it is read.
+        if (result.interpreter !== f.spec.runtime && !result.cannotLoad) status += ` (on ${result.interpreter})`;
         return { ...base, ok, status, durationMs: result.durationMs, response, firstLine: firstLine(response) };
     } catch (e) {
         const problem = (e as Error)?.message ?? String(e);

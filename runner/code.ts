@@ -9,7 +9,7 @@ import * as path from "path";
 import { defaultCacheDir } from "../builder/cache";
 import { describeFsError, UserError } from "../shared/errors";
 import { inspectPath } from "../policies/inspect";
-import { ArchiveFacts } from "../policies/inspect/facts";
+import { ArchiveFacts, InspectedArchive } from "../policies/inspect/facts";
 import { openZipFile, ZipFormatError } from "../policies/zip/reader";
 import { installFolder } from "./install-dir";
 
@@ -20,33 +20,37 @@ export function extractionCacheDir(): string {
     return path.join(defaultCacheDir(), "runner");
 }
 
-function fileSha256(file: string): string {
+/** Read in chunks on the thread pool, so that a 250 MB archive does not hold up Ctrl-C. */
+async function fileSha256(file: string): Promise<string> {
     const hash = crypto.createHash("sha256");
-    const fd = fs.openSync(file, "r");
-    try {
-        const buf = Buffer.allocUnsafe(1 << 20);
-        for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
-    } finally {
-        fs.closeSync(fd);
-    }
+    for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
     return hash.digest("hex");
 }
 
-/** Facts of a .zip or folder, with a sentence (exit 2) for a missing or unreadable one. */
-export function inspectCode(file: string, what: string): ArchiveFacts {
-    let facts: ArchiveFacts;
+/** Lets signal handlers and timers run between two pieces of synchronous work. */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A .zip or folder inspected by the policy pack's reader, with a sentence (exit 2) for a missing, unreadable or damaged one. */
+export function inspectArchive(file: string, what: string): InspectedArchive {
+    let archive: InspectedArchive;
     try {
-        facts = inspectPath(file).facts;
+        archive = inspectPath(file);
     } catch (e) {
         throw describeFsError(e, file, what);
     }
+    const facts = archive.facts;
     if (facts.problems.length) throw new UserError(`${what} ${file} is not a usable zip: ${facts.problems[0]}`);
     if (facts.unsafe.length) throw new UserError(`${what} ${file} has an entry Lambda would refuse to extract: ${facts.unsafe[0].name} (${facts.unsafe[0].reason}).`);
-    return facts;
+    return archive;
+}
+
+/** Facts of a .zip or folder (inspectArchive's). */
+export function inspectCode(file: string, what: string): ArchiveFacts {
+    return inspectArchive(file, what).facts;
 }
 
 /** Extracts zips, in order, into one folder. Entry modes are kept as the zip records them. */
-function extractInto(zips: string[], dest: string): void {
+async function extractInto(zips: string[], dest: string): Promise<void> {
     let total = 0;
     for (const zip of zips) {
         let reader;
@@ -58,6 +62,7 @@ function extractInto(zips: string[], dest: string): void {
         }
         try {
             for (const entry of reader.entries) {
+                await breathe(); // one entry may be 250 MB to inflate; signals are answered between two
                 const rel = entry.name.replace(/\/+$/, "");
                 if (!rel) continue;
                 const target = path.join(dest, rel);
@@ -93,7 +98,9 @@ function extractInto(zips: string[], dest: string): void {
 
 /** A folder holding the zips extracted in order, cached by their content. */
 export async function extracted(zips: string[], kind: "task" | "opt"): Promise<string> {
-    const key = crypto.createHash("sha256").update(zips.map(fileSha256).join("\n")).digest("hex").slice(0, 40);
+    const hashes: string[] = [];
+    for (const zip of zips) hashes.push(await fileSha256(zip));
+    const key = crypto.createHash("sha256").update(hashes.join("\n")).digest("hex").slice(0, 40);
     const dir = path.join(extractionCacheDir(), kind, key);
     if (fs.existsSync(dir)) {
         const now = new Date();
@@ -102,7 +109,7 @@ export async function extracted(zips: string[], kind: "task" | "opt"): Promise<s
     }
     return installFolder(dir, async (temp) => {
         fs.chmodSync(temp, 0o755);
-        extractInto(zips, temp);
+        await extractInto(zips, temp);
     });
 }
 
@@ -116,7 +123,9 @@ export function emptyOpt(): string {
 /** Removes extractions unused for `days` (folders are touched on use). */
 export function sweepExtractions(days = 14): void {
     const old = Date.now() - days * 24 * 3600_000;
-    for (const kind of ["task", "opt", "bytecode"]) {
+    // "bytecode": writable prefixes of hard links into the roots, from before the prefix was read-only.
+    fs.rmSync(path.join(extractionCacheDir(), "bytecode"), { recursive: true, force: true });
+    for (const kind of ["task", "opt", "pyc"]) {
         const dir = path.join(extractionCacheDir(), kind);
         let names: string[] = [];
         try {

@@ -10,13 +10,19 @@ import * as path from "path";
 import { UserError } from "../shared/errors";
 import { run, tail } from "../shared/process";
 import { Architecture } from "../policies/target";
+import { compileBytecode, copyIntoPrefix, PREFIX } from "./bytecode";
 import { DEBIAN_KEYRING, debianMirror, hostArchitecture, which } from "./host";
 import { installFolder } from "./install-dir";
 import { runnerToolsDir } from "./tools";
 import table from "./debian-pythons.json";
 
-/** Bumped when the root's layout (mount points, .pth, placeholders, bytecode) changes. */
-const ROOT_LAYOUT = 2;
+/**
+ * Bumped when the root's layout (mount points, .pth, placeholders, bytecode)
+ * changes. 3: the bytecode prefix of emulated functions lives in the root,
+ * read-only (roots of layout 2 could have had their bytecode rewritten by a
+ * function through the writable prefix's hard links, so none is reused).
+ */
+const ROOT_LAYOUT = 3;
 
 interface InterpreterRow {
     suite: string;
@@ -44,8 +50,10 @@ export function rootDir(interpreter: string, arch: Architecture): string {
 }
 
 /** Where the sandbox mounts things inside the root; they must exist as the root is read-only. */
-export const MOUNT_POINTS = { task: "var/task", runtime: "var/runtime", opt: "opt", qemu: "usr/libexec/lambda-python-qemu", bytecode: "var/cache/lambda-python-bytecode" };
-const FOLDER_MOUNTS = [MOUNT_POINTS.task, MOUNT_POINTS.runtime, MOUNT_POINTS.opt, MOUNT_POINTS.bytecode];
+export const MOUNT_POINTS = { task: "var/task", runtime: "var/runtime", opt: "opt", qemu: "usr/libexec/lambda-python-qemu", bytecode: PREFIX };
+/** The function's and the runtime client's bytecode, mounted read-only inside the prefix (bytecode.ts). */
+const PREFIX_MOUNTS = [MOUNT_POINTS.task, MOUNT_POINTS.runtime, MOUNT_POINTS.opt].map((m) => `${PREFIX}/${m}`);
+const FOLDER_MOUNTS = [MOUNT_POINTS.task, MOUNT_POINTS.runtime, MOUNT_POINTS.opt, ...PREFIX_MOUNTS];
 /** Host files bound over these, so that name resolution works inside the sandbox. */
 export const HOST_FILES = ["etc/resolv.conf", "etc/hosts"];
 
@@ -159,42 +167,9 @@ async function makeRoot(interpreter: string, arch: Architecture, row: Interprete
                 folders.map((f) => `/${f}`),
             );
         }
+        // The same bytecode in the layout PYTHONPYCACHEPREFIX wants, for emulated functions (bytecode.ts).
+        for (const f of folders) copyIntoPrefix(path.join(temp, f), `/${f}`, path.join(temp, PREFIX));
     });
-}
-
-/**
- * Compiles Python files to bytecode once, as Lambda's runtimes ship them: the
- * sandbox's file system is read-only, so without this every cold start would
- * compile the standard library again (seconds under qemu). `root` is a root
- * of this machine's architecture; `binds` put the folders to compile in it.
- */
-export async function compileBytecode(root: string, interpreter: string, binds: string[], folders: string[]): Promise<void> {
-    const bwrap = which("bwrap")!;
-    // Compiling the root itself (a temporary folder) needs it writable; otherwise only the bound folders are.
-    const args = [
-        binds.length ? "--ro-bind" : "--bind",
-        root,
-        "/",
-        ...binds,
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--tmpfs",
-        "/tmp",
-        "--unshare-pid",
-        "--die-with-parent",
-        "--",
-        `/usr/bin/${interpreter}`,
-        "-m",
-        "compileall",
-        "-q",
-        "-j",
-        "2",
-        ...folders,
-    ];
-    const r = await run(bwrap, args);
-    if (r.code !== 0) throw new UserError(`could not compile ${folders.join(", ")} to bytecode with ${interpreter}: ${tail(r.stdout + r.stderr, 6)}`);
 }
 
 /** dpkg-deb -x for every package, two at a time (this is I/O and decompression). */

@@ -13,15 +13,35 @@ import * as http from "http";
 import * as net from "net";
 import { UserError } from "../shared/errors";
 import { which } from "./host";
+import type { FunctionNetwork } from "./network";
 
 const INVOKE_PATH = "/2015-03-31/functions/function/invocations";
 /** How long to wait for the emulator's REPORT line after the response, before giving up on late logs. */
 const LOG_GRACE_MS = 2000;
+/** An invoke's logs kept for its result (all of them go to onLog as they come): the last 4 MiB. */
+const KEPT_LOG_BYTES = 4 * 1024 * 1024;
+/** A line longer than this (a function printing without newlines) is passed on in pieces. */
+const MAX_LINE_BYTES = 1024 * 1024;
 
 export interface RawInvoke {
+    /** The emulator's HTTP status: 200 for an answer or a function error document, 502 when the runtime died. */
+    status: number;
     body: string;
     durationMs: number;
     logs: string;
+    /** The invoke's request id, from the emulator's START line. */
+    requestId?: string;
+    /** What the emulator logged about a runtime that failed: Lambda's error type and message. */
+    failure?: RuntimeFailure;
+    /** The runtime failed or timed out before the handler was called (its init). */
+    duringInit: boolean;
+}
+
+/** A failure the emulator reports only in its log ("First fatal error stored in appctx: Runtime.ExitError"). */
+export interface RuntimeFailure {
+    errorType?: string;
+    /** e.g. "Runtime exited with error: exit status 1", as Lambda words it. */
+    message?: string;
 }
 
 export interface EmulatorProcess {
@@ -41,18 +61,22 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
     try {
         process.kill(-child.pid, signal);
     } catch {
-        // already gone
+        // not a group leader (the network's helpers), or already gone
+        child.kill(signal);
     }
 }
 
-function register(child: ChildProcess): void {
-    live.add(child);
-    child.on("exit", () => live.delete(child));
+/** The network helpers (network.ts) of those emulators. */
+const helpers = new Set<ChildProcess>();
+
+function register(child: ChildProcess, set = live): void {
+    set.add(child);
+    child.on("exit", () => set.delete(child));
     if (!exitHook) {
         exitHook = true;
         // Whatever way we leave (Ctrl-C in the CLI calls process.exit), the emulators go with us.
         process.on("exit", () => {
-            for (const c of live) killGroup(c, "SIGKILL");
+            for (const c of [...live, ...helpers]) killGroup(c, "SIGKILL");
         });
     }
 }
@@ -64,7 +88,7 @@ export function liveEmulatorPids(): number[] {
 
 // ------------------------------------------------------------------ ports
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
         const server = net.createServer();
         server.unref();
@@ -97,15 +121,28 @@ export interface EmulatorOptions {
     env: Record<string, string>;
     /** Each line the function prints, as it prints it. */
     onLog?: (line: string) => void;
+    /** Puts the bootstrap in a network of its own that reaches the Runtime API at `apiPort` (network.ts). */
+    network?: (apiPort: number) => FunctionNetwork;
+    /** A network already being set up, for the first try, with the Runtime API port it forwards. */
+    prepared?: PreparedNetwork;
+}
+
+export interface PreparedNetwork {
+    apiPort: number;
+    network: FunctionNetwork;
 }
 
 export async function startEmulator(options: EmulatorOptions): Promise<EmulatorProcess> {
     let lastError = "";
     // Ports are picked free but could be taken before the emulator binds them: try a few times.
     for (let attempt = 0; attempt < 3; attempt++) {
-        const [port, apiPort] = [await freePort(), await freePort()];
-        if (port === apiPort) continue;
-        const started = await launch(options, port, apiPort);
+        const prepared = attempt === 0 ? options.prepared : undefined;
+        const [port, apiPort] = [await freePort(), prepared?.apiPort ?? (await freePort())];
+        if (port === apiPort) {
+            prepared?.network.close();
+            continue;
+        }
+        const started = await launch(options, port, apiPort, prepared?.network);
         if ("process" in started) return started.process;
         lastError = started.error;
         if (!/address already in use/i.test(lastError)) break;
@@ -113,19 +150,25 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorP
     throw new UserError(`the Lambda emulator (${options.emulator}) did not start: ${lastError || "no output"}`);
 }
 
-async function launch(options: EmulatorOptions, port: number, apiPort: number): Promise<{ process: EmulatorProcess } | { error: string }> {
+async function launch(options: EmulatorOptions, port: number, apiPort: number, prepared?: FunctionNetwork): Promise<{ process: EmulatorProcess } | { error: string }> {
     const setpriv = which("setpriv");
-    const command = [options.emulator, "--runtime-interface-emulator-address", `127.0.0.1:${port}`, "--runtime-api-address", `127.0.0.1:${apiPort}`, "--log-level", "error", ...options.bootstrap];
+    // The bootstrap's network: a namespace of its own that reaches this machine only at the Runtime API's port.
+    // Set up while the emulator starts (or before); the bootstrap runs only at the first invoke, after both.
+    const network = prepared ?? options.network?.(apiPort);
+    for (const p of network?.processes ?? []) register(p, helpers);
+    // "info": the emulator says only in its log how a runtime failed and when the handler was called.
+    const command = [options.emulator, "--runtime-interface-emulator-address", `127.0.0.1:${port}`, "--runtime-api-address", `127.0.0.1:${apiPort}`, "--log-level", "info", ...(network?.enter ?? []), ...options.bootstrap];
     const argv = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...command] : command;
     const child = spawn(argv[0], argv.slice(1), { env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     register(child);
+    child.on("close", () => network?.close());
     const logs = new LogFramer(options.onLog);
+    const rapid = new RapidLog(() => setTimeout(() => logs.end(), 20));
     let stderr = "";
     child.stdout!.setEncoding("utf8").on("data", (c: string) => logs.push(c));
     child.stderr!.setEncoding("utf8").on("data", (c: string) => {
         stderr = (stderr + c).slice(-8000);
-        // An invoke whose runtime died (a failed init, a crash) gets no REPORT line, only this on stderr.
-        if (/\(rapid\) Invoke DONE failed/.test(c)) setTimeout(() => logs.end(), 20);
+        rapid.push(c);
     });
     let exited = false;
     const exit = new Promise<void>((resolve) =>
@@ -148,6 +191,16 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number): 
         }
         await sleep(15);
     }
+    if (network) {
+        try {
+            await network.ready;
+            for (const p of network.processes) register(p, helpers);
+        } catch (e) {
+            killGroup(child, "SIGKILL");
+            await exit;
+            throw e;
+        }
+    }
 
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     let queue: Promise<unknown> = Promise.resolve();
@@ -156,15 +209,18 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number): 
     const invokeNow = async (payload: string, timeoutSeconds: number): Promise<RawInvoke> => {
         if (closed || exited) throw new UserError(`the Lambda emulator has stopped${stderr.trim() ? `: ${stderr.trim().split("\n").slice(-3).join(" ")}` : ""}.`);
         const segment = logs.nextSegment();
+        const events = rapid.nextInvoke();
         const started = process.hrtime.bigint();
         // The emulator enforces the function's timeout; ours only catches an emulator that never answers.
-        const body = await post(agent, port, payload, (timeoutSeconds + 60) * 1000, () => (exited ? stderr : undefined));
+        const { status, body } = await post(agent, port, payload, (timeoutSeconds + 60) * 1000, () => (exited ? stderr : undefined));
         const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
         let grace: NodeJS.Timeout | undefined;
         const late = new Promise<string>((resolve) => (grace = setTimeout(() => resolve(segment.soFar()), LOG_GRACE_MS)));
+        // A failed runtime's log ends with the emulator's "Invoke DONE failed", which also carries the failure.
         const text = await Promise.race([segment.done, late]);
         clearTimeout(grace);
-        return { body, durationMs, logs: text };
+        const failure = events.failure.errorType || events.failure.message ? events.failure : undefined;
+        return { status, body, durationMs, logs: text, requestId: logs.requestId, failure, duringInit: events.initFailed };
     };
 
     const emulator: EmulatorProcess = {
@@ -188,12 +244,12 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number): 
     return { process: emulator };
 }
 
-function post(agent: http.Agent, port: number, payload: string, limitMs: number, diedWith: () => string | undefined): Promise<string> {
+function post(agent: http.Agent, port: number, payload: string, limitMs: number, diedWith: () => string | undefined): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
         const req = http.request({ host: "127.0.0.1", port, path: INVOKE_PATH, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } }, (res) => {
             const chunks: Buffer[] = [];
             res.on("data", (c: Buffer) => chunks.push(c));
-            res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
             res.on("error", reject);
         });
         req.setTimeout(limitMs, () => req.destroy(new Error(`no answer from the Lambda emulator after ${Math.round(limitMs / 1000)} s`)));
@@ -203,6 +259,58 @@ function post(agent: http.Agent, port: number, payload: string, limitMs: number,
         });
         req.end(payload);
     });
+}
+
+// ------------------------------------------------------------------ the emulator's own log
+
+interface InvokeEvents {
+    failure: RuntimeFailure;
+    /** "INIT RTDONE(status: error)": the runtime failed (exited, or timed out) before it was ready for the event. */
+    initFailed: boolean;
+}
+
+/**
+ * The emulator's log (stderr, "[LEVEL] (rapid) …" lines) for the invoke under
+ * way. A runtime that exits answers HTTP 502 with an empty body; only this log
+ * says why, in Lambda's words ("First fatal error stored in appctx:
+ * Runtime.ExitError", "Invoke failed error=Runtime exited with error: exit
+ * status 1").
+ */
+class RapidLog {
+    private partial = "";
+    private current: InvokeEvents = RapidLog.fresh();
+
+    constructor(private readonly onInvokeFailed: () => void) {}
+
+    private static fresh(): InvokeEvents {
+        return { failure: {}, initFailed: false };
+    }
+
+    nextInvoke(): InvokeEvents {
+        this.current = RapidLog.fresh();
+        return this.current;
+    }
+
+    push(chunk: string): void {
+        // Bounded: a line longer than this is not one of the emulator's own.
+        const parts = (this.partial + chunk).split("\n");
+        this.partial = parts.pop()!.slice(-4096);
+        for (const line of parts) this.line(line);
+    }
+
+    private line(line: string): void {
+        const e = this.current;
+        let m: RegExpExecArray | null;
+        if ((m = /First fatal error stored in appctx: (\S+)/.exec(line))) e.failure.errorType ??= m[1];
+        else if ((m = /\(rapid\) INIT RTDONE\(status: (\w+)/.exec(line))) e.initFailed ||= m[1] !== "success";
+        else if ((m = /\(rapid\) (?:Init|Invoke) failed .*?error=(.+?)(?: InvokeID=.*)?$/.exec(line))) {
+            // The init's message is the first cause; the invoke's repeats it.
+            if (!e.failure.message && m[1] !== "errResetReceived") e.failure.message = m[1].trim();
+        } else if (/\(rapid\) Invoke DONE failed/.test(line)) {
+            // An invoke whose runtime died (a failed init, a crash) gets no REPORT line, only this.
+            this.onInvokeFailed();
+        }
+    }
 }
 
 // ------------------------------------------------------------------ logs
@@ -216,16 +324,23 @@ interface Segment {
 class LogFramer {
     private partial = "";
     private lines: string[] = [];
+    private keptBytes = 0;
+    private droppedBytes = 0;
     private inInvoke = false;
     private finish?: (text: string) => void;
     private muted = false;
+    /** The request id of the invoke under way (the emulator's START line). */
+    requestId?: string;
 
     constructor(private readonly onLog?: (line: string) => void) {}
 
     /** The logs of the invoke about to be sent. */
     nextSegment(): Segment {
         this.lines = [];
+        this.keptBytes = 0;
+        this.droppedBytes = 0;
         this.inInvoke = false;
+        this.requestId = undefined;
         let resolve!: (t: string) => void;
         const done = new Promise<string>((r) => (resolve = r));
         this.finish = resolve;
@@ -241,6 +356,11 @@ class LogFramer {
         const parts = (this.partial + chunk).split("\n");
         this.partial = parts.pop()!;
         for (const line of parts) this.line(line);
+        // A function that prints without newlines must not grow one line without bound.
+        while (this.partial.length > MAX_LINE_BYTES) {
+            this.line(this.partial.slice(0, MAX_LINE_BYTES));
+            this.partial = this.partial.slice(MAX_LINE_BYTES);
+        }
     }
 
     /** Ends the current invoke's logs without a REPORT line. */
@@ -258,14 +378,27 @@ class LogFramer {
     }
 
     private text(): string {
-        return this.lines.map((l) => `${l}\n`).join("");
+        const dropped = this.droppedBytes ? `[lambda-python: the first ${this.droppedBytes} bytes of this invoke's logs are not kept]\n` : "";
+        return dropped + this.lines.map((l) => `${l}\n`).join("");
+    }
+
+    private keep(line: string): void {
+        this.lines.push(line);
+        this.keptBytes += line.length + 1;
+        while (this.keptBytes > KEPT_LOG_BYTES && this.lines.length > 1) {
+            const first = this.lines.shift()!;
+            this.keptBytes -= first.length + 1;
+            this.droppedBytes += first.length + 1;
+        }
     }
 
     private line(raw: string): void {
         // awslambdaric writes a multi-line record (a traceback) as one line with \r separators, for CloudWatch.
         const line = raw.replace(/\r(?!$)/g, "\n").replace(/\r$/, "");
-        if (/^START RequestId: /.test(line)) {
+        const start = /^START RequestId: (\S+)/.exec(line);
+        if (start) {
             this.inInvoke = true;
+            this.requestId = start[1];
             return;
         }
         if (/^END RequestId: /.test(line)) return;
@@ -274,6 +407,6 @@ class LogFramer {
             return;
         }
         this.onLog?.(`${line}\n`);
-        if (this.inInvoke || this.finish) this.lines.push(line);
+        if (this.inInvoke || this.finish) this.keep(line);
     }
 }

@@ -1,5 +1,6 @@
 // What this machine must have to run functions the way Lambda does, and
-// getting it: Linux, bubblewrap (the sandbox), debootstrap and dpkg-deb
+// getting it: Linux, bubblewrap (the sandbox), pasta (passt: the function's
+// network, network.ts) and nsenter, debootstrap and dpkg-deb
 // (Debian roots, and unpacking the pinned qemu: qemu.ts) and user
 // namespaces. The other architecture's qemu is a pinned tool, not the
 // host's qemu-user-static, which is neither needed nor used. Missing
@@ -35,7 +36,11 @@ export interface HostNeeds {
 }
 
 function needs(options: HostNeeds): Need[] {
-    const list: Need[] = [{ program: "bwrap", debianPackage: "bubblewrap", why: "gives the function Lambda's file system" }];
+    const list: Need[] = [
+        { program: "bwrap", debianPackage: "bubblewrap", why: "gives the function Lambda's file system" },
+        { program: "pasta", debianPackage: "passt", why: "gives the function outbound network without this machine's own services" },
+        { program: "nsenter", debianPackage: "util-linux", why: "puts the function in its network namespace" },
+    ];
     if (options.roots) {
         list.push({ program: "debootstrap", debianPackage: "debootstrap", why: "downloads Debian's CPython for the target" });
         // Ubuntu's debootstrap does not bring Debian's keys.
@@ -100,10 +105,11 @@ export async function ensureHostCapabilities(options: HostNeeds, say: (m: string
     checked.add(key);
 }
 
-/** bubblewrap needs to create namespaces: as root it can, otherwise unprivileged user namespaces must be on. */
+/** bubblewrap and the network (network.ts) need to create namespaces: as root they can, otherwise unprivileged user namespaces must be on. */
 async function checkNamespaces(): Promise<void> {
     const bwrap = which("bwrap")!;
-    const r = await run(bwrap, ["--ro-bind", "/", "/", "--unshare-user", "--unshare-pid", "--proc", "/proc", "--", "/bin/true"]);
+    let r = await run(bwrap, ["--ro-bind", "/", "/", "--unshare-user", "--unshare-pid", "--proc", "/proc", "--", "/bin/true"]);
+    if (r.code === 0) r = await run(which("unshare") ?? "unshare", ["--user", "--map-root-user", "--net", "--", "/bin/true"]);
     if (r.code === 0) return;
     throw new UserError(
         `bubblewrap cannot create a sandbox on this machine: ${r.stderr.trim() || `exit status ${r.code}`}. It needs user namespaces: enable them (sysctl -w kernel.unprivileged_userns_clone=1, or user.max_user_namespaces above 0; in a container, run it with --privileged or a seccomp profile that allows unshare), then run lambda-python setup again.`,

@@ -5,17 +5,19 @@
 import * as fs from "fs";
 import * as path from "path";
 import { describeFsError, UserError } from "../shared/errors";
-import { ArchiveFacts } from "../policies/inspect/facts";
+import { Finding } from "../policies/rules";
 import { Architecture, isArchitecture, parsePythonRuntime } from "../policies/target";
-import { bytecodeCacheFor } from "./bytecode";
-import { emptyOpt, extracted, extractionCacheDir, inspectCode, sweepExtractions } from "./code";
-import { compileBytecode, ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
-import { EmulatorProcess, startEmulator } from "./emulator";
+import { compileBytecode, functionBytecode } from "./bytecode";
+import { emptyOpt, extracted, extractionCacheDir, inspectArchive, inspectCode, sweepExtractions } from "./code";
+import { ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
+import { EmulatorProcess, freePort, PreparedNetwork, RawInvoke, startEmulator } from "./emulator";
 import { ensureHostCapabilities, hostArchitecture } from "./host";
 import { chooseInterpreter } from "./interpreter";
+import { cannotLoad, REFUSED } from "./load-check";
+import { sandboxResolvConf, startNetwork } from "./network";
 import { ensureQemu, qemuPath } from "./qemu";
 import { bootstrapCommand, lambdaEnvironment, RESERVED_VARIABLES } from "./sandbox";
-import { emulatorPath, ensureEmulator, ensureRuntimeClient, runtimeClientDir } from "./tools";
+import { emulatorPath, ensureEmulator, ensureRuntimeClient, runtimeClientBytecodeDir, runtimeClientDir } from "./tools";
 import lambdaEnv from "./lambda-environment.json";
 import limits from "../policies/data/lambda-limits.json";
 import { checkEnvironmentLimits } from "../policies/rules/environment-limits";
@@ -49,18 +51,28 @@ export interface InvokeResult {
     payload: string;
     error?: { errorType: string; errorMessage: string; stackTrace?: string[] };
     timedOut: boolean;
+    /** The failure or timeout came before the handler was called: in the function's init (its imports). */
+    duringInit?: boolean;
     durationMs: number;
     /** What the function printed during this invoke. */
     logs: string;
+    /** The Debian CPython that ran it, e.g. "python3.13": another minor version than the runtime when Debian has none for it. */
+    interpreter: string;
+    /** Why Lambda could not load the function (the policy pack's findings): it was not run. */
+    cannotLoad?: Finding[];
 }
 
 export interface WarmFunction {
-    /** Invokes once; invokes queue up, one at a time, as on one Lambda execution environment. */
+    /** Invokes once; invokes queue up, one at a time, as on one Lambda execution environment. A JsonText is sent as written. */
     invoke(event: unknown): Promise<InvokeResult>;
     /** Stops the emulator and the sandbox. */
     close(): Promise<void>;
     /** Things that differ from Lambda for this function (e.g. a substitute interpreter). */
     warnings: string[];
+    /** The Debian CPython that runs it, e.g. "python3.13". */
+    interpreter: string;
+    /** Set when Lambda could not load the function (the policy pack's findings): every invoke fails without running it. */
+    cannotLoad?: Finding[];
 }
 
 export interface StartOptions {
@@ -79,7 +91,7 @@ export function interpreterFor(runtime: string): string {
 
 /**
  * Installs what running `runtime` on `architecture` needs, when missing: the
- * host's packages (bubblewrap, debootstrap, dpkg), the emulator, the pinned
+ * host's packages (bubblewrap, passt, debootstrap, dpkg), the emulator, the pinned
  * qemu for the other architecture, the Debian root and awslambdaric. Cheap
  * when everything is there.
  */
@@ -141,9 +153,24 @@ export function checkLayerCount(layers: string[]): void {
 /** Lambda's limit on a synchronous invoke's payload, in bytes of JSON. */
 export const MAX_PAYLOAD_BYTES: number = limits.invokePayloadBytes;
 
+/**
+ * An event given as JSON text, sent as it is: Lambda receives the payload's
+ * bytes, so a number JavaScript cannot hold exactly or a list nested deeper
+ * than its JSON writer can go reaches the function as written.
+ */
+export class JsonText {
+    constructor(readonly text: string) {}
+}
+
 /** The event as the JSON Lambda receives, refused past the synchronous invoke's payload limit. */
 export function eventPayload(event: unknown): string {
-    const payload = JSON.stringify(event === undefined ? {} : event);
+    let payload: string;
+    try {
+        payload = event instanceof JsonText ? event.text : JSON.stringify(event === undefined ? {} : event);
+    } catch (e) {
+        // JSON.stringify recurses: a structure nested some thousands deep overflows its stack (RangeError).
+        throw new UserError(`the event cannot be written as JSON: ${(e as Error).message}. Pass it as JSON text (a file, or new JsonText(text)) to send it as it is.`);
+    }
     const bytes = Buffer.byteLength(payload);
     if (bytes > MAX_PAYLOAD_BYTES) {
         // Lambda refuses it (RequestEntityTooLargeException); the emulator would cut it short instead.
@@ -163,12 +190,6 @@ function isFolder(p: string, what: string): boolean {
     } catch (e) {
         throw describeFsError(e, p, what);
     }
-}
-
-/** Warnings for shared objects built for the other architecture: they will fail to load, as on Lambda. */
-function architectureWarnings(arch: Architecture, listings: { label: string; facts: ArchiveFacts }[]): string[] {
-    const other = arch === "x86_64" ? "arm64" : "x86_64";
-    return listings.filter((l) => l.facts.nativeArchitectures.includes(other)).map((l) => `${l.label} holds ${other} shared objects (e.g. ${l.facts.natives.find((n) => n.arch === other)?.name}); on ${arch} they cannot load, here as on Lambda.`);
 }
 
 /**
@@ -211,6 +232,34 @@ export function classifyResponse(body: string): Pick<InvokeResult, "ok" | "error
     return { ok: true, timedOut: false };
 }
 
+/** Signals as Go (Lambda's runtime supervisor) names them: bwrap reports a runtime killed by signal N as exit status 128+N. */
+const SIGNALS: Record<number, string> = { 4: "illegal instruction", 6: "aborted", 7: "bus error", 8: "floating point exception", 9: "killed", 11: "segmentation fault", 15: "terminated" };
+
+/** The emulator's reason for a dead runtime, as Lambda words it ("exit status 139" is bwrap's way of saying SIGSEGV). */
+function exitReason(message: string): string {
+    return message.replace(/^(Runtime exited with error: )exit status (\d+)$/, (all, prefix: string, status: string) => {
+        const signal = SIGNALS[Number(status) - 128];
+        return signal ? `${prefix}signal: ${signal}` : all;
+    });
+}
+
+/**
+ * An invoke's outcome from the emulator's answer. A runtime that exits or
+ * crashes (during init or during the handler) gets HTTP 502 and no body from
+ * the emulator, which says why only in its log; Lambda answers such an invoke
+ * with an error document, `{"errorType": "Runtime.ExitError", "errorMessage":
+ * "RequestId: … Error: Runtime exited with error: exit status 1"}`, and so
+ * does this.
+ */
+export function classifyInvoke(raw: Pick<RawInvoke, "status" | "body" | "requestId" | "failure" | "duringInit">): Omit<InvokeResult, "durationMs" | "logs" | "interpreter"> {
+    const judged = classifyResponse(raw.body);
+    const phase = judged.ok ? {} : { duringInit: raw.duringInit };
+    if (raw.status === 200 || !judged.ok) return { ...judged, ...phase, payload: raw.body };
+    const errorType = raw.failure?.errorType ?? "Runtime.Unknown";
+    const errorMessage = `RequestId: ${raw.requestId ?? "unknown"} Error: ${exitReason(raw.failure?.message ?? `the Lambda emulator answered HTTP ${raw.status} without a reason`)}`;
+    return { ok: false, timedOut: false, duringInit: raw.duringInit, error: { errorType, errorMessage }, payload: JSON.stringify({ errorType, errorMessage }) };
+}
+
 // ------------------------------------------------------------------ the API
 
 /** Extractions unused for two weeks are removed, once per process. */
@@ -220,17 +269,20 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
     const { timeoutSeconds, memoryMB } = validate(spec);
     const layers = (spec.layers ?? []).map((l) => path.resolve(l));
     const codeIsFolder = isFolder(spec.code, "function code");
-    const codeFacts = inspectCode(path.resolve(spec.code), codeIsFolder ? "function folder" : "function archive");
-    const listings = [{ label: spec.code, facts: codeFacts }];
+    const codeArchive = inspectArchive(path.resolve(spec.code), codeIsFolder ? "function folder" : "function archive");
+    const listings = [{ label: spec.code, archive: codeArchive }];
     for (const layer of layers) {
         if (isFolder(layer, "layer")) throw new UserError(`layer ${layer} is a folder; give the layer's .zip (lambda-python build --kind layer makes one).`);
-        listings.push({ label: layer, facts: inspectCode(layer, "layer archive") });
+        listings.push({ label: layer, archive: inspectArchive(layer, "layer archive") });
     }
     const choice = chooseInterpreter(
         spec.runtime,
-        listings.map((l) => ({ label: l.label, files: l.facts.files })),
+        listings.map((l) => ({ label: l.label, files: l.archive.facts.files })),
     );
-    const warnings = [...choice.warnings, ...architectureWarnings(spec.architecture, listings)];
+    const warnings = [...choice.warnings];
+    // What Lambda could not load is not run here either, whatever Debian's CPython would tolerate.
+    const refused = cannotLoad({ code: codeArchive, layers: listings.slice(1).map((l) => l.archive), runtime: spec.runtime, architecture: spec.architecture });
+    if (refused.length) return refusedFunction(refused, choice.interpreter, warnings);
     // The emulator counts a cold start's init in the first invoke's timeout, where Lambda gives init its own
     // 10 s. Natively init is quick. Under qemu everything is about ten times slower, so an emulated function
     // gets the init allowance and the whole is scaled: there the timeout only guards against hangs.
@@ -248,77 +300,118 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         swept = true;
         sweepExtractions();
     }
-    const task = codeIsFolder ? path.resolve(spec.code) : await extracted([path.resolve(spec.code)], "task");
-    const opt = layers.length ? await extracted(layers, "opt") : emptyOpt();
-    const root = rootDir(choice.interpreter, spec.architecture);
-    const runtimeClient = runtimeClientDir(choice.interpreter, spec.architecture);
-    const bytecodeCache = emulated
-        ? await bytecodeCacheFor(
-              path.join(extractionCacheDir(), "bytecode"),
-              [choice.interpreter, spec.architecture, root, task, opt],
-              [
-                  { host: path.join(root, "usr", "lib", choice.interpreter), mountedAt: `/usr/lib/${choice.interpreter}` },
-                  { host: path.join(root, "usr", "lib", "python3", "dist-packages"), mountedAt: "/usr/lib/python3/dist-packages" },
-                  { host: runtimeClient, mountedAt: `/${MOUNT_POINTS.runtime}` },
-              ],
-          )
-        : undefined;
+    const networkDir = path.join(extractionCacheDir(), "net");
     const functionName = spec.functionName ?? defaultName(spec.code);
-    const env = lambdaEnvironment({
-        functionName,
-        runtime: spec.runtime,
-        interpreter: choice.interpreter,
-        handler: spec.handler,
-        memoryMB,
-        timeoutSeconds: emulatorTimeout,
-        region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
-        user: spec.environment ?? {},
-        bytecodeCache: !!bytecodeCache,
-    });
-    const bootstrap = bootstrapCommand({
-        root,
-        task,
-        opt,
-        runtimeClient,
-        interpreter: choice.interpreter,
-        architecture: spec.architecture,
-        handler: spec.handler,
-        bytecodeCache,
-    });
-    const start = () => startEmulator({ emulator: emulatorPath(), bootstrap, env, onLog: options.onLog });
-    let emulator: EmulatorProcess = await start();
-    let closed = false;
-    // One invoke at a time, as in one execution environment; queued here (not only in the emulator) so that
-    // the emulator can be replaced between two invokes.
-    let queue: Promise<unknown> = Promise.resolve();
+    // The helpers carry the function's name, as its other processes do (to be found, and stopped, by it).
+    const network = (apiPort: number) => startNetwork(apiPort, networkDir, { PATH: process.env.PATH ?? "/usr/bin:/bin", AWS_LAMBDA_FUNCTION_NAME: functionName });
+    // The first emulator's network is set up while the code is extracted and compiled: its port is chosen now.
+    const firstApiPort = await freePort();
+    let prepared: PreparedNetwork | undefined = { apiPort: firstApiPort, network: network(firstApiPort) };
+    try {
+        return await finishStart();
+    } finally {
+        prepared?.network.close(); // not used: startFunction failed before its emulator started
+    }
 
-    const invokeNow = async (event: unknown): Promise<InvokeResult> => {
-        if (closed) throw new UserError(`function ${functionName} was closed; start it again to invoke it.`);
-        const payload = eventPayload(event);
-        const raw = await emulator.invoke(payload, emulatorTimeout);
-        const result: InvokeResult = { ...classifyResponse(raw.body), payload: raw.body, durationMs: raw.durationMs, logs: raw.logs };
-        if (result.timedOut && !closed) {
-            // After a timeout Lambda starts a new execution environment; the emulator, asked again at once,
-            // may answer "ErrGateCanceled" while it resets. A new emulator is the faithful and reliable reset.
-            await emulator.close();
-            const next = await start();
-            if (closed) await next.close();
-            else emulator = next;
-        }
-        return result;
-    };
+    async function finishStart(): Promise<WarmFunction> {
+        const task = codeIsFolder ? path.resolve(spec.code) : await extracted([path.resolve(spec.code)], "task");
+        const opt = layers.length ? await extracted(layers, "opt") : emptyOpt();
+        const root = rootDir(choice.interpreter, spec.architecture);
+        const runtimeClient = runtimeClientDir(choice.interpreter, spec.architecture);
+        const bytecode = emulated
+            ? {
+                  function: await functionBytecode(path.join(extractionCacheDir(), "pyc"), {
+                      nativeRoot: rootDir(choice.interpreter, hostArchitecture()!),
+                      interpreter: choice.interpreter,
+                      task,
+                      opt,
+                      mutable: codeIsFolder,
+                  }),
+                  runtimeClient: runtimeClientBytecodeDir(choice.interpreter, spec.architecture),
+              }
+            : undefined;
+        const env = lambdaEnvironment({
+            functionName,
+            runtime: spec.runtime,
+            interpreter: choice.interpreter,
+            handler: spec.handler,
+            memoryMB,
+            timeoutSeconds: emulatorTimeout,
+            region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
+            user: spec.environment ?? {},
+            bytecodeCache: !!bytecode,
+        });
+        const bootstrap = bootstrapCommand({
+            root,
+            task,
+            opt,
+            runtimeClient,
+            interpreter: choice.interpreter,
+            architecture: spec.architecture,
+            handler: spec.handler,
+            bytecode,
+            resolvConf: sandboxResolvConf(networkDir),
+        });
+        const start = () => {
+            const first = prepared;
+            prepared = undefined;
+            return startEmulator({ emulator: emulatorPath(), bootstrap, env, onLog: options.onLog, network, prepared: first });
+        };
+        let emulator: EmulatorProcess = await start();
+        let closed = false;
+        // One invoke at a time, as in one execution environment; queued here (not only in the emulator) so that
+        // the emulator can be replaced between two invokes.
+        let queue: Promise<unknown> = Promise.resolve();
 
+        const invokeNow = async (event: unknown): Promise<InvokeResult> => {
+            if (closed) throw new UserError(`function ${functionName} was closed; start it again to invoke it.`);
+            const payload = eventPayload(event);
+            const raw = await emulator.invoke(payload, emulatorTimeout);
+            const result: InvokeResult = { ...classifyInvoke(raw), durationMs: raw.durationMs, logs: raw.logs, interpreter: choice.interpreter };
+            if (result.timedOut && !closed) {
+                // After a timeout Lambda starts a new execution environment; the emulator, asked again at once,
+                // may answer "ErrGateCanceled" while it resets. A new emulator is the faithful and reliable reset.
+                await emulator.close();
+                const next = await start();
+                if (closed) await next.close();
+                else emulator = next;
+            }
+            return result;
+        };
+
+        return {
+            warnings,
+            interpreter: choice.interpreter,
+            invoke(event: unknown): Promise<InvokeResult> {
+                const result = queue.then(() => invokeNow(event));
+                queue = result.catch(() => undefined);
+                return result;
+            },
+            async close() {
+                closed = true;
+                await emulator.close();
+            },
+        };
+    }
+}
+
+/**
+ * A function Lambda could not load: each invoke fails at once with the
+ * findings, the way the runtime would fail on Lambda, but without running
+ * anything here (the local CPython could load it and answer wrongly).
+ */
+function refusedFunction(findings: Finding[], interpreter: string, warnings: string[]): WarmFunction {
+    const errorMessage = `Lambda could not load this function, so it was not run (the policy pack's checks, as lambda-python inspect runs them): ${findings.map((f) => f.message).join(" ")}`;
     return {
         warnings,
-        invoke(event: unknown): Promise<InvokeResult> {
-            const result = queue.then(() => invokeNow(event));
-            queue = result.catch(() => undefined);
-            return result;
+        interpreter,
+        cannotLoad: findings,
+        async invoke(event: unknown): Promise<InvokeResult> {
+            eventPayload(event);
+            const error = { errorType: REFUSED, errorMessage };
+            return { ok: false, timedOut: false, error, payload: JSON.stringify(error), durationMs: 0, logs: "", interpreter, cannotLoad: findings };
         },
-        async close() {
-            closed = true;
-            await emulator.close();
-        },
+        async close() {},
     };
 }
 

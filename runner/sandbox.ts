@@ -12,9 +12,10 @@
 // a user namespace of its own, in its own PID namespace, killed with the
 // emulator. An arm64 function on an x86_64 machine (or the reverse) runs
 // through the pinned qemu (qemu.ts), bound into the root and named on the
-// command line (not through the host's binfmt_misc); its bytecode is cached
-// between cold starts (see `bytecodeCache`), because compiling under qemu is
-// what makes emulated cold starts slow.
+// command line (not through the host's binfmt_misc); its bytecode is compiled
+// before its first start and mounted read-only (bytecode.ts), because
+// compiling under qemu is what makes emulated cold starts slow.
+import * as path from "path";
 import { Architecture } from "../policies/target";
 import { HOST_FILES, MOUNT_POINTS } from "./debian-root";
 import { hostArchitecture, which } from "./host";
@@ -34,8 +35,10 @@ export interface SandboxPlan {
     interpreter: string;
     architecture: Architecture;
     handler: string;
-    /** A writable folder for PYTHONPYCACHEPREFIX (emulated functions only). */
-    bytecodeCache?: string;
+    /** The resolv.conf to show (network.ts); default this machine's. */
+    resolvConf?: string;
+    /** Emulated functions: the bytecode of the function (var/task, opt) and of the runtime client, mounted read-only in the prefix. */
+    bytecode?: { function: string; runtimeClient: string };
 }
 
 /** The bootstrap command line: bwrap with Lambda's mounts, then the runtime client. */
@@ -55,7 +58,7 @@ export function bootstrapCommand(plan: SandboxPlan): string[] {
         "--ro-bind",
         plan.runtimeClient,
         `/${MOUNT_POINTS.runtime}`,
-        ...HOST_FILES.flatMap((f) => ["--ro-bind-try", `/${f}`, `/${f}`]),
+        ...HOST_FILES.flatMap((f) => ["--ro-bind-try", f === "etc/resolv.conf" && plan.resolvConf ? plan.resolvConf : `/${f}`, `/${f}`]),
         "--size",
         String(lambdaEnv.defaults.tmpBytes),
         "--tmpfs",
@@ -75,12 +78,18 @@ export function bootstrapCommand(plan: SandboxPlan): string[] {
         "--die-with-parent",
         "--chdir",
         `/${MOUNT_POINTS.task}`,
-        ...(plan.bytecodeCache ? ["--bind", plan.bytecodeCache, `/${MOUNT_POINTS.bytecode}`] : []),
+        ...(plan.bytecode ? bytecodeMounts(plan.bytecode) : []),
     ];
     const python = `/usr/bin/${plan.interpreter}`;
     const client = [python, "-m", "awslambdaric", plan.handler];
     if (plan.architecture === hostArchitecture()) return [...args, "--", ...client];
     return [...args, "--ro-bind", qemuPath(plan.architecture), `/${MOUNT_POINTS.qemu}`, "--", `/${MOUNT_POINTS.qemu}`, "-L", "/", ...qemuCpu(plan.architecture), ...client];
+}
+
+/** The prefix's parts that are not in the root, read-only like the rest (bytecode.ts). */
+function bytecodeMounts(b: { function: string; runtimeClient: string }): string[] {
+    const at = (m: string) => `/${MOUNT_POINTS.bytecode}/${m}`;
+    return [...["--ro-bind", path.join(b.function, MOUNT_POINTS.task), at(MOUNT_POINTS.task)], ...["--ro-bind", path.join(b.function, MOUNT_POINTS.opt), at(MOUNT_POINTS.opt)], ...["--ro-bind", b.runtimeClient, at(MOUNT_POINTS.runtime)]];
 }
 
 /**

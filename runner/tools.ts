@@ -3,7 +3,8 @@
 //
 //   emulator-<sam version>-<host arch>/aws-lambda-rie-<arch>   the official Runtime Interface Emulator
 //   emulator-<sam version>-<host arch>/LICENSE, NOTICE         its licence (Apache-2.0), kept beside it
-//   ric-<awslambdaric version>-v2/python3.X-<arch>/       awslambdaric for one interpreter, mounted at /var/runtime
+//   ric-<awslambdaric version>-v3/python3.X-<arch>/site/  awslambdaric for one interpreter, mounted at /var/runtime
+//   ric-<awslambdaric version>-v3/python3.X-<arch>/pyc/   its bytecode for emulated functions' prefix (bytecode.ts)
 //   roots/<suite>-<debian arch>-python3.X-v<N>/         a Debian root with that CPython (debian-root.ts)
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -15,7 +16,11 @@ import { UserError } from "../shared/errors";
 import { run, tail } from "../shared/process";
 import { Architecture, lambdaTarget } from "../policies/target";
 import { hostArchitecture } from "./host";
+import { copyIntoPrefix } from "./bytecode";
 import { installFolder } from "./install-dir";
+
+/** Where the sandbox mounts awslambdaric (debian-root.ts's MOUNT_POINTS.runtime; not imported, debian-root imports this module). */
+const MOUNT_POINTS_RUNTIME = "var/runtime";
 
 /** aws-sam-cli ships the emulator's official static binaries; this release was checked. */
 export const EMULATOR = {
@@ -45,10 +50,21 @@ export function emulatorPath(): string {
     return path.join(emulatorDir(), `aws-lambda-rie-${hostArchitecture()}`);
 }
 
-export function runtimeClientDir(interpreter: string, arch: Architecture): string {
+/** awslambdaric for one interpreter and architecture: `site/` (mounted at /var/runtime) and `pyc/` (its bytecode in the prefix layout). */
+function runtimeClientHome(interpreter: string, arch: Architecture): string {
     const version = RUNTIME_CLIENT[0].split("==")[1];
-    // "-v2": compiled to bytecode (an install without bytecode starts seconds slower under qemu).
-    return path.join(runnerToolsDir(), `ric-${version}-v2`, `${interpreter}-${arch}`);
+    // "-v3": compiled to bytecode (an install without bytecode starts seconds slower under qemu), with a read-only
+    // copy for emulated functions' bytecode prefix (v2's bytecode could be rewritten through the old writable prefix).
+    return path.join(runnerToolsDir(), `ric-${version}-v3`, `${interpreter}-${arch}`);
+}
+
+export function runtimeClientDir(interpreter: string, arch: Architecture): string {
+    return path.join(runtimeClientHome(interpreter, arch), "site");
+}
+
+/** awslambdaric's bytecode as PYTHONPYCACHEPREFIX wants it under /var/runtime (bytecode.ts). */
+export function runtimeClientBytecodeDir(interpreter: string, arch: Architecture): string {
+    return path.join(runtimeClientHome(interpreter, arch), "pyc", MOUNT_POINTS_RUNTIME);
 }
 
 function sha256File(file: string): string {
@@ -93,7 +109,9 @@ export async function ensureEmulator(say: (m: string) => void = () => {}): Promi
 
 /** awslambdaric (and its dependencies) for one interpreter and architecture, as wheels for that target. */
 export async function ensureRuntimeClient(interpreter: string, arch: Architecture, compile: (dir: string) => Promise<void>, say: (m: string) => void = () => {}): Promise<string> {
-    return installFolder(runtimeClientDir(interpreter, arch), async (temp) => {
+    await installFolder(runtimeClientHome(interpreter, arch), async (home) => {
+        const temp = path.join(home, "site");
+        fs.mkdirSync(temp);
         say(`installing ${RUNTIME_CLIENT[0]} for ${interpreter} on ${arch}`);
         const requirements = path.join(temp, ".requirements.txt");
         fs.writeFileSync(requirements, `${RUNTIME_CLIENT.join("\n")}\n`);
@@ -109,5 +127,7 @@ export async function ensureRuntimeClient(interpreter: string, arch: Architectur
         }
         fs.rmSync(path.join(temp, "bin"), { recursive: true, force: true });
         await compile(temp);
+        copyIntoPrefix(temp, `/${MOUNT_POINTS_RUNTIME}`, path.join(home, "pyc"));
     });
+    return runtimeClientDir(interpreter, arch);
 }

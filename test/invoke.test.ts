@@ -6,6 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { buildArchive } from "../builder";
 import { CLI, cli, cliAsync, ROOT, SHARED_CACHE, tmpDir } from "./helpers";
+import { glibc234Function } from "./runner-fixtures";
+import { craftZip, elfHeader } from "./zip-crafter";
 
 const FIXTURES = path.join(ROOT, "test", "fixtures", "runner");
 
@@ -91,6 +93,73 @@ describe("lambda-python invoke", () => {
         assert.equal(doc.runtime, "python3.14", "a pure-Python archive runs on the newest runtime unless --runtime says otherwise");
     });
 
+    it("exits 1 for a function that dies during init, with Lambda's Runtime.ExitError document on stdout", () => {
+        const r = cli(["invoke", path.join(FIXTURES, "init-failures"), "--handler", "system_exit.lambda_handler", "--runtime", "python3.13"]);
+        assert.equal(r.code, 1, r.stderr);
+        const doc = JSON.parse(r.stdout);
+        assert.equal(doc.errorType, "Runtime.ExitError");
+        assert.match(doc.errorMessage, /^RequestId: [0-9a-f-]{36} Error: Runtime exited with error: exit status 3$/);
+        assert.match(r.stderr, /lambda-python: the function failed during init with Runtime\.ExitError: RequestId: .* Error: Runtime exited with error: exit status 3/);
+        const json = cli(["invoke", path.join(FIXTURES, "init-failures"), "--handler", "exits.lambda_handler", "--runtime", "python3.13", "--json", "--quiet"]);
+        assert.equal(json.code, 1, json.stderr);
+        const out = JSON.parse(json.stdout);
+        assert.equal(out.ok, false);
+        assert.equal(out.duringInit, true);
+        assert.equal(out.error.errorType, "Runtime.ExitError");
+        assert.match(out.error.errorMessage, /Runtime exited without providing a reason$/);
+    });
+
+    describe("what Lambda could not load is a failure, whatever Debian's CPython tolerates", () => {
+        let glibc234: string;
+        before(() => {
+            glibc234 = glibc234Function(dir);
+        });
+
+        it("refuses to run a python3.11 function whose library needs GLIBC_2.34 (Amazon Linux 2 has 2.26): exit 1, as inspect refuses it", () => {
+            const r = cli(["invoke", glibc234, "--runtime", "python3.11"]);
+            assert.equal(r.code, 1, r.stderr);
+            assert.equal(JSON.parse(r.stdout).errorType, "LambdaPython.CannotLoad");
+            assert.match(r.stderr, /lambda-python: the function was not run: Lambda could not load it .*\n {2}\[lambda-architecture-compatibility\] .*\(AL2, glibc 2\.26\).*libthreads\.so needs GLIBC_2\.34/);
+            assert.equal(cli(["inspect", glibc234, "--runtime", "python3.11", "--arch", "x86_64"]).code, 1, "inspect refuses it too");
+        });
+
+        it("runs the same archive for python3.12 (glibc 2.34), on python3.13, and says so in the summary and the JSON", () => {
+            const r = cli(["invoke", glibc234, "--runtime", "python3.12"]);
+            assert.equal(r.code, 0, r.stderr);
+            assert.deepEqual(JSON.parse(r.stdout), { started: 0 });
+            assert.match(r.stderr, /returned in \d+ ms \(python3\.12, run on python3\.13, x86_64\)/);
+            const j = JSON.parse(cli(["invoke", glibc234, "--runtime", "python3.12", "--json", "--quiet"]).stdout);
+            assert.equal(j.runtime, "python3.12");
+            assert.equal(j.interpreter, "python3.13");
+        });
+
+        it("says in the JSON that a python3.10 function ran on python3.11", () => {
+            const j = JSON.parse(cli(["invoke", probe, "--runtime", "python3.10", "--json", "--quiet"]).stdout);
+            assert.equal(j.ok, true);
+            assert.equal(j.runtime, "python3.10");
+            assert.equal(j.interpreter, "python3.11");
+            assert.equal(j.response.env.AWS_EXECUTION_ENV, "AWS_Lambda_python3.10");
+        });
+
+        it("refuses an x86_64 function holding an AArch64 shared object", () => {
+            const zip = path.join(dir, "arm-inside.zip");
+            fs.writeFileSync(
+                zip,
+                craftZip([
+                    { name: "lambda_function.py", data: Buffer.from("def lambda_handler(e, c):\n    return 1\n") },
+                    { name: "lib/native.so", data: elfHeader(183) },
+                ]),
+            );
+            const r = cli(["invoke", zip, "--arch", "x86_64", "--json", "--quiet"]);
+            assert.equal(r.code, 1, r.stderr);
+            const j = JSON.parse(r.stdout);
+            assert.equal(j.ok, false);
+            assert.equal(j.error.errorType, "LambdaPython.CannotLoad");
+            assert.equal(j.cannotLoad[0].policy, "lambda-architecture-compatibility");
+            assert.match(j.cannotLoad[0].message, /runs on x86_64 but holds 1 shared object built for arm64: lib\/native\.so/);
+        });
+    });
+
     it("answers bad input with one paragraph and exit 2", () => {
         assertOneParagraph(cli(["invoke", path.join(dir, "missing.zip")]), /function archive or folder .*missing\.zip does not exist/);
         assertOneParagraph(cli(["invoke", probe, "--env", "NOEQUALS"]), /--env wants NAME=VALUE; got "NOEQUALS"/);
@@ -135,6 +204,19 @@ describe("lambda-python invoke", () => {
         run.kill("SIGINT");
         const r = await run.done;
         assert.equal(r.code, 130);
+        for (let i = 0; i < 100 && processesOf(name).length; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.deepEqual(processesOf(name), []);
+    });
+
+    it("ends on SIGTERM during a function's init, leaving no emulator, sandbox, runtime or network helper behind", async () => {
+        const name = `sigterm-init-${process.pid}`;
+        const run = cliAsync(["invoke", path.join(FIXTURES, "init-failures"), "--handler", "slow_import.lambda_handler", "--runtime", "python3.13", "--name", name, "--timeout", "600"]);
+        // Wait until the import runs (it prints before it sleeps); the processes carry the function's environment.
+        for (let i = 0; i < 600 && processesOf(name).length < 4; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.ok(processesOf(name).length >= 4, "the emulator, the network's helpers, bwrap and Python are running");
+        run.kill("SIGTERM");
+        const r = await run.done;
+        assert.equal(r.code, 143, r.stderr);
         for (let i = 0; i < 100 && processesOf(name).length; i++) await new Promise((r) => setTimeout(r, 50));
         assert.deepEqual(processesOf(name), []);
     });

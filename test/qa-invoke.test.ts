@@ -3,11 +3,12 @@
 // than 4 KB of environment variables. Each
 // ends in one paragraph, never in a cut-short event reaching the function.
 import * as assert from "assert";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../shared/errors";
 import { startFunction } from "../runner";
-import { cli, ROOT, tmpDir } from "./helpers";
+import { CLI, cli, CliResult, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 import { craftZip } from "./zip-crafter";
 
 const HANDLER = Buffer.from("def lambda_handler(event, context):\n    return {'keys': sorted(event)}\n");
@@ -31,7 +32,7 @@ describe("qa: invoke inputs past Lambda's limits", () => {
     it("refuses an event file over Lambda's 6 MB synchronous payload limit", () => {
         const big = path.join(dir, "big.json");
         fs.writeFileSync(big, JSON.stringify({ data: "x".repeat(7 * 1024 * 1024) }));
-        assertOneParagraph(cli(["invoke", fn, "--event", big]), /the event is 7,340,\d{3} bytes as JSON; Lambda refuses a synchronous invoke's payload over 6,291,456 bytes/);
+        assertOneParagraph(cli(["invoke", fn, "--event", big]), /event file .*big\.json is 7,340,\d{3} bytes; Lambda refuses a synchronous invoke's payload over 6,291,456 bytes/);
     });
 
     it("refuses six layers: a function can use at most five", () => {
@@ -67,5 +68,140 @@ describe("qa: invoke inputs past Lambda's limits", () => {
         } finally {
             await warm.close();
         }
+    });
+});
+
+describe("qa: preview --invoke counts what Lambda would count", () => {
+    it("counts a function that dies during init as failed, and exits 1", () => {
+        const dir = writeFiles(tmpDir("lp-qa-preview-init-"), {
+            "Pulumi.yaml": "name: dies\nruntime: nodejs\nmain: index.ts\n",
+            "index.ts": `import { PythonFunction } from ${JSON.stringify(path.join(ROOT, "components"))};\nnew PythonFunction("quits", { source: __dirname + "/app", handler: "app.handler", runtime: "python3.13" });\n`,
+            "app/app.py": "raise SystemExit(0)\n\ndef handler(event, context):\n    return 'never'\n",
+        });
+        const r = cli(["preview", dir, "--invoke", "--quiet"], { env: { ...process.env, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE } });
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.match(r.stdout, /^quits\s+error\s+\d+ ms\s+Runtime\.ExitError: RequestId: [0-9a-f-]{36} Error: Runtime exited without/m);
+        assert.match(r.stdout, /1 function invoked; 1 failed\./);
+    });
+
+    it("reads an example's event within Lambda's payload limit: /dev/zero as events/<name>.json is not run, not read forever", () => {
+        const dir = writeFiles(tmpDir("lp-qa-preview-event-"), {
+            "Pulumi.yaml": "name: endless-event\nruntime: nodejs\nmain: index.ts\n",
+            "index.ts": `import { PythonFunction } from ${JSON.stringify(path.join(ROOT, "components"))};\nnew PythonFunction("echo", { source: __dirname + "/app", handler: "app.handler", runtime: "python3.13" });\n`,
+            "app/app.py": "def handler(event, context):\n    return event\n",
+        });
+        fs.mkdirSync(path.join(dir, "events"));
+        fs.symlinkSync("/dev/zero", path.join(dir, "events", "echo.json"));
+        const r = cli(["preview", dir, "--invoke", "--quiet"], { env: { ...process.env, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE } });
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.match(r.stdout, /^echo\s+not run\s+.*event file .*echo\.json is a device/m);
+        assert.match(r.stdout, /1 function invoked; 1 failed\./);
+    });
+});
+
+/** The CLI with a stdin that `feed` controls: it may write forever, or never. */
+function withStdin(args: string[], feed: (stdin: NodeJS.WritableStream, stop: () => boolean) => void): { done: Promise<CliResult>; kill: (s: NodeJS.Signals) => void; started: Promise<void> } {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let over = false;
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.stdin.on("error", () => {}); // the CLI stops reading and closes its end: expected
+    const done = new Promise<CliResult>((resolve) =>
+        child.on("close", (code, signal) => {
+            over = true;
+            resolve({ code: code ?? (signal ? 128 + (signal === "SIGTERM" ? 15 : 2) : -1), stdout, stderr });
+        }),
+    );
+    const started = new Promise<void>((resolve) => child.on("spawn", () => resolve()));
+    feed(child.stdin, () => over);
+    return { done, kill: (s) => child.kill(s), started };
+}
+
+/** Writes `chunk` again and again until the reader goes away. */
+function endless(chunk: Buffer): (stdin: NodeJS.WritableStream, stop: () => boolean) => void {
+    return (stdin, stop) => {
+        const pump = () => {
+            while (!stop() && stdin.write(chunk));
+            if (!stop()) stdin.once("drain", pump);
+        };
+        stdin.on("error", () => {});
+        pump();
+    };
+}
+
+describe("qa: invoke reads what it is given within Lambda's limits, and answers signals meanwhile", () => {
+    const dir = tmpDir("lp-qa-bounded-");
+    const fn = path.join(dir, "fn.zip");
+    fs.writeFileSync(fn, craftZip([{ name: "lambda_function.py", data: Buffer.from("def lambda_handler(event, context):\n    return event\n") }]));
+
+    it("refuses --event /dev/zero as a device, without reading it", () => {
+        assertOneParagraph(cli(["invoke", fn, "--event", "/dev/zero"]), /event file \/dev\/zero is a device, not a file/);
+    });
+
+    it("refuses a 300 MB event file by its size, before reading it", () => {
+        const big = path.join(dir, "huge.json");
+        fs.closeSync(fs.openSync(big, "w"));
+        fs.truncateSync(big, 300 * 1024 * 1024); // sparse: no disk used, and nothing is read
+        assertOneParagraph(cli(["invoke", fn, "--event", big]), /event file .*huge\.json is 314,572,800 bytes; Lambda refuses a synchronous invoke's payload over 6,291,456 bytes/);
+    });
+
+    it("stops reading an endless stdin once it passes 6 MB, and refuses it", async () => {
+        const run = withStdin(["invoke", fn, "--event", "-"], endless(Buffer.alloc(1 << 16, 0x20)));
+        assertOneParagraph(await run.done, /the event on stdin is over 6,291,456 bytes/);
+    });
+
+    it("stops copying an endless piped archive once it is larger than any archive Lambda accepts", async () => {
+        const run = withStdin(["invoke", "/dev/stdin"], endless(Buffer.alloc(1 << 20, 0x50)));
+        assertOneParagraph(await run.done, /function archive or folder \/dev\/stdin goes on past 329,252,864 bytes, more than any archive Lambda accepts/);
+    });
+
+    for (const [signal, code] of [
+        ["SIGTERM", 143],
+        ["SIGINT", 130],
+    ] as const) {
+        it(`ends on ${signal} while it waits for an event on a stdin that never sends one`, async () => {
+            const run = withStdin(["invoke", fn, "--event", "-"], () => {});
+            await run.started;
+            // Once the CLI waits on stdin; a signal that comes earlier must end it just the same.
+            await new Promise((r) => setTimeout(r, 500));
+            run.kill(signal);
+            const r = await run.done;
+            assert.equal(r.code, code, r.stderr);
+        });
+    }
+
+    it("ends on SIGTERM while it copies a piped archive that stops sending without ending", async () => {
+        // One megabyte, then silence with the pipe left open: the copy waits, whatever the machine's speed.
+        const run = withStdin(["invoke", "/dev/stdin"], (stdin) => stdin.write(Buffer.alloc(1 << 20, 0x50)));
+        await run.started;
+        await new Promise((r) => setTimeout(r, 500));
+        run.kill("SIGTERM");
+        assert.equal((await run.done).code, 143);
+    });
+
+    it("sends a 100,000-deep event as it is: the runtime client answers Runtime.UnmarshalError, exit 1", () => {
+        const deep = path.join(dir, "deep.json");
+        fs.writeFileSync(deep, `${"[".repeat(100_000)}${"]".repeat(100_000)}`);
+        const r = cli(["invoke", fn, "--event", deep, "--runtime", "python3.13", "--quiet"]);
+        assert.equal(r.code, 1, r.stderr);
+        const doc = JSON.parse(r.stdout);
+        assert.equal(doc.errorType, "Runtime.UnmarshalError");
+        assert.match(doc.errorMessage, /^Unable to unmarshal input: maximum recursion depth exceeded/);
+        assert.doesNotMatch(r.stderr, /internal error|RangeError/);
+    });
+
+    it("sends the event's text as written: a 20-digit number arrives exactly, and a deep response prints with --json", () => {
+        const event = path.join(dir, "bigint.json");
+        fs.writeFileSync(event, '{"n": 12345678901234567890}');
+        const r = cli(["invoke", fn, "--event", event, "--runtime", "python3.13", "--quiet"]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout.trim(), '{"n": 12345678901234567890}');
+        const deep = path.join(dir, "deep-ok.json");
+        fs.writeFileSync(deep, `${"[".repeat(900)}${"]".repeat(900)}`); // within Python's recursion limit, beyond nothing
+        const j = cli(["invoke", fn, "--event", deep, "--runtime", "python3.13", "--quiet", "--json"]);
+        assert.equal(j.code, 0, j.stderr);
+        assert.equal(JSON.stringify(JSON.parse(j.stdout).response), `${"[".repeat(900)}${"]".repeat(900)}`);
     });
 });

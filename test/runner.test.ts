@@ -3,10 +3,14 @@
 // CPython in a bubblewrap sandbox (arm64 through qemu). Slow, so each warm
 // function serves several checks.
 import * as assert from "assert";
+import * as crypto from "crypto";
+import * as fs from "fs";
 import * as path from "path";
 import { buildArchive } from "../builder";
 import { isUserError } from "../shared/errors";
-import { classifyResponse, detectTarget, FunctionSpec, invokeOnce, startFunction, WarmFunction } from "../runner";
+import { classifyResponse, detectTarget, FunctionSpec, InvokeResult, invokeOnce, startFunction, WarmFunction } from "../runner";
+import { extractionCacheDir } from "../runner/code";
+import { rootDir } from "../runner/debian-root";
 import { liveEmulatorPids } from "../runner/emulator";
 import { QEMU_DEBIAN_VERSION, QEMU_VERSION } from "../runner/qemu";
 import { ROOT, SHARED_CACHE } from "./helpers";
@@ -171,6 +175,137 @@ describe("runner: timeouts and missing handlers", () => {
         assert.equal(r.error?.errorType, "Runtime.HandlerNotFound");
         assert.match(r.error!.errorMessage, /no_such_function/);
     });
+});
+
+describe("runner: a runtime that dies, reported as Lambda reports it", () => {
+    const folder = path.join(FIXTURES, "init-failures");
+    const spec = (handler: string, over: Partial<FunctionSpec> = {}): FunctionSpec => ({ code: folder, handler, runtime: "python3.13", architecture: "x86_64", ...over });
+    const EXIT_MESSAGE = /^RequestId: [0-9a-f-]{36} Error: /;
+
+    function assertExitError(r: InvokeResult, reason: string): void {
+        assert.equal(r.ok, false, r.payload);
+        assert.equal(r.timedOut, false);
+        assert.equal(r.error?.errorType, "Runtime.ExitError");
+        assert.match(r.error!.errorMessage, EXIT_MESSAGE);
+        assert.equal(r.error!.errorMessage.replace(EXIT_MESSAGE, ""), reason);
+        // The invoke's payload is Lambda's error document, as the Invoke API returns it.
+        assert.deepEqual(JSON.parse(r.payload), { errorType: "Runtime.ExitError", errorMessage: r.error!.errorMessage });
+    }
+
+    it("os._exit(0) during import: Runtime.ExitError, without a reason, during init", async () => {
+        const r = await invokeOnce(spec("exits.lambda_handler"), {});
+        assertExitError(r, "Runtime exited without providing a reason");
+        assert.equal(r.duringInit, true);
+    });
+
+    it("SystemExit(3) during import: Runtime.ExitError with exit status 3, on every invoke (Lambda retries the init)", async () => {
+        const fn = await startFunction(spec("system_exit.lambda_handler"));
+        try {
+            for (let i = 0; i < 2; i++) {
+                const r = await fn.invoke({});
+                assertExitError(r, "Runtime exited with error: exit status 3");
+                assert.equal(r.duringInit, true);
+            }
+        } finally {
+            await fn.close();
+        }
+    });
+
+    it("a segmentation fault during import: Runtime.ExitError naming the signal", async () => {
+        assertExitError(await invokeOnce(spec("segfault.lambda_handler"), {}), "Runtime exited with error: signal: segmentation fault");
+    });
+
+    it("a function module that shadows the standard library's json breaks the runtime client: Runtime.ExitError, with the traceback in the logs", async () => {
+        const r = await invokeOnce({ code: path.join(FIXTURES, "shadows-stdlib"), handler: "lambda_function.lambda_handler", runtime: "python3.13", architecture: "x86_64" }, {});
+        assertExitError(r, "Runtime exited with error: exit status 1");
+        assert.match(r.logs, /File "\/var\/task\/json\.py"/);
+    });
+
+    it("a layer whose python/json.py shadows the standard library's: Runtime.ExitError as well", async () => {
+        const layer = await build(path.join(FIXTURES, "shadowing-layer"), { runtime: "python3.13", kind: "layer" });
+        const r = await invokeOnce({ code: path.join(FIXTURES, "probe"), layers: [layer], handler: "lambda_function.lambda_handler", runtime: "python3.13", architecture: "x86_64" }, {});
+        assertExitError(r, "Runtime exited with error: exit status 1");
+        assert.match(r.logs, /File "\/opt\/python\/json\.py"/);
+    });
+
+    it("an import that outlasts the timeout: a timeout during init, not an answer", async () => {
+        const r = await invokeOnce(spec("slow_import.lambda_handler", { timeoutSeconds: 1 }), {});
+        assert.equal(r.ok, false);
+        assert.equal(r.timedOut, true);
+        assert.equal(r.duringInit, true);
+        assert.match(r.logs, /importing slowly/);
+    });
+
+    it("a handler that ends the runtime: Runtime.ExitError for that invoke, then a fresh runtime answers the next", async () => {
+        const fn = await startFunction(spec("exits_in_handler.lambda_handler"));
+        try {
+            const r = await fn.invoke({ exit: 2 });
+            assertExitError(r, "Runtime exited with error: exit status 2");
+            assert.equal(r.duringInit, false);
+            const next = await fn.invoke({});
+            assert.equal(next.ok, true, next.payload);
+            assert.equal(next.payload, '"still here"');
+        } finally {
+            await fn.close();
+        }
+    });
+});
+
+describe("runner: what a function prints is kept within bounds", () => {
+    it("keeps the last 4 MiB of an invoke's logs, saying how much came before", async () => {
+        const fn = await startFunction({ code: path.join(FIXTURES, "noisy"), handler: "lambda_function.lambda_handler", runtime: "python3.13", architecture: "x86_64", timeoutSeconds: 60 });
+        try {
+            const r = await fn.invoke({ mb: 24 });
+            assert.ok(r.ok, r.payload);
+            assert.ok(r.logs.length <= 4 * 1024 * 1024 + 200, String(r.logs.length));
+            assert.match(r.logs, /^\[lambda-python: the first \d+ bytes of this invoke's logs are not kept\]\n/);
+            assert.match(r.logs, /the last line\n$/);
+            const one = await fn.invoke({ mb: 24, one_line: true });
+            assert.ok(one.ok, one.payload);
+            assert.ok(one.logs.length <= 4 * 1024 * 1024 + 200, String(one.logs.length));
+        } finally {
+            await fn.close();
+        }
+    });
+});
+
+describe("runner: nothing a function does changes what another function, the tools or the host see", () => {
+    const attacker = path.join(FIXTURES, "attacker");
+    const victim = path.join(FIXTURES, "victim");
+    const spec = (code: string, architecture: "x86_64" | "arm64"): FunctionSpec => ({ code, handler: "lambda_function.lambda_handler", runtime: "python3.13", architecture, timeoutSeconds: 30 });
+    const digest = (file: string) => (fs.existsSync(file) ? crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex") : "absent");
+
+    for (const architecture of ["x86_64", "arm64"] as const) {
+        it(`${architecture}: a function can write nowhere but /tmp, and cannot rewrite the standard library's bytecode for the next function`, async () => {
+            // Every .pyc of colorsys the runner keeps on this machine, before the attack.
+            const pycs = (dir: string): string[] =>
+                fs.existsSync(dir)
+                    ? fs
+                          .readdirSync(dir, { recursive: true, encoding: "utf8" })
+                          .filter((f) => /(^|\/)colorsys\.cpython-313\.pyc$/.test(f))
+                          .map((f) => path.join(dir, f))
+                    : [];
+            const root = rootDir("python3.13", architecture);
+            const watched = [...pycs(path.join(root, "usr", "lib", "python3.13")), ...pycs(path.join(root, "var")), ...pycs(path.join(extractionCacheDir(), "pyc"))];
+            const before = watched.map(digest);
+
+            const fn = await startFunction(spec(attacker, architecture));
+            try {
+                const writable = await fn.invoke({ action: "writable" });
+                assert.ok(writable.ok, writable.payload + writable.logs);
+                assert.deepEqual(JSON.parse(writable.payload), []);
+                const attack = await fn.invoke({ action: "poison" });
+                assert.ok(attack.ok, attack.payload + attack.logs);
+                for (const [target, outcome] of Object.entries(JSON.parse(attack.payload) as Record<string, string>)) assert.notEqual(outcome, "rewritten", target);
+            } finally {
+                await fn.close();
+            }
+            const seen = await invokeOnce(spec(victim, architecture), {});
+            assert.ok(seen.ok, seen.payload + seen.logs);
+            assert.deepEqual(JSON.parse(seen.payload), { poisoned: null, rgb: [1, 1, 1] });
+            assert.deepEqual(watched.map(digest), before, "no .pyc on this machine changed");
+        });
+    }
 });
 
 describe("runner: python3.12, which no Debian release ships", () => {

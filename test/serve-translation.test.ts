@@ -151,4 +151,34 @@ describe("serve: a result as the function URL's HTTP response", () => {
             assert.match(r.problem!, /not an HTTP status/);
         }
     });
+
+    it("answers 502 for an interim 1xx statusCode, which is never a response of its own", () => {
+        for (const statusCode of [100, 101, 199]) assert.equal(ok({ statusCode, body: "x" }).statusCode, 502, String(statusCode));
+        assert.equal(ok({ statusCode: 200, body: "x" }).statusCode, 200);
+    });
+
+    it("answers 502, naming the header, for a result HTTP cannot carry", () => {
+        const cases: [unknown, RegExp][] = [
+            [{ headers: { "X-A": "a\r\nInjected: 1" } }, /header "X-A" has a value HTTP cannot carry/],
+            [{ headers: { "X-A": "a\u0000" } }, /header "X-A" has a value/],
+            [{ headers: { "X-A": "\u20ac" } }, /header "X-A" has a value/],
+            [{ headers: { "Two Words": "v" } }, /header name "Two Words" is not an HTTP token/],
+            [{ headers: { "": "v" } }, /header name "" is not an HTTP token/],
+            [{ cookies: ["a=1\nSet-Cookie: b=2"] }, /cookie has a value HTTP cannot carry/],
+        ];
+        for (const [extra, problem] of cases) {
+            const r = ok({ statusCode: 200, body: "x", ...(extra as object) });
+            assert.equal(r.statusCode, 502, JSON.stringify(extra));
+            assert.match(r.problem!, problem);
+            assert.deepEqual(r.headers, [["content-type", "text/plain"]], "none of the function's headers is sent");
+        }
+        // Latin-1 is what HTTP/1.1 carries: a value with é is sent as it is.
+        assert.equal(ok({ statusCode: 200, headers: { "X-Name": "Zoë" }, body: "x" }).statusCode, 200);
+    });
+
+    it("answers 502 for a body nested deeper than JSON can be written, rather than failing", () => {
+        const r = toHttpResponse({ ok: true, payload: JSON.stringify({ statusCode: 200, body: "placeholder" }).replace('"placeholder"', "[".repeat(100_000) + "]".repeat(100_000)), timedOut: false });
+        assert.equal(r.statusCode, 502);
+        assert.match(r.problem!, /body cannot be written as JSON/);
+    });
 });

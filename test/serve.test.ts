@@ -4,9 +4,11 @@
 import { strict as assert } from "assert";
 import { spawn } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
 import * as path from "path";
 import { FunctionUrlEvent } from "../runner/serve/event";
 import { CLI, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
+import { glibc234Function } from "./runner-fixtures";
 import { alive, descendants, eventually, serve, Served } from "./serve-helpers";
 
 const env = { ...process.env, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE };
@@ -21,6 +23,12 @@ def handler(event, context):
         raise ValueError("asked to fail")
     if event["rawPath"] == "/plain":
         return {"seen": event["rawPath"]}
+    if event["rawPath"] == "/unsendable":
+        # Responses HTTP cannot carry, as a hostile or careless function would return them.
+        case = event["queryStringParameters"]["case"]
+        headers = {"crlf": {"X-Bad": "a\\r\\nInjected: yes"}, "lf": {"X-Bad": "a\\nb"}, "nul": {"X-Bad": "a\\u0000b"}, "euro": {"X-Price": "5 \\u20ac"}, "space": {"Bad Name": "v"}, "colon": {"Bad:Name": "v"}}.get(case, {})
+        cookies = ["a=b\\r\\nSet-Cookie: evil=1"] if case == "cookie" else []
+        return {"statusCode": 200, "headers": headers, "cookies": cookies, "body": "should not be sent"}
     return {"statusCode": 201, "headers": {"Content-Type": "application/json", "X-Handler": "echo"}, "body": json.dumps(event), "cookies": ["served=yes; Path=/", "theme=dark; Max-Age=60"]}
 `;
 
@@ -115,6 +123,46 @@ describe("lambda-python serve", () => {
             assert.equal((await fetch(url("/plain"))).status, 200);
         });
 
+        it("answers 502 to a response HTTP cannot carry (CR/LF or NUL in a value, a character above U+00FF, a name with a space or colon, a cookie with CR/LF) and keeps serving", async () => {
+            for (const c of ["crlf", "lf", "nul", "euro", "space", "colon", "cookie"]) {
+                const res = await fetch(url(`/unsendable?case=${c}`));
+                assert.equal(res.status, 502, c);
+                assert.equal(await res.text(), "Internal Server Error");
+                assert.equal(res.headers.get("injected"), null);
+                assert.deepEqual(res.headers.getSetCookie(), []);
+            }
+            await eventually(() => /GET \/unsendable\?case=cookie -> 502 .*: the function's cookie has a value HTTP cannot carry/.test(echo!.stderr()), "the request's log line");
+            assert.match(echo!.stderr(), /GET \/unsendable\?case=space -> 502 .*: the function's header name "Bad Name" is not an HTTP token/);
+            assert.match(echo!.stderr(), /GET \/unsendable\?case=euro -> 502 .*: the function's header "X-Price" has a value HTTP cannot carry/);
+            assert.equal(echo!.child.exitCode, null, "serve is still running");
+            assert.equal((await fetch(url("/plain"))).status, 200);
+        });
+
+        it("answers a request body that never ends with 413 once it passes 6 MB, without reading the rest", async () => {
+            const target = new URL(url("/endless"));
+            const status = await new Promise<number>((resolve, reject) => {
+                const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: "POST", headers: { "content-type": "application/octet-stream" } });
+                let stop = false;
+                req.on("response", (res) => {
+                    stop = true;
+                    res.resume();
+                    resolve(res.statusCode!);
+                    req.destroy();
+                });
+                req.on("error", (e) => (stop ? undefined : reject(e)));
+                const chunk = Buffer.alloc(1 << 20, 0x61);
+                // Writes until the server answers: an endless upload.
+                const pump = () => {
+                    while (!stop && req.write(chunk));
+                    if (!stop) req.once("drain", pump);
+                };
+                pump();
+            });
+            assert.equal(status, 413);
+            await eventually(() => /POST \/endless -> 413/.test(echo!.stderr()), "the request's log line");
+            assert.equal((await fetch(url("/plain"))).status, 200);
+        });
+
         it("answers concurrent requests, one at a time, from one warm function", async () => {
             const before = descendants(echo!.child.pid!).length;
             const all = await Promise.all(Array.from({ length: 8 }, (_, i) => fetch(url(`/n${i}`)).then((r) => r.json() as Promise<FunctionUrlEvent>)));
@@ -135,6 +183,19 @@ describe("lambda-python serve", () => {
             assert.deepEqual(children.filter(alive), []);
             await assert.rejects(fetch(url("/plain")));
         });
+    });
+
+    it("answers 502 for a function Lambda could not load (a python3.11 library needing GLIBC_2.34), saying so when it starts", async () => {
+        const zip = glibc234Function(tmpDir("serve-glibc-"));
+        const served = await serve([zip, "--runtime", "python3.11"], 1);
+        try {
+            const res = await fetch(Object.values(served.urls)[0]);
+            assert.equal(res.status, 502);
+            assert.match(served.stderr(), /warning: every request is answered 502: Lambda could not load this function — .*libthreads\.so needs GLIBC_2\.34/);
+            await eventually(() => /GET \/ -> 502 .*LambdaPython\.CannotLoad/.test(served.stderr()), "the request's log line");
+        } finally {
+            await served.stop();
+        }
     });
 
     it("refuses a path that is neither an archive, a source folder nor a program, in one paragraph", async () => {

@@ -1,6 +1,14 @@
 // A function's result as the HTTP response a function URL sends, by the
 // payload 2.0 rules AWS documents in "Invoking Lambda function URLs"
 // ("Response payload format", "Cookies"). Pure.
+//
+// A result HTTP cannot carry (a header name that is not a token, a value or
+// cookie with CR, LF or NUL, a character above U+00FF) is answered 502, like
+// any result a function URL cannot map: AWS does not document the function
+// URL's answer for it, and its documented siblings answer 502 (CloudFront's
+// "Lambda validation error ... invalid character in header value",
+// API Gateway's "Malformed Lambda proxy response").
+import { validateHeaderName, validateHeaderValue } from "http";
 
 /** What an invocation gave; the runner's InvokeResult has these fields. */
 export interface InvocationOutcome {
@@ -40,8 +48,9 @@ export function toHttpResponse(outcome: InvocationOutcome): HttpResponse {
     if (!isObject(result) || !("statusCode" in result)) return { statusCode: 200, headers: [JSON_TYPE], body: Buffer.from(outcome.payload) };
 
     const status = result.statusCode;
-    if (typeof status !== "number" || !Number.isInteger(status) || status < 100 || status > 599) {
-        return badGateway(`the function's statusCode ${JSON.stringify(status)} is not an HTTP status (an integer from 100 to 599)`);
+    // 1xx are interim answers a server sends before the real one, never the response itself.
+    if (typeof status !== "number" || !Number.isInteger(status) || status < 200 || status > 599) {
+        return badGateway(`the function's statusCode ${JSON.stringify(status)} is not an HTTP status for a response (an integer from 200 to 599)`);
     }
     const headers: [string, string][] = [];
     if (result.headers !== undefined && result.headers !== null) {
@@ -56,10 +65,34 @@ export function toHttpResponse(outcome: InvocationOutcome): HttpResponse {
         if (!Array.isArray(result.cookies)) return badGateway(`the function's cookies must be a list of strings, not ${JSON.stringify(result.cookies)}`);
         for (const cookie of result.cookies) headers.push(["set-cookie", String(cookie)]);
     }
+    const unsendable = headers.map(([name, value]) => headerProblem(name, value)).find(Boolean);
+    if (unsendable) return badGateway(unsendable);
     const raw = result.body;
-    const text = raw === undefined || raw === null ? "" : typeof raw === "string" ? raw : JSON.stringify(raw);
+    let text: string;
+    try {
+        text = raw === undefined || raw === null ? "" : typeof raw === "string" ? raw : JSON.stringify(raw);
+    } catch (e) {
+        // A body nested deeper than the JSON writer's stack (RangeError) cannot be sent.
+        return badGateway(`the function's body cannot be written as JSON: ${(e as Error).message}`);
+    }
     const body = result.isBase64Encoded === true ? Buffer.from(text, "base64") : Buffer.from(text, "utf8");
     return { statusCode: status, headers, body };
+}
+
+/** Why HTTP cannot carry this header (Node's own checks, which are RFC 9110's), or undefined. */
+function headerProblem(name: string, value: string): string | undefined {
+    const what = name.toLowerCase() === "set-cookie" ? "cookie" : `header ${JSON.stringify(name)}`;
+    try {
+        validateHeaderName(name);
+    } catch {
+        return `the function's header name ${JSON.stringify(name)} is not an HTTP token (letters, digits and !#$%&'*+-.^_\`|~, no spaces)`;
+    }
+    try {
+        validateHeaderValue(name, value);
+    } catch {
+        return `the function's ${what} has a value HTTP cannot carry (a CR, LF or NUL, or a character above U+00FF): ${JSON.stringify(value.slice(0, 100))}`;
+    }
+    return undefined;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

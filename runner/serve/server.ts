@@ -76,7 +76,10 @@ export async function serveFunctions(functions: ServedFunction[], options: Serve
             const port = options.port ? options.port + i : 0;
             slot.server = await listen(handlerFor(f.name, slot.warm, log), host, port, f.name);
             const actual = (slot.server.address() as AddressInfo).port;
-            listening.push({ name: f.name, url: `http://${host.includes(":") ? `[${host}]` : host}:${actual}/`, warnings: slot.warm.warnings });
+            const notes = [...slot.warm.warnings];
+            if (slot.warm.cannotLoad) notes.push(`every request is answered 502: Lambda could not load this function — ${slot.warm.cannotLoad.map((c) => c.message).join(" ")}`);
+            if (slot.warm.interpreter !== f.spec.runtime) notes.push(`${f.spec.runtime} runs on ${slot.warm.interpreter} here.`);
+            listening.push({ name: f.name, url: `http://${host.includes(":") ? `[${host}]` : host}:${actual}/`, warnings: notes });
         }
         return { listening, close };
     } catch (e) {
@@ -104,40 +107,64 @@ function handlerFor(name: string, warm: WarmFunction, log: (line: string) => voi
         const started = process.hrtime.bigint();
         const chunks: Buffer[] = [];
         let size = 0;
-        let tooBig = false;
-        req.on("data", (c: Buffer) => {
-            size += c.length;
-            if (size > MAX_REQUEST_BYTES) tooBig = true;
-            else chunks.push(c);
-        });
-        req.on("end", async () => {
-            let response: HttpResponse;
-            if (tooBig) {
-                response = tooLarge();
-            } else {
-                const local = req.socket.localPort ?? 0;
-                const event = buildEvent(
-                    { method: req.method ?? "GET", url: req.url ?? "/", httpVersion: req.httpVersion, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks), sourceIp: req.socket.remoteAddress ?? "127.0.0.1" },
-                    { requestId: randomUUID(), now: new Date(), domainName: req.headers.host ?? `localhost:${local}`, urlId: name, port: local },
-                );
-                try {
-                    // The limit is on the event as JSON: a binary body grows by a third in base64, headers add more.
-                    if (Buffer.byteLength(JSON.stringify(event)) > MAX_REQUEST_BYTES) response = tooLarge();
-                    else response = toHttpResponse(await warm.invoke(event)); // the runner queues invokes, one at a time
-                } catch (e) {
-                    response = badGateway(`the function could not be invoked: ${(e as Error)?.message ?? e}`);
-                }
-            }
+        let answered = false;
+        const answer = (response: HttpResponse) => {
+            if (answered) return;
+            answered = true;
             const ms = Number(process.hrtime.bigint() - started) / 1e6;
             log(`[${name}] ${req.method} ${req.url} -> ${response.statusCode} (${ms.toFixed(1)} ms)${response.problem ? `: ${response.problem}` : ""}`);
-            send(res, response, req.method === "HEAD");
+            send(req, res, response);
+        };
+        req.on("data", (c: Buffer) => {
+            if (answered) return;
+            size += c.length;
+            chunks.push(c);
+            if (size > MAX_REQUEST_BYTES) {
+                // Refused as soon as it is over the limit: the rest is neither read nor kept.
+                chunks.length = 0;
+                res.setHeader("connection", "close");
+                answer(tooLarge());
+            }
+        });
+        req.on("error", () => {}); // a client that goes away mid-request: nothing to answer
+        req.on("end", () => {
+            if (answered) return;
+            respond(name, warm, req, Buffer.concat(chunks))
+                .catch((e) => badGateway(`serve could not answer this request: ${(e as Error)?.message ?? e}`))
+                .then(answer);
         });
     };
 }
 
-function send(res: http.ServerResponse, r: HttpResponse, head: boolean): void {
+async function respond(name: string, warm: WarmFunction, req: http.IncomingMessage, body: Buffer): Promise<HttpResponse> {
+    const local = req.socket.localPort ?? 0;
+    const event = buildEvent(
+        { method: req.method ?? "GET", url: req.url ?? "/", httpVersion: req.httpVersion, rawHeaders: req.rawHeaders, body, sourceIp: req.socket.remoteAddress ?? "127.0.0.1" },
+        { requestId: randomUUID(), now: new Date(), domainName: req.headers.host ?? `localhost:${local}`, urlId: name, port: local },
+    );
+    // The limit is on the event as JSON: a binary body grows by a third in base64, headers add more.
+    if (Buffer.byteLength(JSON.stringify(event)) > MAX_REQUEST_BYTES) return tooLarge();
+    try {
+        return toHttpResponse(await warm.invoke(event)); // the runner queues invokes, one at a time
+    } catch (e) {
+        return badGateway(`the function could not be invoked: ${(e as Error)?.message ?? e}`);
+    }
+}
+
+/** Statuses whose responses have no body (RFC 9110): no content-length is sent for them. */
+const NO_BODY = new Set([204, 304]);
+
+function send(req: http.IncomingMessage, res: http.ServerResponse, r: HttpResponse): void {
     const headers = r.headers.filter(([n]) => !["content-length", "transfer-encoding", "connection"].includes(n.toLowerCase()));
-    headers.push(["content-length", String(r.body.length)]);
-    res.writeHead(r.statusCode, headers.flat());
-    res.end(head ? undefined : r.body);
+    const bodyless = NO_BODY.has(r.statusCode);
+    if (!bodyless) headers.push(["content-length", String(r.body.length)]);
+    try {
+        res.writeHead(r.statusCode, headers.flat());
+    } catch {
+        // toHttpResponse checks every header; should Node still refuse one, this request fails, not the server.
+        if (res.headersSent) res.destroy();
+        else res.writeHead(502, { "content-type": "text/plain", "content-length": "21" }).end("Internal Server Error");
+        return;
+    }
+    res.end(req.method === "HEAD" || bodyless ? undefined : r.body);
 }

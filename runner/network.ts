@@ -1,0 +1,159 @@
+// The function's network: outbound access like a Lambda function's, and
+// nothing of the machine that runs it. Sharing this machine's network
+// namespace let a function reach the developer's services on 127.0.0.1 and
+// abstract unix sockets (they belong to a network namespace). So each
+// emulator's bootstrap runs in a network namespace of its own, connected by
+// pasta (Debian's passt package: user-mode networking, as rootless Podman
+// uses), which:
+//
+//   - gives the namespace a copy of this machine's address and routes and
+//     carries its TCP, UDP and ICMP out through ordinary sockets of this
+//     machine (so outbound traffic goes wherever this machine's may);
+//   - forwards exactly one port from the namespace's 127.0.0.1 to this
+//     machine's: the emulator's Runtime API, which the runtime client must
+//     reach (-T <port>; every other port stays the namespace's own);
+//   - does not map the gateway address to this machine's loopback
+//     (--no-map-gw), so the developer's local services stay out of reach.
+//
+// The namespace is held by a small process (`unshare … sleep`); the sandbox
+// enters it with nsenter before bwrap starts. Both helpers die with us
+// (setpriv --pdeathsig) and are stopped with the emulator.
+import { ChildProcess, execFile, spawn } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+import { UserError } from "../shared/errors";
+import { which } from "./host";
+
+export interface FunctionNetwork {
+    /** The command prefix that runs what follows it inside the namespace. */
+    enter: string[];
+    /** The helper processes, for the emulator's process registry (complete once `ready`). */
+    processes: ChildProcess[];
+    /** Settles once the namespace is set up; rejects with a sentence when it cannot be. */
+    ready: Promise<void>;
+    close(): void;
+}
+
+/** Where the namespace reaches this machine's resolver when the host's resolv.conf names only loopback ones (systemd-resolved's 127.0.0.53). */
+const DNS_FORWARD = "169.254.1.53";
+
+let started = 0;
+
+function kill(child: ChildProcess): void {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+}
+
+/** The host's resolv.conf, and whether every nameserver in it is a loopback address (unreachable from the namespace). */
+function hostResolvers(): { text: string; loopbackOnly: boolean } {
+    let text = "";
+    try {
+        text = fs.readFileSync("/etc/resolv.conf", "utf8");
+    } catch {
+        return { text, loopbackOnly: false };
+    }
+    const servers = [...text.matchAll(/^\s*nameserver\s+(\S+)/gm)].map((m) => m[1]);
+    return { text, loopbackOnly: servers.length > 0 && servers.every((s) => s.startsWith("127.") || s === "::1") };
+}
+
+/**
+ * The resolv.conf the sandbox sees: this machine's, unless it names only
+ * loopback resolvers (systemd-resolved's 127.0.0.53), which are out of the
+ * namespace's reach; then one naming the address pasta forwards to them.
+ */
+export function sandboxResolvConf(runtimeDir: string): string {
+    const { text, loopbackOnly } = hostResolvers();
+    return loopbackOnly ? forwardedResolvConf(runtimeDir, text) : "/etc/resolv.conf";
+}
+
+/** A resolv.conf naming pasta's DNS forwarder, kept beside the runner's other files. */
+function forwardedResolvConf(dir: string, host: string): string {
+    const file = path.join(dir, "resolv.conf");
+    const options = host
+        .split("\n")
+        .filter((l) => /^\s*(search|domain|options)\b/.test(l))
+        .join("\n");
+    const text = `# lambda-python: this machine's resolvers are loopback addresses; pasta forwards this one to them\nnameserver ${DNS_FORWARD}\n${options}\n`;
+    fs.mkdirSync(dir, { recursive: true });
+    if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text) {
+        const temp = `${file}.${process.pid}`;
+        fs.writeFileSync(temp, text);
+        fs.renameSync(temp, file);
+    }
+    return file;
+}
+
+/** The last 2,000 characters `child` wrote on stderr, as they come. */
+function stderrOf(child: ChildProcess): () => string {
+    let err = "";
+    child.stderr?.setEncoding("utf8").on("data", (c: string) => (err = (err + c).slice(-2000)));
+    return () => err.trim() || "no output";
+}
+
+/** Resolves once `child` says it is ready (its first output on `signal`, default its stdout); rejects with its stderr when it exits first. */
+function firstLine(child: ChildProcess, what: string, signal: NodeJS.ReadableStream | null = child.stdout): Promise<void> {
+    const err = stderrOf(child);
+    return new Promise((resolve, reject) => {
+        signal?.once("data", () => resolve());
+        child.once("error", (e) => reject(new UserError(`${what} could not start: ${e.message}`)));
+        child.once("exit", (code, signal) => reject(new UserError(`${what} stopped (${signal ?? `exit status ${code}`}) before it was ready: ${err()}`)));
+    });
+}
+
+/** The network interfaces of `pid`'s network namespace, besides loopback. */
+function interfaces(pid: number): string[] {
+    try {
+        return [...fs.readFileSync(`/proc/${pid}/net/dev`, "utf8").matchAll(/^\s*([^:\s]+):/gm)].map((m) => m[1]).filter((n) => n !== "lo");
+    } catch {
+        return [];
+    }
+}
+
+/**
+ * A network namespace for one emulator, whose 127.0.0.1:`apiPort` is this
+ * machine's (the Runtime API) and which otherwise reaches only what this
+ * machine reaches through its own routes. Returns at once, so that the
+ * emulator starts meanwhile; `ready` settles when pasta has set the namespace
+ * up (nothing may enter it before).
+ */
+export function startNetwork(apiPort: number, runtimeDir: string, env: Record<string, string>): FunctionNetwork {
+    const [unshare, nsenter, setpriv, pasta] = ["unshare", "nsenter", "setpriv", "pasta"].map((p) => which(p)!);
+    const processes: ChildProcess[] = [];
+    const close = () => processes.forEach(kill);
+    // A user namespace too, so that an unprivileged user may create the network namespace (and pasta join it).
+    const holder = spawn(unshare, ["--user", "--map-root-user", "--net", "--", setpriv, "--pdeathsig", "KILL", "--", "sh", "-c", "echo ready; exec sleep infinity"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    processes.push(holder);
+    const ns = (kind: string) => `/proc/${holder.pid}/ns/${kind}`;
+    const ready = (async () => {
+        await firstLine(holder, "the network namespace's holder (unshare)");
+        const { loopbackOnly } = hostResolvers();
+        // pasta writes its pid to this FIFO once the namespace's interface, address and routes are set up. Opened
+        // read-write, it never reads as ended before pasta writes (a FIFO without a writer would).
+        fs.mkdirSync(runtimeDir, { recursive: true });
+        const fifo = path.join(runtimeDir, `pasta-${process.pid}-${++started}.ready`);
+        await new Promise<void>((resolve, reject) => execFile(which("mkfifo")!, ["-m", "600", fifo], (e) => (e ? reject(new UserError(`could not make ${fifo}: ${e.message}`)) : resolve())));
+        const signal = new net.Socket({ fd: fs.openSync(fifo, fs.constants.O_RDWR | fs.constants.O_NONBLOCK), readable: true, writable: false });
+        try {
+            const args = ["-f", "-q", "--config-net", "-t", "none", "-u", "none", "-T", String(apiPort), "-U", "none", "--no-map-gw", "-P", fifo];
+            if (loopbackOnly) args.push("--dns-forward", DNS_FORWARD);
+            // As root pasta would switch to nobody, who may not open another process's namespaces.
+            if (process.getuid?.() === 0) args.push("--runas", "0");
+            args.push("--userns", ns("user"), "--netns", ns("net"));
+            const helper = spawn(setpriv, ["--pdeathsig", "KILL", "--", pasta, ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
+            processes.push(helper);
+            const said = stderrOf(helper);
+            await firstLine(helper, "pasta (the function's network)", signal);
+            // pasta can come up without its interface (no access to /dev/net/tun): the function would have no network.
+            if (!interfaces(holder.pid!).length) {
+                throw new UserError(
+                    `pasta could not give the function its network (${said()}). As a user other than root it needs /dev/net/tun readable and writable (mode 0666, as Debian and Ubuntu set it); run lambda-python as root, or fix the device's mode.`,
+                );
+            }
+        } finally {
+            signal.destroy();
+            fs.rmSync(fifo, { force: true });
+        }
+    })();
+    ready.catch(close);
+    return { enter: [nsenter, "--preserve-credentials", `--user=${ns("user")}`, `--net=${ns("net")}`, "--"], processes, ready, close };
+}
