@@ -24,7 +24,7 @@ import { removePendingTemps } from "../builder/atomic";
 import type { Analysis } from "./policy-check";
 import { RecordedResource } from "./records";
 import { Answers, chooseStack, readAnswers, readConfig, readProject } from "./project";
-import { typescriptSetupNote } from "./typescript-setup";
+import { configNote, typescriptSetupNote } from "./failure-hints";
 import { displayValue } from "./wire";
 
 export interface ProgramRun {
@@ -40,7 +40,7 @@ export interface ProgramRun {
     errors: string[];
     /** The errors come from a limit of the offline preview (a data source it cannot answer), not from the program. */
     offlineLimit: boolean;
-    /** What in the program's set-up (its TypeScript) explains its failure, as it would fail under `pulumi preview`. */
+    /** What the program lacked (config, its TypeScript set-up) to run, said beside its failure (failure-hints.ts). */
     hint?: string;
     /** Things the user should know about the run (offline answers given, config that could not be decrypted, …). */
     notes: string[];
@@ -133,7 +133,8 @@ export async function runProgram(programDir: string, options: RunOptions = {}): 
     const common = { project: project.name, stack: stack.name, organization: stack.organization, programDir: dir, main: project.main };
     // A program that failed may have failed for its TypeScript set-up, as it would under `pulumi preview`.
     const failedToRun = "failure" in result || result.errors.some((e) => e.kind === "program");
-    const base = { ...common, hint: (failedToRun && typescriptSetupNote(dir, project.main, project.typescript)) || undefined };
+    const errors = "failure" in result ? [result.failure] : result.errors.map((e) => e.message);
+    const base = { ...common, hint: (failedToRun && (configNote(errors, stack.name) ?? typescriptSetupNote(dir, project.main, project.typescript))) || undefined };
     if ("failure" in result) return { ...base, resources: [], outputs: {}, errors: [result.failure], offlineLimit: false, notes };
     return {
         ...base,

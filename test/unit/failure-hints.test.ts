@@ -1,11 +1,11 @@
-// The note beside a TypeScript program's failure: what the Pulumi SDK's
-// cmd/run compiles it with, judged from the packages it can resolve, as
-// cmd/run resolves them (from the SDK's own folder).
+// The notes beside a program's failure: the config it required, offline; what
+// the Pulumi SDK's cmd/run compiled it with, judged from the packages it can
+// resolve, as cmd/run resolves them (from the SDK's own folder).
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { typescriptSetupNote } from "../../preview/typescript-setup";
+import { configNote, typescriptSetupNote } from "../../preview/failure-hints";
 
 /** A program folder with the given packages installed (name -> version), and "type": "module" or not. */
 function program(packages: Record<string, string>, esm: boolean): string {
@@ -49,5 +49,17 @@ describe("typescriptSetupNote", () => {
         const js = program({}, true);
         assert.equal(typescriptSetupNote(js, path.join(js, "index.js"), true), undefined);
         assert.equal(typescriptSetupNote(js, path.join(js, "index.ts"), false), undefined);
+    });
+});
+
+describe("configNote", () => {
+    it("turns the SDK's `pulumi config set` advice into the preview's --config, for a plain or secret key", () => {
+        const sdk = "Missing required configuration variable 'shop:dbPassword'\n\tplease set a value using the command `pulumi config set --secret shop:dbPassword <value>`";
+        assert.equal(configNote([sdk], "prod"), "give shop:dbPassword a value offline with --config shop:dbPassword=VALUE, or under config: in Pulumi.prod.yaml.");
+    });
+
+    it("names aws:region for @pulumi/aws's requireRegion, and nothing for other errors", () => {
+        assert.match(configNote(["No AWS region has been configured (index.ts:5)"], "dev") ?? "", /--config aws:region=us-east-1.*AWS_REGION/);
+        assert.equal(configNote(["Cannot read properties of undefined (reading 'x') (index.ts:3)"], "dev"), undefined);
     });
 });

@@ -1,5 +1,11 @@
-// Why a TypeScript program may fail before it runs, under the preview as under
-// `pulumi preview`: the SDK's cmd/run compiles with the project's own
+// What to do about a program that failed, beside its error: the program
+// fails under the preview as it would under `pulumi preview`, and these say
+// how to give it what it lacks here.
+//
+// Config it requires (pulumi.Config.require*, aws.config.requireRegion):
+// the SDK says `pulumi config set`; offline it is `--config` or the stack file.
+//
+// Its TypeScript set-up: the SDK's cmd/run compiles with the project's own
 // typescript and ts-node when it can resolve them, and otherwise with the
 // copies it vendors (TypeScript 3.8.3, ts-node 7.0.1), which know neither
 // `module: nodenext` nor ES modules. ESM TypeScript (`"type": "module"`) runs
@@ -9,6 +15,15 @@
 // fails the same way; this names the cause and the fix beside the error.
 import * as fs from "fs";
 import * as path from "path";
+
+/** A sentence on the config a failed program required and did not have, else undefined. */
+export function configNote(errors: string[], stack: string): string | undefined {
+    const text = errors.join("\n");
+    const missing = /Missing required configuration variable '([^']+)'/.exec(text)?.[1];
+    if (missing) return `give ${missing} a value offline with --config ${missing}=VALUE, or under config: in Pulumi.${stack}.yaml.`;
+    if (/No AWS region has been configured/.test(text)) return `the program requires an AWS region: set aws:region under config: in Pulumi.${stack}.yaml, pass --config aws:region=us-east-1, or set AWS_REGION.`;
+    return undefined;
+}
 
 /** A sentence on the program's TypeScript set-up when it explains a failure, else undefined. */
 export function typescriptSetupNote(programDir: string, main: string, typescript: boolean): string | undefined {
