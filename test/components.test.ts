@@ -7,9 +7,9 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PythonFunction, PythonLayer } from "../components";
-import { MockStack, RecordedResource, outputValue } from "../preview/mock-stack";
+import { RecordedResource, outputValue } from "../preview/mock-stack";
 import { sharedBuilds } from "../components/shared-build";
-import { SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
+import { tmpDir, useMockStack, writeFiles } from "./helpers";
 
 const SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -18,23 +18,11 @@ const FUNCTION = "aws:lambda/function:Function";
 const LAYER = "aws:lambda/layerVersion:LayerVersion";
 
 describe("components under the mock monitor", () => {
-    let stack: MockStack;
-    let previousCache: string | undefined;
-
-    before(async () => {
-        previousCache = process.env.LAMBDA_PYTHON_CACHE_DIR;
-        process.env.LAMBDA_PYTHON_CACHE_DIR = SHARED_CACHE;
-        stack = await MockStack.start();
-    });
-    after(() => {
-        stack.stop();
-        if (previousCache === undefined) delete process.env.LAMBDA_PYTHON_CACHE_DIR;
-        else process.env.LAMBDA_PYTHON_CACHE_DIR = previousCache;
-    });
+    const mock = useMockStack();
 
     const app = (files: Record<string, string | Buffer> = { "lambda_function.py": HANDLER }) => writeFiles(tmpDir("fn-"), files);
     const componentUrn = (type: string, name: string) => `urn:pulumi:preview::lambda-python::${type}::${name}`;
-    const childrenOf = (urn: string) => stack.resources.filter((r) => r.parent === urn);
+    const childrenOf = (urn: string) => mock().resources.filter((r) => r.parent === urn);
 
     /**
      * Awaits a component output that must fail. (The failing child resource itself never resolves:
@@ -66,12 +54,12 @@ describe("components under the mock monitor", () => {
                     build: { installer: "pip" },
                 });
                 await outputValue(fn.arn);
-                await stack.settle();
+                await mock().settle();
             });
 
             it("registers the component and its children, parented and named from it", () => {
                 const urn = componentUrn("lambda-python:index:PythonFunction", "basic");
-                assert.ok(stack.resources.some((r) => r.urn === urn && !r.custom));
+                assert.ok(mock().resources.some((r) => r.urn === urn && !r.custom));
                 const children = childrenOf(urn)
                     .map((r) => `${r.type}::${r.name}`)
                     .sort();
@@ -79,7 +67,7 @@ describe("components under the mock monitor", () => {
             });
 
             it("passes the runtime, architecture, handler and sizes", () => {
-                const f = stack.byName(FUNCTION, "basic").wire;
+                const f = mock().byName(FUNCTION, "basic").wire;
                 assert.equal(f.runtime, "python3.14");
                 assert.deepEqual(f.architectures, ["x86_64"]);
                 assert.equal(f.handler, "lambda_function.lambda_handler");
@@ -89,29 +77,29 @@ describe("components under the mock monitor", () => {
             });
 
             it("ships the archive by absolute path with a sourceCodeHash of its bytes", () => {
-                const f = stack.byName(FUNCTION, "basic");
+                const f = mock().byName(FUNCTION, "basic");
                 const p = archivePath(f);
                 assert.ok(path.isAbsolute(p) && fs.existsSync(p));
                 assert.equal(f.wire.sourceCodeHash, crypto.createHash("sha256").update(fs.readFileSync(p)).digest("base64"));
             });
 
             it("creates a role trusting lambda.amazonaws.com with AWSLambdaBasicExecutionRole", () => {
-                const trust = JSON.parse(stack.byName("aws:iam/role:Role", "basic-role").wire.assumeRolePolicy as string);
+                const trust = JSON.parse(mock().byName("aws:iam/role:Role", "basic-role").wire.assumeRolePolicy as string);
                 assert.deepEqual(trust.Statement, [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]);
-                assert.equal(stack.byName("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "basic-basic-execution").wire.policyArn, "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
+                assert.equal(mock().byName("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "basic-basic-execution").wire.policyArn, "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
             });
 
             it("creates the log group first, with 14 days of retention, and logs the function into it", () => {
-                const logs = stack.byName("aws:cloudwatch/logGroup:LogGroup", "basic-logs");
+                const logs = mock().byName("aws:cloudwatch/logGroup:LogGroup", "basic-logs");
                 assert.equal(logs.wire.retentionInDays, 14);
-                const f = stack.byName(FUNCTION, "basic");
+                const f = mock().byName(FUNCTION, "basic");
                 assert.ok(f.dependencies.includes(logs.urn), "the function depends on its log group");
-                assert.ok(stack.resources.indexOf(logs) < stack.resources.indexOf(f));
+                assert.ok(mock().resources.indexOf(logs) < mock().resources.indexOf(f));
                 assert.deepEqual((f.wire.loggingConfig as Record<string, unknown>).logFormat, "Text");
             });
 
             it("keeps secret environment values secret", () => {
-                const vars = ((stack.byName(FUNCTION, "basic").wire.environment as Record<string, unknown>).variables ?? {}) as Record<string, unknown>;
+                const vars = ((mock().byName(FUNCTION, "basic").wire.environment as Record<string, unknown>).variables ?? {}) as Record<string, unknown>;
                 assert.equal(vars.STAGE, "test");
                 const secret = vars.API_KEY as Record<string, unknown>;
                 assert.equal(secret[SIG], SECRET_SIG);
@@ -128,20 +116,25 @@ describe("components under the mock monitor", () => {
         it("creates a public URL with both permissions required since October 2025", async () => {
             const fn = new PythonFunction("public", { source: app(), handler: "lambda_function.lambda_handler", url: { authType: "NONE", cors: { allowOrigins: ["*"] } } });
             assert.match(await outputValue(fn.url!), /^https:\/\/public-url\.lambda-url/);
-            await stack.settle();
-            assert.equal(stack.byName("aws:lambda/functionUrl:FunctionUrl", "public-url").wire.authorizationType, "NONE");
-            const viaUrl = stack.byName("aws:lambda/permission:Permission", "public-url-invoke-url").wire;
+            await mock().settle();
+            assert.equal(mock().byName("aws:lambda/functionUrl:FunctionUrl", "public-url").wire.authorizationType, "NONE");
+            const viaUrl = mock().byName("aws:lambda/permission:Permission", "public-url-invoke-url").wire;
             assert.deepEqual([viaUrl.action, viaUrl.principal, viaUrl.functionUrlAuthType], ["lambda:InvokeFunctionUrl", "*", "NONE"]);
-            const invoke = stack.byName("aws:lambda/permission:Permission", "public-url-invoke").wire;
+            const invoke = mock().byName("aws:lambda/permission:Permission", "public-url-invoke").wire;
             assert.deepEqual([invoke.action, invoke.principal, invoke.invokedViaFunctionUrl], ["lambda:InvokeFunction", "*", true]);
         });
 
         it("creates an IAM-auth URL without public permissions", async () => {
             const fn = new PythonFunction("private", { source: app(), handler: "lambda_function.lambda_handler", url: { authType: "AWS_IAM" } });
             await outputValue(fn.url!);
-            await stack.settle();
-            assert.equal(stack.byName("aws:lambda/functionUrl:FunctionUrl", "private-url").wire.authorizationType, "AWS_IAM");
-            assert.equal(stack.ofType("aws:lambda/permission:Permission").filter((p) => p.name.startsWith("private-")).length, 0);
+            await mock().settle();
+            assert.equal(mock().byName("aws:lambda/functionUrl:FunctionUrl", "private-url").wire.authorizationType, "AWS_IAM");
+            assert.equal(
+                mock()
+                    .ofType("aws:lambda/permission:Permission")
+                    .filter((p) => p.name.startsWith("private-")).length,
+                0,
+            );
         });
 
         it("uses an existing role, and attaches extra policies to a created one", async () => {
@@ -153,24 +146,24 @@ describe("components under the mock monitor", () => {
                 policyStatements: [{ Effect: "Allow", Action: ["sqs:SendMessage"], Resource: "*" }],
             });
             await Promise.all([outputValue(own.arn), outputValue(extra.arn)]);
-            await stack.settle();
+            await mock().settle();
             assert.equal(own.role, undefined);
-            assert.equal(stack.byName(FUNCTION, "own-role").wire.role, "arn:aws:iam::123456789012:role/existing");
-            assert.equal(stack.byName("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "extra-policy-1").wire.policyArn, "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess");
-            assert.match(String(stack.byName("aws:iam/rolePolicy:RolePolicy", "extra-inline").wire.policy), /sqs:SendMessage/);
+            assert.equal(mock().byName(FUNCTION, "own-role").wire.role, "arn:aws:iam::123456789012:role/existing");
+            assert.equal(mock().byName("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "extra-policy-1").wire.policyArn, "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess");
+            assert.match(String(mock().byName("aws:iam/rolePolicy:RolePolicy", "extra-inline").wire.policy), /sqs:SendMessage/);
         });
 
         it("uploads an archive over 50 MB through S3 when given a bucket", async () => {
             const source = app({ "lambda_function.py": HANDLER, "model.bin": crypto.randomBytes(55 * 1024 * 1024) });
             const fn = new PythonFunction("large", { source, handler: "lambda_function.lambda_handler", artifactBucket: "my-artifacts" });
             const info = await outputValue(fn.archive);
-            await stack.settle();
+            await mock().settle();
             assert.equal(info.upload, "s3");
-            const object = stack.byName("aws:s3/bucketObjectv2:BucketObjectv2", "large-code").wire;
+            const object = mock().byName("aws:s3/bucketObjectv2:BucketObjectv2", "large-code").wire;
             assert.equal(object.bucket, "my-artifacts");
             assert.equal(object.key, `lambda-python/large/${info.sha256}.zip`);
             assert.equal((object.source as Record<string, string>).path, info.path);
-            const f = stack.byName(FUNCTION, "large").wire;
+            const f = mock().byName(FUNCTION, "large").wire;
             assert.equal(f.code, undefined);
             assert.equal(f.s3Bucket, "my-artifacts");
             assert.equal(f.s3Key, object.key);
@@ -179,11 +172,11 @@ describe("components under the mock monitor", () => {
         it("uploads through a given bucket whatever the archive's size, the object a child the function depends on", async () => {
             const fn = new PythonFunction("small-s3", { source: app(), handler: "lambda_function.lambda_handler", artifactBucket: "my-artifacts" });
             const info = await outputValue(fn.archive);
-            await stack.settle();
+            await mock().settle();
             assert.equal(info.upload, "s3");
-            const object = stack.byName("aws:s3/bucketObjectv2:BucketObjectv2", "small-s3-code");
+            const object = mock().byName("aws:s3/bucketObjectv2:BucketObjectv2", "small-s3-code");
             assert.equal(object.parent, componentUrn("lambda-python:index:PythonFunction", "small-s3"));
-            const f = stack.byName(FUNCTION, "small-s3");
+            const f = mock().byName(FUNCTION, "small-s3");
             assert.deepEqual([f.wire.code, f.wire.s3Bucket, f.wire.s3Key], [undefined, "my-artifacts", `lambda-python/small-s3/${info.sha256}.zip`]);
             assert.ok(f.propertyDependencies.s3Key.includes(object.urn), "the function's s3Key comes from the object");
         });
@@ -196,7 +189,7 @@ describe("components under the mock monitor", () => {
         before(async () => {
             flask = new PythonLayer("flask", { requirements: requirements(), runtimes: ["python3.14"], description: "Flask", build: { installer: "pip" } });
             await outputValue(flask.arn);
-            await stack.settle();
+            await mock().settle();
         });
 
         it("publishes a LayerVersion with what was built: runtimes and the one architecture of its native code", () => {
@@ -205,7 +198,7 @@ describe("components under the mock monitor", () => {
                 childrenOf(urn).map((r) => `${r.type}::${r.name}`),
                 [`${LAYER}::flask`],
             );
-            const l = stack.byName(LAYER, "flask");
+            const l = mock().byName(LAYER, "flask");
             assert.deepEqual(l.wire.compatibleRuntimes, ["python3.14"]);
             assert.deepEqual(l.wire.compatibleArchitectures, ["x86_64"]);
             assert.equal(l.wire.layerName, "flask");
@@ -236,12 +229,12 @@ describe("components under the mock monitor", () => {
             const a = new PythonFunction("flask-a", { source, handler: "lambda_function.lambda_handler", layers: [flask] });
             const b = new PythonFunction("flask-b", { source, handler: "lambda_function.lambda_handler", layers: [flask] });
             await Promise.all([outputValue(a.arn), outputValue(b.arn)]);
-            await stack.settle();
+            await mock().settle();
             assert.equal(sharedBuilds().size - before, 1, "one build for both functions");
             const layerArn = await outputValue(flask.arn);
-            assert.deepEqual(stack.byName(FUNCTION, "flask-a").wire.layers, [layerArn]);
-            assert.ok(stack.byName(FUNCTION, "flask-a").propertyDependencies.layers.includes(stack.byName(LAYER, "flask").urn));
-            assert.equal(archivePath(stack.byName(FUNCTION, "flask-a")), archivePath(stack.byName(FUNCTION, "flask-b")));
+            assert.deepEqual(mock().byName(FUNCTION, "flask-a").wire.layers, [layerArn]);
+            assert.ok(mock().byName(FUNCTION, "flask-a").propertyDependencies.layers.includes(mock().byName(LAYER, "flask").urn));
+            assert.equal(archivePath(mock().byName(FUNCTION, "flask-a")), archivePath(mock().byName(FUNCTION, "flask-b")));
         });
     });
 

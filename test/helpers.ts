@@ -6,6 +6,7 @@ import { spawn, spawnSync, SpawnSyncOptions } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { MockStack } from "../preview/mock-stack";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const CLI = path.join(ROOT, "dist", "cli", "main.js");
@@ -105,4 +106,27 @@ export function elfMachine(head: Buffer): number | undefined {
 /** Files (not temp leftovers) in a folder, for "nothing left behind" checks. */
 export function listing(dir: string): string[] {
     return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+}
+
+/**
+ * The SDK's mock monitor for a describe block (MockStack), with builds in the tests' shared cache; the
+ * returned function gives the stack once the block's hooks ran.
+ */
+export function useMockStack(): () => MockStack {
+    let stack: MockStack | undefined;
+    let previousCache: string | undefined;
+    before(async () => {
+        previousCache = process.env.LAMBDA_PYTHON_CACHE_DIR;
+        process.env.LAMBDA_PYTHON_CACHE_DIR = SHARED_CACHE;
+        stack = await MockStack.start();
+    });
+    after(() => {
+        stack?.stop();
+        if (previousCache === undefined) delete process.env.LAMBDA_PYTHON_CACHE_DIR;
+        else process.env.LAMBDA_PYTHON_CACHE_DIR = previousCache;
+    });
+    return () => {
+        if (!stack) throw new Error("useMockStack: the stack is started by a before() hook; use it inside it() or later hooks");
+        return stack;
+    };
 }

@@ -5,7 +5,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { buildArchive } from "../builder";
-import { CLI, cli, cliAsync, ROOT, SHARED_CACHE, tmpDir } from "./helpers";
+import { assertOneParagraph, CLI, cli, cliAsync, ROOT, SHARED_CACHE, tmpDir } from "./helpers";
 import { glibc234Function } from "./runner-fixtures";
 import { craftZip, elfHeader } from "./zip-crafter";
 
@@ -22,15 +22,6 @@ function processesOf(functionName: string): number[] {
         }
     }
     return found;
-}
-
-function assertOneParagraph(r: { code: number; stdout: string; stderr: string }, pattern: RegExp): void {
-    assert.equal(r.code, 2, r.stderr);
-    assert.equal(r.stdout, "");
-    assert.match(r.stderr, /^lambda-python: error: /);
-    assert.match(r.stderr, pattern);
-    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
-    assert.doesNotMatch(r.stderr, /internal error/);
 }
 
 describe("lambda-python invoke", () => {

@@ -12,9 +12,9 @@ import * as path from "path";
 import { parse } from "smol-toml";
 import { BuildResult } from "../builder";
 import { PythonFunction, PythonLayer } from "../components";
-import { MockStack, outputValue } from "../preview/mock-stack";
+import { outputValue } from "../preview/mock-stack";
 import { defaultToolsDir } from "../builder/cache";
-import { assertOneParagraph, cli, pyZip, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
+import { assertOneParagraph, cli, pyZip, ROOT, SHARED_CACHE, tmpDir, useMockStack, writeFiles } from "./helpers";
 import { runTool, uvForTests } from "./project-tools";
 
 type BuildReport = Omit<BuildResult, "facts">;
@@ -337,25 +337,14 @@ describe("Python projects as Poetry, Pipenv, PDM, uv and pip keep them", () => {
     });
 
     describe("through the components, as a Pulumi program gives them", () => {
-        let stack: MockStack;
-        let previousCache: string | undefined;
-        before(async () => {
-            previousCache = process.env.LAMBDA_PYTHON_CACHE_DIR;
-            process.env.LAMBDA_PYTHON_CACHE_DIR = SHARED_CACHE;
-            stack = await MockStack.start();
-        });
-        after(() => {
-            stack.stop();
-            if (previousCache === undefined) delete process.env.LAMBDA_PYTHON_CACHE_DIR;
-            else process.env.LAMBDA_PYTHON_CACHE_DIR = previousCache;
-        });
+        const mock = useMockStack();
         const poetry = path.join(ROOT, "test", "fixtures", "projects", "poetry2");
 
         it("a PythonLayer from a poetry.lock holds the main dependencies and the group and extra asked for", async () => {
             const layer = new PythonLayer("orders-deps", { lock: path.join(poetry, "poetry.lock"), runtimes: ["python3.12"], build: { groups: ["dev"], extras: ["color"] } });
             await outputValue(layer.arn);
-            await stack.settle();
-            const code = stack.byName("aws:lambda/layerVersion:LayerVersion", "orders-deps").wire.code as Record<string, string>;
+            await mock().settle();
+            const code = mock().byName("aws:lambda/layerVersion:LayerVersion", "orders-deps").wire.code as Record<string, string>;
             const names = pyZip(code.path).entries.map((e) => e.name);
             for (const expected of ["python/six.py", "python/iniconfig/__init__.py", "python/colorama/__init__.py"]) assert.ok(names.includes(expected), expected);
             assert.ok(!names.some((n) => n.startsWith("python/exceptiongroup")), "its marker does not hold on python3.12");
