@@ -25,9 +25,15 @@ export function configNote(errors: string[], stack: string): string | undefined 
     return undefined;
 }
 
-/** A sentence on the program's TypeScript set-up when it explains a failure, else undefined. */
-export function typescriptSetupNote(programDir: string, main: string, typescript: boolean): string | undefined {
+/** ts-node's compile errors: an option or syntax the TypeScript in use does not know, a type error. */
+const COMPILE_ERROR = /Unable to compile TypeScript|\berror TS\d{4,5}\b/;
+/** What an ES module compiled to CommonJS (or loaded without ts-node's ESM hooks) fails with. */
+const ESM_LOAD_ERROR = /Cannot find module|ERR_MODULE_NOT_FOUND|ERR_REQUIRE_ESM|require\(\) of ES Module|Cannot use import statement outside a module|is not defined in ES module scope|import\.meta|ERR_UNKNOWN_FILE_EXTENSION/;
+
+/** A sentence on the program's TypeScript set-up when it explains the failure (`errors`), else undefined. */
+export function typescriptSetupNote(programDir: string, main: string, typescript: boolean, errors: string[]): string | undefined {
     if (!typescript || !/\.[cm]?ts$/.test(main)) return undefined;
+    const text = errors.join("\n");
     let sdk: string;
     try {
         sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [programDir] }));
@@ -37,12 +43,13 @@ export function typescriptSetupNote(programDir: string, main: string, typescript
     const ts = versionOf("typescript", sdk);
     const esm = isModulePackage(path.dirname(main));
     if (esm) {
+        if (!COMPILE_ERROR.test(text) && !ESM_LOAD_ERROR.test(text)) return undefined;
         const tsNodeEsm = resolves("ts-node/esm", sdk);
         if (ts && atLeast(ts, 4, 7) && tsNodeEsm) return undefined;
         const missing = [!ts ? "typescript" : !atLeast(ts, 4, 7) ? `typescript >= 4.7 (it has ${ts})` : "", !tsNodeEsm ? "ts-node 10 (for ts-node/esm)" : ""].filter(Boolean);
         return `${programDir} is an ES module ("type": "module" in its package.json) written in TypeScript; Pulumi's Node.js language host runs it as ESM only when the project has ${missing.join(" and ")} of its own, and otherwise compiles it to CommonJS, where imports such as './file.js' of file.ts are not found. Install them (npm install -D typescript ts-node) and preview again.`;
     }
-    if (!ts) {
+    if (!ts && COMPILE_ERROR.test(text)) {
         return `${programDir} has no typescript package of its own, so the Pulumi SDK compiled it with the TypeScript 3.8.3 it vendors, which does not know options such as module "nodenext" or targets after es2020. Install it (npm install -D typescript) and preview again.`;
     }
     return undefined;

@@ -134,7 +134,7 @@ export async function runProgram(programDir: string, options: RunOptions = {}): 
     // A program that failed may have failed for its TypeScript set-up, as it would under `pulumi preview`.
     const failedToRun = "failure" in result || result.errors.some((e) => e.kind === "program");
     const errors = "failure" in result ? [result.failure] : result.errors.map((e) => e.message);
-    const base = { ...common, hint: (failedToRun && (configNote(errors, stack.name) ?? typescriptSetupNote(dir, project.main, project.typescript))) || undefined };
+    const base = { ...common, hint: (failedToRun && (configNote(errors, stack.name) ?? typescriptSetupNote(dir, project.main, project.typescript, errors))) || undefined };
     if ("failure" in result) return { ...base, resources: [], outputs: {}, errors: [result.failure], offlineLimit: false, notes };
     return {
         ...base,

@@ -23,32 +23,54 @@ function program(packages: Record<string, string>, esm: boolean): string {
     return dir;
 }
 
+/** What ts-node said when the TypeScript in use did not know the tsconfig's options (TypeScript 3.8.3 and nodenext). */
+const TS6046 = ["⨯ Unable to compile TypeScript:\nerror TS6046: Argument for '--module' option must be: 'none', 'commonjs', 'amd', 'system', 'umd', 'es6', 'es2015', 'es2020', 'esnext'."];
+/** What an ES module compiled to CommonJS fails with. */
+const NOT_FOUND = ["Cannot find module './functions/api.js' (index.ts:2)"];
+
 describe("typescriptSetupNote", () => {
     it("says nothing of a CommonJS program with its own typescript", () => {
         const dir = program({ typescript: "5.9.3" }, false);
-        assert.equal(typescriptSetupNote(dir, path.join(dir, "index.ts"), true), undefined);
+        assert.equal(typescriptSetupNote(dir, path.join(dir, "index.ts"), true, TS6046), undefined);
     });
 
     it("names the vendored TypeScript 3.8.3 when the program has no typescript of its own", () => {
         const dir = program({}, false);
-        assert.match(typescriptSetupNote(dir, path.join(dir, "index.ts"), true) ?? "", /no typescript package of its own.*TypeScript 3\.8\.3.*npm install -D typescript/);
+        assert.match(typescriptSetupNote(dir, path.join(dir, "index.ts"), true, TS6046) ?? "", /no typescript package of its own.*TypeScript 3\.8\.3.*npm install -D typescript/);
     });
 
     it("says what an ES module program lacks to run as ESM: ts-node 10, or typescript 4.7", () => {
         const noTsNode = program({ typescript: "5.9.3" }, true);
-        const note = typescriptSetupNote(noTsNode, path.join(noTsNode, "index.ts"), true) ?? "";
+        const note = typescriptSetupNote(noTsNode, path.join(noTsNode, "index.ts"), true, NOT_FOUND) ?? "";
         assert.match(note, /ES module.*ts-node 10/);
         assert.doesNotMatch(note, /typescript >=/);
         const oldTs = program({ typescript: "4.5.2", "ts-node": "10.9.2" }, true);
-        assert.match(typescriptSetupNote(oldTs, path.join(oldTs, "index.ts"), true) ?? "", /typescript >= 4\.7 \(it has 4\.5\.2\)/);
+        assert.match(typescriptSetupNote(oldTs, path.join(oldTs, "index.ts"), true, TS6046) ?? "", /typescript >= 4\.7 \(it has 4\.5\.2\)/);
     });
 
     it("says nothing when an ES module program has typescript >= 4.7 and ts-node/esm, or is JavaScript", () => {
         const dir = program({ typescript: "5.9.3", "ts-node": "10.9.2" }, true);
-        assert.equal(typescriptSetupNote(dir, path.join(dir, "index.ts"), true), undefined);
+        assert.equal(typescriptSetupNote(dir, path.join(dir, "index.ts"), true, NOT_FOUND), undefined);
         const js = program({}, true);
-        assert.equal(typescriptSetupNote(js, path.join(js, "index.js"), true), undefined);
-        assert.equal(typescriptSetupNote(js, path.join(js, "index.ts"), false), undefined);
+        assert.equal(typescriptSetupNote(js, path.join(js, "index.js"), true, NOT_FOUND), undefined);
+        assert.equal(typescriptSetupNote(js, path.join(js, "index.ts"), false, NOT_FOUND), undefined);
+    });
+
+    // Public programs that failed for their own reasons were told to install TypeScript: a constant their
+    // @pulumi/aws no longer has, a mixin it dropped, a build output they require, an archive not built yet.
+    it("says nothing when the program failed for a reason of its own, whatever its TypeScript set-up", () => {
+        const own = [
+            "Cannot read properties of undefined (reading 'CloudWatchLogsFullAccess') (index.ts:154)",
+            "tpsReports.onObjectCreated is not a function (index.ts:11)",
+            "Missing required file: /src/kanban/dist. Run npm run build before pulumi preview/up. (index.ts:12)",
+            'aws:lambda/function:Function "mylambda" (index.ts:48): its code["."] is a FileArchive of ./app/publish, which does not exist',
+        ];
+        const noTypescript = program({}, false);
+        const esmWithoutTsNode = program({ typescript: "5.9.3" }, true);
+        for (const error of own) {
+            assert.equal(typescriptSetupNote(noTypescript, path.join(noTypescript, "index.ts"), true, [error]), undefined, error);
+            assert.equal(typescriptSetupNote(esmWithoutTsNode, path.join(esmWithoutTsNode, "index.ts"), true, [error]), undefined, error);
+        }
     });
 });
 
