@@ -119,8 +119,9 @@ function packageDir(entry: string): string {
 /** An error as one line for the user: its message, and where in the program's own files it was thrown. */
 function describe(e: unknown): string {
     if (!(e instanceof Error)) return String(e);
-    // The SDK prefixes errors raised while it resolves an input (once per level of nesting).
-    const message = e.message.replace(/^(error serializing property "[^"]*": )+/, "");
+    // The SDK prefixes errors raised while it resolves an input (once per level of nesting). Node's "Require
+    // stack" after a module it cannot find lists the preview's own files; the program's line says where.
+    const message = e.message.replace(/^(error serializing property "[^"]*": )+/, "").replace(/\nRequire stack:\n(- .*(\n|$))*/, "");
     const at = (e.stack ?? "")
         .split("\n")
         .map((l) => /\(?((?:file:\/\/)?\/[^():]+):(\d+):\d+\)?$/.exec(l.trim()))
