@@ -42,6 +42,9 @@ const AUTO_NAMED: Record<string, string> = {
     "aws:sfn/stateMachine:StateMachine": "name",
 };
 
+/** How an unknown value travels between the SDK and the engine (@pulumi/pulumi's runtime/rpc `unknownValue`). */
+const UNKNOWN_ON_THE_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 export interface EngineMocksOptions extends DataSourceContext {
     project: string;
     stack: string;
@@ -59,8 +62,11 @@ export class EngineMocks implements Mocks {
     newResource(args: MockResourceArgs): MockResourceResult {
         if (args.type === "pulumi:pulumi:StackReference") return this.stackReference(args);
         if (args.id) {
-            // Resource.get / import: the ID is the one given, the properties are the cloud's.
-            this.options.note(`${args.type} "${args.name}" is read from the cloud by ID (${args.id}); its properties are unknown offline.`);
+            // Resource.get / import: the ID is the one given, the properties are the cloud's. An ID that is an
+            // output of a resource being created (awsx "classic" reads a new VPC's default security group so)
+            // reaches the monitor as the wire's marker for an unknown value; the engine skips that read.
+            const id = args.id === UNKNOWN_ON_THE_WIRE ? "an ID that is not known during this preview (an output of a resource being created, or of a stack reference not given offline)" : `ID (${args.id})`;
+            this.options.note(`${args.type} "${args.name}" is read from the cloud by ${id}; its properties are unknown offline.`);
             return { id: args.id, state: {} };
         }
         if (!args.custom) return this.component(args);
