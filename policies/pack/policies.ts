@@ -221,7 +221,18 @@ const runtimeDeprecation = propsPolicy("lambda-runtime-deprecation", "Runtimes (
         ];
     }
     const runtime = functionRuntime(args.props);
-    return runtime ? checkRuntimeDeprecation(labelOf(args.type, args.name), runtime, rule) : [];
+    if (runtime) return checkRuntimeDeprecation(labelOf(args.type, args.name), runtime, rule);
+    // A .zip function without a runtime (often a runtime constant the installed @pulumi/aws does not have,
+    // so `undefined`) passes `pulumi preview` and fails when Lambda is asked to create it. An image brings its own.
+    const packageType = prop(args.props, "packageType");
+    if (packageType !== undefined && packageType !== "Zip") return [];
+    return [
+        {
+            policy: "lambda-runtime-deprecation",
+            level: "mandatory",
+            message: `${labelOf(args.type, args.name)} has no runtime, and a .zip function needs one: Lambda refuses to create it ("Runtime and Handler are mandatory parameters for functions created with deployment packages"). Set runtime (e.g. nodejs24.x, python3.14); if the program takes it from a constant of @pulumi/aws, check that the installed version still has that constant.`,
+        },
+    ];
 });
 
 const environmentSecrets = propsPolicy("lambda-environment-secrets", "Environment variables must not hold secrets in plain text.", "mandatory", FUNCTION, (args, config) => {
