@@ -21,6 +21,7 @@
 import * as crypto from "crypto";
 import type { MockCallArgs, MockResourceArgs, MockResourceResult, Mocks } from "@pulumi/pulumi/runtime/mocks";
 import { answer, DataSourceContext, OfflineLimit } from "./data-sources";
+import { UNKNOWN } from "./wire";
 
 /** Properties the AWS provider names automatically when they are not given (Pulumi auto-naming), by resource type. */
 const AUTO_NAMED: Record<string, string> = {
@@ -42,9 +43,6 @@ const AUTO_NAMED: Record<string, string> = {
     "aws:sfn/stateMachine:StateMachine": "name",
 };
 
-/** How an unknown value travels between the SDK and the engine (@pulumi/pulumi's runtime/rpc `unknownValue`). */
-const UNKNOWN_ON_THE_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
 export interface EngineMocksOptions extends DataSourceContext {
     project: string;
     stack: string;
@@ -65,7 +63,7 @@ export class EngineMocks implements Mocks {
             // Resource.get / import: the ID is the one given, the properties are the cloud's. An ID that is an
             // output of a resource being created (awsx "classic" reads a new VPC's default security group so)
             // reaches the monitor as the wire's marker for an unknown value; the engine skips that read.
-            const id = args.id === UNKNOWN_ON_THE_WIRE ? "an ID that is not known during this preview (an output of a resource being created, or of a stack reference not given offline)" : `ID (${args.id})`;
+            const id = args.id === UNKNOWN ? "an ID that is not known during this preview (an output of a resource being created, or of a stack reference not given offline)" : `ID (${args.id})`;
             this.options.note(`${args.type} "${args.name}" is read from the cloud by ${id}; its properties are unknown offline.`);
             return { id: args.id, state: {} };
         }
