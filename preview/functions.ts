@@ -3,6 +3,7 @@
 // runtime, architecture, timeout, memory, environment — all read from the
 // registrations the engine would receive. `serve` and `preview --invoke`
 // share it.
+import * as path from "path";
 import type { FunctionSpec } from "../runner";
 import { RecordedResource } from "./records";
 import { UNKNOWN, unsecret } from "./wire";
@@ -18,30 +19,49 @@ export interface ProgramFunction {
     /** The spec to run it, or why it cannot run offline. */
     spec?: FunctionSpec;
     problem?: string;
+    /**
+     * The problem is what the offline runner runs (python3.* functions whose code and layers are local
+     * archives), not a defect of the function: a Node.js function, an image, code in S3.
+     */
+    notRunHere?: boolean;
     /** The name of its aws.lambda.FunctionUrl, when it has one. */
     url?: string;
 }
 
-/** Every aws.lambda.Function of the program, in registration order. */
-export function programFunctions(resources: RecordedResource[]): ProgramFunction[] {
+/**
+ * Every aws.lambda.Function of the program, in registration order. Relative archive paths are the program
+ * folder's (the engine runs the program there), so `programDir` makes them absolute for a runner started
+ * elsewhere (`preview <dir> --invoke` from another folder).
+ */
+export function programFunctions(resources: RecordedResource[], programDir?: string): ProgramFunction[] {
     return resources
         .filter((r) => r.type === FUNCTION)
         .map((f) => {
             const url = resources.find((u) => u.type === FUNCTION_URL && (u.propertyDependencies.functionName ?? []).includes(f.urn));
             const out: ProgramFunction = { name: f.name, urn: f.urn, url: url?.name };
             try {
-                out.spec = specOf(f, resources);
+                out.spec = specOf(f, resources, programDir);
             } catch (e) {
                 out.problem = (e as Error).message;
+                out.notRunHere = e instanceof NotRunHere;
             }
             return out;
         });
 }
 
-function specOf(f: RecordedResource, resources: RecordedResource[]): FunctionSpec {
+/** Why a function is not run offline when that is a limit of the runner, not a defect of the function. */
+class NotRunHere extends Error {}
+
+function specOf(f: RecordedResource, resources: RecordedResource[], programDir: string | undefined): FunctionSpec {
     const w = f.wire;
-    const code = archivePath(w.code);
-    if (!code) throw new Error(w.s3Bucket ? "its code is in S3 (s3Bucket/s3Key), which cannot be fetched offline" : w.imageUri ? "it is a container image function" : "its code is not a local archive");
+    const fromProgram = (p: string) => (programDir ? path.resolve(programDir, p) : p);
+    if (typeof w.runtime === "string" && w.runtime !== UNKNOWN && !w.runtime.startsWith("python3.")) throw new NotRunHere(`its runtime is ${w.runtime}; only python3.* functions run here`);
+    const code = archivePath(w.code, fromProgram);
+    if (!code) {
+        throw new NotRunHere(
+            w.s3Bucket ? "its code is in S3 (s3Bucket/s3Key), which cannot be fetched offline" : w.imageUri ? "it is a container image function" : "its code is not a local archive (an AssetArchive of separate assets is not assembled offline)",
+        );
+    }
     if (typeof w.handler !== "string" || !w.handler) throw new Error("it has no handler");
     if (typeof w.runtime !== "string" || !w.runtime.startsWith("python3.")) throw new Error(`its runtime is ${JSON.stringify(w.runtime ?? "unset")}; only python3.* functions run here`);
     const layerResources = resources.filter((r) => r.type === LAYER && (f.propertyDependencies.layers ?? []).includes(r.urn));
@@ -52,9 +72,9 @@ function specOf(f: RecordedResource, resources: RecordedResource[]): FunctionSpe
         const name = typeof arn === "string" && arn !== UNKNOWN ? arn.split(":")[6] : undefined;
         const layer = name === undefined ? unmatched[0] : unmatched.find((l) => (plain(l.wire.layerName) ?? l.name) === name);
         if (layer) unmatched.splice(unmatched.indexOf(layer), 1);
-        const path = layer && archivePath(layer.wire.code);
-        if (!path) throw new Error(`its layer ${name === undefined ? "(an ARN not known during preview)" : String(arn)} is not built by this program, so it cannot be fetched offline`);
-        return path;
+        const file = layer && archivePath(layer.wire.code, fromProgram);
+        if (!file) throw new NotRunHere(`its layer ${name === undefined ? "(an ARN not known during preview)" : String(arn)} is not built by this program, so it cannot be fetched offline`);
+        return file;
     });
     // A value not known during preview (another resource's output) cannot be given to the function offline.
     const variables = (plain(w.environment) as { variables?: Record<string, unknown> } | undefined)?.variables ?? {};
@@ -74,10 +94,16 @@ function specOf(f: RecordedResource, resources: RecordedResource[]): FunctionSpe
     };
 }
 
-/** The path of a FileArchive in wire form ({ __pulumiArchive, path }). */
-function archivePath(code: unknown): string | undefined {
-    const p = (plain(code) as { path?: unknown } | undefined)?.path;
-    return typeof p === "string" ? p : undefined;
+/**
+ * The path of a FileArchive in wire form ({ __pulumiArchive, path }), also when it is the only entry of an
+ * AssetArchive under "." (`new AssetArchive({ ".": new FileArchive("./app") })`: its contents at the root,
+ * as the engine packs it; a common way to write a function's code).
+ */
+function archivePath(code: unknown, resolve: (p: string) => string): string | undefined {
+    const archive = plain(code) as { path?: unknown; assets?: unknown } | undefined;
+    if (typeof archive?.path === "string") return resolve(archive.path);
+    const assets = plain(archive?.assets) as Record<string, unknown> | undefined;
+    return assets && Object.keys(assets).length === 1 && "." in assets ? archivePath(assets["."], resolve) : undefined;
 }
 
 /** A value without the engine's secret wrapper. */

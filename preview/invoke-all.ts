@@ -18,16 +18,18 @@ export interface Invocation {
     /** The event file used, relative to the program folder; absent when the event was {}. */
     event?: string;
     ok: boolean;
-    /** "200" … for a function with a URL (its HTTP status), else "ok" / "error" / "timeout" / "cannot load" / "not run"; "(on python3.X)" when another CPython version ran it. */
+    /** "200" … for a function with a URL (its HTTP status), else "ok" / "error" / "timeout" / "cannot load" / "not run" / "not run here"; "(on python3.X)" when another CPython version ran it. */
     status: string;
     durationMs: number;
     /** The HTTP body for a function with a URL, the raw result otherwise, or what went wrong. */
     response: string;
     firstLine: string;
+    /** Not run because of what the offline runner runs (python3.* functions from local archives): neither passed nor failed. */
+    notRunHere?: boolean;
 }
 
 export async function invokeAll(run: ProgramRun, say: (message: string) => void): Promise<Invocation[]> {
-    const functions = programFunctions(run.resources);
+    const functions = programFunctions(run.resources, run.programDir);
     // Each function gets its own emulator on its own ports, so they run side by side, as many at once as
     // there are cores (a cold start is CPU-bound). Longest first, so that no slot is left with a long one
     // at the end: the emulated (qemu) ones are by far the slowest, then the others by the size of their
@@ -66,6 +68,8 @@ async function invokeOne(run: ProgramRun, f: ProgramFunction, say: (message: str
     const eventFile = findEvent(run.programDir, f.name);
     const base = { function: f.name, event: eventFile && path.relative(run.programDir, eventFile) };
     if (!f.spec) {
+        // A Node.js function, an image, code in S3: a limit of running offline, said as such, not a failure.
+        if (f.notRunHere) return { ...base, ok: true, notRunHere: true, status: "not run here", durationMs: 0, response: f.problem!, firstLine: f.problem! };
         return { ...base, ok: false, status: "not run", durationMs: 0, response: f.problem!, firstLine: f.problem! };
     }
     let event: unknown = {};
@@ -134,12 +138,14 @@ export function formatInvocations(invocations: Invocation[]): string {
             .join("  ")
             .trimEnd();
     const failed = invocations.filter((i) => !i.ok).length;
+    const notRunHere = invocations.filter((i) => i.notRunHere).length;
+    const invoked = invocations.length - notRunHere;
     return [
         "Invocations (the official Lambda Runtime Interface Emulator, each function on its own runtime and architecture)",
         "",
         line(header),
         ...rows.map(line),
         "",
-        `${invocations.length} function${invocations.length === 1 ? "" : "s"} invoked; ${failed} failed.`,
+        `${invoked} function${invoked === 1 ? "" : "s"} invoked; ${failed} failed.` + (notRunHere ? ` ${notRunHere} not run here: the offline runner runs python3.* functions whose code is a local archive (a zip or folder).` : ""),
     ].join("\n");
 }

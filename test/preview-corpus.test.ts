@@ -42,12 +42,15 @@ interface Expected {
     outputPatterns?: Record<string, string>;
     stderrMatches?: string[];
     stderrNotMatches?: string[];
+    /** With --invoke: each function's invocation status, as a pattern. */
+    invocations?: Record<string, string>;
 }
 
 interface Report {
     resources: { resource: string; type: string; runtime?: string; architecture?: string; policies: { mandatory: string[]; advisory: string[] } }[];
     diagnostics: { policy: string; level: string; message: string; urn: string }[];
     outputs: Record<string, unknown>;
+    invocations?: { function: string; status: string; ok: boolean }[];
 }
 
 /** Real Go executables for Lambda's OS-only runtime, built once for each architecture. */
@@ -92,6 +95,10 @@ const env = () => {
 function runOptions(args: string[]): RunOptions {
     const options: Required<Pick<RunOptions, "config" | "stackOutputs" | "invokeResults">> & RunOptions = { config: {}, stackOutputs: {}, invokeResults: {} };
     for (let i = 0; i < args.length; i += 2) {
+        if (args[i] === "--invoke") {
+            i--; // a flag: invoking is the CLI's part, after the analysis
+            continue;
+        }
         const [k, v] = [args[i + 1].slice(0, args[i + 1].indexOf("=")), args[i + 1].slice(args[i + 1].indexOf("=") + 1)];
         if (args[i] === "--stack") options.stack = args[i + 1];
         else if (args[i] === "--config") options.config[k] = v;
@@ -160,6 +167,10 @@ describe("preview on a corpus of programs as Pulumi's templates and examples wri
                 for (const o of expected.outputs ?? []) assert.ok(o in report.outputs, `no output ${o}: ${JSON.stringify(report.outputs)}`);
                 for (const [o, v] of Object.entries(expected.outputValues ?? {})) assert.deepEqual(report.outputs[o], v, o);
                 for (const [o, re] of Object.entries(expected.outputPatterns ?? {})) assert.match(String(report.outputs[o]), new RegExp(re), o);
+                for (const [fn, re] of Object.entries(expected.invocations ?? {})) {
+                    const invocation = report.invocations?.find((i) => i.function === fn);
+                    assert.match(invocation?.status ?? "(not invoked)", new RegExp(re), `${fn}: ${JSON.stringify(report.invocations)}`);
+                }
             });
         }
     });
