@@ -285,6 +285,20 @@ describe("Python projects as Poetry, Pipenv, PDM, uv and pip keep them", () => {
         });
     });
 
+    describe("a uv workspace (test/fixtures/projects/uv-workspace), built from a member's folder", () => {
+        it("installs the member's part of the root's uv.lock, its workspace sibling included, on python3.13 arm64", () => {
+            const repo = path.join(tmpDir("uv-workspace-"), "repo");
+            fs.cpSync(path.join(ROOT, "test", "fixtures", "projects", "uv-workspace"), repo, { recursive: true });
+            fs.mkdirSync(path.join(repo, ".git"));
+            const report = build(path.join(repo, "functions", "orders"), ["--runtime", "python3.13", "--arch", "arm64"]);
+            assert.equal(report.dependencies.from, "uv-lock");
+            assert.equal(report.dependencies.file, path.join(repo, "uv.lock"));
+            const r = invoke(report.out!, "app.lambda_handler", "python3.13", "arm64") as unknown as { versions: Record<string, string | null>; rate: number };
+            assert.deepEqual(r.versions, { pricing: "1.2.0", six: lockedVersions(path.join(repo, "uv.lock")).six, iniconfig: null });
+            assert.equal(r.rate, 2);
+        });
+    });
+
     describe("pylock.toml (PEP 751) written by pip lock", () => {
         let project: string;
         before(() => {

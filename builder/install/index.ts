@@ -136,8 +136,11 @@ function requirementsJob(file: string): InstallJob {
 function projectJob(spec: ProjectSpec, target: LambdaTarget, ctx: InstallContext): InstallJob {
     const files: Record<string, string> = {};
     for (const f of [spec.file, ...(spec.project ? [spec.project] : [])]) files[f] = readText(f, f === spec.file ? "lock file" : "project file");
-    // uv checks a lock against every workspace member's and path dependency's pyproject.toml too: so does the key.
-    if (spec.kind === "uv-lock") for (const f of uvMemberProjects(files[spec.file], path.dirname(spec.file))) if (!(f in files) && fs.existsSync(f)) files[f] = readText(f, "project file");
+    // uv checks a lock against the workspace root's, every member's and path dependency's pyproject.toml too: so does the key.
+    if (spec.kind === "uv-lock") {
+        const others = [path.join(path.dirname(spec.file), "pyproject.toml"), ...uvMemberProjects(files[spec.file], path.dirname(spec.file))];
+        for (const f of others) if (!(f in files) && fs.existsSync(f)) files[f] = readText(f, "project file");
+    }
     const normalized = (names: string[]) => [...new Set(names.map(normalizeName))].sort();
     return {
         kind: spec.kind,
