@@ -297,6 +297,16 @@ describe("Python projects as Poetry, Pipenv, PDM, uv and pip keep them", () => {
             assert.deepEqual(r.versions, { pricing: "1.2.0", six: lockedVersions(path.join(repo, "uv.lock")).six, iniconfig: null });
             assert.equal(r.rate, 2);
         });
+
+        it("refuses in one paragraph when uv finds no Python to check the lock with, saying which to install", () => {
+            // uv checks a lock against its projects (--locked) only with an interpreter the project's requires-python admits.
+            const repo = path.join(tmpDir("uv-nopython-"), "repo");
+            fs.cpSync(path.join(ROOT, "test", "fixtures", "projects", "uv-workspace"), repo, { recursive: true });
+            const noPython = { HOME: process.env.HOME, PATH: tmpDir("empty-path-"), UV_PYTHON_INSTALL_DIR: tmpDir("no-managed-pythons-") };
+            const r = cli(["build", path.join(repo, "functions", "orders"), "--runtime", "python3.13", "--quiet", "--cache-dir", SHARED_CACHE, "--out", path.join(tmpDir(), "x.zip")], { env: noPython });
+            assertOneParagraph(r, /uv\.lock is read with uv, which checks it against .*pyproject\.toml \(`uv export --locked`\) with a Python interpreter that requires-python admits \(>=3\.11\), and uv found none on this machine.*Install Python 3\.13/);
+            assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+        });
     });
 
     describe("pylock.toml (PEP 751) written by pip lock", () => {
