@@ -104,6 +104,16 @@ describe("Python project locks", () => {
             assert.doesNotThrow(() => reading(py311, none, read("pipenv/Pipfile").replace("six =", "Six =")));
         });
 
+        it("leaves out a package the lock leaves unpinned when the Pipfile's marker keys (sys_platform = \"== 'win32'\") do not hold on the target", () => {
+            // Pipenv 2026.10.3 writes pywin32 as {"version": "==>=306"}, without the marker its Pipfile entry gives.
+            const dir = path.join(FIXTURES, "pipenv-platform");
+            const platform = (target: LambdaTarget) => readPipfileLock(path.join(dir, "Pipfile.lock"), read("pipenv-platform/Pipfile.lock"), path.join(dir, "Pipfile"), read("pipenv-platform/Pipfile"), target, none);
+            const x86 = platform(py311);
+            assert.deepEqual(names(x86), ["six==1.17.0", "uvloop==0.23.0"]);
+            assert.match(x86.notes.join("\n"), /pywin32 is left out: Pipfile\.lock does not pin it, and its marker in the Pipfile \(sys_platform == 'win32'\) does not hold on python3\.11 x86_64/);
+            assert.deepEqual(names(platform(lambdaTarget("python3.11", "arm64"))), ["six==1.17.0"], "uvloop's platform_machine does not hold on arm64");
+        });
+
         it("refuses a package the lock leaves unpinned when the target needs it", () => {
             const for310 = read("pipenv/Pipfile.lock").replace('"python_version": "3.11"', '"python_version": "3.10"');
             assert.throws(() => readPipfileLock(lock, for310, undefined, undefined, py310, none), /does not pin exceptiongroup \(version "\*"\), which python3\.10 needs by its marker "python_version < '3\.11'".*pipenv lock` with Python 3\.10/);
