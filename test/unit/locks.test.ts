@@ -73,6 +73,17 @@ describe("Python project locks", () => {
         });
     });
 
+    it("refuses before any download a locked version with no wheel for the target, naming the lock and its source distribution", () => {
+        // uvloop 0.21.0 publishes wheels up to CPython 3.13: python3.14 would get only its sdist, which has C in it.
+        const dir = path.join(FIXTURES, "poetry2-no-wheel");
+        const pinned = (target: LambdaTarget) => pinnedInstall(readPoetryLock(path.join(dir, "poetry.lock"), read("poetry2-no-wheel/poetry.lock"), path.join(dir, "pyproject.toml"), read("poetry2-no-wheel/pyproject.toml"), target, none), target);
+        assert.match(pinned(lambdaTarget("python3.13", "arm64")).requirements, /^uvloop==0\.21\.0 --hash/m);
+        assert.throws(
+            () => pinned(lambdaTarget("python3.14", "x86_64")),
+            (e: Error) => e instanceof UserError && /poetry\.lock lists no wheel of uvloop 0\.21\.0 for python3\.14 x86_64: only \d+ wheels for other targets \(e\.g\. uvloop-0\.21\.0-\S+\.whl: .*\) and its source distribution uvloop-0\.21\.0\.tar\.gz, which would have to be compiled here\..*Lock a version of uvloop that publishes a wheel for CPython 3\.14 on x86_64 Linux with glibc 2\.34 or older/.test(e.message),
+        );
+    });
+
     it("takes a package's index from the lock: a project whose packages all come from its own source asks only that one", () => {
         const lock = path.join(FIXTURES, "poetry2-source", "poetry.lock");
         const reading = readPoetryLock(lock, read("poetry2-source/poetry.lock"), path.join(FIXTURES, "poetry2-source", "pyproject.toml"), read("poetry2-source/pyproject.toml"), py311, none);
