@@ -304,7 +304,10 @@ describe("Python projects as Poetry, Pipenv, PDM, uv and pip keep them", () => {
             fs.cpSync(path.join(ROOT, "test", "fixtures", "projects", "uv-workspace"), repo, { recursive: true });
             const noPython = { HOME: process.env.HOME, PATH: tmpDir("empty-path-"), UV_PYTHON_INSTALL_DIR: tmpDir("no-managed-pythons-") };
             const r = cli(["build", path.join(repo, "functions", "orders"), "--runtime", "python3.13", "--quiet", "--cache-dir", SHARED_CACHE, "--out", path.join(tmpDir(), "x.zip")], { env: noPython });
-            assertOneParagraph(r, /uv\.lock is read with uv, which checks it against .*pyproject\.toml \(`uv export --locked`\) with a Python interpreter that requires-python admits \(>=3\.11\), and uv found none on this machine.*Install Python 3\.13/);
+            assertOneParagraph(
+                r,
+                /uv\.lock is read with uv, which checks it against .*pyproject\.toml \(`uv export --locked`\) with a Python interpreter that requires-python admits \(>=3\.11\), and uv found none on this machine.*Install Python 3\.13/,
+            );
             assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
         });
     });
