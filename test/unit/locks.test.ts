@@ -10,7 +10,8 @@ import { readPoetryLock } from "../../builder/install/locks/poetry";
 import { readPipfileLock } from "../../builder/install/locks/pipenv";
 import { readPdmLock } from "../../builder/install/locks/pdm";
 import { readPylock } from "../../builder/install/locks/pylock";
-import { LockReading, pinnedInstall, wheelRank } from "../../builder/install/locks/locked";
+import { LockReading, pinnedInstall } from "../../builder/install/locks/locked";
+import { wheelRank } from "../../builder/install/wheel-rank";
 import { Selection } from "../../builder/install/locks/selection";
 import { UserError } from "../../shared/errors";
 
@@ -80,7 +81,11 @@ describe("Python project locks", () => {
         assert.match(pinned(lambdaTarget("python3.13", "arm64")).requirements, /^uvloop==0\.21\.0 --hash/m);
         assert.throws(
             () => pinned(lambdaTarget("python3.14", "x86_64")),
-            (e: Error) => e instanceof UserError && /poetry\.lock lists no wheel of uvloop 0\.21\.0 for python3\.14 x86_64: only \d+ wheels for other targets \(e\.g\. uvloop-0\.21\.0-\S+\.whl: .*\) and its source distribution uvloop-0\.21\.0\.tar\.gz, which would have to be compiled here\..*Lock a version of uvloop that publishes a wheel for CPython 3\.14 on x86_64 Linux with glibc 2\.34 or older/.test(e.message),
+            (e: Error) =>
+                e instanceof UserError &&
+                /poetry\.lock lists no wheel of uvloop 0\.21\.0 for python3\.14 x86_64: only \d+ wheels for other targets \(e\.g\. uvloop-0\.21\.0-\S+\.whl: .*\) and its source distribution uvloop-0\.21\.0\.tar\.gz, which would have to be compiled here\..*Lock a version of uvloop that publishes a wheel for CPython 3\.14 on x86_64 Linux with glibc 2\.34 or older/.test(
+                    e.message,
+                ),
         );
     });
 

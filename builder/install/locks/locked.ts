@@ -11,8 +11,9 @@
 // no hash to check; they are built and installed separately (`--no-deps`).
 import * as path from "path";
 import { UserError } from "../../../shared/errors";
-import { LambdaTarget, manylinuxPlatformTags } from "../../../policies/target";
-import { expandTag, wheelMismatch } from "../../../policies/inspect/wheel-tags";
+import { LambdaTarget } from "../../../policies/target";
+import { wheelMismatch } from "../../../policies/inspect/wheel-tags";
+import { bestWheel } from "../wheel-rank";
 import { normalizeName } from "../requirements";
 
 export type PackageSource =
@@ -70,44 +71,6 @@ const ARCHIVE = /\.(whl|tar\.gz|zip|tar\.bz2|tar\.xz|tgz|tar)$/i;
 function wheelTag(file: string): string | undefined {
     const parts = file.replace(/\.whl$/i, "").split("-");
     return file.toLowerCase().endsWith(".whl") && parts.length >= 5 ? parts.slice(-3).join("-") : undefined;
-}
-
-/**
- * How well a wheel suits the target, lower is better, in the order pip and uv
- * prefer tags (packaging's sys_tags): this CPython's ABI, then abi3, then no
- * ABI; the most specific manylinux platform first; `any` last. Undefined when
- * the wheel cannot load on the target.
- */
-export function wheelRank(file: string, target: LambdaTarget): number | undefined {
-    const tag = wheelTag(file);
-    if (!tag || wheelMismatch([tag], target)) return undefined;
-    const platforms = manylinuxPlatformTags(target);
-    const [, minor] = target.python;
-    let best: number | undefined;
-    for (const t of expandTag(tag)) {
-        if (wheelMismatch([`${t.interpreter}-${t.abi}-${t.platform}`], target)) continue;
-        const cp = /^cp3(\d+)$/.exec(t.interpreter);
-        const interp = cp ? (t.abi === "abi3" ? 1 + (minor - Number(cp[1])) : t.abi === "none" ? 40 : 0) : 50 + (t.interpreter === "py3" ? 1 : 0);
-        const platform = t.platform === "any" ? 100_000 : platforms.indexOf(t.platform);
-        const rank = platform >= 100_000 ? platform + interp : interp * 1000 + (platform < 0 ? 999 : platform);
-        if (best === undefined || rank < best) best = rank;
-    }
-    return best;
-}
-
-/**
- * The wheel of a package the target would install. A lock's package is
- * installed from a wheel or not at all: a source distribution would be
- * compiled here, for this machine (the installers run with only-binary), and
- * a wheel built from it is not the file the lock's hash names.
- */
-function bestWheel(files: LockedFile[], target: LambdaTarget): LockedFile | undefined {
-    let best: { file: LockedFile; rank: number } | undefined;
-    for (const f of files) {
-        const rank = wheelRank(f.name, target);
-        if (rank !== undefined && (!best || rank < best.rank)) best = { file: f, rank };
-    }
-    return best?.file;
 }
 
 function describeTarget(target: LambdaTarget): string {
