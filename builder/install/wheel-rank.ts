@@ -19,7 +19,7 @@ import { expandTag } from "../../policies/inspect/wheel-tags";
 const ladders = new Map<string, Map<string, number>>();
 
 /** Every tag the target supports, in pip's order of preference (pip's compatibility_tags.get_supported, packaging's sys_tags). */
-export function supportedTags(target: LambdaTarget): string[] {
+function supportedTags(target: LambdaTarget): string[] {
     const [major, minor] = target.python;
     const cp = `cp${major}${minor}`;
     const platforms = manylinuxPlatformTags(target);
