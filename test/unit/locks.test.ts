@@ -147,6 +147,18 @@ describe("Python project locks", () => {
             assert.deepEqual(names(reading(py311, { groups: ["dev"], extras: ["color"] })), ["colorama==0.4.6", "iniconfig==2.1.0", "six==1.17.0"]);
         });
 
+        it("refuses a lock made for other platforms (`pdm lock --platform`): its markers were judged for those only", () => {
+            // Locked for manylinux_2_17_x86_64 and Python 3.13: colorama (aarch64 only) is not in it at all.
+            const dir = path.join(FIXTURES, "pdm-platform");
+            const platform = (target: LambdaTarget) => readPdmLock(path.join(dir, "pdm.lock"), read("pdm-platform/pdm.lock"), path.join(dir, "pyproject.toml"), read("pdm-platform/pyproject.toml"), target, none);
+            assert.deepEqual(names(platform(lambdaTarget("python3.13", "x86_64"))), ["six==1.17.0"]);
+            assert.throws(
+                () => platform(py313arm),
+                (e: Error) => e instanceof UserError && /pdm\.lock was locked for Python ==3\.13\.\* on manylinux_2_17_x86_64, and python3\.13 arm64 is not among its targets.*pdm lock --append --platform manylinux_2_17_aarch64 --python "==3\.13\.\*"/.test(e.message),
+            );
+            assert.throws(() => platform(lambdaTarget("python3.12", "x86_64")), /was made for Python ==3\.13\.\*, which python3\.12 is not/);
+        });
+
         it("refuses a pyproject.toml edited since the lock, and a group the lock lacks", () => {
             assert.throws(() => reading(py311, none, read("pdm/pyproject.toml").replace("six>=1.16", "six>=1.15")), /pdm\.lock is out of date: .*Run `pdm lock`/);
             assert.throws(() => reading(py311, { groups: ["docs"], extras: [] }), /defines no group "docs".*pdm lock -G name/);
