@@ -351,6 +351,17 @@ describe("Python projects as Poetry, Pipenv, PDM, uv and pip keep them", () => {
             assert.ok(pyZip(report.out!).entries.some((e) => e.name === "six.py"));
         });
 
+        it("names the project and its build backend's own error, in one paragraph, when the function's package does not build", () => {
+            const project = writeFiles(tmpDir("badpkg-"), {
+                "pyproject.toml": '[project]\nname = "orders"\nversion = "0.1.0"\nreadme = "README.md"\n\n[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n',
+                "src/orders/__init__.py": "",
+            });
+            const r = cli(["build", project, "--quiet", "--cache-dir", SHARED_CACHE, "--out", path.join(tmpDir(), "x.zip")]);
+            assertOneParagraph(r, new RegExp(`the local project ${project} .*could not be built into a wheel by its build backend: ".*README\\.md.*"`));
+            assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+            assert.doesNotMatch(r.stderr, /local-src/, "the user's folder, not the snapshot it was built from");
+        });
+
         it("says why there is nothing to install, in the text report and the JSON", () => {
             const bare = writeFiles(tmpDir("bare-"), { "app.py": "def handler(event, context):\n    return 1\n" });
             const out = path.join(tmpDir(), "bare.zip");
