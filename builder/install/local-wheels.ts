@@ -53,7 +53,7 @@ function backendError(stderr: string): string | undefined {
         .filter(Boolean);
     const exception = lines.filter((l) => /^[A-Za-z_][\w.]*(Error|Exception|Exit)\b.*:/.test(l)).pop();
     const cause = lines.filter((l) => l.startsWith("cause:")).pop()?.slice("cause:".length).trim();
-    return (exception ?? cause ?? lines.pop())?.slice(0, 400);
+    return (exception ?? cause ?? lines.pop())?.slice(0, 400).replace(/\.$/, "");
 }
 
 async function buildWheel(dir: string, wheelsDir: string, uv: string, env: NodeJS.ProcessEnv, python?: string): Promise<string> {
