@@ -60,6 +60,18 @@ describe("Python project locks", () => {
             });
         }
 
+        it("PEP 735 [dependency-groups]: in the content hash since Poetry 2.3, as Poetry checks it, and chosen as groups", () => {
+            const groups = (folder: string, pyprojectText = read(`${folder}/pyproject.toml`), chosen = none) =>
+                readPoetryLock(path.join(FIXTURES, folder, "poetry.lock"), read(`${folder}/poetry.lock`), path.join(FIXTURES, folder, "pyproject.toml"), pyprojectText, py311, chosen);
+            // Poetry 2.5.1 hashes them; Poetry 2.2.1 (the comment in the lock's first line says which) did not.
+            for (const folder of ["poetry2-groups", "poetry22-groups"]) {
+                assert.deepEqual(names(groups(folder)), ["six==1.17.0"], folder);
+                assert.deepEqual(names(groups(folder, undefined, { groups: ["color"], extras: [] })), ["colorama==0.4.6", "six==1.17.0"], folder);
+            }
+            const edited = read("poetry2-groups/pyproject.toml").replace('color = ["colorama>=0.4"]', 'color = ["colorama>=0.4.6"]');
+            assert.throws(() => groups("poetry2-groups", edited), /poetry\.lock is out of date/);
+        });
+
         it("turns the lock into pinned requirements that check every hash the lock records", () => {
             const lock = path.join(FIXTURES, "poetry2", "poetry.lock");
             const pinned = pinnedInstall(readPoetryLock(lock, read("poetry2/poetry.lock"), path.join(FIXTURES, "poetry2", "pyproject.toml"), read("poetry2/pyproject.toml"), py311, none), py311);
