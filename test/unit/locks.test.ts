@@ -13,6 +13,7 @@ import { readPylock } from "../../builder/install/locks/pylock";
 import { LockReading, pinnedInstall } from "../../builder/install/locks/locked";
 import { wheelRank } from "../../builder/install/wheel-rank";
 import { Selection } from "../../builder/install/locks/selection";
+import { planInstall } from "../../builder/install/locks";
 import { UserError } from "../../shared/errors";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "projects");
@@ -174,6 +175,19 @@ describe("Python project locks", () => {
         it("refuses a pyproject.toml edited since the lock, and a group the lock lacks", () => {
             assert.throws(() => reading(py311, none, read("pdm/pyproject.toml").replace("six>=1.16", "six>=1.15")), /pdm\.lock is out of date: .*Run `pdm lock`/);
             assert.throws(() => reading(py311, { groups: ["docs"], extras: [] }), /defines no group "docs".*pdm lock -G name/);
+        });
+    });
+
+    describe("a pyproject.toml without a lock", () => {
+        it("refuses [tool.uv.sources], which only uv's lock applies: resolved without it, a local or private package is looked up on PyPI by name", async () => {
+            const file = path.join(FIXTURES, "no-such-folder", "pyproject.toml");
+            const text = '[project]\nname = "fn"\nversion = "0.1.0"\ndependencies = ["shared", "six"]\n\n[tool.uv.sources]\nshared = { path = "../libs/shared" }\n';
+            await assert.rejects(
+                planInstall({ kind: "pyproject", file, groups: [], extras: [] }, { [file]: text }, py311, FIXTURES, undefined),
+                (e: Error) => e instanceof UserError && /pyproject\.toml gives shared its source in \[tool\.uv\.sources\], which only uv applies, through a uv\.lock: .*Run `uv lock` beside it/.test(e.message),
+            );
+            const plain = await planInstall({ kind: "pyproject", file, groups: [], extras: [] }, { [file]: text.replace(/\[tool\.uv\.sources\][^]*/, "") }, py311, FIXTURES, undefined);
+            assert.equal(plain.requirements, "shared\nsix\n");
         });
     });
 
