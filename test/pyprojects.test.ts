@@ -285,6 +285,33 @@ describe("Python projects as Poetry, Pipenv, PDM, uv and pip keep them", () => {
         });
     });
 
+    describe("a uv workspace (test/fixtures/projects/uv-workspace), built from a member's folder", () => {
+        it("installs the member's part of the root's uv.lock, its workspace sibling included, on python3.13 arm64", () => {
+            const repo = path.join(tmpDir("uv-workspace-"), "repo");
+            fs.cpSync(path.join(ROOT, "test", "fixtures", "projects", "uv-workspace"), repo, { recursive: true });
+            fs.mkdirSync(path.join(repo, ".git"));
+            const report = build(path.join(repo, "functions", "orders"), ["--runtime", "python3.13", "--arch", "arm64"]);
+            assert.equal(report.dependencies.from, "uv-lock");
+            assert.equal(report.dependencies.file, path.join(repo, "uv.lock"));
+            const r = invoke(report.out!, "app.lambda_handler", "python3.13", "arm64") as unknown as { versions: Record<string, string | null>; rate: number };
+            assert.deepEqual(r.versions, { pricing: "1.2.0", six: lockedVersions(path.join(repo, "uv.lock")).six, iniconfig: null });
+            assert.equal(r.rate, 2);
+        });
+
+        it("refuses in one paragraph when uv finds no Python to check the lock with, saying which to install", () => {
+            // uv checks a lock against its projects (--locked) only with an interpreter the project's requires-python admits.
+            const repo = path.join(tmpDir("uv-nopython-"), "repo");
+            fs.cpSync(path.join(ROOT, "test", "fixtures", "projects", "uv-workspace"), repo, { recursive: true });
+            const noPython = { HOME: process.env.HOME, PATH: tmpDir("empty-path-"), UV_PYTHON_INSTALL_DIR: tmpDir("no-managed-pythons-") };
+            const r = cli(["build", path.join(repo, "functions", "orders"), "--runtime", "python3.13", "--quiet", "--cache-dir", SHARED_CACHE, "--out", path.join(tmpDir(), "x.zip")], { env: noPython });
+            assertOneParagraph(
+                r,
+                /uv\.lock is read with uv, which checks it against .*pyproject\.toml \(`uv export --locked`\) with a Python interpreter that requires-python admits \(>=3\.11\), and uv found none on this machine.*Install Python 3\.13/,
+            );
+            assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+        });
+    });
+
     describe("pylock.toml (PEP 751) written by pip lock", () => {
         let project: string;
         before(() => {
@@ -322,6 +349,17 @@ describe("Python projects as Poetry, Pipenv, PDM, uv and pip keep them", () => {
             assert.match(report.dependencies.notes.join("\n"), /not pinned: .*pyproject\.toml has no lock/);
             assert.ok(report.dependencies.packages.some((p) => /^six==/.test(p)));
             assert.ok(pyZip(report.out!).entries.some((e) => e.name === "six.py"));
+        });
+
+        it("names the project and its build backend's own error, in one paragraph, when the function's package does not build", () => {
+            const project = writeFiles(tmpDir("badpkg-"), {
+                "pyproject.toml": '[project]\nname = "orders"\nversion = "0.1.0"\nreadme = "README.md"\n\n[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n',
+                "src/orders/__init__.py": "",
+            });
+            const r = cli(["build", project, "--quiet", "--cache-dir", SHARED_CACHE, "--out", path.join(tmpDir(), "x.zip")]);
+            assertOneParagraph(r, new RegExp(`the local project ${project} .*could not be built into a wheel by its build backend: ".*README\\.md.*"`));
+            assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+            assert.doesNotMatch(r.stderr, /local-src/, "the user's folder, not the snapshot it was built from");
         });
 
         it("says why there is nothing to install, in the text report and the JSON", () => {

@@ -14,6 +14,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import picomatch from "picomatch";
 import { UserError } from "../../shared/errors";
 import type { DependencySpec } from "./index";
 import type { LockKind, ProjectSpec } from "./locks";
@@ -67,6 +68,8 @@ export function pyprojectSpec(pyproject: string, chosen: Selection): ProjectSpec
     const locks = fs.readdirSync(dir).filter((n) => lockKindOf(n) && lockKindOf(n) !== "pipfile-lock");
     if (locks.length > 1) throw new UserError(`${dir} holds ${listOf(locks)}: say which lock to build from with --lock (the component's \`lock\`), or remove the others.`);
     if (locks.length === 1) return lockSpec(path.join(dir, locks[0]), chosen);
+    const workspace = uvWorkspaceLock(dir, ceiling(dir));
+    if (workspace) return memberSpec(workspace, pyproject, chosen);
     refusePoetryWithoutItsLock(pyproject, undefined);
     return { kind: "pyproject", file: pyproject, ...chosen };
 }
@@ -75,12 +78,47 @@ export function pyprojectSpec(pyproject: string, chosen: Selection): ProjectSpec
 export function detectDependencies(source: string, chosen: Selection): Detected {
     const top = ceiling(source);
     for (let dir = source; ; dir = path.dirname(dir)) {
-        const found = decide(dir, dir === source, chosen);
+        const found = decide(dir, dir === source, chosen, top);
         if (found) return found;
         if (dir === top || path.dirname(dir) === dir) break;
     }
     const where = top === source ? source : `${source} or the folders above it up to ${top}`;
     return { spec: undefined, note: `no requirements.txt, pyproject.toml, Pipfile or lock file in ${where}` };
+}
+
+/**
+ * The uv.lock of the uv workspace `dir` is a member of, found as uv finds it:
+ * the nearest folder above with a pyproject.toml that has a
+ * [tool.uv.workspace] decides; `dir` is a member when one of its `members`
+ * globs matches it and no `exclude` glob does. A member of a workspace
+ * without a lock is refused.
+ */
+function uvWorkspaceLock(dir: string, top: string): string | undefined {
+    if (dir === top) return undefined;
+    for (let root = path.dirname(dir); ; root = path.dirname(root)) {
+        const pyproject = path.join(root, "pyproject.toml");
+        // Only a file that mentions uv's settings is parsed.
+        if (fs.existsSync(pyproject) && /tool\.uv\b|^\s*\[tool\]/m.test(readText(pyproject, "project file"))) {
+            const workspace = table(readPyprojectData(pyproject), "tool", "uv", "workspace");
+            if (Object.keys(workspace).length) {
+                const rel = path.relative(root, dir).split(path.sep).join("/");
+                const matches = (globs: string[]) => globs.length > 0 && picomatch(globs.map((g) => g.replace(/^\.\//, "").replace(/\/+$/, "")))(rel);
+                if (!matches(strings(workspace.members)) || matches(strings(workspace.exclude))) return undefined;
+                const lock = path.join(root, "uv.lock");
+                if (!fs.existsSync(lock)) {
+                    throw new UserError(`${dir} is a member of the uv workspace of ${pyproject}, which has no uv.lock: run \`uv lock\` in ${root} and build again (a member is locked with its workspace).`);
+                }
+                return lock;
+            }
+        }
+        if (root === top || path.dirname(root) === root) return undefined;
+    }
+}
+
+/** A workspace member built from its workspace's lock: uv exports the member's dependencies (locks/uv-lock.ts). */
+function memberSpec(lock: string, pyproject: string, chosen: Selection): ProjectSpec {
+    refusePoetryWithoutItsLock(pyproject, "uv.lock");
+    return { kind: "uv-lock", file: lock, project: pyproject, ...chosen };
 }
 
 /** The highest folder the search looks in: the repository around the source (a folder with .git), else the home folder, else the root. */
@@ -111,7 +149,7 @@ function refusePoetryWithoutItsLock(pyproject: string, otherLock: string | undef
 }
 
 /** What one folder declares, or undefined when it declares nothing and the search goes on upwards. */
-function decide(dir: string, isSource: boolean, chosen: Selection): Detected | undefined {
+function decide(dir: string, isSource: boolean, chosen: Selection, top: string): Detected | undefined {
     let names: string[];
     try {
         names = fs.readdirSync(dir);
@@ -145,6 +183,8 @@ function decide(dir: string, isSource: boolean, chosen: Selection): Detected | u
         throw new UserError(`${where("Pipfile")} has no Pipfile.lock beside it: run \`pipenv lock\` and build again (a Pipfile's versions are only fixed by its lock).`);
     }
     const projectLocks = locks.filter((n) => lockKindOf(n) !== "pipfile-lock");
+    const workspace = pyproject && !projectLocks.length && !requirements ? uvWorkspaceLock(dir, top) : undefined;
+    if (workspace) return { spec: memberSpec(workspace, pyproject!, chosen) };
     // With a lock that reads it, the pyproject's dependencies are the lock's business (no need to read it here).
     const data = pyproject && !projectLocks.length ? readPyprojectData(pyproject) : undefined;
     if (data && strings(table(data, "project").dynamic).includes("dependencies")) {

@@ -92,6 +92,14 @@ export interface InstallContext {
 }
 
 const MANIFEST = "manifest.json";
+/**
+ * Bumped when what the lock readers (locks/) select for a target changes, so
+ * that an install an earlier reader made from the same lock is not reused:
+ * the key holds the lock's text, not what was read from it (2: pdm.lock
+ * targets of other platforms refused, Pipfile markers of unpinned packages
+ * judged, wheels ranked by pip's order).
+ */
+const LOCK_READERS = 2;
 const MAX_RESCUE_ROUNDS = 5;
 
 /** What one install is made from, and how its requirements file is written once the install is found missing. */
@@ -136,15 +144,18 @@ function requirementsJob(file: string): InstallJob {
 function projectJob(spec: ProjectSpec, target: LambdaTarget, ctx: InstallContext): InstallJob {
     const files: Record<string, string> = {};
     for (const f of [spec.file, ...(spec.project ? [spec.project] : [])]) files[f] = readText(f, f === spec.file ? "lock file" : "project file");
-    // uv checks a lock against every workspace member's and path dependency's pyproject.toml too: so does the key.
-    if (spec.kind === "uv-lock") for (const f of uvMemberProjects(files[spec.file], path.dirname(spec.file))) if (!(f in files) && fs.existsSync(f)) files[f] = readText(f, "project file");
+    // uv checks a lock against the workspace root's, every member's and path dependency's pyproject.toml too: so does the key.
+    if (spec.kind === "uv-lock") {
+        const others = [path.join(path.dirname(spec.file), "pyproject.toml"), ...uvMemberProjects(files[spec.file], path.dirname(spec.file))];
+        for (const f of others) if (!(f in files) && fs.existsSync(f)) files[f] = readText(f, "project file");
+    }
     const normalized = (names: string[]) => [...new Set(names.map(normalizeName))].sort();
     return {
         kind: spec.kind,
         what: spec.file,
         lock: spec.kind === "pyproject" ? undefined : spec.file,
         inputs: { files, localPaths: [], lines: [], options: [] },
-        keyExtra: { groups: normalized(spec.groups), extras: normalized(spec.extras) },
+        keyExtra: { groups: normalized(spec.groups), extras: normalized(spec.extras), readers: LOCK_READERS },
         prepare: async (work) => {
             const uv = spec.kind === "uv-lock" ? await findUv(ctx.uv, ctx.toolsDir) : undefined;
             // The lock readers load only when an install is missing.

@@ -8,14 +8,16 @@
 // - uv judges markers for --python-version itself, but its --python-platform
 //   has no manylinux_2_26 (Amazon Linux 2). For those targets uv would either
 //   miss manylinux_2_24/2_26 wheels (2_17) or take 2_27/2_28 wheels that do
-//   not load (2_28). So there, uv resolves at 2_28 and installs those versions
-//   at 2_17; when one has no wheel there, pip (with the exact ladder) resolves
+//   not load (2_28). So there, uv resolves at 2_28 and each version's file is
+//   the one pip's tag order picks on the exact ladder (wheel-rank.ts); when
+//   one has no wheel there, pip (with the exact ladder) resolves
 //   and picks the files, `pip install --dry-run --report`, and uv installs
 //   exactly those files with --no-deps. The pip that resolves is the tools folder's
 //   pinned one when present (the same answer on every machine; pip 26 does
 //   it in about half the time of pip 23), else the machine's.
 import * as fs from "fs";
 import * as path from "path";
+import { pathToFileURL } from "url";
 import { UserError } from "../../shared/errors";
 import { run, RunResult } from "../../shared/process";
 import { LambdaTarget, manylinuxPlatformTags, pythonTag, uvPythonPlatform } from "../../policies/target";
@@ -27,6 +29,8 @@ import { withLocalFoldersBuilt } from "./local-wheels";
 import { normalizeName, requirementName } from "./requirements";
 import { timed } from "./timing";
 import { indexUnreachable } from "./diagnose";
+import { parseToml, readText, str, table, tables } from "./locks/toml";
+import { bestWheel } from "./wheel-rank";
 
 export type InstallerChoice = "auto" | "pip" | "uv";
 
@@ -186,7 +190,7 @@ async function uvInstaller(uvCommand: string, pythonCommand?: string, pinnedReso
                 const resolved = await timed("uv resolve (covering platform)", () => uvResolve(req, uvPlatformCovering(req.target), lock));
                 // An index that cannot be reached: pip would only find the same after its own retries.
                 if (resolved.code !== 0 && indexUnreachable(resolved.stdout + resolved.stderr)) return resolved;
-                const picked = resolved.code === 0 ? await timed("pick pip's wheel files", () => pickPipWheels(resolver.command, lock, req)) : undefined;
+                const picked = resolved.code === 0 ? await timed("pick pip's wheel files", async () => pickPipWheels(lock, req)) : undefined;
                 if (picked) {
                     const pinned = path.join(work, "uv-resolution.txt");
                     fs.writeFileSync(pinned, pinnedRequirements(picked));
@@ -260,62 +264,34 @@ function requestedNames(file: string, seen = new Set<string>()): Set<string> {
 
 /**
  * For every package of uv's pylock.toml resolution, the wheel file pip would
- * install for the target: pip's own tag priority (its compatibility_tags,
- * for the same --implementation, --python-version, --abi and --platform
- * ladder pip is given), lowest rank wins. Undefined when a package has no
- * wheel on the ladder or is not a plain index file: pip then decides.
+ * install for the target: pip's own tag order for the same --python-version,
+ * --abi and --platform ladder pip is given (wheel-rank.ts, the rule the lock
+ * readers use too). Undefined when a package has no wheel on the ladder or is
+ * not a plain index file: pip then decides.
  */
-async function pickPipWheels(python: string, lock: string, req: InstallRequest): Promise<PipReport | undefined> {
-    const cfg = { lock, version: req.target.python.join(""), abi: pythonTag(req.target), platforms: manylinuxPlatformTags(req.target) };
-    const r = await run(python, ["-c", PICK_PIP_WHEELS, JSON.stringify(cfg)], { env: withoutIndexEnvironment() });
-    if (r.code !== 0) return undefined;
-    const picked = JSON.parse(r.stdout) as { install: { name: string; version: string; url: string; sha256?: string }[]; undecided: string[] };
-    if (picked.undecided.length || !picked.install.length) return undefined;
+function pickPipWheels(lock: string, req: InstallRequest): PipReport | undefined {
+    const data = parseToml(readText(lock, "uv's resolution"), lock, "uv's resolution");
     const requested = requestedNames(req.requirementsFile);
-    return {
-        install: picked.install.map((p) => ({
-            metadata: { name: p.name, version: p.version },
+    const install: PipReport["install"] = [];
+    for (const p of tables(data.packages)) {
+        const wheels = tables(p.wheels).flatMap((w) => {
+            const local = str(w.path);
+            const url = str(w.url) ?? (local ? pathToFileURL(path.resolve(path.dirname(lock), local)).href : undefined);
+            return url ? [{ name: str(w.name) ?? url.split("/").pop()!, url, sha256: str(table(w, "hashes").sha256) }] : [];
+        });
+        const best = bestWheel(wheels, req.target);
+        const name = str(p.name);
+        const version = str(p.version);
+        if (!best || !name || !version) return undefined;
+        install.push({
+            metadata: { name, version },
             is_direct: false,
-            requested: requested.has(normalizeName(p.name)),
-            download_info: { url: p.url, archive_info: p.sha256 ? { hashes: { sha256: p.sha256 } } : undefined },
-        })),
-    };
+            requested: requested.has(normalizeName(name)),
+            download_info: { url: best.url, archive_info: best.sha256 ? { hashes: { sha256: best.sha256 } } : undefined },
+        });
+    }
+    return install.length ? { install } : undefined;
 }
-
-const PICK_PIP_WHEELS = `
-import json, sys, urllib.parse
-from pathlib import Path
-try:
-    import tomllib
-except ImportError:
-    from pip._vendor import tomli as tomllib
-from pip._internal.utils.compatibility_tags import get_supported
-from pip._vendor.packaging.utils import parse_wheel_filename
-
-cfg = json.loads(sys.argv[1])
-with open(cfg["lock"], "rb") as f:
-    lock = tomllib.load(f)
-rank = {tag: i for i, tag in enumerate(get_supported(version=cfg["version"], platforms=cfg["platforms"], impl="cp", abis=[cfg["abi"]]))}
-install, undecided = [], []
-for package in lock.get("packages", []):
-    best = None
-    for wheel in package.get("wheels", []):
-        url = wheel.get("url") or (Path(cfg["lock"]).parent.joinpath(wheel["path"]).resolve().as_uri() if "path" in wheel else None)
-        if not url:
-            continue
-        try:
-            tags = parse_wheel_filename(urllib.parse.unquote(wheel.get("name") or url.rsplit("/", 1)[-1]))[3]
-        except Exception:
-            continue
-        r = min((rank[t] for t in tags if t in rank), default=None)
-        if r is not None and (best is None or r < best[0]):
-            best = (r, url, wheel.get("hashes", {}).get("sha256"))
-    if best is None:
-        undecided.append(package["name"])
-    else:
-        install.append({"name": package["name"], "version": package["version"], "url": best[1], "sha256": best[2]})
-print(json.dumps({"install": install, "undecided": undecided}))
-`;
 
 /** `pip install --report` arrived in pip 22.2. */
 function pipHasReport(version: string): boolean {

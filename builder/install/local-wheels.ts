@@ -10,7 +10,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../../shared/errors";
-import { run, tail } from "../../shared/process";
+import { run } from "../../shared/process";
 import { isProject, originOf } from "./local-paths";
 
 const INCLUDE = /^(-r|--requirement|-c|--constraint)(\s+|=)(\S+)(.*)$/;
@@ -41,15 +41,33 @@ export async function withLocalFoldersBuilt(file: string, wheelsDir: string, uv:
     await visit(file);
 }
 
+/**
+ * The line of a failed `uv build` that says what went wrong: the build
+ * backend's exception (`OSError: Readme file does not exist: README.md`),
+ * else uv's last `cause:`, else its last line.
+ */
+function backendError(stderr: string): string | undefined {
+    const lines = stderr
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean);
+    const exception = lines.filter((l) => /^[A-Za-z_][\w.]*(Error|Exception|Exit)\b.*:/.test(l)).pop();
+    const cause = lines.filter((l) => l.startsWith("cause:")).pop()?.slice("cause:".length).trim();
+    return (exception ?? cause ?? lines.pop())?.slice(0, 400).replace(/\.$/, "");
+}
+
 async function buildWheel(dir: string, wheelsDir: string, uv: string, env: NodeJS.ProcessEnv, python?: string): Promise<string> {
     const out = path.join(wheelsDir, `local-${fs.existsSync(wheelsDir) ? fs.readdirSync(wheelsDir).length : 0}`);
     fs.mkdirSync(out, { recursive: true });
     const r = await run(uv, ["build", "--wheel", "--no-progress", "--out-dir", out, ...(python ? ["--python", python] : []), dir], { env });
     const wheel = fs.readdirSync(out).find((f) => f.endsWith(".whl"));
     if (r.code !== 0 || !wheel) {
+        const origin = originOf(dir);
+        // The snapshot is built, not the user's folder: its paths are put back to theirs.
+        const why = backendError(r.stderr)?.split(dir).join(origin);
         throw new UserError(
-            `the local project ${originOf(dir)} (named in requirements or a lock, or the function's own project) could not be built into a wheel with uv: ${tail(r.stderr, 6)}\n` +
-                "If it is the function's project and not meant to be a package, say so: remove its [build-system], or set package-mode = false ([tool.poetry]), package = false ([tool.uv]) or distribution = false ([tool.pdm]).",
+            `the local project ${origin} (named in requirements or a lock, or the function's own project) could not be built into a wheel by its build backend${why ? `: "${why}"` : ""}. ` +
+                `Fix the project (\`uv build --wheel ${origin}\` shows the whole log). If it is the function's project and not meant to be a package, say so: remove its [build-system], or set package-mode = false ([tool.poetry]), package = false ([tool.uv]) or distribution = false ([tool.pdm]).`,
         );
     }
     if (!wheel.endsWith("-none-any.whl")) {

@@ -6,7 +6,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { detectDependencies } from "../../builder/install/detect";
+import { detectDependencies, pyprojectSpec } from "../../builder/install/detect";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "projects");
 const read = (rel: string) => fs.readFileSync(path.join(FIXTURES, rel), "utf8");
@@ -49,6 +49,26 @@ describe("dependency detection", () => {
         assert.throws(() => detect(project({ Pipfile: read("pipenv/Pipfile") })), /Pipfile has no Pipfile\.lock beside it: run `pipenv lock`/);
         assert.throws(() => detect(project({ "pyproject.toml": read("poetry1/pyproject.toml") })), /declares dependencies in \[tool\.poetry\] \(six, exceptiongroup and colorama, …\), which only a poetry\.lock pins\. Run `poetry lock`/);
         assert.throws(() => detect(project({ "pyproject.toml": '[project]\nname = "x"\nversion = "1"\ndynamic = ["dependencies"]\n' })), /dynamic/);
+    });
+
+    it("finds a uv workspace member's lock at its workspace root, as uv does, and never resolves the member on its own", () => {
+        const copy = (rel: string) => [rel, read(`uv-workspace/${rel}`)] as const;
+        const repo = project(Object.fromEntries([".git/HEAD", "pyproject.toml", "uv.lock", "functions/orders/pyproject.toml", "libs/pricing/pyproject.toml"].map((r) => (r === ".git/HEAD" ? [r, ""] : copy(r)))));
+        const member = path.join(repo, "functions", "orders");
+        const found = detect(member);
+        assert.equal(found.spec?.kind, "uv-lock");
+        assert.deepEqual([found.spec?.file, (found.spec as { project?: string }).project], [path.join(repo, "uv.lock"), path.join(member, "pyproject.toml")]);
+        // From a folder inside the member, and through --pyproject, the same.
+        fs.mkdirSync(path.join(member, "handlers"));
+        assert.equal(detect(path.join(member, "handlers")).spec?.file, path.join(repo, "uv.lock"));
+        assert.equal(pyprojectSpec(path.join(member, "pyproject.toml"), none).file, path.join(repo, "uv.lock"));
+        // A folder the workspace excludes is a project of its own (uv treats it so).
+        fs.mkdirSync(path.join(repo, "functions", "retired"));
+        fs.writeFileSync(path.join(repo, "functions", "retired", "pyproject.toml"), '[project]\nname = "retired"\nversion = "1"\ndependencies = ["six"]\n');
+        assert.equal(detect(path.join(repo, "functions", "retired")).spec?.kind, "pyproject");
+        // A member of a workspace that was never locked is refused: resolved alone, its siblings would be looked up on the index.
+        fs.rmSync(path.join(repo, "uv.lock"));
+        assert.throws(() => detect(member), /functions\/orders is a member of the uv workspace of .*pyproject\.toml, which has no uv\.lock: run `uv lock` in .* and build again/);
     });
 
     it("says why there is nothing to install", () => {

@@ -10,8 +10,10 @@ import { readPoetryLock } from "../../builder/install/locks/poetry";
 import { readPipfileLock } from "../../builder/install/locks/pipenv";
 import { readPdmLock } from "../../builder/install/locks/pdm";
 import { readPylock } from "../../builder/install/locks/pylock";
-import { LockReading, pinnedInstall, wheelRank } from "../../builder/install/locks/locked";
+import { LockReading, pinnedInstall } from "../../builder/install/locks/locked";
+import { wheelRank } from "../../builder/install/wheel-rank";
 import { Selection } from "../../builder/install/locks/selection";
+import { planInstall } from "../../builder/install/locks";
 import { UserError } from "../../shared/errors";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "projects");
@@ -59,6 +61,18 @@ describe("Python project locks", () => {
             });
         }
 
+        it("PEP 735 [dependency-groups]: in the content hash since Poetry 2.3, as Poetry checks it, and chosen as groups", () => {
+            const groups = (folder: string, pyprojectText = read(`${folder}/pyproject.toml`), chosen = none) =>
+                readPoetryLock(path.join(FIXTURES, folder, "poetry.lock"), read(`${folder}/poetry.lock`), path.join(FIXTURES, folder, "pyproject.toml"), pyprojectText, py311, chosen);
+            // Poetry 2.5.1 hashes them; Poetry 2.2.1 (the comment in the lock's first line says which) did not.
+            for (const folder of ["poetry2-groups", "poetry22-groups"]) {
+                assert.deepEqual(names(groups(folder)), ["six==1.17.0"], folder);
+                assert.deepEqual(names(groups(folder, undefined, { groups: ["color"], extras: [] })), ["colorama==0.4.6", "six==1.17.0"], folder);
+            }
+            const edited = read("poetry2-groups/pyproject.toml").replace('color = ["colorama>=0.4"]', 'color = ["colorama>=0.4.6"]');
+            assert.throws(() => groups("poetry2-groups", edited), /poetry\.lock is out of date/);
+        });
+
         it("turns the lock into pinned requirements that check every hash the lock records", () => {
             const lock = path.join(FIXTURES, "poetry2", "poetry.lock");
             const pinned = pinnedInstall(readPoetryLock(lock, read("poetry2/poetry.lock"), path.join(FIXTURES, "poetry2", "pyproject.toml"), read("poetry2/pyproject.toml"), py311, none), py311);
@@ -71,6 +85,21 @@ describe("Python project locks", () => {
                     .join("")}\n`,
             );
         });
+    });
+
+    it("refuses before any download a locked version with no wheel for the target, naming the lock and its source distribution", () => {
+        // uvloop 0.21.0 publishes wheels up to CPython 3.13: python3.14 would get only its sdist, which has C in it.
+        const dir = path.join(FIXTURES, "poetry2-no-wheel");
+        const pinned = (target: LambdaTarget) => pinnedInstall(readPoetryLock(path.join(dir, "poetry.lock"), read("poetry2-no-wheel/poetry.lock"), path.join(dir, "pyproject.toml"), read("poetry2-no-wheel/pyproject.toml"), target, none), target);
+        assert.match(pinned(lambdaTarget("python3.13", "arm64")).requirements, /^uvloop==0\.21\.0 --hash/m);
+        assert.throws(
+            () => pinned(lambdaTarget("python3.14", "x86_64")),
+            (e: Error) =>
+                e instanceof UserError &&
+                /poetry\.lock lists no wheel of uvloop 0\.21\.0 for python3\.14 x86_64: only \d+ wheels for other targets \(e\.g\. uvloop-0\.21\.0-\S+\.whl: .*\) and its source distribution uvloop-0\.21\.0\.tar\.gz, which would have to be compiled here\..*Lock a version of uvloop that publishes a wheel for CPython 3\.14 on x86_64 Linux with glibc 2\.34 or older/.test(
+                    e.message,
+                ),
+        );
     });
 
     it("takes a package's index from the lock: a project whose packages all come from its own source asks only that one", () => {
@@ -104,6 +133,16 @@ describe("Python project locks", () => {
             assert.doesNotThrow(() => reading(py311, none, read("pipenv/Pipfile").replace("six =", "Six =")));
         });
 
+        it("leaves out a package the lock leaves unpinned when the Pipfile's marker keys (sys_platform = \"== 'win32'\") do not hold on the target", () => {
+            // Pipenv 2026.10.3 writes pywin32 as {"version": "==>=306"}, without the marker its Pipfile entry gives.
+            const dir = path.join(FIXTURES, "pipenv-platform");
+            const platform = (target: LambdaTarget) => readPipfileLock(path.join(dir, "Pipfile.lock"), read("pipenv-platform/Pipfile.lock"), path.join(dir, "Pipfile"), read("pipenv-platform/Pipfile"), target, none);
+            const x86 = platform(py311);
+            assert.deepEqual(names(x86), ["six==1.17.0", "uvloop==0.23.0"]);
+            assert.match(x86.notes.join("\n"), /pywin32 is left out: Pipfile\.lock does not pin it, and its marker in the Pipfile \(sys_platform == 'win32'\) does not hold on python3\.11 x86_64/);
+            assert.deepEqual(names(platform(lambdaTarget("python3.11", "arm64"))), ["six==1.17.0"], "uvloop's platform_machine does not hold on arm64");
+        });
+
         it("refuses a package the lock leaves unpinned when the target needs it", () => {
             const for310 = read("pipenv/Pipfile.lock").replace('"python_version": "3.11"', '"python_version": "3.10"');
             assert.throws(() => readPipfileLock(lock, for310, undefined, undefined, py310, none), /does not pin exceptiongroup \(version "\*"\), which python3\.10 needs by its marker "python_version < '3\.11'".*pipenv lock` with Python 3\.10/);
@@ -121,9 +160,34 @@ describe("Python project locks", () => {
             assert.deepEqual(names(reading(py311, { groups: ["dev"], extras: ["color"] })), ["colorama==0.4.6", "iniconfig==2.1.0", "six==1.17.0"]);
         });
 
+        it("refuses a lock made for other platforms (`pdm lock --platform`): its markers were judged for those only", () => {
+            // Locked for manylinux_2_17_x86_64 and Python 3.13: colorama (aarch64 only) is not in it at all.
+            const dir = path.join(FIXTURES, "pdm-platform");
+            const platform = (target: LambdaTarget) => readPdmLock(path.join(dir, "pdm.lock"), read("pdm-platform/pdm.lock"), path.join(dir, "pyproject.toml"), read("pdm-platform/pyproject.toml"), target, none);
+            assert.deepEqual(names(platform(lambdaTarget("python3.13", "x86_64"))), ["six==1.17.0"]);
+            assert.throws(
+                () => platform(py313arm),
+                (e: Error) => e instanceof UserError && /pdm\.lock was locked for Python ==3\.13\.\* on manylinux_2_17_x86_64, and python3\.13 arm64 is not among its targets.*pdm lock --append --platform manylinux_2_17_aarch64 --python "==3\.13\.\*"/.test(e.message),
+            );
+            assert.throws(() => platform(lambdaTarget("python3.12", "x86_64")), /was made for Python ==3\.13\.\*, which python3\.12 is not/);
+        });
+
         it("refuses a pyproject.toml edited since the lock, and a group the lock lacks", () => {
             assert.throws(() => reading(py311, none, read("pdm/pyproject.toml").replace("six>=1.16", "six>=1.15")), /pdm\.lock is out of date: .*Run `pdm lock`/);
             assert.throws(() => reading(py311, { groups: ["docs"], extras: [] }), /defines no group "docs".*pdm lock -G name/);
+        });
+    });
+
+    describe("a pyproject.toml without a lock", () => {
+        it("refuses [tool.uv.sources], which only uv's lock applies: resolved without it, a local or private package is looked up on PyPI by name", async () => {
+            const file = path.join(FIXTURES, "no-such-folder", "pyproject.toml");
+            const text = '[project]\nname = "fn"\nversion = "0.1.0"\ndependencies = ["shared", "six"]\n\n[tool.uv.sources]\nshared = { path = "../libs/shared" }\n';
+            await assert.rejects(
+                planInstall({ kind: "pyproject", file, groups: [], extras: [] }, { [file]: text }, py311, FIXTURES, undefined),
+                (e: Error) => e instanceof UserError && /pyproject\.toml gives shared its source in \[tool\.uv\.sources\], which only uv applies, through a uv\.lock: .*Run `uv lock` beside it/.test(e.message),
+            );
+            const plain = await planInstall({ kind: "pyproject", file, groups: [], extras: [] }, { [file]: text.replace(/\[tool\.uv\.sources\][^]*/, "") }, py311, FIXTURES, undefined);
+            assert.equal(plain.requirements, "shared\nsix\n");
         });
     });
 

@@ -71,6 +71,14 @@ function unlocked(spec: ProjectSpec, text: string, target: LambdaTarget): Instal
     if (poetryDependencies(data).length) {
         throw new UserError(`${spec.file} declares dependencies in [tool.poetry], which only a poetry.lock pins: run \`poetry lock\` and build again.`);
     }
+    // uv's sources (a path, a workspace member, a named index, a git URL) apply only through uv's lock: resolved
+    // without them, `shared = { path = "../libs/shared" }` would be looked up on the package index by its name.
+    const sourced = Object.keys(table(data, "tool", "uv", "sources"));
+    if (sourced.length) {
+        throw new UserError(
+            `${spec.file} gives ${sourced.slice(0, 3).join(", ")}${sourced.length > 3 ? ", …" : ""} ${sourced.length === 1 ? "its source" : "their sources"} in [tool.uv.sources], which only uv applies, through a uv.lock: resolved without it, ${sourced.length === 1 ? "that package" : "those packages"} would be looked up on the package index by name. Run \`uv lock\` beside it and build again.`,
+        );
+    }
     const groups = dependencyGroups(data, spec.file);
     checkChosen("group", spec.groups, [...groups.keys()], spec.file, "Name one of those (--group), or add the group under [dependency-groups].");
     checkChosen("extra", spec.extras, projectExtras(data), spec.file, "Name one of those (--extra), or add it under [project.optional-dependencies].");

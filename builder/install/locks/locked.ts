@@ -11,8 +11,9 @@
 // no hash to check; they are built and installed separately (`--no-deps`).
 import * as path from "path";
 import { UserError } from "../../../shared/errors";
-import { LambdaTarget, manylinuxPlatformTags } from "../../../policies/target";
-import { expandTag, wheelMismatch } from "../../../policies/inspect/wheel-tags";
+import { LambdaTarget } from "../../../policies/target";
+import { wheelMismatch } from "../../../policies/inspect/wheel-tags";
+import { bestWheel } from "../wheel-rank";
 import { normalizeName } from "../requirements";
 
 export type PackageSource =
@@ -72,50 +73,27 @@ function wheelTag(file: string): string | undefined {
     return file.toLowerCase().endsWith(".whl") && parts.length >= 5 ? parts.slice(-3).join("-") : undefined;
 }
 
-/**
- * How well a wheel suits the target, lower is better, in the order pip and uv
- * prefer tags (packaging's sys_tags): this CPython's ABI, then abi3, then no
- * ABI; the most specific manylinux platform first; `any` last. Undefined when
- * the wheel cannot load on the target.
- */
-export function wheelRank(file: string, target: LambdaTarget): number | undefined {
-    const tag = wheelTag(file);
-    if (!tag || wheelMismatch([tag], target)) return undefined;
-    const platforms = manylinuxPlatformTags(target);
-    const [, minor] = target.python;
-    let best: number | undefined;
-    for (const t of expandTag(tag)) {
-        if (wheelMismatch([`${t.interpreter}-${t.abi}-${t.platform}`], target)) continue;
-        const cp = /^cp3(\d+)$/.exec(t.interpreter);
-        const interp = cp ? (t.abi === "abi3" ? 1 + (minor - Number(cp[1])) : t.abi === "none" ? 40 : 0) : 50 + (t.interpreter === "py3" ? 1 : 0);
-        const platform = t.platform === "any" ? 100_000 : platforms.indexOf(t.platform);
-        const rank = platform >= 100_000 ? platform + interp : interp * 1000 + (platform < 0 ? 999 : platform);
-        if (best === undefined || rank < best) best = rank;
-    }
-    return best;
-}
-
-/** The file of a package the target would install: its best wheel, else a source archive. */
-function bestFile(files: LockedFile[], target: LambdaTarget): LockedFile | undefined {
-    let best: { file: LockedFile; rank: number } | undefined;
-    for (const f of files) {
-        const rank = wheelRank(f.name, target);
-        if (rank !== undefined && (!best || rank < best.rank)) best = { file: f, rank };
-    }
-    return best?.file ?? files.find((f) => !f.name.toLowerCase().endsWith(".whl") && ARCHIVE.test(f.name));
-}
-
 function describeTarget(target: LambdaTarget): string {
     return `${target.runtime} ${target.architecture}`;
 }
 
-/** When the lock names a package's files and none can be installed on the target: what it has instead. */
-function noFileForTarget(p: LockedPackage, lock: string, target: LambdaTarget): UserError {
+/** When the lock names a package's files and no wheel among them installs on the target: what it has instead, and what to do. */
+function noWheelForTarget(p: LockedPackage, lock: string, target: LambdaTarget): UserError {
+    const [major, minor] = target.python;
     const wheels = (p.files ?? []).filter((f) => wheelTag(f.name));
-    const why = wheels.length ? wheelMismatch([wheelTag(wheels[0].name)!], target) : undefined;
-    const listed = wheels.length ? `its ${wheels.length === 1 ? "wheel" : `${wheels.length} wheels`} (${wheels.length === 1 ? wheels[0].name : `e.g. ${wheels[0].name}`}: ${why}) and no source distribution` : "no file";
+    // The example shown is the nearest miss: the target's architecture on Linux, its CPython if there is one.
+    const nearness = (f: LockedFile) => (f.name.includes(target.wheelArch) ? 4 : 0) + (f.name.includes("linux") ? 2 : 0) + (f.name.includes(`-cp${major}${minor}-`) ? 1 : 0);
+    const example = wheels.reduce<LockedFile | undefined>((best, f) => (!best || nearness(f) > nearness(best) ? f : best), undefined);
+    const sdist = (p.files ?? []).find((f) => !f.name.toLowerCase().endsWith(".whl") && ARCHIVE.test(f.name));
+    const others = example ? `${wheels.length === 1 ? "its wheel" : `${wheels.length} wheels for other targets`} (${wheels.length === 1 ? example.name : `e.g. ${example.name}`}: ${wheelMismatch([wheelTag(example.name)!], target)})` : "";
+    if (sdist) {
+        const fix = others
+            ? `Lock a version of ${p.name} that publishes a wheel for CPython ${major}.${minor} on ${target.wheelArch} Linux with glibc ${target.glibc.join(".")} or older (change its constraint and lock again), or build for a runtime or architecture it has wheels for.`
+            : `If it is pure Python, build its wheel once (\`pip wheel --no-deps ${p.name}==${p.version ?? ""}\`) and depend on that file; otherwise choose a package or version with wheels for ${target.wheelArch} Linux.`;
+        return new UserError(`${lock} lists no wheel of ${p.name} ${p.version ?? ""} for ${describeTarget(target)}: only ${others ? `${others} and ` : ""}its source distribution ${sdist.name}, which would have to be compiled here. ${fix}`);
+    }
     return new UserError(
-        `${lock} lists no file of ${p.name} ${p.version ?? ""} that installs on ${describeTarget(target)}: only ${listed}. ` +
+        `${lock} lists no file of ${p.name} ${p.version ?? ""} that installs on ${describeTarget(target)}: only ${others || "no file"}${others ? " and no source distribution" : ""}. ` +
             `Lock again for the function's runtime and architecture (a lock made with \`pip lock\` holds the files of the machine that ran it; \`uv export --format pylock.toml\`, Poetry, PDM and Pipenv record every platform's), or choose a version of ${p.name} with a wheel for ${describeTarget(target)}.`,
     );
 }
@@ -161,8 +139,8 @@ export function pinnedInstall(reading: LockReading, target: LambdaTarget): Pinne
             lines.push(`${p.name} @ file://${p.source.path}${hashArgs(p.hashes)}`);
             continue;
         }
-        const file = p.files?.length ? bestFile(p.files, target) : undefined;
-        if (p.files?.length && !file) throw noFileForTarget(p, reading.lock, target);
+        const file = p.files?.length ? bestWheel(p.files, target) : undefined;
+        if (p.files?.length && !file) throw noWheelForTarget(p, reading.lock, target);
         if (p.source.kind === "url") {
             lines.push(`${p.name} @ ${p.source.url}${hashArgs(p.hashes)}`);
         } else if (file?.url) {

@@ -10,6 +10,10 @@
 //   the default) record each package's groups and marker: the packages of
 //   the chosen groups whose marker holds. In PDM, extras are groups too, and
 //   a group is only in the lock if it was locked (`pdm lock -G name`).
+// - A lock made for named targets (`[[metadata.targets]]`: requires_python,
+//   platform, implementation) holds what those need; the function's must be
+//   among them, as `pdm sync` refuses a lock none of whose targets matches
+//   its environment ("No compatible lock target found").
 import { createHash } from "crypto";
 import { UserError } from "../../../shared/errors";
 import { LambdaTarget } from "../../../policies/target";
@@ -56,8 +60,18 @@ export function readPdmLock(lock: string, lockText: string, pyproject: string, p
     }
     const targets = tables(metadata.targets);
     const ranges = targets.map((t) => str(t.requires_python) ?? "");
-    if (ranges.length && !ranges.some((r) => pythonAllows(target, (v) => satisfiesSpecifierSet(v, r)))) {
+    const admits = (range: string) => pythonAllows(target, (v) => satisfiesSpecifierSet(v, range));
+    if (ranges.length && !ranges.some(admits)) {
         throw new UserError(`${lock} was made for Python ${ranges.join(" or ")}, which ${target.runtime} is not. Build for a runtime in that range, or change requires-python and run \`pdm lock\`.`);
+    }
+    // A lock for named platforms (`pdm lock --platform`) judged its markers for those only: another platform's packages are not in it.
+    if (targets.length && !targets.some((t) => admits(str(t.requires_python) ?? "") && platformFits(t, target))) {
+        const made = targets.map((t) => `Python ${str(t.requires_python) ?? "any"}${str(t.platform) ? ` on ${str(t.platform)}` : ""}${str(t.implementation) ? ` (${str(t.implementation)})` : ""}`).join(", ");
+        const python = `==${target.python.join(".")}.*`;
+        throw new UserError(
+            `${lock} was locked for ${made}, and ${target.runtime} ${target.architecture} is not among its targets: PDM judged its markers for those platforms only, so packages Lambda needs may be missing. ` +
+                `Add the function's platform (\`pdm lock --append --platform manylinux_2_17_${target.wheelArch} --python "${python}"\`), or lock without --platform, and build again.`,
+        );
     }
     const lockedGroups = strings(metadata.groups).map(normalizeName);
     const wanted = [...chosen.groups, ...chosen.extras];
@@ -84,6 +98,22 @@ export function readPdmLock(lock: string, lockText: string, pyproject: string, p
         return [str(s.name) === "pypi" ? "--index-url" : "--extra-index-url", url];
     });
     return { lock, packages, indexArgs, notes: [] };
+}
+
+/**
+ * Whether a lock target's platform and implementation are the Lambda
+ * target's: none named, or a manylinux platform of its architecture (glibc
+ * aside: the files are checked against the target's when installed), or
+ * PDM's alias `linux` (manylinux x86_64; dep_logic's Platform.parse).
+ */
+function platformFits(t: TomlTable, target: LambdaTarget): boolean {
+    const implementation = str(t.implementation);
+    if (implementation && implementation !== "cpython") return false;
+    const platform = str(t.platform);
+    if (!platform) return true;
+    if (platform === "linux") return target.wheelArch === "x86_64";
+    const m = /^manylinux_\d+_\d+_(.+)$/.exec(platform);
+    return !!m && (m[1] === target.wheelArch || (m[1] === "arm64" && target.wheelArch === "aarch64"));
 }
 
 function lockedPackage(e: TomlTable, lock: string): LockedPackage {

@@ -12,7 +12,14 @@
 // - Pipenv resolves with the Python that runs it, so a lock is for the
 //   Python version of `[requires]`; another runtime is refused, as
 //   `pipenv install --deploy` refuses another Python.
+// - A package whose marker does not hold for that Python is left unpinned
+//   (`"version": "*"`). Pipenv 2026 also drops the marker when the Pipfile
+//   gives it with its shorthand keys (`pywin32 = {version = "*",
+//   sys_platform = "== 'win32'"}`), so `pipenv sync` on Linux then tries to
+//   install pywin32; for such an entry the Pipfile's marker (its keys, as
+//   Pipenv's own PipenvMarkers reads them, and `markers`) is judged instead.
 import { createHash } from "crypto";
+import * as path from "path";
 import { UserError } from "../../../shared/errors";
 import { LambdaTarget } from "../../../policies/target";
 import { normalizeName } from "../requirements";
@@ -22,6 +29,20 @@ import { checkChosen, Selection } from "./selection";
 import { pythonJsonDumps } from "./python-json";
 import { parseToml, str, strings, table, tables, TomlTable } from "./toml";
 
+// Pipenv's shorthand marker keys of a Pipfile entry (pipenv/utils/markers.py, PipenvMarkers).
+const MARKER_KEYS = [
+    "os_name",
+    "sys_platform",
+    "platform_machine",
+    "platform_python_implementation",
+    "platform_release",
+    "platform_system",
+    "platform_version",
+    "python_version",
+    "python_full_version",
+    "implementation_name",
+    "implementation_version",
+];
 const PYPI = /^https?:\/\/(pypi\.org|pypi\.python\.org)\/simple\/?$/;
 const PIPFILE_SECTIONS = new Set(["source", "packages", "dev-packages", "requires", "scripts", "pipfile", "pipenv"]);
 const DEFAULT_SOURCE = { name: "pypi", url: "https://pypi.org/simple", verify_ssl: true };
@@ -60,8 +81,10 @@ export function readPipfileLock(lock: string, lockText: string, pipfile: string 
     }
     const meta = table(locked, "_meta");
     const notes: string[] = [];
+    let pipfileData: TomlTable | undefined;
     if (pipfile && pipfileText !== undefined) {
         const data = parseToml(pipfileText, pipfile, "Pipfile");
+        pipfileData = data;
         const recorded = str(table(meta, "hash").sha256);
         if (!recorded || !pipfileHashes(data).includes(recorded)) {
             throw new UserError(`${lock} is out of date: it was not made from ${pipfile} as it is now (its _meta.hash differs, as \`pipenv install --deploy\` would report). Run \`pipenv lock\` and build again.`);
@@ -88,17 +111,25 @@ export function readPipfileLock(lock: string, lockText: string, pipfile: string 
     const env = markerEnvironment(target);
     const packages: LockedPackage[] = [];
     const taken = new Set<string>();
+    const holds = (marker: string | undefined, name: string, where: string) => {
+        try {
+            return markerHolds(marker, env, selection);
+        } catch (err) {
+            throw new UserError(`${where}: the marker of ${name} cannot be read (${(err as Error).message}). Correct it and run \`pipenv lock\` again.`);
+        }
+    };
     for (const category of ["default", ...chosen.groups.map(categoryOf)]) {
+        const declared = pipfileSection(pipfileData, category);
         for (const [name, raw] of Object.entries(table(locked, category))) {
             const e = table(raw);
-            const marker = str(e.markers);
-            let applies: boolean;
-            try {
-                applies = markerHolds(marker, env, selection);
-            } catch (err) {
-                throw new UserError(`${lock}: the marker of ${name} cannot be read (${(err as Error).message}). Run \`pipenv lock\` again.`);
+            if (!holds(str(e.markers), name, lock) || taken.has(normalizeName(name))) continue;
+            if (!pinnedVersion(e)) {
+                const marker = pipfileMarker(declared.get(normalizeName(name)));
+                if (marker && !holds(marker, name, pipfile ?? lock)) {
+                    notes.push(`${name} is left out: ${path.basename(lock)} does not pin it, and its marker in the Pipfile (${marker}) does not hold on ${target.runtime} ${target.architecture}`);
+                    continue;
+                }
             }
-            if (!applies || taken.has(normalizeName(name))) continue;
             taken.add(normalizeName(name));
             packages.push(lockedPackage(name, e, lock, urlOf, target));
         }
@@ -112,6 +143,27 @@ export function readPipfileLock(lock: string, lockText: string, pipfile: string 
     return { lock, packages, indexArgs, notes };
 }
 
+/** The Pipfile's entries of a lock category (`default` is [packages], `develop` [dev-packages]), by normalised name. */
+function pipfileSection(pipfile: TomlTable | undefined, category: string): Map<string, unknown> {
+    const section = category === "default" ? "packages" : category === "develop" ? "dev-packages" : category;
+    return new Map(Object.entries(table(pipfile ?? {}, section)).map(([k, v]) => [normalizeName(k), v]));
+}
+
+/** The marker a Pipfile entry gives: its shorthand keys (`sys_platform = "== 'win32'"`) and `markers`, joined with "and". */
+function pipfileMarker(entry: unknown): string | undefined {
+    if (!entry || typeof entry !== "object") return undefined;
+    const e = entry as TomlTable;
+    const parts = MARKER_KEYS.flatMap((k) => (str(e[k]) ? [`${k} ${str(e[k])}`] : []));
+    if (str(e.markers)) parts.push(str(e.markers)!);
+    return parts.length ? parts.map((p) => (parts.length > 1 ? `(${p})` : p)).join(" and ") : undefined;
+}
+
+/** `==1.2.3`, the only form of a pinned version in a Pipfile.lock. */
+function pinnedVersion(e: TomlTable): string | undefined {
+    const version = str(e.version);
+    return version && /^==[^=*<>!~]+$/.test(version) ? version.slice(2) : undefined;
+}
+
 function lockedPackage(name: string, e: TomlTable, lock: string, urlOf: Map<string, string>, target: LambdaTarget): LockedPackage {
     const hashes = strings(e.hashes);
     if (str(e.git)) return { name, hashes, source: { kind: "vcs", url: `git+${str(e.git)}@${str(e.ref) ?? ""}` } };
@@ -120,12 +172,14 @@ function lockedPackage(name: string, e: TomlTable, lock: string, urlOf: Map<stri
         return { name, hashes, source: /\.(whl|tar\.gz|zip)$/i.test(p) ? { kind: "file", path: p } : { kind: "directory", path: p } };
     }
     if (str(e.file)) return { name, hashes, source: { kind: "url", url: str(e.file)! } };
-    const version = str(e.version);
-    if (!version || !/^==[^=*]+$/.test(version)) {
+    const version = pinnedVersion(e);
+    if (!version) {
+        const marker = str(e.markers);
         throw new UserError(
-            `${lock} does not pin ${name} (version "${version ?? ""}"), which ${target.runtime} needs by its marker "${str(e.markers) ?? ""}": Pipenv locks what the Python running it needs. Run \`pipenv lock\` with Python ${target.python.join(".")}.`,
+            `${lock} does not pin ${name} (version "${str(e.version) ?? ""}"), which ${target.runtime} needs ${marker ? `by its marker "${marker}"` : "(no marker leaves it out)"}: Pipenv pins only what the Python and machine running \`pipenv lock\` need. ` +
+                `Run \`pipenv lock\` with Python ${target.python.join(".")} on Linux${marker ? "" : `, or, if the function does not need ${name}, give it a marker in the Pipfile (markers = "sys_platform == 'win32'") and lock again`}.`,
         );
     }
     const index = str(e.index);
-    return { name, version: version.slice(2), hashes, source: { kind: "index", index: index ? urlOf.get(index) : undefined } };
+    return { name, version, hashes, source: { kind: "index", index: index ? urlOf.get(index) : undefined } };
 }

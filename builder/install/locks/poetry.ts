@@ -21,28 +21,52 @@ import { dependencyGroups, projectExtras } from "./pyproject";
 import { checkChosen, Selection } from "./selection";
 import { pythonJsonDumps } from "./python-json";
 import { parseToml, str, strings, table, tables, TomlTable } from "./toml";
-import { satisfiesPoetryConstraint } from "./versions";
+import { compareVersions, parseVersion, satisfiesPoetryConstraint } from "./versions";
 import { pythonAllows } from "./python-range";
 
 const LEGACY_KEYS = ["dependencies", "source", "extras", "dev-dependencies"];
 const RELEVANT_KEYS = [...LEGACY_KEYS, "group"];
 const PROJECT_KEYS = ["requires-python", "dependencies", "optional-dependencies"];
 
-/** Poetry's content-hash of a pyproject (Poetry 2.x's formula, which gives Poetry 1.x's when there is no [project] content). */
-export function poetryContentHash(pyproject: TomlTable): string {
+/**
+ * Poetry's content-hash of a pyproject (Locker._get_content_hash of Poetry
+ * 2.x, which gives Poetry 1.x's when there is no [project] content). Since
+ * Poetry 2.3 it covers PEP 735 [dependency-groups] too; `withDependencyGroups`
+ * false gives the hash of earlier releases.
+ */
+export function poetryContentHash(pyproject: TomlTable, withDependencyGroups = true): string {
     const project = table(pyproject, "project");
     const poetry = table(pyproject, "tool", "poetry");
+    const groups = withDependencyGroups ? table(pyproject, "dependency-groups") : {};
+    const hasGroups = Object.keys(groups).length > 0;
     const relevantProject: TomlTable = {};
     for (const k of PROJECT_KEYS) if (project[k] !== undefined) relevantProject[k] = project[k];
     const hasProject = Object.keys(relevantProject).length > 0;
     const relevantPoetry: TomlTable = {};
     for (const k of RELEVANT_KEYS) {
         const v = poetry[k];
-        if (v === undefined && (!LEGACY_KEYS.includes(k) || hasProject)) continue;
+        if (v === undefined && (!LEGACY_KEYS.includes(k) || hasProject || hasGroups)) continue;
         relevantPoetry[k] = v ?? null;
     }
-    const content = hasProject ? { project: relevantProject, tool: { poetry: relevantPoetry } } : relevantPoetry;
+    let content: TomlTable = relevantPoetry;
+    if (hasProject || hasGroups) {
+        content = { ...(hasProject ? { project: relevantProject } : {}), ...(hasGroups ? { "dependency-groups": groups } : {}), tool: { poetry: relevantPoetry } };
+    }
     return createHash("sha256").update(pythonJsonDumps(content)).digest("hex");
+}
+
+/**
+ * Whether the lock was made from this pyproject, as Locker.is_fresh decides:
+ * the current formula, or, for a lock whose first line says Poetry older than
+ * 2.3 wrote it, the formula without [dependency-groups].
+ */
+function poetryLockIsFresh(recorded: string | undefined, lockText: string, pyproject: TomlTable): boolean {
+    if (!recorded) return false;
+    if (recorded === poetryContentHash(pyproject)) return true;
+    const firstLine = lockText.split("\n", 1)[0];
+    const writer = parseVersion(/Poetry ([^ ]+)/.exec(firstLine)?.[1] ?? "");
+    const before23 = writer !== undefined && compareVersions(writer, parseVersion("2.3.0")!) < 0;
+    return before23 && recorded === poetryContentHash(pyproject, false);
 }
 
 /** One dependency as Poetry writes it: a constraint string, a table, or several tables (multiple constraints). */
@@ -76,7 +100,7 @@ export function readPoetryLock(lock: string, lockText: string, pyproject: string
     const metadata = table(locked, "metadata");
     const relock = "Run `poetry lock` (Poetry 1.x: `poetry lock --no-update`) and build again.";
     const recorded = str(metadata["content-hash"]);
-    if (!recorded || recorded !== poetryContentHash(data)) {
+    if (!poetryLockIsFresh(recorded, lockText, data)) {
         throw new UserError(`${lock} is out of date: it was not made from the dependencies ${pyproject} declares now (its content-hash differs, as \`poetry check --lock\` would report). ${relock}`);
     }
     const python = str(metadata["python-versions"]);
