@@ -11,7 +11,7 @@ import { describeFsError, describeWriteError, UserError } from "../shared/errors
 import { makeFolders } from "../shared/folders";
 import { sweepLeftovers } from "../builder/leftovers";
 import { inspectPath } from "../policies/inspect";
-import { ArchiveFacts, extractedPath, InspectedArchive } from "../policies/inspect/facts";
+import { ArchiveFacts, extractedPath, InspectedArchive, unsafeName } from "../policies/inspect/facts";
 import { openZipFile, ZipFormatError } from "../policies/zip/reader";
 import { checkedFolder, recordedFolder, removeCheckedFolder } from "./install-dir";
 
@@ -94,13 +94,17 @@ async function extractInto(zips: string[], dest: string): Promise<void> {
             for (const entry of reader.entries) {
                 await breathe(); // one entry may be 250 MB to inflate; signals are answered between two
                 const parts = extractedPath(entry.name).split("/").filter(Boolean);
-                if (!parts.length) continue;
                 const refuse = (why: string): never => {
                     const earlier = zips.length > 1 ? " (made by this archive or an earlier layer)" : "";
-                    throw new UserError(`${zip}: entry ${entry.name} ${why}${earlier}. Lambda's extraction is not defined for it; rebuild the archive without it.`);
+                    throw new UserError(`${zip}: entry ${JSON.stringify(entry.name)} ${why}${earlier}. Lambda's extraction is not defined for it; rebuild the archive without it.`);
                 };
-                // inspectCode already refused absolute and ".." names; this is the last line of defence.
-                if (parts.includes("..")) refuse("points outside the archive");
+                if (!parts.length) {
+                    if (entry.isDirectory) continue; // the root itself
+                    refuse("is a file without a name (nothing but slashes and dots)");
+                }
+                // inspectCode already refused such names (the same rule); this is the last line of defence.
+                const badName = unsafeName(entry.name);
+                if (badName) refuse(badName);
                 const perm = (entry.unixMode !== undefined ? entry.unixMode & 0o777 : entry.isDirectory ? 0o755 : 0o644) & 0o755;
                 if (entry.isDirectory) {
                     fs.chmodSync(folderFor(dest, parts, known, refuse), perm);
@@ -117,7 +121,9 @@ async function extractInto(zips: string[], dest: string): Promise<void> {
                 }
                 // Symbolic links in zips are stored as their target text (mode 0o120000).
                 if (entry.unixMode !== undefined && (entry.unixMode & 0o170000) === 0o120000) {
-                    fs.symlinkSync(data!.toString("utf8"), target);
+                    const to = data!.toString("utf8");
+                    if (to === "" || to.includes("\0")) refuse("is a symbolic link with an empty target or a NUL byte in it");
+                    fs.symlinkSync(to, target);
                 } else {
                     fs.writeFileSync(target, data!, { mode: perm });
                     fs.chmodSync(target, perm);

@@ -161,6 +161,7 @@ function factGatherer(src: ArchiveSource): { add(e: ArchiveEntry): void; finish(
             );
         seen.add(resolved);
         paths.push([e.name, resolved]);
+        if (!e.isDirectory && resolved === "") unsafe(e.name, "is a file without a name (nothing but slashes and dots)");
         if (!e.isDirectory) (isSymlink(e.mode) ? links : plainFiles).add(resolved);
         const nameProblem = unsafeName(e.name);
         if (nameProblem) unsafe(e.name, nameProblem);
@@ -170,7 +171,11 @@ function factGatherer(src: ArchiveSource): { add(e: ArchiveEntry): void; finish(
             facts.pycacheCount++;
             if (facts.pycache.length < MAX_LISTED) facts.pycache.push(e.name);
         }
-        if (e.isDirectory) return;
+        if (e.isDirectory) {
+            // Nothing reads a folder's data, here or in the runner; an extractor that did would make a file of it.
+            if (e.size > 0 || (e.compressedSize ?? 0) > 0) unsafe(e.name, "is a folder that holds data");
+            return;
+        }
         facts.unzippedBytes += e.size;
         const file: FileFact = { name: e.name, size: e.size, mode: e.mode };
         facts.files.push(file);
@@ -190,7 +195,9 @@ function factGatherer(src: ArchiveSource): { add(e: ArchiveEntry): void; finish(
             const target = readSafely(src, (s) => s.readAll(e, MAX_LINK_BYTES), facts.problems);
             const link = target?.toString("utf8") ?? "?";
             file.link = link;
-            if (resolveLink(e.name, link) === undefined) unsafe(e.name, `is a symbolic link to ${link}, outside the archive`);
+            // No file system can make such a link (the kernel takes a NUL-terminated, non-empty target).
+            if (link === "" || link.includes("\0")) unsafe(e.name, "is a symbolic link with an empty target or a NUL byte in it");
+            else if (resolveLink(e.name, link) === undefined) unsafe(e.name, `is a symbolic link to ${link}, outside the archive`);
             return;
         }
         if (/(^|\/)[^/]+\.dist-info\/WHEEL$/.test(e.name)) {
@@ -391,7 +398,8 @@ export function isBytecode(name: string): boolean {
     return /(^|\/)__pycache__(\/|$)/.test(name) || /\.py[co]$/.test(name);
 }
 
-function unsafeName(name: string): string | undefined {
+/** Why an entry's name cannot be extracted where it says (absolute, climbing, NUL …), or undefined. */
+export function unsafeName(name: string): string | undefined {
     if (name.includes("\0")) return "has a NUL byte in its name";
     if (name.startsWith("/")) return "has an absolute path; extraction would write outside /var/task";
     if (/^[A-Za-z]:/.test(name)) return "starts with a Windows drive letter";

@@ -53,7 +53,7 @@ describe("extraction of a function's archives (runner/code.ts)", () => {
         const climb = zip(entries);
         const facts = inspectPath(climb).facts;
         assert.match(facts.unsafe.map((u) => `${u.name} ${u.reason}`).join("\n"), /^a\/b\/c0 lies beneath the symbolic link a\/b/m);
-        await refused([climb], "task", /a\/b\/c0 lies beneath the symbolic link a\/b/);
+        await refused([climb], "task", /"a\/b\/c0" lies beneath the symbolic link a\/b/);
         const outside = spawnSync("find", [base, "-name", "pwned", "-o", "-type", "l", "-print"], { encoding: "utf8" }).stdout.trim();
         assert.equal(outside, "", "nothing written, and no link left, anywhere");
     });
@@ -62,13 +62,13 @@ describe("extraction of a function's archives (runner/code.ts)", () => {
         const first = zip([{ name: "python/" }, link("python/lib", "..")]);
         const second = zip([file("python/lib/pwned.py", "x = 1\n")]);
         assert.deepEqual([inspectPath(first).facts.unsafe, inspectPath(second).facts.unsafe], [[], []]);
-        await refused([first, second], "opt", /python\/lib\/pwned\.py lies beneath the symbolic link python\/lib; .* \(made by this archive or an earlier layer\)/);
+        await refused([first, second], "opt", /"python\/lib\/pwned\.py" lies beneath the symbolic link python\/lib; .* \(made by this archive or an earlier layer\)/);
     });
 
     it("refuses an entry beneath a file, and two spellings of one path", async () => {
         const underFile = zip([HANDLER, file("lib", "a file"), file("lib/mod.py", "x = 1\n")]);
         assert.match(inspectPath(underFile).facts.unsafe[0].reason, /beneath lib, which the archive holds as a file/);
-        await refused([underFile], "task", /lib\/mod\.py lies beneath lib, which is a file/);
+        await refused([underFile], "task", /"lib\/mod\.py" lies beneath lib, which is a file/);
         // Extraction writes "./lambda_function.py" over "lambda_function.py": inspect judged one, invoke would run the other.
         const twice = zip([HANDLER, file("./lambda_function.py", "def lambda_handler(e, c):\n    return 'other'\n"), file("a//b.py", "1"), file("a/b.py", "2")]);
         assert.deepEqual(
