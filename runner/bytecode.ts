@@ -23,7 +23,7 @@ import * as path from "path";
 import { UserError } from "../shared/errors";
 import { run, tail } from "../shared/process";
 import { which } from "./host";
-import { installFolder } from "./install-dir";
+import { checkedFolder } from "./install-dir";
 
 /** Where the sandbox finds the prefix (PYTHONPYCACHEPREFIX), inside the root. */
 export const PREFIX = "var/cache/lambda-python-bytecode";
@@ -120,7 +120,7 @@ export interface FunctionSources {
 export async function functionBytecode(base: string, s: FunctionSources): Promise<string> {
     const identity = [s.interpreter, s.task, s.opt, ...(s.mutable ? [sourcesStamp(s.task)] : [])];
     const key = crypto.createHash("sha256").update(identity.join("\n")).digest("hex").slice(0, 40);
-    const dir = await installFolder(path.join(base, key), async (temp) => {
+    return checkedFolder(path.join(base, key), async (temp) => {
         fs.chmodSync(temp, 0o755);
         // The native root's own prefix folder is covered by the temporary one; only var/task and opt are kept from it.
         // A module that does not compile is left out (compileall exits 1): the runtime client reports it, as on Lambda.
@@ -129,7 +129,4 @@ export async function functionBytecode(base: string, s: FunctionSources): Promis
         for (const sub of ["var/task", "opt"]) fs.mkdirSync(path.join(temp, sub), { recursive: true });
         for (const name of fs.readdirSync(path.join(temp, "var"))) if (name !== "task") fs.rmSync(path.join(temp, "var", name), { recursive: true, force: true });
     });
-    const now = new Date();
-    fs.utimesSync(dir, now, now); // marks it used, for sweeping
-    return dir;
 }

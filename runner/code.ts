@@ -7,11 +7,13 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { defaultCacheDir } from "../builder/cache";
-import { describeFsError, UserError } from "../shared/errors";
+import { describeFsError, describeWriteError, UserError } from "../shared/errors";
+import { makeFolders } from "../shared/folders";
+import { sweepLeftovers } from "../builder/leftovers";
 import { inspectPath } from "../policies/inspect";
-import { ArchiveFacts, InspectedArchive } from "../policies/inspect/facts";
+import { ArchiveFacts, extractedPath, InspectedArchive, unsafeName } from "../policies/inspect/facts";
 import { openZipFile, ZipFormatError } from "../policies/zip/reader";
-import { installFolder } from "./install-dir";
+import { checkedFolder, recordedFolder, removeCheckedFolder } from "./install-dir";
 
 /** Lambda's limit on function + layers, unzipped: also what we are willing to extract. */
 const MAX_UNZIPPED = 262_144_000;
@@ -49,9 +51,37 @@ export function inspectCode(file: string, what: string): ArchiveFacts {
     return inspectArchive(file, what).facts;
 }
 
-/** Extracts zips, in order, into one folder. Entry modes are kept as the zip records them. */
+/**
+ * The folder `parts` name under `dest`, made one level at a time. Never
+ * through a symbolic link or a file: a link made by an earlier entry (or an
+ * earlier layer) could lead anywhere on this machine, and "a/b -> .." then
+ * "a/b/c -> .." climbs out one level at a time while each link alone stays
+ * inside the archive. `known` holds folders this extraction already made or
+ * checked.
+ */
+function folderFor(dest: string, parts: string[], known: Set<string>, refuse: (why: string) => never): string {
+    let current = dest;
+    for (const part of parts) {
+        current = path.join(current, part);
+        if (known.has(current)) continue;
+        const st = fs.lstatSync(current, { throwIfNoEntry: false });
+        if (!st) fs.mkdirSync(current, 0o755);
+        else if (st.isSymbolicLink()) refuse(`lies beneath the symbolic link ${path.relative(dest, current)}; extracting it would write through the link`);
+        else if (!st.isDirectory()) refuse(`lies beneath ${path.relative(dest, current)}, which is a file`);
+        known.add(current);
+    }
+    return current;
+}
+
+/**
+ * Extracts zips, in order, into one folder. Entry modes are kept as the zip
+ * records them, without write access for group and others: the folder is
+ * mounted read-only, and on this machine it is a cache other users must not
+ * be able to change.
+ */
 async function extractInto(zips: string[], dest: string): Promise<void> {
     let total = 0;
+    const known = new Set<string>();
     for (const zip of zips) {
         let reader;
         try {
@@ -63,27 +93,39 @@ async function extractInto(zips: string[], dest: string): Promise<void> {
         try {
             for (const entry of reader.entries) {
                 await breathe(); // one entry may be 250 MB to inflate; signals are answered between two
-                const rel = entry.name.replace(/\/+$/, "");
-                if (!rel) continue;
-                const target = path.join(dest, rel);
-                // inspectCode already refused absolute and ".." names; this is the last line of defence.
-                if (!target.startsWith(dest + path.sep)) throw new UserError(`${zip}: entry ${entry.name} points outside the archive.`);
-                const perm = entry.unixMode !== undefined ? entry.unixMode & 0o777 : entry.isDirectory ? 0o755 : 0o644;
+                const parts = extractedPath(entry.name).split("/").filter(Boolean);
+                const refuse = (why: string): never => {
+                    const earlier = zips.length > 1 ? " (made by this archive or an earlier layer)" : "";
+                    throw new UserError(`${zip}: entry ${JSON.stringify(entry.name)} ${why}${earlier}. Lambda's extraction is not defined for it; rebuild the archive without it.`);
+                };
+                if (!parts.length) {
+                    if (entry.isDirectory) continue; // the root itself
+                    refuse("is a file without a name (nothing but slashes and dots)");
+                }
+                // inspectCode already refused such names (the same rule); this is the last line of defence.
+                const badName = unsafeName(entry.name);
+                if (badName) refuse(badName);
+                const perm = (entry.unixMode !== undefined ? entry.unixMode & 0o777 : entry.isDirectory ? 0o755 : 0o644) & 0o755;
                 if (entry.isDirectory) {
-                    fs.mkdirSync(target, { recursive: true });
-                    fs.chmodSync(target, perm);
+                    fs.chmodSync(folderFor(dest, parts, known, refuse), perm);
                     continue;
                 }
                 total += entry.uncompressedSize;
                 if (total > MAX_UNZIPPED) throw new UserError(`the function and its layers unzip to more than ${MAX_UNZIPPED} bytes, Lambda's limit; Lambda would refuse them.`);
                 const data = reader.readAll(entry, MAX_UNZIPPED);
-                fs.mkdirSync(path.dirname(target), { recursive: true });
-                fs.rmSync(target, { force: true, recursive: true });
+                const target = path.join(folderFor(dest, parts.slice(0, -1), known, refuse), parts[parts.length - 1]);
+                // A later layer's file replaces an earlier one's (a link or a folder of that name goes, not what it leads to).
+                if (fs.lstatSync(target, { throwIfNoEntry: false })) {
+                    fs.rmSync(target, { force: true, recursive: true });
+                    for (const k of known) if (k === target || k.startsWith(target + path.sep)) known.delete(k);
+                }
                 // Symbolic links in zips are stored as their target text (mode 0o120000).
                 if (entry.unixMode !== undefined && (entry.unixMode & 0o170000) === 0o120000) {
-                    fs.symlinkSync(data!.toString("utf8"), target);
+                    const to = data!.toString("utf8");
+                    if (to === "" || to.includes("\0")) refuse("is a symbolic link with an empty target or a NUL byte in it");
+                    fs.symlinkSync(to, target);
                 } else {
-                    fs.writeFileSync(target, data!);
+                    fs.writeFileSync(target, data!, { mode: perm });
                     fs.chmodSync(target, perm);
                 }
             }
@@ -96,18 +138,12 @@ async function extractInto(zips: string[], dest: string): Promise<void> {
     }
 }
 
-/** A folder holding the zips extracted in order, cached by their content. */
+/** A folder holding the zips extracted in order, cached by their content and checked on every use (install-dir.ts). */
 export async function extracted(zips: string[], kind: "task" | "opt"): Promise<string> {
     const hashes: string[] = [];
     for (const zip of zips) hashes.push(await fileSha256(zip));
     const key = crypto.createHash("sha256").update(hashes.join("\n")).digest("hex").slice(0, 40);
-    const dir = path.join(extractionCacheDir(), kind, key);
-    if (fs.existsSync(dir)) {
-        const now = new Date();
-        fs.utimesSync(dir, now, now); // marks it used, for sweeping
-        return dir;
-    }
-    return installFolder(dir, async (temp) => {
+    return checkedFolder(path.join(extractionCacheDir(), kind, key), async (temp) => {
         fs.chmodSync(temp, 0o755);
         await extractInto(zips, temp);
     });
@@ -116,17 +152,28 @@ export async function extracted(zips: string[], kind: "task" | "opt"): Promise<s
 /** An empty folder to mount at /opt when there are no layers. */
 export function emptyOpt(): string {
     const dir = path.join(extractionCacheDir(), "opt", "empty");
-    fs.mkdirSync(dir, { recursive: true });
+    makeFolders(dir);
     return dir;
 }
 
-/** Removes extractions unused for `days` (folders are touched on use). */
+/** The sentence for a write to the runner's cache that failed (a full disk, a read-only or unwritable folder). */
+export function describeCacheWriteError(e: unknown): UserError | undefined {
+    return describeWriteError(e, `the runner's cache ${extractionCacheDir()} (LAMBDA_PYTHON_CACHE_DIR)`);
+}
+
+/**
+ * Removes extractions unused for `days` (folders are touched on use), and
+ * what runs killed outright left: half-made extractions and compilations
+ * (up to 250 MB each) and pasta's ready FIFOs, whose owners no longer run.
+ */
 export function sweepExtractions(days = 14): void {
     const old = Date.now() - days * 24 * 3600_000;
+    const base = extractionCacheDir();
     // "bytecode": writable prefixes of hard links into the roots, from before the prefix was read-only.
-    fs.rmSync(path.join(extractionCacheDir(), "bytecode"), { recursive: true, force: true });
-    for (const kind of ["task", "opt", "pyc"]) {
-        const dir = path.join(extractionCacheDir(), kind);
+    fs.rmSync(path.join(base, "bytecode"), { recursive: true, force: true });
+    const kinds = ["task", "opt", "pyc"].map((k) => path.join(base, k));
+    sweepLeftovers([...kinds, path.join(base, "net")]);
+    for (const dir of kinds) {
         let names: string[] = [];
         try {
             names = fs.readdirSync(dir);
@@ -137,7 +184,10 @@ export function sweepExtractions(days = 14): void {
             if (name === "empty" || name.startsWith(".")) continue;
             const p = path.join(dir, name);
             try {
-                if (fs.statSync(p).mtimeMs < old) fs.rmSync(p, { recursive: true, force: true });
+                const recorded = recordedFolder(name);
+                if (recorded !== undefined) {
+                    if (!fs.existsSync(path.join(dir, recorded))) fs.rmSync(p, { force: true }); // a record whose folder went
+                } else if (fs.statSync(p).mtimeMs < old) removeCheckedFolder(p);
             } catch {
                 // in use or gone: either way nothing to do
             }

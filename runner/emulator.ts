@@ -395,15 +395,18 @@ class LogFramer {
     private line(raw: string): void {
         // awslambdaric writes a multi-line record (a traceback) as one line with \r separators, for CloudWatch.
         const line = raw.replace(/\r(?!$)/g, "\n").replace(/\r$/, "");
-        const start = /^START RequestId: (\S+)/.exec(line);
-        if (start) {
+        // The emulator's own lines share the function's stdout, so a function can print lines of the same shape
+        // (one that passes on another function's CloudWatch logs does): only a START between two invokes, and an
+        // END or REPORT naming that START's request, are the emulator's; any other is the function's output.
+        const start = /^START RequestId: (\S+)\s+Version: /.exec(line);
+        if (start && !this.inInvoke) {
             this.inInvoke = true;
             this.requestId = start[1];
             return;
         }
-        if (/^END RequestId: /.test(line)) return;
-        if (/^REPORT RequestId: /.test(line)) {
-            this.end();
+        const id = /^(END|REPORT) RequestId: (\S+)/.exec(line);
+        if (id && this.inInvoke && id[2] === this.requestId) {
+            if (id[1] === "REPORT") this.end();
             return;
         }
         this.onLog?.(`${line}\n`);

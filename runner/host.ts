@@ -40,6 +40,7 @@ function needs(options: HostNeeds): Need[] {
         { program: "bwrap", debianPackage: "bubblewrap", why: "gives the function Lambda's file system" },
         { program: "pasta", debianPackage: "passt", why: "gives the function outbound network without this machine's own services" },
         { program: "nsenter", debianPackage: "util-linux", why: "puts the function in its network namespace" },
+        { program: "ip", debianPackage: "iproute2", why: "keeps this machine's own addresses out of the function's network" },
     ];
     if (options.roots) {
         list.push({ program: "debootstrap", debianPackage: "debootstrap", why: "downloads Debian's CPython for the target" });

@@ -8,7 +8,7 @@ import { describeFsError, UserError } from "../shared/errors";
 import { Finding } from "../policies/rules";
 import { Architecture, isArchitecture, parsePythonRuntime } from "../policies/target";
 import { compileBytecode, functionBytecode } from "./bytecode";
-import { emptyOpt, extracted, extractionCacheDir, inspectArchive, inspectCode, sweepExtractions } from "./code";
+import { describeCacheWriteError, emptyOpt, extracted, extractionCacheDir, inspectArchive, inspectCode, sweepExtractions } from "./code";
 import { ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
 import { EmulatorProcess, freePort, PreparedNetwork, RawInvoke, startEmulator } from "./emulator";
 import { ensureHostCapabilities, hostArchitecture } from "./host";
@@ -16,7 +16,7 @@ import { chooseInterpreter } from "./interpreter";
 import { cannotLoad, REFUSED } from "./load-check";
 import { sandboxResolvConf, startNetwork } from "./network";
 import { ensureQemu, qemuPath } from "./qemu";
-import { bootstrapCommand, lambdaEnvironment, RESERVED_VARIABLES } from "./sandbox";
+import { bootstrapCommand, lambdaEnvironment, RESERVED_VARIABLES, SandboxPlan } from "./sandbox";
 import { emulatorPath, ensureEmulator, ensureRuntimeClient, runtimeClientBytecodeDir, runtimeClientDir } from "./tools";
 import lambdaEnv from "./lambda-environment.json";
 import limits from "../policies/data/lambda-limits.json";
@@ -298,7 +298,11 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
     await ensureRunnerTools({ runtime: choice.interpreter, architecture: spec.architecture }, options.onProgress);
     if (!swept) {
         swept = true;
-        sweepExtractions();
+        try {
+            sweepExtractions();
+        } catch (e) {
+            throw describeCacheWriteError(e) ?? e;
+        }
     }
     const networkDir = path.join(extractionCacheDir(), "net");
     const functionName = spec.functionName ?? defaultName(spec.code);
@@ -313,23 +317,29 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         prepared?.network.close(); // not used: startFunction failed before its emulator started
     }
 
+    /** The code, layers and (emulated) bytecode as folders in the runner's cache; a cache that cannot be written is named as such. */
+    async function cachedFolders(): Promise<{ task: string; opt: string; bytecode?: SandboxPlan["bytecode"] }> {
+        try {
+            const task = codeIsFolder ? path.resolve(spec.code) : await extracted([path.resolve(spec.code)], "task");
+            const opt = layers.length ? await extracted(layers, "opt") : emptyOpt();
+            if (!emulated) return { task, opt };
+            const compiled = await functionBytecode(path.join(extractionCacheDir(), "pyc"), {
+                nativeRoot: rootDir(choice.interpreter, hostArchitecture()!),
+                interpreter: choice.interpreter,
+                task,
+                opt,
+                mutable: codeIsFolder,
+            });
+            return { task, opt, bytecode: { function: compiled, runtimeClient: runtimeClientBytecodeDir(choice.interpreter, spec.architecture) } };
+        } catch (e) {
+            throw describeCacheWriteError(e) ?? e;
+        }
+    }
+
     async function finishStart(): Promise<WarmFunction> {
-        const task = codeIsFolder ? path.resolve(spec.code) : await extracted([path.resolve(spec.code)], "task");
-        const opt = layers.length ? await extracted(layers, "opt") : emptyOpt();
+        const { task, opt, bytecode } = await cachedFolders();
         const root = rootDir(choice.interpreter, spec.architecture);
         const runtimeClient = runtimeClientDir(choice.interpreter, spec.architecture);
-        const bytecode = emulated
-            ? {
-                  function: await functionBytecode(path.join(extractionCacheDir(), "pyc"), {
-                      nativeRoot: rootDir(choice.interpreter, hostArchitecture()!),
-                      interpreter: choice.interpreter,
-                      task,
-                      opt,
-                      mutable: codeIsFolder,
-                  }),
-                  runtimeClient: runtimeClientBytecodeDir(choice.interpreter, spec.architecture),
-              }
-            : undefined;
         const env = lambdaEnvironment({
             functionName,
             runtime: spec.runtime,

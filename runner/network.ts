@@ -13,7 +13,15 @@
 //     machine's: the emulator's Runtime API, which the runtime client must
 //     reach (-T <port>; every other port stays the namespace's own);
 //   - does not map the gateway address to this machine's loopback
-//     (--no-map-gw), so the developer's local services stay out of reach.
+//     (--no-map-gw), so the developer's local services stay out of reach;
+//   - and nothing routes to this machine's other addresses: pasta copies
+//     one interface's address into the namespace (that copy is the
+//     namespace's own), but a packet to any other address of this machine
+//     (its IPv6 link-local address, a second interface, docker0, a VPN)
+//     would go out through pasta's ordinary sockets and reach this
+//     machine's services on it. Each is made unreachable in the namespace
+//     (an `ip rule`, which unlike a route also holds for a link-local
+//     address with a scope).
 //
 // The namespace is held by a small process (`unshare … sleep`); the sandbox
 // enters it with nsenter before bwrap starts. Both helpers die with us
@@ -21,8 +29,10 @@
 import { ChildProcess, execFile, spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
+import * as os from "os";
 import * as path from "path";
-import { UserError } from "../shared/errors";
+import { describeWriteError, UserError } from "../shared/errors";
+import { makeFolders } from "../shared/folders";
 import { which } from "./host";
 
 export interface FunctionNetwork {
@@ -74,11 +84,15 @@ function forwardedResolvConf(dir: string, host: string): string {
         .filter((l) => /^\s*(search|domain|options)\b/.test(l))
         .join("\n");
     const text = `# lambda-python: this machine's resolvers are loopback addresses; pasta forwards this one to them\nnameserver ${DNS_FORWARD}\n${options}\n`;
-    fs.mkdirSync(dir, { recursive: true });
-    if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text) {
-        const temp = `${file}.${process.pid}`;
-        fs.writeFileSync(temp, text);
-        fs.renameSync(temp, file);
+    try {
+        makeFolders(dir);
+        if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text) {
+            const temp = `${file}.${process.pid}`;
+            fs.writeFileSync(temp, text);
+            fs.renameSync(temp, file);
+        }
+    } catch (e) {
+        throw describeWriteError(e, `the runner's folder ${dir}`) ?? e;
     }
     return file;
 }
@@ -97,6 +111,26 @@ function firstLine(child: ChildProcess, what: string, signal: NodeJS.ReadableStr
         signal?.once("data", () => resolve());
         child.once("error", (e) => reject(new UserError(`${what} could not start: ${e.message}`)));
         child.once("exit", (code, signal) => reject(new UserError(`${what} stopped (${signal ?? `exit status ${code}`}) before it was ready: ${err()}`)));
+    });
+}
+
+/** Every address of this machine's interfaces but loopback's, as the namespace must not reach them (see the top). */
+export function hostAddresses(): { v4: string[]; v6: string[] } {
+    const all = Object.values(os.networkInterfaces())
+        .flat()
+        .filter((a): a is os.NetworkInterfaceInfo => !!a && !a.internal);
+    const unique = (family: string) => [...new Set(all.filter((a) => a.family === family).map((a) => a.address))];
+    return { v4: unique("IPv4"), v6: unique("IPv6") };
+}
+
+/** Runs `ip -batch` inside the namespace (its root, in its own user namespace), with a sentence when it fails. */
+function ipInNamespace(enter: string[], family: "-4" | "-6", commands: string[]): Promise<void> {
+    if (!commands.length) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+        const child = execFile(enter[0], [...enter.slice(1), which("ip")!, family, "-batch", "-"], (e, _out, err) =>
+            e ? reject(new UserError(`could not keep this machine's addresses out of the function's network (ip rule): ${err.trim() || e.message}`)) : resolve(),
+        );
+        child.stdin?.end(`${commands.join("\n")}\n`);
     });
 }
 
@@ -124,14 +158,19 @@ export function startNetwork(apiPort: number, runtimeDir: string, env: Record<st
     const holder = spawn(unshare, ["--user", "--map-root-user", "--net", "--", setpriv, "--pdeathsig", "KILL", "--", "sh", "-c", "echo ready; exec sleep infinity"], { env, stdio: ["ignore", "pipe", "pipe"] });
     processes.push(holder);
     const ns = (kind: string) => `/proc/${holder.pid}/ns/${kind}`;
+    const enter = [nsenter, "--preserve-credentials", `--user=${ns("user")}`, `--net=${ns("net")}`, "--"];
     const ready = (async () => {
         await firstLine(holder, "the network namespace's holder (unshare)");
         const { loopbackOnly } = hostResolvers();
         // pasta writes its pid to this FIFO once the namespace's interface, address and routes are set up. Opened
         // read-write, it never reads as ended before pasta writes (a FIFO without a writer would).
-        fs.mkdirSync(runtimeDir, { recursive: true });
+        try {
+            makeFolders(runtimeDir);
+        } catch (e) {
+            throw describeWriteError(e, `the runner's folder ${runtimeDir}`) ?? e;
+        }
         const fifo = path.join(runtimeDir, `pasta-${process.pid}-${++started}.ready`);
-        await new Promise<void>((resolve, reject) => execFile(which("mkfifo")!, ["-m", "600", fifo], (e) => (e ? reject(new UserError(`could not make ${fifo}: ${e.message}`)) : resolve())));
+        await new Promise<void>((resolve, reject) => execFile(which("mkfifo")!, ["-m", "600", fifo], (e, _out, err) => (e ? reject(new UserError(`could not make ${fifo}: ${err.trim() || e.message}`)) : resolve())));
         const signal = new net.Socket({ fd: fs.openSync(fifo, fs.constants.O_RDWR | fs.constants.O_NONBLOCK), readable: true, writable: false });
         try {
             const args = ["-f", "-q", "--config-net", "-t", "none", "-u", "none", "-T", String(apiPort), "-U", "none", "--no-map-gw", "-P", fifo];
@@ -149,11 +188,14 @@ export function startNetwork(apiPort: number, runtimeDir: string, env: Record<st
                     `pasta could not give the function its network (${said()}). As a user other than root it needs /dev/net/tun readable and writable (mode 0666, as Debian and Ubuntu set it); run lambda-python as root, or fix the device's mode.`,
                 );
             }
+            const own = hostAddresses();
+            const rules = (addresses: string[]) => addresses.map((a) => `rule add to ${a} unreachable`);
+            await Promise.all([ipInNamespace(enter, "-4", rules(own.v4)), ipInNamespace(enter, "-6", rules(own.v6))]);
         } finally {
             signal.destroy();
             fs.rmSync(fifo, { force: true });
         }
     })();
     ready.catch(close);
-    return { enter: [nsenter, "--preserve-credentials", `--user=${ns("user")}`, `--net=${ns("net")}`, "--"], processes, ready, close };
+    return { enter, processes, ready, close };
 }

@@ -133,7 +133,7 @@ describe("build: credentials in the files it would ship", () => {
         const app = writeFiles(tmpDir(), {
             "app.py": HANDLER,
             "settings.py": `AWS_SECRET_ACCESS_KEY = "${SECRET_KEY}"\n`,
-            "model/weights.txt": Buffer.concat([Buffer.from("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n"), Buffer.alloc(9 << 20, "a")]),
+            "model/weights.txt": Buffer.concat([Buffer.from(`-----BEGIN RSA PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC${"Qx3v".repeat(16)}\n-----END RSA PRIVATE KEY-----\n`), Buffer.alloc(9 << 20, "a")]),
         });
         const cache = tmpDir("cache-");
         const expected = /ships credentials in 2 files: model\/weights\.txt \(a private key\), settings\.py \(an AWS secret access key\)/;

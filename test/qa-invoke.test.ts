@@ -4,6 +4,7 @@
 // ends in one paragraph, never in a cut-short event reaching the function.
 import * as assert from "assert";
 import { spawn } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../shared/errors";
@@ -203,5 +204,44 @@ describe("qa: invoke reads what it is given within Lambda's limits, and answers 
         const j = cli(["invoke", fn, "--event", deep, "--runtime", "python3.13", "--quiet", "--json"]);
         assert.equal(j.code, 0, j.stderr);
         assert.equal(JSON.stringify(JSON.parse(j.stdout).response), `${"[".repeat(900)}${"]".repeat(900)}`);
+    });
+});
+
+describe("qa: invoke when the runner's cache cannot be written", () => {
+    // The archive is extracted into the runner's cache (LAMBDA_PYTHON_CACHE_DIR); a full or read-only one is the
+    // cache's fault, said as such (before: "internal error" with Node's ENOSPC, or ENOENT for a read-only one).
+    const dir = tmpDir("lp-qa-cache-");
+    const fn = path.join(dir, "fn.zip");
+    // 8 MB of incompressible data: more than the 4 MB file system below holds once extracted.
+    fs.writeFileSync(
+        fn,
+        craftZip([
+            { name: "lambda_function.py", data: HANDLER },
+            { name: "data.bin", data: crypto.randomBytes(8 * 1024 * 1024), stored: true },
+        ]),
+    );
+    const inMountNamespace = (mount: string, cache: string) => ({
+        prefix: ["unshare", "-m", "sh", "-c", `${mount} && exec "$@"`, "sh"],
+        env: { ...process.env, LAMBDA_PYTHON_CACHE_DIR: cache },
+    });
+
+    before(function () {
+        if (process.getuid?.() !== 0) this.skip(); // mounting needs root
+    });
+
+    it("names the runner's cache when it is full", () => {
+        const cache = path.join(dir, "full");
+        fs.mkdirSync(cache);
+        const r = cli(["invoke", fn, "--quiet"], inMountNamespace(`mount -t tmpfs -o size=4m tmpfs ${cache}`, cache));
+        assertOneParagraph(r, /no space left for the runner's cache .*full\/runner \(LAMBDA_PYTHON_CACHE_DIR\)/);
+    });
+
+    it("names the runner's cache when it is on a read-only file system, made or not yet made", () => {
+        const ro = path.join(dir, "ro");
+        fs.mkdirSync(ro);
+        for (const cache of [ro, path.join(ro, "not-yet")]) {
+            const r = cli(["invoke", fn, "--quiet"], inMountNamespace(`mount --bind -o ro ${ro} ${ro}`, cache));
+            assertOneParagraph(r, /the runner's cache .*\/runner \(LAMBDA_PYTHON_CACHE_DIR\) is on a read-only file system/);
+        }
     });
 });

@@ -63,6 +63,29 @@ describe("runner: a function's network reaches out, not into this machine", () =
         }
     });
 
+    it("cannot reach a service on any other address of this machine: its IPv6 link-local address, its other interfaces", async () => {
+        // pasta copies one interface's address into the namespace; a packet to any other address of this machine
+        // would go out through pasta's sockets and reach it (this machine's fe80:: address did, before).
+        const server = net.createServer((s) => s.on("error", () => {}).end("the developer's dev server"));
+        await new Promise<void>((resolve) => server.listen(0, "::", () => resolve())); // IPv6 and IPv4
+        const port = (server.address() as net.AddressInfo).port;
+        try {
+            const addresses = Object.values(os.networkInterfaces())
+                .flat()
+                .filter((a): a is os.NetworkInterfaceInfo => !!a && !a.internal)
+                .map((a) => (a.family === "IPv6" && a.address.startsWith("fe80:") ? `${a.address}%` : a.address));
+            for (const address of addresses) {
+                // Twice: the first packet to a link-local address can go unanswered while its neighbour is looked up.
+                for (const attempt of [1, 2]) {
+                    const seen = await ask({ tcp: [address, port] });
+                    assert.ok("error" in seen, `${address} (attempt ${attempt}): ${JSON.stringify(seen)}`);
+                }
+            }
+        } finally {
+            server.close();
+        }
+    });
+
     it("cannot reach an abstract unix socket of this machine", async () => {
         const name = `lambda-python-test-${process.pid}`;
         const server = net.createServer((s) => s.end("the developer's agent"));

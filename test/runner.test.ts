@@ -13,7 +13,7 @@ import { extractionCacheDir } from "../runner/code";
 import { rootDir } from "../runner/debian-root";
 import { liveEmulatorPids } from "../runner/emulator";
 import { QEMU_DEBIAN_VERSION, QEMU_VERSION } from "../runner/qemu";
-import { ROOT, SHARED_CACHE } from "./helpers";
+import { ROOT, SHARED_CACHE, tmpDir } from "./helpers";
 
 const FIXTURES = path.join(ROOT, "test", "fixtures", "runner");
 
@@ -263,6 +263,27 @@ describe("runner: what a function prints is kept within bounds", () => {
             const one = await fn.invoke({ mb: 24, one_line: true });
             assert.ok(one.ok, one.payload);
             assert.ok(one.logs.length <= 4 * 1024 * 1024 + 200, String(one.logs.length));
+        } finally {
+            await fn.close();
+        }
+    });
+});
+
+describe("runner: an invoke's logs are the function's, whatever it prints", () => {
+    it("keeps lines shaped like the emulator's START, END and REPORT that another request's id names, and the lines after them", async () => {
+        // A function passing on another function's CloudWatch logs prints such lines; before, its REPORT line ended
+        // this invoke's logs (the rest was lost) and its START line changed the request id errors are reported with.
+        const code = tmpDir("lp-echo-");
+        const other = "11111111-2222-3333-4444-555555555555";
+        const lines = [`START RequestId: ${other}\tVersion: $LATEST`, `END RequestId: ${other}`, `REPORT RequestId: ${other}\tDuration: 1.00 ms`, "the last line"];
+        fs.writeFileSync(path.join(code, "lambda_function.py"), `def lambda_handler(event, context):\n    for line in ${JSON.stringify(lines)}:\n        print(line, flush=True)\n    return context.aws_request_id\n`);
+        const fn = await startFunction({ code, handler: "lambda_function.lambda_handler", runtime: "python3.13", architecture: "x86_64" });
+        try {
+            for (const attempt of [1, 2]) {
+                const r = await fn.invoke({});
+                assert.ok(r.ok, r.payload);
+                assert.equal(r.logs, lines.map((l) => `${l}\n`).join(""), `invoke ${attempt}`);
+            }
         } finally {
             await fn.close();
         }

@@ -176,6 +176,37 @@ describe("serve: a result as the function URL's HTTP response", () => {
         assert.equal(ok({ statusCode: 200, headers: { "X-Name": "Zoë" }, body: "x" }).statusCode, 200);
     });
 
+    it("answers 502 for headers and cookies that are lists or objects, and a body marked base64 that is not", () => {
+        // Before, JavaScript's own spelling went out: "x-a: [object Object]", "set-cookie: [object Object]", and
+        // bytes decoded from whatever base64 Node could skip its way through.
+        const cases: [unknown, RegExp][] = [
+            [{ headers: { "X-A": { k: "v" } } }, /header "X-A" is an object, not a string/],
+            [{ headers: { "X-A": ["1", "2"] } }, /header "X-A" is a list, not a string/],
+            [{ cookies: [{ a: 1 }] }, /cookies must be strings, not \{"a":1\}/],
+            [{ cookies: ["a=1", 2] }, /cookies must be strings, not 2/],
+            [{ cookies: [null] }, /cookies must be strings, not null/],
+            [{ isBase64Encoded: true, body: "!!!not base64***" }, /marked isBase64Encoded but is not base64/],
+            [{ isBase64Encoded: true, body: "aGVs bG8=" }, /not base64/],
+        ];
+        for (const [extra, problem] of cases) {
+            const r = ok({ statusCode: 200, body: "x", ...(extra as object) });
+            assert.equal(r.statusCode, 502, JSON.stringify(extra));
+            assert.match(r.problem!, problem);
+        }
+        // Scalars as JSON writes them; base64 with or without its padding.
+        assert.deepEqual(ok({ statusCode: 200, headers: { "X-N": 1.5, "X-B": true }, body: "x" }).headers.slice(0, 2), [
+            ["X-N", "1.5"],
+            ["X-B", "true"],
+        ]);
+        for (const body of ["aGVsbG8=", "aGVsbG8", ""]) assert.equal(ok({ statusCode: 200, isBase64Encoded: true, body }).body.toString(), body ? "hello" : "");
+    });
+
+    it("takes the path of an absolute-form request target, as a front end passes it on", () => {
+        const event = buildEvent(request({ url: "http://evil.example/abs/p?x=1" }), context);
+        assert.deepEqual([event.rawPath, event.requestContext.http.path, event.rawQueryString], ["/abs/p", "/abs/p", "x=1"]);
+        assert.equal(buildEvent(request({ url: "http://host?q=2" }), context).rawPath, "/");
+    });
+
     it("answers 502 for a body nested deeper than JSON can be written, rather than failing", () => {
         const r = toHttpResponse({ ok: true, payload: JSON.stringify({ statusCode: 200, body: "placeholder" }).replace('"placeholder"', "[".repeat(100_000) + "]".repeat(100_000)), timedOut: false });
         assert.equal(r.statusCode, 502);

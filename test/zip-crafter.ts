@@ -21,6 +21,12 @@ export interface CraftEntry {
     flags?: number;
     /** Record the sizes in a zip64 extra field of the central directory (0xFFFFFFFF in the fixed fields). */
     zip64Extra?: boolean;
+    /** Another name in the local header than in the central directory (what streaming extractors would use). */
+    localName?: string;
+    /** Another compression method in the local header than in the central directory. */
+    localMethod?: number;
+    /** Sizes and CRC after the data (flag bit 3), zero in the local header, as streaming writers do. */
+    dataDescriptor?: boolean;
 }
 
 export interface CraftOptions {
@@ -51,26 +57,36 @@ export function craftZip(entries: CraftEntry[], options: CraftOptions = {}): Buf
         if (e.shareDataWith) {
             headerOffset = offsets.get(e.shareDataWith)!;
         } else {
+            const localName = e.localName === undefined ? name : Buffer.from(e.localName);
             const local = Buffer.alloc(30);
             local.writeUInt32LE(0x04034b50, 0);
             local.writeUInt16LE(20, 4);
-            local.writeUInt16LE(e.flags ?? 0, 6);
-            local.writeUInt16LE(method, 8);
+            local.writeUInt16LE((e.flags ?? 0) | (e.dataDescriptor ? 8 : 0), 6);
+            local.writeUInt16LE(e.localMethod ?? method, 8);
             local.writeUInt16LE(0x21, 12);
-            local.writeUInt32LE(crc, 14);
-            local.writeUInt32LE(body.length, 18);
-            local.writeUInt32LE(size, 22);
-            local.writeUInt16LE(name.length, 26);
-            parts.push(local, name, body);
+            if (!e.dataDescriptor) {
+                local.writeUInt32LE(crc, 14);
+                local.writeUInt32LE(body.length, 18);
+                local.writeUInt32LE(size, 22);
+            }
+            local.writeUInt16LE(localName.length, 26);
+            const descriptor = Buffer.alloc(e.dataDescriptor ? 16 : 0);
+            if (e.dataDescriptor) {
+                descriptor.writeUInt32LE(0x08074b50, 0);
+                descriptor.writeUInt32LE(crc, 4);
+                descriptor.writeUInt32LE(body.length, 8);
+                descriptor.writeUInt32LE(size, 12);
+            }
+            parts.push(local, localName, body, descriptor);
             offsets.set(e.name, offset);
-            offset += 30 + name.length + body.length;
+            offset += 30 + localName.length + body.length + descriptor.length;
         }
         const mode = e.mode ?? (isDir ? 0o040755 : 0o100644);
         const cd = Buffer.alloc(46);
         cd.writeUInt32LE(0x02014b50, 0);
         cd.writeUInt16LE(((e.madeBy ?? 3) << 8) | 20, 4);
         cd.writeUInt16LE(20, 6);
-        cd.writeUInt16LE(e.flags ?? 0, 8);
+        cd.writeUInt16LE((e.flags ?? 0) | (e.dataDescriptor ? 8 : 0), 8);
         cd.writeUInt16LE(method, 10);
         cd.writeUInt16LE(0x21, 14);
         cd.writeUInt32LE(crc, 16);

@@ -140,7 +140,12 @@ function factGatherer(src: ArchiveSource): { add(e: ArchiveEntry): void; finish(
     facts.entries = src.entries.length;
     facts.problems.push(...src.problems);
     facts.notInspected.push(...src.notInspected);
+    /** Names as extraction resolves them ("./a//b" is "a/b"): two spellings of one path are one path twice. */
     const seen = new Set<string>();
+    /** Symbolic links and regular files, by resolved name: an entry beneath one of them cannot be extracted where it says. */
+    const links = new Set<string>();
+    const plainFiles = new Set<string>();
+    const paths: [string, string][] = [];
     const records: ArchiveEntry[] = [];
     const scanned: ArchiveEntry[] = [];
     const binaries = new Set<ArchiveEntry>();
@@ -148,8 +153,16 @@ function factGatherer(src: ArchiveSource): { add(e: ArchiveEntry): void; finish(
         if (facts.unsafe.length < MAX_LISTED) facts.unsafe.push({ name, reason });
     };
     const add = (e: ArchiveEntry): void => {
-        if (seen.has(e.name)) unsafe(e.name, "appears twice in the archive; which copy Lambda extracts is undefined");
-        seen.add(e.name);
+        const resolved = extractedPath(e.name);
+        if (seen.has(resolved))
+            unsafe(
+                e.name,
+                resolved === e.name.replace(/\/$/, "") ? "appears twice in the archive; which copy Lambda extracts is undefined" : `is ${resolved} spelled another way, which the archive also holds; which copy Lambda extracts is undefined`,
+            );
+        seen.add(resolved);
+        paths.push([e.name, resolved]);
+        if (!e.isDirectory && resolved === "") unsafe(e.name, "is a file without a name (nothing but slashes and dots)");
+        if (!e.isDirectory) (isSymlink(e.mode) ? links : plainFiles).add(resolved);
         const nameProblem = unsafeName(e.name);
         if (nameProblem) unsafe(e.name, nameProblem);
         const accessProblem = unreadable(e);
@@ -158,7 +171,11 @@ function factGatherer(src: ArchiveSource): { add(e: ArchiveEntry): void; finish(
             facts.pycacheCount++;
             if (facts.pycache.length < MAX_LISTED) facts.pycache.push(e.name);
         }
-        if (e.isDirectory) return;
+        if (e.isDirectory) {
+            // Nothing reads a folder's data, here or in the runner; an extractor that did would make a file of it.
+            if (e.size > 0 || (e.compressedSize ?? 0) > 0) unsafe(e.name, "is a folder that holds data");
+            return;
+        }
         facts.unzippedBytes += e.size;
         const file: FileFact = { name: e.name, size: e.size, mode: e.mode };
         facts.files.push(file);
@@ -178,7 +195,9 @@ function factGatherer(src: ArchiveSource): { add(e: ArchiveEntry): void; finish(
             const target = readSafely(src, (s) => s.readAll(e, MAX_LINK_BYTES), facts.problems);
             const link = target?.toString("utf8") ?? "?";
             file.link = link;
-            if (resolveLink(e.name, link) === undefined) unsafe(e.name, `is a symbolic link to ${link}, outside the archive`);
+            // No file system can make such a link (the kernel takes a NUL-terminated, non-empty target).
+            if (link === "" || link.includes("\0")) unsafe(e.name, "is a symbolic link with an empty target or a NUL byte in it");
+            else if (resolveLink(e.name, link) === undefined) unsafe(e.name, `is a symbolic link to ${link}, outside the archive`);
             return;
         }
         if (/(^|\/)[^/]+\.dist-info\/WHEEL$/.test(e.name)) {
@@ -196,6 +215,21 @@ function factGatherer(src: ArchiveSource): { add(e: ArchiveEntry): void; finish(
         }
     };
     function* finish(): Generator<void> {
+        // An entry beneath a symbolic link of the archive would be written through the link (each link lexically
+        // inside the archive, "a/b -> .." then "a/b/c -> ..", can still climb out of it one level at a time), and
+        // one beneath a file cannot be made at all. Archives made by zip never hold either: zip stores a link
+        // and does not descend into it.
+        for (let i = 0; i < paths.length; i++) {
+            const [name, resolved] = paths[i];
+            for (let cut = resolved.indexOf("/"); cut > 0; cut = resolved.indexOf("/", cut + 1)) {
+                const above = resolved.slice(0, cut);
+                if (links.has(above)) unsafe(name, `lies beneath the symbolic link ${above}; extracting it would write through the link`);
+                else if (plainFiles.has(above)) unsafe(name, `lies beneath ${above}, which the archive holds as a file`);
+                else continue;
+                break;
+            }
+            if ((i & 4095) === 4095) yield;
+        }
         yield* scanForSecrets(
             src,
             records,
@@ -318,6 +352,14 @@ export function followLinks(name: string, linkOf: (name: string) => string | und
     return { problem: "is a symbolic link in a loop" };
 }
 
+/** The path an entry is extracted to, relative to the extraction's root: empty and "." segments dropped ("./a//b/" is "a/b"). */
+export function extractedPath(name: string): string {
+    return name
+        .split("/")
+        .filter((s) => s !== "" && s !== ".")
+        .join("/");
+}
+
 /** The archive path a link at `entryName` points to, or undefined when it leaves the archive (absolute, or too many ".."). */
 export function resolveLink(entryName: string, link: string): string | undefined {
     if (link.startsWith("/")) return undefined;
@@ -356,7 +398,8 @@ export function isBytecode(name: string): boolean {
     return /(^|\/)__pycache__(\/|$)/.test(name) || /\.py[co]$/.test(name);
 }
 
-function unsafeName(name: string): string | undefined {
+/** Why an entry's name cannot be extracted where it says (absolute, climbing, NUL …), or undefined. */
+export function unsafeName(name: string): string | undefined {
     if (name.includes("\0")) return "has a NUL byte in its name";
     if (name.startsWith("/")) return "has an absolute path; extraction would write outside /var/task";
     if (/^[A-Za-z]:/.test(name)) return "starts with a Windows drive letter";

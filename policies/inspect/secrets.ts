@@ -23,14 +23,48 @@ const EXAMPLE = /EXAMPLE/i;
 
 /** Shapes that are credentials wherever they appear, in a variable's value or a file's text. */
 export const SECRET_VALUES: SecretShape[] = [
-    { what: "an AWS access key id", re: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g, example: (m) => EXAMPLE.test(m[0]) },
-    { what: "a private key", re: /-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----/g },
+    // A key id in a signature's credential scope (a presigned URL's X-Amz-Credential, an Authorization header) is
+    // public by design, as the AWS CLI's examples show it; its secret key never appears there.
+    { what: "an AWS access key id", re: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g, example: (m) => EXAMPLE.test(m[0]) || /Credential=$/i.test(m.input.slice(Math.max(0, m.index - 11), m.index)) },
+    { what: "a private key", re: /-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----/g, example: (m) => !pemKeyFollows(m.input, m.index + m[0].length) },
     { what: "a GitHub token", re: /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{40,}\b/g },
     { what: "a Slack token", re: /\bxox[abprs]-[A-Za-z0-9-]{10,}\b/g },
     { what: "a Stripe secret key", re: /\b(?:sk|rk)_live_[A-Za-z0-9]{16,}\b/g },
     { what: "a Google API key", re: /\bAIza[0-9A-Za-z_-]{35}\b/g },
     { what: "a JSON web token", re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g },
 ];
+
+/** The shortest body a real private key has: an Ed25519 key in PKCS #8 is 64 base64 characters. */
+const PEM_BODY_MIN = 60;
+/** A header line of an encrypted PEM key ("Proc-Type: 4,ENCRYPTED", "DEK-Info: …"), at the point of a sticky match. */
+const PEM_HEADER = /[A-Za-z][A-Za-z-]*: [^\n\\]*/y;
+
+/**
+ * Whether a key's body follows its BEGIN line: at least PEM_BODY_MIN base64
+ * characters up to the END line (or the end of what is read), across line
+ * breaks written as such or as "\n" in a string, quotes and concatenations.
+ * Libraries name the marker without a key (rsa, google-auth, cryptography:
+ * "when your file has '-----BEGIN RSA PRIVATE KEY-----' …", a regular
+ * expression, "<key bytes>", "key omitted") and documentation elides or
+ * marks its keys ("MIIEow…fvY4+te", "EXAMPLE…"): none of those is a key.
+ */
+function pemKeyFollows(text: string, from: number): boolean {
+    let chars = 0;
+    const end = Math.min(text.length, from + 16384);
+    for (let i = from; i < end; i++) {
+        const c = text[i];
+        if (/[A-Za-z0-9+/=]/.test(c)) {
+            chars++;
+            continue;
+        }
+        if (c === "\\" && (text[i + 1] === "n" || text[i + 1] === "r")) i++;
+        else if (c === "-" && text.startsWith("-----END", i)) return chars >= PEM_BODY_MIN && !EXAMPLE.test(text.slice(from, i));
+        else if (!/[\s"'+,]/.test(c)) return false;
+        PEM_HEADER.lastIndex = i + 1;
+        if (PEM_HEADER.test(text)) i = PEM_HEADER.lastIndex - 1;
+    }
+    return chars >= PEM_BODY_MIN && !EXAMPLE.test(text.slice(from, end));
+}
 
 /** Placeholder passwords of documentation and templates, not credentials. */
 const PLACEHOLDER = /^(\*+|x+|\.+|pass(word)?|passwd|pwd|secret|changeme|redacted|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|<[^>]*>|\{[^}]*\}|%\([^)]*\)s|%s)$/i;

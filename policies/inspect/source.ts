@@ -17,6 +17,8 @@ export interface ArchiveEntry {
     mode?: number;
     /** Zip compression method, when the entry comes from a zip. */
     method?: number;
+    /** Bytes of compressed data, when the entry comes from a zip. */
+    compressedSize?: number;
     encrypted?: boolean;
 }
 
@@ -72,6 +74,7 @@ function zipSource(reader: ZipReader, label: string): ArchiveSource {
             size: z.uncompressedSize,
             mode: z.madeByOs === UNIX_OS ? z.unixMode : undefined,
             method: z.method,
+            compressedSize: z.compressedSize,
             encrypted: (z.flags & 1) !== 0,
         };
         byEntry.set(e, z);

@@ -217,6 +217,11 @@ export class ZipReader {
      */
     readAll(entry: ZipEntry, maxBytes: number): Buffer | undefined {
         if (entry.uncompressedSize > maxBytes) return undefined;
+        // Nothing to read (a folder, an empty file): judged by its CRC alone, as verification judges it.
+        if (entry.method === 0 && entry.compressedSize === 0 && entry.uncompressedSize === 0) {
+            if (entry.crc32 !== 0) throw new ZipFormatError(`${entry.name}: content does not match its declared size and CRC`);
+            return Buffer.alloc(0);
+        }
         const raw = this.src.read(this.dataOffset(entry), entry.compressedSize);
         let data: Buffer;
         if (entry.method === 0) {
@@ -247,9 +252,20 @@ export class ZipReader {
     }
 
     private dataOffset(entry: ZipEntry): number {
-        const header = this.src.read(entry.localHeaderOffset, 30);
+        // The header and, in the same read, the name it should hold (a longer or shorter one differs anyway).
+        const header = this.src.read(entry.localHeaderOffset, 30 + Buffer.byteLength(entry.name));
         if (header.length < 30 || header.readUInt32LE(0) !== LOCAL_SIG) {
             throw new ZipFormatError(`${entry.name}: local file header missing at offset ${entry.localHeaderOffset}`);
+        }
+        // Extractors that read the local headers (streaming ones) would make another file than the directory
+        // lists, or decode it another way: what inspect judged would not be what Lambda runs.
+        const flags = header.readUInt16LE(6);
+        const nameLength = header.readUInt16LE(26);
+        const nameBytes = 30 + nameLength <= header.length ? header.subarray(30, 30 + nameLength) : this.src.read(entry.localHeaderOffset + 30, nameLength);
+        const localName = decodeName(nameBytes, flags);
+        if (localName !== entry.name) throw new ZipFormatError(`${entry.name}: its local header names it ${JSON.stringify(localName)}; extractors disagree on which name to use`);
+        if (header.readUInt16LE(8) !== entry.method || (flags & 1) !== (entry.flags & 1)) {
+            throw new ZipFormatError(`${entry.name}: its local header and the central directory disagree on its compression or encryption`);
         }
         const start = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
         if (start + entry.compressedSize > this.src.size) {

@@ -63,8 +63,15 @@ export function isTextContentType(contentType: string | undefined): boolean {
     return media !== "" && TEXT_TYPES.some((t) => t.test(media));
 }
 
+/** The request target's path and query: an absolute-form target (RFC 9112 section 3.2.2, "GET http://host/p?q") has its scheme and authority dropped, as a front end does. */
+function originForm(target: string): string {
+    const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*(.*)$/.exec(target);
+    if (!m) return target;
+    return m[1].startsWith("/") ? m[1] : `/${m[1]}`;
+}
+
 export function buildEvent(request: IncomingRequest, context: EventContext): FunctionUrlEvent {
-    const [rawPath, ...query] = request.url.split("?");
+    const [rawPath, ...query] = originForm(request.url).split("?");
     const rawQueryString = query.join("?");
     const headers: Record<string, string> = {};
     const cookies: string[] = [];

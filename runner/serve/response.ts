@@ -29,6 +29,8 @@ export interface HttpResponse {
 }
 
 const JSON_TYPE: [string, string] = ["content-type", "application/json"];
+/** Standard base64 (RFC 4648 section 4), padding optional, as Python's base64.b64encode writes it. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
 
 /** A function URL's answer when the function fails, times out or returns something it cannot map; the details stay in the log. */
 export function badGateway(problem: string): HttpResponse {
@@ -57,13 +59,19 @@ export function toHttpResponse(outcome: InvocationOutcome): HttpResponse {
         if (!isObject(result.headers)) return badGateway(`the function's headers must be an object of strings, not ${JSON.stringify(result.headers)}`);
         for (const [name, value] of Object.entries(result.headers)) {
             if (value === null || value === undefined) continue;
-            headers.push([name, typeof value === "string" ? value : String(value)]);
+            // A number or boolean is sent as JSON writes it; a list or an object has no header form (JavaScript's
+            // "1,2" or "[object Object]" would be this server's invention, not the function's answer).
+            if (typeof value === "object") return badGateway(`the function's header ${JSON.stringify(name)} is ${Array.isArray(value) ? "a list" : "an object"}, not a string`);
+            headers.push([name, String(value)]);
         }
     }
     if (!headers.some(([name]) => name.toLowerCase() === "content-type")) headers.push(JSON_TYPE);
     if (result.cookies !== undefined && result.cookies !== null) {
         if (!Array.isArray(result.cookies)) return badGateway(`the function's cookies must be a list of strings, not ${JSON.stringify(result.cookies)}`);
-        for (const cookie of result.cookies) headers.push(["set-cookie", String(cookie)]);
+        for (const cookie of result.cookies) {
+            if (typeof cookie !== "string") return badGateway(`the function's cookies must be strings, not ${JSON.stringify(cookie)}`);
+            headers.push(["set-cookie", cookie]);
+        }
     }
     const unsendable = headers.map(([name, value]) => headerProblem(name, value)).find(Boolean);
     if (unsendable) return badGateway(unsendable);
@@ -75,6 +83,8 @@ export function toHttpResponse(outcome: InvocationOutcome): HttpResponse {
         // A body nested deeper than the JSON writer's stack (RangeError) cannot be sent.
         return badGateway(`the function's body cannot be written as JSON: ${(e as Error).message}`);
     }
+    // Node decodes any text as base64, skipping what is not; a body that is not base64 is not the bytes the function meant.
+    if (result.isBase64Encoded === true && !BASE64.test(text)) return badGateway("the function's body is marked isBase64Encoded but is not base64");
     const body = result.isBase64Encoded === true ? Buffer.from(text, "base64") : Buffer.from(text, "utf8");
     return { statusCode: status, headers, body };
 }

@@ -15,6 +15,8 @@ import { craftZip, CraftEntry } from "../zip-crafter";
 // Made up for the test, shaped like real ones (not AWS's documentation keys, which are allowed on purpose).
 const KEY_ID = "AKIAZ7Q3WRTY5UIOP2LK";
 const SECRET_KEY = "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";
+/** A private key's body as PEM holds it (made up: base64 of nothing in particular, as long as a small key's). */
+const KEY_BODY = `MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7${"Qx3v".repeat(12)}`;
 
 describe("credentials in an archive's files", () => {
     it("finds AWS keys however a config spells them, and other well-known formats", () => {
@@ -24,7 +26,12 @@ describe("credentials in an archive's files", () => {
             [`AWS_SECRET_ACCESS_KEY=${SECRET_KEY}\n`, ["an AWS secret access key"]],
             [`client = boto3.client("s3", aws_secret_access_key="${SECRET_KEY}")`, ["an AWS secret access key"]],
             [`"SecretAccessKey": "${SECRET_KEY}"`, ["an AWS secret access key"]],
-            ["-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\n", ["a private key"]],
+            [`-----BEGIN RSA PRIVATE KEY-----\n${KEY_BODY}\n${KEY_BODY}\n-----END RSA PRIVATE KEY-----\n`, ["a private key"]],
+            // A service account's JSON, a Python string split over lines, an encrypted key with its headers, Ed25519.
+            [JSON.stringify({ private_key: `-----BEGIN PRIVATE KEY-----\n${KEY_BODY}\n-----END PRIVATE KEY-----\n` }), ["a private key"]],
+            [`KEY = (\n    "-----BEGIN EC PRIVATE KEY-----\\n"\n    "${KEY_BODY.slice(0, 40)}\\n"\n    "${KEY_BODY.slice(40)}\\n"\n    "-----END EC PRIVATE KEY-----\\n"\n)`, ["a private key"]],
+            [`-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,2AF25325A9B286F4\n\n${KEY_BODY}\n-----END RSA PRIVATE KEY-----`, ["a private key"]],
+            ["-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF\n-----END PRIVATE KEY-----\n", ["a private key"]],
             [`token = "ghp_${"a1B2".repeat(9)}"`, ["a GitHub token"]],
             ["DATABASE_URL = 'postgresql://app:Xy7pQ2vR9@db.internal:5432/prod'", ["a password in a URL"]],
             ["--index-url https://alice:s3cr3t-PW@pypi.example.com/simple", ["a password in a URL"]],
@@ -47,6 +54,15 @@ describe("credentials in an archive's files", () => {
             "AKIA1234",
             `XAKIAZ7Q3WRTY5UIOP2LKX`,
             "https://user@host/path",
+            // Libraries and documentation naming a key without one (rsa, google-auth, cryptography, the AWS CLI's examples):
+            // the marker alone, a regular expression, a placeholder, an elided key, a key marked EXAMPLE.
+            'The contents of the file before the "-----BEGIN RSA PRIVATE KEY-----" and after the END line is ignored.',
+            'b"-----BEGIN [A-Z ]*PRIVATE KEY-----.+?-----END [A-Z ]*PRIVATE KEY-----\\r?\\n?"',
+            '"private_key": "-----BEGIN EC PRIVATE KEY-----\\n<key bytes>\\n-----END EC PRIVATE KEY-----\\n"',
+            '"-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIABAKCAQEAqKpRgnn6yq26U3yt5YFZquyukfRjbMXDcNOK4rMCxDR...fvY4+te\\n-----END RSA PRIVATE KEY-----\\n"',
+            `"privateKey": "-----BEGIN RSA PRIVATE KEY-----EXAMPLE${KEY_BODY}\\n-----END RSA PRIVATE KEY-----"`,
+            // A key id in a presigned URL's credential scope: public by design, its secret key is not there.
+            "https://bucket.s3.amazonaws.com/x?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA32P3D2JDNMVAJLGF%2F20190814%2Fus-west-2%2Fs3%2Faws4_request&X-Amz-Signature=91",
         ];
         for (const text of quiet) assert.deepEqual(secretsInText(text), [], text);
     });
