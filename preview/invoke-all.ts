@@ -146,6 +146,6 @@ export function formatInvocations(invocations: Invocation[]): string {
         line(header),
         ...rows.map(line),
         "",
-        `${invoked} function${invoked === 1 ? "" : "s"} invoked; ${failed} failed.` + (notRunHere ? ` ${notRunHere} not run here: the offline runner runs python3.* functions whose code is a local archive (a zip or folder).` : ""),
+        `${invoked} function${invoked === 1 ? "" : "s"} invoked; ${failed} failed.${notRunHere ? ` ${notRunHere} not run here: the offline runner runs python3.* functions whose code is a local archive (a zip or folder).` : ""}`,
     ].join("\n");
 }

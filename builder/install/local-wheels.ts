@@ -52,7 +52,11 @@ function backendError(stderr: string): string | undefined {
         .map((l) => l.trim())
         .filter(Boolean);
     const exception = lines.filter((l) => /^[A-Za-z_][\w.]*(Error|Exception|Exit)\b.*:/.test(l)).pop();
-    const cause = lines.filter((l) => l.startsWith("cause:")).pop()?.slice("cause:".length).trim();
+    const cause = lines
+        .filter((l) => l.startsWith("cause:"))
+        .pop()
+        ?.slice("cause:".length)
+        .trim();
     return (exception ?? cause ?? lines.pop())?.slice(0, 400).replace(/\.$/, "");
 }
 

@@ -167,7 +167,9 @@ describe("Python project locks", () => {
             assert.deepEqual(names(platform(lambdaTarget("python3.13", "x86_64"))), ["six==1.17.0"]);
             assert.throws(
                 () => platform(py313arm),
-                (e: Error) => e instanceof UserError && /pdm\.lock was locked for Python ==3\.13\.\* on manylinux_2_17_x86_64, and python3\.13 arm64 is not among its targets.*pdm lock --append --platform manylinux_2_17_aarch64 --python "==3\.13\.\*"/.test(e.message),
+                (e: Error) =>
+                    e instanceof UserError &&
+                    /pdm\.lock was locked for Python ==3\.13\.\* on manylinux_2_17_x86_64, and python3\.13 arm64 is not among its targets.*pdm lock --append --platform manylinux_2_17_aarch64 --python "==3\.13\.\*"/.test(e.message),
             );
             assert.throws(() => platform(lambdaTarget("python3.12", "x86_64")), /was made for Python ==3\.13\.\*, which python3\.12 is not/);
         });
@@ -186,7 +188,7 @@ describe("Python project locks", () => {
                 planInstall({ kind: "pyproject", file, groups: [], extras: [] }, { [file]: text }, py311, FIXTURES, undefined),
                 (e: Error) => e instanceof UserError && /pyproject\.toml gives shared its source in \[tool\.uv\.sources\], which only uv applies, through a uv\.lock: .*Run `uv lock` beside it/.test(e.message),
             );
-            const plain = await planInstall({ kind: "pyproject", file, groups: [], extras: [] }, { [file]: text.replace(/\[tool\.uv\.sources\][^]*/, "") }, py311, FIXTURES, undefined);
+            const plain = await planInstall({ kind: "pyproject", file, groups: [], extras: [] }, { [file]: text.replace(/\[tool\.uv\.sources\][\s\S]*/, "") }, py311, FIXTURES, undefined);
             assert.equal(plain.requirements, "shared\nsix\n");
         });
     });
