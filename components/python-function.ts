@@ -17,6 +17,7 @@ import { Architecture, BuildSettings, builderOptions, FunctionPassThrough, Funct
 import { BuildResult } from "../builder";
 import { isUserError } from "../shared/errors";
 import { LayerBuild, layerBuildOf, PythonLayer, pythonLayerByUrn } from "./python-layer";
+import { componentErrors } from "./component-error";
 import { judge } from "./rule-findings";
 import { sharedBuild } from "./shared-build";
 
@@ -115,7 +116,7 @@ export class PythonFunction extends pulumi.ComponentResource {
     constructor(name: string, args: PythonFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lambda-python:index:PythonFunction", name, {}, opts);
         const subject = `PythonFunction "${name}"`;
-        const fail = (message: string) => new pulumi.ResourceError(`${subject}: ${message}`, this, true);
+        const fail = componentErrors(subject, this);
         // The shared rules' config (BuildSettings.checks): a limit changed there applies to these checks too.
         const checks = builderOptions(args.build).checks;
         const artifactBucket = args.artifactBucket;

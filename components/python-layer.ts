@@ -8,6 +8,7 @@ import { comparePython, isArchitecture, NEWEST_RUNTIME, parsePythonRuntime } fro
 import { Architecture, BuildSettings, builderOptions } from "./args";
 import { BuildResult } from "../builder";
 import { isUserError } from "../shared/errors";
+import { componentErrors } from "./component-error";
 import { sharedBuild } from "./shared-build";
 
 /** Arguments of a PythonLayer. Paths are resolved from the program's folder. */
@@ -93,7 +94,7 @@ export class PythonLayer extends pulumi.ComponentResource {
     constructor(name: string, args: PythonLayerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lambda-python:index:PythonLayer", name, {}, opts);
         this.urn.apply((urn) => layersByUrn.set(urn, this));
-        const fail = (message: string) => new pulumi.ResourceError(`PythonLayer "${name}": ${message}`, this, true);
+        const fail = componentErrors(`PythonLayer "${name}"`, this);
         if (args.architecture !== undefined && args.architectures !== undefined) {
             throw fail("give either architecture or architectures, not both.");
         }

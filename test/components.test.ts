@@ -2,6 +2,7 @@
 // resource graph, the inputs that matter (as the engine receives them), and
 // every mistake failing at preview with a message that names the component.
 import { strict as assert } from "assert";
+import { spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
@@ -9,12 +10,35 @@ import * as pulumi from "@pulumi/pulumi";
 import { PythonFunction, PythonLayer } from "../components";
 import { RecordedResource, outputValue } from "../preview/mock-stack";
 import { sharedBuilds } from "../components/shared-build";
-import { tmpDir, useMockStack, writeFiles } from "./helpers";
+import { EngineLog, FakeEngine } from "./fake-engine";
+import { ROOT, SHARED_CACHE, tmpDir, useMockStack, writeFiles } from "./helpers";
 
 const SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const HANDLER = "def lambda_handler(event, context):\n    return {'statusCode': 200, 'body': 'hi'}\n";
 const FUNCTION = "aws:lambda/function:Function";
+/**
+ * A Pulumi TypeScript template's tsconfig (CommonJS), plus the two options this package's own sources
+ * need when ts-node compiles them from the program (a user gets them compiled, from dist/).
+ */
+const TSCONFIG = JSON.stringify({
+    compilerOptions: {
+        esModuleInterop: true,
+        resolveJsonModule: true,
+        strict: true,
+        outDir: "bin",
+        target: "es2020",
+        module: "commonjs",
+        moduleResolution: "node",
+        sourceMap: true,
+        experimentalDecorators: true,
+        pretty: true,
+        noFallthroughCasesInSwitch: true,
+        noImplicitReturns: true,
+        forceConsistentCasingInFileNames: true,
+    },
+    files: ["index.ts"],
+});
 const LAYER = "aws:lambda/layerVersion:LayerVersion";
 
 describe("components under the mock monitor", () => {
@@ -22,6 +46,8 @@ describe("components under the mock monitor", () => {
 
     const app = (files: Record<string, string | Buffer> = { "lambda_function.py": HANDLER }) => writeFiles(tmpDir("fn-"), files);
     const componentUrn = (type: string, name: string) => `urn:pulumi:preview::lambda-python::${type}::${name}`;
+    /** The URN of a component a program creates (its parent is the stack). */
+    const programComponentUrn = (type: string, name: string) => `urn:pulumi:preview::lambda-python::pulumi:pulumi:Stack$${type}::${name}`;
     const childrenOf = (urn: string) => mock().resources.filter((r) => r.parent === urn);
 
     /**
@@ -31,6 +57,7 @@ describe("components under the mock monitor", () => {
     async function expectFailure(output: pulumi.Output<unknown>, pattern: RegExp): Promise<void> {
         await assert.rejects(outputValue(output), (e: Error) => {
             assert.match(e.message, pattern);
+            assert.match(e.message, /^Python(Function|Layer) "/, "the message starts with the component, with nothing before it");
             return true;
         });
     }
@@ -235,6 +262,66 @@ describe("components under the mock monitor", () => {
             assert.deepEqual(mock().byName(FUNCTION, "flask-a").wire.layers, [layerArn]);
             assert.ok(mock().byName(FUNCTION, "flask-a").propertyDependencies.layers.includes(mock().byName(LAYER, "flask").urn));
             assert.equal(archivePath(mock().byName(FUNCTION, "flask-a")), archivePath(mock().byName(FUNCTION, "flask-b")));
+        });
+    });
+
+    // What `pulumi preview` prints comes from the SDK's language host (cmd/run): its handler for an
+    // unhandled error logs the error's message to the engine, under the resource the error names.
+    describe("a failing build, as the Pulumi CLI reports it (the SDK's language host against an engine)", () => {
+        let engine: FakeEngine;
+        before(async () => {
+            engine = new FakeEngine();
+            await engine.start();
+        });
+        after(() => engine?.stop());
+
+        /** Runs `index.ts` (which gets the components as `components`) as `pulumi preview` runs a program; the engine's diagnostics from it. */
+        async function preview(files: Record<string, string>): Promise<{ code: number | null; errors: EngineLog[] }> {
+            const program = writeFiles(tmpDir("program-"), { "Pulumi.yaml": "name: lambda-python\nruntime: nodejs\n", "package.json": '{ "name": "scratch", "main": "index.ts" }\n', "tsconfig.json": TSCONFIG, ...files });
+            const prelude = `import * as path from "path";\nimport * as components from ${JSON.stringify(path.join(ROOT, "components"))};\n`;
+            fs.writeFileSync(path.join(program, "index.ts"), prelude + fs.readFileSync(path.join(program, "index.ts"), "utf8"));
+            const from = engine.diagnostics.length;
+            const run = path.join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "run");
+            const args = [run, `--monitor=${engine.address}`, `--engine=${engine.address}`, "--project=lambda-python", "--stack=preview", "--dry-run", `--pwd=${program}`, "index.ts"];
+            const child = spawn(process.execPath, args, { cwd: program, env: { ...process.env, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE, PULUMI_CONFIG: "{}", PULUMI_NODEJS_TYPESCRIPT: "true", PULUMI_NODEJS_TRANSPILE_ONLY: "true" }, stdio: "inherit" });
+            const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+            return { code, errors: engine.diagnostics.slice(from).filter((d) => d.severity === "error") };
+        }
+
+        /**
+         * An error reported while the program's main module still runs is shown under the component; one that
+         * comes later (the build outlasted the program's top level) is shown on its own, from the language host's
+         * own handler, which prints the error's stack. Either way the text is the component's sentence alone.
+         */
+        function assertSaidFor(error: EngineLog, urn: string): void {
+            assert.ok(error.urn === "" || error.urn === urn, `said under ${error.urn}`);
+            assert.doesNotMatch(error.message, /error serializing property|\n\s+at /);
+        }
+
+        it("says the component's message and nothing before it: a handler module the source lacks", async () => {
+            const r = await preview({ "app/lambda_function.py": HANDLER, "index.ts": 'new components.PythonFunction("broken", { source: path.join(__dirname, "app"), handler: "app.handler" });\n' });
+            assert.equal(r.errors.length, 1, JSON.stringify(r.errors));
+            assert.match(r.errors[0].message, /^PythonFunction "broken": handler "app\.handler" needs app\.py at the root of its archive, and the archive has no such module\. Check the handler name and what the archive contains\.$/);
+            assertSaidFor(r.errors[0], programComponentUrn("lambda-python:index:PythonFunction", "broken"));
+            assert.equal(r.code, 32, "the language host's exit code for an error it has reported");
+        });
+
+        it("says the component's message and nothing before it: a dependency the index does not have", async () => {
+            const r = await preview({
+                "app/lambda_function.py": HANDLER,
+                "app/requirements.txt": "no-such-package-lambda-python-test-xyzzy==1.0\n",
+                "index.ts": 'new components.PythonFunction("unresolvable", { source: path.join(__dirname, "app"), handler: "lambda_function.lambda_handler", build: { installer: "pip" } });\n',
+            });
+            assert.equal(r.errors.length, 1, JSON.stringify(r.errors));
+            assert.match(r.errors[0].message, /^PythonFunction "unresolvable": .*no-such-package-lambda-python-test-xyzzy was not found on the package index \(PyPI\)\. Check its name/s);
+            assertSaidFor(r.errors[0], programComponentUrn("lambda-python:index:PythonFunction", "unresolvable"));
+        });
+
+        it("says a PythonLayer's message and nothing before it", async () => {
+            const r = await preview({ "index.ts": 'new components.PythonLayer("no-source", { source: path.join(__dirname, "missing") });\n' });
+            assert.equal(r.errors.length, 1, JSON.stringify(r.errors));
+            assert.match(r.errors[0].message, /^PythonLayer "no-source": source folder \S+missing does not exist/);
+            assertSaidFor(r.errors[0], programComponentUrn("lambda-python:index:PythonLayer", "no-source"));
         });
     });
 
