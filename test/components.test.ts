@@ -7,7 +7,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { PythonFunction, PythonLayer } from "../components";
+import { LogFormat, PythonFunction, PythonLayer } from "../components";
 import { RecordedResource, outputValue } from "../preview/mock-stack";
 import { sharedBuilds } from "../components/shared-build";
 import { EngineLog, FakeEngine } from "./fake-engine";
@@ -116,13 +116,21 @@ describe("components under the mock monitor", () => {
                 assert.equal(mock().byName("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "basic-basic-execution").wire.policyArn, "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
             });
 
-            it("creates the log group first, with 14 days of retention, and logs the function into it", () => {
-                const logs = mock().byName("aws:cloudwatch/logGroup:LogGroup", "basic-logs");
-                assert.equal(logs.wire.retentionInDays, 14);
+            it("names the function before it is created: the component's name and a suffix of the project, stack and name", async () => {
                 const f = mock().byName(FUNCTION, "basic");
+                assert.match(String(f.wire.name), /^basic-[0-9a-f]{7}$/);
+                assert.equal(await outputValue(fn.name), f.wire.name);
+            });
+
+            it("creates the log group Lambda uses, /aws/lambda/<function name>, first, with 14 days of retention, and logs as text into it", () => {
+                const logs = mock().byName("aws:cloudwatch/logGroup:LogGroup", "basic-logs");
+                const f = mock().byName(FUNCTION, "basic");
+                assert.equal(logs.wire.name, `/aws/lambda/${f.wire.name}`);
+                assert.equal(logs.wire.namePrefix, undefined);
+                assert.equal(logs.wire.retentionInDays, 14);
                 assert.ok(f.dependencies.includes(logs.urn), "the function depends on its log group");
                 assert.ok(mock().resources.indexOf(logs) < mock().resources.indexOf(f));
-                assert.deepEqual((f.wire.loggingConfig as Record<string, unknown>).logFormat, "Text");
+                assert.deepEqual(f.wire.loggingConfig, { logFormat: "Text", logGroup: logs.wire.name });
             });
 
             it("keeps secret environment values secret", () => {
@@ -138,6 +146,28 @@ describe("components under the mock monitor", () => {
                 assert.equal(info.upload, "direct");
                 assert.ok(info.unzippedBytes > 90_000, "cowsay is in the archive");
             });
+        });
+
+        it("logs as JSON when asked", async () => {
+            const fn = new PythonFunction("json-logs", { source: app(), handler: "lambda_function.lambda_handler", logFormat: "JSON" });
+            await outputValue(fn.arn);
+            assert.deepEqual(mock().byName(FUNCTION, "json-logs").wire.loggingConfig, { logFormat: "JSON", logGroup: `/aws/lambda/${await outputValue(fn.name)}` });
+        });
+
+        it("uses the name given in functionArgs, for the function and its log group", async () => {
+            const fn = new PythonFunction("named", { source: app(), handler: "lambda_function.lambda_handler", functionArgs: { name: pulumi.output("orders-api") } });
+            await outputValue(fn.arn);
+            assert.equal(mock().byName(FUNCTION, "named").wire.name, "orders-api");
+            assert.equal(mock().byName("aws:cloudwatch/logGroup:LogGroup", "named-logs").wire.name, "/aws/lambda/orders-api");
+        });
+
+        it("derives a valid function name of at most 64 characters from any component name", async () => {
+            const long = `Reports.v2/${"monthly-".repeat(10)}`;
+            const fn = new PythonFunction(long, { source: app(), handler: "lambda_function.lambda_handler" });
+            await outputValue(fn.arn);
+            const name = String(mock().byName(FUNCTION, long).wire.name);
+            assert.match(name, /^Reports-v2-monthly-[A-Za-z0-9_-]*-[0-9a-f]{7}$/);
+            assert.equal(name.length, 64);
         });
 
         it("creates a public URL with both permissions required since October 2025", async () => {
@@ -343,6 +373,24 @@ describe("components under the mock monitor", () => {
 
             it("a handler function the module does not define", async () => {
                 await expectFailure(new PythonFunction("no-func", { source: app(), handler: "lambda_function.main" }).archive, /PythonFunction "no-func": handler "lambda_function\.main": lambda_function\.py in its archive does not define main/);
+            });
+
+            it("a function name Lambda refuses", () => {
+                assert.throws(
+                    () => new PythonFunction("dotted", { source: app(), handler: "lambda_function.lambda_handler", functionArgs: { name: "orders.api" } }),
+                    /^Error: PythonFunction "dotted": functionArgs\.name "orders\.api" may hold only letters, digits, hyphens and underscores .* Change it, or leave it out and the component derives one\.$/,
+                );
+                assert.throws(
+                    () => new PythonFunction("long-name", { source: app(), handler: "lambda_function.lambda_handler", functionArgs: { name: "x".repeat(65) } }),
+                    /PythonFunction "long-name": functionArgs\.name must be 1 to 64 characters .* has 65\./,
+                );
+            });
+
+            it("a log format Lambda does not have", () => {
+                assert.throws(
+                    () => new PythonFunction("yaml-logs", { source: app(), handler: "lambda_function.lambda_handler", logFormat: "YAML" as LogFormat }),
+                    /^Error: PythonFunction "yaml-logs": logFormat must be "Text" or "JSON", not "YAML"\.$/,
+                );
             });
 
             it("six layers", () => {
