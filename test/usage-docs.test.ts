@@ -34,7 +34,7 @@ const ELSEWHERE: Record<string, Record<string, string>> = {
         "--package": "uv init",
     },
     inspect: { "--layer": "invoke and serve" },
-    preview: { "--policy-pack": "pulumi preview" },
+    preview: { "--policy-pack": "pulumi preview", "--policy-pack-config": "pulumi preview" },
     serve: { "--out": "lambda-python build" },
 };
 
