@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { LogFormat, PythonFunction, PythonLayer } from "../components";
+import { programFunctions } from "../preview/functions";
 import { RecordedResource, outputValue } from "../preview/mock-stack";
 import { sharedBuilds } from "../components/shared-build";
 import { EngineLog, FakeEngine } from "./fake-engine";
@@ -120,6 +121,11 @@ describe("components under the mock monitor", () => {
                 const f = mock().byName(FUNCTION, "basic");
                 assert.match(String(f.wire.name), /^basic-[0-9a-f]{7}$/);
                 assert.equal(await outputValue(fn.name), f.wire.name);
+            });
+
+            it("runs offline (serve, preview --invoke) under the name it will have in AWS", () => {
+                const [basic] = programFunctions(mock().resources).filter((f) => f.name === "basic");
+                assert.equal(basic.spec?.functionName, mock().byName(FUNCTION, "basic").wire.name);
             });
 
             it("creates the log group Lambda uses, /aws/lambda/<function name>, first, with 14 days of retention, and logs as text into it", () => {
