@@ -110,7 +110,7 @@ export class PythonLayer extends pulumi.ComponentResource {
 
         const built = pulumi.all([args.source, args.requirements, args.pyproject, args.lock, args.sitePackages, pulumi.all(runtimeInputs)]).apply(async ([source, requirements, pyproject, lock, sitePackages, runtimes]) => {
             const bad = runtimes.find((r) => !parsePythonRuntime(r));
-            if (bad) throw fail(`runtime "${bad}" is not a Python runtime.`);
+            if (bad) throw fail(`runtime "${bad}" is not a Python runtime; list Python runtimes such as ${NEWEST_RUNTIME}.`);
             // Wheels for the oldest runtime are the ones most likely to load on the newer ones (abi3).
             const oldest = [...runtimes].sort((a, b) => comparePython(parsePythonRuntime(a)!, parsePythonRuntime(b)!))[0];
             let result: BuildResult;

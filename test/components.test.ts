@@ -427,6 +427,11 @@ describe("components under the mock monitor", () => {
                 await expectFailure(both.zippedBytes, /PythonLayer "native-both": the layer holds native code built for x86_64, so it can only be compatible with one architecture, not x86_64 and arm64/);
             });
 
+            it("a runtime that is not Python's", async () => {
+                const layer = new PythonLayer("java-layer", { source: app(), runtimes: ["java21"] });
+                await expectFailure(layer.zippedBytes, /^PythonLayer "java-layer": runtime "java21" is not a Python runtime; list Python runtimes such as python3\.\d+\.$/);
+            });
+
             it("both architecture and architectures", () => {
                 assert.throws(() => new PythonLayer("both-ways", { source: app(), architecture: "arm64", architectures: ["arm64"] }), /PythonLayer "both-ways": give either architecture or architectures, not both/);
             });
