@@ -11,7 +11,7 @@ import { describeWriteError, UserError } from "../shared/errors";
 import { setChildTempRoot } from "../shared/process";
 import { configFor } from "../policies/rules/config";
 import { checkUnzippedSize } from "../policies/rules/unzipped-size";
-import { formatBytes } from "../policies/rules/format";
+import { formatBytes, withCommas } from "../policies/rules/format";
 import { commitTemp, linkOrCopyAtomic, removeQuietly, tempPathFor, trackTemp, writeFileAtomic } from "./atomic";
 import { BuildCache, defaultToolsDir, fileCrc32, FORMAT_VERSION, keyOf, sha256Hex } from "./cache";
 import { hashFiles, HashMemo, statIsSettled } from "./content-hash";
@@ -550,7 +550,8 @@ async function writeArchive({ options, cache, planned, key, zipPath, slotPath, l
         // The previous archive first: an unchanged entry then keeps its place in a copied run.
         const reuse = reuseFrom(previous, compressedWhileHashing);
         lap("  load previous archive");
-        options.progress(`writing ${planned.filter((e) => !e.isDirectory).length} files`);
+        // Counted as the summary counts them (its "entries", folders included; "N entries compressed").
+        options.progress(`writing ${withCommas(planned.length)} entries`);
         let last = Date.now();
         const written = await writeZip(temp, planned, {
             level: options.compressionLevel,
@@ -559,7 +560,7 @@ async function writeArchive({ options, cache, planned, key, zipPath, slotPath, l
             onProgress: (done, total) => {
                 if (Date.now() - last < 1000 && done !== total) return;
                 last = Date.now();
-                options.progress(`compressed ${done}/${total} files`);
+                options.progress(`wrote ${withCommas(done)}/${withCommas(total)} entries`);
             },
         });
         lap("  write zip");

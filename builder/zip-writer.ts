@@ -106,6 +106,7 @@ export interface WriteOptions {
     reuse?: ReuseSource;
     /** The previous build of the same source, whose unchanged runs are copied as they are. */
     previous?: PreviousArchive;
+    /** After each entry compressed: how many of the archive's entries are ready, of how many. */
     onProgress?: (done: number, total: number) => void;
 }
 
@@ -243,7 +244,8 @@ async function compressAll(entries: ZipInputEntry[], options: WriteOptions, spoo
         jobs.map((i) => entries[i].size),
         spoolDir,
     );
-    let done = 0;
+    // Progress counts every entry of the archive (as the build's summary does): those needing no compression are done.
+    let done = entries.length - jobs.length;
     const spools = jobs.map((i) => (entries[i].path ? spoolFor(entries[i].size, spoolDir) : undefined));
     const deflateJobs = jobs.map((i, j) => {
         const e = entries[i];
@@ -265,7 +267,7 @@ async function compressAll(entries: ZipInputEntry[], options: WriteOptions, spoo
         if (e.path !== undefined && r.sha256 !== e.sha256) throw new ChangedFileError(e.path);
         if (!c) throw new UserError(`${e.path ?? e.name} changed while the archive was being built. Build again.`);
         data[i] = c;
-        options.onProgress?.(++done, jobs.length);
+        options.onProgress?.(++done, entries.length);
     });
     return { data, compressedEntries: compressedEntries + jobs.length, reusedEntries };
 }

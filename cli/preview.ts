@@ -9,6 +9,7 @@ import { UserError } from "../shared/errors";
 import type { Diagnostic } from "../preview/analyze";
 import type { Analysis } from "../preview/policy-check";
 import type { Invocation } from "../preview/invoke-all";
+import type { PolicyPackConfig } from "../preview/policy-config";
 import { RecordedResource } from "../preview/records";
 import { ProgramRun, runProgram } from "../preview/program";
 import { ANSWERS_FILE } from "../preview/data-sources";
@@ -26,9 +27,9 @@ through ts-node with the program's tsconfig, CommonJS or ESM, Pulumi.yaml's
 main) in a process of its own, under the Pulumi SDK's mock monitor answering
 as the engine does in a preview (a new resource's ID and computed outputs are
 unknown), builds every archive for real, checks every Lambda resource with
-the policy pack (its default config) through the analyzer's entry points,
-and prints each resource with its runtime, architecture, sizes and policy
-results. TypeScript is transpiled only; set PULUMI_NODEJS_TRANSPILE_ONLY=false
+the policy pack (its default config, or --policy-config's) through the
+analyzer's entry points, and prints each resource with its runtime,
+architecture, sizes and policy results. TypeScript is transpiled only; set PULUMI_NODEJS_TRANSPILE_ONLY=false
 to type-check it as the language host does by default.
 
   --stack NAME         the stack (NAME, ORG/NAME or ORG/PROJECT/NAME); config
@@ -47,6 +48,11 @@ to type-check it as the language host does by default.
                        the outputs (a JSON object) of the stack a
                        StackReference names, e.g. acme/network/prod=net.json
                        (repeatable); without them they are unknown
+  --policy-config FILE the pack's config: the JSON file that
+                       \`pulumi preview --policy-pack-config\` takes,
+                       { "<policy>": "advisory" | "mandatory" | "disabled" |
+                       { "enforcementLevel": …, "<field>": … }, "all": … };
+                       checked against the policies' names and fields
   --invoke             then invoke every function the way Lambda runs it, with
                        its events/<function-name>.json ({} without one), and
                        print status, duration and the first line of response
@@ -86,6 +92,7 @@ export async function previewCommand(argv: string[]): Promise<number> {
             config: { type: "string", multiple: true },
             "invoke-result": { type: "string", multiple: true },
             "stack-outputs": { type: "string", multiple: true },
+            "policy-config": { type: "string" },
         },
         previewUsage,
     );
@@ -97,6 +104,7 @@ export async function previewCommand(argv: string[]): Promise<number> {
     const dir = path.resolve(positionals[0] ?? ".");
     const say = progressPrinter(!!v.quiet);
     const config = configPairs((v.config as string[] | undefined) ?? []);
+    const policyConfig = v["policy-config"] === undefined ? undefined : await readPolicyConfigFile(v["policy-config"] as string);
     // A program loads @pulumi/aws (thousands of modules); V8's code cache on disk spares compiling them again
     // on every preview (about 1 s of a warm `npm start`). Node keeps it valid by the files' contents.
     enableCompileCache();
@@ -108,6 +116,7 @@ export async function previewCommand(argv: string[]): Promise<number> {
         stackOutputs: namedValues("stack-outputs", v["stack-outputs"] as string[] | undefined),
         quiet: !!v.quiet,
         analyze: true,
+        policyConfig,
     });
     const run = await running;
     for (const note of run.notes) say(note);
@@ -232,4 +241,10 @@ function formatTable(project: string, stack: string, rows: PreviewRow[]): string
             .join("  ")
             .trimEnd();
     return [`Previewing ${project} (stack ${stack}; offline: Pulumi mock monitor, real archives, lambda-python policy pack)`, "", line(header), ...body.map(line)].join("\n");
+}
+
+/** --policy-config FILE, checked against the pack's policies (loaded only when a file is given). */
+async function readPolicyConfigFile(file: string): Promise<PolicyPackConfig> {
+    const [{ lambdaPolicies }, { readPolicyConfig }] = await Promise.all([import("../policies/pack/policies"), import("../preview/policy-config")]);
+    return readPolicyConfig(path.resolve(file), lambdaPolicies);
 }

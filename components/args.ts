@@ -24,6 +24,15 @@ export const FunctionUrlAuthType = {
 } as const;
 export type FunctionUrlAuthType = (typeof FunctionUrlAuthType)[keyof typeof FunctionUrlAuthType];
 
+/** How Lambda writes a function's logs. */
+export const LogFormat = {
+    /** Plain text lines (Lambda's default). */
+    Text: "Text",
+    /** One JSON object per line, with the level and request ID as fields. */
+    Json: "JSON",
+} as const;
+export type LogFormat = (typeof LogFormat)[keyof typeof LogFormat];
+
 /** Which tool installs the dependencies. */
 export const Installer = {
     /** uv (its pinned version is installed on first use); pip only if that fails. */
@@ -96,10 +105,10 @@ export function builderOptions(args: BuildSettings | undefined): Partial<BuildOp
  * The aws.lambda.Function arguments a PythonFunction passes through as given (same types as
  * aws.lambda.FunctionArgs). The component sets code, handler, runtime, role, architectures,
  * layers, packageType, s3Bucket, s3Key, sourceCodeHash and loggingConfig itself; memorySize,
- * timeout, description and tags have their own PythonFunction arguments.
+ * timeout, description, tags and logFormat have their own PythonFunction arguments.
  */
 export interface FunctionPassThrough {
-    /** The function's name in AWS. @default the component's name plus a random suffix */
+    /** The function's name in AWS (1-64 letters, digits, - and _); its log group is /aws/lambda/<name>. Without it, the component's name, a hyphen and 7 hex digits derived from the project, stack and component name. */
     name?: aws.lambda.FunctionArgs["name"];
     /** Subnets and security groups, to reach resources in a VPC. */
     vpcConfig?: aws.lambda.FunctionArgs["vpcConfig"];

@@ -13,10 +13,12 @@ import { checkUnzippedSize, SizedPart } from "../policies/rules/unzipped-size";
 import { checkZipSize } from "../policies/rules/zip-size";
 import { isArchitecture, NEWEST_RUNTIME } from "../policies/target";
 import { readZipText } from "../policies/inspect";
-import { Architecture, BuildSettings, builderOptions, FunctionPassThrough, FunctionUrlAuthType } from "./args";
+import { Architecture, BuildSettings, builderOptions, FunctionPassThrough, FunctionUrlAuthType, LogFormat } from "./args";
 import { BuildResult } from "../builder";
 import { isUserError } from "../shared/errors";
 import { LayerBuild, layerBuildOf, PythonLayer, pythonLayerByUrn } from "./python-layer";
+import { componentErrors } from "./component-error";
+import { derivedFunctionName, functionNameProblem, logGroupNameOf } from "./function-name";
 import { judge } from "./rule-findings";
 import { sharedBuild } from "./shared-build";
 
@@ -68,8 +70,10 @@ export interface PythonFunctionArgs {
     /** Inline IAM statements for the created role, as IAM JSON (Effect, Action, Resource …). @default none */
     // biome-ignore lint/suspicious/noExplicitAny: IAM JSON has no fixed shape; the schema analyzer maps any to the schema's Any
     policyStatements?: pulumi.Input<{ [key: string]: any }>[];
-    /** Days to keep logs in the function's log group. @default 14 */
+    /** Days to keep logs in the function's log group, /aws/lambda/<function name>. @default 14 */
     logRetentionDays?: pulumi.Input<number>;
+    /** "Text" (Lambda's default) or "JSON" (one object per line, with the level and request ID). @default "Text" */
+    logFormat?: pulumi.Input<LogFormat>;
     /** A function URL. @default none */
     url?: PythonFunctionUrl;
     /** S3 bucket to upload the archive through (an aws.s3.BucketObjectv2 the function's s3Bucket/s3Key point at); needed for archives over Lambda's 50 MB direct-upload limit. @default none: the archive goes in the request; one over 50 MB fails at preview */
@@ -115,7 +119,7 @@ export class PythonFunction extends pulumi.ComponentResource {
     constructor(name: string, args: PythonFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lambda-python:index:PythonFunction", name, {}, opts);
         const subject = `PythonFunction "${name}"`;
-        const fail = (message: string) => new pulumi.ResourceError(`${subject}: ${message}`, this, true);
+        const fail = componentErrors(subject, this);
         // The shared rules' config (BuildSettings.checks): a limit changed there applies to these checks too.
         const checks = builderOptions(args.build).checks;
         const artifactBucket = args.artifactBucket;
@@ -221,13 +225,30 @@ export class PythonFunction extends pulumi.ComponentResource {
             roleArn = this.role.arn;
         }
 
-        // The log group exists before the function, so the stack owns its logs and their retention.
-        this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { namePrefix: `/aws/lambda/${name}-`, retentionInDays: args.logRetentionDays ?? 14, tags: args.tags }, { parent: this });
+        // The function's name is known before anything is created (function-name.ts), so its log group can be
+        // Lambda's own /aws/lambda/<name> and exist before the function: the stack owns the logs and their retention.
+        const derived = derivedFunctionName(name, pulumi.getProject(), pulumi.getStack());
+        const checkName = (given: string | undefined) => {
+            if (given === undefined) return derived;
+            const problem = functionNameProblem(given);
+            if (problem) throw fail(problem);
+            return given;
+        };
+        const givenName = args.functionArgs?.name;
+        const functionName: pulumi.Input<string> = givenName === undefined || typeof givenName === "string" ? checkName(givenName) : pulumi.output(givenName).apply(checkName);
+        const logGroupName = pulumi.output(functionName).apply(logGroupNameOf);
+        const checkFormat = (format: string) => {
+            if (format !== LogFormat.Text && format !== LogFormat.Json) throw fail(`logFormat must be "Text" or "JSON", not ${JSON.stringify(format)}.`);
+            return format;
+        };
+        const logFormat = typeof args.logFormat === "string" ? checkFormat(args.logFormat) : pulumi.output(args.logFormat ?? LogFormat.Text).apply(checkFormat);
+        this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: logGroupName, retentionInDays: args.logRetentionDays ?? 14, tags: args.tags }, { parent: this });
 
         this.function = new aws.lambda.Function(
             name,
             {
                 ...args.functionArgs,
+                name: functionName,
                 packageType: "Zip",
                 runtime,
                 architectures: [architecture],
@@ -243,7 +264,7 @@ export class PythonFunction extends pulumi.ComponentResource {
                 environment: args.environment ? { variables: args.environment } : args.functionArgs?.environment,
                 description: args.description,
                 tags: args.tags,
-                loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
+                loggingConfig: { logFormat, logGroup: this.logGroup.name },
             },
             { parent: this, dependsOn: [...dependsOn, this.logGroup] },
         );

@@ -8,6 +8,7 @@ import { comparePython, isArchitecture, NEWEST_RUNTIME, parsePythonRuntime } fro
 import { Architecture, BuildSettings, builderOptions } from "./args";
 import { BuildResult } from "../builder";
 import { isUserError } from "../shared/errors";
+import { componentErrors } from "./component-error";
 import { sharedBuild } from "./shared-build";
 
 /** Arguments of a PythonLayer. Paths are resolved from the program's folder. */
@@ -93,7 +94,7 @@ export class PythonLayer extends pulumi.ComponentResource {
     constructor(name: string, args: PythonLayerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lambda-python:index:PythonLayer", name, {}, opts);
         this.urn.apply((urn) => layersByUrn.set(urn, this));
-        const fail = (message: string) => new pulumi.ResourceError(`PythonLayer "${name}": ${message}`, this, true);
+        const fail = componentErrors(`PythonLayer "${name}"`, this);
         if (args.architecture !== undefined && args.architectures !== undefined) {
             throw fail("give either architecture or architectures, not both.");
         }
@@ -109,7 +110,7 @@ export class PythonLayer extends pulumi.ComponentResource {
 
         const built = pulumi.all([args.source, args.requirements, args.pyproject, args.lock, args.sitePackages, pulumi.all(runtimeInputs)]).apply(async ([source, requirements, pyproject, lock, sitePackages, runtimes]) => {
             const bad = runtimes.find((r) => !parsePythonRuntime(r));
-            if (bad) throw fail(`runtime "${bad}" is not a Python runtime.`);
+            if (bad) throw fail(`runtime "${bad}" is not a Python runtime; list Python runtimes such as ${NEWEST_RUNTIME}.`);
             // Wheels for the oldest runtime are the ones most likely to load on the newer ones (abi3).
             const oldest = [...runtimes].sort((a, b) => comparePython(parsePythonRuntime(a)!, parsePythonRuntime(b)!))[0];
             let result: BuildResult;

@@ -4,9 +4,10 @@
 // print), advisory ones are warnings on the component.
 import * as pulumi from "@pulumi/pulumi";
 import { Finding } from "../policies/rules/types";
+import { ComponentError } from "./component-error";
 
 export function judge(findings: Finding[], resource: pulumi.Resource): void {
     const blocking = findings.filter((f) => f.level === "mandatory");
-    if (blocking.length) throw new pulumi.ResourceError(blocking.map((f) => f.message).join(" "), resource, true);
+    if (blocking.length) throw new ComponentError(blocking.map((f) => f.message).join(" "), resource);
     for (const f of findings) pulumi.log.warn(f.message, resource);
 }

@@ -90,7 +90,9 @@ function specOf(f: RecordedResource, resources: RecordedResource[], programDir: 
         timeoutSeconds: typeof w.timeout === "number" ? w.timeout : 3,
         memoryMB: typeof w.memorySize === "number" ? w.memorySize : 128,
         environment,
-        functionName: f.name,
+        // The name it will have in AWS when the program gives one (PythonFunction always does), so the function
+        // sees the AWS_LAMBDA_FUNCTION_NAME and /aws/lambda/<name> log group it will have there.
+        functionName: typeof plain(w.name) === "string" && plain(w.name) !== UNKNOWN ? (plain(w.name) as string) : f.name,
     };
 }
 

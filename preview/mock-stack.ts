@@ -27,8 +27,10 @@ function fakeState(type: string, name: string, inputs: Record<string, unknown>):
             return { ...inputs, functionUrl: `https://${name}.lambda-url.${region}.on.aws/`, urlId: name };
         case "aws:iam/role:Role":
             return { ...inputs, name: `${name}-7d8e9f0`, arn: `arn:aws:iam::${account}:role/${name}-7d8e9f0` };
-        case "aws:cloudwatch/logGroup:LogGroup":
-            return { ...inputs, name: `${inputs.namePrefix ?? "/aws/lambda/"}20261121`, arn: `arn:aws:logs:${region}:${account}:log-group:${inputs.namePrefix ?? ""}20261121` };
+        case "aws:cloudwatch/logGroup:LogGroup": {
+            const logGroup = inputs.name ?? `${inputs.namePrefix ?? "/aws/lambda/"}20261121`;
+            return { ...inputs, name: logGroup, arn: `arn:aws:logs:${region}:${account}:log-group:${logGroup}` };
+        }
         case "aws:s3/bucketObjectv2:BucketObjectv2":
             return { ...inputs, etag: "0123456789abcdef" };
         default:

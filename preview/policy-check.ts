@@ -7,7 +7,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { inspectCached } from "../policies/pack/code";
+import { lambdaPolicies } from "../policies/pack/policies";
 import { analyzeAll, Diagnostic } from "./analyze";
+import { configurePolicies, PolicyPackConfig } from "./policy-config";
 import { RecordedResource } from "./records";
 
 export interface Analysis {
@@ -18,11 +20,15 @@ export interface Analysis {
 
 const SIZED = new Set(["aws:lambda/function:Function", "aws:lambda/layerVersion:LayerVersion", "aws:s3/bucketObjectv2:BucketObjectv2"]);
 
-export async function checkWithPack(resources: RecordedResource[], programDir: string): Promise<Analysis> {
+export async function checkWithPack(resources: RecordedResource[], programDir: string, config?: PolicyPackConfig): Promise<Analysis> {
     // The pack finds relative archive paths through this variable, as it would through its programDir config.
     process.env.LAMBDA_PYTHON_PROGRAM_DIR = programDir;
     const custom = resources.filter((r) => r.custom);
-    const diagnostics = await analyzeAll(custom.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.wire, parent: r.parent, propertyDependencies: r.propertyDependencies })));
+    const policies = config ? configurePolicies(lambdaPolicies, config) : lambdaPolicies;
+    const diagnostics = await analyzeAll(
+        custom.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.wire, parent: r.parent, propertyDependencies: r.propertyDependencies })),
+        policies,
+    );
     const sizes: Analysis["sizes"] = {};
     for (const r of custom.filter((x) => SIZED.has(x.type))) {
         const file = archivePath(r.wire.code) ?? archivePath(r.wire.source);

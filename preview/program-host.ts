@@ -276,7 +276,7 @@ async function done(): Promise<void> {
     await send({ kind: "ran", resources, stackOutputs: stackOutputs ?? {}, errors: failures, notes: [...notes] });
     if (request.analyze && !failures.length) {
         const { checkWithPack } = require("./policy-check") as typeof import("./policy-check");
-        await send({ kind: "analyzed", ...(await checkWithPack(resources, request.programDir)) });
+        await send({ kind: "analyzed", ...(await checkWithPack(resources, request.programDir, request.policyConfig)) });
     }
     process.exit(0); // a timer or socket the program left open must not keep it running (pulumi preview ends too)
 }

@@ -26,6 +26,7 @@ import { RecordedResource } from "./records";
 import { Answers, chooseStack, readAnswers, readConfig, readProject } from "./project";
 import { configNote, typescriptSetupNote } from "./failure-hints";
 import { displayValue } from "./wire";
+import type { PolicyPackConfig } from "./policy-config";
 
 export interface ProgramRun {
     project: string;
@@ -61,6 +62,8 @@ export interface RunOptions {
     quiet?: boolean;
     /** Check the resources with the policy pack too, in the program's process (see policy-check.ts). */
     analyze?: boolean;
+    /** --policy-config: the pack's policies' levels and config (policy-config.ts); default the pack's own. */
+    policyConfig?: PolicyPackConfig;
 }
 
 /** What the parent hands the child (program-host.ts), as its argument. */
@@ -72,6 +75,7 @@ export interface HostRequest {
     organization: string;
     quiet: boolean;
     analyze: boolean;
+    policyConfig?: PolicyPackConfig;
     invokeResults: Answers["invokes"];
     stackOutputs: Answers["stackOutputs"];
 }
@@ -110,6 +114,7 @@ export async function runProgram(programDir: string, options: RunOptions = {}): 
         organization: stack.organization,
         quiet: !!options.quiet,
         analyze: !!options.analyze,
+        policyConfig: options.policyConfig,
         invokeResults: answers.invokes,
         stackOutputs: answers.stackOutputs,
     };

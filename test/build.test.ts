@@ -58,6 +58,16 @@ describe("lambda-python build", () => {
             assert.equal(report.dependencies.installer?.split(" ")[0], "pip");
         });
 
+        it("counts entries in its progress as its summary does", () => {
+            const zip = path.join(tmpDir(), "counted.zip");
+            const r = cli(["build", app, "--runtime", "python3.12", "--installer", "pip", "--out", zip, "--cache-dir", tmpDir("lp-cache-fresh-")]);
+            assert.equal(r.code, 0, r.stderr);
+            const entries = pyZip(zip).entries.length;
+            assert.match(r.stdout, new RegExp(`^  entries        ${entries.toLocaleString("en-US")}$`, "m"));
+            assert.match(r.stderr, new RegExp(`^lambda-python: writing ${entries.toLocaleString("en-US")} entries$`, "m"));
+            assert.match(r.stderr, new RegExp(`^lambda-python: wrote ${entries.toLocaleString("en-US")}/${entries.toLocaleString("en-US")} entries$`, "m"), r.stderr);
+        });
+
         it("writes no bytecode, fixed timestamps and Lambda's modes", () => {
             const { entries, bad } = pyZip(out);
             assert.equal(bad, null, "every CRC checks out");

@@ -2,19 +2,44 @@
 // resource graph, the inputs that matter (as the engine receives them), and
 // every mistake failing at preview with a message that names the component.
 import { strict as assert } from "assert";
+import { spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { PythonFunction, PythonLayer } from "../components";
+import { LogFormat, PythonFunction, PythonLayer } from "../components";
+import { programFunctions } from "../preview/functions";
 import { RecordedResource, outputValue } from "../preview/mock-stack";
 import { sharedBuilds } from "../components/shared-build";
-import { tmpDir, useMockStack, writeFiles } from "./helpers";
+import { EngineLog, FakeEngine } from "./fake-engine";
+import { ROOT, SHARED_CACHE, tmpDir, useMockStack, writeFiles } from "./helpers";
 
 const SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const HANDLER = "def lambda_handler(event, context):\n    return {'statusCode': 200, 'body': 'hi'}\n";
 const FUNCTION = "aws:lambda/function:Function";
+/**
+ * A Pulumi TypeScript template's tsconfig (CommonJS), plus the two options this package's own sources
+ * need when ts-node compiles them from the program (a user gets them compiled, from dist/).
+ */
+const TSCONFIG = JSON.stringify({
+    compilerOptions: {
+        esModuleInterop: true,
+        resolveJsonModule: true,
+        strict: true,
+        outDir: "bin",
+        target: "es2020",
+        module: "commonjs",
+        moduleResolution: "node",
+        sourceMap: true,
+        experimentalDecorators: true,
+        pretty: true,
+        noFallthroughCasesInSwitch: true,
+        noImplicitReturns: true,
+        forceConsistentCasingInFileNames: true,
+    },
+    files: ["index.ts"],
+});
 const LAYER = "aws:lambda/layerVersion:LayerVersion";
 
 describe("components under the mock monitor", () => {
@@ -22,6 +47,8 @@ describe("components under the mock monitor", () => {
 
     const app = (files: Record<string, string | Buffer> = { "lambda_function.py": HANDLER }) => writeFiles(tmpDir("fn-"), files);
     const componentUrn = (type: string, name: string) => `urn:pulumi:preview::lambda-python::${type}::${name}`;
+    /** The URN of a component a program creates (its parent is the stack). */
+    const programComponentUrn = (type: string, name: string) => `urn:pulumi:preview::lambda-python::pulumi:pulumi:Stack$${type}::${name}`;
     const childrenOf = (urn: string) => mock().resources.filter((r) => r.parent === urn);
 
     /**
@@ -31,6 +58,7 @@ describe("components under the mock monitor", () => {
     async function expectFailure(output: pulumi.Output<unknown>, pattern: RegExp): Promise<void> {
         await assert.rejects(outputValue(output), (e: Error) => {
             assert.match(e.message, pattern);
+            assert.match(e.message, /^Python(Function|Layer) "/, "the message starts with the component, with nothing before it");
             return true;
         });
     }
@@ -89,13 +117,26 @@ describe("components under the mock monitor", () => {
                 assert.equal(mock().byName("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "basic-basic-execution").wire.policyArn, "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
             });
 
-            it("creates the log group first, with 14 days of retention, and logs the function into it", () => {
-                const logs = mock().byName("aws:cloudwatch/logGroup:LogGroup", "basic-logs");
-                assert.equal(logs.wire.retentionInDays, 14);
+            it("names the function before it is created: the component's name and a suffix of the project, stack and name", async () => {
                 const f = mock().byName(FUNCTION, "basic");
+                assert.match(String(f.wire.name), /^basic-[0-9a-f]{7}$/);
+                assert.equal(await outputValue(fn.name), f.wire.name);
+            });
+
+            it("runs offline (serve, preview --invoke) under the name it will have in AWS", () => {
+                const [basic] = programFunctions(mock().resources).filter((f) => f.name === "basic");
+                assert.equal(basic.spec?.functionName, mock().byName(FUNCTION, "basic").wire.name);
+            });
+
+            it("creates the log group Lambda uses, /aws/lambda/<function name>, first, with 14 days of retention, and logs as text into it", () => {
+                const logs = mock().byName("aws:cloudwatch/logGroup:LogGroup", "basic-logs");
+                const f = mock().byName(FUNCTION, "basic");
+                assert.equal(logs.wire.name, `/aws/lambda/${f.wire.name}`);
+                assert.equal(logs.wire.namePrefix, undefined);
+                assert.equal(logs.wire.retentionInDays, 14);
                 assert.ok(f.dependencies.includes(logs.urn), "the function depends on its log group");
                 assert.ok(mock().resources.indexOf(logs) < mock().resources.indexOf(f));
-                assert.deepEqual((f.wire.loggingConfig as Record<string, unknown>).logFormat, "Text");
+                assert.deepEqual(f.wire.loggingConfig, { logFormat: "Text", logGroup: logs.wire.name });
             });
 
             it("keeps secret environment values secret", () => {
@@ -111,6 +152,28 @@ describe("components under the mock monitor", () => {
                 assert.equal(info.upload, "direct");
                 assert.ok(info.unzippedBytes > 90_000, "cowsay is in the archive");
             });
+        });
+
+        it("logs as JSON when asked", async () => {
+            const fn = new PythonFunction("json-logs", { source: app(), handler: "lambda_function.lambda_handler", logFormat: "JSON" });
+            await outputValue(fn.arn);
+            assert.deepEqual(mock().byName(FUNCTION, "json-logs").wire.loggingConfig, { logFormat: "JSON", logGroup: `/aws/lambda/${await outputValue(fn.name)}` });
+        });
+
+        it("uses the name given in functionArgs, for the function and its log group", async () => {
+            const fn = new PythonFunction("named", { source: app(), handler: "lambda_function.lambda_handler", functionArgs: { name: pulumi.output("orders-api") } });
+            await outputValue(fn.arn);
+            assert.equal(mock().byName(FUNCTION, "named").wire.name, "orders-api");
+            assert.equal(mock().byName("aws:cloudwatch/logGroup:LogGroup", "named-logs").wire.name, "/aws/lambda/orders-api");
+        });
+
+        it("derives a valid function name of at most 64 characters from any component name", async () => {
+            const long = `Reports.v2/${"monthly-".repeat(10)}`;
+            const fn = new PythonFunction(long, { source: app(), handler: "lambda_function.lambda_handler" });
+            await outputValue(fn.arn);
+            const name = String(mock().byName(FUNCTION, long).wire.name);
+            assert.match(name, /^Reports-v2-monthly-[A-Za-z0-9_-]*-[0-9a-f]{7}$/);
+            assert.equal(name.length, 64);
         });
 
         it("creates a public URL with both permissions required since October 2025", async () => {
@@ -238,6 +301,66 @@ describe("components under the mock monitor", () => {
         });
     });
 
+    // What `pulumi preview` prints comes from the SDK's language host (cmd/run): its handler for an
+    // unhandled error logs the error's message to the engine, under the resource the error names.
+    describe("a failing build, as the Pulumi CLI reports it (the SDK's language host against an engine)", () => {
+        let engine: FakeEngine;
+        before(async () => {
+            engine = new FakeEngine();
+            await engine.start();
+        });
+        after(() => engine?.stop());
+
+        /** Runs `index.ts` (which gets the components as `components`) as `pulumi preview` runs a program; the engine's diagnostics from it. */
+        async function preview(files: Record<string, string>): Promise<{ code: number | null; errors: EngineLog[] }> {
+            const program = writeFiles(tmpDir("program-"), { "Pulumi.yaml": "name: lambda-python\nruntime: nodejs\n", "package.json": '{ "name": "scratch", "main": "index.ts" }\n', "tsconfig.json": TSCONFIG, ...files });
+            const prelude = `import * as path from "path";\nimport * as components from ${JSON.stringify(path.join(ROOT, "components"))};\n`;
+            fs.writeFileSync(path.join(program, "index.ts"), prelude + fs.readFileSync(path.join(program, "index.ts"), "utf8"));
+            const from = engine.diagnostics.length;
+            const run = path.join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "run");
+            const args = [run, `--monitor=${engine.address}`, `--engine=${engine.address}`, "--project=lambda-python", "--stack=preview", "--dry-run", `--pwd=${program}`, "index.ts"];
+            const child = spawn(process.execPath, args, { cwd: program, env: { ...process.env, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE, PULUMI_CONFIG: "{}", PULUMI_NODEJS_TYPESCRIPT: "true", PULUMI_NODEJS_TRANSPILE_ONLY: "true" }, stdio: "inherit" });
+            const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+            return { code, errors: engine.diagnostics.slice(from).filter((d) => d.severity === "error") };
+        }
+
+        /**
+         * An error reported while the program's main module still runs is shown under the component; one that
+         * comes later (the build outlasted the program's top level) is shown on its own, from the language host's
+         * own handler, which prints the error's stack. Either way the text is the component's sentence alone.
+         */
+        function assertSaidFor(error: EngineLog, urn: string): void {
+            assert.ok(error.urn === "" || error.urn === urn, `said under ${error.urn}`);
+            assert.doesNotMatch(error.message, /error serializing property|\n\s+at /);
+        }
+
+        it("says the component's message and nothing before it: a handler module the source lacks", async () => {
+            const r = await preview({ "app/lambda_function.py": HANDLER, "index.ts": 'new components.PythonFunction("broken", { source: path.join(__dirname, "app"), handler: "app.handler" });\n' });
+            assert.equal(r.errors.length, 1, JSON.stringify(r.errors));
+            assert.match(r.errors[0].message, /^PythonFunction "broken": handler "app\.handler" needs app\.py at the root of its archive, and the archive has no such module\. Check the handler name and what the archive contains\.$/);
+            assertSaidFor(r.errors[0], programComponentUrn("lambda-python:index:PythonFunction", "broken"));
+            assert.equal(r.code, 32, "the language host's exit code for an error it has reported");
+        });
+
+        it("says the component's message and nothing before it: a dependency the index does not have", async () => {
+            const r = await preview({
+                "app/lambda_function.py": HANDLER,
+                "app/requirements.txt": "no-such-package-lambda-python-test-xyzzy==1.0\n",
+                "index.ts": 'new components.PythonFunction("unresolvable", { source: path.join(__dirname, "app"), handler: "lambda_function.lambda_handler", build: { installer: "pip" } });\n',
+            });
+            assert.equal(r.errors.length, 1, JSON.stringify(r.errors));
+            assert.match(r.errors[0].message, /^PythonFunction "unresolvable": .*no-such-package-lambda-python-test-xyzzy was not found on the package index \(PyPI\)\. Check its name/s);
+            assertSaidFor(r.errors[0], programComponentUrn("lambda-python:index:PythonFunction", "unresolvable"));
+        });
+
+        it("says a PythonLayer's message and nothing before it", async () => {
+            const r = await preview({ "index.ts": 'new components.PythonLayer("no-source", { source: path.join(__dirname, "missing") });\n' });
+            assert.equal(r.errors.length, 1, JSON.stringify(r.errors));
+            assert.match(r.errors[0].message, /^PythonLayer "no-source": source folder \S+missing does not exist/);
+            assertSaidFor(r.errors[0], programComponentUrn("lambda-python:index:PythonLayer", "no-source"));
+        });
+    });
+
     // Last: a registration whose inputs fail never releases the runtime's RPC keep-alive (the
     // program is over at that point), so nothing here waits for all registrations afterwards.
     describe("mistakes, each failing at preview with a message naming the component", () => {
@@ -256,6 +379,24 @@ describe("components under the mock monitor", () => {
 
             it("a handler function the module does not define", async () => {
                 await expectFailure(new PythonFunction("no-func", { source: app(), handler: "lambda_function.main" }).archive, /PythonFunction "no-func": handler "lambda_function\.main": lambda_function\.py in its archive does not define main/);
+            });
+
+            it("a function name Lambda refuses", () => {
+                assert.throws(
+                    () => new PythonFunction("dotted", { source: app(), handler: "lambda_function.lambda_handler", functionArgs: { name: "orders.api" } }),
+                    /^Error: PythonFunction "dotted": functionArgs\.name "orders\.api" may hold only letters, digits, hyphens and underscores .* Change it, or leave it out and the component derives one\.$/,
+                );
+                assert.throws(
+                    () => new PythonFunction("long-name", { source: app(), handler: "lambda_function.lambda_handler", functionArgs: { name: "x".repeat(65) } }),
+                    /PythonFunction "long-name": functionArgs\.name must be 1 to 64 characters .* has 65\./,
+                );
+            });
+
+            it("a log format Lambda does not have", () => {
+                assert.throws(
+                    () => new PythonFunction("yaml-logs", { source: app(), handler: "lambda_function.lambda_handler", logFormat: "YAML" as LogFormat }),
+                    /^Error: PythonFunction "yaml-logs": logFormat must be "Text" or "JSON", not "YAML"\.$/,
+                );
             });
 
             it("six layers", () => {
@@ -284,6 +425,11 @@ describe("components under the mock monitor", () => {
             it("two architectures for a layer with native code", async () => {
                 const both = new PythonLayer("native-both", { requirements: requirements(), architectures: ["x86_64", "arm64"], build: { installer: "pip" } });
                 await expectFailure(both.zippedBytes, /PythonLayer "native-both": the layer holds native code built for x86_64, so it can only be compatible with one architecture, not x86_64 and arm64/);
+            });
+
+            it("a runtime that is not Python's", async () => {
+                const layer = new PythonLayer("java-layer", { source: app(), runtimes: ["java21"] });
+                await expectFailure(layer.zippedBytes, /^PythonLayer "java-layer": runtime "java21" is not a Python runtime; list Python runtimes such as python3\.\d+\.$/);
             });
 
             it("both architecture and architectures", () => {

@@ -8,6 +8,7 @@ import * as path from "path";
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
+import { ComponentError } from "../../components/component-error";
 import { analyzeResource, analyzeStackResources } from "../../preview/analyze";
 import { outputValue } from "../../preview/mock-stack";
 import { unwrap } from "../../policies/pack/code";
@@ -86,5 +87,16 @@ describe("Pulumi SDK internals we rely on", () => {
         const launcher = require.resolve("@pulumi/pulumi/cmd/run-plugin");
         assert.match(launcher, /[\\/]@pulumi[\\/]pulumi[\\/]cmd[\\/]run-plugin[\\/]/, "components/provider.ts loadedByPluginLauncher() matches this path");
         assert.ok(fs.existsSync(path.join(path.dirname(launcher), "run.js")));
+    });
+    it("@pulumi/pulumi/runtime/rpc: an error rejecting an input is rethrown as the same object, its message prefixed; a ComponentError keeps its own (components/component-error.ts)", async () => {
+        const { serializeProperties } = require("@pulumi/pulumi/runtime/rpc");
+        const plain = new Error('PythonFunction "api": broken');
+        await assert.rejects(serializeProperties("test", { code: Promise.reject(plain) }), (e: unknown) => e === plain);
+        assert.match(plain.message, /^error serializing property "code": /, "the SDK no longer prefixes the message: ComponentError's fixed message may be unneeded");
+        const ours = new ComponentError('PythonFunction "api": broken', new pulumi.ComponentResource("test:index:Probe", "probe", {}, {}));
+        await assert.rejects(serializeProperties("test", { code: Promise.reject(ours) }), (e: unknown) => e === ours);
+        assert.equal(ours.message, 'PythonFunction "api": broken');
+        assert.equal(ours.hideStack, true);
+        assert.ok(pulumi.ResourceError.isInstance(ours));
     });
 });
