@@ -11,6 +11,7 @@ import { hostArchitecture } from "../runner/host";
 import { QEMU_VERSION, ensureQemu, qemuPath } from "../runner/qemu";
 import { emulatorPath, ensureEmulator, EMULATOR, RUNTIME_CLIENT, runtimeClientDir } from "../runner/tools";
 import { ensureResolverPip, ensureUv, PIP_VERSION, resolverPython, UV_VERSION } from "../builder/tools";
+import { formatMB } from "../policies/rules/format";
 import { Architecture, ARCHITECTURES, NEWEST_RUNTIME, parsePythonRuntime } from "../policies/target";
 import { oneOf, parse, progressPrinter } from "./args";
 import { setupUsage } from "./usage";
@@ -148,7 +149,7 @@ async function step<T>(say: (m: string) => void, what: string, where: () => stri
     return result;
 }
 
-/** The bytes under each path (files as they are, symbolic links not followed), "187.3 MB". */
+/** The bytes under each path (files as they are, symbolic links not followed), as formatMB writes them ("187 MB"). */
 function formatSize(paths: string[]): string {
     let bytes = 0;
     const walk = (p: string) => {
@@ -162,7 +163,7 @@ function formatSize(paths: string[]): string {
         else bytes += st.size;
     };
     for (const p of new Set(paths)) walk(p);
-    return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} kB`;
+    return formatMB(bytes);
 }
 
 /** "95.2 s", "2 min 5 s". */

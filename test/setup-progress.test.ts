@@ -10,7 +10,7 @@ import { PIP_VERSION, UV_VERSION } from "../builder/tools";
 import { emulatorPath } from "../runner/tools";
 import { cli, tmpDir } from "./helpers";
 
-const SIZE_AND_TIME = String.raw`\d+(\.\d)? (MB|kB) in (\d+\.\d s|\d+ min \d+ s)`;
+const SIZE_AND_TIME = String.raw`\d+(\.\d+)? (B|KB|MB) in (\d+\.\d s|\d+ min \d+ s)`;
 
 /** A tools folder of its own holding what `keep` names from the shared one (symbolic links), so only the rest is installed. */
 function toolsWith(keep: string[]): string {
