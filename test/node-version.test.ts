@@ -7,7 +7,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { atLeast, requiredNode } from "../shared/node-version";
-import { ROOT } from "./helpers";
+import { ROOT, tmpDir, writeFiles } from "./helpers";
 
 /** A Node.js older than the package needs: LAMBDA_PYTHON_OLD_NODE, or the machine's own node binaries. */
 function oldNode(): string | undefined {
@@ -51,6 +51,20 @@ describe("a Node.js older than 22.12 at every entry point", () => {
         assert.equal(r.code, 2, r.stderr);
         assert.match(r.stderr, SENTENCE);
         assert.doesNotMatch(r.stderr, /internal error|compiling/);
+    });
+
+    it("npm start checks before its build check: a stale dist/ is not compiled on an old Node.js", () => {
+        // npm start's files in a folder where a source was never compiled: on a supported Node.js this compiles.
+        const dir = tmpDir("lp-old-node-start-");
+        for (const rel of ["package.json", "preview/start.js", "preview/build-if-changed.js", "dist/cli/node-version.js", "dist/shared/node-version.js"]) {
+            fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+            fs.copyFileSync(path.join(ROOT, rel), path.join(dir, rel));
+        }
+        writeFiles(dir, { "tsconfig.json": JSON.stringify({ include: ["cli/**/*.ts"] }), "cli/new.ts": "export const x = 1;\n" });
+        const r = spawnSync(node!, [path.join(dir, "preview", "start.js")], { cwd: dir, encoding: "utf8" });
+        assert.equal(r.status, 2, r.stderr);
+        assert.match(r.stderr, SENTENCE);
+        assert.doesNotMatch(r.stderr, /compiling/);
     });
 
     it("importing the components throws the sentence as a NodeVersionError", () => {
