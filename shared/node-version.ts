@@ -46,7 +46,7 @@ export function nodeVersionProblem(version = process.versions.node, execPath = p
 }
 
 /** Thrown at import by a Node.js too old; `name` lets the CLI tell it from other failures. */
-export class NodeVersionError extends Error {
+class NodeVersionError extends Error {
     constructor(message: string) {
         super(message);
         this.name = "NodeVersionError";

@@ -148,6 +148,19 @@ async function startPlugin(program: string, plugin: string): Promise<{ proc: Chi
     return { proc, port };
 }
 
+/** Starts a policy pack folder as the Pulumi CLI runs a Node.js pack: @pulumi/pulumi's launcher from the pack's own dependencies, in its folder. */
+async function startPolicyPack(folder: string): Promise<{ proc: ChildProcess; client: analyzerrpc.AnalyzerClient }> {
+    const launcher = path.join(folder, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack");
+    const proc = spawn(process.execPath, [launcher, "127.0.0.1:1", "."], { cwd: folder, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    proc.stderr!.on("data", (d) => (stderr += d));
+    const port = await new Promise<string>((resolve, reject) => {
+        proc.stdout!.once("data", (d) => resolve(String(d).trim()));
+        proc.once("exit", (c) => reject(new Error(`the policy pack exited with ${c}: ${stderr}`)));
+    });
+    return { proc, client: new analyzerrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) };
+}
+
 function unary<Req, Res>(client: grpc.Client, fn: (req: Req, cb: (e: grpc.ServiceError | null, r: Res) => void) => unknown, req: Req): Promise<Res> {
     return new Promise((resolve, reject) => fn.call(client, req, (e, r) => (e ? reject(e) : resolve(r))));
 }
@@ -249,6 +262,25 @@ describe("installing pulumi-lambda-python outside this repository", () => {
             });
 
             if (way.name === "the packed tarball") {
+                it("ships the policy pack, which runs once copied out of node_modules, as docs/ci.md runs it", async () => {
+                    // Out of node_modules: Pulumi's launcher loads a TypeScript pack through its vendored ts-node 7,
+                    // which leaves files under node_modules to Node.js, and Node 24 refuses to strip types there
+                    // (ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING): `--policy-pack node_modules/…` fails.
+                    const folder = path.join(program, ".lambda-python-policies");
+                    ok("cp", ["-r", path.join("node_modules", "pulumi-lambda-python", "policies"), folder], program);
+                    ok("npm", ["install", "--prefer-offline", "--prefix", folder], program);
+                    const { proc, client } = await startPolicyPack(folder);
+                    try {
+                        const info = await unary<Empty, analyzerproto.AnalyzerInfo>(client, client.getAnalyzerInfo, new Empty());
+                        assert.equal(info.getName(), "lambda-python");
+                        assert.equal(info.getVersion(), JSON.parse(fs.readFileSync(path.join(folder, "package.json"), "utf8")).version);
+                        assert.equal(info.getPoliciesList().length, 16);
+                    } finally {
+                        client.close();
+                        proc.kill();
+                    }
+                });
+
                 it("starts as a Pulumi plugin from the installed folder and serves the reviewed schema", async () => {
                     const plugin = await startPlugin(program, path.join(program, "node_modules", "pulumi-lambda-python"));
                     const client = new providerrpc.ResourceProviderClient(`127.0.0.1:${plugin.port}`, grpc.credentials.createInsecure());
@@ -277,16 +309,7 @@ describe("the policy pack as `pulumi policy publish` ships it", () => {
         folder = tmpDir("lp-policy-pack-");
         ok("tar", ["-xzf", packed.file, "-C", folder, "--strip-components=1"], folder);
         ok("npm", ["install", "--prefer-offline"], folder);
-        // As the Pulumi CLI runs a Node.js pack: @pulumi/pulumi's launcher, from the pack's own dependencies, in its folder.
-        const launcher = path.join(folder, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack");
-        analyzer = spawn(process.execPath, [launcher, "127.0.0.1:1", "."], { cwd: folder, env, stdio: ["ignore", "pipe", "pipe"] });
-        let stderr = "";
-        analyzer.stderr!.on("data", (d) => (stderr += d));
-        const port = await new Promise<string>((resolve, reject) => {
-            analyzer.stdout!.once("data", (d) => resolve(String(d).trim()));
-            analyzer.once("exit", (c) => reject(new Error(`the policy pack exited with ${c}: ${stderr}`)));
-        });
-        client = new analyzerrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+        ({ proc: analyzer, client } = await startPolicyPack(folder));
     });
 
     after(() => {
