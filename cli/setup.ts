@@ -1,14 +1,17 @@
 // lambda-python setup: install the tools other commands use (pinned versions,
 // into the build cache's tools folder): uv for builds, and what invoke/serve
 // run functions with (the Lambda emulator, Debian CPythons, awslambdaric).
+import * as fs from "fs";
+import * as path from "path";
 import { defaultToolsDir } from "../builder/cache";
 import { UserError } from "../shared/errors";
 import { DEBIAN_INTERPRETERS, ensureRunnerTools, interpreterFor } from "../runner";
 import { readManifest, rootDir } from "../runner/debian-root";
 import { hostArchitecture } from "../runner/host";
-import { QEMU_VERSION, qemuPath } from "../runner/qemu";
-import { emulatorPath, EMULATOR, RUNTIME_CLIENT } from "../runner/tools";
-import { ensureResolverPip, ensureUv, PIP_VERSION } from "../builder/tools";
+import { QEMU_VERSION, ensureQemu, qemuPath } from "../runner/qemu";
+import { emulatorPath, ensureEmulator, EMULATOR, RUNTIME_CLIENT, runtimeClientDir } from "../runner/tools";
+import { ensureResolverPip, ensureUv, PIP_VERSION, resolverPython, UV_VERSION } from "../builder/tools";
+import { formatMB } from "../policies/rules/format";
 import { Architecture, ARCHITECTURES, NEWEST_RUNTIME, parsePythonRuntime } from "../policies/target";
 import { oneOf, parse, progressPrinter } from "./args";
 import { setupUsage } from "./usage";
@@ -38,7 +41,12 @@ first use; setup does it ahead of time.
   --arch x86_64|arm64    an architecture to prepare (repeatable; default this machine's)
   --all                  every runtime with a Debian CPython, on both architectures
   --no-runner            only uv, not the tools that run functions
-  --quiet                no progress
+  --progress-only        say only what has to be installed (each download, its size and time), not what is ready
+  --quiet                no output at all
+
+What is downloaded is said on stderr as it starts, and once in place with its size on disk
+and the time it took (a Debian root takes 1-3 minutes). npm start and npm test run
+setup --progress-only: silent when everything is installed.
 
 LAMBDA_PYTHON_DEBIAN_MIRROR overrides the Debian mirror read from apt's configuration.`;
 
@@ -52,6 +60,7 @@ export async function setupCommand(argv: string[]): Promise<number> {
             arch: { type: "string", multiple: true },
             all: { type: "boolean" },
             "no-runner": { type: "boolean" },
+            "progress-only": { type: "boolean" },
         },
         setupUsage,
     );
@@ -60,6 +69,7 @@ export async function setupCommand(argv: string[]): Promise<number> {
         return 0;
     }
     const say = progressPrinter(!!v.quiet);
+    const report = v.quiet || v["progress-only"] ? () => {} : (line: string) => console.log(line);
     // Every option is checked before anything is installed (--no-runner installs only uv and ignores them).
     const runtimes = v.runtime as string[] | undefined;
     const arches = (v.arch as string[] | undefined)?.map((a) => oneOf("arch", a, ARCHITECTURES)!);
@@ -67,9 +77,22 @@ export async function setupCommand(argv: string[]): Promise<number> {
         if (!parsePythonRuntime(r)) throw new UserError(`--runtime "${r}" is not a Python runtime; use one such as ${NEWEST_RUNTIME}.`);
         interpreterFor(r); // refuses a retired or unknown runtime in one paragraph
     }
-    const uv = await ensureUv(defaultToolsDir());
-    await ensureResolverPip(defaultToolsDir());
-    if (!v.quiet) console.log(`uv: ${uv}\npip ${PIP_VERSION} (resolves for python3.8-3.11 targets): ${defaultToolsDir()}/venv`);
+    const tools = defaultToolsDir();
+    const venv = path.join(tools, "venv");
+    const hadUv = fs.existsSync(path.join(venv, "bin", "uv"));
+    const hadPip = !!(await resolverPython(tools));
+    const uv = await step(
+        say,
+        `uv ${UV_VERSION} and pip ${PIP_VERSION}`,
+        () => [venv],
+        async (s) => {
+            if (!hadUv || !hadPip) s(`installing uv ${UV_VERSION} and pip ${PIP_VERSION} into ${venv} (from PyPI)`);
+            const found = await ensureUv(tools);
+            await ensureResolverPip(tools);
+            return found;
+        },
+    );
+    report(`uv: ${uv}\npip ${PIP_VERSION} (resolves for python3.8-3.11 targets): ${venv}`);
     if (v["no-runner"]) return 0;
 
     let targets = DEFAULT_TARGETS;
@@ -78,15 +101,73 @@ export async function setupCommand(argv: string[]): Promise<number> {
         const as = arches ?? (v.all ? [...ARCHITECTURES] : [hostArchitecture() ?? "x86_64"]);
         targets = rs.flatMap((runtime) => as.map((architecture) => ({ runtime, architecture })));
     }
+    const foreign = [...new Set(targets.map((t) => t.architecture).filter((a) => a !== hostArchitecture()))];
+    await step(
+        say,
+        `the Lambda Runtime Interface Emulator ${EMULATOR.version}`,
+        () => [emulatorPath()],
+        (s) => ensureEmulator(s),
+    );
+    for (const a of foreign)
+        await step(
+            say,
+            `qemu ${QEMU_VERSION} for ${a}`,
+            () => [qemuPath(a)],
+            (s) => ensureQemu(a, s),
+        );
     for (const t of targets) {
-        await ensureRunnerTools(t, say);
         const interpreter = interpreterFor(t.runtime);
+        // The host's own root comes too when the target is another architecture (it compiles the runtime client).
+        const roots = [...new Set([t.architecture, hostArchitecture() ?? t.architecture])];
+        await step(
+            say,
+            `${t.runtime} ${t.architecture} (Debian ${interpreter} root and ${RUNTIME_CLIENT[0]})`,
+            () => [...roots.map((a) => rootDir(interpreter, a)), runtimeClientDir(interpreter, t.architecture)],
+            (s) => ensureRunnerTools(t, s),
+        );
         const manifest = readManifest(rootDir(interpreter, t.architecture));
         const note = interpreter === t.runtime ? "" : ` (no Debian CPython for ${t.runtime}: pure-Python code runs on ${interpreter})`;
-        if (!v.quiet) console.log(`${t.runtime} ${t.architecture}: CPython ${manifest?.pythonVersion ?? "?"} from Debian ${manifest?.suite ?? "?"}${note}`);
+        report(`${t.runtime} ${t.architecture}: CPython ${manifest?.pythonVersion ?? "?"} from Debian ${manifest?.suite ?? "?"}${note}`);
     }
-    if (!v.quiet) console.log(`emulator: ${emulatorPath()}`);
-    const foreign = [...new Set(targets.map((t) => t.architecture).filter((a) => a !== hostArchitecture()))];
-    if (!v.quiet) for (const a of foreign) console.log(`qemu ${QEMU_VERSION} (runs ${a}): ${qemuPath(a)}`);
+    report(`emulator: ${emulatorPath()}`);
+    for (const a of foreign) report(`qemu ${QEMU_VERSION} (runs ${a}): ${qemuPath(a)}`);
     return 0;
+}
+
+/**
+ * Runs one install step; when it had something to install (it said so through `say`), says once it is in
+ * place: what, its size on disk (the folders or files `where` names) and how long it took.
+ */
+async function step<T>(say: (m: string) => void, what: string, where: () => string[], run: (say: (m: string) => void) => Promise<T>): Promise<T> {
+    let said = false;
+    const started = Date.now();
+    const result = await run((m) => {
+        said = true;
+        say(m);
+    });
+    if (said) say(`${what}: ${formatSize(where())} in ${formatElapsed(Date.now() - started)}`);
+    return result;
+}
+
+/** The bytes under each path (files as they are, symbolic links not followed), as formatMB writes them ("187 MB"). */
+function formatSize(paths: string[]): string {
+    let bytes = 0;
+    const walk = (p: string) => {
+        let st: fs.Stats;
+        try {
+            st = fs.lstatSync(p);
+        } catch {
+            return;
+        }
+        if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+        else bytes += st.size;
+    };
+    for (const p of new Set(paths)) walk(p);
+    return formatMB(bytes);
+}
+
+/** "95.2 s", "2 min 5 s". */
+function formatElapsed(ms: number): string {
+    const s = ms / 1000;
+    return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }

@@ -1,5 +1,7 @@
 // pulumi-lambda-python: Pulumi components for Python AWS Lambda functions
 // and layers, and the archive builder behind them.
+// First: a Node.js older than package.json's engines throws one clear sentence at import.
+import "../shared/node-version";
 import { loadedByPluginLauncher, serveComponents } from "./provider";
 import { PythonFunction } from "./python-function";
 import { PythonLayer } from "./python-layer";

@@ -23,9 +23,9 @@ const packageRoot = path.resolve(__dirname, "..");
  * The .ts and .json files tsconfig.json's "include" folders hold, less its "exclude" folders (the preview's
  * corpus of other people's programs is not compiled by the build). Declaration files emit nothing.
  */
-function sources(root) {
+function sources(root, ignore = []) {
     const config = JSON.parse(fs.readFileSync(path.join(root, "tsconfig.json"), "utf8"));
-    const folders = [...new Set((config.include ?? []).map((glob) => glob.split("/")[0]))];
+    const folders = [...new Set((config.include ?? []).map((glob) => glob.split("/")[0]))].filter((f) => !ignore.includes(f));
     const skip = new Set(["node_modules", "dist"]);
     const excluded = new Set((config.exclude ?? []).map((p) => path.join(root, p)));
     const out = [];
@@ -49,11 +49,15 @@ function sources(root) {
     return out;
 }
 
-/** Why root/dist/ is out of date, or undefined when every source was compiled after its last change. */
-function staleReason(root = packageRoot) {
+/**
+ * Why root/dist/ is out of date, or undefined when every source was compiled after its last change.
+ * `ignore`: top-level folders whose compiled copy nobody runs here (the test run's check ignores test/,
+ * which mocha runs through ts-node, so editing a test does not recompile everything).
+ */
+function staleReason(root = packageRoot, ignore = []) {
     const dist = path.join(root, "dist");
     let oldestOutput = Infinity;
-    for (const source of sources(root)) {
+    for (const source of sources(root, ignore)) {
         const rel = path.relative(root, source);
         const json = rel.endsWith(".json");
         const output = path.join(dist, json ? rel : rel.replace(/\.ts$/, ".js"));
@@ -72,8 +76,8 @@ function staleReason(root = packageRoot) {
 }
 
 /** Compiles (`npm run build`) when dist/ is out of date; the build's exit status, or 0 when nothing changed. */
-function buildIfChanged(root = packageRoot) {
-    const reason = staleReason(root);
+function buildIfChanged(root = packageRoot, ignore = []) {
+    const reason = staleReason(root, ignore);
     if (!reason) return 0;
     process.stderr.write(`build: ${reason}; compiling\n`);
     const npm = process.env.npm_execpath;

@@ -1,11 +1,21 @@
 #!/usr/bin/env node
-// `npm start`: compile when a source changed (build-if-changed.js), then
-// `lambda-python setup --quiet` and `lambda-python preview . --invoke`, in this
+// `npm start`: check Node.js, compile when a source changed (build-if-changed.js), then
+// `lambda-python setup --progress-only` and `lambda-python preview . --invoke`, in this
 // one process. As npm's prestart they were three Node processes, each paying
 // Node's start-up and the CLI's module loading again (~0.2 s of a warm start
-// that should take under 3 s).
+// that should take under 3 s). setup is silent when everything is installed and
+// shows each download (size, time) on a first run, which takes minutes.
 //
 // Plain JavaScript on purpose: it runs before anything is compiled (a fresh clone).
+
+const fs = require("fs");
+const path = require("path");
+
+// First, the CLI's Node.js check (shared/node-version.ts, compiled): one sentence and exit 2 on a Node.js
+// older than package.json's engines, before anything is compiled or run. Only a fresh clone, with nothing
+// compiled yet, compiles first; dist/cli/main.js then checks before anything else.
+const nodeCheck = path.join(__dirname, "..", "dist", "cli", "node-version.js");
+if (fs.existsSync(nodeCheck)) require(nodeCheck);
 
 const { buildIfChanged } = require("./build-if-changed");
 
@@ -14,7 +24,7 @@ if (built !== 0) {
     process.exitCode = built;
 } else {
     const { runCommand, exitWhenDone } = require("../dist/cli/main.js");
-    runCommand(["setup", "--quiet"])
+    runCommand(["setup", "--progress-only"])
         .then((code) => (code === 0 ? runCommand(["preview", ".", "--invoke"]) : code))
         .then(exitWhenDone);
 }

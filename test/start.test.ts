@@ -96,7 +96,7 @@ describe("npm start itself (preview/start.js): the build check, setup and previe
 
 describe("npm start's build check: the build runs only when a source changed", () => {
     // Plain JavaScript (it runs before anything is compiled), so it is loaded as it is.
-    const { staleReason }: { staleReason(root: string): string | undefined } = require("../preview/build-if-changed.js");
+    const { staleReason }: { staleReason(root: string, ignore?: string[]): string | undefined } = require("../preview/build-if-changed.js");
     const at = (file: string, seconds: number) => fs.utimesSync(file, seconds, seconds);
 
     function project(): string {
@@ -141,6 +141,14 @@ describe("npm start's build check: the build runs only when a source changed", (
         assert.equal(staleReason(dir), undefined);
         at(path.join(dir, "lib/table.json"), 3_000);
         assert.equal(staleReason(dir), `${path.join("lib", "table.json")} changed`);
+    });
+
+    it("the test run's check (test/build-first.ts) leaves out folders nobody runs compiled, and only those", () => {
+        const dir = project();
+        at(path.join(dir, "examples/b/index.ts"), 3_000);
+        assert.equal(staleReason(dir, ["examples"]), undefined);
+        at(path.join(dir, "lib/a.ts"), 3_000);
+        assert.equal(staleReason(dir, ["examples"]), `${path.join("lib", "a.ts")} changed`);
     });
 
     it("builds when tsconfig.json changed after the build", () => {
