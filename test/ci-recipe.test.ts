@@ -105,10 +105,10 @@ describe("docs/ci.md: the CI recipe", () => {
     });
 
     it("would catch a command or option the CLI does not have", () => {
-        const wrong: Workflow = { name: "x", on: "push", jobs: { a: { "runs-on": "ubuntu-24.04", steps: [{ run: "npx lambda-python preview . --policy-config p.json\nnpx lambda-python deploy ." }] } } };
+        const wrong: Workflow = { name: "x", on: "push", jobs: { a: { "runs-on": "ubuntu-24.04", steps: [{ run: "npx lambda-python preview . --no-such-option p.json\nnpx lambda-python deploy ." }] } } };
         const found = problems(wrong);
         assert.equal(found.length, 2, found.join("\n"));
-        assert.match(found[0], /lambda-python preview has no option --policy-config/);
+        assert.match(found[0], /lambda-python preview has no option --no-such-option/);
         assert.match(found[1], /no command "deploy"/);
     });
 
