@@ -13,7 +13,7 @@ import { sweepLeftovers } from "../builder/leftovers";
 import { inspectPath } from "../policies/inspect";
 import { ArchiveFacts, extractedPath, InspectedArchive, unsafeName } from "../policies/inspect/facts";
 import { openZipFile, ZipFormatError } from "../policies/zip/reader";
-import { checkedFolder, recordedFolder, removeCheckedFolder } from "./install-dir";
+import { checkedFolder, isLegacyRecord, removeCheckedFolder } from "./install-dir";
 
 /** Lambda's limit on function + layers, unzipped: also what we are willing to extract. */
 const MAX_UNZIPPED = 262_144_000;
@@ -184,10 +184,9 @@ export function sweepExtractions(days = 14): void {
             if (name === "empty" || name.startsWith(".")) continue;
             const p = path.join(dir, name);
             try {
-                const recorded = recordedFolder(name);
-                if (recorded !== undefined) {
-                    if (!fs.existsSync(path.join(dir, recorded))) fs.rmSync(p, { force: true }); // a record whose folder went
-                } else if (fs.statSync(p).mtimeMs < old) removeCheckedFolder(p);
+                if (isLegacyRecord(name))
+                    fs.rmSync(p, { force: true }); // records are kept inside their folders now
+                else if (fs.statSync(p).mtimeMs < old) removeCheckedFolder(p);
             } catch {
                 // in use or gone: either way nothing to do
             }

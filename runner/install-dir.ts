@@ -8,17 +8,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { removeQuietly, tempPathFor, trackTemp, untrackTemp } from "../builder/atomic";
 import { makeFolders } from "../shared/folders";
+import { ownerAlive } from "../shared/owner";
 
-function processAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch (e) {
-        return (e as NodeJS.ErrnoException).code === "EPERM";
-    }
-}
-
-/** Removes temporaries of `target` left by processes that no longer run. */
+/**
+ * Removes temporaries of `target` left by processes that no longer run. A
+ * temporary's name carries its owner's tag (pid.start time, tempPathFor);
+ * the owner is judged by the one rule every cache uses (shared/owner.ts).
+ */
 function removeAbandoned(target: string): void {
     const dir = path.dirname(target);
     const prefix = `.${path.basename(target)}.tmp-`;
@@ -30,8 +26,8 @@ function removeAbandoned(target: string): void {
     }
     for (const name of names) {
         if (!name.startsWith(prefix)) continue;
-        const pid = Number(name.slice(prefix.length).split("-")[0]);
-        if (!processAlive(pid)) removeQuietly(path.join(dir, name));
+        const tag = name.slice(prefix.length).split("-")[0];
+        if (!ownerAlive(tag)) removeQuietly(path.join(dir, name));
     }
 }
 
@@ -59,7 +55,15 @@ export async function installFolder(target: string, fill: (temp: string) => Prom
     }
 }
 
-/** Beside a checked folder: the digest of what it held when it was made. */
+/**
+ * A checked folder is `<target>/content`, what is used, beside
+ * `<target>/.state`, the digest of what it held when it was made. Both are
+ * made under the temporary name and appear together with one rename, so no
+ * process ever sees a folder without its record (with the record beside the
+ * folder, a second process that looked in between took a folder just made
+ * for a changed one and removed it under the first).
+ */
+const CONTENT = "content";
 const STATE = ".state";
 
 /**
@@ -83,44 +87,53 @@ function contentState(dir: string): string {
 
 function stateMatches(target: string): boolean {
     try {
-        return fs.readFileSync(target + STATE, "utf8") === contentState(target);
+        return fs.readFileSync(path.join(target, STATE), "utf8") === contentState(path.join(target, CONTENT));
     } catch {
-        return false; // no record (made before records were kept, or killed before it was written), or the folder went
+        return false; // no record (a folder of an earlier layout), or the folder went
     }
 }
 
 /**
  * installFolder for a cache used every run (the function's extracted code,
- * its compiled bytecode): what the folder held when made is recorded beside
+ * its compiled bytecode): what the folder held when made is recorded with
  * it and compared on every use, and a folder that changed since (a file
  * edited, truncated, removed or added, by rot or by hand) is made again
  * instead of run. Rot the kernel does not see (a failing disk returning other
- * bytes) is not caught.
+ * bytes) is not caught. Returns the content folder; `fill` fills it.
  */
-export async function checkedFolder(target: string, fill: (temp: string) => Promise<void>): Promise<string> {
+export async function checkedFolder(target: string, fill: (content: string) => Promise<void>): Promise<string> {
     if (fs.existsSync(target)) {
         if (stateMatches(target)) {
             const now = new Date();
-            fs.utimesSync(target, now, now); // marks it used, for sweeping (the folder's own times are not recorded)
-            return target;
+            fs.utimesSync(target, now, now); // marks it used, for sweeping
+            return path.join(target, CONTENT);
         }
-        removeQuietly(target);
+        // Moved aside in one step, so a racing maker's rename finds the name free; then removed.
+        const aside = tempPathFor(target);
+        try {
+            fs.renameSync(target, aside);
+        } catch {
+            // another process moved it first
+        }
+        removeQuietly(aside);
     }
-    await installFolder(target, fill);
-    // Written after the rename: a process killed in between leaves a folder without a record, made again next time.
-    const temp = tempPathFor(target + STATE);
-    fs.writeFileSync(temp, contentState(target));
-    fs.renameSync(temp, target + STATE);
-    return target;
+    removeQuietly(`${target}${STATE}`); // the record of the earlier layout, beside the folder
+    await installFolder(target, async (temp) => {
+        const content = path.join(temp, CONTENT);
+        fs.mkdirSync(content);
+        await fill(content);
+        fs.writeFileSync(path.join(temp, STATE), contentState(content));
+    });
+    return path.join(target, CONTENT);
 }
 
-/** Removes a checked folder and its record. */
+/** Removes a checked folder (and a record of the earlier layout beside it). */
 export function removeCheckedFolder(target: string): void {
     removeQuietly(target);
-    removeQuietly(target + STATE);
+    removeQuietly(`${target}${STATE}`);
 }
 
-/** The folder a name beside it records (install-dir's record of a checked folder), or undefined for anything else. */
-export function recordedFolder(name: string): string | undefined {
-    return name.endsWith(STATE) ? name.slice(0, -STATE.length) : undefined;
+/** Whether a name in a checked folders' folder is a record of the earlier layout (kept beside its folder). */
+export function isLegacyRecord(name: string): boolean {
+    return name.endsWith(STATE);
 }

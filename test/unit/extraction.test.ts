@@ -128,4 +128,53 @@ describe("extraction of a function's archives (runner/code.ts)", () => {
         assert.deepEqual([fs.existsSync(leftover), fs.existsSync(alive)], [false, true]);
         fs.rmSync(alive, { recursive: true });
     });
+
+    it("leaves the extraction another running process is making of the same archive", async () => {
+        // Its temporary folder is named with its owner's tag (pid.start time); a second extraction of the same
+        // archive took that tag for a pid, found no such process, and removed the folder under its maker.
+        const code = zip([HANDLER, file("second.py", "x = 2\n")]);
+        const dir = await extracted([code], "task");
+        const key = path.dirname(dir);
+        fs.rmSync(key, { recursive: true });
+        const making = path.join(path.dirname(key), `.${path.basename(key)}.tmp-${ownerTag()}-beef`);
+        fs.mkdirSync(path.join(making, "content"), { recursive: true });
+        assert.equal(await extracted([code], "task"), dir);
+        assert.ok(fs.existsSync(making), "the running maker's folder is still there");
+        fs.rmSync(making, { recursive: true });
+    });
+
+    it("keeps each extraction's record inside it, made with it in one rename, and remakes one of the earlier layout", async () => {
+        const code = zip([HANDLER, file("third.py", "x = 3\n")]);
+        const dir = await extracted([code], "task");
+        const key = path.dirname(dir);
+        assert.deepEqual(fs.readdirSync(key).sort(), [".state", "content"]);
+        assert.ok(!fs.existsSync(`${key}.state`));
+        // The earlier layout: the files at the key itself, the record beside it.
+        fs.rmSync(key, { recursive: true });
+        fs.mkdirSync(key);
+        fs.writeFileSync(path.join(key, "lambda_function.py"), "stale\n");
+        fs.writeFileSync(`${key}.state`, "0");
+        assert.equal(await extracted([code], "task"), dir);
+        assert.equal(fs.readFileSync(path.join(dir, "third.py"), "utf8"), "x = 3\n");
+        assert.deepEqual(fs.readdirSync(key).sort(), [".state", "content"]);
+        assert.ok(!fs.existsSync(`${key}.state`), "the earlier record is gone");
+    });
+
+    it("gives every one of several processes extracting the same archive at once a complete folder", () => {
+        // Eight processes, each extracting one archive of 300 files into the same cache, then reading every file
+        // back; before, a process could find another's folder without its record and remove it under it.
+        const code = zip([HANDLER, ...Array.from({ length: 300 }, (_, i) => file(`pkg/m${i}.py`, `x = ${i}\n`))]);
+        const script = `
+            const { extracted } = require(${JSON.stringify(path.join(__dirname, "..", "..", "runner", "code"))});
+            const fs = require("fs"), path = require("path");
+            extracted([${JSON.stringify(code)}], "task").then((dir) => {
+                for (let i = 0; i < 300; i++) if (fs.readFileSync(path.join(dir, "pkg", "m" + i + ".py"), "utf8") !== "x = " + i + "\\n") throw new Error("m" + i + " differs");
+                process.stdout.write("ok");
+            }, (e) => { console.error(e.stack); process.exit(1); });`;
+        const run = `for i in 1 2 3 4 5 6 7 8; do node -r ts-node/register/transpile-only -e "$SCRIPT" > "$OUT.$i" 2>&1 & done; wait`;
+        const out = path.join(base, "race");
+        spawnSync("bash", ["-c", run], { env: { ...process.env, SCRIPT: script, OUT: out, LAMBDA_PYTHON_CACHE_DIR: cache }, cwd: path.join(__dirname, "..", "..") });
+        const results = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => fs.readFileSync(`${out}.${i}`, "utf8"));
+        assert.deepEqual(results, Array(8).fill("ok"), results.join("\n"));
+    });
 });

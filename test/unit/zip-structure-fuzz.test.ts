@@ -140,7 +140,7 @@ describe("inspect and the runner's extraction under structural fuzzing", functio
             const allowed = (p: string) => {
                 const abs = path.join(home, p).replace(/\/$/, "");
                 if (abs === zip || abs === task || task.startsWith(`${abs}/`)) return true;
-                return !!dest && (abs === dest || abs.startsWith(`${dest}/`) || abs === `${dest}.state`);
+                return !!dest && (abs === dest || abs.startsWith(`${dest}/`) || abs === path.dirname(dest) || abs === `${path.dirname(dest)}/.state`);
             };
             const stray = tree(home).filter((p) => !allowed(p));
             assert.deepEqual(stray, [], `${where}: written outside the extraction`);
