@@ -27,8 +27,6 @@ const python = request.python!;
 
 const notes = new Set<string>();
 const errors: ProgramError[] = [];
-/** Errors a provider plugin logged about a resource (with its Node.js stack trace): said only when the program's own error does not say them. */
-const resourceErrors: string[] = [];
 const limits: ProgramError[] = [];
 const resources: RecordedResource[] = [];
 let stackOutputs: Record<string, unknown> = {};
@@ -119,23 +117,19 @@ async function main(): Promise<void> {
                 config,
                 secretKeys: JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]"),
             });
-            const done = provider.construct(req);
+            const where = origin(req);
+            // The program raises the plugin's error as its own; where the component was made is the program's line.
+            const done = provider.construct(req).catch((e: Error) => Promise.reject(new Error(where ? `${e.message} (${where})` : e.message)));
             constructs.push(done.catch(() => undefined));
             return done;
         },
         outputs(urn, outputs) {
             if (urn.split("::")[2] === "pulumi:pulumi:Stack") stackOutputs = outputs;
         },
-        log(severity, message, urn) {
-            if (severity === engineproto.LogSeverity.ERROR && urn)
-                resourceErrors.push(
-                    message
-                        .split(/\n\s+at /)[0]
-                        .replace(/^(Error: )?(error serializing property "[^"]*": )*/, "")
-                        .trim(),
-                );
-            else if (severity === engineproto.LogSeverity.ERROR) {
-                const error = formatTraceback(message, request.programDir);
+        log(severity, message) {
+            if (severity === engineproto.LogSeverity.ERROR) {
+                // The program's (a Python traceback, a RunError's message), or the provider plugin's (a Node.js error).
+                const error = /^(Program failed with|Traceback)/.test(message) ? formatTraceback(message, request.programDir) : nodeError(message);
                 const hint = missingModuleHint(error, python);
                 errors.push({ message: hint ? `${error} ${hint}` : error, kind: "program" });
             } else if (severity === engineproto.LogSeverity.WARNING) process.stderr.write(`lambda-python: warning from the program: ${message.trim()}\n`);
@@ -170,7 +164,6 @@ async function main(): Promise<void> {
     } else if (code !== 0 && !errors.length) {
         errors.push({ message: `the Python program ended with exit ${code} before it finished, so there is no preview.${stderrTail.trim() ? ` Its last output: ${stderrTail.trim().split("\n").slice(-3).join(" ")}` : ""}`, kind: "program" });
     }
-    for (const e of resourceErrors) if (!errors.some((x) => x.message.includes(e.split("\n")[0]))) errors.push({ message: e, kind: "program" });
     notes.add(`Python: ${python.from}`);
     await done();
 }
@@ -187,9 +180,18 @@ async function done(): Promise<void> {
     process.exit(0);
 }
 
+/** Each error once: the provider plugin logs a component's failure that the program then raises with its line. */
 function dedupe(list: ProgramError[]): ProgramError[] {
     const seen = new Set<string>();
-    return list.filter((e) => !seen.has(e.message) && seen.add(e.message));
+    return list.filter((e) => !seen.has(e.message) && seen.add(e.message) && !list.some((x) => x.message !== e.message && x.message.includes(e.message)));
+}
+
+/** A Node.js error the provider plugin logged: its message, without its stack or the SDK's serialization prefixes. */
+function nodeError(message: string): string {
+    return message
+        .split(/\n\s+at /)[0]
+        .replace(/^(Error: )?(error serializing property "[^"]*": )*/, "")
+        .trim();
 }
 
 process.channel?.unref();

@@ -1,0 +1,210 @@
+// `lambda-python preview` on Python programs: the program runs on the Pulumi
+// Python SDK (pulumi and pulumi-aws from PyPI, in the virtualenv the preview
+// keeps), started as the Python language host starts it, against the
+// ResourceMonitor and Engine services the preview serves over gRPC;
+// `lambda-python:index:*` components are constructed by this package's
+// provider plugin. The SDK `pulumi package add` generates for the package is
+// stood in for by test/fixtures/python-sdk (on PYTHONPATH).
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import type { PreviewRow } from "../cli/preview";
+import type { Diagnostic } from "../preview/analyze";
+import type { Analysis } from "../preview/policy-check";
+import { ProgramRun, runProgram } from "../preview/program";
+import { RecordedResource } from "../preview/records";
+import { cli, CliResult, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
+
+const GENERATED_SDK = path.join(ROOT, "test", "fixtures", "python-sdk");
+const FIXTURES = path.join(ROOT, "test", "fixtures", "python-preview");
+const EXAMPLE = path.join(ROOT, "examples", "python-program");
+
+const env = (): NodeJS.ProcessEnv => ({ ...process.env, PYTHONPATH: GENERATED_SDK, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE });
+
+interface JsonReport {
+    resources: PreviewRow[];
+    diagnostics: Diagnostic[];
+    outputs: Record<string, unknown>;
+    notes: string[];
+}
+
+function preview(dir: string, args: string[] = []): CliResult & { report?: JsonReport } {
+    const r = cli(["preview", dir, "--json", ...args], { cwd: tmpDir("lp-pypreview-cwd-"), env: env(), timeout: 600_000 });
+    return { ...r, report: r.stdout.trim() ? JSON.parse(r.stdout) : undefined };
+}
+
+const row = (r: JsonReport, type: string, name: string) => {
+    const found = r.resources.find((x) => x.type === type && x.resource === name);
+    assert.ok(found, `no ${type} ${name}: ${r.resources.map((x) => `${x.type}::${x.resource}`).join(", ")}`);
+    return found;
+};
+
+describe("lambda-python preview of Python programs (the Python SDK against the preview's gRPC monitor)", function () {
+    this.timeout(900_000);
+
+    describe("examples/python-program beside the same program in TypeScript", () => {
+        let python: ProgramRun & { verdicts: Analysis };
+        let typescript: ProgramRun & { verdicts: Analysis };
+        const saved: Record<string, string | undefined> = {};
+
+        before(async () => {
+            for (const [k, v] of Object.entries({ PYTHONPATH: GENERATED_SDK, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE })) {
+                saved[k] = process.env[k];
+                process.env[k] = v;
+            }
+            const run = async (dir: string) => {
+                const r = await runProgram(dir, { analyze: true, quiet: true });
+                assert.deepEqual(r.errors, [], `${dir} failed`);
+                return { ...r, verdicts: await r.analysis! };
+            };
+            python = await run(EXAMPLE);
+            typescript = await run(path.join(FIXTURES, "typescript-equivalent"));
+        });
+
+        after(() => {
+            for (const [k, v] of Object.entries(saved)) {
+                if (v === undefined) delete process.env[k];
+                else process.env[k] = v;
+            }
+        });
+
+        const shape = (rs: RecordedResource[]) =>
+            rs
+                .filter((r) => r.type !== "pulumi:pulumi:Stack")
+                .map((r) => ({ urn: r.urn, parent: r.parent, custom: r.custom, wire: r.custom ? r.wire : undefined }))
+                .sort((a, b) => (a.urn < b.urn ? -1 : 1));
+
+        it("registers the same resources under the same components, with the same inputs and archives", () => {
+            assert.equal(python.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").length, 10, "2 components, the layer and the function's 7 children");
+            assert.deepEqual(shape(python.resources), shape(typescript.resources));
+            const code = python.resources.find((r) => r.type === "aws:lambda/function:Function")!.wire.code as { path: string };
+            assert.ok(fs.existsSync(code.path), "the function's archive was built");
+        });
+
+        it("gets the same verdicts and archive sizes", () => {
+            const verdicts = (a: Analysis) => a.diagnostics.map((d) => `${d.level} ${d.policy} ${d.urn}`).sort();
+            assert.deepEqual(verdicts(python.verdicts), verdicts(typescript.verdicts));
+            assert.deepEqual(verdicts(python.verdicts), [`advisory lambda-function-url-public ${python.resources.find((r) => r.type === "aws:lambda/functionUrl:FunctionUrl")!.urn}`]);
+            assert.deepEqual(python.verdicts.sizes, typescript.verdicts.sizes);
+            assert.equal(Object.keys(python.verdicts.sizes).length, 2, "the layer's and the function's archives");
+        });
+
+        it("exports the same outputs, unknown at preview as the engine leaves them", () => {
+            assert.deepEqual(python.outputs, typescript.outputs);
+            assert.deepEqual(python.outputs, { url: "output<string>", function_arn: "output<string>", layer_arn: "output<string>" });
+        });
+
+        it("says which Python SDK the program ran on (its virtualenv does not exist: the preview's)", () => {
+            assert.ok(
+                python.notes.some((n) => /^Python: the Pulumi Python SDK pulumi 3\.\d+\.\d+ and pulumi-aws 7\.\d+\.\d+ the preview keeps \(its virtualenv venv does not exist yet\)/.test(n)),
+                python.notes.join("\n"),
+            );
+        });
+    });
+
+    it("judges a program's plain aws.lambda_.Function (AssetArchive of a FileArchive, a public URL) with the pack", () => {
+        const r = preview(path.join(FIXTURES, "serverless-hello"));
+        assert.equal(r.code, 1, r.stderr);
+        const report = r.report!;
+        const fn = row(report, "aws:lambda/function:Function", "hello");
+        assert.equal(fn.runtime, "python3.9");
+        assert.equal(fn.architecture, "x86_64");
+        assert.deepEqual(fn.policies, { mandatory: ["lambda-runtime-deprecation"], advisory: [] });
+        assert.deepEqual(row(report, "aws:lambda/functionUrl:FunctionUrl", "hello-url").policies, { mandatory: [], advisory: ["lambda-function-url-public"] });
+        assert.deepEqual(
+            report.resources.map((x) => x.resource),
+            ["lambdaRole", "lambdaRolePolicy", "hello", "hello-url"],
+        );
+        assert.match(String(report.outputs.function_name), /^hello-[0-9a-f]{7}$/, "auto-named, known at preview");
+        assert.equal(report.outputs.url, "output<string>");
+    });
+
+    it("gives a program config, data sources and unknown IDs as the engine does at preview", () => {
+        const r = preview(path.join(FIXTURES, "s3-processor"));
+        assert.equal(r.code, 0, r.stderr);
+        const report = r.report!;
+        const fn = row(report, "aws:lambda/function:Function", "processor");
+        assert.equal(fn.runtime, "python3.12");
+        assert.equal(fn.architecture, "arm64");
+        // The secret's ID is unknown at preview, so its use in the environment is no finding (as under `pulumi preview`).
+        assert.deepEqual(report.diagnostics, []);
+        assert.ok(
+            report.notes.some((n) => /aws\.getCallerIdentity: account 123456789012/.test(n)),
+            report.notes.join("\n"),
+        );
+        assert.ok(
+            report.notes.some((n) => /aws\.getRegion: eu-west-1 \(config aws:region\)/.test(n)),
+            report.notes.join("\n"),
+        );
+        assert.ok(report.notes.includes("stack dev (the program's only Pulumi.<stack>.yaml; --stack to choose another)"));
+        assert.match(String(report.outputs.function), /^processor-[0-9a-f]{7}$/);
+    });
+
+    describe("a program that fails", () => {
+        const program = (name: string, files: Record<string, string>) => writeFiles(path.join(tmpDir("lp-pypreview-"), name), { "Pulumi.yaml": `name: ${name}\nruntime: python\n`, ...files });
+
+        it("is one paragraph with the exception and the program's frame that raised it, not a traceback (exit 1)", () => {
+            const dir = program("raises", {
+                "limits.py": "def memory_for(stage):\n    sizes = {'prod': 1024}\n    if stage not in sizes:\n        raise ValueError(f'no memory size for stage {stage!r}')\n    return sizes[stage]\n",
+                "__main__.py": "import pulumi\nimport pulumi_aws as aws\n\nfrom limits import memory_for\n\nmemory = memory_for('dev')\n",
+            });
+            const r = cli(["preview", dir, "--quiet"], { env: env(), timeout: 600_000 });
+            assert.equal(r.code, 1, r.stderr);
+            assert.match(r.stderr, /the program raises failed:\n {2}ValueError: no memory size for stage 'dev' \(limits\.py:4\)\n/);
+            assert.doesNotMatch(r.stderr, /Traceback|File "|\n\s+at /);
+        });
+
+        it("stops at a data source the preview cannot answer, naming the Python line that calls it (exit 2)", () => {
+            const dir = program("ami", {
+                "__main__.py": "import pulumi\nimport pulumi_aws as aws\n\nami = aws.ec2.get_ami(most_recent=True, owners=['amazon'], filters=[{'name': 'name', 'values': ['al2023-ami-*']}])\npulumi.export('ami', ami.id)\n",
+            });
+            const r = cli(["preview", dir, "--quiet"], { env: env(), timeout: 600_000 });
+            assert.equal(r.code, 2, r.stderr);
+            assert.match(
+                r.stderr,
+                /the data source aws:ec2\/getAmi:getAmi asks the cloud, and the offline preview has no answer for it .* It is called at __main__\.py:4\. Give its result \(a JSON object\) with --invoke-result aws:ec2\/getAmi:getAmi=FILE\.json/,
+            );
+            assert.doesNotMatch(r.stderr, /Traceback|\n\s+at /);
+        });
+
+        it("says a component's failure once, in the provider's words, at the program's line that made it", () => {
+            const dir = program("no-handler", {
+                "app/main.py": "def handler(event, context):\n    return {}\n",
+                "__main__.py": "import pulumi\nimport pulumi_lambda_python as lambda_python\n\napi = lambda_python.PythonFunction(\n    'api',\n    source='app',\n    handler='handler.main',\n    runtime='python3.12',\n)\n",
+            });
+            const r = cli(["preview", dir, "--quiet"], { env: env(), timeout: 600_000 });
+            assert.equal(r.code, 1, r.stderr);
+            assert.match(r.stderr, /the program no-handler failed:\n {2}PythonFunction "api": handler "handler\.main" needs handler\.py at the root of its archive, .* \(__main__\.py:4\)\n$/);
+            assert.doesNotMatch(r.stderr, /\n\s+at |error serializing|Traceback/);
+        });
+
+        it("fails on a FileArchive that does not exist, as the engine does, naming the resource and its Python line", () => {
+            const dir = program("missing-zip", {
+                "__main__.py":
+                    "import pulumi\nimport pulumi_aws as aws\n\nworker = aws.lambda_.Function(\n    'worker',\n    runtime='python3.13',\n    handler='app.handler',\n    role='arn:aws:iam::123456789012:role/worker',\n    code=pulumi.FileArchive('./dist/worker.zip'),\n)\n",
+            });
+            const r = cli(["preview", dir, "--quiet"], { env: env(), timeout: 600_000 });
+            assert.equal(r.code, 1, r.stderr);
+            assert.match(r.stderr, /aws:lambda\/function:Function "worker" \(__main__\.py:4\): its code is a FileArchive of \.\/dist\/worker\.zip, which does not exist/);
+        });
+
+        it("says how to install a module the program imports and the SDK's virtualenv lacks", () => {
+            const dir = program("imports", { "__main__.py": "import pulumi\nimport pulumi_random as random\n\nrandom.RandomPet('pet')\n" });
+            const r = cli(["preview", dir, "--quiet"], { env: env(), timeout: 600_000 });
+            assert.equal(r.code, 1, r.stderr);
+            assert.match(r.stderr, /ModuleNotFoundError: No module named 'pulumi_random' \(__main__\.py:2\) the program imports pulumi_random, which \S+ does not have; install the program's requirements into its virtualenv/);
+        });
+
+        it("refuses a virtualenv of the program's own that has no Pulumi SDK, in one paragraph (exit 2)", () => {
+            const dir = program("no-sdk", { "__main__.py": "import pulumi\n" });
+            fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: no-sdk\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n");
+            execFileSync("python3", ["-m", "venv", "--without-pip", path.join(dir, "venv")]);
+            assert.ok(fs.existsSync(path.join(dir, "venv", "bin", "python")), "the test's virtualenv");
+            const r = cli(["preview", dir, "--quiet"], { env: env(), timeout: 600_000 });
+            assert.equal(r.code, 2, r.stderr);
+            assert.match(r.stderr, /^lambda-python: error: .*the program's virtualenv \S+\/venv has no Pulumi SDK \(`import pulumi` failed.*\)\. Install the program's requirements into it/m);
+            assert.doesNotMatch(r.stderr, /\n\s+at /);
+        });
+    });
+});
