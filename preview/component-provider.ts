@@ -44,6 +44,8 @@ export interface ConstructContext {
 export class ComponentProvider {
     private started?: Promise<{ proc: ChildProcess; client: providerrpc.ResourceProviderClient }>;
     private stderr = "";
+    private proc?: ChildProcess;
+    private client?: providerrpc.ResourceProviderClient;
 
     constructor(
         private readonly programDir: string,
@@ -86,14 +88,10 @@ export class ComponentProvider {
         return out;
     }
 
+    /** Ends the plugin (at once: a supervisor that is stopping calls this and exits). */
     stop(): void {
-        void this.started?.then(
-            ({ proc, client }) => {
-                client.close();
-                proc.kill();
-            },
-            () => undefined,
-        );
+        this.client?.close();
+        this.proc?.kill();
     }
 
     private start(): Promise<{ proc: ChildProcess; client: providerrpc.ResourceProviderClient }> {
@@ -101,6 +99,7 @@ export class ComponentProvider {
             const root = packageFolder();
             const runPlugin = path.join(path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [root] })), "cmd", "run-plugin");
             const proc = spawn(process.execPath, [runPlugin, root, this.context.monitor], { cwd: this.programDir, stdio: ["ignore", "pipe", "pipe"] });
+            this.proc = proc;
             proc.stderr!.on("data", (d: Buffer) => {
                 this.stderr = (this.stderr + d.toString("utf8")).slice(-4000);
             });
@@ -110,7 +109,8 @@ export class ComponentProvider {
                 const port = out.split("\n")[0].trim();
                 if (!out.includes("\n")) return;
                 if (!/^\d+$/.test(port)) return reject(new Error(`this package's provider plugin printed ${JSON.stringify(port)} instead of its port: ${this.stderr}`));
-                resolve({ proc, client: new providerrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) });
+                this.client = new providerrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+                resolve({ proc, client: this.client });
             });
             proc.once("error", reject);
             proc.once("exit", (code) => reject(new Error(`this package's provider plugin (${root}) ended with exit ${code} before it served: ${this.stderr.trim()}`)));

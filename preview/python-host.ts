@@ -33,12 +33,14 @@ let stackOutputs: Record<string, unknown> = {};
 let program: ChildProcess | undefined;
 let provider: ComponentProvider | undefined;
 
-// Ctrl-C and SIGTERM: the program and the plugin end with this process.
+// Ctrl-C and SIGTERM: the program (which may ignore them) and the plugin end before this process does.
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(signal, () => {
-        program?.kill("SIGKILL");
         provider?.stop();
-        process.exit(128 + os.constants.signals[signal]);
+        const exit = () => process.exit(128 + os.constants.signals[signal]);
+        if (!program || program.exitCode !== null || program.signalCode !== null) return exit();
+        program.once("exit", exit);
+        program.kill("SIGKILL");
     });
 }
 
@@ -138,6 +140,7 @@ async function main(): Promise<void> {
     });
 
     const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: "1" };
+    if (python.pythonPath.length) env.PYTHONPATH = [...python.pythonPath, ...(process.env.PYTHONPATH ? [process.env.PYTHONPATH] : [])].join(path.delimiter);
     for (const k of Object.keys(env)) if (k.startsWith("PULUMI_NODEJS_")) delete env[k];
     const args = shimArguments({ monitor: server.address, project: request.project, stack: request.stack, organization: request.organization, programDir: request.programDir, main: request.main, parallel: Math.max(os.availableParallelism(), 4) });
     // The program's output goes to stderr: stdout is the preview's (--json).

@@ -35,6 +35,8 @@ export function pythonSdkPins(): { pulumi: string; aws: string } {
 export interface PythonLaunch {
     python: string;
     from: string;
+    /** Folders put on PYTHONPATH: the local packages the program's requirements.txt installs, on the preview's SDK. */
+    pythonPath: string[];
 }
 
 /** runtime.options of a `runtime: python` Pulumi.yaml that the preview reads. */
@@ -60,15 +62,41 @@ export async function pythonFor(programDir: string, options: PythonOptions, say:
                 `${programDir}: the program's virtualenv ${own} has no Pulumi SDK (\`import pulumi\` failed${probe ? `: ${tail(probe.stderr, 1)}` : ""}). Install the program's requirements into it (${python} -m pip install -r requirements.txt), or remove the folder to preview on the Pulumi SDK the preview installs.`,
             );
         }
-        return { python, from: `the program's virtualenv ${own === named ? options.virtualenv : path.basename(own)}` };
+        return { python, pythonPath: [], from: `the program's virtualenv ${own === named ? options.virtualenv : path.basename(own)}` };
     }
     const pins = pythonSdkPins();
     const python = venvPython(await sdkVirtualenv(pins, say));
     const missing = named ? ` (its virtualenv ${options.virtualenv} does not exist yet)` : "";
+    const local = localPackages(programDir);
+    const with_ = local.length ? `, with ${local.map((d) => path.relative(programDir, d)).join(", ")} from its requirements.txt` : "";
     return {
         python,
-        from: `the Pulumi Python SDK pulumi ${pins.pulumi} and pulumi-aws ${pins.aws} the preview keeps${missing}; a program with other dependencies previews on its own virtualenv (python -m venv venv, then venv/bin/pip install -r requirements.txt)`,
+        pythonPath: local,
+        from: `the Pulumi Python SDK pulumi ${pins.pulumi} and pulumi-aws ${pins.aws} the preview keeps${missing}${with_}; a program with other dependencies previews on its own virtualenv (python -m venv venv, then venv/bin/pip install -r requirements.txt)`,
     };
+}
+
+/**
+ * The local folders the program's requirements.txt installs (`-e sdks/lambda-python`, as `pulumi package add`
+ * writes for a generated SDK, or a path), that exist: on the preview's SDK virtualenv they go on PYTHONPATH,
+ * where an editable install would put them (with their src/ for a src layout).
+ */
+function localPackages(programDir: string): string[] {
+    let text: string;
+    try {
+        text = fs.readFileSync(path.join(programDir, "requirements.txt"), "utf8");
+    } catch {
+        return [];
+    }
+    const out: string[] = [];
+    for (const raw of text.split(/\r?\n/)) {
+        const spec = /^\s*(?:(?:-e|--editable)\s+)?(\.{1,2}\/\S*|\/\S+|[^\s#;=<>!~[]+\/\S*)\s*(#.*)?$/.exec(raw)?.[1];
+        if (!spec || /^[a-z+]+:\/\//i.test(spec)) continue;
+        const dir = path.resolve(programDir, spec);
+        if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) continue;
+        out.push(fs.existsSync(path.join(dir, "src")) ? path.join(dir, "src") : dir);
+    }
+    return out;
 }
 
 /** The tools folder's virtualenv with pulumi and pulumi-aws at `pins`, created with the machine's python3 on first use. */

@@ -6,7 +6,7 @@
 // provider plugin. The SDK `pulumi package add` generates for the package is
 // stood in for by test/fixtures/python-sdk (on PYTHONPATH).
 import { strict as assert } from "assert";
-import { execFileSync } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import type { PreviewRow } from "../cli/preview";
@@ -14,7 +14,7 @@ import type { Diagnostic } from "../preview/analyze";
 import type { Analysis } from "../preview/policy-check";
 import { ProgramRun, runProgram } from "../preview/program";
 import { RecordedResource } from "../preview/records";
-import { cli, CliResult, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
+import { CLI, cli, CliResult, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 
 const GENERATED_SDK = path.join(ROOT, "test", "fixtures", "python-sdk");
 const FIXTURES = path.join(ROOT, "test", "fixtures", "python-preview");
@@ -141,6 +141,21 @@ describe("lambda-python preview of Python programs (the Python SDK against the p
         assert.match(String(report.outputs.function), /^processor-[0-9a-f]{7}$/);
     });
 
+    it("puts the SDK `pulumi package add` generated (requirements.txt: -e sdks/lambda-python) on the preview's Python SDK", () => {
+        const dir = tmpDir("lp-pypreview-sdk-");
+        fs.cpSync(EXAMPLE, dir, { recursive: true });
+        fs.cpSync(path.join(GENERATED_SDK, "pulumi_lambda_python"), path.join(dir, "sdks", "lambda-python", "pulumi_lambda_python"), { recursive: true });
+        const { PYTHONPATH: _, ...withoutPath } = env();
+        const r = cli(["preview", dir, "--json"], { cwd: tmpDir("lp-pypreview-cwd-"), env: withoutPath, timeout: 600_000 });
+        assert.equal(r.code, 0, r.stderr);
+        const report = JSON.parse(r.stdout) as JsonReport;
+        assert.equal(report.resources.length, 10);
+        assert.ok(
+            report.notes.some((n) => n.includes("with sdks/lambda-python from its requirements.txt")),
+            report.notes.join("\n"),
+        );
+    });
+
     describe("a program that fails", () => {
         const program = (name: string, files: Record<string, string>) => writeFiles(path.join(tmpDir("lp-pypreview-"), name), { "Pulumi.yaml": `name: ${name}\nruntime: python\n`, ...files });
 
@@ -207,4 +222,33 @@ describe("lambda-python preview of Python programs (the Python SDK against the p
             assert.doesNotMatch(r.stderr, /\n\s+at /);
         });
     });
+
+    for (const [signal, code] of [
+        ["SIGTERM", 143],
+        ["SIGINT", 130],
+    ] as const) {
+        it(`${signal} ends the preview of a Python program stuck in a loop that ignores Ctrl-C, and the program with it`, async () => {
+            const dir = writeFiles(path.join(tmpDir("lp-pypreview-"), "stuck"), {
+                "Pulumi.yaml": "name: stuck\nruntime: python\n",
+                "__main__.py": "import os, signal\n\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint('looping as', os.getpid(), flush=True)\nwhile True:\n    pass\n",
+            });
+            const child = spawn(process.execPath, [CLI, "preview", dir], { env: env(), stdio: ["ignore", "pipe", "pipe"] });
+            let stderr = "";
+            let pid = 0;
+            // A guard ends a CLI that does not stop (the hang this pins).
+            const guard = setTimeout(() => child.kill("SIGKILL"), 120_000);
+            child.stderr.on("data", (d) => {
+                stderr += d;
+                const m = /looping as (\d+)/.exec(stderr);
+                if (m && !pid) {
+                    pid = Number(m[1]);
+                    child.kill(signal);
+                }
+            });
+            const exit = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+            clearTimeout(guard);
+            assert.equal(exit, code, stderr);
+            assert.throws(() => process.kill(pid, 0), "the Python program was ended too");
+        });
+    }
 });
