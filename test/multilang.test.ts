@@ -11,16 +11,12 @@ import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
-import * as enginerpc from "@pulumi/pulumi/proto/engine_grpc_pb";
-import * as engineproto from "@pulumi/pulumi/proto/engine_pb";
 import * as providerrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as providerproto from "@pulumi/pulumi/proto/provider_pb";
-import * as resourcerpc from "@pulumi/pulumi/proto/resource_grpc_pb";
-import * as resourceproto from "@pulumi/pulumi/proto/resource_pb";
-import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import { PythonFunction, PythonLayer } from "../components";
 import { MockStack, RecordedResource, recordOf, outputValue as resolved } from "../preview/mock-stack";
+import { MockMonitorLike, MonitorServer, serveMonitor } from "../preview/monitor-server";
 import { ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 
 const PROJECT = "lambda-python";
@@ -68,47 +64,24 @@ const HANDLER = "import helpers\n\ndef lambda_handler(event, context):\n    retu
 
 interface Registration extends RecordedResource {}
 
-/** The engine side of the protocol: Engine + ResourceMonitor services on one port. */
+/** The engine side of the protocol: the offline preview's Engine + ResourceMonitor services (monitor-server.ts) on one port. */
 class FakeEngine {
     readonly registrations: Registration[] = [];
     readonly logs: string[] = [];
-    private readonly server = new grpc.Server();
+    private server?: MonitorServer;
     address = "";
 
     async start(): Promise<void> {
-        const mock = require("@pulumi/pulumi/runtime/settings").getMonitor();
-        const record = (req: resourceproto.RegisterResourceRequest) => {
-            this.registrations.push(recordOf(req, mock.newUrn(req.getParent(), req.getType(), req.getName())));
-        };
-        const monitor: Partial<resourcerpc.IResourceMonitorServer> = {
-            supportsFeature: (call, cb) => {
-                // As the mock monitor: everything but output values, so inputs arrive as plain values.
-                cb(null, new resourceproto.SupportsFeatureResponse().setHassupport(call.request.getId() !== "outputValues"));
-            },
-            registerResource: (call, cb) => {
-                record(call.request);
-                void mock.registerResource(call.request, cb);
-            },
-            registerResourceOutputs: (call, cb) => mock.registerResourceOutputs(call.request, (err: Error | null) => cb(err, new Empty())),
-            invoke: (call, cb) => void mock.invoke(call.request, cb),
-            registerPackage: (call, cb) => mock.registerPackage(call.request, cb),
-        };
-        const engine: Partial<enginerpc.IEngineServer> = {
-            log: (call, cb) => {
-                this.logs.push(call.request.getMessage());
-                cb(null, new Empty());
-            },
-            getRootResource: (_call, cb) => cb(null, new engineproto.GetRootResourceResponse()),
-            setRootResource: (_call, cb) => cb(null, new engineproto.SetRootResourceResponse()),
-        };
-        this.server.addService(resourcerpc.ResourceMonitorService, monitor as resourcerpc.IResourceMonitorServer);
-        this.server.addService(enginerpc.EngineService, engine as enginerpc.IEngineServer);
-        const port = await new Promise<number>((resolve, reject) => this.server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
-        this.address = `127.0.0.1:${port}`;
+        const mock = require("@pulumi/pulumi/runtime/settings").getMonitor() as MockMonitorLike;
+        this.server = await serveMonitor(mock, {
+            registered: (req) => this.registrations.push(recordOf(req, mock.newUrn(req.getParent(), req.getType(), req.getName()))),
+            log: (_severity, message) => this.logs.push(message),
+        });
+        this.address = this.server.address;
     }
 
     stop(): void {
-        this.server.forceShutdown();
+        this.server?.stop();
     }
 }
 
