@@ -88,6 +88,18 @@ export class ComponentProvider {
         return out;
     }
 
+    /**
+     * Starts the plugin now, ahead of the first Construct, and has it analyze the package (the SDK's
+     * ComponentProvider runs the TypeScript analyzer over provider/ on its first GetSchema or Construct: the
+     * longest part of a Python program's preview). A failure is said by the first Construct.
+     */
+    warmUp(): void {
+        this.start().then(
+            ({ client }) => client.getSchema(new providerproto.GetSchemaRequest(), () => undefined),
+            () => undefined,
+        );
+    }
+
     /** Ends the plugin (at once: a supervisor that is stopping calls this and exits). */
     stop(): void {
         this.client?.close();

@@ -111,14 +111,7 @@ async function main(): Promise<void> {
         },
         construct(req) {
             if (!ComponentProvider.serves(req.getType())) return undefined;
-            provider ??= new ComponentProvider(request.programDir, {
-                project: request.project,
-                stack: request.stack,
-                organization: request.organization,
-                monitor: server.address,
-                config,
-                secretKeys: JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]"),
-            });
+            provider ??= componentProvider();
             const where = origin(req);
             // The program raises the plugin's error as its own; where the component was made is the program's line.
             const done = provider.construct(req).catch((e: Error) => Promise.reject(new Error(where ? `${e.message} (${where})` : e.message)));
@@ -138,6 +131,19 @@ async function main(): Promise<void> {
             else if (severity === engineproto.LogSeverity.INFO) process.stderr.write(`${message.trimEnd()}\n`);
         },
     });
+
+    const componentProvider = () =>
+        new ComponentProvider(request.programDir, {
+            project: request.project,
+            stack: request.stack,
+            organization: request.organization,
+            monitor: server.address,
+            config,
+            secretKeys: JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]"),
+        });
+    // A program that imports this package's SDK gets the plugin started beside it (its start, loading
+    // @pulumi/aws, is as long as the program's own): the first component does not wait for it.
+    if (importsOurSdk(request.programDir)) (provider = componentProvider()).warmUp();
 
     const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: "1" };
     if (python.pythonPath.length) env.PYTHONPATH = [...python.pythonPath, ...(process.env.PYTHONPATH ? [process.env.PYTHONPATH] : [])].join(path.delimiter);
@@ -169,6 +175,15 @@ async function main(): Promise<void> {
     }
     notes.add(`Python: ${python.from}`);
     await done();
+}
+
+/** Whether a .py file at the top of the program's folder imports pulumi_lambda_python (a guess: the plugin is started anyway on first use). */
+function importsOurSdk(dir: string): boolean {
+    try {
+        return fs.readdirSync(dir).some((f) => f.endsWith(".py") && /^\s*(import|from)\s+pulumi_lambda_python\b/m.test(fs.readFileSync(path.join(dir, f), "utf8")));
+    } catch {
+        return false;
+    }
 }
 
 async function done(): Promise<void> {
