@@ -141,6 +141,18 @@ describe("lambda-python preview of Python programs (the Python SDK against the p
         assert.match(String(report.outputs.function), /^processor-[0-9a-f]{7}$/);
     });
 
+    it("gives the program its project, stack and organization, and keeps its prints off stdout", () => {
+        const dir = writeFiles(path.join(tmpDir("lp-pypreview-"), "context"), {
+            "Pulumi.yaml": "name: context\nruntime: python\n",
+            "__main__.py": "import pulumi\n\nprint('hello from the program')\npulumi.export('where', f'{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}')\npulumi.export('secret', pulumi.Config().require_secret('token'))\n",
+            "Pulumi.prod.yaml": "config:\n  context:token:\n    secure: AAABAJ5vGZ2dF8lOsWw4kGvIZ9eS2ay0kdeEFe0+DE7JKNjlZWRp\n",
+        });
+        const r = preview(dir, ["--stack", "acme/prod", "--quiet"]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(r.report!.outputs, { where: "acme/context/prod", secret: "[secret]" });
+        assert.match(r.stderr, /hello from the program/);
+    });
+
     it("puts the SDK `pulumi package add` generated (requirements.txt: -e sdks/lambda-python) on the preview's Python SDK", () => {
         const dir = tmpDir("lp-pypreview-sdk-");
         fs.cpSync(EXAMPLE, dir, { recursive: true });
