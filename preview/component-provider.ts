@@ -16,10 +16,10 @@ import * as providerproto from "@pulumi/pulumi/proto/provider_pb";
 import * as resourceproto from "@pulumi/pulumi/proto/resource_pb";
 
 /** The package this provider serves (its type tokens begin `lambda-python:`). */
-export const PACKAGE = "lambda-python";
+const PACKAGE = "lambda-python";
 
 /** The folder of this npm package (package.json, PulumiPlugin.yaml, dist/), from the sources or from dist/. */
-export function packageFolder(from = __dirname): string {
+function packageFolder(from = __dirname): string {
     for (let dir = from; ; dir = path.dirname(dir)) {
         try {
             if (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).name === "pulumi-lambda-python") return dir;

@@ -26,7 +26,7 @@ import { UserError } from "../shared/errors";
 import { run, tail } from "../shared/process";
 
 /** The Python SDK releases the offline preview runs a Python program on when it has no virtualenv of its own. */
-export function pythonSdkPins(): { pulumi: string; aws: string } {
+function pythonSdkPins(): { pulumi: string; aws: string } {
     const version = (pkg: string) => (JSON.parse(fs.readFileSync(require.resolve(`${pkg}/package.json`), "utf8")) as { version: string }).version;
     return { pulumi: version("@pulumi/pulumi"), aws: version("@pulumi/aws") };
 }
@@ -126,7 +126,7 @@ async function sdkVirtualenv(pins: { pulumi: string; aws: string }, say: (m: str
  * `run_in_stack` on a fresh event loop with `parallel` worker threads, an error logged through the engine.
  * Exit 32 means the user was told (as the shim's).
  */
-export const EXEC_SHIM = `
+const EXEC_SHIM = `
 import argparse, asyncio, logging, os, runpy, sys, traceback
 from concurrent.futures import ThreadPoolExecutor
 try:

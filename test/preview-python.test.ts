@@ -12,6 +12,7 @@ import * as path from "path";
 import type { PreviewRow } from "../cli/preview";
 import type { Diagnostic } from "../preview/analyze";
 import type { Analysis } from "../preview/policy-check";
+import { defaultToolsDir } from "../builder/cache";
 import { ProgramRun, runProgram } from "../preview/program";
 import { RecordedResource } from "../preview/records";
 import { CLI, cli, CliResult, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
@@ -151,6 +152,26 @@ describe("lambda-python preview of Python programs (the Python SDK against the p
         assert.equal(r.code, 0, r.stderr);
         assert.deepEqual(r.report!.outputs, { where: "acme/context/prod", secret: "[secret]" });
         assert.match(r.stderr, /hello from the program/);
+    });
+
+    it("runs the program on its own virtualenv when it has one (Pulumi.yaml virtualenv: .venv)", () => {
+        // The program's virtualenv gets the Pulumi SDK through a .pth file naming an installed SDK's site-packages
+        // (the preview's, installed by the tests before this one), and a module of its own that only it has.
+        const sdkRoot = path.join(defaultToolsDir(), "python-sdk");
+        const installed = fs.readdirSync(sdkRoot).find((d) => d.startsWith("pulumi-"));
+        assert.ok(installed, `no Pulumi Python SDK in ${sdkRoot}`);
+        const sitePackages = execFileSync(path.join(sdkRoot, installed, "bin", "python"), ["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], { encoding: "utf8" }).trim();
+        const dir = writeFiles(path.join(tmpDir("lp-pypreview-"), "own-venv"), {
+            "Pulumi.yaml": "name: own-venv\nruntime:\n  name: python\n  options:\n    toolchain: pip\n    virtualenv: .venv\n",
+            "__main__.py": "import pulumi\nimport naming\n\npulumi.export('name', naming.prefix('api'))\n",
+        });
+        execFileSync("python3", ["-m", "venv", "--without-pip", path.join(dir, ".venv")]);
+        const ownSite = execFileSync(path.join(dir, ".venv", "bin", "python"), ["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], { encoding: "utf8" }).trim();
+        writeFiles(ownSite, { "sdk.pth": `${sitePackages}\n`, "naming.py": "def prefix(name):\n    return 'acme-' + name\n" });
+        const r = preview(dir, ["--quiet"]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(r.report!.outputs, { name: "acme-api" });
+        assert.ok(r.report!.notes.includes("Python: the program's virtualenv .venv"), r.report!.notes.join("\n"));
     });
 
     it("puts the SDK `pulumi package add` generated (requirements.txt: -e sdks/lambda-python) on the preview's Python SDK", () => {
