@@ -121,6 +121,17 @@ describe("lambda-python preview of Python programs (the Python SDK against the p
         assert.equal(report.outputs.url, "output<string>");
     });
 
+    it("ties a function to its layer through the Python SDK's dependencies: an arm64 job on an x86_64 layer is mandatory", () => {
+        const r = preview(path.join(FIXTURES, "scheduled-jobs"));
+        assert.equal(r.code, 1, r.stderr);
+        const report = r.report!;
+        assert.deepEqual(row(report, "aws:lambda/function:Function", "report-job").policies, { mandatory: ["lambda-architecture-compatibility"], advisory: [] });
+        assert.deepEqual(row(report, "aws:lambda/function:Function", "cleanup-job").policies, { mandatory: [], advisory: [] });
+        assert.deepEqual(row(report, "aws:lambda/layerVersion:LayerVersion", "shared").policies, { mandatory: [], advisory: [] });
+        assert.match(report.diagnostics.find((d) => d.policy === "lambda-architecture-compatibility")!.message, /function "report-job" runs on arm64 but layer "shared" is built for x86_64/);
+        assert.equal(report.resources.filter((x) => x.type === "aws:cloudwatch/eventTarget:EventTarget").length, 2);
+    });
+
     it("gives a program config, data sources and unknown IDs as the engine does at preview", () => {
         const r = preview(path.join(FIXTURES, "s3-processor"));
         assert.equal(r.code, 0, r.stderr);
