@@ -45,6 +45,9 @@ export interface PythonOptions {
     toolchain?: string;
 }
 
+/** A tool's output inside a one-paragraph message. */
+const oneLine = (text: string) => text.trim().replace(/\s*\n\s*/g, " ");
+
 const venvPython = (venv: string) => path.join(venv, process.platform === "win32" ? "Scripts/python.exe" : "bin/python");
 
 /**
@@ -59,7 +62,7 @@ export async function pythonFor(programDir: string, options: PythonOptions, say:
         const probe = await run(python, ["-c", "import pulumi, sys; sys.stdout.write(pulumi.__version__ if hasattr(pulumi, '__version__') else '')"]).catch(() => undefined);
         if (probe?.code !== 0) {
             throw new UserError(
-                `${programDir}: the program's virtualenv ${own} has no Pulumi SDK (\`import pulumi\` failed${probe ? `: ${tail(probe.stderr, 1)}` : ""}). Install the program's requirements into it (${python} -m pip install -r requirements.txt), or remove the folder to preview on the Pulumi SDK the preview installs.`,
+                `${programDir}: the program's virtualenv ${own} has no Pulumi SDK (\`import pulumi\` failed${probe ? `: ${oneLine(tail(probe.stderr, 1))}` : ""}). Install the program's requirements into it (${python} -m pip install -r requirements.txt), or remove the folder to preview on the Pulumi SDK the preview installs.`,
             );
         }
         return { python, pythonPath: [], from: `the program's virtualenv ${own === named ? options.virtualenv : path.basename(own)}` };
@@ -108,13 +111,13 @@ async function sdkVirtualenv(pins: { pulumi: string; aws: string }, say: (m: str
         const made = await run("python3", ["-m", "venv", temp]).catch((e: Error) => ({ code: -1, stdout: "", stderr: e.message }));
         if (made.code !== 0) {
             throw new UserError(
-                `Previewing a Python program needs Python 3 with its venv module on this machine (to install the Pulumi Python SDK into a virtualenv), and \`python3 -m venv\` failed: ${tail(made.stdout + made.stderr, 3)}. Install Python 3 (with python3-venv on Debian/Ubuntu), or give the program its own virtualenv with the Pulumi SDK (Pulumi.yaml runtime.options.virtualenv).`,
+                `Previewing a Python program needs Python 3 with its venv module on this machine (to install the Pulumi Python SDK into a virtualenv), and \`python3 -m venv\` failed: ${oneLine(tail(made.stdout + made.stderr, 3))}. Install Python 3 (with python3-venv on Debian/Ubuntu), or give the program its own virtualenv with the Pulumi SDK (Pulumi.yaml runtime.options.virtualenv).`,
             );
         }
         const pip = await run(venvPython(temp), ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--quiet", ...packages]);
         if (pip.code !== 0) {
             throw new UserError(
-                `Previewing a Python program needs the Pulumi Python SDK (${packages.join(", ")}), and installing it from PyPI failed: ${tail(pip.stdout + pip.stderr, 4)}. Check the network or your index settings (PIP_INDEX_URL), or give the program its own virtualenv with the Pulumi SDK (Pulumi.yaml runtime.options.virtualenv).`,
+                `Previewing a Python program needs the Pulumi Python SDK (${packages.join(", ")}), and installing it from PyPI failed: ${oneLine(tail(pip.stdout + pip.stderr, 4))}. Check the network or your index settings (PIP_INDEX_URL), or give the program its own virtualenv with the Pulumi SDK (Pulumi.yaml runtime.options.virtualenv).`,
             );
         }
     });

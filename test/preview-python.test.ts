@@ -255,6 +255,20 @@ describe("lambda-python preview of Python programs (the Python SDK against the p
             assert.match(r.stderr, /ModuleNotFoundError: No module named 'pulumi_random' \(__main__\.py:2\) the program imports pulumi_random, which \S+ does not have; install the program's requirements into its virtualenv/);
         });
 
+        it("says in one paragraph that the Pulumi Python SDK could not be installed (no index reachable), and leaves nothing half-installed (exit 2)", () => {
+            const dir = program("offline", { "__main__.py": "import pulumi\n" });
+            const tools = tmpDir("lp-pypreview-tools-");
+            const unreachable = { ...env(), LAMBDA_PYTHON_TOOLS_DIR: tools, PIP_INDEX_URL: "http://127.0.0.1:9/simple", PIP_RETRIES: "0", PIP_TIMEOUT: "2", PIP_NO_CACHE_DIR: "1" };
+            const r = cli(["preview", dir, "--quiet"], { env: unreachable, timeout: 600_000 });
+            assert.equal(r.code, 2, r.stderr);
+            assert.match(
+                r.stderr,
+                /^lambda-python: error: Previewing a Python program needs the Pulumi Python SDK \(pulumi==3\.\d+\.\d+, pulumi-aws==7\.\d+\.\d+\), and installing it from PyPI failed: .*Check the network or your index settings \(PIP_INDEX_URL\), or give the program its own virtualenv/m,
+            );
+            assert.doesNotMatch(r.stderr, /\n\s+at |internal error/);
+            assert.deepEqual(fs.readdirSync(path.join(tools, "python-sdk")), [], "no half-installed virtualenv");
+        });
+
         it("refuses a virtualenv of the program's own that has no Pulumi SDK, in one paragraph (exit 2)", () => {
             const dir = program("no-sdk", { "__main__.py": "import pulumi\n" });
             fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: no-sdk\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n");
