@@ -30,7 +30,10 @@ unknown), builds every archive for real, checks every Lambda resource with
 the policy pack (its default config, or --policy-config's) through the
 analyzer's entry points, and prints each resource with its runtime,
 architecture, sizes and policy results. TypeScript is transpiled only; set PULUMI_NODEJS_TRANSPILE_ONLY=false
-to type-check it as the language host does by default.
+to type-check it as the language host does by default. A Python program
+(runtime: python) runs as Pulumi's Python language host runs it, on its own
+virtualenv (runtime.options.virtualenv, venv/ or .venv/), else on the Pulumi
+Python SDK the preview installs once from PyPI.
 
   --stack NAME         the stack (NAME, ORG/NAME or ORG/PROJECT/NAME); config
                        is read from Pulumi.NAME.yaml (encrypted values get a

@@ -27,6 +27,7 @@ import { Answers, chooseStack, readAnswers, readConfig, readProject } from "./pr
 import { configNote, typescriptSetupNote } from "./failure-hints";
 import { displayValue } from "./wire";
 import type { PolicyPackConfig } from "./policy-config";
+import { PythonLaunch, pythonFor } from "./python-program";
 
 export interface ProgramRun {
     project: string;
@@ -78,6 +79,8 @@ export interface HostRequest {
     policyConfig?: PolicyPackConfig;
     invokeResults: Answers["invokes"];
     stackOutputs: Answers["stackOutputs"];
+    /** A Python program's interpreter (python-host.ts runs it); absent for a Node.js program. */
+    python?: PythonLaunch;
 }
 
 export interface ProgramError {
@@ -92,10 +95,10 @@ export type HostMessage = { kind: "started" } | { kind: "ran"; resources: Record
 /** How long a child asked to stop may take before it is killed (it stops its pip/uv builds first). */
 const STOP_GRACE_MS = 2000;
 
-/** The compiled host; from the sources (tests run them under ts-node), the compiled one beside them in dist/. */
-function hostScript(): string {
-    const beside = path.join(__dirname, "program-host.js");
-    return fs.existsSync(beside) ? beside : path.join(__dirname, "..", "dist", "preview", "program-host.js");
+/** The compiled host (program-host.js, python-host.js); from the sources (tests run them under ts-node), the compiled one beside them in dist/. */
+function hostScript(name: string): string {
+    const beside = path.join(__dirname, name);
+    return fs.existsSync(beside) ? beside : path.join(__dirname, "..", "dist", "preview", name);
 }
 
 export async function runProgram(programDir: string, options: RunOptions = {}): Promise<ProgramRun> {
@@ -117,6 +120,7 @@ export async function runProgram(programDir: string, options: RunOptions = {}): 
         policyConfig: options.policyConfig,
         invokeResults: answers.invokes,
         stackOutputs: answers.stackOutputs,
+        python: project.runtime === "python" ? await pythonFor(dir, project.python, (m) => options.quiet || process.stderr.write(`lambda-python: ${m}\n`)) : undefined,
     };
     const env: NodeJS.ProcessEnv = {
         ...process.env,
@@ -134,7 +138,7 @@ export async function runProgram(programDir: string, options: RunOptions = {}): 
     if (project.typescript) env.PULUMI_NODEJS_TYPESCRIPT = "true";
     if (project.tsconfig) env.PULUMI_NODEJS_TSCONFIG_PATH = project.tsconfig;
 
-    const result = await runHost(request, env, project.nodeargs);
+    const result = await runHost(request, env, project.nodeargs, request.python ? "python-host.js" : "program-host.js");
     const common = { project: project.name, stack: stack.name, organization: stack.organization, programDir: dir, main: project.main };
     // A program that failed may have failed for its TypeScript set-up, as it would under `pulumi preview`.
     const failedToRun = "failure" in result || result.errors.some((e) => e.kind === "program");
@@ -159,12 +163,12 @@ type HostResult = (Ran & { analysis?: Promise<Analysis> }) | { failure: string }
  * Runs the child; resolves when the program has run (the pack's verdicts, if asked for, follow as a promise).
  * Its output goes to stderr (the program's console.log too: stdout is the preview's).
  */
-function runHost(request: HostRequest, env: NodeJS.ProcessEnv, nodeargs: string[]): Promise<HostResult> {
+function runHost(request: HostRequest, env: NodeJS.ProcessEnv, nodeargs: string[], script: string): Promise<HostResult> {
     return new Promise((resolve, reject) => {
         // Two warnings about the machinery, not the program: ts-node's ESM loader on Node 24 (DEP0180), and
         // the SDK handling an invoke's rejection a turn late.
         const execArgv = ["--disable-warning=DEP0180", "--disable-warning=PromiseRejectionHandledWarning", ...nodeargs];
-        const child = fork(hostScript(), [JSON.stringify(request)], { cwd: request.programDir, env, execArgv, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+        const child = fork(hostScript(script), [JSON.stringify(request)], { cwd: request.programDir, env, execArgv, stdio: ["ignore", "pipe", "pipe", "ipc"] });
         let started = false;
         let ran = false;
         let tail = "";

@@ -15,6 +15,10 @@ const yaml = require("js-yaml") as { load(text: string): unknown };
 
 export interface Project {
     name: string;
+    /** Pulumi.yaml's runtime: a Node.js program (program-host.ts) or a Python one (python-host.ts). */
+    runtime: "nodejs" | "python";
+    /** runtime.options of a Python program (virtualenv, toolchain). */
+    python: { virtualenv?: string; toolchain?: string };
     /** Pulumi.yaml's `main` as written, or "." (the language host passes it on as is). */
     mainArg: string;
     /** The file the program starts from, as Node will find it. */
@@ -57,17 +61,20 @@ export function readProject(programDir: string): Project {
     if (typeof name !== "string" || !name) throw new UserError(`${file} has no name.`);
     const runtime = doc.runtime;
     const runtimeName = typeof runtime === "string" ? runtime : runtime && typeof runtime === "object" ? (runtime as { name?: unknown }).name : undefined;
-    if (runtimeName !== undefined && runtimeName !== "nodejs") {
+    if (runtimeName !== undefined && runtimeName !== "nodejs" && runtimeName !== "python") {
         throw new UserError(
-            `${file} is a ${String(runtimeName)} program; the offline preview and serve run Node.js (TypeScript/JavaScript) programs only. Preview it with \`pulumi preview\` (with \`--policy-pack\` and this package's policies folder for its Lambda checks), and run a function's code with lambda-python invoke <source folder or .zip>.`,
+            `${file} is a ${String(runtimeName)} program; the offline preview and serve run Node.js (TypeScript/JavaScript) and Python programs. Preview it with \`pulumi preview\` (with \`--policy-pack\` and this package's policies folder for its Lambda checks), and run a function's code with lambda-python invoke <source folder or .zip>.`,
         );
     }
     const options = (runtime && typeof runtime === "object" ? (runtime as { options?: Record<string, unknown> }).options : undefined) ?? {};
     const mainArg = typeof doc.main === "string" && doc.main ? doc.main : ".";
+    const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
     return {
         name,
+        runtime: runtimeName === "python" ? "python" : "nodejs",
+        python: { virtualenv: str(options.virtualenv), toolchain: str(options.toolchain) },
         mainArg,
-        main: entryPoint(programDir, mainArg, file),
+        main: runtimeName === "python" ? pythonEntryPoint(programDir, mainArg, file) : entryPoint(programDir, mainArg, file),
         typescript: options.typescript !== false,
         tsconfig: typeof options.tsconfig === "string" ? options.tsconfig : undefined,
         nodeargs: typeof options.nodeargs === "string" ? options.nodeargs.split(/\s+/).filter(Boolean) : [],
@@ -100,6 +107,18 @@ function entryPoint(programDir: string, mainArg: string, projectFile: string): s
     const hint = build ? ` The program's package.json has a build script (${build}); Pulumi does not run it: run \`npm run build\` first.` : "";
     const looked = [...fromPackage, ...candidates].map((c) => path.relative(programDir, c) || ".");
     throw new UserError(`${projectFile}: the program's entry point ${mainArg === "." ? "(no main: package.json's main, or index.ts / index.js)" : mainArg} was not found (looked for ${[...new Set(looked)].join(", ")}).${hint}`);
+}
+
+/**
+ * A Python program's entry point, as the language host's shim runs it with runpy: Pulumi.yaml's main (a .py
+ * file, or a folder), else the program's folder; a folder runs its __main__.py.
+ */
+function pythonEntryPoint(programDir: string, mainArg: string, projectFile: string): string {
+    const main = path.resolve(programDir, mainArg);
+    const file = fs.existsSync(main) && fs.statSync(main).isDirectory() ? path.join(main, "__main__.py") : main;
+    if (!fs.existsSync(file))
+        throw new UserError(`${projectFile}: the Python program's entry point ${path.relative(programDir, file) || file} was not found (the language host runs ${mainArg === "." ? "the folder's __main__.py" : `main: ${mainArg}`}).`);
+    return file;
 }
 
 function readPackage(dir: string): Record<string, unknown> {

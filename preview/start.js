@@ -19,12 +19,25 @@ if (fs.existsSync(nodeCheck)) require(nodeCheck);
 
 const { buildIfChanged } = require("./build-if-changed");
 
+// examples/python-program, beside the showcase, once its SDK is generated (`pulumi package add`, which its
+// requirements.txt installs from sdks/lambda-python): a Python program previewed on the Pulumi Python SDK.
+const pythonExample = path.join(__dirname, "..", "examples", "python-program");
+const pythonSdk = path.join(pythonExample, "sdks", "lambda-python");
+
 const built = buildIfChanged();
 if (built !== 0) {
     process.exitCode = built;
 } else {
     const { runCommand, exitWhenDone } = require("../dist/cli/main.js");
     runCommand(["setup", "--progress-only"])
-        .then((code) => (code === 0 ? runCommand(["preview", ".", "--invoke"]) : code))
+        .then((code) => (code === 0 ? runCommand(["preview", ".", "--invoke"]).then(previewPython) : code))
         .then(exitWhenDone);
+}
+
+/** The Python example after the showcase (whose exit status `showcase` is): the worse of the two. */
+function previewPython(showcase) {
+    const { runCommand } = require("../dist/cli/main.js");
+    if (fs.existsSync(pythonSdk)) return runCommand(["preview", pythonExample, "--invoke"]).then((python) => showcase || python);
+    process.stderr.write(`lambda-python: ${path.relative(process.cwd(), pythonExample)} (a Python program) is previewed here too once its SDK is generated into ${path.relative(process.cwd(), pythonSdk)} (pulumi package add ../..).\n`);
+    return showcase;
 }

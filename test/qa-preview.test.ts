@@ -72,14 +72,14 @@ describe("qa: preview of programs that never finish on their own", () => {
         assert.match(r.stderr, /the program exits failed:\n {2}it ended the process with process\.exit\(3\) before it finished, so there is no preview\./);
     });
 
-    it("tells a Python program's author what to run instead, in one paragraph", () => {
-        const dir = path.join(tmpDir("lp-qa-preview-"), "py");
-        writeFiles(dir, { "Pulumi.yaml": "name: py\nruntime:\n  name: python\n", "__main__.py": "import pulumi\n" });
+    it("tells a Go program's author what to run instead, in one paragraph", () => {
+        const dir = path.join(tmpDir("lp-qa-preview-"), "go");
+        writeFiles(dir, { "Pulumi.yaml": "name: go\nruntime:\n  name: go\n", "main.go": "package main\n" });
         for (const command of ["preview", "serve"]) {
             const r = cli([command, dir], { timeout: 120_000 });
             assert.equal(r.code, 2, r.stderr);
-            assert.match(r.stderr, /^lambda-python: error: .*Pulumi\.yaml is a python program; the offline preview and serve run Node\.js \(TypeScript\/JavaScript\) programs only\. Preview it with `pulumi preview`/m);
-            // Not every Python program uses this package's components: the refusal does not assume it does.
+            assert.match(r.stderr, /^lambda-python: error: .*Pulumi\.yaml is a go program; the offline preview and serve run Node\.js \(TypeScript\/JavaScript\) and Python programs\. Preview it with `pulumi preview`/m);
+            // Not every Go program uses this package's components: the refusal does not assume it does.
             assert.doesNotMatch(r.stderr, /PythonFunction|PythonLayer/);
             assert.doesNotMatch(r.stderr, /\n\s+at |internal error/);
         }

@@ -1,0 +1,221 @@
+// The child process a previewed Python program is supervised from (the
+// counterpart of program-host.ts for Node.js programs), standing where the
+// Pulumi engine stands in `pulumi preview`: it serves the ResourceMonitor and
+// Engine services (monitor-server.ts) answered as the engine answers during
+// a preview (engine-mocks.ts, data-sources.ts), starts the program on its
+// own Python SDK as the Python language host does (python-program.ts), hands
+// `lambda-python:index:*` components to this package's provider plugin
+// (component-provider.ts), records every registration, then checks them as
+// the engine does and with the policy pack, and reports to the parent
+// (program.ts) over the IPC channel exactly as program-host.ts does.
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as engineproto from "@pulumi/pulumi/proto/engine_pb";
+import type * as resourceproto from "@pulumi/pulumi/proto/resource_pb";
+import { ComponentProvider } from "./component-provider";
+import { checkAsTheEngineDoes } from "./engine-checks";
+import { EngineMocks } from "./engine-mocks";
+import { MockMonitorLike, serveMonitor } from "./monitor-server";
+import type { HostMessage, HostRequest, ProgramError } from "./program";
+import { formatTraceback, missingModuleHint, NO_SDK_MARKER, shimArguments } from "./python-program";
+import { RecordedResource, recordOf } from "./records";
+
+const request: HostRequest = JSON.parse(process.argv[2]);
+const python = request.python!;
+
+const notes = new Set<string>();
+const errors: ProgramError[] = [];
+const limits: ProgramError[] = [];
+const resources: RecordedResource[] = [];
+let stackOutputs: Record<string, unknown> = {};
+let program: ChildProcess | undefined;
+let provider: ComponentProvider | undefined;
+
+// Ctrl-C and SIGTERM: the program (which may ignore them) and the plugin end before this process does.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => {
+        provider?.stop();
+        const exit = () => process.exit(128 + os.constants.signals[signal]);
+        if (!program || program.exitCode !== null || program.signalCode !== null) return exit();
+        program.once("exit", exit);
+        program.kill("SIGKILL");
+    });
+}
+
+function send(message: HostMessage): Promise<void> {
+    return new Promise((resolve) => process.send!(message, () => resolve()));
+}
+
+/** Where a registration came from: the SDK's source position, when in the program's own files. */
+function origin(req: resourceproto.RegisterResourceRequest): string | undefined {
+    const pos = req.getSourceposition();
+    if (!pos?.getUri()) return undefined;
+    const file = pos.getUri().startsWith("file://") ? new URL(pos.getUri()).pathname : pos.getUri();
+    return file.startsWith(request.programDir + path.sep) ? `${path.relative(request.programDir, file)}:${pos.getLine()}` : undefined;
+}
+
+/** Where the program calls the data source `token`, in its own .py files (its Python names: get_ami, get_ami_output). */
+function callSites(token: string): string {
+    const fn = (token.split(":").pop() ?? token).replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+    const pattern = new RegExp(`\\b${fn}(_output)?\\s*\\(`);
+    const found: string[] = [];
+    const walk = (dir: string) => {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+            if (entry.name.startsWith(".") || ["venv", "node_modules", "__pycache__"].includes(entry.name)) continue;
+            const p = path.join(dir, entry.name);
+            if (entry.isDirectory()) walk(p);
+            else if (entry.name.endsWith(".py"))
+                fs.readFileSync(p, "utf8")
+                    .split("\n")
+                    .forEach((line, i) => {
+                        if (pattern.test(line) && found.length < 3) found.push(`${path.relative(request.programDir, p)}:${i + 1}`);
+                    });
+        }
+    };
+    try {
+        walk(request.programDir);
+    } catch {
+        // an unreadable folder: the call site is not named
+    }
+    return found.length ? ` It is called at ${found.join(", ")}.` : " The call is made by a library the program uses (no call to it in the program's own files).";
+}
+
+async function main(): Promise<void> {
+    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): MockMonitorLike };
+    const config = JSON.parse(process.env.PULUMI_CONFIG ?? "{}") as Record<string, string>;
+    const mocks = new EngineMocks({
+        project: request.project,
+        stack: request.stack,
+        config,
+        given: request.invokeResults,
+        stackOutputs: request.stackOutputs,
+        note: (text) => notes.add(text),
+        limit: (e, token) => limits.push({ message: `${e.what}${callSites(token)} ${e.remedy}`, kind: "limit" }),
+    });
+    await pulumi.runtime.setMocks(mocks, request.project, request.stack, true, request.organization);
+    const mock = settings.getMonitor();
+
+    const constructs: Promise<unknown>[] = [];
+    const server = await serveMonitor(mock, {
+        registered(req) {
+            // A remote component is registered by the provider that constructs it (its own registration comes in
+            // from the plugin): the program's request is not a resource of its own.
+            if (req.getRemote() && ComponentProvider.serves(req.getType())) return;
+            const record = recordOf(req, mock.newUrn(req.getParent(), req.getType(), req.getName()));
+            record.origin = origin(req);
+            resources.push(record);
+            if (req.getRemote()) notes.add(`${req.getType()} "${req.getName()}" is a component built by its provider plugin, which the offline preview does not run: its outputs are unknown and its child resources are not checked.`);
+        },
+        construct(req) {
+            if (!ComponentProvider.serves(req.getType())) return undefined;
+            provider ??= componentProvider();
+            const where = origin(req);
+            // The program raises the plugin's error as its own; where the component was made is the program's line.
+            const done = provider.construct(req).catch((e: Error) => Promise.reject(new Error(where ? `${e.message} (${where})` : e.message)));
+            constructs.push(done.catch(() => undefined));
+            return done;
+        },
+        outputs(urn, outputs) {
+            if (urn.split("::")[2] === "pulumi:pulumi:Stack") stackOutputs = outputs;
+        },
+        log(severity, message) {
+            if (severity === engineproto.LogSeverity.ERROR) {
+                // The program's (a Python traceback, a RunError's message), or the provider plugin's (a Node.js error).
+                const error = /^(Program failed with|Traceback)/.test(message) ? formatTraceback(message, request.programDir) : nodeError(message);
+                const hint = missingModuleHint(error, python);
+                errors.push({ message: hint ? `${error} ${hint}` : error, kind: "program" });
+            } else if (severity === engineproto.LogSeverity.WARNING) process.stderr.write(`lambda-python: warning from the program: ${message.trim()}\n`);
+            else if (severity === engineproto.LogSeverity.INFO) process.stderr.write(`${message.trimEnd()}\n`);
+        },
+    });
+
+    const componentProvider = () =>
+        new ComponentProvider(request.programDir, {
+            project: request.project,
+            stack: request.stack,
+            organization: request.organization,
+            monitor: server.address,
+            config,
+            secretKeys: JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]"),
+        });
+    // A program that imports this package's SDK gets the plugin started beside it (its start, loading
+    // @pulumi/aws, is as long as the program's own): the first component does not wait for it.
+    if (importsOurSdk(request.programDir)) (provider = componentProvider()).warmUp();
+
+    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: "1" };
+    if (python.pythonPath.length) env.PYTHONPATH = [...python.pythonPath, ...(process.env.PYTHONPATH ? [process.env.PYTHONPATH] : [])].join(path.delimiter);
+    for (const k of Object.keys(env)) if (k.startsWith("PULUMI_NODEJS_")) delete env[k];
+    const args = shimArguments({ monitor: server.address, project: request.project, stack: request.stack, organization: request.organization, programDir: request.programDir, main: request.main, parallel: Math.max(os.availableParallelism(), 4) });
+    // The program's output goes to stderr: stdout is the preview's (--json).
+    program = spawn(python.python, args, { cwd: request.programDir, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stderrTail = "";
+    program.stdout!.on("data", (d: Buffer) => process.stderr.write(d));
+    program.stderr!.on("data", (d: Buffer) => {
+        stderrTail = (stderrTail + d.toString("utf8")).slice(-4000);
+        if (!d.toString("utf8").startsWith(NO_SDK_MARKER)) process.stderr.write(d);
+    });
+    await send({ kind: "started" });
+    const code = await new Promise<number>((resolve) => {
+        program!.once("error", (e) => {
+            errors.push({ message: `${python.python} could not be started (${e.message}).`, kind: "program" });
+            resolve(-1);
+        });
+        program!.once("exit", (c, signal) => resolve(c ?? 128 + (signal ? os.constants.signals[signal] : 0)));
+    });
+    await Promise.all(constructs);
+    provider?.stop();
+    server.stop();
+    if (code === 3 && stderrTail.includes(NO_SDK_MARKER)) {
+        errors.push({ message: `the Pulumi Python SDK is not installed in ${python.from} (${python.python}: \`import pulumi\` fails). Install the program's requirements there (pip install -r requirements.txt).`, kind: "program" });
+    } else if (code !== 0 && !errors.length) {
+        errors.push({ message: `the Python program ended with exit ${code} before it finished, so there is no preview.${stderrTail.trim() ? ` Its last output: ${stderrTail.trim().split("\n").slice(-3).join(" ")}` : ""}`, kind: "program" });
+    }
+    notes.add(`Python: ${python.from}`);
+    await done();
+}
+
+/** Whether a .py file at the top of the program's folder imports pulumi_lambda_python (a guess: the plugin is started anyway on first use). */
+function importsOurSdk(dir: string): boolean {
+    try {
+        return fs.readdirSync(dir).some((f) => f.endsWith(".py") && /^\s*(import|from)\s+pulumi_lambda_python\b/m.test(fs.readFileSync(path.join(dir, f), "utf8")));
+    } catch {
+        return false;
+    }
+}
+
+async function done(): Promise<void> {
+    // A data source the preview could not answer explains the program's failure, if it failed: say that instead.
+    const failures = dedupe(limits.length ? limits : errors);
+    if (!failures.length) for (const message of checkAsTheEngineDoes(resources, request.programDir)) failures.push({ message, kind: "program" });
+    await send({ kind: "ran", resources, stackOutputs, errors: failures, notes: [...notes] });
+    if (request.analyze && !failures.length) {
+        const { checkWithPack } = require("./policy-check") as typeof import("./policy-check");
+        await send({ kind: "analyzed", ...(await checkWithPack(resources, request.programDir, request.policyConfig)) });
+    }
+    process.exit(0);
+}
+
+/** Each error once: the provider plugin logs a component's failure that the program then raises with its line. */
+function dedupe(list: ProgramError[]): ProgramError[] {
+    const seen = new Set<string>();
+    return list.filter((e) => !seen.has(e.message) && seen.add(e.message) && !list.some((x) => x.message !== e.message && x.message.includes(e.message)));
+}
+
+/** A Node.js error the provider plugin logged: its message, without its stack or the SDK's serialization prefixes. */
+function nodeError(message: string): string {
+    return message
+        .split(/\n\s+at /)[0]
+        .replace(/^(Error: )?(error serializing property "[^"]*": )*/, "")
+        .trim();
+}
+
+process.channel?.unref();
+main().catch(async (e) => {
+    program?.kill("SIGKILL");
+    provider?.stop();
+    errors.push({ message: e instanceof Error ? e.message : String(e), kind: "program" });
+    await done();
+});
