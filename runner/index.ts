@@ -10,7 +10,7 @@ import { Architecture, isArchitecture, parsePythonRuntime } from "../policies/ta
 import { compileBytecode, functionBytecode } from "./bytecode";
 import { describeCacheWriteError, emptyOpt, extracted, extractionCacheDir, inspectArchive, inspectCode, sweepExtractions } from "./code";
 import { ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
-import { EmulatorProcess, freePort, PreparedNetwork, RawInvoke, startEmulator } from "./emulator";
+import { EmulatorProcess, freePort, InvokeTiming, PreparedNetwork, RawInvoke, startEmulator } from "./emulator";
 import { ensureHostCapabilities, hostArchitecture } from "./host";
 import { chooseInterpreter } from "./interpreter";
 import { cannotLoad, REFUSED } from "./load-check";
@@ -53,6 +53,13 @@ export interface InvokeResult {
     timedOut: boolean;
     /** The failure or timeout came before the handler was called: in the function's init (its imports). */
     duringInit?: boolean;
+    /**
+     * The init outlasted Lambda's init limit (10 s, `INIT_SECONDS`). Lambda then retries the init with the invoke,
+     * counted in the function's timeout, as was done here: `timedOut` and `duringInit` say how that retry ended.
+     */
+    initTimedOut?: boolean;
+    /** The function's timeout, in seconds, as configured (the handler's, apart from its init). */
+    timeoutSeconds?: number;
     durationMs: number;
     /** What the function printed during this invoke. */
     logs: string;
@@ -110,6 +117,9 @@ export async function ensureRunnerTools(target: { runtime: string; architecture:
 }
 
 // ------------------------------------------------------------------ validation
+
+/** Lambda's limit on a function's init phase (its handler module's imports), apart from the function's timeout. */
+export const INIT_SECONDS: number = lambdaEnv.defaults.initSeconds;
 
 const HANDLER = /^[A-Za-z_][\w]*([./][A-Za-z_][\w]*)*\.[A-Za-z_]\w*$/;
 const ENV_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
@@ -283,15 +293,17 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
     // What Lambda could not load is not run here either, whatever Debian's CPython would tolerate.
     const refused = cannotLoad({ code: codeArchive, layers: listings.slice(1).map((l) => l.archive), runtime: spec.runtime, architecture: spec.architecture });
     if (refused.length) return refusedFunction(refused, choice.interpreter, warnings);
-    // The emulator counts a cold start's init in the first invoke's timeout, where Lambda gives init its own
-    // 10 s. Natively init is quick. Under qemu everything is about ten times slower, so an emulated function
-    // gets the init allowance and the whole is scaled: there the timeout only guards against hangs.
+    // Lambda's two clocks: the init (the handler module's imports) has INIT_SECONDS of its own, the function's
+    // timeout counts the handler only. The emulator would count a cold start's init in the first invoke's
+    // timeout, so both are kept here (emulator.ts InvokeTiming). Under qemu everything is about ten times
+    // slower, so an emulated function's limits are scaled: there they only guard against hangs.
     const emulated = spec.architecture !== hostArchitecture();
-    const { initSeconds, emulationTimeFactor } = lambdaEnv.defaults;
-    const emulatorTimeout = emulated ? (timeoutSeconds + initSeconds) * emulationTimeFactor : timeoutSeconds;
+    const { emulationTimeFactor } = lambdaEnv.defaults;
+    const scale = emulated ? emulationTimeFactor : 1;
+    const clocks = { initSeconds: INIT_SECONDS * scale, handlerSeconds: timeoutSeconds * scale };
     if (emulated) {
         warnings.push(
-            `${spec.architecture} runs under qemu on this ${hostArchitecture()} machine, about ${emulationTimeFactor} times slower than on Lambda: its timeout becomes (${timeoutSeconds} s + Lambda's ${initSeconds} s for init) × ${emulationTimeFactor} = ${emulatorTimeout} s, so here it only guards against hangs.`,
+            `${spec.architecture} runs under qemu on this ${hostArchitecture()} machine, about ${emulationTimeFactor} times slower than on Lambda: its timeout becomes ${timeoutSeconds} s × ${emulationTimeFactor} = ${clocks.handlerSeconds} s (and Lambda's ${INIT_SECONDS} s init limit ${clocks.initSeconds} s), so here they only guard against hangs.`,
         );
     }
 
@@ -340,17 +352,20 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         const { task, opt, bytecode } = await cachedFolders();
         const root = rootDir(choice.interpreter, spec.architecture);
         const runtimeClient = runtimeClientDir(choice.interpreter, spec.architecture);
-        const env = lambdaEnvironment({
-            functionName,
-            runtime: spec.runtime,
-            interpreter: choice.interpreter,
-            handler: spec.handler,
-            memoryMB,
-            timeoutSeconds: emulatorTimeout,
-            region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
-            user: spec.environment ?? {},
-            bytecodeCache: !!bytecode,
-        });
+        // The emulator's own timeout is a backstop past both clocks; the function sees its deadline as
+        // Lambda's (the handler's timeout from the moment it takes the event: sandbox.ts).
+        const env = (emulatorTimeout: number) =>
+            lambdaEnvironment({
+                functionName,
+                runtime: spec.runtime,
+                interpreter: choice.interpreter,
+                handler: spec.handler,
+                memoryMB,
+                timeoutSeconds: emulatorTimeout,
+                region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
+                user: spec.environment ?? {},
+                bytecodeCache: !!bytecode,
+            });
         const bootstrap = bootstrapCommand({
             root,
             task,
@@ -361,13 +376,21 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
             handler: spec.handler,
             bytecode,
             resolvConf: sandboxResolvConf(networkDir),
+            handlerTimeoutMs: clocks.handlerSeconds * 1000,
         });
-        const start = () => {
+        /**
+         * An emulator with Lambda's two clocks (`separate`), or, to retry an init that outlasted its limit as
+         * Lambda does, one whose timeout counts the init and the handler together.
+         */
+        const start = (separate = true) => {
             const first = prepared;
             prepared = undefined;
-            return startEmulator({ emulator: emulatorPath(), bootstrap, env, onLog: options.onLog, network, prepared: first });
+            const emulatorTimeout = separate ? clocks.initSeconds + clocks.handlerSeconds + 1 : clocks.handlerSeconds;
+            return startEmulator({ emulator: emulatorPath(), bootstrap, env: env(emulatorTimeout), onLog: options.onLog, network, prepared: first });
         };
+        const timing = (separate: boolean): InvokeTiming => (separate ? { initMs: clocks.initSeconds * 1000, handlerMs: clocks.handlerSeconds * 1000, timeoutSeconds: clocks.handlerSeconds } : { timeoutSeconds: clocks.handlerSeconds });
         let emulator: EmulatorProcess = await start();
+        let separate = true;
         let closed = false;
         // One invoke at a time, as in one execution environment; queued here (not only in the emulator) so that
         // the emulator can be replaced between two invokes.
@@ -376,13 +399,35 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         const invokeNow = async (event: unknown): Promise<InvokeResult> => {
             if (closed) throw new UserError(`function ${functionName} was closed; start it again to invoke it.`);
             const payload = eventPayload(event);
-            const raw = await emulator.invoke(payload, emulatorTimeout);
-            const result: InvokeResult = { ...classifyInvoke(raw), durationMs: raw.durationMs, logs: raw.logs, interpreter: choice.interpreter };
+            let raw = await emulator.invoke(payload, timing(separate));
+            let initTimedOut: boolean | undefined;
+            let earlierLogs = "";
+            if (raw.expired === "init" && !closed) {
+                // Lambda stops an init that outlasts its limit and retries it with the invoke, counted in the
+                // function's timeout (a "suppressed init"); its log says so with an INIT_REPORT line.
+                initTimedOut = true;
+                const report = `INIT_REPORT Init Duration: ${(clocks.initSeconds * 1000).toFixed(2)} ms\tPhase: init\tStatus: timeout\n`;
+                options.onLog?.(report);
+                earlierLogs = raw.logs + report;
+                await emulator.close();
+                emulator = await start(false);
+                separate = false;
+                raw = await emulator.invoke(payload, timing(separate));
+            }
+            const result: InvokeResult = {
+                ...classifyInvoke(raw),
+                ...(initTimedOut ? { initTimedOut } : {}),
+                timeoutSeconds,
+                durationMs: raw.durationMs,
+                logs: earlierLogs + raw.logs,
+                interpreter: choice.interpreter,
+            };
             if (result.timedOut && !closed) {
                 // After a timeout Lambda starts a new execution environment; the emulator, asked again at once,
                 // may answer "ErrGateCanceled" while it resets. A new emulator is the faithful and reliable reset.
                 await emulator.close();
                 const next = await start();
+                separate = true;
                 if (closed) await next.close();
                 else emulator = next;
             }

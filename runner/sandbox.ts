@@ -39,7 +39,36 @@ export interface SandboxPlan {
     resolvConf?: string;
     /** Emulated functions: the bytecode of the function (var/task, opt) and of the runtime client, mounted read-only in the prefix. */
     bytecode?: { function: string; runtimeClient: string };
+    /** The handler's timeout: the deadline the function sees runs from the moment it takes the event. */
+    handlerTimeoutMs: number;
 }
+
+/**
+ * What `python -m awslambdaric <handler>` does, with the deadline Lambda
+ * gives: the emulator's deadline (Lambda-Runtime-Deadline-Ms) runs from the
+ * invoke and includes a backstop past the init, where Lambda's runs from the
+ * moment the handler gets the event, for the function's timeout (the init has
+ * a limit of its own; index.ts). So the runtime client's request is given the
+ * earlier of the two. The emulator's AWS_LAMBDA_FUNCTION_TIMEOUT, its own
+ * setting, is not one of Lambda's variables and is taken out. Then
+ * awslambdaric runs as -m runs it: sys.path[0] the working folder
+ * (/var/task), sys.argv [its __main__, handler].
+ */
+export const LAUNCHER = `import os, sys, time
+sys.path[0] = os.getcwd()
+handler_ms = int(sys.argv.pop(1))
+os.environ.pop("AWS_LAMBDA_FUNCTION_TIMEOUT", None)
+from awslambdaric import lambda_runtime_client as client
+def wait_next_invocation(self, wait=client.LambdaRuntimeClient.wait_next_invocation):
+    request = wait(self)
+    deadline = int(time.time() * 1000) + handler_ms
+    if request.deadline_time_in_ms is None or int(request.deadline_time_in_ms) > deadline:
+        request.deadline_time_in_ms = deadline
+    return request
+client.LambdaRuntimeClient.wait_next_invocation = wait_next_invocation
+import runpy
+runpy.run_module("awslambdaric", run_name="__main__", alter_sys=True)
+`;
 
 /** The bootstrap command line: bwrap with Lambda's mounts, then the runtime client. */
 export function bootstrapCommand(plan: SandboxPlan): string[] {
@@ -81,7 +110,7 @@ export function bootstrapCommand(plan: SandboxPlan): string[] {
         ...(plan.bytecode ? bytecodeMounts(plan.bytecode) : []),
     ];
     const python = `/usr/bin/${plan.interpreter}`;
-    const client = [python, "-m", "awslambdaric", plan.handler];
+    const client = [python, "-c", LAUNCHER, String(plan.handlerTimeoutMs), plan.handler];
     if (plan.architecture === hostArchitecture()) return [...args, "--", ...client];
     return [...args, "--ro-bind", qemuPath(plan.architecture), `/${MOUNT_POINTS.qemu}`, "--", `/${MOUNT_POINTS.qemu}`, "-L", "/", ...qemuCpu(plan.architecture), ...client];
 }
