@@ -1,11 +1,13 @@
-// lambda-python serve: a local function URL. HTTP requests become payload
-// 2.0 events for a warm function run the way Lambda runs it (the official
-// Runtime Interface Emulator, the runtime's own CPython, Lambda's file
-// system); results become HTTP responses by the function URL rules.
+// lambda-python serve: a local function URL (or API Gateway HTTP or REST
+// API). HTTP requests become events for a warm function run the way Lambda
+// runs it (the official Runtime Interface Emulator, the runtime's own
+// CPython, Lambda's file system); results become HTTP responses by that
+// front end's rules.
 import { UserError } from "../shared/errors";
 import { resolveTargets, DEFAULT_HANDLER } from "../runner/serve/targets";
 import { serveFunctions } from "../runner/serve/server";
 import { ARCHITECTURES } from "../policies/target";
+import { API_KINDS } from "../runner/serve/event";
 import { namedValues, oneOf, parse, progressPrinter, wholeNumber } from "./args";
 import { serveUsage } from "./usage";
 import { seekableArchive } from "./archive-input";
@@ -37,6 +39,15 @@ Options:
   --timeout S             seconds per request (default 3, as Lambda)
   --memory MB             default 128
   --env K=V               an environment variable (repeatable; added to a program's functions too)
+  --api url|http|rest     the front end to play (default url): a function URL; an API
+                          Gateway HTTP API (payload 2.0, $default route; a failure is a
+                          500 {"message":"Internal Server Error"}); or a REST API's
+                          Lambda proxy integration (payload 1.0 on ANY /{proxy+}, stage
+                          prod; its response rules: statusCode required, body a
+                          string, no other keys, else 502 "Malformed Lambda proxy
+                          response")
+  --print-events          print each event built, as JSON, on stderr before it is sent
+                          (lambda-python event url|http|rest writes one to a file)
   --quiet                 no request log on stderr
 
 Stop with Ctrl-C (or SIGTERM): every function it started is stopped.`;
@@ -56,6 +67,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
             memory: { type: "string" },
             env: { type: "string", multiple: true },
             quiet: { type: "boolean" },
+            api: { type: "string" },
+            "print-events": { type: "boolean" },
         },
         serveUsage,
     );
@@ -67,6 +80,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     const port = wholeNumber("port", v.port as string | undefined) ?? 3000;
     if (port > 65535) throw new UserError(`--port must be from 0 to 65535; got ${port}.`);
     const environment = namedValues("env", v.env as string[] | undefined);
+    const api = oneOf("api", v.api as string | undefined, API_KINDS) ?? "url";
     const say = progressPrinter(false);
     const target = await seekableArchive(positionals[0], "function archive or folder");
     const layers: string[] = [];
@@ -82,7 +96,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
         say,
     });
     say(`starting ${functions.map((f) => `${f.name} (${f.spec.runtime}, ${f.spec.architecture})`).join(", ")}`);
-    const server = await serveFunctions(functions, { host: (v.host as string | undefined) ?? "127.0.0.1", port, progress: say, log: v.quiet ? undefined : (line) => process.stderr.write(`${line}\n`) });
+    const printEvent = v["print-events"] ? (name: string, event: object) => process.stderr.write(`[${name}] event: ${JSON.stringify(event, null, 2)}\n`) : undefined;
+    const server = await serveFunctions(functions, { host: (v.host as string | undefined) ?? "127.0.0.1", port, progress: say, log: v.quiet ? undefined : (line) => process.stderr.write(`${line}\n`), api, printEvent });
     for (const l of server.listening) {
         for (const w of l.warnings) say(`${l.name}: warning: ${w}`);
         console.log(`${l.name}: ${l.url}`);

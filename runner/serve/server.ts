@@ -9,8 +9,8 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import { UserError } from "../../shared/errors";
 import { FunctionSpec, MAX_PAYLOAD_BYTES, startFunction, WarmFunction } from "..";
-import { buildEvent } from "./event";
-import { badGateway, HttpResponse, toHttpResponse } from "./response";
+import { ApiKind, buildApiEvent } from "./event";
+import { badGateway, HttpResponse, toApiResponse } from "./response";
 
 /** Lambda's limit on a synchronous invocation's request payload. */
 const MAX_REQUEST_BYTES = MAX_PAYLOAD_BYTES;
@@ -33,6 +33,10 @@ export interface ServeOptions {
     log?: (line: string) => void;
     /** Progress while the runner installs what a function needs (first use of a runtime). */
     progress?: (message: string) => void;
+    /** Which front end's events and response rules: a function URL (default), an HTTP API (2.0) or a REST API (1.0). */
+    api?: ApiKind;
+    /** Shown each event built, before it is sent (serve --print-events). */
+    printEvent?: (name: string, event: object) => void;
 }
 
 export interface Listening {
@@ -74,7 +78,7 @@ export async function serveFunctions(functions: ServedFunction[], options: Serve
                         .forEach((l) => log(`[${f.name}] ${l}`)),
             });
             const port = options.port ? options.port + i : 0;
-            slot.server = await listen(handlerFor(f.name, slot.warm, log), host, port, f.name);
+            slot.server = await listen(handlerFor(f.name, slot.warm, log, options), host, port, f.name);
             const actual = (slot.server.address() as AddressInfo).port;
             const notes = [...slot.warm.warnings];
             if (slot.warm.cannotLoad) notes.push(`every request is answered 502: Lambda could not load this function — ${slot.warm.cannotLoad.map((c) => c.message).join(" ")}`);
@@ -102,7 +106,7 @@ function listen(handler: http.RequestListener, host: string, port: number, name:
 }
 
 /** One function's request handler: read, translate, invoke, translate back. */
-function handlerFor(name: string, warm: WarmFunction, log: (line: string) => void): http.RequestListener {
+function handlerFor(name: string, warm: WarmFunction, log: (line: string) => void, options: ServeOptions): http.RequestListener {
     return (req, res) => {
         const started = process.hrtime.bigint();
         const chunks: Buffer[] = [];
@@ -129,23 +133,26 @@ function handlerFor(name: string, warm: WarmFunction, log: (line: string) => voi
         req.on("error", () => {}); // a client that goes away mid-request: nothing to answer
         req.on("end", () => {
             if (answered) return;
-            respond(name, warm, req, Buffer.concat(chunks))
+            respond(name, warm, req, Buffer.concat(chunks), options)
                 .catch((e) => badGateway(`serve could not answer this request: ${(e as Error)?.message ?? e}`))
                 .then(answer);
         });
     };
 }
 
-async function respond(name: string, warm: WarmFunction, req: http.IncomingMessage, body: Buffer): Promise<HttpResponse> {
+async function respond(name: string, warm: WarmFunction, req: http.IncomingMessage, body: Buffer, options: ServeOptions): Promise<HttpResponse> {
     const local = req.socket.localPort ?? 0;
-    const event = buildEvent(
+    const api = options.api ?? "url";
+    const event = buildApiEvent(
+        api,
         { method: req.method ?? "GET", url: req.url ?? "/", httpVersion: req.httpVersion, rawHeaders: req.rawHeaders, body, sourceIp: req.socket.remoteAddress ?? "127.0.0.1" },
         { requestId: randomUUID(), now: new Date(), domainName: req.headers.host ?? `localhost:${local}`, urlId: name, port: local },
     );
     // The limit is on the event as JSON: a binary body grows by a third in base64, headers add more.
     if (Buffer.byteLength(JSON.stringify(event)) > MAX_REQUEST_BYTES) return tooLarge();
+    options.printEvent?.(name, event);
     try {
-        return toHttpResponse(await warm.invoke(event)); // the runner queues invokes, one at a time
+        return toApiResponse(api, await warm.invoke(event)); // the runner queues invokes, one at a time
     } catch (e) {
         return badGateway(`the function could not be invoked: ${(e as Error)?.message ?? e}`);
     }
