@@ -8,6 +8,7 @@ import { resolveTargets, DEFAULT_HANDLER } from "../runner/serve/targets";
 import { serveFunctions } from "../runner/serve/server";
 import { ARCHITECTURES } from "../policies/target";
 import { API_KINDS } from "../runner/serve/event";
+import { watchSources } from "../runner/serve/watch";
 import { namedValues, oneOf, parse, progressPrinter, wholeNumber } from "./args";
 import { serveUsage } from "./usage";
 import { seekableArchive } from "./archive-input";
@@ -48,6 +49,9 @@ Options:
                           response")
   --print-events          print each event built, as JSON, on stderr before it is sent
                           (lambda-python event url|http|rest writes one to a file)
+  --watch                 rebuild when the source folder, program folder or .zip changes;
+                          the next request runs the new code (requests that come during
+                          the rebuild wait for it; a failed rebuild keeps the old code)
   --quiet                 no request log on stderr
 
 Stop with Ctrl-C (or SIGTERM): every function it started is stopped.`;
@@ -69,6 +73,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
             quiet: { type: "boolean" },
             api: { type: "string" },
             "print-events": { type: "boolean" },
+            watch: { type: "boolean" },
         },
         serveUsage,
     );
@@ -85,7 +90,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     const target = await seekableArchive(positionals[0], "function archive or folder");
     const layers: string[] = [];
     for (const layer of (v.layer as string[] | undefined) ?? []) layers.push(await seekableArchive(layer, "layer archive"));
-    const functions = await resolveTargets(target, {
+    const targetOptions = {
         layers,
         handler: v.handler as string | undefined,
         runtime: v.runtime as string | undefined,
@@ -94,13 +99,32 @@ export async function serveCommand(argv: string[]): Promise<number> {
         memoryMB: wholeNumber("memory", v.memory as string | undefined),
         environment,
         say,
-    });
+    };
+    const functions = await resolveTargets(target, targetOptions);
     say(`starting ${functions.map((f) => `${f.name} (${f.spec.runtime}, ${f.spec.architecture})`).join(", ")}`);
     const printEvent = v["print-events"] ? (name: string, event: object) => process.stderr.write(`[${name}] event: ${JSON.stringify(event, null, 2)}\n`) : undefined;
     const server = await serveFunctions(functions, { host: (v.host as string | undefined) ?? "127.0.0.1", port, progress: say, log: v.quiet ? undefined : (line) => process.stderr.write(`${line}\n`), api, printEvent });
     for (const l of server.listening) {
         for (const w of l.warnings) say(`${l.name}: warning: ${w}`);
         console.log(`${l.name}: ${l.url}`);
+    }
+    let watcher: { close(): void } | undefined;
+    if (v.watch) {
+        // One rebuild at a time; changes during one are picked up by the next.
+        let rebuilding: Promise<void> = Promise.resolve();
+        watcher = watchSources(target, (changed) => {
+            rebuilding = rebuilding.then(async () => {
+                say(`${changed.slice(0, 3).join(", ")}${changed.length > 3 ? ` and ${changed.length - 3} more` : ""} changed: rebuilding`);
+                try {
+                    const next = await resolveTargets(target, targetOptions);
+                    await server.reload(next);
+                    say(`reloaded ${next.map((f) => f.name).join(", ")}`);
+                } catch (e) {
+                    say(`the rebuild failed; still serving the previous code: ${(e as Error)?.message ?? e}`);
+                }
+            });
+        });
+        say(`watching ${target} for changes`);
     }
     say("serving; press Ctrl-C to stop");
     // The command owns SIGINT/SIGTERM while it serves (main's handlers step aside): stop everything, then exit.
@@ -109,6 +133,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
         process.once("SIGTERM", () => resolve("SIGTERM"));
     });
     say(`${signal}: stopping`);
+    watcher?.close();
     await server.close();
     return signal === "SIGINT" ? 130 : 143;
 }

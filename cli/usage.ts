@@ -6,5 +6,5 @@ export const previewUsage = "lambda-python preview [program-dir] [--stack NAME] 
 export const invokeUsage = "lambda-python invoke <function.zip|source-dir> [--layer ZIP]... [--handler m.f] [--runtime python3.X] [--arch x86_64|arm64] [--event FILE|-] [--timeout S] [--memory MB] [--env K=V]... [--json]";
 export const setupUsage = "lambda-python setup [--runtime python3.X]... [--arch x86_64|arm64]... [--all] [--quiet]";
 export const serveUsage =
-    "lambda-python serve <function.zip|source-dir|program-dir> [--port N] [--host ADDR] [--layer ZIP]... [--handler m.f] [--runtime python3.X] [--arch x86_64|arm64] [--timeout S] [--memory MB] [--env K=V]... [--api url|http|rest] [--print-events]";
+    "lambda-python serve <function.zip|source-dir|program-dir> [--port N] [--host ADDR] [--layer ZIP]... [--handler m.f] [--runtime python3.X] [--arch x86_64|arm64] [--timeout S] [--memory MB] [--env K=V]... [--api url|http|rest] [--print-events] [--watch]";
 export const eventUsage = "lambda-python event <url|http|rest|s3|sqs|sns|eventbridge|dynamodb|schedule> [--method M] [--path /P] [--body TEXT] [--bucket B] [--key K] [...] [--out FILE]";

@@ -47,6 +47,12 @@ export interface Listening {
 
 export interface RunningServer {
     listening: Listening[];
+    /**
+     * Starts these functions (matched by name to the ones served) and, once each has started, sends the next
+     * requests to it; requests that come meanwhile wait for it, requests under way finish on the old one, which
+     * is then stopped. A function that fails to start leaves the old one serving (the error is rejected).
+     */
+    reload(functions: ServedFunction[]): Promise<void>;
     /** Stops the listeners and every function started; safe to call twice. */
     close(): Promise<void>;
 }
@@ -54,7 +60,7 @@ export interface RunningServer {
 export async function serveFunctions(functions: ServedFunction[], options: ServeOptions = {}): Promise<RunningServer> {
     const host = options.host ?? "127.0.0.1";
     const log = options.log ?? (() => {});
-    const started: { server?: http.Server; warm?: WarmFunction }[] = [];
+    const started: Slot[] = [];
     let closing: Promise<void> | undefined;
     const close = () =>
         (closing ??= (async () => {
@@ -67,29 +73,62 @@ export async function serveFunctions(functions: ServedFunction[], options: Serve
     try {
         const listening: Listening[] = [];
         for (const [i, f] of functions.entries()) {
-            const slot: (typeof started)[number] = {};
+            const slot: Slot = { name: f.name, ready: Promise.resolve(), pending: new Set() };
             started.push(slot);
-            slot.warm = await startFunction(f.spec, {
-                onProgress: options.progress,
-                onLog: (text) =>
-                    text
-                        .split(/\r?\n/)
-                        .filter(Boolean)
-                        .forEach((l) => log(`[${f.name}] ${l}`)),
-            });
+            slot.warm = await startFunction(f.spec, { onProgress: options.progress, onLog: (text) => logLines(log, f.name, text) });
             const port = options.port ? options.port + i : 0;
-            slot.server = await listen(handlerFor(f.name, slot.warm, log, options), host, port, f.name);
+            slot.server = await listen(handlerFor(slot, log, options), host, port, f.name);
             const actual = (slot.server.address() as AddressInfo).port;
             const notes = [...slot.warm.warnings];
             if (slot.warm.cannotLoad) notes.push(`every request is answered 502: Lambda could not load this function — ${slot.warm.cannotLoad.map((c) => c.message).join(" ")}`);
             if (slot.warm.interpreter !== f.spec.runtime) notes.push(`${f.spec.runtime} runs on ${slot.warm.interpreter} here.`);
             listening.push({ name: f.name, url: `http://${host.includes(":") ? `[${host}]` : host}:${actual}/`, warnings: notes });
         }
-        return { listening, close };
+        const reload = async (next: ServedFunction[]) => {
+            const failures: string[] = [];
+            await Promise.all(
+                next.map(async (f) => {
+                    const slot = started.find((s) => s.name === f.name);
+                    if (!slot) return;
+                    let done!: () => void;
+                    const previous = slot.ready;
+                    slot.ready = new Promise<void>((r) => (done = r));
+                    try {
+                        await previous;
+                        const fresh = await startFunction(f.spec, { onProgress: options.progress, onLog: (text) => logLines(log, f.name, text) });
+                        const old = slot.warm;
+                        slot.warm = fresh;
+                        // Requests under way finish on the old function before it is stopped.
+                        const inFlight = [...slot.pending];
+                        void Promise.allSettled(inFlight).then(() => old?.close());
+                    } catch (e) {
+                        failures.push(`${f.name}: ${(e as Error)?.message ?? e}`);
+                    } finally {
+                        done();
+                    }
+                }),
+            );
+            if (failures.length) throw new UserError(failures.join("\n"));
+        };
+        return { listening, close, reload };
     } catch (e) {
         await close();
         throw e;
     }
+}
+
+/** One served function: its listener, the warm function answering it now, and the requests under way. */
+interface Slot {
+    name: string;
+    server?: http.Server;
+    warm?: WarmFunction;
+    /** Settles when a reload under way has swapped the function (or failed to). */
+    ready: Promise<void>;
+    pending: Set<Promise<unknown>>;
+}
+
+function logLines(log: (line: string) => void, name: string, text: string): void {
+    for (const l of text.split(/\r?\n/)) if (l) log(`[${name}] ${l}`);
 }
 
 function listen(handler: http.RequestListener, host: string, port: number, name: string): Promise<http.Server> {
@@ -106,7 +145,8 @@ function listen(handler: http.RequestListener, host: string, port: number, name:
 }
 
 /** One function's request handler: read, translate, invoke, translate back. */
-function handlerFor(name: string, warm: WarmFunction, log: (line: string) => void, options: ServeOptions): http.RequestListener {
+function handlerFor(slot: Slot, log: (line: string) => void, options: ServeOptions): http.RequestListener {
+    const name = slot.name;
     return (req, res) => {
         const started = process.hrtime.bigint();
         const chunks: Buffer[] = [];
@@ -133,9 +173,13 @@ function handlerFor(name: string, warm: WarmFunction, log: (line: string) => voi
         req.on("error", () => {}); // a client that goes away mid-request: nothing to answer
         req.on("end", () => {
             if (answered) return;
-            respond(name, warm, req, Buffer.concat(chunks), options)
+            // A reload under way (serve --watch) answers with the new function.
+            const work = slot.ready
+                .then(() => respond(name, slot.warm!, req, Buffer.concat(chunks), options))
                 .catch((e) => badGateway(`serve could not answer this request: ${(e as Error)?.message ?? e}`))
                 .then(answer);
+            slot.pending.add(work);
+            work.finally(() => slot.pending.delete(work));
         });
     };
 }
