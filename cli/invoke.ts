@@ -30,6 +30,10 @@ A source folder is built first (same cache as lambda-python build).
   --memory MB             128-10240 (default 128; recorded, not enforced)
   --env K=V               an environment variable (repeatable)
   --name NAME             the function's name (default: the archive's or folder's name)
+  --debug-port N          run the function under debugpy on 127.0.0.1:N and wait for a
+                          debugger to attach before its init (VS Code: "attach" with
+                          pathMappings to /var/task, see the README); no timeout stops it
+                          while it is debugged
   --json                  print {ok, response, error, timedOut, durationMs, logs, warnings} as JSON
   --quiet                 no progress or summary on stderr (the function's logs still go there)
 
@@ -37,6 +41,17 @@ The response goes to stdout, the function's logs to stderr. Tools missing on
 first use are installed (see lambda-python setup).
 
 Exit status: 0 the function returned, 1 it raised or timed out, 2 a usage or input error.`;
+
+/** --debug-port: a port a debugger can connect to (1024 and up: a lower one needs root). */
+export function debugPortOption(value: string | undefined): number | undefined {
+    const port = wholeNumber("debug-port", value);
+    if (port !== undefined && (port < 1024 || port > 65535)) throw new UserError(`--debug-port must be from 1024 to 65535 (a port your editor attaches to, e.g. 5890); got ${port}.`);
+    return port;
+}
+
+export function waitingForDebugger(port: number): string {
+    return `the function starts under debugpy on 127.0.0.1:${port} and waits for a debugger before its init: attach once it says it listens (VS Code: an "attach" configuration with "connect": {"host": "127.0.0.1", "port": ${port}} and pathMappings to /var/task)`;
+}
 
 /** The event the user gave (runner/event-file.ts), or {} when none. */
 async function readEvent(source: string | undefined): Promise<JsonText> {
@@ -108,6 +123,7 @@ export async function invokeCommand(argv: string[]): Promise<number> {
             name: { type: "string" },
             json: { type: "boolean" },
             quiet: { type: "boolean" },
+            "debug-port": { type: "string" },
         },
         invokeUsage,
     );
@@ -135,6 +151,7 @@ export async function invokeCommand(argv: string[]): Promise<number> {
     const environment = namedValues("env", v.env as string[] | undefined);
     const timeoutSeconds = wholeNumber("timeout", v.timeout as string | undefined);
     const memoryMB = wholeNumber("memory", v.memory as string | undefined);
+    const debugPort = debugPortOption(v["debug-port"] as string | undefined);
     let runtime = v.runtime as string | undefined;
     let architecture = oneOf("arch", v.arch as string | undefined, ARCHITECTURES);
     const given = (v.layer as string[] | undefined) ?? [];
@@ -165,10 +182,12 @@ export async function invokeCommand(argv: string[]): Promise<number> {
         functionName: (v.name as string | undefined) ?? path.basename(path.resolve(input)).replace(/\.zip$/i, ""),
     };
 
-    const fn = await startFunction(spec, { onLog: (line) => process.stderr.write(line), onProgress: say });
+    const fn = await startFunction(spec, { onLog: (line) => process.stderr.write(line), onProgress: say, debugPort });
     let result: InvokeResult;
     try {
         for (const w of fn.warnings) process.stderr.write(`lambda-python: warning: ${w}\n`);
+        // Said even with --quiet: the command waits for the user's editor.
+        if (debugPort !== undefined) process.stderr.write(`lambda-python: ${waitingForDebugger(debugPort)}\n`);
         result = await fn.invoke(event);
     } finally {
         await fn.close();

@@ -12,6 +12,7 @@ import { watchSources } from "../runner/serve/watch";
 import { namedValues, oneOf, parse, progressPrinter, wholeNumber } from "./args";
 import { serveUsage } from "./usage";
 import { seekableArchive } from "./archive-input";
+import { debugPortOption, waitingForDebugger } from "./invoke";
 
 const help = `${serveUsage}
 
@@ -49,6 +50,9 @@ Options:
                           response")
   --print-events          print each event built, as JSON, on stderr before it is sent
                           (lambda-python event url|http|rest writes one to a file)
+  --debug-port N          run the function under debugpy on 127.0.0.1:N (the next
+                          functions of a program on N+1, …); each cold start waits for
+                          a debugger to attach (VS Code: see the README)
   --watch                 rebuild when the source folder, program folder or .zip changes;
                           the next request runs the new code (requests that come during
                           the rebuild wait for it; a failed rebuild keeps the old code)
@@ -74,6 +78,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
             api: { type: "string" },
             "print-events": { type: "boolean" },
             watch: { type: "boolean" },
+            "debug-port": { type: "string" },
         },
         serveUsage,
     );
@@ -86,6 +91,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     if (port > 65535) throw new UserError(`--port must be from 0 to 65535; got ${port}.`);
     const environment = namedValues("env", v.env as string[] | undefined);
     const api = oneOf("api", v.api as string | undefined, API_KINDS) ?? "url";
+    const debugPort = debugPortOption(v["debug-port"] as string | undefined);
     const say = progressPrinter(false);
     const target = await seekableArchive(positionals[0], "function archive or folder");
     const layers: string[] = [];
@@ -103,7 +109,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     const functions = await resolveTargets(target, targetOptions);
     say(`starting ${functions.map((f) => `${f.name} (${f.spec.runtime}, ${f.spec.architecture})`).join(", ")}`);
     const printEvent = v["print-events"] ? (name: string, event: object) => process.stderr.write(`[${name}] event: ${JSON.stringify(event, null, 2)}\n`) : undefined;
-    const server = await serveFunctions(functions, { host: (v.host as string | undefined) ?? "127.0.0.1", port, progress: say, log: v.quiet ? undefined : (line) => process.stderr.write(`${line}\n`), api, printEvent });
+    const server = await serveFunctions(functions, { host: (v.host as string | undefined) ?? "127.0.0.1", port, progress: say, log: v.quiet ? undefined : (line) => process.stderr.write(`${line}\n`), api, printEvent, debugPort });
+    if (debugPort !== undefined) server.listening.forEach((l, i) => say(`${l.name}: ${waitingForDebugger(debugPort + i)} (at its first request)`));
     for (const l of server.listening) {
         for (const w of l.warnings) say(`${l.name}: warning: ${w}`);
         console.log(`${l.name}: ${l.url}`);

@@ -17,7 +17,7 @@ import { cannotLoad, REFUSED } from "./load-check";
 import { sandboxResolvConf, startNetwork } from "./network";
 import { ensureQemu, qemuPath } from "./qemu";
 import { bootstrapCommand, lambdaEnvironment, RESERVED_VARIABLES, SandboxPlan } from "./sandbox";
-import { emulatorPath, ensureEmulator, ensureRuntimeClient, runtimeClientBytecodeDir, runtimeClientDir } from "./tools";
+import { emulatorPath, ensureDebugpy, ensureEmulator, ensureRuntimeClient, runtimeClientBytecodeDir, runtimeClientDir } from "./tools";
 import lambdaEnv from "./lambda-environment.json";
 import limits from "../policies/data/lambda-limits.json";
 import { checkEnvironmentLimits } from "../policies/rules/environment-limits";
@@ -87,7 +87,16 @@ export interface StartOptions {
     onLog?: (text: string) => void;
     /** Progress while tools are installed (first use of a runtime). */
     onProgress?: (message: string) => void;
+    /**
+     * Run the function under debugpy, listening on this port of this machine's loopback: each cold start waits
+     * for a debugger (Debug Adapter Protocol) to attach before the init, and neither the init limit nor the
+     * timeout stops a function while it is being debugged (as sam local invoke -d).
+     */
+    debugPort?: number;
 }
+
+/** How long a debugged invoke may take, stepping included: the emulator needs some limit. */
+const DEBUG_SECONDS = 12 * 3600;
 
 export { DEBIAN_INTERPRETERS } from "./debian-root";
 
@@ -308,6 +317,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
     }
 
     await ensureRunnerTools({ runtime: choice.interpreter, architecture: spec.architecture }, options.onProgress);
+    const debug = options.debugPort === undefined ? undefined : { port: options.debugPort, debugpy: await ensureDebugpy(options.onProgress) };
     if (!swept) {
         swept = true;
         try {
@@ -319,7 +329,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
     const networkDir = path.join(extractionCacheDir(), "net");
     const functionName = spec.functionName ?? defaultName(spec.code);
     // The helpers carry the function's name, as its other processes do (to be found, and stopped, by it).
-    const network = (apiPort: number) => startNetwork(apiPort, networkDir, { PATH: process.env.PATH ?? "/usr/bin:/bin", AWS_LAMBDA_FUNCTION_NAME: functionName });
+    const network = (apiPort: number) => startNetwork(apiPort, networkDir, { PATH: process.env.PATH ?? "/usr/bin:/bin", AWS_LAMBDA_FUNCTION_NAME: functionName }, debug?.port);
     // The first emulator's network is set up while the code is extracted and compiled: its port is chosen now.
     const firstApiPort = await freePort();
     let prepared: PreparedNetwork | undefined = { apiPort: firstApiPort, network: network(firstApiPort) };
@@ -377,6 +387,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
             bytecode,
             resolvConf: sandboxResolvConf(networkDir),
             handlerTimeoutMs: clocks.handlerSeconds * 1000,
+            debug,
         });
         /**
          * An emulator with Lambda's two clocks (`separate`), or, to retry an init that outlasted its limit as
@@ -385,10 +396,13 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         const start = (separate = true) => {
             const first = prepared;
             prepared = undefined;
-            const emulatorTimeout = separate ? clocks.initSeconds + clocks.handlerSeconds + 1 : clocks.handlerSeconds;
+            const emulatorTimeout = debug ? DEBUG_SECONDS : separate ? clocks.initSeconds + clocks.handlerSeconds + 1 : clocks.handlerSeconds;
             return startEmulator({ emulator: emulatorPath(), bootstrap, env: env(emulatorTimeout), onLog: options.onLog, network, prepared: first });
         };
-        const timing = (separate: boolean): InvokeTiming => (separate ? { initMs: clocks.initSeconds * 1000, handlerMs: clocks.handlerSeconds * 1000, timeoutSeconds: clocks.handlerSeconds } : { timeoutSeconds: clocks.handlerSeconds });
+        const timing = (separate: boolean): InvokeTiming => {
+            if (debug) return { timeoutSeconds: DEBUG_SECONDS }; // a debugged function is stopped by its debugger, not a clock
+            return separate ? { initMs: clocks.initSeconds * 1000, handlerMs: clocks.handlerSeconds * 1000, timeoutSeconds: clocks.handlerSeconds } : { timeoutSeconds: clocks.handlerSeconds };
+        };
         let emulator: EmulatorProcess = await start();
         let separate = true;
         let closed = false;

@@ -37,6 +37,8 @@ export interface ServeOptions {
     api?: ApiKind;
     /** Shown each event built, before it is sent (serve --print-events). */
     printEvent?: (name: string, event: object) => void;
+    /** Run the functions under debugpy on this port (the next ones on the following ports): runner StartOptions.debugPort. */
+    debugPort?: number;
 }
 
 export interface Listening {
@@ -60,6 +62,7 @@ export interface RunningServer {
 export async function serveFunctions(functions: ServedFunction[], options: ServeOptions = {}): Promise<RunningServer> {
     const host = options.host ?? "127.0.0.1";
     const log = options.log ?? (() => {});
+    const debugPortOf = (i: number) => (options.debugPort === undefined ? undefined : options.debugPort + i);
     const started: Slot[] = [];
     let closing: Promise<void> | undefined;
     const close = () =>
@@ -75,7 +78,7 @@ export async function serveFunctions(functions: ServedFunction[], options: Serve
         for (const [i, f] of functions.entries()) {
             const slot: Slot = { name: f.name, ready: Promise.resolve(), pending: new Set() };
             started.push(slot);
-            slot.warm = await startFunction(f.spec, { onProgress: options.progress, onLog: (text) => logLines(log, f.name, text) });
+            slot.warm = await startFunction(f.spec, { onProgress: options.progress, onLog: (text) => logLines(log, f.name, text), debugPort: debugPortOf(i) });
             const port = options.port ? options.port + i : 0;
             slot.server = await listen(handlerFor(slot, log, options), host, port, f.name);
             const actual = (slot.server.address() as AddressInfo).port;
@@ -95,7 +98,7 @@ export async function serveFunctions(functions: ServedFunction[], options: Serve
                     slot.ready = new Promise<void>((r) => (done = r));
                     try {
                         await previous;
-                        const fresh = await startFunction(f.spec, { onProgress: options.progress, onLog: (text) => logLines(log, f.name, text) });
+                        const fresh = await startFunction(f.spec, { onProgress: options.progress, onLog: (text) => logLines(log, f.name, text), debugPort: debugPortOf(started.indexOf(slot)) });
                         const old = slot.warm;
                         slot.warm = fresh;
                         // Requests under way finish on the old function before it is stopped.
