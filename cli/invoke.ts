@@ -65,7 +65,7 @@ function initPhase(handler: string | undefined): string {
 }
 
 /** What an init over Lambda's limit led to, when it did (runner/DESIGN.md, "Init and timeouts"). */
-export function initLimitNote(result: InvokeResult, handler?: string): string | undefined {
+function initLimitNote(result: InvokeResult, handler?: string): string | undefined {
     if (!result.initTimedOut) return undefined;
     return `the function's ${initPhase(handler)} ran past Lambda's ${INIT_SECONDS} s init limit; Lambda then retries the init with the invoke, counted in the function's timeout (${result.timeoutSeconds ?? "?"} s), as was done here`;
 }

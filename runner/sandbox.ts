@@ -48,7 +48,7 @@ export interface SandboxPlan {
 /** Where debugpy is mounted when debugging: in the sandbox's /tmp, not in the function's or the runtime's folders. */
 const DEBUGPY_MOUNT = "/tmp/.lambda-python-debugpy";
 /** What the function prints once debugpy listens (the port follows): a debugger can attach from then on. */
-export const DEBUG_LISTENING = "lambda-python: debugpy listens on port";
+const DEBUG_LISTENING = "lambda-python: debugpy listens on port";
 
 /**
  * What `python -m awslambdaric <handler>` does, with the deadline Lambda
@@ -64,7 +64,7 @@ export const DEBUG_LISTENING = "lambda-python: debugpy listens on port";
  * adapter in this process (no subprocess, which under qemu would not run)
  * and the init waits until a debugger has attached and configured.
  */
-export const LAUNCHER = `import os, sys, time
+const LAUNCHER = `import os, sys, time
 sys.path[0] = os.getcwd()
 handler_ms = int(sys.argv.pop(1))
 debug_port = int(sys.argv.pop(1))

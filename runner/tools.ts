@@ -47,7 +47,7 @@ export const DEBUGPY = {
     wheelSha256: "a9e9d3550e15ca479c59333e90845029190531f0cacfedab3b815a57bd913947",
 } as const;
 
-export function debugpyDir(): string {
+function debugpyDir(): string {
     return path.join(runnerToolsDir(), `debugpy-${DEBUGPY.version}`);
 }
 

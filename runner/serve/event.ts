@@ -177,7 +177,7 @@ const REST_STAGE = "prod";
  * the `multiValue…` maps every value; the body is text (an API without
  * binary media types passes no body as base64), null when there is none.
  */
-export function buildRestEvent(request: IncomingRequest, context: EventContext): object {
+function buildRestEvent(request: IncomingRequest, context: EventContext): object {
     const [rawPath, ...query] = originForm(request.url).split("?");
     const path = rawPath || "/";
     const headers: Record<string, string> = {};

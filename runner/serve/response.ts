@@ -148,7 +148,7 @@ const REST_KEYS = new Set(["statusCode", "headers", "multiValueHeaders", "body",
  * timeout. An API without binary media types sends a base64 body as the
  * text it is (it decodes only for a binary media type it was configured with).
  */
-export function toRestResponse(outcome: InvocationOutcome): HttpResponse {
+function toRestResponse(outcome: InvocationOutcome): HttpResponse {
     const fail = (problem: string) => gatewayError(502, "Internal server error", problem);
     if (outcome.timedOut) return fail(timedOut(outcome));
     if (!outcome.ok) return fail(outcome.error ? `the function failed with ${outcome.error.errorType}: ${outcome.error.errorMessage}` : `the function failed: ${outcome.payload}`);
