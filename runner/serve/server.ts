@@ -98,6 +98,11 @@ export async function serveFunctions(functions: ServedFunction[], options: Serve
                     slot.ready = new Promise<void>((r) => (done = r));
                     try {
                         await previous;
+                        if (options.debugPort !== undefined) {
+                            // The debugger's port is held by the running function's network: it goes first.
+                            await Promise.allSettled([...slot.pending]);
+                            await slot.warm?.close();
+                        }
                         const fresh = await startFunction(f.spec, { onProgress: options.progress, onLog: (text) => logLines(log, f.name, text), debugPort: debugPortOf(started.indexOf(slot)) });
                         const old = slot.warm;
                         slot.warm = fresh;
@@ -127,6 +132,7 @@ interface Slot {
     warm?: WarmFunction;
     /** Settles when a reload under way has swapped the function (or failed to). */
     ready: Promise<void>;
+    /** The invokes under way on `warm`. */
     pending: Set<Promise<unknown>>;
 }
 
@@ -177,12 +183,15 @@ function handlerFor(slot: Slot, log: (line: string) => void, options: ServeOptio
         req.on("end", () => {
             if (answered) return;
             // A reload under way (serve --watch) answers with the new function.
-            const work = slot.ready
-                .then(() => respond(name, slot.warm!, req, Buffer.concat(chunks), options))
+            slot.ready
+                .then(() => {
+                    // In flight on this function from now on: a reload stops it only once these are answered.
+                    const work = respond(name, slot.warm!, req, Buffer.concat(chunks), options);
+                    slot.pending.add(work);
+                    return work.finally(() => slot.pending.delete(work));
+                })
                 .catch((e) => badGateway(`serve could not answer this request: ${(e as Error)?.message ?? e}`))
                 .then(answer);
-            slot.pending.add(work);
-            work.finally(() => slot.pending.delete(work));
         });
     };
 }
