@@ -50,7 +50,7 @@ export function debugPortOption(value: string | undefined): number | undefined {
 }
 
 export function waitingForDebugger(port: number): string {
-    return `the function starts under debugpy on 127.0.0.1:${port} and waits for a debugger before its init: attach once it says it listens (VS Code: an "attach" configuration with "connect": {"host": "127.0.0.1", "port": ${port}} and pathMappings to /var/task)`;
+    return `the function starts under debugpy and waits for a debugger on 127.0.0.1:${port} before its init: attach now (VS Code: an "attach" configuration with "connect": {"host": "127.0.0.1", "port": ${port}} and pathMappings to /var/task)`;
 }
 
 /** The event the user gave (runner/event-file.ts), or {} when none. */

@@ -16,7 +16,8 @@ import { chooseInterpreter } from "./interpreter";
 import { cannotLoad, REFUSED } from "./load-check";
 import { sandboxResolvConf, startNetwork } from "./network";
 import { ensureQemu, qemuPath } from "./qemu";
-import { bootstrapCommand, lambdaEnvironment, RESERVED_VARIABLES, SandboxPlan } from "./sandbox";
+import { bootstrapCommand, DEBUG_LISTENING, lambdaEnvironment, RESERVED_VARIABLES, SandboxPlan } from "./sandbox";
+import { DebugRelay, startDebugRelay } from "./debug";
 import { emulatorPath, ensureDebugpy, ensureEmulator, ensureRuntimeClient, runtimeClientBytecodeDir, runtimeClientDir } from "./tools";
 import lambdaEnv from "./lambda-environment.json";
 import limits from "../policies/data/lambda-limits.json";
@@ -318,6 +319,12 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
 
     await ensureRunnerTools({ runtime: choice.interpreter, architecture: spec.architecture }, options.onProgress);
     const debug = options.debugPort === undefined ? undefined : { port: options.debugPort, debugpy: await ensureDebugpy(options.onProgress) };
+    // The editor's port: a relay that holds a debugger until debugpy listens (debug.ts).
+    const relay: DebugRelay | undefined = debug && (await startDebugRelay(debug.port));
+    const onLog = (text: string) => {
+        if (relay && text.startsWith(`${DEBUG_LISTENING} `)) relay.listening();
+        options.onLog?.(text);
+    };
     if (!swept) {
         swept = true;
         try {
@@ -329,12 +336,15 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
     const networkDir = path.join(extractionCacheDir(), "net");
     const functionName = spec.functionName ?? defaultName(spec.code);
     // The helpers carry the function's name, as its other processes do (to be found, and stopped, by it).
-    const network = (apiPort: number) => startNetwork(apiPort, networkDir, { PATH: process.env.PATH ?? "/usr/bin:/bin", AWS_LAMBDA_FUNCTION_NAME: functionName }, debug?.port);
+    const network = (apiPort: number) => startNetwork(apiPort, networkDir, { PATH: process.env.PATH ?? "/usr/bin:/bin", AWS_LAMBDA_FUNCTION_NAME: functionName }, relay && debug && { hostPort: relay.innerPort, port: debug.port });
     // The first emulator's network is set up while the code is extracted and compiled: its port is chosen now.
     const firstApiPort = await freePort();
     let prepared: PreparedNetwork | undefined = { apiPort: firstApiPort, network: network(firstApiPort) };
     try {
         return await finishStart();
+    } catch (e) {
+        await relay?.close();
+        throw e;
     } finally {
         prepared?.network.close(); // not used: startFunction failed before its emulator started
     }
@@ -397,7 +407,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
             const first = prepared;
             prepared = undefined;
             const emulatorTimeout = debug ? DEBUG_SECONDS : separate ? clocks.initSeconds + clocks.handlerSeconds + 1 : clocks.handlerSeconds;
-            return startEmulator({ emulator: emulatorPath(), bootstrap, env: env(emulatorTimeout), onLog: options.onLog, network, prepared: first });
+            return startEmulator({ emulator: emulatorPath(), bootstrap, env: env(emulatorTimeout), onLog, network, prepared: first });
         };
         const timing = (separate: boolean): InvokeTiming => {
             if (debug) return { timeoutSeconds: DEBUG_SECONDS }; // a debugged function is stopped by its debugger, not a clock
@@ -459,6 +469,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
             async close() {
                 closed = true;
                 await emulator.close();
+                await relay?.close();
             },
         };
     }

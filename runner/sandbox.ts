@@ -48,7 +48,7 @@ export interface SandboxPlan {
 /** Where debugpy is mounted when debugging: in the sandbox's /tmp, not in the function's or the runtime's folders. */
 const DEBUGPY_MOUNT = "/tmp/.lambda-python-debugpy";
 /** What the function prints once debugpy listens (the port follows): a debugger can attach from then on. */
-const DEBUG_LISTENING = "lambda-python: debugpy listens on port";
+export const DEBUG_LISTENING = "lambda-python: debugpy listens on port";
 
 /**
  * What `python -m awslambdaric <handler>` does, with the deadline Lambda

@@ -1,13 +1,13 @@
-// --debug-port: the function starts under debugpy, which listens on this
-// machine's loopback (through the function's network namespace) and holds the
-// init until a Debug Adapter Protocol client has attached and configured, as
-// an editor does; then the invoke completes.
+// --debug-port: the function starts under debugpy, reached from this
+// machine's loopback (a relay, then pasta into the function's network
+// namespace), and holds the init until a Debug Adapter Protocol client has
+// attached and configured, as an editor does; then the invoke completes.
 import * as assert from "assert";
 import * as net from "net";
 import * as path from "path";
 import { startFunction } from "../runner";
 import { freePort } from "../runner/emulator";
-import { assertOneParagraph, cli, ROOT } from "./helpers";
+import { assertOneParagraph, cli, cliAsync, ROOT } from "./helpers";
 import { eventually } from "./serve-helpers";
 
 /** A minimal DAP client: Content-Length framed JSON messages over TCP. */
@@ -64,10 +64,14 @@ describe("runner: --debug-port runs the function under debugpy", () => {
         try {
             let settled = false;
             const invoked = fn.invoke({}).finally(() => (settled = true));
-            await eventually(() => logs.some((l) => l.includes(`debugpy listens on port ${port}`)), "debugpy listening", 120);
+            // Connected at once, as an editor may be, before the cold start has even begun: held until debugpy listens.
             client = await DapClient.connect(port);
             client.send("initialize", { adapterID: "debugpy", clientID: "lambda-python-test", pathFormat: "path", linesStartAt1: true, columnsStartAt1: true });
             const init = await client.next((m) => m.type === "response" && m.command === "initialize", "the initialize response");
+            assert.ok(
+                logs.some((l) => l.startsWith(`lambda-python: debugpy listens on port ${port}:`)),
+                "the function says when debugpy listens",
+            );
             assert.equal(init.success, true, JSON.stringify(init));
             assert.equal(settled, false, "the init waits for the debugger");
             client.send("attach", { justMyCode: true });
@@ -84,7 +88,16 @@ describe("runner: --debug-port runs the function under debugpy", () => {
         }
     });
 
-    it("refuses a --debug-port below 1024 in one paragraph", () => {
+    it("refuses a --debug-port below 1024, and one in use, in one paragraph", async () => {
         assertOneParagraph(cli(["invoke", path.join(ROOT, "test", "fixtures", "runner", "probe"), "--debug-port", "80"]), /--debug-port must be from 1024 to 65535/);
+        const taken = net.createServer();
+        await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", () => resolve()));
+        try {
+            const port = (taken.address() as net.AddressInfo).port;
+            const r = await cliAsync(["invoke", path.join(ROOT, "test", "fixtures", "runner", "probe"), "--runtime", "python3.13", "--quiet", "--debug-port", String(port)]).done;
+            assertOneParagraph(r, new RegExp(`--debug-port ${port}: the port is in use on 127\\.0\\.0\\.1`));
+        } finally {
+            taken.close();
+        }
     });
 });
