@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { buildArchive } from "../builder";
 import { describeFsError, UserError } from "../shared/errors";
-import { checkLayerCount, detectTarget, FunctionSpec, InvokeResult, JsonText, startFunction } from "../runner";
+import { checkLayerCount, detectTarget, FunctionSpec, INIT_SECONDS, InvokeResult, JsonText, startFunction } from "../runner";
 import { ARCHITECTURES, NEWEST_RUNTIME } from "../policies/target";
 import { namedValues, oneOf, parse, progressPrinter, wholeNumber } from "./args";
 import { invokeUsage } from "./usage";
@@ -25,10 +25,15 @@ A source folder is built first (same cache as lambda-python build).
   --runtime python3.X     default: what the archive's extension modules were built for, else ${NEWEST_RUNTIME}
   --arch x86_64|arm64     default: the archive's shared objects' architecture, else x86_64
   --event FILE|-          the event, a JSON file or - for stdin (default {})
-  --timeout S             seconds, 1-900 (default 3, as Lambda)
+  --timeout S             the handler's seconds, 1-900 (default 3, as Lambda); the init
+                          (imports) has Lambda's 10 s init limit of its own
   --memory MB             128-10240 (default 128; recorded, not enforced)
   --env K=V               an environment variable (repeatable)
   --name NAME             the function's name (default: the archive's or folder's name)
+  --debug-port N          run the function under debugpy on 127.0.0.1:N and wait for a
+                          debugger to attach before its init (VS Code: "attach" with
+                          pathMappings to /var/task, see the README); no timeout stops it
+                          while it is debugged
   --json                  print {ok, response, error, timedOut, durationMs, logs, warnings} as JSON
   --quiet                 no progress or summary on stderr (the function's logs still go there)
 
@@ -37,25 +42,54 @@ first use are installed (see lambda-python setup).
 
 Exit status: 0 the function returned, 1 it raised or timed out, 2 a usage or input error.`;
 
+/** --debug-port: a port a debugger can connect to (1024 and up: a lower one needs root). */
+export function debugPortOption(value: string | undefined): number | undefined {
+    const port = wholeNumber("debug-port", value);
+    if (port !== undefined && (port < 1024 || port > 65535)) throw new UserError(`--debug-port must be from 1024 to 65535 (a port your editor attaches to, e.g. 5890); got ${port}.`);
+    return port;
+}
+
+export function waitingForDebugger(port: number): string {
+    return `the function starts under debugpy and waits for a debugger on 127.0.0.1:${port} before its init: attach now (VS Code: an "attach" configuration with "connect": {"host": "127.0.0.1", "port": ${port}} and pathMappings to /var/task)`;
+}
+
 /** The event the user gave (runner/event-file.ts), or {} when none. */
 async function readEvent(source: string | undefined): Promise<JsonText> {
     return source === undefined ? new JsonText("{}") : readEventFile(source);
 }
 
-/** A function error as Python prints it: the traceback, then "Type: message". */
-export function formatFunctionError(result: InvokeResult): string {
+/** The init phase in words: the handler's module and what it imports, before the handler runs. */
+function initPhase(handler: string | undefined): string {
+    const module = handler ? handler.slice(0, handler.lastIndexOf(".")).replace(/\//g, ".") : undefined;
+    return `init (importing ${module ? `${module}, the handler's module,` : "the handler's module"} and what it imports, before the handler runs)`;
+}
+
+/** What an init over Lambda's limit led to, when it did (runner/DESIGN.md, "Init and timeouts"). */
+function initLimitNote(result: InvokeResult, handler?: string): string | undefined {
+    if (!result.initTimedOut) return undefined;
+    return `the function's ${initPhase(handler)} ran past Lambda's ${INIT_SECONDS} s init limit; Lambda then retries the init with the invoke, counted in the function's timeout (${result.timeoutSeconds ?? "?"} s), as was done here`;
+}
+
+/** A function error as Python prints it: the traceback, then "Type: message"; a timeout says which clock ran out and what to change. */
+export function formatFunctionError(result: InvokeResult, handler?: string): string {
     if (result.timedOut) {
-        const seconds = /after ([\d.]+) seconds/.exec(result.payload)?.[1];
-        // The emulator counts init in the first invoke's timeout; Lambda gives init 10 s of its own (runner/DESIGN.md).
-        const init = result.duringInit ? " during init (importing the handler's module, before the handler ran; here init counts against the timeout, where Lambda gives it 10 s of its own)" : "";
-        return `the function timed out${init} after ${seconds ? Number(seconds) : "?"} s (${result.payload.trim()})`;
+        const seconds = result.timeoutSeconds ?? /after ([\d.]+) seconds/.exec(result.payload)?.[1];
+        const said = `(${result.payload.trim()})`;
+        if (result.initTimedOut) {
+            return `${initLimitNote(result, handler)}, and it timed out again ${said}. Make the import faster (do the slow work in the handler, or import it there), or give the function a timeout its init and handler fit in with --timeout S (up to 900; the component's timeout).`;
+        }
+        if (result.duringInit) {
+            return `the function timed out during its ${initPhase(handler)}, within its timeout of ${seconds ?? "?"} s ${said}. Make the import faster, or give it more time with --timeout S (up to 900; the component's timeout).`;
+        }
+        return `the function timed out: its handler ran longer than the function's timeout of ${seconds ?? "?"} s ${said}. The timeout counts the handler only (the init has Lambda's ${INIT_SECONDS} s of its own); give it more with --timeout S (up to 900; the component's timeout).`;
     }
     if (result.cannotLoad) {
         return `the function was not run: Lambda could not load it (the policy pack's checks for its runtime and architecture, as lambda-python inspect runs them):\n${result.cannotLoad.map((f) => `  [${f.policy}] ${f.message}`).join("\n")}`;
     }
     const e = result.error!;
     const trace = e.stackTrace?.length ? `Traceback (most recent call last):\n${e.stackTrace.map((l) => (l.endsWith("\n") ? l : `${l}\n`)).join("")}` : "";
-    return `the function failed${result.duringInit ? " during init" : ""} with ${e.errorType}: ${e.errorMessage}\n${trace}${e.errorType}: ${e.errorMessage}`;
+    const retried = result.initTimedOut ? ` (${initLimitNote(result, handler)})` : "";
+    return `the function failed${result.duringInit ? " during init" : ""}${retried} with ${e.errorType}: ${e.errorMessage}\n${trace}${e.errorType}: ${e.errorMessage}`;
 }
 
 /**
@@ -89,6 +123,7 @@ export async function invokeCommand(argv: string[]): Promise<number> {
             name: { type: "string" },
             json: { type: "boolean" },
             quiet: { type: "boolean" },
+            "debug-port": { type: "string" },
         },
         invokeUsage,
     );
@@ -116,6 +151,7 @@ export async function invokeCommand(argv: string[]): Promise<number> {
     const environment = namedValues("env", v.env as string[] | undefined);
     const timeoutSeconds = wholeNumber("timeout", v.timeout as string | undefined);
     const memoryMB = wholeNumber("memory", v.memory as string | undefined);
+    const debugPort = debugPortOption(v["debug-port"] as string | undefined);
     let runtime = v.runtime as string | undefined;
     let architecture = oneOf("arch", v.arch as string | undefined, ARCHITECTURES);
     const given = (v.layer as string[] | undefined) ?? [];
@@ -146,10 +182,12 @@ export async function invokeCommand(argv: string[]): Promise<number> {
         functionName: (v.name as string | undefined) ?? path.basename(path.resolve(input)).replace(/\.zip$/i, ""),
     };
 
-    const fn = await startFunction(spec, { onLog: (line) => process.stderr.write(line), onProgress: say });
+    const fn = await startFunction(spec, { onLog: (line) => process.stderr.write(line), onProgress: say, debugPort });
     let result: InvokeResult;
     try {
         for (const w of fn.warnings) process.stderr.write(`lambda-python: warning: ${w}\n`);
+        // Said even with --quiet: the command waits for the user's editor.
+        if (debugPort !== undefined) process.stderr.write(`lambda-python: ${waitingForDebugger(debugPort)}\n`);
         result = await fn.invoke(event);
     } finally {
         await fn.close();
@@ -161,9 +199,11 @@ export async function invokeCommand(argv: string[]): Promise<number> {
         process.stdout.write(result.payload.endsWith("\n") ? result.payload : `${result.payload}\n`);
     }
     if (!result.ok) {
-        process.stderr.write(`lambda-python: ${formatFunctionError(result)}\n`);
+        process.stderr.write(`lambda-python: ${formatFunctionError(result, spec.handler)}\n`);
         return 1;
     }
+    const slowInit = initLimitNote(result, spec.handler);
+    if (slowInit) process.stderr.write(`lambda-python: warning: ${slowInit}.\n`);
     // Where Debian has no CPython of the runtime's version, the answer came from another: said here, not only in a warning.
     const ranOn = result.interpreter === spec.runtime ? "" : `, run on ${result.interpreter}`;
     say(`${spec.handler} returned in ${Math.round(result.durationMs)} ms (${spec.runtime}${ranOn}, ${spec.architecture})`);

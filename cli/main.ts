@@ -7,7 +7,7 @@ import { removePendingTemps } from "../builder/atomic";
 import { stopChildren } from "../shared/process";
 import { isUserError } from "../shared/errors";
 import { redactCredentials } from "../shared/redact";
-import { buildUsage, inspectUsage, invokeUsage, previewUsage, serveUsage, setupUsage } from "./usage";
+import { buildUsage, eventUsage, inspectUsage, invokeUsage, previewUsage, serveUsage, setupUsage } from "./usage";
 
 // V8's compiled code for our modules and the SDKs, kept on disk between runs (Node 22.1+; NODE_COMPILE_CACHE
 // and NODE_DISABLE_COMPILE_CACHE as documented): a warm no-change build is mostly module loading.
@@ -24,6 +24,7 @@ const commands: Record<string, () => (argv: string[]) => Promise<number>> = {
     },
     setup: () => require("./setup").setupCommand,
     serve: () => require("./serve").serveCommand,
+    event: () => require("./event").eventCommand,
 };
 
 const usage = `Usage:
@@ -33,6 +34,7 @@ const usage = `Usage:
   ${previewUsage}
   ${serveUsage}
   ${setupUsage}
+  ${eventUsage}
 
 Run "lambda-python <command> --help" for a command's options.`;
 

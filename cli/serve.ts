@@ -1,14 +1,18 @@
-// lambda-python serve: a local function URL. HTTP requests become payload
-// 2.0 events for a warm function run the way Lambda runs it (the official
-// Runtime Interface Emulator, the runtime's own CPython, Lambda's file
-// system); results become HTTP responses by the function URL rules.
+// lambda-python serve: a local function URL (or API Gateway HTTP or REST
+// API). HTTP requests become events for a warm function run the way Lambda
+// runs it (the official Runtime Interface Emulator, the runtime's own
+// CPython, Lambda's file system); results become HTTP responses by that
+// front end's rules.
 import { UserError } from "../shared/errors";
 import { resolveTargets, DEFAULT_HANDLER } from "../runner/serve/targets";
 import { serveFunctions } from "../runner/serve/server";
 import { ARCHITECTURES } from "../policies/target";
+import { API_KINDS } from "../runner/serve/event";
+import { watchSources } from "../runner/serve/watch";
 import { namedValues, oneOf, parse, progressPrinter, wholeNumber } from "./args";
 import { serveUsage } from "./usage";
 import { seekableArchive } from "./archive-input";
+import { debugPortOption, waitingForDebugger } from "./invoke";
 
 const help = `${serveUsage}
 
@@ -37,6 +41,21 @@ Options:
   --timeout S             seconds per request (default 3, as Lambda)
   --memory MB             default 128
   --env K=V               an environment variable (repeatable; added to a program's functions too)
+  --api url|http|rest     the front end to play (default url): a function URL; an API
+                          Gateway HTTP API (payload 2.0, $default route; a failure is a
+                          500 {"message":"Internal Server Error"}); or a REST API's
+                          Lambda proxy integration (payload 1.0 on ANY /{proxy+}, stage
+                          prod; its response rules: statusCode required, body a
+                          string, no other keys, else 502 "Malformed Lambda proxy
+                          response")
+  --print-events          print each event built, as JSON, on stderr before it is sent
+                          (lambda-python event url|http|rest writes one to a file)
+  --debug-port N          run the function under debugpy on 127.0.0.1:N (the next
+                          functions of a program on N+1, …); each cold start waits for
+                          a debugger to attach (VS Code: see the README)
+  --watch                 rebuild when the source folder, program folder or .zip changes;
+                          the next request runs the new code (requests that come during
+                          the rebuild wait for it; a failed rebuild keeps the old code)
   --quiet                 no request log on stderr
 
 Stop with Ctrl-C (or SIGTERM): every function it started is stopped.`;
@@ -56,6 +75,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
             memory: { type: "string" },
             env: { type: "string", multiple: true },
             quiet: { type: "boolean" },
+            api: { type: "string" },
+            "print-events": { type: "boolean" },
+            watch: { type: "boolean" },
+            "debug-port": { type: "string" },
         },
         serveUsage,
     );
@@ -67,11 +90,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
     const port = wholeNumber("port", v.port as string | undefined) ?? 3000;
     if (port > 65535) throw new UserError(`--port must be from 0 to 65535; got ${port}.`);
     const environment = namedValues("env", v.env as string[] | undefined);
+    const api = oneOf("api", v.api as string | undefined, API_KINDS) ?? "url";
+    const debugPort = debugPortOption(v["debug-port"] as string | undefined);
     const say = progressPrinter(false);
     const target = await seekableArchive(positionals[0], "function archive or folder");
     const layers: string[] = [];
     for (const layer of (v.layer as string[] | undefined) ?? []) layers.push(await seekableArchive(layer, "layer archive"));
-    const functions = await resolveTargets(target, {
+    const targetOptions = {
         layers,
         handler: v.handler as string | undefined,
         runtime: v.runtime as string | undefined,
@@ -80,12 +105,33 @@ export async function serveCommand(argv: string[]): Promise<number> {
         memoryMB: wholeNumber("memory", v.memory as string | undefined),
         environment,
         say,
-    });
+    };
+    const functions = await resolveTargets(target, targetOptions);
     say(`starting ${functions.map((f) => `${f.name} (${f.spec.runtime}, ${f.spec.architecture})`).join(", ")}`);
-    const server = await serveFunctions(functions, { host: (v.host as string | undefined) ?? "127.0.0.1", port, progress: say, log: v.quiet ? undefined : (line) => process.stderr.write(`${line}\n`) });
+    const printEvent = v["print-events"] ? (name: string, event: object) => process.stderr.write(`[${name}] event: ${JSON.stringify(event, null, 2)}\n`) : undefined;
+    const server = await serveFunctions(functions, { host: (v.host as string | undefined) ?? "127.0.0.1", port, progress: say, log: v.quiet ? undefined : (line) => process.stderr.write(`${line}\n`), api, printEvent, debugPort });
+    if (debugPort !== undefined) server.listening.forEach((l, i) => say(`${l.name}: ${waitingForDebugger(debugPort + i)} (at its first request)`));
     for (const l of server.listening) {
         for (const w of l.warnings) say(`${l.name}: warning: ${w}`);
         console.log(`${l.name}: ${l.url}`);
+    }
+    let watcher: { close(): void } | undefined;
+    if (v.watch) {
+        // One rebuild at a time; changes during one are picked up by the next.
+        let rebuilding: Promise<void> = Promise.resolve();
+        watcher = watchSources(target, (changed) => {
+            rebuilding = rebuilding.then(async () => {
+                say(`${changed.slice(0, 3).join(", ")}${changed.length > 3 ? ` and ${changed.length - 3} more` : ""} changed: rebuilding`);
+                try {
+                    const next = await resolveTargets(target, targetOptions);
+                    await server.reload(next);
+                    say(`reloaded ${next.map((f) => f.name).join(", ")}`);
+                } catch (e) {
+                    say(`the rebuild failed; still serving the previous code: ${(e as Error)?.message ?? e}`);
+                }
+            });
+        });
+        say(`watching ${target} for changes`);
     }
     say("serving; press Ctrl-C to stop");
     // The command owns SIGINT/SIGTERM while it serves (main's handlers step aside): stop everything, then exit.
@@ -94,6 +140,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
         process.once("SIGTERM", () => resolve("SIGTERM"));
     });
     say(`${signal}: stopping`);
+    watcher?.close();
     await server.close();
     return signal === "SIGINT" ? 130 : 143;
 }

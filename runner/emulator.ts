@@ -35,6 +35,23 @@ export interface RawInvoke {
     failure?: RuntimeFailure;
     /** The runtime failed or timed out before the handler was called (its init). */
     duringInit: boolean;
+    /** A phase that outlasted its limit (InvokeTiming): the emulator was stopped, `body` is Lambda's timeout sentence. */
+    expired?: "init" | "handler";
+}
+
+/**
+ * Lambda's clocks for one invoke, kept here rather than by the emulator, which
+ * starts the runtime at the first invoke and counts that init in the invoke's
+ * timeout. `initMs` runs from the invoke until the runtime asks for the event
+ * (the emulator's "INVOKE START"), `handlerMs` from then on. Either one, when
+ * it runs out, stops the emulator: the invoke ends as `expired`. Without
+ * them, the emulator's own timeout (AWS_LAMBDA_FUNCTION_TIMEOUT) is the only one.
+ */
+export interface InvokeTiming {
+    initMs?: number;
+    handlerMs?: number;
+    /** The function's timeout as Lambda states it in "Task timed out after N.00 seconds". */
+    timeoutSeconds: number;
 }
 
 /** A failure the emulator reports only in its log ("First fatal error stored in appctx: Runtime.ExitError"). */
@@ -45,7 +62,7 @@ export interface RuntimeFailure {
 }
 
 export interface EmulatorProcess {
-    invoke(payload: string, timeoutSeconds: number): Promise<RawInvoke>;
+    invoke(payload: string, timing: InvokeTiming): Promise<RawInvoke>;
     close(): Promise<void>;
     readonly pid: number | undefined;
 }
@@ -206,14 +223,42 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number, p
     let queue: Promise<unknown> = Promise.resolve();
     let closed = false;
 
-    const invokeNow = async (payload: string, timeoutSeconds: number): Promise<RawInvoke> => {
+    const invokeNow = async (payload: string, timing: InvokeTiming): Promise<RawInvoke> => {
         if (closed || exited) throw new UserError(`the Lambda emulator has stopped${stderr.trim() ? `: ${stderr.trim().split("\n").slice(-3).join(" ")}` : ""}.`);
         const segment = logs.nextSegment();
         const events = rapid.nextInvoke();
         const started = process.hrtime.bigint();
-        // The emulator enforces the function's timeout; ours only catches an emulator that never answers.
-        const { status, body } = await post(agent, port, payload, (timeoutSeconds + 60) * 1000, () => (exited ? stderr : undefined));
+        // Lambda's two clocks (InvokeTiming): init until the runtime takes the event, then the handler's timeout.
+        let expired: "init" | "handler" | undefined;
+        let clock: NodeJS.Timeout | undefined;
+        const expire = (phase: "init" | "handler") => {
+            expired = phase;
+            killGroup(child, "SIGKILL");
+        };
+        if (timing.initMs !== undefined) clock = setTimeout(() => expire("init"), timing.initMs);
+        events.onInvokeStart = () => {
+            clearTimeout(clock);
+            if (timing.handlerMs !== undefined && !expired) clock = setTimeout(() => expire("handler"), timing.handlerMs);
+        };
+        let answer: { status: number; body: string };
+        try {
+            // The emulator enforces its own timeout; ours only catches an emulator that never answers.
+            const limitMs = (timing.initMs ?? 0) + (timing.handlerMs ?? 0) + (timing.timeoutSeconds + 60) * 1000;
+            answer = await post(agent, port, payload, limitMs, () => (exited ? stderr : undefined));
+        } catch (e) {
+            if (!expired) throw e;
+            await exit;
+            answer = { status: 200, body: `Task timed out after ${timing.timeoutSeconds.toFixed(2)} seconds` };
+        } finally {
+            clearTimeout(clock);
+            events.onInvokeStart = undefined;
+        }
+        const { status, body } = answer;
         const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+        if (expired) {
+            // Stopped by our clock: the emulator is gone, and with it the rest of the logs.
+            return { status, body, durationMs, logs: segment.soFar(), requestId: logs.requestId, duringInit: expired === "init", expired };
+        }
         let grace: NodeJS.Timeout | undefined;
         const late = new Promise<string>((resolve) => (grace = setTimeout(() => resolve(segment.soFar()), LOG_GRACE_MS)));
         // A failed runtime's log ends with the emulator's "Invoke DONE failed", which also carries the failure.
@@ -225,8 +270,8 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number, p
 
     const emulator: EmulatorProcess = {
         pid: child.pid,
-        invoke(payload, timeoutSeconds) {
-            const result = queue.then(() => invokeNow(payload, timeoutSeconds));
+        invoke(payload, timing) {
+            const result = queue.then(() => invokeNow(payload, timing));
             queue = result.catch(() => undefined);
             return result;
         },
@@ -267,6 +312,8 @@ interface InvokeEvents {
     failure: RuntimeFailure;
     /** "INIT RTDONE(status: error)": the runtime failed (exited, or timed out) before it was ready for the event. */
     initFailed: boolean;
+    /** Called at "INVOKE START": the runtime took the event, the handler runs. */
+    onInvokeStart?: () => void;
 }
 
 /**
@@ -301,7 +348,8 @@ class RapidLog {
     private line(line: string): void {
         const e = this.current;
         let m: RegExpExecArray | null;
-        if ((m = /First fatal error stored in appctx: (\S+)/.exec(line))) e.failure.errorType ??= m[1];
+        if (/\(rapid\) INVOKE START\(/.test(line)) e.onInvokeStart?.();
+        else if ((m = /First fatal error stored in appctx: (\S+)/.exec(line))) e.failure.errorType ??= m[1];
         else if ((m = /\(rapid\) INIT RTDONE\(status: (\w+)/.exec(line))) e.initFailed ||= m[1] !== "success";
         else if ((m = /\(rapid\) (?:Init|Invoke) failed .*?error=(.+?)(?: InvokeID=.*)?$/.exec(line))) {
             // The init's message is the first cause; the invoke's repeats it.

@@ -10,14 +10,15 @@ import { Architecture, isArchitecture, parsePythonRuntime } from "../policies/ta
 import { compileBytecode, functionBytecode } from "./bytecode";
 import { describeCacheWriteError, emptyOpt, extracted, extractionCacheDir, inspectArchive, inspectCode, sweepExtractions } from "./code";
 import { ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
-import { EmulatorProcess, freePort, PreparedNetwork, RawInvoke, startEmulator } from "./emulator";
+import { EmulatorProcess, freePort, InvokeTiming, PreparedNetwork, RawInvoke, startEmulator } from "./emulator";
 import { ensureHostCapabilities, hostArchitecture } from "./host";
 import { chooseInterpreter } from "./interpreter";
 import { cannotLoad, REFUSED } from "./load-check";
 import { sandboxResolvConf, startNetwork } from "./network";
 import { ensureQemu, qemuPath } from "./qemu";
-import { bootstrapCommand, lambdaEnvironment, RESERVED_VARIABLES, SandboxPlan } from "./sandbox";
-import { emulatorPath, ensureEmulator, ensureRuntimeClient, runtimeClientBytecodeDir, runtimeClientDir } from "./tools";
+import { bootstrapCommand, DEBUG_LISTENING, lambdaEnvironment, RESERVED_VARIABLES, SandboxPlan } from "./sandbox";
+import { DebugRelay, startDebugRelay } from "./debug";
+import { emulatorPath, ensureDebugpy, ensureEmulator, ensureRuntimeClient, runtimeClientBytecodeDir, runtimeClientDir } from "./tools";
 import lambdaEnv from "./lambda-environment.json";
 import limits from "../policies/data/lambda-limits.json";
 import { checkEnvironmentLimits } from "../policies/rules/environment-limits";
@@ -53,6 +54,13 @@ export interface InvokeResult {
     timedOut: boolean;
     /** The failure or timeout came before the handler was called: in the function's init (its imports). */
     duringInit?: boolean;
+    /**
+     * The init outlasted Lambda's init limit (10 s, `INIT_SECONDS`). Lambda then retries the init with the invoke,
+     * counted in the function's timeout, as was done here: `timedOut` and `duringInit` say how that retry ended.
+     */
+    initTimedOut?: boolean;
+    /** The function's timeout, in seconds, as configured (the handler's, apart from its init). */
+    timeoutSeconds?: number;
     durationMs: number;
     /** What the function printed during this invoke. */
     logs: string;
@@ -80,7 +88,16 @@ export interface StartOptions {
     onLog?: (text: string) => void;
     /** Progress while tools are installed (first use of a runtime). */
     onProgress?: (message: string) => void;
+    /**
+     * Run the function under debugpy, listening on this port of this machine's loopback: each cold start waits
+     * for a debugger (Debug Adapter Protocol) to attach before the init, and neither the init limit nor the
+     * timeout stops a function while it is being debugged (as sam local invoke -d).
+     */
+    debugPort?: number;
 }
+
+/** How long a debugged invoke may take, stepping included: the emulator needs some limit. */
+const DEBUG_SECONDS = 12 * 3600;
 
 export { DEBIAN_INTERPRETERS } from "./debian-root";
 
@@ -110,6 +127,9 @@ export async function ensureRunnerTools(target: { runtime: string; architecture:
 }
 
 // ------------------------------------------------------------------ validation
+
+/** Lambda's limit on a function's init phase (its handler module's imports), apart from the function's timeout. */
+export const INIT_SECONDS: number = lambdaEnv.defaults.initSeconds;
 
 const HANDLER = /^[A-Za-z_][\w]*([./][A-Za-z_][\w]*)*\.[A-Za-z_]\w*$/;
 const ENV_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
@@ -283,19 +303,28 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
     // What Lambda could not load is not run here either, whatever Debian's CPython would tolerate.
     const refused = cannotLoad({ code: codeArchive, layers: listings.slice(1).map((l) => l.archive), runtime: spec.runtime, architecture: spec.architecture });
     if (refused.length) return refusedFunction(refused, choice.interpreter, warnings);
-    // The emulator counts a cold start's init in the first invoke's timeout, where Lambda gives init its own
-    // 10 s. Natively init is quick. Under qemu everything is about ten times slower, so an emulated function
-    // gets the init allowance and the whole is scaled: there the timeout only guards against hangs.
+    // Lambda's two clocks: the init (the handler module's imports) has INIT_SECONDS of its own, the function's
+    // timeout counts the handler only. The emulator would count a cold start's init in the first invoke's
+    // timeout, so both are kept here (emulator.ts InvokeTiming). Under qemu everything is about ten times
+    // slower, so an emulated function's limits are scaled: there they only guard against hangs.
     const emulated = spec.architecture !== hostArchitecture();
-    const { initSeconds, emulationTimeFactor } = lambdaEnv.defaults;
-    const emulatorTimeout = emulated ? (timeoutSeconds + initSeconds) * emulationTimeFactor : timeoutSeconds;
+    const { emulationTimeFactor } = lambdaEnv.defaults;
+    const scale = emulated ? emulationTimeFactor : 1;
+    const clocks = { initSeconds: INIT_SECONDS * scale, handlerSeconds: timeoutSeconds * scale };
     if (emulated) {
         warnings.push(
-            `${spec.architecture} runs under qemu on this ${hostArchitecture()} machine, about ${emulationTimeFactor} times slower than on Lambda: its timeout becomes (${timeoutSeconds} s + Lambda's ${initSeconds} s for init) × ${emulationTimeFactor} = ${emulatorTimeout} s, so here it only guards against hangs.`,
+            `${spec.architecture} runs under qemu on this ${hostArchitecture()} machine, about ${emulationTimeFactor} times slower than on Lambda: its timeout becomes ${timeoutSeconds} s × ${emulationTimeFactor} = ${clocks.handlerSeconds} s (and Lambda's ${INIT_SECONDS} s init limit ${clocks.initSeconds} s), so here they only guard against hangs.`,
         );
     }
 
     await ensureRunnerTools({ runtime: choice.interpreter, architecture: spec.architecture }, options.onProgress);
+    const debug = options.debugPort === undefined ? undefined : { port: options.debugPort, debugpy: await ensureDebugpy(options.onProgress) };
+    // The editor's port: a relay that holds a debugger until debugpy listens (debug.ts).
+    const relay: DebugRelay | undefined = debug && (await startDebugRelay(debug.port));
+    const onLog = (text: string) => {
+        if (relay && text.startsWith(`${DEBUG_LISTENING} `)) relay.listening();
+        options.onLog?.(text);
+    };
     if (!swept) {
         swept = true;
         try {
@@ -307,12 +336,15 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
     const networkDir = path.join(extractionCacheDir(), "net");
     const functionName = spec.functionName ?? defaultName(spec.code);
     // The helpers carry the function's name, as its other processes do (to be found, and stopped, by it).
-    const network = (apiPort: number) => startNetwork(apiPort, networkDir, { PATH: process.env.PATH ?? "/usr/bin:/bin", AWS_LAMBDA_FUNCTION_NAME: functionName });
+    const network = (apiPort: number) => startNetwork(apiPort, networkDir, { PATH: process.env.PATH ?? "/usr/bin:/bin", AWS_LAMBDA_FUNCTION_NAME: functionName }, relay && debug && { hostPort: relay.innerPort, port: debug.port });
     // The first emulator's network is set up while the code is extracted and compiled: its port is chosen now.
     const firstApiPort = await freePort();
     let prepared: PreparedNetwork | undefined = { apiPort: firstApiPort, network: network(firstApiPort) };
     try {
         return await finishStart();
+    } catch (e) {
+        await relay?.close();
+        throw e;
     } finally {
         prepared?.network.close(); // not used: startFunction failed before its emulator started
     }
@@ -340,17 +372,20 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         const { task, opt, bytecode } = await cachedFolders();
         const root = rootDir(choice.interpreter, spec.architecture);
         const runtimeClient = runtimeClientDir(choice.interpreter, spec.architecture);
-        const env = lambdaEnvironment({
-            functionName,
-            runtime: spec.runtime,
-            interpreter: choice.interpreter,
-            handler: spec.handler,
-            memoryMB,
-            timeoutSeconds: emulatorTimeout,
-            region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
-            user: spec.environment ?? {},
-            bytecodeCache: !!bytecode,
-        });
+        // The emulator's own timeout is a backstop past both clocks; the function sees its deadline as
+        // Lambda's (the handler's timeout from the moment it takes the event: sandbox.ts).
+        const env = (emulatorTimeout: number) =>
+            lambdaEnvironment({
+                functionName,
+                runtime: spec.runtime,
+                interpreter: choice.interpreter,
+                handler: spec.handler,
+                memoryMB,
+                timeoutSeconds: emulatorTimeout,
+                region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
+                user: spec.environment ?? {},
+                bytecodeCache: !!bytecode,
+            });
         const bootstrap = bootstrapCommand({
             root,
             task,
@@ -361,13 +396,25 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
             handler: spec.handler,
             bytecode,
             resolvConf: sandboxResolvConf(networkDir),
+            handlerTimeoutMs: clocks.handlerSeconds * 1000,
+            debug,
         });
-        const start = () => {
+        /**
+         * An emulator with Lambda's two clocks (`separate`), or, to retry an init that outlasted its limit as
+         * Lambda does, one whose timeout counts the init and the handler together.
+         */
+        const start = (separate = true) => {
             const first = prepared;
             prepared = undefined;
-            return startEmulator({ emulator: emulatorPath(), bootstrap, env, onLog: options.onLog, network, prepared: first });
+            const emulatorTimeout = debug ? DEBUG_SECONDS : separate ? clocks.initSeconds + clocks.handlerSeconds + 1 : clocks.handlerSeconds;
+            return startEmulator({ emulator: emulatorPath(), bootstrap, env: env(emulatorTimeout), onLog, network, prepared: first });
+        };
+        const timing = (separate: boolean): InvokeTiming => {
+            if (debug) return { timeoutSeconds: DEBUG_SECONDS }; // a debugged function is stopped by its debugger, not a clock
+            return separate ? { initMs: clocks.initSeconds * 1000, handlerMs: clocks.handlerSeconds * 1000, timeoutSeconds: clocks.handlerSeconds } : { timeoutSeconds: clocks.handlerSeconds };
         };
         let emulator: EmulatorProcess = await start();
+        let separate = true;
         let closed = false;
         // One invoke at a time, as in one execution environment; queued here (not only in the emulator) so that
         // the emulator can be replaced between two invokes.
@@ -376,13 +423,35 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         const invokeNow = async (event: unknown): Promise<InvokeResult> => {
             if (closed) throw new UserError(`function ${functionName} was closed; start it again to invoke it.`);
             const payload = eventPayload(event);
-            const raw = await emulator.invoke(payload, emulatorTimeout);
-            const result: InvokeResult = { ...classifyInvoke(raw), durationMs: raw.durationMs, logs: raw.logs, interpreter: choice.interpreter };
+            let raw = await emulator.invoke(payload, timing(separate));
+            let initTimedOut: boolean | undefined;
+            let earlierLogs = "";
+            if (raw.expired === "init" && !closed) {
+                // Lambda stops an init that outlasts its limit and retries it with the invoke, counted in the
+                // function's timeout (a "suppressed init"); its log says so with an INIT_REPORT line.
+                initTimedOut = true;
+                const report = `INIT_REPORT Init Duration: ${(clocks.initSeconds * 1000).toFixed(2)} ms\tPhase: init\tStatus: timeout\n`;
+                options.onLog?.(report);
+                earlierLogs = raw.logs + report;
+                await emulator.close();
+                emulator = await start(false);
+                separate = false;
+                raw = await emulator.invoke(payload, timing(separate));
+            }
+            const result: InvokeResult = {
+                ...classifyInvoke(raw),
+                ...(initTimedOut ? { initTimedOut } : {}),
+                timeoutSeconds,
+                durationMs: raw.durationMs,
+                logs: earlierLogs + raw.logs,
+                interpreter: choice.interpreter,
+            };
             if (result.timedOut && !closed) {
                 // After a timeout Lambda starts a new execution environment; the emulator, asked again at once,
                 // may answer "ErrGateCanceled" while it resets. A new emulator is the faithful and reliable reset.
                 await emulator.close();
                 const next = await start();
+                separate = true;
                 if (closed) await next.close();
                 else emulator = next;
             }
@@ -400,6 +469,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
             async close() {
                 closed = true;
                 await emulator.close();
+                await relay?.close();
             },
         };
     }

@@ -150,7 +150,7 @@ function interfaces(pid: number): string[] {
  * emulator starts meanwhile; `ready` settles when pasta has set the namespace
  * up (nothing may enter it before).
  */
-export function startNetwork(apiPort: number, runtimeDir: string, env: Record<string, string>): FunctionNetwork {
+export function startNetwork(apiPort: number, runtimeDir: string, env: Record<string, string>, inbound?: { hostPort: number; port: number }): FunctionNetwork {
     const [unshare, nsenter, setpriv, pasta] = ["unshare", "nsenter", "setpriv", "pasta"].map((p) => which(p)!);
     const processes: ChildProcess[] = [];
     const close = () => processes.forEach(kill);
@@ -173,7 +173,9 @@ export function startNetwork(apiPort: number, runtimeDir: string, env: Record<st
         await new Promise<void>((resolve, reject) => execFile(which("mkfifo")!, ["-m", "600", fifo], (e, _out, err) => (e ? reject(new UserError(`could not make ${fifo}: ${err.trim() || e.message}`)) : resolve())));
         const signal = new net.Socket({ fd: fs.openSync(fifo, fs.constants.O_RDWR | fs.constants.O_NONBLOCK), readable: true, writable: false });
         try {
-            const args = ["-f", "-q", "--config-net", "-t", "none", "-u", "none", "-T", String(apiPort), "-U", "none", "--no-map-gw", "-P", fifo];
+            // Inbound, only a debugger's (--debug-port: debug.ts's inner port, to debugpy's), from this machine's loopback.
+            const tcpIn = inbound ? `127.0.0.1/${inbound.hostPort}:${inbound.port}` : "none";
+            const args = ["-f", "-q", "--config-net", "-t", tcpIn, "-u", "none", "-T", String(apiPort), "-U", "none", "--no-map-gw", "-P", fifo];
             if (loopbackOnly) args.push("--dns-forward", DNS_FORWARD);
             // As root pasta would switch to nobody, who may not open another process's namespaces.
             if (process.getuid?.() === 0) args.push("--runas", "0");

@@ -39,7 +39,54 @@ export interface SandboxPlan {
     resolvConf?: string;
     /** Emulated functions: the bytecode of the function (var/task, opt) and of the runtime client, mounted read-only in the prefix. */
     bytecode?: { function: string; runtimeClient: string };
+    /** The handler's timeout: the deadline the function sees runs from the moment it takes the event. */
+    handlerTimeoutMs: number;
+    /** Start under debugpy (its files at `debugpy`), listening on `port`, and wait for a debugger before the init. */
+    debug?: { port: number; debugpy: string };
 }
+
+/** Where debugpy is mounted when debugging: in the sandbox's /tmp, not in the function's or the runtime's folders. */
+const DEBUGPY_MOUNT = "/tmp/.lambda-python-debugpy";
+/** What the function prints once debugpy listens (the port follows): a debugger can attach from then on. */
+export const DEBUG_LISTENING = "lambda-python: debugpy listens on port";
+
+/**
+ * What `python -m awslambdaric <handler>` does, with the deadline Lambda
+ * gives: the emulator's deadline (Lambda-Runtime-Deadline-Ms) runs from the
+ * invoke and includes a backstop past the init, where Lambda's runs from the
+ * moment the handler gets the event, for the function's timeout (the init has
+ * a limit of its own; index.ts). So the runtime client's request is given the
+ * earlier of the two. The emulator's AWS_LAMBDA_FUNCTION_TIMEOUT, its own
+ * setting, is not one of Lambda's variables and is taken out. Then
+ * awslambdaric runs as -m runs it: sys.path[0] the working folder
+ * (/var/task), sys.argv [its __main__, handler]. With a debug port, debugpy
+ * (mounted at DEBUGPY_MOUNT, last on sys.path) listens on it with its
+ * adapter in this process (no subprocess, which under qemu would not run)
+ * and the init waits until a debugger has attached and configured.
+ */
+const LAUNCHER = `import os, sys, time
+sys.path[0] = os.getcwd()
+handler_ms = int(sys.argv.pop(1))
+debug_port = int(sys.argv.pop(1))
+if debug_port:
+    sys.path.append("${DEBUGPY_MOUNT}")
+    os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    import debugpy
+    debugpy.listen(("0.0.0.0", debug_port), in_process_debug_adapter=True)
+    print(f"${DEBUG_LISTENING} {debug_port}: attach a debugger (the function waits for one before its init)", flush=True)
+    debugpy.wait_for_client()
+os.environ.pop("AWS_LAMBDA_FUNCTION_TIMEOUT", None)
+from awslambdaric import lambda_runtime_client as client
+def wait_next_invocation(self, wait=client.LambdaRuntimeClient.wait_next_invocation):
+    request = wait(self)
+    deadline = int(time.time() * 1000) + handler_ms
+    if request.deadline_time_in_ms is None or int(request.deadline_time_in_ms) > deadline:
+        request.deadline_time_in_ms = deadline
+    return request
+client.LambdaRuntimeClient.wait_next_invocation = wait_next_invocation
+import runpy
+runpy.run_module("awslambdaric", run_name="__main__", alter_sys=True)
+`;
 
 /** The bootstrap command line: bwrap with Lambda's mounts, then the runtime client. */
 export function bootstrapCommand(plan: SandboxPlan): string[] {
@@ -79,9 +126,11 @@ export function bootstrapCommand(plan: SandboxPlan): string[] {
         "--chdir",
         `/${MOUNT_POINTS.task}`,
         ...(plan.bytecode ? bytecodeMounts(plan.bytecode) : []),
+        ...(plan.debug ? ["--ro-bind", plan.debug.debugpy, DEBUGPY_MOUNT] : []),
     ];
     const python = `/usr/bin/${plan.interpreter}`;
-    const client = [python, "-m", "awslambdaric", plan.handler];
+    // Under a debugger, Python's frozen standard modules would hide their sources from breakpoints.
+    const client = [python, ...(plan.debug ? ["-X", "frozen_modules=off"] : []), "-c", LAUNCHER, String(plan.handlerTimeoutMs), String(plan.debug?.port ?? 0), plan.handler];
     if (plan.architecture === hostArchitecture()) return [...args, "--", ...client];
     return [...args, "--ro-bind", qemuPath(plan.architecture), `/${MOUNT_POINTS.qemu}`, "--", `/${MOUNT_POINTS.qemu}`, "-L", "/", ...qemuCpu(plan.architecture), ...client];
 }

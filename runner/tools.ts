@@ -35,6 +35,58 @@ export const EMULATOR = {
     licence: ["aws_sam_cli-1.170.0.dist-info/licenses/LICENSE", "aws_sam_cli-1.170.0.dist-info/licenses/NOTICE"],
 } as const;
 
+/**
+ * debugpy for `--debug-port`: its pure-Python wheel (one for every CPython
+ * and architecture; without the compiled speed-ups, which a debug session
+ * does not need), kept in the tools folder and mounted into the sandbox
+ * only when debugging, never into the function.
+ */
+export const DEBUGPY = {
+    version: "1.8.22",
+    wheel: "debugpy-1.8.22-py2.py3-none-any.whl",
+    wheelSha256: "a9e9d3550e15ca479c59333e90845029190531f0cacfedab3b815a57bd913947",
+} as const;
+
+function debugpyDir(): string {
+    return path.join(runnerToolsDir(), `debugpy-${DEBUGPY.version}`);
+}
+
+/** debugpy's files, from its pinned wheel on PyPI (sha256 checked), in the tools folder. */
+export async function ensureDebugpy(say: (m: string) => void = () => {}): Promise<string> {
+    const target = debugpyDir();
+    if (fs.existsSync(target)) return target;
+    await installFolder(target, async (temp) => {
+        say(`downloading debugpy ${DEBUGPY.version} (the debugger --debug-port runs the function under) from PyPI`);
+        const python = await pipCommand();
+        const dl = await run(python, [
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--platform",
+            "any",
+            "--python-version",
+            "3.13",
+            "--implementation",
+            "py",
+            "--disable-pip-version-check",
+            "--no-input",
+            "-d",
+            temp,
+            `debugpy==${DEBUGPY.version}`,
+        ]);
+        const wheel = path.join(temp, DEBUGPY.wheel);
+        if (dl.code !== 0 || !fs.existsSync(wheel)) throw new UserError(`could not download debugpy==${DEBUGPY.version} from PyPI (--debug-port needs it): ${tail(dl.stdout + dl.stderr, 6)}`);
+        const got = sha256File(wheel);
+        if (got !== DEBUGPY.wheelSha256) throw new UserError(`${DEBUGPY.wheel} from PyPI has sha256 ${got}, not the pinned ${DEBUGPY.wheelSha256}: refusing to use it. Check your index settings (PIP_INDEX_URL).`);
+        const ex = await run(python, ["-m", "zipfile", "-e", wheel, temp]);
+        if (ex.code !== 0) throw new UserError(`could not unpack ${DEBUGPY.wheel}: ${tail(ex.stderr, 4)}`);
+        fs.rmSync(wheel);
+    });
+    return target;
+}
+
 /** The runtime interface client AWS's Python images run, with its dependencies pinned. */
 export const RUNTIME_CLIENT = ["awslambdaric==4.2.2", "simplejson==4.3.0", "snapshot-restore-py==1.0.0"];
 

@@ -60,7 +60,21 @@ describe("lambda-python invoke", () => {
         const r = cli(["invoke", probe, "--timeout", "1", "--event", event("sleep.json", { action: "sleep", seconds: 60 })]);
         assert.equal(r.code, 1, r.stderr);
         assert.equal(r.stdout, "Task timed out after 1.00 seconds\n");
-        assert.match(r.stderr, /lambda-python: the function timed out after 1 s/);
+        assert.match(r.stderr, /lambda-python: the function timed out: its handler ran longer than the function's timeout of 1 s \(Task timed out after 1\.00 seconds\)\. .*--timeout S/);
+    });
+
+    it("times the init apart from the handler: an import slower than --timeout answers; one past Lambda's 10 s init limit says so", () => {
+        const folder = path.join(FIXTURES, "init-failures");
+        const slow = cli(["invoke", folder, "--handler", "slow_init.lambda_handler", "--runtime", "python3.13", "--timeout", "1"]);
+        assert.equal(slow.code, 0, slow.stderr);
+        assert.ok(JSON.parse(slow.stdout).remaining_ms <= 1000, slow.stdout);
+        const over = cli(["invoke", folder, "--handler", "slow_import.lambda_handler", "--runtime", "python3.13", "--timeout", "1"]);
+        assert.equal(over.code, 1, over.stderr);
+        assert.equal(over.stdout, "Task timed out after 1.00 seconds\n");
+        assert.match(
+            over.stderr,
+            /lambda-python: the function's init \(importing slow_import, the handler's module, and what it imports, before the handler runs\) ran past Lambda's 10 s init limit; Lambda then retries the init with the invoke, counted in the function's timeout \(1 s\), as was done here, and it timed out again .*--timeout S/,
+        );
     });
 
     it("reads the event from stdin, passes --env, and prints the function's logs on stderr", () => {

@@ -228,12 +228,24 @@ describe("runner: a runtime that dies, reported as Lambda reports it", () => {
         assert.match(r.logs, /File "\/opt\/python\/json\.py"/);
     });
 
-    it("an import that outlasts the timeout: a timeout during init, not an answer", async () => {
+    it("an import slower than the function's timeout but within Lambda's 10 s init limit: the handler answers, with its whole timeout ahead of it", async () => {
+        // The import sleeps 4 s against a timeout of 1 s: the init has its own limit, the timeout is the handler's.
+        const r = await invokeOnce(spec("slow_init.lambda_handler", { timeoutSeconds: 1 }), {});
+        assert.equal(r.ok, true, r.payload);
+        assert.equal(r.initTimedOut, undefined);
+        const { remaining_ms } = JSON.parse(r.payload);
+        assert.ok(remaining_ms > 0 && remaining_ms <= 1000, `the handler's deadline is its own timeout from when it got the event; remaining ${remaining_ms} ms`);
+        assert.match(r.logs, /importing a heavy framework/);
+    });
+
+    it("an import past Lambda's 10 s init limit: retried with the invoke within the function's timeout, as Lambda does, and timed out there", async () => {
         const r = await invokeOnce(spec("slow_import.lambda_handler", { timeoutSeconds: 1 }), {});
         assert.equal(r.ok, false);
         assert.equal(r.timedOut, true);
+        assert.equal(r.initTimedOut, true);
         assert.equal(r.duringInit, true);
-        assert.match(r.logs, /importing slowly/);
+        assert.equal(r.payload, "Task timed out after 1.00 seconds");
+        assert.match(r.logs, /importing slowly[\s\S]*INIT_REPORT Init Duration: 10000\.00 ms\tPhase: init\tStatus: timeout\n[\s\S]*importing slowly/);
     });
 
     it("a handler that ends the runtime: Runtime.ExitError for that invoke, then a fresh runtime answers the next", async () => {

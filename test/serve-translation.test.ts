@@ -1,8 +1,8 @@
 // lambda-python serve's translation, without a function: HTTP requests as
 // function URL events (payload 2.0) and results as HTTP responses.
 import { strict as assert } from "assert";
-import { buildEvent, clfTime, IncomingRequest, isTextContentType } from "../runner/serve/event";
-import { toHttpResponse } from "../runner/serve/response";
+import { buildApiEvent, buildEvent, clfTime, IncomingRequest, isTextContentType } from "../runner/serve/event";
+import { toApiResponse, toHttpResponse } from "../runner/serve/response";
 
 const context = { requestId: "3f1c2b7e-0000-4000-8000-000000000001", now: new Date(Date.UTC(2026, 10, 22, 4, 5, 6, 789)), domainName: "127.0.0.1:9000", urlId: "hello-url", port: 9000 };
 
@@ -211,5 +211,86 @@ describe("serve: a result as the function URL's HTTP response", () => {
         const r = toHttpResponse({ ok: true, payload: JSON.stringify({ statusCode: 200, body: "placeholder" }).replace('"placeholder"', "[".repeat(100_000) + "]".repeat(100_000)), timedOut: false });
         assert.equal(r.statusCode, 502);
         assert.match(r.problem!, /body cannot be written as JSON/);
+    });
+});
+
+describe("serve --api rest: a request as a REST API's proxy event (payload 1.0), a result by its rules", () => {
+    // As the function reads it: parsed JSON.
+    const rest = (over: Partial<IncomingRequest>) => JSON.parse(JSON.stringify(buildApiEvent("rest", request(over), context)));
+    const answer = (result: unknown) => toApiResponse("rest", { ok: true, payload: JSON.stringify(result), timedOut: false });
+
+    it("sends the root to the / resource without path parameters, and a path to {proxy+}", () => {
+        const root = rest({});
+        assert.equal(root.resource, "/");
+        assert.equal(root.pathParameters, null);
+        assert.equal(root.queryStringParameters, null);
+        assert.equal(root.body, null);
+        assert.equal(root.requestContext.path, "/prod/");
+        const deep = rest({ url: "/a/b%2Fc?k=1&k=2&j=", method: "delete" });
+        assert.equal(deep.resource, "/{proxy+}");
+        assert.deepEqual(deep.pathParameters, { proxy: "a/b/c" });
+        assert.equal(deep.httpMethod, "DELETE");
+        assert.deepEqual(deep.queryStringParameters, { k: "2", j: "" }, "the last value of each key");
+        assert.deepEqual(deep.multiValueQueryStringParameters, { k: ["1", "2"], j: [""] });
+        assert.equal(deep.requestContext.requestTime, "22/Nov/2026:04:05:06 +0000");
+    });
+
+    it("keeps header names as sent, the last value in headers and all in multiValueHeaders, cookies among them", () => {
+        const event = rest({ rawHeaders: ["Host", "h", "X-Thing", "one", "x-thing", "two", "Cookie", "a=1"] });
+        assert.equal(event.headers["X-Thing"], "two");
+        assert.deepEqual(event.multiValueHeaders["X-Thing"], ["one", "two"]);
+        assert.equal(event.headers.Cookie, "a=1");
+        assert.equal(event.headers["X-Forwarded-For"], "127.0.0.1");
+    });
+
+    it("passes a binary body as text: a REST API without binary media types does not base64 it", () => {
+        const event = rest({ method: "POST", rawHeaders: ["Content-Type", "application/octet-stream"], body: Buffer.from("bytes") });
+        assert.equal(event.body, "bytes");
+        assert.equal(event.isBase64Encoded, false);
+    });
+
+    it("merges headers and multiValueHeaders, a name in both taking the list, and defaults the type to JSON", () => {
+        const r = answer({ statusCode: 200, headers: { "X-A": "1", "set-cookie": "x=0" }, multiValueHeaders: { "Set-Cookie": ["x=1", "y=2"] }, body: "ok" });
+        assert.equal(r.statusCode, 200);
+        assert.deepEqual(r.headers, [
+            ["X-A", "1"],
+            ["Set-Cookie", "x=1"],
+            ["Set-Cookie", "y=2"],
+            ["content-type", "application/json"],
+        ]);
+        assert.equal(r.body.toString(), "ok");
+    });
+
+    it("answers 502 Malformed Lambda proxy response for a result without statusCode, a non-string body, an unknown key, or a list", () => {
+        for (const [result, why] of [
+            [{ body: "x" }, /statusCode undefined/],
+            [{ statusCode: 200, body: 5 }, /body is number, not a string/],
+            [{ statusCode: 200, cookies: ["a=b"] }, /unknown key cookies/],
+            [["a"], /not an object/],
+        ] as const) {
+            const r = answer(result);
+            assert.equal(r.statusCode, 502, JSON.stringify(result));
+            assert.equal(r.body.toString(), '{"message":"Internal server error"}');
+            assert.match(r.problem!, /^Malformed Lambda proxy response: /);
+            assert.match(r.problem!, why);
+        }
+    });
+
+    it("sends a base64 body marked isBase64Encoded as its text, as an API without binary media types does", () => {
+        const r = answer({ statusCode: 200, body: "aGk=", isBase64Encoded: true });
+        assert.equal(r.body.toString(), "aGk=");
+    });
+});
+
+describe("serve --api http: an HTTP API's event and failures", () => {
+    it("is the function URL's payload 2.0 from an account, and answers a failure 500 with API Gateway's message", () => {
+        const event = JSON.parse(JSON.stringify(buildApiEvent("http", request({ url: "/x?a=1" }), context)));
+        assert.equal(event.version, "2.0");
+        assert.equal(event.requestContext.accountId, "123456789012");
+        const failed = toApiResponse("http", { ok: false, payload: "{}", timedOut: false, error: { errorType: "ValueError", errorMessage: "no" } });
+        assert.equal(failed.statusCode, 500);
+        assert.equal(failed.body.toString(), '{"message":"Internal Server Error"}');
+        const timedOut = toApiResponse("http", { ok: false, payload: "Task timed out after 3.00 seconds", timedOut: true });
+        assert.match(timedOut.problem!, /timed out \(Task timed out after 3\.00 seconds\): give it a longer timeout \(--timeout S/);
     });
 });

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "./helpers";
 
-const COMMANDS = ["build", "inspect", "preview", "invoke", "serve", "setup"];
+const COMMANDS = ["build", "inspect", "preview", "invoke", "serve", "setup", "event"];
 
 /**
  * Flags a section quotes that are not the command's own, so not in its --help: other tools' (pip's
@@ -36,6 +36,7 @@ const ELSEWHERE: Record<string, Record<string, string>> = {
     inspect: { "--layer": "invoke and serve" },
     preview: { "--policy-pack": "pulumi preview", "--policy-pack-config": "pulumi preview" },
     serve: { "--out": "lambda-python build" },
+    event: { "--event": "invoke", "--invoke": "preview", "--api": "serve" },
 };
 
 function section(readme: string, command: string): string {

@@ -1,6 +1,9 @@
-// An HTTP request as a Lambda function URL event: API Gateway HTTP API
-// payload format 2.0, as AWS documents it in "Invoking Lambda function URLs"
-// (urls-invocation, "Request payload format"). Pure: no sockets, no clock.
+// An HTTP request as the event its front end sends a Lambda function: a
+// function URL's (API Gateway HTTP API payload format 2.0, as AWS documents
+// it in "Invoking Lambda function URLs", "Request payload format"), an HTTP
+// API's (payload 2.0, its $default route) or a REST API's (Lambda proxy
+// integration, payload 1.0, a {proxy+} resource). Pure: no sockets, no clock.
+// `lambda-python event url|http|rest` writes these same events.
 
 /** What the server read off the socket; rawHeaders as Node gives them (name, value, name, value …). */
 export interface IncomingRequest {
@@ -25,6 +28,13 @@ export interface EventContext {
     /** The port the client connected to, for x-forwarded-port. */
     port: number;
 }
+
+/** Which front end's event (and response rules, response.ts): a function URL, an HTTP API (2.0) or a REST API (1.0). */
+export type ApiKind = "url" | "http" | "rest";
+export const API_KINDS: readonly ApiKind[] = ["url", "http", "rest"];
+
+/** The account id sample events and API events carry (AWS's documentation examples use it too). */
+export const SAMPLE_ACCOUNT = "123456789012";
 
 export interface FunctionUrlEvent {
     version: "2.0";
@@ -68,6 +78,17 @@ function originForm(target: string): string {
     const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*(.*)$/.exec(target);
     if (!m) return target;
     return m[1].startsWith("/") ? m[1] : `/${m[1]}`;
+}
+
+/** The event `kind`'s front end sends for this request. */
+export function buildApiEvent(kind: ApiKind, request: IncomingRequest, context: EventContext): object {
+    if (kind === "rest") return buildRestEvent(request, context);
+    const event = buildEvent(request, context);
+    if (kind === "http") {
+        // An HTTP API's $default route: the same payload 2.0, from an API in an account, at its stage.
+        event.requestContext.accountId = SAMPLE_ACCOUNT;
+    }
+    return event;
 }
 
 export function buildEvent(request: IncomingRequest, context: EventContext): FunctionUrlEvent {
@@ -141,4 +162,101 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 export function clfTime(d: Date): string {
     const two = (n: number) => String(n).padStart(2, "0");
     return `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
+}
+
+/** A REST API's stage, in requestContext.path ("/prod/orders") and .stage. */
+const REST_STAGE = "prod";
+
+/**
+ * A REST API's Lambda proxy integration event (payload 1.0) for an API whose
+ * `ANY /{proxy+}` resource (and `ANY /` for the root) sends every request to
+ * the function, deployed to a stage, without binary media types — as AWS
+ * documents it in "Set up a proxy integration with a proxy resource"
+ * ("Input format of a Lambda function for proxy integration"). Headers keep
+ * their case; `headers` and `queryStringParameters` hold the last value and
+ * the `multiValue…` maps every value; the body is text (an API without
+ * binary media types passes no body as base64), null when there is none.
+ */
+function buildRestEvent(request: IncomingRequest, context: EventContext): object {
+    const [rawPath, ...query] = originForm(request.url).split("?");
+    const path = rawPath || "/";
+    const headers: Record<string, string> = {};
+    const multiValueHeaders: Record<string, string[]> = {};
+    for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
+        const [name, value] = [request.rawHeaders[i], request.rawHeaders[i + 1]];
+        // One entry per name whatever its case, under the case it was first sent with.
+        const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name;
+        headers[key] = value;
+        (multiValueHeaders[key] ??= []).push(value);
+    }
+    const forwarded: [string, string][] = [
+        ["X-Forwarded-For", request.sourceIp],
+        ["X-Forwarded-Proto", "http"],
+        ["X-Forwarded-Port", String(context.port)],
+    ];
+    for (const [name, value] of forwarded) {
+        if (Object.keys(headers).some((k) => k.toLowerCase() === name.toLowerCase())) continue;
+        headers[name] = value;
+        multiValueHeaders[name] = [value];
+    }
+    const single: Record<string, string> = {};
+    const multi: Record<string, string[]> = {};
+    for (const [key, value] of new URLSearchParams(query.join("?"))) {
+        single[key] = value;
+        (multi[key] ??= []).push(value);
+    }
+    const hasQuery = Object.keys(single).length > 0;
+    const resource = path === "/" ? "/" : "/{proxy+}";
+    const userAgent = Object.entries(headers).find(([k]) => k.toLowerCase() === "user-agent")?.[1] ?? null;
+    return {
+        resource,
+        path,
+        httpMethod: request.method.toUpperCase(),
+        headers,
+        multiValueHeaders,
+        queryStringParameters: hasQuery ? single : null,
+        multiValueQueryStringParameters: hasQuery ? multi : null,
+        pathParameters: path === "/" ? null : { proxy: decodeURIComponentSafe(path.slice(1)) },
+        stageVariables: null,
+        requestContext: {
+            accountId: SAMPLE_ACCOUNT,
+            apiId: context.urlId,
+            domainName: context.domainName,
+            domainPrefix: context.urlId,
+            extendedRequestId: context.requestId,
+            httpMethod: request.method.toUpperCase(),
+            identity: {
+                accessKey: null,
+                accountId: null,
+                caller: null,
+                cognitoAuthenticationProvider: null,
+                cognitoAuthenticationType: null,
+                cognitoIdentityId: null,
+                cognitoIdentityPoolId: null,
+                principalOrgId: null,
+                sourceIp: request.sourceIp,
+                user: null,
+                userAgent,
+                userArn: null,
+            },
+            path: `/${REST_STAGE}${path}`,
+            protocol: `HTTP/${request.httpVersion}`,
+            requestId: context.requestId,
+            requestTime: clfTime(context.now),
+            requestTimeEpoch: context.now.getTime(),
+            resourceId: "abc123",
+            resourcePath: resource,
+            stage: REST_STAGE,
+        },
+        body: request.body.length ? request.body.toString("utf8") : null,
+        isBase64Encoded: false,
+    };
+}
+
+function decodeURIComponentSafe(s: string): string {
+    try {
+        return decodeURIComponent(s);
+    } catch {
+        return s;
+    }
 }

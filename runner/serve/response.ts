@@ -9,6 +9,7 @@
 // "Lambda validation error ... invalid character in header value",
 // API Gateway's "Malformed Lambda proxy response").
 import { validateHeaderName, validateHeaderValue } from "http";
+import type { ApiKind } from "./event";
 
 /** What an invocation gave; the runner's InvokeResult has these fields. */
 export interface InvocationOutcome {
@@ -37,8 +38,13 @@ export function badGateway(problem: string): HttpResponse {
     return { statusCode: 502, headers: [["content-type", "text/plain"]], body: Buffer.from("Internal Server Error"), problem };
 }
 
+/** A timeout, for serve's log: what Lambda says, and what to change. */
+function timedOut(outcome: InvocationOutcome): string {
+    return `the function timed out (${outcome.payload.trim()}): give it a longer timeout (--timeout S, or the program's timeout), or make it faster`;
+}
+
 export function toHttpResponse(outcome: InvocationOutcome): HttpResponse {
-    if (outcome.timedOut) return badGateway("the function timed out");
+    if (outcome.timedOut) return badGateway(timedOut(outcome));
     if (!outcome.ok) return badGateway(outcome.error ? `the function failed with ${outcome.error.errorType}: ${outcome.error.errorMessage}` : `the function failed: ${outcome.payload}`);
     let result: unknown;
     try {
@@ -107,4 +113,74 @@ function headerProblem(name: string, value: string): string | undefined {
 
 function isObject(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+// ------------------------------------------------------------------ API Gateway
+
+/** An API Gateway error response: its JSON `{"message": …}` body. */
+function gatewayError(statusCode: number, message: string, problem: string): HttpResponse {
+    return { statusCode, headers: [["content-type", "application/json"]], body: Buffer.from(JSON.stringify({ message })), problem };
+}
+
+/**
+ * The response `kind`'s front end sends for this outcome. An HTTP API maps
+ * a payload 2.0 result as a function URL does, and answers a failure 500
+ * `{"message":"Internal Server Error"}` ("Working with AWS Lambda proxy
+ * integrations for HTTP APIs"); a REST API by its own rules (toRestResponse).
+ */
+export function toApiResponse(kind: ApiKind, outcome: InvocationOutcome): HttpResponse {
+    if (kind === "rest") return toRestResponse(outcome);
+    const response = toHttpResponse(outcome);
+    if (kind === "http" && response.problem) return gatewayError(500, "Internal Server Error", response.problem);
+    return response;
+}
+
+const REST_KEYS = new Set(["statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"]);
+
+/**
+ * A REST API's Lambda proxy integration response (payload 1.0), as AWS
+ * documents it ("Output format of a Lambda function for proxy integration"):
+ * an object with an integer `statusCode`, `headers` and `multiValueHeaders`
+ * (merged; a name in both takes the multi-value list), a string `body`, and
+ * `isBase64Encoded`. Anything else — no statusCode, a body that is not a
+ * string, a key it does not know — is a "Malformed Lambda proxy response",
+ * 502 `{"message": "Internal server error"}`, as is a function error or
+ * timeout. An API without binary media types sends a base64 body as the
+ * text it is (it decodes only for a binary media type it was configured with).
+ */
+function toRestResponse(outcome: InvocationOutcome): HttpResponse {
+    const fail = (problem: string) => gatewayError(502, "Internal server error", problem);
+    if (outcome.timedOut) return fail(timedOut(outcome));
+    if (!outcome.ok) return fail(outcome.error ? `the function failed with ${outcome.error.errorType}: ${outcome.error.errorMessage}` : `the function failed: ${outcome.payload}`);
+    let result: unknown;
+    try {
+        result = JSON.parse(outcome.payload);
+    } catch {
+        return fail(`Malformed Lambda proxy response: the response is not JSON: ${outcome.payload.slice(0, 200)}`);
+    }
+    const malformed = (why: string) => fail(`Malformed Lambda proxy response: ${why} (a REST API wants {statusCode, headers, multiValueHeaders, body, isBase64Encoded})`);
+    if (!isObject(result)) return malformed(`the response is ${JSON.stringify(result).slice(0, 100)}, not an object`);
+    const unknown = Object.keys(result).filter((k) => !REST_KEYS.has(k));
+    if (unknown.length) return malformed(`unknown key${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}`);
+    const status = result.statusCode;
+    if (typeof status !== "number" || !Number.isInteger(status) || status < 200 || status > 599) return malformed(`statusCode ${JSON.stringify(status)} is not an HTTP status (an integer from 200 to 599)`);
+    const merged = new Map<string, { name: string; values: string[] }>();
+    for (const field of ["headers", "multiValueHeaders"] as const) {
+        const given = result[field];
+        if (given === undefined || given === null) continue;
+        if (!isObject(given)) return malformed(`${field} is not an object`);
+        for (const [name, value] of Object.entries(given)) {
+            if (value === null || value === undefined) continue;
+            const values = field === "multiValueHeaders" ? value : [value];
+            if (!Array.isArray(values) || values.some((v) => typeof v === "object")) return malformed(`${field}.${name} is not ${field === "headers" ? "a string" : "a list of strings"}`);
+            merged.set(name.toLowerCase(), { name, values: values.map(String) });
+        }
+    }
+    const headers: [string, string][] = [...merged.values()].flatMap(({ name, values }) => values.map((v): [string, string] => [name, v]));
+    if (!merged.has("content-type")) headers.push(JSON_TYPE);
+    const unsendable = headers.map(([name, value]) => headerProblem(name, value)).find(Boolean);
+    if (unsendable) return fail(unsendable);
+    const body = result.body;
+    if (body !== undefined && body !== null && typeof body !== "string") return malformed(`body is ${Array.isArray(body) ? "a list" : typeof body}, not a string (json.dumps it)`);
+    return { statusCode: status, headers, body: Buffer.from(body ?? "", "utf8") };
 }

@@ -9,8 +9,8 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import { UserError } from "../../shared/errors";
 import { FunctionSpec, MAX_PAYLOAD_BYTES, startFunction, WarmFunction } from "..";
-import { buildEvent } from "./event";
-import { badGateway, HttpResponse, toHttpResponse } from "./response";
+import { ApiKind, buildApiEvent } from "./event";
+import { badGateway, HttpResponse, toApiResponse } from "./response";
 
 /** Lambda's limit on a synchronous invocation's request payload. */
 const MAX_REQUEST_BYTES = MAX_PAYLOAD_BYTES;
@@ -33,6 +33,12 @@ export interface ServeOptions {
     log?: (line: string) => void;
     /** Progress while the runner installs what a function needs (first use of a runtime). */
     progress?: (message: string) => void;
+    /** Which front end's events and response rules: a function URL (default), an HTTP API (2.0) or a REST API (1.0). */
+    api?: ApiKind;
+    /** Shown each event built, before it is sent (serve --print-events). */
+    printEvent?: (name: string, event: object) => void;
+    /** Run the functions under debugpy on this port (the next ones on the following ports): runner StartOptions.debugPort. */
+    debugPort?: number;
 }
 
 export interface Listening {
@@ -43,6 +49,12 @@ export interface Listening {
 
 export interface RunningServer {
     listening: Listening[];
+    /**
+     * Starts these functions (matched by name to the ones served) and, once each has started, sends the next
+     * requests to it; requests that come meanwhile wait for it, requests under way finish on the old one, which
+     * is then stopped. A function that fails to start leaves the old one serving (the error is rejected).
+     */
+    reload(functions: ServedFunction[]): Promise<void>;
     /** Stops the listeners and every function started; safe to call twice. */
     close(): Promise<void>;
 }
@@ -50,7 +62,8 @@ export interface RunningServer {
 export async function serveFunctions(functions: ServedFunction[], options: ServeOptions = {}): Promise<RunningServer> {
     const host = options.host ?? "127.0.0.1";
     const log = options.log ?? (() => {});
-    const started: { server?: http.Server; warm?: WarmFunction }[] = [];
+    const debugPortOf = (i: number) => (options.debugPort === undefined ? undefined : options.debugPort + i);
+    const started: Slot[] = [];
     let closing: Promise<void> | undefined;
     const close = () =>
         (closing ??= (async () => {
@@ -63,29 +76,68 @@ export async function serveFunctions(functions: ServedFunction[], options: Serve
     try {
         const listening: Listening[] = [];
         for (const [i, f] of functions.entries()) {
-            const slot: (typeof started)[number] = {};
+            const slot: Slot = { name: f.name, ready: Promise.resolve(), pending: new Set() };
             started.push(slot);
-            slot.warm = await startFunction(f.spec, {
-                onProgress: options.progress,
-                onLog: (text) =>
-                    text
-                        .split(/\r?\n/)
-                        .filter(Boolean)
-                        .forEach((l) => log(`[${f.name}] ${l}`)),
-            });
+            slot.warm = await startFunction(f.spec, { onProgress: options.progress, onLog: (text) => logLines(log, f.name, text), debugPort: debugPortOf(i) });
             const port = options.port ? options.port + i : 0;
-            slot.server = await listen(handlerFor(f.name, slot.warm, log), host, port, f.name);
+            slot.server = await listen(handlerFor(slot, log, options), host, port, f.name);
             const actual = (slot.server.address() as AddressInfo).port;
             const notes = [...slot.warm.warnings];
             if (slot.warm.cannotLoad) notes.push(`every request is answered 502: Lambda could not load this function — ${slot.warm.cannotLoad.map((c) => c.message).join(" ")}`);
             if (slot.warm.interpreter !== f.spec.runtime) notes.push(`${f.spec.runtime} runs on ${slot.warm.interpreter} here.`);
             listening.push({ name: f.name, url: `http://${host.includes(":") ? `[${host}]` : host}:${actual}/`, warnings: notes });
         }
-        return { listening, close };
+        const reload = async (next: ServedFunction[]) => {
+            const failures: string[] = [];
+            await Promise.all(
+                next.map(async (f) => {
+                    const slot = started.find((s) => s.name === f.name);
+                    if (!slot) return;
+                    let done!: () => void;
+                    const previous = slot.ready;
+                    slot.ready = new Promise<void>((r) => (done = r));
+                    try {
+                        await previous;
+                        if (options.debugPort !== undefined) {
+                            // The debugger's port is held by the running function's network: it goes first.
+                            await Promise.allSettled([...slot.pending]);
+                            await slot.warm?.close();
+                        }
+                        const fresh = await startFunction(f.spec, { onProgress: options.progress, onLog: (text) => logLines(log, f.name, text), debugPort: debugPortOf(started.indexOf(slot)) });
+                        const old = slot.warm;
+                        slot.warm = fresh;
+                        // Requests under way finish on the old function before it is stopped.
+                        const inFlight = [...slot.pending];
+                        void Promise.allSettled(inFlight).then(() => old?.close());
+                    } catch (e) {
+                        failures.push(`${f.name}: ${(e as Error)?.message ?? e}`);
+                    } finally {
+                        done();
+                    }
+                }),
+            );
+            if (failures.length) throw new UserError(failures.join("\n"));
+        };
+        return { listening, close, reload };
     } catch (e) {
         await close();
         throw e;
     }
+}
+
+/** One served function: its listener, the warm function answering it now, and the requests under way. */
+interface Slot {
+    name: string;
+    server?: http.Server;
+    warm?: WarmFunction;
+    /** Settles when a reload under way has swapped the function (or failed to). */
+    ready: Promise<void>;
+    /** The invokes under way on `warm`. */
+    pending: Set<Promise<unknown>>;
+}
+
+function logLines(log: (line: string) => void, name: string, text: string): void {
+    for (const l of text.split(/\r?\n/)) if (l) log(`[${name}] ${l}`);
 }
 
 function listen(handler: http.RequestListener, host: string, port: number, name: string): Promise<http.Server> {
@@ -102,7 +154,8 @@ function listen(handler: http.RequestListener, host: string, port: number, name:
 }
 
 /** One function's request handler: read, translate, invoke, translate back. */
-function handlerFor(name: string, warm: WarmFunction, log: (line: string) => void): http.RequestListener {
+function handlerFor(slot: Slot, log: (line: string) => void, options: ServeOptions): http.RequestListener {
+    const name = slot.name;
     return (req, res) => {
         const started = process.hrtime.bigint();
         const chunks: Buffer[] = [];
@@ -129,23 +182,33 @@ function handlerFor(name: string, warm: WarmFunction, log: (line: string) => voi
         req.on("error", () => {}); // a client that goes away mid-request: nothing to answer
         req.on("end", () => {
             if (answered) return;
-            respond(name, warm, req, Buffer.concat(chunks))
+            // A reload under way (serve --watch) answers with the new function.
+            slot.ready
+                .then(() => {
+                    // In flight on this function from now on: a reload stops it only once these are answered.
+                    const work = respond(name, slot.warm!, req, Buffer.concat(chunks), options);
+                    slot.pending.add(work);
+                    return work.finally(() => slot.pending.delete(work));
+                })
                 .catch((e) => badGateway(`serve could not answer this request: ${(e as Error)?.message ?? e}`))
                 .then(answer);
         });
     };
 }
 
-async function respond(name: string, warm: WarmFunction, req: http.IncomingMessage, body: Buffer): Promise<HttpResponse> {
+async function respond(name: string, warm: WarmFunction, req: http.IncomingMessage, body: Buffer, options: ServeOptions): Promise<HttpResponse> {
     const local = req.socket.localPort ?? 0;
-    const event = buildEvent(
+    const api = options.api ?? "url";
+    const event = buildApiEvent(
+        api,
         { method: req.method ?? "GET", url: req.url ?? "/", httpVersion: req.httpVersion, rawHeaders: req.rawHeaders, body, sourceIp: req.socket.remoteAddress ?? "127.0.0.1" },
         { requestId: randomUUID(), now: new Date(), domainName: req.headers.host ?? `localhost:${local}`, urlId: name, port: local },
     );
     // The limit is on the event as JSON: a binary body grows by a third in base64, headers add more.
     if (Buffer.byteLength(JSON.stringify(event)) > MAX_REQUEST_BYTES) return tooLarge();
+    options.printEvent?.(name, event);
     try {
-        return toHttpResponse(await warm.invoke(event)); // the runner queues invokes, one at a time
+        return toApiResponse(api, await warm.invoke(event)); // the runner queues invokes, one at a time
     } catch (e) {
         return badGateway(`the function could not be invoked: ${(e as Error)?.message ?? e}`);
     }
