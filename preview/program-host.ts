@@ -26,6 +26,7 @@ import { EngineMocks } from "./engine-mocks";
 import type { HostMessage, HostRequest, ProgramError } from "./program";
 import { RecordedResource, recordOf, RegisterRequest } from "./records";
 import { cacheCompiles, TsNodeService } from "./typescript-cache";
+import { TYPESCRIPT, callSites } from "./call-sites";
 
 // V8's code cache for @pulumi/aws and the SDK, before either loads (the CLI does the same).
 enableCompileCache();
@@ -151,7 +152,7 @@ async function main(): Promise<void> {
         given: request.invokeResults,
         stackOutputs: request.stackOutputs,
         note: (text) => notes.add(text),
-        limit: (e, token) => limits.push({ message: `${e.what}${callSites(token)} ${e.remedy}`, kind: "limit" }),
+        limit: (e, token) => limits.push({ message: `${e.what}${callSites(request.programDir, token, TYPESCRIPT)} ${e.remedy}`, kind: "limit" }),
     });
     await pulumi.runtime.setMocks(mocks, request.project, request.stack, true, request.organization);
 
@@ -239,33 +240,6 @@ function standIn(file: string, exports: unknown): void {
     entry.loaded = true;
     entry.exports = exports;
     require.cache[file] = entry;
-}
-
-/** Where the program calls the data source `token` (its function name, e.g. getAmi or getAmiOutput), in its own files. */
-function callSites(token: string): string {
-    const fn = token.split(":").pop() ?? token;
-    const pattern = new RegExp(`\\b${fn}(Output)?\\s*\\(`);
-    const found: string[] = [];
-    const walk = (dir: string) => {
-        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-            if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
-            const p = path.join(dir, entry.name);
-            if (entry.isDirectory()) walk(p);
-            else if (/\.(ts|mts|cts|js|mjs|cjs)$/.test(entry.name) && !entry.name.endsWith(".d.ts")) {
-                fs.readFileSync(p, "utf8")
-                    .split("\n")
-                    .forEach((line, i) => {
-                        if (pattern.test(line) && found.length < 3) found.push(`${path.relative(request.programDir, p)}:${i + 1}`);
-                    });
-            }
-        }
-    };
-    try {
-        walk(request.programDir);
-    } catch {
-        // an unreadable folder: the call site is not named
-    }
-    return found.length ? ` It is called at ${found.join(", ")}.` : " The call is made by a library the program uses (no call to it in the program's own files).";
 }
 
 async function done(): Promise<void> {

@@ -21,6 +21,7 @@ import { MockMonitorLike, serveMonitor } from "./monitor-server";
 import type { HostMessage, HostRequest, ProgramError } from "./program";
 import { formatTraceback, missingModuleHint, NO_SDK_MARKER, shimArguments } from "./python-program";
 import { RecordedResource, recordOf } from "./records";
+import { PYTHON, callSites } from "./call-sites";
 
 const request: HostRequest = JSON.parse(process.argv[2]);
 const python = request.python!;
@@ -56,32 +57,6 @@ function origin(req: resourceproto.RegisterResourceRequest): string | undefined 
     return file.startsWith(request.programDir + path.sep) ? `${path.relative(request.programDir, file)}:${pos.getLine()}` : undefined;
 }
 
-/** Where the program calls the data source `token`, in its own .py files (its Python names: get_ami, get_ami_output). */
-function callSites(token: string): string {
-    const fn = (token.split(":").pop() ?? token).replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
-    const pattern = new RegExp(`\\b${fn}(_output)?\\s*\\(`);
-    const found: string[] = [];
-    const walk = (dir: string) => {
-        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-            if (entry.name.startsWith(".") || ["venv", "node_modules", "__pycache__"].includes(entry.name)) continue;
-            const p = path.join(dir, entry.name);
-            if (entry.isDirectory()) walk(p);
-            else if (entry.name.endsWith(".py"))
-                fs.readFileSync(p, "utf8")
-                    .split("\n")
-                    .forEach((line, i) => {
-                        if (pattern.test(line) && found.length < 3) found.push(`${path.relative(request.programDir, p)}:${i + 1}`);
-                    });
-        }
-    };
-    try {
-        walk(request.programDir);
-    } catch {
-        // an unreadable folder: the call site is not named
-    }
-    return found.length ? ` It is called at ${found.join(", ")}.` : " The call is made by a library the program uses (no call to it in the program's own files).";
-}
-
 async function main(): Promise<void> {
     const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
     const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): MockMonitorLike };
@@ -93,7 +68,7 @@ async function main(): Promise<void> {
         given: request.invokeResults,
         stackOutputs: request.stackOutputs,
         note: (text) => notes.add(text),
-        limit: (e, token) => limits.push({ message: `${e.what}${callSites(token)} ${e.remedy}`, kind: "limit" }),
+        limit: (e, token) => limits.push({ message: `${e.what}${callSites(request.programDir, token, PYTHON)} ${e.remedy}`, kind: "limit" }),
     });
     await pulumi.runtime.setMocks(mocks, request.project, request.stack, true, request.organization);
     const mock = settings.getMonitor();
