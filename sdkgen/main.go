@@ -18,9 +18,6 @@ import (
 	"strings"
 
 	"github.com/blang/semver"
-	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
-	nodejsgen "github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
-	pythongen "github.com/pulumi/pulumi/pkg/v3/codegen/python"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 )
 
@@ -97,19 +94,11 @@ func bind(spec schema.PackageSpec, loader schema.ReferenceLoader) (*schema.Packa
 	return pkg, nil
 }
 
-// generate runs one language's generator the way its language host's GeneratePackage does for
-// `pulumi package add` (tool name, arguments, no overlays, no local dependencies, a local SDK).
-func generate(language string, pkg *schema.Package, loader schema.ReferenceLoader) (map[string][]byte, error) {
-	switch language {
-	case "python":
-		return pythongen.GeneratePackage("pulumi-language-python", pkg, nil, loader)
-	case "go":
-		return gogen.GeneratePackage("pulumi-language-go", pkg, nil)
-	case "nodejs":
-		return nodejsgen.GeneratePackage("pulumi-language-nodejs", pkg, nil, nil, true, loader)
-	}
-	return nil, fmt.Errorf("no generator for %q here (python, go, nodejs)", language)
-}
+// A generator as the language host's GeneratePackage calls it for `pulumi package add`; the ones this build
+// has are in generators.go (python, go, nodejs) or, built with -tags dotnet, generators_dotnet.go.
+type generator func(pkg *schema.Package, loader schema.ReferenceLoader) (map[string][]byte, error)
+
+var generators = map[string]generator{}
 
 type dependencies []string
 
@@ -119,7 +108,7 @@ func (d *dependencies) Set(v string) error { *d = append(*d, v); return nil }
 func run() error {
 	schemaFile := flag.String("schema", "", "the package schema (JSON)")
 	out := flag.String("out", "", "the folder to write <language>/ into")
-	languages := flag.String("language", "python,go,nodejs", "the languages to generate, comma-separated")
+	languages := flag.String("language", strings.Join(sortedKeys(generators), ","), "the languages to generate, comma-separated")
 	var deps dependencies
 	flag.Var(&deps, "dependency", "the schema of a package the schema refers to (repeatable)")
 	flag.Parse()
@@ -160,7 +149,11 @@ func run() error {
 		if err != nil {
 			return fmt.Errorf("%s (%s): %w", *schemaFile, language, err)
 		}
-		files, err := generate(language, hostPkg, schema.NewCachedLoader(loader))
+		generate, ok := generators[language]
+		if !ok {
+			return fmt.Errorf("this build of sdkgen has no %s generator (it has %s)", language, strings.Join(sortedKeys(generators), ", "))
+		}
+		files, err := generate(hostPkg, schema.NewCachedLoader(loader))
 		if err != nil {
 			return fmt.Errorf("generating the %s SDK: %w", language, err)
 		}
@@ -168,11 +161,7 @@ func run() error {
 		if err := os.RemoveAll(dir); err != nil {
 			return err
 		}
-		names := make([]string, 0, len(files))
-		for name := range files {
-			names = append(names, name)
-		}
-		sort.Strings(names)
+		names := sortedKeys(files)
 		for _, name := range names {
 			target := filepath.Join(dir, name)
 			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
@@ -185,6 +174,15 @@ func run() error {
 		fmt.Printf("%s: %d files in %s\n", language, len(names), dir)
 	}
 	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func main() {

@@ -37,19 +37,29 @@ async function must(what: string, command: string, args: string[], cwd?: string)
     return r.stdout;
 }
 
-/** The generator binary, built from sdkgen/ (only the codegen packages of pkg/v3, not the CLI), keyed by go.sum, go.mod and main.go. */
-async function ensureSdkgen(): Promise<string> {
-    const key = hashOf(["go.mod", "go.sum", "main.go"].map((f) => path.join(SDKGEN, f)));
-    const dir = await installFolder(path.join(toolsDir(), `sdkgen-${key}`), async (temp) => {
-        await must("building sdkgen", "go", ["build", "-trimpath", "-o", path.join(temp, "sdkgen"), "."], SDKGEN);
+/**
+ * The generator binaries, built from sdkgen/ (only the codegen packages of pkg/v3, not the CLI), keyed by
+ * the files each is built from: `sdkgen` (go.mod: python, go, nodejs) and `sdkgen-dotnet` (go.dotnet.mod,
+ * -tags dotnet: the last pkg/v3 release with the .NET generator).
+ */
+const BUILDS = {
+    current: { binary: "sdkgen", files: ["go.mod", "go.sum", "main.go", "generators.go"], args: [] as string[] },
+    dotnet: { binary: "sdkgen-dotnet", files: ["go.dotnet.mod", "go.dotnet.sum", "main.go", "generators_dotnet.go"], args: ["-modfile=go.dotnet.mod", "-tags", "dotnet"] },
+};
+
+async function ensureSdkgen(build: keyof typeof BUILDS): Promise<string> {
+    const { binary, files, args } = BUILDS[build];
+    const dir = await installFolder(path.join(toolsDir(), `${binary}-${hashOf(files.map((f) => path.join(SDKGEN, f)))}`), async (temp) => {
+        await must(`building ${binary}`, "go", ["build", ...args, "-trimpath", "-o", path.join(temp, binary), "."], SDKGEN);
     });
-    return path.join(dir, "sdkgen");
+    return path.join(dir, binary);
 }
 
-/** Generates the Python, Go and Node.js SDKs from provider/schema.json (as it is now) into out/<language>. */
+/** Generates the Python, Go, Node.js and C# SDKs from provider/schema.json (as it is now) into out/<language>. */
 export async function generateSdks(out: string): Promise<void> {
-    const sdkgen = await ensureSdkgen();
-    await must("generating the SDKs", sdkgen, ["-schema", SCHEMA, "-dependency", AWS_SCHEMA, "-out", out, "-language", "python,go,nodejs"]);
+    const generate = async (build: keyof typeof BUILDS, languages: string) => must(`generating the ${languages} SDKs`, await ensureSdkgen(build), ["-schema", SCHEMA, "-dependency", AWS_SCHEMA, "-out", out, "-language", languages]);
+    await generate("current", "python,go,nodejs");
+    await generate("dotnet", "dotnet");
 }
 
 /** A venv with the pinned `pulumi` and `pulumi-aws` from PyPI (the cache; tests install the generated SDK into a venv of their own on top of it). */

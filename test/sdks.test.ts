@@ -2,7 +2,7 @@
 // generators (sdkgen/) from provider/schema.json as it is now, and used for real: the Python SDK installs
 // with `pulumi` and `pulumi-aws` from PyPI and examples/python-program type-checks against it (pyright);
 // the Go SDK and examples/go-program compile and vet against it (pulumi-aws from the Go module proxy);
-// the Node.js SDK compiles with tsc. The aws schema the generators are fed (sdkgen/aws-schema.json) is
+// the Node.js SDK compiles with tsc; the C# sources are generated and the docs' C# names checked in them. The aws schema the generators are fed (sdkgen/aws-schema.json) is
 // checked against the installed aws SDKs of each language.
 import { strict as assert } from "assert";
 import * as fs from "fs";
@@ -214,6 +214,60 @@ describe("the SDKs `pulumi package add` generates, made by Pulumi's generators a
             }
             const sdk = fs.readFileSync(path.join(out, "go", "lambdapython", "pythonFunction.go"), "utf8");
             for (const module of new Set(Object.keys(aws.resources).map((t) => tokenParts(aws, t).module))) assert.ok(sdk.includes(`"${aws.language.go.importBasePath}/${module}"`), `the SDK imports ${module}`);
+        });
+    });
+
+    describe("C#: the sources are generated (not compiled: no .NET here)", () => {
+        const cs = () => path.join(out, "dotnet");
+        const sources = () => fs.readdirSync(cs(), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".cs"));
+        const classFile = (name: string) => {
+            const file = sources().find((f) => new RegExp(`\\bclass ${name}\\b`).test(fs.readFileSync(path.join(cs(), f), "utf8")));
+            assert.ok(file, `no class ${name} in the generated C#`);
+            return fs.readFileSync(path.join(cs(), file), "utf8");
+        };
+
+        it("writes the Pulumi.LambdaPython project, referring to the aws resources in Pulumi.Aws's namespaces", () => {
+            assert.ok(fs.existsSync(path.join(cs(), "Pulumi.LambdaPython.csproj")));
+            const fn = classFile("PythonFunction");
+            assert.match(fn, /^namespace Pulumi\.LambdaPython$/m);
+            const namespaces = aws.language.csharp.namespaces as Record<string, string>;
+            const generated = [
+                ...sources()
+                    .map((f) => fs.readFileSync(path.join(cs(), f), "utf8"))
+                    .join("\n")
+                    .matchAll(/Pulumi\.Aws\.(\w+)\.(\w+)/g),
+            ].map((m) => `${m[1]}.${m[2]}`);
+            const expected = Object.keys(aws.resources).map((t) => `${namespaces[tokenParts(aws, t).module]}.${tokenParts(aws, t).name}`);
+            assert.deepEqual([...new Set(generated)].sort(), expected.sort());
+        });
+
+        it("has every class, property and enum member docs/languages/csharp.md's example uses", () => {
+            const doc = fs.readFileSync(path.join(ROOT, "docs", "languages", "csharp.md"), "utf8");
+            const code = /```csharp\n([\s\S]*?)```/.exec(doc)?.[1] ?? "";
+            let checked = 0;
+            // Each `new XArgs { Prop = …, … }`: the properties at its top level.
+            for (const m of code.matchAll(/new (\w+Args)\s*\{/g)) {
+                let depth = 1;
+                let i = m.index + m[0].length;
+                let body = "";
+                for (; i < code.length && depth > 0; i++) {
+                    if (code[i] === "{") depth++;
+                    else if (code[i] === "}") depth--;
+                    if (depth === 1 && code[i] !== "}") body += code[i];
+                    else if (depth > 1) body += " ";
+                }
+                const cls = classFile(m[1]);
+                for (const p of body.matchAll(/(\w+)\s*=(?!=)/g)) {
+                    assert.match(cls, new RegExp(`public [^\\n]* ${p[1]}\\b`), `${m[1]} has no property ${p[1]}`);
+                    checked++;
+                }
+            }
+            const enums = fs.readFileSync(path.join(cs(), "Enums.cs"), "utf8");
+            for (const m of code.matchAll(/\b(Architecture|FunctionUrlAuthType)\.(\w+)/g)) {
+                assert.match(enums, new RegExp(`public static ${m[1]} ${m[2]} \\{`), `${m[1]} has no member ${m[2]}`);
+                checked++;
+            }
+            assert.ok(checked >= 10, `only ${checked} names checked`);
         });
     });
 
