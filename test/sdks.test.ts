@@ -2,7 +2,8 @@
 // generators (sdkgen/) from provider/schema.json as it is now, and used for real: the Python SDK installs
 // with `pulumi` and `pulumi-aws` from PyPI and examples/python-program type-checks against it (pyright);
 // the Go SDK and examples/go-program compile and vet against it (pulumi-aws from the Go module proxy);
-// the Node.js SDK compiles with tsc; the C# sources are generated and the docs' C# names checked in them. The aws schema the generators are fed (sdkgen/aws-schema.json) is
+// the Node.js SDK compiles with tsc; the C# sources are generated and the docs' C# names checked in them; the docs' YAML program is checked
+// against the schema. The aws schema the generators are fed (sdkgen/aws-schema.json) is
 // checked against the installed aws SDKs of each language.
 import { strict as assert } from "assert";
 import * as fs from "fs";
@@ -19,6 +20,8 @@ interface Spec {
     resources: Record<string, unknown>;
     dependencies?: { name: string; version: string }[];
 }
+// js-yaml (a dependency, as preview/project.ts uses it) has no types installed.
+const yaml = require("js-yaml") as { load(text: string): unknown };
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, "utf8")) as T;
 
 /** Every `/aws/v<version>/schema.json#/resources/<token>` reference in a schema, with the version. */
@@ -268,6 +271,38 @@ describe("the SDKs `pulumi package add` generates, made by Pulumi's generators a
                 checked++;
             }
             assert.ok(checked >= 10, `only ${checked} names checked`);
+        });
+    });
+
+    describe("YAML: no SDK; the program docs/languages/yaml.md shows uses the schema's names", () => {
+        it("has type tokens, properties and enum values of provider/schema.json", () => {
+            const schema = readJson<{ resources: Record<string, { inputProperties: Record<string, { $ref?: string }> }>; types: Record<string, { enum?: { value: string }[]; properties?: Record<string, { $ref?: string }> }> }>(SCHEMA);
+            const doc = fs.readFileSync(path.join(ROOT, "docs", "languages", "yaml.md"), "utf8");
+            const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => yaml.load(m[1]) as { resources?: Record<string, { type: string; properties: Record<string, unknown> }> });
+            const program = blocks.find((b) => b?.resources);
+            assert.ok(program?.resources, "no program in docs/languages/yaml.md");
+            const enumValues = (ref?: string) => (ref ? schema.types[ref.replace("#/types/", "")]?.enum?.map((e) => e.value) : undefined);
+            let checked = 0;
+            for (const [name, r] of Object.entries(program.resources)) {
+                const resource = schema.resources[r.type];
+                assert.ok(resource, `${name}: no resource ${r.type} in the schema`);
+                for (const [prop, value] of Object.entries(r.properties)) {
+                    const spec = resource.inputProperties[prop];
+                    assert.ok(spec, `${r.type} has no input ${prop}`);
+                    const values = enumValues(spec.$ref);
+                    if (values) assert.ok(values.includes(value as string), `${r.type}.${prop}: ${value} is not one of ${values.join(", ")}`);
+                    const fields = spec.$ref ? schema.types[spec.$ref.replace("#/types/", "")]?.properties : undefined;
+                    if (fields && value && typeof value === "object") {
+                        for (const [field, v] of Object.entries(value)) {
+                            assert.ok(fields[field], `${r.type}.${prop} has no field ${field}`);
+                            const fieldValues = enumValues(fields[field].$ref);
+                            if (fieldValues) assert.ok(fieldValues.includes(v as string), `${r.type}.${prop}.${field}: ${v} is not one of ${fieldValues.join(", ")}`);
+                        }
+                    }
+                    checked++;
+                }
+            }
+            assert.ok(checked >= 8, `only ${checked} properties checked`);
         });
     });
 
