@@ -33,16 +33,36 @@ export function loadedByPluginLauncher(): boolean {
 }
 
 /**
- * The SDK's component provider, with the one thing its analyzer cannot write: a reference to a
- * component of this package. PythonFunction's `layers` takes PythonLayers as well as ARNs.
+ * The SDK's component provider, serving the reviewed schema (provider/schema.json) instead of analyzing the
+ * package's TypeScript on every start: the analysis costs ~5 s of CPU (11-16 s on a loaded machine) before a
+ * Python program's first component is constructed, in every `pulumi up` and offline preview. The reviewed
+ * schema is the analyzer's output, checked by test/multilang.test.ts, which sets LAMBDA_PYTHON_ANALYZE_SCHEMA
+ * to have the plugin analyze. The analyzer cannot write one thing: a reference to a component of this package
+ * (PythonFunction's `layers` takes PythonLayers as well as ARNs).
  */
 class LambdaPythonProvider extends ComponentProvider {
+    constructor(
+        options: ComponentProviderOptions & { version: string },
+        private readonly reviewedSchema: string,
+    ) {
+        super(options);
+    }
+
     async getSchema(): Promise<string> {
-        const schema = JSON.parse(await super.getSchema());
-        const layers = schema.resources[`${PACKAGE_NAME}:index:PythonFunction`].inputProperties.layers;
-        layers.items = { oneOf: [{ type: "string" }, { $ref: `#/resources/${PACKAGE_NAME}:index:PythonLayer` }] };
-        layers.description = "Layers in order (at most 5): PythonLayers (checked against the function at preview) or layer ARNs.";
-        return JSON.stringify(schema);
+        if (process.env.LAMBDA_PYTHON_ANALYZE_SCHEMA) {
+            const schema = JSON.parse(await super.getSchema());
+            const layers = schema.resources[`${PACKAGE_NAME}:index:PythonFunction`].inputProperties.layers;
+            layers.items = { oneOf: [{ type: "string" }, { $ref: `#/resources/${PACKAGE_NAME}:index:PythonLayer` }] };
+            layers.description = "Layers in order (at most 5): PythonLayers (checked against the function at preview) or layer ARNs.";
+            return JSON.stringify(schema);
+        }
+        const text = fs.readFileSync(this.reviewedSchema, "utf8");
+        const schema = JSON.parse(text) as { resources: Record<string, { properties?: Record<string, unknown> }> };
+        // What Construct reads of the analysis (the SDK's ComponentProvider): each component's output names.
+        const definitions: Record<string, { outputs: Record<string, unknown> }> = {};
+        for (const [token, resource] of Object.entries(schema.resources)) definitions[token.split(":")[2]] = { outputs: resource.properties ?? {} };
+        Object.assign(this, { componentDefinitions: definitions, cachedSchema: text });
+        return text;
     }
 }
 
@@ -56,5 +76,5 @@ export function serveComponents(components: ComponentProviderOptions["components
         dirname: path.join(root, "provider"),
         components,
     };
-    return serveProvider(new LambdaPythonProvider(options), process.argv.slice(2));
+    return serveProvider(new LambdaPythonProvider(options, path.join(root, "provider", "schema.json")), process.argv.slice(2));
 }

@@ -18,6 +18,7 @@
 //   through the engine's Log, as the language host's shim does.
 // - Its failure, said for people: an unhandled exception as its last line
 //   and the program's own frame (formatTraceback), not the traceback.
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { defaultToolsDir } from "../builder/cache";
@@ -35,7 +36,7 @@ function pythonSdkPins(): { pulumi: string; aws: string } {
 export interface PythonLaunch {
     python: string;
     from: string;
-    /** Folders put on PYTHONPATH: the local packages the program's requirements.txt installs, on the preview's SDK. */
+    /** Folders put on PYTHONPATH: the local packages the program's requirements.txt installs, installed for the preview's SDK. */
     pythonPath: string[];
 }
 
@@ -74,15 +75,14 @@ export async function pythonFor(programDir: string, options: PythonOptions, say:
     const with_ = local.length ? `, with ${local.map((d) => path.relative(programDir, d)).join(", ")} from its requirements.txt` : "";
     return {
         python,
-        pythonPath: local,
+        pythonPath: local.length ? [await localPackagesInstalled(python, local, say)] : [],
         from: `the Pulumi Python SDK pulumi ${pins.pulumi} and pulumi-aws ${pins.aws} the preview keeps${missing}${with_}; a program with other dependencies previews on its own virtualenv (python -m venv venv, then venv/bin/pip install -r requirements.txt)`,
     };
 }
 
 /**
  * The local folders the program's requirements.txt installs (`-e sdks/lambda-python`, as `pulumi package add`
- * writes for a generated SDK, or a path), that exist: on the preview's SDK virtualenv they go on PYTHONPATH,
- * where an editable install would put them (with their src/ for a src layout).
+ * writes for a generated SDK, or a path), that exist.
  */
 function localPackages(programDir: string): string[] {
     let text: string;
@@ -97,9 +97,53 @@ function localPackages(programDir: string): string[] {
         if (!spec || /^[a-z+]+:\/\//i.test(spec)) continue;
         const dir = path.resolve(programDir, spec);
         if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) continue;
-        out.push(fs.existsSync(path.join(dir, "src")) ? path.join(dir, "src") : dir);
+        out.push(dir);
     }
     return out;
+}
+
+/** A digest of every file under the folders (names and contents), skipping build output and caches. */
+function foldersDigest(dirs: string[]): string {
+    const hash = crypto.createHash("sha256");
+    const walk = (dir: string, rel: string) => {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+            if (["__pycache__", "build", "dist", ".git", ".mypy_cache"].includes(entry.name) || entry.name.endsWith(".egg-info")) continue;
+            const p = path.join(dir, entry.name);
+            if (entry.isDirectory()) walk(p, `${rel}${entry.name}/`);
+            else if (entry.isFile()) hash.update(`${rel}${entry.name}\0`).update(fs.readFileSync(p)).update("\0");
+        }
+    };
+    for (const dir of dirs) {
+        hash.update(`${dir}\n`);
+        walk(dir, "");
+    }
+    return hash.digest("hex").slice(0, 24);
+}
+
+/**
+ * The program's local packages installed (not editable: a copy with its metadata, which a generated SDK reads
+ * for its version) into a folder for PYTHONPATH, once per content: pip installs them as the program's
+ * virtualenv would (`pip install -r requirements.txt`), without their dependencies (the preview's SDK has
+ * pulumi and pulumi-aws). A change in a folder makes a new install.
+ */
+async function localPackagesInstalled(python: string, dirs: string[], say: (m: string) => void): Promise<string> {
+    const target = path.join(defaultToolsDir(), "python-sdk", `local-${foldersDigest(dirs)}`);
+    return installFolder(target, async (temp) => {
+        say(`installing ${dirs.map((d) => path.basename(d)).join(", ")} (from the program's requirements.txt) for the preview`);
+        // From copies: pip builds in the source tree (build/, *.egg-info), which is the user's folder.
+        const copies = dirs.map((dir, i) => {
+            const copy = path.join(temp, ".sources", `${i}-${path.basename(dir)}`);
+            fs.cpSync(dir, copy, { recursive: true, filter: (p) => !/[\\/](__pycache__|build|dist|\.git|[^\\/]*\.egg-info)$/.test(p) });
+            return copy;
+        });
+        const pip = await run(python, ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--quiet", "--no-deps", "--target", temp, ...copies]);
+        fs.rmSync(path.join(temp, ".sources"), { recursive: true, force: true });
+        if (pip.code !== 0) {
+            throw new UserError(
+                `The program's requirements.txt installs ${dirs.join(", ")}, and pip could not install ${dirs.length > 1 ? "them" : "it"} for the preview: ${oneLine(tail(pip.stdout + pip.stderr, 4))}. Check the folder builds (pip install ${dirs[0]}), or give the program its own virtualenv with its requirements installed (Pulumi.yaml runtime.options.virtualenv).`,
+            );
+        }
+    });
 }
 
 /** The tools folder's virtualenv with pulumi and pulumi-aws at `pins`, created with the machine's python3 on first use. */

@@ -19,8 +19,9 @@ if (fs.existsSync(nodeCheck)) require(nodeCheck);
 
 const { buildIfChanged } = require("./build-if-changed");
 
-// examples/python-program, beside the showcase, once its SDK is generated (`pulumi package add`, which its
-// requirements.txt installs from sdks/lambda-python): a Python program previewed on the Pulumi Python SDK.
+// examples/python-program, beside the showcase: a Python program previewed on the Pulumi Python SDK, with the
+// SDK `pulumi package add` generates for this package (committed in its sdks/lambda-python, which its
+// requirements.txt installs; test/sdks.test.ts checks it is the generator's output).
 const pythonExample = path.join(__dirname, "..", "examples", "python-program");
 const pythonSdk = path.join(pythonExample, "sdks", "lambda-python");
 

@@ -3,8 +3,9 @@
 // keeps), started as the Python language host starts it, against the
 // ResourceMonitor and Engine services the preview serves over gRPC;
 // `lambda-python:index:*` components are constructed by this package's
-// provider plugin. The SDK `pulumi package add` generates for the package is
-// stood in for by test/fixtures/python-sdk (on PYTHONPATH).
+// provider plugin. examples/python-program uses the SDK `pulumi package add`
+// generates (sdks/lambda-python, made by Pulumi's generator: test/sdks.test.ts
+// checks it is the generator's output), which its requirements.txt installs.
 import { strict as assert } from "assert";
 import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
@@ -17,11 +18,10 @@ import { ProgramRun, runProgram } from "../preview/program";
 import { RecordedResource } from "../preview/records";
 import { CLI, cli, CliResult, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 
-const GENERATED_SDK = path.join(ROOT, "test", "fixtures", "python-sdk");
 const FIXTURES = path.join(ROOT, "test", "fixtures", "python-preview");
 const EXAMPLE = path.join(ROOT, "examples", "python-program");
 
-const env = (): NodeJS.ProcessEnv => ({ ...process.env, PYTHONPATH: GENERATED_SDK, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE });
+const env = (): NodeJS.ProcessEnv => ({ ...process.env, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE });
 
 interface JsonReport {
     resources: PreviewRow[];
@@ -50,7 +50,7 @@ describe("lambda-python preview of Python programs (the Python SDK against the p
         const saved: Record<string, string | undefined> = {};
 
         before(async () => {
-            for (const [k, v] of Object.entries({ PYTHONPATH: GENERATED_SDK, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE })) {
+            for (const [k, v] of Object.entries({ LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE })) {
                 saved[k] = process.env[k];
                 process.env[k] = v;
             }
@@ -185,12 +185,10 @@ describe("lambda-python preview of Python programs (the Python SDK against the p
         assert.ok(r.report!.notes.includes("Python: the program's virtualenv .venv"), r.report!.notes.join("\n"));
     });
 
-    it("puts the SDK `pulumi package add` generated (requirements.txt: -e sdks/lambda-python) on the preview's Python SDK", () => {
+    it("installs the SDK `pulumi package add` generated (requirements.txt: -e sdks/lambda-python) for the preview's Python SDK, again when it changes", () => {
         const dir = tmpDir("lp-pypreview-sdk-");
-        fs.cpSync(EXAMPLE, dir, { recursive: true });
-        fs.cpSync(path.join(GENERATED_SDK, "pulumi_lambda_python"), path.join(dir, "sdks", "lambda-python", "pulumi_lambda_python"), { recursive: true });
-        const { PYTHONPATH: _, ...withoutPath } = env();
-        const r = cli(["preview", dir, "--json"], { cwd: tmpDir("lp-pypreview-cwd-"), env: withoutPath, timeout: 600_000 });
+        fs.cpSync(EXAMPLE, dir, { recursive: true, filter: (p) => !/[\\/](venv|__pycache__)$/.test(p) });
+        const r = cli(["preview", dir, "--json"], { cwd: tmpDir("lp-pypreview-cwd-"), env: env(), timeout: 600_000 });
         assert.equal(r.code, 0, r.stderr);
         const report = JSON.parse(r.stdout) as JsonReport;
         assert.equal(report.resources.length, 10);
@@ -198,6 +196,11 @@ describe("lambda-python preview of Python programs (the Python SDK against the p
             report.notes.some((n) => n.includes("with sdks/lambda-python from its requirements.txt")),
             report.notes.join("\n"),
         );
+        // An edited SDK (regenerated, or changed by hand) is installed again, not the copy installed before.
+        fs.appendFileSync(path.join(dir, "sdks", "lambda-python", "pulumi_lambda_python", "__init__.py"), "\nprint('the SDK as edited', flush=True)\n");
+        const again = cli(["preview", dir, "--json"], { cwd: tmpDir("lp-pypreview-cwd-"), env: env(), timeout: 600_000 });
+        assert.equal(again.code, 0, again.stderr);
+        assert.match(again.stderr, /the SDK as edited/);
     });
 
     describe("a program that fails", () => {
@@ -230,6 +233,7 @@ describe("lambda-python preview of Python programs (the Python SDK against the p
         it("says a component's failure once, in the provider's words, at the program's line that made it", () => {
             const dir = program("no-handler", {
                 "app/main.py": "def handler(event, context):\n    return {}\n",
+                "requirements.txt": `pulumi\n-e ${path.join(EXAMPLE, "sdks", "lambda-python")}\n`,
                 "__main__.py": "import pulumi\nimport pulumi_lambda_python as lambda_python\n\napi = lambda_python.PythonFunction(\n    'api',\n    source='app',\n    handler='handler.main',\n    runtime='python3.12',\n)\n",
             });
             const r = cli(["preview", dir, "--quiet"], { env: env(), timeout: 600_000 });

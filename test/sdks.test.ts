@@ -93,6 +93,25 @@ describe("the SDKs `pulumi package add` generates, made by Pulumi's generators a
             await ok("pip install of the generated Python SDK", path.join(venv, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "-q", path.join(out, "python")]);
         });
 
+        it("is, as committed in examples/python-program/sdks/lambda-python (where `pulumi package add` writes it), the generator's output for provider/schema.json", () => {
+            // Regenerate after a schema change: copy <out>/python over that folder (the test's message names <out>).
+            const files = (root: string) => {
+                const found: Record<string, string> = {};
+                const walk = (dir: string) => {
+                    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+                        const p = path.join(dir, e.name);
+                        if (e.isDirectory()) {
+                            if (e.name !== "__pycache__" && !e.name.endsWith(".egg-info") && e.name !== "build") walk(p);
+                        } else found[path.relative(root, p)] = fs.readFileSync(p, "utf8");
+                    }
+                };
+                walk(root);
+                return found;
+            };
+            const committed = path.join(ROOT, "examples", "python-program", "sdks", "lambda-python");
+            assert.deepEqual(files(committed), files(path.join(out, "python")), `the committed SDK is not the generator's output: rm -rf ${committed} && cp -r ${path.join(out, "python")} ${committed}`);
+        });
+
         it("uses the PyPI releases of the SDKs package-lock.json has for @pulumi/pulumi and @pulumi/aws", () => {
             const lock = readJson<{ packages: Record<string, { version: string }> }>(path.join(ROOT, "package-lock.json"));
             assert.equal(PYTHON_SDKS.pulumi, lock.packages["node_modules/@pulumi/pulumi"].version);
