@@ -85,12 +85,16 @@ describe("npm start: preview, then invoke every showcase function", () => {
 });
 
 describe("npm start itself (preview/start.js): the build check, setup and preview --invoke in one process", () => {
-    it("prints the preview, then the invocation table, and exits 0", () => {
+    it("prints the preview, then the invocation table, then the same for the Python example, and exits 0", () => {
         const r = spawnSync(process.execPath, [path.join(ROOT, "preview", "start.js")], { cwd: ROOT, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
         assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
         const table = r.stdout.indexOf("policy violations: 0 mandatory");
         const invoked = r.stdout.indexOf("6 functions invoked; 0 failed.");
         assert.ok(table >= 0 && invoked > table, r.stdout);
+        // examples/python-program, on the Pulumi Python SDK and the generated SDK, after the showcase.
+        const python = r.stdout.indexOf("Previewing lambda-python-from-python");
+        assert.ok(python > invoked, r.stdout);
+        assert.match(r.stdout.slice(python), /\+ {4}hello +aws:lambda:Function +python3\.13 +arm64[\s\S]*\nhello +200 [\s\S]*1 function invoked; 0 failed\./);
     });
 });
 
