@@ -369,7 +369,7 @@ describe("cli: a Node.js too old for it", () => {
             const r = spawnSync(node as string, [CLI, ...args], { encoding: "utf8" }) as { status: number | null; stdout: string; stderr: string };
             assert.equal(r.status, 2, r.stderr);
             assert.equal(r.stdout, "");
-            assert.match(r.stderr, /^lambda-python: error: Node\.js 22\.12 or newer is needed, and this is Node\.js \d+\.\d+\.\d+ \(.*\); install Node\.js 24 LTS \(or 22\.12\+\) and run again\.\n$/);
+            assert.match(r.stderr, /^lambda-python: error: pulumi-lambda-python needs Node\.js 22\.12 or newer, and this is Node\.js \d+\.\d+\.\d+ \(.*\); install Node\.js 24 LTS \(or 22\.12\+\) and run again\.\n$/);
         }
     });
 });
