@@ -27,7 +27,7 @@ import { UserError } from "../shared/errors";
 import { run, tail } from "../shared/process";
 
 /** The Python SDK releases the offline preview runs a Python program on when it has no virtualenv of its own. */
-function pythonSdkPins(): { pulumi: string; aws: string } {
+export function pythonSdkPins(): { pulumi: string; aws: string } {
     const version = (pkg: string) => (JSON.parse(fs.readFileSync(require.resolve(`${pkg}/package.json`), "utf8")) as { version: string }).version;
     return { pulumi: version("@pulumi/pulumi"), aws: version("@pulumi/aws") };
 }
@@ -147,7 +147,7 @@ async function localPackagesInstalled(python: string, dirs: string[], say: (m: s
 }
 
 /** The tools folder's virtualenv with pulumi and pulumi-aws at `pins`, created with the machine's python3 on first use. */
-async function sdkVirtualenv(pins: { pulumi: string; aws: string }, say: (m: string) => void): Promise<string> {
+export async function sdkVirtualenv(pins: { pulumi: string; aws: string }, say: (m: string) => void): Promise<string> {
     const target = path.join(defaultToolsDir(), "python-sdk", `pulumi-${pins.pulumi}-aws-${pins.aws}`);
     const packages = [`pulumi==${pins.pulumi}`, `pulumi-aws==${pins.aws}`];
     return installFolder(target, async (temp) => {

@@ -2,10 +2,12 @@
 // (sdkgen/, a small Go program on pkg/v3/codegen) and the tools that check them: the generator binary,
 // a Python venv with the Pulumi SDKs from PyPI, and pyright. Each is cached under the tools folder
 // (~/.cache/lambda-python/tools/sdks/), keyed by what it is built from, and installed atomically.
+import { strict as assert } from "assert";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { defaultToolsDir } from "../builder/cache";
+import { pythonSdkPins, sdkVirtualenv } from "../preview/python-program";
 import { installFolder } from "../runner/install-dir";
 import { run, tail } from "../shared/process";
 import { ROOT } from "./helpers";
@@ -62,14 +64,15 @@ export async function generateSdks(out: string): Promise<void> {
     await generate("dotnet", "dotnet");
 }
 
-/** A venv with the pinned `pulumi` and `pulumi-aws` from PyPI (the cache; tests install the generated SDK into a venv of their own on top of it). */
+/**
+ * A venv with the pinned `pulumi` and `pulumi-aws` from PyPI: the one the offline preview keeps for Python
+ * programs (preview/python-program.ts; the pins are the Node SDKs' versions, as PYTHON_SDKS). Tests install
+ * the generated SDK into a venv of their own on top of it.
+ */
 export async function ensurePythonSdks(): Promise<string> {
-    const pins = Object.entries(PYTHON_SDKS).map(([n, v]) => `${n}==${v}`);
-    const python = (await run("python3", ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])).stdout.trim();
-    return installFolder(path.join(toolsDir(), `python${python}-${pins.join("-")}`), async (temp) => {
-        await must("creating a venv", "python3", ["-m", "venv", temp]);
-        await must(`installing ${pins.join(" ")} from PyPI`, path.join(temp, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "-q", ...pins]);
-    });
+    const pins = pythonSdkPins();
+    assert.deepEqual({ pulumi: pins.pulumi, "pulumi-aws": pins.aws }, PYTHON_SDKS, "the preview's Python SDK pins are the ones the SDK tests name");
+    return sdkVirtualenv(pins, () => {});
 }
 
 /** pyright from npm, pinned. */
