@@ -47,7 +47,8 @@ const numpyDuration = (into: number[]) => (stdout: string) => {
     into.push(Number(m[1]));
 };
 const floor = (cwd: string) => wall(cwd, process.execPath, ["-e", 'require("@pulumi/aws"); require("./dist/components")']);
-const preview = (cwd: string) => wall(cwd, process.execPath, ["dist/cli/main.js", "preview", ".", "--quiet"]);
+const preview = (cwd: string, program = ".") => wall(cwd, process.execPath, ["dist/cli/main.js", "preview", program, "--quiet"]);
+const PYTHON_EXAMPLE = path.join("examples", "python-program");
 
 /** A checkout as "commit abc1234" (or its folder name when git cannot say). */
 function describe(dir: string): string {
@@ -59,11 +60,12 @@ export async function benchStart(): Promise<string> {
     // Warm: dist up to date, archives and extractions cached, compile cache filled.
     npm(ROOT, ["start"], everyFunctionInvoked);
     if (BASELINE) npm(BASELINE, ["start"], everyFunctionInvoked);
-    const rounds = { floor: [] as number[], preview: [] as number[], start: [] as number[], numpy: [] as number[] };
+    const rounds = { floor: [] as number[], preview: [] as number[], python: [] as number[], start: [] as number[], numpy: [] as number[] };
     const baseline = { start: [] as number[], numpy: [] as number[] };
     for (let i = 0; i < RUNS; i++) {
         rounds.floor.push(floor(ROOT));
         rounds.preview.push(preview(ROOT));
+        rounds.python.push(preview(ROOT, PYTHON_EXAMPLE));
         rounds.start.push(npm(ROOT, ["start"], everyFunctionInvoked, numpyDuration(rounds.numpy)));
         if (BASELINE) baseline.start.push(npm(BASELINE, ["start"], everyFunctionInvoked, numpyDuration(baseline.numpy)));
     }
@@ -88,7 +90,8 @@ export async function benchStart(): Promise<string> {
         "|---|---|---|---|",
         `| floor: \`node -e 'require("@pulumi/aws"); require("./dist/components")'\` | ${s(f)} | 1.0 | |`,
         `| \`lambda-python preview .\` (showcase, warm) | ${s(median(rounds.preview))} | ${(median(rounds.preview) / f).toFixed(1)} | < 1.5 s |`,
-        `| \`npm start\` warm (build check + setup + preview + 6 invokes) | ${s(median(rounds.start))} | ${(median(rounds.start) / f).toFixed(1)} | < 3 s |`,
+        `| \`lambda-python preview examples/python-program\` (a Python program on the generated SDK, warm) | ${s(median(rounds.python))} | ${(median(rounds.python) / f).toFixed(1)} | |`,
+        `| \`npm start\` warm (build check + setup + preview + 6 invokes, and the Python example beside them) | ${s(median(rounds.start))} | ${(median(rounds.start) / f).toFixed(1)} | < 3 s |`,
         `| \`npm start\` cold (fresh clone after \`npm ci\`; floor there ${s(median(cold.floor))}) | ${s(median(cold.start))} | ${(median(cold.start) / median(cold.floor)).toFixed(1)} | < 8 s |`,
         `| numpy-arm64's invoke in \`npm start\` (cold start under qemu ${QEMU_VERSION}), warm / cold | ${s(median(rounds.numpy))} / ${s(median(cold.numpy))} | | |`,
         ...(BASELINE
