@@ -33,7 +33,9 @@ architecture, sizes and policy results. TypeScript is transpiled only; set PULUM
 to type-check it as the language host does by default. A Python program
 (runtime: python) runs as Pulumi's Python language host runs it, on its own
 virtualenv (runtime.options.virtualenv, venv/ or .venv/), else on the Pulumi
-Python SDK the preview installs once from PyPI.
+Python SDK the preview installs once from PyPI. A Go program (runtime: go)
+is built with go build (its go.mod's SDK versions) and run as Pulumi's Go
+language host runs it.
 
   --stack NAME         the stack (NAME, ORG/NAME or ORG/PROJECT/NAME); config
                        is read from Pulumi.NAME.yaml (encrypted values get a

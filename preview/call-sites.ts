@@ -25,6 +25,17 @@ export const PYTHON: SourceLanguage = {
     skip: ["venv", "node_modules", "__pycache__"],
 };
 
+export const GO: SourceLanguage = {
+    // aws:ec2/getAmi:getAmi is ec2.LookupAmi (a resource's get) or aws.GetRegion in the Go SDKs.
+    pattern: (fn) => {
+        const rest = fn.replace(/^get/, "");
+        const name = rest.charAt(0).toUpperCase() + rest.slice(1);
+        return new RegExp(`\\b(Get|Lookup)?${name}(Output)?\\s*\\(`);
+    },
+    isSource: (name) => name.endsWith(".go") && !name.endsWith("_test.go"),
+    skip: ["vendor", "sdks"],
+};
+
 /** " It is called at a.ts:3, b.ts:9." for the data source `token` (e.g. aws:ec2/getAmi:getAmi), at most three places. */
 export function callSites(programDir: string, token: string, language: SourceLanguage): string {
     const pattern = language.pattern(token.split(":").pop() ?? token);

@@ -27,6 +27,7 @@ import { Answers, chooseStack, readAnswers, readConfig, readProject } from "./pr
 import { configNote, typescriptSetupNote } from "./failure-hints";
 import { displayValue } from "./wire";
 import type { PolicyPackConfig } from "./policy-config";
+import { GoLaunch, goFor } from "./go-program";
 import { PythonLaunch, pythonFor } from "./python-program";
 
 export interface ProgramRun {
@@ -79,8 +80,10 @@ export interface HostRequest {
     policyConfig?: PolicyPackConfig;
     invokeResults: Answers["invokes"];
     stackOutputs: Answers["stackOutputs"];
-    /** A Python program's interpreter (python-host.ts runs it); absent for a Node.js program. */
+    /** A Python program's interpreter (grpc-host.ts runs it); absent for a Node.js program. */
     python?: PythonLaunch;
+    /** A Go program's binary (grpc-host.ts runs it). */
+    go?: GoLaunch;
 }
 
 export interface ProgramError {
@@ -95,7 +98,7 @@ export type HostMessage = { kind: "started" } | { kind: "ran"; resources: Record
 /** How long a child asked to stop may take before it is killed (it stops its pip/uv builds first). */
 const STOP_GRACE_MS = 2000;
 
-/** The compiled host (program-host.js, python-host.js); from the sources (tests run them under ts-node), the compiled one beside them in dist/. */
+/** The compiled host (program-host.js, grpc-host.js); from the sources (tests run them under ts-node), the compiled one beside them in dist/. */
 function hostScript(name: string): string {
     const beside = path.join(__dirname, name);
     return fs.existsSync(beside) ? beside : path.join(__dirname, "..", "dist", "preview", name);
@@ -108,6 +111,7 @@ export async function runProgram(programDir: string, options: RunOptions = {}): 
     const config = readConfig(project, stack.name, options.config);
     const answers = readAnswers(dir, options.invokeResults ?? {}, options.stackOutputs ?? {});
     const notes = [...(stack.note ? [stack.note] : []), ...config.notes];
+    const say = (m: string) => options.quiet || process.stderr.write(`lambda-python: ${m}\n`);
 
     const request: HostRequest = {
         programDir: dir,
@@ -120,7 +124,8 @@ export async function runProgram(programDir: string, options: RunOptions = {}): 
         policyConfig: options.policyConfig,
         invokeResults: answers.invokes,
         stackOutputs: answers.stackOutputs,
-        python: project.runtime === "python" ? await pythonFor(dir, project.python, (m) => options.quiet || process.stderr.write(`lambda-python: ${m}\n`)) : undefined,
+        python: project.runtime === "python" ? await pythonFor(dir, project.python, say) : undefined,
+        go: project.runtime === "go" ? await goFor(dir, project.mainArg, project.go, say) : undefined,
     };
     const env: NodeJS.ProcessEnv = {
         ...process.env,
@@ -138,7 +143,9 @@ export async function runProgram(programDir: string, options: RunOptions = {}): 
     if (project.typescript) env.PULUMI_NODEJS_TYPESCRIPT = "true";
     if (project.tsconfig) env.PULUMI_NODEJS_TSCONFIG_PATH = project.tsconfig;
 
-    const result = await runHost(request, env, project.nodeargs, request.python ? "python-host.js" : "program-host.js");
+    const result = await runHost(request, env, project.nodeargs, request.python || request.go ? "grpc-host.js" : "program-host.js").finally(() => {
+        if (request.go?.buildDir) fs.rmSync(request.go.buildDir, { recursive: true, force: true });
+    });
     const common = { project: project.name, stack: stack.name, organization: stack.organization, programDir: dir, main: project.main };
     // A program that failed may have failed for its TypeScript set-up, as it would under `pulumi preview`.
     const failedToRun = "failure" in result || result.errors.some((e) => e.kind === "program");

@@ -15,10 +15,12 @@ const yaml = require("js-yaml") as { load(text: string): unknown };
 
 export interface Project {
     name: string;
-    /** Pulumi.yaml's runtime: a Node.js program (program-host.ts) or a Python one (python-host.ts). */
-    runtime: "nodejs" | "python";
+    /** Pulumi.yaml's runtime: a Node.js program (program-host.ts), or a Python or Go one (grpc-host.ts). */
+    runtime: "nodejs" | "python" | "go";
     /** runtime.options of a Python program (virtualenv, toolchain). */
     python: { virtualenv?: string; toolchain?: string };
+    /** runtime.options of a Go program (binary). */
+    go: { binary?: string };
     /** Pulumi.yaml's `main` as written, or "." (the language host passes it on as is). */
     mainArg: string;
     /** The file the program starts from, as Node will find it. */
@@ -61,9 +63,9 @@ export function readProject(programDir: string): Project {
     if (typeof name !== "string" || !name) throw new UserError(`${file} has no name.`);
     const runtime = doc.runtime;
     const runtimeName = typeof runtime === "string" ? runtime : runtime && typeof runtime === "object" ? (runtime as { name?: unknown }).name : undefined;
-    if (runtimeName !== undefined && runtimeName !== "nodejs" && runtimeName !== "python") {
+    if (runtimeName !== undefined && runtimeName !== "nodejs" && runtimeName !== "python" && runtimeName !== "go") {
         throw new UserError(
-            `${file} is a ${String(runtimeName)} program; the offline preview and serve run Node.js (TypeScript/JavaScript) and Python programs. Preview it with \`pulumi preview\` (with \`--policy-pack\` and this package's policies folder for its Lambda checks), and run a function's code with lambda-python invoke <source folder or .zip>.`,
+            `${file} is a ${String(runtimeName)} program; the offline preview and serve run Node.js (TypeScript/JavaScript), Python and Go programs. Preview it with \`pulumi preview\` (with \`--policy-pack\` and this package's policies folder for its Lambda checks), and run a function's code with lambda-python invoke <source folder or .zip>.`,
         );
     }
     const options = (runtime && typeof runtime === "object" ? (runtime as { options?: Record<string, unknown> }).options : undefined) ?? {};
@@ -71,10 +73,11 @@ export function readProject(programDir: string): Project {
     const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
     return {
         name,
-        runtime: runtimeName === "python" ? "python" : "nodejs",
+        runtime: runtimeName === "python" ? "python" : runtimeName === "go" ? "go" : "nodejs",
         python: { virtualenv: str(options.virtualenv), toolchain: str(options.toolchain) },
+        go: { binary: str(options.binary) },
         mainArg,
-        main: runtimeName === "python" ? pythonEntryPoint(programDir, mainArg, file) : entryPoint(programDir, mainArg, file),
+        main: runtimeName === "python" ? pythonEntryPoint(programDir, mainArg, file) : runtimeName === "go" ? goEntryPoint(programDir, mainArg, file) : entryPoint(programDir, mainArg, file),
         typescript: options.typescript !== false,
         tsconfig: typeof options.tsconfig === "string" ? options.tsconfig : undefined,
         nodeargs: typeof options.nodeargs === "string" ? options.nodeargs.split(/\s+/).filter(Boolean) : [],
@@ -119,6 +122,13 @@ function pythonEntryPoint(programDir: string, mainArg: string, projectFile: stri
     if (!fs.existsSync(file))
         throw new UserError(`${projectFile}: the Python program's entry point ${path.relative(programDir, file) || file} was not found (the language host runs ${mainArg === "." ? "the folder's __main__.py" : `main: ${mainArg}`}).`);
     return file;
+}
+
+/** A Go program's folder, as the language host builds it: Pulumi.yaml's main (a folder), else the program's. */
+function goEntryPoint(programDir: string, mainArg: string, projectFile: string): string {
+    const main = path.resolve(programDir, mainArg);
+    if (!fs.existsSync(main) || !fs.statSync(main).isDirectory()) throw new UserError(`${projectFile}: the Go program's folder ${mainArg} was not found (the language host builds main: a folder with package main).`);
+    return main;
 }
 
 function readPackage(dir: string): Record<string, unknown> {

@@ -72,17 +72,31 @@ describe("qa: preview of programs that never finish on their own", () => {
         assert.match(r.stderr, /the program exits failed:\n {2}it ended the process with process\.exit\(3\) before it finished, so there is no preview\./);
     });
 
-    it("tells a Go program's author what to run instead, in one paragraph", () => {
-        const dir = path.join(tmpDir("lp-qa-preview-"), "go");
-        writeFiles(dir, { "Pulumi.yaml": "name: go\nruntime:\n  name: go\n", "main.go": "package main\n" });
+    it("tells a .NET program's author what to run instead, in one paragraph", () => {
+        const dir = path.join(tmpDir("lp-qa-preview-"), "dotnet");
+        writeFiles(dir, { "Pulumi.yaml": "name: dotnet\nruntime:\n  name: dotnet\n", "Program.cs": "return 0;\n" });
         for (const command of ["preview", "serve"]) {
             const r = cli([command, dir], { timeout: 120_000 });
             assert.equal(r.code, 2, r.stderr);
-            assert.match(r.stderr, /^lambda-python: error: .*Pulumi\.yaml is a go program; the offline preview and serve run Node\.js \(TypeScript\/JavaScript\) and Python programs\. Preview it with `pulumi preview`/m);
-            // Not every Go program uses this package's components: the refusal does not assume it does.
+            assert.match(r.stderr, /^lambda-python: error: .*Pulumi\.yaml is a dotnet program; the offline preview and serve run Node\.js \(TypeScript\/JavaScript\), Python and Go programs\. Preview it with `pulumi preview`/m);
+            // Not every such program uses this package's components: the refusal does not assume it does.
             assert.doesNotMatch(r.stderr, /PythonFunction|PythonLayer/);
             assert.doesNotMatch(r.stderr, /\n\s+at |internal error/);
         }
+    });
+
+    it("says a Go program without go.mod, or one that does not build, in one paragraph", () => {
+        const bare = path.join(tmpDir("lp-qa-preview-"), "go");
+        writeFiles(bare, { "Pulumi.yaml": "name: go\nruntime:\n  name: go\n", "main.go": "package main\n" });
+        const r = cli(["preview", bare], { timeout: 120_000 });
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, /^lambda-python: error: .*go has no go\.mod \(in it or a folder above\): a Go Pulumi program is a module\. Run `go mod init/m);
+        const broken = path.join(tmpDir("lp-qa-preview-"), "broken");
+        writeFiles(broken, { "Pulumi.yaml": "name: broken\nruntime: go\n", "go.mod": "module broken\n\ngo 1.22\n", "main.go": "package main\n\nfunc main() {\n\tundefinedCall()\n}\n" });
+        const b = cli(["preview", broken], { timeout: 300_000 });
+        assert.equal(b.code, 2, b.stderr);
+        assert.match(b.stderr, /^lambda-python: error: .*broken: the Go program does not build \(go build\): .*main\.go:4:2: undefined: undefinedCall/m);
+        assert.doesNotMatch(b.stderr, /\n\s+at |internal error/);
     });
 
     it("reports a Pulumi.yaml that is not YAML in one paragraph", () => {

@@ -1,9 +1,9 @@
-// The child process a previewed Python program is supervised from (the
+// The child process a previewed Python or Go program is supervised from (the
 // counterpart of program-host.ts for Node.js programs), standing where the
 // Pulumi engine stands in `pulumi preview`: it serves the ResourceMonitor and
 // Engine services (monitor-server.ts) answered as the engine answers during
 // a preview (engine-mocks.ts, data-sources.ts), starts the program on its
-// own Python SDK as the Python language host does (python-program.ts), hands
+// own SDK as its language host does (python-program.ts, go-program.ts), hands
 // `lambda-python:index:*` components to this package's provider plugin
 // (component-provider.ts), records every registration, then checks them as
 // the engine does and with the policy pack, and reports to the parent
@@ -19,12 +19,15 @@ import { checkAsTheEngineDoes } from "./engine-checks";
 import { EngineMocks } from "./engine-mocks";
 import { MockMonitorLike, serveMonitor } from "./monitor-server";
 import type { HostMessage, HostRequest, ProgramError } from "./program";
+import { formatGoError, formatGoFailure, goEnvironment } from "./go-program";
 import { formatTraceback, missingModuleHint, NO_SDK_MARKER, shimArguments } from "./python-program";
 import { RecordedResource, recordOf } from "./records";
-import { PYTHON, callSites } from "./call-sites";
+import { GO, PYTHON, callSites } from "./call-sites";
 
 const request: HostRequest = JSON.parse(process.argv[2]);
-const python = request.python!;
+const python = request.python;
+const go = request.go;
+const language = python ? "Python" : "Go";
 
 const notes = new Set<string>();
 const errors: ProgramError[] = [];
@@ -68,7 +71,7 @@ async function main(): Promise<void> {
         given: request.invokeResults,
         stackOutputs: request.stackOutputs,
         note: (text) => notes.add(text),
-        limit: (e, token) => limits.push({ message: `${e.what}${callSites(request.programDir, token, PYTHON)} ${e.remedy}`, kind: "limit" }),
+        limit: (e, token) => limits.push({ message: `${e.what}${callSites(request.programDir, token, python ? PYTHON : GO)} ${e.remedy}`, kind: "limit" }),
     });
     await pulumi.runtime.setMocks(mocks, request.project, request.stack, true, request.organization);
     const mock = settings.getMonitor();
@@ -98,9 +101,9 @@ async function main(): Promise<void> {
         },
         log(severity, message) {
             if (severity === engineproto.LogSeverity.ERROR) {
-                // The program's (a Python traceback, a RunError's message), or the provider plugin's (a Node.js error).
-                const error = /^(Program failed with|Traceback)/.test(message) ? formatTraceback(message, request.programDir) : nodeError(message);
-                const hint = missingModuleHint(error, python);
+                // The program's (a Python traceback, a RunError's message, a Go error), or the provider plugin's (a Node.js error).
+                const error = python && /^(Program failed with|Traceback)/.test(message) ? formatTraceback(message, request.programDir) : go && message.startsWith("an unhandled error occurred") ? formatGoError(message) : nodeError(message);
+                const hint = python && missingModuleHint(error, python);
                 errors.push({ message: hint ? `${error} ${hint}` : error, kind: "program" });
             } else if (severity === engineproto.LogSeverity.WARNING) process.stderr.write(`lambda-python: warning from the program: ${message.trim()}\n`);
             else if (severity === engineproto.LogSeverity.INFO) process.stderr.write(`${message.trimEnd()}\n`);
@@ -120,13 +123,21 @@ async function main(): Promise<void> {
     // @pulumi/aws, is as long as the program's own): the first component does not wait for it.
     if (importsOurSdk(request.programDir)) (provider = componentProvider()).warmUp();
 
-    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: "1" };
-    if (python.pythonPath.length) env.PYTHONPATH = [...python.pythonPath, ...(process.env.PYTHONPATH ? [process.env.PYTHONPATH] : [])].join(path.delimiter);
-    for (const k of Object.keys(env)) if (k.startsWith("PULUMI_NODEJS_")) delete env[k];
-    const args = shimArguments({ monitor: server.address, project: request.project, stack: request.stack, organization: request.organization, programDir: request.programDir, main: request.main, parallel: Math.max(os.availableParallelism(), 4) });
+    const parallel = Math.max(os.availableParallelism(), 4);
+    const base: NodeJS.ProcessEnv = { ...process.env };
+    for (const k of Object.keys(base)) if (k.startsWith("PULUMI_NODEJS_")) delete base[k];
     // The program's output goes to stderr: stdout is the preview's (--json).
-    program = spawn(python.python, args, { cwd: request.programDir, env, stdio: ["ignore", "pipe", "pipe"] });
+    if (python) {
+        const env: NodeJS.ProcessEnv = { ...base, PYTHONUNBUFFERED: "1" };
+        if (python.pythonPath.length) env.PYTHONPATH = [...python.pythonPath, ...(process.env.PYTHONPATH ? [process.env.PYTHONPATH] : [])].join(path.delimiter);
+        const args = shimArguments({ monitor: server.address, project: request.project, stack: request.stack, organization: request.organization, programDir: request.programDir, main: request.main, parallel });
+        program = spawn(python.python, args, { cwd: request.programDir, env, stdio: ["ignore", "pipe", "pipe"] });
+    } else {
+        const env = goEnvironment(base, { monitor: server.address, project: request.project, stack: request.stack, organization: request.organization, programDir: request.programDir, parallel });
+        program = spawn(go!.binary, [], { cwd: request.programDir, env, stdio: ["ignore", "pipe", "pipe"] });
+    }
     let stderrTail = "";
+    const started = program.spawnfile;
     program.stdout!.on("data", (d: Buffer) => process.stderr.write(d));
     program.stderr!.on("data", (d: Buffer) => {
         stderrTail = (stderrTail + d.toString("utf8")).slice(-4000);
@@ -135,7 +146,7 @@ async function main(): Promise<void> {
     await send({ kind: "started" });
     const code = await new Promise<number>((resolve) => {
         program!.once("error", (e) => {
-            errors.push({ message: `${python.python} could not be started (${e.message}).`, kind: "program" });
+            errors.push({ message: `${started} could not be started (${e.message}).`, kind: "program" });
             resolve(-1);
         });
         program!.once("exit", (c, signal) => resolve(c ?? 128 + (signal ? os.constants.signals[signal] : 0)));
@@ -143,19 +154,24 @@ async function main(): Promise<void> {
     await Promise.all(constructs);
     provider?.stop();
     server.stop();
-    if (code === 3 && stderrTail.includes(NO_SDK_MARKER)) {
+    if (go && code !== 0 && !errors.length) {
+        const failure = formatGoFailure(stderrTail, request.programDir);
+        if (failure) errors.push({ message: failure, kind: "program" });
+    }
+    if (python && code === 3 && stderrTail.includes(NO_SDK_MARKER)) {
         errors.push({ message: `the Pulumi Python SDK is not installed in ${python.from} (${python.python}: \`import pulumi\` fails). Install the program's requirements there (pip install -r requirements.txt).`, kind: "program" });
     } else if (code !== 0 && !errors.length) {
-        errors.push({ message: `the Python program ended with exit ${code} before it finished, so there is no preview.${stderrTail.trim() ? ` Its last output: ${stderrTail.trim().split("\n").slice(-3).join(" ")}` : ""}`, kind: "program" });
+        errors.push({ message: `the ${language} program ended with exit ${code} before it finished, so there is no preview.${stderrTail.trim() ? ` Its last output: ${stderrTail.trim().split("\n").slice(-3).join(" ")}` : ""}`, kind: "program" });
     }
-    notes.add(`Python: ${python.from}`);
+    notes.add(`${language}: ${(python ?? go)!.from}`);
     await done();
 }
 
-/** Whether a .py file at the top of the program's folder imports pulumi_lambda_python (a guess: the plugin is started anyway on first use). */
+/** Whether a .py or .go file at the top of the program's folder imports this package's SDK (a guess: the plugin is started anyway on first use). */
 function importsOurSdk(dir: string): boolean {
+    const imports = python ? /^\s*(import|from)\s+pulumi_lambda_python\b/m : /"[^"\n]*\/lambdapython"/;
     try {
-        return fs.readdirSync(dir).some((f) => f.endsWith(".py") && /^\s*(import|from)\s+pulumi_lambda_python\b/m.test(fs.readFileSync(path.join(dir, f), "utf8")));
+        return fs.readdirSync(dir).some((f) => f.endsWith(python ? ".py" : ".go") && imports.test(fs.readFileSync(path.join(dir, f), "utf8")));
     } catch {
         return false;
     }
