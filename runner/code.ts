@@ -13,13 +13,23 @@ import { sweepLeftovers } from "../builder/leftovers";
 import { inspectPath } from "../policies/inspect";
 import { ArchiveFacts, extractedPath, InspectedArchive, unsafeName } from "../policies/inspect/facts";
 import { openZipFile, ZipFormatError } from "../policies/zip/reader";
-import { checkedFolder, isLegacyRecord, removeCheckedFolder } from "./install-dir";
+import { checkedFolder, removeCheckedFolder } from "./install-dir";
 
 /** Lambda's limit on function + layers, unzipped: also what we are willing to extract. */
 const MAX_UNZIPPED = 262_144_000;
 
 export function extractionCacheDir(): string {
     return path.join(defaultCacheDir(), "runner");
+}
+
+/**
+ * The folder of one kind of checked folders (extracted code, layers, compiled bytecode), named with the
+ * layout of what it holds: a release that lays its folders out otherwise uses other names, so two versions
+ * sharing one cache (an upgrade, a CI fleet) never take each other's folders for their own (the layout with
+ * the record inside each folder is 2; the earlier, unnumbered one is swept).
+ */
+export function checkedFoldersDir(kind: "task" | "opt" | "pyc"): string {
+    return path.join(extractionCacheDir(), `${kind}-2`);
 }
 
 /** Read in chunks on the thread pool, so that a 250 MB archive does not hold up Ctrl-C. */
@@ -143,7 +153,7 @@ export async function extracted(zips: string[], kind: "task" | "opt"): Promise<s
     const hashes: string[] = [];
     for (const zip of zips) hashes.push(await fileSha256(zip));
     const key = crypto.createHash("sha256").update(hashes.join("\n")).digest("hex").slice(0, 40);
-    return checkedFolder(path.join(extractionCacheDir(), kind, key), async (temp) => {
+    return checkedFolder(path.join(checkedFoldersDir(kind), key), async (temp) => {
         fs.chmodSync(temp, 0o755);
         await extractInto(zips, temp);
     });
@@ -151,7 +161,7 @@ export async function extracted(zips: string[], kind: "task" | "opt"): Promise<s
 
 /** An empty folder to mount at /opt when there are no layers. */
 export function emptyOpt(): string {
-    const dir = path.join(extractionCacheDir(), "opt", "empty");
+    const dir = path.join(checkedFoldersDir("opt"), "empty");
     makeFolders(dir);
     return dir;
 }
@@ -171,9 +181,11 @@ export function sweepExtractions(days = 14): void {
     const base = extractionCacheDir();
     // "bytecode": writable prefixes of hard links into the roots, from before the prefix was read-only.
     fs.rmSync(path.join(base, "bytecode"), { recursive: true, force: true });
-    const kinds = ["task", "opt", "pyc"].map((k) => path.join(base, k));
-    sweepLeftovers([...kinds, path.join(base, "net")]);
-    for (const dir of kinds) {
+    const kinds = (["task", "opt", "pyc"] as const).map((k) => checkedFoldersDir(k));
+    // The earlier layout's folders (unnumbered: task, opt, pyc) go the same way, once unused for `days`.
+    const earlier = ["task", "opt", "pyc"].map((k) => path.join(base, k));
+    sweepLeftovers([...kinds, ...earlier, path.join(base, "net")]);
+    for (const dir of [...kinds, ...earlier]) {
         let names: string[] = [];
         try {
             names = fs.readdirSync(dir);
@@ -184,9 +196,7 @@ export function sweepExtractions(days = 14): void {
             if (name === "empty" || name.startsWith(".")) continue;
             const p = path.join(dir, name);
             try {
-                if (isLegacyRecord(name))
-                    fs.rmSync(p, { force: true }); // records are kept inside their folders now
-                else if (fs.statSync(p).mtimeMs < old) removeCheckedFolder(p);
+                if (fs.lstatSync(p).mtimeMs < old) removeCheckedFolder(p);
             } catch {
                 // in use or gone: either way nothing to do
             }

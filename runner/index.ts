@@ -8,7 +8,7 @@ import { describeFsError, UserError } from "../shared/errors";
 import { Finding } from "../policies/rules";
 import { Architecture, isArchitecture, parsePythonRuntime } from "../policies/target";
 import { compileBytecode, functionBytecode } from "./bytecode";
-import { describeCacheWriteError, emptyOpt, extracted, extractionCacheDir, inspectArchive, inspectCode, sweepExtractions } from "./code";
+import { checkedFoldersDir, describeCacheWriteError, emptyOpt, extracted, extractionCacheDir, inspectArchive, inspectCode, sweepExtractions } from "./code";
 import { ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
 import { EmulatorProcess, freePort, InvokeTiming, PreparedNetwork, RawInvoke, startEmulator } from "./emulator";
 import { ensureHostCapabilities, hostArchitecture } from "./host";
@@ -355,7 +355,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
             const task = codeIsFolder ? path.resolve(spec.code) : await extracted([path.resolve(spec.code)], "task");
             const opt = layers.length ? await extracted(layers, "opt") : emptyOpt();
             if (!emulated) return { task, opt };
-            const compiled = await functionBytecode(path.join(extractionCacheDir(), "pyc"), {
+            const compiled = await functionBytecode(checkedFoldersDir("pyc"), {
                 nativeRoot: rootDir(choice.interpreter, hostArchitecture()!),
                 interpreter: choice.interpreter,
                 task,

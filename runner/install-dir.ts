@@ -117,7 +117,6 @@ export async function checkedFolder(target: string, fill: (content: string) => P
         }
         removeQuietly(aside);
     }
-    removeQuietly(`${target}${STATE}`); // the record of the earlier layout, beside the folder
     await installFolder(target, async (temp) => {
         const content = path.join(temp, CONTENT);
         fs.mkdirSync(content);
@@ -127,13 +126,7 @@ export async function checkedFolder(target: string, fill: (content: string) => P
     return path.join(target, CONTENT);
 }
 
-/** Removes a checked folder (and a record of the earlier layout beside it). */
+/** Removes a checked folder. */
 export function removeCheckedFolder(target: string): void {
     removeQuietly(target);
-    removeQuietly(`${target}${STATE}`);
-}
-
-/** Whether a name in a checked folders' folder is a record of the earlier layout (kept beside its folder). */
-export function isLegacyRecord(name: string): boolean {
-    return name.endsWith(STATE);
 }

@@ -9,7 +9,7 @@ import * as path from "path";
 import { buildArchive } from "../builder";
 import { isUserError } from "../shared/errors";
 import { classifyResponse, detectTarget, FunctionSpec, InvokeResult, invokeOnce, startFunction, WarmFunction } from "../runner";
-import { extractionCacheDir } from "../runner/code";
+import { checkedFoldersDir } from "../runner/code";
 import { rootDir } from "../runner/debian-root";
 import { liveEmulatorPids } from "../runner/emulator";
 import { QEMU_DEBIAN_VERSION, QEMU_VERSION } from "../runner/qemu";
@@ -319,7 +319,7 @@ describe("runner: nothing a function does changes what another function, the too
                           .map((f) => path.join(dir, f))
                     : [];
             const root = rootDir("python3.13", architecture);
-            const watched = [...pycs(path.join(root, "usr", "lib", "python3.13")), ...pycs(path.join(root, "var")), ...pycs(path.join(extractionCacheDir(), "pyc"))];
+            const watched = [...pycs(path.join(root, "usr", "lib", "python3.13")), ...pycs(path.join(root, "var")), ...pycs(checkedFoldersDir("pyc"))];
             const before = watched.map(digest);
 
             const fn = await startFunction(spec(attacker, architecture));

@@ -10,13 +10,17 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { inspectPath } from "../../policies/inspect";
-import { extracted, extractionCacheDir, sweepExtractions } from "../../runner/code";
+import { checkedFoldersDir, extracted, extractionCacheDir, sweepExtractions } from "../../runner/code";
 import { isUserError } from "../../shared/errors";
 import { ownerTag } from "../../shared/owner";
 import { CraftEntry, craftZip } from "../zip-crafter";
 
 const link = (name: string, to: string): CraftEntry => ({ name, data: Buffer.from(to), mode: 0o120777, stored: true });
 const file = (name: string, text: string): CraftEntry => ({ name, data: Buffer.from(text) });
+const writeFile = (p: string, text: string) => {
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, text);
+};
 const HANDLER = file("lambda_function.py", "def lambda_handler(event, context):\n    return 'fine'\n");
 
 describe("extraction of a function's archives (runner/code.ts)", () => {
@@ -119,7 +123,7 @@ describe("extraction of a function's archives (runner/code.ts)", () => {
 
     it("removes what an extraction killed outright left, and only a dead owner's", () => {
         const dead = `${spawnSync("true").pid}.1`;
-        const task = path.join(extractionCacheDir(), "task");
+        const task = checkedFoldersDir("task");
         fs.mkdirSync(task, { recursive: true });
         const leftover = path.join(task, `.0123456789abcdef.tmp-${dead}-00ff`);
         const alive = path.join(task, `.fedcba9876543210.tmp-${ownerTag()}-00ff`);
@@ -143,21 +147,24 @@ describe("extraction of a function's archives (runner/code.ts)", () => {
         fs.rmSync(making, { recursive: true });
     });
 
-    it("keeps each extraction's record inside it, made with it in one rename, and remakes one of the earlier layout", async () => {
+    it("keeps each extraction's record inside it, made with it in one rename, apart from the earlier layout's folders, which are swept", async () => {
         const code = zip([HANDLER, file("third.py", "x = 3\n")]);
         const dir = await extracted([code], "task");
         const key = path.dirname(dir);
+        assert.equal(path.dirname(key), checkedFoldersDir("task"));
         assert.deepEqual(fs.readdirSync(key).sort(), [".state", "content"]);
-        assert.ok(!fs.existsSync(`${key}.state`));
-        // The earlier layout: the files at the key itself, the record beside it.
-        fs.rmSync(key, { recursive: true });
-        fs.mkdirSync(key);
-        fs.writeFileSync(path.join(key, "lambda_function.py"), "stale\n");
-        fs.writeFileSync(`${key}.state`, "0");
+        // The earlier layout (an older release sharing this cache): the files at the key itself, the record beside
+        // it, in the unnumbered folder. Never taken for the current layout's; swept once unused for 14 days.
+        const earlier = path.join(extractionCacheDir(), "task");
+        const stale = path.join(earlier, path.basename(key));
+        const recent = path.join(earlier, "0".repeat(40));
+        for (const d of [stale, recent]) writeFile(path.join(d, "lambda_function.py"), "old layout\n");
+        writeFile(`${stale}.state`, "0");
+        const monthAgo = new Date(Date.now() - 30 * 24 * 3600_000);
+        for (const p of [stale, `${stale}.state`]) fs.utimesSync(p, monthAgo, monthAgo);
         assert.equal(await extracted([code], "task"), dir);
-        assert.equal(fs.readFileSync(path.join(dir, "third.py"), "utf8"), "x = 3\n");
-        assert.deepEqual(fs.readdirSync(key).sort(), [".state", "content"]);
-        assert.ok(!fs.existsSync(`${key}.state`), "the earlier record is gone");
+        sweepExtractions();
+        assert.deepEqual([fs.existsSync(stale), fs.existsSync(`${stale}.state`), fs.existsSync(recent), fs.existsSync(dir)], [false, false, true, true]);
     });
 
     it("gives every one of several processes extracting the same archive at once a complete folder", () => {

@@ -21,7 +21,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { extractedPath, inspectPathVerified, isSymlink } from "../../policies/inspect";
-import { extracted, extractionCacheDir } from "../../runner/code";
+import { checkedFoldersDir, extracted } from "../../runner/code";
 import { isUserError } from "../../shared/errors";
 import { CraftEntry, craftZip } from "../zip-crafter";
 
@@ -136,7 +136,7 @@ describe("inspect and the runner's extraction under structural fuzzing", functio
                 refusedByExtraction++;
             }
             // Nothing anywhere but the cache's own folders, the extraction and its record.
-            const task = path.join(extractionCacheDir(), "task");
+            const task = checkedFoldersDir("task");
             const allowed = (p: string) => {
                 const abs = path.join(home, p).replace(/\/$/, "");
                 if (abs === zip || abs === task || task.startsWith(`${abs}/`)) return true;
