@@ -16,21 +16,10 @@ import * as zlib from "zlib";
 import { inspectPathVerified } from "../../policies/inspect";
 import { checkArchive } from "../../policies/rules";
 import { craftZip, CraftEntry, elfHeader } from "../zip-crafter";
+import { prng } from "../prng";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 24);
 const CASES = Number(process.env.FUZZ_CASES ?? 3000);
-
-/** mulberry32: small, seeded, good enough to pick bytes. */
-function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 /** Text that deflates into several blocks with back-references, as real modules do. */
 function moduleText(rand: () => number, lines: number): Buffer {

@@ -24,21 +24,10 @@ import { extractedPath, inspectPathVerified, isSymlink } from "../../policies/in
 import { checkedFoldersDir, extracted } from "../../runner/code";
 import { isUserError } from "../../shared/errors";
 import { CraftEntry, craftZip } from "../zip-crafter";
+import { prng } from "../prng";
 
 const SEED = Number(process.env.ZIPSTRUCT_SEED ?? 2424);
 const CASES = Number(process.env.ZIPSTRUCT_CASES ?? 600);
-
-/** mulberry32, as in zip-fuzz.test.ts. */
-function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 /** Path segments: mostly plain ones (so that many archives are sound and their extraction is compared), some hostile. */
 const PLAIN = ["a", "b", "lib", "python", "A", "mod.py", "caf\u00e9", "cafe\u0301", "lambda_function.py"];

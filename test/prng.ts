@@ -1,0 +1,12 @@
+// A seeded pseudo-random generator for the fuzz tests (mulberry32: small, seeded, good enough to pick bytes),
+// so a failing case is replayed by its seed.
+export function prng(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
