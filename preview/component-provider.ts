@@ -14,6 +14,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as providerrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as providerproto from "@pulumi/pulumi/proto/provider_pb";
 import * as resourceproto from "@pulumi/pulumi/proto/resource_pb";
+import { pluginPort } from "./plugin-port";
 
 /** The package this provider serves (its type tokens begin `lambda-python:`). */
 const PACKAGE = "lambda-python";
@@ -43,7 +44,6 @@ export interface ConstructContext {
 /** The plugin, started on first use; `stop()` ends it. */
 export class ComponentProvider {
     private started?: Promise<{ proc: ChildProcess; client: providerrpc.ResourceProviderClient }>;
-    private stderr = "";
     private proc?: ChildProcess;
     private client?: providerrpc.ResourceProviderClient;
 
@@ -112,20 +112,10 @@ export class ComponentProvider {
             const runPlugin = path.join(path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [root] })), "cmd", "run-plugin");
             const proc = spawn(process.execPath, [runPlugin, root, this.context.monitor], { cwd: this.programDir, stdio: ["ignore", "pipe", "pipe"] });
             this.proc = proc;
-            proc.stderr!.on("data", (d: Buffer) => {
-                this.stderr = (this.stderr + d.toString("utf8")).slice(-4000);
-            });
-            let out = "";
-            proc.stdout!.on("data", (d: Buffer) => {
-                out += d.toString("utf8");
-                const port = out.split("\n")[0].trim();
-                if (!out.includes("\n")) return;
-                if (!/^\d+$/.test(port)) return reject(new Error(`this package's provider plugin printed ${JSON.stringify(port)} instead of its port: ${this.stderr}`));
+            pluginPort(proc, `this package's provider plugin (${root})`).then((port) => {
                 this.client = new providerrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
                 resolve({ proc, client: this.client });
-            });
-            proc.once("error", reject);
-            proc.once("exit", (code) => reject(new Error(`this package's provider plugin (${root}) ended with exit ${code} before it served: ${this.stderr.trim()}`)));
+            }, reject);
         });
         return this.started;
     }

@@ -22,6 +22,7 @@ import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import { fileArchive, FUNCTION, urnOf } from "./analyzer";
 import { ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 import { craftZip } from "./zip-crafter";
+import { pluginPort } from "../preview/plugin-port";
 
 /** npm and the package's bin run on the Node.js running the tests (Node 24 from .ci/node24.sh), whatever is first on PATH. */
 const env: NodeJS.ProcessEnv = {
@@ -135,16 +136,7 @@ function snapshotRepository(): string {
 async function startPlugin(program: string, plugin: string): Promise<{ proc: ChildProcess; port: string }> {
     const runPlugin = path.join(program, "node_modules", "@pulumi", "pulumi", "cmd", "run-plugin");
     const proc = spawn(process.execPath, [runPlugin, plugin, "127.0.0.1:1"], { cwd: program, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stderr = "";
-    proc.stderr!.on("data", (d) => (stderr += d));
-    const port = await new Promise<string>((resolve, reject) => {
-        let out = "";
-        proc.stdout!.on("data", (d) => {
-            out += d;
-            if (out.includes("\n")) resolve(out.split("\n")[0].trim());
-        });
-        proc.once("exit", (c) => reject(new Error(`the plugin exited with ${c} before printing its port: ${stderr}`)));
-    });
+    const port = await pluginPort(proc, "the installed plugin");
     return { proc, port };
 }
 
@@ -152,12 +144,7 @@ async function startPlugin(program: string, plugin: string): Promise<{ proc: Chi
 async function startPolicyPack(folder: string): Promise<{ proc: ChildProcess; client: analyzerrpc.AnalyzerClient }> {
     const launcher = path.join(folder, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack");
     const proc = spawn(process.execPath, [launcher, "127.0.0.1:1", "."], { cwd: folder, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stderr = "";
-    proc.stderr!.on("data", (d) => (stderr += d));
-    const port = await new Promise<string>((resolve, reject) => {
-        proc.stdout!.once("data", (d) => resolve(String(d).trim()));
-        proc.once("exit", (c) => reject(new Error(`the policy pack exited with ${c}: ${stderr}`)));
-    });
+    const port = await pluginPort(proc, "the policy pack");
     return { proc, client: new analyzerrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) };
 }
 

@@ -18,6 +18,7 @@ import { PythonFunction, PythonLayer } from "../components";
 import { MockStack, RecordedResource, outputValue as resolved } from "../preview/mock-stack";
 import { FakeEngine } from "./fake-engine";
 import { ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
+import { pluginPort } from "../preview/plugin-port";
 
 const PROJECT = "lambda-python";
 /** The wire form of an output value (what the engine sends a provider that accepts outputs, as ours does). */
@@ -72,16 +73,7 @@ async function startPlugin(cwd: string, engineAddress: string, env: NodeJS.Proce
     });
     let stderr = "";
     proc.stderr!.on("data", (d) => (stderr += d));
-    const port = await new Promise<string>((resolve, reject) => {
-        let out = "";
-        proc.stdout!.on("data", (d) => {
-            out += d;
-            const line = out.split("\n")[0];
-            if (out.includes("\n")) resolve(line.trim());
-        });
-        proc.once("exit", (c) => reject(new Error(`the plugin exited with ${c} before printing its port: ${stderr}`)));
-    });
-    assert.match(port, /^\d+$/, `the plugin's first line of output is its port, not ${JSON.stringify(port)}`);
+    const port = await pluginPort(proc, "the plugin");
     const client = new providerrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     return { proc, client, stderr: () => stderr };
 }
