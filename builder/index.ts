@@ -198,12 +198,6 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
                 discardSpools();
             }
             lap("record archive");
-            try {
-                writeFileAtomic(recordPath, JSON.stringify(record));
-            } catch (e) {
-                removeQuietly(zipPath); // an archive without its record is never used: do not leave it
-                throw e;
-            }
         } else {
             discardSpools();
         }
@@ -579,20 +573,30 @@ async function writeArchive({ options, cache, planned, key, zipPath, slotPath, l
         lap("  inspect");
         const manifest = JSON.stringify({ level: options.compressionLevel, compressors: DEFLATE_ENGINE, manifest: written.manifest });
         writeFileAtomic(cache.archiveManifestPath(key), manifest);
-        commitTemp(temp, zipPath);
-        return {
+        const record: ArchiveRecord = {
             format: FORMAT_VERSION,
             key,
             sha256: written.sha256,
             crc32: written.crc32,
             manifestSha256: sha256Hex(manifest),
             zippedBytes: written.zippedBytes,
-            mtimeMs: fs.statSync(zipPath).mtimeMs,
+            mtimeMs: fs.statSync(temp).mtimeMs, // rename keeps it
             facts,
             compressionLevel: options.compressionLevel,
             compressedEntries: written.compressedEntries,
             reusedEntries: written.reusedEntries,
         };
+        // The record first, then the archive under its name: a build killed in between leaves a record whose
+        // archive is missing (not used: readRecord), never an archive without its record.
+        const recordPath = cache.archiveRecordPath(key);
+        writeFileAtomic(recordPath, JSON.stringify(record));
+        try {
+            commitTemp(temp, zipPath);
+        } catch (e) {
+            removeQuietly(recordPath);
+            throw e;
+        }
+        return record;
     } catch (e) {
         removeQuietly(temp);
         throw e;
