@@ -21,6 +21,7 @@ import { normalizeDependencyTree } from "./normalize";
 import { BuildOptions, resolveOptions, ResolvedOptions } from "./options";
 import { biggestPackages, PackageSize } from "./report";
 import { makeFilter, WalkedFile, WalkResult, walkTree } from "./walk";
+import { emptySlimReport, slimTree, SlimReport } from "./slim";
 import { DEFLATE_ENGINE, DeflatePool } from "./deflate-pool";
 import { ChangedFileError, CompressedData, ManifestEntry, PreviousArchive, ReuseSource, reuseFrom, reuseFromMap, writeZip, ZipInputEntry } from "./zip-writer";
 
@@ -47,6 +48,8 @@ export interface BuildResult {
     findings: Finding[];
     dependencies: DependencyReport;
     cache: { archive: "hit" | "miss"; install: "hit" | "miss" | "none"; compressedEntries: number; reusedEntries: number; hashedFiles: number };
+    /** What slimming removed and stripped, per package (the `slim` option). */
+    slim?: SlimReport;
     /** What the checks saw; rules can be re-run on it. Shared with later inspections of the archive in this process: do not modify it. */
     facts: ArchiveFacts;
 }
@@ -152,13 +155,15 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
     let record: ArchiveRecord | undefined;
     let hit: boolean;
     let hashedFiles = 0;
+    let slim: SlimReport | undefined;
     if (unchanged) {
         // The same inputs as the build that wrote this slot: its archive, without normalising, hashing or planning again.
-        ({ key, record } = unchanged);
+        ({ key, record, slim } = unchanged);
         hit = true;
         lap("dependencies (unchanged since the last build)");
     } else {
         const deps = await collectDependencies(options, cache, walked ?? [], located);
+        slim = deps.slim;
         lap("dependencies");
         let sources: Collected;
         try {
@@ -201,7 +206,7 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
         } else {
             discardSpools();
         }
-        writeFileAtomic(slotPath, JSON.stringify({ key, inputs }));
+        writeFileAtomic(slotPath, JSON.stringify({ key, inputs, slim }));
         lap("record");
     }
     const zipPath = cache.archivePath(key);
@@ -241,6 +246,7 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
         nativeArchitectures: facts.nativeArchitectures,
         biggestPackages: biggestPackages(facts, options.prefix),
         credentialsLeftOut: [...(walked?.credentials ?? []), ...(located?.credentials ?? [])],
+        ...(options.slim ? { slim: slim ?? emptySlimReport(options.slim.keepWhole) } : {}),
         findings,
         dependencies: located?.description ?? { from: "none", packages: [], notes: [options.noDependencies ?? "none given"] },
         cache: {
@@ -255,7 +261,7 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
 }
 
 /** The modules that decide what goes into an archive and how (this one, walking, normalising, writing). */
-const BUILDER_FILES = ["index", "walk", "normalize", "credentials", "zip-writer", "deflate-worker", "options"].map((m) => path.join(__dirname, m + path.extname(__filename)));
+const BUILDER_FILES = ["index", "walk", "normalize", "credentials", "zip-writer", "deflate-worker", "options", "slim/index", "slim/rules"].map((m) => path.join(__dirname, m + path.extname(__filename)));
 
 /**
  * Everything an archive is made from, by identity rather than content: the
@@ -269,7 +275,7 @@ function inputsOf(options: ResolvedOptions, walked: WalkResult | undefined, loca
     if (options.dependencies.kind === "site-packages") return undefined;
     const now = Date.now();
     if (!(walked ?? []).every((f) => statIsSettled(f, now))) return undefined;
-    const { kind, target, source, dependencies, include, exclude, defaultExcludes, installer, python, uv, installerArgs, prefix, compressionLevel, cacheDir } = options;
+    const { kind, target, source, dependencies, include, exclude, defaultExcludes, installer, python, uv, installerArgs, prefix, compressionLevel, cacheDir, slim } = options;
     return keyOf({
         format: FORMAT_VERSION,
         compressors: DEFLATE_ENGINE,
@@ -278,7 +284,7 @@ function inputsOf(options: ResolvedOptions, walked: WalkResult | undefined, loca
             const st = fs.statSync(f, { throwIfNoEntry: false });
             return st ? [f, st.size, st.mtimeMs] : [f];
         }),
-        options: { kind, runtime: target.runtime, architecture: target.architecture, source, dependencies, include, exclude, defaultExcludes, installer, python, uv, installerArgs, prefix, compressionLevel, cacheDir },
+        options: { kind, runtime: target.runtime, architecture: target.architecture, source, dependencies, include, exclude, defaultExcludes, installer, python, uv, installerArgs, prefix, compressionLevel, cacheDir, slim },
         install: located?.roots ?? "none",
         source: (walked ?? []).map((f) => [f.rel, f.size, f.mtimeMs, f.ctimeMs, f.ino, f.mode]),
         leftOut: walked?.leftOut ?? 0,
@@ -286,12 +292,12 @@ function inputsOf(options: ResolvedOptions, walked: WalkResult | undefined, loca
 }
 
 /** The last build's archive when it was made from exactly these inputs and is still as written. */
-function unchangedSince(slotPath: string, inputs: string, cache: BuildCache): { key: string; record: ArchiveRecord } | undefined {
+function unchangedSince(slotPath: string, inputs: string, cache: BuildCache): { key: string; record: ArchiveRecord; slim?: SlimReport } | undefined {
     try {
-        const slot = JSON.parse(fs.readFileSync(slotPath, "utf8")) as { key: string; inputs?: string };
+        const slot = JSON.parse(fs.readFileSync(slotPath, "utf8")) as { key: string; inputs?: string; slim?: SlimReport };
         if (slot.inputs !== inputs) return undefined;
         const record = readRecord(cache.archiveRecordPath(slot.key), cache.archivePath(slot.key));
-        return record && { key: slot.key, record };
+        return record && { key: slot.key, record, slim: slot.slim };
     } catch {
         return undefined;
     }
@@ -329,6 +335,7 @@ function runChecks(options: ResolvedOptions, archive: { facts: ArchiveFacts; rea
 interface Collected {
     entries: Planned[];
     hashed: number;
+    slim?: SlimReport;
     /** Compressed while hashing, by sha256. */
     compressed: Map<string, CompressedData>;
 }
@@ -422,15 +429,27 @@ async function collectDependencies(options: ResolvedOptions, cache: BuildCache, 
     if (!located) return { entries: [], hashed: 0, compressed: new Map() };
     const { roots, files, leftOut } = located;
     let compressed = located.compressed;
-    const byRel = new Map(files.map((f) => [f.rel, f]));
     const abs = (f: { rel: string; root: number }) => path.join(roots[f.root], f.rel);
+    // Slimming (off by default) decides first, so that RECORD files are made true to what it leaves.
+    const slimmed =
+        options.slim &&
+        (await slimTree(
+            files.map((f) => ({ ...f, abs: abs(f) })),
+            options.target.architecture,
+            options.slim,
+            options.cacheDir,
+            options.progress,
+        ));
+    const slimKept = slimmed ? files.filter((f) => !slimmed.drop.has(f.rel)) : files;
+    const byRel = new Map(slimKept.map((f) => [f.rel, f]));
     // Machine-specific bits out, RECORD made true to what the archive holds.
     const { drop, replace } = normalizeDependencyTree(
-        files.map((f) => f.rel),
+        slimKept.map((f) => f.rel),
         (rel) => fs.readFileSync(abs(byRel.get(rel)!)),
-        leftOut,
+        leftOut || slimmed !== undefined,
+        slimmed ? slimmed.stripped : undefined,
     );
-    const kept = files.filter((f) => !drop.has(f.rel) && !replace.has(f.rel));
+    const kept = slimKept.filter((f) => !drop.has(f.rel) && !replace.has(f.rel));
     let hashed = 0;
     const toHash = kept.filter((f) => f.sha256 === undefined).map((f) => f.walked!);
     if (toHash.length) {
@@ -443,12 +462,15 @@ async function collectDependencies(options: ResolvedOptions, cache: BuildCache, 
         hashed = result.hashedCount;
         compressed = result.compressed;
     }
-    const entries: Planned[] = kept.map((f) => fileEntry(options.prefix + f.rel, f.size, f.executable, f.sha256!, abs(f), "dependencies"));
+    const entries: Planned[] = kept.map((f) => {
+        const s = slimmed ? slimmed.stripped.get(f.rel) : undefined;
+        return s ? fileEntry(options.prefix + f.rel, s.size, f.executable, s.sha256, s.path, "dependencies") : fileEntry(options.prefix + f.rel, f.size, f.executable, f.sha256!, abs(f), "dependencies");
+    });
     for (const [rel, data] of replace) {
         const f = byRel.get(rel)!;
         entries.push(bytesEntry(options.prefix + rel, data, f.executable, "dependencies"));
     }
-    return { entries, hashed, compressed };
+    return { entries, hashed, compressed, ...(slimmed ? { slim: slimmed.report } : {}) };
 }
 
 /** The source folder's files (the output archive and credential files left out). */

@@ -31,7 +31,7 @@ export interface NormalizeResult {
 /** Build-time state an installer leaves in dist-info: uv's cache record of a locally built wheel carries the build's timestamp. */
 const BUILD_STATE = /^[^/]+\.dist-info\/uv_cache\.json$/;
 
-export function normalizeDependencyTree(paths: string[], read: (rel: string) => Buffer, somethingLeftOut = true): NormalizeResult {
+export function normalizeDependencyTree(paths: string[], read: (rel: string) => Buffer, somethingLeftOut = true, changed?: ReadonlyMap<string, { sha256: string; size: number }>): NormalizeResult {
     const drop = new Set<string>();
     const replace = new Map<string, Buffer>();
     for (const rel of paths) {
@@ -43,11 +43,11 @@ export function normalizeDependencyTree(paths: string[], read: (rel: string) => 
         }
     }
     // RECORD files can only be stale when something they list was left out or changed.
-    if (!somethingLeftOut && drop.size === 0 && replace.size === 0) return { drop, replace };
+    if (!somethingLeftOut && drop.size === 0 && replace.size === 0 && !changed?.size) return { drop, replace };
     const kept = new Set(paths.filter((p) => !drop.has(p)));
     for (const rel of kept) {
         if (!/^[^/]+\.dist-info\/RECORD$/.test(rel)) continue;
-        const rewritten = rewriteRecord(read(rel).toString("utf8"), rel, kept, replace);
+        const rewritten = rewriteRecord(read(rel).toString("utf8"), rel, kept, replace, changed);
         if (rewritten !== undefined) replace.set(rel, Buffer.from(rewritten, "utf8"));
     }
     return { drop, replace };
@@ -76,7 +76,8 @@ export function fixShebang(data: Buffer): Buffer | undefined {
     return Buffer.from([`#!${LAMBDA_PYTHON}${m[2] ?? ""}`, ...lines.slice(1)].join("\n"), "utf8");
 }
 
-function rewriteRecord(text: string, recordRel: string, kept: Set<string>, replace: Map<string, Buffer>): string | undefined {
+/** `restated`: files whose content the archive holds changed elsewhere (slim's stripped shared objects), by hex sha256 and size. */
+function rewriteRecord(text: string, recordRel: string, kept: Set<string>, replace: Map<string, Buffer>, restated?: ReadonlyMap<string, { sha256: string; size: number }>): string | undefined {
     const siteRoot = path.posix.dirname(path.posix.dirname(recordRel)); // "." for a top-level .dist-info
     let changed = false;
     const out: string[] = [];
@@ -92,6 +93,12 @@ function rewriteRecord(text: string, recordRel: string, kept: Set<string>, repla
         if (data) {
             const digest = crypto.createHash("sha256").update(data).digest("base64url");
             out.push(formatCsvLine([fields[0], `sha256=${digest}`, String(data.length)]));
+            changed = true;
+            continue;
+        }
+        const other = rel !== undefined ? restated?.get(rel) : undefined;
+        if (other) {
+            out.push(formatCsvLine([fields[0], `sha256=${Buffer.from(other.sha256, "hex").toString("base64url")}`, String(other.size)]));
             changed = true;
             continue;
         }

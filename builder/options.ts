@@ -10,6 +10,7 @@ import { defaultCacheDir } from "./cache";
 import { DependencySpec } from "./install";
 import { detectDependencies, lockSpec, pyprojectSpec } from "./install/detect";
 import { InstallerChoice } from "./install/installers";
+import { ResolvedSlim, resolveSlim, SlimOptions } from "./slim";
 
 export interface BuildOptions {
     /** Folder with the handler code (function) or extra modules (layer). Optional for a layer of dependencies only. */
@@ -64,6 +65,8 @@ export interface BuildOptions {
     checks?: PartialRuleConfigs;
     /** Progress messages for long steps. */
     onProgress?: (message: string) => void;
+    /** Leave out what dependencies do not need on Lambda (tests, headers, stubs, docs, build leftovers) and strip their shared objects (builder/slim). @default false */
+    slim?: boolean | SlimOptions;
 }
 
 export interface ResolvedOptions {
@@ -88,6 +91,7 @@ export interface ResolvedOptions {
     cacheDir: string;
     checks?: PartialRuleConfigs;
     progress: (message: string) => void;
+    slim?: ResolvedSlim;
 }
 
 export function resolveOptions(o: BuildOptions): ResolvedOptions {
@@ -158,6 +162,7 @@ export function resolveOptions(o: BuildOptions): ResolvedOptions {
         cacheDir: checkCacheDir(path.resolve(o.cacheDir ?? defaultCacheDir()), o.cacheDir !== undefined),
         checks: o.checks,
         progress: o.onProgress ?? (() => {}),
+        slim: resolveSlim(o.slim),
     };
 }
 

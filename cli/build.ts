@@ -1,6 +1,8 @@
 // lambda-python build: build a function or layer archive for a Lambda target.
 import * as path from "path";
-import { blocksBuild, BuildCheckError, buildArchive, DependencyReport } from "../builder";
+import { blocksBuild, BuildCheckError, buildArchive, BuildOptions, BuildResult, DependencyReport } from "../builder";
+import { buildSlimProven, SlimProof } from "../builder/slim/prove";
+import { slimLines } from "../builder/slim/report";
 import { formatSummary } from "../builder/report";
 import { UserError } from "../shared/errors";
 import { ARCHITECTURES } from "../policies/target";
@@ -43,6 +45,15 @@ Installing:
   --python CMD            interpreter that runs pip (default python3)
   --installer-arg ARG     passed to pip/uv as is, e.g. --installer-arg=--index-url=https://… (repeatable)
 
+Slimming (off by default; see the README):
+  --slim                  leave out what dependencies do not need on Lambda (tests, headers, type
+                          stubs, docs, build leftovers) and strip their shared objects; then import
+                          every top-level module on the target (when the runner is set up) and keep
+                          whole any package whose import broke
+  --slim-keep NAME        keep this distribution whole, e.g. --slim-keep scipy (repeatable)
+  --keep-typed            keep py.typed markers and .pyi stubs
+  --no-prove              do not run the import proof (the archive is slimmed unproven)
+
 Output:
   --out FILE              where to write the zip (default: ./<source-dir name>.zip)
   --level N               deflate level: 0 stores, 1-12 (default 6)
@@ -82,6 +93,10 @@ export async function buildCommand(argv: string[]): Promise<number> {
             now: { type: "string" },
             json: { type: "boolean" },
             quiet: { type: "boolean" },
+            slim: { type: "boolean" },
+            "slim-keep": { type: "string", multiple: true },
+            "keep-typed": { type: "boolean" },
+            "no-prove": { type: "boolean" },
         },
         buildUsage,
     );
@@ -98,8 +113,10 @@ export async function buildCommand(argv: string[]): Promise<number> {
     if (level !== undefined && level > 12) throw new UserError(`--level must be from 0 (store) to 12; got ${level}.`);
     const name = source ? path.basename(path.resolve(source)) : "layer";
     const out = (v.out as string | undefined) ?? `${name}${kind === "layer" && !name.endsWith("layer") ? "-layer" : ""}.zip`;
+    const slimKeep = v["slim-keep"] as string[] | undefined;
+    if (!v.slim && (slimKeep || v["keep-typed"] || v["no-prove"])) throw new UserError(`--slim-keep, --keep-typed and --no-prove go with --slim.\nUsage: ${buildUsage}`);
     try {
-        const result = await buildArchive({
+        const options: BuildOptions = {
             source,
             kind,
             runtime: v.runtime as string | undefined,
@@ -124,10 +141,15 @@ export async function buildCommand(argv: string[]): Promise<number> {
             cacheDir: v["cache-dir"] as string | undefined,
             checks: { "lambda-runtime-deprecation": { now: date("now", v.now as string | undefined) } },
             onProgress: progressPrinter(!!v.quiet),
-        });
+            ...(v.slim ? { slim: { keepWhole: slimKeep, keepTyped: !!v["keep-typed"] } } : {}),
+        };
+        let result: BuildResult;
+        let proof: SlimProof | undefined;
+        if (v.slim) ({ result, proof } = await buildSlimProven(options, v["no-prove"] ? "never" : "auto"));
+        else result = await buildArchive(options);
         if (v.json) {
             const { facts, ...report } = result;
-            console.log(JSON.stringify({ ...report, wheels: facts.wheels.length, natives: facts.natives.length }, null, 2));
+            console.log(JSON.stringify({ ...report, ...(proof ? { slimProof: proof } : {}), wheels: facts.wheels.length, natives: facts.natives.length }, null, 2));
         } else {
             console.log(
                 formatSummary({
@@ -142,6 +164,7 @@ export async function buildCommand(argv: string[]): Promise<number> {
                     extra: [
                         ...dependencyLines(result.dependencies),
                         `cache          archive ${result.cache.archive}, install ${result.cache.install}, ${result.cache.compressedEntries} entries compressed, ${result.cache.reusedEntries} reused`,
+                        ...(v.slim ? slimLines(result.slim, proof) : []),
                         ...(result.credentialsLeftOut.length
                             ? [`left out       ${result.credentialsLeftOut.length} credential file${result.credentialsLeftOut.length > 1 ? "s" : ""}: ${result.credentialsLeftOut.join(", ")} (an --include naming one puts it back)`]
                             : []),

@@ -2,7 +2,7 @@
 // can print them all without loading any command. A line lists every option
 // of the command's --help, or ends with [option]... when there are more
 // (test/usage-docs.test.ts; the README shows each line as its synopsis).
-export const buildUsage = "lambda-python build <source-dir> [--requirements FILE] [--runtime python3.X] [--arch x86_64|arm64] [--kind function|layer] [--out FILE] [--json] [option]...";
+export const buildUsage = "lambda-python build <source-dir> [--requirements FILE] [--runtime python3.X] [--arch x86_64|arm64] [--kind function|layer] [--out FILE] [--slim] [--json] [option]...";
 export const inspectUsage = "lambda-python inspect <zip> [--runtime RUNTIME] [--arch x86_64|arm64] [--kind function|layer] [--handler mod.fn] [--now YYYY-MM-DD] [--json]";
 export const previewUsage = "lambda-python preview [program-dir] [--stack NAME] [--config key=value]... [--invoke-result TOKEN=FILE]... [--stack-outputs NAME=FILE]... [--policy-config FILE] [--invoke] [--json] [--quiet]";
 export const invokeUsage =

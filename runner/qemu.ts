@@ -52,11 +52,14 @@ export function qemuPath(target: Architecture): string {
     return path.join(qemuDir(), qemuProgram(target));
 }
 
-/** Downloads `url` to `file`, returning its sha256; a failure is a UserError naming the URL and the fixes. */
-async function download(url: string, file: string): Promise<string> {
+/**
+ * Downloads `url` (a pinned Debian package) to `file`, returning its sha256; a failure is a UserError naming
+ * the URL, `what` it is, and the fixes. Also used for the pinned stripper (builder/tools/strip.ts).
+ */
+export async function download(url: string, file: string, what = `the pinned qemu (${pinned.package} ${pinned.version}, which runs the other architecture's Python)`): Promise<string> {
     const fail = (why: string) =>
         new UserError(
-            `could not download the pinned qemu (${pinned.package} ${pinned.version}, which runs the other architecture's Python) from ${url}: ${why}. Check your network (behind a proxy, set http_proxy and NODE_USE_ENV_PROXY=1, which Node's fetch needs), or set LAMBDA_PYTHON_DEBIAN_MIRROR to a Debian mirror that has this version (a snapshot.debian.org archive URL has every version), or run lambda-python setup on a machine with network into a tools folder this one reads (LAMBDA_PYTHON_TOOLS_DIR).`,
+            `could not download ${what} from ${url}: ${why}. Check your network (behind a proxy, set http_proxy and NODE_USE_ENV_PROXY=1, which Node's fetch needs), or set LAMBDA_PYTHON_DEBIAN_MIRROR to a Debian mirror that has this version (a snapshot.debian.org archive URL has every version), or run lambda-python setup on a machine with network into a tools folder this one reads (LAMBDA_PYTHON_TOOLS_DIR).`,
         );
     let response: Response;
     try {

@@ -1,0 +1,334 @@
+// Slimming an installed dependency tree (the builder's `slim` option): which
+// files stay out (rules.ts), the target's shared objects stripped of symbols
+// and debug sections (tools/strip.ts, cached by content), and a report per
+// package. The proof that the result still imports is prove.ts's, run by
+// the CLI and the components. See DESIGN.md, "Slimming".
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { UserError } from "../../shared/errors";
+import { commitTemp, removeQuietly, tempPathFor, trackTemp, writeFileAtomic } from "../atomic";
+import { ensureStripper, STRIPPER, Stripper } from "../tools/strip";
+import { elfKind, importsFolder, isMetadataFolder, isSharedObjectName, removedFolderOf, SlimReason, slimReason } from "./rules";
+
+export { slimReason } from "./rules";
+
+/** The builder's `slim` option when given as an object; `true` is all defaults. */
+export interface SlimOptions {
+    /** Keep `py.typed` markers and `.pyi` stubs (for type-checking against the archive). @default false */
+    keepTyped?: boolean;
+    /** Distributions to keep whole (not slimmed, not stripped), by name as pip knows them, e.g. ["scipy"]. @default none */
+    keepWhole?: string[];
+}
+
+export interface ResolvedSlim {
+    keepTyped: boolean;
+    /** Normalised distribution names (PEP 503). */
+    keepWhole: string[];
+}
+
+/** The `slim` option checked: undefined when off. */
+export function resolveSlim(slim: boolean | SlimOptions | undefined): ResolvedSlim | undefined {
+    if (slim === undefined || slim === false) return undefined;
+    if (slim === true) return { keepTyped: false, keepWhole: [] };
+    if (typeof slim !== "object" || slim === null || Array.isArray(slim)) throw new UserError(`slim must be true, false or { keepTyped, keepWhole }; got ${JSON.stringify(slim)}.`);
+    const keepWhole = slim.keepWhole ?? [];
+    if (!Array.isArray(keepWhole) || keepWhole.some((n) => typeof n !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(n.trim()))) {
+        throw new UserError(`slim.keepWhole must be a list of distribution names (e.g. ["scipy"]); got ${JSON.stringify(slim.keepWhole)}.`);
+    }
+    if (slim.keepTyped !== undefined && typeof slim.keepTyped !== "boolean") throw new UserError(`slim.keepTyped must be true or false; got ${JSON.stringify(slim.keepTyped)}.`);
+    return { keepTyped: slim.keepTyped ?? false, keepWhole: [...new Set(keepWhole.map(normalizeName))].sort() };
+}
+
+/** PEP 503 name: what "PyYAML", "pyyaml" and "py_yaml" have in common with their dist-info folder's name. */
+export function normalizeName(name: string): string {
+    return name
+        .trim()
+        .toLowerCase()
+        .replace(/[-_.]+/g, "-");
+}
+
+export interface PackageSlimming {
+    /** The distribution (from its .dist-info), or the top-level folder for files no RECORD lists. */
+    name: string;
+    removedFiles: number;
+    removedBytes: number;
+    strippedFiles: number;
+    /** Bytes saved by stripping its shared objects. */
+    strippedBytes: number;
+    byReason: Partial<Record<SlimReason, number>>;
+}
+
+export interface SlimReport {
+    removedFiles: number;
+    removedBytes: number;
+    strippedFiles: number;
+    strippedBytes: number;
+    /** Per distribution, most bytes saved first. */
+    packages: PackageSlimming[];
+    /** Distributions kept whole: asked for, or put back because an import broke without them (prove.ts). */
+    keptWhole: string[];
+    /** Test or docs folders kept because a module of their package imports them. */
+    keptFolders: string[];
+    /** Shared objects shipped as they were, and why: not ELF, another architecture, strip refused them. */
+    notStripped: { file: string; why: string }[];
+    /** The top-level modules the dependencies ship, with their distribution: what the proof imports. */
+    modules: { module: string; package: string }[];
+    stripper: string;
+}
+
+/** The report of a slim build with no dependencies to slim. */
+export function emptySlimReport(keptWhole: string[] = []): SlimReport {
+    return { removedFiles: 0, removedBytes: 0, strippedFiles: 0, strippedBytes: 0, packages: [], keptWhole, keptFolders: [], notStripped: [], modules: [], stripper: STRIPPER };
+}
+
+export interface SlimFile {
+    rel: string;
+    size: number;
+    executable: boolean;
+    /** Where the file is. */
+    abs: string;
+    sha256?: string;
+}
+
+export interface SlimResult {
+    drop: Set<string>;
+    /** Shared objects replaced by their stripped copy (in the build cache). */
+    stripped: Map<string, { path: string; size: number; sha256: string }>;
+    report: SlimReport;
+}
+
+/** Slims a dependency tree for `architecture`; files are relative to site-packages. */
+export async function slimTree(files: SlimFile[], architecture: string, slim: ResolvedSlim, cacheDir: string, say: (m: string) => void): Promise<SlimResult> {
+    const packageOf = distributionsOf(files);
+    const keepWhole = new Set(slim.keepWhole);
+    const drop = new Set<string>();
+    const reasons = new Map<string, SlimReason>();
+    const candidates: SlimFile[] = [];
+    for (const f of files) {
+        if (keepWhole.has(normalizeName(packageOf(f.rel)))) continue;
+        const reason = slimReason(f.rel, slim.keepTyped);
+        if (reason) {
+            reasons.set(f.rel, reason);
+            drop.add(f.rel);
+        } else if (isSharedObjectName(f.rel)) candidates.push(f);
+    }
+    const keptFolders = keepImportedFolders(files, drop, reasons);
+    const { stripped, notStripped } = await stripAll(candidates, architecture, cacheDir, say);
+
+    const packages = new Map<string, PackageSlimming>();
+    const entry = (rel: string) => {
+        const name = packageOf(rel);
+        let p = packages.get(name);
+        if (!p) packages.set(name, (p = { name, removedFiles: 0, removedBytes: 0, strippedFiles: 0, strippedBytes: 0, byReason: {} }));
+        return p;
+    };
+    const byRel = new Map(files.map((f) => [f.rel, f]));
+    for (const rel of drop) {
+        const p = entry(rel);
+        const size = byRel.get(rel)!.size;
+        p.removedFiles++;
+        p.removedBytes += size;
+        const reason = reasons.get(rel)!;
+        p.byReason[reason] = (p.byReason[reason] ?? 0) + size;
+    }
+    for (const [rel, s] of stripped) {
+        const p = entry(rel);
+        p.strippedFiles++;
+        p.strippedBytes += byRel.get(rel)!.size - s.size;
+    }
+    const list = [...packages.values()].sort((a, b) => b.removedBytes + b.strippedBytes - (a.removedBytes + a.strippedBytes) || (a.name < b.name ? -1 : 1));
+    const sum = (k: keyof PackageSlimming) => list.reduce((n, p) => n + (p[k] as number), 0);
+    return {
+        drop,
+        stripped,
+        report: {
+            removedFiles: sum("removedFiles"),
+            removedBytes: sum("removedBytes"),
+            strippedFiles: sum("strippedFiles"),
+            strippedBytes: sum("strippedBytes"),
+            packages: list,
+            keptWhole: slim.keepWhole,
+            keptFolders,
+            notStripped,
+            modules: topLevelModules(files.map((f) => f.rel)).map((module) => ({ module, package: packageOf(module.split(".")[0]) })),
+            stripper: STRIPPER,
+        },
+    };
+}
+
+/**
+ * Which distribution each file belongs to, from the RECORD of every
+ * top-level .dist-info (`numpy.libs/` is numpy's, `yaml/` PyYAML's); a file
+ * no RECORD lists counts under its top-level folder's name.
+ */
+function distributionsOf(files: SlimFile[]): (rel: string) => string {
+    const byTop = new Map<string, string>();
+    for (const f of files) {
+        const m = /^([^/]+)-[^-/]+\.dist-info\/RECORD$/.exec(f.rel);
+        if (!m) continue;
+        let text: string;
+        try {
+            text = fs.readFileSync(f.abs, "utf8");
+        } catch {
+            continue;
+        }
+        for (const line of text.split("\n")) {
+            const first = line.split(",")[0].replace(/^"/, "");
+            const top = first.split("/")[0];
+            if (!top || top === ".." || isMetadataFolder(top) || top === "bin") continue;
+            byTop.set(top, m[1]);
+            // A single-file module (six.py, _cffi_backend.cpython-313-x86_64-linux-gnu.so) by its module name too.
+            if (!first.includes("/")) byTop.set(top.split(".")[0], m[1]);
+        }
+    }
+    return (rel) => {
+        const top = rel.split("/")[0];
+        const meta = /^([^/]+)-[^-/]+\.(dist|egg)-info$/.exec(top);
+        if (meta) return meta[1];
+        return byTop.get(top) ?? top.split(".")[0];
+    };
+}
+
+/** Test and docs folders a module of their package imports go back in (the import check is textual; the proof is the real one). */
+function keepImportedFolders(files: SlimFile[], drop: Set<string>, reasons: Map<string, SlimReason>): string[] {
+    const folders = new Set<string>();
+    for (const rel of drop) {
+        const folder = removedFolderOf(rel);
+        if (folder) folders.add(folder);
+    }
+    if (!folders.size) return [];
+    const byTop = new Map<string, string[]>();
+    for (const folder of folders) {
+        const top = folder.split("/")[0];
+        byTop.set(top, [...(byTop.get(top) ?? []), folder]);
+    }
+    const kept = new Set<string>();
+    for (const f of files) {
+        if (!f.rel.endsWith(".py") || drop.has(f.rel)) continue;
+        const candidates = byTop.get(f.rel.split("/")[0])?.filter((c) => !kept.has(c));
+        if (!candidates?.length) continue;
+        let text: string;
+        try {
+            text = fs.readFileSync(f.abs, "utf8");
+        } catch {
+            continue;
+        }
+        const moduleFolder = path.posix.dirname(f.rel);
+        for (const c of candidates) if (importsFolder(text, moduleFolder, c)) kept.add(c);
+    }
+    for (const rel of [...drop]) {
+        const folder = removedFolderOf(rel);
+        if (folder && [...kept].some((k) => folder === k || folder.startsWith(`${k}/`))) {
+            drop.delete(rel);
+            reasons.delete(rel);
+        }
+    }
+    return [...kept].sort();
+}
+
+/** The modules `import` can name at the top: packages, modules and extension modules; one level into namespace packages. */
+export function topLevelModules(rels: string[]): string[] {
+    const out = new Set<string>();
+    const packages = new Set<string>();
+    for (const rel of rels) {
+        const parts = rel.split("/");
+        if (parts.length === 2 && parts[1] === "__init__.py") packages.add(parts[0]);
+    }
+    const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
+    for (const rel of rels) {
+        const parts = rel.split("/");
+        if (isMetadataFolder(parts[0]) || parts[0] === "bin" || parts[0].startsWith("__editable__")) continue;
+        if (parts.length === 1) {
+            const m = /^([A-Za-z_][A-Za-z0-9_]*)(\.py|\.[A-Za-z0-9_-]+\.so|\.so)$/.exec(parts[0]);
+            if (m && !m[1].startsWith("_distutils_hack")) out.add(m[1]);
+        } else if (parts.length === 2 && parts[1] === "__init__.py") {
+            if (identifier.test(parts[0])) out.add(parts[0]);
+        } else if (parts.length === 3 && parts[2] === "__init__.py" && !packages.has(parts[0])) {
+            // A namespace package (google/, azure/): its packages are what ships.
+            if (identifier.test(parts[0]) && identifier.test(parts[1])) out.add(`${parts[0]}.${parts[1]}`);
+        }
+    }
+    return [...out].sort();
+}
+
+async function sha256File(file: string): Promise<string> {
+    const hash = crypto.createHash("sha256");
+    for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+    return hash.digest("hex");
+}
+
+function readHead(file: string): Buffer {
+    const fd = fs.openSync(file, "r");
+    try {
+        const head = Buffer.alloc(20);
+        const n = fs.readSync(fd, head, 0, 20, 0);
+        return head.subarray(0, n);
+    } finally {
+        fs.closeSync(fd);
+    }
+}
+
+interface StripRecord {
+    sha256?: string;
+    size?: number;
+    /** strip's complaint, or "not smaller". */
+    why?: string;
+}
+
+/** Strips the target's shared objects, two at a time, each result cached under slim/ by the input's sha256. */
+async function stripAll(candidates: SlimFile[], architecture: string, cacheDir: string, say: (m: string) => void): Promise<{ stripped: SlimResult["stripped"]; notStripped: SlimReport["notStripped"] }> {
+    const stripped: SlimResult["stripped"] = new Map();
+    const notStripped: SlimReport["notStripped"] = [];
+    const targets: SlimFile[] = [];
+    for (const f of candidates) {
+        const kind = elfKind(readHead(f.abs), architecture);
+        if (kind === "target") targets.push(f);
+        else notStripped.push({ file: f.rel, why: kind === "not ELF" ? "not an ELF file" : `an ELF file for another architecture than ${architecture}` });
+    }
+    if (!targets.length) return { stripped, notStripped };
+    const dir = path.join(cacheDir, "slim");
+    fs.mkdirSync(dir, { recursive: true });
+    let stripper: Stripper | undefined;
+    const queue = [...targets];
+    let done = 0;
+    const worker = async () => {
+        for (let f = queue.shift(); f; f = queue.shift()) {
+            const input = f.sha256 ?? (await sha256File(f.abs));
+            const key = crypto.createHash("sha256").update(`${STRIPPER}\0${input}`).digest("hex");
+            const out = path.join(dir, `${key}.so`);
+            const recordPath = path.join(dir, `${key}.json`);
+            let record: StripRecord | undefined;
+            try {
+                record = JSON.parse(fs.readFileSync(recordPath, "utf8")) as StripRecord;
+                if (record.sha256 && fs.statSync(out).size !== record.size) record = undefined;
+            } catch {
+                record = undefined;
+            }
+            if (!record) {
+                stripper ??= await ensureStripper(say);
+                const temp = trackTemp(tempPathFor(out));
+                try {
+                    const why = await stripper.strip(f.abs, temp);
+                    const size = why ? 0 : fs.statSync(temp).size;
+                    if (why || size >= f.size) {
+                        record = { why: why ?? "not smaller" };
+                    } else {
+                        record = { sha256: await sha256File(temp), size };
+                        commitTemp(temp, out);
+                    }
+                    writeFileAtomic(recordPath, JSON.stringify(record));
+                } finally {
+                    removeQuietly(temp);
+                }
+            }
+            if (record.sha256 && record.size !== undefined) stripped.set(f.rel, { path: out, size: record.size, sha256: record.sha256 });
+            else if (record.why !== "not smaller") notStripped.push({ file: f.rel, why: `strip refused it: ${record.why}` });
+            if (++done % 50 === 0) say(`stripped ${done}/${targets.length} shared objects`);
+        }
+    };
+    say(`stripping ${targets.length} shared objects (${architecture})`);
+    await Promise.all([worker(), worker()]);
+    notStripped.sort((a, b) => (a.file < b.file ? -1 : 1));
+    return { stripped, notStripped };
+}

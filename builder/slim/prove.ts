@@ -1,0 +1,197 @@
+// The proof that a slimmed archive still works: every top-level module its
+// dependencies ship is imported on the target's CPython and architecture
+// through the local runner (the sandbox `invoke` uses), each in a process of
+// its own, so a crash (a stripped library the loader refuses) is one module's
+// failure. A module that fails slimmed but imports from the same build
+// without slimming names the packages to keep whole (its own, and those in
+// its traceback); the archive is built again with them kept, and proven
+// again. See DESIGN.md, "Slimming".
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { BuildOptions, BuildResult, buildArchive } from "..";
+import { sha256Hex } from "../cache";
+import { removeQuietly } from "../atomic";
+import { writeZip } from "../zip-writer";
+import { hostArchitecture } from "../../runner/host";
+import { rootDir } from "../../runner/debian-root";
+import { emulatorPath } from "../../runner/tools";
+import { ensureRunnerTools, interpreterFor, invokeOnce } from "../../runner";
+import { normalizeName, resolveSlim, SlimOptions } from ".";
+
+/** "auto": prove when the runner is set up for the target (lambda-python setup), else say it was not; "always": set it up if needed; "never". */
+export type ProveMode = "auto" | "always" | "never";
+
+export interface ImportFailure {
+    module: string;
+    package: string;
+    error: string;
+}
+
+export interface SlimProof {
+    /** Whether the proof ran. */
+    ran: boolean;
+    /** Why it did not run. */
+    skipped?: string;
+    /** Modules imported by the final archive. */
+    imported: string[];
+    /** Modules that do not import even without slimming (a missing optional dependency, a layer they expect): not slimming's doing. */
+    failingAnyway: ImportFailure[];
+    /** Packages put back whole because an import broke without them, with the failure that named them. */
+    keptWhole: ImportFailure[];
+    /** Set when even keeping those whole did not help and the archive was built without slimming. */
+    gaveUp?: string;
+}
+
+const PROBE_MODULE = "lambda_python_slim_probe";
+/** Imports each module in a child of the function's own interpreter, with the function's sys.path; reports errors with the files of their traceback. */
+const PROBE = `import json, os, subprocess, sys
+
+CHILD = r'''
+import importlib, json, sys, traceback
+name = sys.argv[1]
+try:
+    importlib.import_module(name)
+except BaseException as e:
+    files = [f.filename for f in traceback.extract_tb(e.__traceback__)]
+    print(json.dumps({"error": (type(e).__name__ + ": " + str(e))[:600], "files": files}))
+    sys.exit(3)
+'''
+
+
+def handler(event, context):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    out = {}
+    for name in event["modules"]:
+        r = subprocess.run([sys.executable, "-c", CHILD, name], capture_output=True, text=True, env=env, cwd="/tmp")
+        if r.returncode == 0:
+            out[name] = None
+            continue
+        try:
+            out[name] = json.loads(r.stdout.strip().splitlines()[-1])
+        except Exception:
+            why = "killed by signal %d" % -r.returncode if r.returncode < 0 else "exit status %d" % r.returncode
+            out[name] = {"error": "the interpreter died importing it (%s): %s" % (why, r.stderr.strip()[-400:]), "files": []}
+    return out
+`;
+
+/** Whether the runner can run this target without installing anything that needs root. */
+function runnerReady(runtime: string, architecture: string): boolean {
+    const interpreter = interpreterFor(runtime);
+    const host = hostArchitecture();
+    if (!host) return false;
+    return [architecture, host].every((a) => fs.existsSync(rootDir(interpreter, a as "x86_64" | "arm64"))) && fs.existsSync(emulatorPath());
+}
+
+type Probe = Map<string, { error: string; files: string[] } | null>;
+
+/** Imports `modules` from the archive on its target. */
+async function probe(result: BuildResult, modules: string[], say: (m: string) => void): Promise<Probe> {
+    if (!modules.length) return new Map();
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "lambda-python-slim-probe-"));
+    try {
+        const source = Buffer.from(PROBE, "utf8");
+        let spec;
+        if (result.kind === "function") {
+            const layer = path.join(work, "probe-layer.zip");
+            await writeZip(
+                layer,
+                [
+                    { name: "python/", isDirectory: true, executable: true, size: 0, sha256: "" },
+                    { name: `python/${PROBE_MODULE}.py`, isDirectory: false, executable: false, size: source.length, sha256: sha256Hex(source), data: source },
+                ],
+                { level: 6 },
+            );
+            spec = { code: result.path, layers: [layer] };
+        } else {
+            const task = path.join(work, "task");
+            fs.mkdirSync(task);
+            fs.writeFileSync(path.join(task, `${PROBE_MODULE}.py`), source);
+            spec = { code: task, layers: [result.path] };
+        }
+        say(`proving the slimmed archive: importing ${modules.length} module${modules.length > 1 ? "s" : ""} on ${result.runtime} ${result.architecture}`);
+        const r = await invokeOnce({ ...spec, handler: `${PROBE_MODULE}.handler`, runtime: result.runtime, architecture: result.architecture as "x86_64" | "arm64", timeoutSeconds: 900, memoryMB: 3008, functionName: "slim-proof" }, { modules });
+        if (!r.ok) throw new Error(`the import probe itself failed (${r.error?.errorType ?? (r.timedOut ? "timeout" : "error")}: ${r.error?.errorMessage ?? r.payload.slice(0, 300)})\n${r.logs.slice(-800)}`);
+        const body = JSON.parse(r.payload) as Record<string, { error: string; files: string[] } | null>;
+        return new Map(modules.map((m) => [m, body[m] ?? null]));
+    } finally {
+        removeQuietly(work);
+    }
+}
+
+/** The packages a failure points at: the module's own, and every slimmed package a file of its traceback belongs to. */
+function blamed(pkg: string, files: string[], packageOfTop: (top: string) => string | undefined): string[] {
+    const out = new Set([normalizeName(pkg)]);
+    for (const f of files) {
+        const m = /^\/(?:var\/task|opt\/python(?:\/lib\/python3\.\d+\/site-packages)?)\/([^/]+)/.exec(f);
+        const p = m && packageOfTop(m[1].replace(/\.py$/, ""));
+        if (p) out.add(normalizeName(p));
+    }
+    return [...out];
+}
+
+/**
+ * Builds with `slim` and proves the result (see the module comment); the
+ * build's options must have `slim` set. Returns the archive to use and what
+ * the proof found: the final archive never ships a package whose import
+ * broke only because of slimming, when the proof ran.
+ */
+export async function buildSlimProven(options: BuildOptions, mode: ProveMode = "auto"): Promise<{ result: BuildResult; proof: SlimProof }> {
+    const say = options.onProgress ?? (() => {});
+    const slim = resolveSlim(options.slim);
+    let result = await buildArchive(options);
+    const empty: SlimProof = { ran: false, imported: [], failingAnyway: [], keptWhole: [] };
+    if (!slim || !result.slim) return { result, proof: { ...empty, skipped: "slim is off" } };
+    if (mode === "never") return { result, proof: { ...empty, skipped: "the proof was turned off" } };
+    const target = { runtime: result.runtime, architecture: result.architecture as "x86_64" | "arm64" };
+    if (mode === "auto" && !runnerReady(target.runtime, target.architecture)) {
+        return {
+            result,
+            proof: {
+                ...empty,
+                skipped: `the local runner is not set up for ${target.runtime} on ${target.architecture} (run "lambda-python setup --runtime ${target.runtime} --arch ${target.architecture}" once, then build again to prove the slimmed archive imports)`,
+            },
+        };
+    }
+    await ensureRunnerTools(target, say);
+    const touched = new Set(result.slim.packages.map((p) => normalizeName(p.name)));
+    const keepWhole = new Set(slim.keepWhole);
+    const keptWhole: ImportFailure[] = [];
+    let failingAnyway: ImportFailure[] | undefined;
+    for (let round = 0; ; round++) {
+        const report = result.slim!;
+        const modules = report.modules.map((m) => m.module);
+        const packageOf = new Map(report.modules.map((m) => [m.module, m.package]));
+        const topPackage = (top: string) => packageOf.get(top) ?? report.packages.find((p) => normalizeName(p.name) === normalizeName(top))?.name;
+        const slimmedRun = await probe(result, modules, say);
+        const failed = [...slimmedRun].filter(([, v]) => v !== null).map(([m]) => m);
+        if (!failed.length) return { result, proof: { ran: true, imported: modules, failingAnyway: failingAnyway ?? [], keptWhole } };
+        // Which of them fail without slimming too (asked once: the unslimmed build does not change between rounds).
+        if (!failingAnyway) {
+            const whole = await buildArchive({ ...options, slim: false, out: undefined });
+            const wholeRun = await probe(whole, failed, say);
+            failingAnyway = failed.filter((m) => wholeRun.get(m)).map((m) => ({ module: m, package: packageOf.get(m) ?? m, error: wholeRun.get(m)!.error }));
+        }
+        const anyway = new Set(failingAnyway.map((f) => f.module));
+        const broken = failed.filter((m) => !anyway.has(m));
+        if (!broken.length) return { result, proof: { ran: true, imported: modules.filter((m) => !anyway.has(m)), failingAnyway, keptWhole } };
+        const before = keepWhole.size;
+        for (const m of broken) {
+            const v = slimmedRun.get(m)!;
+            for (const p of blamed(packageOf.get(m) ?? m, v.files, topPackage)) {
+                if (!touched.has(p) || keepWhole.has(p)) continue;
+                keepWhole.add(p);
+                keptWhole.push({ module: m, package: p, error: v.error });
+            }
+        }
+        if (keepWhole.size === before || round >= 3) {
+            // Nothing left to blame: ship the archive as it would be without slimming.
+            const why = broken.map((m) => `${m}: ${slimmedRun.get(m)!.error}`).join("; ");
+            result = await buildArchive({ ...options, slim: false });
+            return { result, proof: { ran: true, imported: [], failingAnyway, keptWhole, gaveUp: `imports still broke with the named packages kept whole (${why}); the archive was built without slimming` } };
+        }
+        say(`keeping ${[...keepWhole].filter((p) => !slim.keepWhole.includes(p)).join(", ")} whole: importing broke after slimming; building again`);
+        const again: SlimOptions = { keepTyped: slim.keepTyped, keepWhole: [...keepWhole] };
+        result = await buildArchive({ ...options, slim: again });
+    }
+}
