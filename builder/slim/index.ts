@@ -238,10 +238,11 @@ export function topLevelModules(rels: string[]): string[] {
     const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
     for (const rel of rels) {
         const parts = rel.split("/");
-        if (isMetadataFolder(parts[0]) || parts[0] === "bin" || parts[0].startsWith("__editable__")) continue;
+        // setuptools' hook for distutils (imported by its .pth file, not by name) and editable-install finders.
+        if (isMetadataFolder(parts[0]) || parts[0] === "bin" || parts[0].startsWith("__editable__") || parts[0].startsWith("_distutils_hack")) continue;
         if (parts.length === 1) {
             const m = /^([A-Za-z_][A-Za-z0-9_]*)(\.py|\.[A-Za-z0-9_-]+\.so|\.so)$/.exec(parts[0]);
-            if (m && !m[1].startsWith("_distutils_hack")) out.add(m[1]);
+            if (m) out.add(m[1]);
         } else if (parts.length === 2 && parts[1] === "__init__.py") {
             if (identifier.test(parts[0])) out.add(parts[0]);
         } else if (parts.length === 3 && parts[2] === "__init__.py" && !packages.has(parts[0])) {

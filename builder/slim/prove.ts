@@ -44,34 +44,48 @@ export interface SlimProof {
 }
 
 const PROBE_MODULE = "lambda_python_slim_probe";
-/** Imports each module in a child of the function's own interpreter, with the function's sys.path; reports errors with the files of their traceback. */
-const PROBE = `import json, os, subprocess, sys
+/**
+ * Imports each module in a forked child of the function's own process (fork, not exec: an emulated sandbox
+ * runs its interpreter through qemu, which a child could not exec by name); reports each error with the
+ * files of its traceback, and a child that died (a library the loader refuses) by its signal.
+ */
+const PROBE = `import json, os, traceback, importlib, warnings
 
-CHILD = r'''
-import importlib, json, sys, traceback
-name = sys.argv[1]
-try:
-    importlib.import_module(name)
-except BaseException as e:
-    files = [f.filename for f in traceback.extract_tb(e.__traceback__)]
-    print(json.dumps({"error": (type(e).__name__ + ": " + str(e))[:600], "files": files}))
-    sys.exit(3)
-'''
+
+def _child(name, w):
+    try:
+        importlib.import_module(name)
+        os.write(w, b"null")
+    except BaseException as e:
+        files = [f.filename for f in traceback.extract_tb(e.__traceback__)]
+        os.write(w, json.dumps({"error": (type(e).__name__ + ": " + str(e))[:600], "files": files}).encode())
+    os._exit(0)
 
 
 def handler(event, context):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    warnings.simplefilter("ignore", DeprecationWarning)  # fork with the runtime client's threads: the child only imports
     out = {}
     for name in event["modules"]:
-        r = subprocess.run([sys.executable, "-c", CHILD, name], capture_output=True, text=True, env=env, cwd="/tmp")
-        if r.returncode == 0:
-            out[name] = None
-            continue
-        try:
-            out[name] = json.loads(r.stdout.strip().splitlines()[-1])
-        except Exception:
-            why = "killed by signal %d" % -r.returncode if r.returncode < 0 else "exit status %d" % r.returncode
-            out[name] = {"error": "the interpreter died importing it (%s): %s" % (why, r.stderr.strip()[-400:]), "files": []}
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            _child(name, w)
+        os.close(w)
+        chunks = []
+        while True:
+            b = os.read(r, 65536)
+            if not b:
+                break
+            chunks.append(b)
+        os.close(r)
+        _, status = os.waitpid(pid, 0)
+        data = b"".join(chunks)
+        if data:
+            out[name] = json.loads(data)
+        else:
+            why = "killed by signal %d" % os.WTERMSIG(status) if os.WIFSIGNALED(status) else "exit status %d" % os.WEXITSTATUS(status)
+            out[name] = {"error": "the interpreter died importing it (%s)" % why, "files": []}
     return out
 `;
 

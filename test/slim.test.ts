@@ -1,0 +1,188 @@
+// `slim`: what slimming removes and keeps, the stripper on both architectures,
+// and the import proof putting back a package that breaks without its files.
+// Needs the runner (lambda-python setup for python3.13 on x86_64 and arm64).
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { buildArchive } from "../builder";
+import { slimTree, topLevelModules } from "../builder/slim";
+import { importsFolder, slimReason } from "../builder/slim/rules";
+import { buildSlimProven } from "../builder/slim/prove";
+import { cli, elfMachine, pyRead, pyZip, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
+import { elfHeader } from "./zip-crafter";
+
+/** A site-packages folder as an installer leaves it: each package with its .dist-info (METADATA, RECORD). */
+function sitePackages(dir: string, packages: Record<string, Record<string, string | Buffer>>): string {
+    for (const [name, files] of Object.entries(packages)) {
+        const info = `${name}-1.0.dist-info`;
+        const all: Record<string, string | Buffer> = { ...files, [`${info}/METADATA`]: `Metadata-Version: 2.1\nName: ${name}\nVersion: 1.0\n` };
+        const record = [...Object.keys(all).map((f) => `${f},,`), `${info}/RECORD,,`].join("\n");
+        writeFiles(dir, { ...all, [`${info}/RECORD`]: `${record}\n` });
+    }
+    return dir;
+}
+
+describe("slim", function () {
+    this.timeout(20 * 60_000);
+
+    describe("rules", () => {
+        it("removes tests, headers, stubs, docs and build leftovers inside packages, never metadata or a top-level tests module", () => {
+            const cases: [string, string | undefined][] = [
+                ["pandas/tests/frame/test_api.py", "tests"],
+                ["scipy/special/tests/data/boost.npz", "tests"],
+                ["numpy/_core/include/numpy/ndarraytypes.h", "headers"],
+                ["scipy/linalg/cython_lapack.pxd", "headers"],
+                ["numpy/__init__.pyi", "type stubs"],
+                ["pydantic/py.typed", "type stubs"],
+                ["somepkg/docs/index.rst", "docs and examples"],
+                ["somepkg/examples/demo.py", "docs and examples"],
+                ["numpy/random/_bounded_integers.pyx", "build leftovers"],
+                ["pyarrow/lib/libarrow.a", "build leftovers"],
+                ["pkg/CMakeLists.txt", "build leftovers"],
+                ["numpy/_core/lib/pkgconfig/numpy.pc", "build leftovers"],
+                ["tests/__init__.py", undefined], // a distribution's top-level module named tests
+                ["numpy/testing/__init__.py", undefined], // imported by numpy users at run time
+                ["pandas/_testing/__init__.py", undefined],
+                ["numpy-2.5.5.dist-info/METADATA", undefined],
+                ["numpy-2.5.5.dist-info/entry_points.txt", undefined],
+                ["certifi/cacert.pem", undefined],
+                ["numpy/_core/_multiarray_umath.cpython-313-x86_64-linux-gnu.so", undefined],
+                ["six.py", undefined],
+            ];
+            for (const [rel, reason] of cases) assert.equal(slimReason(rel), reason, rel);
+            assert.equal(slimReason("pydantic/py.typed", true), undefined, "keepTyped keeps py.typed");
+            assert.equal(slimReason("numpy/__init__.pyi", true), undefined, "keepTyped keeps stubs");
+        });
+
+        it("sees a package import its own tests folder, absolutely or relatively", () => {
+            assert.ok(importsFolder("from scipy.special.tests.test_hyp2f1 import mp_hyp2f1\n", "scipy/special/_precompute", "scipy/special/tests"));
+            assert.ok(importsFolder("from .tests import helpers\n", "pkg", "pkg/tests"));
+            assert.ok(importsFolder("from . import tests, util\n", "pkg", "pkg/tests"));
+            assert.ok(!importsFolder("from .tests import helpers\n", "pkg/sub", "pkg/tests"), "relative to another folder");
+            assert.ok(!importsFolder("# run the tests with pytest pkg/tests\nimport pytest\n", "pkg", "pkg/tests"));
+        });
+
+        it("lists the top-level modules a tree ships, namespace packages one level down", () => {
+            const rels = ["numpy/__init__.py", "six.py", "_cffi_backend.cpython-313-x86_64-linux-gnu.so", "google/protobuf/__init__.py", "numpy-2.5.5.dist-info/RECORD", "bin/f2py", "numpy.libs/libopenblas.so", "_distutils_hack/__init__.py"];
+            assert.deepEqual(topLevelModules(rels), ["_cffi_backend", "google.protobuf", "numpy", "six"]);
+        });
+    });
+
+    describe("shared objects", () => {
+        it("leaves a .so that is not ELF and an ELF of the other architecture as they are, and says why", async () => {
+            const dir = tmpDir("lp-slim-elf-");
+            writeFiles(dir, { "fake/lib.so": "not a library\n", "other/_ext.cpython-313-aarch64-linux-gnu.so": elfHeader(183), "fake/__init__.py": "" });
+            const files = ["fake/lib.so", "other/_ext.cpython-313-aarch64-linux-gnu.so", "fake/__init__.py"].map((rel) => ({ rel, size: fs.statSync(path.join(dir, rel)).size, executable: false, abs: path.join(dir, rel) }));
+            const r = await slimTree(files, "x86_64", { keepTyped: false, keepWhole: [] }, SHARED_CACHE, () => {});
+            assert.equal(r.stripped.size, 0);
+            assert.deepEqual(r.report.notStripped, [
+                { file: "fake/lib.so", why: "not an ELF file" },
+                { file: "other/_ext.cpython-313-aarch64-linux-gnu.so", why: "an ELF file for another architecture than x86_64" },
+            ]);
+        });
+
+        for (const architecture of ["x86_64", "arm64"] as const) {
+            it(`strips numpy's shared objects for ${architecture} (multiarch strip) and numpy still imports there`, async () => {
+                const source = writeFiles(tmpDir("lp-slim-np-"), { "app.py": "import numpy\ndef handler(e, c):\n    return float(numpy.linalg.det(numpy.eye(3)))\n", "requirements.txt": "numpy==2.5.5\n" });
+                const { result, proof } = await buildSlimProven({ source, runtime: "python3.13", architecture, slim: true, cacheDir: SHARED_CACHE }, "always");
+                const whole = await buildArchive({ source, runtime: "python3.13", architecture, cacheDir: SHARED_CACHE });
+                const before = new Map(whole.facts.files.map((f) => [f.name, f.size]));
+                const smaller = result.facts.files.filter((f) => /\.so(\.\d+)*$/.test(f.name) && f.size < before.get(f.name)!);
+                assert.ok(smaller.length > 0, "some shared objects are smaller");
+                for (const f of smaller.slice(0, 5)) assert.equal(elfMachine(pyRead(result.path, f.name, 20)), architecture === "x86_64" ? 62 : 183, f.name);
+                assert.ok(result.slim!.strippedFiles > 0);
+                assert.deepEqual(result.slim!.notStripped, []);
+                assert.ok(proof.ran);
+                assert.deepEqual(proof.keptWhole, []);
+                assert.ok(proof.imported.includes("numpy"), proof.imported.join(", "));
+                assert.ok(result.unzippedBytes < whole.unzippedBytes * 0.85, `${result.unzippedBytes} vs ${whole.unzippedBytes}`);
+                // numpy.testing is a module numpy users import: it stays; numpy's tests do not.
+                const names = result.facts.files.map((f) => f.name);
+                assert.ok(names.includes("numpy/testing/__init__.py"));
+                assert.ok(!names.some((n) => n.includes("/tests/")));
+            });
+        }
+    });
+
+    describe("proof", () => {
+        it("puts back whole a package that reads its own tests folder at import, names it, and slims the others", async () => {
+            const root = tmpDir("lp-slim-hostile-");
+            const site = sitePackages(path.join(root, "site"), {
+                readsown: {
+                    "readsown/__init__.py": "import json, os\nEXPECTED = json.load(open(os.path.join(os.path.dirname(__file__), 'tests', 'expected.json')))\n",
+                    "readsown/tests/expected.json": '{"answer": 42}\n',
+                    "readsown/tests/test_it.py": "def test_it():\n    pass\n",
+                },
+                importsown: {
+                    "importsown/__init__.py": "from .tests import fixtures\nVALUE = fixtures.VALUE\n",
+                    "importsown/tests/__init__.py": "",
+                    "importsown/tests/fixtures.py": "VALUE = 1\n",
+                },
+                plain: {
+                    "plain/__init__.py": "import pathlib\nDATA = (pathlib.Path(__file__).parent / 'data' / 'table.csv').read_text()\n",
+                    "plain/__init__.pyi": "DATA: str\n",
+                    "plain/py.typed": "",
+                    "plain/data/table.csv": "a,b\n1,2\n",
+                    "plain/include/plain.h": "int plain(void);\n",
+                    "plain/_speedups.c": "int plain(void) { return 1; }\n",
+                    "plain/tests/test_plain.py": "import plain\n",
+                    "plain/docs/index.rst": "Plain\n=====\n",
+                },
+                needsmissing: {
+                    "needsmissing/__init__.py": "import some_module_nobody_installed\n",
+                    "needsmissing/tests/test_x.py": "",
+                },
+            });
+            const source = writeFiles(path.join(root, "app"), { "app.py": "import readsown, importsown, plain\ndef handler(e, c):\n    return readsown.EXPECTED\n" });
+            const { result, proof } = await buildSlimProven({ source, sitePackages: site, runtime: "python3.13", architecture: "x86_64", slim: true, cacheDir: SHARED_CACHE }, "always");
+            const names = pyZip(result.path).entries.map((e) => e.name);
+            assert.ok(proof.ran);
+            assert.deepEqual(
+                proof.keptWhole.map((k) => [k.package, k.module]),
+                [["readsown", "readsown"]],
+            );
+            assert.match(proof.keptWhole[0].error, /FileNotFoundError: .*expected\.json/);
+            assert.deepEqual(
+                proof.failingAnyway.map((f) => f.module),
+                ["needsmissing"],
+            );
+            assert.deepEqual(result.slim!.keptWhole, ["readsown"]);
+            assert.deepEqual(result.slim!.keptFolders, ["importsown/tests"]);
+            for (const kept of ["readsown/tests/expected.json", "readsown/tests/test_it.py", "importsown/tests/fixtures.py", "plain/data/table.csv", "plain/__init__.py", "plain-1.0.dist-info/METADATA", "app.py"])
+                assert.ok(names.includes(kept), `${kept} kept`);
+            for (const gone of ["plain/__init__.pyi", "plain/py.typed", "plain/include/plain.h", "plain/_speedups.c", "plain/tests/test_plain.py", "plain/docs/index.rst", "needsmissing/tests/test_x.py"])
+                assert.ok(!names.includes(gone), `${gone} removed`);
+            // RECORD tells what the archive holds.
+            const record = pyRead(result.path, "plain-1.0.dist-info/RECORD").toString("utf8");
+            assert.ok(record.includes("plain/data/table.csv"));
+            assert.ok(!record.includes("plain/__init__.pyi"));
+            const plain = result.slim!.packages.find((p) => p.name === "plain")!;
+            assert.deepEqual(Object.keys(plain.byReason).sort(), ["build leftovers", "docs and examples", "headers", "tests", "type stubs"]);
+        });
+    });
+
+    describe("lambda-python build --slim", () => {
+        it("reports what slimming removed per package and the proof, in text and JSON", () => {
+            const source = writeFiles(tmpDir("lp-slim-cli-"), { "app.py": "import six\ndef handler(e, c):\n    return 1\n", "requirements.txt": "six==1.17.0\nPyYAML==6.0.2\n" });
+            const r = cli(["build", source, "--slim", "--runtime", "python3.13", "--out", path.join(source, "..", "slim.zip"), "--cache-dir", SHARED_CACHE, "--json", "--quiet"]);
+            assert.equal(r.code, 0, r.stderr);
+            const report = JSON.parse(r.stdout);
+            assert.ok(
+                report.slim.packages.some((p: { name: string }) => p.name === "PyYAML"),
+                JSON.stringify(report.slim.packages),
+            );
+            assert.ok(report.slimProof.ran, JSON.stringify(report.slimProof));
+            assert.deepEqual(report.slimProof.imported, ["_yaml", "six", "yaml"]);
+            const text = cli(["build", source, "--slim", "--runtime", "python3.13", "--out", path.join(source, "..", "slim.zip"), "--cache-dir", SHARED_CACHE, "--quiet"]);
+            assert.equal(text.code, 0, text.stderr);
+            assert.match(text.stdout, /slim +[\d.]+ \w?B .*less: \d+ files removed/);
+            assert.match(text.stdout, /proof +3 top-level modules imported on the target/);
+        });
+
+        it("refuses the slim options without --slim, in one paragraph", () => {
+            const r = cli(["build", tmpDir("lp-slim-usage-"), "--slim-keep", "scipy"]);
+            assert.equal(r.code, 2);
+            assert.match(r.stderr, /--slim-keep, --keep-typed and --no-prove go with --slim/);
+        });
+    });
+});
