@@ -96,6 +96,32 @@ type BuildSettingsMatchBuildOptions = { [K in keyof BuildSettings]-?: NonNullabl
 const buildSettingsMatchBuildOptions: BuildSettingsMatchBuildOptions[keyof BuildSettings] = true;
 void buildSettingsMatchBuildOptions;
 
+/** When a slimmed archive is proven by importing its modules on the target (README "Slimming"). */
+export const SlimProofMode = {
+    /** When the local runner is set up for the target (lambda-python setup); otherwise a warning says it was not. */
+    Auto: "auto",
+    /** Always: the runner's tools are installed first if missing (needs root once, like lambda-python setup). */
+    Always: "always",
+    /** Never: the archive is slimmed unproven. */
+    Never: "never",
+} as const;
+export type SlimProofMode = (typeof SlimProofMode)[keyof typeof SlimProofMode];
+
+/** How `slim` slims (types named without "Args": generated SDKs add that suffix). */
+export interface SlimSettings {
+    /** Distributions kept whole (neither slimmed nor stripped), e.g. ["scipy"]. @default none */
+    keepWhole?: string[];
+    /** Keep py.typed markers and .pyi stubs. @default false */
+    keepTyped?: boolean;
+    /** When the slimmed archive is proven. @default "auto" */
+    prove?: SlimProofMode;
+}
+
+/** The builder's `slim` option from a component's `slim` and `slimSettings`. */
+export function slimOption(slim: boolean | undefined, settings: SlimSettings | undefined): Pick<BuildOptions, "slim"> {
+    return slim ? { slim: { keepWhole: settings?.keepWhole, keepTyped: settings?.keepTyped } } : {};
+}
+
 /** The builder options a BuildSettings names (the `checks` map is the rules' partial config). */
 export function builderOptions(args: BuildSettings | undefined): Partial<BuildOptions> {
     return { ...(args ?? {}), checks: args?.checks as BuildOptions["checks"] };

@@ -8,7 +8,7 @@ import { PythonLayer } from "./python-layer";
 
 export { PythonFunction, PythonFunctionArgs, PythonFunctionUrl, PythonFunctionUrlArgs, ArchiveInfo, ArchiveUpload } from "./python-function";
 export { PythonLayer, PythonLayerArgs } from "./python-layer";
-export { Architecture, BuildSettings, FunctionPassThrough, FunctionUrlAuthType, Installer, LayerLayout, LogFormat } from "./args";
+export { Architecture, BuildSettings, FunctionPassThrough, FunctionUrlAuthType, Installer, LayerLayout, LogFormat, SlimProofMode, SlimSettings } from "./args";
 export { buildArchive, BuildOptions, BuildResult, BuildCheckError } from "../builder";
 export { UserError } from "../shared/errors";
 

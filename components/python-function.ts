@@ -13,7 +13,7 @@ import { checkUnzippedSize, SizedPart } from "../policies/rules/unzipped-size";
 import { checkZipSize } from "../policies/rules/zip-size";
 import { isArchitecture, NEWEST_RUNTIME } from "../policies/target";
 import { readZipText } from "../policies/inspect";
-import { Architecture, BuildSettings, builderOptions, FunctionPassThrough, FunctionUrlAuthType, LogFormat } from "./args";
+import { Architecture, BuildSettings, builderOptions, SlimSettings, slimOption, FunctionPassThrough, FunctionUrlAuthType, LogFormat } from "./args";
 import { BuildResult } from "../builder";
 import { isUserError } from "../shared/errors";
 import { LayerBuild, layerBuildOf, PythonLayer, pythonLayerByUrn } from "./python-layer";
@@ -80,6 +80,10 @@ export interface PythonFunctionArgs {
     artifactBucket?: pulumi.Input<string>;
     /** More builder options (include/exclude globs, installer, compressionLevel …). @default none */
     build?: BuildSettings;
+    /** Slim the dependencies: leave out tests, headers, stubs, docs and build leftovers, strip shared objects, then prove every top-level module still imports on the target (README "Slimming"). @default false */
+    slim?: boolean;
+    /** How `slim` slims and when it proves the result. @default all defaults */
+    slimSettings?: SlimSettings;
     /** Other aws.lambda.Function arguments, passed through as given (vpcConfig, reservedConcurrentExecutions, ephemeralStorage, …). @default none */
     functionArgs?: FunctionPassThrough;
 }
@@ -166,7 +170,12 @@ export class PythonFunction extends pulumi.ComponentResource {
             }
             let result: BuildResult;
             try {
-                result = await sharedBuild({ ...builderOptions(args.build), kind: "function", source, requirements, pyproject, lock, sitePackages, runtime: rt, architecture: arch }, this, subject);
+                result = await sharedBuild(
+                    { ...builderOptions(args.build), ...slimOption(args.slim, args.slimSettings), kind: "function", source, requirements, pyproject, lock, sitePackages, runtime: rt, architecture: arch },
+                    this,
+                    subject,
+                    args.slimSettings?.prove,
+                );
             } catch (e) {
                 throw isUserError(e) ? fail(e.message) : e;
             }

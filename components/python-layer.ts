@@ -5,7 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { checkArchiveArchitecture } from "../policies/rules/architecture";
 import { comparePython, isArchitecture, NEWEST_RUNTIME, parsePythonRuntime } from "../policies/target";
-import { Architecture, BuildSettings, builderOptions } from "./args";
+import { Architecture, BuildSettings, builderOptions, SlimSettings, slimOption } from "./args";
 import { BuildResult } from "../builder";
 import { isUserError } from "../shared/errors";
 import { componentErrors } from "./component-error";
@@ -45,6 +45,10 @@ export interface PythonLayerArgs {
     skipDestroy?: pulumi.Input<boolean>;
     /** More builder options (include/exclude globs, installer, layerLayout, compressionLevel …). @default none */
     build?: BuildSettings;
+    /** Slim the dependencies: leave out tests, headers, stubs, docs and build leftovers, strip shared objects, then prove every top-level module still imports on the target (README "Slimming"). @default false */
+    slim?: boolean;
+    /** How `slim` slims and when it proves the result. @default all defaults */
+    slimSettings?: SlimSettings;
 }
 
 /** What a PythonLayer built: enough for a PythonFunction to check itself against it. */
@@ -115,7 +119,12 @@ export class PythonLayer extends pulumi.ComponentResource {
             const oldest = [...runtimes].sort((a, b) => comparePython(parsePythonRuntime(a)!, parsePythonRuntime(b)!))[0];
             let result: BuildResult;
             try {
-                result = await sharedBuild({ ...builderOptions(args.build), kind: "layer", source, requirements, pyproject, lock, sitePackages, runtime: oldest, architecture: architectures[0] }, this, `PythonLayer "${name}"`);
+                result = await sharedBuild(
+                    { ...builderOptions(args.build), ...slimOption(args.slim, args.slimSettings), kind: "layer", source, requirements, pyproject, lock, sitePackages, runtime: oldest, architecture: architectures[0] },
+                    this,
+                    `PythonLayer "${name}"`,
+                    args.slimSettings?.prove,
+                );
             } catch (e) {
                 throw isUserError(e) ? fail(e.message) : e;
             }

@@ -10,6 +10,8 @@
 // one deployment, whose Construct calls should share builds.
 import * as pulumi from "@pulumi/pulumi";
 import { buildArchive, BuildOptions, BuildResult } from "../builder";
+import { buildSlimProven, ProveMode, SlimProof } from "../builder/slim/prove";
+import { slimLines } from "../builder/slim/report";
 
 /** Options that change the archive (not progress callbacks, not per-function checks). */
 export function buildKey(options: BuildOptions): string {
@@ -25,18 +27,25 @@ class SharedBuilds {
     progress: ((message: string) => void) | undefined;
 
     /** Builds (once per distinct options); `label` names the component in progress messages, `log` gets them as they are. */
-    build(options: BuildOptions, label: string, log: (message: string) => void = () => {}): Promise<BuildResult> {
-        const key = buildKey(options);
+    build(options: BuildOptions, label: string, log: (message: string) => void = () => {}, prove: ProveMode = "auto", told: (proof: SlimProof, result: BuildResult) => void = () => {}): Promise<BuildResult> {
+        const key = buildKey(options) + (options.slim ? `\0${prove}` : "");
         let build = this.builds.get(key);
         if (!build) {
-            build = buildArchive({
+            const buildOptions: BuildOptions = {
                 ...options,
                 handler: undefined,
                 onProgress: (message) => {
                     log(message);
                     this.progress?.(`${label}: ${message}`);
                 },
-            });
+            };
+            // A slimmed archive is proven (or said not to be) before any component uses it.
+            build = options.slim
+                ? buildSlimProven(buildOptions, prove).then(({ result, proof }) => {
+                      told(proof, result);
+                      return result;
+                  })
+                : buildArchive(buildOptions);
             this.builds.set(key, build);
             // A failed build is not kept: a program that fixes its input and runs again in the same process builds again.
             build.catch(() => this.builds.delete(key));
@@ -72,6 +81,19 @@ export function onBuildProgress(listener: ((message: string) => void) | undefine
 }
 
 /** Builds for `resource` (once per distinct options in this program); `label` names it in progress messages. */
-export function sharedBuild(options: BuildOptions, resource: pulumi.Resource, label: string): Promise<BuildResult> {
-    return current.build(options, label, (message) => pulumi.log.debug(message, resource));
+export function sharedBuild(options: BuildOptions, resource: pulumi.Resource, label: string, prove?: ProveMode): Promise<BuildResult> {
+    return current.build(
+        options,
+        label,
+        (message) => pulumi.log.debug(message, resource),
+        prove,
+        // What slimming did, on the component: a warning when the archive is unproven or a package was put back whole.
+        (proof, result) => {
+            const text = `${label}: ${slimLines(result.slim, proof)
+                .map((l) => l.trim())
+                .join("\n")}`;
+            if (!proof.ran || proof.keptWhole.length || proof.gaveUp) pulumi.log.warn(text, resource);
+            else pulumi.log.info(text, resource);
+        },
+    );
 }
