@@ -5,8 +5,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { buildArchive } from "../builder";
-import { slimTree, topLevelModules } from "../builder/slim";
-import { importsFolder, slimReason } from "../builder/slim/rules";
+import { importableModules, slimTree } from "../builder/slim";
+import { importsFolder, LoadSegment, slimReason, strippedSegmentsDiffer } from "../builder/slim/rules";
 import { buildSlimProven } from "../builder/slim/prove";
 import { cli, elfMachine, pyRead, pyZip, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 import { elfHeader } from "./zip-crafter";
@@ -62,13 +62,53 @@ describe("slim", function () {
             assert.ok(!importsFolder("# run the tests with pytest pkg/tests\nimport pytest\n", "pkg", "pkg/tests"));
         });
 
-        it("lists the top-level modules a tree ships, namespace packages one level down", () => {
-            const rels = ["numpy/__init__.py", "six.py", "_cffi_backend.cpython-313-x86_64-linux-gnu.so", "google/protobuf/__init__.py", "numpy-2.5.5.dist-info/RECORD", "bin/f2py", "numpy.libs/libopenblas.so", "_distutils_hack/__init__.py"];
-            assert.deepEqual(topLevelModules(rels), ["_cffi_backend", "google.protobuf", "numpy", "six"]);
+        it("proves every package and extension module a tree ships, not test code, metadata or scripts", () => {
+            const rels = [
+                "numpy/__init__.py",
+                "numpy/linalg/__init__.py",
+                "numpy/linalg/_umath_linalg.cpython-313-x86_64-linux-gnu.so",
+                "numpy/linalg/linalg.py",
+                "numpy/_core/tests/__init__.py",
+                "numpy/_core/tests/_helper.cpython-313-x86_64-linux-gnu.so",
+                "numpy.libs/libscipy_openblas64_-56d6093b.so",
+                "six.py",
+                "_cffi_backend.cpython-313-x86_64-linux-gnu.so",
+                "google/protobuf/__init__.py",
+                "google/protobuf/internal/__init__.py",
+                "numpy-2.5.5.dist-info/RECORD",
+                "bin/f2py",
+                "_distutils_hack/__init__.py",
+                "data-files/x.so",
+            ];
+            assert.deepEqual(importableModules(rels), ["_cffi_backend", "google.protobuf", "google.protobuf.internal", "numpy", "numpy.linalg", "numpy.linalg._umath_linalg", "six"]);
         });
     });
 
     describe("shared objects", () => {
+        it("accepts a stripped copy whose segments lost only zero padding, and refuses one whose segments moved or lost data", () => {
+            const seg = (offset: number, vaddr: number, filesz: number, memsz = filesz, flags = 6): LoadSegment => ({ offset, vaddr, filesz, memsz, flags });
+            const zeros = () => true;
+            const before = [seg(0, 0, 0xf50, 0xf50, 4), seg(0x3dd8, 0x4dd8, 0x4e8, 0x510), seg(0x6000, 0x6000, 0xe40)];
+            // numpy 2.5.5's lapack_lite after strip: the patchelf-added segment moved down a page, 6 bytes of padding shorter.
+            assert.equal(strippedSegmentsDiffer(before, [before[0], before[1], seg(0x5000, 0x6000, 0xe3a)], zeros), undefined);
+            assert.match(strippedSegmentsDiffer(before, [before[0], before[1], seg(0x5000, 0x6000, 0xe3a)], () => false) ?? "", /lost data/);
+            // scipy 1.18.1's OpenBLAS after strip: a segment put at an offset the loader refuses, and truncated.
+            assert.match(strippedSegmentsDiffer(before, [before[0], before[1], seg(0x5068, 0x6000, 0xe40)], zeros) ?? "", /no longer page-aligned/);
+            assert.match(strippedSegmentsDiffer(before, [before[0], before[1], seg(0x5000, 0x6000, 0x400)], zeros) ?? "", /lost data/);
+            assert.match(strippedSegmentsDiffer(before, [before[0], before[1]], zeros) ?? "", /2 loadable segments where the original has 3/);
+        });
+
+        it("leaves scipy's auditwheel-grafted libraries unstripped where strip would break them, and scipy.linalg imports", async () => {
+            const source = writeFiles(tmpDir("lp-slim-scipy-"), { "app.py": "import scipy.linalg\ndef handler(e, c):\n    return 1\n", "requirements.txt": "scipy==1.18.1\nnumpy==2.5.5\n" });
+            const { result, proof } = await buildSlimProven({ source, runtime: "python3.13", architecture: "x86_64", slim: true, cacheDir: SHARED_CACHE }, "always");
+            const refused = result.slim!.notStripped.filter((n) => /^scipy\.libs\/libscipy_openblas/.test(n.file));
+            assert.equal(refused.length, 1, JSON.stringify(result.slim!.notStripped));
+            assert.match(refused[0].why, /the stripped copy would not load/);
+            assert.ok(proof.ran);
+            assert.deepEqual(proof.keptWhole, []);
+            for (const m of ["scipy.linalg", "scipy.stats", "numpy.linalg"]) assert.ok(proof.imported.includes(m), m);
+        });
+
         it("leaves a .so that is not ELF and an ELF of the other architecture as they are, and says why", async () => {
             const dir = tmpDir("lp-slim-elf-");
             writeFiles(dir, { "fake/lib.so": "not a library\n", "other/_ext.cpython-313-aarch64-linux-gnu.so": elfHeader(183), "fake/__init__.py": "" });
@@ -172,11 +212,11 @@ describe("slim", function () {
                 JSON.stringify(report.slim.packages),
             );
             assert.ok(report.slimProof.ran, JSON.stringify(report.slimProof));
-            assert.deepEqual(report.slimProof.imported, ["_yaml", "six", "yaml"]);
+            assert.deepEqual(report.slimProof.imported, ["_yaml", "six", "yaml", "yaml._yaml"]);
             const text = cli(["build", source, "--slim", "--runtime", "python3.13", "--out", path.join(source, "..", "slim.zip"), "--cache-dir", SHARED_CACHE, "--quiet"]);
             assert.equal(text.code, 0, text.stderr);
             assert.match(text.stdout, /slim +[\d.]+ \w?B .*less: \d+ files removed/);
-            assert.match(text.stdout, /proof +3 top-level modules imported on the target/);
+            assert.match(text.stdout, /proof +4 modules \(every package and extension module\) imported on the target/);
         });
 
         it("refuses the slim options without --slim, in one paragraph", () => {

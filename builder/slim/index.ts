@@ -9,7 +9,7 @@ import * as path from "path";
 import { UserError } from "../../shared/errors";
 import { commitTemp, removeQuietly, tempPathFor, trackTemp, writeFileAtomic } from "../atomic";
 import { ensureStripper, STRIPPER, Stripper } from "../tools/strip";
-import { elfKind, importsFolder, isMetadataFolder, isSharedObjectName, removedFolderOf, SlimReason, slimReason } from "./rules";
+import { elfKind, importsFolder, isMetadataFolder, isTestOrDocFolder, isSharedObjectName, LoadSegment, loadSegments, removedFolderOf, SlimReason, slimReason, strippedSegmentsDiffer } from "./rules";
 
 export { slimReason } from "./rules";
 
@@ -72,7 +72,7 @@ export interface SlimReport {
     keptFolders: string[];
     /** Shared objects shipped as they were, and why: not ELF, another architecture, strip refused them. */
     notStripped: { file: string; why: string }[];
-    /** The top-level modules the dependencies ship, with their distribution: what the proof imports. */
+    /** The packages and extension modules the dependencies ship (importableModules), with their distribution: what the proof imports. */
     modules: { module: string; package: string }[];
     stripper: string;
 }
@@ -151,7 +151,7 @@ export async function slimTree(files: SlimFile[], architecture: string, slim: Re
             keptWhole: slim.keepWhole,
             keptFolders,
             notStripped,
-            modules: topLevelModules(files.map((f) => f.rel)).map((module) => ({ module, package: packageOf(module.split(".")[0]) })),
+            modules: importableModules(files.filter((f) => !drop.has(f.rel)).map((f) => f.rel)).map((module) => ({ module, package: packageOf(module.split(".")[0]) })),
             stripper: STRIPPER,
         },
     };
@@ -227,28 +227,42 @@ function keepImportedFolders(files: SlimFile[], drop: Set<string>, reasons: Map<
     return [...kept].sort();
 }
 
-/** The modules `import` can name at the top: packages, modules and extension modules; one level into namespace packages. */
-export function topLevelModules(rels: string[]): string[] {
+/**
+ * The modules the proof imports: every package (a folder with `__init__.py`)
+ * and every extension module the tree ships, at any depth, plus top-level
+ * single-file modules; one level into namespace packages. Test and docs
+ * folders a package kept are test code (they import pytest): not imported.
+ * Packages and extension modules are where slimming can break an import:
+ * a package's `__init__` loads its extension modules, and those load the
+ * shared libraries stripping touched (an `import scipy` alone loads none of
+ * scipy's OpenBLAS; `import scipy.linalg` does).
+ */
+export function importableModules(rels: string[]): string[] {
     const out = new Set<string>();
     const packages = new Set<string>();
-    for (const rel of rels) {
-        const parts = rel.split("/");
-        if (parts.length === 2 && parts[1] === "__init__.py") packages.add(parts[0]);
-    }
+    for (const rel of rels) if (rel.endsWith("/__init__.py")) packages.add(rel.slice(0, -"/__init__.py".length));
     const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
+    const skip = (parts: string[]) => isMetadataFolder(parts[0]) || parts[0] === "bin" || parts[0].startsWith("__editable__") || parts[0].startsWith("_distutils_hack") || parts.slice(1, -1).some(isTestOrDocFolder);
+    /** Whether every folder above `depth` is a package (the top one may be a namespace package). */
+    const importable = (parts: string[], depth: number) => parts.slice(0, depth).every((p, i) => identifier.test(p) && (i === 0 || packages.has(parts.slice(0, i + 1).join("/"))));
     for (const rel of rels) {
         const parts = rel.split("/");
-        // setuptools' hook for distutils (imported by its .pth file, not by name) and editable-install finders.
-        if (isMetadataFolder(parts[0]) || parts[0] === "bin" || parts[0].startsWith("__editable__") || parts[0].startsWith("_distutils_hack")) continue;
-        if (parts.length === 1) {
-            const m = /^([A-Za-z_][A-Za-z0-9_]*)(\.py|\.[A-Za-z0-9_-]+\.so|\.so)$/.exec(parts[0]);
-            if (m) out.add(m[1]);
-        } else if (parts.length === 2 && parts[1] === "__init__.py") {
-            if (identifier.test(parts[0])) out.add(parts[0]);
-        } else if (parts.length === 3 && parts[2] === "__init__.py" && !packages.has(parts[0])) {
-            // A namespace package (google/, azure/): its packages are what ships.
-            if (identifier.test(parts[0]) && identifier.test(parts[1])) out.add(`${parts[0]}.${parts[1]}`);
+        if (skip(parts)) continue;
+        const base = parts[parts.length - 1];
+        if (base === "__init__.py") {
+            const folders = parts.slice(0, -1);
+            if (!importable(folders, folders.length)) continue;
+            // A namespace package's top (google/) is no module of its own: its packages are.
+            out.add(folders.join("."));
+            continue;
         }
+        const ext = /^([A-Za-z_][A-Za-z0-9_]*)\.(?:[A-Za-z0-9_-]+\.)?so$/.exec(base);
+        const py = parts.length === 1 ? /^([A-Za-z_][A-Za-z0-9_]*)\.py$/.exec(base) : null;
+        const m = ext ?? py;
+        if (!m) continue;
+        const folders = parts.slice(0, -1);
+        if (folders.length && !(importable(folders, folders.length) && packages.has(folders.join("/")))) continue;
+        out.add([...folders, m[1]].join("."));
     }
     return [...out].sort();
 }
@@ -257,6 +271,34 @@ async function sha256File(file: string): Promise<string> {
     const hash = crypto.createHash("sha256");
     for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
     return hash.digest("hex");
+}
+
+/** The loadable segments of an ELF file on disk (undefined if its program headers cannot be read). */
+function segmentsOf(file: string): LoadSegment[] | undefined {
+    const fd = fs.openSync(file, "r");
+    try {
+        return loadSegments((position, length) => {
+            const b = Buffer.alloc(length);
+            if (fs.readSync(fd, b, 0, length, position) !== length) throw new Error("short read");
+            return b;
+        });
+    } catch {
+        return undefined;
+    } finally {
+        fs.closeSync(fd);
+    }
+}
+
+/** Whether a file holds only zero bytes in [offset, offset + length). */
+function zerosAt(file: string, offset: number, length: number): boolean {
+    if (length > 1 << 20) return false;
+    const fd = fs.openSync(file, "r");
+    try {
+        const b = Buffer.alloc(length);
+        return fs.readSync(fd, b, 0, length, offset) === length && b.every((x) => x === 0);
+    } finally {
+        fs.closeSync(fd);
+    }
 }
 
 function readHead(file: string): Buffer {
@@ -310,7 +352,13 @@ async function stripAll(candidates: SlimFile[], architecture: string, cacheDir: 
                 stripper ??= await ensureStripper(say);
                 const temp = trackTemp(tempPathFor(out));
                 try {
-                    const why = await stripper.strip(f.abs, temp);
+                    let why = await stripper.strip(f.abs, temp);
+                    if (!why) {
+                        const before = segmentsOf(f.abs);
+                        const after = segmentsOf(temp);
+                        why = !before || !after ? "its program headers cannot be read" : strippedSegmentsDiffer(before, after, (offset, length) => zerosAt(f.abs, offset, length));
+                        if (why) why = `the stripped copy would not load: ${why}`;
+                    }
                     const size = why ? 0 : fs.statSync(temp).size;
                     if (why || size >= f.size) {
                         record = { why: why ?? "not smaller" };
@@ -324,7 +372,7 @@ async function stripAll(candidates: SlimFile[], architecture: string, cacheDir: 
                 }
             }
             if (record.sha256 && record.size !== undefined) stripped.set(f.rel, { path: out, size: record.size, sha256: record.sha256 });
-            else if (record.why !== "not smaller") notStripped.push({ file: f.rel, why: `strip refused it: ${record.why}` });
+            else if (record.why !== "not smaller") notStripped.push({ file: f.rel, why: record.why!.startsWith("the stripped copy") ? record.why! : `strip refused it: ${record.why}` });
             if (++done % 50 === 0) say(`stripped ${done}/${targets.length} shared objects`);
         }
     };

@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { BuildOptions, BuildResult, buildArchive } from "..";
+import { UserError } from "../../shared/errors";
 import { sha256Hex } from "../cache";
 import { removeQuietly } from "../atomic";
 import { writeZip } from "../zip-writer";
@@ -45,47 +46,66 @@ export interface SlimProof {
 
 const PROBE_MODULE = "lambda_python_slim_probe";
 /**
- * Imports each module in a forked child of the function's own process (fork, not exec: an emulated sandbox
- * runs its interpreter through qemu, which a child could not exec by name); reports each error with the
- * files of its traceback, and a child that died (a library the loader refuses) by its signal.
+ * Imports the modules group by group (one group per top-level name), each
+ * group in a forked child of the function's own process (fork, not exec: an
+ * emulated sandbox runs its interpreter through qemu, which a child could not
+ * exec by name). The child says which module it starts and how each ended,
+ * so a child that dies (a library the loader refuses) names its module, and
+ * the rest of the group goes on in a new child.
  */
 const PROBE = `import json, os, traceback, importlib, warnings
 
 
-def _child(name, w):
-    try:
-        importlib.import_module(name)
-        os.write(w, b"null")
-    except BaseException as e:
-        files = [f.filename for f in traceback.extract_tb(e.__traceback__)]
-        os.write(w, json.dumps({"error": (type(e).__name__ + ": " + str(e))[:600], "files": files}).encode())
+def _child(names, w):
+    for name in names:
+        os.write(w, ("S " + name + "\\n").encode())
+        try:
+            importlib.import_module(name)
+            res = None
+        except BaseException as e:
+            files = [f.filename for f in traceback.extract_tb(e.__traceback__)]
+            res = {"error": (type(e).__name__ + ": " + str(e))[:600].replace("\\n", " "), "files": files}
+        os.write(w, ("R " + json.dumps([name, res]) + "\\n").encode())
     os._exit(0)
 
 
-def handler(event, context):
-    warnings.simplefilter("ignore", DeprecationWarning)  # fork with the runtime client's threads: the child only imports
-    out = {}
-    for name in event["modules"]:
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(r)
-            _child(name, w)
-        os.close(w)
-        chunks = []
-        while True:
-            b = os.read(r, 65536)
-            if not b:
-                break
-            chunks.append(b)
+def _run(names):
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
         os.close(r)
-        _, status = os.waitpid(pid, 0)
-        data = b"".join(chunks)
-        if data:
-            out[name] = json.loads(data)
-        else:
-            why = "killed by signal %d" % os.WTERMSIG(status) if os.WIFSIGNALED(status) else "exit status %d" % os.WEXITSTATUS(status)
-            out[name] = {"error": "the interpreter died importing it (%s)" % why, "files": []}
+        _child(names, w)
+    os.close(w)
+    chunks = []
+    while True:
+        b = os.read(r, 65536)
+        if not b:
+            break
+        chunks.append(b)
+    os.close(r)
+    _, status = os.waitpid(pid, 0)
+    out, started = {}, None
+    for line in b"".join(chunks).decode().splitlines():
+        if line.startswith("S "):
+            started = line[2:]
+        elif line.startswith("R "):
+            name, res = json.loads(line[2:])
+            out[name] = res
+            started = None
+    if started is not None:
+        why = "killed by signal %d" % os.WTERMSIG(status) if os.WIFSIGNALED(status) else "exit status %d" % os.WEXITSTATUS(status)
+        out[started] = {"error": "the interpreter died importing it (%s)" % why, "files": []}
+    return out
+
+
+def handler(event, context):
+    warnings.simplefilter("ignore")  # fork with the runtime client's threads: the child only imports
+    out = {}
+    for names in event["groups"]:
+        while names:
+            got = _run(names)
+            out.update(got)
+            names = [n for n in names if n not in out]
     return out
 `;
 
@@ -95,6 +115,16 @@ function runnerReady(runtime: string, architecture: string): boolean {
     const host = hostArchitecture();
     if (!host) return false;
     return [architecture, host].every((a) => fs.existsSync(rootDir(interpreter, a as "x86_64" | "arm64"))) && fs.existsSync(emulatorPath());
+}
+
+/** One group per top-level name, in order: a child imports a package's modules after its parent's. */
+function groupsOf(modules: string[]): string[][] {
+    const groups = new Map<string, string[]>();
+    for (const m of modules) {
+        const top = m.split(".")[0];
+        groups.set(top, [...(groups.get(top) ?? []), m]);
+    }
+    return [...groups.values()];
 }
 
 type Probe = Map<string, { error: string; files: string[] } | null>;
@@ -123,9 +153,17 @@ async function probe(result: BuildResult, modules: string[], say: (m: string) =>
             fs.writeFileSync(path.join(task, `${PROBE_MODULE}.py`), source);
             spec = { code: task, layers: [result.path] };
         }
-        say(`proving the slimmed archive: importing ${modules.length} module${modules.length > 1 ? "s" : ""} on ${result.runtime} ${result.architecture}`);
-        const r = await invokeOnce({ ...spec, handler: `${PROBE_MODULE}.handler`, runtime: result.runtime, architecture: result.architecture as "x86_64" | "arm64", timeoutSeconds: 900, memoryMB: 3008, functionName: "slim-proof" }, { modules });
-        if (!r.ok) throw new Error(`the import probe itself failed (${r.error?.errorType ?? (r.timedOut ? "timeout" : "error")}: ${r.error?.errorMessage ?? r.payload.slice(0, 300)})\n${r.logs.slice(-800)}`);
+        say(`proving the ${result.slim ? "slimmed " : "whole "}archive: importing ${modules.length} module${modules.length > 1 ? "s" : ""} on ${result.runtime} ${result.architecture}`);
+        const r = await invokeOnce(
+            { ...spec, handler: `${PROBE_MODULE}.handler`, runtime: result.runtime, architecture: result.architecture as "x86_64" | "arm64", timeoutSeconds: 900, memoryMB: 3008, functionName: "slim-proof" },
+            { groups: groupsOf(modules) },
+        );
+        if (!r.ok) {
+            const why = r.cannotLoad?.map((f) => f.message).join(" ") ?? `${r.error?.errorType ?? (r.timedOut ? "timeout" : "error")}: ${r.error?.errorMessage ?? r.payload.slice(0, 300)}`;
+            throw new UserError(
+                `could not prove the slimmed ${result.kind} archive ${result.out ?? result.path} on ${result.runtime} ${result.architecture}: the import probe failed (${why}). Build with --no-prove (components: slimSettings.prove "never") to ship it unproven, or without slim.\n${r.logs.slice(-800)}`,
+            );
+        }
         const body = JSON.parse(r.payload) as Record<string, { error: string; files: string[] } | null>;
         return new Map(modules.map((m) => [m, body[m] ?? null]));
     } finally {

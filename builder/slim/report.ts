@@ -36,7 +36,7 @@ export function slimLines(report: SlimReport | undefined, proof: SlimProof | und
 
 function proofLines(proof: SlimProof): string[] {
     if (!proof.ran) return [`  proof        not run: ${proof.skipped}`];
-    const lines = [`  proof        ${proof.imported.length} top-level module${proof.imported.length === 1 ? "" : "s"} imported on the target`];
+    const lines = [`  proof        ${proof.imported.length} module${proof.imported.length === 1 ? "" : "s"} (every package and extension module) imported on the target`];
     for (const k of proof.keptWhole) lines.push(`  put back     ${k.package} kept whole: importing ${k.module} broke after slimming (${k.error})`);
     for (const f of proof.failingAnyway) lines.push(`  note         ${f.module} does not import even without slimming (${f.error}); not slimming's doing`);
     if (proof.gaveUp) lines.push(`  gave up      ${proof.gaveUp}`);

@@ -39,6 +39,11 @@ export function slimReason(rel: string, keepTyped = false): SlimReason | undefin
     return undefined;
 }
 
+/** Whether a folder's name marks test code or docs (inside a package). */
+export function isTestOrDocFolder(name: string): boolean {
+    return TEST_FOLDERS.has(name) || DOC_FOLDERS.has(name);
+}
+
 /** The test or docs folder (`pkg/sub/tests`) a removed file is in, for the import check. */
 export function removedFolderOf(rel: string): string | undefined {
     const parts = rel.split("/");
@@ -78,4 +83,69 @@ export function importsFolder(source: string, moduleFolder: string, folder: stri
     const name = folder.slice(folder.lastIndexOf("/") + 1);
     if (moduleFolder !== parent) return false;
     return new RegExp(`^\\s*from\\s+\\.${esc(name)}\\b|^\\s*from\\s+\\.\\s+import\\s+[^\\n]*\\b${esc(name)}\\b`, "m").test(source);
+}
+
+/** A loadable segment as the dynamic linker maps it. */
+export interface LoadSegment {
+    offset: number;
+    vaddr: number;
+    filesz: number;
+    memsz: number;
+    flags: number;
+}
+
+/** The PT_LOAD segments of a 64-bit little-endian ELF file, from its program headers (wherever patchelf put them). */
+export function loadSegments(read: (position: number, length: number) => Buffer): LoadSegment[] {
+    const head = read(0, 64);
+    const phoff = Number(head.readBigUInt64LE(0x20));
+    const phentsize = head.readUInt16LE(0x36);
+    const phnum = head.readUInt16LE(0x38);
+    const table = read(phoff, phentsize * phnum);
+    const out: LoadSegment[] = [];
+    for (let i = 0; i < phnum; i++) {
+        const at = i * phentsize;
+        if (table.readUInt32LE(at) !== 1) continue; // PT_LOAD
+        out.push({
+            flags: table.readUInt32LE(at + 4),
+            offset: Number(table.readBigUInt64LE(at + 8)),
+            vaddr: Number(table.readBigUInt64LE(at + 16)),
+            filesz: Number(table.readBigUInt64LE(at + 32)),
+            memsz: Number(table.readBigUInt64LE(at + 40)),
+        });
+    }
+    return out;
+}
+
+/** Lambda's page size on both architectures; glibc refuses a PT_LOAD whose address and offset differ modulo it. */
+const PAGE = 4096;
+
+/** The most a segment may lose at its end: alignment padding between sections, never a section. */
+const MAX_PADDING = 64;
+
+/**
+ * Why a stripped copy must not replace its original, or undefined when it
+ * may: stripping removes sections nothing maps, so every loadable segment
+ * must keep its address and flags, stay page-congruent with its file offset,
+ * and keep its contents; it may lose only a tail of alignment padding (at
+ * most 64 zero bytes, where the segment has no zero-filled part of its own).
+ * `originalZeros(offset, length)` says whether the original holds only zeros
+ * there. GNU strip on a library patchelf rewrote (auditwheel's grafted ones)
+ * can move and truncate segments: "ELF load command address/offset not
+ * page-aligned" at import, as scipy 1.18.1's OpenBLAS did.
+ */
+export function strippedSegmentsDiffer(before: LoadSegment[], after: LoadSegment[], originalZeros: (offset: number, length: number) => boolean): string | undefined {
+    if (before.length !== after.length) return `it has ${after.length} loadable segments where the original has ${before.length}`;
+    for (let i = 0; i < before.length; i++) {
+        const b = before[i];
+        const a = after[i];
+        const at = `its loadable segment at 0x${b.vaddr.toString(16)}`;
+        if (a.vaddr !== b.vaddr || a.flags !== b.flags) return `${at} moved or changed`;
+        if ((a.vaddr - a.offset) % PAGE !== 0) return `${at} is no longer page-aligned with its file offset 0x${a.offset.toString(16)}`;
+        if (a.memsz === b.memsz && a.filesz === b.filesz) continue;
+        const cut = b.filesz - a.filesz;
+        const padding = cut > 0 && cut <= MAX_PADDING && b.memsz - a.memsz === cut && (a.memsz === b.memsz ? false : b.memsz === b.filesz) && originalZeros(b.offset + a.filesz, cut);
+        const tailOfFile = cut > 0 && cut <= MAX_PADDING && a.memsz === b.memsz && originalZeros(b.offset + a.filesz, cut);
+        if (!padding && !tailOfFile) return `${at} lost data (file size 0x${b.filesz.toString(16)} → 0x${a.filesz.toString(16)}, memory size 0x${b.memsz.toString(16)} → 0x${a.memsz.toString(16)})`;
+    }
+    return undefined;
 }
