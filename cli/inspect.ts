@@ -1,6 +1,8 @@
 // lambda-python inspect: run the policy pack's archive rules on one zip.
 import * as fs from "fs";
 import { biggestPackages, formatSummary } from "../builder/report";
+import { slimmable } from "../builder/slim";
+import { slimmableLine } from "../builder/slim/report";
 import { describeFsError, UserError } from "../shared/errors";
 import { inspectPathVerified } from "../policies/inspect";
 import { seekableArchive } from "./archive-input";
@@ -81,6 +83,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
     });
     const f = archive.facts;
     const prefix = kind === "layer" ? "python/" : "";
+    const slim = slimmable(f.files, prefix, (name) => archive.readText(name));
     if (v.json) {
         console.log(
             JSON.stringify(
@@ -97,6 +100,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
                     natives: f.natives.slice(0, 100),
                     wheels: f.wheels,
                     biggestPackages: biggestPackages(f, prefix),
+                    slimmable: slim,
                     findings,
                 },
                 null,
@@ -116,7 +120,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
                 entries: f.entries,
                 nativeArchitectures: f.nativeArchitectures,
                 packages: biggestPackages(f, prefix),
-                extra: notChecked.length ? [`not checked    ${notChecked.join("; ")}`] : [],
+                extra: [...(notChecked.length ? [`not checked    ${notChecked.join("; ")}`] : []), slimmableLine(slim)],
                 findings,
             }),
         );

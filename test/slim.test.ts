@@ -173,7 +173,11 @@ describe("slim", function () {
                     "needsmissing/tests/test_x.py": "",
                 },
             });
-            const source = writeFiles(path.join(root, "app"), { "app.py": "import readsown, importsown, plain\ndef handler(e, c):\n    return readsown.EXPECTED\n" });
+            const source = writeFiles(path.join(root, "app"), {
+                "app.py": "import readsown, importsown, plain\ndef handler(e, c):\n    return readsown.EXPECTED\n",
+                "tests/test_app.py": "def test_app():\n    pass\n",
+                "app.pyi": "def handler(e, c): ...\n",
+            });
             const { result, proof } = await buildSlimProven({ source, sitePackages: site, runtime: "python3.13", architecture: "x86_64", slim: true, cacheDir: SHARED_CACHE }, "always");
             const names = pyZip(result.path).entries.map((e) => e.name);
             assert.ok(proof.ran);
@@ -188,7 +192,7 @@ describe("slim", function () {
             );
             assert.deepEqual(result.slim!.keptWhole, ["readsown"]);
             assert.deepEqual(result.slim!.keptFolders, ["importsown/tests"]);
-            for (const kept of ["readsown/tests/expected.json", "readsown/tests/test_it.py", "importsown/tests/fixtures.py", "plain/data/table.csv", "plain/__init__.py", "plain-1.0.dist-info/METADATA", "app.py"])
+            for (const kept of ["tests/test_app.py", "app.pyi", "readsown/tests/expected.json", "readsown/tests/test_it.py", "importsown/tests/fixtures.py", "plain/data/table.csv", "plain/__init__.py", "plain-1.0.dist-info/METADATA", "app.py"])
                 assert.ok(names.includes(kept), `${kept} kept`);
             for (const gone of ["plain/__init__.pyi", "plain/py.typed", "plain/include/plain.h", "plain/_speedups.c", "plain/tests/test_plain.py", "plain/docs/index.rst", "needsmissing/tests/test_x.py"])
                 assert.ok(!names.includes(gone), `${gone} removed`);
@@ -198,6 +202,15 @@ describe("slim", function () {
             assert.ok(!record.includes("plain/__init__.pyi"));
             const plain = result.slim!.packages.find((p) => p.name === "plain")!;
             assert.deepEqual(Object.keys(plain.byReason).sort(), ["build leftovers", "docs and examples", "headers", "tests", "type stubs"]);
+            // inspect: what --slim's rules still match is what the build kept on purpose; the function's own code never counts.
+            const inspected = cli(["inspect", result.path, "--json"]);
+            assert.equal(inspected.code, 0, inspected.stderr);
+            assert.deepEqual(
+                JSON.parse(inspected.stdout)
+                    .slimmable.packages.map((p: { name: string }) => p.name)
+                    .sort(),
+                ["importsown", "readsown"],
+            );
         });
     });
 

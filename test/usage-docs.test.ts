@@ -32,6 +32,7 @@ const ELSEWHERE: Record<string, Record<string, string>> = {
         "--deploy": "pipenv",
         "--format": "uv export",
         "--package": "uv init",
+        "--strip-unneeded": "strip (what --slim runs on shared objects)",
     },
     inspect: { "--layer": "invoke and serve" },
     preview: { "--policy-pack": "pulumi preview", "--policy-pack-config": "pulumi preview" },

@@ -100,7 +100,17 @@ export interface SlimResult {
 
 /** Slims a dependency tree for `architecture`; files are relative to site-packages. */
 export async function slimTree(files: SlimFile[], architecture: string, slim: ResolvedSlim, cacheDir: string, say: (m: string) => void): Promise<SlimResult> {
-    const packageOf = distributionsOf(files);
+    const byRelAbs = new Map(files.map((f) => [f.rel, f.abs]));
+    const { packageOf } = distributionsOf(
+        files.map((f) => f.rel),
+        (rel) => {
+            try {
+                return fs.readFileSync(byRelAbs.get(rel)!, "utf8");
+            } catch {
+                return undefined;
+            }
+        },
+    );
     const keepWhole = new Set(slim.keepWhole);
     const drop = new Set<string>();
     const reasons = new Map<string, SlimReason>();
@@ -160,19 +170,16 @@ export async function slimTree(files: SlimFile[], architecture: string, slim: Re
 /**
  * Which distribution each file belongs to, from the RECORD of every
  * top-level .dist-info (`numpy.libs/` is numpy's, `yaml/` PyYAML's); a file
- * no RECORD lists counts under its top-level folder's name.
+ * no RECORD lists counts under its top-level folder's name. `isListed`
+ * says whether a RECORD lists the file's top level (a dependency's, not the
+ * handler's own code).
  */
-function distributionsOf(files: SlimFile[]): (rel: string) => string {
+export function distributionsOf(rels: string[], read: (rel: string) => string | undefined): { packageOf: (rel: string) => string; isListed: (rel: string) => boolean } {
     const byTop = new Map<string, string>();
-    for (const f of files) {
-        const m = /^([^/]+)-[^-/]+\.dist-info\/RECORD$/.exec(f.rel);
-        if (!m) continue;
-        let text: string;
-        try {
-            text = fs.readFileSync(f.abs, "utf8");
-        } catch {
-            continue;
-        }
+    for (const rel of rels) {
+        const m = /^([^/]+)-[^-/]+\.dist-info\/RECORD$/.exec(rel);
+        const text = m ? read(rel) : undefined;
+        if (!m || text === undefined) continue;
         for (const line of text.split("\n")) {
             const first = line.split(",")[0].replace(/^"/, "");
             const top = first.split("/")[0];
@@ -182,12 +189,43 @@ function distributionsOf(files: SlimFile[]): (rel: string) => string {
             if (!first.includes("/")) byTop.set(top.split(".")[0], m[1]);
         }
     }
-    return (rel) => {
-        const top = rel.split("/")[0];
-        const meta = /^([^/]+)-[^-/]+\.(dist|egg)-info$/.exec(top);
-        if (meta) return meta[1];
-        return byTop.get(top) ?? top.split(".")[0];
+    const metaOf = (top: string) => /^([^/]+)-[^-/]+\.(dist|egg)-info$/.exec(top)?.[1];
+    return {
+        packageOf: (rel) => {
+            const top = rel.split("/")[0];
+            return metaOf(top) ?? byTop.get(top) ?? top.split(".")[0];
+        },
+        isListed: (rel) => {
+            const top = rel.split("/")[0];
+            return metaOf(top) !== undefined || byTop.has(top);
+        },
     };
+}
+
+/** What slimming's rules would remove from an archive's files (`inspect`): stripping is not counted, it is measured by a build. */
+export function slimmable(files: { name: string; size: number }[], prefix: string, read: (name: string) => string | undefined): { files: number; bytes: number; packages: PackageSlimming[] } {
+    const rels = files.filter((f) => f.name.startsWith(prefix)).map((f) => ({ rel: f.name.slice(prefix.length), size: f.size }));
+    const { packageOf, isListed } = distributionsOf(
+        rels.map((f) => f.rel),
+        (rel) => read(prefix + rel),
+    );
+    const packages = new Map<string, PackageSlimming>();
+    let count = 0;
+    let bytes = 0;
+    for (const f of rels) {
+        // Only dependencies' files: a function archive's own code is never slimmed.
+        const reason = isListed(f.rel) ? slimReason(f.rel) : undefined;
+        if (!reason) continue;
+        const name = packageOf(f.rel);
+        let p = packages.get(name);
+        if (!p) packages.set(name, (p = { name, removedFiles: 0, removedBytes: 0, strippedFiles: 0, strippedBytes: 0, byReason: {} }));
+        p.removedFiles++;
+        p.removedBytes += f.size;
+        p.byReason[reason] = (p.byReason[reason] ?? 0) + f.size;
+        count++;
+        bytes += f.size;
+    }
+    return { files: count, bytes, packages: [...packages.values()].sort((a, b) => b.removedBytes - a.removedBytes || (a.name < b.name ? -1 : 1)) };
 }
 
 /** Test and docs folders a module of their package imports go back in (the import check is textual; the proof is the real one). */

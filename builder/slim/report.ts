@@ -1,7 +1,7 @@
 // The build summary's lines about slimming: what went, per package, what was
 // kept and why, and whether the import proof ran.
 import { formatBytes, formatMB, withCommas } from "../../policies/rules/format";
-import type { SlimReport } from ".";
+import type { PackageSlimming, SlimReport } from ".";
 import type { SlimProof } from "./prove";
 
 export function slimLines(report: SlimReport | undefined, proof: SlimProof | undefined): string[] {
@@ -32,6 +32,13 @@ export function slimLines(report: SlimReport | undefined, proof: SlimProof | und
     }
     if (proof) lines.push(...proofLines(proof));
     return lines;
+}
+
+/** inspect's line: what `--slim` would remove from an archive's dependencies. */
+export function slimmableLine(s: { files: number; bytes: number; packages: PackageSlimming[] }): string {
+    if (!s.files) return "slimmable      nothing: no tests, headers, stubs, docs or build leftovers in dependencies";
+    const top = s.packages.slice(0, 5).map((p) => `${p.name} ${formatMB(p.removedBytes)}`);
+    return `slimmable      ${withCommas(s.files)} files, ${formatBytes(s.bytes)} in dependencies match --slim's rules (${top.join(", ")}${s.packages.length > 5 ? ", …" : ""}); a build keeps what a package imports, and measures stripping`;
 }
 
 function proofLines(proof: SlimProof): string[] {
