@@ -90,7 +90,7 @@ export function sharedBuild(options: BuildOptions, resource: pulumi.Resource, la
         // What slimming did, on the component: a warning when the archive is unproven or a package was put back whole.
         (proof, result) => {
             const text = `${label}: ${slimLines(result.slim, proof)
-                .map((l) => l.trim())
+                .map((l) => l.trim().replace(/ {2,}/g, ": "))
                 .join("\n")}`;
             if (!proof.ran || proof.keptWhole.length || proof.gaveUp) pulumi.log.warn(text, resource);
             else pulumi.log.info(text, resource);

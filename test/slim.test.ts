@@ -8,7 +8,9 @@ import { buildArchive } from "../builder";
 import { importableModules, slimTree } from "../builder/slim";
 import { importsFolder, LoadSegment, slimReason, strippedSegmentsDiffer } from "../builder/slim/rules";
 import { buildSlimProven } from "../builder/slim/prove";
-import { cli, elfMachine, pyRead, pyZip, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
+import { PythonFunction, PythonLayer } from "../components";
+import { outputValue } from "../preview/mock-stack";
+import { cli, elfMachine, pyRead, pyZip, SHARED_CACHE, tmpDir, useMockStack, writeFiles } from "./helpers";
 import { elfHeader } from "./zip-crafter";
 
 /** A site-packages folder as an installer leaves it: each package with its .dist-info (METADATA, RECORD). */
@@ -211,6 +213,43 @@ describe("slim", function () {
                     .sort(),
                 ["importsown", "readsown"],
             );
+        });
+    });
+
+    describe("components", () => {
+        const mock = useMockStack();
+        /** A package that reads its tests folder at import, and one whose tests can go. */
+        const hostileSite = () =>
+            sitePackages(tmpDir("lp-slim-comp-site-"), {
+                readsown: { "readsown/__init__.py": "import os\nDATA = open(os.path.join(os.path.dirname(__file__), 'tests', 'data.txt')).read()\n", "readsown/tests/data.txt": "42\n" },
+                plain: { "plain/__init__.py": "", "plain/tests/test_plain.py": "", "plain/__init__.pyi": "" },
+            });
+
+        it("PythonFunction slim: the archive is slimmed and proven at pulumi up, the package that broke put back whole", async () => {
+            const fn = new PythonFunction("slim-fn", {
+                source: writeFiles(tmpDir("lp-slim-comp-"), { "app.py": "import readsown\ndef handler(e, c):\n    return readsown.DATA\n" }),
+                handler: "app.handler",
+                runtime: "python3.13",
+                sitePackages: hostileSite(),
+                slim: true,
+                slimSettings: { prove: "always" },
+            });
+            const archive = await outputValue(fn.archive);
+            await mock().settle();
+            const names = pyZip(archive.path).entries.map((e) => e.name);
+            assert.ok(names.includes("readsown/tests/data.txt"), "kept whole after the proof");
+            assert.ok(!names.includes("plain/tests/test_plain.py") && !names.includes("plain/__init__.pyi"), "slimmed");
+        });
+
+        it("PythonLayer slim: the layer is slimmed under python/, proven as a layer", async () => {
+            const layer = new PythonLayer("slim-layer", { sitePackages: hostileSite(), runtimes: ["python3.13"], slim: true, slimSettings: { prove: "always", keepTyped: true } });
+            await outputValue(layer.arn);
+            await mock().settle();
+            const code = mock().byName("aws:lambda/layerVersion:LayerVersion", "slim-layer").wire.code as Record<string, string>;
+            const names = pyZip(code.path).entries.map((e) => e.name);
+            assert.ok(names.includes("python/readsown/tests/data.txt"));
+            assert.ok(names.includes("python/plain/__init__.pyi"), "keepTyped keeps stubs");
+            assert.ok(!names.includes("python/plain/tests/test_plain.py"));
         });
     });
 

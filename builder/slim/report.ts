@@ -9,7 +9,7 @@ export function slimLines(report: SlimReport | undefined, proof: SlimProof | und
         return proof?.gaveUp ? [`slim           not applied: ${proof.gaveUp}`] : [];
     }
     const saved = report.removedBytes + report.strippedBytes;
-    const lines = [`slim           ${formatBytes(saved)} less: ${withCommas(report.removedFiles)} files removed (${formatMB(report.removedBytes)}), ${withCommas(report.strippedFiles)} shared objects stripped (${formatMB(report.strippedBytes)})`];
+    const lines = [`slim           ${formatBytes(saved)} less: ${plural(report.removedFiles, "file")} removed (${formatMB(report.removedBytes)}), ${plural(report.strippedFiles, "shared object")} stripped (${formatMB(report.strippedBytes)})`];
     const top = report.packages.filter((p) => p.removedBytes + p.strippedBytes > 0).slice(0, 8);
     if (top.length) {
         lines.push(
@@ -32,6 +32,10 @@ export function slimLines(report: SlimReport | undefined, proof: SlimProof | und
     }
     if (proof) lines.push(...proofLines(proof));
     return lines;
+}
+
+function plural(n: number, what: string): string {
+    return `${withCommas(n)} ${what}${n === 1 ? "" : "s"}`;
 }
 
 /** inspect's line: what `--slim` would remove from an archive's dependencies. */
