@@ -261,7 +261,7 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
 }
 
 /** The modules that decide what goes into an archive and how (this one, walking, normalising, writing). */
-const BUILDER_FILES = ["index", "walk", "normalize", "credentials", "zip-writer", "deflate-worker", "options", "slim/index", "slim/rules"].map((m) => path.join(__dirname, m + path.extname(__filename)));
+const BUILDER_FILES = ["index", "walk", "normalize", "credentials", "zip-writer", "deflate-worker", "options", "slim/index", "slim/rules", "tools/strip"].map((m) => path.join(__dirname, m + path.extname(__filename)));
 
 /**
  * Everything an archive is made from, by identity rather than content: the

@@ -34,7 +34,7 @@ const ELSEWHERE: Record<string, Record<string, string>> = {
         "--package": "uv init",
         "--strip-unneeded": "strip (what --slim runs on shared objects)",
     },
-    inspect: { "--layer": "invoke and serve" },
+    inspect: { "--layer": "invoke and serve", "--slim": "lambda-python build" },
     preview: { "--policy-pack": "pulumi preview", "--policy-pack-config": "pulumi preview" },
     serve: { "--out": "lambda-python build" },
     event: { "--event": "invoke", "--invoke": "preview", "--api": "serve" },
