@@ -11,8 +11,6 @@ import { commitTemp, removeQuietly, tempPathFor, trackTemp, writeFileAtomic } fr
 import { ensureStripper, STRIPPER, Stripper } from "../tools/strip";
 import { elfKind, importsFolder, isMetadataFolder, isTestOrDocFolder, isSharedObjectName, LoadSegment, loadSegments, removedFolderOf, SlimReason, slimReason, strippedSegmentsDiffer } from "./rules";
 
-export { slimReason } from "./rules";
-
 /** The builder's `slim` option when given as an object; `true` is all defaults. */
 export interface SlimOptions {
     /** Keep `py.typed` markers and `.pyi` stubs (for type-checking against the archive). @default false */
@@ -174,7 +172,7 @@ export async function slimTree(files: SlimFile[], architecture: string, slim: Re
  * says whether a RECORD lists the file's top level (a dependency's, not the
  * handler's own code).
  */
-export function distributionsOf(rels: string[], read: (rel: string) => string | undefined): { packageOf: (rel: string) => string; isListed: (rel: string) => boolean } {
+function distributionsOf(rels: string[], read: (rel: string) => string | undefined): { packageOf: (rel: string) => string; isListed: (rel: string) => boolean } {
     const byTop = new Map<string, string>();
     for (const rel of rels) {
         const m = /^([^/]+)-[^-/]+\.dist-info\/RECORD$/.exec(rel);
