@@ -13,6 +13,7 @@ __all__ = [
     'Installer',
     'LayerLayout',
     'LogFormat',
+    'SlimProofMode',
 ]
 
 
@@ -83,4 +84,20 @@ class LogFormat(_builtins.str, Enum):
     JSON = "JSON"
     """
     One JSON object per line, with the level and request ID as fields.
+    """
+
+
+@pulumi.type_token("lambda-python:index:SlimProofMode")
+class SlimProofMode(_builtins.str, Enum):
+    AUTO = "auto"
+    """
+    When the local runner is set up for the target (lambda-python setup); otherwise a warning says it was not.
+    """
+    ALWAYS = "always"
+    """
+    Always: the runner's tools are installed first if missing (needs root once, like lambda-python setup).
+    """
+    NEVER = "never"
+    """
+    Never: the archive is slimmed unproven.
     """

@@ -38,6 +38,8 @@ __all__ = [
     'FunctionVpcConfigArgsDict',
     'PythonFunctionUrlArgs',
     'PythonFunctionUrlArgsDict',
+    'SlimSettingsArgs',
+    'SlimSettingsArgsDict',
 ]
 
 class BuildSettingsArgsDict(TypedDict):
@@ -1125,5 +1127,74 @@ class PythonFunctionUrlArgs:
     @cors.setter
     def cors(self, value: pulumi.Input[Optional['FunctionUrlCorsArgs']]):
         pulumi.set(self, "cors", value)
+
+
+class SlimSettingsArgsDict(TypedDict):
+    keep_typed: NotRequired[_builtins.bool]
+    """
+    Keep py.typed markers and .pyi stubs.
+    """
+    keep_whole: NotRequired[Sequence[_builtins.str]]
+    """
+    Distributions kept whole (neither slimmed nor stripped), e.g. ["scipy"].
+    """
+    prove: NotRequired['SlimProofMode']
+    """
+    When the slimmed archive is proven.
+    """
+
+@pulumi.input_type
+class SlimSettingsArgs:
+    def __init__(__self__, *,
+                 keep_typed: Optional[_builtins.bool] = None,
+                 keep_whole: Optional[Sequence[_builtins.str]] = None,
+                 prove: Optional['SlimProofMode'] = None):
+        """
+        :param _builtins.bool keep_typed: Keep py.typed markers and .pyi stubs.
+        :param Sequence[_builtins.str] keep_whole: Distributions kept whole (neither slimmed nor stripped), e.g. ["scipy"].
+        :param 'SlimProofMode' prove: When the slimmed archive is proven.
+        """
+        if keep_typed is not None:
+            pulumi.set(__self__, "keep_typed", keep_typed)
+        if keep_whole is not None:
+            pulumi.set(__self__, "keep_whole", keep_whole)
+        if prove is not None:
+            pulumi.set(__self__, "prove", prove)
+
+    @_builtins.property
+    @pulumi.getter(name="keepTyped")
+    def keep_typed(self) -> Optional[_builtins.bool]:
+        """
+        Keep py.typed markers and .pyi stubs.
+        """
+        return pulumi.get(self, "keep_typed")
+
+    @keep_typed.setter
+    def keep_typed(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "keep_typed", value)
+
+    @_builtins.property
+    @pulumi.getter(name="keepWhole")
+    def keep_whole(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Distributions kept whole (neither slimmed nor stripped), e.g. ["scipy"].
+        """
+        return pulumi.get(self, "keep_whole")
+
+    @keep_whole.setter
+    def keep_whole(self, value: Optional[Sequence[_builtins.str]]):
+        pulumi.set(self, "keep_whole", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def prove(self) -> Optional['SlimProofMode']:
+        """
+        When the slimmed archive is proven.
+        """
+        return pulumi.get(self, "prove")
+
+    @prove.setter
+    def prove(self, value: Optional['SlimProofMode']):
+        pulumi.set(self, "prove", value)
 
 

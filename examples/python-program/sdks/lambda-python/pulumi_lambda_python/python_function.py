@@ -44,6 +44,8 @@ class PythonFunctionArgs:
                  role: pulumi.Input[Optional[_builtins.str]] = None,
                  runtime: pulumi.Input[Optional[_builtins.str]] = None,
                  site_packages: pulumi.Input[Optional[_builtins.str]] = None,
+                 slim: Optional[_builtins.bool] = None,
+                 slim_settings: Optional['SlimSettingsArgs'] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  timeout: pulumi.Input[Optional[_builtins.float]] = None,
                  url: Optional['PythonFunctionUrlArgs'] = None):
@@ -66,6 +68,8 @@ class PythonFunctionArgs:
         :param pulumi.Input[_builtins.str] requirements: A requirements.txt.
         :param pulumi.Input[_builtins.str] role: ARN of an existing execution role; no role is created then.
         :param pulumi.Input[_builtins.str] site_packages: An already-installed site-packages folder.
+        :param _builtins.bool slim: Slim the dependencies: leave out tests, headers, stubs, docs and build leftovers, strip shared objects, then prove every top-level module still imports on the target (README "Slimming").
+        :param 'SlimSettingsArgs' slim_settings: How `slim` slims and when it proves the result.
         :param pulumi.Input[_builtins.float] timeout: Seconds.
         :param 'PythonFunctionUrlArgs' url: A function URL.
         """
@@ -107,6 +111,10 @@ class PythonFunctionArgs:
             pulumi.set(__self__, "runtime", runtime)
         if site_packages is not None:
             pulumi.set(__self__, "site_packages", site_packages)
+        if slim is not None:
+            pulumi.set(__self__, "slim", slim)
+        if slim_settings is not None:
+            pulumi.set(__self__, "slim_settings", slim_settings)
         if tags is not None:
             pulumi.set(__self__, "tags", tags)
         if timeout is not None:
@@ -344,6 +352,30 @@ class PythonFunctionArgs:
 
     @_builtins.property
     @pulumi.getter
+    def slim(self) -> Optional[_builtins.bool]:
+        """
+        Slim the dependencies: leave out tests, headers, stubs, docs and build leftovers, strip shared objects, then prove every top-level module still imports on the target (README "Slimming").
+        """
+        return pulumi.get(self, "slim")
+
+    @slim.setter
+    def slim(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "slim", value)
+
+    @_builtins.property
+    @pulumi.getter(name="slimSettings")
+    def slim_settings(self) -> Optional['SlimSettingsArgs']:
+        """
+        How `slim` slims and when it proves the result.
+        """
+        return pulumi.get(self, "slim_settings")
+
+    @slim_settings.setter
+    def slim_settings(self, value: Optional['SlimSettingsArgs']):
+        pulumi.set(self, "slim_settings", value)
+
+    @_builtins.property
+    @pulumi.getter
     def tags(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         return pulumi.get(self, "tags")
 
@@ -401,6 +433,8 @@ class PythonFunction(pulumi.ComponentResource):
                  role: pulumi.Input[Optional[_builtins.str]] = None,
                  runtime: pulumi.Input[Optional[_builtins.str]] = None,
                  site_packages: pulumi.Input[Optional[_builtins.str]] = None,
+                 slim: Optional[_builtins.bool] = None,
+                 slim_settings: Optional[Union['SlimSettingsArgs', 'SlimSettingsArgsDict']] = None,
                  source: pulumi.Input[Optional[_builtins.str]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  timeout: pulumi.Input[Optional[_builtins.float]] = None,
@@ -426,6 +460,8 @@ class PythonFunction(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.str] requirements: A requirements.txt.
         :param pulumi.Input[_builtins.str] role: ARN of an existing execution role; no role is created then.
         :param pulumi.Input[_builtins.str] site_packages: An already-installed site-packages folder.
+        :param _builtins.bool slim: Slim the dependencies: leave out tests, headers, stubs, docs and build leftovers, strip shared objects, then prove every top-level module still imports on the target (README "Slimming").
+        :param Union['SlimSettingsArgs', 'SlimSettingsArgsDict'] slim_settings: How `slim` slims and when it proves the result.
         :param pulumi.Input[_builtins.str] source: Folder with the handler module and the rest of the function's code.
         :param pulumi.Input[_builtins.float] timeout: Seconds.
         :param Union['PythonFunctionUrlArgs', 'PythonFunctionUrlArgsDict'] url: A function URL.
@@ -473,6 +509,8 @@ class PythonFunction(pulumi.ComponentResource):
                  role: pulumi.Input[Optional[_builtins.str]] = None,
                  runtime: pulumi.Input[Optional[_builtins.str]] = None,
                  site_packages: pulumi.Input[Optional[_builtins.str]] = None,
+                 slim: Optional[_builtins.bool] = None,
+                 slim_settings: Optional[Union['SlimSettingsArgs', 'SlimSettingsArgsDict']] = None,
                  source: pulumi.Input[Optional[_builtins.str]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  timeout: pulumi.Input[Optional[_builtins.float]] = None,
@@ -509,6 +547,8 @@ class PythonFunction(pulumi.ComponentResource):
             __props__.__dict__["role"] = role
             __props__.__dict__["runtime"] = runtime
             __props__.__dict__["site_packages"] = site_packages
+            __props__.__dict__["slim"] = slim
+            __props__.__dict__["slim_settings"] = slim_settings
             if source is None and not opts.urn:
                 raise TypeError("Missing required property 'source'")
             __props__.__dict__["source"] = source

@@ -34,6 +34,8 @@ class PythonLayerArgs:
                  runtimes: Optional[Sequence[pulumi.Input[_builtins.str]]] = None,
                  site_packages: pulumi.Input[Optional[_builtins.str]] = None,
                  skip_destroy: pulumi.Input[Optional[_builtins.bool]] = None,
+                 slim: Optional[_builtins.bool] = None,
+                 slim_settings: Optional['SlimSettingsArgs'] = None,
                  source: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a PythonLayer resource.
@@ -51,6 +53,8 @@ class PythonLayerArgs:
                archive is checked against every one.
         :param pulumi.Input[_builtins.str] site_packages: An already-installed site-packages folder.
         :param pulumi.Input[_builtins.bool] skip_destroy: Keep old layer versions when the layer is replaced or deleted.
+        :param _builtins.bool slim: Slim the dependencies: leave out tests, headers, stubs, docs and build leftovers, strip shared objects, then prove every top-level module still imports on the target (README "Slimming").
+        :param 'SlimSettingsArgs' slim_settings: How `slim` slims and when it proves the result.
         :param pulumi.Input[_builtins.str] source: Folder of modules to ship in the layer (under python/). Optional when dependencies are given.
         """
         if architecture is not None:
@@ -77,6 +81,10 @@ class PythonLayerArgs:
             pulumi.set(__self__, "site_packages", site_packages)
         if skip_destroy is not None:
             pulumi.set(__self__, "skip_destroy", skip_destroy)
+        if slim is not None:
+            pulumi.set(__self__, "slim", slim)
+        if slim_settings is not None:
+            pulumi.set(__self__, "slim_settings", slim_settings)
         if source is not None:
             pulumi.set(__self__, "source", source)
 
@@ -225,6 +233,30 @@ class PythonLayerArgs:
 
     @_builtins.property
     @pulumi.getter
+    def slim(self) -> Optional[_builtins.bool]:
+        """
+        Slim the dependencies: leave out tests, headers, stubs, docs and build leftovers, strip shared objects, then prove every top-level module still imports on the target (README "Slimming").
+        """
+        return pulumi.get(self, "slim")
+
+    @slim.setter
+    def slim(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "slim", value)
+
+    @_builtins.property
+    @pulumi.getter(name="slimSettings")
+    def slim_settings(self) -> Optional['SlimSettingsArgs']:
+        """
+        How `slim` slims and when it proves the result.
+        """
+        return pulumi.get(self, "slim_settings")
+
+    @slim_settings.setter
+    def slim_settings(self, value: Optional['SlimSettingsArgs']):
+        pulumi.set(self, "slim_settings", value)
+
+    @_builtins.property
+    @pulumi.getter
     def source(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
         Folder of modules to ship in the layer (under python/). Optional when dependencies are given.
@@ -254,6 +286,8 @@ class PythonLayer(pulumi.ComponentResource):
                  runtimes: Optional[Sequence[pulumi.Input[_builtins.str]]] = None,
                  site_packages: pulumi.Input[Optional[_builtins.str]] = None,
                  skip_destroy: pulumi.Input[Optional[_builtins.bool]] = None,
+                 slim: Optional[_builtins.bool] = None,
+                 slim_settings: Optional[Union['SlimSettingsArgs', 'SlimSettingsArgsDict']] = None,
                  source: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
@@ -274,6 +308,8 @@ class PythonLayer(pulumi.ComponentResource):
                archive is checked against every one.
         :param pulumi.Input[_builtins.str] site_packages: An already-installed site-packages folder.
         :param pulumi.Input[_builtins.bool] skip_destroy: Keep old layer versions when the layer is replaced or deleted.
+        :param _builtins.bool slim: Slim the dependencies: leave out tests, headers, stubs, docs and build leftovers, strip shared objects, then prove every top-level module still imports on the target (README "Slimming").
+        :param Union['SlimSettingsArgs', 'SlimSettingsArgsDict'] slim_settings: How `slim` slims and when it proves the result.
         :param pulumi.Input[_builtins.str] source: Folder of modules to ship in the layer (under python/). Optional when dependencies are given.
         """
         ...
@@ -312,6 +348,8 @@ class PythonLayer(pulumi.ComponentResource):
                  runtimes: Optional[Sequence[pulumi.Input[_builtins.str]]] = None,
                  site_packages: pulumi.Input[Optional[_builtins.str]] = None,
                  skip_destroy: pulumi.Input[Optional[_builtins.bool]] = None,
+                 slim: Optional[_builtins.bool] = None,
+                 slim_settings: Optional[Union['SlimSettingsArgs', 'SlimSettingsArgsDict']] = None,
                  source: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -336,6 +374,8 @@ class PythonLayer(pulumi.ComponentResource):
             __props__.__dict__["runtimes"] = runtimes
             __props__.__dict__["site_packages"] = site_packages
             __props__.__dict__["skip_destroy"] = skip_destroy
+            __props__.__dict__["slim"] = slim
+            __props__.__dict__["slim_settings"] = slim_settings
             __props__.__dict__["source"] = source
             __props__.__dict__["arn"] = None
             __props__.__dict__["layer"] = None
