@@ -22,6 +22,7 @@ import { BuildOptions, resolveOptions, ResolvedOptions } from "./options";
 import { biggestPackages, PackageSize } from "./report";
 import { makeFilter, WalkedFile, WalkResult, walkTree } from "./walk";
 import { emptySlimReport, slimTree, SlimReport } from "./slim";
+import { slimReason } from "./slim/rules";
 import { DEFLATE_ENGINE, DeflatePool } from "./deflate-pool";
 import { ChangedFileError, CompressedData, ManifestEntry, PreviousArchive, ReuseSource, reuseFrom, reuseFromMap, writeZip, ZipInputEntry } from "./zip-writer";
 
@@ -148,7 +149,9 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
 
     const walked = walkSource(options);
     const located = await locateDependencies(options, cache, walked ?? []);
-    const slotPath = cache.slotPath(keyOf({ source: options.source, deps: options.dependencies, kind: options.kind, target: options.target.runtime + options.target.architecture, prefix: options.prefix }));
+    // A slim build has a slot of its own (slim is undefined, so left out of the key, for other builds): building
+    // with and without it in turn, as the proof does, keeps both builds' unchanged-inputs shortcut.
+    const slotPath = cache.slotPath(keyOf({ source: options.source, deps: options.dependencies, kind: options.kind, target: options.target.runtime + options.target.architecture, prefix: options.prefix, slim: options.slim }));
     const inputs = inputsOf(options, walked, located);
     const unchanged = inputs && unchangedSince(slotPath, inputs, cache);
     let key: string;
@@ -390,8 +393,14 @@ async function locateDependencies(options: ResolvedOptions, cache: BuildCache, s
             compress: {
                 level: options.compressionLevel,
                 spoolDir: path.join(cache.root, "tmp"),
-                wanted: (rel) => filter.keepPath(rel),
-                beforeCompressing: (installedFiles) => checkSizesBeforeCompressing(options, [...sourceFiles.map((f) => ({ name: f.rel, size: f.size, shown: f.abs })), ...installedFiles.map((f) => ({ name: f.rel, size: f.size, shown: f.abs }))]),
+                // What slimming will leave out is neither compressed nor counted against Lambda's limit (what it
+                // keeps after all, a tests folder its package imports, is compressed when written and counted then).
+                wanted: (rel) => filter.keepPath(rel) && !slimmedOut(options, rel),
+                beforeCompressing: (installedFiles) =>
+                    checkSizesBeforeCompressing(options, [
+                        ...sourceFiles.map((f) => ({ name: f.rel, size: f.size, shown: f.abs })),
+                        ...installedFiles.filter((f) => !slimmedOut(options, f.rel)).map((f) => ({ name: f.rel, size: f.size, shown: f.abs })),
+                    ]),
             },
         });
         const parts = [installed, ...(installed.local ? [installed.local] : [])];
@@ -413,6 +422,11 @@ async function locateDependencies(options: ResolvedOptions, cache: BuildCache, s
         installHit = installed.cacheHit;
     }
     return { roots, files, description, installHit, credentials, leftOut, compressed };
+}
+
+/** Whether the `slim` option's rules leave out this installed file (before the packages kept whole are known). */
+function slimmedOut(options: ResolvedOptions, rel: string): boolean {
+    return options.slim !== undefined && slimReason(rel, options.slim.keepTyped) !== undefined;
 }
 
 /** name==version of each distribution in an installed tree, from its top-level .dist-info folders. */
