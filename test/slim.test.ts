@@ -80,6 +80,21 @@ describe("slim", function () {
         }
     });
 
+    describe("Lambda's unzipped limit", () => {
+        it("builds with slim a tree that is over the limit whole and under it slimmed, judging the install by what slimming keeps", async () => {
+            const source = writeFiles(tmpDir("lp-slim-limit-"), { "app.py": "import numpy\ndef handler(e, c):\n    return 1\n", "requirements.txt": "numpy==2.5.5\n" });
+            const probe = await buildArchive({ source, runtime: "python3.13", cacheDir: SHARED_CACHE });
+            const slimmed = await buildArchive({ source, runtime: "python3.13", cacheDir: SHARED_CACHE, slim: true });
+            const limit = Math.round((probe.unzippedBytes + slimmed.unzippedBytes) / 2);
+            const checks = { "lambda-unzipped-size": { maxUnzippedBytes: limit } };
+            // A fresh build cache: the install is listed (and judged before compressing) again.
+            const fresh = tmpDir("lp-slim-limit-cache-");
+            await assert.rejects(buildArchive({ source, runtime: "python3.13", cacheDir: fresh, checks }), /lambda-unzipped-size/);
+            const r = await buildArchive({ source, runtime: "python3.13", cacheDir: tmpDir("lp-slim-limit-cache2-"), checks, slim: true });
+            assert.ok(r.unzippedBytes < limit);
+        });
+    });
+
     describe("proof", () => {
         it("puts back whole a package that reads its own tests folder at import, names it, and slims the others", async () => {
             const root = tmpDir("lp-slim-hostile-");
