@@ -171,14 +171,22 @@ async function probe(result: BuildResult, modules: string[], say: (m: string) =>
     }
 }
 
-/** The packages a failure points at: the module's own, and every slimmed package a file of its traceback belongs to. */
-function blamed(pkg: string, files: string[], packageOfTop: (top: string) => string | undefined): string[] {
+/**
+ * The packages a failure points at: the module's own, every package a file
+ * of its traceback belongs to, and the package the error itself names — a
+ * module not found (`No module named 'other.tests'`) or a file not found
+ * (`'/var/task/other/data/x.json'`), which may be another package's.
+ */
+export function blamed(pkg: string, files: string[], error: string, packageOfTop: (top: string) => string | undefined): string[] {
     const out = new Set([normalizeName(pkg)]);
-    for (const f of files) {
-        const m = /^\/(?:var\/task|opt\/python(?:\/lib\/python3\.\d+\/site-packages)?)\/([^/]+)/.exec(f);
-        const p = m && packageOfTop(m[1].replace(/\.py$/, ""));
+    const add = (top: string | undefined) => {
+        const p = top && packageOfTop(top.replace(/\.py$/, ""));
         if (p) out.add(normalizeName(p));
-    }
+    };
+    // A path under /var/task or a layer's python folder: its first folder (or module file) is a top-level name.
+    const site = /\/(?:var\/task|opt\/python(?:\/lib\/python3\.\d+\/site-packages)?)\/([^/'"\s]+)/g;
+    for (const text of [...files, error]) for (const m of text.matchAll(site)) add(m[1]);
+    add(/No module named '([^'.]+)/.exec(error)?.[1]);
     return [...out];
 }
 
@@ -230,7 +238,7 @@ export async function buildSlimProven(options: BuildOptions, mode: ProveMode = "
         const before = keepWhole.size;
         for (const m of broken) {
             const v = slimmedRun.get(m)!;
-            for (const p of blamed(packageOf.get(m) ?? m, v.files, topPackage)) {
+            for (const p of blamed(packageOf.get(m) ?? m, v.files, v.error, topPackage)) {
                 if (!touched.has(p) || keepWhole.has(p)) continue;
                 keepWhole.add(p);
                 keptWhole.push({ module: m, package: p, error: v.error });

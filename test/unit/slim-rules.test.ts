@@ -3,6 +3,7 @@
 // a shared object may replace the original. No installs, no runner.
 import * as assert from "assert";
 import { importableModules } from "../../builder/slim";
+import { blamed } from "../../builder/slim/prove";
 import { importsFolder, LoadSegment, slimReason, strippedSegmentsDiffer } from "../../builder/slim/rules";
 
 describe("slim rules", () => {
@@ -74,5 +75,14 @@ describe("slim rules", () => {
         assert.match(strippedSegmentsDiffer(before, [before[0], before[1], seg(0x5068, 0x6000, 0xe40)], zeros) ?? "", /no longer page-aligned/);
         assert.match(strippedSegmentsDiffer(before, [before[0], before[1], seg(0x5000, 0x6000, 0x400)], zeros) ?? "", /lost data/);
         assert.match(strippedSegmentsDiffer(before, [before[0], before[1]], zeros) ?? "", /2 loadable segments where the original has 3/);
+    });
+
+    it("blames a broken import on its package, the packages of its traceback, and the package its error names", () => {
+        const tops: Record<string, string> = { readsown: "readsown", pandas: "pandas", other: "other-dist", six: "six", yaml: "PyYAML" };
+        const top = (t: string) => tops[t];
+        assert.deepEqual(blamed("readsown", ["/var/task/readsown/__init__.py"], "FileNotFoundError: [Errno 2] No such file or directory: '/var/task/readsown/tests/data.txt'", top), ["readsown"]);
+        assert.deepEqual(blamed("pandas", ["/var/task/pandas/__init__.py", "/var/task/six.py"], "ModuleNotFoundError: No module named 'other.tests'", top).sort(), ["other-dist", "pandas", "six"]);
+        assert.deepEqual(blamed("pandas", [], "FileNotFoundError: '/opt/python/lib/python3.13/site-packages/yaml/data.json'", top).sort(), ["pandas", "pyyaml"]);
+        assert.deepEqual(blamed("pandas", ["/usr/lib/python3.13/importlib/__init__.py"], "ImportError: x", top), ["pandas"]);
     });
 });
