@@ -165,6 +165,33 @@ describe("slim", function () {
         });
     });
 
+    describe("proof across packages", () => {
+        it("keeps whole the other package a broken import names (its tests module), with the importer", async () => {
+            const site = sitePackages(tmpDir("lp-slim-cross-"), {
+                helperpkg: { "helperpkg/__init__.py": "", "helperpkg/tests/__init__.py": "", "helperpkg/tests/fixtures.py": "VALUE = 7\n" },
+                usesother: { "usesother/__init__.py": "from helperpkg.tests.fixtures import VALUE\n" },
+            });
+            const source = writeFiles(tmpDir("lp-slim-cross-app-"), { "app.py": "import usesother\ndef handler(e, c):\n    return usesother.VALUE\n" });
+            const { result, proof } = await buildSlimProven({ source, sitePackages: site, runtime: "python3.13", slim: true, cacheDir: SHARED_CACHE }, "always");
+            assert.deepEqual(proof.keptWhole.map((k) => k.package).sort(), ["helperpkg"]);
+            assert.match(proof.keptWhole[0].error, /No module named 'helperpkg\.tests'/);
+            assert.ok(pyZip(result.path).entries.some((e) => e.name === "helperpkg/tests/fixtures.py"));
+        });
+
+        it("builds without slimming, and says so, when keeping the named packages whole does not mend an import", async () => {
+            // A path relative to the working directory names no package: nothing to keep whole but the importer itself.
+            const site = sitePackages(tmpDir("lp-slim-giveup-"), {
+                datapkg: { "datapkg/__init__.py": "", "datapkg/tests/table.txt": "1\n" },
+                readsrelative: { "readsrelative/__init__.py": "TABLE = open('datapkg/tests/table.txt').read()\n" },
+            });
+            const source = writeFiles(tmpDir("lp-slim-giveup-app-"), { "app.py": "import readsrelative\ndef handler(e, c):\n    return 1\n" });
+            const { result, proof } = await buildSlimProven({ source, sitePackages: site, runtime: "python3.13", slim: true, cacheDir: SHARED_CACHE }, "always");
+            assert.match(proof.gaveUp ?? "", /readsrelative: FileNotFoundError: .*datapkg\/tests\/table\.txt.*built without slimming/);
+            assert.equal(result.slim, undefined);
+            assert.ok(pyZip(result.path).entries.some((e) => e.name === "datapkg/tests/table.txt"));
+        });
+    });
+
     describe("components", () => {
         const mock = useMockStack();
         /** A package that reads its tests folder at import, and one whose tests can go. */
