@@ -23,8 +23,11 @@ import lambdaEnv from "./lambda-environment.json";
 import limits from "../policies/data/lambda-limits.json";
 import { checkEnvironmentLimits } from "../policies/rules/environment-limits";
 import { withCommas } from "../policies/rules/format";
+import { buildInitProfile, IMPORT_TIME_LINE, InitProfile } from "./init-profile";
 
 export type { Architecture } from "../policies/target";
+export type { ImportNode, InitProfile, PackageInfo, SlowImport } from "./init-profile";
+export { formatInitProfile } from "./init-profile";
 
 export interface FunctionSpec {
     /** A function .zip, or a folder already laid out as /var/task. */
@@ -62,6 +65,15 @@ export interface InvokeResult {
     /** The function's timeout, in seconds, as configured (the handler's, apart from its init). */
     timeoutSeconds?: number;
     durationMs: number;
+    /**
+     * Set on a cold start (the runtime was started for this invoke): how long its init took — the runtime's start
+     * and the handler module's imports, Lambda's "Init Duration" — as the emulator reports it.
+     */
+    initDurationMs?: number;
+    /** How long the handler ran, apart from the init (unset when the handler was never called). */
+    handlerDurationMs?: number;
+    /** With `profileInit`, on a cold start: where the init's time went, import by import (init-profile.ts). */
+    initProfile?: InitProfile;
     /** What the function printed during this invoke. */
     logs: string;
     /** The Debian CPython that ran it, e.g. "python3.13": another minor version than the runtime when Debian has none for it. */
@@ -94,6 +106,11 @@ export interface StartOptions {
      * timeout stops a function while it is being debugged (as sam local invoke -d).
      */
     debugPort?: number;
+    /**
+     * Profile each cold start's imports (CPython's `-X importtime`): the invoke's result carries `initProfile`. The
+     * profile's lines are taken out of the function's logs.
+     */
+    profileInit?: boolean;
 }
 
 /** How long a debugged invoke may take, stepping included: the emulator needs some limit. */
@@ -398,6 +415,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
             resolvConf: sandboxResolvConf(networkDir),
             handlerTimeoutMs: clocks.handlerSeconds * 1000,
             debug,
+            profileInit: options.profileInit,
         });
         /**
          * An emulator with Lambda's two clocks (`separate`), or, to retry an init that outlasted its limit as
@@ -407,7 +425,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
             const first = prepared;
             prepared = undefined;
             const emulatorTimeout = debug ? DEBUG_SECONDS : separate ? clocks.initSeconds + clocks.handlerSeconds + 1 : clocks.handlerSeconds;
-            return startEmulator({ emulator: emulatorPath(), bootstrap, env: env(emulatorTimeout), onLog, network, prepared: first });
+            return startEmulator({ emulator: emulatorPath(), bootstrap, env: env(emulatorTimeout), onLog, network, prepared: first, captureLines: options.profileInit ? IMPORT_TIME_LINE : undefined });
         };
         const timing = (separate: boolean): InvokeTiming => {
             if (debug) return { timeoutSeconds: DEBUG_SECONDS }; // a debugged function is stopped by its debugger, not a clock
@@ -438,11 +456,29 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
                 separate = false;
                 raw = await emulator.invoke(payload, timing(separate));
             }
+            const initProfile =
+                options.profileInit && raw.coldStart
+                    ? buildInitProfile({
+                          lines: raw.captured ?? [],
+                          handler: spec.handler,
+                          initDurationMs: raw.initDurationMs,
+                          task,
+                          opt,
+                          interpreter: choice.interpreter,
+                          architecture: spec.architecture,
+                          emulated,
+                          precompiled: !!bytecode,
+                          emulationTimeFactor,
+                      })
+                    : undefined;
             const result: InvokeResult = {
                 ...classifyInvoke(raw),
                 ...(initTimedOut ? { initTimedOut } : {}),
                 timeoutSeconds,
                 durationMs: raw.durationMs,
+                ...(raw.coldStart && raw.initDurationMs !== undefined ? { initDurationMs: raw.initDurationMs } : {}),
+                ...(raw.handlerDurationMs !== undefined ? { handlerDurationMs: raw.handlerDurationMs } : {}),
+                ...(initProfile ? { initProfile } : {}),
                 logs: earlierLogs + raw.logs,
                 interpreter: choice.interpreter,
             };
