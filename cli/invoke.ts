@@ -71,14 +71,14 @@ export function profileInitOption(profile: boolean | undefined, debugPort: numbe
 /** The profile as the CLI prints it on stderr, under a heading naming the function. */
 export function initProfileText(result: InvokeResult, what: string): string | undefined {
     if (!result.initProfile) return undefined;
-    const body = formatInitProfile(result.initProfile, result.duringInit ? undefined : result.handlerDurationMs);
+    const body = formatInitProfile(result.initProfile, result.handlerDurationMs);
     return `lambda-python: init profile of ${what} (CPython's -X importtime):\n${body.replace(/^(?=.)/gm, "  ")}\n`;
 }
 
 /** "init 812 ms, handler 3 ms" for a cold start, "handler 3 ms" for a warm one (as Lambda's REPORT line separates them). */
 export function phasesText(result: InvokeResult): string {
     const ms = (n: number) => `${n < 10 ? n.toFixed(1) : Math.round(n)} ms`;
-    const parts = [result.initDurationMs === undefined ? undefined : `init ${ms(result.initDurationMs)}`, result.handlerDurationMs === undefined || result.duringInit ? undefined : `handler ${ms(result.handlerDurationMs)}`];
+    const parts = [result.initDurationMs === undefined ? undefined : `init ${ms(result.initDurationMs)}`, result.handlerDurationMs === undefined ? undefined : `handler ${ms(result.handlerDurationMs)}`];
     return parts.filter(Boolean).join(", ");
 }
 

@@ -61,6 +61,10 @@ language host runs it.
   --invoke             then invoke every function the way Lambda runs it, with
                        its events/<function-name>.json ({} without one), and
                        print status, duration and the first line of response
+  --profile-init       with --invoke: profile each function's cold start (its
+                       import tree, ten slowest imports with their package and
+                       size, their share of the init; as invoke --profile-init),
+                       one function at a time; in the JSON as invocations[].initProfile
   --json               one JSON object: resources, diagnostics, outputs
   --quiet              no progress lines
 
@@ -93,6 +97,7 @@ export async function previewCommand(argv: string[]): Promise<number> {
             json: { type: "boolean" },
             quiet: { type: "boolean" },
             invoke: { type: "boolean" },
+            "profile-init": { type: "boolean" },
             stack: { type: "string" },
             config: { type: "string", multiple: true },
             "invoke-result": { type: "string", multiple: true },
@@ -106,6 +111,8 @@ export async function previewCommand(argv: string[]): Promise<number> {
         return 0;
     }
     if (positionals.length > 1) throw new UserError(`preview takes one program folder.\nUsage: ${previewUsage}`);
+    const profileInit = !!v["profile-init"];
+    if (profileInit && !v.invoke) throw new UserError("--profile-init profiles the functions' cold starts, which only --invoke runs: use preview --invoke --profile-init.");
     const dir = path.resolve(positionals[0] ?? ".");
     const say = progressPrinter(!!v.quiet);
     const config = configPairs((v.config as string[] | undefined) ?? []);
@@ -128,8 +135,8 @@ export async function previewCommand(argv: string[]): Promise<number> {
     if (run.errors.length) return failed(run, !!v.json);
     // --invoke (npm start): every function run once. The invokes need only the built archives, so they
     // start now and run while the policy pack checks the resources; their table comes after the preview's.
-    const { formatInvocations, invokeAll } = await import("../preview/invoke-all");
-    const invoking = v.invoke ? invokeAll(run, say) : undefined;
+    const { formatInitProfiles, formatInvocations, invokeAll } = await import("../preview/invoke-all");
+    const invoking = v.invoke ? invokeAll(run, say, { profileInit }) : undefined;
     say(`checking ${run.resources.filter((r) => r.custom).length} resources with the lambda-python policy pack`);
     const { diagnostics, sizes } = await run.analysis!;
     const rows = inTreeOrder(run.resources).map((r) => row(r, run.resources, diagnostics, sizes[r.urn]));
@@ -150,6 +157,8 @@ export async function previewCommand(argv: string[]): Promise<number> {
             for (const [k, val] of Object.entries(run.outputs)) console.log(`  ${k}: ${typeof val === "string" ? val : JSON.stringify(val)}`);
         }
         if (invoking) console.log(`\n${formatInvocations((invocations = await invoking))}`);
+        const profiles = formatInitProfiles(invocations ?? []);
+        if (profiles) console.log(`\n${profiles}`);
     }
     return mandatory.length || invocations?.some((i) => !i.ok) ? 1 : 0;
 }

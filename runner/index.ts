@@ -471,13 +471,16 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
                           emulationTimeFactor,
                       })
                     : undefined;
+            const judged = classifyInvoke(raw);
+            // A failed init reaches the emulator's "invoke" too (Lambda retries the init with it): no handler ran.
+            const handlerRan = raw.handlerDurationMs !== undefined && !judged.duringInit;
             const result: InvokeResult = {
-                ...classifyInvoke(raw),
+                ...judged,
                 ...(initTimedOut ? { initTimedOut } : {}),
                 timeoutSeconds,
                 durationMs: raw.durationMs,
                 ...(raw.coldStart && raw.initDurationMs !== undefined ? { initDurationMs: raw.initDurationMs } : {}),
-                ...(raw.handlerDurationMs !== undefined ? { handlerDurationMs: raw.handlerDurationMs } : {}),
+                ...(handlerRan ? { handlerDurationMs: raw.handlerDurationMs } : {}),
                 ...(initProfile ? { initProfile } : {}),
                 logs: earlierLogs + raw.logs,
                 interpreter: choice.interpreter,
