@@ -362,7 +362,7 @@ const pct = (s: number) => `${(s * 100).toFixed(s < 0.1 ? 1 : 0)}%`;
 function size(bytes: number | undefined): string {
     if (bytes === undefined) return "";
     if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-    return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+    return bytes >= 1024 ? `${Math.round(bytes / 1024)} KB` : `${bytes} B`;
 }
 
 function describePackage(p: PackageInfo): string {
@@ -370,9 +370,9 @@ function describePackage(p: PackageInfo): string {
     return `${p.name}${p.version ? ` ${p.version}` : ""} (${p.where}, ${size(p.sizeBytes)})`;
 }
 
-/** Imports shown in the text tree: at least this share of the init (the rest folded into one line per parent). */
-const TREE_SHARE = 0.02;
-const TREE_DEPTH = 4;
+/** Imports shown in the text tree: at least this share of the init, this deep at most (the rest folded into one line per parent). */
+const TREE_SHARE = 0.03;
+const TREE_DEPTH = 7;
 
 /** The profile as text for a terminal (lambda-python invoke/serve/preview --invoke --profile-init). */
 export function formatInitProfile(profile: InitProfile, handlerDurationMs?: number): string {
@@ -384,7 +384,7 @@ export function formatInitProfile(profile: InitProfile, handlerDurationMs?: numb
     lines.push(
         `  importing ${profile.handlerModule} and what it imports: ${ms(profile.handlerImportMs)}, ${pct(profile.handlerImportShare)} of the init; the rest is the runtime's own start (CPython, awslambdaric)${profile.complete ? "" : `; ${profile.handlerModule} did not finish importing`}`,
     );
-    lines.push("", "  import tree (cumulative time, share of the init; imports under 2% folded):");
+    lines.push("", "  import tree (cumulative time, share of the init; imports under 3% folded, their rows from 1%; a > b: a imports only b):");
     const width = 56;
     const row = (indent: number, name: string, cumulative: number) => {
         const label = `${"  ".repeat(indent + 2)}${name}`;
@@ -394,10 +394,18 @@ export function formatInitProfile(profile: InitProfile, handlerDurationMs?: numb
         const folded = nodes.filter((n) => share(n.cumulativeMs) < TREE_SHARE || depth >= TREE_DEPTH);
         for (const n of nodes) {
             if (folded.includes(n)) continue;
-            row(depth, n.module, n.cumulativeMs);
-            show(n.children, depth + 1);
+            // A chain of imports that each import one module (pandas.core.groupby > …groupby.generic) is one row.
+            let last = n;
+            const chain = [n.module];
+            while (last.children.length === 1 && share(last.children[0].cumulativeMs) >= TREE_SHARE) {
+                last = last.children[0];
+                chain.push(last.module);
+            }
+            row(depth, chain.join(" > "), n.cumulativeMs);
+            show(last.children, depth + 1);
         }
-        if (folded.length) {
+        // The folded rest, when it is worth a row (1% of the init).
+        if (folded.length && share(folded.reduce((sum, n) => sum + n.cumulativeMs, 0)) >= 0.01) {
             const count = folded.reduce((c, n) => c + 1 + countAll(n.children), 0);
             row(
                 depth,

@@ -43,7 +43,7 @@ function assertProfileShape(p: InitProfile, handlerModule: string): void {
     assert.ok(p.handlerImportMs <= p.initDurationMs, "the import is part of the init");
     assert.ok(p.handlerImportShare > 0 && p.handlerImportShare <= 1);
     const shares = p.slowestBySelf.reduce((s, r) => s + r.selfShare, 0);
-    assert.ok(shares > 0 && shares <= p.handlerImportShare + 1e-9, `self shares ${shares} within the import's ${p.handlerImportShare}`);
+    assert.ok(shares > 0 && shares <= p.handlerImportShare + 1e-4, `self shares ${shares} within the import's ${p.handlerImportShare}`);
     // The module whose import does the work is the slowest by its own time, far above a trivial import.
     assert.equal(p.slowestBySelf[0].module, "slowpkg.tables");
     const rank = (m: string) => p.slowestBySelf.findIndex((r) => r.module === m);
@@ -68,11 +68,11 @@ describe("init profile (--profile-init)", function () {
         assert.match(r.stderr, /^tables ready$/m, "the function's print is in its logs");
         assert.doesNotMatch(r.stderr, /^import time:/m, "the profile's raw lines are not");
         assert.match(r.stderr, /lambda-python: init profile of lambda_function\.lambda_handler \(python3\.13, x86_64\) \(CPython's -X importtime\):\n {2}init [\d.]+ ms, then the handler [\d.]+ ms\n/);
-        assert.match(r.stderr, /import tree .*\n {6}lambda_function +[\d.]+ ms +\d+%\n {8}slowpkg +[\d.]+ ms +\d+%\n {10}slowpkg\.tables +[\d.]+ ms/);
+        assert.match(r.stderr, /import tree .*\n {6}lambda_function +[\d.]+ ms +\d+%\n {8}slowpkg > slowpkg\.tables +[\d.]+ ms +\d+%\n/);
         // The first row of "by their own time" is slowpkg.tables, with its distribution and size.
-        assert.match(r.stderr, /ten slowest imports by their own time:\n.*\n {6}slowpkg\.tables +[\d.]+ ms +[\d.]+ ms +\d+% +slowpkg 1\.2\.0 \(function, 1 KB\)\n/);
+        assert.match(r.stderr, new RegExp(String.raw`ten slowest imports by their own time:\n.*\n {6}slowpkg\.tables +[\d.]+ ms +[\d.]+ ms +\d+% +slowpkg 1\.2\.0 \(function, ${recordSize()} B\)\n`));
         // legacypkg has a dist-info without RECORD: its top_level.txt names it.
-        assert.match(r.stderr, / legacypkg +[\d.]+ ms +[\d.]+ ms +[\d.]+% +legacypkg 0\.3 \(function, 1 KB\)/);
+        assert.match(r.stderr, / legacypkg +[\d.]+ ms +[\d.]+ ms +[\d.]+% +legacypkg 0\.3 \(function, 10 B\)/);
         assert.match(r.stderr, /note: Bytecode: the archive ships none, so every module of the function and its layers was compiled during this init, as on Lambda/);
         assert.match(r.stderr, /returned in \d+ ms \(python3\.13, x86_64\): init [\d.]+ ms, handler [\d.]+ ms/);
     });
@@ -149,7 +149,7 @@ describe("init profile (--profile-init)", function () {
             for (let i = 0; i < 2; i++) assert.equal((await fetch(url)).status, 200);
             const err = served.stderr();
             assert.equal(err.match(/init profile of init-profile's cold start/g)?.length, 1, err);
-            assert.match(err, /ten slowest imports by their own time:\n.*\n +slowpkg\.tables .* slowpkg 1\.2\.0 \(function, 1 KB\)/);
+            assert.match(err, /ten slowest imports by their own time:\n.*\n +slowpkg\.tables .* slowpkg 1\.2\.0 \(function, \d+ B\)/);
         } finally {
             await served.stop();
         }
@@ -163,7 +163,7 @@ describe("init profile (--profile-init)", function () {
         const text = cli(["preview", dir, "--invoke", "--profile-init", "--quiet"], { env });
         assert.equal(text.code, 0, text.stdout + text.stderr);
         assert.match(text.stdout, /\nInit profile of tables \(CPython's -X importtime\):\n {2}init [\d.]+ ms, then the handler/);
-        assert.match(text.stdout, / slowpkg\.tables .* slowpkg 1\.2\.0 \(function, 1 KB\)/);
+        assert.match(text.stdout, / slowpkg\.tables .* slowpkg 1\.2\.0 \(function, \d+ B\)/);
         const json = cli(["preview", dir, "--invoke", "--profile-init", "--json", "--quiet"], { env });
         assert.equal(json.code, 0, json.stderr);
         const [invocation] = JSON.parse(json.stdout).invocations;
