@@ -9,6 +9,7 @@ import * as path from "path";
 import type { ImportNode, InitProfile } from "../runner";
 import { cli, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 import { serve } from "./serve-helpers";
+import { craftZip } from "./zip-crafter";
 
 const FIXTURE = path.join(ROOT, "test", "fixtures", "runner", "init-profile");
 const env = { ...process.env, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE };
@@ -121,6 +122,25 @@ describe("init profile (--profile-init)", function () {
         assert.match(text.stderr, /init profile of broken\.lambda_handler[^\n]*\n {2}init [\d.]+ ms\n/, "no handler time: it never ran");
         assert.match(text.stderr, /broken did not finish importing/);
         assert.match(text.stderr, /lambda-python: the function failed during init with Runtime\.ImportModuleError: Unable to import module 'broken': No module named 'not_in_the_archive'/);
+    });
+
+    it("a package from a layer is the layer's, in site-packages, with its RECORD's size; the function's own module is the function's", () => {
+        const dir = tmpDir("lp-profile-layer-");
+        const file = (name: string, text: string) => ({ name, data: Buffer.from(text) });
+        const site = "python/lib/python3.13/site-packages";
+        const sources = [file(`${site}/shapes/__init__.py`, "from shapes import geometry\n"), file(`${site}/shapes/geometry.py`, "import time\n\ntime.sleep(0.5)\nSIDES = 4\n")];
+        const record = sources.map((f) => `${f.name.slice(site.length + 1)},,${f.data.length}`).join("\n");
+        const layer = path.join(dir, "layer.zip");
+        fs.writeFileSync(layer, craftZip([...sources, file(`${site}/shapes-0.9.1.dist-info/METADATA`, "Metadata-Version: 2.1\nName: shapes\nVersion: 0.9.1\n"), file(`${site}/shapes-0.9.1.dist-info/RECORD`, `${record}\n`)]));
+        const fn = path.join(dir, "fn.zip");
+        fs.writeFileSync(fn, craftZip([file("lambda_function.py", "import shapes\n\n\ndef lambda_handler(event, context):\n    return shapes.geometry.SIDES\n")]));
+        const r = cli(["invoke", fn, "--layer", layer, "--runtime", "python3.13", "--profile-init", "--json", "--quiet"], { env });
+        assert.equal(r.code, 0, r.stderr);
+        const p: InitProfile = JSON.parse(r.stdout).initProfile;
+        assert.equal(p.slowestBySelf[0].module, "shapes.geometry");
+        // RECORD lists the two sources (the dist-info's own files are not in this one): their bytes.
+        assert.deepEqual(p.slowestBySelf[0].package, { name: "shapes", version: "0.9.1", where: "layer", sizeBytes: sources.reduce((n, f) => n + f.data.length, 0) });
+        assert.deepEqual(p.slowestByCumulative[0].package, { name: "lambda_function", where: "function", sizeBytes: 85 });
     });
 
     it("arm64 under qemu: says the milliseconds are inflated and the bytecode was precompiled", () => {
