@@ -1,7 +1,8 @@
-// npm run bench [-- archive|policies|memory|growth|invoke|build-cold|start|rebuild-locks]: runs the benchmarks and records them in docs/BENCHMARKS.md.
+// npm run bench [-- archive|policies|memory|growth|invoke|build-cold|start|rebuild-locks|init-profile]: runs the benchmarks and records them in docs/BENCHMARKS.md.
 import { benchArchive } from "./archive";
 import { benchBuildCold } from "./build-cold";
 import { benchGrowth } from "./growth";
+import { benchInitProfile } from "./init-profile";
 import { benchInvoke } from "./invoke";
 import { benchMemory } from "./memory";
 import { benchPolicies } from "./policies";
@@ -17,6 +18,7 @@ const benches: Record<string, () => Promise<string>> = {
     "build-cold": benchBuildCold,
     start: benchStart,
     "rebuild-locks": benchRebuildLocks,
+    "init-profile": benchInitProfile,
 };
 
 (async () => {

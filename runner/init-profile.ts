@@ -366,7 +366,8 @@ function size(bytes: number | undefined): string {
 }
 
 function describePackage(p: PackageInfo): string {
-    if (p.where === "runtime") return `${p.name} (runtime)`;
+    // Under the handler's module, the runtime's modules are the standard library's (awslambdaric's were imported before).
+    if (p.where === "runtime") return `${p.name} (standard library)`;
     return `${p.name}${p.version ? ` ${p.version}` : ""} (${p.where}, ${size(p.sizeBytes)})`;
 }
 

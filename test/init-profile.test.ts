@@ -175,6 +175,20 @@ describe("init profile (--profile-init)", function () {
         }
     });
 
+    it("serve without the flag logs each cold start's init apart from its handler, once, and no profile", async () => {
+        const served = await serve([FIXTURE, "--runtime", "python3.13"], 1);
+        try {
+            const url = Object.values(served.urls)[0];
+            for (let i = 0; i < 2; i++) assert.equal((await fetch(url)).status, 200);
+            const err = served.stderr();
+            assert.equal(err.match(/lambda-python: init-profile: cold start: init [\d.]+ ms, handler [\d.]+ ms\n/g)?.length, 1, err);
+            assert.doesNotMatch(err, /init profile of|import time:/);
+            assert.match(err, /\[init-profile\] tables ready/, "the function's own output, once");
+        } finally {
+            await served.stop();
+        }
+    });
+
     it("preview --invoke --profile-init: each function's profile after the table, and in the JSON", () => {
         const dir = writeFiles(tmpDir("lp-profile-preview-"), {
             "Pulumi.yaml": "name: profiled\nruntime: nodejs\nmain: index.ts\n",
