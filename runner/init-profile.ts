@@ -326,7 +326,7 @@ export function buildInitProfile(p: ProfileInputs): InitProfile {
     }
     if (p.precompiled) {
         notes.push(
-            "The function's modules were compiled to bytecode before this run (emulated functions are, runner/bytecode.ts); on Lambda /var/task is read-only and every cold start compiles the modules the archive ships no bytecode for, so Lambda's init is longer by that compile time, most of all for large pure-Python packages.",
+            "The function's modules were compiled to bytecode before this run (the runner does so for a function under qemu, whose compiling is slow); on Lambda /var/task is read-only and every cold start compiles the modules the archive ships no bytecode for, so Lambda's init is longer by that compile time, most of all for large pure-Python packages.",
         );
     } else {
         notes.push(
