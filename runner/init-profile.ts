@@ -321,7 +321,7 @@ export function buildInitProfile(p: ProfileInputs): InitProfile {
     const notes: string[] = [];
     if (p.emulated) {
         notes.push(
-            `${p.architecture} ran under qemu on this machine, about ${p.emulationTimeFactor} times slower than on Lambda, and not evenly so (compiled code and Python code are slowed differently): the milliseconds are not Lambda's; the shares and the ranking are the profile's meaning.`,
+            `${p.architecture} ran under qemu on this machine, about ${p.emulationTimeFactor} times slower than on Lambda, and unevenly (Python and native code are slowed differently, waiting not at all): the milliseconds are not Lambda's. The ranking of the imports and their shares of one another carry over better than their shares of the init, whose runtime start is slowed too.`,
         );
     }
     if (p.precompiled) {
