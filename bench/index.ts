@@ -1,6 +1,7 @@
-// npm run bench [-- archive|policies|memory|growth|invoke|build-cold|start|rebuild-locks]: runs the benchmarks and records them in docs/BENCHMARKS.md.
+// npm run bench [-- archive|policies|memory|growth|invoke|build-cold|start|rebuild-locks|bytecode]: runs the benchmarks and records them in docs/BENCHMARKS.md.
 import { benchArchive } from "./archive";
 import { benchBuildCold } from "./build-cold";
+import { benchBytecode } from "./bytecode";
 import { benchGrowth } from "./growth";
 import { benchInvoke } from "./invoke";
 import { benchMemory } from "./memory";
@@ -17,6 +18,7 @@ const benches: Record<string, () => Promise<string>> = {
     "build-cold": benchBuildCold,
     start: benchStart,
     "rebuild-locks": benchRebuildLocks,
+    bytecode: benchBytecode,
 };
 
 (async () => {
