@@ -60,7 +60,7 @@ export const metadata: Record<PolicyName, PolicyMetadata> = {
         severity: "low",
         tags: ["lambda", "packaging", "python"],
         remediationSteps:
-            "Install with `pip install --no-compile` and leave __pycache__ folders out of the archive (lambda-python build does both), or ship bytecode compiled for the function's runtime (lambda-python build --bytecode, or bytecode: true in PythonFunction/PythonLayer).",
+            "Install with `pip install --no-compile` and leave __pycache__ folders out of the archive (lambda-python build does both), or ship bytecode compiled for the function's runtime (lambda-python build --bytecode, or build: { bytecode: true } in PythonFunction/PythonLayer).",
     },
     "lambda-handler-at-root": {
         displayName: "Python handler module at the archive root",

@@ -19,7 +19,7 @@ const MAGIC: Record<string, number> = bytecodeData.magic;
 const VERSION_OF = new Map(Object.entries(MAGIC).map(([v, m]) => [m, v]));
 
 /** How to make matching bytecode, named in the messages. */
-export const BYTECODE_OPT_IN = "lambda-python build --bytecode, or bytecode: true in PythonFunction/PythonLayer";
+export const BYTECODE_OPT_IN = "lambda-python build --bytecode, or build: { bytecode: true } in PythonFunction/PythonLayer";
 
 /** Why one bytecode file is stray, or undefined when it matches one of `versions` (empty: any Lambda Python). */
 export function strayReason(f: FileFact, names: Set<string>, versions: string[]): { reason: string } | { version: string } {
