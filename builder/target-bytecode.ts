@@ -94,7 +94,7 @@ export async function withTargetBytecode<T extends BytecodeEntry>(planned: T[], 
 }
 
 /** "pkg/mod.py" → "pkg/__pycache__/mod.cpython-313.pyc". */
-export function pycacheName(source: string, tag: string): string {
+function pycacheName(source: string, tag: string): string {
     const slash = source.lastIndexOf("/") + 1;
     return `${source.slice(0, slash)}__pycache__/${source.slice(slash, -".py".length)}.${tag}.pyc`;
 }

@@ -19,10 +19,10 @@ const MAGIC: Record<string, number> = bytecodeData.magic;
 const VERSION_OF = new Map(Object.entries(MAGIC).map(([v, m]) => [m, v]));
 
 /** How to make matching bytecode, named in the messages. */
-export const BYTECODE_OPT_IN = "lambda-python build --bytecode, or build: { bytecode: true } in PythonFunction/PythonLayer";
+const BYTECODE_OPT_IN = "lambda-python build --bytecode, or build: { bytecode: true } in PythonFunction/PythonLayer";
 
-/** Why one bytecode file is stray, or undefined when it matches one of `versions` (empty: any Lambda Python). */
-export function strayReason(f: FileFact, names: Set<string>, versions: string[]): { reason: string } | { version: string } {
+/** Why one bytecode file is stray, or the CPython version it matches one of `versions` (empty: any Lambda Python). */
+function strayReason(f: FileFact, names: Set<string>, versions: string[]): { reason: string } | { version: string } {
     if (f.name.endsWith(".pyo")) return { reason: "Python 2 optimised bytecode" };
     const m = /^(.*?)__pycache__\/([^/]+?)\.([a-z]+-\d+)((?:\.opt-\d+)?)\.pyc$/.exec(f.name);
     if (!m) return { reason: f.name.endsWith(".pyc") ? "bytecode outside __pycache__ (Python 2 style, or a module shipped without its source)" : "not bytecode CPython reads" };
