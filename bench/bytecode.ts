@@ -13,6 +13,7 @@
 // (start of the emulator's invoke to the response: the runtime's start, the
 // imports, the handler) is beside it.
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { buildArchive } from "../builder";
 import { startFunction } from "../runner";
@@ -55,6 +56,7 @@ async function coldStart(zip: string, architecture: Architecture): Promise<{ imp
 }
 
 export async function benchBytecode(): Promise<string> {
+    const loadBefore = os.loadavg()[0];
     const rows: string[] = [];
     const raw: string[] = [];
     for (const set of SETS) {
@@ -82,7 +84,7 @@ export async function benchBytecode(): Promise<string> {
         }
     }
     const body = [
-        `Cold starts as Lambda runs them (runner \`precompile: false\`: the function's modules are compiled at each cold start unless the archive carries their bytecode), ${RUNTIME} (Debian's CPython), memory 1024 MB, ${RUNS} interleaved rounds, medians. Machine: ${require("os").cpus().length} cores, shared with other work while measured (loaded): the ratios are the figures to keep.`,
+        `Cold starts as Lambda runs them (runner \`precompile: false\`: the function's modules are compiled at each cold start unless the archive carries their bytecode), ${RUNTIME} (Debian's CPython), memory 1024 MB, ${RUNS} interleaved rounds, medians. Machine: ${os.cpus().length} cores, load average ${loadBefore.toFixed(1)} at the start and ${os.loadavg()[0].toFixed(1)} at the end (other work shared it: the interleaved ratios are the figures to keep).`,
         "",
         "| dependencies | architecture | imports in the init: without → with bytecode | whole invoke (runtime start, imports, handler) | size |",
         "|---|---|---|---|---|",
