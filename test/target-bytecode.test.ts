@@ -221,6 +221,44 @@ describe("bytecode for the target", function () {
             assert.ok(fs.readFileSync(path.join(stage, "shop", "__pycache__", "prices.cpython-313.pyc")).equals(native));
         });
 
+        it("compiles a layer's modules where Lambda puts them (/opt/python), and the function's cold start compiles none of them", async () => {
+            const layerSource = tmpDir("lp-bc-layer-");
+            fs.mkdirSync(path.join(layerSource, "shop"));
+            fs.writeFileSync(path.join(layerSource, "shop", "__init__.py"), "");
+            fs.writeFileSync(path.join(layerSource, "shop", "prices.py"), "def total(items):\n    return sum(i['price'] * i['qty'] for i in items)\n");
+            const layer = await buildArchive({ source: layerSource, kind: "layer", runtime: RUNTIME, bytecode: true, cacheDir: SHARED_CACHE });
+            assert.deepEqual(
+                layer.facts.files.filter((f) => f.pyc).map((f) => f.name),
+                ["python/shop/__pycache__/__init__.cpython-313.pyc", "python/shop/__pycache__/prices.cpython-313.pyc"],
+            );
+            const fnZip = zipOf([{ name: "lambda_function.py", data: fs.readFileSync(path.join(source, "lambda_function.py")) }]);
+            const r = await invokeOnce({ code: fnZip, layers: [layer.path], handler: HANDLER, runtime: RUNTIME, architecture: hostArchitecture()!, timeoutSeconds: 30 }, event, { precompile: false });
+            assert.ok(r.ok, r.payload + r.logs);
+            assert.deepEqual(JSON.parse(r.payload).compiled, []);
+            assert.equal(JSON.parse(r.payload).cached, "/opt/python/shop/__pycache__/prices.cpython-313.pyc");
+        });
+
+        it("the CLI: build --bytecode, then inspect says advisory for its runtime and an error for another", () => {
+            const out = path.join(tmpDir(), "app.zip");
+            const built = cli(["build", source, "--runtime", RUNTIME, "--bytecode", "--out", out, "--json", "--quiet"]);
+            assert.equal(built.code, 0, built.stderr);
+            assert.deepEqual(
+                JSON.parse(built.stdout).findings.map((f: { policy: string; level: string }) => `${f.policy} ${f.level}`),
+                ["lambda-no-pycache advisory"],
+            );
+            const same = cli(["inspect", out, "--runtime", RUNTIME, "--json"]);
+            assert.equal(same.code, 0, same.stderr);
+            assert.deepEqual(
+                JSON.parse(same.stdout)
+                    .findings.filter((f: { policy: string }) => f.policy === "lambda-no-pycache")
+                    .map((f: { level: string }) => f.level),
+                ["advisory"],
+            );
+            const other = cli(["inspect", out, "--runtime", "python3.14", "--json"]);
+            assert.equal(other.code, 1, other.stderr);
+            assert.match(JSON.parse(other.stdout).findings.find((f: { policy: string }) => f.policy === "lambda-no-pycache").message, /compiled by CPython 3\.13, not 3\.14/);
+        });
+
         it("refuses a runtime without its own CPython here, in one paragraph", () => {
             assertOneParagraph(cli(["build", source, "--runtime", "python3.12", "--bytecode", "--out", path.join(tmpDir(), "x.zip")]), /bytecode for python3\.12 needs CPython 3\.12 itself .*Build python3\.12 without bytecode/);
         });
