@@ -1,6 +1,7 @@
-// npm run bench [-- archive|policies|memory|growth|invoke|build-cold|start|rebuild-locks|init-profile]: runs the benchmarks and records them in docs/BENCHMARKS.md.
+// npm run bench [-- archive|policies|memory|growth|invoke|build-cold|start|rebuild-locks|bytecode|init-profile]: runs the benchmarks and records them in docs/BENCHMARKS.md.
 import { benchArchive } from "./archive";
 import { benchBuildCold } from "./build-cold";
+import { benchBytecode } from "./bytecode";
 import { benchGrowth } from "./growth";
 import { benchInitProfile } from "./init-profile";
 import { benchInvoke } from "./invoke";
@@ -18,6 +19,7 @@ const benches: Record<string, () => Promise<string>> = {
     "build-cold": benchBuildCold,
     start: benchStart,
     "rebuild-locks": benchRebuildLocks,
+    bytecode: benchBytecode,
     "init-profile": benchInitProfile,
 };
 

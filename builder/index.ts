@@ -20,6 +20,7 @@ import { installDependencies } from "./install";
 import { normalizeDependencyTree } from "./normalize";
 import { BuildOptions, resolveOptions, ResolvedOptions } from "./options";
 import { biggestPackages, PackageSize } from "./report";
+import { withTargetBytecode } from "./target-bytecode";
 import { makeFilter, WalkedFile, WalkResult, walkTree } from "./walk";
 import { DEFLATE_ENGINE, DeflatePool } from "./deflate-pool";
 import { ChangedFileError, CompressedData, ManifestEntry, PreviousArchive, ReuseSource, reuseFrom, reuseFromMap, writeZip, ZipInputEntry } from "./zip-writer";
@@ -179,6 +180,7 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
         let planned: Planned[];
         try {
             planned = plan(options, [...deps.entries, ...sources.entries]);
+            if (options.bytecode) planned = await withTargetBytecode(planned, { runtime: options.target.runtime, kind: options.kind }, cache, options.progress, (e) => e);
         } catch (e) {
             discardSpools(); // a source file that shadows an installed one: nothing of this build may stay in tmp/
             throw e;
@@ -255,7 +257,7 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
 }
 
 /** The modules that decide what goes into an archive and how (this one, walking, normalising, writing). */
-const BUILDER_FILES = ["index", "walk", "normalize", "credentials", "zip-writer", "deflate-worker", "options"].map((m) => path.join(__dirname, m + path.extname(__filename)));
+const BUILDER_FILES = ["index", "walk", "normalize", "credentials", "zip-writer", "deflate-worker", "options", "target-bytecode"].map((m) => path.join(__dirname, m + path.extname(__filename)));
 
 /**
  * Everything an archive is made from, by identity rather than content: the
@@ -270,6 +272,7 @@ function inputsOf(options: ResolvedOptions, walked: WalkResult | undefined, loca
     const now = Date.now();
     if (!(walked ?? []).every((f) => statIsSettled(f, now))) return undefined;
     const { kind, target, source, dependencies, include, exclude, defaultExcludes, installer, python, uv, installerArgs, prefix, compressionLevel, cacheDir } = options;
+    const { bytecode } = options;
     return keyOf({
         format: FORMAT_VERSION,
         compressors: DEFLATE_ENGINE,
@@ -278,7 +281,7 @@ function inputsOf(options: ResolvedOptions, walked: WalkResult | undefined, loca
             const st = fs.statSync(f, { throwIfNoEntry: false });
             return st ? [f, st.size, st.mtimeMs] : [f];
         }),
-        options: { kind, runtime: target.runtime, architecture: target.architecture, source, dependencies, include, exclude, defaultExcludes, installer, python, uv, installerArgs, prefix, compressionLevel, cacheDir },
+        options: { kind, runtime: target.runtime, architecture: target.architecture, source, dependencies, include, exclude, defaultExcludes, installer, python, uv, installerArgs, prefix, compressionLevel, cacheDir, bytecode },
         install: located?.roots ?? "none",
         source: (walked ?? []).map((f) => [f.rel, f.size, f.mtimeMs, f.ctimeMs, f.ino, f.mode]),
         leftOut: walked?.leftOut ?? 0,

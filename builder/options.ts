@@ -10,6 +10,7 @@ import { defaultCacheDir } from "./cache";
 import { DependencySpec } from "./install";
 import { detectDependencies, lockSpec, pyprojectSpec } from "./install/detect";
 import { InstallerChoice } from "./install/installers";
+import { checkBytecodeOption } from "./target-bytecode";
 
 export interface BuildOptions {
     /** Folder with the handler code (function) or extra modules (layer). Optional for a layer of dependencies only. */
@@ -56,6 +57,8 @@ export interface BuildOptions {
     handler?: string;
     /** The function has layers that may provide the handler module. */
     hasLayers?: boolean;
+    /** Add each module's bytecode, compiled by the runtime's own CPython (unchecked-hash .pyc in __pycache__): shorter cold starts, larger archive. See DESIGN.md. @default false */
+    bytecode?: boolean;
     /** Also copy the archive here (atomically). */
     out?: string;
     /** @default $LAMBDA_PYTHON_CACHE_DIR, else ~/.cache/lambda-python */
@@ -84,6 +87,7 @@ export interface ResolvedOptions {
     compressionLevel: number;
     handler?: string;
     hasLayers: boolean;
+    bytecode: boolean;
     out?: string;
     cacheDir: string;
     checks?: PartialRuleConfigs;
@@ -154,6 +158,7 @@ export function resolveOptions(o: BuildOptions): ResolvedOptions {
         compressionLevel: level,
         handler: o.handler,
         hasLayers: o.hasLayers ?? false,
+        bytecode: checkBytecodeOption(o.bytecode, target.runtime),
         out: o.out === undefined ? undefined : checkOut(path.resolve(o.out), source, dependencies),
         cacheDir: checkCacheDir(path.resolve(o.cacheDir ?? defaultCacheDir()), o.cacheDir !== undefined),
         checks: o.checks,

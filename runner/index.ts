@@ -107,6 +107,15 @@ export interface StartOptions {
      */
     debugPort?: number;
     /**
+     * Emulated functions (the other architecture, under qemu): compile the function's code and layers to bytecode
+     * before the first start (default true), into a prefix where Python looks for it (bytecode.ts), with the
+     * archive's own `__pycache__` laid over it. On Lambda, /var/task and /opt are read-only: a module without
+     * matching bytecode in the archive is compiled in memory at every cold start. `false` runs the function that
+     * way, as on this machine's architecture (where the code is never compiled ahead): slower under qemu, but the
+     * init it shows is the one Lambda pays (bench/bytecode.ts measures with it).
+     */
+    precompile?: boolean;
+    /**
      * Profile each cold start's imports (CPython's `-X importtime`): the invoke's result carries `initProfile`. The
      * profile's lines are taken out of the function's logs.
      */
@@ -371,7 +380,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         try {
             const task = codeIsFolder ? path.resolve(spec.code) : await extracted([path.resolve(spec.code)], "task");
             const opt = layers.length ? await extracted(layers, "opt") : emptyOpt();
-            if (!emulated) return { task, opt };
+            if (!emulated || options.precompile === false) return { task, opt };
             const compiled = await functionBytecode(checkedFoldersDir("pyc"), {
                 nativeRoot: rootDir(choice.interpreter, hostArchitecture()!),
                 interpreter: choice.interpreter,
