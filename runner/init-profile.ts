@@ -73,6 +73,8 @@ export interface InitProfile {
          * bytecode in the archive were compiled during this init, as on Lambda (read-only /var/task).
          */
         bytecode: "precompiled" | "at-cold-start";
+        /** The function or its layers ship bytecode of their own (`__pycache__`, e.g. lambda-python build --bytecode), used where it matches, here as on Lambda. */
+        archiveBytecode: boolean;
     };
     notes: string[];
     /** The handler module's imports, as CPython nests them (modules already imported by the runtime are not repeated). */
@@ -319,6 +321,7 @@ export function buildInitProfile(p: ProfileInputs): InitProfile {
             .slice(0, 10)
             .map((n) => ({ module: n.module, selfMs: n.selfMs, cumulativeMs: n.cumulativeMs, selfShare: share(n.selfMs), cumulativeShare: share(n.cumulativeMs), package: index.packageOf(n.module) }));
     const notes: string[] = [];
+    const archiveBytecode = shipsBytecode([p.task, p.opt]);
     if (p.emulated) {
         notes.push(
             `${p.architecture} ran under qemu on this machine, about ${p.emulationTimeFactor} times slower than on Lambda, and unevenly (Python and native code are slowed differently, waiting not at all): the milliseconds are not Lambda's. The ranking of the imports and their shares of one another carry over better than their shares of the init, whose runtime start is slowed too.`,
@@ -330,7 +333,7 @@ export function buildInitProfile(p: ProfileInputs): InitProfile {
         );
     } else {
         notes.push(
-            shipsBytecode([p.task, p.opt])
+            archiveBytecode
                 ? "Bytecode: the archive's own __pycache__ was used where it matches this CPython, and every other module was compiled during this init, as on Lambda (its /var/task is read-only)."
                 : "Bytecode: the archive ships none, so every module of the function and its layers was compiled during this init, as on Lambda (its /var/task is read-only).",
         );
@@ -346,7 +349,7 @@ export function buildInitProfile(p: ProfileInputs): InitProfile {
         handlerImportMs,
         handlerImportShare: share(handlerImportMs),
         complete: ended,
-        measured: { architecture: p.architecture, emulated: p.emulated, bytecode: p.precompiled ? "precompiled" : "at-cold-start" },
+        measured: { architecture: p.architecture, emulated: p.emulated, bytecode: p.precompiled ? "precompiled" : "at-cold-start", archiveBytecode },
         notes,
         tree,
         slowestBySelf: slow("selfMs"),

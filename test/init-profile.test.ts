@@ -90,7 +90,7 @@ describe("init profile (--profile-init)", function () {
         assert.deepEqual(Object.keys(p).sort(), ["complete", "handlerImportMs", "handlerImportShare", "handlerModule", "initDurationMs", "measured", "notes", "slowestByCumulative", "slowestBySelf", "tree"]);
         assert.equal(p.complete, true);
         assert.equal(p.initDurationMs, doc.initDurationMs);
-        assert.deepEqual(p.measured, { architecture: "x86_64", emulated: false, bytecode: "at-cold-start" });
+        assert.deepEqual(p.measured, { architecture: "x86_64", emulated: false, bytecode: "at-cold-start", archiveBytecode: false });
         assert.deepEqual(Object.keys(p.slowestBySelf[0]).sort(), ["cumulativeMs", "cumulativeShare", "module", "package", "selfMs", "selfShare"]);
         assertProfileShape(p, "lambda_function");
         // Modules the runtime imported before the handler (json) cost it nothing and are not under it.
@@ -143,11 +143,23 @@ describe("init profile (--profile-init)", function () {
         assert.deepEqual(p.slowestByCumulative[0].package, { name: "lambda_function", where: "function", sizeBytes: 85 });
     });
 
+    it("says when the archive ships bytecode of its own (build --bytecode), used where it matches as on Lambda", () => {
+        const zip = path.join(tmpDir("lp-profile-bytecode-"), "fn.zip");
+        const built = cli(["build", FIXTURE, "--runtime", "python3.13", "--arch", "x86_64", "--bytecode", "--out", zip, "--quiet"], { env });
+        assert.equal(built.code, 0, built.stderr);
+        const r = cli(["invoke", zip, "--runtime", "python3.13", "--profile-init", "--json", "--quiet"], { env });
+        assert.equal(r.code, 0, r.stderr);
+        const p: InitProfile = JSON.parse(r.stdout).initProfile;
+        assert.deepEqual(p.measured, { architecture: "x86_64", emulated: false, bytecode: "at-cold-start", archiveBytecode: true });
+        assert.match(p.notes.join("\n"), /the archive's own __pycache__ was used where it matches this CPython/);
+        assertProfileShape(p, "lambda_function");
+    });
+
     it("arm64 under qemu: says the milliseconds are inflated and the bytecode was precompiled", () => {
         const r = cli(["invoke", FIXTURE, "--runtime", "python3.13", "--arch", "arm64", "--profile-init", "--json", "--quiet"], { env });
         assert.equal(r.code, 0, r.stderr);
         const p: InitProfile = JSON.parse(r.stdout).initProfile;
-        assert.deepEqual(p.measured, { architecture: "arm64", emulated: true, bytecode: "precompiled" });
+        assert.deepEqual(p.measured, { architecture: "arm64", emulated: true, bytecode: "precompiled", archiveBytecode: false });
         assert.match(p.notes.join("\n"), /arm64 ran under qemu .* the milliseconds are not Lambda's\. The ranking of the imports and their shares of one another carry over better/);
         assert.match(p.notes.join("\n"), /compiled to bytecode before this run .* Lambda's init is longer by that compile time/);
         assertProfileShape(p, "lambda_function");
