@@ -185,7 +185,7 @@ function writeAt(fd: number, bytes: Uint8Array, position: number): void {
 export function whole(job: WorkerJob, lib: Libdeflate, spills?: SpillAppends, outputs?: BatchOutputs): Omit<WorkerResult, "id"> {
     const size = job.path !== undefined ? readIntoInput(lib, job.path) : copyIntoInput(lib, job.data!);
     const raw = lib.inputArea(size);
-    const sha256 = job.hash ? crypto.createHash("sha256").update(raw).digest("hex") : undefined;
+    const sha256 = job.hash ? crypto.hash("sha256", raw) : undefined;
     const crc32 = zlib.crc32(raw) >>> 0;
     const result: Omit<WorkerResult, "id"> = { sha256, crc32, size, method: 0 };
     if (job.level === null) return result;
