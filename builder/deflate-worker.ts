@@ -47,6 +47,8 @@ export interface WorkerJob {
     spool?: string;
     /** A smaller file: append its bytes for the archive (compressed or stored) to this file instead of returning them. */
     spill?: string;
+    /** Jobs of one caller's call share this number: only their small outputs share a buffer (BatchOutputs). */
+    group?: number;
 }
 
 export interface WorkerResult {
@@ -204,7 +206,7 @@ export function whole(job: WorkerJob, lib: Libdeflate, spills?: SpillAppends, ou
     bytes ??= lib.inputArea(size);
     if (job.spill !== undefined && spills) result.spilled = { at: spills.add(job.spill, bytes), bytes: bytes.length };
     // Gathered with the batch's other small outputs into one buffer (BatchOutputs) …
-    else if (outputs && bytes.length <= PACKED_OUTPUT) outputs.add(result, bytes);
+    else if (outputs && bytes.length <= PACKED_OUTPUT) outputs.add(job.group ?? -1, result, bytes);
     // … or a copy of its own (transferable), out of the memory that the next file reuses.
     else result.data = bytes.slice();
     return result;
@@ -214,37 +216,54 @@ export function whole(job: WorkerJob, lib: Libdeflate, spills?: SpillAppends, ou
 const PACKED_OUTPUT = 64 * 1024;
 
 /**
- * The small outputs of one batch, handed back as views of one buffer: on
- * 20,000 small files, a buffer of its own per file was 20,000 allocations
- * here, 20,000 transferred buffers for the main thread to take in and its
- * garbage collector to track; packed, ~600. The buffer lives until the last
- * of its entries is written, as each entry's own buffer did.
+ * The small outputs of one batch, handed back as views of one buffer per
+ * group (the jobs of one `runEach` call, so of one build): on 20,000 small
+ * files, a buffer of its own per file was 20,000 allocations here, 20,000
+ * transferred buffers for the main thread to take in and its garbage
+ * collector to track; packed, ~600. A buffer lives until the last of its
+ * entries is released; all belong to the same build, which releases them
+ * together once its archive is written, so the process-wide memory budget
+ * (spill.ts) still holds.
  */
 export class BatchOutputs {
     /** Reused by every batch of this thread; grows to the largest batch's outputs. */
     private static stage = Buffer.allocUnsafeSlow(256 * 1024);
-    private readonly waiting: { result: Omit<WorkerResult, "id">; at: number; length: number }[] = [];
+    private readonly waiting: { group: number; result: Omit<WorkerResult, "id">; at: number; length: number }[] = [];
     private bytes = 0;
 
-    add(result: Omit<WorkerResult, "id">, data: Uint8Array): void {
+    add(group: number, result: Omit<WorkerResult, "id">, data: Uint8Array): void {
         if (this.bytes + data.length > BatchOutputs.stage.length) {
             const grown = Buffer.allocUnsafeSlow(Math.max(BatchOutputs.stage.length * 2, this.bytes + data.length));
             BatchOutputs.stage.copy(grown, 0, 0, this.bytes);
             BatchOutputs.stage = grown;
         }
         BatchOutputs.stage.set(data, this.bytes);
-        this.waiting.push({ result, at: this.bytes, length: data.length });
+        this.waiting.push({ group, result, at: this.bytes, length: data.length });
         this.bytes += data.length;
     }
 
-    /** Gives every waiting result its view; returns the one buffer to transfer. */
-    finish(): ArrayBuffer | undefined {
-        if (!this.waiting.length) return undefined;
-        const all = new Uint8Array(this.bytes);
-        all.set(BatchOutputs.stage.subarray(0, this.bytes));
-        for (const w of this.waiting) w.result.data = all.subarray(w.at, w.at + w.length);
+    /** Gives every waiting result its view; returns the buffers to transfer, one per group. */
+    finish(): ArrayBuffer[] {
+        const byGroup = new Map<number, typeof this.waiting>();
+        for (const w of this.waiting) {
+            const list = byGroup.get(w.group);
+            if (list) list.push(w);
+            else byGroup.set(w.group, [w]);
+        }
+        const out: ArrayBuffer[] = [];
+        for (const list of byGroup.values()) {
+            const all = new Uint8Array(list.reduce((n, w) => n + w.length, 0));
+            let at = 0;
+            for (const w of list) {
+                all.set(BatchOutputs.stage.subarray(w.at, w.at + w.length), at);
+                w.result.data = all.subarray(at, at + w.length);
+                at += w.length;
+            }
+            out.push(all.buffer);
+        }
         this.waiting.length = 0;
-        return all.buffer;
+        this.bytes = 0;
+        return out;
     }
 }
 
@@ -306,8 +325,7 @@ function serve(lib: Libdeflate): void {
             // A full disk: every job whose bytes were to be appended fails with it.
             for (const r of results) if (r.spilled) Object.assign(r, { spilled: undefined, error: errorOf(e) });
         }
-        const packed = outputs.finish();
-        if (packed) transfer.push(packed);
+        transfer.push(...outputs.finish());
         parentPort!.postMessage(results, transfer);
     });
 }
