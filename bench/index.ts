@@ -1,5 +1,5 @@
-// npm run bench [-- archive|policies|memory|growth|invoke|build-cold|start|rebuild-locks|bytecode|init-profile]: runs the benchmarks and records them in docs/BENCHMARKS.md.
-import { benchArchive } from "./archive";
+// npm run bench [-- archive|small-files|policies|memory|growth|invoke|build-cold|start|rebuild-locks|bytecode|init-profile]: runs the benchmarks and records them in docs/BENCHMARKS.md.
+import { benchArchive, benchSmallFilesOnly } from "./archive";
 import { benchBuildCold } from "./build-cold";
 import { benchBytecode } from "./bytecode";
 import { benchGrowth } from "./growth";
@@ -12,6 +12,7 @@ import { benchStart } from "./start";
 
 const benches: Record<string, () => Promise<string>> = {
     archive: benchArchive,
+    "small-files": benchSmallFilesOnly,
     policies: benchPolicies,
     memory: benchMemory,
     growth: benchGrowth,
