@@ -47,6 +47,10 @@ Output:
   --out FILE              where to write the zip (default: ./<source-dir name>.zip)
   --level N               deflate level: 0 stores, 1-12 (default 6)
   --cache-dir DIR         build cache (default ~/.cache/lambda-python)
+  --remote-cache s3://BUCKET/PREFIX
+                          also a build cache shared by many machines, on S3 or an S3-compatible
+                          store (AWS_ENDPOINT_URL_S3); credentials the usual AWS way (default
+                          $LAMBDA_PYTHON_REMOTE_CACHE; "off": none). A remote that fails is a warning
   --now YYYY-MM-DD        judge runtime dates as of this day
   --json                  print the report as JSON
   --quiet                 no progress on stderr
@@ -79,6 +83,7 @@ export async function buildCommand(argv: string[]): Promise<number> {
             out: { type: "string" },
             level: { type: "string" },
             "cache-dir": { type: "string" },
+            "remote-cache": { type: "string" },
             now: { type: "string" },
             json: { type: "boolean" },
             quiet: { type: "boolean" },
@@ -122,6 +127,7 @@ export async function buildCommand(argv: string[]): Promise<number> {
             compressionLevel: level,
             out,
             cacheDir: v["cache-dir"] as string | undefined,
+            remoteCache: v["remote-cache"] as string | undefined,
             checks: { "lambda-runtime-deprecation": { now: date("now", v.now as string | undefined) } },
             onProgress: progressPrinter(!!v.quiet),
         });
