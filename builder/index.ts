@@ -191,7 +191,9 @@ async function build(options: ResolvedOptions, remote?: RemoteSession): Promise<
         key = keyOf({ format: FORMAT_VERSION, engine: DEFLATE_ENGINE, level: options.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
         const zipPath = cache.archivePath(key);
         const recordPath = cache.archiveRecordPath(key);
-        record = readRecord(recordPath, zipPath) ?? (remote && (await fetchArchive(remote, options, cache, planned, key, label)));
+        // Archives that hold installed dependencies are made from the install's pack instead (remote/index.ts).
+        const sharedArchive = located?.installHit === undefined ? remote : undefined;
+        record = readRecord(recordPath, zipPath) ?? (sharedArchive && (await fetchArchive(sharedArchive, options, cache, planned, key, label)));
         lap("plan and key");
         hit = record !== undefined;
         if (!record) {
@@ -199,7 +201,8 @@ async function build(options: ResolvedOptions, remote?: RemoteSession): Promise<
             const compressedWhileHashing = reuseFromMap(new Map([...deps.compressed, ...sources.compressed]));
             try {
                 record = await writeArchive({ options, cache, planned, key, zipPath, slotPath, label, compressedWhileHashing, lap });
-                remote?.storeArchive(key, zipPath, record.sha256, record.zippedBytes);
+                sharedArchive?.storeArchive(key, zipPath, record.sha256, record.zippedBytes);
+                remote?.noteArchive(zipPath, cache.archiveManifestPath(key));
             } finally {
                 discardSpools();
             }

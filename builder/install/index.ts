@@ -22,6 +22,7 @@ import { hashFiles, HashMemo } from "../content-hash";
 import { WalkedFile, walkTree } from "../walk";
 import { CompressedData } from "../zip-writer";
 import type { RemoteSession } from "../remote";
+import { packReuse } from "../remote/pack-reuse";
 import { describeTarget, rescueFailedInstall } from "./diagnose";
 import { chooseInstaller, findUv, hostPython, Installer, InstallerChoice } from "./installers";
 import { PackageIndexes, packageIndexes, splitIndexArgs } from "./indexes";
@@ -223,8 +224,13 @@ async function runInstall(job: InstallJob, target: LambdaTarget, ctx: InstallCon
     });
     const finalDir = ctx.cache.installDir(key);
     const label = `${installer.name} ${installer.version}`;
-    const existing = readManifest(finalDir) ?? (ctx.remote && placeInstall(await ctx.remote.fetchInstall(key, ctx.cache), finalDir));
-    if (existing) return { siteDir: path.join(finalDir, "site-packages"), files: existing.files, installer: label, cacheHit: true, compressed: new Map(), record: existing.record, inputTexts: inputs.files };
+    let existing = readManifest(finalDir);
+    if (!existing && ctx.remote) {
+        await ctx.remote.fetchInstall(key, ctx.cache, (dir) => placeInstall(dir, finalDir));
+        existing = readManifest(finalDir);
+    }
+    // An install from the remote cache brings its files compressed for the archives (remote/pack-reuse.ts).
+    if (existing) return { siteDir: path.join(finalDir, "site-packages"), files: existing.files, installer: label, cacheHit: true, compressed: packReuse(finalDir, ctx.compress?.level), record: existing.record, inputTexts: inputs.files };
 
     const work = trackTemp(ctx.cache.makeTempDir("install"));
     let discardOnFailure = new Map<string, CompressedData>();
@@ -248,7 +254,7 @@ async function runInstall(job: InstallJob, target: LambdaTarget, ctx: InstallCon
         // those lived on in the cache.
         for (const name of fs.readdirSync(work)) if (name !== "site-packages" && name !== MANIFEST) fs.rmSync(path.join(work, name), { recursive: true, force: true });
         placeInstall(work, finalDir);
-        ctx.remote?.storeInstall(key, finalDir, files, record, ctx.cache);
+        if (ctx.compress) ctx.remote?.storeInstall(key, finalDir, files, record, ctx.cache, ctx.compress.level);
         return { siteDir: path.join(finalDir, "site-packages"), files, installer: label, cacheHit: false, compressed, record, inputTexts: inputs.files };
     } catch (e) {
         for (const c of discardOnFailure.values()) c.spool?.discard();
@@ -340,8 +346,7 @@ async function listInstalled(siteDir: string, cache: BuildCache, compress: Compr
  * returns the install now there. Another build that finished the same
  * install first wins: its result is as good as ours.
  */
-function placeInstall(work: string | undefined, finalDir: string): { files: InstalledFile[]; record: InstallRecord } | undefined {
-    if (!work) return undefined;
+function placeInstall(work: string, finalDir: string): { files: InstalledFile[]; record: InstallRecord } | undefined {
     fs.mkdirSync(path.dirname(finalDir), { recursive: true });
     if (fs.existsSync(finalDir) && !readManifest(finalDir)) removeQuietly(finalDir); // damaged: its manifest was unreadable
     try {

@@ -21,29 +21,32 @@ import * as zlib from "zlib";
 import { SCAN_FILE_BYTES, secretsInHead } from "../../policies/inspect/secrets";
 import { openZipFile, UNIX_OS, ZipEntry, ZipReader } from "../../policies/zip/reader";
 import type { InstalledFile } from "../install";
-import { ManifestEntry, writeZip, ZipInputEntry } from "../zip-writer";
+import { ManifestEntry, ReuseSource, writeZip, ZipInputEntry } from "../zip-writer";
 
 const inflateRaw = promisify(zlib.inflateRaw);
 
 /** Why a remote entry was not used: names what is wrong with it. */
 export class BadEntryError extends Error {}
 
-/** Install packs: level 1 costs the writer ~a quarter of level 6's time for a few percent more bytes. */
-const PACK_LEVEL = 1;
 /** Entries inflated at a time: zlib's thread pool has four threads. */
 const IN_FLIGHT = 4;
 /** A manifest is JSON of a few hundred bytes per file. */
 const MAX_MANIFEST_BYTES = 64 << 20;
 const LOCAL_SIG = 0x04034b50;
 
-/** The install folder (`manifest.json` + `site-packages/`) as one zip at `target`. */
-export async function packInstall(installDir: string, files: InstalledFile[], target: string): Promise<{ sha256: string; bytes: number }> {
+/**
+ * The install folder (`manifest.json` + `site-packages/`) as one zip at
+ * `target`, compressed at the archives' level with the archives' compressor,
+ * so that archives built from it elsewhere copy its bytes instead of
+ * compressing (`reuse`: an archive of this build that holds them already).
+ */
+export async function packInstall(installDir: string, files: InstalledFile[], target: string, level: number, reuse?: ReuseSource): Promise<{ sha256: string; bytes: number }> {
     const manifest = fs.readFileSync(path.join(installDir, "manifest.json"));
     const entries: ZipInputEntry[] = [
         { name: "manifest.json", isDirectory: false, executable: false, size: manifest.length, sha256: crypto.createHash("sha256").update(manifest).digest("hex"), data: manifest },
         ...files.map((f) => ({ name: `site-packages/${f.rel}`, isDirectory: false, executable: f.executable, size: f.size, sha256: f.sha256, path: path.join(installDir, "site-packages", f.rel) })),
     ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const written = await writeZip(target, entries, { level: PACK_LEVEL });
+    const written = await writeZip(target, entries, { level, reuse });
     return { sha256: written.sha256, bytes: written.zippedBytes };
 }
 
@@ -80,7 +83,7 @@ function checkedManifest(text: string): InstalledFile[] {
  * and site-packages/. Throws BadEntryError naming what is wrong; `work` may
  * then hold part of it (the caller removes it).
  */
-export async function unpackInstall(pack: string, work: string): Promise<void> {
+export async function unpackInstall(pack: string, work: string): Promise<ManifestEntry[]> {
     const reader = openZip(pack);
     try {
         checkStructure(reader);
@@ -94,6 +97,7 @@ export async function unpackInstall(pack: string, work: string): Promise<void> {
         const site = path.join(work, "site-packages");
         fs.mkdirSync(site, { recursive: true, mode: 0o755 });
         const made = new Set<string>([site]);
+        const packed: ManifestEntry[] = [];
         await forEach(files, async (f) => {
             const entry = byName.get(`site-packages/${f.rel}`);
             if (!entry) throw new BadEntryError(`its manifest lists ${f.rel}, which it does not hold`);
@@ -107,8 +111,11 @@ export async function unpackInstall(pack: string, work: string): Promise<void> {
             }
             // "wx": never over a file that is there already, never through a link.
             await fs.promises.writeFile(file, data, { flag: "wx", mode: f.executable ? 0o755 : 0o644 });
+            const secrets = secretsInHead(data.subarray(0, SCAN_FILE_BYTES));
+            packed.push({ name: entry.name, sha256: f.sha256, method: entry.method as 0 | 8, crc32: entry.crc32, size: f.size, compressedSize: entry.compressedSize, dataOffset: reader.dataStart(entry), ...(secrets.length ? { secrets } : {}) });
         });
         fs.writeFileSync(path.join(work, "manifest.json"), manifestBytes, { flag: "wx", mode: 0o644 });
+        return packed;
     } finally {
         reader.close();
     }

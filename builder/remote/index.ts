@@ -4,8 +4,17 @@
 // machines"). Layout under the prefix:
 //
 //   blobs/<sha256>              content, named by its own sha256: an install packed as one zip, or a finished archive
-//   installs/<install key>.json { remote, kind: "install", key, sha256, bytes }: which blob holds that install
+//   installs/<install key>.json { remote, kind: "install", key, sha256, bytes, level, compressors }: which blob holds that install
 //   archives/<build key>.json   { remote, kind: "archive", key, sha256, bytes }: which blob is that archive
+//
+// An install is packed at the archives' level by the archives' compressor
+// (copying what this build's archive already holds), and kept beside the
+// install where it is fetched: archives built from it copy its compressed
+// bytes (pack-reuse.ts). So archives that hold installed dependencies are not
+// shared themselves — assembling one from the pack costs less than
+// downloading and checking it, and ten functions of one dependency set share
+// one pack instead of ten archives; archives without (handler folders whose
+// dependencies are in layers, layers of the team's own modules) are.
 //
 // A blob is written before the record that names it (each PUT is atomic), so
 // a reader never finds a record whose content is missing. Everything read is
@@ -19,9 +28,11 @@ import { redactCredentials } from "../../shared/redact";
 import { removeQuietly, tempPathFor, trackTemp } from "../atomic";
 import { BuildCache } from "../cache";
 import type { InstalledFile } from "../install";
-import { ManifestEntry } from "../zip-writer";
+import { DEFLATE_ENGINE } from "../deflate-pool";
+import { ManifestEntry, PreviousArchive, reuseFrom } from "../zip-writer";
 import { RemoteCacheConfig } from "./config";
 import { BadEntryError, packInstall, PlannedEntry, unpackInstall, verifyArchive } from "./entries";
+import { PACK_FILE, writePackIndex } from "./pack-reuse";
 import { S3Store, StoreError } from "./store";
 
 export { RemoteCacheConfig, remoteCacheConfig } from "./config";
@@ -33,6 +44,8 @@ const MAX_RECORD_BYTES = 64 * 1024;
 const MAX_BLOB_BYTES = 1 << 30;
 /** After the remote proved unreachable, a long-lived process (serve, the provider plugin) asks it again after this long. */
 const RETRY_AFTER_MS = 5 * 60_000;
+/** Blobs moving at once in this process (a preview builds dozens of archives together): more only queue at the store. */
+const MAX_TRANSFERS = 4;
 
 interface RemoteRecord {
     remote: number;
@@ -40,6 +53,9 @@ interface RemoteRecord {
     key: string;
     sha256: string;
     bytes: number;
+    /** Installs: the level and compressor of the pack's entries. */
+    level?: number;
+    compressors?: string;
 }
 
 /** What this process knows about one remote cache, shared by all its builds. */
@@ -50,6 +66,10 @@ class RemoteState {
     /** Uploads refused (read-only credentials): not tried again in this process. */
     uploadsOff: boolean;
     private readonly warned = new Set<string>();
+    /** Installs being fetched by this process's builds, by key: builds that start together fetch each once. */
+    readonly installFetches = new Map<string, Promise<void>>();
+    private transfers = 0;
+    private readonly waiting: (() => void)[] = [];
 
     constructor(readonly config: RemoteCacheConfig) {
         this.store = new S3Store(config);
@@ -57,10 +77,22 @@ class RemoteState {
     }
 
     /** One line on stderr, once per process for the same text, whatever --quiet says: a warning is not progress. */
-    warn(message: string): void {
-        if (this.warned.has(message)) return;
-        this.warned.add(message);
+    warn(message: string, once = message): void {
+        if (this.warned.has(once)) return;
+        this.warned.add(once);
         process.stderr.write(`lambda-python: warning: ${redactCredentials(message)}\n`);
+    }
+
+    /** Runs a blob transfer when one of MAX_TRANSFERS slots is free. */
+    async transfer<T>(work: () => Promise<T>): Promise<T> {
+        if (this.transfers >= MAX_TRANSFERS) await new Promise<void>((resolve) => this.waiting.push(resolve));
+        this.transfers++;
+        try {
+            return await work();
+        } finally {
+            this.transfers--;
+            this.waiting.shift()?.();
+        }
     }
 }
 
@@ -69,6 +101,10 @@ const states = new Map<string, RemoteState>();
 /** Where one build stands with the remote: its budget of time, and the uploads it started (settle() waits for them). */
 export class RemoteSession {
     private readonly pending = new Set<Promise<void>>();
+    /** Installs made by this build, packed and uploaded once its archive is written (settle). */
+    private readonly installsToStore: { key: string; installDir: string; files: InstalledFile[]; cache: BuildCache; level: number }[] = [];
+    /** Archives this build wrote: their compressed entries are what an install's pack copies. */
+    private readonly written: { zipPath: string; manifestPath: string }[] = [];
     private readonly budget: AbortController;
     private readonly budgetTimer: NodeJS.Timeout;
 
@@ -85,8 +121,24 @@ export class RemoteSession {
         return this.state.config.url;
     }
 
-    /** The folder (in the cache's tmp) holding the install stored under `key`, checked; undefined: build it. */
-    async fetchInstall(key: string, cache: BuildCache): Promise<string | undefined> {
+    /**
+     * Fetches the install stored under `key` and hands its checked folder to
+     * `place` (which renames it into the local cache). Builds of this process
+     * asking for the same install together share one fetch.
+     */
+    fetchInstall(key: string, cache: BuildCache, place: (dir: string) => void): Promise<void> {
+        let fetching = this.state.installFetches.get(key);
+        if (!fetching) {
+            fetching = this.fetchInstallOnce(key, cache).then((dir) => {
+                if (dir) place(dir);
+            });
+            this.state.installFetches.set(key, fetching);
+            void fetching.finally(() => this.state.installFetches.delete(key)).catch(() => undefined);
+        }
+        return fetching;
+    }
+
+    private async fetchInstallOnce(key: string, cache: BuildCache): Promise<string | undefined> {
         const record = await this.record("installs", key);
         if (!record) return undefined;
         const work = trackTemp(cache.makeTempDir("remote-install"));
@@ -96,7 +148,10 @@ export class RemoteSession {
                 removeQuietly(work);
                 return undefined;
             }
-            await this.checked(record, () => unpackInstall(pack, work));
+            const packed = await this.checked(record, () => unpackInstall(pack, work));
+            // Kept with the install: archives built from it copy its compressed bytes (pack-reuse.ts).
+            fs.renameSync(pack, path.join(work, PACK_FILE));
+            writePackIndex(work, record.level ?? -1, record.compressors ?? "", packed);
             // An install whose lock names local projects records their folders on the machine that made it.
             const { record: made } = JSON.parse(fs.readFileSync(path.join(work, "manifest.json"), "utf8"));
             if (made?.localProjects?.length) {
@@ -114,20 +169,41 @@ export class RemoteSession {
         }
     }
 
-    /** Uploads a finished install (in the background; settle() waits). */
-    storeInstall(key: string, installDir: string, files: InstalledFile[], record: { localProjects: string[] }, cache: BuildCache): void {
+    /** Uploads a finished install once this build's archive is written (settle), packed at the archive's level. */
+    storeInstall(key: string, installDir: string, files: InstalledFile[], record: { localProjects: string[] }, cache: BuildCache, level: number): void {
         if (record.localProjects.length) return; // their folders are this machine's paths
-        this.upload(async (deadline) => {
-            const work = trackTemp(cache.makeTempDir("remote-pack"));
+        this.installsToStore.push({ key, installDir, files, cache, level });
+    }
+
+    /** An archive this build wrote (its compressed entries are copied into the packs of this build's installs). */
+    noteArchive(zipPath: string, manifestPath: string): void {
+        this.written.push({ zipPath, manifestPath });
+    }
+
+    private storeInstalls(): void {
+        const previous: PreviousArchive[] = [];
+        for (const w of this.written) {
             try {
-                const pack = path.join(work, "pack.zip");
-                const { sha256, bytes } = await packInstall(installDir, files, pack);
-                await this.state.store.put(`blobs/${sha256}`, { file: pack, bytes }, deadline);
-                await this.putRecord({ remote: REMOTE_FORMAT, kind: "install", key, sha256, bytes }, deadline);
-            } finally {
-                removeQuietly(work);
+                previous.push(new PreviousArchive(w.zipPath, JSON.parse(fs.readFileSync(w.manifestPath, "utf8")).manifest));
+            } catch {
+                // without it the pack is compressed from the files
             }
-        });
+        }
+        for (const { key, installDir, files, cache, level } of this.installsToStore.splice(0)) {
+            this.upload(async (deadline) => {
+                const work = trackTemp(cache.makeTempDir("remote-pack"));
+                try {
+                    const pack = path.join(work, "pack.zip");
+                    const { sha256, bytes } = await packInstall(installDir, files, pack, level, reuseFrom(...previous));
+                    await this.putBlob(sha256, { file: pack, bytes }, deadline);
+                    await this.putRecord({ remote: REMOTE_FORMAT, kind: "install", key, sha256, bytes, level, compressors: DEFLATE_ENGINE }, deadline);
+                } finally {
+                    removeQuietly(work);
+                }
+            }).finally(() => {
+                for (const p of previous) p.close();
+            });
+        }
     }
 
     /**
@@ -158,13 +234,14 @@ export class RemoteSession {
     /** Uploads a finished archive (in the background; settle() waits). */
     storeArchive(key: string, zipPath: string, sha256: string, bytes: number): void {
         this.upload(async (deadline) => {
-            await this.state.store.put(`blobs/${sha256}`, { file: zipPath, bytes }, deadline);
+            await this.putBlob(sha256, { file: zipPath, bytes }, deadline);
             await this.putRecord({ remote: REMOTE_FORMAT, kind: "archive", key, sha256, bytes }, deadline);
         });
     }
 
     /** Waits for this build's uploads (each bounded by the timeouts and the build's budget); never throws. */
     async settle(): Promise<void> {
+        this.storeInstalls();
         while (this.pending.size) await Promise.all([...this.pending]);
         clearTimeout(this.budgetTimer);
     }
@@ -190,7 +267,8 @@ export class RemoteSession {
         }
         if (r?.remote !== REMOTE_FORMAT) return undefined; // another release's layout: a miss, not damage
         const kindOk = r.kind === (kind === "installs" ? "install" : "archive");
-        if (!kindOk || r.key !== key || typeof r.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(r.sha256) || !Number.isSafeInteger(r.bytes) || r.bytes <= 0 || r.bytes > MAX_BLOB_BYTES) {
+        const packOk = r.kind !== "install" || (Number.isInteger(r.level) && typeof r.compressors === "string");
+        if (!kindOk || !packOk || r.key !== key || typeof r.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(r.sha256) || !Number.isSafeInteger(r.bytes) || r.bytes <= 0 || r.bytes > MAX_BLOB_BYTES) {
             this.bad(kind, key, "its record does not describe it (kind, key, sha256 or size)");
             return undefined;
         }
@@ -203,7 +281,7 @@ export class RemoteSession {
         const kind = record.kind === "install" ? "installs" : "archives";
         let got: { sha256: string; bytes: number } | undefined;
         try {
-            got = await this.state.store.download(`blobs/${record.sha256}`, file, record.bytes, this.deadline());
+            got = await this.state.transfer(() => this.state.store.download(`blobs/${record.sha256}`, file, record.bytes, this.deadline()));
         } catch (e) {
             if (e instanceof StoreError && e.failure === "failed" && /larger than/.test(e.message)) this.bad(kind, record.key, e.message);
             else this.failed(e);
@@ -230,29 +308,42 @@ export class RemoteSession {
         }
     }
 
+    /** A blob, through a transfer slot, tried twice (a streamed body is not retried by the SDK). */
+    private async putBlob(sha256: string, body: { file: string; bytes: number }, deadline: AbortSignal): Promise<void> {
+        await this.state.transfer(async () => {
+            try {
+                await this.state.store.put(`blobs/${sha256}`, body, deadline);
+            } catch (e) {
+                if (!(e instanceof StoreError) || e.failure !== "failed" || deadline.aborted) throw e;
+                await this.state.store.put(`blobs/${sha256}`, body, deadline);
+            }
+        });
+    }
+
     private async putRecord(record: RemoteRecord, deadline: AbortSignal): Promise<void> {
         await this.state.store.put(`${record.kind}s/${record.key}.json`, Buffer.from(JSON.stringify(record)), deadline);
     }
 
-    private upload(work: (deadline: AbortSignal) => Promise<void>): void {
-        if (this.state.uploadsOff || !this.usable()) return;
+    private upload(work: (deadline: AbortSignal) => Promise<void>): Promise<void> {
+        if (this.state.uploadsOff || !this.usable()) return Promise.resolve();
         const p: Promise<void> = work(this.deadline())
             .catch((e) => {
                 if (e instanceof StoreError && e.failure === "refused") {
                     this.state.uploadsOff = true;
-                    this.state.warn(`remote cache ${this.url}: uploads refused, so this process stops uploading (${e.message}). Builds still fetch from it; set ${"LAMBDA_PYTHON_REMOTE_CACHE_READ_ONLY"}=1 where only reading is meant.`);
+                    this.state.warn(`remote cache ${this.url}: uploads refused, so this process stops uploading (${e.message}). Builds still fetch from it; set LAMBDA_PYTHON_REMOTE_CACHE_READ_ONLY=1 where only reading is meant.`, "uploads refused");
                 } else if (e instanceof StoreError) this.failed(e);
-                else this.state.warn(`remote cache ${this.url}: an upload failed: ${(e as Error)?.message ?? e}`);
+                else this.state.warn(`remote cache ${this.url}: an upload failed: ${(e as Error)?.message ?? e}`, "upload failed");
             })
             .finally(() => this.pending.delete(p));
         this.pending.add(p);
+        return p;
     }
 
     /** Whether to ask the remote now: not while it is known down, nor past this build's budget. */
     private usable(): boolean {
         if (Date.now() < this.state.downUntil) return false;
         if (this.budget.signal.aborted) {
-            this.state.warn(`remote cache ${this.url}: this build spent its ${this.state.config.budgetMs / 1000} s on the remote cache; the rest is built locally.`);
+            this.state.warn(`remote cache ${this.url}: a build spent its ${this.state.config.budgetMs / 1000} s on the remote cache; the rest is built locally.`, "budget");
             return false;
         }
         return true;
@@ -271,11 +362,13 @@ export class RemoteSession {
     private failed(e: unknown): void {
         if (!(e instanceof StoreError)) throw e;
         if (e.failure === "failed") {
-            this.state.warn(`remote cache: ${e.message}; building locally.`);
+            // One line for all: a store in trouble fails many requests at once.
+            this.state.warn(`remote cache ${this.url}: a request failed (${e.message}); what it was for is built locally.`, "failed");
             return;
         }
         this.state.downUntil = Date.now() + RETRY_AFTER_MS;
-        this.state.warn(`remote cache ${this.url} not used: ${e.message}. Building with the local cache only.`);
+        // The builds running together each find it down: one line for all of them.
+        this.state.warn(`remote cache ${this.url} not used: ${e.message}. Building with the local cache only.`, "down");
     }
 
     /** A remote entry that failed a check: never used, reported, and overwritten by this build's own upload. */

@@ -149,6 +149,8 @@ export class S3Store {
             const customEndpoint = !!(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL);
             const base = {
                 requestHandler: { connectionTimeout: t, socketTimeout: t },
+                // The SDK's own console lines ("non-retryable streaming request"): the cache says what matters, once.
+                logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} },
                 maxAttempts: 2,
                 forcePathStyle: customEndpoint,
                 followRegionRedirects: true,

@@ -72,7 +72,7 @@ describe("remote cache entries", () => {
     it("packs an install into one zip and unpacks it as it was, with 644 and 755 modes", async () => {
         const made = install({ "six.py": { data: "print('six')\n" }, "bin/tool": { data: "#!/usr/bin/python3\n", executable: true }, "six-1.17.0.dist-info/RECORD": { data: "six.py,,\n" } });
         const pack = path.join(dir, "pack.zip");
-        const { sha256, bytes } = await packInstall(made.dir, made.manifest, pack);
+        const { sha256, bytes } = await packInstall(made.dir, made.manifest, pack, 6);
         assert.equal(sha256, sha(fs.readFileSync(pack)));
         assert.equal(bytes, fs.statSync(pack).size);
         const out = path.join(dir, "out");
@@ -123,7 +123,7 @@ describe("remote cache entries", () => {
     it("refuses a truncated pack", async () => {
         const made = install({ "six.py": { data: "print('six')\n".repeat(1000) } });
         const pack = path.join(dir, "pack.zip");
-        await packInstall(made.dir, made.manifest, pack);
+        await packInstall(made.dir, made.manifest, pack, 6);
         fs.truncateSync(pack, fs.statSync(pack).size - 40);
         await refused(pack, /not a readable zip|truncated|damaged/);
     });
