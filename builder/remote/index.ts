@@ -68,6 +68,8 @@ class RemoteState {
     private readonly warned = new Set<string>();
     /** Installs being fetched by this process's builds, by key: builds that start together fetch each once. */
     readonly installFetches = new Map<string, Promise<void>>();
+    /** Blobs and records this process wrote or is writing (builds that made the same install each store it): each is written once. */
+    readonly written = new Map<string, Promise<void>>();
     private transfers = 0;
     private readonly waiting: (() => void)[] = [];
 
@@ -190,17 +192,20 @@ export class RemoteSession {
             }
         }
         for (const { key, installDir, files, cache, level } of this.installsToStore.splice(0)) {
-            this.upload(async (deadline) => {
-                const work = trackTemp(cache.makeTempDir("remote-pack"));
-                try {
-                    const pack = path.join(work, "pack.zip");
-                    const { sha256, bytes } = await packInstall(installDir, files, pack, level, reuseFrom(...previous));
-                    await this.putBlob(sha256, { file: pack, bytes }, deadline);
-                    await this.putRecord({ remote: REMOTE_FORMAT, kind: "install", key, sha256, bytes, level, compressors: DEFLATE_ENGINE }, deadline);
-                } finally {
-                    removeQuietly(work);
-                }
-            }).finally(() => {
+            // Builds of one process that each made this install (they started together) pack and send it once.
+            this.upload((deadline) =>
+                this.once(`pack/${key}`, async () => {
+                    const work = trackTemp(cache.makeTempDir("remote-pack"));
+                    try {
+                        const pack = path.join(work, "pack.zip");
+                        const { sha256, bytes } = await packInstall(installDir, files, pack, level, reuseFrom(...previous));
+                        await this.putBlob(sha256, { file: pack, bytes }, deadline);
+                        await this.putRecord({ remote: REMOTE_FORMAT, kind: "install", key, sha256, bytes, level, compressors: DEFLATE_ENGINE }, deadline);
+                    } finally {
+                        removeQuietly(work);
+                    }
+                }),
+            ).finally(() => {
                 for (const p of previous) p.close();
             });
         }
@@ -308,20 +313,34 @@ export class RemoteSession {
         }
     }
 
-    /** A blob, through a transfer slot, tried twice (a streamed body is not retried by the SDK). */
-    private async putBlob(sha256: string, body: { file: string; bytes: number }, deadline: AbortSignal): Promise<void> {
-        await this.state.transfer(async () => {
-            try {
-                await this.state.store.put(`blobs/${sha256}`, body, deadline);
-            } catch (e) {
-                if (!(e instanceof StoreError) || e.failure !== "failed" || deadline.aborted) throw e;
-                await this.state.store.put(`blobs/${sha256}`, body, deadline);
-            }
-        });
+    /** A blob, through a transfer slot, tried twice (a streamed body is not retried by the SDK); once per process. */
+    private putBlob(sha256: string, body: { file: string; bytes: number }, deadline: AbortSignal): Promise<void> {
+        return this.once(`blobs/${sha256}`, () =>
+            this.state.transfer(async () => {
+                try {
+                    await this.state.store.put(`blobs/${sha256}`, body, deadline);
+                } catch (e) {
+                    if (!(e instanceof StoreError) || e.failure !== "failed" || deadline.aborted) throw e;
+                    await this.state.store.put(`blobs/${sha256}`, body, deadline);
+                }
+            }),
+        );
     }
 
-    private async putRecord(record: RemoteRecord, deadline: AbortSignal): Promise<void> {
-        await this.state.store.put(`${record.kind}s/${record.key}.json`, Buffer.from(JSON.stringify(record)), deadline);
+    private putRecord(record: RemoteRecord, deadline: AbortSignal): Promise<void> {
+        const rel = `${record.kind}s/${record.key}.json`;
+        return this.once(`${rel}\0${record.sha256}`, () => this.state.store.put(rel, Buffer.from(JSON.stringify(record)), deadline));
+    }
+
+    /** Runs a write once per process; a failed one may be tried again by a later build. */
+    private once(id: string, write: () => Promise<void>): Promise<void> {
+        let p = this.state.written.get(id);
+        if (!p) {
+            p = write();
+            this.state.written.set(id, p);
+            p.catch(() => this.state.written.delete(id));
+        }
+        return p;
     }
 
     private upload(work: (deadline: AbortSignal) => Promise<void>): Promise<void> {
@@ -361,6 +380,13 @@ export class RemoteSession {
 
     private failed(e: unknown): void {
         if (!(e instanceof StoreError)) throw e;
+        if (e.failure === "denied") {
+            this.state.warn(
+                `remote cache ${this.url}: a read was refused (${e.message}). S3 answers so for a missing object when the credentials may not list the bucket: grant s3:ListBucket on it (prefix ${this.state.config.prefix || "any"}) so that misses are told from refusals, or s3:GetObject if it was a refusal. Such entries are built locally.`,
+                "denied",
+            );
+            return;
+        }
         if (e.failure === "failed") {
             // One line for all: a store in trouble fails many requests at once.
             this.state.warn(`remote cache ${this.url}: a request failed (${e.message}); what it was for is built locally.`, "failed");

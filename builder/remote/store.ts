@@ -21,6 +21,8 @@ export type StoreFailure =
     | "unreachable"
     /** The credentials were refused (403) or the bucket does not exist: stop asking it. */
     | "refused"
+    /** A read answered 403: S3's answer for a missing object when the credentials may not list the bucket, or no read access. */
+    | "denied"
     /** This object could not be read or written (a 5xx, a reset): try others. */
     | "failed";
 
@@ -83,7 +85,7 @@ export class S3Store {
         try {
             await client.send(new sdk.PutObjectCommand({ Bucket: this.config.bucket, Key: this.key(rel), Body, ContentLength }), { abortSignal: deadline });
         } catch (e) {
-            throw this.failure(e, rel, deadline);
+            throw this.failure(e, rel, deadline, true);
         } finally {
             if (!Buffer.isBuffer(Body)) Body.destroy();
         }
@@ -123,7 +125,7 @@ export class S3Store {
     }
 
     /** The SDK's error as a StoreError whose kind says whether to keep asking the store. */
-    private failure(e: unknown, rel: string, deadline: AbortSignal): StoreError {
+    private failure(e: unknown, rel: string, deadline: AbortSignal, writing = false): StoreError {
         if (e instanceof StoreError) return e;
         const err = e as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
         const status = err?.$metadata?.httpStatusCode;
@@ -132,6 +134,7 @@ export class S3Store {
             return new StoreError("unreachable", `no answer from ${this.where(rel)} within ${this.config.timeoutMs / 1000} s (${REMOTE_TIMEOUT_HINT})`);
         }
         if (err?.name === "CredentialsProviderError" || /credential/i.test(err?.name ?? "")) return new StoreError("unreachable", `no AWS credentials found for ${this.where(rel)} (${what})`);
+        if (status === 403 && !writing && err?.name !== "InvalidAccessKeyId" && err?.name !== "SignatureDoesNotMatch") return new StoreError("denied", `${this.where(rel)}: ${what}`);
         if (status === 403 || status === 401 || err?.name === "AccessDenied" || err?.name === "NoSuchBucket" || err?.name === "InvalidAccessKeyId" || err?.name === "SignatureDoesNotMatch") {
             return new StoreError("refused", `${this.where(rel)}: ${what}`);
         }
