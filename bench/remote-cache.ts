@@ -15,6 +15,7 @@
 // cold run without the remote in the same round.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { startS3Server } from "../test/s3-server";
 import { WORK } from "./corpus";
@@ -46,6 +47,7 @@ function preview(programDir: string, machine: string, env: NodeJS.ProcessEnv): {
 export async function benchRemoteCache(): Promise<string> {
     const dir = path.join(WORK, "remote-cache");
     const { programDir } = writeStack(path.join(dir, "stack"), { sets: SETS, functionsPerSet: PER_SET });
+    const load = os.loadavg()[0];
     const server = await startS3Server();
     try {
         await server.createBucket(BUCKET);
@@ -74,7 +76,7 @@ export async function benchRemoteCache(): Promise<string> {
         const ratio = median(shared) / median(plain);
         const functions = SETS * PER_SET;
         const body = [
-            `The stack of bench/stack-fixture.ts (${functions} functions over ${SETS} dependency sets, each function folder with its requirements.txt, and the shared layers; python3.11 x86_64), previewed with \`lambda-python preview --quiet\`. Every run is a new machine: empty build cache and empty uv/pip download caches (packages come from PyPI). The remote cache is moto's S3 server on this machine, filled once by a first machine (${objects.length} objects, ${(blobBytes / 1048576).toFixed(1)} MB of blobs). ${RUNS} rounds, the sides alternating; this 2-core machine was shared with other work.`,
+            `The stack of bench/stack-fixture.ts (${functions} functions over ${SETS} dependency sets, each function folder with its requirements.txt, and the shared layers; python3.11 x86_64), previewed with \`lambda-python preview --quiet\`. Every run is a new machine: empty build cache and empty uv/pip download caches (packages come from PyPI). The remote cache is moto's S3 server on this machine, filled once by a first machine (${objects.length} objects, ${(blobBytes / 1048576).toFixed(1)} MB of blobs). ${RUNS} rounds, the sides alternating; this 2-core machine was shared with other work (load average ${load.toFixed(1)} at the start).`,
             "",
             "| run | median | runs |",
             "|---|---|---|",
