@@ -7,8 +7,11 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as zlib from "zlib";
 import { remoteCacheConfig } from "../../builder/remote/config";
 import { BadEntryError, isPlainRelativePath, packInstall, PlannedEntry, unpackInstall, verifyArchive } from "../../builder/remote/entries";
+import { PACK_FILE, packReuse, writePackIndex } from "../../builder/remote/pack-reuse";
+import { DEFLATE_ENGINE } from "../../builder/deflate-pool";
 import { writeZip } from "../../builder/zip-writer";
 import { UserError } from "../../shared/errors";
 import { craftZip } from "../zip-crafter";
@@ -82,6 +85,37 @@ describe("remote cache entries", () => {
         assert.equal(fs.statSync(path.join(out, "site-packages", "bin", "tool")).mode & 0o777, 0o755 & ~process.umask());
         assert.equal(fs.statSync(path.join(out, "site-packages", "six.py")).mode & 0o777, 0o644 & ~process.umask());
         assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8")).files, made.manifest);
+    });
+
+    it("offers a kept pack's compressed bytes only at its level, by its compressor, while it is as it was checked", async () => {
+        const body = "def f():\n    return 'six'\n".repeat(200);
+        const made = install({ "six.py": { data: body } });
+        const pack = path.join(dir, "pack.zip");
+        await packInstall(made.dir, made.manifest, pack, 6);
+        const out = path.join(dir, "out");
+        fs.mkdirSync(out);
+        const packed = await unpackInstall(pack, out);
+        fs.renameSync(pack, path.join(out, PACK_FILE));
+        writePackIndex(out, 6, DEFLATE_ENGINE, packed);
+        const reuse = packReuse(out, 6);
+        const c = reuse.get(sha(body));
+        assert.ok(c?.from && c.compressedSize < body.length, "six.py's deflated bytes, from the pack");
+        const bytes = Buffer.alloc(c.compressedSize);
+        c.from.archive.read(bytes, c.compressedSize, c.from.entry.dataOffset);
+        assert.equal(zlib.inflateRawSync(bytes).toString(), body);
+        c.spool?.discard();
+        assert.equal(packReuse(out, 9).size, 0, "another level: the archive would differ from a build without the remote");
+        writePackIndex(out, 6, "zlib", packed);
+        assert.equal(packReuse(out, 6).size, 0, "another compressor");
+        writePackIndex(out, 6, DEFLATE_ENGINE, packed);
+        // Bytes rotted with the size and mtime the index records (as a disk fault leaves them): the CRC-32 tells.
+        const packFile = path.join(out, PACK_FILE);
+        const rotted = fs.readFileSync(packFile);
+        rotted[40] ^= 0xff;
+        fs.writeFileSync(packFile, rotted);
+        const index = JSON.parse(fs.readFileSync(path.join(out, "pack.json"), "utf8"));
+        fs.writeFileSync(path.join(out, "pack.json"), JSON.stringify({ ...index, mtimeMs: fs.statSync(packFile).mtimeMs }));
+        assert.equal(packReuse(out, 6).size, 0, "bytes changed, size and mtime as recorded: not offered");
     });
 
     /** A pack whose manifest and entries are the test's to choose. */
