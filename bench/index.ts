@@ -1,4 +1,4 @@
-// npm run bench [-- archive|small-files|policies|memory|growth|invoke|build-cold|start|rebuild-locks|bytecode|init-profile]: runs the benchmarks and records them in docs/BENCHMARKS.md.
+// npm run bench [-- archive|small-files|policies|memory|growth|invoke|build-cold|start|rebuild-locks|bytecode|init-profile|remote-cache]: runs the benchmarks and records them in docs/BENCHMARKS.md.
 import { benchArchive, benchSmallFilesOnly } from "./archive";
 import { benchBuildCold } from "./build-cold";
 import { benchBytecode } from "./bytecode";
@@ -8,6 +8,7 @@ import { benchInvoke } from "./invoke";
 import { benchMemory } from "./memory";
 import { benchPolicies } from "./policies";
 import { benchRebuildLocks } from "./rebuild-locks";
+import { benchRemoteCache } from "./remote-cache";
 import { benchStart } from "./start";
 
 const benches: Record<string, () => Promise<string>> = {
@@ -22,6 +23,7 @@ const benches: Record<string, () => Promise<string>> = {
     "rebuild-locks": benchRebuildLocks,
     bytecode: benchBytecode,
     "init-profile": benchInitProfile,
+    "remote-cache": benchRemoteCache,
 };
 
 (async () => {

@@ -11,6 +11,7 @@ import { DependencySpec } from "./install";
 import { detectDependencies, lockSpec, pyprojectSpec } from "./install/detect";
 import { InstallerChoice } from "./install/installers";
 import { checkBytecodeOption } from "./target-bytecode";
+import { RemoteCacheConfig, remoteCacheConfig } from "./remote/config";
 
 export interface BuildOptions {
     /** Folder with the handler code (function) or extra modules (layer). Optional for a layer of dependencies only. */
@@ -65,6 +66,8 @@ export interface BuildOptions {
     cacheDir?: string;
     /** Config of the shared rules (thresholds, the runtime table, `now`). */
     checks?: PartialRuleConfigs;
+    /** A build cache shared by many machines: s3://bucket/prefix ("" or "off": none). @default $LAMBDA_PYTHON_REMOTE_CACHE, else none */
+    remoteCache?: string;
     /** Progress messages for long steps. */
     onProgress?: (message: string) => void;
 }
@@ -91,6 +94,7 @@ export interface ResolvedOptions {
     out?: string;
     cacheDir: string;
     checks?: PartialRuleConfigs;
+    remoteCache?: RemoteCacheConfig;
     progress: (message: string) => void;
 }
 
@@ -162,6 +166,7 @@ export function resolveOptions(o: BuildOptions): ResolvedOptions {
         out: o.out === undefined ? undefined : checkOut(path.resolve(o.out), source, dependencies),
         cacheDir: checkCacheDir(path.resolve(o.cacheDir ?? defaultCacheDir()), o.cacheDir !== undefined),
         checks: o.checks,
+        remoteCache: remoteCacheConfig(o.remoteCache),
         progress: o.onProgress ?? (() => {}),
     };
 }

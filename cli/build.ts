@@ -49,6 +49,10 @@ Output:
   --bytecode              add each module's bytecode, compiled by the runtime's own CPython
                           (unchecked-hash .pyc): shorter cold starts, a larger archive
   --cache-dir DIR         build cache (default ~/.cache/lambda-python)
+  --remote-cache s3://BUCKET/PREFIX
+                          also a build cache shared by many machines, on S3 or an S3-compatible
+                          store (AWS_ENDPOINT_URL_S3); credentials the usual AWS way (default
+                          $LAMBDA_PYTHON_REMOTE_CACHE; "off": none). A remote that fails is a warning
   --now YYYY-MM-DD        judge runtime dates as of this day
   --json                  print the report as JSON
   --quiet                 no progress on stderr
@@ -82,6 +86,7 @@ export async function buildCommand(argv: string[]): Promise<number> {
             level: { type: "string" },
             bytecode: { type: "boolean" },
             "cache-dir": { type: "string" },
+            "remote-cache": { type: "string" },
             now: { type: "string" },
             json: { type: "boolean" },
             quiet: { type: "boolean" },
@@ -126,6 +131,7 @@ export async function buildCommand(argv: string[]): Promise<number> {
             bytecode: !!v.bytecode,
             out,
             cacheDir: v["cache-dir"] as string | undefined,
+            remoteCache: v["remote-cache"] as string | undefined,
             checks: { "lambda-runtime-deprecation": { now: date("now", v.now as string | undefined) } },
             onProgress: progressPrinter(!!v.quiet),
         });

@@ -17,6 +17,7 @@ import { UNKNOWN } from "../preview/wire";
 import { formatMB } from "../policies/rules/format";
 import { namedValues, parse, progressPrinter } from "./args";
 import { previewUsage } from "./usage";
+import { REMOTE_CACHE_ENV, remoteCacheConfig } from "../builder/remote/config";
 
 const help = `${previewUsage}
 
@@ -67,6 +68,10 @@ language host runs it.
                        one function at a time; in the JSON as invocations[].initProfile
   --json               one JSON object: resources, diagnostics, outputs
   --quiet              no progress lines
+  --remote-cache s3://BUCKET/PREFIX
+                       a build cache shared by many machines for the
+                       program's archives (default $LAMBDA_PYTHON_REMOTE_CACHE;
+                       "off": none); see lambda-python build --help
 
 Answers can also be kept in ${ANSWERS_FILE} beside Pulumi.yaml:
 { "invokes": { TOKEN: result }, "stackOutputs": { NAME: outputs } }.
@@ -103,6 +108,7 @@ export async function previewCommand(argv: string[]): Promise<number> {
             "invoke-result": { type: "string", multiple: true },
             "stack-outputs": { type: "string", multiple: true },
             "policy-config": { type: "string" },
+            "remote-cache": { type: "string" },
         },
         previewUsage,
     );
@@ -114,6 +120,11 @@ export async function previewCommand(argv: string[]): Promise<number> {
     const profileInit = !!v["profile-init"];
     if (profileInit && !v.invoke) throw new UserError("--profile-init profiles the functions' cold starts, which only --invoke runs: use preview --invoke --profile-init.");
     const dir = path.resolve(positionals[0] ?? ".");
+    // The program's components build in its own process, which takes the remote cache from the environment.
+    if (v["remote-cache"] !== undefined) {
+        remoteCacheConfig(v["remote-cache"] as string); // a mistake in it is the option's, said now
+        process.env[REMOTE_CACHE_ENV] = v["remote-cache"] as string;
+    }
     const say = progressPrinter(!!v.quiet);
     const config = configPairs((v.config as string[] | undefined) ?? []);
     const policyConfig = v["policy-config"] === undefined ? undefined : await readPolicyConfigFile(v["policy-config"] as string);
