@@ -1,16 +1,20 @@
-// npm run bench [-- archive|policies|memory|growth|invoke|build-cold|start|rebuild-locks|slim]: runs the benchmarks and records them in docs/BENCHMARKS.md.
-import { benchArchive } from "./archive";
+// npm run bench [-- archive|small-files|policies|memory|growth|invoke|build-cold|start|rebuild-locks|bytecode|init-profile|remote-cache|slim]: runs the benchmarks and records them in docs/BENCHMARKS.md.
+import { benchArchive, benchSmallFilesOnly } from "./archive";
 import { benchBuildCold } from "./build-cold";
+import { benchBytecode } from "./bytecode";
 import { benchGrowth } from "./growth";
+import { benchInitProfile } from "./init-profile";
 import { benchInvoke } from "./invoke";
 import { benchMemory } from "./memory";
 import { benchPolicies } from "./policies";
 import { benchRebuildLocks } from "./rebuild-locks";
+import { benchRemoteCache } from "./remote-cache";
 import { benchSlim } from "./slim";
 import { benchStart } from "./start";
 
 const benches: Record<string, () => Promise<string>> = {
     archive: benchArchive,
+    "small-files": benchSmallFilesOnly,
     policies: benchPolicies,
     memory: benchMemory,
     growth: benchGrowth,
@@ -18,6 +22,9 @@ const benches: Record<string, () => Promise<string>> = {
     "build-cold": benchBuildCold,
     start: benchStart,
     "rebuild-locks": benchRebuildLocks,
+    bytecode: benchBytecode,
+    "init-profile": benchInitProfile,
+    "remote-cache": benchRemoteCache,
     slim: benchSlim,
 };
 

@@ -21,12 +21,15 @@ export function statIsSettled(f: Pick<WalkedFile, "mtimeMs" | "ctimeMs">, now = 
 export class HashMemo {
     private rows: Record<string, MemoRow>;
     private dirty = false;
+    /** Whether the memo held rows when loaded. */
+    private readonly loadedRows: boolean;
 
     private constructor(
         private readonly file: string,
         rows: Record<string, MemoRow>,
     ) {
         this.rows = rows;
+        this.loadedRows = hasKeys(rows);
     }
 
     static load(file: string): HashMemo {
@@ -52,17 +55,25 @@ export class HashMemo {
 
     /** Forgets files that are gone, and saves. */
     save(present: WalkedFile[]): void {
-        const keep = new Set(present.map((f) => f.rel));
-        for (const rel of Object.keys(this.rows)) {
-            if (!keep.has(rel)) {
-                delete this.rows[rel];
-                this.dirty = true;
+        // A memo that started empty (a cold build) holds only rows of present files: nothing to forget.
+        if (this.loadedRows) {
+            const keep = new Set(present.map((f) => f.rel));
+            for (const rel of Object.keys(this.rows)) {
+                if (!keep.has(rel)) {
+                    delete this.rows[rel];
+                    this.dirty = true;
+                }
             }
         }
         if (!this.dirty) return;
         writeFileAtomic(this.file, JSON.stringify({ rows: this.rows }));
         this.dirty = false;
     }
+}
+
+function hasKeys(o: object): boolean {
+    for (const _ in o) return true;
+    return false;
 }
 
 export interface HashedFiles {

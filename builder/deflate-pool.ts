@@ -98,6 +98,8 @@ interface Pending {
     done: (error: Error | undefined, result?: DeflateResult) => void;
     /** Where the worker appends the job's bytes (spillTo). */
     spillFile?: SpillFile;
+    /** The runEach call it came from: only its jobs' outputs share a buffer. */
+    group: number;
 }
 
 interface Slot {
@@ -190,6 +192,7 @@ export class DeflatePool {
     /** Bytes of the big files sent and not yet answered. */
     private bigInFlight = 0;
     private nextId = 0;
+    private nextGroup = 0;
     private scheduled = false;
     /** libdeflate on this thread, for little work (INLINE_BYTES); made on first use. */
     private here: Libdeflate | undefined;
@@ -214,6 +217,7 @@ export class DeflatePool {
      * per job: on 20,000 small files those were a tenth of the main thread's time.
      */
     runEach(jobs: DeflateJob[], each: (index: number, result: DeflateResult | undefined, error: Error | undefined) => void, window = 1024): Promise<void> {
+        const group = this.nextGroup++;
         return new Promise((resolve, reject) => {
             let next = 0;
             let finished = 0;
@@ -221,7 +225,7 @@ export class DeflatePool {
             const submitMore = () => {
                 while (next < jobs.length && next - finished < window) {
                     const i = next++;
-                    this.submit(jobs[i], (error, result) => {
+                    this.submit(jobs[i], group, (error, result) => {
                         finished++;
                         try {
                             each(i, result, error);
@@ -238,9 +242,9 @@ export class DeflatePool {
         });
     }
 
-    private submit(job: DeflateJob, done: Pending["done"]): void {
+    private submit(job: DeflateJob, group: number, done: Pending["done"]): void {
         const bytes = job.data?.length ?? job.size ?? fileSize(job.path!);
-        const pending = { id: this.nextId++, job, bytes, done };
+        const pending = { id: this.nextId++, job, bytes, done, group };
         (isBig(pending) ? this.big : this.small).push(pending);
         // Jobs submitted together are batched together: dispatch once the caller's loop is done.
         if (!this.scheduled) {
@@ -319,7 +323,7 @@ export class DeflatePool {
             const { path: file, data, hash, level, spool, spillTo } = p.job;
             const stream = file !== undefined && p.bytes >= STREAM_THRESHOLD;
             if (spillTo !== undefined && !stream && level !== null) p.spillFile = this.spillFile(slot, spillTo);
-            return { id: p.id, path: file, data, hash, level, spool, spill: p.spillFile?.path, stream };
+            return { id: p.id, path: file, data, hash, level, spool, spill: p.spillFile?.path, stream, group: p.group };
         });
         slot.worker.postMessage(jobs);
     }

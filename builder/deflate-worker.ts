@@ -47,6 +47,8 @@ export interface WorkerJob {
     spool?: string;
     /** A smaller file: append its bytes for the archive (compressed or stored) to this file instead of returning them. */
     spill?: string;
+    /** Jobs of one caller's call share this number: only their small outputs share a buffer (BatchOutputs). */
+    group?: number;
 }
 
 export interface WorkerResult {
@@ -182,10 +184,10 @@ function writeAt(fd: number, bytes: Uint8Array, position: number): void {
 }
 
 /** A file read, hashed and compressed whole (also run on the main thread for a little work: deflate-pool.ts). */
-export function whole(job: WorkerJob, lib: Libdeflate, spills?: SpillAppends): Omit<WorkerResult, "id"> {
+export function whole(job: WorkerJob, lib: Libdeflate, spills?: SpillAppends, outputs?: BatchOutputs): Omit<WorkerResult, "id"> {
     const size = job.path !== undefined ? readIntoInput(lib, job.path) : copyIntoInput(lib, job.data!);
     const raw = lib.inputArea(size);
-    const sha256 = job.hash ? crypto.createHash("sha256").update(raw).digest("hex") : undefined;
+    const sha256 = job.hash ? crypto.hash("sha256", raw) : undefined;
     const crc32 = zlib.crc32(raw) >>> 0;
     const result: Omit<WorkerResult, "id"> = { sha256, crc32, size, method: 0 };
     if (job.level === null) return result;
@@ -203,9 +205,66 @@ export function whole(job: WorkerJob, lib: Libdeflate, spills?: SpillAppends): O
     // Stored: the input itself (a new view: the memory may have grown while compressing).
     bytes ??= lib.inputArea(size);
     if (job.spill !== undefined && spills) result.spilled = { at: spills.add(job.spill, bytes), bytes: bytes.length };
-    // A copy of its own (transferable), out of the memory that the next file reuses.
+    // Gathered with the batch's other small outputs into one buffer (BatchOutputs) …
+    else if (outputs && bytes.length <= PACKED_OUTPUT) outputs.add(job.group ?? -1, result, bytes);
+    // … or a copy of its own (transferable), out of the memory that the next file reuses.
     else result.data = bytes.slice();
     return result;
+}
+
+/** Outputs up to this size share one buffer per batch. */
+const PACKED_OUTPUT = 64 * 1024;
+
+/**
+ * The small outputs of one batch, handed back as views of one buffer per
+ * group (the jobs of one `runEach` call, so of one build): on 20,000 small
+ * files, a buffer of its own per file was 20,000 allocations here, 20,000
+ * transferred buffers for the main thread to take in and its garbage
+ * collector to track; packed, ~600. A buffer lives until the last of its
+ * entries is released; all belong to the same build, which releases them
+ * together once its archive is written, so the process-wide memory budget
+ * (spill.ts) still holds.
+ */
+export class BatchOutputs {
+    /** Reused by every batch of this thread; grows to the largest batch's outputs. */
+    private static stage = Buffer.allocUnsafeSlow(256 * 1024);
+    private readonly waiting: { group: number; result: Omit<WorkerResult, "id">; at: number; length: number }[] = [];
+    private bytes = 0;
+
+    add(group: number, result: Omit<WorkerResult, "id">, data: Uint8Array): void {
+        if (this.bytes + data.length > BatchOutputs.stage.length) {
+            const grown = Buffer.allocUnsafeSlow(Math.max(BatchOutputs.stage.length * 2, this.bytes + data.length));
+            BatchOutputs.stage.copy(grown, 0, 0, this.bytes);
+            BatchOutputs.stage = grown;
+        }
+        BatchOutputs.stage.set(data, this.bytes);
+        this.waiting.push({ group, result, at: this.bytes, length: data.length });
+        this.bytes += data.length;
+    }
+
+    /** Gives every waiting result its view; returns the buffers to transfer, one per group. */
+    finish(): ArrayBuffer[] {
+        const byGroup = new Map<number, typeof this.waiting>();
+        for (const w of this.waiting) {
+            const list = byGroup.get(w.group);
+            if (list) list.push(w);
+            else byGroup.set(w.group, [w]);
+        }
+        const out: ArrayBuffer[] = [];
+        for (const list of byGroup.values()) {
+            const all = new Uint8Array(list.reduce((n, w) => n + w.length, 0));
+            let at = 0;
+            for (const w of list) {
+                all.set(BatchOutputs.stage.subarray(w.at, w.at + w.length), at);
+                w.result.data = all.subarray(at, at + w.length);
+                at += w.length;
+            }
+            out.push(all.buffer);
+        }
+        this.waiting.length = 0;
+        this.bytes = 0;
+        return out;
+    }
 }
 
 function copyIntoInput(lib: Libdeflate, data: Uint8Array): number {
@@ -250,11 +309,12 @@ function serve(lib: Libdeflate): void {
         const results: WorkerResult[] = [];
         const transfer: ArrayBuffer[] = [];
         const spills = new SpillAppends();
+        const outputs = new BatchOutputs();
         for (const job of jobs) {
             try {
-                const r = job.path !== undefined && job.stream ? streamed(job as WorkerJob & { path: string }, lib) : whole(job, lib, spills);
+                const r = job.path !== undefined && job.stream ? streamed(job as WorkerJob & { path: string }, lib) : whole(job, lib, spills, outputs);
                 if (r.data && owns(r.data) && !transfer.includes(r.data.buffer as ArrayBuffer)) transfer.push(r.data.buffer as ArrayBuffer);
-                results.push({ id: job.id, ...r });
+                results.push(Object.assign(r, { id: job.id }));
             } catch (e) {
                 results.push({ id: job.id, crc32: 0, size: 0, method: 0, error: errorOf(e) });
             }
@@ -265,6 +325,7 @@ function serve(lib: Libdeflate): void {
             // A full disk: every job whose bytes were to be appended fails with it.
             for (const r of results) if (r.spilled) Object.assign(r, { spilled: undefined, error: errorOf(e) });
         }
+        transfer.push(...outputs.finish());
         parentPort!.postMessage(results, transfer);
     });
 }

@@ -20,11 +20,13 @@ import { installDependencies } from "./install";
 import { normalizeDependencyTree } from "./normalize";
 import { BuildOptions, resolveOptions, ResolvedOptions } from "./options";
 import { biggestPackages, PackageSize } from "./report";
+import { withTargetBytecode } from "./target-bytecode";
 import { makeFilter, WalkedFile, WalkResult, walkTree } from "./walk";
 import { emptySlimReport, slimTree, SlimReport } from "./slim";
 import { slimReason } from "./slim/rules";
 import { DEFLATE_ENGINE, DeflatePool } from "./deflate-pool";
-import { ChangedFileError, CompressedData, ManifestEntry, PreviousArchive, ReuseSource, reuseFrom, reuseFromMap, writeZip, ZipInputEntry } from "./zip-writer";
+import { ChangedFileError, CompressedData, ManifestEntry, PreviousArchive, ReuseSource, reuseFrom, reuseFromMap, writeZip, WriteResult, ZipInputEntry } from "./zip-writer";
+import { RemoteSession, remoteSession } from "./remote";
 
 export { BuildOptions } from "./options";
 
@@ -121,9 +123,11 @@ export async function buildArchive(input: BuildOptions): Promise<BuildResult> {
     // What builds killed outright left (temporary folders and files, installers still running): a listing of a few folders.
     const cacheFolders = ["tmp", "archives", "slots", "hashes", "installs"].map((d) => path.join(options.cacheDir, d));
     sweepLeftovers([...cacheFolders, defaultToolsDir()], options.out);
+    // The remote cache, when one is set: asked on local misses, given what this build makes (DESIGN.md).
+    const remote = options.remoteCache && remoteSession(options.remoteCache, options.progress);
     try {
         try {
-            return await build(options);
+            return await build(options, remote);
         } catch (e) {
             // An installed file that is not what the install's manifest says: the cached install was damaged
             // (edited by hand, a disk fault). Never ship it: install again, once.
@@ -131,7 +135,7 @@ export async function buildArchive(input: BuildOptions): Promise<BuildResult> {
             if (!damaged) throw e;
             options.progress(`the cached install ${damaged} was modified; installing again`);
             removeQuietly(damaged);
-            return await build(options);
+            return await build(options, remote);
         }
     } catch (e) {
         // A full disk, a read-only or unwritable folder: one paragraph naming the place, not a stack trace.
@@ -139,16 +143,18 @@ export async function buildArchive(input: BuildOptions): Promise<BuildResult> {
         const p = (e as NodeJS.ErrnoException)?.path;
         const place = options.out && p && path.dirname(p) === path.dirname(options.out) ? `the archive's destination ${options.out} (--out)` : `the build cache ${options.cacheDir} (--cache-dir, LAMBDA_PYTHON_CACHE_DIR)`;
         throw describeWriteError(e, place) ?? e;
+    } finally {
+        await remote?.settle();
     }
 }
 
-async function build(options: ResolvedOptions): Promise<BuildResult> {
+async function build(options: ResolvedOptions, remote?: RemoteSession): Promise<BuildResult> {
     const lap = phaseTimer();
     const cache = new BuildCache(options.cacheDir);
     const label = options.out ? path.basename(options.out) : `${options.kind} archive of ${options.source ?? "dependencies"}`;
 
     const walked = walkSource(options);
-    const located = await locateDependencies(options, cache, walked ?? []);
+    const located = await locateDependencies(options, cache, walked ?? [], remote);
     // A slim build has a slot of its own (slim is undefined, so left out of the key, for other builds): building
     // with and without it in turn, as the proof does, keeps both builds' unchanged-inputs shortcut.
     const slotPath = cache.slotPath(keyOf({ source: options.source, deps: options.dependencies, kind: options.kind, target: options.target.runtime + options.target.architecture, prefix: options.prefix, slim: options.slim }));
@@ -187,6 +193,7 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
         let planned: Planned[];
         try {
             planned = plan(options, [...deps.entries, ...sources.entries]);
+            if (options.bytecode) planned = await withTargetBytecode(planned, { runtime: options.target.runtime, kind: options.kind }, cache, options.progress, (e) => e);
         } catch (e) {
             discardSpools(); // a source file that shadows an installed one: nothing of this build may stay in tmp/
             throw e;
@@ -194,7 +201,9 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
         key = keyOf({ format: FORMAT_VERSION, engine: DEFLATE_ENGINE, level: options.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
         const zipPath = cache.archivePath(key);
         const recordPath = cache.archiveRecordPath(key);
-        record = readRecord(recordPath, zipPath);
+        // Archives that hold installed dependencies are made from the install's pack instead (remote/index.ts).
+        const sharedArchive = located?.installHit === undefined ? remote : undefined;
+        record = readRecord(recordPath, zipPath) ?? (sharedArchive && (await fetchArchive(sharedArchive, options, cache, planned, key, label)));
         lap("plan and key");
         hit = record !== undefined;
         if (!record) {
@@ -202,6 +211,8 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
             const compressedWhileHashing = reuseFromMap(new Map([...deps.compressed, ...sources.compressed]));
             try {
                 record = await writeArchive({ options, cache, planned, key, zipPath, slotPath, label, compressedWhileHashing, lap });
+                sharedArchive?.storeArchive(key, zipPath, record.sha256, record.zippedBytes);
+                remote?.noteArchive(zipPath, cache.archiveManifestPath(key));
             } finally {
                 discardSpools();
             }
@@ -264,7 +275,7 @@ async function build(options: ResolvedOptions): Promise<BuildResult> {
 }
 
 /** The modules that decide what goes into an archive and how (this one, walking, normalising, writing). */
-const BUILDER_FILES = ["index", "walk", "normalize", "credentials", "zip-writer", "deflate-worker", "options", "slim/index", "slim/rules", "tools/strip"].map((m) => path.join(__dirname, m + path.extname(__filename)));
+const BUILDER_FILES = ["index", "walk", "normalize", "credentials", "zip-writer", "deflate-worker", "options", "target-bytecode", "slim/index", "slim/rules", "tools/strip"].map((m) => path.join(__dirname, m + path.extname(__filename)));
 
 /**
  * Everything an archive is made from, by identity rather than content: the
@@ -279,6 +290,7 @@ function inputsOf(options: ResolvedOptions, walked: WalkResult | undefined, loca
     const now = Date.now();
     if (!(walked ?? []).every((f) => statIsSettled(f, now))) return undefined;
     const { kind, target, source, dependencies, include, exclude, defaultExcludes, installer, python, uv, installerArgs, prefix, compressionLevel, cacheDir, slim } = options;
+    const { bytecode } = options;
     return keyOf({
         format: FORMAT_VERSION,
         compressors: DEFLATE_ENGINE,
@@ -287,7 +299,7 @@ function inputsOf(options: ResolvedOptions, walked: WalkResult | undefined, loca
             const st = fs.statSync(f, { throwIfNoEntry: false });
             return st ? [f, st.size, st.mtimeMs] : [f];
         }),
-        options: { kind, runtime: target.runtime, architecture: target.architecture, source, dependencies, include, exclude, defaultExcludes, installer, python, uv, installerArgs, prefix, compressionLevel, cacheDir, slim },
+        options: { kind, runtime: target.runtime, architecture: target.architecture, source, dependencies, include, exclude, defaultExcludes, installer, python, uv, installerArgs, prefix, compressionLevel, cacheDir, bytecode, slim },
         install: located?.roots ?? "none",
         source: (walked ?? []).map((f) => [f.rel, f.size, f.mtimeMs, f.ctimeMs, f.ino, f.mode]),
         leftOut: walked?.leftOut ?? 0,
@@ -357,7 +369,7 @@ interface LocatedDependencies {
     compressed: Map<string, CompressedData>;
 }
 
-async function locateDependencies(options: ResolvedOptions, cache: BuildCache, sourceFiles: WalkedFile[]): Promise<LocatedDependencies | undefined> {
+async function locateDependencies(options: ResolvedOptions, cache: BuildCache, sourceFiles: WalkedFile[], remote: RemoteSession | undefined): Promise<LocatedDependencies | undefined> {
     const spec = options.dependencies;
     if (spec.kind === "none") return undefined;
     let credentials: string[] = [];
@@ -390,6 +402,7 @@ async function locateDependencies(options: ResolvedOptions, cache: BuildCache, s
             toolsDir: defaultToolsDir(),
             extraArgs: options.installerArgs,
             progress: options.progress,
+            remote,
             compress: {
                 level: options.compressionLevel,
                 spoolDir: path.join(cache.root, "tmp"),
@@ -594,50 +607,71 @@ async function writeArchive({ options, cache, planned, key, zipPath, slotPath, l
             },
         });
         lap("  write zip");
-        const src = zipFileSource(temp);
-        // The workers judged every entry's content for credentials as they compressed it (or an earlier build
-        // did, for reused entries: the manifest keeps what they found), so the read-back need not read them all.
-        const found = new Map(written.manifest.map((m) => [m.name, m.secrets ?? []]));
-        src.knownSecrets = (e) => found.get(e.name);
-        let facts: ArchiveFacts;
-        try {
-            facts = inspectSource(src).facts;
-        } finally {
-            src.close();
-        }
-        facts.label = label;
-        lap("  inspect");
-        const manifest = JSON.stringify({ level: options.compressionLevel, compressors: DEFLATE_ENGINE, manifest: written.manifest });
-        writeFileAtomic(cache.archiveManifestPath(key), manifest);
-        const record: ArchiveRecord = {
-            format: FORMAT_VERSION,
-            key,
-            sha256: written.sha256,
-            crc32: written.crc32,
-            manifestSha256: sha256Hex(manifest),
-            zippedBytes: written.zippedBytes,
-            mtimeMs: fs.statSync(temp).mtimeMs, // rename keeps it
-            facts,
-            compressionLevel: options.compressionLevel,
-            compressedEntries: written.compressedEntries,
-            reusedEntries: written.reusedEntries,
-        };
-        // The record first, then the archive under its name: a build killed in between leaves a record whose
-        // archive is missing (not used: readRecord), never an archive without its record.
-        const recordPath = cache.archiveRecordPath(key);
-        writeFileAtomic(recordPath, JSON.stringify(record));
-        try {
-            commitTemp(temp, zipPath);
-        } catch (e) {
-            removeQuietly(recordPath);
-            throw e;
-        }
-        return record;
+        return recordArchive(options, cache, key, temp, written, label, lap);
     } catch (e) {
         removeQuietly(temp);
         throw e;
     } finally {
         previous?.close();
+    }
+}
+
+/**
+ * Puts a written archive (`temp`) into the cache under `key`: its facts, read
+ * back from the zip, its manifest, then its record, and last the archive under
+ * its name. A build killed in between leaves a record whose archive is missing
+ * (not used: readRecord), never an archive without its record.
+ */
+function recordArchive(options: ResolvedOptions, cache: BuildCache, key: string, temp: string, written: WriteResult, label: string, lap: (phase: string) => void): ArchiveRecord {
+    const src = zipFileSource(temp);
+    // The workers judged every entry's content for credentials as they compressed it (or an earlier build
+    // did, for reused entries: the manifest keeps what they found), so the read-back need not read them all.
+    const found = new Map(written.manifest.map((m) => [m.name, m.secrets ?? []]));
+    src.knownSecrets = (e) => found.get(e.name);
+    let facts: ArchiveFacts;
+    try {
+        facts = inspectSource(src).facts;
+    } finally {
+        src.close();
+    }
+    facts.label = label;
+    lap("  inspect");
+    const manifest = JSON.stringify({ level: options.compressionLevel, compressors: DEFLATE_ENGINE, manifest: written.manifest });
+    writeFileAtomic(cache.archiveManifestPath(key), manifest);
+    const record: ArchiveRecord = {
+        format: FORMAT_VERSION,
+        key,
+        sha256: written.sha256,
+        crc32: written.crc32,
+        manifestSha256: sha256Hex(manifest),
+        zippedBytes: written.zippedBytes,
+        mtimeMs: fs.statSync(temp).mtimeMs, // rename keeps it
+        facts,
+        compressionLevel: options.compressionLevel,
+        compressedEntries: written.compressedEntries,
+        reusedEntries: written.reusedEntries,
+    };
+    const recordPath = cache.archiveRecordPath(key);
+    writeFileAtomic(recordPath, JSON.stringify(record));
+    try {
+        commitTemp(temp, cache.archivePath(key));
+    } catch (e) {
+        removeQuietly(recordPath);
+        throw e;
+    }
+    return record;
+}
+
+/** The archive from the remote cache, checked against this build's plan (remote/entries.ts) and recorded as a built one is. */
+async function fetchArchive(remote: RemoteSession, options: ResolvedOptions, cache: BuildCache, planned: Planned[], key: string, label: string): Promise<ArchiveRecord | undefined> {
+    const fetched = await remote.fetchArchive(key, planned, cache);
+    if (!fetched) return undefined;
+    try {
+        const written = { manifest: fetched.manifest, sha256: fetched.sha256, crc32: fileCrc32(fetched.temp), zippedBytes: fetched.bytes, compressedEntries: 0, reusedEntries: 0 };
+        return recordArchive(options, cache, key, fetched.temp, written, label, () => {});
+    } catch (e) {
+        removeQuietly(fetched.temp);
+        throw e;
     }
 }
 

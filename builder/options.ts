@@ -10,6 +10,8 @@ import { defaultCacheDir } from "./cache";
 import { DependencySpec } from "./install";
 import { detectDependencies, lockSpec, pyprojectSpec } from "./install/detect";
 import { InstallerChoice } from "./install/installers";
+import { checkBytecodeOption } from "./target-bytecode";
+import { RemoteCacheConfig, remoteCacheConfig } from "./remote/config";
 import { ResolvedSlim, resolveSlim, SlimOptions } from "./slim";
 
 export interface BuildOptions {
@@ -57,12 +59,16 @@ export interface BuildOptions {
     handler?: string;
     /** The function has layers that may provide the handler module. */
     hasLayers?: boolean;
+    /** Add each module's bytecode, compiled by the runtime's own CPython (unchecked-hash .pyc in __pycache__): shorter cold starts, larger archive. See DESIGN.md. @default false */
+    bytecode?: boolean;
     /** Also copy the archive here (atomically). */
     out?: string;
     /** @default $LAMBDA_PYTHON_CACHE_DIR, else ~/.cache/lambda-python */
     cacheDir?: string;
     /** Config of the shared rules (thresholds, the runtime table, `now`). */
     checks?: PartialRuleConfigs;
+    /** A build cache shared by many machines: s3://bucket/prefix ("" or "off": none). @default $LAMBDA_PYTHON_REMOTE_CACHE, else none */
+    remoteCache?: string;
     /** Progress messages for long steps. */
     onProgress?: (message: string) => void;
     /** Leave out what dependencies do not need on Lambda (tests, headers, stubs, docs, build leftovers) and strip their shared objects (builder/slim). @default false */
@@ -87,9 +93,11 @@ export interface ResolvedOptions {
     compressionLevel: number;
     handler?: string;
     hasLayers: boolean;
+    bytecode: boolean;
     out?: string;
     cacheDir: string;
     checks?: PartialRuleConfigs;
+    remoteCache?: RemoteCacheConfig;
     progress: (message: string) => void;
     slim?: ResolvedSlim;
 }
@@ -158,9 +166,11 @@ export function resolveOptions(o: BuildOptions): ResolvedOptions {
         compressionLevel: level,
         handler: o.handler,
         hasLayers: o.hasLayers ?? false,
+        bytecode: checkBytecodeOption(o.bytecode, target.runtime),
         out: o.out === undefined ? undefined : checkOut(path.resolve(o.out), source, dependencies),
         cacheDir: checkCacheDir(path.resolve(o.cacheDir ?? defaultCacheDir()), o.cacheDir !== undefined),
         checks: o.checks,
+        remoteCache: remoteCacheConfig(o.remoteCache),
         progress: o.onProgress ?? (() => {}),
         slim: resolveSlim(o.slim),
     };

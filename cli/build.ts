@@ -57,7 +57,13 @@ Slimming (off by default; see the README):
 Output:
   --out FILE              where to write the zip (default: ./<source-dir name>.zip)
   --level N               deflate level: 0 stores, 1-12 (default 6)
+  --bytecode              add each module's bytecode, compiled by the runtime's own CPython
+                          (unchecked-hash .pyc): shorter cold starts, a larger archive
   --cache-dir DIR         build cache (default ~/.cache/lambda-python)
+  --remote-cache s3://BUCKET/PREFIX
+                          also a build cache shared by many machines, on S3 or an S3-compatible
+                          store (AWS_ENDPOINT_URL_S3); credentials the usual AWS way (default
+                          $LAMBDA_PYTHON_REMOTE_CACHE; "off": none). A remote that fails is a warning
   --now YYYY-MM-DD        judge runtime dates as of this day
   --json                  print the report as JSON
   --quiet                 no progress on stderr
@@ -89,7 +95,9 @@ export async function buildCommand(argv: string[]): Promise<number> {
             "installer-arg": { type: "string", multiple: true },
             out: { type: "string" },
             level: { type: "string" },
+            bytecode: { type: "boolean" },
             "cache-dir": { type: "string" },
+            "remote-cache": { type: "string" },
             now: { type: "string" },
             json: { type: "boolean" },
             quiet: { type: "boolean" },
@@ -137,8 +145,10 @@ export async function buildCommand(argv: string[]): Promise<number> {
             python: v.python as string | undefined,
             installerArgs: v["installer-arg"] as string[] | undefined,
             compressionLevel: level,
+            bytecode: !!v.bytecode,
             out,
             cacheDir: v["cache-dir"] as string | undefined,
+            remoteCache: v["remote-cache"] as string | undefined,
             checks: { "lambda-runtime-deprecation": { now: date("now", v.now as string | undefined) } },
             onProgress: progressPrinter(!!v.quiet),
             ...(v.slim ? { slim: { keepWhole: slimKeep, keepTyped: !!v["keep-typed"] } } : {}),

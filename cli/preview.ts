@@ -17,6 +17,7 @@ import { UNKNOWN } from "../preview/wire";
 import { formatMB } from "../policies/rules/format";
 import { namedValues, parse, progressPrinter } from "./args";
 import { previewUsage } from "./usage";
+import { REMOTE_CACHE_ENV, remoteCacheConfig } from "../builder/remote/config";
 
 const help = `${previewUsage}
 
@@ -61,8 +62,16 @@ language host runs it.
   --invoke             then invoke every function the way Lambda runs it, with
                        its events/<function-name>.json ({} without one), and
                        print status, duration and the first line of response
+  --profile-init       with --invoke: profile each function's cold start (its
+                       import tree, ten slowest imports with their package and
+                       size, their share of the init; as invoke --profile-init),
+                       one function at a time; in the JSON as invocations[].initProfile
   --json               one JSON object: resources, diagnostics, outputs
   --quiet              no progress lines
+  --remote-cache s3://BUCKET/PREFIX
+                       a build cache shared by many machines for the
+                       program's archives (default $LAMBDA_PYTHON_REMOTE_CACHE;
+                       "off": none); see lambda-python build --help
 
 Answers can also be kept in ${ANSWERS_FILE} beside Pulumi.yaml:
 { "invokes": { TOKEN: result }, "stackOutputs": { NAME: outputs } }.
@@ -93,11 +102,13 @@ export async function previewCommand(argv: string[]): Promise<number> {
             json: { type: "boolean" },
             quiet: { type: "boolean" },
             invoke: { type: "boolean" },
+            "profile-init": { type: "boolean" },
             stack: { type: "string" },
             config: { type: "string", multiple: true },
             "invoke-result": { type: "string", multiple: true },
             "stack-outputs": { type: "string", multiple: true },
             "policy-config": { type: "string" },
+            "remote-cache": { type: "string" },
         },
         previewUsage,
     );
@@ -106,7 +117,14 @@ export async function previewCommand(argv: string[]): Promise<number> {
         return 0;
     }
     if (positionals.length > 1) throw new UserError(`preview takes one program folder.\nUsage: ${previewUsage}`);
+    const profileInit = !!v["profile-init"];
+    if (profileInit && !v.invoke) throw new UserError("--profile-init profiles the functions' cold starts, which only --invoke runs: use preview --invoke --profile-init.");
     const dir = path.resolve(positionals[0] ?? ".");
+    // The program's components build in its own process, which takes the remote cache from the environment.
+    if (v["remote-cache"] !== undefined) {
+        remoteCacheConfig(v["remote-cache"] as string); // a mistake in it is the option's, said now
+        process.env[REMOTE_CACHE_ENV] = v["remote-cache"] as string;
+    }
     const say = progressPrinter(!!v.quiet);
     const config = configPairs((v.config as string[] | undefined) ?? []);
     const policyConfig = v["policy-config"] === undefined ? undefined : await readPolicyConfigFile(v["policy-config"] as string);
@@ -128,8 +146,8 @@ export async function previewCommand(argv: string[]): Promise<number> {
     if (run.errors.length) return failed(run, !!v.json);
     // --invoke (npm start): every function run once. The invokes need only the built archives, so they
     // start now and run while the policy pack checks the resources; their table comes after the preview's.
-    const { formatInvocations, invokeAll } = await import("../preview/invoke-all");
-    const invoking = v.invoke ? invokeAll(run, say) : undefined;
+    const { formatInitProfiles, formatInvocations, invokeAll } = await import("../preview/invoke-all");
+    const invoking = v.invoke ? invokeAll(run, say, { profileInit }) : undefined;
     say(`checking ${run.resources.filter((r) => r.custom).length} resources with the lambda-python policy pack`);
     const { diagnostics, sizes } = await run.analysis!;
     const rows = inTreeOrder(run.resources).map((r) => row(r, run.resources, diagnostics, sizes[r.urn]));
@@ -150,6 +168,8 @@ export async function previewCommand(argv: string[]): Promise<number> {
             for (const [k, val] of Object.entries(run.outputs)) console.log(`  ${k}: ${typeof val === "string" ? val : JSON.stringify(val)}`);
         }
         if (invoking) console.log(`\n${formatInvocations((invocations = await invoking))}`);
+        const profiles = formatInitProfiles(invocations ?? []);
+        if (profiles) console.log(`\n${profiles}`);
     }
     return mandatory.length || invocations?.some((i) => !i.ok) ? 1 : 0;
 }

@@ -4,6 +4,7 @@
 // CPython, Lambda's file system); results become HTTP responses by that
 // front end's rules.
 import { UserError } from "../shared/errors";
+import type { InvokeResult } from "../runner";
 import { resolveTargets, DEFAULT_HANDLER } from "../runner/serve/targets";
 import { serveFunctions } from "../runner/serve/server";
 import { ARCHITECTURES } from "../policies/target";
@@ -12,7 +13,7 @@ import { watchSources } from "../runner/serve/watch";
 import { namedValues, oneOf, parse, progressPrinter, wholeNumber } from "./args";
 import { serveUsage } from "./usage";
 import { seekableArchive } from "./archive-input";
-import { debugPortOption, waitingForDebugger } from "./invoke";
+import { debugPortOption, initProfileText, phasesText, profileInitOption, waitingForDebugger } from "./invoke";
 
 const help = `${serveUsage}
 
@@ -53,6 +54,9 @@ Options:
   --debug-port N          run the function under debugpy on 127.0.0.1:N (the next
                           functions of a program on N+1, …); each cold start waits for
                           a debugger to attach (VS Code: see the README)
+  --profile-init          profile each cold start's imports, as invoke --profile-init does,
+                          and print the profile on stderr (after the first request, and
+                          after each new execution environment: a timeout, a crash, a reload)
   --watch                 rebuild when the source folder, program folder or .zip changes;
                           the next request runs the new code (requests that come during
                           the rebuild wait for it; a failed rebuild keeps the old code)
@@ -79,6 +83,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
             "print-events": { type: "boolean" },
             watch: { type: "boolean" },
             "debug-port": { type: "string" },
+            "profile-init": { type: "boolean" },
         },
         serveUsage,
     );
@@ -92,6 +97,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     const environment = namedValues("env", v.env as string[] | undefined);
     const api = oneOf("api", v.api as string | undefined, API_KINDS) ?? "url";
     const debugPort = debugPortOption(v["debug-port"] as string | undefined);
+    const profileInit = profileInitOption(v["profile-init"] as boolean | undefined, debugPort);
     const say = progressPrinter(false);
     const target = await seekableArchive(positionals[0], "function archive or folder");
     const layers: string[] = [];
@@ -109,7 +115,22 @@ export async function serveCommand(argv: string[]): Promise<number> {
     const functions = await resolveTargets(target, targetOptions);
     say(`starting ${functions.map((f) => `${f.name} (${f.spec.runtime}, ${f.spec.architecture})`).join(", ")}`);
     const printEvent = v["print-events"] ? (name: string, event: object) => process.stderr.write(`[${name}] event: ${JSON.stringify(event, null, 2)}\n`) : undefined;
-    const server = await serveFunctions(functions, { host: (v.host as string | undefined) ?? "127.0.0.1", port, progress: say, log: v.quiet ? undefined : (line) => process.stderr.write(`${line}\n`), api, printEvent, debugPort });
+    // Every cold start is said (init apart from the handler); with --profile-init, with its profile, even with --quiet.
+    const onColdStart = (name: string, result: InvokeResult) => {
+        if (profileInit) process.stderr.write(initProfileText(result, `${name}'s cold start`) ?? "");
+        else if (!v.quiet) say(`${name}: cold start: ${phasesText(result)}`);
+    };
+    const server = await serveFunctions(functions, {
+        host: (v.host as string | undefined) ?? "127.0.0.1",
+        port,
+        progress: say,
+        log: v.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+        api,
+        printEvent,
+        debugPort,
+        profileInit,
+        onColdStart,
+    });
     if (debugPort !== undefined) server.listening.forEach((l, i) => say(`${l.name}: ${waitingForDebugger(debugPort + i)} (at its first request)`));
     for (const l of server.listening) {
         for (const w of l.warnings) say(`${l.name}: warning: ${w}`);

@@ -81,6 +81,8 @@ export interface BuildSettings {
     layerLayout?: LayerLayout;
     /** Deflate level: 0 stores, 1-12 trade speed for size. @default 6 */
     compressionLevel?: number;
+    /** Add each module's bytecode, compiled by the runtime's own CPython (unchecked-hash .pyc in __pycache__): Lambda then does not compile the modules at each cold start; the archive grows. Needs Linux and a runtime Debian ships (python3.11, 3.13, 3.14). @default false */
+    bytecode?: boolean;
     /** The build cache. @default $LAMBDA_PYTHON_CACHE_DIR, else ~/.cache/lambda-python */
     cacheDir?: string;
     /**

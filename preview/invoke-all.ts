@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { invokeOnce } from "../runner";
+import { formatInitProfile, InitProfile, invokeOnce } from "../runner";
 import { readEventFile } from "../runner/event-file";
 import { hostArchitecture } from "../runner/host";
 import { toHttpResponse } from "../runner/serve/response";
@@ -21,6 +21,11 @@ export interface Invocation {
     /** "200" … for a function with a URL (its HTTP status), else "ok" / "error" / "timeout" / "cannot load" / "not run" / "not run here"; "(on python3.X)" when another CPython version ran it. */
     status: string;
     durationMs: number;
+    /** The cold start's init (the runtime's start and the handler module's imports), apart from the handler. */
+    initDurationMs?: number;
+    handlerDurationMs?: number;
+    /** With `profileInit` (preview --invoke --profile-init): where the init's time went (runner/init-profile.ts). */
+    initProfile?: InitProfile;
     /** The HTTP body for a function with a URL, the raw result otherwise, or what went wrong. */
     response: string;
     firstLine: string;
@@ -28,7 +33,15 @@ export interface Invocation {
     notRunHere?: boolean;
 }
 
-export async function invokeAll(run: ProgramRun, say: (message: string) => void): Promise<Invocation[]> {
+export interface InvokeAllOptions {
+    /**
+     * Profile each function's cold start (runner StartOptions.profileInit). The functions are then invoked one at
+     * a time, so that no two cold starts share the processor and each profile's shares are its own.
+     */
+    profileInit?: boolean;
+}
+
+export async function invokeAll(run: ProgramRun, say: (message: string) => void, options: InvokeAllOptions = {}): Promise<Invocation[]> {
     const functions = programFunctions(run.resources, run.programDir);
     // Each function gets its own emulator on its own ports, so they run side by side, as many at once as
     // there are cores (a cold start is CPU-bound). Longest first, so that no slot is left with a long one
@@ -40,10 +53,11 @@ export async function invokeAll(run: ProgramRun, say: (message: string) => void)
     const worker = async () => {
         while (next < order.length) {
             const { f, i } = order[next++];
-            out[i] = await invokeOne(run, f, say);
+            out[i] = await invokeOne(run, f, say, options);
         }
     };
-    await Promise.all(Array.from({ length: Math.min(order.length, Math.max(2, os.availableParallelism())) }, worker));
+    const workers = options.profileInit ? 1 : Math.min(order.length, Math.max(2, os.availableParallelism()));
+    await Promise.all(Array.from({ length: workers }, worker));
     return out;
 }
 
@@ -64,7 +78,7 @@ function archiveBytes(f: ProgramFunction): number {
     return f.spec ? [f.spec.code, ...(f.spec.layers ?? [])].reduce((sum, file) => sum + size(file), 0) : 0;
 }
 
-async function invokeOne(run: ProgramRun, f: ProgramFunction, say: (message: string) => void): Promise<Invocation> {
+async function invokeOne(run: ProgramRun, f: ProgramFunction, say: (message: string) => void, options: InvokeAllOptions): Promise<Invocation> {
     const eventFile = findEvent(run.programDir, f.name);
     const base = { function: f.name, event: eventFile && path.relative(run.programDir, eventFile) };
     if (!f.spec) {
@@ -83,7 +97,7 @@ async function invokeOne(run: ProgramRun, f: ProgramFunction, say: (message: str
     }
     say(`invoking ${f.name} (${f.spec.runtime}, ${f.spec.architecture})`);
     try {
-        const result = await invokeOnce(f.spec, event, { onProgress: say });
+        const result = await invokeOnce(f.spec, event, { onProgress: say, profileInit: options.profileInit });
         let ok = result.ok && !result.timedOut;
         // A function that died in init, or that Lambda could not load (not run), failed: never counted as passing.
         let status = result.timedOut ? "timeout" : result.ok ? "ok" : result.cannotLoad ? "cannot load" : "error";
@@ -97,7 +111,12 @@ async function invokeOne(run: ProgramRun, f: ProgramFunction, say: (message: str
         if (!ok && result.logs) say(`${f.name}'s logs:\n${result.logs.trimEnd()}`);
         // The answer of another CPython version than the runtime's says so where it is read.
         if (result.interpreter !== f.spec.runtime && !result.cannotLoad) status += ` (on ${result.interpreter})`;
-        return { ...base, ok, status, durationMs: result.durationMs, response, firstLine: firstLine(response) };
+        const phases = {
+            ...(result.initDurationMs === undefined ? {} : { initDurationMs: result.initDurationMs }),
+            ...(result.handlerDurationMs === undefined ? {} : { handlerDurationMs: result.handlerDurationMs }),
+            ...(result.initProfile ? { initProfile: result.initProfile } : {}),
+        };
+        return { ...base, ok, status, durationMs: result.durationMs, ...phases, response, firstLine: firstLine(response) };
     } catch (e) {
         const problem = (e as Error)?.message ?? String(e);
         return { ...base, ok: false, status: "not run", durationMs: 0, response: problem, firstLine: firstLine(problem) };
@@ -148,4 +167,12 @@ export function formatInvocations(invocations: Invocation[]): string {
         "",
         `${invoked} function${invoked === 1 ? "" : "s"} invoked; ${failed} failed.${notRunHere ? ` ${notRunHere} not run here: the offline runner runs python3.* functions whose code is a local archive (a zip or folder).` : ""}`,
     ].join("\n");
+}
+
+/** preview --invoke --profile-init: each function's init profile, after the table. */
+export function formatInitProfiles(invocations: Invocation[]): string {
+    return invocations
+        .filter((i) => i.initProfile)
+        .map((i) => `Init profile of ${i.function} (CPython's -X importtime):\n${formatInitProfile(i.initProfile!, i.handlerDurationMs).replace(/^(?=.)/gm, "  ")}`)
+        .join("\n\n");
 }

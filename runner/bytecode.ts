@@ -12,7 +12,14 @@
 //   <prefix>/var/runtime                                  copies of awslambdaric's, made with it
 //   <prefix>/var/task, <prefix>/opt                       the function's code and layers, compiled before the
 //                                                         first start by this machine's CPython of the same
-//                                                         version (bytecode does not depend on the architecture)
+//                                                         version (bytecode does not depend on the architecture),
+//                                                         with the archive's own __pycache__ copied over it
+//
+// On Lambda nothing is compiled ahead: a module without bytecode in the archive
+// that matches the runtime is compiled at every cold start. StartOptions
+// `precompile: false` runs an emulated function that way (no prefix at all: the
+// root's and awslambdaric's bytecode lie beside their sources too), which is
+// what a function on this machine's own architecture always does.
 //
 // Bytecode Python would write anywhere else (a module in /tmp) cannot be
 // written: it is compiled in memory, as on Lambda, whose /var/task is
@@ -67,14 +74,15 @@ export function copyIntoPrefix(from: string, mountedAt: string, prefix: string):
  * environment: compileall's workers do not inherit -X options) and a module
  * that does not compile is left out rather than an error.
  */
-export async function compileBytecode(root: string, interpreter: string, binds: string[], folders: string[], options: { prefix?: string } = {}): Promise<void> {
+export async function compileBytecode(root: string, interpreter: string, binds: string[], folders: string[], options: { prefix?: string; uncheckedHash?: boolean } = {}): Promise<void> {
     const args = [binds.length ? "--ro-bind" : "--bind", root, "/", ...binds, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp", "--unshare-all", "--die-with-parent"];
     // -s -P: nothing from a user site folder or the working folder. Nothing of our environment either
     // (SOURCE_DATE_EPOCH would make hash-checked bytecode).
-    const python = [`/usr/bin/${interpreter}`, "-s", "-P", "-m", "compileall", "-q", "-j", "2", ...folders];
+    const mode = options.uncheckedHash ? ["--invalidation-mode", "unchecked-hash"] : [];
+    const python = [`/usr/bin/${interpreter}`, "-s", "-P", "-m", "compileall", "-q", "-j", "2", ...mode, ...folders];
     const env: NodeJS.ProcessEnv = { PATH: "/usr/bin:/bin", ...(options.prefix ? { PYTHONPYCACHEPREFIX: options.prefix } : {}) };
     const r = await run(which("bwrap")!, [...args, "--", ...python], { env });
-    if (r.code !== 0 && !(options.prefix && r.code === 1)) throw new UserError(`could not compile ${folders.join(", ")} to bytecode with ${interpreter}: ${tail(r.stdout + r.stderr, 6)}`);
+    if (r.code !== 0 && !((options.prefix || options.uncheckedHash) && r.code === 1)) throw new UserError(`could not compile ${folders.join(", ")} to bytecode with ${interpreter}: ${tail(r.stdout + r.stderr, 6)}`);
 }
 
 /** A folder's Python sources as they are now (names, sizes, times), for a folder given as code, which may change. */
@@ -118,7 +126,8 @@ export interface FunctionSources {
  * reports the error when it imports it, as on Lambda.
  */
 export async function functionBytecode(base: string, s: FunctionSources): Promise<string> {
-    const identity = [s.interpreter, s.task, s.opt, ...(s.mutable ? [sourcesStamp(s.task)] : [])];
+    // "archive-pyc": the archive's own bytecode is laid over what is compiled here (below); folders made before it was are not reused.
+    const identity = ["archive-pyc", s.interpreter, s.task, s.opt, ...(s.mutable ? [sourcesStamp(s.task)] : [])];
     const key = crypto.createHash("sha256").update(identity.join("\n")).digest("hex").slice(0, 40);
     return checkedFolder(path.join(base, key), async (temp) => {
         fs.chmodSync(temp, 0o755);
@@ -128,5 +137,10 @@ export async function functionBytecode(base: string, s: FunctionSources): Promis
         for (const name of fs.readdirSync(temp)) if (name !== "var" && name !== "opt") fs.rmSync(path.join(temp, name), { recursive: true, force: true });
         for (const sub of ["var/task", "opt"]) fs.mkdirSync(path.join(temp, sub), { recursive: true });
         for (const name of fs.readdirSync(path.join(temp, "var"))) if (name !== "task") fs.rmSync(path.join(temp, "var", name), { recursive: true, force: true });
+        // The archive's own __pycache__, as Lambda would find it beside the sources: what matches this interpreter
+        // (lambda-python build --bytecode) is what runs, as on Lambda; bytecode that does not (another version's
+        // magic number, a timestamp the extracted source does not have) is compiled again in memory, as on Lambda.
+        copyIntoPrefix(s.task, "/var/task", temp);
+        copyIntoPrefix(s.opt, "/opt", temp);
     });
 }

@@ -20,6 +20,8 @@ const INVOKE_PATH = "/2015-03-31/functions/function/invocations";
 const LOG_GRACE_MS = 2000;
 /** An invoke's logs kept for its result (all of them go to onLog as they come): the last 4 MiB. */
 const KEPT_LOG_BYTES = 4 * 1024 * 1024;
+/** Captured lines kept per invoke (an import-time profile has one per module imported: thousands at most). */
+const CAPTURED_LINES = 200_000;
 /** A line longer than this (a function printing without newlines) is passed on in pieces. */
 const MAX_LINE_BYTES = 1024 * 1024;
 
@@ -37,6 +39,17 @@ export interface RawInvoke {
     duringInit: boolean;
     /** A phase that outlasted its limit (InvokeTiming): the emulator was stopped, `body` is Lambda's timeout sentence. */
     expired?: "init" | "handler";
+    /**
+     * A cold start: the runtime was started for this invoke (the emulator's "INIT START"). Its init took
+     * `initDurationMs` (the emulator's "INIT REPORT", Lambda's "Init Duration"; our clock, from INIT START, when
+     * the init failed or was stopped before it reported).
+     */
+    coldStart: boolean;
+    initDurationMs?: number;
+    /** The handler's run (the emulator's "INVOKE RTDONE" duration; our clock from INVOKE START when it has none). */
+    handlerDurationMs?: number;
+    /** `captureLines`' lines printed during this invoke, taken out of its logs. */
+    captured?: string[];
 }
 
 /**
@@ -142,6 +155,11 @@ export interface EmulatorOptions {
     network?: (apiPort: number) => FunctionNetwork;
     /** A network already being set up, for the first try, with the Runtime API port it forwards. */
     prepared?: PreparedNetwork;
+    /**
+     * Lines of the function's output to take out of its logs (neither `onLog` nor `logs` see them) and hand back
+     * with the invoke (`captured`): the import-time profile's lines (init-profile.ts).
+     */
+    captureLines?: RegExp;
 }
 
 export interface PreparedNetwork {
@@ -179,7 +197,7 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number, p
     const child = spawn(argv[0], argv.slice(1), { env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     register(child);
     child.on("close", () => network?.close());
-    const logs = new LogFramer(options.onLog);
+    const logs = new LogFramer(options.onLog, options.captureLines);
     const rapid = new RapidLog(() => setTimeout(() => logs.end(), 20));
     let stderr = "";
     child.stdout!.setEncoding("utf8").on("data", (c: string) => logs.push(c));
@@ -228,6 +246,8 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number, p
         const segment = logs.nextSegment();
         const events = rapid.nextInvoke();
         const started = process.hrtime.bigint();
+        const now = () => Number(process.hrtime.bigint() - started) / 1e6;
+        rapid.clock = now;
         // Lambda's two clocks (InvokeTiming): init until the runtime takes the event, then the handler's timeout.
         let expired: "init" | "handler" | undefined;
         let clock: NodeJS.Timeout | undefined;
@@ -237,6 +257,7 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number, p
         };
         if (timing.initMs !== undefined) clock = setTimeout(() => expire("init"), timing.initMs);
         events.onInvokeStart = () => {
+            events.invokeStartMs = now();
             clearTimeout(clock);
             if (timing.handlerMs !== undefined && !expired) clock = setTimeout(() => expire("handler"), timing.handlerMs);
         };
@@ -254,10 +275,18 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number, p
             events.onInvokeStart = undefined;
         }
         const { status, body } = answer;
-        const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+        const durationMs = now();
+        /** The init's and the handler's durations, from the emulator's reports, else from our clock. */
+        const phases = () => {
+            const handlerStart = events.invokeStartMs;
+            const initEnd = handlerStart ?? durationMs;
+            const initDurationMs = events.initStartMs === undefined ? undefined : (events.initReportMs ?? initEnd - events.initStartMs);
+            const handlerDurationMs = handlerStart === undefined ? undefined : (events.handlerReportMs ?? durationMs - handlerStart);
+            return { coldStart: events.initStartMs !== undefined, initDurationMs, handlerDurationMs, ...(options.captureLines ? { captured: segment.captured() } : {}) };
+        };
         if (expired) {
             // Stopped by our clock: the emulator is gone, and with it the rest of the logs.
-            return { status, body, durationMs, logs: segment.soFar(), requestId: logs.requestId, duringInit: expired === "init", expired };
+            return { status, body, durationMs, logs: segment.soFar(), requestId: logs.requestId, duringInit: expired === "init", expired, ...phases() };
         }
         let grace: NodeJS.Timeout | undefined;
         const late = new Promise<string>((resolve) => (grace = setTimeout(() => resolve(segment.soFar()), LOG_GRACE_MS)));
@@ -265,7 +294,7 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number, p
         const text = await Promise.race([segment.done, late]);
         clearTimeout(grace);
         const failure = events.failure.errorType || events.failure.message ? events.failure : undefined;
-        return { status, body, durationMs, logs: text, requestId: logs.requestId, failure, duringInit: events.initFailed };
+        return { status, body, durationMs, logs: text, requestId: logs.requestId, failure, duringInit: events.initFailed, ...phases() };
     };
 
     const emulator: EmulatorProcess = {
@@ -314,6 +343,14 @@ interface InvokeEvents {
     initFailed: boolean;
     /** Called at "INVOKE START": the runtime took the event, the handler runs. */
     onInvokeStart?: () => void;
+    /** When (ms into the invoke) the emulator started a runtime ("INIT START"): a cold start. */
+    initStartMs?: number;
+    /** The init's duration as the emulator reports it ("INIT REPORT(durationMs: …)"). */
+    initReportMs?: number;
+    /** When (ms into the invoke) the handler got the event ("INVOKE START"). */
+    invokeStartMs?: number;
+    /** The handler's duration as the emulator reports it ("INVOKE RTDONE(… duration: …ms)"). */
+    handlerReportMs?: number;
 }
 
 /**
@@ -328,6 +365,9 @@ class RapidLog {
     private current: InvokeEvents = RapidLog.fresh();
 
     constructor(private readonly onInvokeFailed: () => void) {}
+
+    /** Milliseconds into the invoke under way (set by the invoke). */
+    clock: () => number = () => 0;
 
     private static fresh(): InvokeEvents {
         return { failure: {}, initFailed: false };
@@ -348,7 +388,12 @@ class RapidLog {
     private line(line: string): void {
         const e = this.current;
         let m: RegExpExecArray | null;
-        if (/\(rapid\) INVOKE START\(/.test(line)) e.onInvokeStart?.();
+        if (/\(rapid\) INVOKE START\(/.test(line)) {
+            if (e.onInvokeStart) e.onInvokeStart();
+            else e.invokeStartMs ??= this.clock();
+        } else if (/\(rapid\) INIT START\(/.test(line)) e.initStartMs ??= this.clock();
+        else if ((m = /\(rapid\) INIT REPORT\(durationMs: ([\d.]+)/.exec(line))) e.initReportMs ??= Number(m[1]);
+        else if ((m = /\(rapid\) INVOKE RTDONE\(.*?duration: ([\d.]+)ms/.exec(line))) e.handlerReportMs ??= Number(m[1]);
         else if ((m = /First fatal error stored in appctx: (\S+)/.exec(line))) e.failure.errorType ??= m[1];
         else if ((m = /\(rapid\) INIT RTDONE\(status: (\w+)/.exec(line))) e.initFailed ||= m[1] !== "success";
         else if ((m = /\(rapid\) (?:Init|Invoke) failed .*?error=(.+?)(?: InvokeID=.*)?$/.exec(line))) {
@@ -366,6 +411,8 @@ class RapidLog {
 interface Segment {
     done: Promise<string>;
     soFar(): string;
+    /** The captured lines (EmulatorOptions.captureLines) of this invoke. */
+    captured(): string[];
 }
 
 /** Splits the emulator's stdout into lines and frames each invoke's logs by START/REPORT. */
@@ -380,7 +427,12 @@ class LogFramer {
     /** The request id of the invoke under way (the emulator's START line). */
     requestId?: string;
 
-    constructor(private readonly onLog?: (line: string) => void) {}
+    private capturedLines: string[] = [];
+
+    constructor(
+        private readonly onLog?: (line: string) => void,
+        private readonly capture?: RegExp,
+    ) {}
 
     /** The logs of the invoke about to be sent. */
     nextSegment(): Segment {
@@ -389,10 +441,12 @@ class LogFramer {
         this.droppedBytes = 0;
         this.inInvoke = false;
         this.requestId = undefined;
+        this.capturedLines = [];
         let resolve!: (t: string) => void;
         const done = new Promise<string>((r) => (resolve = r));
         this.finish = resolve;
-        return { done, soFar: () => this.text() };
+        const captured = this.capturedLines;
+        return { done, soFar: () => this.text(), captured: () => captured };
     }
 
     mute(): void {
@@ -455,6 +509,11 @@ class LogFramer {
         const id = /^(END|REPORT) RequestId: (\S+)/.exec(line);
         if (id && this.inInvoke && id[2] === this.requestId) {
             if (id[1] === "REPORT") this.end();
+            return;
+        }
+        if (this.capture?.test(line)) {
+            // Bounded as the logs are: a profile of more lines than that is cut, not kept whole.
+            if (this.capturedLines.length < CAPTURED_LINES) this.capturedLines.push(line);
             return;
         }
         this.onLog?.(`${line}\n`);

@@ -23,8 +23,11 @@ import lambdaEnv from "./lambda-environment.json";
 import limits from "../policies/data/lambda-limits.json";
 import { checkEnvironmentLimits } from "../policies/rules/environment-limits";
 import { withCommas } from "../policies/rules/format";
+import { buildInitProfile, IMPORT_TIME_LINE, InitProfile } from "./init-profile";
 
 export type { Architecture } from "../policies/target";
+export type { ImportNode, InitProfile, PackageInfo, SlowImport } from "./init-profile";
+export { formatInitProfile } from "./init-profile";
 
 export interface FunctionSpec {
     /** A function .zip, or a folder already laid out as /var/task. */
@@ -62,6 +65,15 @@ export interface InvokeResult {
     /** The function's timeout, in seconds, as configured (the handler's, apart from its init). */
     timeoutSeconds?: number;
     durationMs: number;
+    /**
+     * Set on a cold start (the runtime was started for this invoke): how long its init took — the runtime's start
+     * and the handler module's imports, Lambda's "Init Duration" — as the emulator reports it.
+     */
+    initDurationMs?: number;
+    /** How long the handler ran, apart from the init (unset when the handler was never called). */
+    handlerDurationMs?: number;
+    /** With `profileInit`, on a cold start: where the init's time went, import by import (init-profile.ts). */
+    initProfile?: InitProfile;
     /** What the function printed during this invoke. */
     logs: string;
     /** The Debian CPython that ran it, e.g. "python3.13": another minor version than the runtime when Debian has none for it. */
@@ -94,6 +106,20 @@ export interface StartOptions {
      * timeout stops a function while it is being debugged (as sam local invoke -d).
      */
     debugPort?: number;
+    /**
+     * Emulated functions (the other architecture, under qemu): compile the function's code and layers to bytecode
+     * before the first start (default true), into a prefix where Python looks for it (bytecode.ts), with the
+     * archive's own `__pycache__` laid over it. On Lambda, /var/task and /opt are read-only: a module without
+     * matching bytecode in the archive is compiled in memory at every cold start. `false` runs the function that
+     * way, as on this machine's architecture (where the code is never compiled ahead): slower under qemu, but the
+     * init it shows is the one Lambda pays (bench/bytecode.ts measures with it).
+     */
+    precompile?: boolean;
+    /**
+     * Profile each cold start's imports (CPython's `-X importtime`): the invoke's result carries `initProfile`. The
+     * profile's lines are taken out of the function's logs.
+     */
+    profileInit?: boolean;
 }
 
 /** How long a debugged invoke may take, stepping included: the emulator needs some limit. */
@@ -354,7 +380,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         try {
             const task = codeIsFolder ? path.resolve(spec.code) : await extracted([path.resolve(spec.code)], "task");
             const opt = layers.length ? await extracted(layers, "opt") : emptyOpt();
-            if (!emulated) return { task, opt };
+            if (!emulated || options.precompile === false) return { task, opt };
             const compiled = await functionBytecode(checkedFoldersDir("pyc"), {
                 nativeRoot: rootDir(choice.interpreter, hostArchitecture()!),
                 interpreter: choice.interpreter,
@@ -398,6 +424,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
             resolvConf: sandboxResolvConf(networkDir),
             handlerTimeoutMs: clocks.handlerSeconds * 1000,
             debug,
+            profileInit: options.profileInit,
         });
         /**
          * An emulator with Lambda's two clocks (`separate`), or, to retry an init that outlasted its limit as
@@ -407,7 +434,7 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
             const first = prepared;
             prepared = undefined;
             const emulatorTimeout = debug ? DEBUG_SECONDS : separate ? clocks.initSeconds + clocks.handlerSeconds + 1 : clocks.handlerSeconds;
-            return startEmulator({ emulator: emulatorPath(), bootstrap, env: env(emulatorTimeout), onLog, network, prepared: first });
+            return startEmulator({ emulator: emulatorPath(), bootstrap, env: env(emulatorTimeout), onLog, network, prepared: first, captureLines: options.profileInit ? IMPORT_TIME_LINE : undefined });
         };
         const timing = (separate: boolean): InvokeTiming => {
             if (debug) return { timeoutSeconds: DEBUG_SECONDS }; // a debugged function is stopped by its debugger, not a clock
@@ -438,11 +465,32 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
                 separate = false;
                 raw = await emulator.invoke(payload, timing(separate));
             }
+            const initProfile =
+                options.profileInit && raw.coldStart
+                    ? buildInitProfile({
+                          lines: raw.captured ?? [],
+                          handler: spec.handler,
+                          initDurationMs: raw.initDurationMs,
+                          task,
+                          opt,
+                          interpreter: choice.interpreter,
+                          architecture: spec.architecture,
+                          emulated,
+                          precompiled: !!bytecode,
+                          emulationTimeFactor,
+                      })
+                    : undefined;
+            const judged = classifyInvoke(raw);
+            // A failed init reaches the emulator's "invoke" too (Lambda retries the init with it): no handler ran.
+            const handlerRan = raw.handlerDurationMs !== undefined && !judged.duringInit;
             const result: InvokeResult = {
-                ...classifyInvoke(raw),
+                ...judged,
                 ...(initTimedOut ? { initTimedOut } : {}),
                 timeoutSeconds,
                 durationMs: raw.durationMs,
+                ...(raw.coldStart && raw.initDurationMs !== undefined ? { initDurationMs: raw.initDurationMs } : {}),
+                ...(handlerRan ? { handlerDurationMs: raw.handlerDurationMs } : {}),
+                ...(initProfile ? { initProfile } : {}),
                 logs: earlierLogs + raw.logs,
                 interpreter: choice.interpreter,
             };

@@ -43,12 +43,25 @@ export interface SandboxPlan {
     handlerTimeoutMs: number;
     /** Start under debugpy (its files at `debugpy`), listening on `port`, and wait for a debugger before the init. */
     debug?: { port: number; debugpy: string };
+    /** Run CPython with `-X importtime` and mark where the handler's module is imported (init-profile.ts). */
+    profileInit?: boolean;
 }
 
 /** Where debugpy is mounted when debugging: in the sandbox's /tmp, not in the function's or the runtime's folders. */
 const DEBUGPY_MOUNT = "/tmp/.lambda-python-debugpy";
 /** What the function prints once debugpy listens (the port follows): a debugger can attach from then on. */
 export const DEBUG_LISTENING = "lambda-python: debugpy listens on port";
+
+/**
+ * With `profileInit`, CPython's `-X importtime` lines ("import time: self [us] | cumulative | imported package")
+ * go to the runtime's stderr, and the launcher frames the import of the handler's module (awslambdaric's
+ * `bootstrap._get_handler`) with two lines of the same shape, written straight to file descriptor 2 as CPython
+ * writes its own: BEGIN, then END followed by "done" or "failed" and the microseconds it took. They are needed:
+ * `_get_handler` imports the module with `importlib.import_module`, which runs importlib's Python code and not the
+ * C import that `-X importtime` times, so the handler's module has no line of its own (what it imports does).
+ */
+export const IMPORT_TIME_BEGIN = "import time: lambda-python: begin";
+export const IMPORT_TIME_END = "import time: lambda-python: end";
 
 /**
  * What `python -m awslambdaric <handler>` does, with the deadline Lambda
@@ -62,12 +75,15 @@ export const DEBUG_LISTENING = "lambda-python: debugpy listens on port";
  * (/var/task), sys.argv [its __main__, handler]. With a debug port, debugpy
  * (mounted at DEBUGPY_MOUNT, last on sys.path) listens on it with its
  * adapter in this process (no subprocess, which under qemu would not run)
- * and the init waits until a debugger has attached and configured.
+ * and the init waits until a debugger has attached and configured. With the
+ * profile flag, awslambdaric's bootstrap is imported first (its __main__ would
+ * import it anyway) and its _get_handler framed (IMPORT_TIME_BEGIN/END).
  */
 const LAUNCHER = `import os, sys, time
 sys.path[0] = os.getcwd()
 handler_ms = int(sys.argv.pop(1))
 debug_port = int(sys.argv.pop(1))
+profile_init = sys.argv.pop(1) == "1"
 if debug_port:
     sys.path.append("${DEBUGPY_MOUNT}")
     os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
@@ -84,6 +100,18 @@ def wait_next_invocation(self, wait=client.LambdaRuntimeClient.wait_next_invocat
         request.deadline_time_in_ms = deadline
     return request
 client.LambdaRuntimeClient.wait_next_invocation = wait_next_invocation
+if profile_init:
+    from awslambdaric import bootstrap
+    def _get_handler(handler, get=bootstrap._get_handler):
+        os.write(2, b"${IMPORT_TIME_BEGIN}\\n")
+        start, outcome = time.perf_counter(), "failed"
+        try:
+            found = get(handler)
+            outcome = "done"
+            return found
+        finally:
+            os.write(2, f"${IMPORT_TIME_END} {outcome} {round((time.perf_counter() - start) * 1e6)}\\n".encode())
+    bootstrap._get_handler = _get_handler
 import runpy
 runpy.run_module("awslambdaric", run_name="__main__", alter_sys=True)
 `;
@@ -130,7 +158,17 @@ export function bootstrapCommand(plan: SandboxPlan): string[] {
     ];
     const python = `/usr/bin/${plan.interpreter}`;
     // Under a debugger, Python's frozen standard modules would hide their sources from breakpoints.
-    const client = [python, ...(plan.debug ? ["-X", "frozen_modules=off"] : []), "-c", LAUNCHER, String(plan.handlerTimeoutMs), String(plan.debug?.port ?? 0), plan.handler];
+    const client = [
+        python,
+        ...(plan.debug ? ["-X", "frozen_modules=off"] : []),
+        ...(plan.profileInit ? ["-X", "importtime"] : []),
+        "-c",
+        LAUNCHER,
+        String(plan.handlerTimeoutMs),
+        String(plan.debug?.port ?? 0),
+        plan.profileInit ? "1" : "0",
+        plan.handler,
+    ];
     if (plan.architecture === hostArchitecture()) return [...args, "--", ...client];
     return [...args, "--ro-bind", qemuPath(plan.architecture), `/${MOUNT_POINTS.qemu}`, "--", `/${MOUNT_POINTS.qemu}`, "-L", "/", ...qemuCpu(plan.architecture), ...client];
 }

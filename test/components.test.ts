@@ -216,6 +216,15 @@ describe("components under the mock monitor", () => {
             assert.match(String(mock().byName("aws:iam/rolePolicy:RolePolicy", "extra-inline").wire.policy), /sqs:SendMessage/);
         });
 
+        it("ships its modules' bytecode for the runtime with build: { bytecode: true }", async () => {
+            const fn = new PythonFunction("compiled", { source: app({ "lambda_function.py": HANDLER, "util.py": "X = 1\n" }), handler: "lambda_function.lambda_handler", runtime: "python3.13", build: { bytecode: true } });
+            const info = await outputValue(fn.archive);
+            await mock().settle();
+            assert.equal(archivePath(mock().byName(FUNCTION, "compiled")), info.path);
+            const names = fs.readFileSync(info.path).toString("latin1");
+            for (const pyc of ["__pycache__/lambda_function.cpython-313.pyc", "__pycache__/util.cpython-313.pyc"]) assert.ok(names.includes(pyc), pyc);
+        });
+
         it("uploads an archive over 50 MB through S3 when given a bucket", async () => {
             const source = app({ "lambda_function.py": HANDLER, "model.bin": crypto.randomBytes(55 * 1024 * 1024) });
             const fn = new PythonFunction("large", { source, handler: "lambda_function.lambda_handler", artifactBucket: "my-artifacts" });

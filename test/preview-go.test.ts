@@ -12,6 +12,7 @@ import type { PreviewRow } from "../cli/preview";
 import type { Diagnostic } from "../preview/analyze";
 import { cli, ROOT, SHARED_CACHE, tmpDir } from "./helpers";
 import { generateSdks } from "./sdkgen";
+import type { ImportNode, InitProfile } from "../runner";
 
 interface JsonReport {
     resources: PreviewRow[];
@@ -66,6 +67,7 @@ describe("lambda-python preview of Go programs (go build, the Go SDK against the
     describe("examples/go-program beside examples/python-program", () => {
         let go: JsonReport;
         let python: JsonReport;
+        let goProgram: string;
 
         before(async () => {
             // The program folder as `pulumi package add ../..` leaves it (its SDK in sdks/lambda-python), beside
@@ -78,6 +80,7 @@ describe("lambda-python preview of Go programs (go build, the Go SDK against the
             for (const f of ["main.go", "go.mod", "go.sum", "Pulumi.yaml"]) fs.copyFileSync(path.join(ROOT, "examples", "go-program", f), path.join(program, f));
             fs.cpSync(path.join(out, "go"), path.join(program, "sdks", "lambda-python"), { recursive: true });
             fs.symlinkSync(path.join(ROOT, "examples", "python-program"), path.join(root, "python-program"));
+            goProgram = program;
             const g = preview(program);
             assert.equal(g.code, 0, g.stderr);
             go = g.report!;
@@ -96,6 +99,30 @@ describe("lambda-python preview of Go programs (go build, the Go SDK against the
             const verdicts = (r: JsonReport) => r.diagnostics.map((d) => `${d.level} ${d.policy} ${d.message}`).sort();
             assert.deepEqual(verdicts(go), verdicts(python));
             assert.deepEqual(Object.keys(go.outputs).sort(), Object.keys(python.outputs).sort());
+        });
+
+        it("profiles the same function's cold start the same way with --invoke --profile-init", () => {
+            type Profiled = { function: string; initDurationMs?: number; initProfile?: InitProfile };
+            const profiles = (dir: string) => {
+                const r = preview(dir, ["--invoke", "--profile-init"]);
+                assert.equal(r.code, 0, r.stderr);
+                return (r.report as unknown as { invocations: Profiled[] }).invocations;
+            };
+            const [g, p] = [profiles(goProgram), profiles(path.join(ROOT, "examples", "python-program"))];
+            const shape = (list: Profiled[]) =>
+                list.map((i) => {
+                    const modules = (nodes: ImportNode[]): string[] => nodes.flatMap((n) => [n.module, ...modules(n.children)]);
+                    assert.equal(typeof i.initDurationMs, "number", `${i.function}: the init apart from the handler`);
+                    // The same archive imports the same modules, in the same tree, from the same packages, whichever
+                    // language declared it; only the times differ from run to run.
+                    const packages = i.initProfile!.slowestByCumulative.map((s) => `${s.module} ${s.package.name} ${s.package.where} ${s.package.sizeBytes}`).sort();
+                    return [i.function, i.initProfile!.handlerModule, i.initProfile!.measured, modules(i.initProfile!.tree).sort(), i.initProfile!.complete, packages.length];
+                });
+            assert.ok(g.length > 0);
+            assert.deepEqual(shape(g), shape(p));
+            // The example's Flask comes from its layer, and is said so.
+            const flask = p.flatMap((i) => i.initProfile!.slowestByCumulative).find((s) => s.module === "flask");
+            assert.deepEqual(flask && { where: flask.package.where, name: flask.package.name.toLowerCase() }, { where: "layer", name: "flask" });
         });
     });
 });

@@ -36,6 +36,7 @@ const ELSEWHERE: Record<string, Record<string, string>> = {
     },
     inspect: { "--layer": "invoke and serve", "--slim": "lambda-python build" },
     preview: { "--policy-pack": "pulumi preview", "--policy-pack-config": "pulumi preview" },
+    invoke: { "--invoke": "preview", "--out": "lambda-python build", "--bytecode": "lambda-python build" },
     serve: { "--out": "lambda-python build" },
     event: { "--event": "invoke", "--invoke": "preview", "--api": "serve" },
 };

@@ -21,6 +21,8 @@ import { BuildCache, FORMAT_VERSION, keyOf } from "../cache";
 import { hashFiles, HashMemo } from "../content-hash";
 import { WalkedFile, walkTree } from "../walk";
 import { CompressedData } from "../zip-writer";
+import type { RemoteSession } from "../remote";
+import { packReuse } from "../remote/pack-reuse";
 import { describeTarget, rescueFailedInstall } from "./diagnose";
 import { chooseInstaller, findUv, hostPython, Installer, InstallerChoice } from "./installers";
 import { PackageIndexes, packageIndexes, splitIndexArgs } from "./indexes";
@@ -89,6 +91,8 @@ export interface InstallContext {
     extraArgs: string[];
     progress: (message: string) => void;
     compress?: CompressWhileListing;
+    /** The remote cache, asked when the install is not in the local one, and given what is installed here. */
+    remote?: RemoteSession;
 }
 
 const MANIFEST = "manifest.json";
@@ -220,8 +224,13 @@ async function runInstall(job: InstallJob, target: LambdaTarget, ctx: InstallCon
     });
     const finalDir = ctx.cache.installDir(key);
     const label = `${installer.name} ${installer.version}`;
-    const existing = readManifest(finalDir);
-    if (existing) return { siteDir: path.join(finalDir, "site-packages"), files: existing.files, installer: label, cacheHit: true, compressed: new Map(), record: existing.record, inputTexts: inputs.files };
+    let existing = readManifest(finalDir);
+    if (!existing && ctx.remote) {
+        await ctx.remote.fetchInstall(key, ctx.cache, (dir) => placeInstall(dir, finalDir));
+        existing = readManifest(finalDir);
+    }
+    // An install from the remote cache brings its files compressed for the archives (remote/pack-reuse.ts).
+    if (existing) return { siteDir: path.join(finalDir, "site-packages"), files: existing.files, installer: label, cacheHit: true, compressed: packReuse(finalDir, ctx.compress?.level), record: existing.record, inputTexts: inputs.files };
 
     const work = trackTemp(ctx.cache.makeTempDir("install"));
     let discardOnFailure = new Map<string, CompressedData>();
@@ -244,16 +253,8 @@ async function runInstall(job: InstallJob, target: LambdaTarget, ctx: InstallCon
         // projects) and the copies of the requirement files the installers read: an index password in one of
         // those lived on in the cache.
         for (const name of fs.readdirSync(work)) if (name !== "site-packages" && name !== MANIFEST) fs.rmSync(path.join(work, name), { recursive: true, force: true });
-        fs.mkdirSync(path.dirname(finalDir), { recursive: true });
-        if (fs.existsSync(finalDir) && !readManifest(finalDir)) removeQuietly(finalDir); // damaged: its manifest was unreadable
-        try {
-            fs.renameSync(work, finalDir);
-            untrackTemp(work);
-        } catch (e) {
-            // Another build finished the same install first; its result is as good as ours.
-            if (!readManifest(finalDir)) throw e;
-            removeQuietly(work);
-        }
+        placeInstall(work, finalDir);
+        if (ctx.compress) ctx.remote?.storeInstall(key, finalDir, files, record, ctx.cache, ctx.compress.level);
         return { siteDir: path.join(finalDir, "site-packages"), files, installer: label, cacheHit: false, compressed, record, inputTexts: inputs.files };
     } catch (e) {
         for (const c of discardOnFailure.values()) c.spool?.discard();
@@ -338,6 +339,24 @@ async function listInstalled(siteDir: string, cache: BuildCache, compress: Compr
         }
     }
     return { files, compressed: withBytes.compressed };
+}
+
+/**
+ * Renames a complete install folder (its manifest written last) into place;
+ * returns the install now there. Another build that finished the same
+ * install first wins: its result is as good as ours.
+ */
+function placeInstall(work: string, finalDir: string): { files: InstalledFile[]; record: InstallRecord } | undefined {
+    fs.mkdirSync(path.dirname(finalDir), { recursive: true });
+    if (fs.existsSync(finalDir) && !readManifest(finalDir)) removeQuietly(finalDir); // damaged: its manifest was unreadable
+    try {
+        fs.renameSync(work, finalDir);
+        untrackTemp(work);
+    } catch (e) {
+        if (!readManifest(finalDir)) throw e;
+        removeQuietly(work);
+    }
+    return readManifest(finalDir);
 }
 
 function readManifest(dir: string): { files: InstalledFile[]; record: InstallRecord } | undefined {

@@ -40,6 +40,8 @@ export interface FileFact {
     mode?: number;
     /** A symbolic link's target, as the entry spells it. */
     link?: string;
+    /** A .pyc file's header (PEP 552): the CPython magic number (its first two bytes), and the flags word (0 timestamp-based, 1 unchecked hash, 3 checked hash). */
+    pyc?: { magic: number; flags: number };
 }
 
 export interface ArchiveFacts {
@@ -74,6 +76,8 @@ export interface InspectedArchive {
 }
 
 const MAX_LISTED = 50;
+/** A .pyc's header: magic (4 bytes), flags (4), then a source hash or timestamp and size (8). */
+const PYC_HEADER_BYTES = 16;
 const WHEEL_FILE_MAX = 64 * 1024;
 const DEFAULT_TEXT_MAX = 4 * 1024 * 1024;
 const MAX_LINK_BYTES = 4096;
@@ -198,6 +202,12 @@ function factGatherer(src: ArchiveSource): { add(e: ArchiveEntry): void; finish(
             // No file system can make such a link (the kernel takes a NUL-terminated, non-empty target).
             if (link === "" || link.includes("\0")) unsafe(e.name, "is a symbolic link with an empty target or a NUL byte in it");
             else if (resolveLink(e.name, link) === undefined) unsafe(e.name, `is a symbolic link to ${link}, outside the archive`);
+            return;
+        }
+        if (e.name.endsWith(".pyc") && e.size >= PYC_HEADER_BYTES) {
+            const head = readSafely(src, (s) => s.readPrefix(e, PYC_HEADER_BYTES), facts.problems);
+            // Magic numbers end in \r\n; anything else is not CPython bytecode and keeps no header.
+            if (head && head.length >= PYC_HEADER_BYTES && head[2] === 0x0d && head[3] === 0x0a) file.pyc = { magic: head.readUInt16LE(0), flags: head.readUInt32LE(4) };
             return;
         }
         if (/(^|\/)[^/]+\.dist-info\/WHEEL$/.test(e.name)) {

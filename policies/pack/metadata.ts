@@ -56,10 +56,11 @@ export const metadata: Record<PolicyName, PolicyMetadata> = {
         remediationSteps: "Move the function to the newest runtime of its language (the message names it) and test it; AWS blocks creating, then updating, functions on deprecated runtimes.",
     },
     "lambda-no-pycache": {
-        displayName: "No Python bytecode caches",
+        displayName: "No stray Python bytecode",
         severity: "low",
         tags: ["lambda", "packaging", "python"],
-        remediationSteps: "Install with `pip install --no-compile` and leave __pycache__ folders out of the archive (lambda-python build does both).",
+        remediationSteps:
+            "Install with `pip install --no-compile` and leave __pycache__ folders out of the archive (lambda-python build does both), or ship bytecode compiled for the function's runtime (lambda-python build --bytecode, or build: { bytecode: true } in PythonFunction/PythonLayer).",
     },
     "lambda-handler-at-root": {
         displayName: "Python handler module at the archive root",

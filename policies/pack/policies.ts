@@ -142,9 +142,16 @@ function propsPolicy(name: PolicyName, description: string, enforcementLevel: En
 
 const zipSize = archivePolicy("lambda-zip-size", "Code uploaded directly (not through S3) must be at most 50 MB zipped.", "mandatory", (archive, _args, _kind, config) => checkZipSize(archive.facts, ruleConfig("lambda-zip-size", config)));
 
-const noPycache = archivePolicy("lambda-no-pycache", "Python deployment packages must not contain __pycache__ folders or .pyc files.", "mandatory", (archive) => checkNoPycache(archive.facts), {
-    pythonOnly: true,
-});
+const noPycache = archivePolicy(
+    "lambda-no-pycache",
+    "Python deployment packages must not contain bytecode Lambda's runtime would not use (__pycache__ from the build machine); bytecode compiled for the function's runtime is an advisory.",
+    "mandatory",
+    (archive, args, kind) => {
+        const runtime = kind === "function" ? functionRuntime(args.props) : undefined;
+        return checkNoPycache(archive.facts, kind === "function" ? (runtime ? [runtime] : []) : layerRuntimes(args.props));
+    },
+    { pythonOnly: true },
+);
 
 const zipEntrySafety = archivePolicy("lambda-zip-entry-safety", "Archives must be intact, and every entry extractable and readable by Lambda (no absolute or '..' paths, no unreadable modes, no zip bombs).", "mandatory", (archive) =>
     checkEntrySafety(archive.facts),

@@ -53,7 +53,7 @@ export function checkArchive(archive: InspectedArchive, check: ArchiveCheck): Fi
     out.push(...checkUnzippedSize(facts.label, [{ label: facts.label, bytes: facts.unzippedBytes }], configFor("lambda-unzipped-size", check.config)));
     out.push(...checkArchiveArchitecture(facts, { label: facts.label, architectures: check.architectures ?? [], runtimes, python }));
     if (python) {
-        out.push(...checkNoPycache(facts));
+        out.push(...checkNoPycache(facts, runtimes));
         if (check.kind === "function" && check.handler !== undefined) out.push(...checkHandlerAtRoot(archive, check.handler, check.hasLayers));
         if (check.kind === "layer") out.push(...checkLayerPythonPath(facts, runtimes));
         out.push(...checkPartialBoto3(archive, check.kind, configFor("lambda-partial-boto3", check.config)));

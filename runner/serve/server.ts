@@ -8,7 +8,7 @@ import { randomUUID } from "crypto";
 import * as http from "http";
 import { AddressInfo } from "net";
 import { UserError } from "../../shared/errors";
-import { FunctionSpec, MAX_PAYLOAD_BYTES, startFunction, WarmFunction } from "..";
+import { FunctionSpec, InvokeResult, MAX_PAYLOAD_BYTES, startFunction, WarmFunction } from "..";
 import { ApiKind, buildApiEvent } from "./event";
 import { badGateway, HttpResponse, toApiResponse } from "./response";
 
@@ -39,6 +39,10 @@ export interface ServeOptions {
     printEvent?: (name: string, event: object) => void;
     /** Run the functions under debugpy on this port (the next ones on the following ports): runner StartOptions.debugPort. */
     debugPort?: number;
+    /** Profile each cold start's imports (runner StartOptions.profileInit): the cold start's result has `initProfile`. */
+    profileInit?: boolean;
+    /** Each cold start's result (its init apart from the handler, `initProfile` with `profileInit`). */
+    onColdStart?: (name: string, result: InvokeResult) => void;
 }
 
 export interface Listening {
@@ -78,7 +82,7 @@ export async function serveFunctions(functions: ServedFunction[], options: Serve
         for (const [i, f] of functions.entries()) {
             const slot: Slot = { name: f.name, ready: Promise.resolve(), pending: new Set() };
             started.push(slot);
-            slot.warm = await startFunction(f.spec, { onProgress: options.progress, onLog: (text) => logLines(log, f.name, text), debugPort: debugPortOf(i) });
+            slot.warm = await startFunction(f.spec, { onProgress: options.progress, onLog: (text) => logLines(log, f.name, text), debugPort: debugPortOf(i), profileInit: options.profileInit });
             const port = options.port ? options.port + i : 0;
             slot.server = await listen(handlerFor(slot, log, options), host, port, f.name);
             const actual = (slot.server.address() as AddressInfo).port;
@@ -103,7 +107,12 @@ export async function serveFunctions(functions: ServedFunction[], options: Serve
                             await Promise.allSettled([...slot.pending]);
                             await slot.warm?.close();
                         }
-                        const fresh = await startFunction(f.spec, { onProgress: options.progress, onLog: (text) => logLines(log, f.name, text), debugPort: debugPortOf(started.indexOf(slot)) });
+                        const fresh = await startFunction(f.spec, {
+                            onProgress: options.progress,
+                            onLog: (text) => logLines(log, f.name, text),
+                            debugPort: debugPortOf(started.indexOf(slot)),
+                            profileInit: options.profileInit,
+                        });
                         const old = slot.warm;
                         slot.warm = fresh;
                         // Requests under way finish on the old function before it is stopped.
@@ -208,7 +217,9 @@ async function respond(name: string, warm: WarmFunction, req: http.IncomingMessa
     if (Buffer.byteLength(JSON.stringify(event)) > MAX_REQUEST_BYTES) return tooLarge();
     options.printEvent?.(name, event);
     try {
-        return toApiResponse(api, await warm.invoke(event)); // the runner queues invokes, one at a time
+        const result = await warm.invoke(event); // the runner queues invokes, one at a time
+        if (result.initDurationMs !== undefined) options.onColdStart?.(name, result);
+        return toApiResponse(api, result);
     } catch (e) {
         return badGateway(`the function could not be invoked: ${(e as Error)?.message ?? e}`);
     }

@@ -52,6 +52,24 @@ describe("deflate pool: little work on the calling thread", function () {
         pool.retireIdle();
     });
 
+    it("hands a batch's small outputs back in one buffer, never shared between two callers' jobs", async () => {
+        const pool = new DeflatePool(1);
+        const names = Array.from({ length: 100 }, (_, i) => `m${i}.py`);
+        // Two callers at once (two builds of one Pulumi program): the first batch holds a's 10 jobs and 40 of b's.
+        const [a, b] = await Promise.all([run(pool, names.slice(0, 10).map(job)), run(pool, names.slice(10).map(job))]);
+        names.forEach((n, i) => check(n, i < 10 ? a[i] : b[i - 10]));
+        const buffers = (rs: DeflateResult[]) => new Set(rs.map((r) => r.data!.buffer));
+        assert.ok(buffers(a).size < a.length, "one caller's outputs share buffers");
+        for (const buffer of buffers(a)) assert.ok(!buffers(b).has(buffer), "a buffer holds one caller's outputs only: each releases its own");
+        // Each view is exactly its entry's bytes, whatever else its buffer holds.
+        const lib = new Libdeflate();
+        [...a, ...b].forEach((r, i) => {
+            const alone = whole({ id: 0, path: path.join(dir, names[i]), hash: true, level: 6, stream: false }, lib).data!;
+            assert.ok(Buffer.from(r.data!).equals(Buffer.from(alone)), names[i]);
+        });
+        pool.retireIdle();
+    });
+
     it("reports a missing file as a worker does, naming it", async () => {
         const pool = new DeflatePool(1);
         const missing = path.join(dir, "gone.py");

@@ -151,6 +151,29 @@ describe("rules", () => {
             assert.match(checkNoPycache(facts)[0].message, /^app\.zip contains 2 bytecode cache entries \(__pycache__\/, __pycache__\/app\.cpython-312\.pyc\)/);
         });
 
+        it("lambda-no-pycache judges bytecode by its header against the runtimes: a layer's, none given, and stray beside matching", () => {
+            const withPyc = (pycs: [string, number, number][]) => {
+                const a = archive({ "python/pkg/__init__.py": "", "python/pkg/mod.py": "X = 1\n" });
+                for (const [name, magic, flags] of pycs) a.facts.files.push({ name, size: 32, mode: 0o100644, pyc: { magic, flags } });
+                a.facts.pycache = pycs.map(([n]) => n);
+                a.facts.pycacheCount = pycs.length;
+                return a.facts;
+            };
+            const py313 = withPyc([
+                ["python/pkg/__pycache__/__init__.cpython-313.pyc", 3571, 1],
+                ["python/pkg/__pycache__/mod.cpython-313.pyc", 3571, 3],
+            ]);
+            assert.deepEqual(levels(checkNoPycache(py313, ["python3.12", "python3.13"])), ["lambda-no-pycache advisory"], "a layer for 3.12 and 3.13: used by 3.13");
+            assert.match(checkNoPycache(py313)[0].message, /for 2 modules compiled for python3\.13 .*\(it matches a python3\.13 function only\)/);
+            assert.match(checkNoPycache(py313, ["python3.14"])[0].message, /contains 2 bytecode cache entries .* compiled by CPython 3\.13, not 3\.14/);
+            const mixed = withPyc([
+                ["python/pkg/__pycache__/mod.cpython-313.pyc", 3571, 1],
+                ["python/pkg/__pycache__/mod.cpython-311.pyc", 3495, 0],
+            ]);
+            assert.deepEqual(levels(checkNoPycache(mixed, ["python3.13"])), ["lambda-no-pycache mandatory", "lambda-no-pycache advisory"]);
+            assert.match(checkNoPycache(mixed, ["python3.13"])[0].message, /1 bytecode cache entries \(python\/pkg\/__pycache__\/mod\.cpython-311\.pyc\)/);
+        });
+
         it("lambda-partial-boto3 advises when the function's code imports boto3 against a bundled botocore", () => {
             const files = { "app.py": "import boto3\n", "botocore/__init__.py": "", "botocore-1.35.0.dist-info/METADATA": "" };
             const wheels = [{ distInfo: "botocore-1.35.0.dist-info", tags: ["py3-none-any"] }];

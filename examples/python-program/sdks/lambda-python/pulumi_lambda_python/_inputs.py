@@ -43,6 +43,10 @@ __all__ = [
 ]
 
 class BuildSettingsArgsDict(TypedDict):
+    bytecode: NotRequired[_builtins.bool]
+    """
+    Add each module's bytecode, compiled by the runtime's own CPython (unchecked-hash .pyc in __pycache__): Lambda then does not compile the modules at each cold start; the archive grows. Needs Linux and a runtime Debian ships (python3.11, 3.13, 3.14).
+    """
     cache_dir: NotRequired[_builtins.str]
     """
     The build cache.
@@ -101,6 +105,7 @@ class BuildSettingsArgsDict(TypedDict):
 @pulumi.input_type
 class BuildSettingsArgs:
     def __init__(__self__, *,
+                 bytecode: Optional[_builtins.bool] = None,
                  cache_dir: Optional[_builtins.str] = None,
                  checks: Optional[Mapping[str, Mapping[str, Any]]] = None,
                  compression_level: Optional[_builtins.float] = None,
@@ -116,6 +121,7 @@ class BuildSettingsArgs:
                  python: Optional[_builtins.str] = None,
                  uv: Optional[_builtins.str] = None):
         """
+        :param _builtins.bool bytecode: Add each module's bytecode, compiled by the runtime's own CPython (unchecked-hash .pyc in __pycache__): Lambda then does not compile the modules at each cold start; the archive grows. Needs Linux and a runtime Debian ships (python3.11, 3.13, 3.14).
         :param _builtins.str cache_dir: The build cache.
         :param Mapping[str, Mapping[str, Any]] checks: Config of the shared rules, by policy name, e.g. { "lambda-zip-size": { maxZippedBytes: 10485760 } }
                (see the README's policy sections for each policy's fields).
@@ -131,6 +137,8 @@ class BuildSettingsArgs:
         :param _builtins.str python: Python interpreter that runs pip.
         :param _builtins.str uv: Path of the uv executable.
         """
+        if bytecode is not None:
+            pulumi.set(__self__, "bytecode", bytecode)
         if cache_dir is not None:
             pulumi.set(__self__, "cache_dir", cache_dir)
         if checks is not None:
@@ -159,6 +167,18 @@ class BuildSettingsArgs:
             pulumi.set(__self__, "python", python)
         if uv is not None:
             pulumi.set(__self__, "uv", uv)
+
+    @_builtins.property
+    @pulumi.getter
+    def bytecode(self) -> Optional[_builtins.bool]:
+        """
+        Add each module's bytecode, compiled by the runtime's own CPython (unchecked-hash .pyc in __pycache__): Lambda then does not compile the modules at each cold start; the archive grows. Needs Linux and a runtime Debian ships (python3.11, 3.13, 3.14).
+        """
+        return pulumi.get(self, "bytecode")
+
+    @bytecode.setter
+    def bytecode(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "bytecode", value)
 
     @_builtins.property
     @pulumi.getter(name="cacheDir")

@@ -1,0 +1,186 @@
+// The few S3 calls the remote cache makes (GET, PUT), through the AWS SDK for
+// JavaScript v3, loaded on first use only: a build without a remote cache
+// never loads it. Credentials and endpoints come the usual AWS way (the SDK's
+// default chain: environment, profiles and SSO, web identity — GitHub's OIDC
+// —, ECS and EC2 instance roles; AWS_ENDPOINT_URL_S3 for an S3-compatible
+// store). Every request is bounded: a connect timeout, an idle timeout while
+// bytes flow, and a deadline of its own, so a store that accepts connections
+// but never answers costs at most that long.
+import * as crypto from "crypto";
+import * as fs from "fs";
+import { Readable, Transform } from "stream";
+import { pipeline } from "stream/promises";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { RemoteCacheConfig } from "./config";
+
+type Sdk = typeof import("@aws-sdk/client-s3");
+
+/** Why a request failed, as far as the cache cares. */
+export type StoreFailure =
+    /** The store cannot be reached or answered too late, or the credentials could not be found: stop asking it. */
+    | "unreachable"
+    /** The credentials were refused (403) or the bucket does not exist: stop asking it. */
+    | "refused"
+    /** A read answered 403: S3's answer for a missing object when the credentials may not list the bucket, or no read access. */
+    | "denied"
+    /** This object could not be read or written (a 5xx, a reset): try others. */
+    | "failed";
+
+export class StoreError extends Error {
+    constructor(
+        readonly failure: StoreFailure,
+        message: string,
+    ) {
+        super(message);
+    }
+}
+
+export class S3Store {
+    private client?: Promise<{ sdk: Sdk; client: S3Client }>;
+
+    constructor(readonly config: RemoteCacheConfig) {}
+
+    /** The object's key under the configured prefix. */
+    key(rel: string): string {
+        return this.config.prefix ? `${this.config.prefix}/${rel}` : rel;
+    }
+
+    /** A small object's bytes (a record), undefined when there is none; more than maxBytes is a failure. */
+    async getSmall(rel: string, maxBytes: number, deadline: AbortSignal): Promise<Buffer | undefined> {
+        const chunks: Buffer[] = [];
+        let total = 0;
+        const got = await this.get(rel, deadline, async (body) => {
+            for await (const chunk of body as AsyncIterable<Buffer>) {
+                total += chunk.length;
+                if (total > maxBytes) throw new StoreError("failed", `${this.where(rel)} is larger than the ${maxBytes} bytes a record can be`);
+                chunks.push(chunk);
+            }
+        });
+        return got ? Buffer.concat(chunks) : undefined;
+    }
+
+    /** Streams an object into `file`, hashing it on the way; undefined when there is none. */
+    async download(rel: string, file: string, maxBytes: number, deadline: AbortSignal): Promise<{ sha256: string; bytes: number } | undefined> {
+        const hash = crypto.createHash("sha256");
+        let bytes = 0;
+        const got = await this.get(rel, deadline, async (body) => {
+            const count = new Transform({
+                transform: (chunk: Buffer, _enc, done) => {
+                    bytes += chunk.length;
+                    if (bytes > maxBytes) return done(new StoreError("failed", `${this.where(rel)} is larger than the ${maxBytes} bytes its record declares`));
+                    hash.update(chunk);
+                    done(null, chunk);
+                },
+            });
+            await pipeline(body, count, fs.createWriteStream(file, { mode: 0o644 }));
+        });
+        return got ? { sha256: hash.digest("hex"), bytes } : undefined;
+    }
+
+    /** Writes an object (S3 makes a PUT visible whole or not at all). */
+    async put(rel: string, body: Buffer | { file: string; bytes: number }, deadline: AbortSignal): Promise<void> {
+        const { sdk, client } = await this.connect();
+        const Body = Buffer.isBuffer(body) ? body : fs.createReadStream(body.file);
+        const ContentLength = Buffer.isBuffer(body) ? body.length : body.bytes;
+        try {
+            await client.send(new sdk.PutObjectCommand({ Bucket: this.config.bucket, Key: this.key(rel), Body, ContentLength }), { abortSignal: deadline });
+        } catch (e) {
+            throw this.failure(e, rel, deadline, true);
+        } finally {
+            if (!Buffer.isBuffer(Body)) Body.destroy();
+        }
+    }
+
+    /** s3://bucket/prefix/rel, for messages. */
+    where(rel: string): string {
+        return `s3://${this.config.bucket}/${this.key(rel)}`;
+    }
+
+    private async get(rel: string, deadline: AbortSignal, read: (body: Readable) => Promise<void>): Promise<boolean> {
+        const { sdk, client } = await this.connect();
+        try {
+            const r = await client.send(new sdk.GetObjectCommand({ Bucket: this.config.bucket, Key: this.key(rel) }), { abortSignal: deadline });
+            const body = r.Body as Readable;
+            try {
+                // The SDK's deadline covers the request; a body that stops flowing is ended by the socket's idle timeout, and this one ends it at the deadline.
+                const stop = () => body.destroy(new StoreError("unreachable", `reading ${this.where(rel)} took longer than allowed`));
+                deadline.addEventListener("abort", stop, { once: true });
+                try {
+                    await read(body);
+                } finally {
+                    deadline.removeEventListener("abort", stop);
+                }
+            } finally {
+                body.destroy();
+            }
+            return true;
+        } catch (e) {
+            const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+            if (err?.name === "NoSuchKey" || err?.name === "NotFound" || err?.$metadata?.httpStatusCode === 404) {
+                if (err.name === "NoSuchBucket") throw this.failure(e, rel, deadline);
+                return false;
+            }
+            throw this.failure(e, rel, deadline);
+        }
+    }
+
+    /** The SDK's error as a StoreError whose kind says whether to keep asking the store. */
+    private failure(e: unknown, rel: string, deadline: AbortSignal, writing = false): StoreError {
+        if (e instanceof StoreError) return e;
+        const err = e as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+        const status = err?.$metadata?.httpStatusCode;
+        const what = `${err?.name && err.name !== "Error" ? `${err.name}: ` : ""}${(err?.message ?? String(e)).split("\n")[0]}`;
+        if (deadline.aborted || err?.name === "AbortError" || err?.name === "TimeoutError" || /timeout|timed out/i.test(what)) {
+            return new StoreError("unreachable", `no answer from ${this.where(rel)} within ${this.config.timeoutMs / 1000} s (${REMOTE_TIMEOUT_HINT})`);
+        }
+        if (err?.name === "CredentialsProviderError" || /credential/i.test(err?.name ?? "")) return new StoreError("unreachable", `no AWS credentials found for ${this.where(rel)} (${what})`);
+        if (status === 403 && !writing && err?.name !== "InvalidAccessKeyId" && err?.name !== "SignatureDoesNotMatch") return new StoreError("denied", `${this.where(rel)}: ${what}`);
+        if (status === 403 || status === 401 || err?.name === "AccessDenied" || err?.name === "NoSuchBucket" || err?.name === "InvalidAccessKeyId" || err?.name === "SignatureDoesNotMatch") {
+            return new StoreError("refused", `${this.where(rel)}: ${what}`);
+        }
+        if (status === undefined || ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"].includes(err?.code ?? "")) {
+            return new StoreError("unreachable", `cannot reach ${this.where(rel)} (${what})`);
+        }
+        return new StoreError("failed", `${this.where(rel)}: ${what} (HTTP ${status})`);
+    }
+
+    private connect(): Promise<{ sdk: Sdk; client: S3Client }> {
+        this.client ??= (async () => {
+            const sdk = await import("@aws-sdk/client-s3");
+            const t = this.config.timeoutMs;
+            // An endpoint of its own (MinIO, Ceph, moto, R2…) is addressed by path: bucket names as host names need DNS it rarely has.
+            const customEndpoint = !!(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL);
+            const base = {
+                requestHandler: { connectionTimeout: t, socketTimeout: t },
+                // The SDK's own console lines ("non-retryable streaming request"): the cache says what matters, once.
+                logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+                maxAttempts: 2,
+                forcePathStyle: customEndpoint,
+                followRegionRedirects: true,
+                // The cache checks every object against its own sha256; the SDK's newer default checksums are not understood by every S3-compatible store.
+                requestChecksumCalculation: "WHEN_REQUIRED" as const,
+                responseChecksumValidation: "WHEN_REQUIRED" as const,
+            };
+            // The region from the usual places (AWS_REGION, the profile); a bucket needs one to sign, and any will do for a
+            // first request: S3 answers with the bucket's own, which the client follows.
+            let region: string;
+            const probe = new sdk.S3Client(base);
+            try {
+                region = await probe.config.region();
+            } catch {
+                region = process.env.AWS_DEFAULT_REGION || "us-east-1";
+            } finally {
+                probe.destroy();
+            }
+            return { sdk, client: new sdk.S3Client({ ...base, region }) };
+        })();
+        return this.client;
+    }
+
+    close(): void {
+        void this.client?.then(({ client }) => client.destroy()).catch(() => undefined);
+        this.client = undefined;
+    }
+}
+
+export const REMOTE_TIMEOUT_HINT = "LAMBDA_PYTHON_REMOTE_CACHE_TIMEOUT sets the seconds";

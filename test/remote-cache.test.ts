@@ -1,0 +1,216 @@
+// The remote build cache against a real S3 API (moto's server, started here:
+// test/s3-server.ts): a second machine — a fresh build cache — gets the first
+// machine's install (and archives without installed dependencies) from the
+// bucket, and makes the same bytes without installing or compressing; a broken, truncated or
+// hostile entry planted in the bucket is never shipped (built locally,
+// reported with its key and bucket, and replaced); a server that never
+// answers and no server at all cost one warning and the build goes on.
+import { strict as assert } from "assert";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { assertOneParagraph, cli, CliResult, tmpDir, writeFiles } from "./helpers";
+import { closedEndpoint, S3Server, s3Env, startS3Server, startSilentServer } from "./s3-server";
+import { craftZip } from "./zip-crafter";
+import { writeStack } from "../bench/stack-fixture";
+import { DEFLATE_ENGINE } from "../builder/deflate-pool";
+
+const BUCKET = "team-build-cache";
+const sha = (b: Buffer | string) => crypto.createHash("sha256").update(b).digest("hex");
+
+describe("remote build cache (S3 API)", function () {
+    this.timeout(600_000);
+    let server: S3Server;
+    /** A handler with a dependency (installed: its install is shared, its archive made from it). */
+    let app: string;
+    /** A handler and a module of its own, no dependencies (the archive itself is shared). */
+    let plain: string;
+    const machines: string[] = [];
+
+    before(async () => {
+        server = await startS3Server();
+        await server.createBucket(BUCKET);
+        app = writeFiles(tmpDir("lp-remote-app-"), {
+            "app.py": "import charset_normalizer\n\n\ndef lambda_handler(event, context):\n    return charset_normalizer.__version__\n",
+            // A compiled extension and a console script (bin/normalizer, 755): modes and native code cross the wire.
+            "requirements.txt": "charset-normalizer==3.5.3\n",
+        });
+        plain = writeFiles(tmpDir("lp-remote-plain-"), {
+            "app.py": "from orders import total\n\n\ndef lambda_handler(event, context):\n    return total(event.get('lines', []))\n",
+            "orders/__init__.py": "def total(lines):\n    return sum(line['amount'] for line in lines)\n",
+        });
+    });
+    after(() => server?.stop());
+
+    /** A build on a new machine: an empty build cache of its own. */
+    function buildOn(env: NodeJS.ProcessEnv, extra: string[] = [], source = app, machine = tmpDir("lp-remote-machine-")): CliResult & { machine: string; out: string } {
+        machines.push(machine);
+        const out = path.join(machine, "app.zip");
+        const r = cli(["build", source, "--runtime", "python3.13", "--out", out, "--json", ...extra], { env: { ...process.env, LAMBDA_PYTHON_CACHE_DIR: path.join(machine, "cache"), ...env } });
+        return { ...r, machine, out };
+    }
+
+    const remote = (prefix: string) => ({ ...server.env, LAMBDA_PYTHON_REMOTE_CACHE: `s3://${BUCKET}/${prefix}` });
+    const warnings = (stderr: string) => stderr.split("\n").filter((l) => l.startsWith("lambda-python: warning:"));
+
+    /** Fills a prefix from a first machine (both apps); returns the archives' bytes and the keys it stored. */
+    async function firstMachine(prefix: string): Promise<{ zip: Buffer; plainZip: Buffer; install: string; archive: string }> {
+        const r = buildOn(remote(prefix));
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(warnings(r.stderr), []);
+        const p = buildOn(remote(prefix), [], plain);
+        assert.equal(p.code, 0, p.stderr);
+        const keys = (await server.list(BUCKET, `${prefix}/`)).map((o) => o.key.slice(prefix.length + 1));
+        const installs = keys.filter((k) => k.startsWith("installs/"));
+        const archives = keys.filter((k) => k.startsWith("archives/"));
+        // The archive with the installed dependency is not stored: the install is, and it is made from it.
+        assert.equal(installs.length, 1, keys.join(", "));
+        assert.equal(archives.length, 1, keys.join(", "));
+        const key = (k: string) => k.slice(k.indexOf("/") + 1, -".json".length);
+        return { zip: fs.readFileSync(r.out), plainZip: fs.readFileSync(p.out), install: key(installs[0]), archive: key(archives[0]) };
+    }
+
+    it("gives a second machine the first machine's install and archives: the same bytes, nothing installed or compressed again", async () => {
+        const first = await firstMachine("shared");
+        const objects = await server.list(BUCKET, "shared/");
+        // Every record names a blob that is there, and every blob is named by its own sha256.
+        for (const o of objects.filter((x) => x.key.endsWith(".json"))) {
+            const record = JSON.parse((await server.get(BUCKET, o.key)).toString("utf8"));
+            const blob = await server.get(BUCKET, `shared/blobs/${record.sha256}`);
+            assert.equal(sha(blob), record.sha256);
+            assert.equal(blob.length, record.bytes);
+        }
+        const second = buildOn(remote("shared"));
+        assert.equal(second.code, 0, second.stderr);
+        assert.deepEqual(warnings(second.stderr), []);
+        assert.match(second.stderr, new RegExp(`fetched the install ${first.install} from s3://${BUCKET}/shared`));
+        assert.doesNotMatch(second.stderr, /installing dependencies/, "nothing installed on the second machine");
+        assert.deepEqual(fs.readFileSync(second.out), first.zip);
+        const report = JSON.parse(second.stdout);
+        assert.equal(report.cache.install, "hit");
+        // The installed files' compressed bytes came with the install; only what the build itself changes (the
+        // handler, the console script's first line and the RECORD listing it) is compressed here.
+        assert.ok(report.cache.reusedEntries >= 10 && report.cache.compressedEntries <= 4, JSON.stringify(report.cache));
+        const plainSecond = buildOn(remote("shared"), [], plain);
+        assert.equal(plainSecond.code, 0, plainSecond.stderr);
+        assert.match(plainSecond.stderr, new RegExp(`fetched the archive ${first.archive} from s3://${BUCKET}/shared`));
+        assert.deepEqual(fs.readFileSync(plainSecond.out), first.plainZip);
+        assert.equal(JSON.parse(plainSecond.stdout).cache.archive, "hit");
+        // The unpacked install is a complete one of the local cache, with Lambda's modes.
+        const site = path.join(second.machine, "cache", "installs", first.install, "site-packages");
+        assert.equal(fs.statSync(path.join(site, "bin", "normalizer")).mode & 0o111, 0o111 & ~process.umask());
+        assert.equal(fs.statSync(path.join(site, "charset_normalizer", "__init__.py")).mode & 0o022, 0);
+        // A third build on the second machine is the local cache's: the remote is not asked.
+        const again = cli(["build", app, "--runtime", "python3.13", "--out", second.out], { env: { ...process.env, ...remote("shared"), AWS_ENDPOINT_URL_S3: await closedEndpoint(), LAMBDA_PYTHON_CACHE_DIR: path.join(second.machine, "cache") } });
+        assert.equal(again.code, 0, again.stderr);
+        assert.deepEqual(warnings(again.stderr), [], "a local hit never touches the remote");
+    });
+
+    it("never ships an archive whose record lies about it: rebuilds it, says which key in which bucket, and replaces it", async () => {
+        const first = await firstMachine("lying");
+        // A consistent record (the blob's real sha256 and size) for an archive whose handler was swapped.
+        const evil = craftZip([
+            { name: "app.py", data: Buffer.from("import os\n\n\ndef lambda_handler(event, context):\n    return dict(os.environ)\n") },
+            { name: "orders/", mode: 0o040755 },
+            { name: "orders/__init__.py", data: Buffer.from("def total(lines):\n    return 0\n") },
+        ]);
+        await server.put(BUCKET, `lying/blobs/${sha(evil)}`, evil);
+        await server.put(BUCKET, `lying/archives/${first.archive}.json`, Buffer.from(JSON.stringify({ remote: 1, kind: "archive", key: first.archive, sha256: sha(evil), bytes: evil.length })));
+        const r = buildOn(remote("lying"), [], plain);
+        assert.equal(r.code, 0, r.stderr);
+        const w = warnings(r.stderr);
+        assert.equal(w.length, 1, r.stderr);
+        assert.match(w[0], new RegExp(`the archive ${first.archive} \\(archives/${first.archive}\\.json in bucket ${BUCKET}\\) is broken or was tampered with: .*Building it locally instead`));
+        assert.deepEqual(fs.readFileSync(r.out), first.plainZip, "the archive is the one built from the plan");
+        const healed = JSON.parse((await server.get(BUCKET, `lying/archives/${first.archive}.json`)).toString("utf8"));
+        assert.equal(healed.sha256, sha(first.plainZip), "this build's archive replaced the bad entry");
+    });
+
+    it("never unpacks an install holding a ../ path, and never uses a truncated blob", async () => {
+        const first = await firstMachine("hostile");
+        // The install: a pack whose manifest and entry name a file two folders above the install.
+        const payload = "import os\nos.system('echo owned')\n";
+        const pack = craftZip([
+            { name: "manifest.json", data: Buffer.from(JSON.stringify({ installer: "uv 0.13.8", files: [{ rel: "../../../evil.pth", size: payload.length, sha256: sha(payload), executable: false }], record: { notes: [], localProjects: [] } })) },
+            { name: "site-packages/../../../evil.pth", data: Buffer.from(payload) },
+        ]);
+        await server.put(BUCKET, `hostile/blobs/${sha(pack)}`, pack);
+        await server.put(BUCKET, `hostile/installs/${first.install}.json`, Buffer.from(JSON.stringify({ remote: 1, kind: "install", key: first.install, sha256: sha(pack), bytes: pack.length, level: 6, compressors: DEFLATE_ENGINE })));
+        // The archive: its real blob cut short, under the name (and record) of the whole one.
+        await server.put(BUCKET, `hostile/blobs/${sha(first.plainZip)}`, first.plainZip.subarray(0, first.plainZip.length - 100));
+        const r = buildOn(remote("hostile"));
+        assert.equal(r.code, 0, r.stderr);
+        const w = warnings(r.stderr);
+        assert.equal(w.length, 1, r.stderr);
+        assert.match(w[0], new RegExp(`the install ${first.install} \\(installs/${first.install}\\.json in bucket ${BUCKET}\\) is broken or was tampered with: its manifest\\.json lists "\\.\\./\\.\\./\\.\\./evil\\.pth", not a plain relative path`));
+        assert.match(r.stderr, /installing dependencies/);
+        assert.deepEqual(fs.readFileSync(r.out), first.zip);
+        const p = buildOn(remote("hostile"), [], plain, r.machine);
+        assert.equal(p.code, 0, p.stderr);
+        const pw = warnings(p.stderr);
+        assert.equal(pw.length, 1, p.stderr);
+        assert.match(pw[0], new RegExp(`the archive ${first.archive} .* holds ${first.plainZip.length - 100} bytes with sha256 [0-9a-f]{64}, not what its name and record say \\(truncated or replaced\\)`));
+        assert.deepEqual(fs.readFileSync(p.out), first.plainZip);
+        const cache = path.join(r.machine, "cache");
+        const everything = fs.readdirSync(r.machine, { recursive: true }).map(String);
+        assert.ok(!everything.some((f) => f.endsWith("evil.pth")), `nothing of the hostile pack was written: ${everything.filter((f) => f.includes("evil")).join(", ")}`);
+        assert.deepEqual(fs.readdirSync(path.join(cache, "tmp")), [], "no leftovers");
+        assert.equal(sha(await server.get(BUCKET, `hostile/blobs/${sha(first.plainZip)}`)), sha(first.plainZip), "the whole archive was written again");
+    });
+
+    it("falls back to building locally when the server accepts connections and never answers, with one warning", async () => {
+        const silent = await startSilentServer();
+        try {
+            const r = buildOn({ ...s3Env(silent.endpoint), LAMBDA_PYTHON_REMOTE_CACHE: `s3://${BUCKET}/silent`, LAMBDA_PYTHON_REMOTE_CACHE_TIMEOUT: "1" });
+            assert.equal(r.code, 0, r.stderr);
+            const w = warnings(r.stderr);
+            assert.equal(w.length, 1, r.stderr);
+            // "no answer" (the connection was accepted, as the kernel does for a listening socket), not "cannot reach".
+            assert.match(
+                w[0],
+                new RegExp(`remote cache s3://${BUCKET}/silent not used: no answer from s3://${BUCKET}/silent/installs/[0-9a-f]+\\.json within 1 s \\(LAMBDA_PYTHON_REMOTE_CACHE_TIMEOUT sets the seconds\\)\\. Building with the local cache only\\.`),
+            );
+            assert.equal(JSON.parse(r.stdout).cache.archive, "miss");
+        } finally {
+            silent.stop();
+        }
+    });
+
+    it("falls back to building locally when there is no server at all, with one warning", async () => {
+        const r = buildOn({ ...s3Env(await closedEndpoint()), LAMBDA_PYTHON_REMOTE_CACHE: `s3://${BUCKET}/absent` });
+        assert.equal(r.code, 0, r.stderr);
+        const w = warnings(r.stderr);
+        assert.equal(w.length, 1, r.stderr);
+        assert.match(w[0], /remote cache s3:\/\/team-build-cache\/absent not used: cannot reach .*ECONNREFUSED.*Building with the local cache only\./);
+    });
+
+    it("only reads with LAMBDA_PYTHON_REMOTE_CACHE_READ_ONLY=1", async () => {
+        const r = buildOn({ ...remote("read-only"), LAMBDA_PYTHON_REMOTE_CACHE_READ_ONLY: "1" });
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(warnings(r.stderr), []);
+        assert.deepEqual(await server.list(BUCKET, "read-only/"), []);
+    });
+
+    it("refuses a remote cache that is not an s3:// URL in one paragraph", () => {
+        assertOneParagraph(buildOn({}, ["--remote-cache", "https://team-build-cache.s3.amazonaws.com/ci"]), /--remote-cache.*must be s3:\/\/BUCKET or s3:\/\/BUCKET\/PREFIX/);
+        assertOneParagraph(cli(["preview", app, "--remote-cache", "s3://Team_Cache"]), /"Team_Cache" is not a bucket name/);
+    });
+
+    it("serves a Pulumi program's preview on a second machine (--remote-cache)", async () => {
+        const { programDir } = writeStack(tmpDir("lp-remote-stack-"), { sets: 1, functionsPerSet: 2 });
+        const previewOn = (machine: string) => {
+            machines.push(machine);
+            return cli(["preview", programDir, "--remote-cache", `s3://${BUCKET}/preview`], { env: { ...process.env, ...server.env, LAMBDA_PYTHON_CACHE_DIR: path.join(machine, "cache") } });
+        };
+        const first = previewOn(tmpDir("lp-remote-machine-"));
+        assert.equal(first.code, 0, first.stderr);
+        const second = previewOn(tmpDir("lp-remote-machine-"));
+        assert.equal(second.code, 0, second.stderr);
+        assert.deepEqual(warnings(second.stderr), []);
+        assert.doesNotMatch(second.stderr, /installing dependencies/);
+        // The installs (the functions' set, the powertools layer's) and the archives of the code layers came from the bucket.
+        assert.equal(new Set(second.stderr.match(/fetched the install [0-9a-f]+/g)).size, 2, second.stderr);
+        assert.equal(new Set(second.stderr.match(/fetched the archive [0-9a-f]+/g)).size, 2, second.stderr);
+        assert.equal(second.stdout.replace(/\d+(\.\d+)? ?[kMG]?B/g, ""), first.stdout.replace(/\d+(\.\d+)? ?[kMG]?B/g, ""));
+    });
+});

@@ -1,0 +1,109 @@
+// A real S3 API for the remote cache's tests and bench: moto's server (PyPI,
+// pinned with everything it runs on in test/fixtures/project-tools/
+// moto-5.2.6.txt), installed into the tools folder on first use like the
+// other test tools, started on a free port of 127.0.0.1 in a process of its
+// own. Also the two ways a remote fails: a server that accepts connections
+// and never answers, and a port nobody listens on.
+import { ChildProcess, spawn } from "child_process";
+import * as net from "net";
+import * as path from "path";
+import { projectTool } from "./project-tools";
+
+const LAUNCH = `
+import sys
+from moto.server import ThreadedMotoServer
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()
+print(server.get_host_and_port()[1], flush=True)
+sys.stdin.read()  # until the test closes our stdin (or dies)
+server.stop()
+`;
+
+/** Credentials and endpoint the SDK reads from the environment; moto accepts any keys. */
+export function s3Env(endpoint: string): NodeJS.ProcessEnv {
+    return { AWS_ENDPOINT_URL_S3: endpoint, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_REGION: "us-east-1", AWS_EC2_METADATA_DISABLED: "true" };
+}
+
+export interface S3Server {
+    endpoint: string;
+    /** The environment a build needs to use it (endpoint, credentials, region). */
+    env: NodeJS.ProcessEnv;
+    createBucket(name: string): Promise<void>;
+    /** Keys and sizes under a prefix. */
+    list(bucket: string, prefix?: string): Promise<{ key: string; size: number }[]>;
+    get(bucket: string, key: string): Promise<Buffer>;
+    put(bucket: string, key: string, body: Buffer): Promise<void>;
+    stop(): void;
+}
+
+/** Starts moto's S3 server (installing moto on first use). */
+export async function startS3Server(): Promise<S3Server> {
+    const bin = projectTool("moto-5.2.6");
+    const child: ChildProcess = spawn(path.join(bin, "python"), ["-c", LAUNCH], { stdio: ["pipe", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (d) => (stderr += d));
+    const port = await new Promise<number>((resolve, reject) => {
+        let out = "";
+        child.stdout!.on("data", (d) => {
+            out += d;
+            const m = /^(\d+)\n/.exec(out);
+            if (m) resolve(Number(m[1]));
+        });
+        child.once("exit", (code) => reject(new Error(`moto's server exited (${code}) before listening:\n${stderr}`)));
+    });
+    const endpoint = `http://127.0.0.1:${port}`;
+    const env = s3Env(endpoint);
+    const sdk = await import("@aws-sdk/client-s3");
+    const client = new sdk.S3Client({ endpoint, forcePathStyle: true, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+    return {
+        endpoint,
+        env,
+        async createBucket(name) {
+            await client.send(new sdk.CreateBucketCommand({ Bucket: name }));
+        },
+        async list(bucket, prefix) {
+            const r = await client.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+            return (r.Contents ?? []).map((o) => ({ key: o.Key!, size: o.Size ?? 0 }));
+        },
+        async get(bucket, key) {
+            const r = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
+            return Buffer.from(await r.Body!.transformToByteArray());
+        },
+        async put(bucket, key, body) {
+            await client.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+        },
+        stop() {
+            client.destroy();
+            child.stdin!.end();
+            child.kill();
+        },
+    };
+}
+
+/** A server that accepts every connection and never answers: a remote that hangs. */
+export async function startSilentServer(): Promise<{ endpoint: string; stop(): void }> {
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((s) => {
+        sockets.add(s);
+        s.on("close", () => sockets.delete(s));
+        s.on("error", () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as net.AddressInfo;
+    return {
+        endpoint: `http://127.0.0.1:${port}`,
+        stop() {
+            for (const s of sockets) s.destroy();
+            server.close();
+        },
+    };
+}
+
+/** An address nobody listens on (a port bound, then released): a remote that is not there. */
+export async function closedEndpoint(): Promise<string> {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return `http://127.0.0.1:${port}`;
+}
