@@ -3,6 +3,7 @@ import * as path from "path";
 import { blocksBuild, BuildCheckError, buildArchive, BuildOptions, BuildResult, DependencyReport } from "../builder";
 import { buildSlimProven, SlimProof } from "../builder/slim/prove";
 import { slimLines } from "../builder/slim/report";
+import { isDistributionName } from "../builder/slim";
 import { formatSummary } from "../builder/report";
 import { UserError } from "../shared/errors";
 import { ARCHITECTURES } from "../policies/target";
@@ -123,6 +124,8 @@ export async function buildCommand(argv: string[]): Promise<number> {
     const out = (v.out as string | undefined) ?? `${name}${kind === "layer" && !name.endsWith("layer") ? "-layer" : ""}.zip`;
     const slimKeep = v["slim-keep"] as string[] | undefined;
     if (!v.slim && (slimKeep || v["keep-typed"] || v["no-prove"])) throw new UserError(`--slim-keep, --keep-typed and --no-prove go with --slim.\nUsage: ${buildUsage}`);
+    const badKeep = slimKeep?.find((n) => !isDistributionName(n));
+    if (badKeep !== undefined) throw new UserError(`--slim-keep "${badKeep}" is not a distribution name (letters, digits, ".", "_" and "-", as pip takes it); e.g. --slim-keep scipy.`);
     try {
         const options: BuildOptions = {
             source,

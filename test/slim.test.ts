@@ -251,6 +251,9 @@ describe("slim", function () {
             const r = cli(["build", tmpDir("lp-slim-usage-"), "--slim-keep", "scipy"]);
             assert.equal(r.code, 2);
             assert.match(r.stderr, /--slim-keep, --keep-typed and --no-prove go with --slim/);
+            const bad = cli(["build", tmpDir("lp-slim-usage-"), "--slim", "--slim-keep", "not a name!"]);
+            assert.equal(bad.code, 2);
+            assert.match(bad.stderr, /--slim-keep "not a name!" is not a distribution name/);
         });
     });
 });

@@ -31,11 +31,16 @@ export function resolveSlim(slim: boolean | SlimOptions | undefined): ResolvedSl
     if (slim === true) return { keepTyped: false, keepWhole: [] };
     if (typeof slim !== "object" || slim === null || Array.isArray(slim)) throw new UserError(`slim must be true, false or { keepTyped, keepWhole }; got ${JSON.stringify(slim)}.`);
     const keepWhole = slim.keepWhole ?? [];
-    if (!Array.isArray(keepWhole) || keepWhole.some((n) => typeof n !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(n.trim()))) {
+    if (!Array.isArray(keepWhole) || keepWhole.some((n) => !isDistributionName(n))) {
         throw new UserError(`slim.keepWhole must be a list of distribution names (e.g. ["scipy"]); got ${JSON.stringify(slim.keepWhole)}.`);
     }
     if (slim.keepTyped !== undefined && typeof slim.keepTyped !== "boolean") throw new UserError(`slim.keepTyped must be true or false; got ${JSON.stringify(slim.keepTyped)}.`);
     return { keepTyped: slim.keepTyped ?? false, keepWhole: [...new Set(keepWhole.map(normalizeName))].sort() };
+}
+
+/** A distribution's name as pip takes it (PEP 508: letters, digits, ".", "_", "-"). */
+export function isDistributionName(name: unknown): boolean {
+    return typeof name === "string" && /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(name.trim());
 }
 
 /** PEP 503 name: what "PyYAML", "pyyaml" and "py_yaml" have in common with their dist-info folder's name. */
