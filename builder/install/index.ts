@@ -205,7 +205,7 @@ async function runInstall(job: InstallJob, target: LambdaTarget, ctx: InstallCon
             process.env,
             configured.flatMap((c) => c.pairs),
         );
-    let indexes = indexesFrom(inputs.options);
+    const indexes = indexesFrom(inputs.options);
     const passThrough = [...splitIndexArgs(ctx.extraArgs).rest, ...(job.addArgs ?? [])];
     const key = keyOf({
         format: FORMAT_VERSION,
@@ -222,7 +222,46 @@ async function runInstall(job: InstallJob, target: LambdaTarget, ctx: InstallCon
     const label = `${installer.name} ${installer.version}`;
     const existing = readManifest(finalDir);
     if (existing) return { siteDir: path.join(finalDir, "site-packages"), files: existing.files, installer: label, cacheHit: true, compressed: new Map(), record: existing.record, inputTexts: inputs.files };
+    // The functions of one program start together: the first build of a key installs, the others wait for it.
+    const running = installsInFlight.get(finalDir);
+    if (running) {
+        ctx.progress(`dependencies from ${path.basename(job.what)}: waiting for the same install, started by another build`);
+        try {
+            const shared = await running;
+            return { ...shared, cacheHit: true, compressed: new Map(), inputTexts: inputs.files };
+        } catch (e) {
+            // Its own archive's size check failed (not the install's fault): install here. Any other failure is this install's too.
+            if (!ownArchiveFailures.has(e as object)) throw e;
+        }
+    }
+    const fresh = freshInstall(job, target, ctx, { finalDir, installer, label, indexes, indexesFrom, passThrough });
+    installsInFlight.set(finalDir, fresh);
+    const forget = () => {
+        if (installsInFlight.get(finalDir) === fresh) installsInFlight.delete(finalDir);
+    };
+    fresh.then(forget, forget);
+    return await fresh;
+}
 
+/**
+ * Installs in progress in this process, by their final folder. The install
+ * itself is atomic between processes (a folder renamed into place); this
+ * keeps concurrent builds of one process from running the same installer
+ * and compressing the same files side by side.
+ */
+const installsInFlight = new Map<string, Promise<InstalledDependencies & { inputTexts: Record<string, string> }>>();
+/** Errors of one build's own archive (its size check) raised during an install it shares: the others install again. */
+const ownArchiveFailures = new WeakSet<object>();
+
+async function freshInstall(
+    job: InstallJob,
+    target: LambdaTarget,
+    ctx: InstallContext,
+    run: { finalDir: string; installer: Installer; label: string; indexes: PackageIndexes; indexesFrom: (options: RequirementInputs["options"]) => PackageIndexes; passThrough: string[] },
+): Promise<InstalledDependencies & { inputTexts: Record<string, string> }> {
+    const { finalDir, installer, label, indexesFrom, passThrough } = run;
+    let indexes = run.indexes;
+    const inputs = job.inputs;
     const work = trackTemp(ctx.cache.makeTempDir("install"));
     let discardOnFailure = new Map<string, CompressedData>();
     try {
@@ -316,7 +355,14 @@ async function listInstalled(siteDir: string, cache: BuildCache, compress: Compr
     const memo = HashMemo.load(cache.hashMemoPath(siteDir));
     const level = compress && compress.level > 0 ? compress.level : null;
     const kept = level === null ? [] : walked.filter((f) => compress!.wanted(f.rel));
-    if (level !== null) compress!.beforeCompressing(kept);
+    if (level !== null) {
+        try {
+            compress!.beforeCompressing(kept);
+        } catch (e) {
+            if (e && typeof e === "object") ownArchiveFailures.add(e);
+            throw e;
+        }
+    }
     const keptSet = new Set(kept);
     const [withBytes, hashOnly] = await Promise.all([
         hashFiles(kept, memo, "installed dependencies", level, compress?.spoolDir),
