@@ -17,6 +17,7 @@ import { commitTemp, linkOrCopyAtomic, removeQuietly, tempPathFor, trackTemp, wr
 import { BuildCache, defaultToolsDir, fileCrc32, FORMAT_VERSION, keyOf, sha256Hex } from "./cache";
 import { hashFiles, HashMemo, statIsSettled } from "./content-hash";
 import { sweepLeftovers } from "./leftovers";
+import { Turns } from "./turns";
 import { installDependencies } from "./install";
 import { normalizeDependencyTree } from "./normalize";
 import { BuildOptions, resolveOptions, ResolvedOptions } from "./options";
@@ -234,7 +235,26 @@ interface MissingBuild {
 }
 
 /** Collects, plans and keys the archive; writes it unless the cache has it. */
-async function buildMissing({ options, cache, walked, located, slotPath, inputs, label, lap, donor }: MissingBuild): Promise<{ key: string; record: ArchiveRecord; hit: boolean; hashedFiles: number }> {
+async function buildMissing(build: MissingBuild): Promise<{ key: string; record: ArchiveRecord; hit: boolean; hashedFiles: number }> {
+    const { donor, options, lap } = build;
+    // Another build of this process is writing an archive with the same install: its entries, copied, rather than
+    // compressed again. Waited for before collecting anything, so the waiting builds hold nothing meanwhile.
+    if (donor?.wait) {
+        options.progress("waiting for another build's archive with the same dependencies, to copy their compressed entries");
+        await donor.wait;
+        lap("wait for the dependencies' first archive");
+    }
+    // From here on this build waits for no other, so a bounded number of them run at once (Turns).
+    const turn = await archiveWrites.acquire();
+    lap("wait for a turn");
+    try {
+        return await collectAndWrite(build);
+    } finally {
+        turn();
+    }
+}
+
+async function collectAndWrite({ options, cache, walked, located, slotPath, inputs, label, lap, donor }: MissingBuild): Promise<{ key: string; record: ArchiveRecord; hit: boolean; hashedFiles: number }> {
     const deps = await collectDependencies(options, cache, walked ?? [], located);
     lap("dependencies");
     let sources: Collected;
@@ -270,19 +290,7 @@ async function buildMissing({ options, cache, walked, located, slotPath, inputs,
         cache.sweep();
         const compressedWhileHashing = reuseFromMap(new Map([...deps.compressed, ...sources.compressed]));
         try {
-            // Another build of this process is writing an archive with the same install: its entries, copied, rather than compressed again.
-            if (donor?.wait) {
-                options.progress("waiting for another build's archive with the same dependencies, to copy their compressed entries");
-                await donor.wait;
-                lap("  wait for the dependencies' first archive");
-            }
-            const turn = await archiveWrites.acquire();
-            lap("  wait for a writer");
-            try {
-                record = await writeArchive({ options, cache, planned, key, zipPath, slotPath, donorSlot: donor?.slot, label, compressedWhileHashing, lap });
-            } finally {
-                turn();
-            }
+            record = await writeArchive({ options, cache, planned, key, zipPath, slotPath, donorSlot: donor?.slot, label, compressedWhileHashing, lap });
         } finally {
             discardSpools();
         }
@@ -316,31 +324,12 @@ interface DonorClaim {
 }
 
 /**
- * At most this many archives are written (laid out, copied, read back and
- * inspected) at once in this process: a program's fifty functions would
- * otherwise each hold their buffers and the inspection's memory at the same
- * time, on a machine with two cores to share between them.
+ * At most this many builds collect, plan and write their archives at once
+ * in this process (installs and waits are outside): a program's fifty
+ * functions would otherwise each hold their planned entries, buffers and the
+ * inspection's memory at the same time, on a machine with two cores to share
+ * between them.
  */
-class Turns {
-    private running = 0;
-    private readonly queue: (() => void)[] = [];
-    constructor(private readonly limit: number) {}
-
-    async acquire(): Promise<() => void> {
-        if (this.running >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
-        else this.running++;
-        let released = false;
-        return () => {
-            if (released) return;
-            released = true;
-            const next = this.queue.shift();
-            if (next)
-                next(); // the turn passes on: running stays the same
-            else this.running--;
-        };
-    }
-}
-
 const archiveWrites = new Turns(Math.max(2, os.availableParallelism()));
 
 /** Archives being written in this process that will be the first to hold an install's files, by donor slot. */

@@ -12,11 +12,13 @@
 // folders' contents, so editing the function's own package rebuilds only it.
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { UserError } from "../../shared/errors";
 import { tail } from "../../shared/process";
 import { LambdaTarget, manylinuxPlatformTags, uvPythonPlatform } from "../../policies/target";
 import { removeQuietly, trackTemp, untrackTemp } from "../atomic";
+import { Turns } from "../turns";
 import { BuildCache, FORMAT_VERSION, keyOf } from "../cache";
 import { hashFiles, HashMemo } from "../content-hash";
 import { WalkedFile, walkTree } from "../walk";
@@ -250,6 +252,13 @@ async function runInstall(job: InstallJob, target: LambdaTarget, ctx: InstallCon
  * and compressing the same files side by side.
  */
 const installsInFlight = new Map<string, Promise<InstalledDependencies & { inputTexts: Record<string, string> }>>();
+/**
+ * Installers (uv's resolver and installer, pip: ~35-70 MB each) running at
+ * once for the builds of this process: a program's installs of five
+ * dependency sets at once peaked at two resolvers beside fifty builds.
+ */
+const installerTurns = new Turns(Math.max(2, os.availableParallelism()));
+
 /** Errors of one build's own archive (its size check) raised during an install it shares: the others install again. */
 const ownArchiveFailures = new WeakSet<object>();
 
@@ -273,7 +282,12 @@ async function freshInstall(
             if (prepared.inputs) indexes = indexesFrom(prepared.inputs.options);
             const from = job.kind === "local-projects" ? job.what : `dependencies from ${path.basename(job.what)}`;
             ctx.progress(`installing ${from} for ${target.runtime} ${target.architecture} with ${label}`);
-            await installWithRescue(installer, { requirementsFile, siteDir, what: job.what, work, indexes, passThrough, lock: job.lock }, prepared.inputs ?? inputs, target, ctx);
+            const turn = await installerTurns.acquire();
+            try {
+                await installWithRescue(installer, { requirementsFile, siteDir, what: job.what, work, indexes, passThrough, lock: job.lock }, prepared.inputs ?? inputs, target, ctx);
+            } finally {
+                turn();
+            }
         }
         if (!fs.existsSync(siteDir)) fs.mkdirSync(siteDir, { recursive: true });
         const { files, compressed } = await timed("list and hash installed files", () => listInstalled(siteDir, ctx.cache, ctx.compress));
