@@ -1,4 +1,4 @@
-// npm run bench [-- archive|policies|memory|growth|invoke|build-cold|start|rebuild-locks]: runs the benchmarks and records them in docs/BENCHMARKS.md.
+// npm run bench [-- archive|policies|memory|growth|invoke|build-cold|start|rebuild-locks|stack]: runs the benchmarks and records them in docs/BENCHMARKS.md.
 import { benchArchive } from "./archive";
 import { benchBuildCold } from "./build-cold";
 import { benchGrowth } from "./growth";
@@ -6,6 +6,7 @@ import { benchInvoke } from "./invoke";
 import { benchMemory } from "./memory";
 import { benchPolicies } from "./policies";
 import { benchRebuildLocks } from "./rebuild-locks";
+import { benchStack } from "./stack";
 import { benchStart } from "./start";
 
 const benches: Record<string, () => Promise<string>> = {
@@ -17,6 +18,7 @@ const benches: Record<string, () => Promise<string>> = {
     "build-cold": benchBuildCold,
     start: benchStart,
     "rebuild-locks": benchRebuildLocks,
+    stack: benchStack,
 };
 
 (async () => {
