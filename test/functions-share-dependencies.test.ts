@@ -77,6 +77,22 @@ describe("functions that share a dependency set, built together", function () {
         assert.equal(r.sha256, (await build(added, tmpDir("alone-cache-"))).sha256);
     });
 
+    it("never copy from an archive whose bytes rotted: the next function compresses for itself, and ships the clean archive", async () => {
+        const donorCache = tmpDir("shared-deps-cache-");
+        const [first, second] = functions(path.join(root, "rot"), 2);
+        const donor = await build(first, donorCache);
+        // Flip bytes inside the archive's compressed data, its size and mtime kept.
+        const st = fs.statSync(donor.path);
+        const fd = fs.openSync(donor.path, "r+");
+        fs.writeSync(fd, Buffer.from("rotten"), 0, 6, Math.floor(st.size / 2));
+        fs.closeSync(fd);
+        fs.utimesSync(donor.path, st.atime, st.mtime);
+        const r = await build(second, donorCache);
+        assert.equal(r.cache.install, "hit");
+        assert.ok(r.cache.compressedEntries > 1, JSON.stringify(r.cache));
+        assert.equal(r.sha256, (await build(second, tmpDir("alone-cache-"))).sha256);
+    });
+
     it("still build when the build that installs fails its own checks: the others install for themselves", async () => {
         const fresh = tmpDir("shared-deps-cache-");
         const [small, big] = functions(path.join(root, "checks"), 2);
