@@ -74,7 +74,7 @@ function rssKB(pid: number): number {
 }
 
 /** Runs a command to its end: wall time and the peak RSS of its whole process tree. Throws with its output when it fails. */
-export function measure(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
+function measure(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
     return new Promise((resolve, reject) => {
         const t = process.hrtime.bigint();
         const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
