@@ -17,10 +17,11 @@
 // once, untimed, and shared by every side: a cold run is cold for the build
 // caches, not for the network (BENCH_STACK_EMPTY_DOWNLOADS=1 empties them
 // before every cold run instead).
-import { execFileSync, spawn } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { SAM_VERSION, samCli } from "./build-cold";
 import { WORK } from "./corpus";
 import { recordSection } from "./record";
 import { STACK_RUNTIME, writeStack } from "./stack-fixture";
@@ -30,8 +31,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SAM_RUNS = Math.min(RUNS, Number(process.env.BENCH_STACK_SAM_RUNS ?? 1));
 const EMPTY_DOWNLOADS = process.env.BENCH_STACK_EMPTY_DOWNLOADS === "1";
 const CLI = path.join(__dirname, "..", "dist", "cli", "main.js");
-const SAM_VERSION = "1.170.0";
-const SAM_VENV = path.join(os.homedir(), ".cache", "lambda-python", "bench", `sam-${SAM_VERSION}`);
 
 export interface Run {
     ms: number;
@@ -100,16 +99,6 @@ function measure(command: string, args: string[], options: { cwd?: string; env?:
             else resolve({ ms, rssMB: peak / 1024 });
         });
     });
-}
-
-/** The pinned aws-sam-cli, installed from PyPI into its own virtualenv once (the same one bench/build-cold.ts uses). */
-function samCli(): string {
-    const sam = path.join(SAM_VENV, "bin", "sam");
-    if (!fs.existsSync(sam)) {
-        execFileSync("python3", ["-m", "venv", SAM_VENV], { stdio: "inherit" });
-        execFileSync(path.join(SAM_VENV, "bin", "pip"), ["install", "-q", "--disable-pip-version-check", `aws-sam-cli==${SAM_VERSION}`], { stdio: "inherit" });
-    }
-    return sam;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
