@@ -24,7 +24,7 @@ const WARM_RUNS = 7;
 // python3.11: `sam build` needs the runtime's Python on PATH, and this machine has 3.11.
 const RUNTIME = "python3.11";
 const PYTHON_VERSION = "3.11";
-const SAM_VERSION = "1.170.0";
+export const SAM_VERSION = "1.170.0";
 const SAM_VENV = path.join(os.homedir(), ".cache", "lambda-python", "bench", `sam-${SAM_VERSION}`);
 // Every set is pinned, its dependencies too (resolved 2026-12-05 for python3.11, manylinux2014_x86_64), so a run
 // months later builds the same files as the figures in docs/BENCHMARKS.md.
@@ -94,7 +94,7 @@ function awsRecipe(app: string, work: string): { ms: number; zip: string } {
 }
 
 /** The pinned aws-sam-cli, installed from PyPI into its own virtualenv once. */
-function samCli(): string {
+export function samCli(): string {
     const sam = path.join(SAM_VENV, "bin", "sam");
     if (!fs.existsSync(sam)) {
         execFileSync("python3", ["-m", "venv", SAM_VENV], { stdio: "inherit" });

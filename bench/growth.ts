@@ -1,7 +1,10 @@
 // How a cold build's time and memory grow with its input, from 10 MB to
-// 200 MB, beside `zip -r -q -X -6` on the same folders in the same run.
+// 200 MB, beside `zip -r -q -X -6` on the same folders in the same run; and
+// how a preview's grow with the functions of a stack, 1, 10 and 50 (issue 27),
+// beside building the stack's distinct dependency sets alone in the same run.
 //
 //   npm run build && npm run bench -- growth
+//   BENCH_GROWTH_ONLY=size|functions  one of the two
 //
 // Each input is a sample of the benchmark corpus (bench/corpus.ts) with the
 // same mix of files at every size: the corpus files ordered by a hash of
@@ -15,6 +18,7 @@ import * as path from "path";
 import { ensureCorpus, WORK } from "./corpus";
 import { buildInChild, Measured, zipInChild } from "./memory";
 import { recordSection } from "./record";
+import { buildDistinctAlone, previewStack, Run, stackFixture } from "./stack";
 
 const SIZES_MB = [10, 25, 50, 100, 200];
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -53,6 +57,59 @@ function sample(corpus: string, files: { rel: string; size: number }[], mb: numb
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function benchGrowth(): Promise<string> {
+    const only = process.env.BENCH_GROWTH_ONLY;
+    const parts: string[] = [];
+    if (only !== "functions") parts.push(await growthBySize());
+    if (only !== "size") parts.push(await growthByFunctions());
+    return parts.join("\n\n");
+}
+
+/** Stacks of bench/stack-fixture.ts: 1 function (the requests set), 10 (5 sets x 2) and 50 (5 x 10), with the layers they use. */
+const STACKS = [
+    { functions: 1, opts: { sets: 1, functionsPerSet: 1 } },
+    { functions: 10, opts: { sets: 5, functionsPerSet: 2 } },
+    { functions: 50, opts: { sets: 5, functionsPerSet: 10 } },
+];
+
+async function growthByFunctions(): Promise<string> {
+    const root = path.join(WORK, "growth-stacks");
+    const downloads = path.join(WORK, "stack", "downloads");
+    const rows = STACKS.map((st) => ({ ...st, fixture: stackFixture(path.join(root, `stack-${st.functions}`), st.opts), cold: [] as Run[], warm: [] as Run[], alone: [] as number[] }));
+    const cacheDir = path.join(root, "cache");
+    // Untimed: the download caches filled (shared with bench/stack.ts).
+    await previewStack(rows[rows.length - 1].fixture.programDir, cacheDir, downloads);
+    for (let i = 0; i < RUNS; i++) {
+        for (const row of rows) {
+            const ours = async () => {
+                fs.rmSync(cacheDir, { recursive: true, force: true });
+                row.cold.push(await previewStack(row.fixture.programDir, cacheDir, downloads));
+                row.warm.push(await previewStack(row.fixture.programDir, cacheDir, downloads));
+            };
+            const alone = async () => {
+                row.alone.push(await buildDistinctAlone(row.fixture, root, downloads));
+            };
+            for (const run of i % 2 === 0 ? [ours, alone] : [alone, ours]) await run();
+            console.log(`  ${row.functions} functions run ${i + 1}: cold ${row.cold[i].ms.toFixed(0)} ms, no change ${row.warm[i].ms.toFixed(0)} ms, distinct builds alone ${row.alone[i].toFixed(0)} ms`);
+        }
+    }
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+    const s = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+    const med = (xs: Run[], k: keyof Run) => median(xs.map((x) => x[k]));
+    const body = [
+        `Stacks of bench/stack-fixture.ts (python3.11, x86_64): 1 function (the requests set, with its 3 layers), 10 (the 5 dependency sets, 2 handlers each, 5 layers) and 50 (10 handlers each). \`lambda-python preview\` cold (empty build cache) then with no change; the baseline, in the same runs: the stack's distinct builds alone (\`lambda-python build\` of one function of each set and of each layer, one after another, empty cache each). Download caches filled once and shared. Peak RSS: the preview's process tree summed. Median of ${RUNS} runs; machine loaded (shared by other work), load average ${os.loadavg()[0].toFixed(1)} at the end.`,
+        "",
+        "| functions | cold preview | distinct builds alone | cold / alone (median of each run's) | no change | peak RSS (cold) | peak RSS (no change) |",
+        "|---|---|---|---|---|---|---|",
+        ...rows.map(
+            (r) =>
+                `| ${r.functions} | ${s(med(r.cold, "ms"))} | ${s(median(r.alone))} | ${median(r.cold.map((c, i) => c.ms / r.alone[i])).toFixed(2)}x | ${s(med(r.warm, "ms"))} | ${med(r.cold, "rssMB").toFixed(0)} MB | ${med(r.warm, "rssMB").toFixed(0)} MB |`,
+        ),
+    ].join("\n");
+    recordSection("growth-functions", "How a preview grows with the functions of a stack, 1, 10 and 50 (issue 27)", "npm run build && BENCH_GROWTH_ONLY=functions npm run bench -- growth", body);
+    return body;
+}
+
+async function growthBySize(): Promise<string> {
     const corpus = ensureCorpus();
     const files = corpusFiles(corpus);
     const rows: { mb: number; bytes: number; count: number; ours: Measured[]; zip: Measured[] }[] = [];

@@ -1,4 +1,4 @@
-// npm run bench [-- archive|small-files|policies|memory|growth|invoke|build-cold|start|rebuild-locks|bytecode|init-profile|remote-cache|slim]: runs the benchmarks and records them in docs/BENCHMARKS.md.
+// npm run bench [-- archive|small-files|policies|memory|growth|invoke|build-cold|start|rebuild-locks|bytecode|init-profile|remote-cache|slim|stack]: runs the benchmarks and records them in docs/BENCHMARKS.md.
 import { benchArchive, benchSmallFilesOnly } from "./archive";
 import { benchBuildCold } from "./build-cold";
 import { benchBytecode } from "./bytecode";
@@ -10,6 +10,7 @@ import { benchPolicies } from "./policies";
 import { benchRebuildLocks } from "./rebuild-locks";
 import { benchRemoteCache } from "./remote-cache";
 import { benchSlim } from "./slim";
+import { benchStack } from "./stack";
 import { benchStart } from "./start";
 
 const benches: Record<string, () => Promise<string>> = {
@@ -26,6 +27,7 @@ const benches: Record<string, () => Promise<string>> = {
     "init-profile": benchInitProfile,
     "remote-cache": benchRemoteCache,
     slim: benchSlim,
+    stack: benchStack,
 };
 
 (async () => {

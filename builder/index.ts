@@ -2,6 +2,7 @@
 // reproducible .zip for one Lambda target out. See DESIGN.md beside this
 // file for the pipeline and why it is shaped this way.
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { ArchiveFacts, inspectSource, readZipText, rememberFacts } from "../policies/inspect";
 import { zipFileSource } from "../policies/inspect/source";
@@ -16,6 +17,7 @@ import { commitTemp, linkOrCopyAtomic, removeQuietly, tempPathFor, trackTemp, wr
 import { BuildCache, defaultToolsDir, fileCrc32, FORMAT_VERSION, keyOf, sha256Hex } from "./cache";
 import { hashFiles, HashMemo, statIsSettled } from "./content-hash";
 import { sweepLeftovers } from "./leftovers";
+import { Turns } from "./turns";
 import { installDependencies } from "./install";
 import { normalizeDependencyTree } from "./normalize";
 import { BuildOptions, resolveOptions, ResolvedOptions } from "./options";
@@ -171,57 +173,16 @@ async function build(options: ResolvedOptions, remote?: RemoteSession): Promise<
         hit = true;
         lap("dependencies (unchanged since the last build)");
     } else {
-        const deps = await collectDependencies(options, cache, walked ?? [], located);
-        slim = deps.slim;
-        lap("dependencies");
-        let sources: Collected;
+        // The other archives that hold this install (the program's other functions on the same dependencies) give
+        // their compressed entries: compressed once, copied into each archive.
+        const donor = located && claimDonor(cache, donorSlotOf(cache, options, located), located.compressed.size > 0);
+        let built: Awaited<ReturnType<typeof buildMissing>> | undefined;
         try {
-            sources = await collectSource(options, cache, walked, deps.entries);
-        } catch (e) {
-            for (const c of deps.compressed.values()) c.spool?.discard();
-            throw e;
+            built = await buildMissing({ options, cache, walked, located, slotPath, inputs, label, lap, donor, remote });
+        } finally {
+            donor?.release(built?.key);
         }
-        lap("source");
-        // Every file has been read and most are compressed: the workers' memory is better given back before
-        // planning, and the little that may be left is compressed on this thread (deflate-pool.ts).
-        DeflatePool.shared().retireIdle();
-        hashedFiles = deps.hashed + sources.hashed;
-        // Large files compressed while hashing wait in spool files until the archive is written (or found cached).
-        const discardSpools = () => {
-            for (const c of [...deps.compressed.values(), ...sources.compressed.values()]) c.spool?.discard();
-        };
-        let planned: Planned[];
-        try {
-            planned = plan(options, [...deps.entries, ...sources.entries]);
-            if (options.bytecode) planned = await withTargetBytecode(planned, { runtime: options.target.runtime, kind: options.kind }, cache, options.progress, (e) => e);
-        } catch (e) {
-            discardSpools(); // a source file that shadows an installed one: nothing of this build may stay in tmp/
-            throw e;
-        }
-        key = keyOf({ format: FORMAT_VERSION, engine: DEFLATE_ENGINE, level: options.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
-        const zipPath = cache.archivePath(key);
-        const recordPath = cache.archiveRecordPath(key);
-        // Archives that hold installed dependencies are made from the install's pack instead (remote/index.ts).
-        const sharedArchive = located?.installHit === undefined ? remote : undefined;
-        record = readRecord(recordPath, zipPath) ?? (sharedArchive && (await fetchArchive(sharedArchive, options, cache, planned, key, label)));
-        lap("plan and key");
-        hit = record !== undefined;
-        if (!record) {
-            cache.sweep();
-            const compressedWhileHashing = reuseFromMap(new Map([...deps.compressed, ...sources.compressed]));
-            try {
-                record = await writeArchive({ options, cache, planned, key, zipPath, slotPath, label, compressedWhileHashing, lap });
-                sharedArchive?.storeArchive(key, zipPath, record.sha256, record.zippedBytes);
-                remote?.noteArchive(zipPath, cache.archiveManifestPath(key));
-            } finally {
-                discardSpools();
-            }
-            lap("record archive");
-        } else {
-            discardSpools();
-        }
-        writeFileAtomic(slotPath, JSON.stringify({ key, inputs, slim }));
-        lap("record");
+        ({ key, record, hit, hashedFiles, slim } = built);
     }
     const zipPath = cache.archivePath(key);
     if (hit) {
@@ -272,6 +233,175 @@ async function build(options: ResolvedOptions, remote?: RemoteSession): Promise<
         },
         facts,
     };
+}
+
+/** What a build whose inputs changed (or that has no slot yet) needs. */
+interface MissingBuild {
+    options: ResolvedOptions;
+    cache: BuildCache;
+    walked: WalkResult | undefined;
+    located: LocatedDependencies | undefined;
+    slotPath: string;
+    inputs: string | undefined;
+    label: string;
+    lap: (phase: string) => void;
+    donor: DonorClaim | undefined;
+    remote: RemoteSession | undefined;
+}
+
+/** What buildMissing gives back: the archive, whether it was cached, and what slimming left out. */
+interface MissingBuilt {
+    key: string;
+    record: ArchiveRecord;
+    hit: boolean;
+    hashedFiles: number;
+    slim: SlimReport | undefined;
+}
+
+/** Collects, plans and keys the archive; writes it unless the cache has it. */
+async function buildMissing(build: MissingBuild): Promise<MissingBuilt> {
+    const { donor, options, lap } = build;
+    // Another build of this process is writing an archive with the same install: its entries, copied, rather than
+    // compressed again. Waited for before collecting anything, so the waiting builds hold nothing meanwhile.
+    if (donor?.wait) {
+        options.progress("waiting for another build's archive with the same dependencies, to copy their compressed entries");
+        await donor.wait;
+        lap("wait for the dependencies' first archive");
+    }
+    // From here on this build waits for no other, so a bounded number of them run at once (Turns).
+    const turn = await archiveWrites.acquire();
+    lap("wait for a turn");
+    try {
+        return await collectAndWrite(build);
+    } finally {
+        turn();
+    }
+}
+
+async function collectAndWrite({ options, cache, walked, located, slotPath, inputs, label, lap, donor, remote }: MissingBuild): Promise<MissingBuilt> {
+    const deps = await collectDependencies(options, cache, walked ?? [], located);
+    const slim = deps.slim;
+    lap("dependencies");
+    let sources: Collected;
+    try {
+        sources = await collectSource(options, cache, walked, deps.entries);
+    } catch (e) {
+        for (const c of deps.compressed.values()) c.spool?.discard();
+        throw e;
+    }
+    lap("source");
+    // Every file has been read and most are compressed: the workers' memory is better given back before
+    // planning, and the little that may be left is compressed on this thread (deflate-pool.ts).
+    DeflatePool.shared().retireIdle();
+    const hashedFiles = deps.hashed + sources.hashed;
+    // Large files compressed while hashing wait in spool files until the archive is written (or found cached).
+    const discardSpools = () => {
+        for (const c of [...deps.compressed.values(), ...sources.compressed.values()]) c.spool?.discard();
+    };
+    let planned: Planned[];
+    try {
+        planned = plan(options, [...deps.entries, ...sources.entries]);
+        if (options.bytecode) planned = await withTargetBytecode(planned, { runtime: options.target.runtime, kind: options.kind }, cache, options.progress, (e) => e);
+    } catch (e) {
+        discardSpools(); // a source file that shadows an installed one: nothing of this build may stay in tmp/
+        throw e;
+    }
+    const key = keyOf({ format: FORMAT_VERSION, engine: DEFLATE_ENGINE, level: options.compressionLevel, entries: planned.map((e) => [e.name, e.executable, e.sha256]) });
+    const zipPath = cache.archivePath(key);
+    const recordPath = cache.archiveRecordPath(key);
+    // Archives that hold installed dependencies are made from the install's pack instead (remote/index.ts).
+    const sharedArchive = located?.installHit === undefined ? remote : undefined;
+    let record = readRecord(recordPath, zipPath) ?? (sharedArchive && (await fetchArchive(sharedArchive, options, cache, planned, key, label)));
+    lap("plan and key");
+    const hit = record !== undefined;
+    if (!record) {
+        cache.sweep();
+        const compressedWhileHashing = reuseFromMap(new Map([...deps.compressed, ...sources.compressed]));
+        try {
+            record = await writeArchive({ options, cache, planned, key, zipPath, slotPath, donorSlot: donor?.slot, label, compressedWhileHashing, lap });
+            sharedArchive?.storeArchive(key, zipPath, record.sha256, record.zippedBytes);
+            remote?.noteArchive(zipPath, cache.archiveManifestPath(key));
+        } finally {
+            discardSpools();
+        }
+        lap("record archive");
+    } else {
+        discardSpools();
+    }
+    writeFileAtomic(slotPath, JSON.stringify({ key, inputs, slim }));
+    lap("record");
+    return { key, record, hit, hashedFiles, slim };
+}
+
+/**
+ * Where the last archive holding an install's files is named (a slot file,
+ * as for one function's last build): any archive of the same compression
+ * level holding them gives their compressed bytes to the next one, checked
+ * like every reused archive (previousArchive). Keyed by the install folders,
+ * which are named by the install's inputs.
+ */
+function donorSlotOf(cache: BuildCache, options: ResolvedOptions, located: LocatedDependencies): string {
+    return cache.slotPath(keyOf({ donorOf: located.roots, level: options.compressionLevel }));
+}
+
+/** A build's part in sharing an install's compressed entries within this process. */
+interface DonorClaim {
+    slot: string;
+    /** Set when another build of this process writes the first archive of this install: wait for it before writing. */
+    wait?: Promise<void>;
+    /** Called once the build is over; `key`: the archive it wrote or found, for the next builds of this install. */
+    release(key: string | undefined): void;
+}
+
+/**
+ * At most this many builds collect, plan and write their archives at once
+ * in this process (installs and waits are outside): a program's fifty
+ * functions would otherwise each hold their planned entries, buffers and the
+ * inspection's memory at the same time, on a machine with two cores to share
+ * between them.
+ */
+const archiveWrites = new Turns(Math.max(2, os.availableParallelism()));
+
+/** Archives being written in this process that will be the first to hold an install's files, by donor slot. */
+const donorsInFlight = new Map<string, Promise<void>>();
+
+/**
+ * The functions of one program start together: without this, each would
+ * compress the same installed files. The build that installed (it compressed
+ * the files while hashing them) or, when the install was cached, the first
+ * build to get here writes the first archive; the others plan meanwhile and
+ * copy its entries. Builds of other installs do not wait for each other.
+ */
+function claimDonor(cache: BuildCache, slot: string, compressedWhileInstalling: boolean): DonorClaim {
+    const running = donorsInFlight.get(slot);
+    if (running && !compressedWhileInstalling) return { slot, wait: running, release: () => {} };
+    if (running || donorOnDisk(cache, slot)) return { slot, release: () => {} };
+    let finished!: () => void;
+    const claim = new Promise<void>((resolve) => {
+        finished = resolve;
+    });
+    donorsInFlight.set(slot, claim);
+    return {
+        slot,
+        release: (key) => {
+            try {
+                if (key) writeFileAtomic(slot, JSON.stringify({ key }));
+            } catch {
+                // only a hint for the next builds: they compress for themselves without it
+            } finally {
+                if (donorsInFlight.get(slot) === claim) donorsInFlight.delete(slot);
+                finished();
+            }
+        },
+    };
+}
+
+function donorOnDisk(cache: BuildCache, slot: string): boolean {
+    try {
+        return fs.existsSync(cache.archivePath(JSON.parse(fs.readFileSync(slot, "utf8")).key));
+    } catch {
+        return false;
+    }
 }
 
 /** The modules that decide what goes into an archive and how (this one, walking, normalising, writing). */
@@ -579,19 +709,24 @@ interface ArchiveToWrite {
     zipPath: string;
     /** The last build of the same source and options (its archive's compressed entries are reused). */
     slotPath: string;
+    /** The last archive written with the same install (donorSlotOf): its compressed entries are reused too. */
+    donorSlot?: string;
     label: string;
     /** Bytes compressed while hashing, by content hash. */
     compressedWhileHashing: ReuseSource;
     lap: (phase: string) => void;
 }
 
-async function writeArchive({ options, cache, planned, key, zipPath, slotPath, label, compressedWhileHashing, lap }: ArchiveToWrite): Promise<ArchiveRecord> {
+async function writeArchive({ options, cache, planned, key, zipPath, slotPath, donorSlot, label, compressedWhileHashing, lap }: ArchiveToWrite): Promise<ArchiveRecord> {
     fs.mkdirSync(path.dirname(zipPath), { recursive: true });
     const temp = trackTemp(tempPathFor(zipPath));
-    const previous = previousArchive(cache, slotPath, options.compressionLevel);
+    const ownPrevious = previousArchive(cache, slotPath, options.compressionLevel);
+    const donor = donorSlot && donorSlot !== slotPath ? previousArchive(cache, donorSlot, options.compressionLevel) : undefined;
+    // Runs of unchanged entries are copied from one archive: this function's last one, else one with the same install.
+    const previous = ownPrevious ?? donor;
     try {
         // The previous archive first: an unchanged entry then keeps its place in a copied run.
-        const reuse = reuseFrom(previous, compressedWhileHashing);
+        const reuse = reuseFrom(previous, donor, compressedWhileHashing);
         lap("  load previous archive");
         // Counted as the summary counts them (its "entries", folders included; "N entries compressed").
         options.progress(`writing ${withCommas(planned.length)} entries`);
@@ -612,7 +747,8 @@ async function writeArchive({ options, cache, planned, key, zipPath, slotPath, l
         removeQuietly(temp);
         throw e;
     } finally {
-        previous?.close();
+        ownPrevious?.close();
+        donor?.close();
     }
 }
 

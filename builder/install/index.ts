@@ -12,11 +12,13 @@
 // folders' contents, so editing the function's own package rebuilds only it.
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { UserError } from "../../shared/errors";
 import { tail } from "../../shared/process";
 import { LambdaTarget, manylinuxPlatformTags, uvPythonPlatform } from "../../policies/target";
 import { removeQuietly, trackTemp, untrackTemp } from "../atomic";
+import { Turns } from "../turns";
 import { BuildCache, FORMAT_VERSION, keyOf } from "../cache";
 import { hashFiles, HashMemo } from "../content-hash";
 import { WalkedFile, walkTree } from "../walk";
@@ -209,7 +211,7 @@ async function runInstall(job: InstallJob, target: LambdaTarget, ctx: InstallCon
             process.env,
             configured.flatMap((c) => c.pairs),
         );
-    let indexes = indexesFrom(inputs.options);
+    const indexes = indexesFrom(inputs.options);
     const passThrough = [...splitIndexArgs(ctx.extraArgs).rest, ...(job.addArgs ?? [])];
     const key = keyOf({
         format: FORMAT_VERSION,
@@ -231,7 +233,53 @@ async function runInstall(job: InstallJob, target: LambdaTarget, ctx: InstallCon
     }
     // An install from the remote cache brings its files compressed for the archives (remote/pack-reuse.ts).
     if (existing) return { siteDir: path.join(finalDir, "site-packages"), files: existing.files, installer: label, cacheHit: true, compressed: packReuse(finalDir, ctx.compress?.level), record: existing.record, inputTexts: inputs.files };
+    // The functions of one program start together: the first build of a key installs, the others wait for it.
+    const running = installsInFlight.get(finalDir);
+    if (running) {
+        ctx.progress(`dependencies from ${path.basename(job.what)}: waiting for the same install, started by another build`);
+        try {
+            const shared = await running;
+            return { ...shared, cacheHit: true, compressed: new Map(), inputTexts: inputs.files };
+        } catch (e) {
+            // Its own archive's size check failed (not the install's fault): install here. Any other failure is this install's too.
+            if (!ownArchiveFailures.has(e as object)) throw e;
+        }
+    }
+    const fresh = freshInstall(job, target, ctx, { key, finalDir, installer, label, indexes, indexesFrom, passThrough });
+    installsInFlight.set(finalDir, fresh);
+    const forget = () => {
+        if (installsInFlight.get(finalDir) === fresh) installsInFlight.delete(finalDir);
+    };
+    fresh.then(forget, forget);
+    return await fresh;
+}
 
+/**
+ * Installs in progress in this process, by their final folder. The install
+ * itself is atomic between processes (a folder renamed into place); this
+ * keeps concurrent builds of one process from running the same installer
+ * and compressing the same files side by side.
+ */
+const installsInFlight = new Map<string, Promise<InstalledDependencies & { inputTexts: Record<string, string> }>>();
+/**
+ * Installers (uv's resolver and installer, pip: ~35-70 MB each) running at
+ * once for the builds of this process: a program's installs of five
+ * dependency sets at once peaked at two resolvers beside fifty builds.
+ */
+const installerTurns = new Turns(Math.max(2, os.availableParallelism()));
+
+/** Errors of one build's own archive (its size check) raised during an install it shares: the others install again. */
+const ownArchiveFailures = new WeakSet<object>();
+
+async function freshInstall(
+    job: InstallJob,
+    target: LambdaTarget,
+    ctx: InstallContext,
+    run: { key: string; finalDir: string; installer: Installer; label: string; indexes: PackageIndexes; indexesFrom: (options: RequirementInputs["options"]) => PackageIndexes; passThrough: string[] },
+): Promise<InstalledDependencies & { inputTexts: Record<string, string> }> {
+    const { key, finalDir, installer, label, indexesFrom, passThrough } = run;
+    let indexes = run.indexes;
+    const inputs = job.inputs;
     const work = trackTemp(ctx.cache.makeTempDir("install"));
     let discardOnFailure = new Map<string, CompressedData>();
     try {
@@ -243,7 +291,12 @@ async function runInstall(job: InstallJob, target: LambdaTarget, ctx: InstallCon
             if (prepared.inputs) indexes = indexesFrom(prepared.inputs.options);
             const from = job.kind === "local-projects" ? job.what : `dependencies from ${path.basename(job.what)}`;
             ctx.progress(`installing ${from} for ${target.runtime} ${target.architecture} with ${label}`);
-            await installWithRescue(installer, { requirementsFile, siteDir, what: job.what, work, indexes, passThrough, lock: job.lock }, prepared.inputs ?? inputs, target, ctx);
+            const turn = await installerTurns.acquire();
+            try {
+                await installWithRescue(installer, { requirementsFile, siteDir, what: job.what, work, indexes, passThrough, lock: job.lock }, prepared.inputs ?? inputs, target, ctx);
+            } finally {
+                turn();
+            }
         }
         if (!fs.existsSync(siteDir)) fs.mkdirSync(siteDir, { recursive: true });
         const { files, compressed } = await timed("list and hash installed files", () => listInstalled(siteDir, ctx.cache, ctx.compress));
@@ -317,7 +370,14 @@ async function listInstalled(siteDir: string, cache: BuildCache, compress: Compr
     const memo = HashMemo.load(cache.hashMemoPath(siteDir));
     const level = compress && compress.level > 0 ? compress.level : null;
     const kept = level === null ? [] : walked.filter((f) => compress!.wanted(f.rel));
-    if (level !== null) compress!.beforeCompressing(kept);
+    if (level !== null) {
+        try {
+            compress!.beforeCompressing(kept);
+        } catch (e) {
+            if (e && typeof e === "object") ownArchiveFailures.add(e);
+            throw e;
+        }
+    }
     const keptSet = new Set(kept);
     const [withBytes, hashOnly] = await Promise.all([
         hashFiles(kept, memo, "installed dependencies", level, compress?.spoolDir),
