@@ -76,7 +76,7 @@ export async function benchRemoteCache(): Promise<string> {
         const ratio = median(shared) / median(plain);
         const functions = SETS * PER_SET;
         const body = [
-            `The stack of bench/stack-fixture.ts (${functions} functions over ${SETS} dependency sets, each function folder with its requirements.txt, and the shared layers; python3.11 x86_64), previewed with \`lambda-python preview --quiet\`. Every run is a new machine: empty build cache and empty uv/pip download caches (packages come from PyPI). The remote cache is moto's S3 server on this machine, filled once by a first machine (${objects.length} objects, ${(blobBytes / 1048576).toFixed(1)} MB of blobs). ${RUNS} rounds, the sides alternating; this 2-core machine was shared with other work (load average ${load.toFixed(1)} at the start).`,
+            `The stack of bench/stack-fixture.ts (${functions} functions over ${SETS} dependency sets, each function folder with its requirements.txt, and the shared layers; python3.11 x86_64), previewed with \`lambda-python preview --quiet\`. Every run is a new machine: empty build cache and empty uv/pip download caches (packages come from PyPI). The remote cache is moto's S3 server on this machine, filled once by a first machine (${objects.length} objects, ${(blobBytes / 1048576).toFixed(1)} MB of blobs). ${RUNS} rounds, the sides alternating; 2 cores, load average ${load.toFixed(1)} at the start (above 2: other work shared them).`,
             "",
             "| run | median | runs |",
             "|---|---|---|",
