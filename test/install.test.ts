@@ -10,7 +10,7 @@ import * as net from "net";
 import * as path from "path";
 import { rescueFailedInstall } from "../builder/install/diagnose";
 import { packageIndexes } from "../builder/install/indexes";
-import { hostPython } from "../builder/install/installers";
+import { hostPython } from "../builder/install/host-tools";
 import { ensureUv, PIP_VERSION, resolverPython, UV_VERSION } from "../builder/tools";
 import { lambdaTarget } from "../policies/target";
 import { cli, pyRead, pyZip, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";

@@ -12,7 +12,7 @@ import { UserError } from "../../shared/errors";
 import { run, RunResult, tail } from "../../shared/process";
 import { LambdaTarget, manylinuxPlatformTags } from "../../policies/target";
 import alternatives from "./binary-alternatives.json";
-import { HostPython } from "./installers";
+import type { HostPython } from "./host-tools";
 import { alsoSearched, describeIndexes, onlyPypi, PackageIndexes, pipIndexArgs, withoutIndexEnvironment } from "./indexes";
 import { probeIndexes, ProbeResult } from "./index-probe";
 import { normalizeName, requirementName } from "./requirements";

@@ -28,6 +28,7 @@ import { probe, ProbeAnswer } from "./probes";
 import { withLocalFoldersBuilt } from "./local-wheels";
 import { normalizeName, requirementName } from "./requirements";
 import { timed } from "./timing";
+import { findUv, HostPython, hostPython } from "./host-tools";
 import { indexUnreachable } from "./diagnose";
 import { parseToml, readText, str, table, tables } from "./locks/toml";
 import { bestWheel } from "./wheel-rank";
@@ -52,36 +53,6 @@ export interface Installer {
     /** Everything about the installer that can change what it installs. */
     identity: Record<string, string>;
     install(req: InstallRequest, onLine?: (line: string) => void): Promise<RunResult>;
-}
-
-export interface HostPython {
-    command: string;
-    version: string;
-    /** sys.prefix: where pip looks for a site-wide pip.conf. */
-    prefix: string;
-    pipVersion?: string;
-}
-
-/** The Python that runs pip (and builds pure-Python sdists); probed once per interpreter file (probes.ts). */
-export async function hostPython(command = "python3"): Promise<HostPython> {
-    const script = [
-        "import os, sys",
-        "print('%d.%d.%d' % sys.version_info[:3])",
-        "print(sys.prefix)",
-        "try:",
-        " import pip; print(pip.__version__); print(os.path.dirname(os.path.dirname(os.path.abspath(pip.__file__))))",
-        "except Exception:",
-        " print(''); print('')",
-    ].join("\n");
-    const lines = (a: ProbeAnswer) => a.stdout.split(/\r?\n/);
-    // Upgrading pip changes its site-packages folder, not the interpreter.
-    const r = await probe(command, ["-c", script], (a) => [lines(a)[3]].filter(Boolean));
-    if (!r) {
-        throw new UserError(`Python was not found as "${command}". Installing dependencies needs Python 3 with pip on this machine; install it or pass the interpreter to use (python option, --python).`);
-    }
-    if (r.code !== 0) throw new UserError(`"${command}" did not run as a Python interpreter: ${r.stderr.trim()}`);
-    const [version, prefix, pipVersion] = lines(r);
-    return { command, version, prefix, pipVersion: pipVersion || undefined };
 }
 
 export async function pipInstaller(pythonCommand?: string): Promise<Installer> {
@@ -333,17 +304,6 @@ function forgetPinning(siteDir: string, report: PipReport): void {
         if (!item.is_direct) fs.rmSync(path.join(siteDir, entry, "direct_url.json"), { force: true });
         if (!item.requested) fs.rmSync(path.join(siteDir, entry, "REQUESTED"), { force: true });
     }
-}
-
-/** uv from the option, LAMBDA_PYTHON_UV, PATH, or the tools folder `lambda-python setup` fills. */
-export async function findUv(explicit: string | undefined, toolsDir: string): Promise<string | undefined> {
-    const candidates = [explicit, process.env.LAMBDA_PYTHON_UV, "uv", path.join(toolsDir, "venv", "bin", "uv")].filter((c): c is string => !!c);
-    for (const c of candidates) {
-        const r = await probe(c, ["--version"]);
-        if (r?.code === 0) return c;
-    }
-    if (explicit) throw new UserError(`uv was not found at "${explicit}".`);
-    return undefined;
 }
 
 export async function chooseInstaller(choice: InstallerChoice, options: { python?: string; uv?: string; toolsDir: string; progress?: (message: string) => void }): Promise<Installer> {

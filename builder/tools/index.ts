@@ -9,7 +9,7 @@ import * as path from "path";
 import { UserError } from "../../shared/errors";
 import { run, tail } from "../../shared/process";
 import { defaultToolsDir } from "../cache";
-import { findUv, hostPython, HostPython } from "../install/installers";
+import { findUv, hostPython, HostPython } from "../install/host-tools";
 import { ownerTag } from "../../shared/owner";
 import { removeQuietly, trackTemp } from "../atomic";
 

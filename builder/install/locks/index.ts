@@ -10,19 +10,13 @@ import { readPipfileLock } from "./pipenv";
 import { readPoetryLock } from "./poetry";
 import { dependencyGroups, poetryDependencies, projectExtras } from "./pyproject";
 import { readPylock } from "./pylock";
-import { checkChosen, Selection } from "./selection";
+import { checkChosen } from "./selection";
 import { parseToml, strings, table } from "./toml";
 import { readUvLock } from "./uv-lock";
 
-export type LockKind = "uv-lock" | "poetry-lock" | "pipfile-lock" | "pdm-lock" | "pylock";
+import type { ProjectSpec } from "./project-spec";
 
-export interface ProjectSpec extends Selection {
-    kind: LockKind | "pyproject";
-    /** The lock (the pyproject.toml for "pyproject"). */
-    file: string;
-    /** The project file beside the lock: pyproject.toml, or the Pipfile. */
-    project?: string;
-}
+export type { LockKind, ProjectSpec } from "./project-spec";
 
 export interface InstallPlan {
     requirements: string;

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../../../shared/errors";
 import { normalizeName } from "../requirements";
-import type { ProjectSpec } from "./index";
+import type { ProjectSpec } from "./project-spec";
 import { parseToml, readText, str, strings, table, TomlTable } from "./toml";
 
 export function readPyproject(file: string): { text: string; data: TomlTable } {
