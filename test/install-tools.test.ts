@@ -38,7 +38,7 @@ describe("installer identities probed once", () => {
         const venv = path.join(tmpDir("venv-"), "v");
         const made = spawnSync("python3", ["-m", "venv", "--without-pip", venv], { encoding: "utf8" });
         assert.equal(made.status, 0, made.stderr);
-        const script = `const { hostPython } = require(${JSON.stringify(path.join(ROOT, "dist", "builder", "install", "installers.js"))});
+        const script = `const { hostPython } = require(${JSON.stringify(path.join(ROOT, "dist", "builder", "install", "host-tools.js"))});
             (async () => { const base = await hostPython("python3"); const inVenv = await hostPython(process.argv[1]); process.stdout.write(JSON.stringify([base.pipVersion ?? null, inVenv.pipVersion ?? null, inVenv.prefix])); })();`;
         const r = spawnSync(process.execPath, ["-e", script, path.join(venv, "bin", "python")], { encoding: "utf8", env: { ...process.env, LAMBDA_PYTHON_TOOLS_DIR: tmpDir("tools-") } });
         assert.equal(r.status, 0, r.stderr);

@@ -24,7 +24,7 @@ import { LambdaTarget, manylinuxPlatformTags, pythonTag, uvPythonPlatform } from
 import platforms from "../../policies/data/lambda-platforms.json";
 import { PackageIndexes, pipIndexArgs, uvIndexArgs, withoutIndexEnvironment } from "./indexes";
 import { pipForTarget } from "./target-pip";
-import { probe, ProbeAnswer } from "./probes";
+import { probe } from "./probes";
 import { withLocalFoldersBuilt } from "./local-wheels";
 import { normalizeName, requirementName } from "./requirements";
 import { timed } from "./timing";
