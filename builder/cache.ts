@@ -13,7 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { ownerTag } from "../shared/owner";
-import { removeQuietly } from "./atomic";
+import { removeQuietly } from "../shared/atomic";
 
 /** Bumped whenever the archive layout, any normalisation or the recorded facts change (2: uv_cache.json left out, ELF glibc needs; 3: credentials found in the archive's own files). */
 export const FORMAT_VERSION = 3;

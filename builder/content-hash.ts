@@ -4,7 +4,7 @@
 // the same timestamp tick could otherwise go unnoticed.
 import * as fs from "fs";
 import { describeFsError } from "../shared/errors";
-import { removeQuietly, writeFileAtomic } from "./atomic";
+import { removeQuietly, writeFileAtomic } from "../shared/atomic";
 import { DeflateJobError, DeflatePool } from "./deflate-pool";
 import { WalkedFile } from "./walk";
 import { CompressedData, compressedData, placesFor, spoolFor } from "./zip-writer";

@@ -13,7 +13,7 @@ import { setChildTempRoot } from "../shared/process";
 import { configFor } from "../policies/rules/config";
 import { checkUnzippedSize } from "../policies/rules/unzipped-size";
 import { formatBytes, withCommas } from "../policies/rules/format";
-import { commitTemp, linkOrCopyAtomic, removeQuietly, tempPathFor, trackTemp, writeFileAtomic } from "./atomic";
+import { commitTemp, linkOrCopyAtomic, removeQuietly, tempPathFor, trackTemp, writeFileAtomic } from "../shared/atomic";
 import { BuildCache, defaultToolsDir, fileCrc32, FORMAT_VERSION, keyOf, sha256Hex } from "./cache";
 import { hashFiles, HashMemo, statIsSettled } from "./content-hash";
 import { sweepLeftovers } from "./leftovers";

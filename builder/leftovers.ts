@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ownerAlive } from "../shared/owner";
 import { CHILD_MARKER } from "../shared/process";
-import { removeQuietly } from "./atomic";
+import { removeQuietly } from "../shared/atomic";
 
 /** The owner tag in a temporary name: ".name.tmp-<pid>.<start>-…", "install-<pid>.<start>-…" (older names: the pid alone). */
 const TAG = /\.tmp-(\d+(?:\.\d+)?)(?:-|$)|^[a-z]+-(\d+(?:\.\d+)?)-/;

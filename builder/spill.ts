@@ -13,7 +13,7 @@
 // released, or on the way out of an interrupted process.
 import * as fs from "fs";
 import * as path from "path";
-import { removeQuietly, tempPathFor, trackTemp } from "./atomic";
+import { removeQuietly, tempPathFor, trackTemp } from "../shared/atomic";
 
 /** Input bytes whose compressed bytes may be held in memory, across all builds of the process. */
 const IN_MEMORY_BYTES = 16 * 1024 * 1024;

@@ -15,7 +15,7 @@ import * as path from "path";
 import { UserError } from "../shared/errors";
 import { DEBIAN_INTERPRETERS, describeDebianPythons } from "../runner/debian-root";
 import { bytecodeTag, compileForTarget, ensureTargetCompiler } from "../runner/target-bytecode";
-import { writeFileAtomic } from "./atomic";
+import { writeFileAtomic } from "../shared/atomic";
 import { BuildCache, keyOf, sha256Hex } from "./cache";
 
 /** The entries the bytecode is added to: what index.ts plans. */

@@ -23,7 +23,7 @@ import * as fs from "fs";
 import * as zlib from "zlib";
 import * as path from "path";
 import { UserError } from "../shared/errors";
-import { removeQuietly, tempPathFor, trackTemp } from "./atomic";
+import { removeQuietly, tempPathFor, trackTemp } from "../shared/atomic";
 import { DeflateJobError, DeflatePool, DeflateResult, STREAM_THRESHOLD } from "./deflate-pool";
 import { readAt, reserveMemory, returnMemory } from "./spill";
 

@@ -10,7 +10,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { removeQuietly, trackTemp } from "../builder/atomic";
+import { removeQuietly, trackTemp } from "../shared/atomic";
 import { describeFsError, describeKind, describeWriteError, UserError } from "../shared/errors";
 import { withCommas } from "../policies/rules/format";
 import limits from "../policies/data/lambda-limits.json";

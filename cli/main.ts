@@ -3,7 +3,7 @@
 // First, before any other module is loaded: a Node.js too old for the CLI is told so in one sentence.
 import "./node-version";
 import * as os from "os";
-import { removePendingTemps } from "../builder/atomic";
+import { removePendingTemps } from "../shared/atomic";
 import { stopChildren } from "../shared/process";
 import { isUserError } from "../shared/errors";
 import { redactCredentials } from "../shared/redact";

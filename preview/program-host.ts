@@ -17,7 +17,7 @@ import * as fs from "fs";
 import { enableCompileCache } from "module";
 import * as os from "os";
 import * as path from "path";
-import { removePendingTemps } from "../builder/atomic";
+import { removePendingTemps } from "../shared/atomic";
 import { defaultCacheDir } from "../builder/cache";
 import { stopChildren } from "../shared/process";
 import { deferArborist } from "./deferred-modules";

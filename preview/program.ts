@@ -20,7 +20,7 @@ import { fork } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { removePendingTemps } from "../builder/atomic";
+import { removePendingTemps } from "../shared/atomic";
 import type { Analysis } from "./policy-check";
 import { RecordedResource } from "./records";
 import { Answers, chooseStack, readAnswers, readConfig, readProject } from "./project";

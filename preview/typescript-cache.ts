@@ -14,7 +14,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { writeFileAtomic } from "../builder/atomic";
+import { writeFileAtomic } from "../shared/atomic";
 
 /** The part of a ts-node service used here. */
 export interface TsNodeService {

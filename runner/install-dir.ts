@@ -6,7 +6,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { removeQuietly, tempPathFor, trackTemp, untrackTemp } from "../builder/atomic";
+import { removeQuietly, tempPathFor, trackTemp, untrackTemp } from "../shared/atomic";
 import { makeFolders } from "../shared/folders";
 import { ownerAlive } from "../shared/owner";
 

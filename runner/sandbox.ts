@@ -20,6 +20,7 @@ import { Architecture } from "../policies/target";
 import { HOST_FILES, MOUNT_POINTS } from "./debian-root";
 import { hostArchitecture, which } from "./host";
 import { qemuPath } from "./qemu";
+import reservedEnv from "../policies/data/lambda-environment.json";
 import lambdaEnv from "./lambda-environment.json";
 
 /** Lambda's sandbox user and group (sbx_user1051). */
@@ -195,7 +196,8 @@ function qemuCpu(architecture: string): string[] {
     return architecture === "arm64" ? ["-cpu", "neoverse-n1"] : [];
 }
 
-export const RESERVED_VARIABLES: readonly string[] = lambdaEnv.reserved;
+/** Names Lambda sets and refuses in a function's configuration: the policies' list (environment-limits), not a copy. */
+export const RESERVED_VARIABLES: readonly string[] = reservedEnv.reserved;
 
 export interface EnvironmentInputs {
     functionName: string;

@@ -10,7 +10,7 @@
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { removeQuietly, trackTemp } from "../builder/atomic";
+import { removeQuietly, trackTemp } from "./atomic";
 import { ownerTag, tagOf } from "./owner";
 
 /** In a child's private TMPDIR: the child's owner tag (pid and start time), so a dead build's orphaned installer can be found. */

@@ -17,7 +17,7 @@ import * as path from "path";
 import { UserError } from "../../shared/errors";
 import { tail } from "../../shared/process";
 import { LambdaTarget, manylinuxPlatformTags, uvPythonPlatform } from "../../policies/target";
-import { removeQuietly, trackTemp, untrackTemp } from "../atomic";
+import { removeQuietly, trackTemp, untrackTemp } from "../../shared/atomic";
 import { Turns } from "../turns";
 import { BuildCache, FORMAT_VERSION, keyOf } from "../cache";
 import { hashFiles, HashMemo } from "../content-hash";

@@ -25,7 +25,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { redactCredentials } from "../../shared/redact";
-import { removeQuietly, tempPathFor, trackTemp } from "../atomic";
+import { removeQuietly, tempPathFor, trackTemp } from "../../shared/atomic";
 import { BuildCache } from "../cache";
 import type { InstalledFile } from "../install";
 import { DEFLATE_ENGINE } from "../deflate-pool";

@@ -7,7 +7,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../../shared/errors";
-import { commitTemp, removeQuietly, tempPathFor, trackTemp, writeFileAtomic } from "../atomic";
+import { commitTemp, removeQuietly, tempPathFor, trackTemp, writeFileAtomic } from "../../shared/atomic";
 import { ensureStripper, STRIPPER, Stripper } from "../tools/strip";
 import { elfKind, importsFolder, isMetadataFolder, isTestOrDocFolder, isSharedObjectName, LoadSegment, loadSegments, removedFolderOf, SlimReason, slimReason, strippedSegmentsDiffer } from "./rules";
 

@@ -12,7 +12,7 @@ import * as path from "path";
 import { BuildOptions, BuildResult, buildArchive } from "..";
 import { UserError } from "../../shared/errors";
 import { sha256Hex } from "../cache";
-import { removeQuietly } from "../atomic";
+import { removeQuietly } from "../../shared/atomic";
 import { writeZip } from "../zip-writer";
 import { hostArchitecture } from "../../runner/host";
 import { rootDir } from "../../runner/debian-root";

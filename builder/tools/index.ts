@@ -11,7 +11,7 @@ import { run, tail } from "../../shared/process";
 import { defaultToolsDir } from "../cache";
 import { findUv, hostPython, HostPython } from "../install/host-tools";
 import { ownerTag } from "../../shared/owner";
-import { removeQuietly, trackTemp } from "../atomic";
+import { removeQuietly, trackTemp } from "../../shared/atomic";
 
 export const UV_VERSION = "0.13.8";
 export const PIP_VERSION = "26.3";

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { commitTemp, tempPathFor } from "../../builder/atomic";
+import { commitTemp, tempPathFor } from "../../shared/atomic";
 import { sweepLeftovers } from "../../builder/leftovers";
 import { ownerAlive, ownerTag, tagOf } from "../../shared/owner";
 import { CHILD_MARKER } from "../../shared/process";

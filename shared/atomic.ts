@@ -4,7 +4,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { ownerTag } from "../shared/owner";
+import { ownerTag } from "./owner";
 
 // Process-wide on purpose: an interrupt cleans up every build's temporaries; each leaves the set once renamed or removed.
 const pending = new Set<string>();
