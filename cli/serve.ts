@@ -5,11 +5,11 @@
 // front end's rules.
 import { UserError } from "../shared/errors";
 import type { InvokeResult } from "../runner";
-import { resolveTargets, DEFAULT_HANDLER } from "../runner/serve/targets";
-import { serveFunctions } from "../runner/serve/server";
+import { resolveTargets, DEFAULT_HANDLER } from "../serve/targets";
+import { serveFunctions } from "../serve/server";
 import { ARCHITECTURES } from "../policies/target";
-import { API_KINDS } from "../runner/serve/event";
-import { watchSources } from "../runner/serve/watch";
+import { API_KINDS } from "../runner/http/event";
+import { watchSources } from "../serve/watch";
 import { namedValues, oneOf, parse, progressPrinter, wholeNumber } from "./args";
 import { serveUsage } from "./usage";
 import { seekableArchive } from "./archive-input";

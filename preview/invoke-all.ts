@@ -9,7 +9,7 @@ import * as path from "path";
 import { formatInitProfile, InitProfile, invokeOnce } from "../runner";
 import { readEventFile } from "../runner/event-file";
 import { hostArchitecture } from "../runner/host";
-import { toHttpResponse } from "../runner/serve/response";
+import { toHttpResponse } from "../runner/http/response";
 import { ProgramFunction, programFunctions } from "./functions";
 import { ProgramRun } from "./program";
 

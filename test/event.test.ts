@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { JsonText, startFunction, WarmFunction } from "../runner";
 import { sampleEvent } from "../runner/events";
-import { FunctionUrlEvent } from "../runner/serve/event";
+import { FunctionUrlEvent } from "../runner/http/event";
 import { assertOneParagraph, cli, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 
 const READER = path.join(ROOT, "test", "fixtures", "runner", "events");

@@ -1,8 +1,8 @@
 // lambda-python serve's translation, without a function: HTTP requests as
 // function URL events (payload 2.0) and results as HTTP responses.
 import { strict as assert } from "assert";
-import { buildApiEvent, buildEvent, clfTime, IncomingRequest, isTextContentType } from "../runner/serve/event";
-import { toApiResponse, toHttpResponse } from "../runner/serve/response";
+import { buildApiEvent, buildEvent, clfTime, IncomingRequest, isTextContentType } from "../runner/http/event";
+import { toApiResponse, toHttpResponse } from "../runner/http/response";
 
 const context = { requestId: "3f1c2b7e-0000-4000-8000-000000000001", now: new Date(Date.UTC(2026, 10, 22, 4, 5, 6, 789)), domainName: "127.0.0.1:9000", urlId: "hello-url", port: 9000 };
 

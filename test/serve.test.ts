@@ -6,7 +6,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
-import { FunctionUrlEvent } from "../runner/serve/event";
+import { FunctionUrlEvent } from "../runner/http/event";
 import { CLI, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
 import { glibc234Function } from "./runner-fixtures";
 import { alive, descendants, eventually, serve, Served } from "./serve-helpers";

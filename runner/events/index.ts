@@ -1,13 +1,13 @@
 // Sample events, as the services that invoke Lambda functions send them, for
 // `lambda-python event <kind>` (and so for `invoke --event` and `preview
 // --invoke-event`). The HTTP kinds are the events `serve` builds for a
-// request (runner/serve/event.ts: one implementation); S3, SQS, SNS,
+// request (runner/http/event.ts: one implementation); S3, SQS, SNS,
 // DynamoDB streams and scheduled events are AWS SAM CLI's `generate-event`
 // templates (sam/README.md says where they come from); EventBridge follows
 // AWS's documented event structure, which SAM has no template for.
 import { createHash } from "crypto";
 import { UserError } from "../../shared/errors";
-import { API_KINDS, ApiKind, buildApiEvent, SAMPLE_ACCOUNT } from "../serve/event";
+import { API_KINDS, ApiKind, buildApiEvent, SAMPLE_ACCOUNT } from "../http/event";
 import dynamodb from "./sam/DynamoDBUpdate.json";
 import s3 from "./sam/S3Put.json";
 import schedule from "./sam/ScheduledEvent.json";

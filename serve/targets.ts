@@ -3,13 +3,13 @@
 // (run offline, as `preview` does; every function with a URL is served).
 import * as fs from "fs";
 import * as path from "path";
-import { buildArchive } from "../../builder";
-import { describeFsError, UserError } from "../../shared/errors";
-import { programFunctions } from "../../preview/functions";
-import { runProgram } from "../../preview/program";
-import { Architecture, detectTarget, FunctionSpec } from "..";
-import { onBuildProgress, resetSharedBuilds } from "../../components/shared-build";
-import { NEWEST_RUNTIME } from "../../policies/target";
+import { buildArchive } from "../builder";
+import { describeFsError, UserError } from "../shared/errors";
+import { programFunctions } from "../preview/functions";
+import { runProgram } from "../preview/program";
+import { Architecture, detectTarget, FunctionSpec } from "../runner";
+import { onBuildProgress, resetSharedBuilds } from "../components/shared-build";
+import { NEWEST_RUNTIME } from "../policies/target";
 import { ServedFunction } from "./server";
 
 export interface TargetOptions {

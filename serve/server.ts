@@ -7,10 +7,10 @@
 import { randomUUID } from "crypto";
 import * as http from "http";
 import { AddressInfo } from "net";
-import { UserError } from "../../shared/errors";
-import { FunctionSpec, InvokeResult, MAX_PAYLOAD_BYTES, startFunction, WarmFunction } from "..";
-import { ApiKind, buildApiEvent } from "./event";
-import { badGateway, HttpResponse, toApiResponse } from "./response";
+import { UserError } from "../shared/errors";
+import { FunctionSpec, InvokeResult, MAX_PAYLOAD_BYTES, startFunction, WarmFunction } from "../runner";
+import { ApiKind, buildApiEvent } from "../runner/http/event";
+import { badGateway, HttpResponse, toApiResponse } from "../runner/http/response";
 
 /** Lambda's limit on a synchronous invocation's request payload. */
 const MAX_REQUEST_BYTES = MAX_PAYLOAD_BYTES;
