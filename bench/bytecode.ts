@@ -84,7 +84,7 @@ export async function benchBytecode(): Promise<string> {
         }
     }
     const body = [
-        `Cold starts as Lambda runs them (runner \`precompile: false\`: the function's modules are compiled at each cold start unless the archive carries their bytecode), ${RUNTIME} (Debian's CPython), memory 1024 MB, ${RUNS} interleaved rounds, medians. Machine: ${os.cpus().length} cores, load average ${loadBefore.toFixed(1)} at the start and ${os.loadavg()[0].toFixed(1)} at the end (other work shared it: the interleaved ratios are the figures to keep).`,
+        `Cold starts as Lambda runs them (runner \`precompile: false\`: the function's modules are compiled at each cold start unless the archive carries their bytecode), ${RUNTIME} (Debian's CPython), memory 1024 MB, ${RUNS} interleaved rounds, medians. Machine: ${os.cpus().length} cores, load average ${loadBefore.toFixed(1)} at the start and ${os.loadavg()[0].toFixed(1)} at the end (above 2, other work shared the cores: then the interleaved ratios are the figures to keep).`,
         "",
         "| dependencies | architecture | imports in the init: without → with bytecode | whole invoke (runtime start, imports, handler) | size |",
         "|---|---|---|---|---|",
