@@ -13,7 +13,7 @@ import * as zlib from "zlib";
 import { buildArchive, BuildResult } from "../builder";
 import { inspectPath } from "../policies/inspect";
 import { checkArchive } from "../policies/rules";
-import { ensureCorpus, ensureSmallFiles, treeStats, WORK } from "./corpus";
+import { ensureCorpus, ensureGeneratedModules, ensureSmallFiles, treeStats, WORK } from "./corpus";
 import { recordSection } from "./record";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -193,34 +193,6 @@ buildArchive({ kind: "layer", sitePackages: process.argv[1], runtime: "python3.1
     const r = spawnSync(process.execPath, ["-e", script, sitePackages, cacheDir], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
     if (r.status !== 0) throw new Error(`the cold build failed: ${r.stderr}`);
     return JSON.parse(r.stdout.trim().split("\n").pop()!);
-}
-
-/**
- * The second small-files shape (issue 27): 20,000 smaller, more compressible
- * files (~440 bytes, ~2.9x deflated, against ~790 bytes and ~2.4x for the
- * Python-like modules) in 200 folders: generated model classes as SDKs ship
- * them, a few near-identical field lines each. Deterministic, written once
- * into bench/.work.
- */
-export function ensureGeneratedModules(count = 20_000): string {
-    const dir = path.join(WORK, `generated-models-${count}`);
-    const marker = `${dir}.done`;
-    if (fs.existsSync(marker)) return dir;
-    fs.rmSync(dir, { recursive: true, force: true });
-    let seed = 54321;
-    const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
-    const kinds = ["client", "model", "request", "response", "paginator", "waiter", "shape", "field", "config", "session"];
-    for (let i = 0; i < count; i++) {
-        const folder = path.join(dir, `gen${Math.floor(i / 100)}`);
-        if (i % 100 === 0) fs.mkdirSync(folder, { recursive: true });
-        const kind = kinds[Math.floor(rand() * kinds.length)];
-        const Kind = kind[0].toUpperCase() + kind.slice(1);
-        let text = `# Generated code: do not edit.\nfrom .base import Base${Kind}, Field\n\n\nclass ${Kind}${i}(Base${Kind}):\n`;
-        for (let j = 0, n = 5 + Math.floor(rand() * 6); j < n; j++) text += `    field_${j} = Field("field_${j}", default=None)\n`;
-        fs.writeFileSync(path.join(folder, `${kind}_${i}.py`), text);
-    }
-    fs.writeFileSync(marker, new Date().toISOString());
-    return dir;
 }
 
 /** Size over raw DEFLATE size at level 6, file by file (as an archive compresses them). */
