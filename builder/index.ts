@@ -22,12 +22,12 @@ import { installDependencies } from "./install";
 import { normalizeDependencyTree } from "./normalize";
 import { BuildOptions, resolveOptions, ResolvedOptions } from "./options";
 import { biggestPackages, PackageSize } from "./report";
-import { withTargetBytecode } from "./target-bytecode";
+import { BytecodeEntry, withTargetBytecode } from "./target-bytecode";
 import { makeFilter, WalkedFile, WalkResult, walkTree } from "./walk";
 import { emptySlimReport, slimTree, SlimReport } from "./slim";
 import { slimReason } from "./slim/rules";
 import { DEFLATE_ENGINE, DeflatePool } from "./deflate-pool";
-import { ChangedFileError, CompressedData, ManifestEntry, PreviousArchive, ReuseSource, reuseFrom, reuseFromMap, writeZip, WriteResult, ZipInputEntry } from "./zip-writer";
+import { ChangedFileError, CompressedData, ManifestEntry, PreviousArchive, ReuseSource, reuseFrom, reuseFromMap, writeZip, WriteResult } from "./zip-writer";
 import { RemoteSession, remoteSession } from "./remote";
 
 export { BuildOptions } from "./options";
@@ -114,9 +114,8 @@ interface ArchiveRecord {
 }
 
 /** An entry to write, with where its bytes come from. */
-interface Planned extends ZipInputEntry {
-    from: "source" | "dependencies";
-}
+/** An entry of the archive and where it came from (target-bytecode.ts adds to these). */
+type Planned = BytecodeEntry;
 
 export async function buildArchive(input: BuildOptions): Promise<BuildResult> {
     const options = resolveOptions(input);

@@ -17,16 +17,10 @@ import { DEBIAN_INTERPRETERS, describeDebianPythons } from "../runner/debian-roo
 import { bytecodeTag, compileForTarget, ensureTargetCompiler } from "../runner/target-bytecode";
 import { writeFileAtomic } from "../shared/atomic";
 import { BuildCache, keyOf, sha256Hex } from "./cache";
+import type { ZipInputEntry } from "./zip-writer";
 
 /** The entries the bytecode is added to: what index.ts plans. */
-export interface BytecodeEntry {
-    name: string;
-    isDirectory: boolean;
-    executable: boolean;
-    size: number;
-    sha256: string;
-    path?: string;
-    data?: Buffer;
+export interface BytecodeEntry extends ZipInputEntry {
     from: "source" | "dependencies";
 }
 
