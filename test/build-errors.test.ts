@@ -158,6 +158,15 @@ describe("lambda-python build: mistakes", () => {
             assert.doesNotMatch(r.stderr, /compressionLevel|NaN/);
         }
     });
+
+    it("an --out where nothing can be written (/proc): one paragraph", () => {
+        const src = tmpDir("lp-out-proc-");
+        fs.writeFileSync(path.join(src, "lambda_function.py"), "def lambda_handler(event, context):\n    return 1\n");
+        const r = cli(["build", src, "--out", "/proc/lp-function.zip"], { env: { ...process.env, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE } });
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, /lambda-python: error: cannot write the archive's destination \/proc\/lp-function\.zip \(--out\): ENOENT, .* Choose a file in a writable folder\./);
+        assert.doesNotMatch(r.stderr, /\n\s+at |internal error/);
+    });
 });
 
 /** A PEP 503 index served by `python3 -m http.server` from a folder: localpkg 1.0 only. */

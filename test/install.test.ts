@@ -127,6 +127,38 @@ describe("installing for the target", () => {
     });
 });
 
+describe("uv and pip ship the same wheel files", () => {
+    // lxml 6.2.1 publishes cp311 wheels for manylinux2014 (glibc 2.17) and manylinux_2_26: pip, given Amazon Linux 2's
+    // ladder (2.26 down), prefers the 2_26 one; uv took the 2014 one. Only INSTALLER (and its RECORD line) may differ.
+    it("installs lxml's manylinux_2_26 wheel for python3.11 with both, every other file byte for byte the same", () => {
+        const app = writeFiles(tmpDir("lxml-"), { "app.py": "def handler(event, context):\n    return 1\n", "requirements.txt": "lxml==6.2.1\n" });
+        const zips = ["pip", "uv"].map((installer) => {
+            const out = path.join(tmpDir(), `${installer}.zip`);
+            const r = cli(["build", app, "--installer", installer, "--runtime", "python3.11", "--arch", "x86_64", "--out", out, "--cache-dir", SHARED_CACHE, "--quiet"]);
+            assert.equal(r.code, 0, r.stderr);
+            return out;
+        });
+        const tags = zips.map((z) =>
+            pyRead(z, "lxml-6.2.1.dist-info/WHEEL")
+                .toString()
+                .match(/^Tag: .*$/gm),
+        );
+        assert.deepEqual(tags[0], ["Tag: cp311-cp311-manylinux_2_26_x86_64", "Tag: cp311-cp311-manylinux_2_28_x86_64"]);
+        assert.deepEqual(tags[1], tags[0]);
+        // Python's zipfile, independent of our reader: names and bytes of every member but INSTALLER and RECORD.
+        const compare = [
+            "import re, sys, zipfile",
+            "a, b = (zipfile.ZipFile(p) for p in sys.argv[1:3])",
+            "keep = lambda z: sorted(n for n in z.namelist() if not re.search(r'\\.dist-info/(INSTALLER|RECORD)$', n))",
+            "names = keep(a)",
+            "print('names differ' if names != keep(b) else '\\n'.join(n for n in names if a.read(n) != b.read(n)) or 'same')",
+        ].join("\n");
+        const r = spawnSync("python3", ["-c", compare, ...zips], { encoding: "utf8" });
+        assert.equal(r.stdout.trim(), "same", r.stderr);
+        assert.ok(pyZip(zips[1]).entries.some((e) => /^lxml\/etree\.cpython-311-x86_64-linux-gnu\.so$/.test(e.name)));
+    });
+});
+
 describe("the user's own package folder in requirements", () => {
     for (const runtime of ["python3.11", "python3.12"]) {
         it(`installs ./mypkg (a pyproject.toml folder) with pip and uv alike, though both install with --only-binary (${runtime})`, () => {

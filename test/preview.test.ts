@@ -134,3 +134,31 @@ describe("lambda-python preview", () => {
         }
     });
 });
+
+describe("lambda-python preview --invoke counts what Lambda would count", () => {
+    it("counts a function that dies during init as failed, and exits 1", () => {
+        const dir = writeFiles(tmpDir("lp-preview-invoke-init-"), {
+            "Pulumi.yaml": "name: dies\nruntime: nodejs\nmain: index.ts\n",
+            "index.ts": `import { PythonFunction } from ${JSON.stringify(path.join(ROOT, "components"))};\nnew PythonFunction("quits", { source: __dirname + "/app", handler: "app.handler", runtime: "python3.13" });\n`,
+            "app/app.py": "raise SystemExit(0)\n\ndef handler(event, context):\n    return 'never'\n",
+        });
+        const r = cli(["preview", dir, "--invoke", "--quiet"], { env: { ...process.env, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE } });
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.match(r.stdout, /^quits\s+error\s+\d+ ms\s+Runtime\.ExitError: RequestId: [0-9a-f-]{36} Error: Runtime exited without/m);
+        assert.match(r.stdout, /1 function invoked; 1 failed\./);
+    });
+
+    it("reads an example's event within Lambda's payload limit: /dev/zero as events/<name>.json is not run, not read forever", () => {
+        const dir = writeFiles(tmpDir("lp-preview-invoke-event-"), {
+            "Pulumi.yaml": "name: endless-event\nruntime: nodejs\nmain: index.ts\n",
+            "index.ts": `import { PythonFunction } from ${JSON.stringify(path.join(ROOT, "components"))};\nnew PythonFunction("echo", { source: __dirname + "/app", handler: "app.handler", runtime: "python3.13" });\n`,
+            "app/app.py": "def handler(event, context):\n    return event\n",
+        });
+        fs.mkdirSync(path.join(dir, "events"));
+        fs.symlinkSync("/dev/zero", path.join(dir, "events", "echo.json"));
+        const r = cli(["preview", dir, "--invoke", "--quiet"], { env: { ...process.env, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE } });
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        assert.match(r.stdout, /^echo\s+not run\s+.*event file .*echo\.json is a device/m);
+        assert.match(r.stdout, /1 function invoked; 1 failed\./);
+    });
+});

@@ -1,6 +1,9 @@
-// Outsider's programs given to lambda-python preview: one that leaves a timer
-// running, one whose exported output never settles. Each ends, with a preview
-// or one clear message, instead of hanging or ending silently.
+// Programs given to lambda-python preview that would not end on their own or
+// cannot run: a timer left running, an output that never settles, a
+// process.exit(), a loop that ignores Ctrl-C, a .NET or Go program it cannot
+// run, a Pulumi.yaml that is not YAML. Each ends, with a preview or one clear
+// message, instead of hanging or ending silently; the program's console output
+// stays off stdout.
 import * as assert from "assert";
 import { spawn } from "child_process";
 import * as path from "path";
@@ -35,12 +38,12 @@ function interrupt(dir: string, ready: RegExp, signal: NodeJS.Signals): Promise<
 }
 
 function program(name: string, source: string): string {
-    const dir = path.join(tmpDir("lp-qa-preview-"), name);
+    const dir = path.join(tmpDir("lp-preview-ends-"), name);
     writeFiles(dir, { "Pulumi.yaml": `name: ${name}\nruntime: nodejs\n`, "index.ts": source });
     return dir;
 }
 
-describe("qa: preview of programs that never finish on their own", () => {
+describe("lambda-python preview of programs that never finish on their own, or cannot run", () => {
     it("ends after the preview when the program leaves a timer running", () => {
         const dir = program("timer", "setInterval(() => undefined, 1000);\nexport const answer = 42;\n");
         // The spawn's timeout only guards the test run against the hang this pins.
@@ -73,7 +76,7 @@ describe("qa: preview of programs that never finish on their own", () => {
     });
 
     it("tells a .NET program's author what to run instead, in one paragraph", () => {
-        const dir = path.join(tmpDir("lp-qa-preview-"), "dotnet");
+        const dir = path.join(tmpDir("lp-preview-ends-"), "dotnet");
         writeFiles(dir, { "Pulumi.yaml": "name: dotnet\nruntime:\n  name: dotnet\n", "Program.cs": "return 0;\n" });
         for (const command of ["preview", "serve"]) {
             const r = cli([command, dir], { timeout: 120_000 });
@@ -86,12 +89,12 @@ describe("qa: preview of programs that never finish on their own", () => {
     });
 
     it("says a Go program without go.mod, or one that does not build, in one paragraph", () => {
-        const bare = path.join(tmpDir("lp-qa-preview-"), "go");
+        const bare = path.join(tmpDir("lp-preview-ends-"), "go");
         writeFiles(bare, { "Pulumi.yaml": "name: go\nruntime:\n  name: go\n", "main.go": "package main\n" });
         const r = cli(["preview", bare], { timeout: 120_000 });
         assert.equal(r.code, 2, r.stderr);
         assert.match(r.stderr, /^lambda-python: error: .*go has no go\.mod \(in it or a folder above\): a Go Pulumi program is a module\. Run `go mod init/m);
-        const broken = path.join(tmpDir("lp-qa-preview-"), "broken");
+        const broken = path.join(tmpDir("lp-preview-ends-"), "broken");
         writeFiles(broken, { "Pulumi.yaml": "name: broken\nruntime: go\n", "go.mod": "module broken\n\ngo 1.22\n", "main.go": "package main\n\nfunc main() {\n\tundefinedCall()\n}\n" });
         const b = cli(["preview", broken], { timeout: 300_000 });
         assert.equal(b.code, 2, b.stderr);
@@ -100,7 +103,7 @@ describe("qa: preview of programs that never finish on their own", () => {
     });
 
     it("reports a Pulumi.yaml that is not YAML in one paragraph", () => {
-        const dir = path.join(tmpDir("lp-qa-preview-"), "bad");
+        const dir = path.join(tmpDir("lp-preview-ends-"), "bad");
         writeFiles(dir, { "Pulumi.yaml": "name: x\nruntime: [nodejs\n  : :\n" });
         const r = cli(["preview", dir], { timeout: 120_000 });
         assert.equal(r.code, 2, r.stderr);
@@ -112,7 +115,7 @@ describe("qa: preview of programs that never finish on their own", () => {
         ["SIGINT", 130],
     ] as const) {
         it(`${signal} ends a preview whose program is stuck in a synchronous loop and ignores Ctrl-C`, async () => {
-            const dir = path.join(tmpDir("lp-qa-preview-"), "stuck");
+            const dir = path.join(tmpDir("lp-preview-ends-"), "stuck");
             writeFiles(dir, {
                 "Pulumi.yaml": "name: stuck\nruntime: nodejs\n",
                 "package.json": '{ "name": "stuck", "main": "index.js" }\n',

@@ -1,7 +1,8 @@
-// Outsider's inputs to invoke and the runner that Lambda itself refuses: more
-// layers than its quota, an event past the synchronous payload limit, more
-// than 4 KB of environment variables. Each
-// ends in one paragraph, never in a cut-short event reaching the function.
+// Inputs to invoke and the runner that Lambda itself refuses: more layers than
+// its quota, an event past the synchronous payload limit, more than 4 KB of
+// environment variables, endless or device inputs, a runner cache that cannot
+// be written. Each ends in one paragraph, never in a cut-short event reaching
+// the function; and invoke answers signals while it reads.
 import * as assert from "assert";
 import { spawn } from "child_process";
 import * as crypto from "crypto";
@@ -9,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../shared/errors";
 import { startFunction } from "../runner";
-import { CLI, cli, CliResult, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";
+import { CLI, cli, CliResult, ROOT, tmpDir } from "./helpers";
 import { craftZip } from "./zip-crafter";
 
 const HANDLER = Buffer.from("def lambda_handler(event, context):\n    return {'keys': sorted(event)}\n");
@@ -23,8 +24,8 @@ function assertOneParagraph(r: { code: number; stdout: string; stderr: string },
     assert.doesNotMatch(r.stderr, /\n\s+at |internal error/);
 }
 
-describe("qa: invoke inputs past Lambda's limits", () => {
-    const dir = tmpDir("lp-qa-invoke-");
+describe("lambda-python invoke: inputs past Lambda's limits", () => {
+    const dir = tmpDir("lp-invoke-limits-");
     const fn = path.join(dir, "fn.zip");
     const layer = path.join(dir, "layer.zip");
     fs.writeFileSync(fn, craftZip([{ name: "lambda_function.py", data: HANDLER }]));
@@ -72,34 +73,6 @@ describe("qa: invoke inputs past Lambda's limits", () => {
     });
 });
 
-describe("qa: preview --invoke counts what Lambda would count", () => {
-    it("counts a function that dies during init as failed, and exits 1", () => {
-        const dir = writeFiles(tmpDir("lp-qa-preview-init-"), {
-            "Pulumi.yaml": "name: dies\nruntime: nodejs\nmain: index.ts\n",
-            "index.ts": `import { PythonFunction } from ${JSON.stringify(path.join(ROOT, "components"))};\nnew PythonFunction("quits", { source: __dirname + "/app", handler: "app.handler", runtime: "python3.13" });\n`,
-            "app/app.py": "raise SystemExit(0)\n\ndef handler(event, context):\n    return 'never'\n",
-        });
-        const r = cli(["preview", dir, "--invoke", "--quiet"], { env: { ...process.env, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE } });
-        assert.equal(r.code, 1, r.stdout + r.stderr);
-        assert.match(r.stdout, /^quits\s+error\s+\d+ ms\s+Runtime\.ExitError: RequestId: [0-9a-f-]{36} Error: Runtime exited without/m);
-        assert.match(r.stdout, /1 function invoked; 1 failed\./);
-    });
-
-    it("reads an example's event within Lambda's payload limit: /dev/zero as events/<name>.json is not run, not read forever", () => {
-        const dir = writeFiles(tmpDir("lp-qa-preview-event-"), {
-            "Pulumi.yaml": "name: endless-event\nruntime: nodejs\nmain: index.ts\n",
-            "index.ts": `import { PythonFunction } from ${JSON.stringify(path.join(ROOT, "components"))};\nnew PythonFunction("echo", { source: __dirname + "/app", handler: "app.handler", runtime: "python3.13" });\n`,
-            "app/app.py": "def handler(event, context):\n    return event\n",
-        });
-        fs.mkdirSync(path.join(dir, "events"));
-        fs.symlinkSync("/dev/zero", path.join(dir, "events", "echo.json"));
-        const r = cli(["preview", dir, "--invoke", "--quiet"], { env: { ...process.env, LAMBDA_PYTHON_CACHE_DIR: SHARED_CACHE } });
-        assert.equal(r.code, 1, r.stdout + r.stderr);
-        assert.match(r.stdout, /^echo\s+not run\s+.*event file .*echo\.json is a device/m);
-        assert.match(r.stdout, /1 function invoked; 1 failed\./);
-    });
-});
-
 /** The CLI with a stdin that `feed` controls: it may write forever, or never. */
 function withStdin(args: string[], feed: (stdin: NodeJS.WritableStream, stop: () => boolean) => void): { done: Promise<CliResult>; kill: (s: NodeJS.Signals) => void; started: Promise<void> } {
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ["pipe", "pipe", "pipe"] });
@@ -132,8 +105,8 @@ function endless(chunk: Buffer): (stdin: NodeJS.WritableStream, stop: () => bool
     };
 }
 
-describe("qa: invoke reads what it is given within Lambda's limits, and answers signals meanwhile", () => {
-    const dir = tmpDir("lp-qa-bounded-");
+describe("lambda-python invoke: reads what it is given within Lambda's limits, and answers signals meanwhile", () => {
+    const dir = tmpDir("lp-invoke-bounded-");
     const fn = path.join(dir, "fn.zip");
     fs.writeFileSync(fn, craftZip([{ name: "lambda_function.py", data: Buffer.from("def lambda_handler(event, context):\n    return event\n") }]));
 
@@ -207,10 +180,10 @@ describe("qa: invoke reads what it is given within Lambda's limits, and answers 
     });
 });
 
-describe("qa: invoke when the runner's cache cannot be written", () => {
+describe("lambda-python invoke: when the runner's cache cannot be written", () => {
     // The archive is extracted into the runner's cache (LAMBDA_PYTHON_CACHE_DIR); a full or read-only one is the
     // cache's fault, said as such (before: "internal error" with Node's ENOSPC, or ENOENT for a read-only one).
-    const dir = tmpDir("lp-qa-cache-");
+    const dir = tmpDir("lp-invoke-cache-");
     const fn = path.join(dir, "fn.zip");
     // 8 MB of incompressible data: more than the 4 MB file system below holds once extracted.
     fs.writeFileSync(
