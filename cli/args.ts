@@ -1,10 +1,13 @@
 // Command-line parsing shared by the commands, on node:util's parseArgs. Each
-// command declares its options once, as parseArgs takes them (`satisfies
-// Options`), and gets its values back with the types parseArgs infers for
-// them: a string, a boolean, a string[] for a repeatable option, undefined
-// when not given. The checks below turn a value into what the command needs
-// (one of a list, a whole number in a range, NAME=VALUE pairs, a date) or a
-// UserError naming the option: the one place an option's value is judged.
+// command declares its options once, as parseArgs takes them (a module-level
+// OPTIONS object that `satisfies Options`), and gets its values back with the
+// types parseArgs infers for them: a string, a boolean, a string[] for a
+// repeatable option, undefined when not given. The checks below turn a value
+// into what the command needs (one of a list, a whole number in a range,
+// NAME=VALUE pairs, a date) or a UserError naming the option: the one place
+// an option's value is judged. A new option goes in the command's OPTIONS,
+// its help text and usage line (cli/usage.ts), and the README's section of
+// the command (test/usage-docs.test.ts holds them together).
 import { parseArgs, ParseArgsOptionsConfig } from "util";
 import { UserError } from "../shared/errors";
 import { redactCredentials } from "../shared/redact";
@@ -18,12 +21,9 @@ const HELP = { help: { type: "boolean", short: "h" } } as const satisfies Option
 /** What parseArgs returns for `O` (strict, positionals allowed), with the types it infers. */
 export type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O & typeof HELP; allowPositionals: true; strict: true }>>;
 
-/** The values of a command's options, as `parse` returns them. */
-export type Values<O extends Options> = Parsed<O>["values"];
-
 /**
- * argv parsed by `options` (and --help). An unknown option, a missing value, a value given to a flag, a
- * flag's name given a value: a UserError with the usage line.
+ * argv parsed by `options` (and --help). An unknown option, a value missing or given to a flag: a UserError
+ * in parseArgs' words, with the usage line.
  */
 export function parse<const O extends Options>(command: string, argv: string[], options: O, usage: string): Parsed<O> {
     try {
