@@ -7,7 +7,7 @@ import { isDistributionName } from "../builder/slim";
 import { formatSummary } from "../builder/report";
 import { UserError } from "../shared/errors";
 import { ARCHITECTURES } from "../policies/target";
-import { date, oneOf, parse, progressPrinter, wholeNumber } from "./args";
+import { date, oneOf, Options, parse, progressPrinter, wholeNumber } from "./args";
 import { buildUsage } from "./usage";
 
 const help = `${buildUsage}
@@ -71,58 +71,55 @@ Output:
 
 Exit status: 0 built, 1 the archive failed its checks, 2 a usage or input error.`;
 
+/** build's options, as parseArgs takes them (--help comes with every command). */
+const OPTIONS = {
+    requirements: { type: "string" },
+    pyproject: { type: "string" },
+    lock: { type: "string" },
+    group: { type: "string", multiple: true },
+    extra: { type: "string", multiple: true },
+    "site-packages": { type: "string" },
+    "no-detect": { type: "boolean" },
+    runtime: { type: "string" },
+    arch: { type: "string" },
+    kind: { type: "string" },
+    "layer-layout": { type: "string" },
+    handler: { type: "string" },
+    include: { type: "string", multiple: true },
+    exclude: { type: "string", multiple: true },
+    "no-default-excludes": { type: "boolean" },
+    installer: { type: "string" },
+    python: { type: "string" },
+    "installer-arg": { type: "string", multiple: true },
+    out: { type: "string" },
+    level: { type: "string" },
+    bytecode: { type: "boolean" },
+    "cache-dir": { type: "string" },
+    "remote-cache": { type: "string" },
+    now: { type: "string" },
+    json: { type: "boolean" },
+    quiet: { type: "boolean" },
+    slim: { type: "boolean" },
+    "slim-keep": { type: "string", multiple: true },
+    "keep-typed": { type: "boolean" },
+    "no-prove": { type: "boolean" },
+} satisfies Options;
+
 export async function buildCommand(argv: string[]): Promise<number> {
-    const { values: v, positionals } = parse(
-        "build",
-        argv,
-        {
-            requirements: { type: "string" },
-            pyproject: { type: "string" },
-            lock: { type: "string" },
-            group: { type: "string", multiple: true },
-            extra: { type: "string", multiple: true },
-            "site-packages": { type: "string" },
-            "no-detect": { type: "boolean" },
-            runtime: { type: "string" },
-            arch: { type: "string" },
-            kind: { type: "string" },
-            "layer-layout": { type: "string" },
-            handler: { type: "string" },
-            include: { type: "string", multiple: true },
-            exclude: { type: "string", multiple: true },
-            "no-default-excludes": { type: "boolean" },
-            installer: { type: "string" },
-            python: { type: "string" },
-            "installer-arg": { type: "string", multiple: true },
-            out: { type: "string" },
-            level: { type: "string" },
-            bytecode: { type: "boolean" },
-            "cache-dir": { type: "string" },
-            "remote-cache": { type: "string" },
-            now: { type: "string" },
-            json: { type: "boolean" },
-            quiet: { type: "boolean" },
-            slim: { type: "boolean" },
-            "slim-keep": { type: "string", multiple: true },
-            "keep-typed": { type: "boolean" },
-            "no-prove": { type: "boolean" },
-        },
-        buildUsage,
-    );
+    const { values: v, positionals } = parse("build", argv, OPTIONS, buildUsage);
     if (v.help) {
         console.log(help);
         return 0;
     }
     if (positionals.length > 1) throw new UserError(`build takes one source folder; got ${positionals.join(", ")}.\nUsage: ${buildUsage}`);
     const source = positionals[0];
-    const kind = oneOf("kind", v.kind as string | undefined, ["function", "layer"] as const) ?? "function";
+    const kind = oneOf("kind", v.kind, ["function", "layer"] as const) ?? "function";
     if (!source && kind === "function") throw new UserError(`build needs the folder with the handler code.\nUsage: ${buildUsage}`);
     // Checked here, in the option's own name: the builder's message names the components' `compressionLevel`.
-    const level = wholeNumber("level", v.level as string | undefined);
-    if (level !== undefined && level > 12) throw new UserError(`--level must be from 0 (store) to 12; got ${level}.`);
+    const level = wholeNumber("level", v.level, { min: 0, max: 12, outside: (n) => `--level must be from 0 (store) to 12; got ${n}.` });
     const name = source ? path.basename(path.resolve(source)) : "layer";
-    const out = (v.out as string | undefined) ?? `${name}${kind === "layer" && !name.endsWith("layer") ? "-layer" : ""}.zip`;
-    const slimKeep = v["slim-keep"] as string[] | undefined;
+    const out = v.out ?? `${name}${kind === "layer" && !name.endsWith("layer") ? "-layer" : ""}.zip`;
+    const slimKeep = v["slim-keep"];
     if (!v.slim && (slimKeep || v["keep-typed"] || v["no-prove"])) throw new UserError(`--slim-keep, --keep-typed and --no-prove go with --slim.\nUsage: ${buildUsage}`);
     const badKeep = slimKeep?.find((n) => !isDistributionName(n));
     if (badKeep !== undefined) throw new UserError(`--slim-keep "${badKeep}" is not a distribution name (letters, digits, ".", "_" and "-", as pip takes it); e.g. --slim-keep scipy.`);
@@ -130,29 +127,29 @@ export async function buildCommand(argv: string[]): Promise<number> {
         const options: BuildOptions = {
             source,
             kind,
-            runtime: v.runtime as string | undefined,
-            architecture: oneOf("arch", v.arch as string | undefined, ARCHITECTURES),
-            requirements: v.requirements as string | undefined,
-            pyproject: v.pyproject as string | undefined,
-            lock: v.lock as string | undefined,
-            groups: v.group as string[] | undefined,
-            extras: v.extra as string[] | undefined,
-            sitePackages: v["site-packages"] as string | undefined,
+            runtime: v.runtime,
+            architecture: oneOf("arch", v.arch, ARCHITECTURES),
+            requirements: v.requirements,
+            pyproject: v.pyproject,
+            lock: v.lock,
+            groups: v.group,
+            extras: v.extra,
+            sitePackages: v["site-packages"],
             detectDependencies: !v["no-detect"],
-            layerLayout: oneOf("layer-layout", v["layer-layout"] as string | undefined, ["python", "site-packages"] as const),
-            handler: v.handler as string | undefined,
-            include: v.include as string[] | undefined,
-            exclude: v.exclude as string[] | undefined,
+            layerLayout: oneOf("layer-layout", v["layer-layout"], ["python", "site-packages"] as const),
+            handler: v.handler,
+            include: v.include,
+            exclude: v.exclude,
             defaultExcludes: !v["no-default-excludes"],
-            installer: oneOf("installer", v.installer as string | undefined, ["auto", "pip", "uv"] as const),
-            python: v.python as string | undefined,
-            installerArgs: v["installer-arg"] as string[] | undefined,
+            installer: oneOf("installer", v.installer, ["auto", "pip", "uv"] as const),
+            python: v.python,
+            installerArgs: v["installer-arg"],
             compressionLevel: level,
             bytecode: !!v.bytecode,
             out,
-            cacheDir: v["cache-dir"] as string | undefined,
-            remoteCache: v["remote-cache"] as string | undefined,
-            checks: { "lambda-runtime-deprecation": { now: date("now", v.now as string | undefined) } },
+            cacheDir: v["cache-dir"],
+            remoteCache: v["remote-cache"],
+            checks: { "lambda-runtime-deprecation": { now: date("now", v.now) } },
             onProgress: progressPrinter(!!v.quiet),
             ...(v.slim ? { slim: { keepWhole: slimKeep, keepTyped: !!v["keep-typed"] } } : {}),
         };

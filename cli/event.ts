@@ -3,8 +3,8 @@
 // preview --invoke. See runner/events/index.ts for where each comes from.
 import * as fs from "fs";
 import { describeFsError, UserError } from "../shared/errors";
-import { COMMON_FIELDS, EVENT_KINDS, EventFields, sampleEvent } from "../runner/events";
-import { parse } from "./args";
+import { COMMON_FIELDS, EVENT_KINDS, EventField, EventFields, sampleEvent } from "../runner/events";
+import { Options, parse } from "./args";
 import { eventUsage } from "./usage";
 
 const help = `${eventUsage}
@@ -45,17 +45,43 @@ schedule are AWS SAM CLI's generate-event templates (aws-sam-cli 1.170.0).
   lambda-python event url --method POST --path /orders --body '{"qty": 2}' > event.json
   lambda-python event s3 --bucket uploads --key "photos/cat 1.jpg" | lambda-python invoke app --event -`;
 
+/** The fields in the kinds' order (then --region, --account): the order sampleEvent names any a kind does not take. */
+const FIELDS = [...new Set([...Object.values(EVENT_KINDS).flatMap((k) => k.fields), ...COMMON_FIELDS])];
+
+/** event's options, as parseArgs takes them (--help comes with every command): one per field of runner/events' EventFields, and --out. */
+const OPTIONS = {
+    method: { type: "string" },
+    path: { type: "string" },
+    query: { type: "string" },
+    header: { type: "string", multiple: true },
+    body: { type: "string" },
+    "content-type": { type: "string" },
+    bucket: { type: "string" },
+    key: { type: "string" },
+    queue: { type: "string" },
+    topic: { type: "string" },
+    subject: { type: "string" },
+    message: { type: "string" },
+    source: { type: "string" },
+    "detail-type": { type: "string" },
+    detail: { type: "string" },
+    table: { type: "string" },
+    rule: { type: "string" },
+    region: { type: "string" },
+    account: { type: "string" },
+    out: { type: "string" },
+} satisfies Options & { [F in EventField]-?: { type: "string"; multiple?: EventFields[F] extends string[] | undefined ? true : never } };
+
 export async function eventCommand(argv: string[]): Promise<number> {
-    const fields = [...new Set([...Object.values(EVENT_KINDS).flatMap((k) => k.fields), ...COMMON_FIELDS])];
-    const { values: v, positionals } = parse("event", argv, { ...Object.fromEntries(fields.map((f) => [f, { type: "string", ...(f === "header" ? { multiple: true } : {}) }])), out: { type: "string" } }, eventUsage);
+    const { values: v, positionals } = parse("event", argv, OPTIONS, eventUsage);
     if (v.help) {
         console.log(help);
         return 0;
     }
     if (positionals.length !== 1) throw new UserError(`event takes one kind: ${Object.keys(EVENT_KINDS).join(", ")}.\nUsage: ${eventUsage}`);
-    const given: EventFields = Object.fromEntries(fields.filter((f) => v[f] !== undefined).map((f) => [f, v[f]]));
+    const given: EventFields = Object.fromEntries(FIELDS.filter((f) => v[f] !== undefined).map((f) => [f, v[f]]));
     const text = `${JSON.stringify(sampleEvent(positionals[0], given), null, 2)}\n`;
-    const out = v.out as string | undefined;
+    const out = v.out;
     if (out === undefined) {
         process.stdout.write(text);
         return 0;
@@ -63,7 +89,7 @@ export async function eventCommand(argv: string[]): Promise<number> {
     try {
         fs.writeFileSync(out, text);
     } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
+        const code = e instanceof Error && "code" in e ? e.code : undefined;
         if (code === "ENOENT") throw new UserError(`cannot write the event to ${out}: its folder does not exist. Create it, or give another --out.`);
         if (code === "EACCES" || code === "EPERM" || code === "EROFS") throw new UserError(`cannot write the event to ${out}: permission denied. Give another --out.`);
         throw describeFsError(e, out, "event file");

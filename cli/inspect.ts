@@ -10,7 +10,7 @@ import { checkArchive, hasMandatory } from "../policies/rules";
 import { isPythonArchive } from "../policies/rules";
 import { ARCHITECTURES, NEWEST_RUNTIME } from "../policies/target";
 import lifecycle from "../policies/data/runtime-lifecycle.json";
-import { date, oneOf, parse } from "./args";
+import { date, oneOf, Options, parse } from "./args";
 import { inspectUsage } from "./usage";
 
 const help = `${inspectUsage}
@@ -38,29 +38,27 @@ reported before any rule judges the damaged bytes.
 
 Exit status: 0 no mandatory finding, 1 mandatory findings, 2 a usage or input error.`;
 
+/** inspect's options, as parseArgs takes them (--help comes with every command). */
+const OPTIONS = {
+    runtime: { type: "string" },
+    arch: { type: "string" },
+    kind: { type: "string" },
+    handler: { type: "string" },
+    now: { type: "string" },
+    json: { type: "boolean" },
+} satisfies Options;
+
 export async function inspectCommand(argv: string[]): Promise<number> {
-    const { values: v, positionals } = parse(
-        "inspect",
-        argv,
-        {
-            runtime: { type: "string" },
-            arch: { type: "string" },
-            kind: { type: "string" },
-            handler: { type: "string" },
-            now: { type: "string" },
-            json: { type: "boolean" },
-        },
-        inspectUsage,
-    );
+    const { values: v, positionals } = parse("inspect", argv, OPTIONS, inspectUsage);
     if (v.help) {
         console.log(help);
         return 0;
     }
     if (positionals.length !== 1) throw new UserError(`inspect takes one archive.\nUsage: ${inspectUsage}`);
     const file = positionals[0];
-    const kind = oneOf("kind", v.kind as string | undefined, ["function", "layer"] as const) ?? "function";
-    const architecture = oneOf("arch", v.arch as string | undefined, ARCHITECTURES);
-    const runtime = v.runtime as string | undefined;
+    const kind = oneOf("kind", v.kind, ["function", "layer"] as const) ?? "function";
+    const architecture = oneOf("arch", v.arch, ARCHITECTURES);
+    const runtime = v.runtime;
     // Any runtime of the lifecycle table (the pack's list), or a Python version newer than it;
     // the rules scope themselves to the runtime's language, as in the pack.
     if (runtime !== undefined && !(runtime in lifecycle.runtimes) && !/^python\d+\.\d+$/.test(runtime)) {
@@ -78,8 +76,8 @@ export async function inspectCommand(argv: string[]): Promise<number> {
         kind,
         runtimes: runtime ? [runtime] : [],
         architectures: architecture ? [architecture] : [],
-        handler: v.handler as string | undefined,
-        config: { "lambda-runtime-deprecation": { now: date("now", v.now as string | undefined) } },
+        handler: v.handler,
+        config: { "lambda-runtime-deprecation": { now: date("now", v.now) } },
     });
     const f = archive.facts;
     const prefix = kind === "layer" ? "python/" : "";

@@ -5,8 +5,8 @@ import * as path from "path";
 import { buildArchive } from "../builder";
 import { describeFsError, UserError } from "../shared/errors";
 import { checkLayerCount, detectTarget, formatInitProfile, FunctionSpec, INIT_SECONDS, InvokeResult, JsonText, startFunction } from "../runner";
-import { ARCHITECTURES, NEWEST_RUNTIME } from "../policies/target";
-import { namedValues, oneOf, parse, progressPrinter, wholeNumber } from "./args";
+import { ARCHITECTURES, isArchitecture, NEWEST_RUNTIME } from "../policies/target";
+import { debugPortOption, namedValues, oneOf, Options, parse, profileInitOption, progressPrinter, wholeNumber } from "./args";
 import { invokeUsage } from "./usage";
 import { seekableArchive } from "./archive-input";
 import { readEventFile } from "../runner/event-file";
@@ -49,23 +49,8 @@ first use are installed (see lambda-python setup).
 
 Exit status: 0 the function returned, 1 it raised or timed out, 2 a usage or input error.`;
 
-/** --debug-port: a port a debugger can connect to (1024 and up: a lower one needs root). */
-export function debugPortOption(value: string | undefined): number | undefined {
-    const port = wholeNumber("debug-port", value);
-    if (port !== undefined && (port < 1024 || port > 65535)) throw new UserError(`--debug-port must be from 1024 to 65535 (a port your editor attaches to, e.g. 5890); got ${port}.`);
-    return port;
-}
-
 export function waitingForDebugger(port: number): string {
     return `the function starts under debugpy and waits for a debugger on 127.0.0.1:${port} before its init: attach now (VS Code: an "attach" configuration with "connect": {"host": "127.0.0.1", "port": ${port}} and pathMappings to /var/task)`;
-}
-
-/** --profile-init with --debug-port: a debugger's pauses would be counted as import time. */
-export function profileInitOption(profile: boolean | undefined, debugPort: number | undefined): boolean {
-    if (profile && debugPort !== undefined) {
-        throw new UserError("--profile-init and --debug-port cannot be used together: the time a debugger holds the function would be counted in its imports. Profile without the debugger.");
-    }
-    return !!profile;
 }
 
 /** The profile as the CLI prints it on stderr, under a heading naming the function. */
@@ -136,27 +121,25 @@ function jsonReport(result: InvokeResult, about: Record<string, unknown>): strin
     return `{\n  "response": ${result.payload.trim()},${doc.slice(1)}`;
 }
 
+/** invoke's options, as parseArgs takes them (--help comes with every command). */
+const OPTIONS = {
+    layer: { type: "string", multiple: true },
+    handler: { type: "string" },
+    runtime: { type: "string" },
+    arch: { type: "string" },
+    event: { type: "string" },
+    timeout: { type: "string" },
+    memory: { type: "string" },
+    env: { type: "string", multiple: true },
+    name: { type: "string" },
+    json: { type: "boolean" },
+    quiet: { type: "boolean" },
+    "debug-port": { type: "string" },
+    "profile-init": { type: "boolean" },
+} satisfies Options;
+
 export async function invokeCommand(argv: string[]): Promise<number> {
-    const { values: v, positionals } = parse(
-        "invoke",
-        argv,
-        {
-            layer: { type: "string", multiple: true },
-            handler: { type: "string" },
-            runtime: { type: "string" },
-            arch: { type: "string" },
-            event: { type: "string" },
-            timeout: { type: "string" },
-            memory: { type: "string" },
-            env: { type: "string", multiple: true },
-            name: { type: "string" },
-            json: { type: "boolean" },
-            quiet: { type: "boolean" },
-            "debug-port": { type: "string" },
-            "profile-init": { type: "boolean" },
-        },
-        invokeUsage,
-    );
+    const { values: v, positionals } = parse("invoke", argv, OPTIONS, invokeUsage);
     if (v.help) {
         console.log(help);
         return 0;
@@ -177,15 +160,15 @@ export async function invokeCommand(argv: string[]): Promise<number> {
         );
     }
     // Everything the user typed is checked before anything slow happens.
-    const event = await readEvent(v.event as string | undefined);
-    const environment = namedValues("env", v.env as string[] | undefined);
-    const timeoutSeconds = wholeNumber("timeout", v.timeout as string | undefined);
-    const memoryMB = wholeNumber("memory", v.memory as string | undefined);
-    const debugPort = debugPortOption(v["debug-port"] as string | undefined);
-    const profileInit = profileInitOption(v["profile-init"] as boolean | undefined, debugPort);
-    let runtime = v.runtime as string | undefined;
-    let architecture = oneOf("arch", v.arch as string | undefined, ARCHITECTURES);
-    const given = (v.layer as string[] | undefined) ?? [];
+    const event = await readEvent(v.event);
+    const environment = namedValues("env", v.env);
+    const timeoutSeconds = wholeNumber("timeout", v.timeout);
+    const memoryMB = wholeNumber("memory", v.memory);
+    const debugPort = debugPortOption(v["debug-port"]);
+    const profileInit = profileInitOption(v["profile-init"], debugPort);
+    let runtime = v.runtime;
+    let architecture = oneOf("arch", v.arch, ARCHITECTURES);
+    const given = v.layer ?? [];
     checkLayerCount(given); // before a piped layer is copied
     const layers: string[] = [];
     for (const layer of given) layers.push(await seekableArchive(layer, "layer archive"));
@@ -195,7 +178,7 @@ export async function invokeCommand(argv: string[]): Promise<number> {
         const built = await buildArchive({ source: input, kind: "function", runtime, architecture, onProgress: say });
         code = built.path;
         runtime = built.runtime;
-        architecture = built.architecture as typeof architecture;
+        if (isArchitecture(built.architecture)) architecture = built.architecture;
     } else {
         const detected = detectTarget(input);
         runtime ??= detected.runtime;
@@ -204,13 +187,13 @@ export async function invokeCommand(argv: string[]): Promise<number> {
     const spec: FunctionSpec = {
         code,
         layers,
-        handler: (v.handler as string | undefined) ?? "lambda_function.lambda_handler",
+        handler: v.handler ?? "lambda_function.lambda_handler",
         runtime: runtime ?? NEWEST_RUNTIME,
         architecture: architecture ?? "x86_64",
         timeoutSeconds,
         memoryMB,
         environment,
-        functionName: (v.name as string | undefined) ?? path.basename(path.resolve(input)).replace(/\.zip$/i, ""),
+        functionName: v.name ?? path.basename(path.resolve(input)).replace(/\.zip$/i, ""),
     };
 
     const fn = await startFunction(spec, { onLog: (line) => process.stderr.write(line), onProgress: say, debugPort, profileInit });

@@ -79,7 +79,7 @@ export async function runCommand(argv: string[]): Promise<number> {
             process.stderr.write(`lambda-python: error: ${e.message}\n`);
             return 2;
         }
-        process.stderr.write(`lambda-python: internal error (please report it): ${redactCredentials(String((e as Error)?.stack ?? e))}\n`);
+        process.stderr.write(`lambda-python: internal error (please report it): ${redactCredentials(String(e instanceof Error ? (e.stack ?? e) : e))}\n`);
         return 70;
     }
 }

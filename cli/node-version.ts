@@ -7,7 +7,7 @@
 try {
     require("../shared/node-version");
 } catch (e) {
-    if ((e as Error)?.name !== "NodeVersionError") throw e;
-    process.stderr.write(`lambda-python: error: ${(e as Error).message}\n`);
+    if (!(e instanceof Error) || e.name !== "NodeVersionError") throw e;
+    process.stderr.write(`lambda-python: error: ${e.message}\n`);
     process.exit(2);
 }

@@ -15,7 +15,7 @@ import { ProgramRun, runProgram } from "../preview/program";
 import { ANSWERS_FILE } from "../preview/data-sources";
 import { UNKNOWN } from "../preview/wire";
 import { formatMB } from "../policies/rules/format";
-import { namedValues, parse, progressPrinter } from "./args";
+import { namedValues, Options, parse, progressPrinter } from "./args";
 import { previewUsage } from "./usage";
 import { REMOTE_CACHE_ENV, remoteCacheConfig } from "../builder/remote/config";
 
@@ -94,24 +94,22 @@ export interface PreviewRow {
     policies: { mandatory: string[]; advisory: string[] };
 }
 
+/** preview's options, as parseArgs takes them (--help comes with every command). */
+const OPTIONS = {
+    json: { type: "boolean" },
+    quiet: { type: "boolean" },
+    invoke: { type: "boolean" },
+    "profile-init": { type: "boolean" },
+    stack: { type: "string" },
+    config: { type: "string", multiple: true },
+    "invoke-result": { type: "string", multiple: true },
+    "stack-outputs": { type: "string", multiple: true },
+    "policy-config": { type: "string" },
+    "remote-cache": { type: "string" },
+} satisfies Options;
+
 export async function previewCommand(argv: string[]): Promise<number> {
-    const { values: v, positionals } = parse(
-        "preview",
-        argv,
-        {
-            json: { type: "boolean" },
-            quiet: { type: "boolean" },
-            invoke: { type: "boolean" },
-            "profile-init": { type: "boolean" },
-            stack: { type: "string" },
-            config: { type: "string", multiple: true },
-            "invoke-result": { type: "string", multiple: true },
-            "stack-outputs": { type: "string", multiple: true },
-            "policy-config": { type: "string" },
-            "remote-cache": { type: "string" },
-        },
-        previewUsage,
-    );
+    const { values: v, positionals } = parse("preview", argv, OPTIONS, previewUsage);
     if (v.help) {
         console.log(help);
         return 0;
@@ -122,21 +120,21 @@ export async function previewCommand(argv: string[]): Promise<number> {
     const dir = path.resolve(positionals[0] ?? ".");
     // The program's components build in its own process, which takes the remote cache from the environment.
     if (v["remote-cache"] !== undefined) {
-        remoteCacheConfig(v["remote-cache"] as string); // a mistake in it is the option's, said now
-        process.env[REMOTE_CACHE_ENV] = v["remote-cache"] as string;
+        remoteCacheConfig(v["remote-cache"]); // a mistake in it is the option's, said now
+        process.env[REMOTE_CACHE_ENV] = v["remote-cache"];
     }
     const say = progressPrinter(!!v.quiet);
-    const config = configPairs((v.config as string[] | undefined) ?? []);
-    const policyConfig = v["policy-config"] === undefined ? undefined : await readPolicyConfigFile(v["policy-config"] as string);
+    const config = namedValues("config", v.config, "takes key=value (e.g. --config aws:region=eu-west-1)");
+    const policyConfig = v["policy-config"] === undefined ? undefined : await readPolicyConfigFile(v["policy-config"]);
     // A program loads @pulumi/aws (thousands of modules); V8's code cache on disk spares compiling them again
     // on every preview (about 1 s of a warm `npm start`). Node keeps it valid by the files' contents.
     enableCompileCache();
     say(`running ${dir} under the Pulumi mock monitor`);
     const running = runProgram(dir, {
-        stack: v.stack as string | undefined,
+        stack: v.stack,
         config,
-        invokeResults: namedValues("invoke-result", v["invoke-result"] as string[] | undefined),
-        stackOutputs: namedValues("stack-outputs", v["stack-outputs"] as string[] | undefined),
+        invokeResults: namedValues("invoke-result", v["invoke-result"]),
+        stackOutputs: namedValues("stack-outputs", v["stack-outputs"]),
         quiet: !!v.quiet,
         analyze: true,
         policyConfig,
@@ -206,17 +204,6 @@ function inTreeOrder(resources: RecordedResource[]): RecordedResource[] {
 
 function nameOf(urn: string): string {
     return urn.split("::").pop() ?? urn;
-}
-
-/** "key=value" pairs from --config. */
-function configPairs(pairs: string[]): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const pair of pairs) {
-        const eq = pair.indexOf("=");
-        if (eq <= 0) throw new UserError(`--config takes key=value (e.g. --config aws:region=eu-west-1); got "${pair}".`);
-        out[pair.slice(0, eq)] = pair.slice(eq + 1);
-    }
-    return out;
 }
 
 /** A wire value for the table: unknowns (whole or in a list) shown as "?", never a crash. */

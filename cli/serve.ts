@@ -3,17 +3,17 @@
 // runs it (the official Runtime Interface Emulator, the runtime's own
 // CPython, Lambda's file system); results become HTTP responses by that
 // front end's rules.
-import { UserError } from "../shared/errors";
+import { describeThrown, UserError } from "../shared/errors";
 import type { InvokeResult } from "../runner";
 import { resolveTargets, DEFAULT_HANDLER } from "../serve/targets";
 import { serveFunctions } from "../serve/server";
 import { ARCHITECTURES } from "../policies/target";
 import { API_KINDS } from "../runner/http/event";
 import { watchSources } from "../serve/watch";
-import { namedValues, oneOf, parse, progressPrinter, wholeNumber } from "./args";
+import { debugPortOption, namedValues, oneOf, Options, parse, profileInitOption, progressPrinter, wholeNumber } from "./args";
 import { serveUsage } from "./usage";
 import { seekableArchive } from "./archive-input";
-import { debugPortOption, initProfileText, phasesText, profileInitOption, waitingForDebugger } from "./invoke";
+import { initProfileText, phasesText, waitingForDebugger } from "./invoke";
 
 const help = `${serveUsage}
 
@@ -64,51 +64,48 @@ Options:
 
 Stop with Ctrl-C (or SIGTERM): every function it started is stopped.`;
 
+/** serve's options, as parseArgs takes them (--help comes with every command). */
+const OPTIONS = {
+    port: { type: "string" },
+    host: { type: "string" },
+    layer: { type: "string", multiple: true },
+    handler: { type: "string" },
+    runtime: { type: "string" },
+    arch: { type: "string" },
+    timeout: { type: "string" },
+    memory: { type: "string" },
+    env: { type: "string", multiple: true },
+    quiet: { type: "boolean" },
+    api: { type: "string" },
+    "print-events": { type: "boolean" },
+    watch: { type: "boolean" },
+    "debug-port": { type: "string" },
+    "profile-init": { type: "boolean" },
+} satisfies Options;
+
 export async function serveCommand(argv: string[]): Promise<number> {
-    const { values: v, positionals } = parse(
-        "serve",
-        argv,
-        {
-            port: { type: "string" },
-            host: { type: "string" },
-            layer: { type: "string", multiple: true },
-            handler: { type: "string" },
-            runtime: { type: "string" },
-            arch: { type: "string" },
-            timeout: { type: "string" },
-            memory: { type: "string" },
-            env: { type: "string", multiple: true },
-            quiet: { type: "boolean" },
-            api: { type: "string" },
-            "print-events": { type: "boolean" },
-            watch: { type: "boolean" },
-            "debug-port": { type: "string" },
-            "profile-init": { type: "boolean" },
-        },
-        serveUsage,
-    );
+    const { values: v, positionals } = parse("serve", argv, OPTIONS, serveUsage);
     if (v.help) {
         console.log(help);
         return 0;
     }
     if (positionals.length !== 1) throw new UserError(`serve takes one function .zip, source folder or Pulumi program folder.\nUsage: ${serveUsage}`);
-    const port = wholeNumber("port", v.port as string | undefined) ?? 3000;
-    if (port > 65535) throw new UserError(`--port must be from 0 to 65535; got ${port}.`);
-    const environment = namedValues("env", v.env as string[] | undefined);
-    const api = oneOf("api", v.api as string | undefined, API_KINDS) ?? "url";
-    const debugPort = debugPortOption(v["debug-port"] as string | undefined);
-    const profileInit = profileInitOption(v["profile-init"] as boolean | undefined, debugPort);
+    const port = wholeNumber("port", v.port, { min: 0, max: 65535 }) ?? 3000;
+    const environment = namedValues("env", v.env);
+    const api = oneOf("api", v.api, API_KINDS) ?? "url";
+    const debugPort = debugPortOption(v["debug-port"]);
+    const profileInit = profileInitOption(v["profile-init"], debugPort);
     const say = progressPrinter(false);
     const target = await seekableArchive(positionals[0], "function archive or folder");
     const layers: string[] = [];
-    for (const layer of (v.layer as string[] | undefined) ?? []) layers.push(await seekableArchive(layer, "layer archive"));
+    for (const layer of v.layer ?? []) layers.push(await seekableArchive(layer, "layer archive"));
     const targetOptions = {
         layers,
-        handler: v.handler as string | undefined,
-        runtime: v.runtime as string | undefined,
-        architecture: oneOf("arch", v.arch as string | undefined, ARCHITECTURES),
-        timeoutSeconds: wholeNumber("timeout", v.timeout as string | undefined),
-        memoryMB: wholeNumber("memory", v.memory as string | undefined),
+        handler: v.handler,
+        runtime: v.runtime,
+        architecture: oneOf("arch", v.arch, ARCHITECTURES),
+        timeoutSeconds: wholeNumber("timeout", v.timeout),
+        memoryMB: wholeNumber("memory", v.memory),
         environment,
         say,
     };
@@ -121,7 +118,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
         else if (!v.quiet) say(`${name}: cold start: ${phasesText(result)}`);
     };
     const server = await serveFunctions(functions, {
-        host: (v.host as string | undefined) ?? "127.0.0.1",
+        host: v.host ?? "127.0.0.1",
         port,
         progress: say,
         log: v.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
@@ -148,7 +145,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
                     await server.reload(next);
                     say(`reloaded ${next.map((f) => f.name).join(", ")}`);
                 } catch (e) {
-                    say(`the rebuild failed; still serving the previous code: ${(e as Error)?.message ?? e}`);
+                    say(`the rebuild failed; still serving the previous code: ${describeThrown(e)}`);
                 }
             });
         });

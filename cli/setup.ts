@@ -13,7 +13,7 @@ import { emulatorPath, ensureEmulator, EMULATOR, RUNTIME_CLIENT, runtimeClientDi
 import { ensureResolverPip, ensureUv, PIP_VERSION, resolverPython, UV_VERSION } from "../builder/tools";
 import { formatMB } from "../policies/rules/format";
 import { Architecture, ARCHITECTURES, NEWEST_RUNTIME, parsePythonRuntime } from "../policies/target";
-import { oneOf, parse, progressPrinter } from "./args";
+import { allOneOf, Options, parse, progressPrinter } from "./args";
 import { setupUsage } from "./usage";
 
 /** What the seed examples and the tests run on: hello/cowsay/flask (3.14), datasette (3.13), numpy (3.13 arm64). */
@@ -50,20 +50,18 @@ setup --progress-only: silent when everything is installed.
 
 LAMBDA_PYTHON_DEBIAN_MIRROR overrides the Debian mirror read from apt's configuration.`;
 
+/** setup's options, as parseArgs takes them (--help comes with every command). */
+const OPTIONS = {
+    quiet: { type: "boolean" },
+    runtime: { type: "string", multiple: true },
+    arch: { type: "string", multiple: true },
+    all: { type: "boolean" },
+    "no-runner": { type: "boolean" },
+    "progress-only": { type: "boolean" },
+} satisfies Options;
+
 export async function setupCommand(argv: string[]): Promise<number> {
-    const { values: v } = parse(
-        "setup",
-        argv,
-        {
-            quiet: { type: "boolean" },
-            runtime: { type: "string", multiple: true },
-            arch: { type: "string", multiple: true },
-            all: { type: "boolean" },
-            "no-runner": { type: "boolean" },
-            "progress-only": { type: "boolean" },
-        },
-        setupUsage,
-    );
+    const { values: v } = parse("setup", argv, OPTIONS, setupUsage);
     if (v.help) {
         console.log(help);
         return 0;
@@ -71,8 +69,8 @@ export async function setupCommand(argv: string[]): Promise<number> {
     const say = progressPrinter(!!v.quiet);
     const report = v.quiet || v["progress-only"] ? () => {} : (line: string) => console.log(line);
     // Every option is checked before anything is installed (--no-runner installs only uv and ignores them).
-    const runtimes = v.runtime as string[] | undefined;
-    const arches = (v.arch as string[] | undefined)?.map((a) => oneOf("arch", a, ARCHITECTURES)!);
+    const runtimes = v.runtime;
+    const arches = allOneOf("arch", v.arch, ARCHITECTURES);
     for (const r of v["no-runner"] ? [] : (runtimes ?? [])) {
         if (!parsePythonRuntime(r)) throw new UserError(`--runtime "${r}" is not a Python runtime; use one such as ${NEWEST_RUNTIME}.`);
         interpreterFor(r); // refuses a retired or unknown runtime in one paragraph
