@@ -6,14 +6,14 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { defaultCacheDir } from "../builder/cache";
+import { defaultCacheDir } from "../shared/cache-dirs";
 import { describeFsError, describeWriteError, UserError } from "../shared/errors";
 import { makeFolders } from "../shared/folders";
 import { sweepLeftovers } from "../builder/leftovers";
 import { inspectPath } from "../policies/inspect";
 import { ArchiveFacts, extractedPath, InspectedArchive, unsafeName } from "../policies/inspect/facts";
 import { openZipFile, ZipFormatError } from "../policies/zip/reader";
-import { checkedFolder, removeCheckedFolder } from "./install-dir";
+import { checkedFolder, removeCheckedFolder } from "../target-python/install-dir";
 
 /** Lambda's limit on function + layers, unzipped: also what we are willing to extract. */
 const MAX_UNZIPPED = 262_144_000;

@@ -7,15 +7,15 @@ import * as path from "path";
 import { describeFsError, UserError } from "../shared/errors";
 import { Finding } from "../policies/rules";
 import { Architecture, isArchitecture, parsePythonRuntime } from "../policies/target";
-import { compileBytecode, functionBytecode } from "./bytecode";
+import { compileBytecode, functionBytecode } from "../target-python/bytecode";
 import { checkedFoldersDir, describeCacheWriteError, emptyOpt, extracted, extractionCacheDir, inspectArchive, inspectCode, sweepExtractions } from "./code";
-import { ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
+import { ensureRoot, MOUNT_POINTS, rootDir } from "../target-python/debian-root";
 import { EmulatorProcess, freePort, InvokeTiming, PreparedNetwork, RawInvoke, startEmulator } from "./emulator";
-import { ensureHostCapabilities, hostArchitecture } from "./host";
+import { ensureHostCapabilities, hostArchitecture } from "../target-python/host";
 import { chooseInterpreter } from "./interpreter";
 import { cannotLoad, REFUSED } from "./load-check";
 import { sandboxResolvConf, startNetwork } from "./network";
-import { ensureQemu, qemuPath } from "./qemu";
+import { ensureQemu, qemuPath } from "../target-python/qemu";
 import { bootstrapCommand, DEBUG_LISTENING, lambdaEnvironment, RESERVED_VARIABLES, SandboxPlan } from "./sandbox";
 import { DebugRelay, startDebugRelay } from "./debug";
 import { emulatorPath, ensureDebugpy, ensureEmulator, ensureRuntimeClient, runtimeClientBytecodeDir, runtimeClientDir } from "./tools";
@@ -125,7 +125,7 @@ export interface StartOptions {
 /** How long a debugged invoke may take, stepping included: the emulator needs some limit. */
 const DEBUG_SECONDS = 12 * 3600;
 
-export { DEBIAN_INTERPRETERS } from "./debian-root";
+export { DEBIAN_INTERPRETERS } from "../target-python/debian-root";
 
 /** The Debian interpreter used for a runtime when no code is looked at (setup). */
 export function interpreterFor(runtime: string): string {

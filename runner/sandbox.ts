@@ -17,9 +17,9 @@
 // compiling under qemu is what makes emulated cold starts slow.
 import * as path from "path";
 import { Architecture } from "../policies/target";
-import { HOST_FILES, MOUNT_POINTS } from "./debian-root";
-import { hostArchitecture, which } from "./host";
-import { qemuPath } from "./qemu";
+import { HOST_FILES, MOUNT_POINTS } from "../target-python/debian-root";
+import { hostArchitecture, which } from "../target-python/host";
+import { qemuPath } from "../target-python/qemu";
 import reservedEnv from "../policies/data/lambda-environment.json";
 import lambdaEnv from "./lambda-environment.json";
 

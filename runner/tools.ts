@@ -9,16 +9,15 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { defaultToolsDir } from "../builder/cache";
 import { packageIndexes } from "../builder/install/indexes";
 import { pipInstaller } from "../builder/install/installers";
 import { hostPython } from "../builder/install/host-tools";
 import { UserError } from "../shared/errors";
 import { run, tail } from "../shared/process";
 import { Architecture, lambdaTarget } from "../policies/target";
-import { hostArchitecture } from "./host";
-import { copyIntoPrefix } from "./bytecode";
-import { installFolder } from "./install-dir";
+import { hostArchitecture } from "../target-python/host";
+import { copyIntoPrefix } from "../target-python/bytecode";
+import { installFolder, runnerToolsDir } from "../target-python/install-dir";
 
 /** Where the sandbox mounts awslambdaric (debian-root.ts's MOUNT_POINTS.runtime; not imported, debian-root imports this module). */
 const MOUNT_POINTS_RUNTIME = "var/runtime";
@@ -90,10 +89,6 @@ export async function ensureDebugpy(say: (m: string) => void = () => {}): Promis
 
 /** The runtime interface client AWS's Python images run, with its dependencies pinned. */
 export const RUNTIME_CLIENT = ["awslambdaric==4.2.2", "simplejson==4.3.0", "snapshot-restore-py==1.0.0"];
-
-export function runnerToolsDir(): string {
-    return path.join(defaultToolsDir(), "runner");
-}
 
 function emulatorDir(): string {
     return path.join(runnerToolsDir(), `emulator-${EMULATOR.version}-${hostArchitecture()}`);

@@ -24,6 +24,7 @@ import { hashFiles, HashMemo } from "../content-hash";
 import { WalkedFile, walkTree } from "../walk";
 import { CompressedData } from "../zip-writer";
 import type { RemoteSession } from "../remote";
+import type { InstalledFile } from "./installed-file";
 import { packReuse } from "../remote/pack-reuse";
 import { describeTarget, rescueFailedInstall } from "./diagnose";
 import { chooseInstaller, Installer, InstallerChoice } from "./installers";
@@ -47,13 +48,6 @@ export interface InstallRecord {
     notes: string[];
     /** Path dependencies the lock names (installed beside it, without dependencies). */
     localProjects: string[];
-}
-
-export interface InstalledFile {
-    rel: string;
-    size: number;
-    sha256: string;
-    executable: boolean;
 }
 
 export interface InstalledDependencies {

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../../shared/errors";
 import { run, tail } from "../../shared/process";
-import { defaultToolsDir } from "../cache";
+import { defaultToolsDir } from "../../shared/cache-dirs";
 import { findUv, hostPython, HostPython } from "../install/host-tools";
 import { ownerTag } from "../../shared/owner";
 import { removeQuietly, trackTemp } from "../../shared/atomic";

@@ -7,8 +7,14 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { removeQuietly, tempPathFor, trackTemp, untrackTemp } from "../shared/atomic";
+import { defaultToolsDir } from "../shared/cache-dirs";
 import { makeFolders } from "../shared/folders";
 import { ownerAlive } from "../shared/owner";
+
+/** The folder `lambda-python setup` fills for the runner and the target's Python: Debian roots, qemu, the emulator, awslambdaric, debugpy. */
+export function runnerToolsDir(): string {
+    return path.join(defaultToolsDir(), "runner");
+}
 
 /**
  * Removes temporaries of `target` left by processes that no longer run. A
