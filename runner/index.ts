@@ -16,12 +16,13 @@ import { chooseInterpreter } from "./interpreter";
 import { cannotLoad, REFUSED } from "./load-check";
 import { sandboxResolvConf, startNetwork } from "./network";
 import { ensureQemu, qemuPath } from "../target-python/qemu";
-import { bootstrapCommand, DEBUG_LISTENING, lambdaEnvironment, RESERVED_VARIABLES, SandboxPlan } from "./sandbox";
+import { bootstrapCommand, DEBUG_LISTENING, lambdaEnvironment, SandboxPlan } from "./sandbox";
 import { DebugRelay, startDebugRelay } from "./debug";
 import { emulatorPath, ensureDebugpy, ensureEmulator, ensureRuntimeClient, runtimeClientBytecodeDir, runtimeClientDir } from "./tools";
 import lambdaEnv from "./lambda-environment.json";
 import limits from "../policies/data/lambda-limits.json";
-import { checkEnvironmentLimits } from "../policies/rules/environment-limits";
+import { checkEnvironmentLimits, isReservedEnvironmentName, isValidEnvironmentName } from "../policies/rules/environment-limits";
+import { checkLayerCount as layerCountRule, layerCountDefaults } from "../policies/rules/layer-count";
 import { withCommas } from "../policies/rules/format";
 import { buildInitProfile, IMPORT_TIME_LINE, InitProfile } from "./init-profile";
 
@@ -158,7 +159,6 @@ export async function ensureRunnerTools(target: { runtime: string; architecture:
 export const INIT_SECONDS: number = lambdaEnv.defaults.initSeconds;
 
 const HANDLER = /^[A-Za-z_][\w]*([./][A-Za-z_][\w]*)*\.[A-Za-z_]\w*$/;
-const ENV_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 function validate(spec: FunctionSpec): Required<Pick<FunctionSpec, "timeoutSeconds" | "memoryMB">> {
     const d = lambdaEnv.defaults;
@@ -177,8 +177,9 @@ function validate(spec: FunctionSpec): Required<Pick<FunctionSpec, "timeoutSecon
     }
     checkLayerCount(spec.layers ?? []);
     for (const name of Object.keys(spec.environment ?? {})) {
-        if (!ENV_NAME.test(name)) throw new UserError(`environment variable name "${name}" is not allowed: Lambda wants a letter, then letters, digits and underscores.`);
-        if (RESERVED_VARIABLES.includes(name)) throw new UserError(`environment variable ${name} is reserved: Lambda sets it and refuses it in a function's configuration.`);
+        // The policy pack's rule (environment-limits) decides; the runner words it for one variable.
+        if (!isValidEnvironmentName(name)) throw new UserError(`environment variable name "${name}" is not allowed: Lambda wants a letter, then at least one more letter, digit or underscore.`);
+        if (isReservedEnvironmentName(name)) throw new UserError(`environment variable ${name} is reserved: Lambda sets it and refuses it in a function's configuration.`);
     }
     // The rest of what Lambda refuses at deploy (the 4 KB total), by the policy pack's rule.
     const refused = checkEnvironmentLimits(
@@ -189,10 +190,10 @@ function validate(spec: FunctionSpec): Required<Pick<FunctionSpec, "timeoutSecon
     return { timeoutSeconds, memoryMB };
 }
 
-/** Lambda's quota on a function's layers. */
+/** Lambda's quota on a function's layers: the policy pack's lambda-layer-count rule decides, the runner words its finding for the layers given. */
 export function checkLayerCount(layers: string[]): void {
-    if (layers.length > limits.layersPerFunction) {
-        throw new UserError(`${layers.length} layers given; a Lambda function can use at most ${limits.layersPerFunction}. Merge some of them into one layer (lambda-python build --kind layer with their requirements together).`);
+    if (layerCountRule("the function", layers.length).length) {
+        throw new UserError(`${layers.length} layers given; a Lambda function can use at most ${layerCountDefaults.maxLayers}. Merge some of them into one layer (lambda-python build --kind layer with their requirements together).`);
     }
 }
 

@@ -20,7 +20,6 @@ import { Architecture } from "../policies/target";
 import { HOST_FILES, MOUNT_POINTS } from "../target-python/debian-root";
 import { hostArchitecture, which } from "../target-python/host";
 import { qemuPath } from "../target-python/qemu";
-import reservedEnv from "../policies/data/lambda-environment.json";
 import lambdaEnv from "./lambda-environment.json";
 
 /** Lambda's sandbox user and group (sbx_user1051). */
@@ -195,9 +194,6 @@ function bytecodeMounts(b: { function: string; runtimeClient: string }): string[
 function qemuCpu(architecture: string): string[] {
     return architecture === "arm64" ? ["-cpu", "neoverse-n1"] : [];
 }
-
-/** Names Lambda sets and refuses in a function's configuration: the policies' list (environment-limits), not a copy. */
-export const RESERVED_VARIABLES: readonly string[] = reservedEnv.reserved;
 
 export interface EnvironmentInputs {
     functionName: string;
