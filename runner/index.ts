@@ -168,12 +168,12 @@ function validate(spec: FunctionSpec): Required<Pick<FunctionSpec, "timeoutSecon
     if (!parsePythonRuntime(spec.runtime)) throw new UserError(`runtime "${spec.runtime}" is not a Python runtime; use one such as python3.13.`);
     if (!isArchitecture(spec.architecture)) throw new UserError(`architecture "${spec.architecture}" must be x86_64 or arm64.`);
     const timeoutSeconds = spec.timeoutSeconds ?? d.timeoutSeconds;
-    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > d.maxTimeoutSeconds) {
-        throw new UserError(`timeout ${spec.timeoutSeconds} is not a whole number of seconds from 1 to ${d.maxTimeoutSeconds} (Lambda's range).`);
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > limits.timeoutSeconds) {
+        throw new UserError(`timeout ${spec.timeoutSeconds} is not a whole number of seconds from 1 to ${limits.timeoutSeconds} (Lambda's range).`);
     }
     const memoryMB = spec.memoryMB ?? d.memoryMB;
-    if (!Number.isInteger(memoryMB) || memoryMB < d.minMemoryMB || memoryMB > d.maxMemoryMB) {
-        throw new UserError(`memory ${spec.memoryMB} MB is outside Lambda's range, ${d.minMemoryMB} to ${d.maxMemoryMB} MB.`);
+    if (!Number.isInteger(memoryMB) || memoryMB < limits.minMemoryMB || memoryMB > limits.maxMemoryMB) {
+        throw new UserError(`memory ${spec.memoryMB} MB is outside Lambda's range, ${limits.minMemoryMB} to ${limits.maxMemoryMB} MB.`);
     }
     checkLayerCount(spec.layers ?? []);
     for (const name of Object.keys(spec.environment ?? {})) {

@@ -2,6 +2,7 @@
 // deploy time — keys it reserves (AWS_REGION, _HANDLER, …), keys that are
 // not valid names, and more than 4 KB in total — found before the deploy.
 import env from "../data/lambda-environment.json";
+import limits from "../data/lambda-limits.json";
 import { formatBytes, formatMB, listSome } from "./format";
 import { finding, Finding } from "./types";
 
@@ -12,10 +13,10 @@ export interface EnvironmentLimitsConfig {
     maxBytes: number;
 }
 
-export const environmentLimitsDefaults: EnvironmentLimitsConfig = { maxBytes: env.maxBytes };
+export const environmentLimitsDefaults: EnvironmentLimitsConfig = { maxBytes: limits.environmentBytes };
 
 export const environmentLimitsSchema = {
-    maxBytes: { type: "integer", minimum: 1, default: env.maxBytes, description: "Most bytes of environment variable keys and values together (AWS: 4 KB)." },
+    maxBytes: { type: "integer", minimum: 1, default: limits.environmentBytes, description: "Most bytes of environment variable keys and values together (AWS: 4 KB)." },
 };
 
 /** One variable: its value is undefined when not known yet (preview) or not a string. */
