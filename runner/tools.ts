@@ -17,10 +17,11 @@ import { run, tail } from "../shared/process";
 import { Architecture, lambdaTarget } from "../policies/target";
 import { hostArchitecture } from "../target-python/host";
 import { copyIntoPrefix } from "../target-python/bytecode";
+import { MOUNT_POINTS } from "../target-python/debian-root";
 import { installFolder, runnerToolsDir } from "../target-python/install-dir";
 
-/** Where the sandbox mounts awslambdaric (debian-root.ts's MOUNT_POINTS.runtime; not imported, debian-root imports this module). */
-const MOUNT_POINTS_RUNTIME = "var/runtime";
+/** Where the sandbox mounts awslambdaric. */
+const MOUNT_POINTS_RUNTIME = MOUNT_POINTS.runtime;
 
 /** aws-sam-cli ships the emulator's official static binaries; this release was checked. */
 export const EMULATOR = {
