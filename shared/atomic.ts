@@ -20,10 +20,6 @@ export function trackTemp(p: string): string {
     return p;
 }
 
-export function untrackTemp(p: string): void {
-    pending.delete(p);
-}
-
 export function removeQuietly(p: string): void {
     try {
         fs.rmSync(p, { recursive: true, force: true });
