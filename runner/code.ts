@@ -148,7 +148,7 @@ async function extractInto(zips: string[], dest: string): Promise<void> {
     }
 }
 
-/** A folder holding the zips extracted in order, cached by their content and checked on every use (install-dir.ts). */
+/** A folder holding the zips extracted in order, cached by their content and checked on every use (target-python/install-dir.ts). */
 export async function extracted(zips: string[], kind: "task" | "opt"): Promise<string> {
     const hashes: string[] = [];
     for (const zip of zips) hashes.push(await fileSha256(zip));

@@ -109,7 +109,7 @@ export interface StartOptions {
     debugPort?: number;
     /**
      * Emulated functions (the other architecture, under qemu): compile the function's code and layers to bytecode
-     * before the first start (default true), into a prefix where Python looks for it (bytecode.ts), with the
+     * before the first start (default true), into a prefix where Python looks for it (target-python/bytecode.ts), with the
      * archive's own `__pycache__` laid over it. On Lambda, /var/task and /opt are read-only: a module without
      * matching bytecode in the archive is compiled in memory at every cold start. `false` runs the function that
      * way, as on this machine's architecture (where the code is never compiled ahead): slower under qemu, but the

@@ -4,8 +4,8 @@
 //   emulator-<sam version>-<host arch>/aws-lambda-rie-<arch>   the official Runtime Interface Emulator
 //   emulator-<sam version>-<host arch>/LICENSE, NOTICE         its licence (Apache-2.0), kept beside it
 //   ric-<awslambdaric version>-v3/python3.X-<arch>/site/  awslambdaric for one interpreter, mounted at /var/runtime
-//   ric-<awslambdaric version>-v3/python3.X-<arch>/pyc/   its bytecode for emulated functions' prefix (bytecode.ts)
-//   roots/<suite>-<debian arch>-python3.X-v<N>/         a Debian root with that CPython (debian-root.ts)
+//   ric-<awslambdaric version>-v3/python3.X-<arch>/pyc/   its bytecode for emulated functions' prefix (target-python/bytecode.ts)
+//   roots/<suite>-<debian arch>-python3.X-v<N>/         a Debian root with that CPython (target-python/debian-root.ts)
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
@@ -111,7 +111,7 @@ export function runtimeClientDir(interpreter: string, arch: Architecture): strin
     return path.join(runtimeClientHome(interpreter, arch), "site");
 }
 
-/** awslambdaric's bytecode as PYTHONPYCACHEPREFIX wants it under /var/runtime (bytecode.ts). */
+/** awslambdaric's bytecode as PYTHONPYCACHEPREFIX wants it under /var/runtime (target-python/bytecode.ts). */
 export function runtimeClientBytecodeDir(interpreter: string, arch: Architecture): string {
     return path.join(runtimeClientHome(interpreter, arch), "pyc", MOUNT_POINTS_RUNTIME);
 }
