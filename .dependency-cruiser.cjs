@@ -55,8 +55,7 @@ module.exports = {
     ],
     options: {
         doNotFollow: { path: "node_modules" },
-        // dist/ is the compiled output: preview/start.js (npm start's launcher, plain JavaScript run before
-        // anything is compiled) loads the compiled CLI from there; it is not an import of a source module.
+        // dist/ is the compiled output (cli/start.js, npm start's launcher, loads the compiled CLI from it).
         exclude: { path: "^(dist|node_modules)/" },
         tsConfig: { fileName: "tsconfig.json" },
         tsPreCompilationDeps: true,
