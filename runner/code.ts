@@ -14,9 +14,10 @@ import { inspectPath } from "../policies/inspect";
 import { ArchiveFacts, extractedPath, InspectedArchive, unsafeName } from "../policies/inspect/facts";
 import { openZipFile, ZipFormatError } from "../policies/zip/reader";
 import { checkedFolder, removeCheckedFolder } from "../target-python/install-dir";
+import limits from "../policies/data/lambda-limits.json";
 
-/** Lambda's limit on function + layers, unzipped: also what we are willing to extract. */
-const MAX_UNZIPPED = 262_144_000;
+/** Lambda's limit on function + layers, unzipped (policies/data/lambda-limits.json): also what we are willing to extract. */
+const MAX_UNZIPPED: number = limits.unzippedBytes;
 
 export function extractionCacheDir(): string {
     return path.join(defaultCacheDir(), "runner");
