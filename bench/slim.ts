@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { buildArchive } from "../builder";
-import { buildSlimProven } from "../builder/slim/prove";
+import { buildSlimProven } from "../runner/slim-proof";
 import { invokeOnce } from "../runner";
 import { formatMB } from "../policies/rules/format";
 import { recordSection } from "./record";

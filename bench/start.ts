@@ -16,7 +16,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { QEMU_VERSION } from "../runner/qemu";
+import { QEMU_VERSION } from "../target-python/qemu";
 import { recordSection } from "./record";
 
 const ROOT = path.join(__dirname, "..");

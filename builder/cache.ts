@@ -18,24 +18,6 @@ import { removeQuietly } from "../shared/atomic";
 /** Bumped whenever the archive layout, any normalisation or the recorded facts change (2: uv_cache.json left out, ELF glibc needs; 3: credentials found in the archive's own files). */
 export const FORMAT_VERSION = 3;
 
-export function defaultCacheDir(): string {
-    if (process.env.LAMBDA_PYTHON_CACHE_DIR) return path.resolve(process.env.LAMBDA_PYTHON_CACHE_DIR);
-    const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
-    return path.join(base, "lambda-python");
-}
-
-/**
- * Where `lambda-python setup` installs tools; shared by every build cache.
- * It does not follow LAMBDA_PYTHON_CACHE_DIR or --cache-dir: a fresh build
- * cache (a test's, a CI job's) must still find the pinned uv instead of
- * installing it again or quietly building with pip.
- */
-export function defaultToolsDir(): string {
-    if (process.env.LAMBDA_PYTHON_TOOLS_DIR) return path.resolve(process.env.LAMBDA_PYTHON_TOOLS_DIR);
-    const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
-    return path.join(base, "lambda-python", "tools");
-}
-
 export function sha256Hex(data: string | Buffer): string {
     return crypto.createHash("sha256").update(data).digest("hex");
 }

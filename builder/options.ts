@@ -6,7 +6,7 @@ import { describeFsError, describeKind, describeWriteError, UserError } from "..
 import { PartialRuleConfigs } from "../policies/rules/config";
 import { ArchiveKind } from "../policies/rules/types";
 import { Architecture, isArchitecture, lambdaTarget, LambdaTarget, NEWEST_RUNTIME, TargetError } from "../policies/target";
-import { defaultCacheDir } from "./cache";
+import { defaultCacheDir } from "../shared/cache-dirs";
 import { DependencySpec } from "./install";
 import { detectDependencies, lockSpec, pyprojectSpec } from "./install/detect";
 import { InstallerChoice } from "./install/installers";

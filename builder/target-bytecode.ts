@@ -13,8 +13,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../shared/errors";
-import { DEBIAN_INTERPRETERS, describeDebianPythons } from "../runner/debian-root";
-import { bytecodeTag, compileForTarget, ensureTargetCompiler } from "../runner/target-bytecode";
+import { DEBIAN_INTERPRETERS, describeDebianPythons } from "../target-python/debian-root";
+import { bytecodeTag, compileForTarget, ensureTargetCompiler } from "../target-python/target-bytecode";
 import { writeFileAtomic } from "../shared/atomic";
 import { BuildCache, keyOf, sha256Hex } from "./cache";
 import type { ZipInputEntry } from "./zip-writer";

@@ -1,7 +1,8 @@
 // lambda-python build: build a function or layer archive for a Lambda target.
 import * as path from "path";
 import { blocksBuild, BuildCheckError, buildArchive, BuildOptions, BuildResult, DependencyReport } from "../builder";
-import { buildSlimProven, SlimProof } from "../builder/slim/prove";
+import { SlimProof } from "../builder/slim";
+import { buildSlimProven } from "../runner/slim-proof";
 import { slimLines } from "../builder/slim/report";
 import { isDistributionName } from "../builder/slim";
 import { formatSummary } from "../builder/report";

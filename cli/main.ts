@@ -90,5 +90,5 @@ export function exitWhenDone(code: number): void {
     setTimeout(() => process.exit(), 1000).unref();
 }
 
-// Run as the lambda-python command; preview/start.js (npm start) loads it to run two commands in one process.
+// Run as the lambda-python command; cli/start.js (npm start) loads it to run two commands in one process.
 if (require.main === module) runCommand(process.argv.slice(2)).then(exitWhenDone);

@@ -3,12 +3,12 @@
 // run functions with (the Lambda emulator, Debian CPythons, awslambdaric).
 import * as fs from "fs";
 import * as path from "path";
-import { defaultToolsDir } from "../builder/cache";
+import { defaultToolsDir } from "../shared/cache-dirs";
 import { UserError } from "../shared/errors";
 import { DEBIAN_INTERPRETERS, ensureRunnerTools, interpreterFor } from "../runner";
-import { readManifest, rootDir } from "../runner/debian-root";
-import { hostArchitecture } from "../runner/host";
-import { QEMU_VERSION, ensureQemu, qemuPath } from "../runner/qemu";
+import { readManifest, rootDir } from "../target-python/debian-root";
+import { hostArchitecture } from "../target-python/host";
+import { QEMU_VERSION, ensureQemu, qemuPath } from "../target-python/qemu";
 import { emulatorPath, ensureEmulator, EMULATOR, RUNTIME_CLIENT, runtimeClientDir } from "../runner/tools";
 import { ensureResolverPip, ensureUv, PIP_VERSION, resolverPython, UV_VERSION } from "../builder/tools";
 import { formatMB } from "../policies/rules/format";

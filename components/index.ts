@@ -10,7 +10,8 @@ export { PythonFunction, PythonFunctionArgs, PythonFunctionUrl, PythonFunctionUr
 export { PythonLayer, PythonLayerArgs } from "./python-layer";
 export { Architecture, BuildSettings, FunctionPassThrough, FunctionUrlAuthType, Installer, LayerLayout, LogFormat, SlimProofMode, SlimSettings } from "./args";
 export { buildArchive, BuildOptions, BuildResult, BuildCheckError } from "../builder";
-export { buildSlimProven, SlimProof } from "../builder/slim/prove";
+export { SlimProof } from "../builder/slim";
+export { buildSlimProven } from "../runner/slim-proof";
 export { UserError } from "../shared/errors";
 
 // Loaded by `pulumi package add` / a program in another language: serve the components.

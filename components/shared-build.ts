@@ -10,7 +10,8 @@
 // one deployment, whose Construct calls should share builds.
 import * as pulumi from "@pulumi/pulumi";
 import { buildArchive, BuildOptions, BuildResult } from "../builder";
-import { buildSlimProven, ProveMode, SlimProof } from "../builder/slim/prove";
+import { ProveMode, SlimProof } from "../builder/slim";
+import { buildSlimProven } from "../runner/slim-proof";
 import { slimLines } from "../builder/slim/report";
 
 /** Options that change the archive (not progress callbacks, not per-function checks). */

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The first step of `npm start` (preview/start.js): run the full build (`npm run build`, tsc with its
+// The first step of `npm start` (cli/start.js): run the full build (`npm run build`, tsc with its
 // type-check) only when a source changed since dist/ was compiled. tsc
 // type-checks some 3,000 files on every run (5 s; --incremental still 3 s),
 // which `npm start` would pay each time for nothing. The type-check itself is

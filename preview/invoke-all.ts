@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { formatInitProfile, InitProfile, invokeOnce } from "../runner";
 import { readEventFile } from "../runner/event-file";
-import { hostArchitecture } from "../runner/host";
+import { hostArchitecture } from "../target-python/host";
 import { toHttpResponse } from "../runner/http/response";
 import { ProgramFunction, programFunctions } from "./functions";
 import { ProgramRun } from "./program";

@@ -18,7 +18,7 @@ import { enableCompileCache } from "module";
 import * as os from "os";
 import * as path from "path";
 import { removePendingTemps } from "../shared/atomic";
-import { defaultCacheDir } from "../builder/cache";
+import { defaultCacheDir } from "../shared/cache-dirs";
 import { stopChildren } from "../shared/process";
 import { deferArborist } from "./deferred-modules";
 import { checkAsTheEngineDoes } from "./engine-checks";

@@ -21,8 +21,8 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { defaultToolsDir } from "../builder/cache";
-import { installFolder } from "../runner/install-dir";
+import { defaultToolsDir } from "../shared/cache-dirs";
+import { installFolder } from "../target-python/install-dir";
 import { UserError } from "../shared/errors";
 import { run, tail } from "../shared/process";
 

@@ -6,17 +6,18 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { defaultCacheDir } from "../builder/cache";
+import { defaultCacheDir } from "../shared/cache-dirs";
 import { describeFsError, describeWriteError, UserError } from "../shared/errors";
 import { makeFolders } from "../shared/folders";
 import { sweepLeftovers } from "../builder/leftovers";
 import { inspectPath } from "../policies/inspect";
 import { ArchiveFacts, extractedPath, InspectedArchive, unsafeName } from "../policies/inspect/facts";
 import { openZipFile, ZipFormatError } from "../policies/zip/reader";
-import { checkedFolder, removeCheckedFolder } from "./install-dir";
+import { checkedFolder, removeCheckedFolder } from "../target-python/install-dir";
+import limits from "../policies/data/lambda-limits.json";
 
-/** Lambda's limit on function + layers, unzipped: also what we are willing to extract. */
-const MAX_UNZIPPED = 262_144_000;
+/** Lambda's limit on function + layers, unzipped (policies/data/lambda-limits.json): also what we are willing to extract. */
+const MAX_UNZIPPED: number = limits.unzippedBytes;
 
 export function extractionCacheDir(): string {
     return path.join(defaultCacheDir(), "runner");
@@ -148,7 +149,7 @@ async function extractInto(zips: string[], dest: string): Promise<void> {
     }
 }
 
-/** A folder holding the zips extracted in order, cached by their content and checked on every use (install-dir.ts). */
+/** A folder holding the zips extracted in order, cached by their content and checked on every use (target-python/install-dir.ts). */
 export async function extracted(zips: string[], kind: "task" | "opt"): Promise<string> {
     const hashes: string[] = [];
     for (const zip of zips) hashes.push(await fileSha256(zip));

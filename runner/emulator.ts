@@ -12,7 +12,7 @@ import { ChildProcess, spawn } from "child_process";
 import * as http from "http";
 import * as net from "net";
 import { UserError } from "../shared/errors";
-import { which } from "./host";
+import { which } from "../target-python/host";
 import type { FunctionNetwork } from "./network";
 
 const INVOKE_PATH = "/2015-03-31/functions/function/invocations";

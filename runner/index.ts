@@ -7,21 +7,22 @@ import * as path from "path";
 import { describeFsError, UserError } from "../shared/errors";
 import { Finding } from "../policies/rules";
 import { Architecture, isArchitecture, parsePythonRuntime } from "../policies/target";
-import { compileBytecode, functionBytecode } from "./bytecode";
+import { compileBytecode, functionBytecode } from "../target-python/bytecode";
 import { checkedFoldersDir, describeCacheWriteError, emptyOpt, extracted, extractionCacheDir, inspectArchive, inspectCode, sweepExtractions } from "./code";
-import { ensureRoot, MOUNT_POINTS, rootDir } from "./debian-root";
+import { ensureRoot, MOUNT_POINTS, rootDir } from "../target-python/debian-root";
 import { EmulatorProcess, freePort, InvokeTiming, PreparedNetwork, RawInvoke, startEmulator } from "./emulator";
-import { ensureHostCapabilities, hostArchitecture } from "./host";
+import { ensureHostCapabilities, hostArchitecture } from "../target-python/host";
 import { chooseInterpreter } from "./interpreter";
 import { cannotLoad, REFUSED } from "./load-check";
 import { sandboxResolvConf, startNetwork } from "./network";
-import { ensureQemu, qemuPath } from "./qemu";
-import { bootstrapCommand, DEBUG_LISTENING, lambdaEnvironment, RESERVED_VARIABLES, SandboxPlan } from "./sandbox";
+import { ensureQemu, qemuPath } from "../target-python/qemu";
+import { bootstrapCommand, DEBUG_LISTENING, lambdaEnvironment, SandboxPlan } from "./sandbox";
 import { DebugRelay, startDebugRelay } from "./debug";
 import { emulatorPath, ensureDebugpy, ensureEmulator, ensureRuntimeClient, runtimeClientBytecodeDir, runtimeClientDir } from "./tools";
 import lambdaEnv from "./lambda-environment.json";
 import limits from "../policies/data/lambda-limits.json";
-import { checkEnvironmentLimits } from "../policies/rules/environment-limits";
+import { checkEnvironmentLimits, isReservedEnvironmentName, isValidEnvironmentName } from "../policies/rules/environment-limits";
+import { checkLayerCount as layerCountRule, layerCountDefaults } from "../policies/rules/layer-count";
 import { withCommas } from "../policies/rules/format";
 import { buildInitProfile, IMPORT_TIME_LINE, InitProfile } from "./init-profile";
 
@@ -108,7 +109,7 @@ export interface StartOptions {
     debugPort?: number;
     /**
      * Emulated functions (the other architecture, under qemu): compile the function's code and layers to bytecode
-     * before the first start (default true), into a prefix where Python looks for it (bytecode.ts), with the
+     * before the first start (default true), into a prefix where Python looks for it (target-python/bytecode.ts), with the
      * archive's own `__pycache__` laid over it. On Lambda, /var/task and /opt are read-only: a module without
      * matching bytecode in the archive is compiled in memory at every cold start. `false` runs the function that
      * way, as on this machine's architecture (where the code is never compiled ahead): slower under qemu, but the
@@ -125,7 +126,7 @@ export interface StartOptions {
 /** How long a debugged invoke may take, stepping included: the emulator needs some limit. */
 const DEBUG_SECONDS = 12 * 3600;
 
-export { DEBIAN_INTERPRETERS } from "./debian-root";
+export { DEBIAN_INTERPRETERS } from "../target-python/debian-root";
 
 /** The Debian interpreter used for a runtime when no code is looked at (setup). */
 export function interpreterFor(runtime: string): string {
@@ -158,7 +159,6 @@ export async function ensureRunnerTools(target: { runtime: string; architecture:
 export const INIT_SECONDS: number = lambdaEnv.defaults.initSeconds;
 
 const HANDLER = /^[A-Za-z_][\w]*([./][A-Za-z_][\w]*)*\.[A-Za-z_]\w*$/;
-const ENV_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 function validate(spec: FunctionSpec): Required<Pick<FunctionSpec, "timeoutSeconds" | "memoryMB">> {
     const d = lambdaEnv.defaults;
@@ -168,17 +168,18 @@ function validate(spec: FunctionSpec): Required<Pick<FunctionSpec, "timeoutSecon
     if (!parsePythonRuntime(spec.runtime)) throw new UserError(`runtime "${spec.runtime}" is not a Python runtime; use one such as python3.13.`);
     if (!isArchitecture(spec.architecture)) throw new UserError(`architecture "${spec.architecture}" must be x86_64 or arm64.`);
     const timeoutSeconds = spec.timeoutSeconds ?? d.timeoutSeconds;
-    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > d.maxTimeoutSeconds) {
-        throw new UserError(`timeout ${spec.timeoutSeconds} is not a whole number of seconds from 1 to ${d.maxTimeoutSeconds} (Lambda's range).`);
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > limits.timeoutSeconds) {
+        throw new UserError(`timeout ${spec.timeoutSeconds} is not a whole number of seconds from 1 to ${limits.timeoutSeconds} (Lambda's range).`);
     }
     const memoryMB = spec.memoryMB ?? d.memoryMB;
-    if (!Number.isInteger(memoryMB) || memoryMB < d.minMemoryMB || memoryMB > d.maxMemoryMB) {
-        throw new UserError(`memory ${spec.memoryMB} MB is outside Lambda's range, ${d.minMemoryMB} to ${d.maxMemoryMB} MB.`);
+    if (!Number.isInteger(memoryMB) || memoryMB < limits.minMemoryMB || memoryMB > limits.maxMemoryMB) {
+        throw new UserError(`memory ${spec.memoryMB} MB is outside Lambda's range, ${limits.minMemoryMB} to ${limits.maxMemoryMB} MB.`);
     }
     checkLayerCount(spec.layers ?? []);
     for (const name of Object.keys(spec.environment ?? {})) {
-        if (!ENV_NAME.test(name)) throw new UserError(`environment variable name "${name}" is not allowed: Lambda wants a letter, then letters, digits and underscores.`);
-        if (RESERVED_VARIABLES.includes(name)) throw new UserError(`environment variable ${name} is reserved: Lambda sets it and refuses it in a function's configuration.`);
+        // The policy pack's rule (environment-limits) decides; the runner words it for one variable.
+        if (!isValidEnvironmentName(name)) throw new UserError(`environment variable name "${name}" is not allowed: Lambda wants a letter, then at least one more letter, digit or underscore.`);
+        if (isReservedEnvironmentName(name)) throw new UserError(`environment variable ${name} is reserved: Lambda sets it and refuses it in a function's configuration.`);
     }
     // The rest of what Lambda refuses at deploy (the 4 KB total), by the policy pack's rule.
     const refused = checkEnvironmentLimits(
@@ -189,10 +190,10 @@ function validate(spec: FunctionSpec): Required<Pick<FunctionSpec, "timeoutSecon
     return { timeoutSeconds, memoryMB };
 }
 
-/** Lambda's quota on a function's layers. */
+/** Lambda's quota on a function's layers: the policy pack's lambda-layer-count rule decides, the runner words its finding for the layers given. */
 export function checkLayerCount(layers: string[]): void {
-    if (layers.length > limits.layersPerFunction) {
-        throw new UserError(`${layers.length} layers given; a Lambda function can use at most ${limits.layersPerFunction}. Merge some of them into one layer (lambda-python build --kind layer with their requirements together).`);
+    if (layerCountRule("the function", layers.length).length) {
+        throw new UserError(`${layers.length} layers given; a Lambda function can use at most ${layerCountDefaults.maxLayers}. Merge some of them into one layer (lambda-python build --kind layer with their requirements together).`);
     }
 }
 

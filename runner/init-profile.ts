@@ -68,7 +68,7 @@ export interface InitProfile {
         /** Run under qemu (the other architecture): milliseconds are inflated several-fold; shares hold better. */
         emulated: boolean;
         /**
-         * "precompiled": the function's modules were compiled before the run (emulated functions; runner/bytecode.ts),
+         * "precompiled": the function's modules were compiled before the run (emulated functions; target-python/bytecode.ts),
          * which Lambda never does: the init here lacks their compile time. "at-cold-start": modules without
          * bytecode in the archive were compiled during this init, as on Lambda (read-only /var/task).
          */

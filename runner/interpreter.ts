@@ -7,7 +7,7 @@
 import { UserError } from "../shared/errors";
 import { FileFact } from "../policies/inspect/facts";
 import { BUILDABLE_RUNTIMES, isRetiredPythonRuntime, parsePythonRuntime, retiredRuntime } from "../policies/target";
-import { DEBIAN_INTERPRETERS, describeDebianPythons } from "./debian-root";
+import { DEBIAN_INTERPRETERS, describeDebianPythons } from "../target-python/debian-root";
 
 export interface CodeListing {
     /** How to name it in messages (a path). */

@@ -33,7 +33,7 @@ import * as os from "os";
 import * as path from "path";
 import { describeWriteError, UserError } from "../shared/errors";
 import { makeFolders } from "../shared/folders";
-import { which } from "./host";
+import { which } from "../target-python/host";
 
 export interface FunctionNetwork {
     /** The command prefix that runs what follows it inside the namespace. */

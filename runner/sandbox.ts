@@ -11,16 +11,15 @@
 // The function runs with Lambda's sandbox user ids (sbx_user1051: 993/990) in
 // a user namespace of its own, in its own PID namespace, killed with the
 // emulator. An arm64 function on an x86_64 machine (or the reverse) runs
-// through the pinned qemu (qemu.ts), bound into the root and named on the
+// through the pinned qemu (target-python/qemu.ts), bound into the root and named on the
 // command line (not through the host's binfmt_misc); its bytecode is compiled
-// before its first start and mounted read-only (bytecode.ts), because
+// before its first start and mounted read-only (target-python/bytecode.ts), because
 // compiling under qemu is what makes emulated cold starts slow.
 import * as path from "path";
 import { Architecture } from "../policies/target";
-import { HOST_FILES, MOUNT_POINTS } from "./debian-root";
-import { hostArchitecture, which } from "./host";
-import { qemuPath } from "./qemu";
-import reservedEnv from "../policies/data/lambda-environment.json";
+import { HOST_FILES, MOUNT_POINTS } from "../target-python/debian-root";
+import { hostArchitecture, which } from "../target-python/host";
+import { qemuPath } from "../target-python/qemu";
 import lambdaEnv from "./lambda-environment.json";
 
 /** Lambda's sandbox user and group (sbx_user1051). */
@@ -174,7 +173,7 @@ export function bootstrapCommand(plan: SandboxPlan): string[] {
     return [...args, "--ro-bind", qemuPath(plan.architecture), `/${MOUNT_POINTS.qemu}`, "--", `/${MOUNT_POINTS.qemu}`, "-L", "/", ...qemuCpu(plan.architecture), ...client];
 }
 
-/** The prefix's parts that are not in the root, read-only like the rest (bytecode.ts). */
+/** The prefix's parts that are not in the root, read-only like the rest (target-python/bytecode.ts). */
 function bytecodeMounts(b: { function: string; runtimeClient: string }): string[] {
     const at = (m: string) => `/${MOUNT_POINTS.bytecode}/${m}`;
     return [...["--ro-bind", path.join(b.function, MOUNT_POINTS.task), at(MOUNT_POINTS.task)], ...["--ro-bind", path.join(b.function, MOUNT_POINTS.opt), at(MOUNT_POINTS.opt)], ...["--ro-bind", b.runtimeClient, at(MOUNT_POINTS.runtime)]];
@@ -195,9 +194,6 @@ function bytecodeMounts(b: { function: string; runtimeClient: string }): string[
 function qemuCpu(architecture: string): string[] {
     return architecture === "arm64" ? ["-cpu", "neoverse-n1"] : [];
 }
-
-/** Names Lambda sets and refuses in a function's configuration: the policies' list (environment-limits), not a copy. */
-export const RESERVED_VARIABLES: readonly string[] = reservedEnv.reserved;
 
 export interface EnvironmentInputs {
     functionName: string;

@@ -4,24 +4,24 @@
 //   emulator-<sam version>-<host arch>/aws-lambda-rie-<arch>   the official Runtime Interface Emulator
 //   emulator-<sam version>-<host arch>/LICENSE, NOTICE         its licence (Apache-2.0), kept beside it
 //   ric-<awslambdaric version>-v3/python3.X-<arch>/site/  awslambdaric for one interpreter, mounted at /var/runtime
-//   ric-<awslambdaric version>-v3/python3.X-<arch>/pyc/   its bytecode for emulated functions' prefix (bytecode.ts)
-//   roots/<suite>-<debian arch>-python3.X-v<N>/         a Debian root with that CPython (debian-root.ts)
+//   ric-<awslambdaric version>-v3/python3.X-<arch>/pyc/   its bytecode for emulated functions' prefix (target-python/bytecode.ts)
+//   roots/<suite>-<debian arch>-python3.X-v<N>/         a Debian root with that CPython (target-python/debian-root.ts)
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { defaultToolsDir } from "../builder/cache";
 import { packageIndexes } from "../builder/install/indexes";
 import { pipInstaller } from "../builder/install/installers";
 import { hostPython } from "../builder/install/host-tools";
 import { UserError } from "../shared/errors";
 import { run, tail } from "../shared/process";
 import { Architecture, lambdaTarget } from "../policies/target";
-import { hostArchitecture } from "./host";
-import { copyIntoPrefix } from "./bytecode";
-import { installFolder } from "./install-dir";
+import { hostArchitecture } from "../target-python/host";
+import { copyIntoPrefix } from "../target-python/bytecode";
+import { MOUNT_POINTS } from "../target-python/debian-root";
+import { installFolder, runnerToolsDir } from "../target-python/install-dir";
 
-/** Where the sandbox mounts awslambdaric (debian-root.ts's MOUNT_POINTS.runtime; not imported, debian-root imports this module). */
-const MOUNT_POINTS_RUNTIME = "var/runtime";
+/** Where the sandbox mounts awslambdaric. */
+const MOUNT_POINTS_RUNTIME = MOUNT_POINTS.runtime;
 
 /** aws-sam-cli ships the emulator's official static binaries; this release was checked. */
 export const EMULATOR = {
@@ -91,10 +91,6 @@ export async function ensureDebugpy(say: (m: string) => void = () => {}): Promis
 /** The runtime interface client AWS's Python images run, with its dependencies pinned. */
 export const RUNTIME_CLIENT = ["awslambdaric==4.2.2", "simplejson==4.3.0", "snapshot-restore-py==1.0.0"];
 
-export function runnerToolsDir(): string {
-    return path.join(defaultToolsDir(), "runner");
-}
-
 function emulatorDir(): string {
     return path.join(runnerToolsDir(), `emulator-${EMULATOR.version}-${hostArchitecture()}`);
 }
@@ -115,7 +111,7 @@ export function runtimeClientDir(interpreter: string, arch: Architecture): strin
     return path.join(runtimeClientHome(interpreter, arch), "site");
 }
 
-/** awslambdaric's bytecode as PYTHONPYCACHEPREFIX wants it under /var/runtime (bytecode.ts). */
+/** awslambdaric's bytecode as PYTHONPYCACHEPREFIX wants it under /var/runtime (target-python/bytecode.ts). */
 export function runtimeClientBytecodeDir(interpreter: string, arch: Architecture): string {
     return path.join(runtimeClientHome(interpreter, arch), "pyc", MOUNT_POINTS_RUNTIME);
 }

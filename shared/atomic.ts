@@ -1,5 +1,5 @@
-// Writing files so that a reader never sees half of one: write a temporary
-// file beside the target, then rename it over the target. Temporary files
+// Writing files (and folders) so that a reader never sees half of one: write
+// a temporary beside the target, then rename it over the target. Temporary files
 // still pending when the process is interrupted are removed on the way out.
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -20,10 +20,6 @@ export function trackTemp(p: string): string {
     return p;
 }
 
-export function untrackTemp(p: string): void {
-    pending.delete(p);
-}
-
 export function removeQuietly(p: string): void {
     try {
         fs.rmSync(p, { recursive: true, force: true });
@@ -40,6 +36,25 @@ export function commitTemp(temp: string, target: string): void {
     // one shared --out): the temporary name would stay beside the target.
     if (fs.existsSync(temp)) fs.rmSync(temp, { force: true });
     pending.delete(temp);
+}
+
+/**
+ * Renames a finished temporary folder into place; returns whether ours is
+ * the one placed. Concurrent builds and setups make the same folder: when
+ * the rename fails because another process put `target` there first and
+ * `complete(target)` says that one is whole, ours is removed and theirs is
+ * used (it is as good as ours); any other failure is thrown.
+ */
+export function renameFolderIntoPlace(temp: string, target: string, complete: (dir: string) => boolean): boolean {
+    try {
+        fs.renameSync(temp, target);
+        pending.delete(temp);
+        return true;
+    } catch (e) {
+        if (!complete(target)) throw e;
+        removeQuietly(temp);
+        return false;
+    }
 }
 
 export function writeFileAtomic(target: string, data: string | Buffer): void {

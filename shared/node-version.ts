@@ -1,6 +1,6 @@
 // The Node.js version check every entry point runs first: the components when
 // imported (this module throws at load), the CLI (cli/node-version.ts turns the
-// throw into one sentence and exit 2) and `npm start` (preview/start.js).
+// throw into one sentence and exit 2) and `npm start` (cli/start.js).
 // Under Node 20, `npm start` died with "internal error (please report it)"
 // deep inside a command and npm's engines warning scrolled away. It must parse
 // and run on old Node versions: plain CommonJS once compiled, nothing newer

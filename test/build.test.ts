@@ -8,7 +8,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { BuildResult } from "../builder";
-import { defaultToolsDir } from "../builder/cache";
+import { defaultToolsDir } from "../shared/cache-dirs";
 import { RACY_MS } from "../builder/content-hash";
 import { invokeOnce } from "../runner";
 import { cli, elfMachine, pyRead, pyZip, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";

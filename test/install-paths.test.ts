@@ -86,7 +86,7 @@ function expectedFiles(): string[] {
             return [rel];
         });
     // The compiled package: each source's .js and .d.ts, and the JSON data tsc copies beside them.
-    for (const part of ["components", "builder", "runner", "preview", "serve", "cli", "shared", "policies"]) {
+    for (const part of ["components", "builder", "runner", "target-python", "preview", "serve", "cli", "shared", "policies"]) {
         for (const rel of walk(part)) {
             if (rel.endsWith(".ts") && !rel.endsWith(".d.ts")) out.push(`dist/${rel.replace(/\.ts$/, ".js")}`, `dist/${rel.replace(/\.ts$/, ".d.ts")}`);
             else if (rel.endsWith(".json") && fs.existsSync(path.join(ROOT, "dist", rel))) out.push(`dist/${rel}`);

@@ -5,7 +5,7 @@ import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { defaultToolsDir } from "../builder/cache";
+import { defaultToolsDir } from "../shared/cache-dirs";
 import { cli, ROOT, tmpDir, writeFiles } from "./helpers";
 
 /** Runs probe() in a fresh Node process (so nothing is remembered in memory), with its store in `tools`. */

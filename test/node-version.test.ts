@@ -46,8 +46,8 @@ describe("a Node.js older than 22.12 at every entry point", () => {
         }
     });
 
-    it("npm start (preview/start.js): the same sentence and exit 2 before anything is compiled or run", () => {
-        const r = run([path.join(ROOT, "preview", "start.js")]);
+    it("npm start (cli/start.js): the same sentence and exit 2 before anything is compiled or run", () => {
+        const r = run([path.join(ROOT, "cli", "start.js")]);
         assert.equal(r.code, 2, r.stderr);
         assert.match(r.stderr, SENTENCE);
         assert.doesNotMatch(r.stderr, /internal error|compiling/);
@@ -56,12 +56,12 @@ describe("a Node.js older than 22.12 at every entry point", () => {
     it("npm start checks before its build check: a stale dist/ is not compiled on an old Node.js", () => {
         // npm start's files in a folder where a source was never compiled: on a supported Node.js this compiles.
         const dir = tmpDir("lp-old-node-start-");
-        for (const rel of ["package.json", "preview/start.js", "preview/build-if-changed.js", "dist/cli/node-version.js", "dist/shared/node-version.js"]) {
+        for (const rel of ["package.json", "cli/start.js", "preview/build-if-changed.js", "dist/cli/node-version.js", "dist/shared/node-version.js"]) {
             fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
             fs.copyFileSync(path.join(ROOT, rel), path.join(dir, rel));
         }
         writeFiles(dir, { "tsconfig.json": JSON.stringify({ include: ["cli/**/*.ts"] }), "cli/new.ts": "export const x = 1;\n" });
-        const r = spawnSync(node!, [path.join(dir, "preview", "start.js")], { cwd: dir, encoding: "utf8" });
+        const r = spawnSync(node!, [path.join(dir, "cli", "start.js")], { cwd: dir, encoding: "utf8" });
         assert.equal(r.status, 2, r.stderr);
         assert.match(r.stderr, SENTENCE);
         assert.doesNotMatch(r.stderr, /compiling/);

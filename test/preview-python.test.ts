@@ -13,7 +13,7 @@ import * as path from "path";
 import type { PreviewRow } from "../cli/preview";
 import type { Diagnostic } from "../preview/analyze";
 import type { Analysis } from "../preview/policy-check";
-import { defaultToolsDir } from "../builder/cache";
+import { defaultToolsDir } from "../shared/cache-dirs";
 import { ProgramRun, runProgram } from "../preview/program";
 import { RecordedResource } from "../preview/records";
 import { CLI, cli, CliResult, ROOT, SHARED_CACHE, tmpDir, writeFiles } from "./helpers";

@@ -8,7 +8,7 @@ import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { defaultToolsDir } from "../builder/cache";
+import { defaultToolsDir } from "../shared/cache-dirs";
 
 const ROOT = path.resolve(__dirname, "..");
 

@@ -13,7 +13,7 @@ import { parse } from "smol-toml";
 import { BuildResult } from "../builder";
 import { PythonFunction, PythonLayer } from "../components";
 import { outputValue } from "../preview/mock-stack";
-import { defaultToolsDir } from "../builder/cache";
+import { defaultToolsDir } from "../shared/cache-dirs";
 import { assertOneParagraph, cli, pyZip, ROOT, SHARED_CACHE, tmpDir, useMockStack, writeFiles } from "./helpers";
 import { runTool, uvForTests } from "./project-tools";
 

@@ -6,9 +6,9 @@ import * as fs from "fs";
 import * as http from "http";
 import { AddressInfo } from "net";
 import * as path from "path";
-import { defaultToolsDir } from "../builder/cache";
-import { QEMU_VERSION } from "../runner/qemu";
-import pinnedQemu from "../runner/debian-qemu.json";
+import { defaultToolsDir } from "../shared/cache-dirs";
+import { QEMU_VERSION } from "../target-python/qemu";
+import pinnedQemu from "../target-python/debian-qemu.json";
 import { emulatorPath } from "../runner/tools";
 import { CLI, cli, cliAsync, ROOT, tmpDir } from "./helpers";
 
@@ -64,7 +64,7 @@ describe("lambda-python setup", () => {
             answer = (res) => res.writeHead(200).end("not qemu");
             const wrong = await cliAsync(args, env).done;
             assert.equal(wrong.code, 2, wrong.stderr);
-            assert.match(wrong.stderr, /_amd64\.deb has sha256 \w+, not the pinned \w+ \(runner\/debian-qemu\.json\): refusing to use it/);
+            assert.match(wrong.stderr, /_amd64\.deb has sha256 \w+, not the pinned \w+ \(target-python\/debian-qemu\.json\): refusing to use it/);
             assert.deepEqual(
                 fs.readdirSync(path.join(tools, "runner")).filter((n) => n.startsWith("qemu") || n.startsWith(".qemu")),
                 [],

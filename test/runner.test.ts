@@ -10,9 +10,9 @@ import { buildArchive } from "../builder";
 import { isUserError } from "../shared/errors";
 import { classifyResponse, detectTarget, FunctionSpec, InvokeResult, invokeOnce, startFunction, WarmFunction } from "../runner";
 import { checkedFoldersDir } from "../runner/code";
-import { rootDir } from "../runner/debian-root";
+import { rootDir } from "../target-python/debian-root";
 import { liveEmulatorPids } from "../runner/emulator";
-import { QEMU_DEBIAN_VERSION, QEMU_VERSION } from "../runner/qemu";
+import { QEMU_DEBIAN_VERSION, QEMU_VERSION } from "../target-python/qemu";
 import { ROOT, SHARED_CACHE, tmpDir } from "./helpers";
 
 const FIXTURES = path.join(ROOT, "test", "fixtures", "runner");

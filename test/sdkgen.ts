@@ -6,9 +6,9 @@ import { strict as assert } from "assert";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { defaultToolsDir } from "../builder/cache";
+import { defaultToolsDir } from "../shared/cache-dirs";
 import { pythonSdkPins, sdkVirtualenv } from "../preview/python-program";
-import { installFolder } from "../runner/install-dir";
+import { installFolder } from "../target-python/install-dir";
 import { run, tail } from "../shared/process";
 import { ROOT } from "./helpers";
 

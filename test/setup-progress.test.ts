@@ -5,7 +5,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { defaultToolsDir } from "../builder/cache";
+import { defaultToolsDir } from "../shared/cache-dirs";
 import { PIP_VERSION, UV_VERSION } from "../builder/tools";
 import { emulatorPath } from "../runner/tools";
 import { cli, tmpDir } from "./helpers";

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { buildArchive } from "../builder";
 import { slimTree } from "../builder/slim";
-import { buildSlimProven } from "../builder/slim/prove";
+import { buildSlimProven } from "../runner/slim-proof";
 import { PythonFunction, PythonLayer } from "../components";
 import { outputValue } from "../preview/mock-stack";
 import { cli, elfMachine, pyRead, pyZip, SHARED_CACHE, tmpDir, useMockStack, writeFiles } from "./helpers";

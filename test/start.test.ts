@@ -84,9 +84,9 @@ describe("npm start: preview, then invoke every showcase function", () => {
     });
 });
 
-describe("npm start itself (preview/start.js): the build check, setup and preview --invoke in one process", () => {
+describe("npm start itself (cli/start.js): the build check, setup and preview --invoke in one process", () => {
     it("prints the preview, then the invocation table, then the same for the Python example, and exits 0", () => {
-        const r = spawnSync(process.execPath, [path.join(ROOT, "preview", "start.js")], { cwd: ROOT, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+        const r = spawnSync(process.execPath, [path.join(ROOT, "cli", "start.js")], { cwd: ROOT, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
         assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
         const table = r.stdout.indexOf("policy violations: 0 mandatory");
         const invoked = r.stdout.indexOf("6 functions invoked; 0 failed.");

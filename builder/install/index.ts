@@ -17,13 +17,14 @@ import * as path from "path";
 import { UserError } from "../../shared/errors";
 import { tail } from "../../shared/process";
 import { LambdaTarget, manylinuxPlatformTags, uvPythonPlatform } from "../../policies/target";
-import { removeQuietly, trackTemp, untrackTemp } from "../../shared/atomic";
+import { removeQuietly, renameFolderIntoPlace, trackTemp } from "../../shared/atomic";
 import { Turns } from "../turns";
 import { BuildCache, FORMAT_VERSION, keyOf } from "../cache";
 import { hashFiles, HashMemo } from "../content-hash";
 import { WalkedFile, walkTree } from "../walk";
 import { CompressedData } from "../zip-writer";
 import type { RemoteSession } from "../remote";
+import type { InstalledFile } from "./installed-file";
 import { packReuse } from "../remote/pack-reuse";
 import { describeTarget, rescueFailedInstall } from "./diagnose";
 import { chooseInstaller, Installer, InstallerChoice } from "./installers";
@@ -47,13 +48,6 @@ export interface InstallRecord {
     notes: string[];
     /** Path dependencies the lock names (installed beside it, without dependencies). */
     localProjects: string[];
-}
-
-export interface InstalledFile {
-    rel: string;
-    size: number;
-    sha256: string;
-    executable: boolean;
 }
 
 export interface InstalledDependencies {
@@ -410,13 +404,7 @@ async function listInstalled(siteDir: string, cache: BuildCache, compress: Compr
 function placeInstall(work: string, finalDir: string): { files: InstalledFile[]; record: InstallRecord } | undefined {
     fs.mkdirSync(path.dirname(finalDir), { recursive: true });
     if (fs.existsSync(finalDir) && !readManifest(finalDir)) removeQuietly(finalDir); // damaged: its manifest was unreadable
-    try {
-        fs.renameSync(work, finalDir);
-        untrackTemp(work);
-    } catch (e) {
-        if (!readManifest(finalDir)) throw e;
-        removeQuietly(work);
-    }
+    renameFolderIntoPlace(work, finalDir, (dir) => readManifest(dir) !== undefined);
     return readManifest(finalDir);
 }
 

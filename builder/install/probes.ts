@@ -12,7 +12,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { run } from "../../shared/process";
-import { defaultToolsDir } from "../cache";
+import { defaultToolsDir } from "../../shared/cache-dirs";
 import { ownerTag } from "../../shared/owner";
 
 export interface ProbeAnswer {

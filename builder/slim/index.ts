@@ -1,7 +1,7 @@
 // Slimming an installed dependency tree (the builder's `slim` option): which
 // files stay out (rules.ts), the target's shared objects stripped of symbols
 // and debug sections (tools/strip.ts, cached by content), and a report per
-// package. The proof that the result still imports is prove.ts's, run by
+// package. The proof that the result still imports is runner/slim-proof.ts's, run by
 // the CLI and the components. See DESIGN.md, "Slimming".
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -69,7 +69,7 @@ export interface SlimReport {
     strippedBytes: number;
     /** Per distribution, most bytes saved first. */
     packages: PackageSlimming[];
-    /** Distributions kept whole: asked for, or put back because an import broke without them (prove.ts). */
+    /** Distributions kept whole: asked for, or put back because an import broke without them (runner/slim-proof.ts). */
     keptWhole: string[];
     /** Test or docs folders kept because a module of their package imports them. */
     keptFolders: string[];
@@ -83,6 +83,32 @@ export interface SlimReport {
 /** The report of a slim build with no dependencies to slim. */
 export function emptySlimReport(keptWhole: string[] = []): SlimReport {
     return { removedFiles: 0, removedBytes: 0, strippedFiles: 0, strippedBytes: 0, packages: [], keptWhole, keptFolders: [], notStripped: [], modules: [], stripper: STRIPPER };
+}
+
+// The import proof's outcome (the proof itself runs the archive, so it lives in runner/slim-proof.ts).
+
+/** "auto": prove when the runner is set up for the target (lambda-python setup), else say it was not; "always": set it up if needed; "never". */
+export type ProveMode = "auto" | "always" | "never";
+
+export interface ImportFailure {
+    module: string;
+    package: string;
+    error: string;
+}
+
+export interface SlimProof {
+    /** Whether the proof ran. */
+    ran: boolean;
+    /** Why it did not run. */
+    skipped?: string;
+    /** Modules imported by the final archive. */
+    imported: string[];
+    /** Modules that do not import even without slimming (a missing optional dependency, a layer they expect): not slimming's doing. */
+    failingAnyway: ImportFailure[];
+    /** Packages put back whole because an import broke without them, with the failure that named them. */
+    keptWhole: ImportFailure[];
+    /** Set when even keeping those whole did not help and the archive was built without slimming. */
+    gaveUp?: string;
 }
 
 export interface SlimFile {

@@ -1,8 +1,7 @@
 // The build summary's lines about slimming: what went, per package, what was
 // kept and why, and whether the import proof ran.
 import { formatBytes, formatMB, withCommas } from "../../policies/rules/format";
-import type { PackageSlimming, SlimReport } from ".";
-import type { SlimProof } from "./prove";
+import type { PackageSlimming, SlimProof, SlimReport } from ".";
 
 export function slimLines(report: SlimReport | undefined, proof: SlimProof | undefined): string[] {
     if (!report) {

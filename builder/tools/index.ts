@@ -8,10 +8,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../../shared/errors";
 import { run, tail } from "../../shared/process";
-import { defaultToolsDir } from "../cache";
+import { defaultToolsDir } from "../../shared/cache-dirs";
 import { findUv, hostPython, HostPython } from "../install/host-tools";
 import { ownerTag } from "../../shared/owner";
-import { removeQuietly, trackTemp } from "../../shared/atomic";
+import { removeQuietly, renameFolderIntoPlace, trackTemp } from "../../shared/atomic";
 
 export const UV_VERSION = "0.13.8";
 export const PIP_VERSION = "26.3";
@@ -67,10 +67,8 @@ async function installUv(dir: string): Promise<string> {
     try {
         await toolsVenv(dir, "python3", temp);
         await pipInstall(temp, `uv==${UV_VERSION}`, `pip==${PIP_VERSION}`);
-        try {
-            fs.renameSync(temp, venv);
-        } catch {
-            // Another build finished first; its uv is the same pinned version.
+        // Another build may finish first; its uv is the same pinned version (whether it is whole, uv itself says).
+        if (!renameFolderIntoPlace(temp, venv, () => true)) {
             if (!(await findUv(undefined, dir))) throw new UserError(`could not put uv into ${venv}: another process left it incomplete; remove ${venv} and try again.`);
         }
         return uv;

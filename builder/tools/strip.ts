@@ -15,10 +15,10 @@ import * as path from "path";
 import { UserError } from "../../shared/errors";
 import { run, tail } from "../../shared/process";
 import { Architecture } from "../../policies/target";
-import { debianMirror, hostArchitecture } from "../../runner/host";
-import { installFolder } from "../../runner/install-dir";
-import { download } from "../../runner/qemu";
-import { defaultToolsDir } from "../cache";
+import { debianMirror, hostArchitecture } from "../../target-python/host";
+import { installFolder } from "../../target-python/install-dir";
+import { download } from "../../target-python/qemu";
+import { defaultToolsDir } from "../../shared/cache-dirs";
 import pinned from "./debian-binutils.json";
 
 interface Deb {

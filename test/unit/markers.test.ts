@@ -7,7 +7,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { lambdaTarget } from "../../policies/target";
-import { defaultToolsDir } from "../../builder/cache";
+import { defaultToolsDir } from "../../shared/cache-dirs";
 import { markerEnvironment, markerHolds } from "../../builder/install/locks/markers";
 import { pythonJsonDumps } from "../../builder/install/locks/python-json";
 import { satisfiesPoetryConstraint, satisfiesSpecifierSet } from "../../builder/install/locks/versions";

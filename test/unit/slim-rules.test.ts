@@ -3,7 +3,7 @@
 // a shared object may replace the original. No installs, no runner.
 import * as assert from "assert";
 import { importableModules } from "../../builder/slim";
-import { blamed } from "../../builder/slim/prove";
+import { blamed } from "../../runner/slim-proof";
 import { importsFolder, LoadSegment, slimReason, strippedSegmentsDiffer } from "../../builder/slim/rules";
 
 describe("slim rules", () => {

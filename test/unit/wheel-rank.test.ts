@@ -9,7 +9,7 @@ import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { defaultToolsDir } from "../../builder/cache";
+import { defaultToolsDir } from "../../shared/cache-dirs";
 import { bestWheel } from "../../builder/install/wheel-rank";
 import { BUILDABLE_RUNTIMES, lambdaTarget, LambdaTarget, manylinuxPlatformTags, pythonTag } from "../../policies/target";
 

@@ -12,8 +12,7 @@ import { run, tail } from "../shared/process";
 import { Architecture } from "../policies/target";
 import { compileBytecode, copyIntoPrefix, PREFIX } from "./bytecode";
 import { DEBIAN_KEYRING, debianMirror, hostArchitecture, which } from "./host";
-import { installFolder } from "./install-dir";
-import { runnerToolsDir } from "./tools";
+import { installFolder, runnerToolsDir } from "./install-dir";
 import table from "./debian-pythons.json";
 
 /**
@@ -144,7 +143,7 @@ async function makeRoot(interpreter: string, arch: Architecture, row: Interprete
         };
         fs.writeFileSync(path.join(temp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
         if (!fs.existsSync(path.join(temp, "usr", "bin", interpreter)))
-            throw new UserError(`the Debian root for ${interpreter} on ${arch} has no /usr/bin/${interpreter} after unpacking; the suite's packages may have changed (see runner/debian-pythons.json).`);
+            throw new UserError(`the Debian root for ${interpreter} on ${arch} has no /usr/bin/${interpreter} after unpacking; the suite's packages may have changed (see target-python/debian-pythons.json).`);
         say(`compiling ${interpreter}'s standard library to bytecode`);
         const stdlib = `usr/lib/${interpreter}`;
         const folders = [stdlib, "usr/lib/python3/dist-packages"];

@@ -17,8 +17,7 @@ import { UserError } from "../shared/errors";
 import { run, tail } from "../shared/process";
 import { Architecture } from "../policies/target";
 import { debianMirror, hostArchitecture } from "./host";
-import { installFolder } from "./install-dir";
-import { runnerToolsDir } from "./tools";
+import { installFolder, runnerToolsDir } from "./install-dir";
 import pinned from "./debian-qemu.json";
 
 /** The pinned Debian version, e.g. "1:10.0.13+ds-0+deb13u1". */
@@ -69,7 +68,7 @@ export async function download(url: string, file: string, what = `the pinned qem
         throw fail(cause ?? (e as Error).message);
     }
     if (response.status === 404) {
-        throw fail(`HTTP 404, the mirror does not have it (Debian drops a stable package's old version from its mirrors at the next point release; then runner/debian-qemu.json needs the new one)`);
+        throw fail(`HTTP 404, the mirror does not have it (Debian drops a stable package's old version from its mirrors at the next point release; then target-python/debian-qemu.json needs the new one)`);
     }
     if (!response.ok || !response.body) throw fail(`HTTP ${response.status} ${response.statusText}`);
     const hash = crypto.createHash("sha256");
@@ -96,7 +95,7 @@ async function install(target: Architecture, say: (m: string) => void): Promise<
         const file = path.join(temp, path.basename(filename));
         const got = await download(url, file);
         if (got !== sha256) {
-            throw new UserError(`${url} has sha256 ${got}, not the pinned ${sha256} (runner/debian-qemu.json): refusing to use it. The mirror may serve a damaged or different file; try another (LAMBDA_PYTHON_DEBIAN_MIRROR).`);
+            throw new UserError(`${url} has sha256 ${got}, not the pinned ${sha256} (target-python/debian-qemu.json): refusing to use it. The mirror may serve a damaged or different file; try another (LAMBDA_PYTHON_DEBIAN_MIRROR).`);
         }
         // Only the binaries we need: the deb unpacks to ~470 MB. dpkg-deb reads the data member whatever its compression.
         const members = [`./usr/bin/${program}`, `./usr/share/doc/${pinned.package}/copyright`];

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start`: check Node.js, compile when a source changed (build-if-changed.js), then
+// `npm start`: check Node.js, compile when a source changed (preview/build-if-changed.js), then
 // `lambda-python setup --progress-only` and `lambda-python preview . --invoke`, in this
 // one process. As npm's prestart they were three Node processes, each paying
 // Node's start-up and the CLI's module loading again (~0.2 s of a warm start
@@ -17,7 +17,7 @@ const path = require("path");
 const nodeCheck = path.join(__dirname, "..", "dist", "cli", "node-version.js");
 if (fs.existsSync(nodeCheck)) require(nodeCheck);
 
-const { buildIfChanged } = require("./build-if-changed");
+const { buildIfChanged } = require("../preview/build-if-changed");
 
 // examples/python-program, beside the showcase: a Python program previewed on the Pulumi Python SDK, with the
 // SDK `pulumi package add` generates for this package (committed in its sdks/lambda-python, which its

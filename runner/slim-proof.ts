@@ -9,40 +9,16 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BuildOptions, BuildResult, buildArchive } from "..";
-import { UserError } from "../../shared/errors";
-import { sha256Hex } from "../cache";
-import { removeQuietly } from "../../shared/atomic";
-import { writeZip } from "../zip-writer";
-import { hostArchitecture } from "../../runner/host";
-import { rootDir } from "../../runner/debian-root";
-import { emulatorPath } from "../../runner/tools";
-import { ensureRunnerTools, interpreterFor, invokeOnce } from "../../runner";
-import { normalizeName, resolveSlim, SlimOptions } from ".";
-
-/** "auto": prove when the runner is set up for the target (lambda-python setup), else say it was not; "always": set it up if needed; "never". */
-export type ProveMode = "auto" | "always" | "never";
-
-export interface ImportFailure {
-    module: string;
-    package: string;
-    error: string;
-}
-
-export interface SlimProof {
-    /** Whether the proof ran. */
-    ran: boolean;
-    /** Why it did not run. */
-    skipped?: string;
-    /** Modules imported by the final archive. */
-    imported: string[];
-    /** Modules that do not import even without slimming (a missing optional dependency, a layer they expect): not slimming's doing. */
-    failingAnyway: ImportFailure[];
-    /** Packages put back whole because an import broke without them, with the failure that named them. */
-    keptWhole: ImportFailure[];
-    /** Set when even keeping those whole did not help and the archive was built without slimming. */
-    gaveUp?: string;
-}
+import { BuildOptions, BuildResult, buildArchive } from "../builder";
+import { UserError } from "../shared/errors";
+import { sha256Hex } from "../builder/cache";
+import { removeQuietly } from "../shared/atomic";
+import { writeZip } from "../builder/zip-writer";
+import { hostArchitecture } from "../target-python/host";
+import { rootDir } from "../target-python/debian-root";
+import { emulatorPath } from "./tools";
+import { ensureRunnerTools, interpreterFor, invokeOnce } from ".";
+import { ImportFailure, normalizeName, ProveMode, resolveSlim, SlimOptions, SlimProof } from "../builder/slim";
 
 const PROBE_MODULE = "lambda_python_slim_probe";
 /**

@@ -6,9 +6,15 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { removeQuietly, tempPathFor, trackTemp, untrackTemp } from "../shared/atomic";
+import { removeQuietly, renameFolderIntoPlace, tempPathFor, trackTemp } from "../shared/atomic";
+import { defaultToolsDir } from "../shared/cache-dirs";
 import { makeFolders } from "../shared/folders";
 import { ownerAlive } from "../shared/owner";
+
+/** The folder `lambda-python setup` fills for the runner and the target's Python: Debian roots, qemu, the emulator, awslambdaric, debugpy. */
+export function runnerToolsDir(): string {
+    return path.join(defaultToolsDir(), "runner");
+}
 
 /**
  * Removes temporaries of `target` left by processes that no longer run. A
@@ -40,14 +46,7 @@ export async function installFolder(target: string, fill: (temp: string) => Prom
     try {
         fs.mkdirSync(temp);
         await fill(temp);
-        try {
-            fs.renameSync(temp, target);
-            untrackTemp(temp);
-        } catch (e) {
-            const code = (e as NodeJS.ErrnoException).code;
-            if ((code === "ENOTEMPTY" || code === "EEXIST") && fs.existsSync(target)) removeQuietly(temp);
-            else throw e;
-        }
+        renameFolderIntoPlace(temp, target, fs.existsSync);
         return target;
     } catch (e) {
         removeQuietly(temp);
