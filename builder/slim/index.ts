@@ -391,12 +391,12 @@ function zerosAt(file: string, offset: number, length: number): boolean {
 /**
  * Writes `input` stripped by compact.ts to `output` when the copy passes its
  * checks (verifyCompacted and the same loadable-segment check as GNU strip's
- * copies); undefined when written, "not smaller", or why not.
+ * copies); undefined when written, "not smaller", "nothing to strip", or why not.
  */
 function compactTo(input: string, output: string): string | undefined {
     const original = fs.readFileSync(input);
     const r = compactElf(original);
-    if ("why" in r) return r.why === "not smaller" || r.why === "it has no sections to strip" ? "not smaller" : `the stripped copy would not load, and keeping its layout failed: ${r.why}`;
+    if ("why" in r) return r.why === "not smaller" ? "not smaller" : r.why === "it has no sections to strip" ? "nothing to strip" : `the stripped copy would not load, and keeping its layout failed: ${r.why}`;
     const why = verifyCompacted(original, r.output);
     if (why) return `the stripped copy would not load, and keeping its layout failed: ${why}`;
     fs.writeFileSync(output, r.output);
@@ -466,7 +466,12 @@ async function stripAll(candidates: SlimFile[], architecture: string, cacheDir: 
                     if (why?.startsWith("the stripped copy would not load")) {
                         // A library patchelf rewrote: strip it keeping every segment in place (compact.ts), checked byte for byte.
                         const compacted = compactTo(f.abs, temp);
-                        why = compacted === "not smaller" ? "GNU strip would move its segments (a layout patchelf wrote), and stripping it with its segments in place saves nothing (none can move down by a whole alignment)" : compacted;
+                        why =
+                            compacted === "not smaller"
+                                ? "GNU strip would move its segments (a layout patchelf wrote), and stripping it with its segments in place saves nothing (none can move down by a whole alignment)"
+                                : compacted === "nothing to strip"
+                                  ? "GNU strip would move its segments (a layout patchelf wrote), and it has no symbol table or debug sections to strip in place"
+                                  : compacted;
                     }
                     const size = why ? 0 : fs.statSync(temp).size;
                     if (why || size >= f.size) {
