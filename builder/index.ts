@@ -405,7 +405,7 @@ function donorOnDisk(cache: BuildCache, slot: string): boolean {
 }
 
 /** The modules that decide what goes into an archive and how (this one, walking, normalising, writing). */
-const BUILDER_FILES = ["index", "walk", "normalize", "credentials", "zip-writer", "deflate-worker", "options", "target-bytecode", "slim/index", "slim/rules", "tools/strip"].map((m) => path.join(__dirname, m + path.extname(__filename)));
+const BUILDER_FILES = ["index", "walk", "normalize", "credentials", "zip-writer", "deflate-worker", "options", "target-bytecode", "slim/index", "slim/rules", "slim/compact", "tools/strip"].map((m) => path.join(__dirname, m + path.extname(__filename)));
 
 /**
  * Everything an archive is made from, by identity rather than content: the

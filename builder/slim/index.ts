@@ -9,7 +9,8 @@ import * as path from "path";
 import { UserError } from "../../shared/errors";
 import { commitTemp, removeQuietly, tempPathFor, trackTemp, writeFileAtomic } from "../../shared/atomic";
 import { ensureStripper, STRIPPER, Stripper } from "../tools/strip";
-import { elfKind, importsFolder, isMetadataFolder, isTestOrDocFolder, isSharedObjectName, LoadSegment, loadSegments, removedFolderOf, SlimReason, slimReason, strippedSegmentsDiffer } from "./rules";
+import { compactElf, verifyCompacted } from "./compact";
+import { elfKind, importsFolder, isMetadataFolder, mentionsImportOf, isTestOrDocFolder, isSharedObjectName, LoadSegment, loadSegments, removedFolderOf, SlimReason, slimReason, strippedSegmentsDiffer } from "./rules";
 
 /** The builder's `slim` option when given as an object; `true` is all defaults. */
 export interface SlimOptions {
@@ -143,16 +144,17 @@ export async function slimTree(files: SlimFile[], architecture: string, slim: Re
     const keepWhole = new Set(slim.keepWhole);
     const drop = new Set<string>();
     const reasons = new Map<string, SlimReason>();
-    const candidates: SlimFile[] = [];
+    const whole = (rel: string) => keepWhole.has(normalizeName(packageOf(rel)));
     for (const f of files) {
-        if (keepWhole.has(normalizeName(packageOf(f.rel)))) continue;
+        if (whole(f.rel)) continue;
         const reason = slimReason(f.rel, slim.keepTyped);
         if (reason) {
             reasons.set(f.rel, reason);
             drop.add(f.rel);
-        } else if (isSharedObjectName(f.rel)) candidates.push(f);
+        }
     }
     const keptFolders = keepImportedFolders(files, drop, reasons);
+    const candidates = files.filter((f) => !drop.has(f.rel) && !whole(f.rel) && isSharedObjectName(f.rel));
     const { stripped, notStripped } = await stripAll(candidates, architecture, cacheDir, say);
 
     const packages = new Map<string, PackageSlimming>();
@@ -257,7 +259,16 @@ export function slimmable(files: { name: string; size: number }[], prefix: strin
     return { files: count, bytes, packages: [...packages.values()].sort((a, b) => b.removedBytes - a.removedBytes || (a.name < b.name ? -1 : 1)) };
 }
 
-/** Test and docs folders a module of their package imports go back in (the import check is textual; the proof is the real one). */
+/**
+ * Test and docs folders (and test extension modules) a module of their
+ * package imports go back in (the import check is textual; the proof is the
+ * real one) — unless every module importing them is in a developer-only
+ * folder, which then goes with the tests: a private folder of the package
+ * (`scipy/special/_precompute`, its name starts with "_") holding only
+ * Python modules, that no module outside it imports (any line importing its
+ * name counts). scipy's data-generation scripts import its test suite that
+ * way, and nothing imports them at run time.
+ */
 function keepImportedFolders(files: SlimFile[], drop: Set<string>, reasons: Map<string, SlimReason>): string[] {
     const folders = new Set<string>();
     for (const rel of drop) {
@@ -270,25 +281,60 @@ function keepImportedFolders(files: SlimFile[], drop: Set<string>, reasons: Map<
         const top = folder.split("/")[0];
         byTop.set(top, [...(byTop.get(top) ?? []), folder]);
     }
-    const kept = new Set<string>();
+    const folderNames = new Set<string>();
+    for (const f of files) for (let i = f.rel.indexOf("/"); i > 0; i = f.rel.indexOf("/", i + 1)) folderNames.add(f.rel.slice(0, i));
+    const isFolder = (c: string) => folderNames.has(c);
+    const texts = new Map<string, string>();
     for (const f of files) {
-        if (!f.rel.endsWith(".py") || drop.has(f.rel)) continue;
-        const candidates = byTop.get(f.rel.split("/")[0])?.filter((c) => !kept.has(c));
-        if (!candidates?.length) continue;
-        let text: string;
+        if (!f.rel.endsWith(".py") || drop.has(f.rel) || !byTop.has(f.rel.split("/")[0])) continue;
         try {
-            text = fs.readFileSync(f.abs, "utf8");
+            texts.set(f.rel, fs.readFileSync(f.abs, "utf8"));
         } catch {
-            continue;
+            // unreadable: imports nothing we can see
         }
-        const moduleFolder = path.posix.dirname(f.rel);
-        for (const c of candidates) if (importsFolder(text, moduleFolder, c)) kept.add(c);
+    }
+    const importers = new Map<string, string[]>();
+    for (const [rel, text] of texts) {
+        const moduleFolder = path.posix.dirname(rel);
+        for (const c of byTop.get(rel.split("/")[0]) ?? []) {
+            const imports = isFolder(c) ? importsFolder(text, moduleFolder, c) : mentionsImportOf(text, c.slice(c.lastIndexOf("/") + 1));
+            if (imports) importers.set(c, [...(importers.get(c) ?? []), rel]);
+        }
+    }
+    const developerOnly = new Map<string, boolean>();
+    const isDeveloperOnly = (folder: string): boolean => {
+        let known = developerOnly.get(folder);
+        if (known !== undefined) return known;
+        const name = folder.slice(folder.lastIndexOf("/") + 1);
+        const inside = files.filter((f) => f.rel.startsWith(`${folder}/`));
+        known =
+            folder.includes("/") &&
+            name.startsWith("_") &&
+            !name.startsWith("__") &&
+            inside.length > 0 &&
+            inside.every((f) => f.rel.endsWith(".py")) &&
+            ![...texts].some(([rel, text]) => !rel.startsWith(`${folder}/`) && rel.split("/")[0] === folder.split("/")[0] && mentionsImportOf(text, name));
+        developerOnly.set(folder, known);
+        return known;
+    };
+    const kept = new Set<string>();
+    const developerFolders = new Set<string>();
+    for (const [c, rels] of importers) {
+        const homes = [...new Set(rels.map((r) => path.posix.dirname(r)))];
+        if (homes.every((h) => !c.startsWith(`${h}/`) && isDeveloperOnly(h))) for (const h of homes) developerFolders.add(h);
+        else kept.add(c);
     }
     for (const rel of [...drop]) {
         const folder = removedFolderOf(rel);
         if (folder && [...kept].some((k) => folder === k || folder.startsWith(`${k}/`))) {
             drop.delete(rel);
             reasons.delete(rel);
+        }
+    }
+    for (const f of files) {
+        if ([...developerFolders].some((d) => f.rel.startsWith(`${d}/`))) {
+            drop.add(f.rel);
+            reasons.set(f.rel, "tests");
         }
     }
     return [...kept].sort();
@@ -368,6 +414,23 @@ function zerosAt(file: string, offset: number, length: number): boolean {
     }
 }
 
+/**
+ * Writes `input` stripped by compact.ts to `output` when the copy passes its
+ * checks (verifyCompacted and the same loadable-segment check as GNU strip's
+ * copies); undefined when written, "not smaller", "nothing to strip", or why not.
+ */
+function compactTo(input: string, output: string): string | undefined {
+    const original = fs.readFileSync(input);
+    const r = compactElf(original);
+    if ("why" in r) return r.why === "not smaller" ? "not smaller" : r.why === "it has no sections to strip" ? "nothing to strip" : `the stripped copy would not load, and keeping its layout failed: ${r.why}`;
+    const why = verifyCompacted(original, r.output);
+    if (why) return `the stripped copy would not load, and keeping its layout failed: ${why}`;
+    fs.writeFileSync(output, r.output);
+    fs.chmodSync(output, fs.statSync(input).mode & 0o777);
+    const again = strippedSegmentsDiffer(segmentsOf(input)!, segmentsOf(output) ?? [], (offset, length) => zerosAt(input, offset, length));
+    return again ? `the stripped copy would not load, and keeping its layout failed: ${again}` : undefined;
+}
+
 function readHead(file: string): Buffer {
     const fd = fs.openSync(file, "r");
     try {
@@ -426,6 +489,16 @@ async function stripAll(candidates: SlimFile[], architecture: string, cacheDir: 
                         why = !before || !after ? "its program headers cannot be read" : strippedSegmentsDiffer(before, after, (offset, length) => zerosAt(f.abs, offset, length));
                         if (why) why = `the stripped copy would not load: ${why}`;
                     }
+                    if (why?.startsWith("the stripped copy would not load")) {
+                        // A library patchelf rewrote: strip it keeping every segment in place (compact.ts), checked byte for byte.
+                        const compacted = compactTo(f.abs, temp);
+                        why =
+                            compacted === "not smaller"
+                                ? "GNU strip would move its segments (a layout patchelf wrote), and stripping it with its segments in place saves nothing (none can move down by a whole alignment)"
+                                : compacted === "nothing to strip"
+                                  ? "GNU strip would move its segments (a layout patchelf wrote), and it has no symbol table or debug sections to strip in place"
+                                  : compacted;
+                    }
                     const size = why ? 0 : fs.statSync(temp).size;
                     if (why || size >= f.size) {
                         record = { why: why ?? "not smaller" };
@@ -439,7 +512,7 @@ async function stripAll(candidates: SlimFile[], architecture: string, cacheDir: 
                 }
             }
             if (record.sha256 && record.size !== undefined) stripped.set(f.rel, { path: out, size: record.size, sha256: record.sha256 });
-            else if (record.why !== "not smaller") notStripped.push({ file: f.rel, why: record.why!.startsWith("the stripped copy") ? record.why! : `strip refused it: ${record.why}` });
+            else if (record.why !== "not smaller") notStripped.push({ file: f.rel, why: /^(the stripped copy|GNU strip would)/.test(record.why!) ? record.why! : `strip refused it: ${record.why}` });
             if (++done % 50 === 0) say(`stripped ${done}/${targets.length} shared objects`);
         }
     };

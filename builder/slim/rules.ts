@@ -7,12 +7,19 @@ export type SlimReason = "tests" | "headers" | "type stubs" | "docs and examples
 
 /** Folders of a package that only its test suite or its docs use. */
 const TEST_FOLDERS = new Set(["tests", "test"]);
-const DOC_FOLDERS = new Set(["docs", "doc", "examples", "example"]);
+const DOC_FOLDERS = new Set(["docs", "doc", "examples", "example", "_examples"]);
 /** C/C++ headers and Cython declarations: read by compilers building against the package, never at run time. */
 const HEADERS = /\.(h|hh|hpp|hxx|cuh|pxd|pxi)$/i;
 /** Sources next to their built extensions, static libraries, objects and build-system files. */
 const LEFTOVERS = /\.(c|cc|cpp|cxx|pyx|f|f90|for|a|o|obj|cmake)$/i;
 const BUILD_FILES = new Set(["CMakeLists.txt", "meson.build", "meson.options", "meson_options.txt"]);
+/**
+ * Extension modules a package builds for its own test suite only, by the
+ * names numpy and scipy give them: private, and named a test (`_umath_tests`,
+ * `_test_ccallback`, `_ctest`, `_cytest`, the C and Cython ones). Kept when
+ * a module of the package imports them (keepImportedFolders in index.ts).
+ */
+const TEST_EXTENSION = /^_(?:test_[A-Za-z0-9_]+|[A-Za-z0-9_]+_tests?|(?:c|cy)?tests?)\.(?:[A-Za-z0-9_-]+\.)?so$/;
 
 /** A metadata folder (kept whole: METADATA, entry points, RECORD, licences are what importlib.metadata reads). */
 export function isMetadataFolder(top: string): boolean {
@@ -31,7 +38,7 @@ export function slimReason(rel: string, keepTyped = false): SlimReason | undefin
     if (parts.length === 1 || isMetadataFolder(top) || top === "bin") return undefined;
     const folders = parts.slice(1, -1);
     const base = parts[parts.length - 1];
-    if (folders.some((f) => TEST_FOLDERS.has(f))) return "tests";
+    if (folders.some((f) => TEST_FOLDERS.has(f)) || base === "conftest.py" || TEST_EXTENSION.test(base)) return "tests";
     if (folders.some((f) => DOC_FOLDERS.has(f))) return "docs and examples";
     if (!keepTyped && (base.endsWith(".pyi") || base === "py.typed")) return "type stubs";
     if (HEADERS.test(base)) return "headers";
@@ -44,13 +51,31 @@ export function isTestOrDocFolder(name: string): boolean {
     return TEST_FOLDERS.has(name) || DOC_FOLDERS.has(name);
 }
 
-/** The test or docs folder (`pkg/sub/tests`) a removed file is in, for the import check. */
+/**
+ * What the import check looks for when `rel` is removed: the test or docs
+ * folder it is in (`pkg/sub/tests`), or a test extension module itself
+ * (`pkg/_core/_umath_tests`, without its suffix); undefined for the rest.
+ */
 export function removedFolderOf(rel: string): string | undefined {
     const parts = rel.split("/");
     for (let i = 1; i < parts.length - 1; i++) {
         if (TEST_FOLDERS.has(parts[i]) || DOC_FOLDERS.has(parts[i])) return parts.slice(0, i + 1).join("/");
     }
+    const base = parts[parts.length - 1];
+    if (parts.length > 1 && TEST_EXTENSION.test(base)) return [...parts.slice(0, -1), base.split(".")[0]].join("/");
     return undefined;
+}
+
+/**
+ * Whether `source` names module or folder `name` (its last dotted part, e.g.
+ * `_precompute`) on a line that imports: `import a.name`, `from ..name import
+ * x`, `from . import name`, `import_module("a.name")`. Cruder than
+ * importsFolder on purpose (any depth of relative import, any form): used to
+ * decide that nothing imports a folder, where a false "imports" only keeps.
+ */
+export function mentionsImportOf(source: string, name: string): boolean {
+    const esc = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return new RegExp(`^(?=[^\\n#]*\\b(?:import|import_module|from)\\b)[^\\n#]*(?<![A-Za-z0-9_])${esc}(?![A-Za-z0-9_])`, "m").test(source);
 }
 
 /** A shared object by name: `x.so`, `x.cpython-313-x86_64-linux-gnu.so`, `libfoo.so.1.2`. */
@@ -77,6 +102,10 @@ export function elfKind(head: Buffer, architecture: string): ElfKind {
  */
 export function importsFolder(source: string, moduleFolder: string, folder: string): boolean {
     const dotted = folder.replace(/\//g, ".");
+    // `from numpy._core import _umath_tests`: the parent named, the folder or module imported from it.
+    const parentDotted = dotted.slice(0, dotted.lastIndexOf("."));
+    const last = dotted.slice(dotted.lastIndexOf(".") + 1);
+    if (parentDotted && new RegExp(`^\\s*from\\s+${parentDotted.replace(/\./g, "\\.")}\\s+import\\s+[^\\n]*\\b${last}\\b`, "m").test(source)) return true;
     const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     if (new RegExp(`^\\s*(?:from|import)\\s+${esc(dotted)}\\b`, "m").test(source)) return true;
     const parent = folder.slice(0, folder.lastIndexOf("/"));

@@ -29,7 +29,7 @@ interface Deb {
 }
 
 /** What names this stripper in cache keys: another version may strip differently. */
-export const STRIPPER = `binutils-multiarch ${pinned.version} strip --strip-unneeded, load segments checked (v3)`;
+export const STRIPPER = `binutils-multiarch ${pinned.version} strip --strip-unneeded, load segments checked, patchelf layouts compacted (v6)`;
 
 function host(): Architecture {
     const arch = hostArchitecture();
