@@ -42,6 +42,7 @@ export class HashMemo {
     }
 
     lookup(f: WalkedFile): string | undefined {
+        if (!this.loadedRows && !this.dirty) return undefined; // a cold build's memo: nothing to find
         const row = this.rows[f.rel];
         if (row && row[0] === f.size && row[1] === f.mtimeMs && row[2] === f.ctimeMs && row[3] === f.ino) return row[4];
         return undefined;

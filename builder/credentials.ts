@@ -58,13 +58,10 @@ const READ_AT_MOST = 4 * 1024 * 1024;
 export function isCredentialFile(rel: string, abs: string): boolean {
     const name = rel.slice(rel.lastIndexOf("/") + 1);
     if (CREDENTIAL_NAMES.includes(name) || name.startsWith(".env.") || CREDENTIAL_SUFFIXES.some((s) => name.endsWith(s))) return true;
-    if (
-        rel
-            .split("/")
-            .slice(0, -1)
-            .some((folder) => CREDENTIAL_FOLDERS.includes(folder))
-    )
-        return true;
+    // The folders on its path, without an array of them (this runs for every file of a tree).
+    for (let start = 0, end = rel.indexOf("/"); end >= 0; start = end + 1, end = rel.indexOf("/", start)) {
+        if (CREDENTIAL_FOLDERS.includes(rel.slice(start, end))) return true;
+    }
     if (PRIVATE_KEY_SUFFIXES.some((s) => name.endsWith(s))) return holds(abs, PRIVATE_KEY);
     if (INDEX_SETTINGS.test(name)) return holds(abs, URL_PASSWORD);
     return false;

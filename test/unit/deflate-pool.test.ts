@@ -70,6 +70,50 @@ describe("deflate pool: little work on the calling thread", function () {
         pool.retireIdle();
     });
 
+    it("hands back every kind of result of one batch as the job alone gets it", async () => {
+        const pool = new DeflatePool(1);
+        const names = Array.from({ length: 100 }, (_, i) => `m${i}.py`);
+        fs.writeFileSync(path.join(dir, "config.json"), `{"aws_access_key_id": "AKIAZ7Q3WRTY5UIOP2LK"}\n`);
+        fs.writeFileSync(path.join(dir, "big.txt"), crypto.randomBytes(80 * 1024).toString("hex")); // its output (> 64 KiB) has a buffer of its own
+        const data = Buffer.from("print('given, not read')\n".repeat(50));
+        const jobs: DeflateJob[] = [
+            ...names.map(job),
+            { path: path.join(dir, "m1.py"), hash: true, level: null }, // hashed only: no bytes
+            { path: path.join(dir, "m2.py"), hash: false, level: 0 }, // stored, no digest
+            job("config.json"), // holds a credential
+            job("big.txt"),
+            { data, hash: true, level: 6 },
+            { path: path.join(dir, "gone.py"), hash: true, level: 6, size: 10 },
+        ];
+        const results: (DeflateResult | Error)[] = [];
+        await pool.runEach(jobs, (i, r, e) => {
+            results[i] = e ?? r!;
+        });
+        assert.equal(pool.workers, 1, "they went to a worker");
+        const lib = new Libdeflate();
+        jobs.forEach((j, i) => {
+            const got = results[i];
+            if (j.path?.endsWith("gone.py")) {
+                assert.ok(got instanceof Error && (got as NodeJS.ErrnoException).code === "ENOENT", "the missing file's error");
+                return;
+            }
+            assert.ok(!(got instanceof Error), `${j.path ?? "data"}: ${got}`);
+            const alone = whole({ id: 0, path: j.path, data: j.data, hash: j.hash, level: j.level, stream: false }, lib);
+            const label = `${j.path ?? "data"} at level ${j.level}`;
+            assert.equal(got.sha256, alone.sha256, label);
+            assert.equal(got.crc32, alone.crc32, label);
+            assert.equal(got.size, alone.size, label);
+            assert.equal(got.method, alone.method, label);
+            assert.deepEqual(got.secrets, alone.secrets, label);
+            assert.equal(got.data === undefined, alone.data === undefined, label);
+            if (alone.data) assert.ok(Buffer.from(got.data!).equals(Buffer.from(alone.data)), label);
+        });
+        assert.ok((results[names.length + 2] as DeflateResult).secrets?.length, "the credential was found");
+        assert.ok((results[names.length + 3] as DeflateResult).data!.byteLength > 64 * 1024, "a big output");
+        assert.equal((results[names.length] as DeflateResult).data, undefined, "hashing only gives no bytes");
+        pool.retireIdle();
+    });
+
     it("reports a missing file as a worker does, naming it", async () => {
         const pool = new DeflatePool(1);
         const missing = path.join(dir, "gone.py");
