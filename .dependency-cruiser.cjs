@@ -46,6 +46,13 @@ module.exports = {
         },
         ...upward,
         {
+            name: "builder-install-stays-inside",
+            comment: "How the builder installs (installers, indexes, host probes) is its own business: a part above it that needs packages for a target calls builder/install-for-tools.ts, the one implementation of pip for a target.",
+            severity: "error",
+            from: { path: folders(FLOORS.slice(FLOORS.findIndex((f) => f.includes("builder")) + 1).flat()) },
+            to: { path: "^builder/install/" },
+        },
+        {
             name: "no-import-of-tests-benchmarks-or-examples",
             comment: "The package's parts never import test/, bench/ or examples/ (they are not published).",
             severity: "error",

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { buildArchive } from "../builder";
 import { describeFsError, UserError } from "../shared/errors";
-import { checkLayerCount, detectTarget, formatInitProfile, FunctionSpec, INIT_SECONDS, InvokeResult, JsonText, startFunction } from "../runner";
+import { checkLayerCount, detectTarget, formatInitProfile, FunctionSpec, INIT_SECONDS, InvokeFailure, InvokeResult, JsonText, startFunction } from "../runner";
 import { ARCHITECTURES, isArchitecture, NEWEST_RUNTIME } from "../policies/target";
 import { debugPortOption, namedValues, oneOf, Options, parse, profileInitOption, progressPrinter, wholeNumber } from "./args";
 import { invokeUsage } from "./usage";
@@ -85,7 +85,7 @@ function initLimitNote(result: InvokeResult, handler?: string): string | undefin
 }
 
 /** A function error as Python prints it: the traceback, then "Type: message"; a timeout says which clock ran out and what to change. */
-export function formatFunctionError(result: InvokeResult, handler?: string): string {
+export function formatFunctionError(result: InvokeFailure, handler?: string): string {
     if (result.timedOut) {
         const seconds = result.timeoutSeconds ?? /after ([\d.]+) seconds/.exec(result.payload)?.[1];
         const said = `(${result.payload.trim()})`;
@@ -100,7 +100,7 @@ export function formatFunctionError(result: InvokeResult, handler?: string): str
     if (result.cannotLoad) {
         return `the function was not run: Lambda could not load it (the policy pack's checks for its runtime and architecture, as lambda-python inspect runs them):\n${result.cannotLoad.map((f) => `  [${f.policy}] ${f.message}`).join("\n")}`;
     }
-    const e = result.error!;
+    const e = result.error;
     const trace = e.stackTrace?.length ? `Traceback (most recent call last):\n${e.stackTrace.map((l) => (l.endsWith("\n") ? l : `${l}\n`)).join("")}` : "";
     const retried = result.initTimedOut ? ` (${initLimitNote(result, handler)})` : "";
     return `the function failed${result.duringInit ? " during init" : ""}${retried} with ${e.errorType}: ${e.errorMessage}\n${trace}${e.errorType}: ${e.errorMessage}`;

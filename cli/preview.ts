@@ -11,7 +11,7 @@ import type { Analysis } from "../preview/policy-check";
 import type { Invocation } from "../preview/invoke-all";
 import type { PolicyPackConfig } from "../preview/policy-config";
 import { RecordedResource } from "../preview/records";
-import { ProgramRun, runProgram } from "../preview/program";
+import { FailedRun, runProgram } from "../preview/program";
 import { ANSWERS_FILE } from "../preview/data-sources";
 import { UNKNOWN } from "../preview/wire";
 import { formatMB } from "../policies/rules/format";
@@ -141,13 +141,13 @@ export async function previewCommand(argv: string[]): Promise<number> {
     });
     const run = await running;
     for (const note of run.notes) say(note);
-    if (run.errors.length) return failed(run, !!v.json);
+    if (!run.ok) return failed(run, !!v.json);
     // --invoke (npm start): every function run once. The invokes need only the built archives, so they
     // start now and run while the policy pack checks the resources; their table comes after the preview's.
     const { formatInitProfiles, formatInvocations, invokeAll } = await import("../preview/invoke-all");
     const invoking = v.invoke ? invokeAll(run, say, { profileInit }) : undefined;
     say(`checking ${run.resources.filter((r) => r.custom).length} resources with the lambda-python policy pack`);
-    const { diagnostics, sizes } = await run.analysis!;
+    const { diagnostics, sizes } = await run.analysis;
     const rows = inTreeOrder(run.resources).map((r) => row(r, run.resources, diagnostics, sizes[r.urn]));
     const mandatory = diagnostics.filter((d) => d.level === "mandatory");
     let invocations: Invocation[] | undefined;
@@ -176,7 +176,7 @@ export async function previewCommand(argv: string[]): Promise<number> {
  * A program that failed, as `pulumi preview` fails it (exit 1), or a lookup the offline preview cannot
  * answer (exit 2: it needs more input). One paragraph per error, and the notes that may explain it.
  */
-function failed(run: ProgramRun, json: boolean): number {
+function failed(run: FailedRun, json: boolean): number {
     if (json) console.log(JSON.stringify({ project: run.project, stack: run.stack, errors: run.errors, notes: run.hint ? [...run.notes, run.hint] : run.notes }, null, 2));
     if (run.offlineLimit) {
         process.stderr.write(`lambda-python: error: the offline preview of ${run.project} stopped: ${run.errors.join("\n  ")}\n`);

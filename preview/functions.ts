@@ -87,8 +87,9 @@ function specOf(f: RecordedResource, resources: RecordedResource[], programDir: 
         handler: w.handler,
         runtime: w.runtime,
         architecture: architectures[0] === "arm64" ? "arm64" : "x86_64",
-        timeoutSeconds: typeof w.timeout === "number" ? w.timeout : 3,
-        memoryMB: typeof w.memorySize === "number" ? w.memorySize : 128,
+        // Unset in the program: the runner applies Lambda's defaults (runner/lambda-environment.json), as AWS would.
+        timeoutSeconds: typeof w.timeout === "number" ? w.timeout : undefined,
+        memoryMB: typeof w.memorySize === "number" ? w.memorySize : undefined,
         environment,
         // The name it will have in AWS when the program gives one (PythonFunction always does), so the function
         // sees the AWS_LAMBDA_FUNCTION_NAME and /aws/lambda/<name> log group it will have there.

@@ -101,7 +101,7 @@ async function invokeOne(run: ProgramRun, f: ProgramFunction, say: (message: str
         let ok = result.ok && !result.timedOut;
         // A function that died in init, or that Lambda could not load (not run), failed: never counted as passing.
         let status = result.timedOut ? "timeout" : result.ok ? "ok" : result.cannotLoad ? "cannot load" : "error";
-        let response = result.ok ? result.payload : result.error ? `${result.error.errorType}: ${result.error.errorMessage}` : result.payload;
+        let response = result.ok ? result.payload : `${result.error.errorType}: ${result.error.errorMessage}`;
         if (f.url && ok) {
             const http = toHttpResponse(result);
             status = String(http.statusCode);

@@ -30,7 +30,8 @@ import type { PolicyPackConfig } from "./policy-config";
 import { GoLaunch, goFor } from "./go-program";
 import { PythonLaunch, pythonFor } from "./python-program";
 
-export interface ProgramRun {
+/** What every run of a program tells, whether it ran to its end or failed. */
+interface RunDetails {
     project: string;
     stack: string;
     organization: string;
@@ -39,17 +40,35 @@ export interface ProgramRun {
     resources: RecordedResource[];
     /** The stack's outputs as `pulumi preview` shows them: unknowns as "output<string>", secrets as "[secret]". */
     outputs: Record<string, unknown>;
-    /** Errors the program failed with, as the engine would report them (empty on success). */
-    errors: string[];
-    /** The errors come from a limit of the offline preview (a data source it cannot answer), not from the program. */
-    offlineLimit: boolean;
     /** What the program lacked (config, its TypeScript set-up) to run, said beside its failure (failure-hints.ts). */
     hint?: string;
     /** Things the user should know about the run (offline answers given, config that could not be decrypted, …). */
     notes: string[];
-    /** The policy pack's verdicts, when asked for (RunOptions.analyze) and the program did not fail. */
+}
+
+/** The program ran to its end without an error. */
+export interface CompletedRun extends RunDetails {
+    ok: true;
+    errors: [];
+    offlineLimit: false;
+    /** The policy pack's verdicts, when asked for (RunOptions.analyze). */
     analysis?: Promise<Analysis>;
 }
+
+/** The program failed, or the offline preview could not answer it: there is no analysis. */
+export interface FailedRun extends RunDetails {
+    ok: false;
+    /** Errors the program failed with, as the engine would report them. */
+    errors: string[];
+    /** The errors come from a limit of the offline preview (a data source it cannot answer), not from the program. */
+    offlineLimit: boolean;
+    analysis?: undefined;
+}
+
+export type ProgramRun = CompletedRun | FailedRun;
+
+/** A run with `analyze`: one that completed has the pack's verdicts. */
+export type AnalysedRun = (CompletedRun & { analysis: Promise<Analysis> }) | FailedRun;
 
 export interface RunOptions {
     /** --stack: NAME, ORG/NAME or ORG/PROJECT/NAME; default: the program's only stack file, else "dev". */
@@ -104,6 +123,9 @@ function hostScript(name: string): string {
     return fs.existsSync(beside) ? beside : path.join(__dirname, "..", "dist", "preview", name);
 }
 
+/** Runs the program under the mock monitor; with `analyze`, a run that completes carries the pack's verdicts. */
+export function runProgram(programDir: string, options: RunOptions & { analyze: true }): Promise<AnalysedRun>;
+export function runProgram(programDir: string, options?: RunOptions): Promise<ProgramRun>;
 export async function runProgram(programDir: string, options: RunOptions = {}): Promise<ProgramRun> {
     const dir = path.resolve(programDir);
     const project = readProject(dir);
@@ -151,16 +173,15 @@ export async function runProgram(programDir: string, options: RunOptions = {}): 
     const failedToRun = "failure" in result || result.errors.some((e) => e.kind === "program");
     const errors = "failure" in result ? [result.failure] : result.errors.map((e) => e.message);
     const base = { ...common, hint: (failedToRun && (configNote(errors, stack.name) ?? typescriptSetupNote(dir, project.main, project.typescript, errors))) || undefined };
-    if ("failure" in result) return { ...base, resources: [], outputs: {}, errors: [result.failure], offlineLimit: false, notes };
-    return {
+    if ("failure" in result) return { ...base, ok: false, resources: [], outputs: {}, errors: [result.failure], offlineLimit: false, notes };
+    const ran = {
         ...base,
         resources: result.resources,
         outputs: Object.fromEntries(Object.entries(result.stackOutputs).map(([k, v]) => [k, displayValue(v)])),
-        errors: result.errors.map((e) => e.message),
-        offlineLimit: result.errors.some((e) => e.kind === "limit"),
         notes: [...notes, ...result.notes],
-        analysis: result.errors.length ? undefined : result.analysis,
     };
+    if (result.errors.length) return { ...ran, ok: false, errors, offlineLimit: result.errors.some((e) => e.kind === "limit") };
+    return { ...ran, ok: true, errors: [], offlineLimit: false, analysis: result.analysis };
 }
 
 type Ran = Extract<HostMessage, { kind: "ran" }>;

@@ -49,13 +49,17 @@ export interface FunctionSpec {
     functionName?: string;
 }
 
-export interface InvokeResult {
-    /** false on a function error or a timeout. */
-    ok: boolean;
+/** A function error as Lambda's error document has it. */
+export interface InvokeError {
+    errorType: string;
+    errorMessage: string;
+    stackTrace?: string[];
+}
+
+/** What every invoke's result tells, whether the function succeeded or failed. */
+interface InvokeDetails {
     /** The raw response body the emulator returned. */
     payload: string;
-    error?: { errorType: string; errorMessage: string; stackTrace?: string[] };
-    timedOut: boolean;
     /** The failure or timeout came before the handler was called: in the function's init (its imports). */
     duringInit?: boolean;
     /**
@@ -79,9 +83,32 @@ export interface InvokeResult {
     logs: string;
     /** The Debian CPython that ran it, e.g. "python3.13": another minor version than the runtime when Debian has none for it. */
     interpreter: string;
+}
+
+/** The handler returned: `payload` is its response. */
+export interface InvokeSuccess extends InvokeDetails {
+    ok: true;
+    timedOut: false;
+    /** Never set on a success (declared so that `result.error?.…` reads either kind). */
+    error?: undefined;
+    cannotLoad?: undefined;
+}
+
+/** A function error, a timeout, a runtime that died, or a function Lambda could not load: `error` says which. */
+export interface InvokeFailure extends InvokeDetails {
+    ok: false;
+    /** A timeout: `error` is Lambda's Sandbox.Timedout, with its sentence. */
+    timedOut: boolean;
+    error: InvokeError;
     /** Why Lambda could not load the function (the policy pack's findings): it was not run. */
     cannotLoad?: Finding[];
 }
+
+/** An invoke's outcome: `ok` tells a success (the handler's response) from a failure (with its `error`). */
+export type InvokeResult = InvokeSuccess | InvokeFailure;
+
+/** What the emulator's answer alone says of an invoke (classifyInvoke), before its timings and logs. */
+export type InvokeVerdict = Pick<InvokeSuccess, "ok" | "timedOut" | "payload" | "duringInit"> | Pick<InvokeFailure, "ok" | "timedOut" | "payload" | "duringInit" | "error">;
 
 export interface WarmFunction {
     /** Invokes once; invokes queue up, one at a time, as on one Lambda execution environment. A JsonText is sent as written. */
@@ -264,7 +291,7 @@ const ERROR_KEYS = new Set(["errorMessage", "errorType", "requestId", "stackTrac
  * ({errorType, errorMessage, stackTrace, requestId}) and a timeout with a
  * plain sentence; it sets no error header, so the shape decides.
  */
-export function classifyResponse(body: string): Pick<InvokeResult, "ok" | "error" | "timedOut"> {
+export function classifyResponse(body: string): Pick<InvokeSuccess, "ok" | "timedOut"> | Pick<InvokeFailure, "ok" | "timedOut" | "error"> {
     const t = TIMEOUT.exec(body.trim());
     if (t) return { ok: false, timedOut: true, error: { errorType: "Sandbox.Timedout", errorMessage: body.trim() } };
     try {
@@ -298,7 +325,7 @@ function exitReason(message: string): string {
  * "RequestId: … Error: Runtime exited with error: exit status 1"}`, and so
  * does this.
  */
-export function classifyInvoke(raw: Pick<RawInvoke, "status" | "body" | "requestId" | "failure" | "duringInit">): Omit<InvokeResult, "durationMs" | "logs" | "interpreter"> {
+export function classifyInvoke(raw: Pick<RawInvoke, "status" | "body" | "requestId" | "failure" | "duringInit">): InvokeVerdict {
     const judged = classifyResponse(raw.body);
     const phase = judged.ok ? {} : { duringInit: raw.duringInit };
     if (raw.status === 200 || !judged.ok) return { ...judged, ...phase, payload: raw.body };

@@ -19,6 +19,7 @@ import { rootDir } from "../target-python/debian-root";
 import { emulatorPath } from "./tools";
 import { ensureRunnerTools, interpreterFor, invokeOnce } from ".";
 import { ImportFailure, normalizeName, ProveMode, resolveSlim, SlimOptions, SlimProof } from "../builder/slim";
+import limits from "../policies/data/lambda-limits.json";
 
 const PROBE_MODULE = "lambda_python_slim_probe";
 /**
@@ -130,8 +131,9 @@ async function probe(result: BuildResult, modules: string[], say: (m: string) =>
             spec = { code: task, layers: [result.path] };
         }
         say(`proving the ${result.slim ? "slimmed " : "whole "}archive: importing ${modules.length} module${modules.length > 1 ? "s" : ""} on ${result.runtime} ${result.architecture}`);
+        // Lambda's longest timeout (policies/data/lambda-limits.json): the probe imports every module of the archive.
         const r = await invokeOnce(
-            { ...spec, handler: `${PROBE_MODULE}.handler`, runtime: result.runtime, architecture: result.architecture as "x86_64" | "arm64", timeoutSeconds: 900, memoryMB: 3008, functionName: "slim-proof" },
+            { ...spec, handler: `${PROBE_MODULE}.handler`, runtime: result.runtime, architecture: result.architecture as "x86_64" | "arm64", timeoutSeconds: limits.timeoutSeconds, memoryMB: 3008, functionName: "slim-proof" },
             { groups: groupsOf(modules) },
         );
         if (!r.ok) {

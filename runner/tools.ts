@@ -9,9 +9,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { packageIndexes } from "../builder/install/indexes";
-import { pipInstaller } from "../builder/install/installers";
-import { hostPython } from "../builder/install/host-tools";
+import { hostPython, installForTarget } from "../builder/install-for-tools";
 import { UserError } from "../shared/errors";
 import { run, tail } from "../shared/process";
 import { Architecture, lambdaTarget } from "../policies/target";
@@ -162,13 +160,8 @@ export async function ensureRuntimeClient(interpreter: string, arch: Architectur
         const temp = path.join(home, "site");
         fs.mkdirSync(temp);
         say(`installing ${RUNTIME_CLIENT[0]} for ${interpreter} on ${arch}`);
-        const requirements = path.join(temp, ".requirements.txt");
-        fs.writeFileSync(requirements, `${RUNTIME_CLIENT.join("\n")}\n`);
-        const pip = await pipInstaller();
-        const target = lambdaTarget(interpreter, arch);
         // The indexes named in the environment (PIP_INDEX_URL, UV_INDEX_URL, …), as for a build; else PyPI.
-        const r = await pip.install({ requirementsFile: requirements, target, siteDir: temp, findLinks: [], indexes: packageIndexes([], []), extraArgs: ["--no-deps"] });
-        fs.rmSync(requirements);
+        const r = await installForTarget({ requirements: RUNTIME_CLIENT, target: lambdaTarget(interpreter, arch), into: temp, noDeps: true });
         if (r.code !== 0) {
             throw new UserError(
                 `could not install ${RUNTIME_CLIENT[0]} for ${interpreter} on ${arch}: PyPI has no wheel of it (or of ${RUNTIME_CLIENT.slice(1).join(", ")}) for that target, and it has C code that must be compiled for the target. Output: ${tail(r.stdout + r.stderr, 6)}`,

@@ -78,7 +78,7 @@ async function programTargets(dir: string, o: TargetOptions): Promise<ServedFunc
     onBuildProgress(o.say);
     // serve runs for hours: the program's builds (and the archive facts they hold) are not kept past the run.
     const run = await runProgram(dir).finally(resetSharedBuilds);
-    if (run.errors.length) throw new UserError(`the program ${run.project} failed:\n${run.errors.map((e) => `  ${e}`).join("\n")}`);
+    if (!run.ok) throw new UserError(`the program ${run.project} failed:\n${run.errors.map((e) => `  ${e}`).join("\n")}`);
     const functions = programFunctions(run.resources);
     const withUrl = functions.filter((f) => f.url);
     if (!withUrl.length) {

@@ -49,6 +49,16 @@ describe("the floors check", () => {
         assert.match(found[0], /^no-circular: builder\/(install|remote)\.ts → builder\/(install|remote)\.ts$/);
     });
 
+    it("keeps the builder's installers inside it: the runner installs through builder/install-for-tools.ts", () => {
+        const found = violations({
+            "builder/install/installers.ts": "export const pipInstaller = 1;\n",
+            "builder/install-for-tools.ts": 'import { pipInstaller } from "./install/installers";\nexport const installForTarget = pipInstaller;\n',
+            "runner/tools.ts": 'import { pipInstaller } from "../builder/install/installers";\nexport const tools = pipInstaller;\n',
+            "runner/setup.ts": 'import { installForTarget } from "../builder/install-for-tools";\nexport const setup = installForTarget;\n',
+        });
+        assert.deepEqual(found, ["builder-install-stays-inside: runner/tools.ts → builder/install/installers.ts"]);
+    });
+
     it("keeps policies/ and shared/ apart: the pack publishes alone", () => {
         const found = violations({
             "policies/rule.ts": 'import { UserError } from "../shared/errors";\nexport const rule = UserError;\n',
