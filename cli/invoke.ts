@@ -10,6 +10,7 @@ import { debugPortOption, namedValues, oneOf, Options, parse, profileInitOption,
 import { invokeUsage } from "./usage";
 import { seekableArchive } from "./archive-input";
 import { readEventFile } from "../runner/event-file";
+import limits from "../policies/data/lambda-limits.json";
 
 const help = `${invokeUsage}
 
@@ -90,12 +91,12 @@ export function formatFunctionError(result: InvokeFailure, handler?: string): st
         const seconds = result.timeoutSeconds ?? /after ([\d.]+) seconds/.exec(result.payload)?.[1];
         const said = `(${result.payload.trim()})`;
         if (result.initTimedOut) {
-            return `${initLimitNote(result, handler)}, and it timed out again ${said}. Make the import faster (do the slow work in the handler, or import it there), or give the function a timeout its init and handler fit in with --timeout S (up to 900; the component's timeout).`;
+            return `${initLimitNote(result, handler)}, and it timed out again ${said}. Make the import faster (do the slow work in the handler, or import it there), or give the function a timeout its init and handler fit in with --timeout S (up to ${limits.timeoutSeconds}; the component's timeout).`;
         }
         if (result.duringInit) {
-            return `the function timed out during its ${initPhase(handler)}, within its timeout of ${seconds ?? "?"} s ${said}. Make the import faster, or give it more time with --timeout S (up to 900; the component's timeout).`;
+            return `the function timed out during its ${initPhase(handler)}, within its timeout of ${seconds ?? "?"} s ${said}. Make the import faster, or give it more time with --timeout S (up to ${limits.timeoutSeconds}; the component's timeout).`;
         }
-        return `the function timed out: its handler ran longer than the function's timeout of ${seconds ?? "?"} s ${said}. The timeout counts the handler only (the init has Lambda's ${INIT_SECONDS} s of its own); give it more with --timeout S (up to 900; the component's timeout).`;
+        return `the function timed out: its handler ran longer than the function's timeout of ${seconds ?? "?"} s ${said}. The timeout counts the handler only (the init has Lambda's ${INIT_SECONDS} s of its own); give it more with --timeout S (up to ${limits.timeoutSeconds}; the component's timeout).`;
     }
     if (result.cannotLoad) {
         return `the function was not run: Lambda could not load it (the policy pack's checks for its runtime and architecture, as lambda-python inspect runs them):\n${result.cannotLoad.map((f) => `  [${f.policy}] ${f.message}`).join("\n")}`;
