@@ -1,6 +1,6 @@
 // The build's checks: the shared rules (policies/rules) run on the finished archive, which of their
 // findings stop the build, and Lambda's unzipped limit judged from file sizes before anything is compressed.
-import { ArchiveFacts } from "../policies/inspect";
+import { ArchiveFacts, readZipText } from "../policies/inspect";
 import { checkArchive, Finding } from "../policies/rules";
 import { configFor } from "../policies/rules/config";
 import { formatBytes } from "../policies/rules/format";
@@ -26,7 +26,7 @@ export class BuildCheckError extends UserError {
     }
 }
 
-export function runChecks(options: ResolvedOptions, archive: { facts: ArchiveFacts; readText: (name: string, max?: number) => string | undefined }): Finding[] {
+function runChecks(options: ResolvedOptions, archive: { facts: ArchiveFacts; readText: (name: string, max?: number) => string | undefined }): Finding[] {
     return checkArchive(archive, {
         kind: options.kind,
         runtimes: [options.target.runtime],
@@ -35,6 +35,14 @@ export function runChecks(options: ResolvedOptions, archive: { facts: ArchiveFac
         hasLayers: options.hasLayers,
         config: options.checks,
     });
+}
+
+/** The shared rules on the finished archive: their findings, or the build's failure when one of them stops it. */
+export function checkBuiltArchive(options: ResolvedOptions, facts: ArchiveFacts, zipPath: string): Finding[] {
+    const findings = runChecks(options, { facts, readText: (name, max) => readZipText(zipPath, name, max) });
+    const blocking = findings.filter(blocksBuild);
+    if (blocking.length) throw new BuildCheckError(blocking, `the ${options.kind} archive of ${options.source ?? "dependencies"} (${options.target.runtime}, ${options.target.architecture})`);
+    return findings;
 }
 
 /**

@@ -3,12 +3,13 @@
 // the copy to --out and the result. builder/index.ts wraps it with the cache's housekeeping and errors.
 import * as os from "os";
 import * as path from "path";
-import { readZipText, rememberFacts } from "../policies/inspect";
+import { ArchiveFacts, rememberFacts } from "../policies/inspect";
+import { Finding } from "../policies/rules";
 import { describeWriteError, UserError } from "../shared/errors";
 import { linkOrCopyAtomic, writeFileAtomic } from "../shared/atomic";
 import { ArchiveRecord, fetchArchive, inputsOf, readRecord, touch, unchangedSince } from "./archive-cache";
 import { BuildCache, FORMAT_VERSION, keyOf } from "./cache";
-import { blocksBuild, BuildCheckError, runChecks } from "./checks";
+import { checkBuiltArchive } from "./checks";
 import { DEFLATE_ENGINE, DeflatePool } from "./deflate-pool";
 import { claimDonor, DonorClaim, donorSlotOf } from "./donors";
 import { collectDependencies, LocatedDependencies, locateDependencies } from "./dependencies";
@@ -29,59 +30,78 @@ export async function build(options: ResolvedOptions, remote?: RemoteSession): P
     const lap = phaseTimer();
     const cache = new BuildCache(options.cacheDir);
     const label = options.out ? path.basename(options.out) : `${options.kind} archive of ${options.source ?? "dependencies"}`;
-
     const walked = walkSource(options);
     const located = await locateDependencies(options, cache, walked ?? [], remote);
+    const archive = await unchangedOrBuilt({ options, cache, walked, located, label, lap, remote });
+    const zipPath = cache.archivePath(archive.key);
+    if (archive.hit) {
+        touch(cache.archiveRecordPath(archive.key));
+        options.progress(`up to date: ${zipPath}`);
+    }
+    const facts = { ...archive.record.facts, label };
+    // The policy pack and the runner, in this process, inspect this same file: they get these facts.
+    rememberFacts(zipPath, archive.record.facts);
+    const findings = checkBuiltArchive(options, facts, zipPath);
+    if (options.out) copyOut(zipPath, options.out);
+    lap("checks and copy");
+    return resultOf(options, { zipPath, archive, facts, findings, walked, located });
+}
+
+/** What every step of one build shares: its options, the cache, the walked source and located dependencies. */
+interface BuildParts {
+    options: ResolvedOptions;
+    cache: BuildCache;
+    walked: WalkResult | undefined;
+    located: LocatedDependencies | undefined;
+    label: string;
+    lap: (phase: string) => void;
+    remote: RemoteSession | undefined;
+}
+
+/**
+ * The archive of these inputs: the one the last build of this slot made when its inputs were the same, else
+ * one collected, planned and keyed now (and written, unless the cache holds that key).
+ */
+async function unchangedOrBuilt(parts: BuildParts): Promise<MissingBuilt> {
+    const { options, cache, walked, located, lap } = parts;
     // A slim build has a slot of its own (slim is undefined, so left out of the key, for other builds): building
     // with and without it in turn, as the proof does, keeps both builds' unchanged-inputs shortcut.
     const slotPath = cache.slotPath(keyOf({ source: options.source, deps: options.dependencies, kind: options.kind, target: options.target.runtime + options.target.architecture, prefix: options.prefix, slim: options.slim }));
     const inputs = inputsOf(options, walked, located);
     const unchanged = inputs && unchangedSince(slotPath, inputs, cache);
-    let key: string;
-    let record: ArchiveRecord | undefined;
-    let hit: boolean;
-    let hashedFiles = 0;
-    let slim: SlimReport | undefined;
     if (unchanged) {
         // The same inputs as the build that wrote this slot: its archive, without normalising, hashing or planning again.
-        ({ key, record, slim } = unchanged);
-        hit = true;
         lap("dependencies (unchanged since the last build)");
-    } else {
-        // The other archives that hold this install (the program's other functions on the same dependencies) give
-        // their compressed entries: compressed once, copied into each archive.
-        const donor = located && claimDonor(cache, donorSlotOf(cache, options, located), located.compressed.size > 0);
-        let built: Awaited<ReturnType<typeof buildMissing>> | undefined;
-        try {
-            built = await buildMissing({ options, cache, walked, located, slotPath, inputs, label, lap, donor, remote });
-        } finally {
-            donor?.release(built?.key);
-        }
-        ({ key, record, hit, hashedFiles, slim } = built);
+        return { key: unchanged.key, record: unchanged.record, slim: unchanged.slim, hit: true, hashedFiles: 0 };
     }
-    const zipPath = cache.archivePath(key);
-    if (hit) {
-        touch(cache.archiveRecordPath(key));
-        options.progress(`up to date: ${zipPath}`);
+    // The other archives that hold this install (the program's other functions on the same dependencies) give
+    // their compressed entries: compressed once, copied into each archive.
+    const donor = located && claimDonor(cache, donorSlotOf(cache, options, located), located.compressed.size > 0);
+    let built: MissingBuilt | undefined;
+    try {
+        built = await buildMissing({ ...parts, slotPath, inputs, donor });
+    } finally {
+        donor?.release(built?.key);
     }
-    const facts = { ...record.facts, label };
-    // The policy pack and the runner, in this process, inspect this same file: they get these facts.
-    rememberFacts(zipPath, record.facts);
-    const findings = runChecks(options, { facts, readText: (name, max) => readZipText(zipPath, name, max) });
-    const blocking = findings.filter(blocksBuild);
-    if (blocking.length) throw new BuildCheckError(blocking, `the ${options.kind} archive of ${options.source ?? "dependencies"} (${options.target.runtime}, ${options.target.architecture})`);
-    if (options.out) {
-        try {
-            linkOrCopyAtomic(zipPath, options.out);
-        } catch (e) {
-            const place = `the archive's destination ${options.out} (--out)`;
-            // Any other system error here is still the destination's (e.g. a folder that refuses new files, as /proc).
-            const code = (e as NodeJS.ErrnoException)?.code;
-            throw describeWriteError(e, place) ?? (typeof code === "string" ? new UserError(`cannot write ${place}: ${code}, ${(e as Error).message.replace(/^\w+: /, "")}. Choose a file in a writable folder.`) : e);
-        }
-    }
-    lap("checks and copy");
+    return built;
+}
 
+/** The copy (or hard link) of the cached archive at --out; a destination that cannot be written is the user's to fix. */
+function copyOut(zipPath: string, out: string): void {
+    try {
+        linkOrCopyAtomic(zipPath, out);
+    } catch (e) {
+        const place = `the archive's destination ${out} (--out)`;
+        // Any other system error here is still the destination's (e.g. a folder that refuses new files, as /proc).
+        const code = (e as NodeJS.ErrnoException)?.code;
+        throw describeWriteError(e, place) ?? (typeof code === "string" ? new UserError(`cannot write ${place}: ${code}, ${(e as Error).message.replace(/^\w+: /, "")}. Choose a file in a writable folder.`) : e);
+    }
+}
+
+/** What the build gives back: the archive, its checks' findings, where its dependencies came from and what the caches did. */
+function resultOf(options: ResolvedOptions, built: { zipPath: string; archive: MissingBuilt; facts: ArchiveFacts; findings: Finding[]; walked: WalkResult | undefined; located: LocatedDependencies | undefined }): BuildResult {
+    const { zipPath, facts, findings, walked, located } = built;
+    const { record, hit, hashedFiles, slim } = built.archive;
     return {
         path: zipPath,
         out: options.out,
@@ -111,20 +131,13 @@ export async function build(options: ResolvedOptions, remote?: RemoteSession): P
 }
 
 /** What a build whose inputs changed (or that has no slot yet) needs. */
-interface MissingBuild {
-    options: ResolvedOptions;
-    cache: BuildCache;
-    walked: WalkResult | undefined;
-    located: LocatedDependencies | undefined;
+interface MissingBuild extends BuildParts {
     slotPath: string;
     inputs: string | undefined;
-    label: string;
-    lap: (phase: string) => void;
     donor: DonorClaim | undefined;
-    remote: RemoteSession | undefined;
 }
 
-/** What buildMissing gives back: the archive, whether it was cached, and what slimming left out. */
+/** The archive a build ends with: its key and record, whether it was cached, and what slimming left out. */
 interface MissingBuilt {
     key: string;
     record: ArchiveRecord;
