@@ -43,6 +43,13 @@ describe("the long-function check", () => {
         assert.match(problems([commented], [{ ...entry, reason: " " }])[0], /gives no reason/);
     });
 
+    it("needs no comment beside a function whose entry waits to be split by its file's owner (pending)", () => {
+        const [found] = inRepo(fn("long", LIMIT + 5));
+        const entry: AllowEntry = { file: "builder/example.ts", name: "long", lines: LIMIT + 5, reason: "split after the retyping merges", pending: true };
+        assert.deepEqual(problems([found], [entry]), []);
+        assert.match(problems([found], [{ ...entry, lines: LIMIT + 2 }])[0], /grew past the 82 lines/);
+    });
+
     it("refuses an allowed function that grew, and an entry whose function is gone", () => {
         const [grown] = inRepo(`// long function: a table\n${fn("long", LIMIT + 9)}`);
         const entry: AllowEntry = { file: "builder/example.ts", name: "long", lines: LIMIT + 5, reason: "a table" };
