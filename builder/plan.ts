@@ -7,7 +7,6 @@ import { SlimReport } from "./slim";
 import { BytecodeEntry } from "./target-bytecode";
 import { CompressedData } from "./zip-writer";
 
-/** An entry to write, with where its bytes come from. */
 /** An entry of the archive and where it came from (target-bytecode.ts adds to these). */
 export type Planned = BytecodeEntry;
 
