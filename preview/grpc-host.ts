@@ -17,7 +17,7 @@ import type * as resourceproto from "@pulumi/pulumi/proto/resource_pb";
 import { ComponentProvider } from "./component-provider";
 import { checkAsTheEngineDoes } from "./engine-checks";
 import { EngineMocks } from "./engine-mocks";
-import { MockMonitorLike, serveMonitor } from "./monitor-server";
+import { MockMonitorLike, MonitorHooks, serveMonitor } from "./monitor-server";
 import type { HostMessage, HostRequest, ProgramError } from "./program";
 import { formatGoError, formatGoFailure, goEnvironment } from "./go-program";
 import { formatTraceback, missingModuleHint, NO_SDK_MARKER, shimArguments } from "./python-program";
@@ -61,6 +61,37 @@ function origin(req: resourceproto.RegisterResourceRequest): string | undefined 
 }
 
 async function main(): Promise<void> {
+    const { mock, config } = await mockEngine();
+    const constructs: Promise<unknown>[] = [];
+    let address = "";
+    const componentProvider = () =>
+        new ComponentProvider(request.programDir, {
+            project: request.project,
+            stack: request.stack,
+            organization: request.organization,
+            monitor: address,
+            config,
+            secretKeys: JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]"),
+        });
+    const server = await serveMonitor(mock, monitorHooks(mock, constructs, componentProvider));
+    address = server.address;
+    // A program that imports this package's SDK gets the plugin started beside it (its start, loading
+    // @pulumi/aws, is as long as the program's own): the first component does not wait for it.
+    if (importsOurSdk(request.programDir)) (provider = componentProvider()).warmUp();
+    const started = startProgram(server.address);
+    program = started.child;
+    await send({ kind: "started" });
+    const code = await exitCode(started.child);
+    await Promise.all(constructs);
+    provider?.stop();
+    server.stop();
+    explainExit(code, started.stderrTail());
+    notes.add(`${language}: ${(python ?? go)!.from}`);
+    await done();
+}
+
+/** The SDK's mocks set up as the engine answers during a preview (engine-mocks.ts), and the mock monitor they make. */
+async function mockEngine(): Promise<{ mock: MockMonitorLike; config: Record<string, string> }> {
     const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
     const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): MockMonitorLike };
     const config = JSON.parse(process.env.PULUMI_CONFIG ?? "{}") as Record<string, string>;
@@ -74,10 +105,12 @@ async function main(): Promise<void> {
         limit: (e, token) => limits.push({ message: `${e.what}${callSites(request.programDir, token, python ? PYTHON : GO)} ${e.remedy}`, kind: "limit" }),
     });
     await pulumi.runtime.setMocks(mocks, request.project, request.stack, true, request.organization);
-    const mock = settings.getMonitor();
+    return { mock: settings.getMonitor(), config };
+}
 
-    const constructs: Promise<unknown>[] = [];
-    const server = await serveMonitor(mock, {
+/** What the engine does with the program's requests: records registrations, hands our components to the plugin, logs. */
+function monitorHooks(mock: MockMonitorLike, constructs: Promise<unknown>[], componentProvider: () => ComponentProvider): MonitorHooks {
+    return {
         registered(req) {
             // A remote component is registered by the provider that constructs it (its own registration comes in
             // from the plugin): the program's request is not a resource of its own.
@@ -108,52 +141,47 @@ async function main(): Promise<void> {
             } else if (severity === engineproto.LogSeverity.WARNING) process.stderr.write(`lambda-python: warning from the program: ${message.trim()}\n`);
             else if (severity === engineproto.LogSeverity.INFO) process.stderr.write(`${message.trimEnd()}\n`);
         },
-    });
+    };
+}
 
-    const componentProvider = () =>
-        new ComponentProvider(request.programDir, {
-            project: request.project,
-            stack: request.stack,
-            organization: request.organization,
-            monitor: server.address,
-            config,
-            secretKeys: JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]"),
-        });
-    // A program that imports this package's SDK gets the plugin started beside it (its start, loading
-    // @pulumi/aws, is as long as the program's own): the first component does not wait for it.
-    if (importsOurSdk(request.programDir)) (provider = componentProvider()).warmUp();
-
+/** The program on its own SDK, as its language host starts it; its output goes to stderr (stdout is the preview's, --json). */
+function startProgram(monitor: string): { child: ChildProcess; stderrTail: () => string } {
     const parallel = Math.max(os.availableParallelism(), 4);
     const base: NodeJS.ProcessEnv = { ...process.env };
     for (const k of Object.keys(base)) if (k.startsWith("PULUMI_NODEJS_")) delete base[k];
-    // The program's output goes to stderr: stdout is the preview's (--json).
+    let child: ChildProcess;
     if (python) {
         const env: NodeJS.ProcessEnv = { ...base, PYTHONUNBUFFERED: "1" };
         if (python.pythonPath.length) env.PYTHONPATH = [...python.pythonPath, ...(process.env.PYTHONPATH ? [process.env.PYTHONPATH] : [])].join(path.delimiter);
-        const args = shimArguments({ monitor: server.address, project: request.project, stack: request.stack, organization: request.organization, programDir: request.programDir, main: request.main, parallel });
-        program = spawn(python.python, args, { cwd: request.programDir, env, stdio: ["ignore", "pipe", "pipe"] });
+        const args = shimArguments({ monitor, project: request.project, stack: request.stack, organization: request.organization, programDir: request.programDir, main: request.main, parallel });
+        child = spawn(python.python, args, { cwd: request.programDir, env, stdio: ["ignore", "pipe", "pipe"] });
     } else {
-        const env = goEnvironment(base, { monitor: server.address, project: request.project, stack: request.stack, organization: request.organization, programDir: request.programDir, parallel });
-        program = spawn(go!.binary, [], { cwd: request.programDir, env, stdio: ["ignore", "pipe", "pipe"] });
+        const env = goEnvironment(base, { monitor, project: request.project, stack: request.stack, organization: request.organization, programDir: request.programDir, parallel });
+        child = spawn(go!.binary, [], { cwd: request.programDir, env, stdio: ["ignore", "pipe", "pipe"] });
     }
     let stderrTail = "";
-    const started = program.spawnfile;
-    program.stdout!.on("data", (d: Buffer) => process.stderr.write(d));
-    program.stderr!.on("data", (d: Buffer) => {
+    child.stdout!.on("data", (d: Buffer) => process.stderr.write(d));
+    child.stderr!.on("data", (d: Buffer) => {
         stderrTail = (stderrTail + d.toString("utf8")).slice(-4000);
         if (!d.toString("utf8").startsWith(NO_SDK_MARKER)) process.stderr.write(d);
     });
-    await send({ kind: "started" });
-    const code = await new Promise<number>((resolve) => {
-        program!.once("error", (e) => {
+    return { child, stderrTail: () => stderrTail };
+}
+
+/** The program's exit status (128 + the signal that ended it; -1 when it could not be started, which is an error). */
+function exitCode(child: ChildProcess): Promise<number> {
+    const started = child.spawnfile;
+    return new Promise<number>((resolve) => {
+        child.once("error", (e) => {
             errors.push({ message: `${started} could not be started (${e.message}).`, kind: "program" });
             resolve(-1);
         });
-        program!.once("exit", (c, signal) => resolve(c ?? 128 + (signal ? os.constants.signals[signal] : 0)));
+        child.once("exit", (c, signal) => resolve(c ?? 128 + (signal ? os.constants.signals[signal] : 0)));
     });
-    await Promise.all(constructs);
-    provider?.stop();
-    server.stop();
+}
+
+/** A program that failed without saying why in an error the engine logged: why, from its last output. */
+function explainExit(code: number, stderrTail: string): void {
     if (go && code !== 0 && !errors.length) {
         const failure = formatGoFailure(stderrTail, request.programDir);
         if (failure) errors.push({ message: failure, kind: "program" });
@@ -163,8 +191,6 @@ async function main(): Promise<void> {
     } else if (code !== 0 && !errors.length) {
         errors.push({ message: `the ${language} program ended with exit ${code} before it finished, so there is no preview.${stderrTail.trim() ? ` Its last output: ${stderrTail.trim().split("\n").slice(-3).join(" ")}` : ""}`, kind: "program" });
     }
-    notes.add(`${language}: ${(python ?? go)!.from}`);
-    await done();
 }
 
 /** Whether a .py or .go file at the top of the program's folder imports this package's SDK (a guess: the plugin is started anyway on first use). */

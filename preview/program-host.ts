@@ -139,53 +139,13 @@ async function main(): Promise<void> {
         const { onBuildProgress } = require("../components/shared-build") as typeof import("../components/shared-build");
         onBuildProgress((message) => process.stderr.write(`lambda-python: ${message}\n`));
     }
-
     const pulumi = require(sdk);
     const settings = require(path.join(sdk, "runtime", "settings"));
     const log = require(path.join(sdk, "log"));
     const state = require(path.join(sdk, "runtime", "state"));
-
-    const mocks = new EngineMocks({
-        project: request.project,
-        stack: request.stack,
-        config: JSON.parse(process.env.PULUMI_CONFIG ?? "{}"),
-        given: request.invokeResults,
-        stackOutputs: request.stackOutputs,
-        note: (text) => notes.add(text),
-        limit: (e, token) => limits.push({ message: `${e.what}${callSites(request.programDir, token, TYPESCRIPT)} ${e.remedy}`, kind: "limit" }),
-    });
-    await pulumi.runtime.setMocks(mocks, request.project, request.stack, true, request.organization);
-
-    // Every registration as the engine receives it.
-    const monitor = settings.getMonitor();
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: RegisterRequest & { getRemote(): boolean }, callback: unknown) => {
-        const record = recordOf(req, monitor.newUrn(req.getParent(), req.getType(), req.getName()));
-        record.origin = origin(req as never);
-        resources.push(record);
-        if (req.getRemote()) notes.add(`${req.getType()} "${req.getName()}" is a component built by its provider plugin, which the offline preview does not run: its outputs are unknown and its child resources are not checked.`);
-        return register(req, callback);
-    };
-    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
-    monitor.registerResourceOutputs = (req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, callback: unknown) => {
-        if (req.getUrn().split("::")[2] === "pulumi:pulumi:Stack") stackOutputs = req.getOutputs()?.toJavaScript() ?? {};
-        return registerOutputs(req, callback);
-    };
-
-    // Errors the program logs (pulumi.log.error, and the SDK's report of an unhandled error) fail the preview,
-    // as they fail `pulumi preview`; they are said once, by the parent, without the SDK's stack traces.
-    log.error = (message: string, resource?: { __name?: string }) => {
-        state.getStore().logErrorCount++;
-        errors.push({ message: resource?.__name ? `${resource.__name}: ${message}` : message, kind: "program" });
-        return Promise.resolve();
-    };
-    const reported = new Set<unknown>();
-    const reportLoggedError = (e: unknown) => {
-        reported.add(e);
-        errors.pop(); // the SDK's own wording, with the stack trace
-        errors.push({ message: describe(e), kind: "program" });
-    };
-
+    await mockEngine(pulumi);
+    recordRegistrations(settings.getMonitor());
+    const logged = takeLoggedErrors(log, state);
     // Node runs out of work while the program is unfinished when it awaits or exports a promise that never settles.
     process.on("beforeExit", () => {
         if (finished) return;
@@ -200,12 +160,12 @@ async function main(): Promise<void> {
         await run(
             { _: [request.main], pwd: request.programDir },
             () => undefined,
-            reportLoggedError,
-            (e: unknown) => reported.has(e),
+            logged.report,
+            (e: unknown) => logged.reported.has(e),
         );
         await settings.waitForRPCs();
     } catch (e) {
-        if (!reported.has(e)) errors.push({ message: describe(e), kind: "program" });
+        if (!logged.reported.has(e)) errors.push({ message: describe(e), kind: "program" });
     }
     if (finished) return;
     finished = true;
@@ -213,6 +173,59 @@ async function main(): Promise<void> {
     // let Node report pending rejections before the result is sent.
     await new Promise((resolve) => setImmediate(resolve));
     await done();
+}
+
+/** The program's SDK's mocks, set up as the engine answers during a preview (engine-mocks.ts). */
+async function mockEngine(pulumi: typeof import("@pulumi/pulumi")): Promise<void> {
+    const mocks = new EngineMocks({
+        project: request.project,
+        stack: request.stack,
+        config: JSON.parse(process.env.PULUMI_CONFIG ?? "{}"),
+        given: request.invokeResults,
+        stackOutputs: request.stackOutputs,
+        note: (text) => notes.add(text),
+        limit: (e, token) => limits.push({ message: `${e.what}${callSites(request.programDir, token, TYPESCRIPT)} ${e.remedy}`, kind: "limit" }),
+    });
+    await pulumi.runtime.setMocks(mocks, request.project, request.stack, true, request.organization);
+}
+
+/** Every registration as the engine receives it, and the stack's outputs. */
+// biome-ignore lint/suspicious/noExplicitAny: the program's own SDK's mock monitor, loaded from its folder
+function recordRegistrations(monitor: any): void {
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: RegisterRequest & { getRemote(): boolean }, callback: unknown) => {
+        const record = recordOf(req, monitor.newUrn(req.getParent(), req.getType(), req.getName()));
+        record.origin = origin(req as never);
+        resources.push(record);
+        if (req.getRemote()) notes.add(`${req.getType()} "${req.getName()}" is a component built by its provider plugin, which the offline preview does not run: its outputs are unknown and its child resources are not checked.`);
+        return register(req, callback);
+    };
+    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, callback: unknown) => {
+        if (req.getUrn().split("::")[2] === "pulumi:pulumi:Stack") stackOutputs = req.getOutputs()?.toJavaScript() ?? {};
+        return registerOutputs(req, callback);
+    };
+}
+
+/**
+ * Errors the program logs (pulumi.log.error, and the SDK's report of an unhandled error) fail the preview,
+ * as they fail `pulumi preview`; they are said once, by the parent, without the SDK's stack traces.
+ * `report` is the SDK's hook for an error it logged; `reported` holds them.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the program's own SDK's log and state modules, loaded from its folder
+function takeLoggedErrors(log: any, state: any): { reported: Set<unknown>; report: (e: unknown) => void } {
+    log.error = (message: string, resource?: { __name?: string }) => {
+        state.getStore().logErrorCount++;
+        errors.push({ message: resource?.__name ? `${resource.__name}: ${message}` : message, kind: "program" });
+        return Promise.resolve();
+    };
+    const reported = new Set<unknown>();
+    const report = (e: unknown) => {
+        reported.add(e);
+        errors.pop(); // the SDK's own wording, with the stack trace
+        errors.push({ message: describe(e), kind: "program" });
+    };
+    return { reported, report };
 }
 
 /**

@@ -186,107 +186,144 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorP
 }
 
 async function launch(options: EmulatorOptions, port: number, apiPort: number, prepared?: FunctionNetwork): Promise<{ process: EmulatorProcess } | { error: string }> {
-    const setpriv = which("setpriv");
     // The bootstrap's network: a namespace of its own that reaches this machine only at the Runtime API's port.
     // Set up while the emulator starts (or before); the bootstrap runs only at the first invoke, after both.
     const network = prepared ?? options.network?.(apiPort);
     for (const p of network?.processes ?? []) register(p, helpers);
-    // "info": the emulator says only in its log how a runtime failed and when the handler was called.
-    const command = [options.emulator, "--runtime-interface-emulator-address", `127.0.0.1:${port}`, "--runtime-api-address", `127.0.0.1:${apiPort}`, "--log-level", "info", ...(network?.enter ?? []), ...options.bootstrap];
-    const argv = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...command] : command;
-    const child = spawn(argv[0], argv.slice(1), { env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    register(child);
-    child.on("close", () => network?.close());
-    const logs = new LogFramer(options.onLog, options.captureLines);
-    const rapid = new RapidLog(() => setTimeout(() => logs.end(), 20));
-    let stderr = "";
-    child.stdout!.setEncoding("utf8").on("data", (c: string) => logs.push(c));
-    child.stderr!.setEncoding("utf8").on("data", (c: string) => {
-        stderr = (stderr + c).slice(-8000);
-        rapid.push(c);
-    });
-    let exited = false;
-    const exit = new Promise<void>((resolve) =>
-        child.on("close", () => {
-            exited = true;
-            logs.flush();
-            resolve();
-        }),
-    );
-    child.on("error", (e) => {
-        stderr += String(e);
-    });
+    const child = new EmulatorChild(options, port, apiPort, network);
+    const error = await child.untilListening(port);
+    if (error !== undefined) return { error };
+    if (network) await child.untilReady(network);
+    return { process: new Emulator(child, port, options.captureLines !== undefined) };
+}
 
-    const deadline = Date.now() + 10_000;
-    while (!(await canConnect(port))) {
-        if (exited || Date.now() > deadline) {
-            killGroup(child, "SIGKILL");
-            await exit;
-            return { error: stderr.trim() || (exited ? `exited with status ${child.exitCode}` : "not listening after 10 s") };
-        }
-        await sleep(15);
+/** The emulator's process: its output framed into each invoke's logs, the tail of its stderr, its exit. */
+class EmulatorChild {
+    readonly process: ChildProcess;
+    readonly logs: LogFramer;
+    readonly rapid: RapidLog;
+    /** The last 8,000 characters of its stderr (and why it could not be spawned). */
+    stderr = "";
+    exited = false;
+    readonly exit: Promise<void>;
+
+    constructor(options: EmulatorOptions, port: number, apiPort: number, network: FunctionNetwork | undefined) {
+        const setpriv = which("setpriv");
+        // "info": the emulator says only in its log how a runtime failed and when the handler was called.
+        const command = [options.emulator, "--runtime-interface-emulator-address", `127.0.0.1:${port}`, "--runtime-api-address", `127.0.0.1:${apiPort}`, "--log-level", "info", ...(network?.enter ?? []), ...options.bootstrap];
+        const argv = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...command] : command;
+        const child = spawn(argv[0], argv.slice(1), { env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+        this.process = child;
+        register(child);
+        child.on("close", () => network?.close());
+        this.logs = new LogFramer(options.onLog, options.captureLines);
+        this.rapid = new RapidLog(() => setTimeout(() => this.logs.end(), 20));
+        child.stdout!.setEncoding("utf8").on("data", (c: string) => this.logs.push(c));
+        child.stderr!.setEncoding("utf8").on("data", (c: string) => {
+            this.stderr = (this.stderr + c).slice(-8000);
+            this.rapid.push(c);
+        });
+        this.exit = new Promise<void>((resolve) =>
+            child.on("close", () => {
+                this.exited = true;
+                this.logs.flush();
+                resolve();
+            }),
+        );
+        child.on("error", (e) => {
+            this.stderr += String(e);
+        });
     }
-    if (network) {
+
+    /** Undefined once the emulator listens on `port`; else, when it exited or did not listen within 10 s, why (it is stopped). */
+    async untilListening(port: number): Promise<string | undefined> {
+        const deadline = Date.now() + 10_000;
+        while (!(await canConnect(port))) {
+            if (this.exited || Date.now() > deadline) {
+                await this.kill();
+                return this.stderr.trim() || (this.exited ? `exited with status ${this.process.exitCode}` : "not listening after 10 s");
+            }
+            await sleep(15);
+        }
+        return undefined;
+    }
+
+    /** Waits for the bootstrap's network; one that fails stops the emulator. */
+    async untilReady(network: FunctionNetwork): Promise<void> {
         try {
             await network.ready;
             for (const p of network.processes) register(p, helpers);
         } catch (e) {
-            killGroup(child, "SIGKILL");
-            await exit;
+            await this.kill();
             throw e;
         }
     }
 
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    let queue: Promise<unknown> = Promise.resolve();
-    let closed = false;
+    async kill(): Promise<void> {
+        killGroup(this.process, "SIGKILL");
+        await this.exit;
+    }
+}
 
-    const invokeNow = async (payload: string, timing: InvokeTiming): Promise<RawInvoke> => {
-        if (closed || exited) throw new UserError(`the Lambda emulator has stopped${stderr.trim() ? `: ${stderr.trim().split("\n").slice(-3).join(" ")}` : ""}.`);
-        const segment = logs.nextSegment();
-        const events = rapid.nextInvoke();
+/** A started emulator: invokes queue on it one at a time, as on one execution environment. */
+class Emulator implements EmulatorProcess {
+    readonly pid: number | undefined;
+    private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    private queue: Promise<unknown> = Promise.resolve();
+    private closed = false;
+
+    constructor(
+        private readonly child: EmulatorChild,
+        private readonly port: number,
+        /** Whether the options' captureLines are taken out of the logs and handed back with each invoke. */
+        private readonly capturing: boolean,
+    ) {
+        this.pid = child.process.pid;
+    }
+
+    invoke(payload: string, timing: InvokeTiming): Promise<RawInvoke> {
+        const result = this.queue.then(() => this.invokeNow(payload, timing));
+        this.queue = result.catch(() => undefined);
+        return result;
+    }
+
+    async close(): Promise<void> {
+        if (this.closed) return;
+        this.closed = true;
+        // The runtime client complains when its emulator goes away under it; that is not the function's output.
+        this.child.logs.mute();
+        this.agent.destroy();
+        // Nothing in the group keeps state worth a graceful stop; the emulator takes seconds to honour SIGTERM.
+        await this.child.kill();
+    }
+
+    private async invokeNow(payload: string, timing: InvokeTiming): Promise<RawInvoke> {
+        const { child } = this;
+        if (this.closed || child.exited) throw new UserError(`the Lambda emulator has stopped${child.stderr.trim() ? `: ${child.stderr.trim().split("\n").slice(-3).join(" ")}` : ""}.`);
+        const segment = child.logs.nextSegment();
+        const events = child.rapid.nextInvoke();
         const started = process.hrtime.bigint();
         const now = () => Number(process.hrtime.bigint() - started) / 1e6;
-        rapid.clock = now;
-        // Lambda's two clocks (InvokeTiming): init until the runtime takes the event, then the handler's timeout.
-        let expired: "init" | "handler" | undefined;
-        let clock: NodeJS.Timeout | undefined;
-        const expire = (phase: "init" | "handler") => {
-            expired = phase;
-            killGroup(child, "SIGKILL");
-        };
-        if (timing.initMs !== undefined) clock = setTimeout(() => expire("init"), timing.initMs);
-        events.onInvokeStart = () => {
-            events.invokeStartMs = now();
-            clearTimeout(clock);
-            if (timing.handlerMs !== undefined && !expired) clock = setTimeout(() => expire("handler"), timing.handlerMs);
-        };
+        child.rapid.clock = now;
+        const clocks = startClocks(child, events, timing, now);
         let answer: { status: number; body: string };
         try {
             // The emulator enforces its own timeout; ours only catches an emulator that never answers.
             const limitMs = (timing.initMs ?? 0) + (timing.handlerMs ?? 0) + (timing.timeoutSeconds + 60) * 1000;
-            answer = await post(agent, port, payload, limitMs, () => (exited ? stderr : undefined));
+            answer = await post(this.agent, this.port, payload, limitMs, () => (child.exited ? child.stderr : undefined));
         } catch (e) {
-            if (!expired) throw e;
-            await exit;
+            if (!clocks.expired) throw e;
+            await child.exit;
             answer = { status: 200, body: `Task timed out after ${timing.timeoutSeconds.toFixed(2)} seconds` };
         } finally {
-            clearTimeout(clock);
-            events.onInvokeStart = undefined;
+            clocks.stop();
         }
         const { status, body } = answer;
         const durationMs = now();
-        /** The init's and the handler's durations, from the emulator's reports, else from our clock. */
-        const phases = () => {
-            const handlerStart = events.invokeStartMs;
-            const initEnd = handlerStart ?? durationMs;
-            const initDurationMs = events.initStartMs === undefined ? undefined : (events.initReportMs ?? initEnd - events.initStartMs);
-            const handlerDurationMs = handlerStart === undefined ? undefined : (events.handlerReportMs ?? durationMs - handlerStart);
-            return { coldStart: events.initStartMs !== undefined, initDurationMs, handlerDurationMs, ...(options.captureLines ? { captured: segment.captured() } : {}) };
-        };
+        const { expired } = clocks;
         if (expired) {
             // Stopped by our clock: the emulator is gone, and with it the rest of the logs.
-            return { status, body, durationMs, logs: segment.soFar(), requestId: logs.requestId, duringInit: expired === "init", expired, ...phases() };
+            return { status, body, durationMs, logs: segment.soFar(), requestId: child.logs.requestId, duringInit: expired === "init", expired, ...this.phases(events, segment, durationMs) };
         }
         let grace: NodeJS.Timeout | undefined;
         const late = new Promise<string>((resolve) => (grace = setTimeout(() => resolve(segment.soFar()), LOG_GRACE_MS)));
@@ -294,28 +331,45 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number, p
         const text = await Promise.race([segment.done, late]);
         clearTimeout(grace);
         const failure = events.failure.errorType || events.failure.message ? events.failure : undefined;
-        return { status, body, durationMs, logs: text, requestId: logs.requestId, failure, duringInit: events.initFailed, ...phases() };
-    };
+        return { status, body, durationMs, logs: text, requestId: child.logs.requestId, failure, duringInit: events.initFailed, ...this.phases(events, segment, durationMs) };
+    }
 
-    const emulator: EmulatorProcess = {
-        pid: child.pid,
-        invoke(payload, timing) {
-            const result = queue.then(() => invokeNow(payload, timing));
-            queue = result.catch(() => undefined);
-            return result;
+    /** The init's and the handler's durations, from the emulator's reports, else from our clock (read once the invoke's logs are in). */
+    private phases(events: InvokeEvents, segment: Segment, durationMs: number): Pick<RawInvoke, "coldStart" | "initDurationMs" | "handlerDurationMs" | "captured"> {
+        const handlerStart = events.invokeStartMs;
+        const initEnd = handlerStart ?? durationMs;
+        const initDurationMs = events.initStartMs === undefined ? undefined : (events.initReportMs ?? initEnd - events.initStartMs);
+        const handlerDurationMs = handlerStart === undefined ? undefined : (events.handlerReportMs ?? durationMs - handlerStart);
+        return { coldStart: events.initStartMs !== undefined, initDurationMs, handlerDurationMs, ...(this.capturing ? { captured: segment.captured() } : {}) };
+    }
+}
+
+/**
+ * Lambda's two clocks for one invoke (InvokeTiming): the init's until the runtime takes the event, then the
+ * handler's timeout. Either one, when it runs out, stops the emulator; `expired` says which did.
+ */
+function startClocks(child: EmulatorChild, events: InvokeEvents, timing: InvokeTiming, now: () => number): { readonly expired: "init" | "handler" | undefined; stop(): void } {
+    let expired: "init" | "handler" | undefined;
+    let clock: NodeJS.Timeout | undefined;
+    const expire = (phase: "init" | "handler") => {
+        expired = phase;
+        killGroup(child.process, "SIGKILL");
+    };
+    if (timing.initMs !== undefined) clock = setTimeout(() => expire("init"), timing.initMs);
+    events.onInvokeStart = () => {
+        events.invokeStartMs = now();
+        clearTimeout(clock);
+        if (timing.handlerMs !== undefined && !expired) clock = setTimeout(() => expire("handler"), timing.handlerMs);
+    };
+    return {
+        get expired() {
+            return expired;
         },
-        async close() {
-            if (closed) return;
-            closed = true;
-            // The runtime client complains when its emulator goes away under it; that is not the function's output.
-            logs.mute();
-            agent.destroy();
-            // Nothing in the group keeps state worth a graceful stop; the emulator takes seconds to honour SIGTERM.
-            killGroup(child, "SIGKILL");
-            await exit;
+        stop() {
+            clearTimeout(clock);
+            events.onInvokeStart = undefined;
         },
     };
-    return { process: emulator };
 }
 
 function post(agent: http.Agent, port: number, payload: string, limitMs: number, diedWith: () => string | undefined): Promise<{ status: number; body: string }> {

@@ -14,7 +14,7 @@ import { EmulatorProcess, freePort, InvokeTiming, PreparedNetwork, RawInvoke, st
 import { ensureHostCapabilities, hostArchitecture } from "../target-python/host";
 import { chooseInterpreter } from "./interpreter";
 import { cannotLoad, REFUSED } from "./load-check";
-import { sandboxResolvConf, startNetwork } from "./network";
+import { FunctionNetwork, sandboxResolvConf, startNetwork } from "./network";
 import { ensureQemu, qemuPath } from "../target-python/qemu";
 import { bootstrapCommand, DEBUG_LISTENING, lambdaEnvironment, SandboxPlan } from "./sandbox";
 import { DebugRelay, startDebugRelay } from "./debug";
@@ -336,40 +336,15 @@ export function classifyInvoke(raw: Pick<RawInvoke, "status" | "body" | "request
 
 // ------------------------------------------------------------------ the API
 
-/** Extractions unused for two weeks are removed, once per process. */
-let swept = false;
-
 export async function startFunction(spec: FunctionSpec, options: StartOptions = {}): Promise<WarmFunction> {
     const { timeoutSeconds, memoryMB } = validate(spec);
-    const layers = (spec.layers ?? []).map((l) => path.resolve(l));
-    const codeIsFolder = isFolder(spec.code, "function code");
-    const codeArchive = inspectArchive(path.resolve(spec.code), codeIsFolder ? "function folder" : "function archive");
-    const listings = [{ label: spec.code, archive: codeArchive }];
-    for (const layer of layers) {
-        if (isFolder(layer, "layer")) throw new UserError(`layer ${layer} is a folder; give the layer's .zip (lambda-python build --kind layer makes one).`);
-        listings.push({ label: layer, archive: inspectArchive(layer, "layer archive") });
-    }
-    const choice = chooseInterpreter(
-        spec.runtime,
-        listings.map((l) => ({ label: l.label, files: l.archive.facts.files })),
-    );
+    const { layers, codeIsFolder, code, layerArchives } = inspectedArchives(spec);
+    const choice = chooseInterpreter(spec.runtime, [{ label: spec.code, files: code.facts.files }, ...layerArchives.map((l) => ({ label: l.label, files: l.archive.facts.files }))]);
     const warnings = [...choice.warnings];
     // What Lambda could not load is not run here either, whatever Debian's CPython would tolerate.
-    const refused = cannotLoad({ code: codeArchive, layers: listings.slice(1).map((l) => l.archive), runtime: spec.runtime, architecture: spec.architecture });
+    const refused = cannotLoad({ code, layers: layerArchives.map((l) => l.archive), runtime: spec.runtime, architecture: spec.architecture });
     if (refused.length) return refusedFunction(refused, choice.interpreter, warnings);
-    // Lambda's two clocks: the init (the handler module's imports) has INIT_SECONDS of its own, the function's
-    // timeout counts the handler only. The emulator would count a cold start's init in the first invoke's
-    // timeout, so both are kept here (emulator.ts InvokeTiming). Under qemu everything is about ten times
-    // slower, so an emulated function's limits are scaled: there they only guard against hangs.
-    const emulated = spec.architecture !== hostArchitecture();
-    const { emulationTimeFactor } = lambdaEnv.defaults;
-    const scale = emulated ? emulationTimeFactor : 1;
-    const clocks = { initSeconds: INIT_SECONDS * scale, handlerSeconds: timeoutSeconds * scale };
-    if (emulated) {
-        warnings.push(
-            `${spec.architecture} runs under qemu on this ${hostArchitecture()} machine, about ${emulationTimeFactor} times slower than on Lambda: its timeout becomes ${timeoutSeconds} s × ${emulationTimeFactor} = ${clocks.handlerSeconds} s (and Lambda's ${INIT_SECONDS} s init limit ${clocks.initSeconds} s), so here they only guard against hangs.`,
-        );
-    }
+    const { emulated, clocks } = lambdaClocks(spec.architecture, timeoutSeconds, warnings);
 
     await ensureRunnerTools({ runtime: choice.interpreter, architecture: spec.architecture }, options.onProgress);
     const debug = options.debugPort === undefined ? undefined : { port: options.debugPort, debugpy: await ensureDebugpy(options.onProgress) };
@@ -379,175 +354,291 @@ export async function startFunction(spec: FunctionSpec, options: StartOptions = 
         if (relay && text.startsWith(`${DEBUG_LISTENING} `)) relay.listening();
         options.onLog?.(text);
     };
-    if (!swept) {
-        swept = true;
-        try {
-            sweepExtractions();
-        } catch (e) {
-            throw describeCacheWriteError(e) ?? e;
-        }
-    }
+    sweepExtractionsOnce();
     const networkDir = path.join(extractionCacheDir(), "net");
     const functionName = spec.functionName ?? defaultName(spec.code);
     // The helpers carry the function's name, as its other processes do (to be found, and stopped, by it).
     const network = (apiPort: number) => startNetwork(apiPort, networkDir, { PATH: process.env.PATH ?? "/usr/bin:/bin", AWS_LAMBDA_FUNCTION_NAME: functionName }, relay && debug && { hostPort: relay.innerPort, port: debug.port });
     // The first emulator's network is set up while the code is extracted and compiled: its port is chosen now.
     const firstApiPort = await freePort();
-    let prepared: PreparedNetwork | undefined = { apiPort: firstApiPort, network: network(firstApiPort) };
+    const first: FirstNetwork = { prepared: { apiPort: firstApiPort, network: network(firstApiPort) } };
+    const plan: StartPlan = { spec, options, timeoutSeconds, memoryMB, layers, codeIsFolder, interpreter: choice.interpreter, warnings, emulated, clocks, debug, relay, onLog, functionName, networkDir, network, first };
     try {
-        return await finishStart();
+        return await finishStart(plan);
     } catch (e) {
         await relay?.close();
         throw e;
     } finally {
-        prepared?.network.close(); // not used: startFunction failed before its emulator started
+        first.prepared?.network.close(); // not used: startFunction failed before its emulator started
     }
+}
 
-    /** The code, layers and (emulated) bytecode as folders in the runner's cache; a cache that cannot be written is named as such. */
-    async function cachedFolders(): Promise<{ task: string; opt: string; bytecode?: SandboxPlan["bytecode"] }> {
-        try {
-            const task = codeIsFolder ? path.resolve(spec.code) : await extracted([path.resolve(spec.code)], "task");
-            const opt = layers.length ? await extracted(layers, "opt") : emptyOpt();
-            if (!emulated || options.precompile === false) return { task, opt };
-            const compiled = await functionBytecode(checkedFoldersDir("pyc"), {
-                nativeRoot: rootDir(choice.interpreter, hostArchitecture()!),
-                interpreter: choice.interpreter,
-                task,
-                opt,
-                mutable: codeIsFolder,
-            });
-            return { task, opt, bytecode: { function: compiled, runtimeClient: runtimeClientBytecodeDir(choice.interpreter, spec.architecture) } };
-        } catch (e) {
-            throw describeCacheWriteError(e) ?? e;
-        }
+/** The function's code (a .zip or a folder) and its layers' .zip files, read and inspected; a layer may not be a folder. */
+function inspectedArchives(spec: FunctionSpec) {
+    const layers = (spec.layers ?? []).map((l) => path.resolve(l));
+    const codeIsFolder = isFolder(spec.code, "function code");
+    const code = inspectArchive(path.resolve(spec.code), codeIsFolder ? "function folder" : "function archive");
+    const layerArchives = layers.map((layer) => {
+        if (isFolder(layer, "layer")) throw new UserError(`layer ${layer} is a folder; give the layer's .zip (lambda-python build --kind layer makes one).`);
+        return { label: layer, archive: inspectArchive(layer, "layer archive") };
+    });
+    return { layers, codeIsFolder, code, layerArchives };
+}
+
+/** Lambda's two clocks, in seconds: the init's limit and the handler's timeout. */
+interface Clocks {
+    initSeconds: number;
+    handlerSeconds: number;
+}
+
+/**
+ * Lambda's two clocks: the init (the handler module's imports) has INIT_SECONDS of its own, the function's
+ * timeout counts the handler only. The emulator would count a cold start's init in the first invoke's
+ * timeout, so both are kept here (emulator.ts InvokeTiming). Under qemu everything is about ten times
+ * slower, so an emulated function's limits are scaled (and a warning says so): there they only guard against hangs.
+ */
+function lambdaClocks(architecture: Architecture, timeoutSeconds: number, warnings: string[]): { emulated: boolean; clocks: Clocks } {
+    const emulated = architecture !== hostArchitecture();
+    const { emulationTimeFactor } = lambdaEnv.defaults;
+    const scale = emulated ? emulationTimeFactor : 1;
+    const clocks = { initSeconds: INIT_SECONDS * scale, handlerSeconds: timeoutSeconds * scale };
+    if (emulated) {
+        warnings.push(
+            `${architecture} runs under qemu on this ${hostArchitecture()} machine, about ${emulationTimeFactor} times slower than on Lambda: its timeout becomes ${timeoutSeconds} s × ${emulationTimeFactor} = ${clocks.handlerSeconds} s (and Lambda's ${INIT_SECONDS} s init limit ${clocks.initSeconds} s), so here they only guard against hangs.`,
+        );
     }
+    return { emulated, clocks };
+}
 
-    async function finishStart(): Promise<WarmFunction> {
-        const { task, opt, bytecode } = await cachedFolders();
-        const root = rootDir(choice.interpreter, spec.architecture);
-        const runtimeClient = runtimeClientDir(choice.interpreter, spec.architecture);
-        // The emulator's own timeout is a backstop past both clocks; the function sees its deadline as
-        // Lambda's (the handler's timeout from the moment it takes the event: sandbox.ts).
-        const env = (emulatorTimeout: number) =>
-            lambdaEnvironment({
-                functionName,
-                runtime: spec.runtime,
-                interpreter: choice.interpreter,
-                handler: spec.handler,
-                memoryMB,
-                timeoutSeconds: emulatorTimeout,
-                region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
-                user: spec.environment ?? {},
-                bytecodeCache: !!bytecode,
-            });
-        const bootstrap = bootstrapCommand({
-            root,
+/** Extractions unused for two weeks are removed, once per process. */
+let swept = false;
+
+function sweepExtractionsOnce(): void {
+    if (swept) return;
+    swept = true;
+    try {
+        sweepExtractions();
+    } catch (e) {
+        throw describeCacheWriteError(e) ?? e;
+    }
+}
+
+/** The first emulator's network, set up ahead; taken by the first emulator started (and closed by startFunction if none was). */
+interface FirstNetwork {
+    prepared?: PreparedNetwork;
+}
+
+/** What startFunction settled before the code is extracted and an emulator started. */
+interface StartPlan {
+    spec: FunctionSpec;
+    options: StartOptions;
+    timeoutSeconds: number;
+    memoryMB: number;
+    /** The layers' .zip files, absolute. */
+    layers: string[];
+    codeIsFolder: boolean;
+    interpreter: string;
+    warnings: string[];
+    emulated: boolean;
+    clocks: Clocks;
+    debug?: { port: number; debugpy: string };
+    relay?: DebugRelay;
+    onLog: (text: string) => void;
+    functionName: string;
+    networkDir: string;
+    network: (apiPort: number) => FunctionNetwork;
+    first: FirstNetwork;
+}
+
+/** The code, layers and (emulated) bytecode as folders in the runner's cache. */
+interface CachedFolders {
+    task: string;
+    opt: string;
+    bytecode?: SandboxPlan["bytecode"];
+}
+
+/** The code, layers and (emulated) bytecode as folders in the runner's cache; a cache that cannot be written is named as such. */
+async function cachedFolders({ spec, options, layers, codeIsFolder, emulated, interpreter }: StartPlan): Promise<CachedFolders> {
+    try {
+        const task = codeIsFolder ? path.resolve(spec.code) : await extracted([path.resolve(spec.code)], "task");
+        const opt = layers.length ? await extracted(layers, "opt") : emptyOpt();
+        if (!emulated || options.precompile === false) return { task, opt };
+        const compiled = await functionBytecode(checkedFoldersDir("pyc"), {
+            nativeRoot: rootDir(interpreter, hostArchitecture()!),
+            interpreter,
             task,
             opt,
-            runtimeClient,
-            interpreter: choice.interpreter,
+            mutable: codeIsFolder,
+        });
+        return { task, opt, bytecode: { function: compiled, runtimeClient: runtimeClientBytecodeDir(interpreter, spec.architecture) } };
+    } catch (e) {
+        throw describeCacheWriteError(e) ?? e;
+    }
+}
+
+async function finishStart(plan: StartPlan): Promise<WarmFunction> {
+    const folders = await cachedFolders(plan);
+    const environment = new ExecutionEnvironment(plan, folders);
+    await environment.start();
+    return {
+        warnings: plan.warnings,
+        interpreter: plan.interpreter,
+        invoke: (event: unknown) => environment.invoke(event),
+        close: () => environment.close(),
+    };
+}
+
+/**
+ * One Lambda execution environment: an emulator running the function, which invokes queue on one at a time,
+ * replaced by a new one after a timeout and, with the init and handler counted together, to retry an init
+ * that outlasted its limit (as Lambda does).
+ */
+class ExecutionEnvironment {
+    private emulator!: EmulatorProcess;
+    /** Lambda's two clocks apart (the usual case), or one timeout for the init and handler together (an init's retry). */
+    private separate = true;
+    private closed = false;
+    // One invoke at a time, as in one execution environment; queued here (not only in the emulator) so that
+    // the emulator can be replaced between two invokes.
+    private queue: Promise<unknown> = Promise.resolve();
+    private readonly bootstrap: string[];
+
+    constructor(
+        private readonly plan: StartPlan,
+        private readonly folders: CachedFolders,
+    ) {
+        const { spec, interpreter, clocks, debug, options, networkDir } = plan;
+        this.bootstrap = bootstrapCommand({
+            root: rootDir(interpreter, spec.architecture),
+            task: folders.task,
+            opt: folders.opt,
+            runtimeClient: runtimeClientDir(interpreter, spec.architecture),
+            interpreter,
             architecture: spec.architecture,
             handler: spec.handler,
-            bytecode,
+            bytecode: folders.bytecode,
             resolvConf: sandboxResolvConf(networkDir),
             handlerTimeoutMs: clocks.handlerSeconds * 1000,
             debug,
             profileInit: options.profileInit,
         });
-        /**
-         * An emulator with Lambda's two clocks (`separate`), or, to retry an init that outlasted its limit as
-         * Lambda does, one whose timeout counts the init and the handler together.
-         */
-        const start = (separate = true) => {
-            const first = prepared;
-            prepared = undefined;
-            const emulatorTimeout = debug ? DEBUG_SECONDS : separate ? clocks.initSeconds + clocks.handlerSeconds + 1 : clocks.handlerSeconds;
-            return startEmulator({ emulator: emulatorPath(), bootstrap, env: env(emulatorTimeout), onLog, network, prepared: first, captureLines: options.profileInit ? IMPORT_TIME_LINE : undefined });
-        };
-        const timing = (separate: boolean): InvokeTiming => {
-            if (debug) return { timeoutSeconds: DEBUG_SECONDS }; // a debugged function is stopped by its debugger, not a clock
-            return separate ? { initMs: clocks.initSeconds * 1000, handlerMs: clocks.handlerSeconds * 1000, timeoutSeconds: clocks.handlerSeconds } : { timeoutSeconds: clocks.handlerSeconds };
-        };
-        let emulator: EmulatorProcess = await start();
-        let separate = true;
-        let closed = false;
-        // One invoke at a time, as in one execution environment; queued here (not only in the emulator) so that
-        // the emulator can be replaced between two invokes.
-        let queue: Promise<unknown> = Promise.resolve();
+    }
 
-        const invokeNow = async (event: unknown): Promise<InvokeResult> => {
-            if (closed) throw new UserError(`function ${functionName} was closed; start it again to invoke it.`);
-            const payload = eventPayload(event);
-            let raw = await emulator.invoke(payload, timing(separate));
-            let initTimedOut: boolean | undefined;
-            let earlierLogs = "";
-            if (raw.expired === "init" && !closed) {
-                // Lambda stops an init that outlasts its limit and retries it with the invoke, counted in the
-                // function's timeout (a "suppressed init"); its log says so with an INIT_REPORT line.
-                initTimedOut = true;
-                const report = `INIT_REPORT Init Duration: ${(clocks.initSeconds * 1000).toFixed(2)} ms\tPhase: init\tStatus: timeout\n`;
-                options.onLog?.(report);
-                earlierLogs = raw.logs + report;
-                await emulator.close();
-                emulator = await start(false);
-                separate = false;
-                raw = await emulator.invoke(payload, timing(separate));
-            }
-            const initProfile =
-                options.profileInit && raw.coldStart
-                    ? buildInitProfile({
-                          lines: raw.captured ?? [],
-                          handler: spec.handler,
-                          initDurationMs: raw.initDurationMs,
-                          task,
-                          opt,
-                          interpreter: choice.interpreter,
-                          architecture: spec.architecture,
-                          emulated,
-                          precompiled: !!bytecode,
-                          emulationTimeFactor,
-                      })
-                    : undefined;
-            const judged = classifyInvoke(raw);
-            // A failed init reaches the emulator's "invoke" too (Lambda retries the init with it): no handler ran.
-            const handlerRan = raw.handlerDurationMs !== undefined && !judged.duringInit;
-            const result: InvokeResult = {
-                ...judged,
-                ...(initTimedOut ? { initTimedOut } : {}),
-                timeoutSeconds,
-                durationMs: raw.durationMs,
-                ...(raw.coldStart && raw.initDurationMs !== undefined ? { initDurationMs: raw.initDurationMs } : {}),
-                ...(handlerRan ? { handlerDurationMs: raw.handlerDurationMs } : {}),
-                ...(initProfile ? { initProfile } : {}),
-                logs: earlierLogs + raw.logs,
-                interpreter: choice.interpreter,
-            };
-            if (result.timedOut && !closed) {
-                // After a timeout Lambda starts a new execution environment; the emulator, asked again at once,
-                // may answer "ErrGateCanceled" while it resets. A new emulator is the faithful and reliable reset.
-                await emulator.close();
-                const next = await start();
-                separate = true;
-                if (closed) await next.close();
-                else emulator = next;
-            }
-            return result;
-        };
+    /**
+     * Starts an emulator with Lambda's two clocks (`separate`), or, to retry an init that outlasted its limit as
+     * Lambda does, one whose timeout counts the init and the handler together.
+     */
+    async start(separate = true): Promise<void> {
+        const { first, clocks, debug, options, onLog, network } = this.plan;
+        const prepared = first.prepared;
+        first.prepared = undefined;
+        const emulatorTimeout = debug ? DEBUG_SECONDS : separate ? clocks.initSeconds + clocks.handlerSeconds + 1 : clocks.handlerSeconds;
+        this.emulator = await startEmulator({ emulator: emulatorPath(), bootstrap: this.bootstrap, env: this.environment(emulatorTimeout), onLog, network, prepared, captureLines: options.profileInit ? IMPORT_TIME_LINE : undefined });
+        this.separate = separate;
+    }
 
+    invoke(event: unknown): Promise<InvokeResult> {
+        const result = this.queue.then(() => this.invokeNow(event));
+        this.queue = result.catch(() => undefined);
+        return result;
+    }
+
+    async close(): Promise<void> {
+        this.closed = true;
+        await this.emulator.close();
+        await this.plan.relay?.close();
+    }
+
+    /**
+     * The function's environment variables. The emulator's own timeout is a backstop past both clocks; the
+     * function sees its deadline as Lambda's (the handler's timeout from the moment it takes the event: sandbox.ts).
+     */
+    private environment(emulatorTimeout: number): Record<string, string> {
+        const { spec, interpreter, memoryMB, functionName } = this.plan;
+        return lambdaEnvironment({
+            functionName,
+            runtime: spec.runtime,
+            interpreter,
+            handler: spec.handler,
+            memoryMB,
+            timeoutSeconds: emulatorTimeout,
+            region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
+            user: spec.environment ?? {},
+            bytecodeCache: !!this.folders.bytecode,
+        });
+    }
+
+    private timing(): InvokeTiming {
+        const { debug, clocks } = this.plan;
+        if (debug) return { timeoutSeconds: DEBUG_SECONDS }; // a debugged function is stopped by its debugger, not a clock
+        return this.separate ? { initMs: clocks.initSeconds * 1000, handlerMs: clocks.handlerSeconds * 1000, timeoutSeconds: clocks.handlerSeconds } : { timeoutSeconds: clocks.handlerSeconds };
+    }
+
+    private async invokeNow(event: unknown): Promise<InvokeResult> {
+        if (this.closed) throw new UserError(`function ${this.plan.functionName} was closed; start it again to invoke it.`);
+        const payload = eventPayload(event);
+        const first = await this.emulator.invoke(payload, this.timing());
+        const { raw, initTimedOut, earlierLogs } = first.expired === "init" && !this.closed ? await this.retryInit(payload, first) : { raw: first, initTimedOut: undefined, earlierLogs: "" };
+        const result = this.resultOf(raw, initTimedOut, earlierLogs);
+        if (result.timedOut && !this.closed) await this.reset();
+        return result;
+    }
+
+    /**
+     * Lambda stops an init that outlasts its limit and retries it with the invoke, counted in the function's
+     * timeout (a "suppressed init"); its log says so with an INIT_REPORT line.
+     */
+    private async retryInit(payload: string, expired: RawInvoke): Promise<{ raw: RawInvoke; initTimedOut: boolean; earlierLogs: string }> {
+        const report = `INIT_REPORT Init Duration: ${(this.plan.clocks.initSeconds * 1000).toFixed(2)} ms\tPhase: init\tStatus: timeout\n`;
+        this.plan.options.onLog?.(report);
+        await this.emulator.close();
+        await this.start(false);
+        return { raw: await this.emulator.invoke(payload, this.timing()), initTimedOut: true, earlierLogs: expired.logs + report };
+    }
+
+    /** An invoke's result from the emulator's answer (and, with profileInit, a cold start's import profile). */
+    private resultOf(raw: RawInvoke, initTimedOut: boolean | undefined, earlierLogs: string): InvokeResult {
+        const { spec, options, interpreter, emulated, timeoutSeconds } = this.plan;
+        const { task, opt, bytecode } = this.folders;
+        const initProfile =
+            options.profileInit && raw.coldStart
+                ? buildInitProfile({
+                      lines: raw.captured ?? [],
+                      handler: spec.handler,
+                      initDurationMs: raw.initDurationMs,
+                      task,
+                      opt,
+                      interpreter,
+                      architecture: spec.architecture,
+                      emulated,
+                      precompiled: !!bytecode,
+                      emulationTimeFactor: lambdaEnv.defaults.emulationTimeFactor,
+                  })
+                : undefined;
+        const judged = classifyInvoke(raw);
+        // A failed init reaches the emulator's "invoke" too (Lambda retries the init with it): no handler ran.
+        const handlerRan = raw.handlerDurationMs !== undefined && !judged.duringInit;
         return {
-            warnings,
-            interpreter: choice.interpreter,
-            invoke(event: unknown): Promise<InvokeResult> {
-                const result = queue.then(() => invokeNow(event));
-                queue = result.catch(() => undefined);
-                return result;
-            },
-            async close() {
-                closed = true;
-                await emulator.close();
-                await relay?.close();
-            },
+            ...judged,
+            ...(initTimedOut ? { initTimedOut } : {}),
+            timeoutSeconds,
+            durationMs: raw.durationMs,
+            ...(raw.coldStart && raw.initDurationMs !== undefined ? { initDurationMs: raw.initDurationMs } : {}),
+            ...(handlerRan ? { handlerDurationMs: raw.handlerDurationMs } : {}),
+            ...(initProfile ? { initProfile } : {}),
+            logs: earlierLogs + raw.logs,
+            interpreter,
         };
+    }
+
+    /**
+     * After a timeout Lambda starts a new execution environment; the emulator, asked again at once,
+     * may answer "ErrGateCanceled" while it resets. A new emulator is the faithful and reliable reset.
+     */
+    private async reset(): Promise<void> {
+        await this.emulator.close();
+        await this.start();
+        if (this.closed) await this.emulator.close();
     }
 }
 

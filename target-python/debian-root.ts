@@ -95,42 +95,13 @@ async function makeRoot(interpreter: string, arch: Architecture, row: Interprete
             );
         }
         const mirror = debianMirror();
-        const debArch = debianArchitecture(arch);
-        say(`downloading Debian ${row.suite} ${row.package} for ${debArch} from ${mirror} (debootstrap)`);
-        const debootstrap = which("debootstrap")!;
-        // Every Debian suite since buster uses the "sid" script; naming it lets an older debootstrap (Ubuntu's)
-        // fetch suites newer than itself.
-        const script = ["/usr/share/debootstrap/scripts/sid"].filter((f) => fs.existsSync(f));
-        const ds = await run(debootstrap, ["--foreign", "--variant=minbase", `--arch=${debArch}`, `--include=${row.package}`, `--keyring=${DEBIAN_KEYRING}`, row.suite, temp, mirror, ...script]);
-        const archives = path.join(temp, "var", "cache", "apt", "archives");
-        const debs = fs.existsSync(archives)
-            ? fs
-                  .readdirSync(archives)
-                  .filter((f) => f.endsWith(".deb"))
-                  .sort()
-            : [];
-        if (ds.code !== 0 || !debs.some((d) => d.startsWith(`${row.package}_`))) {
-            throw new UserError(
-                `debootstrap could not download ${row.package} from Debian ${row.suite} for ${debArch} at ${mirror}: ${tail(ds.stdout + ds.stderr, 6)}\nCheck the mirror (LAMBDA_PYTHON_DEBIAN_MIRROR) and your network, then run lambda-python setup again.`,
-            );
-        }
+        const { archives, debs } = await downloadPackages(temp, arch, row, mirror, say);
         say(`unpacking ${debs.length} Debian packages`);
         await unpackAll(
             debs.map((d) => path.join(archives, d)),
             temp,
         );
-        // What the sandbox needs and Lambda has: mount points, and the runtime client after the runtime's own files.
-        fs.rmSync(path.join(temp, "debootstrap"), { recursive: true, force: true });
-        for (const d of debs) fs.rmSync(path.join(archives, d));
-        for (const p of FOLDER_MOUNTS) fs.mkdirSync(path.join(temp, p), { recursive: true });
-        for (const f of [...HOST_FILES, MOUNT_POINTS.qemu]) {
-            const p = path.join(temp, f);
-            fs.rmSync(p, { force: true });
-            fs.writeFileSync(p, "");
-        }
-        const distPackages = path.join(temp, "usr", "lib", "python3", "dist-packages");
-        fs.mkdirSync(distPackages, { recursive: true });
-        fs.writeFileSync(path.join(distPackages, "lambda-runtime.pth"), `/${MOUNT_POINTS.runtime}\n`);
+        layOutForSandbox(temp, archives, debs);
         const python = debs.find((d) => d.startsWith(`${row.package}_`))!;
         const manifest: RootManifest = {
             interpreter,
@@ -144,31 +115,75 @@ async function makeRoot(interpreter: string, arch: Architecture, row: Interprete
         fs.writeFileSync(path.join(temp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
         if (!fs.existsSync(path.join(temp, "usr", "bin", interpreter)))
             throw new UserError(`the Debian root for ${interpreter} on ${arch} has no /usr/bin/${interpreter} after unpacking; the suite's packages may have changed (see target-python/debian-pythons.json).`);
-        say(`compiling ${interpreter}'s standard library to bytecode`);
-        const stdlib = `usr/lib/${interpreter}`;
-        const folders = [stdlib, "usr/lib/python3/dist-packages"];
-        if (arch === hostArchitecture()) {
-            await compileBytecode(
-                temp,
-                interpreter,
-                [],
-                folders.map((f) => `/${f}`),
-            );
-        } else {
-            // Bytecode does not depend on the architecture: the host's CPython of the same version compiles
-            // the foreign stdlib (ten times faster than under qemu), keeping its own native modules.
-            const native = await ensureRoot(interpreter, hostArchitecture()!, say);
-            const binds = [...folders.flatMap((f) => ["--bind", path.join(temp, f), `/${f}`]), "--ro-bind", path.join(native, stdlib, "lib-dynload"), `/${stdlib}/lib-dynload`];
-            await compileBytecode(
-                native,
-                interpreter,
-                binds,
-                folders.map((f) => `/${f}`),
-            );
-        }
-        // The same bytecode in the layout PYTHONPYCACHEPREFIX wants, for emulated functions (bytecode.ts).
-        for (const f of folders) copyIntoPrefix(path.join(temp, f), `/${f}`, path.join(temp, PREFIX));
+        await compileStandardLibrary(temp, interpreter, arch, say);
     });
+}
+
+/** The suite's minimal system and the CPython package, downloaded by debootstrap into `temp`'s apt archives (not unpacked). */
+async function downloadPackages(temp: string, arch: Architecture, row: InterpreterRow, mirror: string, say: (m: string) => void): Promise<{ archives: string; debs: string[] }> {
+    const debArch = debianArchitecture(arch);
+    say(`downloading Debian ${row.suite} ${row.package} for ${debArch} from ${mirror} (debootstrap)`);
+    const debootstrap = which("debootstrap")!;
+    // Every Debian suite since buster uses the "sid" script; naming it lets an older debootstrap (Ubuntu's)
+    // fetch suites newer than itself.
+    const script = ["/usr/share/debootstrap/scripts/sid"].filter((f) => fs.existsSync(f));
+    const ds = await run(debootstrap, ["--foreign", "--variant=minbase", `--arch=${debArch}`, `--include=${row.package}`, `--keyring=${DEBIAN_KEYRING}`, row.suite, temp, mirror, ...script]);
+    const archives = path.join(temp, "var", "cache", "apt", "archives");
+    const debs = fs.existsSync(archives)
+        ? fs
+              .readdirSync(archives)
+              .filter((f) => f.endsWith(".deb"))
+              .sort()
+        : [];
+    if (ds.code !== 0 || !debs.some((d) => d.startsWith(`${row.package}_`))) {
+        throw new UserError(
+            `debootstrap could not download ${row.package} from Debian ${row.suite} for ${debArch} at ${mirror}: ${tail(ds.stdout + ds.stderr, 6)}\nCheck the mirror (LAMBDA_PYTHON_DEBIAN_MIRROR) and your network, then run lambda-python setup again.`,
+        );
+    }
+    return { archives, debs };
+}
+
+/** What the sandbox needs and Lambda has: mount points, and the runtime client after the runtime's own files. */
+function layOutForSandbox(temp: string, archives: string, debs: string[]): void {
+    fs.rmSync(path.join(temp, "debootstrap"), { recursive: true, force: true });
+    for (const d of debs) fs.rmSync(path.join(archives, d));
+    for (const p of FOLDER_MOUNTS) fs.mkdirSync(path.join(temp, p), { recursive: true });
+    for (const f of [...HOST_FILES, MOUNT_POINTS.qemu]) {
+        const p = path.join(temp, f);
+        fs.rmSync(p, { force: true });
+        fs.writeFileSync(p, "");
+    }
+    const distPackages = path.join(temp, "usr", "lib", "python3", "dist-packages");
+    fs.mkdirSync(distPackages, { recursive: true });
+    fs.writeFileSync(path.join(distPackages, "lambda-runtime.pth"), `/${MOUNT_POINTS.runtime}\n`);
+}
+
+/** The standard library (and dist-packages) compiled to bytecode in place, and again in the PYTHONPYCACHEPREFIX layout. */
+async function compileStandardLibrary(temp: string, interpreter: string, arch: Architecture, say: (m: string) => void): Promise<void> {
+    say(`compiling ${interpreter}'s standard library to bytecode`);
+    const stdlib = `usr/lib/${interpreter}`;
+    const folders = [stdlib, "usr/lib/python3/dist-packages"];
+    if (arch === hostArchitecture()) {
+        await compileBytecode(
+            temp,
+            interpreter,
+            [],
+            folders.map((f) => `/${f}`),
+        );
+    } else {
+        // Bytecode does not depend on the architecture: the host's CPython of the same version compiles
+        // the foreign stdlib (ten times faster than under qemu), keeping its own native modules.
+        const native = await ensureRoot(interpreter, hostArchitecture()!, say);
+        const binds = [...folders.flatMap((f) => ["--bind", path.join(temp, f), `/${f}`]), "--ro-bind", path.join(native, stdlib, "lib-dynload"), `/${stdlib}/lib-dynload`];
+        await compileBytecode(
+            native,
+            interpreter,
+            binds,
+            folders.map((f) => `/${f}`),
+        );
+    }
+    // The same bytecode in the layout PYTHONPYCACHEPREFIX wants, for emulated functions (bytecode.ts).
+    for (const f of folders) copyIntoPrefix(path.join(temp, f), `/${f}`, path.join(temp, PREFIX));
 }
 
 /** dpkg-deb -x for every package, two at a time (this is I/O and decompression). */

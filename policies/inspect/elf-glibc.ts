@@ -52,60 +52,114 @@ const MAX_RECORDS = 4096;
  * `read(n)` returns the first n bytes of the file (fewer at its end).
  */
 export function glibcNeeded(read: (length: number) => Buffer | undefined, size: number): GlibcNeed | undefined {
-    let buf = read(Math.min(INITIAL_READ, size));
-    const ensure = (end: number): boolean => {
-        if (!buf) return false;
-        if (end <= buf.length) return true;
-        if (end > size || end > MAX_READ) return false;
-        buf = read(Math.min(size, Math.max(end, buf.length * 2)));
-        return !!buf && end <= buf.length;
-    };
-    if (!buf || buf.length < 64 || buf.readUInt32BE(0) !== 0x7f454c46) return undefined;
-    const is64 = buf[4] === 2;
-    const le = buf[5] !== 2;
-    const u16 = (o: number) => (le ? buf!.readUInt16LE(o) : buf!.readUInt16BE(o));
-    const u32 = (o: number) => (le ? buf!.readUInt32LE(o) : buf!.readUInt32BE(o));
-    const word = (o: number) => (is64 ? Number(le ? buf!.readBigUInt64LE(o) : buf!.readBigUInt64BE(o)) : u32(o));
+    const elf = ElfPrefix.open(read, size);
+    const segments = elf && programSegments(elf);
+    if (!elf || !segments?.dynamic) return undefined;
+    const { loads, dynamic } = segments;
+    if (dynamic.offset + dynamic.size > Math.min(FIRST_READ, size)) return searchFirstSegment(elf, loads);
+    if (!elf.ensure(dynamic.offset + dynamic.size)) return undefined;
+    const tables = versionTables(elf, dynamic, loads);
+    return tables && highestGlibc(elf, tables);
+}
 
-    const phoff = word(is64 ? 32 : 28);
-    const phentsize = u16(is64 ? 54 : 42);
-    const phnum = u16(is64 ? 56 : 44);
+/** The start of an ELF file, read further on demand (doubling, up to MAX_READ), and its integers in its byte order. */
+class ElfPrefix {
+    readonly is64: boolean;
+    readonly le: boolean;
+
+    private constructor(
+        private readonly read: (length: number) => Buffer | undefined,
+        readonly size: number,
+        /** What has been read; undefined once a read failed. */
+        public buf: Buffer | undefined,
+    ) {
+        this.is64 = buf![4] === 2;
+        this.le = buf![5] !== 2;
+    }
+
+    /** The file's first bytes, when it is an ELF file. */
+    static open(read: (length: number) => Buffer | undefined, size: number): ElfPrefix | undefined {
+        const buf = read(Math.min(INITIAL_READ, size));
+        if (!buf || buf.length < 64 || buf.readUInt32BE(0) !== 0x7f454c46) return undefined;
+        return new ElfPrefix(read, size, buf);
+    }
+
+    /** Whether the first `end` bytes are read (reading more when the file and MAX_READ allow). */
+    ensure(end: number): boolean {
+        if (!this.buf) return false;
+        if (end <= this.buf.length) return true;
+        if (end > this.size || end > MAX_READ) return false;
+        this.buf = this.read(Math.min(this.size, Math.max(end, this.buf.length * 2)));
+        return !!this.buf && end <= this.buf.length;
+    }
+
+    u16(o: number): number {
+        return this.le ? this.buf!.readUInt16LE(o) : this.buf!.readUInt16BE(o);
+    }
+
+    u32(o: number): number {
+        return this.le ? this.buf!.readUInt32LE(o) : this.buf!.readUInt32BE(o);
+    }
+
+    /** An address or offset: 64 bits in ELF64, 32 in ELF32. */
+    word(o: number): number {
+        return this.is64 ? Number(this.le ? this.buf!.readBigUInt64LE(o) : this.buf!.readBigUInt64BE(o)) : this.u32(o);
+    }
+}
+
+interface LoadSegment {
+    vaddr: number;
+    offset: number;
+    filesz: number;
+}
+
+/** The loadable segments and the dynamic segment, from the program headers; undefined when they cannot be read. */
+function programSegments(elf: ElfPrefix): { loads: LoadSegment[]; dynamic?: { offset: number; size: number } } | undefined {
+    const { is64 } = elf;
+    const phoff = elf.word(is64 ? 32 : 28);
+    const phentsize = elf.u16(is64 ? 54 : 42);
+    const phnum = elf.u16(is64 ? 56 : 44);
     // A program header shorter than its format's (56 or 32 bytes) is damage; reading it as one would run past it.
-    if (!phnum || phentsize < (is64 ? 56 : 32) || !ensure(phoff + phentsize * phnum)) return undefined;
-    const loads: { vaddr: number; offset: number; filesz: number }[] = [];
+    if (!phnum || phentsize < (is64 ? 56 : 32) || !elf.ensure(phoff + phentsize * phnum)) return undefined;
+    const loads: LoadSegment[] = [];
     let dynamic: { offset: number; size: number } | undefined;
     for (let i = 0; i < phnum; i++) {
         const p = phoff + i * phentsize;
-        const type = u32(p);
-        const offset = word(p + (is64 ? 8 : 4));
-        const vaddr = word(p + (is64 ? 16 : 8));
-        const filesz = word(p + (is64 ? 32 : 16));
+        const type = elf.u32(p);
+        const offset = elf.word(p + (is64 ? 8 : 4));
+        const vaddr = elf.word(p + (is64 ? 16 : 8));
+        const filesz = elf.word(p + (is64 ? 32 : 16));
         if (type === PT_LOAD) loads.push({ vaddr, offset, filesz });
         if (type === PT_DYNAMIC) dynamic = { offset, size: filesz };
     }
-    if (!dynamic) return undefined;
-    if (dynamic.offset + dynamic.size > Math.min(FIRST_READ, size)) {
-        const first = loads.find((l) => l.offset === 0);
-        if (!first) return undefined;
-        // The version needs are one table, usually early in the first segment (after the dynamic
-        // symbols and strings): search what has been read, and read four times more only while no
-        // table has been found and passed, rather than inflating megabytes of every big library.
-        const limit = Math.min(first.filesz, FIRST_SEGMENT_READ, size);
-        const scan: VernauxScan = { next: 0, lastAt: -Infinity };
-        for (let end = Math.min(buf.length, limit); ; end = Math.min(end * 4, limit)) {
-            if (!ensure(end)) return undefined;
-            scanVernaux(buf!.subarray(0, end), le, scan);
-            if (end >= limit || (scan.best && end - scan.lastAt > TABLE_GAP)) return scan.best;
-        }
-    }
-    if (!ensure(dynamic.offset + dynamic.size)) return undefined;
+    return { loads, dynamic };
+}
 
-    const entrySize = is64 ? 16 : 8;
+/**
+ * For a dynamic segment beyond the first read: the version needs are one table, usually early in the first
+ * segment (after the dynamic symbols and strings): search what has been read, and read four times more only
+ * while no table has been found and passed, rather than inflating megabytes of every big library.
+ */
+function searchFirstSegment(elf: ElfPrefix, loads: LoadSegment[]): GlibcNeed | undefined {
+    const first = loads.find((l) => l.offset === 0);
+    if (!first) return undefined;
+    const limit = Math.min(first.filesz, FIRST_SEGMENT_READ, elf.size);
+    const scan: VernauxScan = { next: 0, lastAt: -Infinity };
+    for (let end = Math.min(elf.buf!.length, limit); ; end = Math.min(end * 4, limit)) {
+        if (!elf.ensure(end)) return undefined;
+        scanVernaux(elf.buf!.subarray(0, end), elf.le, scan);
+        if (end >= limit || (scan.best && end - scan.lastAt > TABLE_GAP)) return scan.best;
+    }
+}
+
+/** Where the version-need table and the string table are, from the dynamic segment's tags (file offsets). */
+function versionTables(elf: ElfPrefix, dynamic: { offset: number; size: number }, loads: LoadSegment[]): { verneed: number; verneedNum?: number; strtab: number; strsz: number } | undefined {
+    const entrySize = elf.is64 ? 16 : 8;
     const dyn: Record<number, number> = {};
     for (let o = dynamic.offset; o + entrySize <= dynamic.offset + dynamic.size; o += entrySize) {
-        const tag = word(o);
+        const tag = elf.word(o);
         if (tag === DT_NULL) break;
-        if (tag === DT_STRTAB || tag === DT_STRSZ || tag === DT_VERNEED || tag === DT_VERNEEDNUM) dyn[tag] = word(o + entrySize / 2);
+        if (tag === DT_STRTAB || tag === DT_STRSZ || tag === DT_VERNEED || tag === DT_VERNEEDNUM) dyn[tag] = elf.word(o + entrySize / 2);
     }
     if (dyn[DT_VERNEED] === undefined || dyn[DT_STRTAB] === undefined) return undefined;
     const toOffset = (addr: number) => {
@@ -115,31 +169,35 @@ export function glibcNeeded(read: (length: number) => Buffer | undefined, size: 
     const strtab = toOffset(dyn[DT_STRTAB]);
     const verneed = toOffset(dyn[DT_VERNEED]);
     const strsz = dyn[DT_STRSZ] ?? 0;
-    if (strtab === undefined || verneed === undefined || !ensure(strtab + strsz)) return undefined;
+    if (strtab === undefined || verneed === undefined || !elf.ensure(strtab + strsz)) return undefined;
+    return { verneed, verneedNum: dyn[DT_VERNEEDNUM], strtab, strsz };
+}
+
+/** The newest GLIBC_x.y among the version needs (Elf_Verneed records, each with its Elf_Vernaux list). */
+function highestGlibc(elf: ElfPrefix, { verneed, verneedNum, strtab, strsz }: { verneed: number; verneedNum?: number; strtab: number; strsz: number }): GlibcNeed | undefined {
     const str = (o: number) => {
         const start = strtab + o;
-        const end = buf!.indexOf(0, start);
-        return end < 0 || end > strtab + strsz ? "" : buf!.toString("latin1", start, end);
+        const end = elf.buf!.indexOf(0, start);
+        return end < 0 || end > strtab + strsz ? "" : elf.buf!.toString("latin1", start, end);
     };
-
     let best: GlibcNeed | undefined;
     let vn = verneed;
     // Bounded whatever the counts and links say: a damaged table must not loop for millions of steps.
-    for (let i = 0; i < Math.min(dyn[DT_VERNEEDNUM] ?? MAX_RECORDS, MAX_RECORDS) && ensure(vn + 16); i++) {
+    for (let i = 0; i < Math.min(verneedNum ?? MAX_RECORDS, MAX_RECORDS) && elf.ensure(vn + 16); i++) {
         // Elf_Verneed: vn_version u16, vn_cnt u16, vn_file u32, vn_aux u32, vn_next u32 (same in 32 and 64 bits).
-        const count = u16(vn + 2);
-        const library = str(u32(vn + 4));
-        let aux = vn + u32(vn + 8);
-        for (let j = 0; j < Math.min(count, MAX_RECORDS) && ensure(aux + 16); j++) {
+        const count = elf.u16(vn + 2);
+        const library = str(elf.u32(vn + 4));
+        let aux = vn + elf.u32(vn + 8);
+        for (let j = 0; j < Math.min(count, MAX_RECORDS) && elf.ensure(aux + 16); j++) {
             // Elf_Vernaux: vna_hash u32, vna_flags u16, vna_other u16, vna_name u32, vna_next u32.
-            const name = str(u32(aux + 8));
+            const name = str(elf.u32(aux + 8));
             const m = /^GLIBC_(\d+)\.(\d+)/.exec(name);
             if (m) best = newer(best, { version: [Number(m[1]), Number(m[2])], symbolVersion: name, library });
-            const next = u32(aux + 12);
+            const next = elf.u32(aux + 12);
             if (!next) break;
             aux += next;
         }
-        const next = u32(vn + 12);
+        const next = elf.u32(vn + 12);
         if (!next) break;
         vn += next;
     }

@@ -111,7 +111,7 @@ export function emptyFacts(format: ArchiveFacts["format"], label: string, zipped
 }
 
 export function gatherFacts(src: ArchiveSource): ArchiveFacts {
-    const gather = factGatherer(src);
+    const gather = new FactGatherer(src);
     for (const e of src.entries) gather.add(e);
     for (const _ of gather.finish());
     return gather.facts;
@@ -123,7 +123,7 @@ export function gatherFacts(src: ArchiveSource): ArchiveFacts {
  * would not answer Ctrl-C (its handler runs between slices).
  */
 export async function gatherFactsAsync(src: ArchiveSource): Promise<ArchiveFacts> {
-    const gather = factGatherer(src);
+    const gather = new FactGatherer(src);
     let slice = Date.now();
     const breathe = async () => {
         if (Date.now() - slice < YIELD_MS) return;
@@ -139,69 +139,100 @@ export async function gatherFactsAsync(src: ArchiveSource): Promise<ArchiveFacts
 }
 
 /** One entry at a time, then the steps that need them all: what gatherFacts and gatherFactsAsync share. */
-function factGatherer(src: ArchiveSource): { add(e: ArchiveEntry): void; finish(): Generator<void>; facts: ArchiveFacts } {
-    const facts = emptyFacts(src.format, src.label, src.zippedBytes);
-    facts.entries = src.entries.length;
-    facts.problems.push(...src.problems);
-    facts.notInspected.push(...src.notInspected);
+class FactGatherer {
+    readonly facts: ArchiveFacts;
     /** Names as extraction resolves them ("./a//b" is "a/b"): two spellings of one path are one path twice. */
-    const seen = new Set<string>();
+    private readonly seen = new Set<string>();
     /** Symbolic links and regular files, by resolved name: an entry beneath one of them cannot be extracted where it says. */
-    const links = new Set<string>();
-    const plainFiles = new Set<string>();
-    const paths: [string, string][] = [];
-    const records: ArchiveEntry[] = [];
-    const scanned: ArchiveEntry[] = [];
-    const binaries = new Set<ArchiveEntry>();
-    const unsafe = (name: string, reason: string) => {
-        if (facts.unsafe.length < MAX_LISTED) facts.unsafe.push({ name, reason });
-    };
-    const add = (e: ArchiveEntry): void => {
-        const resolved = extractedPath(e.name);
-        if (seen.has(resolved))
-            unsafe(
-                e.name,
-                resolved === e.name.replace(/\/$/, "") ? "appears twice in the archive; which copy Lambda extracts is undefined" : `is ${resolved} spelled another way, which the archive also holds; which copy Lambda extracts is undefined`,
-            );
-        seen.add(resolved);
-        paths.push([e.name, resolved]);
-        if (!e.isDirectory && resolved === "") unsafe(e.name, "is a file without a name (nothing but slashes and dots)");
-        if (!e.isDirectory) (isSymlink(e.mode) ? links : plainFiles).add(resolved);
-        const nameProblem = unsafeName(e.name);
-        if (nameProblem) unsafe(e.name, nameProblem);
-        const accessProblem = unreadable(e);
-        if (accessProblem) unsafe(e.name, accessProblem);
+    private readonly links = new Set<string>();
+    private readonly plainFiles = new Set<string>();
+    private readonly paths: [string, string][] = [];
+    private readonly records: ArchiveEntry[] = [];
+    private readonly scanned: ArchiveEntry[] = [];
+    private readonly binaries = new Set<ArchiveEntry>();
+
+    constructor(private readonly src: ArchiveSource) {
+        this.facts = emptyFacts(src.format, src.label, src.zippedBytes);
+        this.facts.entries = src.entries.length;
+        this.facts.problems.push(...src.problems);
+        this.facts.notInspected.push(...src.notInspected);
+    }
+
+    add(e: ArchiveEntry): void {
+        const { facts } = this;
+        this.checkPlace(e);
         if (isBytecode(e.name)) {
             facts.pycacheCount++;
             if (facts.pycache.length < MAX_LISTED) facts.pycache.push(e.name);
         }
         if (e.isDirectory) {
             // Nothing reads a folder's data, here or in the runner; an extractor that did would make a file of it.
-            if (e.size > 0 || (e.compressedSize ?? 0) > 0) unsafe(e.name, "is a folder that holds data");
+            if (e.size > 0 || (e.compressedSize ?? 0) > 0) this.unsafe(e.name, "is a folder that holds data");
             return;
         }
         facts.unzippedBytes += e.size;
         const file: FileFact = { name: e.name, size: e.size, mode: e.mode };
         facts.files.push(file);
-        if (/\.dist-info\/RECORD$/.test(e.name)) records.push(e);
-        else if (mayHoldSecrets(e)) scanned.push(e);
+        if (/\.dist-info\/RECORD$/.test(e.name)) this.records.push(e);
+        else if (mayHoldSecrets(e)) this.scanned.push(e);
         if (e.encrypted) {
-            unsafe(e.name, "is encrypted; Lambda cannot extract it");
+            this.unsafe(e.name, "is encrypted; Lambda cannot extract it");
             return;
         }
         if (e.method !== undefined && e.method !== 0 && e.method !== 8) {
-            unsafe(e.name, `uses compression method ${e.method}; Lambda extracts only stored and deflated entries`);
+            this.unsafe(e.name, `uses compression method ${e.method}; Lambda extracts only stored and deflated entries`);
             return;
         }
         // Data that failed verification is not read again: its problem is already listed, and nothing it says can be believed.
-        if (src.damaged?.has(e)) return;
+        if (this.src.damaged?.has(e)) return;
+        this.readData(e, file);
+    }
+
+    *finish(): Generator<void> {
+        const { facts } = this;
+        yield* this.checkBeneath();
+        yield* scanForSecrets(
+            this.src,
+            this.records,
+            this.scanned.filter((e) => !this.binaries.has(e)),
+            facts,
+        );
+        facts.files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        facts.nativeArchitectures = [...new Set(facts.natives.filter((n) => !isInertWindowsProgram(n.name, n)).map((n) => n.arch))].sort();
+    }
+
+    private unsafe(name: string, reason: string): void {
+        if (this.facts.unsafe.length < MAX_LISTED) this.facts.unsafe.push({ name, reason });
+    }
+
+    /** Where the entry would be extracted: once only, with a name, a safe one, readable. */
+    private checkPlace(e: ArchiveEntry): void {
+        const resolved = extractedPath(e.name);
+        if (this.seen.has(resolved))
+            this.unsafe(
+                e.name,
+                resolved === e.name.replace(/\/$/, "") ? "appears twice in the archive; which copy Lambda extracts is undefined" : `is ${resolved} spelled another way, which the archive also holds; which copy Lambda extracts is undefined`,
+            );
+        this.seen.add(resolved);
+        this.paths.push([e.name, resolved]);
+        if (!e.isDirectory && resolved === "") this.unsafe(e.name, "is a file without a name (nothing but slashes and dots)");
+        if (!e.isDirectory) (isSymlink(e.mode) ? this.links : this.plainFiles).add(resolved);
+        const nameProblem = unsafeName(e.name);
+        if (nameProblem) this.unsafe(e.name, nameProblem);
+        const accessProblem = unreadable(e);
+        if (accessProblem) this.unsafe(e.name, accessProblem);
+    }
+
+    /** What a file's data says, for the kinds of file that matter: a link's target, a .pyc's header, a WHEEL's tags, a binary's machine. */
+    private readData(e: ArchiveEntry, file: FileFact): void {
+        const { src, facts } = this;
         if (isSymlink(e.mode)) {
             const target = readSafely(src, (s) => s.readAll(e, MAX_LINK_BYTES), facts.problems);
             const link = target?.toString("utf8") ?? "?";
             file.link = link;
             // No file system can make such a link (the kernel takes a NUL-terminated, non-empty target).
-            if (link === "" || link.includes("\0")) unsafe(e.name, "is a symbolic link with an empty target or a NUL byte in it");
-            else if (resolveLink(e.name, link) === undefined) unsafe(e.name, `is a symbolic link to ${link}, outside the archive`);
+            if (link === "" || link.includes("\0")) this.unsafe(e.name, "is a symbolic link with an empty target or a NUL byte in it");
+            else if (resolveLink(e.name, link) === undefined) this.unsafe(e.name, `is a symbolic link to ${link}, outside the archive`);
             return;
         }
         if (e.name.endsWith(".pyc") && e.size >= PYC_HEADER_BYTES) {
@@ -221,35 +252,30 @@ function factGatherer(src: ArchiveSource): { add(e: ArchiveEntry): void; finish(
             if (!kind) return;
             const glibc = kind.format === "elf" ? readSafely(src, (s) => glibcOf(s, e), facts.problems) : undefined;
             facts.natives.push({ name: e.name, format: kind.format, arch: kind.arch, ...(glibc ? { glibc } : {}) });
-            binaries.add(e);
+            this.binaries.add(e);
         }
-    };
-    function* finish(): Generator<void> {
-        // An entry beneath a symbolic link of the archive would be written through the link (each link lexically
-        // inside the archive, "a/b -> .." then "a/b/c -> ..", can still climb out of it one level at a time), and
-        // one beneath a file cannot be made at all. Archives made by zip never hold either: zip stores a link
-        // and does not descend into it.
+    }
+
+    /**
+     * An entry beneath a symbolic link of the archive would be written through the link (each link lexically
+     * inside the archive, "a/b -> .." then "a/b/c -> ..", can still climb out of it one level at a time), and
+     * one beneath a file cannot be made at all. Archives made by zip never hold either: zip stores a link
+     * and does not descend into it.
+     */
+    private *checkBeneath(): Generator<void> {
+        const { paths, links, plainFiles } = this;
         for (let i = 0; i < paths.length; i++) {
             const [name, resolved] = paths[i];
             for (let cut = resolved.indexOf("/"); cut > 0; cut = resolved.indexOf("/", cut + 1)) {
                 const above = resolved.slice(0, cut);
-                if (links.has(above)) unsafe(name, `lies beneath the symbolic link ${above}; extracting it would write through the link`);
-                else if (plainFiles.has(above)) unsafe(name, `lies beneath ${above}, which the archive holds as a file`);
+                if (links.has(above)) this.unsafe(name, `lies beneath the symbolic link ${above}; extracting it would write through the link`);
+                else if (plainFiles.has(above)) this.unsafe(name, `lies beneath ${above}, which the archive holds as a file`);
                 else continue;
                 break;
             }
             if ((i & 4095) === 4095) yield;
         }
-        yield* scanForSecrets(
-            src,
-            records,
-            scanned.filter((e) => !binaries.has(e)),
-            facts,
-        );
-        facts.files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-        facts.nativeArchitectures = [...new Set(facts.natives.filter((n) => !isInertWindowsProgram(n.name, n)).map((n) => n.arch))].sort();
     }
-    return { add, finish, facts };
 }
 
 /**

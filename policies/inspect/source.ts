@@ -161,69 +161,88 @@ function readFilePrefix(file: string, length: number): Buffer {
 /** A Pulumi AssetArchive with every promise resolved. */
 export type AssetNode = { kind: "bytes"; data: Buffer } | { kind: "file"; path: string } | { kind: "archive"; path: string } | { kind: "assets"; entries: Record<string, AssetNode> } | { kind: "remote"; uri: string };
 
+/** Where an entry's bytes are: given, in a file, or an entry of a nested archive. */
+type ContentRef = { kind: "data"; data: Buffer } | { kind: "file"; path: string } | { kind: "inner"; source: ArchiveSource; entry: ArchiveEntry };
+
+/** An asset tree's entries as they are listed, with where each one's bytes are and what could not be read. */
+interface AssetListing {
+    label: string;
+    entries: ArchiveEntry[];
+    contents: Map<ArchiveEntry, ContentRef>;
+    problems: string[];
+    notInspected: string[];
+    /** The nested archives, open until the source is closed. */
+    children: ArchiveSource[];
+}
+
 /**
  * Lists an asset tree the way Pulumi packs it: assets become files at their
  * key, and archives nested at a key are expanded under that key as a folder.
  */
-type ContentRef = { kind: "data"; data: Buffer } | { kind: "file"; path: string } | { kind: "inner"; source: ArchiveSource; entry: ArchiveEntry };
-
 export function assetTreeSource(tree: Record<string, AssetNode>, label: string): ArchiveSource {
-    const entries: ArchiveEntry[] = [];
-    const contents = new Map<ArchiveEntry, ContentRef>();
-    const problems: string[] = [];
-    const notInspected: string[] = [];
-    const children: ArchiveSource[] = [];
+    const listing: AssetListing = { label, entries: [], contents: new Map(), problems: [], notInspected: [], children: [] };
+    for (const key of Object.keys(tree).sort()) addAsset(listing, joinKey("", key), tree[key]);
+    return listedSource(listing);
+}
 
-    const add = (name: string, node: AssetNode): void => {
-        switch (node.kind) {
-            case "bytes": {
-                const e: ArchiveEntry = { name, isDirectory: false, size: node.data.length };
-                entries.push(e);
-                contents.set(e, { kind: "data", data: node.data });
-                return;
-            }
-            case "file": {
-                let st: fs.Stats;
-                try {
-                    st = fs.statSync(node.path);
-                } catch {
-                    notInspected.push(`${name}: file ${node.path} not found`);
-                    return;
-                }
-                const e: ArchiveEntry = { name, isDirectory: false, size: st.size, mode: st.mode };
-                entries.push(e);
-                contents.set(e, { kind: "file", path: node.path });
-                return;
-            }
-            case "remote":
-                notInspected.push(`${name || label}: remote ${node.uri}`);
-                return;
-            case "assets":
-                for (const key of Object.keys(node.entries).sort()) add(joinKey(name, key), node.entries[key]);
-                return;
-            case "archive": {
-                let child: ArchiveSource;
-                try {
-                    child = fs.statSync(node.path).isDirectory() ? folderSource(node.path) : zipFileSource(node.path);
-                } catch (err) {
-                    if (err instanceof ZipFormatError) problems.push(`${name || node.path}: ${err.message}`);
-                    else notInspected.push(`${name || node.path}: archive ${node.path} not found`);
-                    return;
-                }
-                children.push(child);
-                problems.push(...child.problems);
-                notInspected.push(...child.notInspected);
-                for (const inner of child.entries) {
-                    const e: ArchiveEntry = { ...inner, name: joinKey(name, inner.name) };
-                    entries.push(e);
-                    contents.set(e, { kind: "inner", source: child, entry: inner });
-                }
-                return;
-            }
+function addAsset(listing: AssetListing, name: string, node: AssetNode): void {
+    switch (node.kind) {
+        case "bytes": {
+            const e: ArchiveEntry = { name, isDirectory: false, size: node.data.length };
+            listing.entries.push(e);
+            listing.contents.set(e, { kind: "data", data: node.data });
+            return;
         }
-    };
-    for (const key of Object.keys(tree).sort()) add(joinKey("", key), tree[key]);
+        case "file":
+            addFileAsset(listing, name, node.path);
+            return;
+        case "remote":
+            listing.notInspected.push(`${name || listing.label}: remote ${node.uri}`);
+            return;
+        case "assets":
+            for (const key of Object.keys(node.entries).sort()) addAsset(listing, joinKey(name, key), node.entries[key]);
+            return;
+        case "archive":
+            addNestedArchive(listing, name, node.path);
+            return;
+    }
+}
 
+function addFileAsset(listing: AssetListing, name: string, file: string): void {
+    let st: fs.Stats;
+    try {
+        st = fs.statSync(file);
+    } catch {
+        listing.notInspected.push(`${name}: file ${file} not found`);
+        return;
+    }
+    const e: ArchiveEntry = { name, isDirectory: false, size: st.size, mode: st.mode };
+    listing.entries.push(e);
+    listing.contents.set(e, { kind: "file", path: file });
+}
+
+/** A FileArchive (a folder or a .zip) at `name`: its entries under that key, its problems as the tree's. */
+function addNestedArchive(listing: AssetListing, name: string, archive: string): void {
+    let child: ArchiveSource;
+    try {
+        child = fs.statSync(archive).isDirectory() ? folderSource(archive) : zipFileSource(archive);
+    } catch (err) {
+        if (err instanceof ZipFormatError) listing.problems.push(`${name || archive}: ${err.message}`);
+        else listing.notInspected.push(`${name || archive}: archive ${archive} not found`);
+        return;
+    }
+    listing.children.push(child);
+    listing.problems.push(...child.problems);
+    listing.notInspected.push(...child.notInspected);
+    for (const inner of child.entries) {
+        const e: ArchiveEntry = { ...inner, name: joinKey(name, inner.name) };
+        listing.entries.push(e);
+        listing.contents.set(e, { kind: "inner", source: child, entry: inner });
+    }
+}
+
+/** The listed tree as an ArchiveSource: reads go to the bytes, the file or the nested archive an entry came from. */
+function listedSource({ label, entries, contents, problems, notInspected, children }: AssetListing): ArchiveSource {
     const whole = (ref: ContentRef): Buffer => (ref.kind === "data" ? ref.data : fs.readFileSync((ref as { path: string }).path));
     const damaged = new Set<ArchiveEntry>();
     return {

@@ -1,0 +1,209 @@
+// The cached archives (archives/<key>.zip with its record and manifest, cache.ts): a record written only
+// after the facts and manifest, checked against the zip's bytes on every read; the previous archive a build
+// copies unchanged entries from; and the unchanged-inputs shortcut (slots/<…>.json), which answers a
+// build whose inputs are the same as last time's without planning it again.
+import * as fs from "fs";
+import * as path from "path";
+import { ArchiveFacts, inspectSource } from "../policies/inspect";
+import { zipFileSource } from "../policies/inspect/source";
+import { commitTemp, removeQuietly, writeFileAtomic } from "../shared/atomic";
+import { BuildCache, fileCrc32, FORMAT_VERSION, keyOf, sha256Hex } from "./cache";
+import { statIsSettled } from "./content-hash";
+import { DEFLATE_ENGINE } from "./deflate-pool";
+import { LocatedDependencies } from "./dependencies";
+import { ResolvedOptions } from "./options";
+import { Planned } from "./plan";
+import { RemoteSession } from "./remote";
+import { SlimReport } from "./slim";
+import { WalkResult } from "./walk";
+import { ManifestEntry, PreviousArchive, WriteResult } from "./zip-writer";
+
+/** A cached archive's record (archives/<key>.json): what a hit needs without reading the zip. */
+export interface ArchiveRecord {
+    format: number;
+    key: string;
+    sha256: string;
+    /** CRC-32 of the whole zip file, checked before every use (readRecord): 15 ms for 73.5 MB, where sha256 took 42 ms. */
+    crc32: number;
+    /** sha256 of its manifest (entry offsets): a damaged one would make a rebuild copy the wrong byte ranges. */
+    manifestSha256: string;
+    zippedBytes: number;
+    /** The cached zip's mtime when written: a different one means someone modified it in place. */
+    mtimeMs: number;
+    facts: ArchiveFacts;
+    compressionLevel: number;
+    compressedEntries: number;
+    reusedEntries: number;
+}
+
+/** The modules that decide what goes into an archive and how (the build's own, walking, normalising, writing). */
+const BUILDER_FILES = [
+    "index",
+    "pipeline",
+    "source",
+    "dependencies",
+    "plan",
+    "write-archive",
+    "archive-cache",
+    "donors",
+    "checks",
+    "walk",
+    "normalize",
+    "credentials",
+    "zip-writer",
+    "deflate-worker",
+    "options",
+    "target-bytecode",
+    "slim/index",
+    "slim/rules",
+    "slim/compact",
+    "tools/strip",
+].map((m) => path.join(__dirname, m + path.extname(__filename)));
+
+/**
+ * Everything an archive is made from, by identity rather than content: the
+ * options, the install (its folder is named by the hash of its inputs) and
+ * each source file's stat — the trust the hash memo already gives a file
+ * whose size, times and inode are unchanged. Undefined (no shortcut) for a
+ * site-packages folder, which has no install key, and while any source file
+ * was changed within the memo's racy window.
+ */
+export function inputsOf(options: ResolvedOptions, walked: WalkResult | undefined, located: LocatedDependencies | undefined): string | undefined {
+    if (options.dependencies.kind === "site-packages") return undefined;
+    const now = Date.now();
+    if (!(walked ?? []).every((f) => statIsSettled(f, now))) return undefined;
+    const { kind, target, source, dependencies, include, exclude, defaultExcludes, installer, python, uv, installerArgs, prefix, compressionLevel, cacheDir, slim } = options;
+    const { bytecode } = options;
+    return keyOf({
+        format: FORMAT_VERSION,
+        compressors: DEFLATE_ENGINE,
+        // This code's own version: a fixed builder must not keep serving what the previous one made.
+        builder: BUILDER_FILES.map((f) => {
+            const st = fs.statSync(f, { throwIfNoEntry: false });
+            return st ? [f, st.size, st.mtimeMs] : [f];
+        }),
+        options: { kind, runtime: target.runtime, architecture: target.architecture, source, dependencies, include, exclude, defaultExcludes, installer, python, uv, installerArgs, prefix, compressionLevel, cacheDir, bytecode, slim },
+        install: located?.roots ?? "none",
+        source: (walked ?? []).map((f) => [f.rel, f.size, f.mtimeMs, f.ctimeMs, f.ino, f.mode]),
+        leftOut: walked?.leftOut ?? 0,
+    });
+}
+
+/** The last build's archive when it was made from exactly these inputs and is still as written. */
+export function unchangedSince(slotPath: string, inputs: string, cache: BuildCache): { key: string; record: ArchiveRecord; slim?: SlimReport } | undefined {
+    try {
+        const slot = JSON.parse(fs.readFileSync(slotPath, "utf8")) as { key: string; inputs?: string; slim?: SlimReport };
+        if (slot.inputs !== inputs) return undefined;
+        const record = readRecord(cache.archiveRecordPath(slot.key), cache.archivePath(slot.key));
+        return record && { key: slot.key, record, slim: slot.slim };
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * Puts a written archive (`temp`) into the cache under `key`: its facts, read
+ * back from the zip, its manifest, then its record, and last the archive under
+ * its name. A build killed in between leaves a record whose archive is missing
+ * (not used: readRecord), never an archive without its record.
+ */
+export function recordArchive(options: ResolvedOptions, cache: BuildCache, key: string, temp: string, written: WriteResult, label: string, lap: (phase: string) => void): ArchiveRecord {
+    const src = zipFileSource(temp);
+    // The workers judged every entry's content for credentials as they compressed it (or an earlier build
+    // did, for reused entries: the manifest keeps what they found), so the read-back need not read them all.
+    const found = new Map(written.manifest.map((m) => [m.name, m.secrets ?? []]));
+    src.knownSecrets = (e) => found.get(e.name);
+    let facts: ArchiveFacts;
+    try {
+        facts = inspectSource(src).facts;
+    } finally {
+        src.close();
+    }
+    facts.label = label;
+    lap("  inspect");
+    const manifest = JSON.stringify({ level: options.compressionLevel, compressors: DEFLATE_ENGINE, manifest: written.manifest });
+    writeFileAtomic(cache.archiveManifestPath(key), manifest);
+    const record: ArchiveRecord = {
+        format: FORMAT_VERSION,
+        key,
+        sha256: written.sha256,
+        crc32: written.crc32,
+        manifestSha256: sha256Hex(manifest),
+        zippedBytes: written.zippedBytes,
+        mtimeMs: fs.statSync(temp).mtimeMs, // rename keeps it
+        facts,
+        compressionLevel: options.compressionLevel,
+        compressedEntries: written.compressedEntries,
+        reusedEntries: written.reusedEntries,
+    };
+    const recordPath = cache.archiveRecordPath(key);
+    writeFileAtomic(recordPath, JSON.stringify(record));
+    try {
+        commitTemp(temp, cache.archivePath(key));
+    } catch (e) {
+        removeQuietly(recordPath);
+        throw e;
+    }
+    return record;
+}
+
+/** The archive from the remote cache, checked against this build's plan (remote/entries.ts) and recorded as a built one is. */
+export async function fetchArchive(remote: RemoteSession, options: ResolvedOptions, cache: BuildCache, planned: Planned[], key: string, label: string): Promise<ArchiveRecord | undefined> {
+    const fetched = await remote.fetchArchive(key, planned, cache);
+    if (!fetched) return undefined;
+    try {
+        const written = { manifest: fetched.manifest, sha256: fetched.sha256, crc32: fileCrc32(fetched.temp), zippedBytes: fetched.bytes, compressedEntries: 0, reusedEntries: 0 };
+        return recordArchive(options, cache, key, fetched.temp, written, label, () => {});
+    } catch (e) {
+        removeQuietly(fetched.temp);
+        throw e;
+    }
+}
+
+/** The previous build of the same source and options, if it is still cached. */
+export function previousArchive(cache: BuildCache, slotPath: string, level: number): PreviousArchive | undefined {
+    try {
+        const { key } = JSON.parse(fs.readFileSync(slotPath, "utf8"));
+        // Only an archive still exactly as written (its bytes, checked: readRecord), with the manifest written with it.
+        const record = readRecord(cache.archiveRecordPath(key), cache.archivePath(key));
+        const text = record && fs.readFileSync(cache.archiveManifestPath(key), "utf8");
+        if (!text || sha256Hex(text) !== record.manifestSha256) return undefined;
+        const previous = JSON.parse(text) as { level: number; compressors?: string; manifest: ManifestEntry[] };
+        // Entries made by another compressor (another libdeflate build) would make this build's bytes differ from a cold build's.
+        if (previous.level !== level || previous.compressors !== DEFLATE_ENGINE) return undefined;
+        return new PreviousArchive(cache.archivePath(key), previous.manifest);
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * A cached archive's record, when the archive is still exactly what was
+ * written: the same size and mtime (cheap, catches an edit in place through
+ * a linked --out) and the same CRC-32 of its bytes (catches what rotted on
+ * disk or was edited with its mtime set back). Every archive handed out or
+ * reused passes here. An archive whose bytes changed is removed with its
+ * record, so it is built again rather than shipped again.
+ */
+export function readRecord(recordPath: string, zipPath: string): ArchiveRecord | undefined {
+    let record: ArchiveRecord;
+    try {
+        record = JSON.parse(fs.readFileSync(recordPath, "utf8")) as ArchiveRecord;
+        const st = fs.statSync(zipPath);
+        if (record.format !== FORMAT_VERSION || st.size !== record.zippedBytes || st.mtimeMs !== record.mtimeMs) return undefined;
+    } catch {
+        return undefined;
+    }
+    if (fileCrc32(zipPath) === record.crc32) return record;
+    for (const f of [zipPath, recordPath, recordPath.replace(/\.json$/, ".manifest.json")]) removeQuietly(f);
+    return undefined;
+}
+
+export function touch(p: string): void {
+    const now = new Date();
+    try {
+        fs.utimesSync(p, now, now);
+    } catch {
+        // only used to keep the archive from being swept
+    }
+}
