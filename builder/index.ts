@@ -52,7 +52,8 @@ export interface BuildResult {
     credentialsLeftOut: string[];
     findings: Finding[];
     dependencies: DependencyReport;
-    cache: { archive: "hit" | "miss"; install: "hit" | "miss" | "none"; compressedEntries: number; reusedEntries: number; hashedFiles: number };
+    /** "remote": taken from the remote cache (builder/remote/) by this build. */
+    cache: { archive: "hit" | "remote" | "miss"; install: "hit" | "remote" | "miss" | "none"; compressedEntries: number; reusedEntries: number; hashedFiles: number };
     /** What slimming removed and stripped, per package (the `slim` option). */
     slim?: SlimReport;
     /** What the checks saw; rules can be re-run on it. Shared with later inspections of the archive in this process: do not modify it. */
@@ -223,8 +224,8 @@ async function build(options: ResolvedOptions, remote?: RemoteSession): Promise<
         findings,
         dependencies: located?.description ?? { from: "none", packages: [], notes: [options.noDependencies ?? "none given"] },
         cache: {
-            archive: hit ? "hit" : "miss",
-            install: located?.installHit === undefined ? "none" : located.installHit ? "hit" : "miss",
+            archive: !hit ? "miss" : remote?.tookFromRemote("archives", key) ? "remote" : "hit",
+            install: located?.installHit === undefined ? "none" : !located.installHit ? "miss" : located.roots.some((r) => remote?.tookFromRemote("installs", path.basename(path.dirname(r)))) ? "remote" : "hit",
             compressedEntries: hit ? 0 : record.compressedEntries,
             reusedEntries: hit ? 0 : record.reusedEntries,
             hashedFiles,
