@@ -99,13 +99,21 @@ export async function setupCommand(argv: string[]): Promise<number> {
     // architectures: --arch and --runtime do not change it.
     if (process.platform === "linux" && hostArchitecture()) {
         const stripper = `strip (Debian ${STRIPPER_PACKAGE.suite} binutils-multiarch ${STRIPPER_PACKAGE.version})`;
-        await step(
-            say,
-            stripper,
-            () => [stripDir()],
-            (s) => ensureStripper(s),
-        );
-        report(`${stripper}, for build --slim: ${path.join(stripDir(), "strip")}`);
+        try {
+            await step(
+                say,
+                stripper,
+                () => [stripDir()],
+                (s) => ensureStripper(s),
+            );
+            report(`${stripper}, for build --slim: ${path.join(stripDir(), "strip")}`);
+        } catch (e) {
+            // Only slim builds need it (setup --no-runner used to need neither dpkg nor the Debian mirror): said, not fatal.
+            if (!(e instanceof UserError)) throw e;
+            process.stderr.write(`lambda-python: warning: ${e.message}
+Builds without --slim do not need it; build --slim tries again.
+`);
+        }
     } else {
         report(`strip: none for this machine (build --slim strips shared objects on Linux x86_64 and arm64 machines only)`);
     }

@@ -12,6 +12,7 @@ import { hostArchitecture } from "../runner/host";
 import { emulatorPath } from "../runner/tools";
 import { stripDir, STRIPPER_PACKAGE } from "../builder/tools/strip";
 import { cli, tmpDir, writeFiles } from "./helpers";
+import { closedEndpoint } from "./s3-server";
 
 /** The pinned stripper's folder in the tools folder (build --slim's). */
 const STRIPPER = path.relative(defaultToolsDir(), stripDir());
@@ -88,6 +89,16 @@ describe("lambda-python setup: progress for what it downloads", () => {
         const without = cli([...args, ...cacheDir()], offline);
         assert.equal(without.code, 2, without.stderr);
         assert.match(without.stderr, /could not download the pinned stripper/);
+    });
+
+    it("says, without failing, when the stripper cannot be had: only slim builds need it", async () => {
+        const tools = toolsWith(["venv"]);
+        const env = { ...process.env, LAMBDA_PYTHON_TOOLS_DIR: tools, LAMBDA_PYTHON_DEBIAN_MIRROR: `${await closedEndpoint()}/debian` };
+        const r = cli(["setup", "--no-runner"], { env });
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stderr, /^lambda-python: warning: could not download the pinned stripper .*\nBuilds without --slim do not need it; build --slim tries again\.$/m);
+        assert.doesNotMatch(r.stdout, /for build --slim/);
+        assert.ok(!fs.existsSync(path.join(tools, STRIPPER)));
     });
 
     it("says each runtime's root and runtime client with their size and time, and --quiet says nothing", () => {
