@@ -9,6 +9,7 @@
 //   slim/<key>.json, <key>.so  one shared object stripped (slim/index.ts): its record, the stripped copy
 //   bytecode/<CPython>/<key>.pyc  one module compiled for the target (target-bytecode.ts)
 //   tmp/                       work in progress, never read by another build
+//   .swept                     its mtime: when sweep() last ran
 //
 // sweep() bounds what can grow (archives, stripped objects, bytecode) by age
 // of last use; each build marks what it uses (markUsed). See DESIGN.md,
@@ -133,19 +134,28 @@ export class BuildCache {
      * builds running right now keep theirs), and archives, stripped shared
      * objects and compiled modules unused for a month: an entry is used when
      * a build reads it (markUsed, or a fresh write), so one that a build is
-     * about to ship is a day old at most and never swept.
+     * about to ship is a day old at most and never swept. At most once an
+     * hour per cache (the mtime of `.swept` says when it last ran): a
+     * stack's fifty builds would otherwise each stat every entry.
      */
-    sweep(): void {
+    sweep(options: { evenIfRecent?: boolean } = {}): void {
         const now = Date.now();
         const oldTemp = now - 24 * 3600_000;
         const oldUse = now - UNUSED_FOR_MS;
-        const mtime = (p: string) => {
+        const mtime = (p: string, missing = now) => {
             try {
                 return fs.statSync(p).mtimeMs;
             } catch {
-                return now;
+                return missing;
             }
         };
+        const marker = path.join(this.root, ".swept");
+        if (!options.evenIfRecent && now - mtime(marker, 0) < SWEEP_EVERY_MS) return;
+        try {
+            fs.writeFileSync(marker, "");
+        } catch {
+            // a cache that cannot be written: the build says so where it writes
+        }
         const temporary = (p: string) => {
             const base = path.basename(p);
             return base.startsWith(".") && base.includes(".tmp-");
@@ -168,6 +178,9 @@ export class BuildCache {
         for (const store of listing(path.join(this.root, "bytecode"))) sweepEntries(store, ".pyc", []);
     }
 }
+
+/** How often a cache is swept at most. */
+export const SWEEP_EVERY_MS = 3600_000;
 
 /** How long an archive, a stripped shared object or a compiled module stays in the cache unused. */
 export const UNUSED_FOR_MS = 30 * 24 * 3600_000;

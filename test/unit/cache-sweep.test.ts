@@ -9,7 +9,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BuildCache, markUsed, UNUSED_FOR_MS } from "../../builder/cache";
+import { BuildCache, markUsed, SWEEP_EVERY_MS, UNUSED_FOR_MS } from "../../builder/cache";
 import { sweepLeftovers } from "../../builder/leftovers";
 import { ownerTag } from "../../shared/owner";
 
@@ -80,6 +80,20 @@ describe("the build cache's sweep", () => {
         cache.sweep();
         assert.deepEqual(left(cache.slimDir()), [`${KEY(1)}.json`, `${KEY(2)}.json`]);
         markUsed(path.join(cache.slimDir(), "gone.json"), 0); // removed meanwhile: no error
+    });
+
+    it("sweeps a cache at most once an hour, so a stack's many builds do not each read every entry", () => {
+        const pyc = (n: number) => path.join(cache.bytecodeDir("d".repeat(32)), `${KEY(n)}.pyc`);
+        write(pyc(1), UNUSED_FOR_MS + DAY);
+        cache.sweep();
+        assert.ok(!fs.existsSync(pyc(1)));
+        write(pyc(2), UNUSED_FOR_MS + DAY);
+        cache.sweep();
+        assert.ok(fs.existsSync(pyc(2)), "swept within the hour: not again");
+        const hourAgo = new Date(Date.now() - SWEEP_EVERY_MS - 60_000);
+        fs.utimesSync(path.join(root, ".swept"), hourAgo, hourAgo);
+        new BuildCache(root).sweep(); // another build, in this process or another
+        assert.ok(!fs.existsSync(pyc(2)), "an hour later, swept");
     });
 
     it("lists slim/ and each bytecode folder among the places a killed build's temporaries are removed from", () => {
