@@ -6,7 +6,14 @@
 //   archives/<build key>.manifest.json  per-entry offsets and hashes, for reuse
 //   slots/<slot key>.json      the last build of one source+options, for entry reuse
 //   hashes/<root hash>.json    content hashes of a folder's files, by stat
+//   slim/<key>.json, <key>.so  one shared object stripped (slim/index.ts): its record, the stripped copy
+//   bytecode/<CPython>/<key>.pyc  one module compiled for the target (target-bytecode.ts)
 //   tmp/                       work in progress, never read by another build
+//   .swept                     its mtime: when sweep() last ran
+//
+// sweep() bounds what can grow (archives, stripped objects, bytecode) by age
+// of last use; each build marks what it uses (markUsed). See DESIGN.md,
+// "The cache and its keys".
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -81,6 +88,22 @@ export class BuildCache {
         return path.join(this.root, "hashes", `${keyOf(folder)}.json`);
     }
 
+    /** Stripped shared objects (`slim`): `<key>.json` records one, `<key>.so` is the stripped copy. */
+    slimDir(): string {
+        return path.join(this.root, "slim");
+    }
+
+    /** Modules compiled by one CPython (`bytecode`): `<key>.pyc`, an empty one for a module that does not compile. */
+    bytecodeDir(store: string): string {
+        return path.join(this.root, "bytecode", store);
+    }
+
+    /** The folders where a build killed outright may leave temporaries (leftovers.ts sweeps them at each build's start). */
+    leftoverFolders(): string[] {
+        const bytecode = path.join(this.root, "bytecode");
+        return [...["tmp", "archives", "slots", "hashes", "installs", "slim"].map((d) => path.join(this.root, d)), ...listing(bytecode)];
+    }
+
     /** A fresh folder for one build's work in progress. */
     makeTempDir(label: string): string {
         const dir = path.join(this.root, "tmp");
@@ -90,34 +113,79 @@ export class BuildCache {
 
     /**
      * Removes leftovers of interrupted builds (older than a day, so that
-     * builds running right now keep theirs) and archives unused for a month.
+     * builds running right now keep theirs), and archives, stripped shared
+     * objects and compiled modules unused for a month: an entry is used when
+     * a build reads it (markUsed, or a fresh write), so one that a build is
+     * about to ship is a day old at most and never swept. At most once an
+     * hour per cache (the mtime of `.swept` says when it last ran): a
+     * stack's fifty builds would otherwise each stat every entry.
      */
-    sweep(): void {
+    sweep(options: { evenIfRecent?: boolean } = {}): void {
         const now = Date.now();
         const oldTemp = now - 24 * 3600_000;
-        const oldUse = now - 30 * 24 * 3600_000;
-        const listing = (dir: string) => {
-            try {
-                return fs.readdirSync(dir).map((n) => path.join(dir, n));
-            } catch {
-                return [];
-            }
-        };
-        const mtime = (p: string) => {
+        const oldUse = now - UNUSED_FOR_MS;
+        const mtime = (p: string, missing = now) => {
             try {
                 return fs.statSync(p).mtimeMs;
             } catch {
-                return now;
+                return missing;
             }
         };
-        for (const p of listing(path.join(this.root, "tmp"))) if (mtime(p) < oldTemp) removeQuietly(p);
-        for (const p of listing(path.join(this.root, "archives"))) {
-            const base = path.basename(p);
-            if (base.startsWith(".") && base.includes(".tmp-") && mtime(p) < oldTemp) removeQuietly(p);
-            else if (/^[0-9a-f]+\.json$/.test(base) && mtime(p) < oldUse) {
-                const key = base.slice(0, -".json".length);
-                for (const f of [this.archiveRecordPath(key), this.archivePath(key), this.archiveManifestPath(key)]) removeQuietly(f);
-            }
+        const marker = path.join(this.root, ".swept");
+        if (!options.evenIfRecent && now - mtime(marker, 0) < SWEEP_EVERY_MS) return;
+        try {
+            fs.writeFileSync(marker, "");
+        } catch {
+            // a cache that cannot be written: the build says so where it writes
         }
+        const temporary = (p: string) => {
+            const base = path.basename(p);
+            return base.startsWith(".") && base.includes(".tmp-");
+        };
+        for (const p of listing(path.join(this.root, "tmp"))) if (mtime(p) < oldTemp) removeQuietly(p);
+        /** In `dir`: old temporaries, and each entry whose use mark (`<key><marked>`) is a month old, with its companions. */
+        const sweepEntries = (dir: string, marked: string, companions: string[]) => {
+            for (const p of listing(dir)) {
+                const base = path.basename(p);
+                if (temporary(p)) {
+                    if (mtime(p) < oldTemp) removeQuietly(p);
+                } else if (base.endsWith(marked) && /^[0-9a-f]+$/.test(base.slice(0, -marked.length)) && mtime(p) < oldUse) {
+                    const key = base.slice(0, -marked.length);
+                    for (const suffix of [marked, ...companions]) removeQuietly(path.join(dir, key + suffix));
+                }
+            }
+        };
+        sweepEntries(path.join(this.root, "archives"), ".json", [".zip", ".manifest.json"]);
+        sweepEntries(this.slimDir(), ".json", [".so"]);
+        for (const store of listing(path.join(this.root, "bytecode"))) sweepEntries(store, ".pyc", []);
+    }
+}
+
+/** How often a cache is swept at most. */
+export const SWEEP_EVERY_MS = 3600_000;
+
+/** How long an archive, a stripped shared object or a compiled module stays in the cache unused. */
+export const UNUSED_FOR_MS = 30 * 24 * 3600_000;
+
+/**
+ * Marks a cache entry used (its mtime, what sweep() judges by), given the
+ * mtime the caller's stat found: at most once a day, so that a build reading
+ * thousands of compiled modules writes almost none of them.
+ */
+export function markUsed(file: string, mtimeMs: number): void {
+    const now = Date.now();
+    if (now - mtimeMs < 24 * 3600_000) return;
+    try {
+        fs.utimesSync(file, new Date(now), new Date(now));
+    } catch {
+        // gone meanwhile: the reader finds it missing and makes it again
+    }
+}
+
+function listing(dir: string): string[] {
+    try {
+        return fs.readdirSync(dir).map((n) => path.join(dir, n));
+    } catch {
+        return [];
     }
 }

@@ -10,6 +10,7 @@ import { removeQuietly } from "../shared/atomic";
 import { describeWriteError, UserError } from "../shared/errors";
 import { setChildTempRoot } from "../shared/process";
 import { defaultToolsDir } from "../shared/cache-dirs";
+import { BuildCache } from "./cache";
 import { sweepLeftovers } from "./leftovers";
 import { BuildOptions, resolveOptions } from "./options";
 import { build } from "./pipeline";
@@ -26,8 +27,7 @@ export async function buildArchive(input: BuildOptions): Promise<BuildResult> {
     // pip's and uv's temporary files go under the cache, where an interrupted build's are removed with ours.
     setChildTempRoot(path.join(options.cacheDir, "tmp"));
     // What builds killed outright left (temporary folders and files, installers still running): a listing of a few folders.
-    const cacheFolders = ["tmp", "archives", "slots", "hashes", "installs"].map((d) => path.join(options.cacheDir, d));
-    sweepLeftovers([...cacheFolders, defaultToolsDir()], options.out);
+    sweepLeftovers([...new BuildCache(options.cacheDir).leftoverFolders(), defaultToolsDir()], options.out);
     // The remote cache, when one is set: asked on local misses, given what this build makes (DESIGN.md).
     const remote = options.remoteCache && remoteSession(options.remoteCache, options.progress);
     try {

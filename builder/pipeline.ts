@@ -45,7 +45,7 @@ export async function build(options: ResolvedOptions, remote?: RemoteSession): P
     const findings = checkBuiltArchive(options, facts, zipPath);
     if (options.out) copyOut(zipPath, options.out);
     lap("checks and copy");
-    return resultOf(options, { zipPath, archive, facts, findings, walked, located });
+    return resultOf(options, { zipPath, archive, facts, findings, walked, located, remote });
 }
 
 /** What every step of one build shares: its options, the cache, the walked source and located dependencies. */
@@ -100,9 +100,12 @@ function copyOut(zipPath: string, out: string): void {
 }
 
 /** What the build gives back: the archive, its checks' findings, where its dependencies came from and what the caches did. */
-function resultOf(options: ResolvedOptions, built: { zipPath: string; archive: MissingBuilt; facts: ArchiveFacts; findings: Finding[]; walked: WalkResult | undefined; located: LocatedDependencies | undefined }): BuildResult {
-    const { zipPath, facts, findings, walked, located } = built;
-    const { record, hit, hashedFiles, slim } = built.archive;
+function resultOf(
+    options: ResolvedOptions,
+    built: { zipPath: string; archive: MissingBuilt; facts: ArchiveFacts; findings: Finding[]; walked: WalkResult | undefined; located: LocatedDependencies | undefined; remote: RemoteSession | undefined },
+): BuildResult {
+    const { zipPath, facts, findings, walked, located, remote } = built;
+    const { key, record, hit, hashedFiles, slim } = built.archive;
     return {
         path: zipPath,
         out: options.out,
@@ -121,8 +124,8 @@ function resultOf(options: ResolvedOptions, built: { zipPath: string; archive: M
         findings,
         dependencies: located?.description ?? { from: "none", packages: [], notes: [options.noDependencies ?? "none given"] },
         cache: {
-            archive: hit ? "hit" : "miss",
-            install: located?.installHit === undefined ? "none" : located.installHit ? "hit" : "miss",
+            archive: !hit ? "miss" : remote?.tookFromRemote("archives", key) ? "remote" : "hit",
+            install: located?.installHit === undefined ? "none" : !located.installHit ? "miss" : located.roots.some((r) => remote?.tookFromRemote("installs", path.basename(path.dirname(r)))) ? "remote" : "hit",
             compressedEntries: hit ? 0 : record.compressedEntries,
             reusedEntries: hit ? 0 : record.reusedEntries,
             hashedFiles,

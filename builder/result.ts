@@ -25,7 +25,8 @@ export interface BuildResult {
     credentialsLeftOut: string[];
     findings: Finding[];
     dependencies: DependencyReport;
-    cache: { archive: "hit" | "miss"; install: "hit" | "miss" | "none"; compressedEntries: number; reusedEntries: number; hashedFiles: number };
+    /** "remote": taken from the remote cache (builder/remote/) by this build. */
+    cache: { archive: "hit" | "remote" | "miss"; install: "hit" | "remote" | "miss" | "none"; compressedEntries: number; reusedEntries: number; hashedFiles: number };
     /** What slimming removed and stripped, per package (the `slim` option). */
     slim?: SlimReport;
     /** What the checks saw; rules can be re-run on it. Shared with later inspections of the archive in this process: do not modify it. */

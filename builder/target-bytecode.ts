@@ -16,7 +16,7 @@ import { UserError } from "../shared/errors";
 import { DEBIAN_INTERPRETERS, describeDebianPythons } from "../target-python/debian-root";
 import { bytecodeTag, compileForTarget, ensureTargetCompiler } from "../target-python/target-bytecode";
 import { writeFileAtomic } from "../shared/atomic";
-import { BuildCache, keyOf, sha256Hex } from "./cache";
+import { BuildCache, keyOf, markUsed, sha256Hex } from "./cache";
 import type { ZipInputEntry } from "./zip-writer";
 
 /** The entries the bytecode is added to: what index.ts plans. */
@@ -47,11 +47,17 @@ export async function withTargetBytecode<T extends BytecodeEntry>(planned: T[], 
     const mountedAt = target.kind === "function" ? "/var/task" : "/opt";
     const tag = bytecodeTag(interpreter);
     const version = await ensureTargetCompiler(interpreter, say);
-    const store = path.join(cache.root, "bytecode", keyOf({ interpreter, version }).slice(0, 32));
+    const store = cache.bytecodeDir(keyOf({ interpreter, version }).slice(0, 32));
     fs.mkdirSync(store, { recursive: true });
     const sources = planned.filter((e) => !e.isDirectory && e.name.endsWith(".py"));
     const cached = (e: T) => path.join(store, `${keyOf({ at: `${mountedAt}/${e.name}`, sha256: e.sha256 })}.pyc`);
-    const missing = sources.filter((e) => !fs.existsSync(cached(e)));
+    // What this build uses is marked so (cache.ts: sweep() removes modules unused for a month).
+    const missing = sources.filter((e) => {
+        const file = cached(e);
+        const mtime = fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs;
+        if (mtime !== undefined) markUsed(file, mtime);
+        return mtime === undefined;
+    });
     if (missing.length) {
         say(`compiling ${missing.length} module${missing.length === 1 ? "" : "s"} to bytecode with ${interpreter} (${version})`);
         const stage = cache.makeTempDir("bytecode");

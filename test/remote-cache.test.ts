@@ -87,7 +87,7 @@ describe("remote build cache (S3 API)", function () {
         assert.doesNotMatch(second.stderr, /installing dependencies/, "nothing installed on the second machine");
         assert.deepEqual(fs.readFileSync(second.out), first.zip);
         const report = JSON.parse(second.stdout);
-        assert.equal(report.cache.install, "hit");
+        assert.deepEqual([report.cache.install, report.cache.archive], ["remote", "miss"], "the install came from the remote, the archive was made from it");
         // The installed files' compressed bytes came with the install; only what the build itself changes (the
         // handler, the console script's first line and the RECORD listing it) is compressed here.
         assert.ok(report.cache.reusedEntries >= 10 && report.cache.compressedEntries <= 4, JSON.stringify(report.cache));
@@ -95,7 +95,7 @@ describe("remote build cache (S3 API)", function () {
         assert.equal(plainSecond.code, 0, plainSecond.stderr);
         assert.match(plainSecond.stderr, new RegExp(`fetched the archive ${first.archive} from s3://${BUCKET}/shared`));
         assert.deepEqual(fs.readFileSync(plainSecond.out), first.plainZip);
-        assert.equal(JSON.parse(plainSecond.stdout).cache.archive, "hit");
+        assert.deepEqual([JSON.parse(plainSecond.stdout).cache.archive, JSON.parse(plainSecond.stdout).cache.install], ["remote", "none"]);
         // The unpacked install is a complete one of the local cache, with Lambda's modes.
         const site = path.join(second.machine, "cache", "installs", first.install, "site-packages");
         assert.equal(fs.statSync(path.join(site, "bin", "normalizer")).mode & 0o111, 0o111 & ~process.umask());
@@ -104,6 +104,11 @@ describe("remote build cache (S3 API)", function () {
         const again = cli(["build", app, "--runtime", "python3.13", "--out", second.out], { env: { ...process.env, ...remote("shared"), AWS_ENDPOINT_URL_S3: await closedEndpoint(), LAMBDA_PYTHON_CACHE_DIR: path.join(second.machine, "cache") } });
         assert.equal(again.code, 0, again.stderr);
         assert.deepEqual(warnings(again.stderr), [], "a local hit never touches the remote");
+        assert.match(again.stdout, /^ {2}cache +archive hit, install hit,/m, "the local cache's, as any local hit");
+        // The human summary says where the install came from, as --json does.
+        const human = cli(["build", app, "--runtime", "python3.13", "--out", path.join(tmpDir("lp-remote-human-"), "app.zip")], { env: { ...process.env, ...remote("shared"), LAMBDA_PYTHON_CACHE_DIR: tmpDir("lp-remote-machine-") } });
+        assert.equal(human.code, 0, human.stderr);
+        assert.match(human.stdout, /^ {2}cache +archive miss, install remote,/m);
     });
 
     it("never ships an archive whose record lies about it: rebuilds it, says which key in which bucket, and replaces it", async () => {

@@ -3,15 +3,18 @@
 // components and the CLI. The rules alone: test/unit/slim-rules.test.ts.
 // Needs the runner (lambda-python setup for python3.13 on x86_64 and arm64).
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { buildArchive } from "../builder";
+import { BuildCache, UNUSED_FOR_MS } from "../builder/cache";
 import { slimTree } from "../builder/slim";
 import { buildSlimProven } from "../runner/slim-proof";
 import { loadSegments } from "../builder/slim/rules";
 import { PythonFunction, PythonLayer } from "../components";
 import { outputValue } from "../preview/mock-stack";
+import { hostArchitecture } from "../target-python/host";
 import { cli, elfMachine, pyRead, pyZip, SHARED_CACHE, tmpDir, useMockStack, writeFiles } from "./helpers";
 import { elfHeader } from "./zip-crafter";
 
@@ -64,6 +67,33 @@ describe("slim", function () {
                 { file: "fake/lib.so", why: "not an ELF file" },
                 { file: "other/_ext.cpython-313-aarch64-linux-gnu.so", why: "an ELF file for another architecture than x86_64" },
             ]);
+        });
+
+        it("keeps the stripped copies a build uses through the cache's sweep, and removes those unused for a month", async () => {
+            const dir = tmpDir("lp-slim-sweep-");
+            writeFiles(dir, { "fastsum/_speed.c": "int add(int a, int b) { return a + b; }\n" });
+            // Debug information, as a package built from source has it: what strip removes.
+            const cc = spawnSync("gcc", ["-g", "-shared", "-fPIC", "-o", path.join(dir, "fastsum", "_speed.abi3.so"), path.join(dir, "fastsum", "_speed.c")], { encoding: "utf8" });
+            assert.equal(cc.status, 0, cc.stderr);
+            const rel = "fastsum/_speed.abi3.so";
+            const files = [{ rel, size: fs.statSync(path.join(dir, rel)).size, executable: false, abs: path.join(dir, rel) }];
+            const cacheDir = tmpDir("lp-slim-sweep-cache-");
+            const slim = () => slimTree(files, hostArchitecture()!, { keepTyped: false, keepWhole: [] }, cacheDir, () => {});
+            assert.equal((await slim()).stripped.size, 1);
+            const stored = new BuildCache(cacheDir).slimDir();
+            const entries = fs.readdirSync(stored).sort();
+            assert.deepEqual(
+                entries.map((n) => path.extname(n)),
+                [".json", ".so"],
+            );
+            const unused = path.join(stored, `${"e".repeat(64)}.json`);
+            fs.writeFileSync(unused, '{"why":"not smaller"}');
+            const monthAgo = new Date(Date.now() - UNUSED_FOR_MS - 24 * 3600_000);
+            for (const n of [...entries, path.basename(unused)]) fs.utimesSync(path.join(stored, n), monthAgo, monthAgo);
+            const again = await slim();
+            assert.equal(again.stripped.get(rel)?.path, path.join(stored, entries[1]), "the stripped copy from the cache");
+            new BuildCache(cacheDir).sweep();
+            assert.deepEqual(fs.readdirSync(stored).sort(), entries);
         });
 
         for (const architecture of ["x86_64", "arm64"] as const) {

@@ -8,6 +8,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { buildArchive } from "../builder";
+import { BuildCache, UNUSED_FOR_MS } from "../builder/cache";
 import { Architecture, invokeOnce } from "../runner";
 import { compileBytecode } from "../target-python/bytecode";
 import { rootDir } from "../target-python/debian-root";
@@ -171,6 +172,24 @@ describe("bytecode for the target", function () {
             const a = await buildArchive({ source, runtime: RUNTIME, bytecode: true, cacheDir: tmpDir("lp-bc-cache-") });
             const b = await buildArchive({ source, runtime: RUNTIME, bytecode: true, cacheDir: tmpDir("lp-bc-cache-") });
             assert.equal(a.sha256, b.sha256);
+        });
+
+        it("the modules a build uses stay in the cache's sweep, those unused for a month go", async () => {
+            const cacheDir = tmpDir("lp-bc-cache-");
+            await buildArchive({ source, runtime: RUNTIME, bytecode: true, cacheDir });
+            const stores = fs.readdirSync(path.join(cacheDir, "bytecode")).map((d) => path.join(cacheDir, "bytecode", d));
+            const pycs = stores.flatMap((d) => fs.readdirSync(d).map((n) => path.join(d, n)));
+            assert.equal(pycs.length, 3, pycs.join(", "));
+            const unused = path.join(stores[0], `${"e".repeat(40)}.pyc`);
+            fs.writeFileSync(unused, "");
+            const monthAgo = new Date(Date.now() - UNUSED_FOR_MS - 24 * 3600_000);
+            for (const f of [...pycs, unused]) fs.utimesSync(f, monthAgo, monthAgo);
+            // The same modules from another folder (not the no-change shortcut of the same one): compiled no more, used.
+            const copy = tmpDir("lp-bc-copy-");
+            fs.cpSync(source, copy, { recursive: true });
+            await buildArchive({ source: copy, runtime: RUNTIME, bytecode: true, cacheDir });
+            new BuildCache(cacheDir).sweep({ evenIfRecent: true }); // the builds above swept within the hour
+            assert.deepEqual(stores.flatMap((d) => fs.readdirSync(d).map((n) => path.join(d, n))).sort(), [...pycs].sort());
         });
 
         it("the other architecture's CPython, under qemu, writes the same bytes as this machine's", async () => {

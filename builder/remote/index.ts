@@ -67,7 +67,7 @@ class RemoteState {
     uploadsOff: boolean;
     private readonly warned = new Set<string>();
     /** Installs being fetched by this process's builds, by key: builds that start together fetch each once. */
-    readonly installFetches = new Map<string, Promise<void>>();
+    readonly installFetches = new Map<string, Promise<boolean>>();
     /** Blobs and records this process wrote or is writing (builds that made the same install each store it): each is written once. */
     readonly written = new Map<string, Promise<void>>();
     private transfers = 0;
@@ -107,6 +107,8 @@ export class RemoteSession {
     private readonly installsToStore: { key: string; installDir: string; files: InstalledFile[]; cache: BuildCache; level: number }[] = [];
     /** Archives this build wrote: their compressed entries are what an install's pack copies. */
     private readonly written: { zipPath: string; manifestPath: string }[] = [];
+    /** The installs (their keys) and archives (theirs) this build took from the remote: BuildResult.cache says "remote". */
+    private readonly fetched = { installs: new Set<string>(), archives: new Set<string>() };
     private readonly budget: AbortController;
     private readonly budgetTimer: NodeJS.Timeout;
 
@@ -133,11 +135,20 @@ export class RemoteSession {
         if (!fetching) {
             fetching = this.fetchInstallOnce(key, cache).then((dir) => {
                 if (dir) place(dir);
+                return dir !== undefined;
             });
             this.state.installFetches.set(key, fetching);
             void fetching.finally(() => this.state.installFetches.delete(key)).catch(() => undefined);
         }
-        return fetching;
+        // Builds of this process that waited for the same fetch took their install from the remote too.
+        return fetching.then((placed) => {
+            if (placed) this.fetched.installs.add(key);
+        });
+    }
+
+    /** Whether this build took the install `key` (installs/<key>) or the archive `key` from the remote cache. */
+    tookFromRemote(kind: "installs" | "archives", key: string): boolean {
+        return this.fetched[kind].has(key);
     }
 
     private async fetchInstallOnce(key: string, cache: BuildCache): Promise<string | undefined> {
@@ -228,6 +239,7 @@ export class RemoteSession {
             }
             const manifest = await this.checked(record, () => verifyArchive(temp, planned));
             this.progress(`fetched the archive ${key} from ${this.url}`);
+            this.fetched.archives.add(key);
             return { temp, manifest, sha256: record.sha256, bytes: record.bytes };
         } catch (e) {
             removeQuietly(temp);

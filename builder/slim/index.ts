@@ -9,6 +9,7 @@ import * as path from "path";
 import { UserError } from "../../shared/errors";
 import { commitTemp, removeQuietly, tempPathFor, trackTemp, writeFileAtomic } from "../../shared/atomic";
 import { ensureStripper, STRIPPER, Stripper } from "../tools/strip";
+import { BuildCache, markUsed } from "../cache";
 import { compactElf, verifyCompacted } from "./compact";
 import { elfKind, importsFolder, isMetadataFolder, mentionsImportOf, isTestOrDocFolder, isSharedObjectName, LoadSegment, loadSegments, removedFolderOf, SlimReason, slimReason, strippedSegmentsDiffer } from "./rules";
 
@@ -460,7 +461,7 @@ async function stripAll(candidates: SlimFile[], architecture: string, cacheDir: 
         else notStripped.push({ file: f.rel, why: kind === "not ELF" ? "not an ELF file" : `an ELF file for another architecture than ${architecture}` });
     }
     if (!targets.length) return { stripped, notStripped };
-    const dir = path.join(cacheDir, "slim");
+    const dir = new BuildCache(cacheDir).slimDir();
     fs.mkdirSync(dir, { recursive: true });
     let stripper: Stripper | undefined;
     const queue = [...targets];
@@ -475,6 +476,8 @@ async function stripAll(candidates: SlimFile[], architecture: string, cacheDir: 
             try {
                 record = JSON.parse(fs.readFileSync(recordPath, "utf8")) as StripRecord;
                 if (record.sha256 && fs.statSync(out).size !== record.size) record = undefined;
+                // Used by this build: kept by the cache's sweep for another month (cache.ts).
+                else markUsed(recordPath, fs.statSync(recordPath).mtimeMs);
             } catch {
                 record = undefined;
             }

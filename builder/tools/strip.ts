@@ -28,6 +28,9 @@ interface Deb {
     sha256: string;
 }
 
+/** The pinned binutils-multiarch: its Debian version and suite. */
+export const STRIPPER_PACKAGE = { version: pinned.version, suite: pinned.suite };
+
 /** What names this stripper in cache keys: another version may strip differently. */
 export const STRIPPER = `binutils-multiarch ${pinned.version} strip --strip-unneeded, load segments checked, patchelf layouts compacted (v6)`;
 
@@ -37,7 +40,8 @@ function host(): Architecture {
     return arch;
 }
 
-function stripDir(): string {
+/** Where the pinned strip is (or will be) installed: `<dir>/strip`. Throws a UserError on a machine it is not pinned for. */
+export function stripDir(): string {
     // Not "binutils-2.40-…": builder/leftovers.ts would read "binutils-2.40" as a dead build's temporary folder.
     return path.join(defaultToolsDir(), `stripper-binutils-${pinned.version}-on-${host()}`);
 }
