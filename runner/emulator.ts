@@ -250,7 +250,7 @@ class EmulatorChild {
     async untilListening(port: number, withinMs: number): Promise<string | undefined> {
         const deadline = Date.now() + withinMs;
         while (!(await canConnect(port))) {
-            if (this.exited) return this.stderr.trim() || `it exited with status ${this.process.exitCode ?? this.process.signalCode}`;
+            if (this.exited) return this.stderr.trim() || (this.process.exitCode !== null ? `it exited with status ${this.process.exitCode}` : `it was ended by ${this.process.signalCode}`);
             if (Date.now() > deadline) {
                 await this.kill();
                 const output = this.stderr.trim() ? ` Its last output: ${this.stderr.trim().split("\n").slice(-3).join(" ")}` : "";
