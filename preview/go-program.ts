@@ -41,6 +41,12 @@ export async function goFor(programDir: string, mainArg: string, options: GoOpti
     if (options.binary) {
         const binary = path.resolve(programDir, options.binary);
         if (!fs.existsSync(binary)) throw new UserError(`${programDir}: Pulumi.yaml's runtime.options.binary ${options.binary} does not exist. Build it first (go build -o ${options.binary}), as \`pulumi preview\` expects it built.`);
+        if (!isExecutableFile(binary)) {
+            const folder = fs.statSync(binary).isDirectory();
+            throw new UserError(
+                `${programDir}: Pulumi.yaml's runtime.options.binary ${options.binary} is not an executable file (${folder ? "it is a folder" : "no permission to run it"}). Build it (go build -o ${options.binary})${folder ? "" : `, or make it executable (chmod +x ${options.binary}) if it was copied without its mode`}.`,
+            );
+        }
         return { binary, from: `the program's binary ${options.binary} (runtime.options.binary)` };
     }
     const main = path.resolve(programDir, mainArg);
@@ -60,6 +66,15 @@ export async function goFor(programDir: string, mainArg: string, options: GoOpti
         throw new UserError(`${main}: the Go program does not build (go build): ${firstLines(built.stderr || built.stdout, 5)}. Fix it and preview again; \`pulumi preview\` would stop the same way.`);
     }
     return { binary, buildDir, from: `go build of ${path.relative(programDir, main) || "the program's folder"} (${version.stdout.trim().replace(/^go version /, "")})` };
+}
+
+function isExecutableFile(file: string): boolean {
+    try {
+        fs.accessSync(file, fs.constants.X_OK);
+        return fs.statSync(file).isFile();
+    } catch {
+        return false;
+    }
 }
 
 function hasGoModAbove(dir: string): boolean {

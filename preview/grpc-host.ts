@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     const started = startProgram(server.address);
     program = started.child;
     await send({ kind: "started" });
-    const code = await exitCode(started.child);
+    const code = await started.exitCode;
     await Promise.all(constructs);
     provider?.stop();
     server.stop();
@@ -144,8 +144,12 @@ function monitorHooks(mock: MockMonitorLike, constructs: Promise<unknown>[], com
     };
 }
 
-/** The program on its own SDK, as its language host starts it; its output goes to stderr (stdout is the preview's, --json). */
-function startProgram(monitor: string): { child: ChildProcess; stderrTail: () => string } {
+/**
+ * The program on its own SDK, as its language host starts it; its output goes to stderr (stdout is the preview's,
+ * --json). `exitCode` is watched from the spawn on: a program that cannot be started fails in an event of the next
+ * turn, which with no listener yet would end this host with a stack trace.
+ */
+function startProgram(monitor: string): { child: ChildProcess; exitCode: Promise<number>; stderrTail: () => string } {
     const parallel = Math.max(os.availableParallelism(), 4);
     const base: NodeJS.ProcessEnv = { ...process.env };
     for (const k of Object.keys(base)) if (k.startsWith("PULUMI_NODEJS_")) delete base[k];
@@ -159,25 +163,39 @@ function startProgram(monitor: string): { child: ChildProcess; stderrTail: () =>
         const env = goEnvironment(base, { monitor, project: request.project, stack: request.stack, organization: request.organization, programDir: request.programDir, parallel });
         child = spawn(go!.binary, [], { cwd: request.programDir, env, stdio: ["ignore", "pipe", "pipe"] });
     }
+    const code = exitCode(child);
     let stderrTail = "";
     child.stdout!.on("data", (d: Buffer) => process.stderr.write(d));
     child.stderr!.on("data", (d: Buffer) => {
         stderrTail = (stderrTail + d.toString("utf8")).slice(-4000);
         if (!d.toString("utf8").startsWith(NO_SDK_MARKER)) process.stderr.write(d);
     });
-    return { child, stderrTail: () => stderrTail };
+    return { child, exitCode: code, stderrTail: () => stderrTail };
 }
 
 /** The program's exit status (128 + the signal that ended it; -1 when it could not be started, which is an error). */
 function exitCode(child: ChildProcess): Promise<number> {
-    const started = child.spawnfile;
     return new Promise<number>((resolve) => {
-        child.once("error", (e) => {
-            errors.push({ message: `${started} could not be started (${e.message}).`, kind: "program" });
+        child.once("error", (e: NodeJS.ErrnoException) => {
+            errors.push({ message: couldNotStart(child.spawnfile, e), kind: "program" });
             resolve(-1);
         });
         child.once("exit", (c, signal) => resolve(c ?? 128 + (signal ? os.constants.signals[signal] : 0)));
     });
+}
+
+/** Why the program's interpreter or binary could not be started, and what to do about it. */
+function couldNotStart(file: string, e: NodeJS.ErrnoException): string {
+    const why = e.code === "ENOENT" ? "it does not exist" : e.code === "EACCES" ? "it is not an executable file (permission denied)" : e.code === "ENOEXEC" ? "it is not a program this machine can run" : e.message;
+    const venv = path.dirname(path.dirname(file));
+    const remedy = python
+        ? python.from.startsWith("the program's virtualenv")
+            ? `Recreate the program's virtualenv (python3 -m venv ${venv}, then ${path.join(venv, "bin", "pip")} install -r requirements.txt).`
+            : `Remove the preview's SDK virtualenv (${venv}) and preview again: it is made anew.`
+        : go!.buildDir
+          ? `The preview built it into ${go!.buildDir}: if that folder's file system does not allow running programs (mounted noexec), set TMPDIR to a folder that does and preview again.`
+          : `Build it for this machine (go build -o ${path.relative(request.programDir, file)}), or remove runtime.options.binary from Pulumi.yaml to have the preview build the program.`;
+    return `the ${language} program could not be started: ${python ? "its Python" : "its binary"} ${file} cannot be run: ${why}, so there is no preview. ${remedy}`;
 }
 
 /** A program that failed without saying why in an error the engine logged: why, from its last output. */

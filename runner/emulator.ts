@@ -11,11 +11,14 @@
 import { ChildProcess, spawn } from "child_process";
 import * as http from "http";
 import * as net from "net";
+import * as path from "path";
 import { UserError } from "../shared/errors";
 import { which } from "../target-python/host";
 import type { FunctionNetwork } from "./network";
 
 const INVOKE_PATH = "/2015-03-31/functions/function/invocations";
+/** How long a started emulator has to listen on its port before it is stopped and the start fails. */
+const LISTEN_WITHIN_MS = 10_000;
 /** How long to wait for the emulator's REPORT line after the response, before giving up on late logs. */
 const LOG_GRACE_MS = 2000;
 /** An invoke's logs kept for its result (all of them go to onLog as they come): the last 4 MiB. */
@@ -160,6 +163,8 @@ export interface EmulatorOptions {
      * with the invoke (`captured`): the import-time profile's lines (init-profile.ts).
      */
     captureLines?: RegExp;
+    /** How long the emulator has to listen once started (LISTEN_WITHIN_MS; shorter in tests). */
+    listenWithinMs?: number;
 }
 
 export interface PreparedNetwork {
@@ -191,7 +196,7 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number, p
     const network = prepared ?? options.network?.(apiPort);
     for (const p of network?.processes ?? []) register(p, helpers);
     const child = new EmulatorChild(options, port, apiPort, network);
-    const error = await child.untilListening(port);
+    const error = await child.untilListening(port, options.listenWithinMs ?? LISTEN_WITHIN_MS);
     if (error !== undefined) return { error };
     if (network) await child.untilReady(network);
     return { process: new Emulator(child, port, options.captureLines !== undefined) };
@@ -200,6 +205,8 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number, p
 /** The emulator's process: its output framed into each invoke's logs, the tail of its stderr, its exit. */
 class EmulatorChild {
     readonly process: ChildProcess;
+    /** The emulator's file. */
+    readonly emulator: string;
     readonly logs: LogFramer;
     readonly rapid: RapidLog;
     /** The last 8,000 characters of its stderr (and why it could not be spawned). */
@@ -208,6 +215,7 @@ class EmulatorChild {
     readonly exit: Promise<void>;
 
     constructor(options: EmulatorOptions, port: number, apiPort: number, network: FunctionNetwork | undefined) {
+        this.emulator = options.emulator;
         const setpriv = which("setpriv");
         // "info": the emulator says only in its log how a runtime failed and when the handler was called.
         const command = [options.emulator, "--runtime-interface-emulator-address", `127.0.0.1:${port}`, "--runtime-api-address", `127.0.0.1:${apiPort}`, "--log-level", "info", ...(network?.enter ?? []), ...options.bootstrap];
@@ -235,13 +243,18 @@ class EmulatorChild {
         });
     }
 
-    /** Undefined once the emulator listens on `port`; else, when it exited or did not listen within 10 s, why (it is stopped). */
-    async untilListening(port: number): Promise<string | undefined> {
-        const deadline = Date.now() + 10_000;
+    /**
+     * Undefined once the emulator listens on `port`; else why not, and it is stopped: it exited (its output), or
+     * it did not listen within `withinMs`. Read before the kill, which makes any emulator look exited.
+     */
+    async untilListening(port: number, withinMs: number): Promise<string | undefined> {
+        const deadline = Date.now() + withinMs;
         while (!(await canConnect(port))) {
-            if (this.exited || Date.now() > deadline) {
+            if (this.exited) return this.stderr.trim() || (this.process.exitCode !== null ? `it exited with status ${this.process.exitCode}` : `it was ended by ${this.process.signalCode}`);
+            if (Date.now() > deadline) {
                 await this.kill();
-                return this.stderr.trim() || (this.exited ? `exited with status ${this.process.exitCode}` : "not listening after 10 s");
+                const output = this.stderr.trim() ? ` Its last output: ${this.stderr.trim().split("\n").slice(-3).join(" ")}` : "";
+                return `it was not listening on 127.0.0.1:${port} after ${withinMs < 1000 ? `${withinMs} ms` : `${Math.round(withinMs / 1000)} s`}, so it was stopped.${output} A machine this busy (builds, many emulators at once: serve starts one per function) can be that slow: try again when it is quieter. If it keeps happening, the emulator file may be damaged: delete its folder (${path.dirname(this.emulator)}) and run \`lambda-python setup\` again.`;
             }
             await sleep(15);
         }
