@@ -16,7 +16,6 @@
 // "The cache and its keys".
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { ownerTag } from "../shared/owner";
