@@ -8,7 +8,7 @@ import { isDistributionName } from "../builder/slim";
 import { formatSummary } from "../builder/report";
 import { UserError } from "../shared/errors";
 import { ARCHITECTURES } from "../policies/target";
-import { date, oneOf, Options, parse, progressPrinter, wholeNumber } from "./args";
+import { date, oneOf, Options, parse, Parsed, progressPrinter, wholeNumber } from "./args";
 import { buildUsage } from "./usage";
 
 const help = `${buildUsage}
@@ -106,12 +106,34 @@ const OPTIONS = {
     "no-prove": { type: "boolean" },
 } satisfies Options;
 
+type Values = Parsed<typeof OPTIONS>["values"];
+
 export async function buildCommand(argv: string[]): Promise<number> {
     const { values: v, positionals } = parse("build", argv, OPTIONS, buildUsage);
     if (v.help) {
         console.log(help);
         return 0;
     }
+    const options = buildOptions(v, positionals);
+    try {
+        let result: BuildResult;
+        let proof: SlimProof | undefined;
+        if (v.slim) ({ result, proof } = await buildSlimProven(options, v["no-prove"] ? "never" : "auto"));
+        else result = await buildArchive(options);
+        console.log(v.json ? jsonReport(result, proof) : summary(result, proof, !!v.slim));
+        return 0;
+    } catch (e) {
+        if (e instanceof BuildCheckError) {
+            if (v.json) console.log(JSON.stringify({ error: "checks failed", findings: e.findings }, null, 2));
+            process.stderr.write(`lambda-python: ${e.message}\nNo archive was written.\n`);
+            return 1;
+        }
+        throw e;
+    }
+}
+
+/** The builder's options from the command line, every value checked (a UserError names the option). */
+function buildOptions(v: Values, positionals: string[]): BuildOptions {
     if (positionals.length > 1) throw new UserError(`build takes one source folder; got ${positionals.join(", ")}.\nUsage: ${buildUsage}`);
     const source = positionals[0];
     const kind = oneOf("kind", v.kind, ["function", "layer"] as const) ?? "function";
@@ -124,76 +146,65 @@ export async function buildCommand(argv: string[]): Promise<number> {
     if (!v.slim && (slimKeep || v["keep-typed"] || v["no-prove"])) throw new UserError(`--slim-keep, --keep-typed and --no-prove go with --slim.\nUsage: ${buildUsage}`);
     const badKeep = slimKeep?.find((n) => !isDistributionName(n));
     if (badKeep !== undefined) throw new UserError(`--slim-keep "${badKeep}" is not a distribution name (letters, digits, ".", "_" and "-", as pip takes it); e.g. --slim-keep scipy.`);
-    try {
-        const options: BuildOptions = {
-            source,
-            kind,
-            runtime: v.runtime,
-            architecture: oneOf("arch", v.arch, ARCHITECTURES),
-            requirements: v.requirements,
-            pyproject: v.pyproject,
-            lock: v.lock,
-            groups: v.group,
-            extras: v.extra,
-            sitePackages: v["site-packages"],
-            detectDependencies: !v["no-detect"],
-            layerLayout: oneOf("layer-layout", v["layer-layout"], ["python", "site-packages"] as const),
-            handler: v.handler,
-            include: v.include,
-            exclude: v.exclude,
-            defaultExcludes: !v["no-default-excludes"],
-            installer: oneOf("installer", v.installer, ["auto", "pip", "uv"] as const),
-            python: v.python,
-            installerArgs: v["installer-arg"],
-            compressionLevel: level,
-            bytecode: !!v.bytecode,
-            out,
-            cacheDir: v["cache-dir"],
-            remoteCache: v["remote-cache"],
-            checks: { "lambda-runtime-deprecation": { now: date("now", v.now) } },
-            onProgress: progressPrinter(!!v.quiet),
-            ...(v.slim ? { slim: { keepWhole: slimKeep, keepTyped: !!v["keep-typed"] } } : {}),
-        };
-        let result: BuildResult;
-        let proof: SlimProof | undefined;
-        if (v.slim) ({ result, proof } = await buildSlimProven(options, v["no-prove"] ? "never" : "auto"));
-        else result = await buildArchive(options);
-        if (v.json) {
-            const { facts, ...report } = result;
-            console.log(JSON.stringify({ ...report, ...(proof ? { slimProof: proof } : {}), wheels: facts.wheels.length, natives: facts.natives.length }, null, 2));
-        } else {
-            console.log(
-                formatSummary({
-                    title: `built ${result.kind} archive for ${result.runtime} on ${result.architecture}`,
-                    path: result.out,
-                    zippedBytes: result.zippedBytes,
-                    unzippedBytes: result.unzippedBytes,
-                    entries: result.entries,
-                    sha256: result.sha256,
-                    nativeArchitectures: result.nativeArchitectures,
-                    packages: result.biggestPackages,
-                    extra: [
-                        ...dependencyLines(result.dependencies),
-                        `cache          archive ${result.cache.archive}, install ${result.cache.install}, ${result.cache.compressedEntries} entries compressed, ${result.cache.reusedEntries} reused`,
-                        ...(v.slim ? slimLines(result.slim, proof) : []),
-                        ...(result.credentialsLeftOut.length
-                            ? [`left out       ${result.credentialsLeftOut.length} credential file${result.credentialsLeftOut.length > 1 ? "s" : ""}: ${result.credentialsLeftOut.join(", ")} (an --include naming one puts it back)`]
-                            : []),
-                    ],
-                    findings: result.findings,
-                    isError: blocksBuild,
-                }),
-            );
-        }
-        return 0;
-    } catch (e) {
-        if (e instanceof BuildCheckError) {
-            if (v.json) console.log(JSON.stringify({ error: "checks failed", findings: e.findings }, null, 2));
-            process.stderr.write(`lambda-python: ${e.message}\nNo archive was written.\n`);
-            return 1;
-        }
-        throw e;
-    }
+    return {
+        source,
+        kind,
+        runtime: v.runtime,
+        architecture: oneOf("arch", v.arch, ARCHITECTURES),
+        requirements: v.requirements,
+        pyproject: v.pyproject,
+        lock: v.lock,
+        groups: v.group,
+        extras: v.extra,
+        sitePackages: v["site-packages"],
+        detectDependencies: !v["no-detect"],
+        layerLayout: oneOf("layer-layout", v["layer-layout"], ["python", "site-packages"] as const),
+        handler: v.handler,
+        include: v.include,
+        exclude: v.exclude,
+        defaultExcludes: !v["no-default-excludes"],
+        installer: oneOf("installer", v.installer, ["auto", "pip", "uv"] as const),
+        python: v.python,
+        installerArgs: v["installer-arg"],
+        compressionLevel: level,
+        bytecode: !!v.bytecode,
+        out,
+        cacheDir: v["cache-dir"],
+        remoteCache: v["remote-cache"],
+        checks: { "lambda-runtime-deprecation": { now: date("now", v.now) } },
+        onProgress: progressPrinter(!!v.quiet),
+        ...(v.slim ? { slim: { keepWhole: slimKeep, keepTyped: !!v["keep-typed"] } } : {}),
+    };
+}
+
+/** The --json report: the build's result (its facts as counts) and the slim proof when there was one. */
+function jsonReport(result: BuildResult, proof: SlimProof | undefined): string {
+    const { facts, ...report } = result;
+    return JSON.stringify({ ...report, ...(proof ? { slimProof: proof } : {}), wheels: facts.wheels.length, natives: facts.natives.length }, null, 2);
+}
+
+/** The report for people: the archive, its dependencies, the cache, slimming, credentials left out, findings. */
+function summary(result: BuildResult, proof: SlimProof | undefined, slim: boolean): string {
+    return formatSummary({
+        title: `built ${result.kind} archive for ${result.runtime} on ${result.architecture}`,
+        path: result.out,
+        zippedBytes: result.zippedBytes,
+        unzippedBytes: result.unzippedBytes,
+        entries: result.entries,
+        sha256: result.sha256,
+        nativeArchitectures: result.nativeArchitectures,
+        packages: result.biggestPackages,
+        extra: [
+            ...dependencyLines(result.dependencies),
+            `cache          archive ${result.cache.archive}, install ${result.cache.install}, ${result.cache.compressedEntries} entries compressed, ${result.cache.reusedEntries} reused`,
+            ...(slim ? slimLines(result.slim, proof) : []),
+            ...(result.credentialsLeftOut.length
+                ? [`left out       ${result.credentialsLeftOut.length} credential file${result.credentialsLeftOut.length > 1 ? "s" : ""}: ${result.credentialsLeftOut.join(", ")} (an --include naming one puts it back)`]
+                : []),
+        ],
+        findings: result.findings,
+        isError: blocksBuild,
+    });
 }
 
 /** The report's lines about dependencies: where from, how pinned, what was installed, and anything to note. */

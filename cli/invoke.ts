@@ -5,8 +5,8 @@ import * as path from "path";
 import { buildArchive } from "../builder";
 import { describeFsError, UserError } from "../shared/errors";
 import { checkLayerCount, detectTarget, formatInitProfile, FunctionSpec, INIT_SECONDS, InvokeFailure, InvokeResult, JsonText, startFunction } from "../runner";
-import { ARCHITECTURES, isArchitecture, NEWEST_RUNTIME } from "../policies/target";
-import { debugPortOption, namedValues, oneOf, Options, parse, profileInitOption, progressPrinter, wholeNumber } from "./args";
+import { Architecture, ARCHITECTURES, isArchitecture, NEWEST_RUNTIME } from "../policies/target";
+import { debugPortOption, namedValues, oneOf, Options, parse, Parsed, profileInitOption, progressPrinter, wholeNumber } from "./args";
 import { invokeUsage } from "./usage";
 import { seekableArchive } from "./archive-input";
 import { readEventFile } from "../runner/event-file";
@@ -139,6 +139,8 @@ const OPTIONS = {
     "profile-init": { type: "boolean" },
 } satisfies Options;
 
+type Values = Parsed<typeof OPTIONS>["values"];
+
 export async function invokeCommand(argv: string[]): Promise<number> {
     const { values: v, positionals } = parse("invoke", argv, OPTIONS, invokeUsage);
     if (v.help) {
@@ -147,7 +149,29 @@ export async function invokeCommand(argv: string[]): Promise<number> {
     }
     if (positionals.length !== 1) throw new UserError(`invoke takes one function .zip or source folder${positionals.length ? `; got ${positionals.join(", ")}` : ""}.\nUsage: ${invokeUsage}`);
     const say = progressPrinter(!!v.quiet);
-    const input = await seekableArchive(positionals[0], "function archive or folder");
+    const { input, isFolder } = await functionInput(positionals[0]);
+    const request = await checkedRequest(v);
+    const spec = await functionSpec(v, input, isFolder, request, say);
+    const { result, warnings } = await invokeOnce(spec, request, say);
+    return report(result, spec, warnings, !!v.json, say);
+}
+
+/** What the user asked for beside the function, every value checked before anything slow happens. */
+interface Request {
+    event: JsonText;
+    environment: Record<string, string>;
+    timeoutSeconds: number | undefined;
+    memoryMB: number | undefined;
+    debugPort: number | undefined;
+    profileInit: boolean;
+    architecture: Architecture | undefined;
+    /** The layers as files (a piped layer copied to one). */
+    layers: string[];
+}
+
+/** The function archive or source folder as a file (a piped archive copied to one); a Pulumi program's folder refused. */
+async function functionInput(given: string): Promise<{ input: string; isFolder: boolean }> {
+    const input = await seekableArchive(given, "function archive or folder");
     let stat: fs.Stats;
     try {
         stat = fs.statSync(input);
@@ -160,22 +184,31 @@ export async function invokeCommand(argv: string[]): Promise<number> {
             `${input} is a Pulumi program folder, not a function's source folder. Invoke every function of the program with lambda-python preview ${input} --invoke, serve its URL functions with lambda-python serve ${input}, or give invoke one function's source folder or .zip.`,
         );
     }
-    // Everything the user typed is checked before anything slow happens.
+    return { input, isFolder: stat.isDirectory() };
+}
+
+/** Everything the user typed, checked (a UserError names the option) before anything slow happens. */
+async function checkedRequest(v: Values): Promise<Request> {
     const event = await readEvent(v.event);
     const environment = namedValues("env", v.env);
     const timeoutSeconds = wholeNumber("timeout", v.timeout);
     const memoryMB = wholeNumber("memory", v.memory);
     const debugPort = debugPortOption(v["debug-port"]);
     const profileInit = profileInitOption(v["profile-init"], debugPort);
-    let runtime = v.runtime;
-    let architecture = oneOf("arch", v.arch, ARCHITECTURES);
+    const architecture = oneOf("arch", v.arch, ARCHITECTURES);
     const given = v.layer ?? [];
     checkLayerCount(given); // before a piped layer is copied
     const layers: string[] = [];
     for (const layer of given) layers.push(await seekableArchive(layer, "layer archive"));
+    return { event, environment, timeoutSeconds, memoryMB, debugPort, profileInit, architecture, layers };
+}
 
+/** The function to run: a folder is built first (its target is then the build's); an archive's target, where not given, is detected from its files. */
+async function functionSpec(v: Values, input: string, isFolder: boolean, request: Request, say: (message: string) => void): Promise<FunctionSpec> {
     let code = input;
-    if (stat.isDirectory()) {
+    let runtime = v.runtime;
+    let architecture = request.architecture;
+    if (isFolder) {
         const built = await buildArchive({ source: input, kind: "function", runtime, architecture, onProgress: say });
         code = built.path;
         runtime = built.runtime;
@@ -185,31 +218,37 @@ export async function invokeCommand(argv: string[]): Promise<number> {
         runtime ??= detected.runtime;
         architecture ??= detected.architecture;
     }
-    const spec: FunctionSpec = {
+    return {
         code,
-        layers,
+        layers: request.layers,
         handler: v.handler ?? "lambda_function.lambda_handler",
         runtime: runtime ?? NEWEST_RUNTIME,
         architecture: architecture ?? "x86_64",
-        timeoutSeconds,
-        memoryMB,
-        environment,
+        timeoutSeconds: request.timeoutSeconds,
+        memoryMB: request.memoryMB,
+        environment: request.environment,
         functionName: v.name ?? path.basename(path.resolve(input)).replace(/\.zip$/i, ""),
     };
+}
 
+/** Starts the function, invokes it once with the event and stops it; its warnings (and the wait for a debugger) go to stderr first. */
+async function invokeOnce(spec: FunctionSpec, request: Request, say: (message: string) => void): Promise<{ result: InvokeResult; warnings: string[] }> {
+    const { debugPort, profileInit } = request;
     const fn = await startFunction(spec, { onLog: (line) => process.stderr.write(line), onProgress: say, debugPort, profileInit });
-    let result: InvokeResult;
     try {
         for (const w of fn.warnings) process.stderr.write(`lambda-python: warning: ${w}\n`);
         // Said even with --quiet: the command waits for the user's editor.
         if (debugPort !== undefined) process.stderr.write(`lambda-python: ${waitingForDebugger(debugPort)}\n`);
-        result = await fn.invoke(event);
+        return { result: await fn.invoke(request.event), warnings: fn.warnings };
     } finally {
         await fn.close();
     }
+}
 
-    if (v.json) {
-        console.log(jsonReport(result, { runtime: spec.runtime, architecture: spec.architecture, handler: spec.handler, warnings: fn.warnings }));
+/** The response on stdout (or the --json document), then on stderr the function's error (exit 1), or any init warning and the summary line (exit 0). */
+function report(result: InvokeResult, spec: FunctionSpec, warnings: string[], json: boolean, say: (message: string) => void): number {
+    if (json) {
+        console.log(jsonReport(result, { runtime: spec.runtime, architecture: spec.architecture, handler: spec.handler, warnings }));
     } else {
         process.stdout.write(result.payload.endsWith("\n") ? result.payload : `${result.payload}\n`);
         // Asked for, so printed even with --quiet; with --json it is the document's initProfile.
