@@ -26,7 +26,7 @@ import { CompressedData } from "../zip-writer";
 import type { RemoteSession } from "../remote";
 import { packReuse } from "../remote/pack-reuse";
 import { describeTarget, rescueFailedInstall } from "./diagnose";
-import { chooseInstaller, Installer, InstallerChoice } from "./installers";
+import { ChooseInstaller, chooseInstaller, Installer, InstallerChoice } from "./installers";
 import { findUv, hostPython } from "./host-tools";
 import { PackageIndexes, packageIndexes, splitIndexArgs } from "./indexes";
 import { buildsFromSnapshot, localProjectFiles, withAbsolutePaths, withProjectSnapshots } from "./local-paths";
@@ -88,6 +88,12 @@ export interface CompressWhileListing {
 export interface InstallContext {
     cache: BuildCache;
     installer: InstallerChoice;
+    /**
+     * Finds the installer for a choice: real pip or uv (chooseInstaller, the
+     * default). The seam for the unit tests' fake installer
+     * (test/unit/fake-installer.ts), which writes a site-packages offline.
+     */
+    chooseInstaller?: ChooseInstaller;
     python?: string;
     uv?: string;
     toolsDir: string;
@@ -201,7 +207,8 @@ function requirementLines(text: string): string[] {
 
 async function runInstall(job: InstallJob, target: LambdaTarget, ctx: InstallContext): Promise<InstalledDependencies & { inputTexts: Record<string, string> }> {
     const inputs = job.inputs;
-    const installer = await timed("find installer", () => chooseInstaller(job.kind === "uv-lock" && ctx.installer === "auto" ? "uv" : ctx.installer, ctx));
+    const choose = ctx.chooseInstaller ?? chooseInstaller;
+    const installer = await timed("find installer", () => choose(job.kind === "uv-lock" && ctx.installer === "auto" ? "uv" : ctx.installer, ctx));
     // Every download below uses exactly these, whichever place the user named them in.
     const py = await hostPython(ctx.python).catch(() => undefined);
     const configured = [pipConfigIndexes(py?.prefix), uvConfigIndexes()];
