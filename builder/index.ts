@@ -18,7 +18,7 @@ import { BuildCache, defaultToolsDir, fileCrc32, FORMAT_VERSION, keyOf, sha256He
 import { hashFiles, HashMemo, statIsSettled } from "./content-hash";
 import { sweepLeftovers } from "./leftovers";
 import { Turns } from "./turns";
-import { installDependencies } from "./install";
+import { installDependencies } from "./install/dependencies";
 import { normalizeDependencyTree } from "./normalize";
 import { BuildOptions, resolveOptions, ResolvedOptions } from "./options";
 import { biggestPackages, PackageSize } from "./report";

@@ -20,7 +20,7 @@ import { promisify } from "util";
 import * as zlib from "zlib";
 import { SCAN_FILE_BYTES, secretsInHead } from "../../policies/inspect/secrets";
 import { openZipFile, UNIX_OS, ZipEntry, ZipReader } from "../../policies/zip/reader";
-import type { InstalledFile } from "../install";
+import type { InstalledFile } from "../install/dependencies";
 import { ManifestEntry, ReuseSource, writeZip, ZipInputEntry } from "../zip-writer";
 
 const inflateRaw = promisify(zlib.inflateRaw);

@@ -27,7 +27,7 @@ import * as path from "path";
 import { redactCredentials } from "../../shared/redact";
 import { removeQuietly, tempPathFor, trackTemp } from "../../shared/atomic";
 import { BuildCache } from "../cache";
-import type { InstalledFile } from "../install";
+import type { InstalledFile } from "../install/dependencies";
 import { DEFLATE_ENGINE } from "../deflate-pool";
 import { ManifestEntry, PreviousArchive, reuseFrom } from "../zip-writer";
 import { RemoteCacheConfig } from "./config";

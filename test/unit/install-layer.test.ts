@@ -12,7 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { BuildCache } from "../../builder/cache";
-import { installDependencies, InstallContext, InstalledDependencies } from "../../builder/install";
+import { installDependencies, InstallContext, InstalledDependencies } from "../../builder/install/dependencies";
 import { lambdaTarget } from "../../policies/target";
 import { UserError } from "../../shared/errors";
 import { FakeDistribution, FakeInstaller } from "./fake-installer";

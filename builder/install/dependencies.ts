@@ -10,6 +10,12 @@
 // projects it names and the project's own package, built by their build
 // backends and installed without dependencies. The second is keyed by those
 // folders' contents, so editing the function's own package rebuilds only it.
+//
+// Names in this folder: an "index" is always a package index (indexes.ts;
+// asking one about a project for a diagnosis is project-lookup.ts), and a
+// "probe" is always a question to a local tool, remembered (probes.ts). The
+// installer comes from InstallContext.chooseInstaller: real pip or uv, or the
+// unit tests' fake (test/unit/fake-installer.ts).
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -34,7 +40,7 @@ import { lockFailure } from "./lock-failures";
 import { timed } from "./timing";
 import { pipConfigIndexes, uvConfigIndexes } from "./config-files";
 import { normalizeName, readRequirementInputs, RequirementInputs } from "./requirements";
-import type { ProjectSpec } from "./locks";
+import type { ProjectSpec } from "./locks/plan";
 import { ownPackage } from "./locks/pyproject";
 import { readText } from "./locks/toml";
 
@@ -172,7 +178,7 @@ function projectJob(spec: ProjectSpec, target: LambdaTarget, ctx: InstallContext
         prepare: async (work) => {
             const uv = spec.kind === "uv-lock" ? await findUv(ctx.uv, ctx.toolsDir) : undefined;
             // The lock readers load only when an install is missing.
-            const { planInstall } = await import("./locks");
+            const { planInstall } = await import("./locks/plan");
             const plan = await planInstall(spec, files, target, work, uv);
             const record = { pinned: plan.pinned, notes: plan.notes, localProjects: plan.localProjects };
             if (!requirementLines(plan.requirements).length) return { record };
