@@ -296,6 +296,43 @@ describe("the install layer, with a fake installer", () => {
         });
     });
 
+    describe("a project with a pyproject.toml and a package of its own", () => {
+        const project = () =>
+            app("", {
+                "pyproject.toml": '[project]\nname = "orders"\nversion = "0.1.0"\ndependencies = ["six==1.17.0"]\n\n[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n',
+                "orders/__init__.py": "def handler(event, context):\n    return {'orders': []}\n",
+            });
+        const spec = (dir: string) => ({ kind: "pyproject" as const, file: path.join(dir, "pyproject.toml"), groups: [], extras: [] });
+
+        it("installs the dependencies, then the package itself beside them without dependencies", async () => {
+            const fake = new FakeInstaller(catalog);
+            const r = await installDependencies(spec(project()), py313, context(fake));
+            assert.equal(fake.requests.length, 2);
+            assert.ok(listed(r).includes("six-1.17.0.dist-info/RECORD"));
+            assert.ok(!fake.requests[0].extraArgs.includes("--no-deps"));
+            assert.ok(fake.requests[1].extraArgs.includes("--no-deps"));
+            assert.ok(r.local, "the project's own install");
+            assert.ok(listed(r.local).includes("orders/__init__.py"));
+            assert.ok(!listed(r.local).some((f) => f.startsWith("six")));
+        });
+
+        it("installs only the package again when its code changes: the dependencies' install is reused", async () => {
+            const fake = new FakeInstaller(catalog);
+            const cache = tmp("cache");
+            const dir = project();
+            const first = await installDependencies(spec(dir), py313, context(fake, cache));
+            fs.writeFileSync(path.join(dir, "orders", "__init__.py"), "def handler(event, context):\n    return {'orders': ['one']}\n");
+            const second = await installDependencies(spec(dir), py313, context(fake, cache));
+            assert.equal(fake.requests.length, 3, "one more install: the package's");
+            assert.equal(second.siteDir, first.siteDir);
+            assert.equal(second.cacheHit, false);
+            assert.notEqual(second.local!.siteDir, first.local!.siteDir);
+            assert.match(fs.readFileSync(path.join(second.local!.siteDir, "orders", "__init__.py"), "utf8"), /'one'/);
+            assert.equal((await installDependencies(spec(dir), py313, context(fake, cache))).cacheHit, true);
+            assert.equal(fake.requests.length, 3);
+        });
+    });
+
     describe("a locked install", () => {
         const lock = path.join(__dirname, "..", "fixtures", "projects", "pylock-uv", "pylock.toml");
         const arm = lambdaTarget("python3.13", "arm64");
