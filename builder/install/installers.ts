@@ -306,9 +306,6 @@ function forgetPinning(siteDir: string, report: PipReport): void {
     }
 }
 
-/** How an install finds its installer: chooseInstaller, or a fake in the unit tests. */
-export type ChooseInstaller = (choice: InstallerChoice, options: { python?: string; uv?: string; toolsDir: string; progress?: (message: string) => void }) => Promise<Installer>;
-
 export async function chooseInstaller(choice: InstallerChoice, options: { python?: string; uv?: string; toolsDir: string; progress?: (message: string) => void }): Promise<Installer> {
     if (choice === "pip") return pipInstaller(options.python);
     const uv = await findUv(options.uv, options.toolsDir);
@@ -326,3 +323,6 @@ export async function chooseInstaller(choice: InstallerChoice, options: { python
         return pipInstaller(options.python);
     }
 }
+
+/** How an install finds its installer: chooseInstaller, or a fake in the unit tests (InstallContext.chooseInstaller). */
+export type ChooseInstaller = typeof chooseInstaller;
