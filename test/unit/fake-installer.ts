@@ -3,11 +3,14 @@
 // InstallContext.chooseInstaller, so the logic around the installer — the
 // install key, the cache and its manifest, one install per key in a process,
 // the rescue and diagnosis of a failure, the lock's failures — runs offline
-// in milliseconds. The real pip and uv stay the default and are tested end to
-// end (test/install.test.ts, test/deps-*.test.ts).
+// and fast (a diagnosis still runs the host's python3, as it does for real).
+// The real pip and uv stay the default and are tested end to end
+// (test/install.test.ts, test/deps-*.test.ts).
 //
-// It installs what a wheel install leaves in --target: each distribution's
-// package files and its `<name>-<version>.dist-info/` with METADATA, WHEEL,
+// It installs what a wheel install leaves in --target: a real wheel found in
+// a find-links folder (one the layer built from a pure sdist, say) is
+// unpacked as it is; any other distribution of its catalog is written as
+// its package files and its `<name>-<version>.dist-info/` with METADATA, WHEEL,
 // INSTALLER, REQUESTED (only for what the requirement files ask for, not for
 // dependencies pulled in) and a RECORD of every file with its sha256 and size.
 // It reads the requirement files the layer hands it (nested -r files, pins,
@@ -17,6 +20,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { spawnSync } from "child_process";
 import type { InstallRequest, Installer } from "../../builder/install/installers";
 import type { RunResult } from "../../shared/process";
 
@@ -68,12 +72,19 @@ export class FakeInstaller implements Installer {
         const scripted = this.options.answer?.(req, this.requests.length);
         if (scripted) return scripted;
         const wanted = readRequirements(req.requirementsFile);
-        const chosen = new Map<string, { dist: FakeDistribution; requested: boolean }>();
+        const chosen = new Map<string, { dist: FakeDistribution; requested: boolean; fromWheel?: boolean }>();
+        const wheels: { wheel: { file: string; version: string }; requested: boolean }[] = [];
         const add = (name: string, pin: string | undefined, requested: boolean, spec: string): RunResult | undefined => {
             const key = normalize(name);
             const known = chosen.get(key);
             if (known) {
                 known.requested ||= requested;
+                return undefined;
+            }
+            const wheel = findWheel(name, pin, [...req.findLinks, ...req.indexes.findLinks]);
+            if (wheel) {
+                wheels.push({ wheel, requested });
+                chosen.set(key, { dist: { name, version: wheel.version }, requested, fromWheel: true });
                 return undefined;
             }
             const dist = this.catalog.get(key);
@@ -94,8 +105,9 @@ export class FakeInstaller implements Installer {
             if (failed) return failed;
         }
         fs.mkdirSync(req.siteDir, { recursive: true });
-        for (const { dist, requested } of chosen.values()) {
-            writeDistribution(req.siteDir, dist, requested, this.name);
+        for (const { wheel, requested } of wheels) unpackWheel(wheel.file, req.siteDir, requested, this.name);
+        for (const { dist, requested, fromWheel } of chosen.values()) {
+            if (!fromWheel) writeDistribution(req.siteDir, dist, requested, this.name);
             onLine?.(`Installed ${dist.name}-${dist.version}`);
         }
         const names = [...chosen.values()].map(({ dist }) => `${dist.name}-${dist.version}`).join(" ");
@@ -191,4 +203,30 @@ function writeDistribution(siteDir: string, dist: FakeDistribution, requested: b
     }
     record.push(`${distInfo}/RECORD,,`);
     fs.writeFileSync(path.join(siteDir, distInfo, "RECORD"), `${record.join("\n")}\n`);
+}
+
+/** A py3-none-any (or other pure) wheel of `name` in the find-links folders, at the pinned version if any. */
+function findWheel(name: string, pin: string | undefined, folders: string[]): { file: string; version: string } | undefined {
+    for (const folder of folders) {
+        if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) continue;
+        for (const f of fs.readdirSync(folder).sort()) {
+            const m = /^([^-]+)-([^-]+)-.+-none-any\.whl$/.exec(f);
+            if (m && normalize(m[1]) === normalize(name) && (pin === undefined || m[2] === pin)) return { file: path.join(folder, f), version: m[2] };
+        }
+    }
+    return undefined;
+}
+
+/** Unpacks a wheel into site-packages as an installer does, adding INSTALLER (and REQUESTED) to its dist-info. */
+function unpackWheel(wheel: string, siteDir: string, requested: boolean, installer: string): void {
+    const r = spawnSync("python3", ["-m", "zipfile", "-e", wheel, siteDir], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`unpacking ${wheel}: ${r.stderr}`);
+    const distInfo = fs.readdirSync(siteDir).find((d) => d.endsWith(".dist-info") && normalize(d).startsWith(normalize(path.basename(wheel).split("-").slice(0, 2).join("-"))));
+    if (!distInfo) return;
+    const added: Record<string, Buffer> = { INSTALLER: Buffer.from(`${installer}\n`), ...(requested ? { REQUESTED: Buffer.alloc(0) } : {}) };
+    const record = path.join(siteDir, distInfo, "RECORD");
+    for (const [name, data] of Object.entries(added)) {
+        fs.writeFileSync(path.join(siteDir, distInfo, name), data);
+        fs.appendFileSync(record, `${distInfo}/${name},${recordHash(data)},${data.length}\n`);
+    }
 }

@@ -64,6 +64,41 @@ function context(installer: FakeInstaller, cacheRoot = tmp("cache"), more: Parti
     return { cache: new BuildCache(cacheRoot), installer: "pip", toolsDir: tmp("tools"), extraArgs: [], progress: (m) => messages.push(m), chooseInstaller: installer.choose, messages, ...more };
 }
 
+/** `<folder>/<base>.tar.gz`, a source distribution of these files under `<base>/`. */
+function sdist(folder: string, base: string, files: Record<string, string>): void {
+    const src = tmp("sdist");
+    for (const [rel, text] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(src, base, rel)), { recursive: true });
+        fs.writeFileSync(path.join(src, base, rel), text);
+    }
+    const tar = spawnSync("tar", ["-czf", path.join(folder, `${base}.tar.gz`), "-C", src, base]);
+    assert.equal(tar.status, 0, String(tar.stderr));
+}
+
+/** A PEP 517 build backend of a few lines: a py3-none-any wheel of the tinyjson package, as any backend would make it. */
+const TINY_BACKEND = `import base64, hashlib, os, zipfile
+NAME, VERSION = "tinyjson", "1.0"
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    dist = "%s-%s.dist-info" % (NAME, VERSION)
+    files = {
+        NAME + "/__init__.py": open(os.path.join(NAME, "__init__.py"), "rb").read(),
+        dist + "/METADATA": ("Metadata-Version: 2.1\\nName: %s\\nVersion: %s\\n" % (NAME, VERSION)).encode(),
+        dist + "/WHEEL": b"Wheel-Version: 1.0\\nGenerator: tiny_backend\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
+    }
+    name = "%s-%s-py3-none-any.whl" % (NAME, VERSION)
+    record = []
+    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as z:
+        for path, data in files.items():
+            z.writestr(path, data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            record.append("%s,sha256=%s,%d" % (path, digest, len(data)))
+        record.append(dist + "/RECORD,,")
+        z.writestr(dist + "/RECORD", "\\n".join(record) + "\\n")
+    return name
+`;
+
 const install = (dir: string, ctx: InstallContext, target = py313) => installDependencies({ kind: "requirements", file: path.join(dir, "requirements.txt") }, target, ctx);
 const listed = (r: InstalledDependencies) => r.files.map((f) => f.rel);
 const installsIn = (root: string) => (fs.existsSync(path.join(root, "installs")) ? fs.readdirSync(path.join(root, "installs")) : []);
@@ -262,16 +297,35 @@ describe("the install layer, with a fake installer", () => {
             await assert.rejects(install(dir, context(fake)), /^UserError: no release of six on the find-links locations \(--no-index\) matches six==9\.9 \(the newest there: 1\.17\.0, 1\.16\.0\)\./);
         });
 
+        it("builds a pure-Python package that has only a source distribution into a wheel, and installs again with it", async () => {
+            const fake = new FakeInstaller(catalog);
+            const wheels = tmp("wheels");
+            // A pure sdist whose build backend is in the tree (backend-path) and requires nothing: pip builds it offline.
+            sdist(wheels, "tinyjson-1.0", {
+                "pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "tiny_backend"\nbackend-path = ["."]\n',
+                "tinyjson/__init__.py": "import json\ndumps = json.dumps\n",
+                "tiny_backend.py": TINY_BACKEND,
+            });
+            const dir = app(`--no-index\n--find-links ${wheels}\nsix==1.17.0\ntinyjson==1.0\n`);
+            const ctx = context(fake);
+            const r = await install(dir, ctx);
+            assert.equal(fake.requests.length, 2, "installed again after building the wheel");
+            assert.equal(path.basename(fake.requests[1].findLinks[0]), "wheels", "with the built wheels as find-links");
+            assert.match(ctx.messages.join("\n"), /built tinyjson from its pure-Python source distribution/);
+            assert.ok(listed(r).includes("tinyjson/__init__.py"));
+            assert.ok(listed(r).includes("tinyjson-1.0.dist-info/REQUESTED"));
+            assert.ok(listed(r).includes("six-1.17.0.dist-info/RECORD"));
+            // Only the install and its manifest are kept: not the sdist, nor the wheel built from it.
+            assert.deepEqual(fs.readdirSync(path.dirname(r.siteDir)).sort(), ["manifest.json", "site-packages"]);
+        });
+
         it("refuses a package whose only source distribution holds C code, without building it", async () => {
             const fake = new FakeInstaller(catalog);
             const wheels = tmp("wheels");
-            const src = tmp("sdist");
-            const project = path.join(src, "fastcalc-1.0");
-            fs.mkdirSync(path.join(project, "src"), { recursive: true });
-            fs.writeFileSync(path.join(project, "setup.py"), "from setuptools import setup, Extension\nsetup(name='fastcalc', version='1.0', ext_modules=[Extension('fastcalc', ['src/fastcalc.c'])])\n");
-            fs.writeFileSync(path.join(project, "src", "fastcalc.c"), "int add(int a, int b) { return a + b; }\n");
-            const tar = spawnSync("tar", ["-czf", path.join(wheels, "fastcalc-1.0.tar.gz"), "-C", src, "fastcalc-1.0"]);
-            assert.equal(tar.status, 0, String(tar.stderr));
+            sdist(wheels, "fastcalc-1.0", {
+                "setup.py": "from setuptools import setup, Extension\nsetup(name='fastcalc', version='1.0', ext_modules=[Extension('fastcalc', ['src/fastcalc.c'])])\n",
+                "src/fastcalc.c": "int add(int a, int b) { return a + b; }\n",
+            });
             const dir = app(`--no-index\n--find-links ${wheels}\nfastcalc==1.0\n`);
             await assert.rejects(install(dir, context(fake)), (e: Error) => {
                 assert.ok(e instanceof UserError, e.stack);
