@@ -34,19 +34,6 @@ function tmp(prefix: string): string {
     dirs.push(d);
     return d;
 }
-// Hermetic: the machine's pip and uv configuration (PIP_FIND_LINKS, pip.conf, uv.toml …) joins the indexes otherwise.
-const saved = Object.entries(process.env).filter(([k]) => /^(PIP|UV)_/.test(k));
-before(() => {
-    for (const [k] of saved) delete process.env[k];
-    process.env.PIP_CONFIG_FILE = os.devNull;
-    process.env.UV_NO_CONFIG = "1";
-});
-after(() => {
-    delete process.env.PIP_CONFIG_FILE;
-    delete process.env.UV_NO_CONFIG;
-    for (const [k, v] of saved) process.env[k] = v;
-    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
 
 /** A function folder with its requirements.txt (and more files, by relative path). */
 function app(requirements: string, more: Record<string, string> = {}): string {
@@ -105,6 +92,21 @@ const installsIn = (root: string) => (fs.existsSync(path.join(root, "installs"))
 const leftInTmp = (root: string) => (fs.existsSync(path.join(root, "tmp")) ? fs.readdirSync(path.join(root, "tmp")) : []);
 
 describe("the install layer, with a fake installer", () => {
+    // Hermetic: the machine's pip and uv configuration (PIP_FIND_LINKS, pip.conf, uv.toml …) joins the indexes otherwise.
+    // Set aside for these tests only: hooks outside a describe would be the whole run's, end-to-end files included.
+    const saved = Object.entries(process.env).filter(([k]) => /^(PIP|UV)_/.test(k));
+    before(() => {
+        for (const [k] of saved) delete process.env[k];
+        process.env.PIP_CONFIG_FILE = os.devNull;
+        process.env.UV_NO_CONFIG = "1";
+    });
+    after(() => {
+        delete process.env.PIP_CONFIG_FILE;
+        delete process.env.UV_NO_CONFIG;
+        for (const [k, v] of saved) process.env[k] = v;
+        for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+    });
+
     describe("a fresh install", () => {
         it("lists every installed file with its size and sha256, and keeps the installer's site-packages with its dist-info", async () => {
             const fake = new FakeInstaller(catalog);
