@@ -7,7 +7,7 @@ import { BuildCache } from "./cache";
 import { defaultToolsDir } from "../shared/cache-dirs";
 import { checkSizesBeforeCompressing } from "./checks";
 import { hashFiles, HashMemo } from "./content-hash";
-import { installDependencies } from "./install";
+import { installDependencies } from "./install/dependencies";
 import { normalizeDependencyTree } from "./normalize";
 import { ResolvedOptions } from "./options";
 import { bytesEntry, Collected, fileEntry, Planned } from "./plan";

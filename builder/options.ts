@@ -7,7 +7,7 @@ import { PartialRuleConfigs } from "../policies/rules/config";
 import { ArchiveKind } from "../policies/rules/types";
 import { Architecture, isArchitecture, lambdaTarget, LambdaTarget, NEWEST_RUNTIME, TargetError } from "../policies/target";
 import { defaultCacheDir } from "../shared/cache-dirs";
-import { DependencySpec } from "./install";
+import { DependencySpec } from "./install/dependencies";
 import { detectDependencies, lockSpec, pyprojectSpec } from "./install/detect";
 import { InstallerChoice } from "./install/installers";
 import { checkBytecodeOption } from "./target-bytecode";

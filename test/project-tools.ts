@@ -14,7 +14,7 @@ const ROOT = path.resolve(__dirname, "..");
 
 export type ProjectTool = "poetry-2.5.1" | "poetry-1.8.5" | "pipenv-2026.10.3" | "pdm-2.29.4" | "moto-5.2.6";
 
-/** The pinned uv of `lambda-python setup` (npm test's pretest), else one on PATH. */
+/** The pinned uv of `lambda-python setup` (npm test's test:setup step), else one on PATH. */
 export function uvForTests(): string {
     const pinned = path.join(defaultToolsDir(), "venv", "bin", "uv");
     if (fs.existsSync(pinned)) return pinned;

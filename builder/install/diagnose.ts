@@ -5,7 +5,7 @@
 // builds into a py3-none-any wheel on any machine. Anything else (native code,
 // no source at all, no such package) becomes an error that names the
 // package, the runtime, the architecture and the way out. Every lookup and
-// download asks only the indexes the user named (index-probe.ts).
+// download asks only the indexes the user named (project-lookup.ts).
 import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../../shared/errors";
@@ -14,7 +14,7 @@ import { LambdaTarget, manylinuxPlatformTags } from "../../policies/target";
 import alternatives from "./binary-alternatives.json";
 import type { HostPython } from "./host-tools";
 import { alsoSearched, describeIndexes, onlyPypi, PackageIndexes, pipIndexArgs, withoutIndexEnvironment } from "./indexes";
-import { probeIndexes, ProbeResult } from "./index-probe";
+import { lookUpProject, ProjectLookup } from "./project-lookup";
 import { normalizeName, requirementName } from "./requirements";
 
 /** Whether an installer's output says an index could not be reached (uv's words, then pip's). */
@@ -94,39 +94,39 @@ async function buildPureWheel(name: string, ctx: DiagnoseContext, networkFailure
     const spec = line.replace(/\s+--\S+.*$/, "");
     const target = describeTarget(ctx.target);
     const sdistDir = path.join(ctx.wheelsDir, "..", "sdists");
-    const probe = await probeIndexes(ctx.python.command, spec, ctx.indexes, ctx.target, sdistDir, ctx.pre);
+    const lookup = await lookUpProject(ctx.python.command, spec, ctx.indexes, ctx.target, sdistDir, ctx.pre);
     const where = describeIndexes(ctx.indexes);
-    const unreachable = probe.errors.length ? ` (${probe.errors.slice(0, 3).join("; ")})` : "";
+    const unreachable = lookup.errors.length ? ` (${lookup.errors.slice(0, 3).join("; ")})` : "";
     // The install could not reach an index that answers now: its failure says nothing about the package's files.
-    if (networkFailure !== undefined && probe.found && !probe.errors.length) {
+    if (networkFailure !== undefined && lookup.found && !lookup.errors.length) {
         throw new UserError(`${name} could not be installed: ${where} could not be reached during the install (${networkFailure}), but it answers now, so that looks like a passing network failure. Build again.${alsoSearched(ctx.indexes)}`);
     }
-    if (!probe.sdist) {
-        if (!probe.found) {
+    if (!lookup.sdist) {
+        if (!lookup.found) {
             throw new UserError(
-                probe.errors.length
+                lookup.errors.length
                     ? `${name} could not be looked up: ${where} could not be read${unreachable}. Only the indexes you name are used; check the URL, credentials and network.${alsoSearched(ctx.indexes)}`
                     : `${name} was not found on ${where}. Check its name in ${ctx.what}${onlyPypi(ctx.indexes) ? "" : ", or publish it to your index"}.${alsoSearched(ctx.indexes)}`,
             );
         }
         // The project is there, but not the version asked for: that is the problem, not the target's wheels.
-        if (probe.matching === false) {
-            const versions = probe.versions?.length ? ` (the newest there: ${probe.versions.slice().reverse().join(", ")})` : "";
+        if (lookup.matching === false) {
+            const versions = lookup.versions?.length ? ` (the newest there: ${lookup.versions.slice().reverse().join(", ")})` : "";
             const searched = ctx.indexes.noIndex ? "the find-links locations (--no-index)" : where;
             throw new UserError(`no release of ${name} on ${searched} matches ${spec}${versions}${unreachable}. Check the version in ${ctx.what}${onlyPypi(ctx.indexes) ? "" : ", or publish that version to your index"}.${alsoSearched(ctx.indexes)}`);
         }
-        const available = wheelSummary(probe);
+        const available = wheelSummary(lookup);
         throw new UserError(`${name} has no wheel for ${target} and no source distribution to build one from on ${where}${available ? ` (${available})` : ""}${unreachable}. ${nativeAdvice(name, ctx.target)}${alsoSearched(ctx.indexes)}`);
     }
-    const sdistName = path.basename(probe.sdist.file);
-    if (probe.sdist.native.length) {
+    const sdistName = path.basename(lookup.sdist.file);
+    if (lookup.sdist.native.length) {
         throw new UserError(
-            `${name} has no wheel for ${target}, and its source distribution ${sdistName} contains native code (${probe.sdist.native.join(", ")}): ` +
+            `${name} has no wheel for ${target}, and its source distribution ${sdistName} contains native code (${lookup.sdist.native.join(", ")}): ` +
                 `built here it would be for this machine, not Lambda, so it was not built. ${nativeAdvice(name, ctx.target)}`,
         );
     }
     const before = new Set(fs.existsSync(ctx.wheelsDir) ? fs.readdirSync(ctx.wheelsDir) : []);
-    const r = await run(ctx.python.command, ["-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "--no-input", "-w", ctx.wheelsDir, ...pipIndexArgs(ctx.indexes), probe.sdist.file], { env: withoutIndexEnvironment() });
+    const r = await run(ctx.python.command, ["-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "--no-input", "-w", ctx.wheelsDir, ...pipIndexArgs(ctx.indexes), lookup.sdist.file], { env: withoutIndexEnvironment() });
     const wheel = (fs.existsSync(ctx.wheelsDir) ? fs.readdirSync(ctx.wheelsDir) : []).find((f) => !before.has(f) && f.endsWith(".whl"));
     if (r.code === 0 && wheel) {
         if (/-py[0-9.]+-none-any\.whl$/.test(wheel) || /-py2\.py3-none-any\.whl$/.test(wheel)) return;
@@ -166,10 +166,10 @@ export function describeTarget(target: LambdaTarget): string {
 }
 
 /** "its latest release, 0.5.4.post2, has wheels only for manylinux_2_17_x86_64 (cp38-cp314)". */
-function wheelSummary(probe: ProbeResult): string {
-    if (!probe.latest) return "";
-    const wheels = probe.latestWheels;
-    if (!wheels.length) return `its latest release, ${probe.latest}, publishes no wheels`;
+function wheelSummary(lookup: ProjectLookup): string {
+    if (!lookup.latest) return "";
+    const wheels = lookup.latestWheels;
+    if (!wheels.length) return `its latest release, ${lookup.latest}, publishes no wheels`;
     const byPlatform = new Map<string, Set<string>>();
     for (const w of wheels) {
         const parts = w.slice(0, -4).split("-");
@@ -180,7 +180,7 @@ function wheelSummary(probe: ProbeResult): string {
         byPlatform.set(platform, pythons);
     }
     const described = [...byPlatform.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([platform, pythons]) => `${platform} (${pythonRange([...pythons])})`);
-    return `its latest release, ${probe.latest}, has wheels only for ${described.slice(0, 5).join(", ")}${described.length > 5 ? ", …" : ""}`;
+    return `its latest release, ${lookup.latest}, has wheels only for ${described.slice(0, 5).join(", ")}${described.length > 5 ? ", …" : ""}`;
 }
 
 /** "cp38-cp314" for a run of CPython tags, else the tags listed. */

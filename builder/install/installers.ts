@@ -323,3 +323,6 @@ export async function chooseInstaller(choice: InstallerChoice, options: { python
         return pipInstaller(options.python);
     }
 }
+
+/** How an install finds its installer: chooseInstaller, or a fake in the unit tests (InstallContext.chooseInstaller). */
+export type ChooseInstaller = typeof chooseInstaller;

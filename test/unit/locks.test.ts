@@ -13,7 +13,7 @@ import { readPylock } from "../../builder/install/locks/pylock";
 import { LockReading, pinnedInstall } from "../../builder/install/locks/locked";
 import { wheelRank } from "../../builder/install/wheel-rank";
 import { Selection } from "../../builder/install/locks/selection";
-import { planInstall } from "../../builder/install/locks";
+import { planInstall } from "../../builder/install/locks/plan";
 import { UserError } from "../../shared/errors";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "projects");

@@ -13,7 +13,7 @@ import { LambdaTarget } from "../../policies/target";
 import { run } from "../../shared/process";
 import { indexUrls, PackageIndexes } from "./indexes";
 
-export interface ProbeResult {
+export interface ProjectLookup {
     /** The project has files on at least one index or find-links location. */
     found: boolean;
     /** Newest version with any file, and its wheels' file names. */
@@ -29,7 +29,7 @@ export interface ProbeResult {
     errors: string[];
 }
 
-const PROBE = String.raw`
+const LOOKUP = String.raw`
 import base64, hashlib, html.parser, json, os, re, ssl, sys, tarfile, urllib.error, urllib.parse, urllib.request, zipfile
 from pip._vendor.packaging.requirements import Requirement
 from pip._vendor.packaging.specifiers import SpecifierSet
@@ -175,7 +175,7 @@ print(json.dumps(out))
 `;
 
 /** Looks up `requirement` on exactly the given indexes; downloads its sdist into `dest`. */
-export async function probeIndexes(python: string, requirement: string, indexes: PackageIndexes, target: LambdaTarget, dest: string, pre: boolean): Promise<ProbeResult> {
+export async function lookUpProject(python: string, requirement: string, indexes: PackageIndexes, target: LambdaTarget, dest: string, pre: boolean): Promise<ProjectLookup> {
     const cfg = {
         requirement,
         indexes: indexUrls(indexes),
@@ -185,7 +185,7 @@ export async function probeIndexes(python: string, requirement: string, indexes:
         dest,
         pre,
     };
-    const r = await run(python, ["-c", PROBE, JSON.stringify(cfg)]);
+    const r = await run(python, ["-c", LOOKUP, JSON.stringify(cfg)]);
     if (r.code !== 0) return { found: false, latestWheels: [], errors: [`looking up ${requirement} failed: ${r.stderr.trim().split("\n").pop()}`] };
-    return JSON.parse(r.stdout) as ProbeResult;
+    return JSON.parse(r.stdout) as ProjectLookup;
 }

@@ -10,6 +10,12 @@
 // projects it names and the project's own package, built by their build
 // backends and installed without dependencies. The second is keyed by those
 // folders' contents, so editing the function's own package rebuilds only it.
+//
+// Names in this folder: an "index" is always a package index (indexes.ts;
+// asking one about a project for a diagnosis is project-lookup.ts), and a
+// "probe" is always a question to a local tool, remembered (probes.ts). The
+// installer comes from InstallContext.chooseInstaller: real pip or uv, or the
+// unit tests' fake (test/unit/fake-installer.ts).
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -27,7 +33,7 @@ import type { RemoteSession } from "../remote";
 import type { InstalledFile } from "./installed-file";
 import { packReuse } from "../remote/pack-reuse";
 import { describeTarget, rescueFailedInstall } from "./diagnose";
-import { chooseInstaller, Installer, InstallerChoice } from "./installers";
+import { ChooseInstaller, chooseInstaller, Installer, InstallerChoice } from "./installers";
 import { findUv, hostPython } from "./host-tools";
 import { PackageIndexes, packageIndexes, splitIndexArgs } from "./indexes";
 import { buildsFromSnapshot, localProjectFiles, withAbsolutePaths, withProjectSnapshots } from "./local-paths";
@@ -35,7 +41,7 @@ import { lockFailure } from "./lock-failures";
 import { timed } from "./timing";
 import { pipConfigIndexes, uvConfigIndexes } from "./config-files";
 import { normalizeName, readRequirementInputs, RequirementInputs } from "./requirements";
-import type { ProjectSpec } from "./locks";
+import type { ProjectSpec } from "./locks/plan";
 import { ownPackage } from "./locks/pyproject";
 import { readText } from "./locks/toml";
 
@@ -82,6 +88,12 @@ export interface CompressWhileListing {
 export interface InstallContext {
     cache: BuildCache;
     installer: InstallerChoice;
+    /**
+     * Finds the installer for a choice: real pip or uv (chooseInstaller, the
+     * default). The seam for the unit tests' fake installer
+     * (test/unit/fake-installer.ts), which writes a site-packages offline.
+     */
+    chooseInstaller?: ChooseInstaller;
     python?: string;
     uv?: string;
     toolsDir: string;
@@ -160,7 +172,7 @@ function projectJob(spec: ProjectSpec, target: LambdaTarget, ctx: InstallContext
         prepare: async (work) => {
             const uv = spec.kind === "uv-lock" ? await findUv(ctx.uv, ctx.toolsDir) : undefined;
             // The lock readers load only when an install is missing.
-            const { planInstall } = await import("./locks");
+            const { planInstall } = await import("./locks/plan");
             const plan = await planInstall(spec, files, target, work, uv);
             const record = { pinned: plan.pinned, notes: plan.notes, localProjects: plan.localProjects };
             if (!requirementLines(plan.requirements).length) return { record };
@@ -195,7 +207,8 @@ function requirementLines(text: string): string[] {
 
 async function runInstall(job: InstallJob, target: LambdaTarget, ctx: InstallContext): Promise<InstalledDependencies & { inputTexts: Record<string, string> }> {
     const inputs = job.inputs;
-    const installer = await timed("find installer", () => chooseInstaller(job.kind === "uv-lock" && ctx.installer === "auto" ? "uv" : ctx.installer, ctx));
+    const choose = ctx.chooseInstaller ?? chooseInstaller;
+    const installer = await timed("find installer", () => choose(job.kind === "uv-lock" && ctx.installer === "auto" ? "uv" : ctx.installer, ctx));
     // Every download below uses exactly these, whichever place the user named them in.
     const py = await hostPython(ctx.python).catch(() => undefined);
     const configured = [pipConfigIndexes(py?.prefix), uvConfigIndexes()];
