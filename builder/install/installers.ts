@@ -150,50 +150,74 @@ async function uvInstaller(uvCommand: string, pythonCommand?: string, pinnedReso
         async install(req, onLine) {
             // uv builds nothing under --only-binary, not even the user's own folders: those become wheels first.
             await timed("local folders", () => withLocalFoldersBuilt(req.requirementsFile, path.join(path.dirname(req.siteDir), "local-wheels"), uvCommand, env, py?.command));
-            if (!uvPlatformIsExact(req.target) && !hashChecked(req) && resolver?.pipVersion) {
-                // uv resolves for the platform just above the target's glibc (2_28 for Amazon Linux 2's 2.26);
-                // for each version it chose, pip's preference over the target's tag ladder picks the wheel file
-                // (pickPipWheels): the file pip itself would install, so both installers ship the same bytes
-                // (before, uv took lxml's manylinux2014 wheel where pip took its manylinux_2_26 one). A version
-                // with no wheel on the ladder (only 2_27+), or a direct reference, is left to pip below, as before.
-                const work = path.dirname(req.siteDir);
-                const lock = path.join(work, "pylock.resolution.toml"); // uv insists on pylock.<name>.toml
-                const resolved = await timed("uv resolve (covering platform)", () => uvResolve(req, uvPlatformCovering(req.target), lock));
-                // An index that cannot be reached: pip would only find the same after its own retries.
-                if (resolved.code !== 0 && indexUnreachable(resolved.stdout + resolved.stderr)) return resolved;
-                const picked = resolved.code === 0 ? await timed("pick pip's wheel files", async () => pickPipWheels(lock, req)) : undefined;
-                if (picked) {
-                    const pinned = path.join(work, "uv-resolution.txt");
-                    fs.writeFileSync(pinned, pinnedRequirements(picked));
-                    const installed = await timed("uv install (pip's files)", () => uvInstall(req, uvPlatformCovering(req.target), ["--no-deps", "-r", pinned], onLine));
-                    if (installed.code === 0) {
-                        forgetPinning(req.siteDir, picked);
-                        return installed;
-                    }
-                    fs.rmSync(req.siteDir, { recursive: true, force: true });
-                }
-            }
+            const viaPipsFiles = await installPipsWheelFiles(req, resolver, uvInstall, uvResolve, onLine);
+            if (viaPipsFiles) return viaPipsFiles;
             if (uvPlatformIsExact(req.target) || !resolver?.pipVersion || !pipHasReport(resolver.pipVersion)) {
                 // Without pip (22.2+, for --report), the nearest lower platform: never a wheel that cannot load, possibly an older version.
                 return timed("uv resolve and install", () => uvInstall(req, uvPythonPlatform(req.target), ["-r", req.requirementsFile], onLine));
             }
-            const work = path.dirname(req.siteDir);
-            const report = path.join(work, "resolution.json");
-            const resolved = await timed("pip resolve (--dry-run --report)", () =>
-                run(resolver.command, pipForTarget(req.target, ["install", "--dry-run", "--quiet", "--report", report, ...pipTargetArgs(req)]), {
-                    env: withoutIndexEnvironment(),
-                }),
-            );
-            if (resolved.code !== 0) return resolved;
-            const pinned = path.join(work, "resolved-requirements.txt");
-            const resolution = JSON.parse(fs.readFileSync(report, "utf8")) as PipReport;
-            if (!resolution.install.length) return resolved;
-            fs.writeFileSync(pinned, pinnedRequirements(resolution));
-            const installed = await timed("uv install (pinned files)", () => uvInstall(req, uvPlatformCovering(req.target), ["--no-deps", "-r", pinned], onLine));
-            if (installed.code === 0) forgetPinning(req.siteDir, resolution);
-            return installed;
+            return installPipResolution(req, resolver, uvInstall, onLine);
         },
     };
+}
+
+type UvInstall = (req: InstallRequest, platform: string, args: string[], onLine?: (line: string) => void) => Promise<RunResult>;
+
+/**
+ * For a target uv has no exact platform for (Amazon Linux 2's glibc 2.26): uv resolves for the platform just
+ * above, and pip's preference over the target's tag ladder picks each version's wheel file, which uv installs.
+ * Undefined when that route does not apply or did not work (the caller goes on to the next).
+ */
+async function installPipsWheelFiles(
+    req: InstallRequest,
+    resolver: HostPython | undefined,
+    uvInstall: UvInstall,
+    uvResolve: (req: InstallRequest, platform: string, out: string) => Promise<RunResult>,
+    onLine?: (line: string) => void,
+): Promise<RunResult | undefined> {
+    if (!uvPlatformIsExact(req.target) && !hashChecked(req) && resolver?.pipVersion) {
+        // uv resolves for the platform just above the target's glibc (2_28 for Amazon Linux 2's 2.26);
+        // for each version it chose, pip's preference over the target's tag ladder picks the wheel file
+        // (pickPipWheels): the file pip itself would install, so both installers ship the same bytes
+        // (before, uv took lxml's manylinux2014 wheel where pip took its manylinux_2_26 one). A version
+        // with no wheel on the ladder (only 2_27+), or a direct reference, is left to pip below, as before.
+        const work = path.dirname(req.siteDir);
+        const lock = path.join(work, "pylock.resolution.toml"); // uv insists on pylock.<name>.toml
+        const resolved = await timed("uv resolve (covering platform)", () => uvResolve(req, uvPlatformCovering(req.target), lock));
+        // An index that cannot be reached: pip would only find the same after its own retries.
+        if (resolved.code !== 0 && indexUnreachable(resolved.stdout + resolved.stderr)) return resolved;
+        const picked = resolved.code === 0 ? await timed("pick pip's wheel files", async () => pickPipWheels(lock, req)) : undefined;
+        if (picked) {
+            const pinned = path.join(work, "uv-resolution.txt");
+            fs.writeFileSync(pinned, pinnedRequirements(picked));
+            const installed = await timed("uv install (pip's files)", () => uvInstall(req, uvPlatformCovering(req.target), ["--no-deps", "-r", pinned], onLine));
+            if (installed.code === 0) {
+                forgetPinning(req.siteDir, picked);
+                return installed;
+            }
+            fs.rmSync(req.siteDir, { recursive: true, force: true });
+        }
+    }
+    return undefined;
+}
+
+/** pip resolves for the target (--dry-run --report); uv installs exactly the files pip chose. */
+async function installPipResolution(req: InstallRequest, resolver: HostPython, uvInstall: UvInstall, onLine?: (line: string) => void): Promise<RunResult> {
+    const work = path.dirname(req.siteDir);
+    const report = path.join(work, "resolution.json");
+    const resolved = await timed("pip resolve (--dry-run --report)", () =>
+        run(resolver.command, pipForTarget(req.target, ["install", "--dry-run", "--quiet", "--report", report, ...pipTargetArgs(req)]), {
+            env: withoutIndexEnvironment(),
+        }),
+    );
+    if (resolved.code !== 0) return resolved;
+    const pinned = path.join(work, "resolved-requirements.txt");
+    const resolution = JSON.parse(fs.readFileSync(report, "utf8")) as PipReport;
+    if (!resolution.install.length) return resolved;
+    fs.writeFileSync(pinned, pinnedRequirements(resolution));
+    const installed = await timed("uv install (pinned files)", () => uvInstall(req, uvPlatformCovering(req.target), ["--no-deps", "-r", pinned], onLine));
+    if (installed.code === 0) forgetPinning(req.siteDir, resolution);
+    return installed;
 }
 
 /** Whether the requirements pin hashes (hash-checking mode): their files are then chosen by pip, which checks them. */
