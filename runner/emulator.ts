@@ -15,6 +15,7 @@ import * as path from "path";
 import { UserError } from "../shared/errors";
 import { which } from "../target-python/host";
 import type { FunctionNetwork } from "./network";
+import { portListener } from "./port-owner";
 
 const INVOKE_PATH = "/2015-03-31/functions/function/invocations";
 /** How long a started emulator has to listen on its port before it is stopped and the start fails. */
@@ -196,7 +197,7 @@ async function launch(options: EmulatorOptions, port: number, apiPort: number, p
     const network = prepared ?? options.network?.(apiPort);
     for (const p of network?.processes ?? []) register(p, helpers);
     const child = new EmulatorChild(options, port, apiPort, network);
-    const error = await child.untilListening(port, options.listenWithinMs ?? LISTEN_WITHIN_MS);
+    const error = await child.untilListening(port, apiPort, options.listenWithinMs ?? LISTEN_WITHIN_MS);
     if (error !== undefined) return { error };
     if (network) await child.untilReady(network);
     return { process: new Emulator(child, port, options.captureLines !== undefined) };
@@ -244,12 +245,22 @@ class EmulatorChild {
     }
 
     /**
-     * Undefined once the emulator listens on `port`; else why not, and it is stopped: it exited (its output), or
-     * it did not listen within `withinMs`. Read before the kill, which makes any emulator look exited.
+     * Undefined once the emulator listens on `port` and `apiPort`; else why not, and it is stopped: it exited (its
+     * output), another process took one of the ports (picked free, they can be bound by anyone before the emulator
+     * binds them: startEmulator tries other ports), or it did not listen within `withinMs`. Read before the kill,
+     * which makes any emulator look exited.
      */
-    async untilListening(port: number, withinMs: number): Promise<string | undefined> {
+    async untilListening(port: number, apiPort: number, withinMs: number): Promise<string | undefined> {
         const deadline = Date.now() + withinMs;
-        while (!(await canConnect(port))) {
+        for (;;) {
+            const owners = [port, apiPort].map((p) => portListener(p, this.process.pid ?? -1));
+            const taken = [port, apiPort].find((_, i) => owners[i] === "another");
+            if (taken !== undefined) {
+                await this.kill();
+                return `127.0.0.1:${taken}: address already in use by another process`;
+            }
+            // Where /proc cannot say who listens, a connection is taken for the emulator's.
+            if (owners.every((o) => o === "ours") || (owners[0] === undefined && (await canConnect(port)))) return undefined;
             if (this.exited) return this.stderr.trim() || (this.process.exitCode !== null ? `it exited with status ${this.process.exitCode}` : `it was ended by ${this.process.signalCode}`);
             if (Date.now() > deadline) {
                 await this.kill();
@@ -258,7 +269,6 @@ class EmulatorChild {
             }
             await sleep(15);
         }
-        return undefined;
     }
 
     /** Waits for the bootstrap's network; one that fails stops the emulator. */
