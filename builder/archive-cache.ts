@@ -7,7 +7,7 @@ import * as path from "path";
 import { ArchiveFacts, inspectSource } from "../policies/inspect";
 import { zipFileSource } from "../policies/inspect/source";
 import { commitTemp, removeQuietly, writeFileAtomic } from "../shared/atomic";
-import { BuildCache, fileCrc32, FORMAT_VERSION, keyOf, sha256Hex } from "./cache";
+import { BuildCache, fileCrc32, FORMAT_VERSION, keyOf, markUsed, sha256Hex } from "./cache";
 import { statIsSettled } from "./content-hash";
 import { DEFLATE_ENGINE } from "./deflate-pool";
 import { LocatedDependencies } from "./dependencies";
@@ -95,6 +95,7 @@ export function unchangedSince(slotPath: string, inputs: string, cache: BuildCac
         const slot = JSON.parse(fs.readFileSync(slotPath, "utf8")) as { key: string; inputs?: string; slim?: SlimReport };
         if (slot.inputs !== inputs) return undefined;
         const record = readRecord(cache.archiveRecordPath(slot.key), cache.archivePath(slot.key));
+        if (record) markUsed(slotPath); // the shortcut rewrites nothing: kept by the cache's sweep for another month
         return record && { key: slot.key, record, slim: slot.slim };
     } catch {
         return undefined;
@@ -197,13 +198,4 @@ export function readRecord(recordPath: string, zipPath: string): ArchiveRecord |
     if (fileCrc32(zipPath) === record.crc32) return record;
     for (const f of [zipPath, recordPath, recordPath.replace(/\.json$/, ".manifest.json")]) removeQuietly(f);
     return undefined;
-}
-
-export function touch(p: string): void {
-    const now = new Date();
-    try {
-        fs.utimesSync(p, now, now);
-    } catch {
-        // only used to keep the archive from being swept
-    }
 }

@@ -11,9 +11,9 @@
 //   tmp/                       work in progress, never read by another build
 //   .swept                     its mtime: when sweep() last ran
 //
-// sweep() bounds what can grow (archives, stripped objects, bytecode) by age
-// of last use; each build marks what it uses (markUsed). See DESIGN.md,
-// "The cache and its keys".
+// sweep() bounds everything that grows with use (installs, archives, slots,
+// hash memos, stripped objects, bytecode) by age of last use; each build
+// marks what it uses (markUsed). See DESIGN.md, "The cache and its keys".
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
@@ -79,6 +79,11 @@ export class BuildCache {
         return path.join(this.root, "installs", key);
     }
 
+    /** An install's list of files: written last, it says the install is complete, and its mtime when a build last used it. */
+    installManifestPath(key: string): string {
+        return path.join(this.installDir(key), INSTALL_MANIFEST);
+    }
+
     slotPath(slot: string): string {
         return path.join(this.root, "slots", `${slot}.json`);
     }
@@ -112,12 +117,13 @@ export class BuildCache {
 
     /**
      * Removes leftovers of interrupted builds (older than a day, so that
-     * builds running right now keep theirs), and archives, stripped shared
-     * objects and compiled modules unused for a month: an entry is used when
-     * a build reads it (markUsed, or a fresh write), so one that a build is
-     * about to ship is a day old at most and never swept. At most once an
-     * hour per cache (the mtime of `.swept` says when it last ran): a
-     * stack's fifty builds would otherwise each stat every entry.
+     * builds running right now keep theirs), and installs, archives, slots,
+     * hash memos, stripped shared objects and compiled modules unused for a
+     * month: an entry is used when a build reads it (markUsed, or a fresh
+     * write), so one that a build is about to use is a day old at most and
+     * never swept. At most once an hour per cache (the mtime of `.swept` says
+     * when it last ran): a stack's fifty builds would otherwise each stat
+     * every entry.
      */
     sweep(options: { evenIfRecent?: boolean } = {}): void {
         const now = Date.now();
@@ -155,15 +161,37 @@ export class BuildCache {
             }
         };
         sweepEntries(path.join(this.root, "archives"), ".json", [".zip", ".manifest.json"]);
+        // A slot or a hash memo gone costs the next build of its folder speed, not correctness.
+        sweepEntries(path.join(this.root, "slots"), ".json", []);
+        sweepEntries(path.join(this.root, "hashes"), ".json", []);
         sweepEntries(this.slimDir(), ".json", [".so"]);
         for (const store of listing(path.join(this.root, "bytecode"))) sweepEntries(store, ".pyc", []);
+        // An install is a folder, judged by its manifest's mark. It leaves installs/ in one rename, into tmp/,
+        // so that no build finds it half removed; one without a manifest is not an install and is left alone.
+        for (const dir of listing(path.join(this.root, "installs"))) {
+            const key = path.basename(dir);
+            if (!/^[0-9a-f]+$/.test(key) || mtime(this.installManifestPath(key), now) >= oldUse) continue;
+            try {
+                const gone = this.makeTempDir("swept");
+                try {
+                    fs.renameSync(dir, path.join(gone, key));
+                } finally {
+                    removeQuietly(gone);
+                }
+            } catch {
+                // taken by another sweep, or a cache that cannot be written
+            }
+        }
     }
 }
+
+/** The file in an install's folder that lists its files (BuildCache.installManifestPath). */
+export const INSTALL_MANIFEST = "manifest.json";
 
 /** How often a cache is swept at most. */
 export const SWEEP_EVERY_MS = 3600_000;
 
-/** How long an archive, a stripped shared object or a compiled module stays in the cache unused. */
+/** How long an install, an archive, a slot, a hash memo, a stripped shared object or a compiled module stays in the cache unused. */
 export const UNUSED_FOR_MS = 30 * 24 * 3600_000;
 
 /**
@@ -171,13 +199,21 @@ export const UNUSED_FOR_MS = 30 * 24 * 3600_000;
  * mtime the caller's stat found: at most once a day, so that a build reading
  * thousands of compiled modules writes almost none of them.
  */
-export function markUsed(file: string, mtimeMs: number): void {
+export function markUsed(file: string, mtimeMs: number = mtimeOf(file)): void {
     const now = Date.now();
     if (now - mtimeMs < 24 * 3600_000) return;
     try {
         fs.utimesSync(file, new Date(now), new Date(now));
     } catch {
         // gone meanwhile: the reader finds it missing and makes it again
+    }
+}
+
+function mtimeOf(file: string): number {
+    try {
+        return fs.statSync(file).mtimeMs;
+    } catch {
+        return Date.now(); // gone: nothing to mark
     }
 }
 

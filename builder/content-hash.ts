@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import { describeFsError } from "../shared/errors";
 import { removeQuietly, writeFileAtomic } from "../shared/atomic";
+import { markUsed } from "./cache";
 import { DeflateJobError, DeflatePool } from "./deflate-pool";
 import { WalkedFile } from "./walk";
 import { CompressedData, compressedData, placesFor, spoolFor } from "./zip-writer";
@@ -35,6 +36,7 @@ export class HashMemo {
     static load(file: string): HashMemo {
         try {
             const data = JSON.parse(fs.readFileSync(file, "utf8"));
+            markUsed(file); // a build that changes nothing does not save it: kept by the cache's sweep for another month
             return new HashMemo(file, data.rows ?? {});
         } catch {
             return new HashMemo(file, {});

@@ -7,8 +7,8 @@ import { ArchiveFacts, rememberFacts } from "../policies/inspect";
 import { Finding } from "../policies/rules";
 import { describeWriteError, UserError } from "../shared/errors";
 import { linkOrCopyAtomic, writeFileAtomic } from "../shared/atomic";
-import { ArchiveRecord, fetchArchive, inputsOf, readRecord, touch, unchangedSince } from "./archive-cache";
-import { BuildCache, FORMAT_VERSION, keyOf } from "./cache";
+import { ArchiveRecord, fetchArchive, inputsOf, readRecord, unchangedSince } from "./archive-cache";
+import { BuildCache, FORMAT_VERSION, keyOf, markUsed } from "./cache";
 import { checkBuiltArchive } from "./checks";
 import { DEFLATE_ENGINE, DeflatePool } from "./deflate-pool";
 import { claimDonor, DonorClaim, donorSlotOf } from "./donors";
@@ -36,7 +36,7 @@ export async function build(options: ResolvedOptions, remote?: RemoteSession): P
     const archive = await unchangedOrBuilt({ options, cache, walked, located, label, lap, remote });
     const zipPath = cache.archivePath(archive.key);
     if (archive.hit) {
-        touch(cache.archiveRecordPath(archive.key));
+        markUsed(cache.archiveRecordPath(archive.key));
         options.progress(`up to date: ${zipPath}`);
     }
     const facts = { ...archive.record.facts, label };

@@ -25,7 +25,7 @@ import { tail } from "../../shared/process";
 import { LambdaTarget, manylinuxPlatformTags, uvPythonPlatform } from "../../policies/target";
 import { removeQuietly, renameFolderIntoPlace, trackTemp } from "../../shared/atomic";
 import { Turns } from "../turns";
-import { BuildCache, FORMAT_VERSION, keyOf } from "../cache";
+import { BuildCache, FORMAT_VERSION, INSTALL_MANIFEST, keyOf, markUsed } from "../cache";
 import { hashFiles, HashMemo } from "../content-hash";
 import { WalkedFile, walkTree } from "../walk";
 import { CompressedData } from "../zip-writer";
@@ -104,7 +104,6 @@ export interface InstallContext {
     remote?: RemoteSession;
 }
 
-const MANIFEST = "manifest.json";
 /**
  * Bumped when what the lock readers (locks/) select for a target changes, so
  * that an install an earlier reader made from the same lock is not reused:
@@ -240,7 +239,11 @@ async function runInstall(job: InstallJob, target: LambdaTarget, ctx: InstallCon
         existing = readManifest(finalDir);
     }
     // An install from the remote cache brings its files compressed for the archives (remote/pack-reuse.ts).
-    if (existing) return { siteDir: path.join(finalDir, "site-packages"), files: existing.files, installer: label, cacheHit: true, compressed: packReuse(finalDir, ctx.compress?.level), record: existing.record, inputTexts: inputs.files };
+    if (existing) {
+        // Used by this build: kept by the cache's sweep for another month (cache.ts).
+        markUsed(ctx.cache.installManifestPath(key));
+        return { siteDir: path.join(finalDir, "site-packages"), files: existing.files, installer: label, cacheHit: true, compressed: packReuse(finalDir, ctx.compress?.level), record: existing.record, inputTexts: inputs.files };
+    }
     // The functions of one program start together: the first build of a key installs, the others wait for it.
     const running = installsInFlight.get(finalDir);
     if (running) {
@@ -309,11 +312,11 @@ async function freshInstall(
         if (!fs.existsSync(siteDir)) fs.mkdirSync(siteDir, { recursive: true });
         const { files, compressed } = await timed("list and hash installed files", () => listInstalled(siteDir, ctx.cache, ctx.compress));
         discardOnFailure = compressed;
-        fs.writeFileSync(path.join(work, MANIFEST), JSON.stringify({ installer: label, files, record }));
+        fs.writeFileSync(path.join(work, INSTALL_MANIFEST), JSON.stringify({ installer: label, files, record }));
         // Only the install and its manifest are kept. The rest is scratch (downloads, builds, snapshots of local
         // projects) and the copies of the requirement files the installers read: an index password in one of
         // those lived on in the cache.
-        for (const name of fs.readdirSync(work)) if (name !== "site-packages" && name !== MANIFEST) fs.rmSync(path.join(work, name), { recursive: true, force: true });
+        for (const name of fs.readdirSync(work)) if (name !== "site-packages" && name !== INSTALL_MANIFEST) fs.rmSync(path.join(work, name), { recursive: true, force: true });
         placeInstall(work, finalDir);
         if (ctx.compress) ctx.remote?.storeInstall(key, finalDir, files, record, ctx.cache, ctx.compress.level);
         return { siteDir: path.join(finalDir, "site-packages"), files, installer: label, cacheHit: false, compressed, record, inputTexts: inputs.files };
@@ -423,7 +426,7 @@ function placeInstall(work: string, finalDir: string): { files: InstalledFile[];
 
 function readManifest(dir: string): { files: InstalledFile[]; record: InstallRecord } | undefined {
     try {
-        const m = JSON.parse(fs.readFileSync(path.join(dir, MANIFEST), "utf8"));
+        const m = JSON.parse(fs.readFileSync(path.join(dir, INSTALL_MANIFEST), "utf8"));
         return Array.isArray(m.files) ? { files: m.files, record: { notes: [], localProjects: [], ...m.record } } : undefined;
     } catch {
         return undefined;

@@ -1,7 +1,7 @@
 // The build cache's sweep bounds everything in it that grows with use by one
-// rule: archives, stripped shared objects (slim/) and compiled modules
-// (bytecode/<CPython>/) unused for a month go, with their companions; what a
-// build used in that month stays; leftovers of interrupted builds go after a
+// rule: installs, archives, slots, hash memos, stripped shared objects
+// (slim/) and compiled modules (bytecode/<CPython>/) unused for a month go,
+// with their companions; what a build used in that month stays; leftovers of interrupted builds go after a
 // day, and at once when their owner is dead (leftovers.ts). Ages are set with
 // utimes, never waited for.
 import { strict as assert } from "assert";
@@ -68,6 +68,31 @@ describe("the build cache's sweep", () => {
         for (const f of [cache.archiveRecordPath(KEY(2)), cache.archivePath(KEY(2)), cache.archiveManifestPath(KEY(2))]) write(f, f.endsWith(`${KEY(2)}.json`) ? DAY : old);
         cache.sweep();
         assert.deepEqual(left(path.join(root, "archives")), [`${KEY(2)}.json`, `${KEY(2)}.manifest.json`, `${KEY(2)}.zip`]);
+    });
+
+    it("removes installs unused for a month, whole and out of installs/ at once, and keeps those used since and folders that are not installs", () => {
+        const old = UNUSED_FOR_MS + DAY;
+        const install = (key: string, manifestAge?: number) => {
+            write(path.join(cache.installDir(key), "site-packages", "six.py"), old);
+            if (manifestAge !== undefined) write(cache.installManifestPath(key), manifestAge, '{"files":[]}');
+        };
+        install(KEY(1), old);
+        install(KEY(2), UNUSED_FOR_MS - DAY); // its files are old, its manifest was marked used since
+        install(KEY(3)); // no manifest: not an install (the installer writes into tmp/, then renames)
+        install("not-a-key", old);
+        cache.sweep();
+        assert.deepEqual(left(path.join(root, "installs")), [KEY(2), KEY(3), "not-a-key"]);
+        assert.deepEqual(left(path.join(root, "tmp")), [], "the swept install is removed, not left in tmp/");
+    });
+
+    it("removes slots and hash memos unused for a month: the next build of their folder is slower, not wrong", () => {
+        for (const dir of ["slots", "hashes"]) {
+            write(path.join(root, dir, `${KEY(1)}.json`), UNUSED_FOR_MS + DAY);
+            write(path.join(root, dir, `${KEY(2)}.json`), UNUSED_FOR_MS - DAY);
+        }
+        cache.sweep();
+        assert.deepEqual(left(path.join(root, "slots")), [`${KEY(2)}.json`]);
+        assert.deepEqual(left(path.join(root, "hashes")), [`${KEY(2)}.json`]);
     });
 
     it("marks an entry used at most once a day, so a month-old entry a build reads is kept", () => {

@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { BuildCache } from "../../builder/cache";
+import { BuildCache, UNUSED_FOR_MS } from "../../builder/cache";
 import { installDependencies, InstallContext, InstalledDependencies } from "../../builder/install/dependencies";
 import { lambdaTarget } from "../../policies/target";
 import { UserError } from "../../shared/errors";
@@ -168,6 +168,21 @@ describe("the install layer, with a fake installer", () => {
             const twin = await install(app("six==1.17.0\n"), context(fake, cache));
             assert.equal(twin.cacheHit, true);
             assert.equal(installsIn(cache).length, 1);
+        });
+
+        it("marks a reused install used, so the cache's sweep keeps it another month", async () => {
+            const fake = new FakeInstaller(catalog);
+            const cache = tmp("cache");
+            const dir = app("six==1.17.0\n");
+            await install(dir, context(fake, cache));
+            const [key] = installsIn(cache);
+            const manifest = new BuildCache(cache).installManifestPath(key);
+            const monthAgo = new Date(Date.now() - UNUSED_FOR_MS - 24 * 3600_000);
+            fs.utimesSync(manifest, monthAgo, monthAgo);
+            assert.equal((await install(dir, context(fake, cache))).cacheHit, true);
+            assert.ok(Date.now() - fs.statSync(manifest).mtimeMs < 3600_000, "marked used now");
+            new BuildCache(cache).sweep({ evenIfRecent: true });
+            assert.deepEqual(installsIn(cache), [key]);
         });
 
         it("installs again when the requirements, a file they include, the target, the installer or its options change", async () => {
