@@ -2,6 +2,7 @@
 // caches did. The public shapes of builder/index.ts's buildArchive.
 import { ArchiveFacts } from "../policies/inspect";
 import { Finding } from "../policies/rules";
+import { Architecture } from "../policies/target";
 import { PackageSize } from "./report";
 import { SlimReport } from "./slim";
 
@@ -12,7 +13,7 @@ export interface BuildResult {
     out?: string;
     kind: "function" | "layer";
     runtime: string;
-    architecture: string;
+    architecture: Architecture;
     sha256: string;
     /** base64 sha256: what Lambda reports as CodeSha256, and Pulumi's sourceCodeHash. */
     sha256Base64: string;

@@ -133,7 +133,7 @@ function realFolder(root: string, what: string): string {
  * named method and the loop over 20,000 files allocates nothing per file beyond the entry it keeps.
  */
 class TreeWalker {
-    readonly out = [] as unknown as WalkResult;
+    readonly out: WalkResult = Object.assign([] as WalkedFile[], { leftOut: 0, credentials: [] as string[] });
     private readonly filter: PathFilter;
     private readonly skip: Set<string>;
     private readonly visited: Set<string>;
@@ -147,8 +147,6 @@ class TreeWalker {
         readonly rootReal: string,
         private readonly options: WalkOptions,
     ) {
-        this.out.leftOut = 0;
-        this.out.credentials = [];
         this.filter = makeFilter(options);
         this.skip = new Set((options.skip ?? []).map(realPathOfFile));
         this.visited = new Set<string>([rootReal]);

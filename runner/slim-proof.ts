@@ -133,7 +133,7 @@ async function probe(result: BuildResult, modules: string[], say: (m: string) =>
         say(`proving the ${result.slim ? "slimmed " : "whole "}archive: importing ${modules.length} module${modules.length > 1 ? "s" : ""} on ${result.runtime} ${result.architecture}`);
         // Lambda's longest timeout (policies/data/lambda-limits.json): the probe imports every module of the archive.
         const r = await invokeOnce(
-            { ...spec, handler: `${PROBE_MODULE}.handler`, runtime: result.runtime, architecture: result.architecture as "x86_64" | "arm64", timeoutSeconds: limits.timeoutSeconds, memoryMB: 3008, functionName: "slim-proof" },
+            { ...spec, handler: `${PROBE_MODULE}.handler`, runtime: result.runtime, architecture: result.architecture, timeoutSeconds: limits.timeoutSeconds, memoryMB: 3008, functionName: "slim-proof" },
             { groups: groupsOf(modules) },
         );
         if (!r.ok) {
@@ -181,7 +181,7 @@ export async function buildSlimProven(options: BuildOptions, mode: ProveMode = "
     const empty: SlimProof = { ran: false, imported: [], failingAnyway: [], keptWhole: [] };
     if (!slim || !result.slim) return { result, proof: { ...empty, skipped: "slim is off" } };
     if (mode === "never") return { result, proof: { ...empty, skipped: "the proof was turned off" } };
-    const target = { runtime: result.runtime, architecture: result.architecture as "x86_64" | "arm64" };
+    const target = { runtime: result.runtime, architecture: result.architecture };
     if (mode === "auto" && !runnerReady(target.runtime, target.architecture)) {
         return {
             result,
