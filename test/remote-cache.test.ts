@@ -4,13 +4,14 @@
 // bucket, and makes the same bytes without installing or compressing; a broken, truncated or
 // hostile entry planted in the bucket is never shipped (built locally,
 // reported with its key and bucket, and replaced); a server that never
-// answers and no server at all cost one warning and the build goes on.
+// answers, no server at all, a connection dropped halfway through a body and
+// a store that answers 500 each cost one warning, and the build goes on.
 import { strict as assert } from "assert";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { assertOneParagraph, cli, CliResult, tmpDir, writeFiles } from "./helpers";
-import { closedEndpoint, S3Server, s3Env, startS3Server, startSilentServer } from "./s3-server";
+import { assertOneParagraph, cli, cliAsync, CliResult, tmpDir, writeFiles } from "./helpers";
+import { closedEndpoint, Fault, S3Server, s3Env, startFaultyProxy, startS3Server, startSilentServer } from "./s3-server";
 import { craftZip } from "./zip-crafter";
 import { writeStack } from "../bench/stack-fixture";
 import { DEFLATE_ENGINE } from "../builder/deflate-pool";
@@ -179,6 +180,59 @@ describe("remote build cache (S3 API)", function () {
         } finally {
             silent.stop();
         }
+    });
+
+    /** A second machine's build of `source` through a proxy (in this process: the build runs beside it) that breaks the requests `fault` picks. */
+    async function throughFaults(prefix: string, source: string, fault: (method: string, url: string) => Fault) {
+        const proxy = await startFaultyProxy(server.endpoint, fault);
+        const machine = tmpDir("lp-remote-machine-");
+        const out = path.join(machine, "app.zip");
+        try {
+            const env = { ...process.env, LAMBDA_PYTHON_CACHE_DIR: path.join(machine, "cache"), ...s3Env(proxy.endpoint), LAMBDA_PYTHON_REMOTE_CACHE: `s3://${BUCKET}/${prefix}` };
+            const r = await cliAsync(["build", source, "--runtime", "python3.13", "--out", out, "--json"], env).done;
+            return { ...r, machine, out, faults: proxy.faults() };
+        } finally {
+            proxy.stop();
+        }
+    }
+
+    it("builds locally, with one warning, when the connection drops halfway through the install's or the archive's bytes", async () => {
+        const first = await firstMachine("dropped");
+        for (const [source, zip] of [
+            [app, first.zip],
+            [plain, first.plainZip],
+        ] as const) {
+            const r = await throughFaults("dropped", source, (method, url) => (method === "GET" && url.includes("/blobs/") ? "cut" : undefined));
+            assert.equal(r.code, 0, r.stderr);
+            assert.ok(r.faults >= 1, "a blob was asked for, and cut");
+            const w = warnings(r.stderr);
+            assert.equal(w.length, 1, r.stderr);
+            assert.match(
+                w[0],
+                new RegExp(
+                    `^lambda-python: warning: remote cache s3://${BUCKET}/dropped not used: the connection to s3://${BUCKET}/dropped/blobs/[0-9a-f]{64} dropped before its answer was complete \\(.+\\)\\. Building with the local cache only\\.$`,
+                ),
+            );
+            assert.deepEqual(fs.readFileSync(r.out), zip, "the local build's bytes, the same as the first machine's");
+            const tmp = path.join(r.machine, "cache", "tmp");
+            assert.deepEqual(fs.existsSync(tmp) ? fs.readdirSync(tmp) : [], [], "nothing of the cut download is left");
+        }
+    });
+
+    it("builds locally, with one warning, when every request is answered with S3's InternalError (500)", async () => {
+        const first = await firstMachine("failing");
+        const r = await throughFaults("failing", app, () => "error");
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(r.faults >= 1);
+        const w = warnings(r.stderr);
+        assert.equal(w.length, 1, r.stderr);
+        assert.match(
+            w[0],
+            new RegExp(
+                `remote cache s3://${BUCKET}/failing: a request failed \\(s3://${BUCKET}/failing/installs/[0-9a-f]+\\.json: InternalError: We encountered an internal error\\. Please try again\\. \\(HTTP 500\\)\\); what it was for is built locally\\.$`,
+            ),
+        );
+        assert.deepEqual(fs.readFileSync(r.out), first.zip);
     });
 
     it("falls back to building locally when there is no server at all, with one warning", async () => {

@@ -2,9 +2,11 @@
 // pinned with everything it runs on in test/fixtures/project-tools/
 // moto-5.2.6.txt), installed into the tools folder on first use like the
 // other test tools, started on a free port of 127.0.0.1 in a process of its
-// own. Also the two ways a remote fails: a server that accepts connections
-// and never answers, and a port nobody listens on.
+// own. Also the ways a remote fails: a server that accepts connections and
+// never answers, a port nobody listens on, and a proxy in front of moto that
+// drops connections halfway through a body or answers 500.
 import { ChildProcess, spawn } from "child_process";
+import * as http from "http";
 import * as net from "net";
 import * as path from "path";
 import { projectTool } from "./project-tools";
@@ -106,4 +108,51 @@ export async function closedEndpoint(): Promise<string> {
     const { port } = server.address() as net.AddressInfo;
     await new Promise<void>((resolve) => server.close(() => resolve()));
     return `http://127.0.0.1:${port}`;
+}
+
+/** What a faulty remote does to one request: cut its answer's body halfway (the connection dropped), or answer 500. */
+export type Fault = "cut" | "error" | undefined;
+
+/**
+ * A proxy in front of `target` (moto) that breaks the requests `fault` picks:
+ * a body cut off halfway and the connection dropped, as a network or a
+ * restarted server does it, or S3's "InternalError" (500) for every try.
+ * The others are passed through; `faults` counts the broken ones.
+ */
+export async function startFaultyProxy(target: string, fault: (method: string, url: string) => Fault): Promise<{ endpoint: string; faults: () => number; stop(): void }> {
+    let faults = 0;
+    const server = http.createServer((req, res) => {
+        const what = fault(req.method ?? "GET", req.url ?? "/");
+        if (what === "error") {
+            faults++;
+            req.resume();
+            res.writeHead(500, { "content-type": "application/xml" });
+            res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>');
+            return;
+        }
+        const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+            const chunks: Buffer[] = [];
+            answer.on("data", (c: Buffer) => chunks.push(c));
+            answer.on("end", () => {
+                const body = Buffer.concat(chunks);
+                res.writeHead(answer.statusCode ?? 502, answer.headers);
+                if (what === "cut" && body.length > 1) {
+                    faults++;
+                    res.write(body.subarray(0, body.length >> 1), () => res.socket?.destroy());
+                } else res.end(body);
+            });
+        });
+        upstream.on("error", () => res.destroy());
+        req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as net.AddressInfo;
+    return {
+        endpoint: `http://127.0.0.1:${port}`,
+        faults: () => faults,
+        stop() {
+            server.closeAllConnections();
+            server.close();
+        },
+    };
 }

@@ -138,6 +138,10 @@ export class S3Store {
         if (status === 403 || status === 401 || err?.name === "AccessDenied" || err?.name === "NoSuchBucket" || err?.name === "InvalidAccessKeyId" || err?.name === "SignatureDoesNotMatch") {
             return new StoreError("refused", `${this.where(rel)}: ${what}`);
         }
+        // Reached, then cut off mid-answer (a dropped connection, a restarted server): not "cannot reach".
+        if (["ECONNRESET", "EPIPE", "ERR_STREAM_PREMATURE_CLOSE"].includes(err?.code ?? "") || /^aborted$|premature close|socket hang up/i.test(err?.message ?? "")) {
+            return new StoreError("unreachable", `the connection to ${this.where(rel)} dropped before its answer was complete (${what})`);
+        }
         if (status === undefined || ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"].includes(err?.code ?? "")) {
             return new StoreError("unreachable", `cannot reach ${this.where(rel)} (${what})`);
         }
