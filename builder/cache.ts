@@ -8,11 +8,12 @@
 //   hashes/<root hash>.json    content hashes of a folder's files, by stat
 //   slim/<key>.json, <key>.so  one shared object stripped (slim/index.ts): its record, the stripped copy
 //   bytecode/<CPython>/<key>.pyc  one module compiled for the target (target-bytecode.ts)
+//   preview/typescript/        a program file's transpiled TypeScript (preview/typescript-cache.ts)
 //   tmp/                       work in progress, never read by another build
 //   .swept                     its mtime: when sweep() last ran
 //
 // sweep() bounds everything that grows with use (installs, archives, slots,
-// hash memos, stripped objects, bytecode) by age of last use; each build
+// hash memos, stripped objects, bytecode, transpiled TypeScript) by age of last use; each build
 // marks what it uses (markUsed). See DESIGN.md, "The cache and its keys".
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -118,8 +119,8 @@ export class BuildCache {
     /**
      * Removes leftovers of interrupted builds (older than a day, so that
      * builds running right now keep theirs), and installs, archives, slots,
-     * hash memos, stripped shared objects and compiled modules unused for a
-     * month: an entry is used when a build reads it (markUsed, or a fresh
+     * hash memos, stripped shared objects, compiled modules and the preview's
+     * transpiled TypeScript unused for a month: an entry is used when a build reads it (markUsed, or a fresh
      * write), so one that a build is about to use is a day old at most and
      * never swept. At most once an hour per cache (the mtime of `.swept` says
      * when it last ran): a stack's fifty builds would otherwise each stat
@@ -166,6 +167,8 @@ export class BuildCache {
         sweepEntries(path.join(this.root, "hashes"), ".json", []);
         sweepEntries(this.slimDir(), ".json", [".so"]);
         for (const store of listing(path.join(this.root, "bytecode"))) sweepEntries(store, ".pyc", []);
+        // The preview's transpiled program files: `<path hash>-<input hash>.js`, marked when a preview reads one.
+        for (const p of listing(path.join(this.root, "preview", "typescript"))) if (/^[0-9a-f]{16}-[0-9a-f]{32}\.js$/.test(path.basename(p)) && mtime(p) < oldUse) removeQuietly(p);
         // An install is a folder, judged by its manifest's mark. It leaves installs/ in one rename, into tmp/,
         // so that no build finds it half removed; one without a manifest is not an install and is left alone.
         for (const dir of listing(path.join(this.root, "installs"))) {

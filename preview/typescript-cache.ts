@@ -10,10 +10,12 @@
 // A file's output is found by its path and text, the compiler options
 // ts-node resolved (tsconfig.json and whatever it extends), the options it
 // was registered with, and the ts-node and TypeScript versions. One output is
-// kept per program file: writing a new one removes the file's older ones.
+// kept per program file: writing a new one removes the file's older ones, and
+// one no preview has read for a month goes with the build cache's sweep.
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { markUsed } from "../builder/cache";
 import { writeFileAtomic } from "../shared/atomic";
 
 /** The part of a ts-node service used here. */
@@ -42,6 +44,7 @@ export function cacheCompiles(service: TsNodeService, settings: object, tsnodeDi
         let output: string;
         try {
             output = fs.readFileSync(file, "utf8");
+            markUsed(file); // kept by the build cache's sweep for another month (builder/cache.ts)
         } catch {
             output = compile(code, fileName);
             store(dir, prefix, file, output);
