@@ -41,7 +41,7 @@ export async function writeArchive({ options, cache, planned, key, zipPath, slot
         const reuse = reuseFrom(previous, donor, compressedWhileHashing);
         lap("  load previous archive");
         // Counted as the summary counts them (its "entries", folders included; "N entries compressed").
-        options.progress(`writing ${withCommas(planned.length)} entries`);
+        options.progress(`writing ${withCommas(planned.length)} ${planned.length === 1 ? "entry" : "entries"}`);
         let last = Date.now();
         const written = await writeZip(temp, planned, {
             level: options.compressionLevel,

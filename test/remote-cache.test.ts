@@ -4,8 +4,9 @@
 // bucket, and makes the same bytes without installing or compressing; a broken, truncated or
 // hostile entry planted in the bucket is never shipped (built locally,
 // reported with its key and bucket, and replaced); a server that never
-// answers, no server at all, a connection dropped halfway through a body and
-// a store that answers 500 each cost one warning, and the build goes on.
+// answers, no server at all, a connection dropped halfway through a body, a
+// store that answers 500, and reads or writes refused (403) each cost one
+// warning, and the build goes on.
 import { strict as assert } from "assert";
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -233,6 +234,35 @@ describe("remote build cache (S3 API)", function () {
             ),
         );
         assert.deepEqual(fs.readFileSync(r.out), first.zip);
+    });
+
+    it("builds locally and still uploads when reads are refused (403, as S3 answers a missing key without s3:ListBucket), with one warning that says which permission", async () => {
+        const r = await throughFaults("no-list", app, (method) => (method === "GET" || method === "HEAD" ? "forbidden" : undefined));
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(r.faults >= 1);
+        const w = warnings(r.stderr);
+        assert.equal(w.length, 1, r.stderr);
+        assert.match(
+            w[0],
+            new RegExp(
+                `remote cache s3://${BUCKET}/no-list: a read was refused \\(s3://${BUCKET}/no-list/installs/[0-9a-f]+\\.json: AccessDenied: Access Denied\\)\\. .*grant s3:ListBucket on it \\(prefix no-list\\).*Such entries are built locally\\.$`,
+            ),
+        );
+        const stored = (await server.list(BUCKET, "no-list/")).map((o) => o.key);
+        assert.ok(stored.some((k) => k.startsWith("no-list/installs/")) && stored.some((k) => k.startsWith("no-list/blobs/")), `the install was uploaded: ${stored.join(", ")}`);
+    });
+
+    it("builds, and stops uploading with one warning, when writes are refused (403)", async () => {
+        const r = await throughFaults("no-write", app, (method) => (method === "PUT" || method === "POST" ? "forbidden" : undefined));
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(r.faults >= 1);
+        const w = warnings(r.stderr);
+        assert.equal(w.length, 1, r.stderr);
+        assert.match(
+            w[0],
+            new RegExp(`remote cache s3://${BUCKET}/no-write: uploads refused, so this process stops uploading \\(.*AccessDenied.*\\)\\. Builds still fetch from it; set LAMBDA_PYTHON_REMOTE_CACHE_READ_ONLY=1 where only reading is meant\\.$`),
+        );
+        assert.deepEqual(await server.list(BUCKET, "no-write/"), []);
     });
 
     it("falls back to building locally when there is no server at all, with one warning", async () => {

@@ -110,24 +110,33 @@ export async function closedEndpoint(): Promise<string> {
     return `http://127.0.0.1:${port}`;
 }
 
-/** What a faulty remote does to one request: cut its answer's body halfway (the connection dropped), or answer 500. */
-export type Fault = "cut" | "error" | undefined;
+/** What a faulty remote does to one request: cut its answer's body halfway (the connection dropped), answer 500, or refuse it (403). */
+export type Fault = "cut" | "error" | "forbidden" | undefined;
+
+const S3_ERRORS = {
+    error: [500, "InternalError", "We encountered an internal error. Please try again."],
+    forbidden: [403, "AccessDenied", "Access Denied"],
+} as const;
 
 /**
  * A proxy in front of `target` (moto) that breaks the requests `fault` picks:
  * a body cut off halfway and the connection dropped, as a network or a
- * restarted server does it, or S3's "InternalError" (500) for every try.
+ * restarted server does it, S3's "InternalError" (500) for every try, or
+ * its "AccessDenied" (403), as S3 answers a read of a missing key to
+ * credentials that may not list the bucket, or a write they may not make.
  * The others are passed through; `faults` counts the broken ones.
  */
 export async function startFaultyProxy(target: string, fault: (method: string, url: string) => Fault): Promise<{ endpoint: string; faults: () => number; stop(): void }> {
     let faults = 0;
     const server = http.createServer((req, res) => {
         const what = fault(req.method ?? "GET", req.url ?? "/");
-        if (what === "error") {
+        if (what === "error" || what === "forbidden") {
             faults++;
             req.resume();
-            res.writeHead(500, { "content-type": "application/xml" });
-            res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>');
+            const [status, code, message] = S3_ERRORS[what];
+            res.writeHead(status, { "content-type": "application/xml" });
+            // A HEAD's answer has no body: the SDK reads the status alone, as it does from S3.
+            res.end(req.method === "HEAD" ? undefined : `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`);
             return;
         }
         const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
