@@ -172,6 +172,7 @@ export function previousArchive(cache: BuildCache, slotPath: string, level: numb
         const previous = JSON.parse(text) as { level: number; compressors?: string; manifest: ManifestEntry[] };
         // Entries made by another compressor (another libdeflate build) would make this build's bytes differ from a cold build's.
         if (previous.level !== level || previous.compressors !== DEFLATE_ENGINE) return undefined;
+        markUsed(slotPath); // a donor's slot is read, not rewritten, by the builds that copy from it: kept by the sweep
         return new PreviousArchive(cache.archivePath(key), previous.manifest);
     } catch {
         return undefined;
