@@ -253,7 +253,9 @@ class EmulatorChild {
     async untilListening(port: number, apiPort: number, withinMs: number): Promise<string | undefined> {
         const deadline = Date.now() + withinMs;
         for (;;) {
-            const owners = [port, apiPort].map((p) => portListener(p, this.process.pid ?? -1));
+            // No pid: the spawn failed, and nothing listening can be ours (its error ends the wait below).
+            const pid = this.process.pid;
+            const owners = [port, apiPort].map((p) => (pid === undefined ? "none" : portListener(p, pid)));
             const taken = [port, apiPort].find((_, i) => owners[i] === "another");
             if (taken !== undefined) {
                 await this.kill();

@@ -81,6 +81,13 @@ describe("runner: an emulator that does not start", () => {
         assert.equal(error.message, `the Lambda emulator (${emulator}) did not start: it exited with status 3`);
     });
 
+    it("says why an emulator file that cannot be run did not start (no file, as after a half-removed setup)", async () => {
+        const missing = path.join(tmpDir("lp-rie-"), "aws-lambda-rie-x86_64");
+        const error = await startFailure(missing);
+        assert.match(error.message, /^the Lambda emulator \(.+\) did not start: .*(No such file or directory|ENOENT)/);
+        assert.doesNotMatch(error.message, /\n/);
+    });
+
     it("does not take another process listening on its port for the emulator: it tries other ports, then says so", async () => {
         const dir = tmpDir("lp-rie-");
         const pids = path.join(dir, "pids");
