@@ -15,7 +15,7 @@ import * as path from "path";
 import { UserError } from "../shared/errors";
 import { which } from "../target-python/host";
 import type { FunctionNetwork } from "./network";
-import { portListener } from "./port-owner";
+import { portListeners } from "./port-owner";
 
 const INVOKE_PATH = "/2015-03-31/functions/function/invocations";
 /** How long a started emulator has to listen on its port before it is stopped and the start fails. */
@@ -255,7 +255,7 @@ class EmulatorChild {
         for (;;) {
             // No pid: the spawn failed, and nothing listening can be ours (its error ends the wait below).
             const pid = this.process.pid;
-            const owners = [port, apiPort].map((p) => (pid === undefined ? "none" : portListener(p, pid)));
+            const owners = pid === undefined ? ["none", "none"] : portListeners([port, apiPort], pid);
             const taken = [port, apiPort].find((_, i) => owners[i] === "another");
             if (taken !== undefined) {
                 await this.kill();

@@ -7,19 +7,26 @@
 import * as fs from "fs";
 
 /**
- * "ours" when process `pid` holds the socket listening on 127.0.0.1:`port`,
- * "another" when some other process does, "none" when nothing listens there,
- * and undefined when /proc cannot say (not Linux, or hidden from us).
+ * For each of `ports`: "ours" when process `pid` holds the socket listening on
+ * 127.0.0.1 at that port, "another" when some other process does, "none" when
+ * nothing listens there, and undefined when /proc cannot say (not Linux, or
+ * hidden from us). /proc is read once for all the ports.
  */
-export function portListener(port: number, pid: number): "ours" | "another" | "none" | undefined {
+export function portListeners(ports: number[], pid: number): ("ours" | "another" | "none" | undefined)[] {
     let table: string;
     try {
         table = fs.readFileSync("/proc/net/tcp", "utf8");
     } catch {
-        return undefined;
+        return ports.map(() => undefined);
     }
-    const inodes = listeningInodes(table, port);
-    if (inodes.length === 0) return "none";
+    const inodes = ports.map((port) => listeningInodes(table, port));
+    if (inodes.every((found) => found.length === 0)) return ports.map(() => "none");
+    const sockets = socketsOf(pid);
+    return inodes.map((found) => (found.length === 0 ? "none" : !sockets ? undefined : found.some((inode) => sockets.has(`socket:[${inode}]`)) ? "ours" : "another"));
+}
+
+/** What process `pid`'s open files link to ("socket:[inode]" for a socket); undefined when /proc hides them. */
+function socketsOf(pid: number): Set<string> | undefined {
     let fds: string[];
     try {
         fds = fs.readdirSync(`/proc/${pid}/fd`);
@@ -34,7 +41,7 @@ export function portListener(port: number, pid: number): "ours" | "another" | "n
             // closed meanwhile
         }
     }
-    return inodes.some((inode) => sockets.has(`socket:[${inode}]`)) ? "ours" : "another";
+    return sockets;
 }
 
 /** Inodes of the sockets listening (state 0A) on 127.0.0.1 or any address at `port`, from /proc/net/tcp's text. */

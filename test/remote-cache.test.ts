@@ -183,18 +183,27 @@ describe("remote build cache (S3 API)", function () {
         }
     });
 
-    /** A second machine's build of `source` through a proxy (in this process: the build runs beside it) that breaks the requests `fault` picks. */
+    /**
+     * A second machine's build of `source` through a proxy (in this process: the build runs beside it) that breaks
+     * the requests `fault` picks: it must succeed, some request must have been broken, and it must say so in
+     * exactly one warning, handed back.
+     */
     async function throughFaults(prefix: string, source: string, fault: (method: string, url: string) => Fault) {
         const proxy = await startFaultyProxy(server.endpoint, fault);
         const machine = tmpDir("lp-remote-machine-");
         const out = path.join(machine, "app.zip");
+        let r: CliResult;
         try {
             const env = { ...process.env, LAMBDA_PYTHON_CACHE_DIR: path.join(machine, "cache"), ...s3Env(proxy.endpoint), LAMBDA_PYTHON_REMOTE_CACHE: `s3://${BUCKET}/${prefix}` };
-            const r = await cliAsync(["build", source, "--runtime", "python3.13", "--out", out, "--json"], env).done;
-            return { ...r, machine, out, faults: proxy.faults() };
+            r = await cliAsync(["build", source, "--runtime", "python3.13", "--out", out, "--json"], env).done;
         } finally {
             proxy.stop();
         }
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(proxy.faults() >= 1, "a request was broken");
+        const w = warnings(r.stderr);
+        assert.equal(w.length, 1, r.stderr);
+        return { ...r, machine, out, warning: w[0] };
     }
 
     it("builds locally, with one warning, when the connection drops halfway through the install's or the archive's bytes", async () => {
@@ -204,12 +213,8 @@ describe("remote build cache (S3 API)", function () {
             [plain, first.plainZip],
         ] as const) {
             const r = await throughFaults("dropped", source, (method, url) => (method === "GET" && url.includes("/blobs/") ? "cut" : undefined));
-            assert.equal(r.code, 0, r.stderr);
-            assert.ok(r.faults >= 1, "a blob was asked for, and cut");
-            const w = warnings(r.stderr);
-            assert.equal(w.length, 1, r.stderr);
             assert.match(
-                w[0],
+                r.warning,
                 new RegExp(
                     `^lambda-python: warning: remote cache s3://${BUCKET}/dropped not used: the connection to s3://${BUCKET}/dropped/blobs/[0-9a-f]{64} dropped before its answer was complete \\(.+\\)\\. Building with the local cache only\\.$`,
                 ),
@@ -223,12 +228,8 @@ describe("remote build cache (S3 API)", function () {
     it("builds locally, with one warning, when every request is answered with S3's InternalError (500)", async () => {
         const first = await firstMachine("failing");
         const r = await throughFaults("failing", app, () => "error");
-        assert.equal(r.code, 0, r.stderr);
-        assert.ok(r.faults >= 1);
-        const w = warnings(r.stderr);
-        assert.equal(w.length, 1, r.stderr);
         assert.match(
-            w[0],
+            r.warning,
             new RegExp(
                 `remote cache s3://${BUCKET}/failing: a request failed \\(s3://${BUCKET}/failing/installs/[0-9a-f]+\\.json: InternalError: We encountered an internal error\\. Please try again\\. \\(HTTP 500\\)\\); what it was for is built locally\\.$`,
             ),
@@ -238,12 +239,8 @@ describe("remote build cache (S3 API)", function () {
 
     it("builds locally and still uploads when reads are refused (403, as S3 answers a missing key without s3:ListBucket), with one warning that says which permission", async () => {
         const r = await throughFaults("no-list", app, (method) => (method === "GET" || method === "HEAD" ? "forbidden" : undefined));
-        assert.equal(r.code, 0, r.stderr);
-        assert.ok(r.faults >= 1);
-        const w = warnings(r.stderr);
-        assert.equal(w.length, 1, r.stderr);
         assert.match(
-            w[0],
+            r.warning,
             new RegExp(
                 `remote cache s3://${BUCKET}/no-list: a read was refused \\(s3://${BUCKET}/no-list/installs/[0-9a-f]+\\.json: AccessDenied: Access Denied\\)\\. .*grant s3:ListBucket on it \\(prefix no-list\\).*Such entries are built locally\\.$`,
             ),
@@ -254,12 +251,8 @@ describe("remote build cache (S3 API)", function () {
 
     it("builds, and stops uploading with one warning, when writes are refused (403)", async () => {
         const r = await throughFaults("no-write", app, (method) => (method === "PUT" || method === "POST" ? "forbidden" : undefined));
-        assert.equal(r.code, 0, r.stderr);
-        assert.ok(r.faults >= 1);
-        const w = warnings(r.stderr);
-        assert.equal(w.length, 1, r.stderr);
         assert.match(
-            w[0],
+            r.warning,
             new RegExp(`remote cache s3://${BUCKET}/no-write: uploads refused, so this process stops uploading \\(.*AccessDenied.*\\)\\. Builds still fetch from it; set LAMBDA_PYTHON_REMOTE_CACHE_READ_ONLY=1 where only reading is meant\\.$`),
         );
         assert.deepEqual(await server.list(BUCKET, "no-write/"), []);
