@@ -188,13 +188,13 @@ describe("remote build cache (S3 API)", function () {
      * the requests `fault` picks: it must succeed, some request must have been broken, and it must say so in
      * exactly one warning, handed back.
      */
-    async function throughFaults(prefix: string, source: string, fault: (method: string, url: string) => Fault) {
+    async function throughFaults(prefix: string, source: string, fault: (method: string, url: string) => Fault, extraEnv: NodeJS.ProcessEnv = {}) {
         const proxy = await startFaultyProxy(server.endpoint, fault);
         const machine = tmpDir("lp-remote-machine-");
         const out = path.join(machine, "app.zip");
         let r: CliResult;
         try {
-            const env = { ...process.env, LAMBDA_PYTHON_CACHE_DIR: path.join(machine, "cache"), ...s3Env(proxy.endpoint), LAMBDA_PYTHON_REMOTE_CACHE: `s3://${BUCKET}/${prefix}` };
+            const env = { ...process.env, LAMBDA_PYTHON_CACHE_DIR: path.join(machine, "cache"), ...s3Env(proxy.endpoint), LAMBDA_PYTHON_REMOTE_CACHE: `s3://${BUCKET}/${prefix}`, ...extraEnv };
             r = await cliAsync(["build", source, "--runtime", "python3.13", "--out", out, "--json"], env).done;
         } finally {
             proxy.stop();
@@ -222,6 +222,25 @@ describe("remote build cache (S3 API)", function () {
             assert.deepEqual(fs.readFileSync(r.out), zip, "the local build's bytes, the same as the first machine's");
             const tmp = path.join(r.machine, "cache", "tmp");
             assert.deepEqual(fs.existsSync(tmp) ? fs.readdirSync(tmp) : [], [], "nothing of the cut download is left");
+        }
+    });
+
+    it("builds locally, with one warning, when the install's or the archive's bytes stop halfway on a connection left open", async () => {
+        const first = await firstMachine("stalled");
+        for (const [source, zip] of [
+            [app, first.zip],
+            [plain, first.plainZip],
+        ] as const) {
+            const r = await throughFaults("stalled", source, (method, url) => (method === "GET" && url.includes("/blobs/") ? "stall" : undefined), { LAMBDA_PYTHON_REMOTE_CACHE_TIMEOUT: "1" });
+            assert.match(
+                r.warning,
+                new RegExp(
+                    `^lambda-python: warning: remote cache s3://${BUCKET}/stalled not used: the answer from s3://${BUCKET}/stalled/blobs/[0-9a-f]{64} stopped before it was complete and sent nothing more for 1 s \\(LAMBDA_PYTHON_REMOTE_CACHE_TIMEOUT sets the seconds\\)\\. Building with the local cache only\\.$`,
+                ),
+            );
+            assert.deepEqual(fs.readFileSync(r.out), zip, "the local build's bytes, the same as the first machine's");
+            const tmp = path.join(r.machine, "cache", "tmp");
+            assert.deepEqual(fs.existsSync(tmp) ? fs.readdirSync(tmp) : [], [], "nothing of the stalled download is left");
         }
     });
 

@@ -110,8 +110,11 @@ export async function closedEndpoint(): Promise<string> {
     return `http://127.0.0.1:${port}`;
 }
 
-/** What a faulty remote does to one request: cut its answer's body halfway (the connection dropped), answer 500, or refuse it (403). */
-export type Fault = "cut" | "error" | "forbidden" | undefined;
+/**
+ * What a faulty remote does to one request: cut its answer's body halfway (the connection dropped), stall halfway
+ * (the connection kept open, nothing more sent), answer 500, or refuse it (403).
+ */
+export type Fault = "cut" | "stall" | "error" | "forbidden" | undefined;
 
 const S3_ERRORS = {
     error: [500, "InternalError", "We encountered an internal error. Please try again."],
@@ -121,7 +124,8 @@ const S3_ERRORS = {
 /**
  * A proxy in front of `target` (moto) that breaks the requests `fault` picks:
  * a body cut off halfway and the connection dropped, as a network or a
- * restarted server does it, S3's "InternalError" (500) for every try, or
+ * restarted server does it, a body that stops halfway on a connection that
+ * stays open (a stalled link, an overloaded server), S3's "InternalError" (500) for every try, or
  * its "AccessDenied" (403), as S3 answers a read of a missing key to
  * credentials that may not list the bucket, or a write they may not make.
  * The others are passed through; `faults` counts the broken ones.
@@ -148,6 +152,9 @@ export async function startFaultyProxy(target: string, fault: (method: string, u
                 if (what === "cut" && body.length > 1) {
                     faults++;
                     res.write(body.subarray(0, body.length >> 1), () => res.socket?.destroy());
+                } else if (what === "stall" && body.length > 1) {
+                    faults++;
+                    res.write(body.subarray(0, body.length >> 1)); // and nothing more, until the client gives up or stop()
                 } else res.end(body);
             });
         });

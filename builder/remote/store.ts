@@ -98,8 +98,10 @@ export class S3Store {
 
     private async get(rel: string, deadline: AbortSignal, read: (body: Readable) => Promise<void>): Promise<boolean> {
         const { sdk, client } = await this.connect();
+        let answered = false;
         try {
             const r = await client.send(new sdk.GetObjectCommand({ Bucket: this.config.bucket, Key: this.key(rel) }), { abortSignal: deadline });
+            answered = true;
             const body = r.Body as Readable;
             try {
                 // The SDK's deadline covers the request; a body that stops flowing is ended by the socket's idle timeout, and this one ends it at the deadline.
@@ -120,17 +122,19 @@ export class S3Store {
                 if (err.name === "NoSuchBucket") throw this.failure(e, rel, deadline);
                 return false;
             }
-            throw this.failure(e, rel, deadline);
+            throw this.failure(e, rel, deadline, false, answered);
         }
     }
 
     /** The SDK's error as a StoreError whose kind says whether to keep asking the store. */
-    private failure(e: unknown, rel: string, deadline: AbortSignal, writing = false): StoreError {
+    private failure(e: unknown, rel: string, deadline: AbortSignal, writing = false, answered = false): StoreError {
         if (e instanceof StoreError) return e;
         const err = e as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
         const status = err?.$metadata?.httpStatusCode;
         const what = `${err?.name && err.name !== "Error" ? `${err.name}: ` : ""}${(err?.message ?? String(e)).split("\n")[0]}`;
         if (deadline.aborted || err?.name === "AbortError" || err?.name === "TimeoutError" || /timeout|timed out/i.test(what)) {
+            // The answer began, then its bytes stopped coming (a stalled link, an overloaded server).
+            if (answered) return new StoreError("unreachable", `the answer from ${this.where(rel)} stopped before it was complete and sent nothing more for ${this.config.timeoutMs / 1000} s (${REMOTE_TIMEOUT_HINT})`);
             return new StoreError("unreachable", `no answer from ${this.where(rel)} within ${this.config.timeoutMs / 1000} s (${REMOTE_TIMEOUT_HINT})`);
         }
         if (err?.name === "CredentialsProviderError" || /credential/i.test(err?.name ?? "")) return new StoreError("unreachable", `no AWS credentials found for ${this.where(rel)} (${what})`);
