@@ -17,6 +17,7 @@ import { build } from "./pipeline";
 import { remoteSession } from "./remote";
 import { BuildResult } from "./result";
 import { ChangedFileError } from "./zip-writer";
+import { holdYoungGeneration } from "./young-generation";
 
 export { BuildOptions } from "./options";
 export { BuildResult, DependencyReport } from "./result";
@@ -30,6 +31,8 @@ export async function buildArchive(input: BuildOptions): Promise<BuildResult> {
     sweepLeftovers([...new BuildCache(options.cacheDir).leftoverFolders(), defaultToolsDir()], options.out);
     // The remote cache, when one is set: asked on local misses, given what this build makes (DESIGN.md).
     const remote = options.remoteCache && remoteSession(options.remoteCache, options.progress);
+    // Every file's records live to the end of the build: V8 would grow this thread's young generation for them (young-generation.ts).
+    const releaseYoungGeneration = holdYoungGeneration();
     try {
         try {
             return await build(options, remote);
@@ -49,6 +52,7 @@ export async function buildArchive(input: BuildOptions): Promise<BuildResult> {
         const place = options.out && p && path.dirname(p) === path.dirname(options.out) ? `the archive's destination ${options.out} (--out)` : `the build cache ${options.cacheDir} (--cache-dir, LAMBDA_PYTHON_CACHE_DIR)`;
         throw describeWriteError(e, place) ?? e;
     } finally {
+        releaseYoungGeneration();
         await remote?.settle();
     }
 }

@@ -1,0 +1,61 @@
+// A build keeps the calling thread's V8 young generation at the size it had
+// (builder/young-generation.ts), and gives growth back once it ends. Run in
+// fresh processes on the compiled builder: the young generation of this
+// test's own process is whatever the earlier tests left it.
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { tmpDir, writeFiles } from "./helpers";
+
+const BUILDER = path.join(__dirname, "..", "dist", "builder", "index.js");
+
+/** What a fresh process saw of its young generation: before the build, after it, and after keeping many objects once it ended. */
+interface Sizes {
+    before: number;
+    afterBuild: number;
+    afterOwnWork: number;
+}
+
+function youngGenerationAround(tree: string, nodeArgs: string[]): Sizes {
+    const script = `
+const v8 = require("v8");
+const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size;
+const { buildArchive } = require(${JSON.stringify(BUILDER)});
+(async () => {
+    const before = newSpace();
+    await buildArchive({ kind: "layer", sitePackages: process.argv[1], runtime: "python3.12", architecture: "x86_64", cacheDir: process.argv[2] });
+    const afterBuild = newSpace();
+    // The program's own work afterwards: objects that survive, as a build's do.
+    const kept = [];
+    for (let i = 0; i < 400000; i++) kept.push({ i, name: "module_" + i });
+    console.log(JSON.stringify({ before, afterBuild, afterOwnWork: newSpace(), kept: kept.length }));
+})();
+`;
+    const r = spawnSync(process.execPath, [...nodeArgs, "-e", script, tree, tmpDir("young-cache-")], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout);
+}
+
+describe("a build and the caller's young generation", () => {
+    let tree: string;
+    before(() => {
+        // 6,000 small modules in 60 packages: enough records living to the end of the build to grow V8's young generation.
+        const files: Record<string, string> = {};
+        for (let p = 0; p < 60; p++) for (let m = 0; m < 100; m++) files[`pkg_${p}/mod_${m}.py`] = `"""Module ${m} of package ${p}."""\n\nVALUE = ${p * 100 + m}\n\n\ndef f_${m}(x):\n    return x + VALUE\n`;
+        tree = writeFiles(tmpDir("young-tree-"), files);
+    });
+
+    it("does not grow while the build runs, and grows again for the program's own work after it", () => {
+        const s = youngGenerationAround(tree, []);
+        assert.ok(s.afterBuild <= s.before, `the young generation grew during the build: ${s.before} → ${s.afterBuild} bytes`);
+        assert.ok(s.afterOwnWork > s.afterBuild, `the growth factor was not given back after the build: ${s.afterBuild} → ${s.afterOwnWork} bytes`);
+    });
+
+    it("is left alone in a process started with its own growth factor (where the same build grows it)", () => {
+        const s = youngGenerationAround(tree, ["--semi-space-growth-factor=2"]);
+        assert.ok(s.afterBuild > s.before, `expected V8's own growth during the build: ${s.before} → ${s.afterBuild} bytes`);
+    });
+
+    after(() => fs.rmSync(tree, { recursive: true, force: true }));
+});
