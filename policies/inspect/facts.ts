@@ -79,7 +79,8 @@ const MAX_LISTED = 50;
 /** A .pyc's header: magic (4 bytes), flags (4), then a source hash or timestamp and size (8). */
 const PYC_HEADER_BYTES = 16;
 const WHEEL_FILE_MAX = 64 * 1024;
-const DEFAULT_TEXT_MAX = 4 * 1024 * 1024;
+/** How much of a file readText reads unless told (a bigger file reads as undefined). */
+export const DEFAULT_TEXT_MAX = 4 * 1024 * 1024;
 const MAX_LINK_BYTES = 4096;
 /** Links followed at most from one name (Linux's limit, MAXSYMLINKS). */
 const MAX_LINK_HOPS = 40;

@@ -3,8 +3,8 @@
 // so every caller reports damage as a finding instead of crashing.
 import * as fs from "fs";
 import * as path from "path";
-import { ZipFormatError } from "../zip/reader";
-import { ArchiveFacts, emptyFacts, gatherFacts, gatherFactsAsync, InspectedArchive, inspectSource, textReader } from "./facts";
+import { openZipFileFor, UNIX_OS, ZipFormatError } from "../zip/reader";
+import { ArchiveFacts, DEFAULT_TEXT_MAX, emptyFacts, gatherFacts, gatherFactsAsync, InspectedArchive, inspectSource, isSymlink, textReader } from "./facts";
 import { ArchiveSource, folderSource, zipFileSource, zipFileSourceAsync } from "./source";
 
 export * from "./facts";
@@ -126,27 +126,62 @@ function withFacts(src: ArchiveSource, facts: ArchiveFacts, label: string): Insp
     };
 }
 
-/** The directory of the zip read last by readZipText, kept while the file is unchanged. */
-let lastZip: { key: string; src: ArchiveSource; read: InspectedArchive["readText"] } | undefined;
+/** The zip read last by readZipText: whether one file was read from it yet, and once a second one is, its parsed directory. */
+let lastZip: { key: string; readOnce: boolean; full?: { src: ArchiveSource; read: InspectedArchive["readText"] } } | undefined;
 
 /**
- * One file of a zip as text. Rules call this for many files in a row (the
- * partial-boto3 scan of a function's modules), so the parsed central
- * directory of the last zip is kept and only a descriptor is opened per read.
+ * One file of a zip as text. The first read of a zip parses only that
+ * name's central directory record (each function of a 50-function preview
+ * has its handler's module read once: the whole directories cost ~170 ms).
+ * Rules that read many files in a row (the partial-boto3 scan of a
+ * function's modules) get the directory parsed at their second read and
+ * kept, and only a descriptor opened per read.
  */
 export function readZipText(zipPath: string, name: string, maxBytes?: number): string | undefined {
     const st = fs.statSync(zipPath);
     const key = `${path.resolve(zipPath)}\0${st.size}\0${st.mtimeMs}`;
-    if (lastZip?.key !== key) {
+    if (lastZip?.key !== key) lastZip = { key, readOnce: false };
+    if (!lastZip.readOnce) {
+        lastZip.readOnce = true;
+        const plain = plainFileText(zipPath, name, maxBytes ?? DEFAULT_TEXT_MAX);
+        if (plain) return plain.text;
+    }
+    if (!lastZip.full) {
         const src = zipFileSource(zipPath);
         src.close();
-        lastZip = { key, src, read: textReader(src) };
+        lastZip.full = { src, read: textReader(src) };
     }
-    const { src, read } = lastZip;
+    const { src, read } = lastZip.full;
     try {
         return read(name, maxBytes);
     } finally {
         src.close();
+    }
+}
+
+/**
+ * The text of `name` when the archive holds it once, as a plain file, read
+ * from its own central directory record alone; undefined when textReader
+ * must judge (a link to follow, a folder, a name held twice or not at all,
+ * a name that is not plain ASCII, which an archive may spell in another
+ * encoding).
+ */
+function plainFileText(zipPath: string, name: string, maxBytes: number): { text: string | undefined } | undefined {
+    if (!/^[\x20-\x7e]+$/.test(name)) return undefined;
+    const reader = openZipFileFor(zipPath, name);
+    try {
+        if (reader.entries.length !== 1) return undefined;
+        const entry = reader.entries[0];
+        if (entry.isDirectory || isSymlink(entry.madeByOs === UNIX_OS ? entry.unixMode : undefined)) return undefined;
+        try {
+            return { text: reader.readAll(entry, maxBytes)?.toString("utf8") };
+        } catch (e) {
+            // Damaged data reads as no text, as textReader's does.
+            if (e instanceof ZipFormatError) return { text: undefined };
+            throw e;
+        }
+    } finally {
+        reader.close();
     }
 }
 
