@@ -206,43 +206,33 @@ describe("remote build cache (S3 API)", function () {
         return { ...r, machine, out, warning: w[0] };
     }
 
-    it("builds locally, with one warning, when the connection drops halfway through the install's or the archive's bytes", async () => {
-        const first = await firstMachine("dropped");
-        for (const [source, zip] of [
-            [app, first.zip],
-            [plain, first.plainZip],
-        ] as const) {
-            const r = await throughFaults("dropped", source, (method, url) => (method === "GET" && url.includes("/blobs/") ? "cut" : undefined));
-            assert.match(
-                r.warning,
-                new RegExp(
-                    `^lambda-python: warning: remote cache s3://${BUCKET}/dropped not used: the connection to s3://${BUCKET}/dropped/blobs/[0-9a-f]{64} dropped before its answer was complete \\(.+\\)\\. Building with the local cache only\\.$`,
-                ),
-            );
-            assert.deepEqual(fs.readFileSync(r.out), zip, "the local build's bytes, the same as the first machine's");
-            const tmp = path.join(r.machine, "cache", "tmp");
-            assert.deepEqual(fs.existsSync(tmp) ? fs.readdirSync(tmp) : [], [], "nothing of the cut download is left");
-        }
-    });
-
-    it("builds locally, with one warning, when the install's or the archive's bytes stop halfway on a connection left open", async () => {
-        const first = await firstMachine("stalled");
-        for (const [source, zip] of [
-            [app, first.zip],
-            [plain, first.plainZip],
-        ] as const) {
-            const r = await throughFaults("stalled", source, (method, url) => (method === "GET" && url.includes("/blobs/") ? "stall" : undefined), { LAMBDA_PYTHON_REMOTE_CACHE_TIMEOUT: "1" });
-            assert.match(
-                r.warning,
-                new RegExp(
-                    `^lambda-python: warning: remote cache s3://${BUCKET}/stalled not used: the answer from s3://${BUCKET}/stalled/blobs/[0-9a-f]{64} stopped before it was complete and sent nothing more for 1 s \\(LAMBDA_PYTHON_REMOTE_CACHE_TIMEOUT sets the seconds\\)\\. Building with the local cache only\\.$`,
-                ),
-            );
-            assert.deepEqual(fs.readFileSync(r.out), zip, "the local build's bytes, the same as the first machine's");
-            const tmp = path.join(r.machine, "cache", "tmp");
-            assert.deepEqual(fs.existsSync(tmp) ? fs.readdirSync(tmp) : [], [], "nothing of the stalled download is left");
-        }
-    });
+    /** Blobs broken halfway by `fault`: the local build, the first machine's bytes, one warning `says` after the blob's address, nothing left in tmp/. */
+    for (const [when, prefix, fault, says, env] of [
+        ["the connection drops halfway through", "dropped", "cut", "dropped before its answer was complete \\(.+\\)", {}],
+        [
+            "the bytes stop halfway on a connection left open, through",
+            "stalled",
+            "stall",
+            "stopped before it was complete and sent nothing more for 1 s \\(LAMBDA_PYTHON_REMOTE_CACHE_TIMEOUT sets the seconds\\)",
+            { LAMBDA_PYTHON_REMOTE_CACHE_TIMEOUT: "1" },
+        ],
+    ] as const) {
+        it(`builds locally, with one warning, when ${when} the install's or the archive's bytes`, async () => {
+            const first = await firstMachine(prefix);
+            for (const [source, zip] of [
+                [app, first.zip],
+                [plain, first.plainZip],
+            ] as const) {
+                const r = await throughFaults(prefix, source, (method, url) => (method === "GET" && url.includes("/blobs/") ? fault : undefined), env);
+                const blob = `s3://${BUCKET}/${prefix}/blobs/[0-9a-f]{64}`;
+                const subject = fault === "cut" ? `the connection to ${blob}` : `the answer from ${blob}`;
+                assert.match(r.warning, new RegExp(`^lambda-python: warning: remote cache s3://${BUCKET}/${prefix} not used: ${subject} ${says}\\. Building with the local cache only\\.$`));
+                assert.deepEqual(fs.readFileSync(r.out), zip, "the local build's bytes, the same as the first machine's");
+                const tmp = path.join(r.machine, "cache", "tmp");
+                assert.deepEqual(fs.existsSync(tmp) ? fs.readdirSync(tmp) : [], [], "nothing of the broken download is left");
+            }
+        });
+    }
 
     it("builds locally, with one warning, when every request is answered with S3's InternalError (500)", async () => {
         const first = await firstMachine("failing");
