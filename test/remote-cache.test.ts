@@ -234,6 +234,19 @@ describe("remote build cache (S3 API)", function () {
         });
     }
 
+    it("gives up on a remote that sends a byte at a time once the build's budget (30 timeouts) is spent, and builds locally", async () => {
+        const first = await firstMachine("trickle");
+        // A byte every 100 ms: never idle for the 0.5 s timeout, so only the budget (15 s) ends the download.
+        const r = await throughFaults("trickle", app, (method, url) => (method === "GET" && url.includes("/blobs/") ? "trickle" : undefined), { LAMBDA_PYTHON_REMOTE_CACHE_TIMEOUT: "0.5" });
+        assert.match(
+            r.warning,
+            new RegExp(
+                `^lambda-python: warning: remote cache s3://${BUCKET}/trickle not used: reading s3://${BUCKET}/trickle/blobs/[0-9a-f]{64} was still going when this build had spent the 15 s it may spend on the remote cache \\(30 times the timeout; LAMBDA_PYTHON_REMOTE_CACHE_TIMEOUT sets the seconds\\)\\. Building with the local cache only\\.$`,
+            ),
+        );
+        assert.deepEqual(fs.readFileSync(r.out), first.zip, "the local build's bytes, the same as the first machine's");
+    });
+
     it("builds locally, with one warning, when every request is answered with S3's InternalError (500)", async () => {
         const first = await firstMachine("failing");
         const r = await throughFaults("failing", app, () => "error");

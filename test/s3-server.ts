@@ -112,9 +112,10 @@ export async function closedEndpoint(): Promise<string> {
 
 /**
  * What a faulty remote does to one request: cut its answer's body halfway (the connection dropped), stall halfway
- * (the connection kept open, nothing more sent), answer 500, or refuse it (403).
+ * (the connection kept open, nothing more sent), send it a byte at a time, 10 a second (never idle, never done),
+ * answer 500, or refuse it (403).
  */
-export type Fault = "cut" | "stall" | "error" | "forbidden" | undefined;
+export type Fault = "cut" | "stall" | "trickle" | "error" | "forbidden" | undefined;
 
 const S3_ERRORS = {
     error: [500, "InternalError", "We encountered an internal error. Please try again."],
@@ -125,7 +126,8 @@ const S3_ERRORS = {
  * A proxy in front of `target` (moto) that breaks the requests `fault` picks:
  * a body cut off halfway and the connection dropped, as a network or a
  * restarted server does it, a body that stops halfway on a connection that
- * stays open (a stalled link, an overloaded server), S3's "InternalError" (500) for every try, or
+ * stays open (a stalled link, an overloaded server), a body that comes a
+ * byte at a time (a link so slow that only the build's budget ends it), S3's "InternalError" (500) for every try, or
  * its "AccessDenied" (403), as S3 answers a read of a missing key to
  * credentials that may not list the bucket, or a write they may not make.
  * The others are passed through; `faults` counts the broken ones.
@@ -155,6 +157,14 @@ export async function startFaultyProxy(target: string, fault: (method: string, u
                 } else if (what === "stall" && body.length > 1) {
                     faults++;
                     res.write(body.subarray(0, body.length >> 1)); // and nothing more, until the client gives up or stop()
+                } else if (what === "trickle" && body.length > 1) {
+                    faults++;
+                    let sent = 0;
+                    const drip = setInterval(() => {
+                        if (res.destroyed || sent === body.length) return clearInterval(drip);
+                        res.write(body.subarray(sent, ++sent));
+                    }, 100);
+                    res.on("close", () => clearInterval(drip));
                 } else res.end(body);
             });
         });

@@ -105,7 +105,7 @@ export class S3Store {
             const body = r.Body as Readable;
             try {
                 // The SDK's deadline covers the request; a body that stops flowing is ended by the socket's idle timeout, and this one ends it at the deadline.
-                const stop = () => body.destroy(new StoreError("unreachable", `reading ${this.where(rel)} took longer than allowed`));
+                const stop = () => body.destroy(new StoreError("unreachable", this.tooLong(rel, deadline)));
                 deadline.addEventListener("abort", stop, { once: true });
                 try {
                     await read(body);
@@ -124,6 +124,13 @@ export class S3Store {
             }
             throw this.failure(e, rel, deadline, false, answered);
         }
+    }
+
+    /** Why a body still coming was ended: its request's own bound, or the time a build may spend on the remote in all. */
+    private tooLong(rel: string, deadline: AbortSignal): string {
+        const { timeoutMs, budgetMs } = this.config;
+        if ((deadline.reason as Error | undefined)?.name === "TimeoutError") return `reading ${this.where(rel)} took longer than one request may (${REMOTE_TIMEOUT_HINT})`;
+        return `reading ${this.where(rel)} was still going when this build had spent the ${budgetMs / 1000} s it may spend on the remote cache (${budgetMs / timeoutMs} times the timeout; ${REMOTE_TIMEOUT_HINT})`;
     }
 
     /** The SDK's error as a StoreError whose kind says whether to keep asking the store. */
