@@ -126,23 +126,23 @@ function withFacts(src: ArchiveSource, facts: ArchiveFacts, label: string): Insp
     };
 }
 
-/** The zip read last by readZipText: whether one file was read from it yet, and once a second one is, its parsed directory. */
-let lastZip: { key: string; readOnce: boolean; full?: { src: ArchiveSource; read: InspectedArchive["readText"] } } | undefined;
+/** The zip read last by readZipText: the name read from it first, and once another one is, its parsed directory. */
+let lastZip: { key: string; first?: string; full?: { src: ArchiveSource; read: InspectedArchive["readText"] } } | undefined;
 
 /**
- * One file of a zip as text. The first read of a zip parses only that
- * name's central directory record (each function of a 50-function preview
- * has its handler's module read once: the whole directories cost ~170 ms).
- * Rules that read many files in a row (the partial-boto3 scan of a
- * function's modules) get the directory parsed at their second read and
- * kept, and only a descriptor opened per read.
+ * One file of a zip as text. Reading one name parses only that name's
+ * central directory record (each function of a 50-function preview has its
+ * handler's module read, by the build's checks and the component's: the
+ * whole directories cost ~170 ms). Rules that read many files in a row (the
+ * partial-boto3 scan of a function's modules) get the directory parsed at
+ * their second name and kept, and only a descriptor opened per read.
  */
 export function readZipText(zipPath: string, name: string, maxBytes?: number): string | undefined {
     const st = fs.statSync(zipPath);
     const key = `${path.resolve(zipPath)}\0${st.size}\0${st.mtimeMs}`;
-    if (lastZip?.key !== key) lastZip = { key, readOnce: false };
-    if (!lastZip.readOnce) {
-        lastZip.readOnce = true;
+    if (lastZip?.key !== key) lastZip = { key };
+    lastZip.first ??= name;
+    if (!lastZip.full && lastZip.first === name) {
         const plain = plainFileText(zipPath, name, maxBytes ?? DEFAULT_TEXT_MAX);
         if (plain) return plain.text;
     }

@@ -61,7 +61,9 @@ describe("readZipText", () => {
             const zip = zipOf(entries);
             const expected = wholeDirectory(zip, name, max);
             assert.equal(readZipText(zip, name, max), expected, "the first read");
-            assert.equal(readZipText(zip, name, max), expected, "a second read of the same zip (the whole directory, kept)");
+            assert.equal(readZipText(zip, name, max), expected, "a second read of the same name");
+            assert.equal(readZipText(zip, "other.py"), undefined, "another name (the whole directory, kept)");
+            assert.equal(readZipText(zip, name, max), expected, "the first name again, from the whole directory");
         });
     }
 
