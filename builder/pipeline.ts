@@ -21,6 +21,7 @@ import { BuildResult } from "./result";
 import { emptySlimReport, SlimReport } from "./slim";
 import { collectSource, walkSource } from "./source";
 import { withTargetBytecode } from "./target-bytecode";
+import { phaseTimer } from "./timing";
 import { Turns } from "./turns";
 import { WalkResult } from "./walk";
 import { reuseFromMap } from "./zip-writer";
@@ -232,18 +233,4 @@ async function collectAndWrite({ options, cache, walked, located, slotPath, inpu
     writeFileAtomic(slotPath, JSON.stringify({ key, inputs, slim }));
     lap("record");
     return { key, record, hit, hashedFiles, slim };
-}
-
-/** With LAMBDA_PYTHON_TIMING set, prints how long each phase of a build took and the resident memory after it (for profiling). */
-function phaseTimer(): (phase: string) => void {
-    if (!process.env.LAMBDA_PYTHON_TIMING) return () => {};
-    let last = process.hrtime.bigint();
-    let lastCpu = process.threadCpuUsage();
-    return (phase) => {
-        const now = process.hrtime.bigint();
-        const cpu = process.threadCpuUsage(lastCpu);
-        process.stderr.write(`timing: ${phase} ${(Number(now - last) / 1e6).toFixed(1)} ms, this thread's CPU ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms (rss ${(process.memoryUsage.rss() / 1048576).toFixed(0)} MB)\n`);
-        last = now;
-        lastCpu = process.threadCpuUsage();
-    };
 }

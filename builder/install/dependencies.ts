@@ -38,7 +38,7 @@ import { findUv, hostPython } from "./host-tools";
 import { PackageIndexes, packageIndexes, splitIndexArgs } from "./indexes";
 import { buildsFromSnapshot, localProjectFiles, withAbsolutePaths, withProjectSnapshots } from "./local-paths";
 import { lockFailure } from "./lock-failures";
-import { timed } from "./timing";
+import { timed } from "../timing";
 import { pipConfigIndexes, uvConfigIndexes } from "./config-files";
 import { normalizeName, readRequirementInputs, RequirementInputs } from "./requirements";
 import type { ProjectSpec } from "./locks/plan";

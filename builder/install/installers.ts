@@ -27,7 +27,7 @@ import { pipForTarget } from "./target-pip";
 import { probe } from "./probes";
 import { withLocalFoldersBuilt } from "./local-wheels";
 import { normalizeName, requirementName } from "./requirements";
-import { timed } from "./timing";
+import { timed } from "../timing";
 import { findUv, HostPython, hostPython } from "./host-tools";
 import { indexUnreachable } from "./diagnose";
 import { parseToml, readText, str, table, tables } from "./locks/toml";

@@ -29,6 +29,7 @@ import { removeQuietly, tempPathFor, trackTemp } from "../../shared/atomic";
 import { BuildCache } from "../cache";
 import type { InstalledFile } from "../install/installed-file";
 import { DEFLATE_ENGINE } from "../deflate-pool";
+import { timed } from "../timing";
 import { ManifestEntry, PreviousArchive, reuseFrom } from "../zip-writer";
 import { RemoteCacheConfig } from "./config";
 import { BadEntryError, packInstall, PlannedEntry, unpackInstall, verifyArchive } from "./entries";
@@ -152,16 +153,16 @@ export class RemoteSession {
     }
 
     private async fetchInstallOnce(key: string, cache: BuildCache): Promise<string | undefined> {
-        const record = await this.record("installs", key);
+        const record = await timed(`remote: record of install ${key}`, () => this.record("installs", key));
         if (!record) return undefined;
         const work = trackTemp(cache.makeTempDir("remote-install"));
         const pack = trackTemp(tempPathFor(path.join(cache.root, "tmp", `${key}.zip`)));
         try {
-            if (!(await this.blob(record, pack))) {
+            if (!(await timed(`remote: download install ${key} (${record.bytes} bytes)`, () => this.blob(record, pack)))) {
                 removeQuietly(work);
                 return undefined;
             }
-            const packed = await this.checked(record, () => unpackInstall(pack, work));
+            const packed = await timed(`remote: check and unpack install ${key}`, () => this.checked(record, () => unpackInstall(pack, work)));
             // Kept with the install: archives built from it copy its compressed bytes (pack-reuse.ts).
             fs.renameSync(pack, path.join(work, PACK_FILE));
             writePackIndex(work, record.level ?? -1, record.compressors ?? "", packed);
@@ -228,16 +229,16 @@ export class RemoteSession {
      * manifest made from it. Undefined: build it.
      */
     async fetchArchive(key: string, planned: readonly PlannedEntry[], cache: BuildCache): Promise<{ temp: string; manifest: ManifestEntry[]; sha256: string; bytes: number } | undefined> {
-        const record = await this.record("archives", key);
+        const record = await timed(`remote: record of archive ${key}`, () => this.record("archives", key));
         if (!record) return undefined;
         fs.mkdirSync(path.dirname(cache.archivePath(key)), { recursive: true });
         const temp = trackTemp(tempPathFor(cache.archivePath(key)));
         try {
-            if (!(await this.blob(record, temp))) {
+            if (!(await timed(`remote: download archive ${key} (${record.bytes} bytes)`, () => this.blob(record, temp)))) {
                 removeQuietly(temp);
                 return undefined;
             }
-            const manifest = await this.checked(record, () => verifyArchive(temp, planned));
+            const manifest = await timed(`remote: check archive ${key}`, () => this.checked(record, () => verifyArchive(temp, planned)));
             this.progress(`fetched the archive ${key} from ${this.url}`);
             this.fetched.archives.add(key);
             return { temp, manifest, sha256: record.sha256, bytes: record.bytes };
@@ -259,7 +260,10 @@ export class RemoteSession {
     /** Waits for this build's uploads (each bounded by the timeouts and the build's budget); never throws. */
     async settle(): Promise<void> {
         this.storeInstalls();
-        while (this.pending.size) await Promise.all([...this.pending]);
+        if (this.pending.size)
+            await timed("remote: wait for uploads", async () => {
+                while (this.pending.size) await Promise.all([...this.pending]);
+            });
         clearTimeout(this.budgetTimer);
     }
 
