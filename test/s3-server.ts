@@ -127,7 +127,8 @@ const S3_ERRORS = {
  * a body cut off halfway and the connection dropped, as a network or a
  * restarted server does it, a body that stops halfway on a connection that
  * stays open (a stalled link, an overloaded server), a body that comes a
- * byte at a time (a link so slow that only the build's budget ends it), S3's "InternalError" (500) for every try, or
+ * byte at a time and never ends (a link so slow that only the build's
+ * budget ends it), S3's "InternalError" (500) for every try, or
  * its "AccessDenied" (403), as S3 answers a read of a missing key to
  * credentials that may not list the bucket, or a write they may not make.
  * The others are passed through; `faults` counts the broken ones.
