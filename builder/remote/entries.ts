@@ -20,6 +20,7 @@ import { promisify } from "util";
 import * as zlib from "zlib";
 import { SCAN_FILE_BYTES, secretsInHead } from "../../policies/inspect/secrets";
 import { openZipFile, UNIX_OS, ZipEntry, ZipReader } from "../../policies/zip/reader";
+import { INSTALL_MANIFEST } from "../cache";
 import type { InstalledFile } from "../install/installed-file";
 import { ManifestEntry, ReuseSource, writeZip, ZipInputEntry } from "../zip-writer";
 
@@ -41,9 +42,9 @@ const LOCAL_SIG = 0x04034b50;
  * compressing (`reuse`: an archive of this build that holds them already).
  */
 export async function packInstall(installDir: string, files: InstalledFile[], target: string, level: number, reuse?: ReuseSource): Promise<{ sha256: string; bytes: number }> {
-    const manifest = fs.readFileSync(path.join(installDir, "manifest.json"));
+    const manifest = fs.readFileSync(path.join(installDir, INSTALL_MANIFEST));
     const entries: ZipInputEntry[] = [
-        { name: "manifest.json", isDirectory: false, executable: false, size: manifest.length, sha256: crypto.createHash("sha256").update(manifest).digest("hex"), data: manifest },
+        { name: INSTALL_MANIFEST, isDirectory: false, executable: false, size: manifest.length, sha256: crypto.createHash("sha256").update(manifest).digest("hex"), data: manifest },
         ...files.map((f) => ({ name: `site-packages/${f.rel}`, isDirectory: false, executable: f.executable, size: f.size, sha256: f.sha256, path: path.join(installDir, "site-packages", f.rel) })),
     ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const written = await writeZip(target, entries, { level, reuse });
@@ -89,7 +90,7 @@ export async function unpackInstall(pack: string, work: string): Promise<Manifes
         checkStructure(reader);
         const byName = new Map(reader.entries.map((e) => [e.name, e]));
         if (byName.size !== reader.entries.length) throw new BadEntryError("it names one file twice");
-        const manifestEntry = byName.get("manifest.json");
+        const manifestEntry = byName.get(INSTALL_MANIFEST);
         if (!manifestEntry) throw new BadEntryError("it has no manifest.json");
         const manifestBytes = await inflate(reader, manifestEntry, MAX_MANIFEST_BYTES);
         const files = checkedManifest(manifestBytes.toString("utf8"));
@@ -114,7 +115,7 @@ export async function unpackInstall(pack: string, work: string): Promise<Manifes
             const secrets = secretsInHead(data.subarray(0, SCAN_FILE_BYTES));
             packed.push({ name: entry.name, sha256: f.sha256, method: entry.method as 0 | 8, crc32: entry.crc32, size: f.size, compressedSize: entry.compressedSize, dataOffset: reader.dataStart(entry), ...(secrets.length ? { secrets } : {}) });
         });
-        fs.writeFileSync(path.join(work, "manifest.json"), manifestBytes, { flag: "wx", mode: 0o644 });
+        fs.writeFileSync(path.join(work, INSTALL_MANIFEST), manifestBytes, { flag: "wx", mode: 0o644 });
         return packed;
     } finally {
         reader.close();

@@ -26,7 +26,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { redactCredentials } from "../../shared/redact";
 import { removeQuietly, tempPathFor, trackTemp } from "../../shared/atomic";
-import { BuildCache } from "../cache";
+import { BuildCache, INSTALL_MANIFEST } from "../cache";
 import type { InstalledFile } from "../install/installed-file";
 import { DEFLATE_ENGINE } from "../deflate-pool";
 import { timed } from "../timing";
@@ -167,7 +167,7 @@ export class RemoteSession {
             fs.renameSync(pack, path.join(work, PACK_FILE));
             writePackIndex(work, record.level ?? -1, record.compressors ?? "", packed);
             // An install whose lock names local projects records their folders on the machine that made it.
-            const { record: made } = JSON.parse(fs.readFileSync(path.join(work, "manifest.json"), "utf8"));
+            const { record: made } = JSON.parse(fs.readFileSync(path.join(work, INSTALL_MANIFEST), "utf8"));
             if (made?.localProjects?.length) {
                 removeQuietly(work);
                 return undefined;
