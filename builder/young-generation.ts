@@ -26,11 +26,18 @@ const V8_DEFAULT = 2;
 /** The V8 major versions known to have the flag. */
 const KNOWN_V8 = { from: 11, to: 13 };
 
+/**
+ * Whether builds may set the flag: not when the process was started with its own factor (on its command line:
+ * Node refuses V8 flags like it in NODE_OPTIONS), nor on a V8 not known to have the flag.
+ */
+const V8_MAJOR = Number(process.versions.v8.split(".")[0]);
+const MAY_SET = !process.execArgv.some((a) => a.replace(/_/g, "-").startsWith(FLAG)) && V8_MAJOR >= KNOWN_V8.from && V8_MAJOR <= KNOWN_V8.to;
+
 let builds = 0;
 
 /** Keeps the young generation from growing until the returned function is called (once per call; builds may overlap). */
 export function holdYoungGeneration(): () => void {
-    if (setByUser() || !knownV8()) return () => {};
+    if (!MAY_SET) return () => {};
     if (builds++ === 0) v8.setFlagsFromString(`${FLAG}=1`);
     let released = false;
     return () => {
@@ -38,16 +45,4 @@ export function holdYoungGeneration(): () => void {
         released = true;
         if (--builds === 0) v8.setFlagsFromString(`${FLAG}=${V8_DEFAULT}`);
     };
-}
-
-/** Whether the process was started with its own growth factor (on its command line or in NODE_OPTIONS). */
-function setByUser(): boolean {
-    const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
-    return given.some((a) => a.replace(/_/g, "-").startsWith(FLAG));
-}
-
-/** Whether this V8 is one known to have the flag. */
-function knownV8(): boolean {
-    const major = Number(process.versions.v8.split(".")[0]);
-    return major >= KNOWN_V8.from && major <= KNOWN_V8.to;
 }
