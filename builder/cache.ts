@@ -13,8 +13,9 @@
 //   .swept                     its mtime: when sweep() last ran
 //
 // sweep() bounds everything that grows with use (installs, archives, slots,
-// hash memos, stripped objects, bytecode, transpiled TypeScript) by age of last use; each build
-// marks what it uses (markUsed). See DESIGN.md, "The cache and its keys".
+// hash memos, stripped objects, bytecode, transpiled TypeScript) by age of
+// last use; each build marks what it uses (markUsed). See DESIGN.md, "The
+// cache and its keys".
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
@@ -120,9 +121,9 @@ export class BuildCache {
      * Removes leftovers of interrupted builds (older than a day, so that
      * builds running right now keep theirs), and installs, archives, slots,
      * hash memos, stripped shared objects, compiled modules and the preview's
-     * transpiled TypeScript unused for a month: an entry is used when a build reads it (markUsed, or a fresh
-     * write), so one that a build is about to use is a day old at most and
-     * never swept. At most once an hour per cache (the mtime of `.swept` says
+     * transpiled TypeScript unused for a month: an entry is used when a build
+     * reads it (markUsed, or a fresh write), so one that a build is about to
+     * use is a day old at most and never swept. At most once an hour per cache (the mtime of `.swept` says
      * when it last ran): a stack's fifty builds would otherwise each stat
      * every entry.
      */

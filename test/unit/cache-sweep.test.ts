@@ -1,9 +1,9 @@
 // The build cache's sweep bounds everything in it that grows with use by one
 // rule: installs, archives, slots, hash memos, stripped shared objects
 // (slim/) and compiled modules (bytecode/<CPython>/) unused for a month go,
-// with their companions; what a build used in that month stays; leftovers of interrupted builds go after a
-// day, and at once when their owner is dead (leftovers.ts). Ages are set with
-// utimes, never waited for.
+// with their companions; what a build used in that month stays; leftovers
+// of interrupted builds go after a day, and at once when their owner is dead
+// (leftovers.ts). Ages are set with utimes, never waited for.
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
