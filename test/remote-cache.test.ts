@@ -234,15 +234,16 @@ describe("remote build cache (S3 API)", function () {
         });
     }
 
-    it("gives up on a remote that sends a byte at a time once the build's budget (30 timeouts) is spent, and builds locally", async () => {
+    it("gives up on a remote that sends a byte at a time once the blob has taken longer than its size allows, and builds locally", async () => {
         const first = await firstMachine("trickle");
-        // A byte every 100 ms: never idle for the 0.5 s timeout, so the budget (15 s) ends the download. (A machine
-        // so starved that this proxy's timer slips past 0.5 s ends it by the idle timeout instead: bounded too, said too.)
+        // A byte every 100 ms: never idle for the 0.5 s timeout, and never done within the 2 s (twice the timeout and a
+        // second, plus 0.5 s per 10 MB) a blob of its size may take. Before, only the build's budget (30 timeouts, 15 s here) ended it. (A machine so
+        // starved that this proxy's timer slips past 0.5 s ends it by the idle timeout instead: bounded too, said too.)
         const r = await throughFaults("trickle", app, (method, url) => (method === "GET" && url.includes("/blobs/") ? "trickle" : undefined), { LAMBDA_PYTHON_REMOTE_CACHE_TIMEOUT: "0.5" });
         const blob = `s3://${BUCKET}/trickle/blobs/[0-9a-f]{64}`;
-        const budget = `reading ${blob} was still going when this build had spent the 15 s it may spend on the remote cache \\(30 times the timeout; LAMBDA_PYTHON_REMOTE_CACHE_TIMEOUT sets the seconds\\)`;
+        const slow = `reading ${blob} \\(\\d+ bytes\\) had not finished after 2(\\.\\d+)? s, the time a transfer of its size may take \\(twice the 0\\.5 s timeout and a second, plus 0\\.5 s per 10 MB\\): a remote this slow costs more than it spares \\(LAMBDA_PYTHON_REMOTE_CACHE_TIMEOUT sets the seconds\\)`;
         const idle = `the answer from ${blob} stopped before it was complete and sent nothing more for 0.5 s \\(LAMBDA_PYTHON_REMOTE_CACHE_TIMEOUT sets the seconds\\)`;
-        assert.match(r.warning, new RegExp(`^lambda-python: warning: remote cache s3://${BUCKET}/trickle not used: (${budget}|${idle})\\. Building with the local cache only\\.$`));
+        assert.match(r.warning, new RegExp(`^lambda-python: warning: remote cache s3://${BUCKET}/trickle not used: (${slow}|${idle})\\. Building with the local cache only\\.$`));
         assert.deepEqual(fs.readFileSync(r.out), first.zip, "the local build's bytes, the same as the first machine's");
     });
 

@@ -22,6 +22,8 @@ export const REMOTE_READ_ONLY_ENV = "LAMBDA_PYTHON_REMOTE_CACHE_READ_ONLY";
 const DEFAULT_TIMEOUT_S = 10;
 /** A build waits on the remote at most this many timeouts in all (downloads included), then builds locally. */
 const BUDGET_TIMEOUTS = 30;
+/** A blob moving at less than this many bytes per second of the timeout is given up: see transferAllowanceMs. */
+const BYTES_PER_TIMEOUT = 10 * 1024 * 1024;
 /** S3's bucket names, and those of the S3-compatible stores (MinIO, Ceph, R2, GCS's XML API) within them. */
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
@@ -50,4 +52,15 @@ export function remoteCacheConfig(given: string | undefined, env: NodeJS.Process
     const readOnly = /^(1|true|yes|on)$/i.test(env[REMOTE_READ_ONLY_ENV]?.trim() ?? "");
     const timeoutMs = Math.round(timeoutS * 1000);
     return { url: `s3://${bucket}${prefix ? `/${prefix}` : ""}`, bucket, prefix, readOnly, timeoutMs, budgetMs: timeoutMs * BUDGET_TIMEOUTS };
+}
+
+/**
+ * How long one blob of `bytes` may take to move: what a small request may
+ * (two attempts of the timeout, and a second to spare), plus the timeout
+ * again for every 10 MB (at the default 10 s, about 1 MB/s). The idle timeout
+ * ends a link that stops; this ends one that trickles, which would otherwise
+ * hold the build for its whole budget, slower than building here.
+ */
+export function transferAllowanceMs(config: Pick<RemoteCacheConfig, "timeoutMs">, bytes: number): number {
+    return Math.round(2 * config.timeoutMs + 1000 + (config.timeoutMs * bytes) / BYTES_PER_TIMEOUT);
 }

@@ -4,14 +4,21 @@
 // default chain: environment, profiles and SSO, web identity — GitHub's OIDC
 // —, ECS and EC2 instance roles; AWS_ENDPOINT_URL_S3 for an S3-compatible
 // store). Every request is bounded: a connect timeout, an idle timeout while
-// bytes flow, and a deadline of its own, so a store that accepts connections
-// but never answers costs at most that long.
+// bytes flow, and a deadline of its own (for a blob, longer the larger it is),
+// so a store that accepts connections but never answers, or answers a byte
+// at a time, costs at most that long.
 import * as crypto from "crypto";
 import * as fs from "fs";
 import { Readable, Transform } from "stream";
 import { pipeline } from "stream/promises";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { RemoteCacheConfig } from "./config";
+import { RemoteCacheConfig, transferAllowanceMs } from "./config";
+
+/** The size of a blob being moved and the time its size allows (transferAllowanceMs). */
+interface TransferBound {
+    bytes: number;
+    ms: number;
+}
 
 type Sdk = typeof import("@aws-sdk/client-s3");
 
@@ -49,7 +56,7 @@ export class S3Store {
     async getSmall(rel: string, maxBytes: number, deadline: AbortSignal): Promise<Buffer | undefined> {
         const chunks: Buffer[] = [];
         let total = 0;
-        const got = await this.get(rel, deadline, async (body) => {
+        const got = await this.get(rel, deadline, undefined, async (body) => {
             for await (const chunk of body as AsyncIterable<Buffer>) {
                 total += chunk.length;
                 if (total > maxBytes) throw new StoreError("failed", `${this.where(rel)} is larger than the ${maxBytes} bytes a record can be`);
@@ -59,11 +66,18 @@ export class S3Store {
         return got ? Buffer.concat(chunks) : undefined;
     }
 
-    /** Streams an object into `file`, hashing it on the way; undefined when there is none. */
+    /**
+     * Streams a blob of `maxBytes` (its record's size) into `file`, hashing it
+     * on the way; undefined when there is none. Ended at the build's
+     * `deadline`, and once it has taken longer than a blob of its size may
+     * (transferAllowanceMs).
+     */
     async download(rel: string, file: string, maxBytes: number, deadline: AbortSignal): Promise<{ sha256: string; bytes: number } | undefined> {
         const hash = crypto.createHash("sha256");
         let bytes = 0;
-        const got = await this.get(rel, deadline, async (body) => {
+        const allowance = transferAllowanceMs(this.config, maxBytes);
+        const bounded = AbortSignal.any([deadline, AbortSignal.timeout(allowance)]);
+        const got = await this.get(rel, bounded, { bytes: maxBytes, ms: allowance }, async (body) => {
             const count = new Transform({
                 transform: (chunk: Buffer, _enc, done) => {
                     bytes += chunk.length;
@@ -77,14 +91,17 @@ export class S3Store {
         return got ? { sha256: hash.digest("hex"), bytes } : undefined;
     }
 
-    /** Writes an object (S3 makes a PUT visible whole or not at all). */
+    /** Writes an object (S3 makes a PUT visible whole or not at all), within the time an object of its size may take (transferAllowanceMs). */
     async put(rel: string, body: Buffer | { file: string; bytes: number }, deadline: AbortSignal): Promise<void> {
         const { sdk, client } = await this.connect();
         const Body = Buffer.isBuffer(body) ? body : fs.createReadStream(body.file);
         const ContentLength = Buffer.isBuffer(body) ? body.length : body.bytes;
+        const allowance = transferAllowanceMs(this.config, ContentLength);
+        const ownBound = AbortSignal.timeout(allowance);
         try {
-            await client.send(new sdk.PutObjectCommand({ Bucket: this.config.bucket, Key: this.key(rel), Body, ContentLength }), { abortSignal: deadline });
+            await client.send(new sdk.PutObjectCommand({ Bucket: this.config.bucket, Key: this.key(rel), Body, ContentLength }), { abortSignal: AbortSignal.any([deadline, ownBound]) });
         } catch (e) {
+            if (ownBound.aborted && !deadline.aborted) throw new StoreError("unreachable", this.tooSlow("writing", rel, { bytes: ContentLength, ms: allowance }));
             throw this.failure(e, rel, deadline, true);
         } finally {
             if (!Buffer.isBuffer(Body)) Body.destroy();
@@ -96,7 +113,8 @@ export class S3Store {
         return `s3://${this.config.bucket}/${this.key(rel)}`;
     }
 
-    private async get(rel: string, deadline: AbortSignal, read: (body: Readable) => Promise<void>): Promise<boolean> {
+    /** `bound`: the size and time the deadline's own timeout allows this object (a blob), for the message when it ends it. */
+    private async get(rel: string, deadline: AbortSignal, bound: TransferBound | undefined, read: (body: Readable) => Promise<void>): Promise<boolean> {
         const { sdk, client } = await this.connect();
         let answered = false;
         try {
@@ -105,7 +123,7 @@ export class S3Store {
             const body = r.Body as Readable;
             try {
                 // The SDK's deadline covers the request; a body that stops flowing is ended by the socket's idle timeout, and this one ends it at the deadline.
-                const stop = () => body.destroy(new StoreError("unreachable", this.tooLong(rel, deadline)));
+                const stop = () => body.destroy(new StoreError("unreachable", this.tooLong(rel, deadline, bound)));
                 deadline.addEventListener("abort", stop, { once: true });
                 try {
                     await read(body);
@@ -127,10 +145,16 @@ export class S3Store {
     }
 
     /** Why a body still coming was ended: its request's own bound, or the time a build may spend on the remote in all. */
-    private tooLong(rel: string, deadline: AbortSignal): string {
+    private tooLong(rel: string, deadline: AbortSignal, bound: TransferBound | undefined): string {
         const { timeoutMs, budgetMs } = this.config;
-        if ((deadline.reason as Error | undefined)?.name === "TimeoutError") return `reading ${this.where(rel)} took longer than one request may (${REMOTE_TIMEOUT_HINT})`;
+        if ((deadline.reason as Error | undefined)?.name === "TimeoutError") return bound ? this.tooSlow("reading", rel, bound) : `reading ${this.where(rel)} took longer than one request may (${REMOTE_TIMEOUT_HINT})`;
         return `reading ${this.where(rel)} was still going when this build had spent the ${budgetMs / 1000} s it may spend on the remote cache (${budgetMs / timeoutMs} times the timeout; ${REMOTE_TIMEOUT_HINT})`;
+    }
+
+    /** A transfer that trickled past the time its size allows. */
+    private tooSlow(doing: "reading" | "writing", rel: string, bound: TransferBound): string {
+        const s = this.config.timeoutMs / 1000;
+        return `${doing} ${this.where(rel)} (${bound.bytes} bytes) had not finished after ${bound.ms / 1000} s, the time a transfer of its size may take (twice the ${s} s timeout and a second, plus ${s} s per 10 MB): a remote this slow costs more than it spares (${REMOTE_TIMEOUT_HINT})`;
     }
 
     /** The SDK's error as a StoreError whose kind says whether to keep asking the store. */

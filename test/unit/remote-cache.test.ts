@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
-import { remoteCacheConfig } from "../../builder/remote/config";
+import { remoteCacheConfig, transferAllowanceMs } from "../../builder/remote/config";
 import { BadEntryError, isPlainRelativePath, packInstall, PlannedEntry, unpackInstall, verifyArchive } from "../../builder/remote/entries";
 import { PACK_FILE, packReuse, writePackIndex } from "../../builder/remote/pack-reuse";
 import { DEFLATE_ENGINE } from "../../builder/deflate-pool";
@@ -25,6 +25,17 @@ describe("remote cache setting", () => {
         const e = remoteCacheConfig(undefined, { LAMBDA_PYTHON_REMOTE_CACHE: "s3://team-builds", LAMBDA_PYTHON_REMOTE_CACHE_TIMEOUT: "2.5", LAMBDA_PYTHON_REMOTE_CACHE_READ_ONLY: "1" });
         assert.deepEqual({ prefix: e?.prefix, timeoutMs: e?.timeoutMs, readOnly: e?.readOnly }, { prefix: "", timeoutMs: 2500, readOnly: true });
         assert.ok(e!.budgetMs > e!.timeoutMs, "a build's budget spans several requests");
+    });
+
+    it("lets a blob take twice the timeout and a second, plus the timeout per 10 MB, so a trickle ends long before the build's budget", () => {
+        const c = remoteCacheConfig("s3://team-builds", {})!;
+        assert.equal(transferAllowanceMs(c, 0), 21_000);
+        assert.equal(transferAllowanceMs(c, 10 * 1024 * 1024), 31_000);
+        // numpy+pandas's pack (28.8 MB): about 1 MB/s at the least, and well inside the budget.
+        assert.equal(transferAllowanceMs(c, 28.8e6), 48_466);
+        assert.ok(transferAllowanceMs(c, 28.8e6) < c.budgetMs / 5);
+        const slow = remoteCacheConfig("s3://team-builds", { LAMBDA_PYTHON_REMOTE_CACHE_TIMEOUT: "60" })!;
+        assert.equal(transferAllowanceMs(slow, 10 * 1024 * 1024), 181_000, "a slower link is allowed for with the one timeout setting");
     });
 
     it('is off when unset, empty or "off", and the option overrides the environment', () => {
