@@ -188,15 +188,36 @@ export function previousArchive(cache: BuildCache, slotPath: string, level: numb
  * record, so it is built again rather than shipped again.
  */
 export function readRecord(recordPath: string, zipPath: string): ArchiveRecord | undefined {
-    let record: ArchiveRecord;
-    try {
-        record = JSON.parse(fs.readFileSync(recordPath, "utf8")) as ArchiveRecord;
-        const st = fs.statSync(zipPath);
-        if (record.format !== FORMAT_VERSION || st.size !== record.zippedBytes || st.mtimeMs !== record.mtimeMs) return undefined;
-    } catch {
-        return undefined;
-    }
+    const record = recordOf(recordPath, zipPath);
+    if (!record) return undefined;
     if (fileCrc32(zipPath) === record.crc32) return record;
     for (const f of [zipPath, recordPath, recordPath.replace(/\.json$/, ".manifest.json")]) removeQuietly(f);
     return undefined;
+}
+
+/** The record of this format beside a zip of the same size and mtime (its bytes not yet checked). */
+function recordOf(recordPath: string, zipPath: string): ArchiveRecord | undefined {
+    try {
+        const record = JSON.parse(fs.readFileSync(recordPath, "utf8")) as ArchiveRecord;
+        const st = fs.statSync(zipPath);
+        return record.format === FORMAT_VERSION && st.size === record.zippedBytes && st.mtimeMs === record.mtimeMs ? record : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * The facts of a zip at `zipPath` when it is an archive of a build cache
+ * (`…/archives/<key>.zip`) that its record still vouches for, by readRecord's
+ * rule: a cache hit hands the archive out on exactly this check, with these
+ * facts. Read only: an archive that fails it is left where it is, for the
+ * caller to inspect as any zip (and find what is wrong with it). Used where
+ * the archives were built in another process: the offline preview's Python
+ * and Go programs, whose components the provider plugin builds.
+ */
+export function cachedArchiveFacts(zipPath: string): ArchiveFacts | undefined {
+    const m = /^([0-9a-f]{40})\.zip$/.exec(path.basename(zipPath));
+    if (!m || path.basename(path.dirname(zipPath)) !== "archives") return undefined;
+    const record = recordOf(path.join(path.dirname(zipPath), `${m[1]}.json`), zipPath);
+    return record && record.key === m[1] && fileCrc32(zipPath) === record.crc32 ? record.facts : undefined;
 }

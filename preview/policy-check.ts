@@ -3,9 +3,13 @@
 // per-resource entry point, then the stack through its stack entry point
 // (analyze.ts), and the archive sizes the preview's table shows. Runs in the
 // program's process (program-host.ts), where the builds left the facts of the
-// archives they wrote, so the pack does not read them again.
+// archives they wrote, so the pack does not read them again; for a Python or
+// Go program (grpc-host.ts) the provider plugin built them, in its own
+// process, and the build cache's records vouch for them instead.
 import * as fs from "fs";
 import * as path from "path";
+import { cachedArchiveFacts } from "../builder/archive-cache";
+import { factsRemembered, rememberFacts } from "../policies/inspect";
 import { inspectCached } from "../policies/pack/code";
 import { lambdaPolicies } from "../policies/pack/policies";
 import { analyzeAll, Diagnostic } from "./analyze";
@@ -24,6 +28,12 @@ export async function checkWithPack(resources: RecordedResource[], programDir: s
     // The pack finds relative archive paths through this variable, as it would through its programDir config.
     process.env.LAMBDA_PYTHON_PROGRAM_DIR = programDir;
     const custom = resources.filter((r) => r.custom);
+    for (const r of custom.filter((x) => SIZED.has(x.type))) {
+        const full = localArchive(r, programDir);
+        // Without this, the pack verified every entry of each of them again: 3.8 s of a 50-function Python program's 8.4 s no-change preview.
+        const facts = full && !factsRemembered(full) ? cachedArchiveFacts(full) : undefined;
+        if (facts) rememberFacts(full!, facts);
+    }
     const policies = config ? configurePolicies(lambdaPolicies, config) : lambdaPolicies;
     const diagnostics = await analyzeAll(
         custom.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.wire, parent: r.parent, propertyDependencies: r.propertyDependencies })),
@@ -31,14 +41,20 @@ export async function checkWithPack(resources: RecordedResource[], programDir: s
     );
     const sizes: Analysis["sizes"] = {};
     for (const r of custom.filter((x) => SIZED.has(x.type))) {
-        const file = archivePath(r.wire.code) ?? archivePath(r.wire.source);
-        const full = file && path.resolve(programDir, file);
-        if (full && fs.existsSync(full)) {
+        const full = localArchive(r, programDir);
+        if (full) {
             const { zippedBytes, unzippedBytes } = inspectCached(full).facts;
             if (zippedBytes !== undefined && unzippedBytes !== undefined) sizes[r.urn] = { zippedBytes, unzippedBytes };
         }
     }
     return { diagnostics, sizes };
+}
+
+/** The local file of a function's, layer's or S3 object's archive, when there is one. */
+function localArchive(r: RecordedResource, programDir: string): string | undefined {
+    const file = archivePath(r.wire.code) ?? archivePath(r.wire.source);
+    const full = file && path.resolve(programDir, file);
+    return full && fs.existsSync(full) ? full : undefined;
 }
 
 function archivePath(v: unknown): string | undefined {

@@ -35,6 +35,11 @@ export function rememberFacts(zip: string, facts: ArchiveFacts): void {
     while (known.size > KNOWN_ARCHIVES || (known.size > 1 && knownEntries > KNOWN_ENTRIES)) forget(known.keys().next().value!);
 }
 
+/** Whether the facts of the zip at `zip`, as it is now, are known to this process (rememberFacts). */
+export function factsRemembered(zip: string): boolean {
+    return known.has(identity(fs.statSync(zip)));
+}
+
 function forget(key: string): void {
     const facts = known.get(key);
     if (!facts) return;
