@@ -39,6 +39,8 @@ export interface ConstructContext {
     monitor: string;
     config: Record<string, string>;
     secretKeys: string[];
+    /** Resource operations at once, as the engine tells providers (grpc-host.ts engineParallel). */
+    parallel: number;
 }
 
 /** The plugin, started on first use; `stop()` ends it. */
@@ -66,7 +68,7 @@ export class ComponentProvider {
             .setStack(c.stack)
             .setOrganization(c.organization)
             .setDryrun(true)
-            .setParallel(4)
+            .setParallel(c.parallel)
             .setMonitorendpoint(c.monitor)
             .setType(req.getType())
             .setName(req.getName())

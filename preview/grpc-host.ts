@@ -15,6 +15,7 @@ import * as path from "path";
 import * as engineproto from "@pulumi/pulumi/proto/engine_pb";
 import type * as resourceproto from "@pulumi/pulumi/proto/resource_pb";
 import { ComponentProvider } from "./component-provider";
+import { engineParallel } from "./project";
 import { checkAsTheEngineDoes } from "./engine-checks";
 import { EngineMocks } from "./engine-mocks";
 import { MockMonitorLike, MonitorHooks, serveMonitor } from "./monitor-server";
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
             monitor: address,
             config,
             secretKeys: JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]"),
+            parallel: engineParallel(),
         });
     const server = await serveMonitor(mock, monitorHooks(mock, constructs, componentProvider));
     address = server.address;
@@ -150,7 +152,7 @@ function monitorHooks(mock: MockMonitorLike, constructs: Promise<unknown>[], com
  * turn, which with no listener yet would end this host with a stack trace.
  */
 function startProgram(monitor: string): { child: ChildProcess; exitCode: Promise<number>; stderrTail: () => string } {
-    const parallel = Math.max(os.availableParallelism(), 4);
+    const parallel = engineParallel();
     const base: NodeJS.ProcessEnv = { ...process.env };
     for (const k of Object.keys(base)) if (k.startsWith("PULUMI_NODEJS_")) delete base[k];
     let child: ChildProcess;

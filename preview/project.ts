@@ -5,6 +5,7 @@
 // JSON, and `secure:` values that cannot be decrypted offline), and the
 // answers the user gives for data sources and stack references.
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { UserError } from "../shared/errors";
 import { ANSWERS_FILE } from "./data-sources";
@@ -322,4 +323,15 @@ function readJsonObject(file: string, what: string): Record<string, unknown> {
     }
     if (!value || typeof value !== "object" || Array.isArray(value)) throw new UserError(`${what}: ${file} must hold a JSON object.`);
     return value as Record<string, unknown>;
+}
+
+/**
+ * Resource operations at once, as the Pulumi CLI sets them for the program and the providers (`--parallel`'s
+ * default, pkg/cmd/pulumi/operations/up.go defaultParallel): PULUMI_PARALLEL when it is a positive number, else 4
+ * per CPU. A Python program's SDK runs that many registrations at once; each of our components is one until its
+ * provider has built it, so fewer made the builds of a 50-function program wait on each other.
+ */
+export function engineParallel(env: NodeJS.ProcessEnv = process.env): number {
+    const given = Number(env.PULUMI_PARALLEL);
+    return Number.isSafeInteger(given) && given > 0 ? given : os.availableParallelism() * 4;
 }
