@@ -2,7 +2,9 @@
 // and layers, and the archive builder behind them.
 // First: a Node.js older than package.json's engines throws one clear sentence at import.
 import "../shared/node-version";
-import { loadedByPluginLauncher, serveComponents } from "./provider";
+// Next: as the provider plugin, Node's compile cache on before anything heavy loads.
+import { loadedByPluginLauncher } from "./plugin-launch";
+import { serveComponents } from "./provider";
 import { PythonFunction } from "./python-function";
 import { PythonLayer } from "./python-layer";
 

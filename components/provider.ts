@@ -15,6 +15,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { main as serveProvider } from "@pulumi/pulumi/provider";
 import { ComponentProvider, ComponentProviderOptions } from "@pulumi/pulumi/provider/experimental";
+import { skipPromiseStackTraces } from "../shared/promise-stack-traces";
 
 /** The schema's package name: the prefix of the components' type tokens. */
 const PACKAGE_NAME = "lambda-python";
@@ -25,11 +26,6 @@ function pluginRoot(): string {
         if (fs.existsSync(path.join(dir, "PulumiPlugin.yaml"))) return dir;
         if (path.dirname(dir) === dir) throw new Error(`no PulumiPlugin.yaml above ${__dirname}`);
     }
-}
-
-/** True when Pulumi's plugin launcher (`@pulumi/pulumi/cmd/run-plugin`) is the process's entry. */
-export function loadedByPluginLauncher(): boolean {
-    return /[\\/]@pulumi[\\/]pulumi[\\/]cmd[\\/]run-plugin[\\/]/.test(require.main?.filename ?? "");
 }
 
 /**
@@ -76,5 +72,8 @@ export function serveComponents(components: ComponentProviderOptions["components
         dirname: path.join(root, "provider"),
         components,
     };
-    return serveProvider(new LambdaPythonProvider(options, path.join(root, "provider", "schema.json")), process.argv.slice(2));
+    const serving = serveProvider(new LambdaPythonProvider(options, path.join(root, "provider", "schema.json")), process.argv.slice(2));
+    // After the SDK's own install of source-map-support (the launcher's, made again as serving starts).
+    skipPromiseStackTraces();
+    return serving;
 }

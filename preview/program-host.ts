@@ -20,6 +20,7 @@ import * as path from "path";
 import { removePendingTemps } from "../shared/atomic";
 import { defaultCacheDir } from "../shared/cache-dirs";
 import { stopChildren } from "../shared/process";
+import { skipPromiseStackTraces } from "../shared/promise-stack-traces";
 import { deferArborist } from "./deferred-modules";
 import { checkAsTheEngineDoes } from "./engine-checks";
 import { EngineMocks } from "./engine-mocks";
@@ -79,17 +80,6 @@ function origin(req: { getStacktrace?(): { getFramesList(): { getPc(): { getUri(
     });
     const pc = own ?? frames[0];
     return pc ? `${path.relative(request.programDir, file(pc.getUri()))}:${pc.getLine()}` : undefined;
-}
-
-/**
- * The SDK records a stack trace on every promise it makes (`debuggablePromise`), read only when
- * PULUMI_DEBUG_PROMISE_LEAKS is set. Under ts-node each of those traces is source-mapped frame by
- * frame as it is taken (a third of a second for the showcase); this leaves them unformatted.
- */
-function skipPromiseStackTraces(): void {
-    const format = Error.prepareStackTrace;
-    if (!format || process.env.PULUMI_DEBUG_PROMISE_LEAKS) return;
-    Error.prepareStackTrace = (error, frames) => (frames[0]?.getFunctionName() === "debuggablePromise" ? "" : format(error, frames));
 }
 
 /** ts-node as the SDK will load it, with its transpiled output kept between previews (typescript-cache.ts). */

@@ -85,7 +85,7 @@ describe("Pulumi SDK internals we rely on", () => {
     it("@pulumi/pulumi/provider/experimental: ComponentProvider with getSchema, and the plugin launcher where provider.ts looks for it", () => {
         assert.equal(typeof ComponentProvider.prototype.getSchema, "function");
         const launcher = require.resolve("@pulumi/pulumi/cmd/run-plugin");
-        assert.match(launcher, /[\\/]@pulumi[\\/]pulumi[\\/]cmd[\\/]run-plugin[\\/]/, "components/provider.ts loadedByPluginLauncher() matches this path");
+        assert.match(launcher, /[\\/]@pulumi[\\/]pulumi[\\/]cmd[\\/]run-plugin[\\/]/, "components/plugin-launch.ts loadedByPluginLauncher() matches this path");
         assert.ok(fs.existsSync(path.join(path.dirname(launcher), "run.js")));
     });
     it("@pulumi/pulumi/runtime/rpc: an error rejecting an input is rethrown as the same object, its message prefixed; a ComponentError keeps its own (components/component-error.ts)", async () => {
