@@ -72,8 +72,6 @@ export function serveComponents(components: ComponentProviderOptions["components
         dirname: path.join(root, "provider"),
         components,
     };
-    const serving = serveProvider(new LambdaPythonProvider(options, path.join(root, "provider", "schema.json")), process.argv.slice(2));
-    // After the SDK's own install of source-map-support (the launcher's, made again as serving starts).
-    skipPromiseStackTraces();
-    return serving;
+    skipPromiseStackTraces(path.dirname(require.resolve("@pulumi/pulumi/package.json")));
+    return serveProvider(new LambdaPythonProvider(options, path.join(root, "provider", "schema.json")), process.argv.slice(2));
 }

@@ -15,6 +15,7 @@ import * as path from "path";
 import * as engineproto from "@pulumi/pulumi/proto/engine_pb";
 import type * as resourceproto from "@pulumi/pulumi/proto/resource_pb";
 import { ComponentProvider } from "./component-provider";
+import { skipPromiseStackTraces } from "../shared/promise-stack-traces";
 import { engineParallel } from "./project";
 import { checkAsTheEngineDoes } from "./engine-checks";
 import { EngineMocks } from "./engine-mocks";
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
 /** The SDK's mocks set up as the engine answers during a preview (engine-mocks.ts), and the mock monitor they make. */
 async function mockEngine(): Promise<{ mock: MockMonitorLike; config: Record<string, string> }> {
     const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    skipPromiseStackTraces(path.dirname(require.resolve("@pulumi/pulumi/package.json")));
     const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): MockMonitorLike };
     const config = JSON.parse(process.env.PULUMI_CONFIG ?? "{}") as Record<string, string>;
     const mocks = new EngineMocks({

@@ -95,7 +95,6 @@ function keepTranspiledFiles(sdk: string): void {
     tsnode.register = (options: object) => {
         const service = register(options);
         cacheCompiles(service, options, packageDir(entry), path.join(defaultCacheDir(), "preview", "typescript"));
-        skipPromiseStackTraces();
         return service;
     };
 }
@@ -125,6 +124,7 @@ async function main(): Promise<void> {
     // Before anything loads the SDK (this package's components do).
     deferArborist(request.programDir);
     keepTranspiledFiles(sdk);
+    skipPromiseStackTraces(sdk);
     if (!request.quiet) {
         const { onBuildProgress } = require("../components/shared-build") as typeof import("../components/shared-build");
         onBuildProgress((message) => process.stderr.write(`lambda-python: ${message}\n`));
