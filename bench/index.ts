@@ -1,4 +1,4 @@
-// npm run bench [-- archive|small-files|policies|memory|growth|invoke|build-cold|start|rebuild-locks|bytecode|init-profile|remote-cache|slim|stack]: runs the benchmarks and records them in docs/BENCHMARKS.md.
+// npm run bench [-- archive|small-files|policies|memory|growth|invoke|build-cold|start|rebuild-locks|bytecode|init-profile|remote-cache|slim|stack|stack-python]: runs the benchmarks and records them in docs/BENCHMARKS.md.
 import { benchArchive, benchSmallFilesOnly } from "./archive";
 import { benchBuildCold } from "./build-cold";
 import { benchBytecode } from "./bytecode";
@@ -11,6 +11,7 @@ import { benchRebuildLocks } from "./rebuild-locks";
 import { benchRemoteCache } from "./remote-cache";
 import { benchSlim } from "./slim";
 import { benchStack } from "./stack";
+import { benchStackPython } from "./stack-python";
 import { benchStart } from "./start";
 
 const benches: Record<string, () => Promise<string>> = {
@@ -28,6 +29,7 @@ const benches: Record<string, () => Promise<string>> = {
     "remote-cache": benchRemoteCache,
     slim: benchSlim,
     stack: benchStack,
+    "stack-python": benchStackPython,
 };
 
 (async () => {

@@ -2,7 +2,8 @@
 // PythonFunctions over a few dependency sets of different sizes, 10 handler
 // folders each (every folder with its requirements.txt, as SAM and most
 // repositories lay them out), and 5 shared layers (one of dependencies,
-// four of the team's own modules), plus the equivalent SAM template.
+// four of the team's own modules), plus the equivalent SAM template and the
+// same program in Python.
 //
 // The runtime is python3.11 everywhere: `sam build` needs the runtime's
 // Python on PATH, and that is the Python this machine has. Every set is
@@ -136,7 +137,7 @@ function functionName(set: string, i: number): string {
  * index.ts, node_modules linking this checkout, functions/<set>/<name>/, layers/<name>/) and
  * `sam/template.yaml` over the same folders. `sets` (at most 5) takes the smallest sets first.
  */
-export function writeStack(dir: string, opts: { functionsPerSet?: number; sets?: number } = {}): { programDir: string; sets: { name: string; requirements: string }[]; samTemplate: string } {
+export function writeStack(dir: string, opts: { functionsPerSet?: number; sets?: number } = {}): { programDir: string; pythonProgramDir: string; sets: { name: string; requirements: string }[]; samTemplate: string } {
     const perSet = opts.functionsPerSet ?? 10;
     const sets = SETS.slice(0, opts.sets ?? SETS.length);
     if (perSet < 1 || sets.length < 1) throw new Error("writeStack: functionsPerSet and sets must be at least 1");
@@ -235,7 +236,51 @@ export function writeStack(dir: string, opts: { functionsPerSet?: number; sets?:
     write(path.join(programDir, "index.ts"), `${ts.join("\n")}\n`);
     const samTemplate = path.join(dir, "sam", "template.yaml");
     write(samTemplate, `${sam.join("\n")}\n`);
-    return { programDir, sets: sets.map((s) => ({ name: s.name, requirements: s.requirements })), samTemplate };
+    const pythonProgramDir = path.join(dir, "program-python");
+    writePythonProgram(pythonProgramDir, programDir, sets, perSet, usedLayers);
+    return { programDir, pythonProgramDir, sets: sets.map((s) => ({ name: s.name, requirements: s.requirements })), samTemplate };
+}
+
+/**
+ * The same stack as a Python program (`program-python/`), over the TypeScript program's folders: the
+ * components through the SDK Pulumi's generator made (examples/python-program/sdks/lambda-python, which
+ * requirements.txt installs as `pulumi package add` has it), no virtualenv of its own (the preview's has
+ * the Pulumi Python SDK). Its components are built by the provider plugin.
+ */
+function writePythonProgram(dir: string, programDir: string, sets: SetSpec[], perSet: number, usedLayers: string[]): void {
+    write(path.join(dir, "Pulumi.yaml"), "name: orders-service-py\nruntime: python\ndescription: The orders service's Lambda functions, from Python\n");
+    write(path.join(dir, "requirements.txt"), `pulumi>=3.221.0,<4.0.0\n-e ${path.join(ROOT, "examples", "python-program", "sdks", "lambda-python")}\n`);
+    const py: string[] = [
+        '"""The orders service: its Lambda functions by dependency set, and the layers they share."""',
+        "import os",
+        "",
+        "import pulumi",
+        "import pulumi_lambda_python as lambda_python",
+        "",
+        `RUNTIME = "${STACK_RUNTIME}"`,
+        `HERE = ${JSON.stringify(programDir)}`,
+        "",
+    ];
+    for (const layer of usedLayers) {
+        const arg = layer === "powertools" ? `requirements=os.path.join(HERE, "layers", "${layer}", "requirements.txt")` : `source=os.path.join(HERE, "layers", "${layer}")`;
+        py.push(`${layer} = lambda_python.PythonLayer("${layer}", ${arg}, runtimes=[RUNTIME], description="${layer} layer of the orders service")`);
+    }
+    py.push("", "function_names = {}");
+    for (const set of sets) {
+        py.push(`for name in ${JSON.stringify(Array.from({ length: perSet }, (_, i) => functionName(set.name, i)))}:`);
+        py.push("    fn = lambda_python.PythonFunction(");
+        py.push("        name,");
+        py.push(`        source=os.path.join(HERE, "functions", "${set.name}", name),`);
+        py.push('        handler="app.lambda_handler",');
+        py.push("        runtime=RUNTIME,");
+        py.push(`        layers=[${set.layers.join(", ")}],`);
+        py.push("        timeout=10,");
+        py.push('        environment={"SERVICE": "orders", "FUNCTION": name},');
+        py.push("    )");
+        py.push("    function_names[name] = fn.name");
+    }
+    py.push("", 'pulumi.export("functionNames", function_names)');
+    write(path.join(dir, "__main__.py"), `${py.join("\n")}\n`);
 }
 
 function layerLogicalId(layer: string): string {

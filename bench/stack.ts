@@ -116,6 +116,8 @@ function envFor(downloads: string, cacheDir?: string): NodeJS.ProcessEnv {
 
 export interface StackFixture {
     programDir: string;
+    /** The same program in Python (its components built by the provider plugin). */
+    pythonProgramDir: string;
     samTemplate: string;
     /** One function folder per set, and each layer: the distinct builds. */
     distinct: { name: string; args: string[] }[];
@@ -123,7 +125,7 @@ export interface StackFixture {
 
 /** Writes the stack and lists its distinct builds (one function of each set, each layer). */
 export function stackFixture(dir: string, opts: { functionsPerSet?: number; sets?: number } = {}): StackFixture {
-    const { programDir, sets, samTemplate } = writeStack(dir, opts);
+    const { programDir, pythonProgramDir, sets, samTemplate } = writeStack(dir, opts);
     const distinct: StackFixture["distinct"] = [];
     for (const set of sets) {
         const first = fs.readdirSync(path.join(programDir, "functions", set.name)).sort()[0];
@@ -134,7 +136,7 @@ export function stackFixture(dir: string, opts: { functionsPerSet?: number; sets
         const req = path.join(folder, "requirements.txt");
         distinct.push({ name: `layer ${layer}`, args: fs.existsSync(req) ? [folder, "--kind", "layer", "--requirements", req] : [folder, "--kind", "layer", "--no-detect"] });
     }
-    return { programDir, samTemplate, distinct };
+    return { programDir, pythonProgramDir, samTemplate, distinct };
 }
 
 /** `lambda-python preview` of the program with this build cache. */
