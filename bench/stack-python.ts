@@ -15,13 +15,9 @@ import * as os from "os";
 import * as path from "path";
 import { WORK } from "./corpus";
 import { recordSection } from "./record";
-import { previewStack, Run, stackFixture } from "./stack";
+import { median, previewStack, range, Run, s, stackFixture } from "./stack";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const s = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
-const range = (xs: number[]) => `${s(Math.min(...xs))}–${s(Math.max(...xs))}`;
 
 export async function benchStackPython(): Promise<string> {
     const root = path.join(WORK, "stack");

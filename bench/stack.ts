@@ -101,9 +101,9 @@ function measure(command: string, args: string[], options: { cwd?: string; env?:
     });
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const s = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
-const range = (xs: number[]) => `${s(Math.min(...xs))}–${s(Math.max(...xs))}`;
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const s = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+export const range = (xs: number[]) => `${s(Math.min(...xs))}–${s(Math.max(...xs))}`;
 
 /** The environment of every side: the bench's download caches, no telemetry, python3.11 found for SAM. */
 function envFor(downloads: string, cacheDir?: string): NodeJS.ProcessEnv {
