@@ -57,15 +57,29 @@ export function renameFolderIntoPlace(temp: string, target: string, complete: (d
     }
 }
 
-export function writeFileAtomic(target: string, data: string | Buffer): void {
+export function writeFileAtomic(target: string, data: string | Buffer | Iterable<string>): void {
     fs.mkdirSync(path.dirname(target), { recursive: true });
     const temp = trackTemp(tempPathFor(target));
     try {
-        fs.writeFileSync(temp, data);
+        if (typeof data === "string" || Buffer.isBuffer(data)) fs.writeFileSync(temp, data);
+        else writeChunks(temp, data);
         commitTemp(temp, target);
     } catch (e) {
         removeQuietly(temp);
         throw e;
+    }
+}
+
+/** Writes text given in pieces (a big JSON document made a part at a time, never whole in memory). */
+function writeChunks(file: string, chunks: Iterable<string>): void {
+    const fd = fs.openSync(file, "w");
+    try {
+        for (const c of chunks) {
+            const bytes = Buffer.from(c, "utf8");
+            for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+        }
+    } finally {
+        fs.closeSync(fd);
     }
 }
 

@@ -13,7 +13,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { buildArchive } from "../../builder";
-import { cachedArchiveFacts } from "../../builder/archive-cache";
+import * as crypto from "crypto";
+import { cachedArchiveFacts, writeManifest } from "../../builder/archive-cache";
+import { DEFLATE_ENGINE } from "../../builder/deflate-pool";
 import { ArchiveFacts, factsRemembered, inspectPath } from "../../policies/inspect";
 import { checkWithPack } from "../../preview/policy-check";
 import { RecordedResource } from "../../preview/records";
@@ -96,5 +98,32 @@ describe("facts of archives another process built, from the build cache's record
             found.diagnostics.some((d) => d.level === "mandatory" && /damaged|CRC|corrupt/i.test(d.message)),
             `the damage is a finding: ${JSON.stringify(found.diagnostics)}`,
         );
+    });
+});
+
+describe("an archive's manifest, written a few hundred entries at a time", () => {
+    it("is the text JSON.stringify gives, with its sha256, at every size around its pieces", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "manifest-"));
+        try {
+            for (const n of [0, 1, 511, 512, 513, 1025]) {
+                const entries = Array.from({ length: n }, (_, i) => ({
+                    name: `python/pkg/m\u00e9${i}.py`,
+                    sha256: crypto.createHash("sha256").update(String(i)).digest("hex"),
+                    method: 8 as const,
+                    crc32: i * 7919,
+                    size: i,
+                    compressedSize: i >> 1,
+                    dataOffset: i * 100,
+                    ...(i % 97 === 3 ? { secrets: ["an AWS access key"] } : {}),
+                }));
+                const file = path.join(dir, `${n}.json`);
+                const sha = writeManifest(file, 6, entries);
+                const expected = JSON.stringify({ level: 6, compressors: DEFLATE_ENGINE, manifest: entries });
+                assert.equal(fs.readFileSync(file, "utf8"), expected, `${n} entries`);
+                assert.equal(sha, crypto.createHash("sha256").update(expected).digest("hex"));
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
