@@ -151,3 +151,25 @@ describe("inspect and the runner's extraction under structural fuzzing", functio
         console.log(`      ${accepted} of ${CASES} accepted and extracted as listed; ${refusedByExtraction} refused by the extraction itself; nothing written outside`);
     });
 });
+
+describe("the path an entry name is extracted to", () => {
+    // The definition: its segments without the empty and "." ones (extractedPath returns most names as they are).
+    const bySegments = (name: string) =>
+        name
+            .split("/")
+            .filter((s) => s !== "" && s !== ".")
+            .join("/");
+
+    it("is the name without empty and '.' segments, for hand-picked and random names", () => {
+        const picked = ["", ".", "..", "...", "/", "//", "./", "a", ".a", "a.", "a/", "/a", "./a", ".//a", "a//b", "a/./b", "a/.", "a/./", "a/..", "../a", "a/.b", "a/b/c.py", "a\n/./b", "é/ü/"];
+        for (const name of picked) assert.equal(extractedPath(name), bySegments(name), JSON.stringify(name));
+        let seed = 27;
+        const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+        const alphabet = ["a", "b", ".", "/", "\n", "é"];
+        for (let i = 0; i < 50_000; i++) {
+            let name = "";
+            for (let k = next() % 9; k > 0; k--) name += alphabet[next() % alphabet.length];
+            assert.equal(extractedPath(name), bySegments(name), JSON.stringify(name));
+        }
+    });
+});
