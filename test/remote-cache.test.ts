@@ -5,8 +5,10 @@
 // hostile entry planted in the bucket is never shipped (built locally,
 // reported with its key and bucket, and replaced); a server that never
 // answers, no server at all, a connection dropped halfway through a body, a
+// body that stalls or trickles, an upload the store reads too slowly, a
 // store that answers 500, and reads or writes refused (403) each cost one
-// warning, and the build goes on.
+// warning (or, for the upload, the error the build warns with), and the
+// build goes on.
 import { strict as assert } from "assert";
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -16,6 +18,8 @@ import { closedEndpoint, Fault, S3Server, s3Env, startFaultyProxy, startS3Server
 import { craftZip } from "./zip-crafter";
 import { writeStack } from "../bench/stack-fixture";
 import { DEFLATE_ENGINE } from "../builder/deflate-pool";
+import { remoteCacheConfig } from "../builder/remote/config";
+import { S3Store, StoreError } from "../builder/remote/store";
 
 const BUCKET = "team-build-cache";
 const sha = (b: Buffer | string) => crypto.createHash("sha256").update(b).digest("hex");
@@ -245,6 +249,38 @@ describe("remote build cache (S3 API)", function () {
         const idle = `the answer from ${blob} stopped before it was complete and sent nothing more for 0.5 s \\(LAMBDA_PYTHON_REMOTE_CACHE_TIMEOUT sets the seconds\\)`;
         assert.match(r.warning, new RegExp(`^lambda-python: warning: remote cache s3://${BUCKET}/trickle not used: (${slow}|${idle})\\. Building with the local cache only\\.$`));
         assert.deepEqual(fs.readFileSync(r.out), first.zip, "the local build's bytes, the same as the first machine's");
+    });
+
+    it("gives up on an upload the store takes a chunk at a time, once it has taken longer than its size allows", async () => {
+        // The store's own call, as an upload of a 16 MB pack makes it: the proxy reads at most ~3.2 MB/s, so the
+        // body is never sent within the 2.8 s (twice the 0.5 s timeout and a second, plus 0.5 s per 10 MB) it may take.
+        const proxy = await startFaultyProxy(server.endpoint, (method) => (method === "PUT" ? "sip" : undefined));
+        const dir = tmpDir("lp-remote-sip-");
+        const file = path.join(dir, "pack.zip");
+        fs.writeFileSync(file, crypto.randomBytes(16 << 20));
+        const saved = { ...process.env };
+        Object.assign(process.env, s3Env(proxy.endpoint));
+        const store = new S3Store(remoteCacheConfig(`s3://${BUCKET}/sip`, { LAMBDA_PYTHON_REMOTE_CACHE_TIMEOUT: "0.5" })!);
+        try {
+            const where = `s3://${BUCKET}/sip/blobs/pack`;
+            await assert.rejects(store.put("blobs/pack", { file, bytes: 16 << 20 }, new AbortController().signal), (e: unknown) => {
+                assert.ok(e instanceof StoreError && e.failure === "unreachable", String(e));
+                // (A machine so starved that the proxy's pauses slip past 0.5 s ends it by the idle timeout instead.)
+                assert.match(
+                    e.message,
+                    new RegExp(
+                        `^(writing ${where} \\(16777216 bytes\\) had not finished after 2\\.8 s, the time a transfer of its size may take \\(twice the 0\\.5 s timeout and a second, plus 0\\.5 s per 10 MB\\): a remote this slow costs more than it spares|no answer from ${where} within 0\\.5 s) \\(LAMBDA_PYTHON_REMOTE_CACHE_TIMEOUT sets the seconds\\)$`,
+                    ),
+                );
+                return true;
+            });
+            assert.ok(proxy.faults() >= 1);
+        } finally {
+            store.close();
+            proxy.stop();
+            for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+            Object.assign(process.env, saved);
+        }
     });
 
     it("builds locally, with one warning, when every request is answered with S3's InternalError (500)", async () => {

@@ -113,9 +113,10 @@ export async function closedEndpoint(): Promise<string> {
 /**
  * What a faulty remote does to one request: cut its answer's body halfway (the connection dropped), stall halfway
  * (the connection kept open, nothing more sent), send it a byte at a time, 10 a second (never idle, never done),
- * answer 500, or refuse it (403).
+ * take an upload's body a chunk every 20 ms and never answer ("sip": at most ~3.2 MB/s, 64 KB chunks), answer 500,
+ * or refuse it (403).
  */
-export type Fault = "cut" | "stall" | "trickle" | "error" | "forbidden" | undefined;
+export type Fault = "cut" | "stall" | "trickle" | "sip" | "error" | "forbidden" | undefined;
 
 const S3_ERRORS = {
     error: [500, "InternalError", "We encountered an internal error. Please try again."],
@@ -137,6 +138,16 @@ export async function startFaultyProxy(target: string, fault: (method: string, u
     let faults = 0;
     const server = http.createServer((req, res) => {
         const what = fault(req.method ?? "GET", req.url ?? "/");
+        if (what === "sip") {
+            faults++;
+            // Each chunk read, then nothing for 20 ms: the sender is never idle long, and never done with a big body.
+            // (With 100 ms pauses, loopback's large TCP buffers fill and the sender sees no progress for over 0.5 s.)
+            req.on("data", () => {
+                req.pause();
+                setTimeout(() => req.resume(), 20);
+            });
+            return;
+        }
         if (what === "error" || what === "forbidden") {
             faults++;
             req.resume();
