@@ -31,7 +31,7 @@ import type { InstalledFile } from "../install/installed-file";
 import { DEFLATE_ENGINE } from "../deflate-pool";
 import { timed } from "../timing";
 import { ManifestEntry, PreviousArchive, reuseFrom } from "../zip-writer";
-import { RemoteCacheConfig } from "./config";
+import { RemoteCacheConfig, transferAllowanceMs } from "./config";
 import { BadEntryError, packInstall, PlannedEntry, unpackInstall, verifyArchive } from "./entries";
 import { PACK_FILE, writePackIndex } from "./pack-reuse";
 import { S3Store, StoreError } from "./store";
@@ -273,7 +273,8 @@ export class RemoteSession {
         const rel = `${kind}/${key}.json`;
         let bytes: Buffer | undefined;
         try {
-            bytes = await this.state.store.getSmall(rel, MAX_RECORD_BYTES, this.deadline(this.requestMs()));
+            // A record's own bound: what any small request may take (two attempts of the timeout, and a second).
+            bytes = await this.state.store.getSmall(rel, MAX_RECORD_BYTES, this.deadline(transferAllowanceMs(this.state.config, 0)));
         } catch (e) {
             this.failed(e);
             return undefined;
@@ -387,11 +388,6 @@ export class RemoteSession {
     /** A request's deadline: its own bound (records), and in any case the build's budget. */
     private deadline(ms?: number): AbortSignal {
         return ms === undefined ? this.budget.signal : AbortSignal.any([this.budget.signal, AbortSignal.timeout(ms)]);
-    }
-
-    /** Two attempts of connect + idle timeout, and a second to spare. */
-    private requestMs(): number {
-        return 2 * this.state.config.timeoutMs + 1000;
     }
 
     private failed(e: unknown): void {
