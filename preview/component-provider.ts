@@ -39,7 +39,7 @@ export interface ConstructContext {
     monitor: string;
     config: Record<string, string>;
     secretKeys: string[];
-    /** Resource operations at once, as the engine tells providers (grpc-host.ts engineParallel). */
+    /** Resource operations at once, as the engine tells providers (project.ts engineParallel). */
     parallel: number;
 }
 

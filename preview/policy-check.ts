@@ -28,11 +28,15 @@ export async function checkWithPack(resources: RecordedResource[], programDir: s
     // The pack finds relative archive paths through this variable, as it would through its programDir config.
     process.env.LAMBDA_PYTHON_PROGRAM_DIR = programDir;
     const custom = resources.filter((r) => r.custom);
+    // The local archives of functions, layers and S3 objects, by URN.
+    const archives = new Map<string, string>();
     for (const r of custom.filter((x) => SIZED.has(x.type))) {
         const full = localArchive(r, programDir);
+        if (!full) continue;
+        archives.set(r.urn, full);
         // Without this, the pack verified every entry of each of them again: 3.8 s of a 50-function Python program's 8.4 s no-change preview.
-        const facts = full && !factsRemembered(full) ? cachedArchiveFacts(full) : undefined;
-        if (facts) rememberFacts(full!, facts);
+        const facts = factsRemembered(full) ? undefined : cachedArchiveFacts(full);
+        if (facts) rememberFacts(full, facts);
     }
     const policies = config ? configurePolicies(lambdaPolicies, config) : lambdaPolicies;
     const diagnostics = await analyzeAll(
@@ -40,12 +44,9 @@ export async function checkWithPack(resources: RecordedResource[], programDir: s
         policies,
     );
     const sizes: Analysis["sizes"] = {};
-    for (const r of custom.filter((x) => SIZED.has(x.type))) {
-        const full = localArchive(r, programDir);
-        if (full) {
-            const { zippedBytes, unzippedBytes } = inspectCached(full).facts;
-            if (zippedBytes !== undefined && unzippedBytes !== undefined) sizes[r.urn] = { zippedBytes, unzippedBytes };
-        }
+    for (const [urn, full] of archives) {
+        const { zippedBytes, unzippedBytes } = inspectCached(full).facts;
+        if (zippedBytes !== undefined && unzippedBytes !== undefined) sizes[urn] = { zippedBytes, unzippedBytes };
     }
     return { diagnostics, sizes };
 }
