@@ -156,23 +156,22 @@ export function recordArchive(options: ResolvedOptions, cache: BuildCache, key: 
  */
 export function writeManifest(file: string, level: number, entries: readonly ManifestEntry[]): string {
     const hash = crypto.createHash("sha256");
-    function* pieces(): Generator<string> {
-        yield `{"level":${JSON.stringify(level)},"compressors":${JSON.stringify(DEFLATE_ENGINE)},"manifest":[`;
-        for (let i = 0; i < entries.length; i += 512) {
-            yield entries
-                .slice(i, i + 512)
-                .map((e, k) => (i + k ? "," : "") + JSON.stringify(e))
-                .join("");
-        }
-        yield "]}";
-    }
-    function* hashed(): Generator<string> {
-        for (const piece of pieces()) {
-            hash.update(piece);
-            yield piece;
-        }
-    }
-    writeFileAtomic(file, hashed());
+    const hashed = (piece: string) => (hash.update(piece), piece);
+    writeFileAtomic(
+        file,
+        (function* () {
+            yield hashed(`{"level":${JSON.stringify(level)},"compressors":${JSON.stringify(DEFLATE_ENGINE)},"manifest":[`);
+            for (let i = 0; i < entries.length; i += 512) {
+                yield hashed(
+                    entries
+                        .slice(i, i + 512)
+                        .map((e, k) => (i + k ? "," : "") + JSON.stringify(e))
+                        .join(""),
+                );
+            }
+            yield hashed("]}");
+        })(),
+    );
     return hash.digest("hex");
 }
 

@@ -123,9 +123,9 @@ export class BuildCache {
      * hash memos, stripped shared objects, compiled modules and the preview's
      * transpiled TypeScript unused for a month: an entry is used when a build
      * reads it (markUsed, or a fresh write), so one that a build is about to
-     * use is a day old at most and never swept. At most once an hour per cache (the mtime of `.swept` says
-     * when it last ran): a stack's fifty builds would otherwise each stat
-     * every entry.
+     * use is a day old at most and never swept. At most once an hour per
+     * cache (the mtime of `.swept` says when it last ran): a stack's fifty
+     * builds would otherwise each stat every entry.
      */
     sweep(options: { evenIfRecent?: boolean } = {}): void {
         const now = Date.now();
