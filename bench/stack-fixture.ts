@@ -134,8 +134,9 @@ function functionName(set: string, i: number): string {
 
 /**
  * Writes the stack into `dir` (emptied first): `program/` (Pulumi.yaml, package.json, tsconfig.json,
- * index.ts, node_modules linking this checkout, functions/<set>/<name>/, layers/<name>/) and
- * `sam/template.yaml` over the same folders. `sets` (at most 5) takes the smallest sets first.
+ * index.ts, node_modules linking this checkout, functions/<set>/<name>/, layers/<name>/),
+ * `program-python/` (the same program in Python) and `sam/template.yaml` over the same folders.
+ * `sets` (at most 5) takes the smallest sets first.
  */
 export function writeStack(dir: string, opts: { functionsPerSet?: number; sets?: number } = {}): { programDir: string; pythonProgramDir: string; sets: { name: string; requirements: string }[]; samTemplate: string } {
     const perSet = opts.functionsPerSet ?? 10;

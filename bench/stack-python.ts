@@ -32,18 +32,13 @@ export async function benchStackPython(): Promise<string> {
 
     const r = { tsCold: [] as Run[], tsWarm: [] as Run[], pyCold: [] as Run[], pyWarm: [] as Run[] };
     for (let i = 0; i < RUNS; i++) {
-        const sides: (() => Promise<void>)[] = [
-            async () => {
-                fs.rmSync(caches.ts, { recursive: true, force: true });
-                r.tsCold.push(await previewStack(fixture.programDir, caches.ts, downloads));
-                r.tsWarm.push(await previewStack(fixture.programDir, caches.ts, downloads));
-            },
-            async () => {
-                fs.rmSync(caches.py, { recursive: true, force: true });
-                r.pyCold.push(await previewStack(fixture.pythonProgramDir, caches.py, downloads));
-                r.pyWarm.push(await previewStack(fixture.pythonProgramDir, caches.py, downloads));
-            },
-        ];
+        // One side: a cold preview on an emptied build cache, then one with no change.
+        const side = (programDir: string, cache: string, cold: Run[], warm: Run[]) => async () => {
+            fs.rmSync(cache, { recursive: true, force: true });
+            cold.push(await previewStack(programDir, cache, downloads));
+            warm.push(await previewStack(programDir, cache, downloads));
+        };
+        const sides = [side(fixture.programDir, caches.ts, r.tsCold, r.tsWarm), side(fixture.pythonProgramDir, caches.py, r.pyCold, r.pyWarm)];
         for (let k = 0; k < sides.length; k++) await sides[(k + i) % sides.length]();
         console.log(`  round ${i + 1}: TypeScript cold ${s(r.tsCold[i].ms)}, no change ${s(r.tsWarm[i].ms)}; Python cold ${s(r.pyCold[i].ms)}, no change ${s(r.pyWarm[i].ms)}`);
     }
