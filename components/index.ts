@@ -2,7 +2,7 @@
 // and layers, and the archive builder behind them.
 // First: a Node.js older than package.json's engines throws one clear sentence at import.
 import "../shared/node-version";
-// Next: as the provider plugin, Node's compile cache on before anything heavy loads.
+// Next: as the provider plugin, Node's compile cache on and the young generation held before anything heavy loads.
 import { loadedByPluginLauncher } from "./plugin-launch";
 import { serveComponents } from "./provider";
 import { PythonFunction } from "./python-function";

@@ -1,5 +1,6 @@
 // A build keeps the calling thread's V8 young generation at the size it had
-// (builder/young-generation.ts), and gives growth back once it ends. Run in
+// (builder/young-generation.ts), and gives growth back once it ends; the
+// provider plugin keeps it for its whole life. Run in
 // fresh processes on the compiled builder: the young generation of this
 // test's own process is whatever the earlier tests left it.
 import { strict as assert } from "assert";
@@ -58,4 +59,41 @@ describe("a build and the caller's young generation", () => {
     });
 
     after(() => fs.rmSync(tree, { recursive: true, force: true }));
+});
+
+describe("the provider plugin's young generation (components/plugin-launch.ts)", () => {
+    /**
+     * The young generation's size after a process loads the components' launch module and then keeps many objects,
+     * as the plugin's registrations do, with `main` as the process's entry (Pulumi's launcher, or any other file).
+     */
+    function youngGenerationOf(main: string): { before: number; after: number } {
+        const launch = path.join(__dirname, "..", "dist", "components", "plugin-launch.js");
+        fs.mkdirSync(path.dirname(main), { recursive: true });
+        fs.writeFileSync(
+            main,
+            `const v8 = require("v8");
+const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size;
+require(${JSON.stringify(launch)});
+// A few scavenges first, so that both semi-spaces are in use: what V8 has before any growth.
+for (let i = 0; i < 200000; i++) [{ i }];
+const before = newSpace();
+const kept = [];
+for (let i = 0; i < 400000; i++) kept.push({ i, name: "resource_" + i });
+console.log(JSON.stringify({ before, after: newSpace(), kept: kept.length }));
+`,
+        );
+        const r = spawnSync(process.execPath, [main], { encoding: "utf8" });
+        assert.equal(r.status, 0, r.stderr);
+        return JSON.parse(r.stdout);
+    }
+
+    it("is kept at its size for the whole life of the plugin, and grows in any other process", () => {
+        const root = tmpDir("young-plugin-");
+        const plugin = youngGenerationOf(path.join(root, "node_modules", "@pulumi", "pulumi", "cmd", "run-plugin", "index.js"));
+        const other = youngGenerationOf(path.join(root, "program", "index.js"));
+        assert.ok(plugin.after <= plugin.before, `the plugin's young generation grew: ${plugin.before} → ${plugin.after} bytes`);
+        // The control: the same objects grow V8's young generation where the module is not the plugin's.
+        assert.ok(other.after > other.before, `expected V8's own growth outside the plugin: ${other.before} → ${other.after} bytes`);
+        fs.rmSync(root, { recursive: true, force: true });
+    });
 });
