@@ -1,25 +1,59 @@
 // The Pulumi SDK's index loads its automation API and closure serializer as
 // soon as a program (or the policy pack) imports `@pulumi/pulumi`, and with
-// them @npmcli/arborist: ~120 ms of a warm preview's ~0.45 s of module
-// loading, for a module only `pulumi.runtime.computeCodePaths` uses (closure
-// serialization: `aws.lambda.CallbackFunction`, `serializeFunction`).
+// them two big modules that only closure serialization uses
+// (`pulumi.runtime.computeCodePaths`, `serializeFunction`:
+// `aws.lambda.CallbackFunction`):
+// - @npmcli/arborist: ~120 ms of a warm preview's ~0.45 s of module loading;
+// - TypeScript, through the SDK's `typescript-shim` (the closure parser
+//   requires it at load): ~125 ms and ~20 MB in the host of a Python or Go
+//   program, which never serializes a closure. A TypeScript program loads
+//   TypeScript anyway (ts-node), so the Node.js host leaves it alone.
 //
-// Before the preview loads the SDK, arborist's entry in Node's module cache is
-// taken by a stand-in that loads the real module the first time anything is
-// read from it, so a program that serializes a closure gets the real one.
+// Before the preview loads the SDK, the module's entry in Node's module cache
+// is taken by a stand-in that loads the real module the first time anything
+// is read from it, so a program that serializes a closure gets the real one.
 // The stand-in says `__esModule`, so the SDK's `__importStar` keeps it as it
 // is instead of copying every export (which would load it at once).
 import * as path from "path";
 
-/** Puts the stand-in in place for the SDK that `fromDir` resolves; does nothing when it is not found or already loaded. */
+/** Puts arborist's stand-in in place for the SDK that `fromDir` resolves; does nothing when it is not found or already loaded. */
 export function deferArborist(fromDir: string): void {
+    const sdk = sdkDir(fromDir);
+    if (!sdk) return;
     let file: string;
     try {
-        const sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [fromDir] }));
         file = require.resolve("@npmcli/arborist", { paths: [sdk] });
     } catch {
         return; // another SDK layout: nothing to defer
     }
+    // A class target, as the real module is (the Arborist class with its helpers as properties).
+    defer(file, class Arborist {});
+}
+
+/** Puts the stand-in of the SDK's `typescript-shim` (TypeScript itself) in place for the SDK that `fromDir` resolves. */
+export function deferTypeScript(fromDir: string): void {
+    const sdk = sdkDir(fromDir);
+    if (!sdk) return;
+    let file: string;
+    try {
+        file = require.resolve("./typescript-shim", { paths: [sdk] });
+    } catch {
+        return; // an SDK without the shim: nothing to defer
+    }
+    // A plain object, as TypeScript's namespace is.
+    defer(file, {});
+}
+
+function sdkDir(fromDir: string): string | undefined {
+    try {
+        return path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [fromDir] }));
+    } catch {
+        return undefined;
+    }
+}
+
+/** Takes `file`'s entry in the module cache with a stand-in that loads the real module on first use. */
+function defer(file: string, target: object): void {
     if (require.cache[file]) return;
     let real: Record<PropertyKey, unknown> & ((...args: unknown[]) => unknown);
     const load = () => {
@@ -29,12 +63,15 @@ export function deferArborist(fromDir: string): void {
         }
         return real;
     };
-    // A class target, as the real module is (the Arborist class with its helpers as properties).
-    const standIn = new Proxy(class Arborist {}, {
+    const standIn = new Proxy(target, {
         get: (_, key) => (key === "__esModule" ? true : key === "default" ? (load().default ?? load()) : load()[key]),
         has: (_, key) => key in load(),
         ownKeys: () => Reflect.ownKeys(load()),
-        getOwnPropertyDescriptor: (_, key) => Object.getOwnPropertyDescriptor(load(), key),
+        // Said configurable: a proxy may not report a property its target lacks as fixed (TypeScript's getters are).
+        getOwnPropertyDescriptor: (_, key) => {
+            const d = Object.getOwnPropertyDescriptor(load(), key);
+            return d && { ...d, configurable: true };
+        },
         apply: (_, self, args) => Reflect.apply(load(), self, args),
         construct: (_, args) => Reflect.construct(load(), args),
     });

@@ -15,7 +15,7 @@ import * as path from "path";
 import * as engineproto from "@pulumi/pulumi/proto/engine_pb";
 import type * as resourceproto from "@pulumi/pulumi/proto/resource_pb";
 import { ComponentProvider } from "./component-provider";
-import { deferArborist } from "./deferred-modules";
+import { deferArborist, deferTypeScript } from "./deferred-modules";
 import { skipPromiseStackTraces } from "../shared/promise-stack-traces";
 import { engineParallel } from "./project";
 import { checkAsTheEngineDoes } from "./engine-checks";
@@ -96,8 +96,10 @@ async function main(): Promise<void> {
 
 /** The SDK's mocks set up as the engine answers during a preview (engine-mocks.ts), and the mock monitor they make. */
 async function mockEngine(): Promise<{ mock: MockMonitorLike; config: Record<string, string> }> {
-    // Before the SDK loads: its index would load npm's arborist (~300 modules), which only closure serialization uses.
+    // Before the SDK loads: its index would load npm's arborist (~300 modules) and TypeScript, which only closure
+    // serialization uses, and a Python or Go program never serializes a JavaScript closure.
     deferArborist(__dirname);
+    deferTypeScript(__dirname);
     const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
     skipPromiseStackTraces(path.dirname(require.resolve("@pulumi/pulumi/package.json")));
     const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): MockMonitorLike };
