@@ -21,8 +21,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Worker } from "worker_threads";
-import type { WorkerJob, WorkerResult } from "./deflate-worker";
-import { DEFLATE_WORKER, STREAM_THRESHOLD, whole } from "./deflate-worker";
+import type { UnpackJob, WorkerJob, WorkerResult } from "./deflate-worker";
+import { DEFLATE_WORKER, STREAM_THRESHOLD, unpacked, whole } from "./deflate-worker";
 import { describeThrown } from "../shared/errors";
 import { LIBDEFLATE, Libdeflate } from "./libdeflate";
 import { SpillFile } from "./spill";
@@ -30,6 +30,8 @@ import { SpillFile } from "./spill";
 export { STREAM_THRESHOLD };
 
 export interface DeflateJob {
+    /** A file of a remote install's pack to check and write (deflate-worker.ts `unpacked`); then the fields below are unused. */
+    unpack?: UnpackJob;
     /** Read the content from this file … */
     path?: string;
     /** … or take it from here. */
@@ -243,7 +245,7 @@ export class DeflatePool {
     }
 
     private submit(job: DeflateJob, group: number, done: Pending["done"]): void {
-        const bytes = job.data?.length ?? job.size ?? fileSize(job.path!);
+        const bytes = job.unpack?.size ?? job.data?.length ?? job.size ?? fileSize(job.path!);
         const pending = { id: this.nextId++, job, bytes, done, group };
         (isBig(pending) ? this.big : this.small).push(pending);
         // Jobs submitted together are batched together: dispatch once the caller's loop is done.
@@ -305,9 +307,9 @@ export class DeflatePool {
     /** One job run on this thread as a worker runs it (its bytes come back in memory, never spilled: they are few). */
     private runHere(p: Pending): void {
         this.here ??= new Libdeflate();
-        const { path: file, data, hash, level, spool } = p.job;
+        const { path: file, data, hash, level, spool, unpack } = p.job;
         try {
-            const r = whole({ id: p.id, path: file, data, hash, level, spool, stream: false }, this.here);
+            const r = unpack ? unpacked(unpack, this.here) : whole({ id: p.id, path: file, data, hash, level, spool, stream: false }, this.here);
             p.done(undefined, { sha256: r.sha256, crc32: r.crc32, size: r.size, method: r.method, data: r.data && Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength), secrets: r.secrets });
         } catch (e) {
             const err = e as NodeJS.ErrnoException;
@@ -320,10 +322,10 @@ export class DeflatePool {
         slot.worker.ref();
         const jobs: WorkerJob[] = batch.map((p) => {
             slot.running.set(p.id, p);
-            const { path: file, data, hash, level, spool, spillTo } = p.job;
+            const { path: file, data, hash, level, spool, spillTo, unpack } = p.job;
             const stream = file !== undefined && p.bytes >= STREAM_THRESHOLD;
             if (spillTo !== undefined && !stream && level !== null) p.spillFile = this.spillFile(slot, spillTo);
-            return { id: p.id, path: file, data, hash, level, spool, spill: p.spillFile?.path, stream, group: p.group };
+            return { id: p.id, unpack, path: file, data, hash, level, spool, spill: p.spillFile?.path, stream, group: p.group };
         });
         slot.worker.postMessage(jobs);
     }

