@@ -33,9 +33,13 @@ function median(xs: number[]): number {
     return s[Math.floor(s.length / 2)];
 }
 
-/** One preview on a new "machine": empty build and download caches. */
+/**
+ * One preview on a new "machine": empty build and download caches. The last run's files are removed and the
+ * disk settled (`sync`) first, so that no run pays for writing back the one before it.
+ */
 function preview(programDir: string, machine: string, env: NodeJS.ProcessEnv): { ms: number; stderr: string } {
     fs.rmSync(machine, { recursive: true, force: true });
+    spawnSync("sync");
     const runEnv = { ...process.env, ...env, LAMBDA_PYTHON_CACHE_DIR: path.join(machine, "build-cache"), UV_CACHE_DIR: path.join(machine, "uv-cache"), PIP_CACHE_DIR: path.join(machine, "pip-cache") };
     const t = process.hrtime.bigint();
     const r = spawnSync(process.execPath, [CLI, "preview", programDir, "--quiet"], { env: runEnv, encoding: "utf8", maxBuffer: 64 << 20 });
@@ -76,7 +80,7 @@ export async function benchRemoteCache(): Promise<string> {
         const ratio = median(shared) / median(plain);
         const functions = SETS * PER_SET;
         const body = [
-            `The stack of bench/stack-fixture.ts (${functions} functions over ${SETS} dependency sets, each function folder with its requirements.txt, and the shared layers; python3.11 x86_64), previewed with \`lambda-python preview --quiet\`. Every run is a new machine: empty build cache and empty uv/pip download caches (packages come from PyPI). The remote cache is moto's S3 server on this machine, filled once by a first machine (${objects.length} objects, ${(blobBytes / 1048576).toFixed(1)} MB of blobs). ${RUNS} rounds, the sides alternating; 2 cores, load average ${load.toFixed(1)} at the start (above 2: other work shared them).`,
+            `The stack of bench/stack-fixture.ts (${functions} functions over ${SETS} dependency sets, each function folder with its requirements.txt, and the shared layers; python3.11 x86_64), previewed with \`lambda-python preview --quiet\`. Every run is a new machine: empty build cache and empty uv/pip download caches (packages come from PyPI), the disk settled (\`sync\`) before it. The remote cache is moto's S3 server on this machine, filled once by a first machine (${objects.length} objects, ${(blobBytes / 1048576).toFixed(1)} MB of blobs). ${RUNS} rounds, the sides alternating; 2 cores, load average ${load.toFixed(1)} at the start (above 2: other work shared them).`,
             "",
             "| run | median | runs |",
             "|---|---|---|",
