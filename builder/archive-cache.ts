@@ -6,7 +6,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { ArchiveFacts, inspectSource } from "../policies/inspect";
-import { zipFileSource } from "../policies/inspect/source";
+import { KnownNative, zipFileSource } from "../policies/inspect/source";
 import { commitTemp, removeQuietly, writeFileAtomic } from "../shared/atomic";
 import { BuildCache, fileCrc32, FORMAT_VERSION, keyOf, markUsed, sha256Hex } from "./cache";
 import { statIsSettled } from "./content-hash";
@@ -116,12 +116,15 @@ export function recordArchive(options: ResolvedOptions, cache: BuildCache, key: 
     // Every entry of the zip is one of the manifest's; only those with findings are kept by name.
     const found = new Map(written.manifest.filter((m) => m.secrets?.length).map((m) => [m.name, m.secrets!]));
     src.knownSecrets = (e) => found.get(e.name) ?? [];
+    const natives = new NativesByContent(written.manifest);
+    src.knownNative = (e) => natives.known(e.name);
     let facts: ArchiveFacts;
     try {
         facts = inspectSource(src).facts;
     } finally {
         src.close();
     }
+    natives.learn(facts);
     facts.label = label;
     lap("  inspect");
     const manifestSha256 = writeManifest(cache.archiveManifestPath(key), options.compressionLevel, written.manifest);
@@ -149,6 +152,47 @@ export function recordArchive(options: ResolvedOptions, cache: BuildCache, key: 
     return record;
 }
 
+/** What the files that may be native libraries were found to be, by sha256 of their content, in this process. */
+const nativeMemo = new Map<string, KnownNative | null>();
+/** Distinct contents remembered at most (a few hundred bytes each); past it, forgotten and learnt again. */
+const NATIVE_MEMO_MAX = 50_000;
+
+/**
+ * The native libraries of an archive, from the same content inspected in an
+ * earlier archive of this process. The ten functions of one dependency set
+ * hold the same numpy: each archive's read-back inflated the head of every
+ * `.so` again to learn its machine and glibc (half of a cold stack's
+ * read-back). A file's sha256 is the builder's own (the manifest of what it
+ * wrote), and what is learnt depends on the content alone.
+ */
+export class NativesByContent {
+    private shaByName: Map<string, string> | undefined;
+    /** Names asked about and not known: learnt from the inspection's facts. */
+    private readonly asked: string[] = [];
+
+    constructor(private readonly manifest: readonly ManifestEntry[]) {}
+
+    known(name: string): KnownNative | null | undefined {
+        // Made on the first question: an archive without a candidate (20,000 .py files) asks none.
+        this.shaByName ??= new Map(this.manifest.map((m) => [m.name, m.sha256]));
+        const sha = this.shaByName.get(name);
+        const known = sha === undefined ? undefined : nativeMemo.get(sha);
+        if (known === undefined && sha !== undefined) this.asked.push(name);
+        return known;
+    }
+
+    learn(facts: ArchiveFacts): void {
+        // A read that failed is a problem of this archive, not a fact of the content.
+        if (!this.asked.length || facts.problems.length) return;
+        if (nativeMemo.size > NATIVE_MEMO_MAX) nativeMemo.clear();
+        const found = new Map(facts.natives.map((n) => [n.name, n]));
+        for (const name of this.asked) {
+            const n = found.get(name);
+            nativeMemo.set(this.shaByName!.get(name)!, n ? { format: n.format, arch: n.arch, ...(n.glibc ? { glibc: n.glibc } : {}) } : null);
+        }
+    }
+}
+
 /**
  * Writes an archive's manifest (JSON: `{ level, compressors, manifest: [...] }`, the text JSON.stringify
  * gives) a few hundred entries at a time, and returns its sha256: 20,000 entries make 4 MB of text, which
@@ -156,7 +200,10 @@ export function recordArchive(options: ResolvedOptions, cache: BuildCache, key: 
  */
 export function writeManifest(file: string, level: number, entries: readonly ManifestEntry[]): string {
     const hash = crypto.createHash("sha256");
-    const hashed = (piece: string) => (hash.update(piece), piece);
+    const hashed = (piece: string) => {
+        hash.update(piece);
+        return piece;
+    };
     writeFileAtomic(
         file,
         (function* () {

@@ -249,6 +249,14 @@ class FactGatherer {
             return;
         }
         if (e.size >= 20 && mayBeNative(e.name, e.mode)) {
+            const known = src.knownNative?.(e);
+            if (known !== undefined) {
+                if (known) {
+                    facts.natives.push({ name: e.name, ...known });
+                    this.binaries.add(e);
+                }
+                return;
+            }
             const head = readSafely(src, (s) => s.readPrefix(e, BINARY_PROBE_BYTES), facts.problems);
             const kind = head && classifyBinary(head);
             if (!kind) return;

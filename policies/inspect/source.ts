@@ -6,6 +6,15 @@ import * as fs from "fs";
 import * as path from "path";
 import { openZipFile, openZipFileAsync, UNIX_OS, ZipEntry, ZipFormatError, ZipReader } from "../zip/reader";
 import { verifyEntries } from "../zip/verify";
+import type { BinaryFormat } from "./binary";
+import type { GlibcNeed } from "./elf-glibc";
+
+/** A native library's facts apart from its name (facts.ts NativeFact). */
+export interface KnownNative {
+    format: BinaryFormat;
+    arch: string;
+    glibc?: GlibcNeed;
+}
 
 export interface ArchiveEntry {
     /** Path inside the archive, "/"-separated; directories end with "/". */
@@ -45,6 +54,13 @@ export interface ArchiveSource {
      * compressed it); undefined: read and judge it.
      */
     knownSecrets?(entry: ArchiveEntry): string[] | undefined;
+    /**
+     * What a file that may be a native library is (facts.ts NativeFact
+     * without its name; null: not one) when whoever wrote the archive knows
+     * it from the same content inspected before (the builder, by sha256);
+     * undefined: read its headers.
+     */
+    knownNative?(entry: ArchiveEntry): KnownNative | null | undefined;
     /**
      * Checks every zip entry's data against its declared size and CRC
      * (zip/verify.ts): what is wrong joins `problems`, the entries `damaged`.
