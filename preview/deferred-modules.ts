@@ -18,38 +18,26 @@ import * as path from "path";
 
 /** Puts arborist's stand-in in place for the SDK that `fromDir` resolves; does nothing when it is not found or already loaded. */
 export function deferArborist(fromDir: string): void {
-    const sdk = sdkDir(fromDir);
-    if (!sdk) return;
-    let file: string;
-    try {
-        file = require.resolve("@npmcli/arborist", { paths: [sdk] });
-    } catch {
-        return; // another SDK layout: nothing to defer
-    }
     // A class target, as the real module is (the Arborist class with its helpers as properties).
-    defer(file, class Arborist {});
+    deferFromSdk(fromDir, "@npmcli/arborist", class Arborist {});
 }
 
 /** Puts the stand-in of the SDK's `typescript-shim` (TypeScript itself) in place for the SDK that `fromDir` resolves. */
 export function deferTypeScript(fromDir: string): void {
-    const sdk = sdkDir(fromDir);
-    if (!sdk) return;
-    let file: string;
-    try {
-        file = require.resolve("./typescript-shim", { paths: [sdk] });
-    } catch {
-        return; // an SDK without the shim: nothing to defer
-    }
     // A plain object, as TypeScript's namespace is.
-    defer(file, {});
+    deferFromSdk(fromDir, "./typescript-shim", {});
 }
 
-function sdkDir(fromDir: string): string | undefined {
+/** The module `request` resolves to from the SDK that `fromDir` resolves, deferred; nothing when either is not found (another SDK layout). */
+function deferFromSdk(fromDir: string, request: string, target: object): void {
+    let file: string;
     try {
-        return path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [fromDir] }));
+        const sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [fromDir] }));
+        file = require.resolve(request, { paths: [sdk] });
     } catch {
-        return undefined;
+        return;
     }
+    defer(file, target);
 }
 
 /** Takes `file`'s entry in the module cache with a stand-in that loads the real module on first use. */
