@@ -18,6 +18,11 @@
 // third of the cost of inflating with Node's zlib, which makes a new zlib
 // stream per call (20,000 small files: 111 ms against 240–355 ms).
 //
+// The same decompressor unpacks the installs that come from the remote
+// cache (`packedArea`, `inflatePacked`; deflate-worker.ts `unpacked`): the
+// stream is read straight into the module's memory and inflated there, and
+// the caller checks the result's size, CRC-32 and sha256.
+//
 // One instance per thread: each deflate worker makes its own.
 import * as crypto from "crypto";
 import * as zlib from "zlib";
