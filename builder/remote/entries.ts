@@ -31,7 +31,7 @@ const inflateRaw = promisify(zlib.inflateRaw);
 /** Why a remote entry was not used: names what is wrong with it. */
 export class BadEntryError extends Error {}
 
-/** Entries inflated at a time: zlib's thread pool has four threads. */
+/** Entries of a downloaded archive inflated at a time (its check; installs unpack on the deflate pool): zlib's thread pool has four threads. */
 const IN_FLIGHT = 4;
 /** A manifest is JSON of a few hundred bytes per file. */
 const MAX_MANIFEST_BYTES = 64 << 20;
