@@ -178,7 +178,8 @@ export class NativesByContent {
         const sha = this.shaByName.get(name);
         const known = sha === undefined ? undefined : nativeMemo.get(sha);
         if (known === undefined && sha !== undefined) this.asked.push(name);
-        return known;
+        // A copy: each archive's facts are its own to change.
+        return known && structuredClone(known);
     }
 
     learn(facts: ArchiveFacts): void {
