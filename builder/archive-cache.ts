@@ -189,7 +189,8 @@ export class NativesByContent {
         const found = new Map(facts.natives.map((n) => [n.name, n]));
         for (const name of this.asked) {
             const n = found.get(name);
-            nativeMemo.set(this.shaByName!.get(name)!, n ? { format: n.format, arch: n.arch, ...(n.glibc ? { glibc: n.glibc } : {}) } : null);
+            // A copy too: the memo shares nothing with this archive's facts.
+            nativeMemo.set(this.shaByName!.get(name)!, n ? structuredClone({ format: n.format, arch: n.arch, ...(n.glibc ? { glibc: n.glibc } : {}) }) : null);
         }
     }
 }
