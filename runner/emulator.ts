@@ -16,6 +16,7 @@ import { UserError } from "../shared/errors";
 import { which } from "../target-python/host";
 import type { FunctionNetwork } from "./network";
 import { portListeners } from "./port-owner";
+import { runningInGroup } from "./process-group";
 
 const INVOKE_PATH = "/2015-03-31/functions/function/invocations";
 /** How long a started emulator has to listen on its port before it is stopped and the start fails. */
@@ -284,9 +285,15 @@ class EmulatorChild {
         }
     }
 
+    /** Ends the emulator and every process of its group: when this returns, none of them runs. */
     async kill(): Promise<void> {
+        const group = this.process.pid;
         killGroup(this.process, "SIGKILL");
         await this.exit;
+        if (group === undefined) return;
+        // SIGKILL cannot be refused, only delayed (a process in an uninterruptible wait): 5 s is far more than that.
+        const deadline = Date.now() + 5000;
+        while ((runningInGroup(group)?.length ?? 0) > 0 && Date.now() < deadline) await sleep(5);
     }
 }
 

@@ -8,8 +8,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
+import { spawn } from "child_process";
 import { freePort, liveEmulatorPids, startEmulator } from "../runner/emulator";
 import { listeningInodes, portListeners } from "../runner/port-owner";
+import { runningInGroup } from "../runner/process-group";
 import { isUserError } from "../shared/errors";
 import { tmpDir } from "./helpers";
 
@@ -129,5 +131,25 @@ describe("runner: who listens on a port", () => {
         ].join("\n");
         assert.deepEqual(listeningInodes(table, 8080), ["1111", "2222"]);
         assert.deepEqual(listeningInodes(table, 8082), []);
+    });
+});
+
+describe("runner: the processes of a group", () => {
+    it("names the leader and what it started in the background, then none of them once the group is killed", async () => {
+        const dir = tmpDir("lp-group-");
+        const pids = path.join(dir, "pids");
+        const leader = spawn("/bin/sh", ["-c", `sleep 600 &\necho $! > '${pids}'\nexec sleep 600`], { detached: true, stdio: "ignore" });
+        const exited = new Promise((r) => leader.on("exit", r));
+        while (!fs.existsSync(pids) || !fs.readFileSync(pids, "utf8").trim()) await new Promise((r) => setTimeout(r, 5));
+        const background = Number(fs.readFileSync(pids, "utf8"));
+        try {
+            assert.deepEqual(runningInGroup(leader.pid!)?.sort(), [leader.pid!, background].sort());
+        } finally {
+            process.kill(-leader.pid!, "SIGKILL");
+        }
+        await exited;
+        // The leader's end does not wait for the background member's: poll, as the emulator's kill() does.
+        while ((runningInGroup(leader.pid!) ?? []).length > 0) await new Promise((r) => setTimeout(r, 5));
+        assert.ok(!alive(background));
     });
 });
