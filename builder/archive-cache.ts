@@ -264,19 +264,34 @@ export function previousArchive(cache: BuildCache, slotPath: string, level: numb
  * record, so it is built again rather than shipped again.
  */
 export function readRecord(recordPath: string, zipPath: string): ArchiveRecord | undefined {
-    const record = recordOf(recordPath, zipPath);
-    if (!record) return undefined;
-    if (fileCrc32(zipPath) === record.crc32) return record;
+    const found = recordOf(recordPath, zipPath);
+    if (!found) return undefined;
+    const { record, state } = found;
+    if (checkedHere.get(zipPath) === state) return record;
+    if (fileCrc32(zipPath) === record.crc32) {
+        checkedHere.set(zipPath, state);
+        return record;
+    }
+    checkedHere.delete(zipPath);
     for (const f of [zipPath, recordPath, recordPath.replace(/\.json$/, ".manifest.json")]) removeQuietly(f);
     return undefined;
 }
 
-/** The record of this format beside a zip of the same size and mtime (its bytes not yet checked). */
-function recordOf(recordPath: string, zipPath: string): ArchiveRecord | undefined {
+/**
+ * Archives whose bytes this process has checked (readRecord), with their size, mtime, ctime and inode then. The
+ * ctime changes with any write to the file and with any setting of its mtime, so an archive with the same four is
+ * the one checked: not checked again. The ten functions of a stack that share a dependency set each copy from the
+ * first one's archive (previousArchive), which was read whole ten times (~80 ms of a cold preview's thread).
+ */
+const checkedHere = new Map<string, string>();
+
+/** The record of this format beside a zip of the same size and mtime (its bytes not yet checked), and the zip's state. */
+function recordOf(recordPath: string, zipPath: string): { record: ArchiveRecord; state: string } | undefined {
     try {
         const record = JSON.parse(fs.readFileSync(recordPath, "utf8")) as ArchiveRecord;
         const st = fs.statSync(zipPath);
-        return record.format === FORMAT_VERSION && st.size === record.zippedBytes && st.mtimeMs === record.mtimeMs ? record : undefined;
+        const state = `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+        return record.format === FORMAT_VERSION && st.size === record.zippedBytes && st.mtimeMs === record.mtimeMs ? { record, state } : undefined;
     } catch {
         return undefined;
     }
@@ -294,6 +309,6 @@ function recordOf(recordPath: string, zipPath: string): ArchiveRecord | undefine
 export function cachedArchiveFacts(zipPath: string): ArchiveFacts | undefined {
     const m = /^([0-9a-f]{40})\.zip$/.exec(path.basename(zipPath));
     if (!m || path.basename(path.dirname(zipPath)) !== "archives") return undefined;
-    const record = recordOf(path.join(path.dirname(zipPath), `${m[1]}.json`), zipPath);
+    const record = recordOf(path.join(path.dirname(zipPath), `${m[1]}.json`), zipPath)?.record;
     return record && record.key === m[1] && fileCrc32(zipPath) === record.crc32 ? record.facts : undefined;
 }
