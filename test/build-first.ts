@@ -6,8 +6,21 @@
 // test/ and bench/ are left out of it (mocha runs the tests through ts-node; nobody runs their .js).
 // Unit tests import the sources through ts-node and spawn nothing from dist/, so a run of test/unit
 // alone skips it (the fast loop stays fast after an edit).
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import type { Runner } from "mocha";
+
+// Node's compile cache (the CLI, the preview's program host and the provider plugin turn it on) keeps an entry per
+// module path, in os.tmpdir()/node-compile-cache unless NODE_COMPILE_CACHE says where: the suite's programs live in
+// new temporary folders every run, and that folder had grown to 1.7 GB (156,000 entries) on a machine that ran the
+// suite a few hundred times. Each run gets its own, removed at its end; a folder the developer set is left alone.
+const compileCache = process.env.NODE_COMPILE_CACHE ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "lp-test-compile-cache-"));
+if (compileCache) process.env.NODE_COMPILE_CACHE = compileCache;
+
+export function mochaGlobalTeardown(): void {
+    if (compileCache) fs.rmSync(compileCache, { recursive: true, force: true });
+}
 
 const { buildIfChanged } = require("../preview/build-if-changed") as { buildIfChanged: (root?: string, ignore?: string[]) => number };
 
