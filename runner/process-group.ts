@@ -4,6 +4,7 @@
 // that group too; SIGKILL to the group ends them all, but each one's end
 // comes on its own time: the leader's exit does not say the others are gone.
 import * as fs from "fs";
+import { statFields } from "../shared/owner";
 
 /**
  * The pids of group `pgid`'s processes that are not ended yet (a zombie, ended but not reaped, is ended);
@@ -24,8 +25,7 @@ export function runningInGroup(pgid: number): number[] | undefined {
         } catch {
             continue; // gone since the listing
         }
-        // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so fields are read after its last ")".
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        const fields = statFields(stat); // state, ppid, pgrp, …
         if (fields[0] !== "Z" && fields[0] !== "X" && Number(fields[2]) === pgid) found.push(Number(pid));
     }
     return found;

@@ -15,10 +15,17 @@ export function processStart(pid: number): string | undefined {
         if ((e as NodeJS.ErrnoException).code === "ENOENT" && fs.existsSync("/proc/self/stat")) return undefined;
         return signalable(pid) ? "0" : undefined;
     }
-    // The command name (field 2) may hold spaces and parentheses: count fields after its last ")".
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const fields = statFields(stat);
     if (fields[0] === "Z" || fields[0] === "X") return undefined;
     return fields[19];
+}
+
+/**
+ * The fields of a /proc/<pid>/stat line after the command name, from the state (field 3) on: the name (field 2)
+ * may hold spaces and parentheses, so they are counted after its last ")".
+ */
+export function statFields(stat: string): string[] {
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 }
 
 let own: string | undefined;
