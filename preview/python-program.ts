@@ -22,7 +22,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { defaultToolsDir } from "../shared/cache-dirs";
-import { installFolder } from "../target-python/install-dir";
+import { installFolder, keepRecentlyUsed } from "../target-python/install-dir";
 import { UserError } from "../shared/errors";
 import { run, tail } from "../shared/process";
 
@@ -128,7 +128,7 @@ function foldersDigest(dirs: string[]): string {
  */
 async function localPackagesInstalled(python: string, dirs: string[], say: (m: string) => void): Promise<string> {
     const target = path.join(defaultToolsDir(), "python-sdk", `local-${foldersDigest(dirs)}`);
-    return installFolder(target, async (temp) => {
+    const installed = await installFolder(target, async (temp) => {
         say(`installing ${dirs.map((d) => path.basename(d)).join(", ")} (from the program's requirements.txt) for the preview`);
         // From copies: pip builds in the source tree (build/, *.egg-info), which is the user's folder.
         const copies = dirs.map((dir, i) => {
@@ -144,7 +144,13 @@ async function localPackagesInstalled(python: string, dirs: string[], say: (m: s
             );
         }
     });
+    // Every edit of a local package makes another install: those of the last LOCAL_INSTALLS_KEPT contents stay.
+    keepRecentlyUsed(path.dirname(installed), /^local-[0-9a-f]{24}$/, installed, LOCAL_INSTALLS_KEPT);
+    return installed;
 }
+
+/** Installs of the programs' local packages kept besides the one in use (each is a few packages' copy). */
+const LOCAL_INSTALLS_KEPT = 8;
 
 /** The tools folder's virtualenv with pulumi and pulumi-aws at `pins`, created with the machine's python3 on first use. */
 export async function sdkVirtualenv(pins: { pulumi: string; aws: string }, say: (m: string) => void): Promise<string> {

@@ -37,6 +37,57 @@ function removeAbandoned(target: string): void {
     }
 }
 
+/**
+ * Bounds a family of folders made one per content (`dir`'s folders whose names match `family`), where each change
+ * of what they are made from makes another: `current` is marked used (its mtime), and of the others only the
+ * `kept` most recently used stay, and any used in the last hour (another process may be running with it). Each
+ * removed folder is first renamed to a temporary name, so no process ever takes a half-removed one for whole;
+ * temporaries of the family that a killed process left go too.
+ */
+export function keepRecentlyUsed(dir: string, family: RegExp, current: string, kept: number): void {
+    const now = Date.now();
+    try {
+        fs.utimesSync(current, new Date(now), new Date(now));
+    } catch {
+        return; // gone meanwhile: nothing to judge the others against
+    }
+    let names: string[];
+    try {
+        names = fs.readdirSync(dir);
+    } catch {
+        return;
+    }
+    const others: { name: string; used: number }[] = [];
+    for (const name of names) {
+        const temp = /^\.(.+)\.tmp-([0-9]+\.[0-9]+)-/.exec(name);
+        if (temp && family.test(temp[1])) {
+            if (!ownerAlive(temp[2])) removeQuietly(path.join(dir, name));
+            continue;
+        }
+        if (!family.test(name) || name === path.basename(current)) continue;
+        try {
+            others.push({ name, used: fs.statSync(path.join(dir, name)).mtimeMs });
+        } catch {
+            // removed by another process meanwhile
+        }
+    }
+    others.sort((a, b) => b.used - a.used);
+    for (const { name, used } of others.slice(kept)) {
+        if (now - used < RECENT_USE_MS) continue;
+        const folder = path.join(dir, name);
+        const trash = trackTemp(tempPathFor(folder));
+        try {
+            fs.renameSync(folder, trash);
+        } catch {
+            continue; // another process removed or is removing it
+        }
+        removeQuietly(trash);
+    }
+}
+
+/** A folder used this recently is never removed by keepRecentlyUsed. */
+const RECENT_USE_MS = 3600_000;
+
 /** Returns `target`, building it with `fill(tempFolder)` first when it does not exist. */
 export async function installFolder(target: string, fill: (temp: string) => Promise<void>): Promise<string> {
     if (fs.existsSync(target)) return target;
