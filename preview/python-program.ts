@@ -128,7 +128,18 @@ function foldersDigest(dirs: string[]): string {
  */
 async function localPackagesInstalled(python: string, dirs: string[], say: (m: string) => void): Promise<string> {
     const target = path.join(defaultToolsDir(), "python-sdk", `local-${foldersDigest(dirs)}`);
-    const installed = await installFolder(target, async (temp) => {
+    const installed = await installLocalPackages(python, dirs, target, say);
+    // Every edit of a local package makes another install: those of the last LOCAL_INSTALLS_KEPT contents stay.
+    keepRecentlyUsed(path.dirname(installed), /^local-[0-9a-f]{24}$/, installed, LOCAL_INSTALLS_KEPT);
+    // Another preview's sweep may have taken it between its check and its mark (unused for an hour, 8 newer): again.
+    return fs.existsSync(installed) ? installed : installLocalPackages(python, dirs, target, say);
+}
+
+/** Installs of the programs' local packages kept besides the one in use (each is a few packages' copy). */
+const LOCAL_INSTALLS_KEPT = 8;
+
+function installLocalPackages(python: string, dirs: string[], target: string, say: (m: string) => void): Promise<string> {
+    return installFolder(target, async (temp) => {
         say(`installing ${dirs.map((d) => path.basename(d)).join(", ")} (from the program's requirements.txt) for the preview`);
         // From copies: pip builds in the source tree (build/, *.egg-info), which is the user's folder.
         const copies = dirs.map((dir, i) => {
@@ -144,13 +155,7 @@ async function localPackagesInstalled(python: string, dirs: string[], say: (m: s
             );
         }
     });
-    // Every edit of a local package makes another install: those of the last LOCAL_INSTALLS_KEPT contents stay.
-    keepRecentlyUsed(path.dirname(installed), /^local-[0-9a-f]{24}$/, installed, LOCAL_INSTALLS_KEPT);
-    return installed;
 }
-
-/** Installs of the programs' local packages kept besides the one in use (each is a few packages' copy). */
-const LOCAL_INSTALLS_KEPT = 8;
 
 /** The tools folder's virtualenv with pulumi and pulumi-aws at `pins`, created with the machine's python3 on first use. */
 export async function sdkVirtualenv(pins: { pulumi: string; aws: string }, say: (m: string) => void): Promise<string> {

@@ -75,7 +75,7 @@ export function keepRecentlyUsed(dir: string, family: RegExp, current: string, k
     for (const { name, used } of others.slice(kept)) {
         if (now - used < RECENT_USE_MS) continue;
         const folder = path.join(dir, name);
-        const trash = trackTemp(tempPathFor(folder));
+        const trash = tempPathFor(folder);
         try {
             fs.renameSync(folder, trash);
         } catch {
