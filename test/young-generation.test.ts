@@ -11,6 +11,13 @@ import { tmpDir, writeFiles } from "./helpers";
 
 const BUILDER = path.join(__dirname, "..", "dist", "builder", "index.js");
 
+/**
+ * Held, V8 13.6 may still add a few pages to the young generation (2 MB → 2.75 or 3 MB, seen in 1 run in 4 of the
+ * plugin's test); a growth step with V8's own factor doubles it, and unheld the same objects take it to 32-64 MB.
+ * So "held" is: less than one doubling.
+ */
+const held = (before: number, after: number) => after < 2 * before;
+
 /** What a fresh process saw of its young generation: before the build, after it, and after keeping many objects once it ended. */
 interface Sizes {
     before: number;
@@ -49,13 +56,13 @@ describe("a build and the caller's young generation", () => {
 
     it("does not grow while the build runs, and grows again for the program's own work after it", () => {
         const s = youngGenerationAround(tree, []);
-        assert.ok(s.afterBuild <= s.before, `the young generation grew during the build: ${s.before} → ${s.afterBuild} bytes`);
-        assert.ok(s.afterOwnWork > s.afterBuild, `the growth factor was not given back after the build: ${s.afterBuild} → ${s.afterOwnWork} bytes`);
+        assert.ok(held(s.before, s.afterBuild), `the young generation grew during the build: ${s.before} → ${s.afterBuild} bytes`);
+        assert.ok(!held(s.afterBuild, s.afterOwnWork), `the growth factor was not given back after the build: ${s.afterBuild} → ${s.afterOwnWork} bytes`);
     });
 
     it("is left alone in a process started with its own growth factor (where the same build grows it)", () => {
         const s = youngGenerationAround(tree, ["--semi-space-growth-factor=2"]);
-        assert.ok(s.afterBuild > s.before, `expected V8's own growth during the build: ${s.before} → ${s.afterBuild} bytes`);
+        assert.ok(!held(s.before, s.afterBuild), `expected V8's own growth during the build: ${s.before} → ${s.afterBuild} bytes`);
     });
 
     after(() => fs.rmSync(tree, { recursive: true, force: true }));
@@ -91,9 +98,9 @@ console.log(JSON.stringify({ before, after: newSpace(), kept: kept.length }));
         const root = tmpDir("young-plugin-");
         const plugin = youngGenerationOf(path.join(root, "node_modules", "@pulumi", "pulumi", "cmd", "run-plugin", "index.js"));
         const other = youngGenerationOf(path.join(root, "program", "index.js"));
-        assert.ok(plugin.after <= plugin.before, `the plugin's young generation grew: ${plugin.before} → ${plugin.after} bytes`);
+        assert.ok(held(plugin.before, plugin.after), `the plugin's young generation grew: ${plugin.before} → ${plugin.after} bytes`);
         // The control: the same objects grow V8's young generation where the module is not the plugin's.
-        assert.ok(other.after > other.before, `expected V8's own growth outside the plugin: ${other.before} → ${other.after} bytes`);
+        assert.ok(!held(other.before, other.after), `expected V8's own growth outside the plugin: ${other.before} → ${other.after} bytes`);
         fs.rmSync(root, { recursive: true, force: true });
     });
 });
