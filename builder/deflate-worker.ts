@@ -30,7 +30,7 @@ import * as fs from "fs";
 import { parentPort, workerData } from "worker_threads";
 import * as zlib from "zlib";
 import { Libdeflate } from "./libdeflate";
-import { SCAN_FILE_BYTES, secretsInHead } from "../policies/inspect/secrets";
+import { secretsInHead } from "../policies/inspect/secrets";
 
 /** One file of an install's pack from the remote cache (remote/entries.ts): read from the pack, inflated, checked and written. */
 export interface UnpackJob {
@@ -323,7 +323,7 @@ export function unpacked(u: UnpackJob, lib: Libdeflate): Omit<WorkerResult, "id"
     const crc32 = zlib.crc32(data) >>> 0;
     if (data.length !== u.size || crc32 !== u.crc32 >>> 0) throw bad(`${u.name}: its data does not match its size and CRC-32`);
     if (crypto.hash("sha256", data) !== u.sha256) throw bad(`${u.name} is not the file its manifest describes (size or sha256 differ)`);
-    const secrets = secretsInHead(data.subarray(0, SCAN_FILE_BYTES));
+    const secrets = secretsInHead(data);
     // "wx": never over a file that is there already, never through a link.
     const out = fs.openSync(u.out, "wx", u.executable ? 0o755 : 0o644);
     try {
